@@ -1,0 +1,47 @@
+/* matrix: a dense row-major float32 matrix with column names; NaN = missing.
+ *
+ * The common currency between readers, the feature builder, the trainer and
+ * the scorers.  Ownership: the matrix owns its data and names; borrowed
+ * pointers returned by accessors stay valid until sw_matrix_free.
+ */
+#ifndef SW_MATRIX_H
+#define SW_MATRIX_H
+
+#include <stddef.h>
+
+#include "csv.h"
+#include "status.h"
+
+typedef struct {
+    long rows;
+    int cols;
+    float *data;  /* rows * cols, row-major, 64-byte aligned */
+    char **names; /* cols names (may hold NULL entries when unnamed) */
+} sw_matrix;
+
+/* Zero-filled matrix; names all NULL. */
+sw_matrix *sw_matrix_create(long rows, int cols);
+void sw_matrix_free(sw_matrix *m);
+int sw_matrix_set_name(sw_matrix *m, int col, const char *name); /* copies; SW_NOMEM */
+int sw_matrix_find(const sw_matrix *m, const char *name);       /* -1 if absent */
+
+static inline float sw_matrix_get(const sw_matrix *m, long r, int c)
+{
+    return m->data[(size_t)r * (size_t)m->cols + (size_t)c];
+}
+static inline void sw_matrix_set(sw_matrix *m, long r, int c, float v)
+{
+    m->data[(size_t)r * (size_t)m->cols + (size_t)c] = v;
+}
+static inline float *sw_matrix_row(const sw_matrix *m, long r)
+{
+    return m->data + (size_t)r * (size_t)m->cols;
+}
+
+/* Build a matrix from table columns `names` (in that order; all must exist, the
+ * error names the missing ones).  Values are parsed exactly as float32;
+ * missing tokens become NaN; anything else is SW_PARSE at file:line:col. */
+int sw_matrix_from_table(const sw_table *t, const char *const *names, int n, sw_matrix **out,
+                         sw_error *err);
+
+#endif

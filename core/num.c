@@ -1,0 +1,261 @@
+/* num: exact decimal <-> binary conversion without locale dependence.
+ *
+ * Fast path (Clinger): a decimal with at most 19 significant digits whose value
+ * m * 10^e has m < 2^53 and |e| <= 22 is converted with one correctly rounded
+ * double operation.  For floats the double result is rounded again only when it
+ * is not exactly halfway between two floats (then double rounding cannot
+ * change the result: the exact value and the double lie on the same side of
+ * every float midpoint).  All other inputs use strtod_l/strtof_l in the C locale.
+ */
+#include "num.h"
+
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static locale_t g_c_locale;
+static pthread_once_t g_c_locale_once = PTHREAD_ONCE_INIT;
+
+static void init_c_locale(void)
+{
+    g_c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static int lower_eq(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    if (len != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != word[i]) return 0;
+    }
+    return 1;
+}
+
+/* Syntax check and decomposition.  Returns 0 if valid.  *special: 0 number,
+ * 1 inf, 2 nan.  *fast: the fast path applies, *val gets the double. */
+static int scan_number(const char *s, size_t len, int *neg, int *special, int *fast,
+                       double *val)
+{
+    size_t i = 0;
+    *neg = 0;
+    *special = 0;
+    *fast = 0;
+    if (len == 0) return -1;
+    if (s[0] == '+' || s[0] == '-') {
+        *neg = s[0] == '-';
+        i++;
+    }
+    if (i < len && ((s[i] | 0x20) == 'i' || (s[i] | 0x20) == 'n')) {
+        if (lower_eq(s + i, len - i, "inf") || lower_eq(s + i, len - i, "infinity")) {
+            *special = 1;
+            return 0;
+        }
+        if (lower_eq(s + i, len - i, "nan")) {
+            *special = 2;
+            return 0;
+        }
+        return -1;
+    }
+    uint64_t m = 0;
+    int ndig = 0;   /* significant digits kept in m */
+    int dropped = 0; /* nonzero digits beyond 19 */
+    long exp10 = 0;
+    int any = 0;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        any = 1;
+        if (ndig < 19) {
+            if (m || s[i] != '0') {
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                if (m) ndig++;
+            }
+        } else {
+            exp10++;
+            if (s[i] != '0') dropped = 1;
+        }
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            any = 1;
+            if (ndig < 19) {
+                if (m || s[i] != '0') {
+                    m = m * 10 + (uint64_t)(s[i] - '0');
+                    if (m) ndig++;
+                }
+                exp10--;
+            } else if (s[i] != '0') {
+                dropped = 1;
+            }
+        }
+    }
+    if (!any) return -1;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        int eneg = 0;
+        if (i < len && (s[i] == '+' || s[i] == '-')) {
+            eneg = s[i] == '-';
+            i++;
+        }
+        if (i >= len || s[i] < '0' || s[i] > '9') return -1;
+        long e = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (e < 100000) e = e * 10 + (s[i] - '0');
+        }
+        exp10 += eneg ? -e : e;
+    }
+    if (i != len) return -1;
+    if (!dropped && m < ((uint64_t)1 << 53)) {
+        if (m == 0) {
+            *fast = 1;
+            *val = 0.0;
+        } else if (exp10 >= 0 && exp10 <= 22) {
+            *fast = 1;
+            *val = (double)m * pow10_tab[exp10];
+        } else if (exp10 < 0 && exp10 >= -22) {
+            *fast = 1;
+            *val = (double)m / pow10_tab[-exp10];
+        }
+    }
+    return 0;
+}
+
+static int slow_parse(const char *s, size_t len, int as_float, double *dout, float *fout)
+{
+    char small[128];
+    char *buf = small;
+    if (len >= sizeof small) {
+        buf = malloc(len + 1);
+        if (!buf) return -1;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    pthread_once(&g_c_locale_once, init_c_locale);
+    char *end = NULL;
+    if (as_float) {
+        *fout = g_c_locale ? strtof_l(buf, &end, g_c_locale) : strtof(buf, &end);
+    } else {
+        *dout = g_c_locale ? strtod_l(buf, &end, g_c_locale) : strtod(buf, &end);
+    }
+    int ok = end == buf + len;
+    if (buf != small) free(buf);
+    return ok ? 0 : -1;
+}
+
+int sw_parse_f64(const char *s, size_t len, double *out)
+{
+    int neg, special, fast;
+    double v = 0;
+    if (scan_number(s, len, &neg, &special, &fast, &v) != 0) return -1;
+    if (special == 1) {
+        *out = neg ? -INFINITY : INFINITY;
+        return 0;
+    }
+    if (special == 2) {
+        *out = NAN;
+        return 0;
+    }
+    if (fast) {
+        *out = neg ? -v : v;
+        return 0;
+    }
+    return slow_parse(s, len, 0, out, NULL);
+}
+
+int sw_parse_f32(const char *s, size_t len, float *out)
+{
+    int neg, special, fast;
+    double v = 0;
+    if (scan_number(s, len, &neg, &special, &fast, &v) != 0) return -1;
+    if (special == 1) {
+        *out = neg ? -INFINITY : INFINITY;
+        return 0;
+    }
+    if (special == 2) {
+        *out = NAN;
+        return 0;
+    }
+    if (fast) {
+        float f = (float)v;
+        if ((double)f != v && isfinite(f)) {
+            float g = nextafterf(f, v > (double)f ? INFINITY : -INFINITY);
+            double mid = ((double)f + (double)g) * 0.5;
+            if (isfinite(g) && mid == v) return slow_parse(s, len, 1, NULL, out);
+        }
+        *out = neg ? -f : f;
+        return 0;
+    }
+    return slow_parse(s, len, 1, NULL, out);
+}
+
+int sw_parse_i64(const char *s, size_t len, long long *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (len == 0) return -1;
+    if (s[0] == '+' || s[0] == '-') {
+        neg = s[0] == '-';
+        i++;
+    }
+    if (i == len) return -1;
+    unsigned long long v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (9223372036854775808ULL - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (!neg && v > 9223372036854775807ULL) return -1;
+    *out = neg ? (long long)(0 - v) : (long long)v;
+    return 0;
+}
+
+int sw_is_missing_token(const char *s, size_t len)
+{
+    if (len == 0) return 1;
+    switch (len) {
+    case 2: return memcmp(s, "NA", 2) == 0;
+    case 3:
+        return memcmp(s, "nan", 3) == 0 || memcmp(s, "NaN", 3) == 0 ||
+               memcmp(s, "NAN", 3) == 0 || memcmp(s, "N/A", 3) == 0;
+    case 4: return memcmp(s, "null", 4) == 0;
+    default: return 0;
+    }
+}
+
+static int format_special(char *buf, double v)
+{
+    if (isnan(v)) return snprintf(buf, SW_NUM_BUF, "nan");
+    return snprintf(buf, SW_NUM_BUF, v < 0 ? "-inf" : "inf");
+}
+
+/* printf's decimal point follows LC_NUMERIC: format in the C locale, per thread. */
+static int format_c(char *buf, const char *fmt, double v)
+{
+    pthread_once(&g_c_locale_once, init_c_locale);
+    locale_t old = g_c_locale ? uselocale(g_c_locale) : (locale_t)0;
+    int n = snprintf(buf, SW_NUM_BUF, fmt, v);
+    if (old) uselocale(old);
+    return n;
+}
+
+int sw_format_f32(char *buf, float v)
+{
+    if (!isfinite(v)) return format_special(buf, v);
+    return format_c(buf, "%.9g", (double)v);
+}
+
+int sw_format_f64(char *buf, double v)
+{
+    if (!isfinite(v)) return format_special(buf, v);
+    return format_c(buf, "%.17g", v);
+}

@@ -1,0 +1,35 @@
+/* num: exact, locale-independent number parsing and round-trip formatting.
+ *
+ * Parsing is correctly rounded (the float or double nearest the decimal text,
+ * ties to even), whatever the process locale: a fast exact path handles the
+ * common short numbers and everything else goes to strtod_l/strtof_l with the
+ * "C" locale.  Float parsing never rounds twice (text -> double -> float can
+ * differ from text -> float; that case is detected and done directly).
+ *
+ * Accepted syntax: [+-] digits [. digits] [(e|E) [+-] digits], also ".5" and "5.",
+ * and case-insensitive "inf", "infinity", "nan".  No spaces, no hex.
+ * Formatting: floats with %.9g and doubles with %.17g, which round-trip.
+ * Thread-safety: all functions are reentrant.
+ */
+#ifndef SW_NUM_H
+#define SW_NUM_H
+
+#include <stddef.h>
+
+/* Return 0 on success, -1 if [s, s+len) is not exactly one number. */
+int sw_parse_f64(const char *s, size_t len, double *out);
+int sw_parse_f32(const char *s, size_t len, float *out);
+/* Integers: optional sign and decimal digits; -1 on overflow too. */
+int sw_parse_i64(const char *s, size_t len, long long *out);
+
+/* True for the missing-value tokens of swish's CSVs: "", "nan", "NaN", "NA",
+ * "NAN", "N/A", "null". */
+int sw_is_missing_token(const char *s, size_t len);
+
+/* Round-trip text; buf must hold SW_NUM_BUF bytes.  NaN prints as "nan",
+ * infinities as "inf"/"-inf".  Returns the length. */
+#define SW_NUM_BUF 32
+int sw_format_f32(char *buf, float v);
+int sw_format_f64(char *buf, double v);
+
+#endif

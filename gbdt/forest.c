@@ -1,0 +1,479 @@
+/* forest: construction with validation, accessors and the scalar reference
+ * scorer.  Everything a scorer relies on (indices in range, an acyclic tree,
+ * features within the model, finite thresholds and leaves) is checked here,
+ * once, when a tree is added. */
+#include "forest_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+sw_forest *sw_forest_create(sw_tree_kind kind, int n_features)
+{
+    if ((kind != SW_TREES_BINARY && kind != SW_TREES_OBLIVIOUS) || n_features < 0 ||
+        n_features > SW_MAX_FEATURES)
+        return NULL;
+    sw_forest *f = sw_calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->kind = kind;
+    f->n_features = n_features;
+    f->objective = kind == SW_TREES_BINARY ? SW_OBJ_SQUAREDERROR : SW_OBJ_CB_RMSE;
+    f->scale = 1.0;
+    f->objective_param = NAN;
+    f->best_iteration = -1;
+    f->trees_per_iteration = 1;
+    f->feature_names = sw_calloc((size_t)n_features + 1, sizeof(char *));
+    f->nan_mode = sw_calloc((size_t)n_features + 1, 1);
+    f->node_start = sw_calloc(1, sizeof(int64_t));
+    f->split_start = sw_calloc(1, sizeof(int64_t));
+    f->leaf_start = sw_calloc(1, sizeof(int64_t));
+    if (!f->feature_names || !f->nan_mode || !f->node_start || !f->split_start || !f->leaf_start) {
+        sw_forest_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+void sw_forest_free(sw_forest *f)
+{
+    if (!f) return;
+    if (f->feature_names) {
+        for (int i = 0; i < f->n_features; i++) sw_free(f->feature_names[i]);
+    }
+    sw_free(f->feature_names);
+    sw_free(f->nan_mode);
+    sw_free(f->source_format);
+    sw_free(f->source_version);
+    sw_free(f->depth);
+    sw_free(f->node_start);
+    sw_free(f->left);
+    sw_free(f->right);
+    sw_free(f->feat);
+    sw_free(f->value);
+    sw_free(f->default_left);
+    sw_free(f->cover);
+    sw_free(f->gain);
+    sw_free(f->leaf_weight);
+    sw_free(f->split_start);
+    sw_free(f->split_feat);
+    sw_free(f->split_border);
+    sw_free(f->leaf_start);
+    sw_free(f->leaf);
+    sw_free(f);
+}
+
+/* Room for one more tree in the per-tree arrays. */
+static int grow_trees(sw_forest *f, sw_error *err)
+{
+    if (f->n_trees >= SW_MAX_TREES) return sw_fail(err, SW_RANGE, "more than %d trees", SW_MAX_TREES);
+    size_t need = (size_t)f->n_trees + 2;
+    if (need > f->cap_trees) {
+        size_t nc = f->cap_trees ? f->cap_trees * 2 : 64;
+        while (nc < need) nc *= 2;
+        int32_t *d = sw_realloc_array(f->depth, nc, sizeof *d);
+        if (d) f->depth = d;
+        int64_t *a = sw_realloc_array(f->node_start, nc, sizeof *a);
+        if (a) f->node_start = a;
+        int64_t *b = sw_realloc_array(f->split_start, nc, sizeof *b);
+        if (b) f->split_start = b;
+        int64_t *c = sw_realloc_array(f->leaf_start, nc, sizeof *c);
+        if (c) f->leaf_start = c;
+        if (!d || !a || !b || !c) return sw_fail(err, SW_NOMEM, "out of memory adding a tree");
+        f->cap_trees = nc;
+    }
+    return SW_OK;
+}
+
+int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *in, sw_error *err)
+{
+    int t = f->n_trees;
+    int n_nodes = in->n_nodes;
+    const int32_t *left = in->left, *right = in->right, *feature = in->feature;
+    const float *threshold = in->threshold, *leaf_value = in->leaf_value;
+    const uint8_t *default_left = in->default_left;
+    if (f->kind != SW_TREES_BINARY) return sw_fail(err, SW_ARG, "not a binary-tree forest");
+    if (n_nodes < 1) return sw_fail(err, SW_FORMAT, "tree %d has no nodes", t);
+    SW_TRY(grow_trees(f, err));
+    size_t base = f->n_nodes;
+    if (base + (size_t)n_nodes > (size_t)INT32_MAX * 4)
+        return sw_fail(err, SW_RANGE, "too many nodes");
+    if (base + (size_t)n_nodes > f->cap_nodes) {
+        size_t nc = f->cap_nodes ? f->cap_nodes : 1024;
+        while (nc < base + (size_t)n_nodes) nc *= 2;
+        int32_t *l = sw_realloc_array(f->left, nc, sizeof *l);
+        if (l) f->left = l;
+        int32_t *r = sw_realloc_array(f->right, nc, sizeof *r);
+        if (r) f->right = r;
+        int32_t *ft = sw_realloc_array(f->feat, nc, sizeof *ft);
+        if (ft) f->feat = ft;
+        float *v = sw_realloc_array(f->value, nc, sizeof *v);
+        if (v) f->value = v;
+        uint8_t *dl = sw_realloc_array(f->default_left, nc, sizeof *dl);
+        if (dl) f->default_left = dl;
+        float *cv = sw_realloc_array(f->cover, nc, sizeof *cv);
+        if (cv) f->cover = cv;
+        float *gn = sw_realloc_array(f->gain, nc, sizeof *gn);
+        if (gn) f->gain = gn;
+        if (!l || !r || !ft || !v || !dl || !cv || !gn)
+            return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+        f->cap_nodes = nc;
+    }
+    /* Breadth-first walk from the root: queue[] holds old ids in new order and
+     * newid[] maps old -> new (-1 = not reached yet). */
+    int32_t *newid = sw_alloc_array((size_t)n_nodes, sizeof *newid);
+    int32_t *queue = sw_alloc_array((size_t)n_nodes, sizeof *queue);
+    int32_t *ndepth = sw_alloc_array((size_t)n_nodes, sizeof *ndepth);
+    if (!newid || !queue || !ndepth) {
+        sw_free(newid);
+        sw_free(queue);
+        sw_free(ndepth);
+        return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+    }
+    for (int i = 0; i < n_nodes; i++) newid[i] = -1;
+    int rc = SW_OK;
+    int head = 0, tail = 0, maxdepth = 0;
+    newid[0] = 0;
+    queue[tail] = 0;
+    ndepth[tail++] = 0;
+    while (head < tail) {
+        int old = queue[head];
+        int d = ndepth[head];
+        head++;
+        if (d > maxdepth) maxdepth = d;
+        if (left[old] < 0) {
+            if (!isfinite(leaf_value[old])) {
+                rc = sw_fail(err, SW_FORMAT, "tree %d node %d: leaf value is not finite", t, old);
+                goto out;
+            }
+            continue;
+        }
+        int kids[2] = {left[old], right[old]};
+        if (feature[old] < 0 || feature[old] >= f->n_features) {
+            rc = sw_fail(err, SW_FORMAT, "tree %d node %d: split feature %d outside 0..%d", t, old,
+                         feature[old], f->n_features - 1);
+            goto out;
+        }
+        if (!isfinite(threshold[old])) {
+            rc = sw_fail(err, SW_FORMAT, "tree %d node %d: split threshold is not finite", t, old);
+            goto out;
+        }
+        if (d + 1 > SW_MAX_BINARY_DEPTH) {
+            rc = sw_fail(err, SW_FORMAT, "tree %d: deeper than %d levels", t, SW_MAX_BINARY_DEPTH);
+            goto out;
+        }
+        for (int k = 0; k < 2; k++) {
+            int c = kids[k];
+            if (c < 0 || c >= n_nodes) {
+                rc = sw_fail(err, SW_FORMAT, "tree %d node %d: child index %d outside 0..%d", t, old,
+                             c, n_nodes - 1);
+                goto out;
+            }
+            if (newid[c] >= 0 || c == 0) {
+                rc = sw_fail(err, SW_FORMAT,
+                             "tree %d node %d: child %d is reached twice (a cycle or shared subtree)",
+                             t, old, c);
+                goto out;
+            }
+            newid[c] = tail;
+            queue[tail] = c;
+            ndepth[tail++] = d + 1;
+        }
+    }
+    for (int i = 0; i < tail; i++) {
+        int old = queue[i];
+        size_t p = base + (size_t)i;
+        if (left[old] < 0) {
+            f->left[p] = -1;
+            f->right[p] = -1;
+            f->feat[p] = -1;
+            f->value[p] = leaf_value[old];
+            f->default_left[p] = 0;
+        } else {
+            f->left[p] = newid[left[old]];
+            f->right[p] = newid[right[old]];
+            f->feat[p] = feature[old];
+            f->value[p] = threshold[old];
+            f->default_left[p] = default_left[old] ? 1 : 0;
+        }
+        f->cover[p] = in->cover ? in->cover[old] : 0.0f;
+        f->gain[p] = in->gain && left[old] >= 0 ? in->gain[old] : 0.0f;
+    }
+    if (t == 0) f->has_stats = 1;
+    if (!in->cover || !in->gain) f->has_stats = 0;
+    f->n_nodes = base + (size_t)tail;
+    f->node_start[t] = (int64_t)base;
+    f->node_start[t + 1] = (int64_t)f->n_nodes;
+    f->depth[t] = maxdepth;
+    f->split_start[t + 1] = f->split_start[t];
+    f->leaf_start[t + 1] = f->leaf_start[t];
+    f->n_trees++;
+out:
+    sw_free(newid);
+    sw_free(queue);
+    sw_free(ndepth);
+    return rc;
+}
+
+int sw_forest_add_oblivious(sw_forest *f, int depth, const int32_t *feature,
+                            const float *border, const double *leaf_values,
+                            const double *leaf_weights, sw_error *err)
+{
+    int t = f->n_trees;
+    if (f->kind != SW_TREES_OBLIVIOUS) return sw_fail(err, SW_ARG, "not an oblivious-tree forest");
+    if (depth < 0 || depth > SW_MAX_OBLIVIOUS_DEPTH)
+        return sw_fail(err, SW_FORMAT, "tree %d: depth %d outside 0..%d", t, depth,
+                       SW_MAX_OBLIVIOUS_DEPTH);
+    for (int d = 0; d < depth; d++) {
+        if (feature[d] < 0 || feature[d] >= f->n_features)
+            return sw_fail(err, SW_FORMAT, "tree %d level %d: split feature %d outside 0..%d", t, d,
+                           feature[d], f->n_features - 1);
+        if (!isfinite(border[d]))
+            return sw_fail(err, SW_FORMAT, "tree %d level %d: border is not finite", t, d);
+    }
+    size_t nl = (size_t)1 << depth;
+    for (size_t i = 0; i < nl; i++) {
+        if (!isfinite(leaf_values[i]))
+            return sw_fail(err, SW_FORMAT, "tree %d: leaf %zu is not finite", t, i);
+    }
+    SW_TRY(grow_trees(f, err));
+    if (f->n_splits + (size_t)depth > f->cap_splits) {
+        size_t nc = f->cap_splits ? f->cap_splits * 2 : 1024;
+        while (nc < f->n_splits + (size_t)depth) nc *= 2;
+        int32_t *sf = sw_realloc_array(f->split_feat, nc, sizeof *sf);
+        if (sf) f->split_feat = sf;
+        float *sb = sw_realloc_array(f->split_border, nc, sizeof *sb);
+        if (sb) f->split_border = sb;
+        if (!sf || !sb) return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+        f->cap_splits = nc;
+    }
+    if (f->n_leaves + nl > f->cap_leaves) {
+        size_t nc = f->cap_leaves ? f->cap_leaves * 2 : 4096;
+        while (nc < f->n_leaves + nl) nc *= 2;
+        double *lv = sw_realloc_array(f->leaf, nc, sizeof *lv);
+        if (lv) f->leaf = lv;
+        double *lw = sw_realloc_array(f->leaf_weight, nc, sizeof *lw);
+        if (lw) f->leaf_weight = lw;
+        if (!lv || !lw) return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+        f->cap_leaves = nc;
+    }
+    memcpy(f->split_feat + f->n_splits, feature, (size_t)depth * sizeof *feature);
+    memcpy(f->split_border + f->n_splits, border, (size_t)depth * sizeof *border);
+    memcpy(f->leaf + f->n_leaves, leaf_values, nl * sizeof *leaf_values);
+    for (size_t i = 0; i < nl; i++) f->leaf_weight[f->n_leaves + i] = leaf_weights ? leaf_weights[i] : 0.0;
+    if (t == 0) f->has_leaf_weights = 1;
+    if (!leaf_weights) f->has_leaf_weights = 0;
+    f->split_start[t] = (int64_t)f->n_splits;
+    f->leaf_start[t] = (int64_t)f->n_leaves;
+    f->n_splits += (size_t)depth;
+    f->n_leaves += nl;
+    f->split_start[t + 1] = (int64_t)f->n_splits;
+    f->leaf_start[t + 1] = (int64_t)f->n_leaves;
+    f->node_start[t + 1] = f->node_start[t];
+    f->depth[t] = depth;
+    f->n_trees++;
+    return SW_OK;
+}
+
+int sw_forest_set_feature_names(sw_forest *f, const char *const *names, sw_error *err)
+{
+    for (int i = 0; i < f->n_features; i++) {
+        char *d = names[i] ? sw_strdup(names[i]) : NULL;
+        if (names[i] && !d) return sw_fail(err, SW_NOMEM, "out of memory");
+        sw_free(f->feature_names[i]);
+        f->feature_names[i] = d;
+    }
+    return SW_OK;
+}
+
+void sw_forest_set_objective(sw_forest *f, sw_objective obj) { f->objective = obj; }
+void sw_forest_set_objective_param(sw_forest *f, double v) { f->objective_param = v; }
+double sw_forest_objective_param(const sw_forest *f) { return f->objective_param; }
+
+void sw_forest_set_base_score(sw_forest *f, float base_score, float base_margin)
+{
+    f->base_score = base_score;
+    f->base_margin = base_margin;
+}
+
+void sw_forest_set_scale_bias(sw_forest *f, double scale, double bias)
+{
+    f->scale = scale;
+    f->bias = bias;
+}
+
+void sw_forest_set_best_iteration(sw_forest *f, int best_iteration)
+{
+    f->best_iteration = best_iteration < 0 ? -1 : best_iteration;
+}
+
+int sw_forest_set_trees_per_iteration(sw_forest *f, int n, sw_error *err)
+{
+    if (n < 1 || n > 100000) return sw_fail(err, SW_FORMAT, "invalid trees per iteration %d", n);
+    f->trees_per_iteration = n;
+    return SW_OK;
+}
+
+int sw_forest_set_nan_mode(sw_forest *f, int feature, sw_nan_mode mode, sw_error *err)
+{
+    if (feature < 0 || feature >= f->n_features)
+        return sw_fail(err, SW_FORMAT, "NaN treatment for feature %d outside 0..%d", feature,
+                       f->n_features - 1);
+    if (mode != SW_NAN_ASIS && mode != SW_NAN_ASFALSE && mode != SW_NAN_ASTRUE)
+        return sw_fail(err, SW_FORMAT, "invalid NaN treatment %d", (int)mode);
+    f->nan_mode[feature] = (uint8_t)mode;
+    return SW_OK;
+}
+
+int sw_forest_set_source(sw_forest *f, const char *format, const char *version)
+{
+    char *a = format ? sw_strdup(format) : NULL;
+    char *b = version ? sw_strdup(version) : NULL;
+    if ((format && !a) || (version && !b)) {
+        sw_free(a);
+        sw_free(b);
+        return SW_NOMEM;
+    }
+    sw_free(f->source_format);
+    sw_free(f->source_version);
+    f->source_format = a;
+    f->source_version = b;
+    return SW_OK;
+}
+
+sw_tree_kind sw_forest_kind(const sw_forest *f) { return f->kind; }
+int sw_forest_n_features(const sw_forest *f) { return f->n_features; }
+int sw_forest_n_trees(const sw_forest *f) { return f->n_trees; }
+sw_objective sw_forest_objective(const sw_forest *f) { return f->objective; }
+float sw_forest_base_score(const sw_forest *f) { return f->base_score; }
+float sw_forest_base_margin(const sw_forest *f) { return f->base_margin; }
+double sw_forest_scale(const sw_forest *f) { return f->scale; }
+double sw_forest_bias(const sw_forest *f) { return f->bias; }
+int sw_forest_best_iteration(const sw_forest *f) { return f->best_iteration; }
+int sw_forest_trees_per_iteration(const sw_forest *f) { return f->trees_per_iteration; }
+const char *sw_forest_source_format(const sw_forest *f) { return f->source_format ? f->source_format : ""; }
+const char *sw_forest_source_version(const sw_forest *f) { return f->source_version ? f->source_version : ""; }
+int sw_forest_output_is_f32(const sw_forest *f) { return f->kind == SW_TREES_BINARY; }
+
+const char *sw_forest_feature_name(const sw_forest *f, int i)
+{
+    if (i < 0 || i >= f->n_features) return NULL;
+    return f->feature_names[i];
+}
+
+sw_nan_mode sw_forest_nan_mode(const sw_forest *f, int feature)
+{
+    if (feature < 0 || feature >= f->n_features) return SW_NAN_ASIS;
+    return (sw_nan_mode)f->nan_mode[feature];
+}
+
+int sw_forest_tree_depth(const sw_forest *f, int tree)
+{
+    if (tree < 0 || tree >= f->n_trees) return -1;
+    return f->depth[tree];
+}
+
+int sw_forest_tree_nodes(const sw_forest *f, int tree)
+{
+    if (tree < 0 || tree >= f->n_trees) return 0;
+    if (f->kind == SW_TREES_BINARY) return (int)(f->node_start[tree + 1] - f->node_start[tree]);
+    return f->depth[tree];
+}
+
+int sw_forest_tree_limit(const sw_forest *f, int choice)
+{
+    if (choice == SW_TREES_BEST) {
+        if (f->best_iteration < 0) return f->n_trees;
+        long n = ((long)f->best_iteration + 1) * f->trees_per_iteration;
+        return n < f->n_trees ? (int)n : f->n_trees;
+    }
+    if (choice <= 0) return f->n_trees;
+    return choice < f->n_trees ? choice : f->n_trees;
+}
+
+void sw_forest_binary_tree(const sw_forest *f, int tree, sw_binary_tree_view *v)
+{
+    int64_t s = f->node_start[tree];
+    v->n_nodes = (int)(f->node_start[tree + 1] - s);
+    v->left = f->left + s;
+    v->right = f->right + s;
+    v->feature = f->feat + s;
+    v->value = f->value + s;
+    v->default_left = f->default_left + s;
+    v->cover = f->has_stats ? f->cover + s : NULL;
+    v->gain = f->has_stats ? f->gain + s : NULL;
+}
+
+void sw_forest_oblivious_tree(const sw_forest *f, int tree, sw_oblivious_tree_view *v)
+{
+    v->depth = f->depth[tree];
+    v->feature = f->split_feat + f->split_start[tree];
+    v->border = f->split_border + f->split_start[tree];
+    v->leaves = f->leaf + f->leaf_start[tree];
+    v->leaf_weights = f->has_leaf_weights ? f->leaf_weight + f->leaf_start[tree] : NULL;
+}
+
+/* ------------------------------------------------------ reference scorer */
+
+static float binary_row(const sw_forest *f, const float *x, int n_trees)
+{
+    float acc = f->base_margin;
+    for (int t = 0; t < n_trees; t++) {
+        int64_t s = f->node_start[t];
+        const int32_t *l = f->left + s, *r = f->right + s, *ft = f->feat + s;
+        const float *v = f->value + s;
+        const uint8_t *dl = f->default_left + s;
+        int n = 0;
+        while (l[n] >= 0) {
+            float xv = x[ft[n]];
+            if (isnan(xv)) {
+                n = dl[n] ? l[n] : r[n];
+            } else {
+                n = xv < v[n] ? l[n] : r[n];
+            }
+        }
+        acc += v[n];
+    }
+    return acc;
+}
+
+static double oblivious_row(const sw_forest *f, const float *x, int n_trees)
+{
+    double sum = 0.0;
+    for (int t = 0; t < n_trees; t++) {
+        const int32_t *ft = f->split_feat + f->split_start[t];
+        const float *b = f->split_border + f->split_start[t];
+        int depth = f->depth[t];
+        unsigned idx = 0;
+        for (int d = 0; d < depth; d++) {
+            float xv = x[ft[d]];
+            if (isnan(xv)) {
+                uint8_t m = f->nan_mode[ft[d]];
+                if (m == SW_NAN_ASTRUE) xv = INFINITY;
+                else if (m == SW_NAN_ASFALSE) xv = -INFINITY;
+            }
+            idx |= (unsigned)(xv > b[d]) << d;
+        }
+        sum += f->leaf[f->leaf_start[t] + idx];
+    }
+    return sum;
+}
+
+double sw_forest_predict_row_ref(const sw_forest *f, const float *x, int n_trees, int margin)
+{
+    if (n_trees < 0 || n_trees > f->n_trees) n_trees = f->n_trees;
+    sw_link link = sw_objective_link(f->objective);
+    if (f->kind == SW_TREES_BINARY) {
+        float m = binary_row(f, x, n_trees);
+        return margin ? (double)m : (double)sw_link_apply_f32(link, m);
+    }
+    double raw = oblivious_row(f, x, n_trees) * f->scale + f->bias;
+    return margin ? raw : sw_link_apply_f64(link, raw);
+}
+
+void sw_forest_predict_ref(const sw_forest *f, const float *X, long n_rows, long stride,
+                           int n_trees, int margin, double *out)
+{
+    for (long i = 0; i < n_rows; i++)
+        out[i] = sw_forest_predict_row_ref(f, X + (size_t)i * (size_t)stride, n_trees, margin);
+}

@@ -1,0 +1,150 @@
+/* forest: one in-memory model for both tree kinds swish scores.
+ *
+ * (a) Binary trees as XGBoost builds them: node test `x < threshold` (float32)
+ *     goes left, otherwise right; a missing value (NaN) goes to the node's
+ *     default child; leaves hold float32 values.  Prediction = base margin +
+ *     leaves, accumulated in float32 tree by tree, then the objective's link.
+ * (b) Oblivious trees as CatBoost builds them: one test `x > border` per level,
+ *     shared by every node of the level; leaf index = sum of (test_d << d);
+ *     leaves hold doubles.  Prediction = Scale * (sum of leaves, double, tree
+ *     by tree from 0) + bias, then the link.  NaN handling is per feature.
+ *
+ * A forest is built by a reader or the trainer through the sw_forest_add_*
+ * functions, which validate every tree (indices, cycles, sharing, feature
+ * range, finite thresholds and leaves) so that scorers never see a bad tree.
+ *
+ * Ownership: sw_forest_create returns a forest the caller frees with
+ * sw_forest_free; the add/set functions copy their inputs; getters return
+ * borrowed pointers valid until the forest is freed.  A finished forest is
+ * immutable and may be shared by any number of threads.
+ */
+#ifndef SW_FOREST_H
+#define SW_FOREST_H
+
+#include <stdint.h>
+
+#include "core/status.h"
+#include "objective.h"
+
+typedef enum { SW_TREES_BINARY = 1, SW_TREES_OBLIVIOUS = 2 } sw_tree_kind;
+
+/* CatBoost's per-feature treatment of NaN. */
+typedef enum {
+    SW_NAN_ASIS = 0,    /* NaN fails every `x > border` test */
+    SW_NAN_ASFALSE = 1, /* NaN is -inf */
+    SW_NAN_ASTRUE = 2   /* NaN is +inf */
+} sw_nan_mode;
+
+#define SW_MAX_FEATURES 100000
+#define SW_MAX_TREES 1000000
+#define SW_MAX_BINARY_DEPTH 256
+#define SW_MAX_OBLIVIOUS_DEPTH 16
+
+typedef struct sw_forest sw_forest;
+
+sw_forest *sw_forest_create(sw_tree_kind kind, int n_features);
+void sw_forest_free(sw_forest *f);
+
+/* A binary tree as given to sw_forest_add_binary: n_nodes nodes, node 0 the
+ * root.  Node i is a leaf when left[i] < 0 (right[i] is then ignored) and holds
+ * leaf_value[i]; otherwise it tests feature[i] against threshold[i] with
+ * children left[i]/right[i] and default_left[i] for missing values.
+ * cover (sum of hessians reaching each node) and gain (loss change of each
+ * split) are optional statistics used by TreeSHAP and by writers; NULL when
+ * unknown.  Nodes not reachable from the root are dropped (XGBoost keeps
+ * deleted nodes in its arrays). */
+typedef struct {
+    int n_nodes;
+    const int32_t *left, *right, *feature;
+    const float *threshold;
+    const uint8_t *default_left;
+    const float *leaf_value;
+    const float *cover; /* optional */
+    const float *gain;  /* optional */
+} sw_binary_tree_in;
+
+/* Validate and append a tree.  Errors: SW_FORMAT with a message naming the tree
+ * and node (child out of range, a node reached twice, feature out of range,
+ * non-finite threshold or leaf, too deep). */
+int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *tree, sw_error *err);
+
+/* Oblivious tree: depth levels (0..16), feature[d]/border[d] for level d (level 0
+ * is bit 0 of the leaf index), 2^depth leaf values and optional leaf weights
+ * (training-sample weight per leaf; NULL when unknown). */
+int sw_forest_add_oblivious(sw_forest *f, int depth, const int32_t *feature,
+                            const float *border, const double *leaf_values,
+                            const double *leaf_weights, sw_error *err);
+
+/* Names for all n_features columns (copied). */
+int sw_forest_set_feature_names(sw_forest *f, const char *const *names, sw_error *err);
+void sw_forest_set_objective(sw_forest *f, sw_objective obj);
+/* The objective's parameter where it has one (tweedie_variance_power,
+ * huber_slope, quantile_alpha, Poisson max_delta_step); NaN when unset. */
+void sw_forest_set_objective_param(sw_forest *f, double v);
+double sw_forest_objective_param(const sw_forest *f);
+/* XGBoost: base_score as written in the model (prediction space) and the
+ * float32 margin scoring starts from. */
+void sw_forest_set_base_score(sw_forest *f, float base_score, float base_margin);
+/* CatBoost: prediction = scale * sum + bias. */
+void sw_forest_set_scale_bias(sw_forest *f, double scale, double bias);
+/* Index of the best boosting round (-1 = none) and trees per round. */
+void sw_forest_set_best_iteration(sw_forest *f, int best_iteration);
+int sw_forest_set_trees_per_iteration(sw_forest *f, int n, sw_error *err);
+int sw_forest_set_nan_mode(sw_forest *f, int feature, sw_nan_mode mode, sw_error *err);
+/* Where the model came from, e.g. ("xgboost-json", "3.1.2"). */
+int sw_forest_set_source(sw_forest *f, const char *format, const char *version);
+
+sw_tree_kind sw_forest_kind(const sw_forest *f);
+int sw_forest_n_features(const sw_forest *f);
+int sw_forest_n_trees(const sw_forest *f);
+const char *sw_forest_feature_name(const sw_forest *f, int i); /* NULL when unnamed */
+sw_objective sw_forest_objective(const sw_forest *f);
+float sw_forest_base_score(const sw_forest *f);
+float sw_forest_base_margin(const sw_forest *f);
+double sw_forest_scale(const sw_forest *f);
+double sw_forest_bias(const sw_forest *f);
+int sw_forest_best_iteration(const sw_forest *f);
+int sw_forest_trees_per_iteration(const sw_forest *f);
+sw_nan_mode sw_forest_nan_mode(const sw_forest *f, int feature);
+const char *sw_forest_source_format(const sw_forest *f);
+const char *sw_forest_source_version(const sw_forest *f);
+/* True when predictions are float32 values (XGBoost kind). */
+int sw_forest_output_is_f32(const sw_forest *f);
+int sw_forest_tree_depth(const sw_forest *f, int tree);
+int sw_forest_tree_nodes(const sw_forest *f, int tree); /* nodes (binary) or levels */
+
+/* Number of trees for a --trees choice: SW_TREES_ALL, SW_TREES_BEST (all when
+ * the model has no best iteration) or a count n > 0 (capped at the total). */
+#define SW_TREES_ALL (-1)
+#define SW_TREES_BEST (-2)
+int sw_forest_tree_limit(const sw_forest *f, int choice);
+
+/* Read-only views for writers and explainers. */
+typedef struct {
+    int n_nodes;
+    const int32_t *left, *right, *feature; /* left < 0: leaf; children tree-local */
+    const float *value;                    /* threshold, or leaf value at leaves */
+    const uint8_t *default_left;
+    const float *cover, *gain;             /* NULL unless every tree had them */
+} sw_binary_tree_view;
+
+typedef struct {
+    int depth;
+    const int32_t *feature;
+    const float *border;
+    const double *leaves;        /* 2^depth */
+    const double *leaf_weights;  /* NULL unless every tree had them */
+} sw_oblivious_tree_view;
+
+void sw_forest_binary_tree(const sw_forest *f, int tree, sw_binary_tree_view *v);
+void sw_forest_oblivious_tree(const sw_forest *f, int tree, sw_oblivious_tree_view *v);
+
+/* Scalar reference scorer: the oracle every fast scorer is tested against.
+ * X is row-major with `stride` floats per row, columns in the model's feature
+ * order; n_trees from sw_forest_tree_limit; margin != 0 skips the link.
+ * Output in double (a float32 value for the XGBoost kind). Thread-safe. */
+void sw_forest_predict_ref(const sw_forest *f, const float *X, long n_rows, long stride,
+                           int n_trees, int margin, double *out);
+double sw_forest_predict_row_ref(const sw_forest *f, const float *x, int n_trees, int margin);
+
+#endif

@@ -1,0 +1,57 @@
+/* model: reading (and later writing) tree-ensemble model files into sw_forest.
+ *
+ * Formats: XGBoost JSON (as saved by XGBoost 1.x, 2.x and 3.x), XGBoost UBJSON
+ * (.ubj, XGBoost's default since 2.1) and CatBoost .cbm (flatbuffers model core).
+ * sw_model_load picks the format from the file's first bytes.  Anything swish
+ * cannot reproduce exactly (categorical splits, multi-class or multi-target
+ * models, dart or linear boosters, CTR/one-hot/text features, non-symmetric
+ * CatBoost trees, model parts after the core) is refused with SW_UNSUPPORTED
+ * and a message naming it.  Malformed files give SW_FORMAT/SW_PARSE with the
+ * byte offset; sizes read from a file are checked against the file's length
+ * before anything is allocated.
+ *
+ * Ownership: on success *out is a new forest the caller frees.
+ * Thread-safety: reentrant.
+ */
+#ifndef SW_MODEL_H
+#define SW_MODEL_H
+
+#include <stddef.h>
+
+#include "core/status.h"
+#include "gbdt/forest.h"
+
+typedef enum {
+    SW_MODEL_UNKNOWN = 0,
+    SW_MODEL_XGB_JSON,
+    SW_MODEL_XGB_UBJ,
+    SW_MODEL_CBM,
+    SW_MODEL_SWM
+} sw_model_format;
+
+const char *sw_model_format_name(sw_model_format f); /* "xgboost-json", ... */
+/* Guess from content (and the name's extension when the content is ambiguous). */
+sw_model_format sw_model_detect(const char *name, const unsigned char *data, size_t len);
+
+int sw_model_load(const char *path, sw_forest **out, sw_error *err);
+int sw_model_read(const char *name, const unsigned char *data, size_t len, sw_forest **out,
+                  sw_error *err);
+
+int sw_xgb_read_json(const char *name, const char *data, size_t len, sw_forest **out,
+                     sw_error *err);
+int sw_xgb_read_ubjson(const char *name, const unsigned char *data, size_t len,
+                       sw_forest **out, sw_error *err);
+int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_forest **out,
+                sw_error *err);
+
+
+/* ---- writers ----------------------------------------------------------------
+ * Into a new buffer (sw_free it).  XGBoost formats hold binary-tree forests and
+ * load in XGBoost 1.7+; .cbm holds oblivious forests in CatBoost's flatbuffers
+ * layout.  A forest of the other kind is SW_UNSUPPORTED. */
+int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *len, sw_error *err);
+int sw_cbm_write(const sw_forest *f, unsigned char **data, size_t *len, sw_error *err);
+/* Format from the extension (.json, .ubj, .cbm, .swm); written atomically. */
+int sw_model_save(const sw_forest *f, const char *path, sw_error *err);
+
+#endif

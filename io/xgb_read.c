@@ -1,0 +1,384 @@
+/* xgb_read: XGBoost models (JSON and UBJSON) into a binary-tree sw_forest.
+ *
+ * Both encodings parse into the same document model (core/json), so one
+ * builder serves both.  Schema handled: XGBoost 1.x to 3.x "learner" documents
+ * with a gbtree booster.  base_score is read from either spelling, "1.07E1" or
+ * "[1.07E1]" (XGBoost 3.x; XGBoost 1.7 silently reads the bracketed form as 0.5,
+ * swish reads the number).  Thresholds and leaves are parsed straight to
+ * float32; the margin start is ProbToMargin(base_score) in float32.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/json.h"
+#include "core/num.h"
+#include "model.h"
+
+typedef struct {
+    const sw_json *doc;
+    sw_error *err;
+} ctx;
+
+static int fmt_err(ctx *c, sw_jnode at, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fmt_err(ctx *c, sw_jnode at, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sw_error_vset(c->err, code, sw_json_name(c->doc), 0, 0, sw_json_offset(c->doc, at), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static sw_jnode need(ctx *c, sw_jnode obj, const char *key, sw_json_type type, int *rc)
+{
+    sw_jnode n = sw_json_get(c->doc, obj, key);
+    if (n == SW_JNONE) {
+        *rc = fmt_err(c, obj, SW_FORMAT, "missing \"%s\"", key);
+        return SW_JNONE;
+    }
+    sw_json_type t = sw_json_type_of(c->doc, n);
+    int ok = t == type || (type == SW_JSON_ARRAY && t == SW_JSON_TYPED_ARRAY);
+    if (!ok) {
+        *rc = fmt_err(c, n, SW_FORMAT, "\"%s\" has the wrong type", key);
+        return SW_JNONE;
+    }
+    *rc = SW_OK;
+    return n;
+}
+
+/* An integer stored as a JSON number or as a string ("524"). */
+static int int_field(ctx *c, sw_jnode obj, const char *key, long long def, long long *out)
+{
+    sw_jnode n = sw_json_get(c->doc, obj, key);
+    if (n == SW_JNONE) {
+        *out = def;
+        return SW_OK;
+    }
+    return sw_json_i64(c->doc, n, 1, out, c->err);
+}
+
+/* base_score: "1.0682758E1", "[1.0682758E1]" or a number. */
+static int read_base_score(ctx *c, sw_jnode n, float *out)
+{
+    if (sw_json_type_of(c->doc, n) == SW_JSON_NUMBER) return sw_json_f32(c->doc, n, 0, out, c->err);
+    size_t len;
+    const char *s = sw_json_str(c->doc, n, &len);
+    if (!s) return fmt_err(c, n, SW_FORMAT, "base_score is not a number or string");
+    if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+        s++;
+        len -= 2;
+        if (memchr(s, ',', len))
+            return fmt_err(c, n, SW_UNSUPPORTED,
+                           "base_score has several values (multi-target model): not supported");
+    }
+    if (sw_parse_f32(s, len, out) != 0)
+        return fmt_err(c, n, SW_PARSE, "invalid base_score '%.*s'", (int)(len > 40 ? 40 : len), s);
+    return SW_OK;
+}
+
+static int array_len_is(ctx *c, sw_jnode arr, const char *name, uint32_t n, int tree)
+{
+    if (sw_json_len(c->doc, arr) != n)
+        return fmt_err(c, arr, SW_FORMAT, "tree %d: \"%s\" has %u entries, num_nodes is %u", tree, name,
+                       sw_json_len(c->doc, arr), n);
+    return SW_OK;
+}
+
+static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t)
+{
+    int rc;
+    if (sw_json_type_of(c->doc, tree) != SW_JSON_OBJECT)
+        return fmt_err(c, tree, SW_FORMAT, "tree %d is not an object", t);
+    sw_jnode tp = sw_json_get(c->doc, tree, "tree_param");
+    sw_jnode jl = need(c, tree, "left_children", SW_JSON_ARRAY, &rc);
+    if (rc) return rc;
+    sw_jnode jr = need(c, tree, "right_children", SW_JSON_ARRAY, &rc);
+    if (rc) return rc;
+    sw_jnode ji = need(c, tree, "split_indices", SW_JSON_ARRAY, &rc);
+    if (rc) return rc;
+    sw_jnode jc = need(c, tree, "split_conditions", SW_JSON_ARRAY, &rc);
+    if (rc) return rc;
+    sw_jnode jd = need(c, tree, "default_left", SW_JSON_ARRAY, &rc);
+    if (rc) return rc;
+    uint32_t n = sw_json_len(c->doc, jl);
+    if (tp != SW_JNONE) {
+        long long nn, leafvec;
+        SW_TRY(int_field(c, tp, "num_nodes", n, &nn));
+        if (nn != (long long)n)
+            return fmt_err(c, tp, SW_FORMAT, "tree %d: num_nodes %lld but %u children entries", t, nn, n);
+        SW_TRY(int_field(c, tp, "size_leaf_vector", 1, &leafvec));
+        if (leafvec > 1)
+            return fmt_err(c, tp, SW_UNSUPPORTED,
+                           "tree %d: vector leaves (multi-target trees) are not supported", t);
+    }
+    if (n == 0) return fmt_err(c, jl, SW_FORMAT, "tree %d has no nodes", t);
+    SW_TRY(array_len_is(c, jr, "right_children", n, t));
+    SW_TRY(array_len_is(c, ji, "split_indices", n, t));
+    SW_TRY(array_len_is(c, jc, "split_conditions", n, t));
+    SW_TRY(array_len_is(c, jd, "default_left", n, t));
+    sw_jnode st = sw_json_get(c->doc, tree, "split_type");
+    sw_jnode cats = sw_json_get(c->doc, tree, "categories");
+    if (cats != SW_JNONE && sw_json_len(c->doc, cats) > 0)
+        return fmt_err(c, cats, SW_UNSUPPORTED, "tree %d: categorical splits are not supported", t);
+
+    int32_t *l = sw_alloc_array(n, sizeof *l), *r = sw_alloc_array(n, sizeof *r);
+    int32_t *fi = sw_alloc_array(n, sizeof *fi), *dl32 = sw_alloc_array(n, sizeof *dl32);
+    int32_t *stype = sw_alloc_array(n, sizeof *stype);
+    float *cond = sw_alloc_array(n, sizeof *cond);
+    uint8_t *dl = sw_alloc_array(n, sizeof *dl);
+    float *cover = sw_alloc_array(n, sizeof *cover), *gain = sw_alloc_array(n, sizeof *gain);
+    if (!l || !r || !fi || !dl32 || !stype || !cond || !dl || !cover || !gain) {
+        rc = sw_fail(c->err, SW_NOMEM, "out of memory reading tree %d", t);
+        goto out;
+    }
+    if ((rc = sw_json_read_i32s(c->doc, jl, l, n, c->err))) goto out;
+    if ((rc = sw_json_read_i32s(c->doc, jr, r, n, c->err))) goto out;
+    if ((rc = sw_json_read_i32s(c->doc, ji, fi, n, c->err))) goto out;
+    if ((rc = sw_json_read_f32s(c->doc, jc, cond, n, c->err))) goto out;
+    if ((rc = sw_json_read_i32s(c->doc, jd, dl32, n, c->err))) goto out;
+    sw_jnode sh = sw_json_get(c->doc, tree, "sum_hessian");
+    sw_jnode lc = sw_json_get(c->doc, tree, "loss_changes");
+    int have_stats = sh != SW_JNONE && lc != SW_JNONE;
+    if (have_stats) {
+        if ((rc = array_len_is(c, sh, "sum_hessian", n, t))) goto out;
+        if ((rc = array_len_is(c, lc, "loss_changes", n, t))) goto out;
+        if ((rc = sw_json_read_f32s(c->doc, sh, cover, n, c->err))) goto out;
+        if ((rc = sw_json_read_f32s(c->doc, lc, gain, n, c->err))) goto out;
+    }
+    if (st != SW_JNONE) {
+        if ((rc = array_len_is(c, st, "split_type", n, t))) goto out;
+        if ((rc = sw_json_read_i32s(c->doc, st, stype, n, c->err))) goto out;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (st != SW_JNONE && stype[i] != 0 && l[i] >= 0) {
+            rc = fmt_err(c, st, SW_UNSUPPORTED, "tree %d node %u: categorical split is not supported", t, i);
+            goto out;
+        }
+        /* XGBoost marks leaves with left = -1; any negative id is a leaf here and
+         * a right child of a leaf is ignored */
+        dl[i] = dl32[i] != 0;
+    }
+    sw_binary_tree_in in = {.n_nodes = (int)n, .left = l, .right = r, .feature = fi, .threshold = cond,
+                            .default_left = dl, .leaf_value = cond, .cover = have_stats ? cover : NULL,
+                            .gain = have_stats ? gain : NULL};
+    rc = sw_forest_add_binary(f, &in, c->err);
+    if (rc) sw_error_prefix(c->err, "%s: ", sw_json_name(c->doc));
+out:
+    sw_free(l);
+    sw_free(r);
+    sw_free(fi);
+    sw_free(dl32);
+    sw_free(stype);
+    sw_free(cond);
+    sw_free(dl);
+    sw_free(cover);
+    sw_free(gain);
+    return rc;
+}
+
+static int build(const sw_json *doc, const char *format, sw_forest **out, sw_error *err)
+{
+    ctx cx = {doc, err};
+    ctx *c = &cx;
+    int rc;
+    sw_jnode root = sw_json_root(doc);
+    if (sw_json_type_of(doc, root) != SW_JSON_OBJECT)
+        return fmt_err(c, root, SW_FORMAT, "not an XGBoost model (top level is not an object)");
+    sw_jnode learner = need(c, root, "learner", SW_JSON_OBJECT, &rc);
+    if (rc) {
+        sw_error_prefix(err, "not an XGBoost model: ");
+        return rc;
+    }
+    char version[64] = "";
+    sw_jnode ver = sw_json_get(doc, root, "version");
+    if (ver != SW_JNONE && sw_json_type_of(doc, ver) != SW_JSON_OBJECT && sw_json_len(doc, ver) == 3) {
+        int32_t v[3];
+        if (sw_json_read_i32s(doc, ver, v, 3, NULL) == SW_OK)
+            snprintf(version, sizeof version, "%d.%d.%d", v[0], v[1], v[2]);
+    }
+    sw_jnode lmp = need(c, learner, "learner_model_param", SW_JSON_OBJECT, &rc);
+    if (rc) return rc;
+    long long num_feature, num_class, num_target;
+    SW_TRY(int_field(c, lmp, "num_feature", -1, &num_feature));
+    SW_TRY(int_field(c, lmp, "num_class", 0, &num_class));
+    SW_TRY(int_field(c, lmp, "num_target", 1, &num_target));
+    if (num_feature < 0 || num_feature > SW_MAX_FEATURES)
+        return fmt_err(c, lmp, SW_FORMAT, "num_feature %lld outside 0..%d", num_feature, SW_MAX_FEATURES);
+    if (num_class > 1)
+        return fmt_err(c, lmp, SW_UNSUPPORTED, "multi-class model (num_class %lld) is not supported",
+                       num_class);
+    if (num_target > 1)
+        return fmt_err(c, lmp, SW_UNSUPPORTED, "multi-target model (num_target %lld) is not supported",
+                       num_target);
+    sw_jnode bs = need(c, lmp, "base_score", SW_JSON_STRING, &rc);
+    if (rc) {
+        bs = sw_json_get(doc, lmp, "base_score");
+        if (bs == SW_JNONE || sw_json_type_of(doc, bs) != SW_JSON_NUMBER) return rc;
+    }
+    float base_score;
+    SW_TRY(read_base_score(c, bs, &base_score));
+
+    sw_jnode obj = need(c, learner, "objective", SW_JSON_OBJECT, &rc);
+    if (rc) return rc;
+    sw_jnode objname = need(c, obj, "name", SW_JSON_STRING, &rc);
+    if (rc) return rc;
+    char *oname = sw_json_strdup(doc, objname);
+    if (!oname) return sw_fail(err, SW_NOMEM, "out of memory");
+    int objective = sw_objective_from_name(oname);
+    if (objective < 0 || sw_objective_is_catboost((sw_objective)objective)) {
+        rc = fmt_err(c, objname, SW_UNSUPPORTED, "objective '%s' is not supported (supported: %s)", oname,
+                     sw_objective_names());
+        sw_free(oname);
+        return rc;
+    }
+    sw_free(oname);
+    int ok;
+    float margin = sw_link_inverse_f32(sw_objective_link((sw_objective)objective), base_score, &ok);
+    if (!ok)
+        return fmt_err(c, bs, SW_FORMAT, "base_score %g is outside the domain of objective %s",
+                       (double)base_score, sw_objective_name((sw_objective)objective));
+
+    sw_jnode gb = need(c, learner, "gradient_booster", SW_JSON_OBJECT, &rc);
+    if (rc) return rc;
+    sw_jnode gbname = sw_json_get(doc, gb, "name");
+    if (gbname != SW_JNONE && !sw_json_streq(doc, gbname, "gbtree")) {
+        size_t l;
+        const char *s = sw_json_str(doc, gbname, &l);
+        return fmt_err(c, gbname, SW_UNSUPPORTED, "booster '%.*s' is not supported (only gbtree)",
+                       s ? (int)(l > 32 ? 32 : l) : 1, s ? s : "?");
+    }
+    sw_jnode model = need(c, gb, "model", SW_JSON_OBJECT, &rc);
+    if (rc) return rc;
+    sw_jnode trees = need(c, model, "trees", SW_JSON_ARRAY, &rc);
+    if (rc) return rc;
+    long long npt = 1;
+    sw_jnode gmp = sw_json_get(doc, model, "gbtree_model_param");
+    if (gmp != SW_JNONE) {
+        long long num_trees;
+        SW_TRY(int_field(c, gmp, "num_parallel_tree", 1, &npt));
+        SW_TRY(int_field(c, gmp, "num_trees", sw_json_len(doc, trees), &num_trees));
+        if (num_trees != (long long)sw_json_len(doc, trees))
+            return fmt_err(c, gmp, SW_FORMAT, "num_trees %lld but %u trees present", num_trees,
+                           sw_json_len(doc, trees));
+    }
+    sw_jnode cats = sw_json_get(doc, model, "cats");
+    if (cats != SW_JNONE && sw_json_type_of(doc, cats) == SW_JSON_OBJECT) {
+        sw_jnode enc = sw_json_get(doc, cats, "enc");
+        if (enc != SW_JNONE && sw_json_len(doc, enc) > 0)
+            return fmt_err(c, enc, SW_UNSUPPORTED, "categorical features are not supported");
+    }
+    sw_jnode tinfo = sw_json_get(doc, model, "tree_info");
+    if (tinfo != SW_JNONE) {
+        uint32_t nt = sw_json_len(doc, tinfo);
+        for (sw_jnode e = sw_json_first(doc, tinfo); e != SW_JNONE; e = sw_json_next(doc, e)) {
+            long long g;
+            SW_TRY(sw_json_i64(doc, e, 1, &g, err));
+            if (g != 0)
+                return fmt_err(c, e, SW_UNSUPPORTED, "trees for several output groups are not supported");
+        }
+        (void)nt;
+    }
+    sw_jnode ftypes = sw_json_get(doc, learner, "feature_types");
+    if (ftypes != SW_JNONE) {
+        for (sw_jnode e = sw_json_first(doc, ftypes); e != SW_JNONE; e = sw_json_next(doc, e)) {
+            if (sw_json_streq(doc, e, "c"))
+                return fmt_err(c, e, SW_UNSUPPORTED, "categorical feature types are not supported");
+        }
+    }
+
+    sw_forest *f = sw_forest_create(SW_TREES_BINARY, (int)num_feature);
+    if (!f) return sw_fail(err, SW_NOMEM, "out of memory");
+    sw_forest_set_objective(f, (sw_objective)objective);
+    sw_forest_set_base_score(f, base_score, margin);
+    if ((rc = sw_forest_set_trees_per_iteration(f, npt > 100000 ? 0 : (int)npt, err))) goto fail;
+    if ((rc = sw_forest_set_source(f, format, version))) {
+        rc = sw_fail(err, SW_NOMEM, "out of memory");
+        goto fail;
+    }
+
+    /* feature names: optional; unnamed features are f0, f1, ... as in XGBoost */
+    sw_jnode fnames = sw_json_get(doc, learner, "feature_names");
+    {
+        uint32_t nn = fnames == SW_JNONE ? 0 : sw_json_len(doc, fnames);
+        if (nn && nn != (uint32_t)num_feature) {
+            rc = fmt_err(c, fnames, SW_FORMAT, "%u feature names for %lld features", nn, num_feature);
+            goto fail;
+        }
+        char **names = sw_calloc((size_t)num_feature + 1, sizeof *names);
+        if (!names) {
+            rc = sw_fail(err, SW_NOMEM, "out of memory");
+            goto fail;
+        }
+        sw_jnode e = nn ? sw_json_first(doc, fnames) : SW_JNONE;
+        for (long long i = 0; i < num_feature && rc == SW_OK; i++) {
+            if (e != SW_JNONE) {
+                names[i] = sw_json_strdup(doc, e);
+                if (!names[i] && sw_json_type_of(doc, e) != SW_JSON_STRING)
+                    rc = fmt_err(c, e, SW_FORMAT, "feature name %lld is not a string", i);
+                e = sw_json_next(doc, e);
+            } else {
+                char tmp[24];
+                snprintf(tmp, sizeof tmp, "f%lld", i);
+                names[i] = sw_strdup(tmp);
+            }
+            if (!names[i] && rc == SW_OK) rc = sw_fail(err, SW_NOMEM, "out of memory");
+        }
+        if (rc == SW_OK) rc = sw_forest_set_feature_names(f, (const char *const *)names, err);
+        for (long long i = 0; i < num_feature; i++) sw_free(names[i]);
+        sw_free(names);
+        if (rc) goto fail;
+    }
+
+    if (sw_json_type_of(doc, trees) != SW_JSON_ARRAY) {
+        rc = fmt_err(c, trees, SW_FORMAT, "\"trees\" is not an array of objects");
+        goto fail;
+    }
+    int t = 0;
+    for (sw_jnode tr = sw_json_first(doc, trees); tr != SW_JNONE; tr = sw_json_next(doc, tr), t++) {
+        if ((rc = read_tree(c, f, tr, t))) goto fail;
+    }
+
+    sw_jnode attrs = sw_json_get(doc, learner, "attributes");
+    sw_jnode bi = attrs == SW_JNONE ? SW_JNONE : sw_json_get(doc, attrs, "best_iteration");
+    if (bi != SW_JNONE) {
+        long long b;
+        if ((rc = sw_json_i64(doc, bi, 1, &b, err))) goto fail;
+        long long rounds = sw_forest_n_trees(f) / sw_forest_trees_per_iteration(f);
+        if (b < 0 || b >= rounds) {
+            rc = fmt_err(c, bi, SW_FORMAT, "best_iteration %lld outside the model's %d rounds", b,
+                         sw_forest_n_trees(f));
+            goto fail;
+        }
+        sw_forest_set_best_iteration(f, (int)b);
+    }
+    *out = f;
+    return SW_OK;
+fail:
+    sw_forest_free(f);
+    return rc;
+}
+
+int sw_xgb_read_json(const char *name, const char *data, size_t len, sw_forest **out,
+                     sw_error *err)
+{
+    *out = NULL;
+    sw_json *doc;
+    SW_TRY(sw_json_parse(name, data, len, &doc, err));
+    int rc = build(doc, "xgboost-json", out, err);
+    sw_json_free(doc);
+    return rc;
+}
+
+int sw_xgb_read_ubjson(const char *name, const unsigned char *data, size_t len,
+                       sw_forest **out, sw_error *err)
+{
+    *out = NULL;
+    sw_json *doc;
+    SW_TRY(sw_ubjson_parse(name, data, len, &doc, err));
+    int rc = build(doc, "xgboost-ubj", out, err);
+    sw_json_free(doc);
+    return rc;
+}

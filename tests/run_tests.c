@@ -1,0 +1,31 @@
+/* run_tests: the Check runner collecting one suite per module.
+ * Tests run in forked children (Check's default), so OpenMP never starts in
+ * the runner process itself.  SW_SUITE=name runs one suite. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+int main(void)
+{
+    static const struct {
+        const char *name;
+        Suite *(*make)(void);
+    } suites[] = {{"core", core_suite}, {"gbdt", gbdt_suite}, {"io", io_suite}, {"cli", cli_suite}};
+    const char *only = getenv("SW_SUITE");
+    SRunner *sr = NULL;
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        if (only && *only && strstr(only, suites[i].name) == NULL) continue;
+        Suite *s = suites[i].make();
+        if (!sr) {
+            sr = srunner_create(s);
+        } else {
+            srunner_add_suite(sr, s);
+        }
+    }
+    if (!sr) return 1;
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

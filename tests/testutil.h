@@ -1,0 +1,30 @@
+/* testutil: helpers shared by the Check suites. */
+#ifndef SW_TESTUTIL_H
+#define SW_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+/* ../shared (SWISH_SHARED).  The shared data is required: a missing folder
+ * fails the test that needs it rather than skipping it. */
+const char *tu_shared(void);
+/* SWISH_SHARED/<rel> into buf; fails the current test if it does not exist. */
+const char *tu_shared_path(char *buf, size_t size, const char *rel);
+/* Path of the swish binary under test (SWISH_BIN, default build/swish). */
+const char *tu_swish_bin(void);
+/* A fresh temporary directory for this test (removed at exit of the process). */
+const char *tu_tmpdir(void);
+/* Write a file; returns its path (in tu_tmpdir). */
+const char *tu_write(const char *name, const void *data, size_t len);
+/* Run a shell command; return its exit status and capture stderr+stdout (malloc'd). */
+int tu_run(const char *cmd, char **output);
+/* Read a whole file (malloc'd, NUL-terminated), NULL if unreadable. */
+char *tu_slurp(const char *path, size_t *len);
+
+/* Suites. */
+Suite *core_suite(void);
+Suite *gbdt_suite(void);
+Suite *io_suite(void);
+Suite *cli_suite(void);
+
+#endif

@@ -1,0 +1,166 @@
+/* cmd_model: `swish model info MODEL [--json]`: what a model file holds. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "core/alloc.h"
+#include "core/json.h"
+#include "core/num.h"
+#include "gbdt/forest.h"
+#include "io/model.h"
+
+static const cli_opt info_opts[] = {
+    {"--json", NULL, "machine-readable output", 0},
+};
+
+static void print_text(const char *path, const sw_forest *f, const int *hist, long nodes)
+{
+    int nt = sw_forest_n_trees(f);
+    int nf = sw_forest_n_features(f);
+    char num[SW_NUM_BUF];
+    printf("file          %s\n", path);
+    printf("format        %s", sw_forest_source_format(f));
+    if (*sw_forest_source_version(f)) printf(" (saved by %s)", sw_forest_source_version(f));
+    printf("\nobjective     %s\n", sw_objective_name(sw_forest_objective(f)));
+    printf("trees         %d", nt);
+    int best = sw_forest_best_iteration(f);
+    if (best >= 0)
+        printf(" (best iteration %d: %d trees used by default)", best, sw_forest_tree_limit(f, SW_TREES_BEST));
+    printf("\n");
+    if (sw_forest_kind(f) == SW_TREES_BINARY) printf("nodes         %ld\n", nodes);
+    printf("depths       ");
+    for (int d = 0; d <= SW_MAX_BINARY_DEPTH; d++)
+        if (hist[d]) printf(" %d:%d", d, hist[d]);
+    printf("\n");
+    if (sw_forest_kind(f) == SW_TREES_BINARY) {
+        sw_format_f32(num, sw_forest_base_score(f));
+        printf("base score    %s", num);
+        sw_format_f32(num, sw_forest_base_margin(f));
+        printf(" (margin %s)\n", num);
+    } else {
+        sw_format_f64(num, sw_forest_scale(f));
+        printf("scale         %s\n", num);
+        sw_format_f64(num, sw_forest_bias(f));
+        printf("bias          %s\n", num);
+    }
+    printf("features      %d\n", nf);
+    for (int i = 0; i < nf; i++) {
+        printf("  %3d  %s", i, sw_forest_feature_name(f, i) ? sw_forest_feature_name(f, i) : "");
+        if (sw_forest_kind(f) == SW_TREES_OBLIVIOUS && sw_forest_nan_mode(f, i) != SW_NAN_ASIS)
+            printf("  (NaN as %s)", sw_forest_nan_mode(f, i) == SW_NAN_ASTRUE ? "+inf" : "-inf");
+        printf("\n");
+    }
+}
+
+static int print_json(const char *path, const sw_forest *f, const int *hist, long nodes)
+{
+    sw_jw *w = sw_jw_create(SW_JW_JSON_PRETTY);
+    if (!w) return cli_failf(SW_NOMEM, "out of memory");
+    sw_jw_obj_begin(w);
+    sw_jw_key(w, "file");
+    sw_jw_str(w, path);
+    sw_jw_key(w, "format");
+    sw_jw_str(w, sw_forest_source_format(f));
+    sw_jw_key(w, "saved_by");
+    sw_jw_str(w, sw_forest_source_version(f));
+    sw_jw_key(w, "tree_kind");
+    sw_jw_str(w, sw_forest_kind(f) == SW_TREES_BINARY ? "binary" : "oblivious");
+    sw_jw_key(w, "objective");
+    sw_jw_str(w, sw_objective_name(sw_forest_objective(f)));
+    sw_jw_key(w, "trees");
+    sw_jw_int(w, sw_forest_n_trees(f));
+    sw_jw_key(w, "trees_per_iteration");
+    sw_jw_int(w, sw_forest_trees_per_iteration(f));
+    sw_jw_key(w, "best_iteration");
+    if (sw_forest_best_iteration(f) >= 0) {
+        sw_jw_int(w, sw_forest_best_iteration(f));
+    } else {
+        sw_jw_null(w);
+    }
+    sw_jw_key(w, "default_trees");
+    sw_jw_int(w, sw_forest_tree_limit(f, SW_TREES_BEST));
+    if (sw_forest_kind(f) == SW_TREES_BINARY) {
+        sw_jw_key(w, "nodes");
+        sw_jw_int(w, nodes);
+    }
+    sw_jw_key(w, "depth_histogram");
+    sw_jw_obj_begin(w);
+    for (int d = 0; d <= SW_MAX_BINARY_DEPTH; d++) {
+        if (!hist[d]) continue;
+        char k[16];
+        snprintf(k, sizeof k, "%d", d);
+        sw_jw_key(w, k);
+        sw_jw_int(w, hist[d]);
+    }
+    sw_jw_obj_end(w);
+    if (sw_forest_kind(f) == SW_TREES_BINARY) {
+        sw_jw_key(w, "base_score");
+        sw_jw_f32(w, sw_forest_base_score(f));
+        sw_jw_key(w, "base_margin");
+        sw_jw_f32(w, sw_forest_base_margin(f));
+    } else {
+        sw_jw_key(w, "scale");
+        sw_jw_f64(w, sw_forest_scale(f));
+        sw_jw_key(w, "bias");
+        sw_jw_f64(w, sw_forest_bias(f));
+    }
+    sw_jw_key(w, "features");
+    sw_jw_arr_begin(w);
+    for (int i = 0; i < sw_forest_n_features(f); i++) {
+        const char *n = sw_forest_feature_name(f, i);
+        if (n) {
+            sw_jw_str(w, n);
+        } else {
+            sw_jw_null(w);
+        }
+    }
+    sw_jw_arr_end(w);
+    sw_jw_obj_end(w);
+    const char *data;
+    size_t len;
+    int rc = sw_jw_finish(w, &data, &len);
+    if (rc == SW_OK) printf("%s\n", data);
+    sw_jw_free(w);
+    return rc ? cli_failf(rc, "out of memory") : 0;
+}
+
+static int model_info(int argc, char **argv)
+{
+    cli_args a = {.usage = "swish model info MODEL [--json]",
+                  .summary = "Print what a model file holds: format, objective, trees, depth histogram,\n"
+                             "feature names, base score or scale/bias, best iteration.",
+                  .opts = info_opts,
+                  .n_opts = sizeof info_opts / sizeof info_opts[0]};
+    int rc = cli_parse(&a, argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (a.n_pos != 1) return cli_failf(SW_ARG, "model info takes one MODEL file (see --help)");
+    sw_error err;
+    sw_error_clear(&err);
+    sw_forest *f;
+    if (sw_model_load(a.pos[0], &f, &err) != SW_OK) return cli_fail(&err);
+    int hist[SW_MAX_BINARY_DEPTH + 1] = {0};
+    long nodes = 0;
+    for (int t = 0; t < sw_forest_n_trees(f); t++) {
+        hist[sw_forest_tree_depth(f, t)]++;
+        nodes += sw_forest_tree_nodes(f, t);
+    }
+    if (cli_has(&a, "--json")) {
+        rc = print_json(a.pos[0], f, hist, nodes);
+    } else {
+        print_text(a.pos[0], f, hist, nodes);
+        rc = 0;
+    }
+    sw_forest_free(f);
+    return rc;
+}
+
+int cmd_model(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "info") == 0) return model_info(argc - 1, argv + 1);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: swish model info MODEL [--json]\n");
+        return 0;
+    }
+    return cli_failf(SW_ARG, "usage: swish model info MODEL [--json]");
+}

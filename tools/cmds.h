@@ -1,0 +1,8 @@
+/* cmds: the swish commands, one file each (tools/cmd_<name>.c). */
+#ifndef SW_CMDS_H
+#define SW_CMDS_H
+
+int cmd_model(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+
+#endif
