@@ -51,7 +51,8 @@ swish: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) \
+	    $(if $(findstring tests/fuzz/fuzz_,$<),-DSW_FUZZ_REPLAY) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -64,14 +65,14 @@ $(BIN): $(TOOL_OBJ) $(LIB)
 $(TESTBIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS_ALL)
 
+# Fuzz targets are also compiled into the replay driver (-DSW_FUZZ_REPLAY renames
+# their entry points): one source, two uses.
 $(REPLAY): $(BUILD)/tests/fuzz/replay.o $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS)) $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BENCHBIN): $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SRC)) $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-# Fuzz targets are also compiled into the replay driver: one source, two uses.
-$(BUILD)/tests/fuzz/fuzz_%.o: EXTRA_CFLAGS += -DSW_FUZZ_REPLAY
 
 unit: $(TESTBIN) $(REPLAY) $(BIN)
 	SWISH_BIN=$(BIN) ./$(TESTBIN)
@@ -88,7 +89,7 @@ ubsan:
 	    EXTRA_LDFLAGS="-fsanitize=undefined" unit
 
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined -fopenmp
+FUZZ_CFLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fopenmp
 fuzz: deps
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \

@@ -257,8 +257,10 @@ int sw_forest_add_oblivious(sw_forest *f, int depth, const int32_t *feature,
         if (!lv || !lw) return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
         f->cap_leaves = nc;
     }
-    memcpy(f->split_feat + f->n_splits, feature, (size_t)depth * sizeof *feature);
-    memcpy(f->split_border + f->n_splits, border, (size_t)depth * sizeof *border);
+    if (depth > 0) {
+        memcpy(f->split_feat + f->n_splits, feature, (size_t)depth * sizeof *feature);
+        memcpy(f->split_border + f->n_splits, border, (size_t)depth * sizeof *border);
+    }
     memcpy(f->leaf + f->n_leaves, leaf_values, nl * sizeof *leaf_values);
     for (size_t i = 0; i < nl; i++) f->leaf_weight[f->n_leaves + i] = leaf_weights ? leaf_weights[i] : 0.0;
     if (t == 0) f->has_leaf_weights = 1;
