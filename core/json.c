@@ -57,6 +57,23 @@ static int jerr(const sw_json *doc, sw_error *err, int code, size_t off, const c
 }
 
 static sw_json *doc_new(const char *name, const void *data, size_t len, int ubjson,
+                        sw_error *err);
+static int parse_json_doc(sw_json *doc, sw_json **out, sw_error *err);
+
+int sw_json_parse_owned(const char *name, char *data, size_t len, sw_json **out, sw_error *err)
+{
+    *out = NULL;
+    sw_json *doc = doc_new(name, NULL, len, 0, err);
+    if (!doc) {
+        sw_free(data);
+        return err ? err->code : SW_NOMEM;
+    }
+    sw_free(doc->buf);
+    doc->buf = (unsigned char *)data;
+    return parse_json_doc(doc, out, err);
+}
+
+static sw_json *doc_new(const char *name, const void *data, size_t len, int ubjson,
                         sw_error *err)
 {
     if (len > MAX_INPUT) {
@@ -66,14 +83,14 @@ static sw_json *doc_new(const char *name, const void *data, size_t len, int ubjs
     sw_json *doc = sw_calloc(1, sizeof *doc);
     if (!doc) goto oom;
     doc->name = sw_strdup(name ? name : "<memory>");
-    doc->buf = sw_malloc(len + 1);
+    doc->buf = sw_malloc(data ? len + 1 : 1);
     if (!doc->name || !doc->buf) goto oom;
-    if (len) memcpy(doc->buf, data, len);
-    doc->buf[len] = 0;
+    if (data && len) memcpy(doc->buf, data, len);
+    doc->buf[data ? len : 0] = 0;
     doc->buf_len = len;
     doc->ubjson = ubjson;
     /* a JSON node needs at least one byte, a rough first guess avoids regrowth */
-    size_t guess = len / 8 + 16;
+    size_t guess = len / 5 + 16;
     doc->nodes = sw_alloc_array(guess, sizeof(jnode));
     if (!doc->nodes) goto oom;
     doc->cap_nodes = guess;
@@ -84,12 +101,18 @@ oom:
     return NULL;
 }
 
-static int push(sw_json *doc, uint8_t type, uint8_t sub, uint32_t len, size_t off,
-                uint32_t *idx, sw_error *err)
+static int grow_nodes(sw_json *doc, size_t off, sw_error *err)
 {
     if (doc->n_nodes >= 0xfffffff0u) return jerr(doc, err, SW_RANGE, off, "too many values");
     if (sw_grow((void **)&doc->nodes, &doc->cap_nodes, doc->n_nodes + 1, sizeof(jnode)))
         return sw_fail(err, SW_NOMEM, "out of memory parsing %s", doc->name);
+    return SW_OK;
+}
+
+static inline int push(sw_json *doc, uint8_t type, uint8_t sub, uint32_t len, size_t off,
+                       uint32_t *idx, sw_error *err)
+{
+    if (doc->n_nodes >= doc->cap_nodes) SW_TRY(grow_nodes(doc, off, err));
     jnode *n = &doc->nodes[doc->n_nodes];
     n->type = type;
     n->sub = sub;
@@ -243,6 +266,11 @@ int sw_json_parse(const char *name, const char *data, size_t len, sw_json **out,
     *out = NULL;
     sw_json *doc = doc_new(name, data, len, 0, err);
     if (!doc) return err ? err->code : SW_NOMEM;
+    return parse_json_doc(doc, out, err);
+}
+
+static int parse_json_doc(sw_json *doc, sw_json **out, sw_error *err)
+{
     unsigned char *b = doc->buf;
     size_t n = doc->buf_len;
     frame st[MAX_DEPTH];
@@ -275,6 +303,21 @@ value:
                 goto after_value;
             }
             if (c == '{') goto key;
+            /* fast path: a run of plain numbers, the bulk of a model file */
+            frame *af = &st[depth - 1];
+            while (p < n && (b[p] == '-' || (b[p] >= '0' && b[p] <= '9'))) {
+                size_t s0 = p;
+                while (p < n && is_num_char(b[p])) p++;
+                if ((rc = push(doc, SW_JSON_NUMBER, 0, (uint32_t)(p - s0), s0, &idx, err))) goto fail;
+                link_child(doc, af, idx);
+                while (p < n && (b[p] == ' ' || b[p] == '\n' || b[p] == '\r' || b[p] == '\t')) p++;
+                if (p < n && b[p] == ',') {
+                    p++;
+                    while (p < n && (b[p] == ' ' || b[p] == '\n' || b[p] == '\r' || b[p] == '\t')) p++;
+                    continue;
+                }
+                goto after_value; /* ']' or an error, handled there */
+            }
             goto value;
         }
         if (c == '"') {
@@ -785,7 +828,7 @@ static int check_array(const sw_json *doc, sw_jnode arr, uint32_t count, sw_erro
     return SW_OK;
 }
 
-#define BULK_READ(fname, ctype, conv_typed, one)                                               \
+#define BULK_READ(fname, ctype, conv_typed, one, fast)                                               \
     int fname(const sw_json *doc, sw_jnode arr, ctype *out, uint32_t count, sw_error *err)     \
     {                                                                                          \
         SW_TRY(check_array(doc, arr, count, err));                                             \
@@ -800,7 +843,14 @@ static int check_array(const sw_json *doc, sw_jnode arr, uint32_t count, sw_erro
         }                                                                                      \
         uint32_t i = 0;                                                                        \
         for (sw_jnode c = sw_json_first(doc, arr); c != SW_JNONE; c = sw_json_next(doc, c)) {  \
-            SW_TRY(one);                                                                       \
+            const jnode *cn = &doc->nodes[c];                                                  \
+            if (cn->type == SW_JSON_NUMBER && !doc->ubjson) {                                  \
+                if (fast(doc, cn, &out[i]) != 0)                                               \
+                    return jerr(doc, err, SW_PARSE, cn->off, "invalid number '%.*s'",          \
+                                (int)(cn->len > 40 ? 40 : cn->len), doc->buf + cn->off);       \
+            } else {                                                                           \
+                SW_TRY(one);                                                                   \
+            }                                                                                  \
             i++;                                                                               \
         }                                                                                      \
         return SW_OK;                                                                          \
@@ -834,12 +884,30 @@ static int one_i32(const sw_json *doc, sw_jnode c, int32_t *out, sw_error *err)
     return SW_OK;
 }
 
+/* JSON number text straight to the element type (the bulk of a model file) */
+static int fast_f32(const sw_json *doc, const jnode *n, float *out)
+{
+    return sw_parse_f32((const char *)doc->buf + n->off, n->len, out);
+}
+static int fast_f64(const sw_json *doc, const jnode *n, double *out)
+{
+    return sw_parse_f64((const char *)doc->buf + n->off, n->len, out);
+}
+static int fast_i32(const sw_json *doc, const jnode *n, int32_t *out)
+{
+    long long v;
+    if (sw_parse_i64((const char *)doc->buf + n->off, n->len, &v) != 0 || v < INT32_MIN || v > INT32_MAX)
+        return -1;
+    *out = (int32_t)v;
+    return 0;
+}
+
 BULK_READ(sw_json_read_f32s, float, out[i] = (float)ub_number(doc, j->sub, p),
-          sw_json_f32(doc, c, 0, &out[i], err))
+          sw_json_f32(doc, c, 0, &out[i], err), fast_f32)
 BULK_READ(sw_json_read_f64s, double, out[i] = ub_number(doc, j->sub, p),
-          sw_json_f64(doc, c, 0, &out[i], err))
+          sw_json_f64(doc, c, 0, &out[i], err), fast_f64)
 BULK_READ(sw_json_read_i32s, int32_t, SW_TRY(typed_i32(doc, j, p, &out[i], err)),
-          one_i32(doc, c, &out[i], err))
+          one_i32(doc, c, &out[i], err), fast_i32)
 
 /* --------------------------------------------------------------- writer */
 

@@ -38,6 +38,9 @@ typedef uint32_t sw_jnode;
 
 /* `name` (may be NULL) is used in error messages. */
 int sw_json_parse(const char *name, const char *data, size_t len, sw_json **out, sw_error *err);
+/* Same, taking ownership of `data` (sw_malloc'd, len + 1 bytes, NUL at len):
+ * no copy.  The buffer is freed with the document, or at once on failure. */
+int sw_json_parse_owned(const char *name, char *data, size_t len, sw_json **out, sw_error *err);
 int sw_ubjson_parse(const char *name, const unsigned char *data, size_t len, sw_json **out,
                     sw_error *err);
 void sw_json_free(sw_json *doc);

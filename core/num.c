@@ -185,12 +185,22 @@ int sw_parse_f32(const char *s, size_t len, float *out)
         return 0;
     }
     if (fast) {
-        float f = (float)v;
-        if ((double)f != v && isfinite(f)) {
-            float g = nextafterf(f, v > (double)f ? INFINITY : -INFINITY);
-            double mid = ((double)f + (double)g) * 0.5;
-            if (isfinite(g) && mid == v) return slow_parse(s, len, 1, NULL, out);
+        /* a double lies exactly halfway between two normal floats iff its 29
+         * mantissa bits below float precision are 1000...0 */
+        double a = fabs(v);
+        if (a >= 0x1p-125 && a < 0x1p127) {
+            uint64_t u;
+            memcpy(&u, &v, 8);
+            if ((u & ((1ULL << 29) - 1)) == (1ULL << 28)) return slow_parse(s, len, 1, NULL, out);
+        } else if (v != 0.0) {
+            float f = (float)v;
+            if ((double)f != v && isfinite(f)) {
+                float g = nextafterf(f, v > (double)f ? INFINITY : -INFINITY);
+                double mid = ((double)f + (double)g) * 0.5;
+                if (isfinite(g) && mid == v) return slow_parse(s, len, 1, NULL, out);
+            }
         }
+        float f = (float)v;
         *out = neg ? -f : f;
         return 0;
     }

@@ -53,6 +53,7 @@ void sw_forest_free(sw_forest *f)
     sw_free(f->value);
     sw_free(f->default_left);
     sw_free(f->cover);
+    sw_free(f->packed);
     sw_free(f->gain);
     sw_free(f->leaf_weight);
     sw_free(f->split_start);
@@ -115,7 +116,9 @@ int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *in, sw_error *er
         if (cv) f->cover = cv;
         float *gn = sw_realloc_array(f->gain, nc, sizeof *gn);
         if (gn) f->gain = gn;
-        if (!l || !r || !ft || !v || !dl || !cv || !gn)
+        sw__pnode *pk = sw_realloc_array(f->packed, nc, sizeof *pk);
+        if (pk) f->packed = pk;
+        if (!l || !r || !ft || !v || !dl || !cv || !gn || !pk)
             return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
         f->cap_nodes = nc;
     }
@@ -196,6 +199,10 @@ int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *in, sw_error *er
             f->value[p] = threshold[old];
             f->default_left[p] = default_left[old] ? 1 : 0;
         }
+        f->packed[p].value = f->value[p];
+        f->packed[p].left = f->left[p];
+        f->packed[p].feat_dl = f->left[p] < 0 ? 0u
+                               : (uint32_t)f->feat[p] | (f->default_left[p] ? SW__DL_BIT : 0u);
         f->cover[p] = in->cover ? in->cover[old] : 0.0f;
         f->gain[p] = in->gain && left[old] >= 0 ? in->gain[old] : 0.0f;
     }
@@ -417,26 +424,50 @@ void sw_forest_oblivious_tree(const sw_forest *f, int tree, sw_oblivious_tree_vi
 
 /* ------------------------------------------------------ reference scorer */
 
-static float binary_row(const sw_forest *f, const float *x, int n_trees)
+/* Rows in blocks, trees in order within a block: each tree stays in cache for
+ * the whole block (as XGBoost's CPU predictor does) while every row still sums
+ * its leaves in tree order, in float32, from the base margin. */
+#define REF_BLOCK 64
+
+static void binary_block(const sw_forest *f, const float *X, long stride, int nrows, int n_trees,
+                         float *acc)
 {
-    float acc = f->base_margin;
+    for (int r = 0; r < nrows; r++) acc[r] = f->base_margin;
     for (int t = 0; t < n_trees; t++) {
-        int64_t s = f->node_start[t];
-        const int32_t *l = f->left + s, *r = f->right + s, *ft = f->feat + s;
-        const float *v = f->value + s;
-        const uint8_t *dl = f->default_left + s;
-        int n = 0;
-        while (l[n] >= 0) {
-            float xv = x[ft[n]];
-            if (isnan(xv)) {
-                n = dl[n] ? l[n] : r[n];
-            } else {
-                n = xv < v[n] ? l[n] : r[n];
+        const sw__pnode *nodes = f->packed + f->node_start[t];
+        int r = 0;
+        /* four rows walk together: independent chains of loads overlap */
+        for (; r + 4 <= nrows; r += 4) {
+            const float *x0 = X + (size_t)r * (size_t)stride;
+            const float *xs[4] = {x0, x0 + stride, x0 + 2 * stride, x0 + 3 * stride};
+            int n[4] = {0, 0, 0, 0};
+            for (;;) {
+                int internal = 0;
+                for (int k = 0; k < 4; k++) {
+                    const sw__pnode *nd = &nodes[n[k]];
+                    int leaf = nd->left < 0;
+                    uint32_t fd = nd->feat_dl;
+                    float v = xs[k][fd & ~SW__DL_BIT];
+                    int right = isnan(v) ? !(fd & SW__DL_BIT) : !(v < nd->value);
+                    n[k] = leaf ? n[k] : nd->left + right;
+                    internal |= !leaf;
+                }
+                if (!internal) break;
             }
+            for (int k = 0; k < 4; k++) acc[r + k] += nodes[n[k]].value;
         }
-        acc += v[n];
+        for (; r < nrows; r++) {
+            const float *x = X + (size_t)r * (size_t)stride;
+            int n = 0;
+            while (nodes[n].left >= 0) {
+                uint32_t fd = nodes[n].feat_dl;
+                float v = x[fd & ~SW__DL_BIT];
+                int right = isnan(v) ? !(fd & SW__DL_BIT) : !(v < nodes[n].value);
+                n = nodes[n].left + right;
+            }
+            acc[r] += nodes[n].value;
+        }
     }
-    return acc;
 }
 
 static double oblivious_row(const sw_forest *f, const float *x, int n_trees)
@@ -461,21 +492,37 @@ static double oblivious_row(const sw_forest *f, const float *x, int n_trees)
     return sum;
 }
 
+static void predict_block(const sw_forest *f, const float *X, long stride, int nrows, int n_trees,
+                          int margin, double *out)
+{
+    sw_link link = sw_objective_link(f->objective);
+    if (f->kind == SW_TREES_BINARY) {
+        float acc[REF_BLOCK];
+        binary_block(f, X, stride, nrows, n_trees, acc);
+        for (int r = 0; r < nrows; r++)
+            out[r] = margin ? (double)acc[r] : (double)sw_link_apply_f32(link, acc[r]);
+        return;
+    }
+    for (int r = 0; r < nrows; r++) {
+        double raw = oblivious_row(f, X + (size_t)r * (size_t)stride, n_trees) * f->scale + f->bias;
+        out[r] = margin ? raw : sw_link_apply_f64(link, raw);
+    }
+}
+
 double sw_forest_predict_row_ref(const sw_forest *f, const float *x, int n_trees, int margin)
 {
     if (n_trees < 0 || n_trees > f->n_trees) n_trees = f->n_trees;
-    sw_link link = sw_objective_link(f->objective);
-    if (f->kind == SW_TREES_BINARY) {
-        float m = binary_row(f, x, n_trees);
-        return margin ? (double)m : (double)sw_link_apply_f32(link, m);
-    }
-    double raw = oblivious_row(f, x, n_trees) * f->scale + f->bias;
-    return margin ? raw : sw_link_apply_f64(link, raw);
+    double out;
+    predict_block(f, x, 0, 1, n_trees, margin, &out);
+    return out;
 }
 
 void sw_forest_predict_ref(const sw_forest *f, const float *X, long n_rows, long stride,
                            int n_trees, int margin, double *out)
 {
-    for (long i = 0; i < n_rows; i++)
-        out[i] = sw_forest_predict_row_ref(f, X + (size_t)i * (size_t)stride, n_trees, margin);
+    if (n_trees < 0 || n_trees > f->n_trees) n_trees = f->n_trees;
+    for (long i = 0; i < n_rows; i += REF_BLOCK) {
+        int nr = n_rows - i < REF_BLOCK ? (int)(n_rows - i) : REF_BLOCK;
+        predict_block(f, X + (size_t)i * (size_t)stride, stride, nr, n_trees, margin, out + i);
+    }
 }

@@ -11,6 +11,17 @@
 
 #include "forest.h"
 
+/* A binary node packed for scoring: children are adjacent after breadth-first
+ * renumbering (right = left + 1); left < 0 marks a leaf, whose value is `value`.
+ * The top bit of feat_dl is the default-left flag. */
+typedef struct {
+    float value;
+    int32_t left;
+    uint32_t feat_dl;
+} sw__pnode;
+
+#define SW__DL_BIT 0x80000000u
+
 struct sw_forest {
     sw_tree_kind kind;
     int n_features;
@@ -33,6 +44,7 @@ struct sw_forest {
     float *value;
     uint8_t *default_left;
     float *cover, *gain; /* per node; valid only when has_stats */
+    sw__pnode *packed;   /* per node, for scoring */
     int has_stats;       /* every tree so far came with cover and gain */
     /* oblivious */
     int64_t *split_start; /* n_trees + 1 */

@@ -64,6 +64,8 @@ int sw_model_load(const char *path, sw_forest **out, sw_error *err)
     size_t len;
     *out = NULL;
     SW_TRY(sw_read_file(path, MAX_MODEL_BYTES, &data, &len, err));
+    if (sw_model_detect(path, data, len) == SW_MODEL_XGB_JSON)
+        return sw_xgb_read_json_owned(path, (char *)data, len, out, err);
     int rc = sw_model_read(path, data, len, out, err);
     sw_free(data);
     return rc;

@@ -39,6 +39,10 @@ int sw_model_read(const char *name, const unsigned char *data, size_t len, sw_fo
 
 int sw_xgb_read_json(const char *name, const char *data, size_t len, sw_forest **out,
                      sw_error *err);
+/* As sw_xgb_read_json, taking ownership of a sw_malloc'd buffer with a NUL at
+ * data[len] (sw_read_file's): parses in place without a copy. */
+int sw_xgb_read_json_owned(const char *name, char *data, size_t len, sw_forest **out,
+                           sw_error *err);
 int sw_xgb_read_ubjson(const char *name, const unsigned char *data, size_t len,
                        sw_forest **out, sw_error *err);
 int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_forest **out,

@@ -372,6 +372,17 @@ int sw_xgb_read_json(const char *name, const char *data, size_t len, sw_forest *
     return rc;
 }
 
+int sw_xgb_read_json_owned(const char *name, char *data, size_t len, sw_forest **out,
+                           sw_error *err)
+{
+    *out = NULL;
+    sw_json *doc;
+    SW_TRY(sw_json_parse_owned(name, data, len, &doc, err));
+    int rc = build(doc, "xgboost-json", out, err);
+    sw_json_free(doc);
+    return rc;
+}
+
 int sw_xgb_read_ubjson(const char *name, const unsigned char *data, size_t len,
                        sw_forest **out, sw_error *err)
 {
