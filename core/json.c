@@ -1077,6 +1077,16 @@ void sw_jw_strn(sw_jw *w, const char *s, size_t n)
 
 void sw_jw_str(sw_jw *w, const char *s) { sw_jw_strn(w, s, strlen(s)); }
 
+/* A float always reads back as a float ("2" would be an integer to XGBoost). */
+static int float_text(char *b, int n)
+{
+    if (!strpbrk(b, ".eE")) {
+        memcpy(b + n, ".0", 3);
+        n += 2;
+    }
+    return n;
+}
+
 void sw_jw_f32(sw_jw *w, float v)
 {
     before_item(w);
@@ -1091,9 +1101,9 @@ void sw_jw_f32(sw_jw *w, float v)
         put(w, "null", 4);
         return;
     }
-    char b[SW_NUM_BUF];
+    char b[SW_NUM_BUF + 2];
     int n = sw_format_f32(b, v);
-    put(w, b, (size_t)n);
+    put(w, b, (size_t)float_text(b, n));
 }
 
 void sw_jw_f64(sw_jw *w, double v)
@@ -1110,9 +1120,9 @@ void sw_jw_f64(sw_jw *w, double v)
         put(w, "null", 4);
         return;
     }
-    char b[SW_NUM_BUF];
+    char b[SW_NUM_BUF + 2];
     int n = sw_format_f64(b, v);
-    put(w, b, (size_t)n);
+    put(w, b, (size_t)float_text(b, n));
 }
 
 void sw_jw_int(sw_jw *w, long long v)

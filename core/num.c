@@ -29,6 +29,29 @@ static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* Eight ASCII digits at once (the SWAR trick of fast_float). */
+static inline int is_8digits(uint64_t v)
+{
+    return !((((v & 0xF0F0F0F0F0F0F0F0ULL) - 0x3030303030303030ULL) |
+              (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) - 0x3030303030303030ULL)));
+}
+
+static inline uint32_t parse_8digits(uint64_t v)
+{
+    const uint64_t mask = 0x000000FF000000FFULL;
+    const uint64_t mul1 = 0x000F424000000064ULL; /* 100 + (1000000 << 32) */
+    const uint64_t mul2 = 0x0000271000000001ULL; /* 1 + (10000 << 32) */
+    v -= 0x3030303030303030ULL;
+    v = (v * 10) + (v >> 8);
+    v = (((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32;
+    return (uint32_t)v;
+}
+
+/* 10^-k rounded: used only for approximations (a multiply is faster than a divide) */
+static const double neg_pow10_tab[23] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
+                                         1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
+                                         1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
+
 static int lower_eq(const char *s, size_t len, const char *word)
 {
     size_t n = strlen(word);
@@ -44,7 +67,7 @@ static int lower_eq(const char *s, size_t len, const char *word)
 /* Syntax check and decomposition.  Returns 0 if valid.  *special: 0 number,
  * 1 inf, 2 nan.  *fast: the fast path applies, *val gets the double. */
 static int scan_number(const char *s, size_t len, int *neg, int *special, int *fast,
-                       double *val)
+                       double *val, double *approx)
 {
     size_t i = 0;
     *neg = 0;
@@ -67,35 +90,70 @@ static int scan_number(const char *s, size_t len, int *neg, int *special, int *f
         return -1;
     }
     uint64_t m = 0;
-    int ndig = 0;   /* significant digits kept in m */
+    int ndig = 0;    /* significant digits kept in m (at most 19) */
     int dropped = 0; /* nonzero digits beyond 19 */
     long exp10 = 0;
     int any = 0;
-    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+    /* integer part: leading zeros, then digits (8 at a time where possible) */
+    while (i < len && s[i] == '0') {
+        i++;
+        any = 1;
+    }
+    for (;;) {
+        if (ndig + 8 <= 19 && i + 8 <= len) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if (is_8digits(v)) {
+                m = m * 100000000u + parse_8digits(v);
+                ndig += 8;
+                i += 8;
+                any = 1;
+                continue;
+            }
+        }
+        if (i >= len || s[i] < '0' || s[i] > '9') break;
         any = 1;
         if (ndig < 19) {
-            if (m || s[i] != '0') {
-                m = m * 10 + (uint64_t)(s[i] - '0');
-                if (m) ndig++;
-            }
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            ndig++;
         } else {
             exp10++;
             if (s[i] != '0') dropped = 1;
         }
+        i++;
     }
     if (i < len && s[i] == '.') {
         i++;
-        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (ndig == 0) { /* 0.000ddd: zeros only move the exponent */
+            while (i < len && s[i] == '0') {
+                i++;
+                exp10--;
+                any = 1;
+            }
+        }
+        for (;;) {
+            if (ndig + 8 <= 19 && i + 8 <= len) {
+                uint64_t v;
+                memcpy(&v, s + i, 8);
+                if (is_8digits(v)) {
+                    m = m * 100000000u + parse_8digits(v);
+                    ndig += 8;
+                    exp10 -= 8;
+                    i += 8;
+                    any = 1;
+                    continue;
+                }
+            }
+            if (i >= len || s[i] < '0' || s[i] > '9') break;
             any = 1;
             if (ndig < 19) {
-                if (m || s[i] != '0') {
-                    m = m * 10 + (uint64_t)(s[i] - '0');
-                    if (m) ndig++;
-                }
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                ndig++;
                 exp10--;
             } else if (s[i] != '0') {
                 dropped = 1;
             }
+            i++;
         }
     }
     if (!any) return -1;
@@ -114,6 +172,11 @@ static int scan_number(const char *s, size_t len, int *neg, int *special, int *f
         exp10 += eneg ? -e : e;
     }
     if (i != len) return -1;
+    /* within ~3 double ulps of the decimal: enough to round to float32 safely
+     * when not near a float midpoint (see sw_parse_f32) */
+    *approx = NAN;
+    if (m && exp10 >= -22 && exp10 <= 22 && (dropped || m >= ((uint64_t)1 << 53)))
+        *approx = exp10 >= 0 ? (double)m * pow10_tab[exp10] : (double)m * neg_pow10_tab[-exp10];
     if (!dropped && m < ((uint64_t)1 << 53)) {
         if (m == 0) {
             *fast = 1;
@@ -154,8 +217,8 @@ static int slow_parse(const char *s, size_t len, int as_float, double *dout, flo
 int sw_parse_f64(const char *s, size_t len, double *out)
 {
     int neg, special, fast;
-    double v = 0;
-    if (scan_number(s, len, &neg, &special, &fast, &v) != 0) return -1;
+    double v = 0, approx;
+    if (scan_number(s, len, &neg, &special, &fast, &v, &approx) != 0) return -1;
     if (special == 1) {
         *out = neg ? -INFINITY : INFINITY;
         return 0;
@@ -174,8 +237,8 @@ int sw_parse_f64(const char *s, size_t len, double *out)
 int sw_parse_f32(const char *s, size_t len, float *out)
 {
     int neg, special, fast;
-    double v = 0;
-    if (scan_number(s, len, &neg, &special, &fast, &v) != 0) return -1;
+    double v = 0, approx;
+    if (scan_number(s, len, &neg, &special, &fast, &v, &approx) != 0) return -1;
     if (special == 1) {
         *out = neg ? -INFINITY : INFINITY;
         return 0;
@@ -203,6 +266,20 @@ int sw_parse_f32(const char *s, size_t len, float *out)
         float f = (float)v;
         *out = neg ? -f : f;
         return 0;
+    }
+    /* long mantissas (17-digit float reprs): the approximation is within 4
+     * double ulps of the decimal; unless that is within 16 ulps of a float
+     * midpoint, it rounds to the same float as the exact value */
+    double a = fabs(approx);
+    if (a >= 0x1p-125 && a < 0x1p127) {
+        uint64_t u;
+        memcpy(&u, &approx, 8);
+        int64_t low = (int64_t)(u & ((1ULL << 29) - 1)) - (int64_t)(1ULL << 28);
+        if (low > 16 || low < -16) {
+            float f = (float)approx;
+            *out = neg ? -f : f;
+            return 0;
+        }
     }
     return slow_parse(s, len, 1, NULL, out);
 }

@@ -526,3 +526,58 @@ void sw_forest_predict_ref(const sw_forest *f, const float *X, long n_rows, long
         predict_block(f, X + (size_t)i * (size_t)stride, stride, nr, n_trees, margin, out + i);
     }
 }
+
+sw_forest *sw_forest_to_binary(const sw_forest *f)
+{
+    if (f->kind != SW_TREES_OBLIVIOUS) return NULL;
+    sw_forest *b = sw_forest_create(SW_TREES_BINARY, f->n_features);
+    if (!b) return NULL;
+    if (sw_forest_set_feature_names(b, (const char *const *)f->feature_names, NULL) != SW_OK) goto fail;
+    sw_forest_set_objective(b, sw_objective_link(f->objective) == SW_LINK_EXP ? SW_OBJ_POISSON
+                               : sw_objective_link(f->objective) == SW_LINK_SIGMOID ? SW_OBJ_LOGISTIC
+                                                                                    : SW_OBJ_SQUAREDERROR);
+    int ok;
+    float bm = (float)f->bias;
+    sw_forest_set_base_score(b, sw_link_apply_f32(sw_objective_link(b->objective), bm), bm);
+    (void)ok;
+    size_t maxn = ((size_t)2 << SW_MAX_OBLIVIOUS_DEPTH);
+    int32_t *l = sw_alloc_array(maxn, 4), *r = sw_alloc_array(maxn, 4), *ft = sw_alloc_array(maxn, 4);
+    float *v = sw_alloc_array(maxn, 4);
+    uint8_t *dl = sw_alloc_array(maxn, 1);
+    int rc = (!l || !r || !ft || !v || !dl) ? SW_NOMEM : SW_OK;
+    for (int t = 0; t < f->n_trees && rc == SW_OK; t++) {
+        sw_oblivious_tree_view o;
+        sw_forest_oblivious_tree(f, t, &o);
+        int inner = (1 << o.depth) - 1, n = 2 * inner + 1;
+        for (int i = 0; i < n; i++) {
+            int level = 0;
+            while ((2 << level) - 1 <= i) level++;
+            if (i < inner) {
+                int fe = o.feature[level];
+                l[i] = 2 * i + 1;
+                r[i] = 2 * i + 2;
+                ft[i] = fe;
+                v[i] = nextafterf(o.border[level], INFINITY);
+                dl[i] = f->nan_mode[fe] != SW_NAN_ASTRUE;
+            } else {
+                int pos = i - inner, idx = 0;
+                for (int k = 0; k < o.depth; k++) idx |= ((pos >> (o.depth - 1 - k)) & 1) << k;
+                l[i] = r[i] = -1;
+                ft[i] = 0;
+                dl[i] = 0;
+                v[i] = (float)(o.leaves[idx] * f->scale);
+            }
+        }
+        sw_binary_tree_in in = {n, l, r, ft, v, dl, v, NULL, NULL};
+        rc = sw_forest_add_binary(b, &in, NULL);
+    }
+    sw_free(l);
+    sw_free(r);
+    sw_free(ft);
+    sw_free(v);
+    sw_free(dl);
+    if (rc == SW_OK) return b;
+fail:
+    sw_forest_free(b);
+    return NULL;
+}

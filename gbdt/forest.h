@@ -139,6 +139,13 @@ typedef struct {
 void sw_forest_binary_tree(const sw_forest *f, int tree, sw_binary_tree_view *v);
 void sw_forest_oblivious_tree(const sw_forest *f, int tree, sw_oblivious_tree_view *v);
 
+/* An oblivious forest rewritten as complete binary trees with the same splits
+ * (x > b becomes !(x < nextafter(b, +inf)), NaN rules become default
+ * directions).  Leaves and bias are rounded to float32 and summed in float32,
+ * so predictions are close to, not equal to, the original: for benchmarks
+ * that run XGBoost on a CatBoost model's trees.  NULL on allocation failure. */
+sw_forest *sw_forest_to_binary(const sw_forest *f);
+
 /* Scalar reference scorer: the oracle every fast scorer is tested against.
  * X is row-major with `stride` floats per row, columns in the model's feature
  * order; n_trees from sw_forest_tree_limit; margin != 0 skips the link.

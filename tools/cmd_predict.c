@@ -17,6 +17,7 @@
 #include "core/matrix.h"
 #include "core/num.h"
 #include "gbdt/forest.h"
+#include "gbdt/score.h"
 #include "io/model.h"
 
 static const cli_opt opts[] = {
@@ -99,23 +100,23 @@ int cmd_predict(int argc, char **argv)
     int n_trees = sw_forest_tree_limit(f, choice);
     long n = X->rows;
     double *pred = sw_alloc_array((size_t)(n ? n : 1), sizeof *pred);
-    if (!pred) {
+    sw_scorer *sc = NULL;
+    if (!pred || sw_scorer_create(f, n_trees, SW_ISA_AUTO, &sc, &err) != SW_OK) {
+        if (!pred) sw_error_set(&err, SW_NOMEM, NULL, 0, 0, -1, "out of memory");
+        sw_free(pred);
         sw_matrix_free(X);
         sw_forest_free(f);
-        return cli_failf(SW_NOMEM, "out of memory");
+        return cli_fail(&err);
     }
-    const long block = 256;
-#pragma omp parallel for num_threads((int)threads) schedule(static)
-    for (long b = 0; b < (n + block - 1) / block; b++) {
-        long s = b * block, e = s + block < n ? s + block : n;
-        sw_forest_predict_ref(f, sw_matrix_row(X, s), e - s, X->cols, n_trees, margin, pred + s);
-    }
+    double t2b = cli_now();
+    sw_scorer_predict(sc, X->data, n, X->cols, margin, (int)threads, pred);
     double t3 = cli_now();
 
     /* format and write */
     size_t cap = (size_t)n * 26 + 32, len = 0;
     char *buf = sw_malloc(cap);
     if (!buf) {
+        sw_scorer_free(sc);
         sw_free(pred);
         sw_matrix_free(X);
         sw_forest_free(f);
@@ -137,14 +138,15 @@ int cmd_predict(int argc, char **argv)
     }
     double t4 = cli_now();
     if (cli_has(&a, "--timing")) {
-        double per = n && n_trees ? (t3 - t2) * 1e9 / ((double)n * n_trees) : 0.0;
+        double per = n && n_trees ? (t3 - t2b) * 1e9 / ((double)n * n_trees) : 0.0;
         fprintf(stderr,
-                "timing: load %.3f ms, parse %.3f ms (%ld rows), score %.3f ms (%d trees, %d threads, "
-                "%.2f ns/row/tree), write %.3f ms\n",
-                (t1 - t0) * 1e3, (t2 - t1) * 1e3, n, (t3 - t2) * 1e3, n_trees, (int)threads, per,
-                (t4 - t3) * 1e3);
+                "timing: load %.3f ms, parse %.3f ms (%ld rows), scorer build %.3f ms (%s), score %.3f ms "
+                "(%d trees, %d threads, %.2f ns/row/tree), write %.3f ms\n",
+                (t1 - t0) * 1e3, (t2 - t1) * 1e3, n, (t2b - t2) * 1e3, sw_isa_name(sw_scorer_isa(sc)),
+                (t3 - t2b) * 1e3, n_trees, (int)threads, per, (t4 - t3) * 1e3);
     }
     sw_free(buf);
+    sw_scorer_free(sc);
     sw_free(pred);
     sw_matrix_free(X);
     sw_forest_free(f);

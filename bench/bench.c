@@ -1,0 +1,129 @@
+/* bench: the benchmark suite's entry point.  `swish_bench all` runs every
+ * benchmark and prints their tables; `swish_bench quick` is the CI mode with
+ * small sizes.  Every table names the machine; every speed figure comes with
+ * a checksum of the outputs it produced. */
+#include "bench.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void bench_machine(char *buf, size_t size)
+{
+    char model[256] = "unknown CPU";
+    FILE *fp = fopen("/proc/cpuinfo", "r");
+    int avx2 = 0, avx512 = 0;
+    if (fp) {
+        char line[4096];
+        while (fgets(line, sizeof line, fp)) {
+            if (strncmp(line, "model name", 10) == 0 && strcmp(model, "unknown CPU") == 0) {
+                char *p = strchr(line, ':');
+                if (p) {
+                    snprintf(model, sizeof model, "%s", p + 2);
+                    model[strcspn(model, "\n")] = 0;
+                }
+            }
+            if (strncmp(line, "flags", 5) == 0) {
+                avx2 = strstr(line, " avx2") != NULL;
+                avx512 = strstr(line, " avx512bw") != NULL;
+            }
+        }
+        fclose(fp);
+    }
+    snprintf(buf, size, "%s, %ld cores, %s", model, sysconf(_SC_NPROCESSORS_ONLN),
+             avx512 ? "AVX2+AVX-512" : avx2 ? "AVX2" : "no AVX2");
+}
+
+unsigned long long bench_checksum(const double *v, long n)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    const unsigned char *p = (const unsigned char *)v;
+    for (size_t i = 0; i < (size_t)n * sizeof(double); i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+char *bench_capture(const char *cmd)
+{
+    FILE *fp = popen(cmd, "r");
+    if (!fp) return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+        len += got;
+        if (cap - len < 1024) buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = 0;
+    if (pclose(fp) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+double bench_json_num(const char *json, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = json ? strstr(json, pat) : NULL;
+    if (!p) return NAN;
+    return strtod(p + strlen(pat), NULL);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "all";
+    if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
+        printf("usage: swish_bench [all|quick|score]\n"
+               "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
+               "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
+               "         user's budget (450 players in 3 minutes)\n"
+               "  score  scoring only\n");
+        return 0;
+    }
+    bench_ctx c = {0};
+    c.quick = strcmp(what, "quick") == 0;
+    c.shared = getenv("SWISH_SHARED") && *getenv("SWISH_SHARED") ? getenv("SWISH_SHARED") : "../shared";
+    static char tmp[64];
+    snprintf(tmp, sizeof tmp, "/tmp/swish-bench-XXXXXX");
+    if (!mkdtemp(tmp)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    c.tmp = tmp;
+    char machine[512];
+    bench_machine(machine, sizeof machine);
+    printf("swish benchmarks (%s mode) on %s\n\n", c.quick ? "quick" : "full", machine);
+    int rc = 0;
+    if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "score") == 0) rc |= bench_score(&c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
+    return rc;
+}

@@ -1,0 +1,223 @@
+/* bench_score: scoring speed of every model in ../shared/models beside
+ * XGBoost 1.7.4 on the same rows, in the same run.
+ *
+ * Rows: the model's crosscheck inputs (realistic values, thresholds, NaN-heavy
+ * and extreme blocks) repeated to N rows, written once to a CSV that both
+ * sides read.  swish: median model load time, ns per row per tree at 1 and 2
+ * threads for each ISA variant the CPU has, 450-row and single-row latency.
+ * XGBoost: the same figures from bench/xgb_score.py (a fresh DMatrix per
+ * repetition, so its prediction cache cannot answer).  CatBoost models are
+ * timed in XGBoost through the same trees rewritten as binary trees
+ * (sw_forest_to_binary).  Each swish figure carries a checksum of its outputs;
+ * all ISA variants must agree on it. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "core/alloc.h"
+#include "core/csv.h"
+#include "core/matrix.h"
+#include "gbdt/forest.h"
+#include "gbdt/score.h"
+#include "io/model.h"
+
+#define MAX_MODELS 32
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Repeat the crosscheck inputs to n rows (leaving out the rows with
+ * infinities, which XGBoost refuses); returns the CSV path. */
+static int make_rows(const bench_ctx *c, const char *name, const char *kind, long n, char *out,
+                     size_t size)
+{
+    char in[1024];
+    snprintf(in, sizeof in, "%s/crosscheck/%s/%s/inputs.csv", c->shared, kind, name);
+    FILE *fp = fopen(in, "r");
+    if (!fp) return -1;
+    snprintf(out, size, "%s/%s.rows.csv", c->tmp, name);
+    FILE *w = fopen(out, "w");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len = getline(&line, &cap, fp);
+    fwrite(line, 1, (size_t)len, w);
+    long pos = ftell(fp), written = 0;
+    while (written < n) {
+        len = getline(&line, &cap, fp);
+        if (len <= 0) {
+            fseek(fp, pos, SEEK_SET);
+            continue;
+        }
+        if (strstr(line, "inf")) continue; /* XGBoost refuses infinities */
+        fwrite(line, 1, (size_t)len, w);
+        written++;
+    }
+    free(line);
+    fclose(fp);
+    fclose(w);
+    return 0;
+}
+
+static double time_scorer(const sw_scorer *s, const sw_matrix *X, int threads, int reps, double *out)
+{
+    double best = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t0 = bench_now();
+        sw_scorer_predict(s, X->data, X->rows, X->cols, 0, threads, out);
+        double t = bench_now() - t0;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+static double latency(const sw_scorer *s, const sw_matrix *X, long rows, int reps, double *out)
+{
+    double best = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t0 = bench_now();
+        if (rows == 1) {
+            out[0] = sw_scorer_predict_row(s, X->data, 0);
+        } else {
+            sw_scorer_predict(s, X->data, rows, X->cols, 0, 1, out);
+        }
+        double t = bench_now() - t0;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+int bench_score(const bench_ctx *c)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/models", c->shared);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "bench score: %s not found (set SWISH_SHARED)\n", dir);
+        return 1;
+    }
+    char names[MAX_MODELS][256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_MODELS) {
+        if ((ends_with(e->d_name, ".json") && !ends_with(e->d_name, "_metadata.json")) ||
+            ends_with(e->d_name, ".cbm"))
+            snprintf(names[n++], 256, "%.250s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, 256, (int (*)(const void *, const void *))strcmp);
+    long nrows = c->quick ? 20000 : 100000;
+    int reps = c->quick ? 2 : 5;
+    printf("== score: ns per row per tree, %ld rows (best of %d), swish beside XGBoost 1.7.4 ==\n", nrows, reps);
+    printf("%-42s %5s %3s %7s %7s | %-7s %7s %7s %6s | %7s %7s %6s | %8s %8s | %s\n", "model", "trees", "dep",
+           "load", "xgbload", "isa", "1t", "xgb1t", "x", "2t", "xgb2t", "x", "450r us", "1r us", "checksum");
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        int cbm = ends_with(names[i], ".cbm");
+        char base[256], path[1300], rows[1300];
+        snprintf(base, sizeof base, "%.*s", (int)(strlen(names[i]) - (cbm ? 4 : 5)), names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        double loads[7];
+        sw_forest *f = NULL;
+        sw_error err;
+        for (int k = 0; k < 7; k++) {
+            sw_forest_free(f);
+            double t0 = bench_now();
+            if (sw_model_load(path, &f, &err) != SW_OK) {
+                fprintf(stderr, "%s: %s\n", path, err.msg);
+                return 1;
+            }
+            loads[k] = bench_now() - t0;
+        }
+        double load_ms = bench_median(loads, 7) * 1e3;
+        if (make_rows(c, base, cbm ? "catboost" : "xgboost", nrows, rows, sizeof rows) != 0) {
+            fprintf(stderr, "no crosscheck inputs for %s\n", base);
+            sw_forest_free(f);
+            continue;
+        }
+        int nf = sw_forest_n_features(f);
+        const char **fn = calloc((size_t)nf, sizeof *fn);
+        for (int k = 0; k < nf; k++) fn[k] = sw_forest_feature_name(f, k);
+        sw_csv_opts o = {.columns = fn, .n_columns = nf};
+        sw_table *t;
+        sw_matrix *X;
+        if (sw_table_read_csv(rows, &o, &t, &err) != SW_OK || sw_matrix_from_table(t, fn, nf, &X, &err) != SW_OK) {
+            fprintf(stderr, "%s: %s\n", rows, err.msg);
+            return 1;
+        }
+        sw_table_free(t);
+        free(fn);
+        int nt = sw_forest_n_trees(f);
+        int maxd = 0;
+        for (int k = 0; k < nt; k++)
+            if (sw_forest_tree_depth(f, k) > maxd) maxd = sw_forest_tree_depth(f, k);
+        /* XGBoost on the same trees */
+        char xgb_model[1300];
+        if (cbm) {
+            sw_forest *b = sw_forest_to_binary(f);
+            snprintf(xgb_model, sizeof xgb_model, "%s/%s.asxgb.json", c->tmp, base);
+            if (!b || sw_model_save(b, xgb_model, &err) != SW_OK) {
+                fprintf(stderr, "%s: cannot convert for XGBoost\n", base);
+                return 1;
+            }
+            sw_forest_free(b);
+        } else {
+            snprintf(xgb_model, sizeof xgb_model, "%s", path);
+        }
+        double xgb[2][4] = {{NAN, NAN, NAN, NAN}, {NAN, NAN, NAN, NAN}};
+        double *out = malloc(sizeof(double) * (size_t)X->rows);
+        unsigned long long ref_sum = 0;
+        int first_isa = 1;
+        for (int isa = SW_ISA_AVX512; isa >= SW_ISA_SCALAR; isa--) {
+            if (!sw_isa_supported((sw_isa)isa)) continue;
+            sw_scorer *s;
+            if (sw_scorer_create(f, SW_TREES_ALL, (sw_isa)isa, &s, &err) != SW_OK) continue;
+            double t1 = time_scorer(s, X, 1, reps, out);
+            unsigned long long sum = bench_checksum(out, X->rows);
+            double t2 = time_scorer(s, X, 2, reps, out);
+            if (bench_checksum(out, X->rows) != sum) {
+                printf("CHECKSUM MISMATCH between 1 and 2 threads (%s, %s)\n", base, sw_isa_name((sw_isa)isa));
+                rc = 1;
+            }
+            double l450 = latency(s, X, 450 < X->rows ? 450 : X->rows, reps * 20, out);
+            double l1 = latency(s, X, 1, reps * 200, out);
+            if (first_isa) {
+                ref_sum = sum;
+                /* XGBoost runs interleaved with the first (fastest) variant */
+                for (int th = 1; th <= 2; th++) {
+                    char cmd[4096];
+                    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_score.py %s %s %d %d", xgb_model, rows, th,
+                             reps);
+                    char *js = bench_capture(cmd);
+                    xgb[th - 1][0] = bench_json_num(js, "ns_row_tree");
+                    xgb[th - 1][1] = bench_json_num(js, "load_ms");
+                    xgb[th - 1][2] = bench_json_num(js, "latency_450_ms");
+                    xgb[th - 1][3] = bench_json_num(js, "latency_1_ms");
+                    free(js);
+                }
+            } else if (sum != ref_sum) {
+                printf("CHECKSUM MISMATCH between ISA variants (%s, %s)\n", base, sw_isa_name((sw_isa)isa));
+                rc = 1;
+            }
+            double ns1 = t1 * 1e9 / ((double)X->rows * nt), ns2 = t2 * 1e9 / ((double)X->rows * nt);
+            printf("%-42.42s %5d %3d %7.2f %7.2f | %-7s %7.2f %7.2f %6.1f | %7.2f %7.2f %6.1f | %8.1f %8.2f | %016llx\n",
+                   first_isa ? base : "", nt, maxd, load_ms, xgb[0][1], sw_isa_name((sw_isa)isa), ns1, xgb[0][0],
+                   xgb[0][0] / ns1, ns2, xgb[1][0], xgb[1][0] / ns2, l450 * 1e6, l1 * 1e6, sum);
+            first_isa = 0;
+            sw_scorer_free(s);
+        }
+        printf("%-42s %5s %3s %7s %7s | %-7s %7s %7s %6s | %7s %7s %6s | %8.1f %8.1f |\n", "", "", "", "", "",
+               "xgboost", "", "", "", "", "", "", xgb[0][2] * 1e3, xgb[0][3] * 1e3);
+        free(out);
+        sw_matrix_free(X);
+        sw_forest_free(f);
+    }
+    printf("(load: ms, median of 7; x: XGBoost time / swish time; 450r/1r: latency of 450 rows / one row, 1 "
+           "thread, microseconds; CatBoost models run in XGBoost as equivalent binary trees)\n\n");
+    return rc;
+}

@@ -1,0 +1,44 @@
+/* score: batch and single-row scoring of a forest, with the vector ISA chosen
+ * once when the scorer is built.
+ *
+ * Every variant gives bit-identical results to the reference scorer
+ * (sw_forest_predict_ref): XGBoost-kind forests sum float32 leaves tree by tree
+ * from the base margin; oblivious forests sum double leaves tree by tree and
+ * apply scale and bias.  SW_FORCE_ISA=scalar|avx2|avx512 overrides the choice.
+ *
+ * Ownership: a scorer borrows the forest (which must outlive it) and owns its
+ * own layout.  A built scorer is immutable: any number of threads may call
+ * sw_scorer_predict / sw_scorer_predict_row on it at once.
+ * sw_scorer_predict_row allocates nothing.
+ */
+#ifndef SW_SCORE_H
+#define SW_SCORE_H
+
+#include "core/status.h"
+#include "forest.h"
+
+typedef enum { SW_ISA_AUTO = 0, SW_ISA_SCALAR, SW_ISA_AVX2, SW_ISA_AVX512 } sw_isa;
+
+typedef struct sw_scorer sw_scorer;
+
+/* n_trees from sw_forest_tree_limit.  isa AUTO picks the best the CPU has (or
+ * SW_FORCE_ISA); asking for an ISA the CPU lacks is SW_UNSUPPORTED. */
+int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **out, sw_error *err);
+void sw_scorer_free(sw_scorer *s);
+sw_isa sw_scorer_isa(const sw_scorer *s);
+int sw_scorer_n_trees(const sw_scorer *s);
+const char *sw_isa_name(sw_isa isa);
+/* "scalar"/"avx2"/"avx512" -> isa; -1 if unknown. */
+int sw_isa_from_name(const char *name);
+/* Whether this CPU (and build) can run the variant. */
+int sw_isa_supported(sw_isa isa);
+
+/* Score n_rows rows of X (row-major, `stride` floats per row, model feature
+ * order) with `threads` OpenMP threads over row blocks.  Results do not depend
+ * on the thread count. */
+void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long stride, int margin,
+                       int threads, double *out);
+/* One row, no allocation. */
+double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin);
+
+#endif
