@@ -13,43 +13,17 @@ struct sw_scorer {
     sw_isa isa;
 };
 
-const char *sw_isa_name(sw_isa isa)
-{
-    switch (isa) {
-    case SW_ISA_SCALAR: return "scalar";
-    case SW_ISA_AVX2: return "avx2";
-    case SW_ISA_AVX512: return "avx512";
-    default: return "auto";
-    }
-}
-
-int sw_isa_from_name(const char *name)
-{
-    if (!name) return -1;
-    if (strcmp(name, "scalar") == 0) return SW_ISA_SCALAR;
-    if (strcmp(name, "avx2") == 0) return SW_ISA_AVX2;
-    if (strcmp(name, "avx512") == 0) return SW_ISA_AVX512;
-    if (strcmp(name, "auto") == 0) return SW_ISA_AUTO;
-    return -1;
-}
-
-int sw_isa_supported(sw_isa isa)
-{
-    return isa == SW_ISA_SCALAR;
-}
-
 int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **out, sw_error *err)
 {
     *out = NULL;
     if (isa == SW_ISA_AUTO) {
-        const char *force = getenv("SW_FORCE_ISA");
-        if (force && *force) {
-            int k = sw_isa_from_name(force);
-            if (k < 0) return sw_fail(err, SW_ARG, "SW_FORCE_ISA=%s: expected scalar, avx2 or avx512", force);
-            isa = (sw_isa)k;
-        }
+        int k = sw_isa_best();
+        if (k < 0)
+            return sw_fail(err, SW_ARG, "SW_FORCE_ISA=%s: expected scalar, avx2 or avx512 supported by this CPU",
+                           getenv("SW_FORCE_ISA"));
+        isa = (sw_isa)k;
     }
-    if (isa == SW_ISA_AUTO) isa = SW_ISA_SCALAR;
+    isa = SW_ISA_SCALAR; /* only the scalar scorer exists so far */
     if (!sw_isa_supported(isa))
         return sw_fail(err, SW_UNSUPPORTED, "the %s scorer is not available on this CPU", sw_isa_name(isa));
     sw_scorer *s = sw_calloc(1, sizeof *s);

@@ -14,10 +14,9 @@
 #ifndef SW_SCORE_H
 #define SW_SCORE_H
 
+#include "core/simd.h"
 #include "core/status.h"
 #include "forest.h"
-
-typedef enum { SW_ISA_AUTO = 0, SW_ISA_SCALAR, SW_ISA_AVX2, SW_ISA_AVX512 } sw_isa;
 
 typedef struct sw_scorer sw_scorer;
 
@@ -27,11 +26,6 @@ int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **ou
 void sw_scorer_free(sw_scorer *s);
 sw_isa sw_scorer_isa(const sw_scorer *s);
 int sw_scorer_n_trees(const sw_scorer *s);
-const char *sw_isa_name(sw_isa isa);
-/* "scalar"/"avx2"/"avx512" -> isa; -1 if unknown. */
-int sw_isa_from_name(const char *name);
-/* Whether this CPU (and build) can run the variant. */
-int sw_isa_supported(sw_isa isa);
 
 /* Score n_rows rows of X (row-major, `stride` floats per row, model feature
  * order) with `threads` OpenMP threads over row blocks.  Results do not depend

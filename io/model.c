@@ -28,6 +28,7 @@ static int ends_with(const char *s, const char *suf)
 sw_model_format sw_model_detect(const char *name, const unsigned char *data, size_t len)
 {
     if (len >= 4 && memcmp(data, "CBM1", 4) == 0) return SW_MODEL_CBM;
+    if (len >= 4 && memcmp(data, "SWM1", 4) == 0) return SW_MODEL_SWM;
     size_t i = 0;
     while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) i++;
     if (i < len && data[i] == '{') {
@@ -52,9 +53,10 @@ int sw_model_read(const char *name, const unsigned char *data, size_t len, sw_fo
     case SW_MODEL_XGB_JSON: return sw_xgb_read_json(name, (const char *)data, len, out, err);
     case SW_MODEL_XGB_UBJ: return sw_xgb_read_ubjson(name, data, len, out, err);
     case SW_MODEL_CBM: return sw_cbm_read(name, data, len, out, err);
+    case SW_MODEL_SWM: return sw_swm_read(name, data, len, out, err);
     default:
         return sw_error_set(err, SW_FORMAT, name, 0, 0, 0,
-                            "unrecognised model format (expected XGBoost JSON/UBJSON or CatBoost .cbm)");
+                            "unrecognised model format (expected XGBoost JSON/UBJSON, CatBoost .cbm or swish .swm)");
     }
 }
 
@@ -82,9 +84,11 @@ int sw_model_save(const sw_forest *f, const char *path, sw_error *err)
         rc = sw_xgb_write(f, 1, &data, &len, err);
     } else if (ends_with(path, ".cbm")) {
         rc = sw_cbm_write(f, &data, &len, err);
+    } else if (ends_with(path, ".swm")) {
+        rc = sw_swm_write(f, &data, &len, err);
     } else {
         return sw_error_set(err, SW_ARG, path, 0, 0, -1,
-                            "unknown model extension (use .json, .ubj or .cbm)");
+                            "unknown model extension (use .json, .ubj, .cbm or .swm)");
     }
     if (rc) return rc;
     rc = sw_write_file_atomic(path, data, len, err);

@@ -49,6 +49,11 @@ int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_fore
                 sw_error *err);
 
 
+/* swish's native format (.swm): versioned, CRC-32 checksummed; both kinds. */
+int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_forest **out,
+                sw_error *err);
+int sw_swm_write(const sw_forest *f, unsigned char **data, size_t *len, sw_error *err);
+
 /* ---- writers ----------------------------------------------------------------
  * Into a new buffer (sw_free it).  XGBoost formats hold binary-tree forests and
  * load in XGBoost 1.7+; .cbm holds oblivious forests in CatBoost's flatbuffers

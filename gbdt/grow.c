@@ -1,0 +1,1132 @@
+/* grow: growing one tree from gradient histograms, XGBoost's `hist` way, for the
+ * three policies: depthwise (level by level to max_depth), lossguide (best
+ * leaf first to max_leaves) and oblivious (one split shared by a whole level,
+ * chosen by the sum of the level's gains, as CatBoost does).
+ *
+ * Histograms: a node's histogram is built from its sampled rows in fixed
+ * blocks of rows (partial histograms summed in block order, so the thread
+ * count never changes a bit); of two siblings only the smaller is built, the
+ * other is its parent minus it.  Split gain, weights, L1/L2, min_child_weight,
+ * max_delta_step and monotone bounds follow XGBoost's param.h and
+ * TreeEvaluator; a split is made when its loss change exceeds both 1e-6 and
+ * gamma (min_split_loss).
+ */
+#include "grow.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+
+#define ROW_BLOCK 16384 /* rows per partial histogram: fixed, independent of threads */
+#define RT_EPS 1e-6
+
+typedef struct {
+    int parent, left, right, depth;
+    long start, ns, nt;       /* row range; the first ns rows are sampled */
+    double G, H, root_gain;
+    double lower, upper;      /* monotone bounds on the weight */
+    int hist;                 /* histogram buffer, -1 none */
+    /* best split */
+    int feat, bin, dl;
+    double loss_chg, GL, HL;
+    int has_split;
+} gnode;
+
+struct sw__grower {
+    const sw_train_params *p;
+    const sw__binned *b;
+    const sw__cuts *c;
+    int nf, nthread, has_constraint;
+    long n;
+    uint32_t *rows, *scratch, *scratch2;
+    uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
+    /* features for this tree (colsample_bytree), histogram positions */
+    int *tree_feats, ntf;
+    int *level_pos, nlevel;       /* colsample_bylevel: positions into tree_feats */
+    gnode *nodes;
+    int nn, cap_nodes;
+    /* histogram pool */
+    sw__gpair **hbuf;
+    int nhbuf, cap_hbuf;
+    int *hfree, nhfree;
+    size_t hsize;                 /* gpairs per histogram = ntf * SW__HB */
+    /* partial histograms for multi-block nodes */
+    sw__gpair *partial;
+    size_t cap_partial;
+    /* per (node, feature) split candidates */
+    struct cand {
+        double loss_chg, GL, HL;
+        int bin, dl, valid;
+    } *cands;
+    size_t cap_cands;
+    int round;
+    const sw__gpair *gh;
+};
+
+/* ------------------------------------------------------ XGBoost's formulas */
+
+static inline double threshold_l1(double g, double alpha)
+{
+    if (g > alpha) return g - alpha;
+    if (g < -alpha) return g + alpha;
+    return 0.0;
+}
+
+static double calc_weight(const sw_train_params *p, double G, double H)
+{
+    if (H < p->min_child_weight || H <= 0.0) return 0.0;
+    double dw = -threshold_l1(G, p->alpha) / (H + p->lambda);
+    if (p->max_delta_step != 0.0 && fabs(dw) > p->max_delta_step) dw = copysign(p->max_delta_step, dw);
+    return dw;
+}
+
+static inline double gain_given_weight(const sw_train_params *p, double G, double H, double w)
+{
+    return -(2.0 * G * w + (H + p->lambda) * w * w);
+}
+
+/* Gain of a node with sums (G, H) whose weight is bounded by [lo, hi]. */
+static double node_gain(const sw__grower *g, double G, double H, double lo, double hi)
+{
+    const sw_train_params *p = g->p;
+    if (H <= 0.0) return 0.0;
+    if (p->max_delta_step == 0.0 && !g->has_constraint) {
+        double t = threshold_l1(G, p->alpha);
+        return t * t / (H + p->lambda);
+    }
+    double w = calc_weight(p, G, H);
+    if (w < lo) w = lo;
+    if (w > hi) w = hi;
+    return gain_given_weight(p, G, H, w);
+}
+
+static double bounded_weight(const sw_train_params *p, double G, double H, double lo, double hi)
+{
+    double w = calc_weight(p, G, H);
+    if (w < lo) w = lo;
+    if (w > hi) w = hi;
+    return w;
+}
+
+/* XGBoost's TreeEvaluator::CalcSplitGain. */
+static double split_gain(const sw__grower *g, const gnode *nd, int feat, double GL, double HL, double GR,
+                         double HR)
+{
+    const sw_train_params *p = g->p;
+    if (!g->has_constraint && p->max_delta_step == 0.0) {
+        double tl = threshold_l1(GL, p->alpha), tr = threshold_l1(GR, p->alpha);
+        double a = HL > 0.0 ? tl * tl / (HL + p->lambda) : 0.0;
+        double b = HR > 0.0 ? tr * tr / (HR + p->lambda) : 0.0;
+        return a + b;
+    }
+    double wl = bounded_weight(p, GL, HL, nd->lower, nd->upper);
+    double wr = bounded_weight(p, GR, HR, nd->lower, nd->upper);
+    double gain = (HL > 0.0 ? gain_given_weight(p, GL, HL, wl) : 0.0) +
+                  (HR > 0.0 ? gain_given_weight(p, GR, HR, wr) : 0.0);
+    int c = feat < p->n_monotone ? p->monotone[feat] : 0;
+    if (c > 0 && wl > wr) return -INFINITY;
+    if (c < 0 && wl < wr) return -INFINITY;
+    return gain;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, const sw__cuts *c,
+                              sw_error *err)
+{
+    sw__grower *g = sw_calloc(1, sizeof *g);
+    if (!g) goto oom;
+    g->p = p;
+    g->b = b;
+    g->c = c;
+    g->nf = b->nf;
+    g->n = b->n;
+    g->nthread = p->nthread > 0 ? p->nthread : 1;
+    for (int f = 0; f < p->n_monotone; f++)
+        if (p->monotone[f]) g->has_constraint = 1;
+    g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
+    g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
+    g->scratch2 = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch2);
+    g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 1, 1);
+    if (!g->scratch2 || !g->bins_col) goto oom;
+    for (long r = 0; r < g->n; r++)
+        for (int f = 0; f < g->nf; f++)
+            g->bins_col[(size_t)f * (size_t)g->n + (size_t)r] = b->bins[(size_t)r * (size_t)g->nf + (size_t)f];
+    g->tree_feats = sw_alloc_array((size_t)g->nf + 1, sizeof *g->tree_feats);
+
+    g->level_pos = sw_alloc_array((size_t)g->nf + 1, sizeof *g->level_pos);
+    if (!g->rows || !g->scratch || !g->tree_feats || !g->level_pos) goto oom;
+    return g;
+oom:
+    sw__grower_free(g);
+    sw_fail(err, SW_NOMEM, "out of memory setting up the tree grower");
+    return NULL;
+}
+
+void sw__grower_free(sw__grower *g)
+{
+    if (!g) return;
+    for (int i = 0; i < g->nhbuf; i++) sw_aligned_free(g->hbuf[i]);
+    sw_free(g->hbuf);
+    sw_free(g->hfree);
+    sw_aligned_free(g->partial);
+    sw_free(g->cands);
+    sw_free(g->nodes);
+    sw_free(g->rows);
+    sw_free(g->scratch);
+    sw_free(g->scratch2);
+    sw_free(g->bins_col);
+    sw_free(g->tree_feats);
+    sw_free(g->level_pos);
+    sw_free(g);
+}
+
+void sw__tree_out_free(sw__tree_out *t)
+{
+    sw_free(t->left);
+    sw_free(t->right);
+    sw_free(t->feat);
+    sw_free(t->thr);
+    sw_free(t->value);
+    sw_free(t->cover);
+    sw_free(t->gain);
+    sw_free(t->dl);
+    sw_free(t->sbin);
+    sw_free(t->oleaf);
+    sw_free(t->oweight);
+    sw_free(t->leaf_nodes);
+    memset(t, 0, sizeof *t);
+}
+
+static int new_node(sw__grower *g, int parent, int depth)
+{
+    if (g->nn >= g->cap_nodes) {
+        int nc = g->cap_nodes ? g->cap_nodes * 2 : 256;
+        gnode *nn = sw_realloc_array(g->nodes, (size_t)nc, sizeof *nn);
+        if (!nn) return -1;
+        g->nodes = nn;
+        g->cap_nodes = nc;
+    }
+    gnode *nd = &g->nodes[g->nn];
+    memset(nd, 0, sizeof *nd);
+    nd->parent = parent;
+    nd->left = nd->right = -1;
+    nd->depth = depth;
+    nd->hist = -1;
+    nd->lower = -INFINITY;
+    nd->upper = INFINITY;
+    nd->feat = -1;
+    return g->nn++;
+}
+
+static int hist_get(sw__grower *g)
+{
+    if (g->nhfree) return g->hfree[--g->nhfree];
+    if (g->nhbuf >= g->cap_hbuf) {
+        int nc = g->cap_hbuf ? g->cap_hbuf * 2 : 32;
+        sw__gpair **nb = sw_realloc_array(g->hbuf, (size_t)nc, sizeof *nb);
+        int *nf = sw_realloc_array(g->hfree, (size_t)nc, sizeof *nf);
+        if (nb) g->hbuf = nb;
+        if (nf) g->hfree = nf;
+        if (!nb || !nf) return -1;
+        g->cap_hbuf = nc;
+    }
+    sw__gpair *h = sw_aligned_alloc(g->hsize * sizeof(sw__gpair));
+    if (!h) return -1;
+    g->hbuf[g->nhbuf] = h;
+    return g->nhbuf++;
+}
+
+static void hist_put(sw__grower *g, int h)
+{
+    if (h >= 0) g->hfree[g->nhfree++] = h;
+}
+
+/* Choose k of the m values in `set` (in place, then sorted) deterministically. */
+static int sample_subset(int *set, int m, double frac, uint64_t seed, uint64_t a, uint64_t b)
+{
+    if (frac >= 1.0 || m <= 1) return m;
+    int k = (int)lround(frac * m);
+    if (k < 1) k = 1;
+    for (int i = 0; i < k; i++) {
+        int j = i + (int)(sw__rand(seed, a, b, (uint64_t)i) % (uint64_t)(m - i));
+        int t = set[i];
+        set[i] = set[j];
+        set[j] = t;
+    }
+    /* ascending order keeps evaluation order (and ties) independent of the draw */
+    for (int i = 1; i < k; i++) {
+        int v = set[i], j = i - 1;
+        while (j >= 0 && set[j] > v) {
+            set[j + 1] = set[j];
+            j--;
+        }
+        set[j + 1] = v;
+    }
+    return k;
+}
+
+/* ----------------------------------------------------------- histograms */
+
+/* Build the histograms of nodes ids[0..cnt). */
+static int build_hists(sw__grower *g, const int *ids, int cnt)
+{
+    /* work items: (node, block) */
+    int nitems = 0;
+    for (int i = 0; i < cnt; i++) {
+        long ns = g->nodes[ids[i]].ns;
+        nitems += ns > 0 ? (int)((ns + ROW_BLOCK - 1) / ROW_BLOCK) : 1;
+    }
+    struct item {
+        int node;
+        long from, len;
+        sw__gpair *dst;
+    } *items = sw_alloc_array((size_t)nitems + 1, sizeof *items);
+    if (!items) return SW_NOMEM;
+    /* multi-block nodes accumulate into partial buffers first */
+    size_t npartial = 0;
+    for (int i = 0; i < cnt; i++) {
+        long ns = g->nodes[ids[i]].ns;
+        long nb = ns > 0 ? (ns + ROW_BLOCK - 1) / ROW_BLOCK : 1;
+        if (nb > 1) npartial += (size_t)nb;
+    }
+    if (npartial * g->hsize > g->cap_partial) {
+        sw_aligned_free(g->partial);
+        g->partial = sw_aligned_alloc(npartial * g->hsize * sizeof(sw__gpair));
+        g->cap_partial = g->partial ? npartial * g->hsize : 0;
+        if (!g->partial) {
+            sw_free(items);
+            return SW_NOMEM;
+        }
+    }
+    int k = 0;
+    size_t pused = 0;
+    for (int i = 0; i < cnt; i++) {
+        gnode *nd = &g->nodes[ids[i]];
+        if (nd->hist < 0 && (nd->hist = hist_get(g)) < 0) {
+            sw_free(items);
+            return SW_NOMEM;
+        }
+        long nb = nd->ns > 0 ? (nd->ns + ROW_BLOCK - 1) / ROW_BLOCK : 1;
+        for (long bk = 0; bk < nb; bk++) {
+            items[k].node = ids[i];
+            items[k].from = nd->start + bk * ROW_BLOCK;
+            items[k].len = nd->ns - bk * ROW_BLOCK < ROW_BLOCK ? nd->ns - bk * ROW_BLOCK : ROW_BLOCK;
+            if (items[k].len < 0) items[k].len = 0;
+            items[k].dst = nb > 1 ? g->partial + (pused++) * g->hsize : g->hbuf[nd->hist];
+            k++;
+        }
+    }
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && nitems > 1)
+    for (int i = 0; i < nitems; i++) {
+        memset(items[i].dst, 0, g->hsize * sizeof(sw__gpair));
+        sw__hist_build(g->b, g->rows + items[i].from, items[i].len, g->gh, g->tree_feats, g->ntf, items[i].dst);
+    }
+    /* reduce partial histograms in block order, per (node, feature) */
+    int nred = 0;
+    for (int i = 0; i < cnt; i++)
+        if (g->nodes[ids[i]].ns > ROW_BLOCK) nred++;
+    if (nred) {
+        int *rn = sw_alloc_array((size_t)nred, sizeof *rn);
+        sw__gpair **first = sw_alloc_array((size_t)nred, sizeof *first);
+        long *nbk = sw_alloc_array((size_t)nred, sizeof *nbk);
+        if (!rn || !first || !nbk) {
+            sw_free(rn);
+            sw_free(first);
+            sw_free(nbk);
+            sw_free(items);
+            return SW_NOMEM;
+        }
+        int r = 0;
+        for (int i = 0; i < nitems; i++) {
+            gnode *nd = &g->nodes[items[i].node];
+            if (nd->ns > ROW_BLOCK && items[i].from == nd->start) {
+                rn[r] = items[i].node;
+                first[r] = items[i].dst;
+                nbk[r] = (nd->ns + ROW_BLOCK - 1) / ROW_BLOCK;
+                r++;
+            }
+        }
+        int work = nred * g->ntf;
+#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1)
+        for (int wi = 0; wi < work; wi++) {
+            int j = wi / g->ntf, f = wi % g->ntf;
+            sw__gpair *dst = g->hbuf[g->nodes[rn[j]].hist] + (size_t)f * SW__HB;
+            const sw__gpair *src0 = first[j] + (size_t)f * SW__HB;
+            for (int bin = 0; bin < SW__HB; bin++) dst[bin] = src0[bin];
+            for (long bk = 1; bk < nbk[j]; bk++) {
+                const sw__gpair *src = first[j] + (size_t)bk * g->hsize + (size_t)f * SW__HB;
+                for (int bin = 0; bin < SW__HB; bin++) {
+                    dst[bin].g += src[bin].g;
+                    dst[bin].h += src[bin].h;
+                }
+            }
+        }
+        sw_free(rn);
+        sw_free(first);
+        sw_free(nbk);
+    }
+    sw_free(items);
+    return SW_OK;
+}
+
+/* sibling = parent - built, for each (parent, built, sibling) triple. */
+static int subtract_hists(sw__grower *g, const int *par, const int *built, const int *sib, int cnt)
+{
+    for (int i = 0; i < cnt; i++) {
+        if (g->nodes[sib[i]].hist < 0 && (g->nodes[sib[i]].hist = hist_get(g)) < 0) return SW_NOMEM;
+    }
+    int work = cnt * g->ntf;
+#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && work > 8)
+    for (int wi = 0; wi < work; wi++) {
+        int i = wi / g->ntf, f = wi % g->ntf;
+        const sw__gpair *hp = g->hbuf[g->nodes[par[i]].hist] + (size_t)f * SW__HB;
+        const sw__gpair *hb = g->hbuf[g->nodes[built[i]].hist] + (size_t)f * SW__HB;
+        sw__gpair *hs = g->hbuf[g->nodes[sib[i]].hist] + (size_t)f * SW__HB;
+        for (int bin = 0; bin < SW__HB; bin++) {
+            hs[bin].g = hp[bin].g - hb[bin].g;
+            hs[bin].h = hp[bin].h - hb[bin].h;
+        }
+    }
+    return SW_OK;
+}
+
+/* --------------------------------------------------------- split search */
+
+/* Best split of node nd on tree feature position k.  Without monotone
+ * constraints or max_delta_step the gain is XGBoost's
+ * T(GL)^2/(HL+lambda) + T(GR)^2/(HR+lambda) (T = L1 soft threshold), computed
+ * over one division; bins that add nothing repeat the previous split and are
+ * skipped. */
+static void eval_feature(const sw__grower *g, const gnode *nd, int k, struct cand *out)
+{
+    const sw_train_params *p = g->p;
+    int f = g->tree_feats[k];
+    int ncuts = g->c->ncuts[f];
+    const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
+    double Gm = h[SW__MISSING_BIN].g, Hm = h[SW__MISSING_BIN].h;
+    int ndir = (Hm > 0.0 || Gm != 0.0) ? 2 : 1;
+    int simple = !g->has_constraint && p->max_delta_step == 0.0;
+    double lambda = p->lambda, alpha = p->alpha, mcw = p->min_child_weight;
+    double best = -INFINITY, bGL = 0, bHL = 0;
+    int bbin = 0, bdl = 0;
+    double GL = 0, HL = 0;
+    for (int s = 1; s <= ncuts; s++) {
+        GL += h[s - 1].g;
+        HL += h[s - 1].h;
+        if (h[s - 1].h == 0.0 && h[s - 1].g == 0.0 && s > 1) continue; /* same split as s-1 */
+        for (int dir = 0; dir < ndir; dir++) {
+            /* dir 0: missing goes right (XGBoost's forward pass), 1: left */
+            double gl = dir ? GL + Gm : GL, hl = dir ? HL + Hm : HL;
+            double gr = nd->G - gl, hr = nd->H - hl;
+            if (hl < mcw || hr < mcw) continue;
+            double gain;
+            if (simple) {
+                /* tl^2/a + tr^2/b > best  <=>  tl^2 b + tr^2 a > best a b  (a, b > 0):
+                 * divide only when a candidate wins */
+                double tl = threshold_l1(gl, alpha), tr = threshold_l1(gr, alpha);
+                double a = hl + lambda, b = hr + lambda;
+                double num = tl * tl * b + tr * tr * a, den = a * b;
+                if (!(num > best * den)) continue;
+                gain = num / den;
+            } else {
+                gain = split_gain(g, nd, f, gl, hl, gr, hr);
+            }
+            if (gain > best) {
+                best = gain;
+                bGL = gl;
+                bHL = hl;
+                bbin = s;
+                bdl = dir;
+            }
+        }
+    }
+    out->valid = best > -INFINITY;
+    out->loss_chg = best - nd->root_gain;
+    out->GL = bGL;
+    out->HL = bHL;
+    out->bin = bbin;
+    out->dl = bdl;
+}
+
+static int ensure_cands(sw__grower *g, size_t n)
+{
+    if (n <= g->cap_cands) return SW_OK;
+    struct cand *c = sw_realloc_array(g->cands, n, sizeof *c);
+    if (!c) return SW_NOMEM;
+    g->cands = c;
+    g->cap_cands = n;
+    return SW_OK;
+}
+
+/* Evaluate the best split of each node in ids (feature subsets by level/node). */
+static int eval_splits(sw__grower *g, const int *ids, int cnt)
+{
+    const sw_train_params *p = g->p;
+    int nl = g->nlevel;
+    SW_TRY(ensure_cands(g, (size_t)cnt * (size_t)nl + 1));
+    /* node feature subsets (colsample_bynode) as masks over level positions */
+    uint8_t *use = sw_alloc_array((size_t)cnt * (size_t)nl + 1, 1);
+    int *tmp = sw_alloc_array((size_t)nl + 1, sizeof *tmp);
+    if (!use || !tmp) {
+        sw_free(use);
+        sw_free(tmp);
+        return SW_NOMEM;
+    }
+    for (int i = 0; i < cnt; i++) {
+        uint8_t *u = use + (size_t)i * nl;
+        if (p->colsample_bynode >= 1.0) {
+            memset(u, 1, (size_t)nl);
+            continue;
+        }
+        memset(u, 0, (size_t)nl);
+        for (int j = 0; j < nl; j++) tmp[j] = j;
+        int kk = sample_subset(tmp, nl, p->colsample_bynode, p->seed, (uint64_t)g->round,
+                               0x4E4F4445ULL + (uint64_t)ids[i]);
+        for (int j = 0; j < kk; j++) u[tmp[j]] = 1;
+    }
+    sw_free(tmp);
+    int work = cnt * nl;
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 4) if (g->nthread > 1 && work > 4)
+    for (int wi = 0; wi < work; wi++) {
+        int i = wi / nl, j = wi % nl;
+        if (!use[wi]) {
+            g->cands[wi].valid = 0;
+            continue;
+        }
+        eval_feature(g, &g->nodes[ids[i]], g->level_pos[j], &g->cands[wi]);
+    }
+    for (int i = 0; i < cnt; i++) {
+        gnode *nd = &g->nodes[ids[i]];
+        nd->has_split = 0;
+        nd->loss_chg = -INFINITY;
+        for (int j = 0; j < nl; j++) {
+            const struct cand *c = &g->cands[(size_t)i * nl + j];
+            if (!c->valid || !(c->loss_chg > nd->loss_chg)) continue;
+            nd->loss_chg = c->loss_chg;
+            nd->feat = g->tree_feats[g->level_pos[j]];
+            nd->bin = c->bin;
+            nd->dl = c->dl;
+            nd->GL = c->GL;
+            nd->HL = c->HL;
+            nd->has_split = 1;
+        }
+        /* XGBoost's ExpandEntry::IsValid: a real gain, not below gamma, both sides non-empty */
+        if (nd->has_split && (!(nd->loss_chg > RT_EPS) || nd->loss_chg < p->gamma || nd->HL <= 0.0 ||
+                              nd->H - nd->HL <= 0.0))
+            nd->has_split = 0;
+    }
+    sw_free(use);
+    return SW_OK;
+}
+
+/* ------------------------------------------------------------ partition */
+
+/* Stable split of a node's rows: [left sampled, left unsampled | right sampled,
+ * right unsampled].  Missing values follow dl.  Returns the left counts. */
+static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, long *ls, long *lt)
+{
+    const uint8_t *col = g->bins_col + (size_t)feat * (size_t)g->n;
+    uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start, *u = g->scratch2 + nd->start;
+    /* one pass per segment: lefts to t, rights to u, then [t | u] back into r */
+    long nl = 0, nr = 0;
+    long lsamp = 0, rsamp = 0;
+    for (int seg = 0; seg < 2; seg++) {
+        long from = seg ? nd->ns : 0, to = seg ? nd->nt : nd->ns;
+        for (long i = from; i < to; i++) {
+            /* branchless: the side is unpredictable, so write both and advance one */
+            uint32_t row = r[i];
+            uint8_t v = col[row];
+            int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
+            t[nl] = row;
+            u[nr] = row;
+            nl += left;
+            nr += !left;
+        }
+        if (!seg) {
+            lsamp = nl;
+            rsamp = nr;
+        }
+    }
+    /* layout: [left sampled, left unsampled | right sampled, right unsampled] */
+    memcpy(r, t, (size_t)nl * sizeof *r);
+    memcpy(r + nl, u, (size_t)nr * sizeof *r);
+    *ls = lsamp;
+    *lt = nl;
+    (void)rsamp;
+}
+
+/* Split nodes ids[0..cnt) (each with has_split); create their children. */
+static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children)
+{
+    const sw_train_params *p = g->p;
+    long *ls = sw_alloc_array((size_t)cnt + 1, sizeof *ls), *lt = sw_alloc_array((size_t)cnt + 1, sizeof *lt);
+    if (!ls || !lt) {
+        sw_free(ls);
+        sw_free(lt);
+        return SW_NOMEM;
+    }
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1)
+    for (int i = 0; i < cnt; i++) {
+        gnode *nd = &g->nodes[ids[i]];
+        partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+    }
+    for (int i = 0; i < cnt; i++) {
+        int id = ids[i];
+        int l = new_node(g, id, g->nodes[id].depth + 1);
+        int r = new_node(g, id, g->nodes[id].depth + 1);
+        if (l < 0 || r < 0) {
+            sw_free(ls);
+            sw_free(lt);
+            return SW_NOMEM;
+        }
+        gnode *nd = &g->nodes[id], *L = &g->nodes[l], *R = &g->nodes[r];
+        nd->left = l;
+        nd->right = r;
+        L->start = nd->start;
+        L->ns = ls[i];
+        L->nt = lt[i];
+        R->start = nd->start + lt[i];
+        R->ns = nd->ns - ls[i];
+        R->nt = nd->nt - lt[i];
+        L->G = nd->GL;
+        L->H = nd->HL;
+        R->G = nd->G - nd->GL;
+        R->H = nd->H - nd->HL;
+        L->lower = R->lower = nd->lower;
+        L->upper = R->upper = nd->upper;
+        int c = nd->feat < p->n_monotone ? p->monotone[nd->feat] : 0;
+        if (c) {
+            double wl = bounded_weight(p, L->G, L->H, nd->lower, nd->upper);
+            double wr = bounded_weight(p, R->G, R->H, nd->lower, nd->upper);
+            double mid = (wl + wr) / 2;
+            if (c > 0) {
+                L->upper = mid;
+                R->lower = mid;
+            } else {
+                L->lower = mid;
+                R->upper = mid;
+            }
+        }
+        L->root_gain = node_gain(g, L->G, L->H, L->lower, L->upper);
+        R->root_gain = node_gain(g, R->G, R->H, R->lower, R->upper);
+        children[2 * i] = l;
+        children[2 * i + 1] = r;
+    }
+    sw_free(ls);
+    sw_free(lt);
+    return SW_OK;
+}
+
+/* Histograms of children (smaller built, other subtracted), parents released. */
+static int child_hists(sw__grower *g, const int *parents, int cnt, const int *children)
+{
+    int *built = sw_alloc_array((size_t)cnt + 1, sizeof *built), *sib = sw_alloc_array((size_t)cnt + 1, sizeof *sib);
+    if (!built || !sib) {
+        sw_free(built);
+        sw_free(sib);
+        return SW_NOMEM;
+    }
+    for (int i = 0; i < cnt; i++) {
+        int l = children[2 * i], r = children[2 * i + 1];
+        int small = g->nodes[l].ns <= g->nodes[r].ns ? l : r;
+        built[i] = small;
+        sib[i] = small == l ? r : l;
+    }
+    int rc = build_hists(g, built, cnt);
+    if (rc == SW_OK) rc = subtract_hists(g, parents, built, sib, cnt);
+    for (int i = 0; i < cnt; i++) {
+        hist_put(g, g->nodes[parents[i]].hist);
+        g->nodes[parents[i]].hist = -1;
+    }
+    sw_free(built);
+    sw_free(sib);
+    return rc;
+}
+
+static void level_features(sw__grower *g, int depth)
+{
+    for (int k = 0; k < g->ntf; k++) g->level_pos[k] = k;
+    g->nlevel = sample_subset(g->level_pos, g->ntf, g->p->colsample_bylevel, g->p->seed, (uint64_t)g->round,
+                              0x4C564CULL + (uint64_t)depth);
+}
+
+/* --------------------------------------------------------- the policies */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int grow_depthwise(sw__grower *g, sw__grow_times *tm)
+{
+    int max_depth = g->p->max_depth > 0 ? g->p->max_depth : 64;
+    int cap = 1;
+    int *level = sw_alloc_array(2, sizeof *level);
+    if (!level) return SW_NOMEM;
+    level[0] = 0;
+    int cnt = 1, rc = SW_OK;
+    double t0 = now_s();
+    if ((rc = build_hists(g, level, 1))) goto out;
+    double t1 = now_s();
+    tm->t_hist += t1 - t0;
+    level_features(g, 0);
+    if ((rc = eval_splits(g, level, 1))) goto out;
+    tm->t_split += now_s() - t1;
+    for (int depth = 0; depth < max_depth && cnt > 0; depth++) {
+        int ne = 0;
+        for (int i = 0; i < cnt; i++)
+            if (g->nodes[level[i]].has_split) level[ne++] = level[i];
+            else {
+                hist_put(g, g->nodes[level[i]].hist);
+                g->nodes[level[i]].hist = -1;
+            }
+        if (!ne) break;
+        if (2 * ne > cap) {
+            cap = 2 * ne;
+        }
+        int *children = sw_alloc_array((size_t)2 * ne + 2, sizeof *children);
+        if (!children) {
+            rc = SW_NOMEM;
+            goto out;
+        }
+        double a = now_s();
+        if ((rc = split_nodes(g, level, ne, children))) {
+            sw_free(children);
+            goto out;
+        }
+        double b = now_s();
+        tm->t_partition += b - a;
+        int last = depth + 1 >= max_depth;
+        if (!last) {
+            if ((rc = child_hists(g, level, ne, children))) {
+                sw_free(children);
+                goto out;
+            }
+            double c = now_s();
+            tm->t_hist += c - b;
+            level_features(g, depth + 1);
+            if ((rc = eval_splits(g, children, 2 * ne))) {
+                sw_free(children);
+                goto out;
+            }
+            tm->t_split += now_s() - c;
+        } else {
+            for (int i = 0; i < ne; i++) {
+                hist_put(g, g->nodes[level[i]].hist);
+                g->nodes[level[i]].hist = -1;
+            }
+        }
+        sw_free(level);
+        level = children;
+        cnt = last ? 0 : 2 * ne;
+    }
+out:
+    for (int i = 0; i < g->nn; i++) {
+        hist_put(g, g->nodes[i].hist);
+        g->nodes[i].hist = -1;
+    }
+    sw_free(level);
+    return rc;
+}
+
+static int grow_lossguide(sw__grower *g, sw__grow_times *tm)
+{
+    const sw_train_params *p = g->p;
+    int max_leaves = p->max_leaves > 0 ? p->max_leaves : 1 << 30;
+    int max_depth = p->max_depth > 0 ? p->max_depth : 1 << 30;
+    int rc = SW_OK;
+    int root = 0;
+    double t0 = now_s();
+    if ((rc = build_hists(g, &root, 1))) return rc;
+    double t1 = now_s();
+    tm->t_hist += t1 - t0;
+    level_features(g, 0);
+    if ((rc = eval_splits(g, &root, 1))) return rc;
+    tm->t_split += now_s() - t1;
+    int leaves = 1;
+    for (;;) {
+        /* best open leaf: largest loss change, earliest node on ties */
+        int best = -1;
+        for (int i = 0; i < g->nn; i++) {
+            gnode *nd = &g->nodes[i];
+            if (nd->left >= 0 || !nd->has_split || nd->depth >= max_depth) continue;
+            if (best < 0 || nd->loss_chg > g->nodes[best].loss_chg) best = i;
+        }
+        if (best < 0 || leaves >= max_leaves) break;
+        int children[2];
+        double a = now_s();
+        if ((rc = split_nodes(g, &best, 1, children))) break;
+        double b = now_s();
+        tm->t_partition += b - a;
+        leaves++;
+        int d = g->nodes[children[0]].depth;
+        if (d < max_depth) {
+            if ((rc = child_hists(g, &best, 1, children))) break;
+            double c = now_s();
+            tm->t_hist += c - b;
+            level_features(g, d);
+            if ((rc = eval_splits(g, children, 2))) break;
+            tm->t_split += now_s() - c;
+        }
+    }
+    for (int i = 0; i < g->nn; i++) {
+        hist_put(g, g->nodes[i].hist);
+        g->nodes[i].hist = -1;
+    }
+    return rc;
+}
+
+/* Oblivious: nodes of a level are kept in leaf-index order: node p's children
+ * are p (bit 0) and p | 1 << depth (bit 1). */
+static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
+{
+    const sw_train_params *p = g->p;
+    int max_depth = p->max_depth > 0 ? p->max_depth : 6;
+    if (max_depth > SW_MAX_OBLIVIOUS_DEPTH) max_depth = SW_MAX_OBLIVIOUS_DEPTH;
+    int *level = sw_alloc_array((size_t)1 << max_depth, sizeof *level);
+    int *next = sw_alloc_array((size_t)1 << max_depth, sizeof *next);
+    double *score = NULL;
+    int rc = SW_OK;
+    if (!level || !next) {
+        rc = SW_NOMEM;
+        goto out;
+    }
+    level[0] = 0;
+    int cnt = 1;
+    double t0 = now_s();
+    if ((rc = build_hists(g, level, 1))) goto out;
+    tm->t_hist += now_s() - t0;
+    out->depth = 0;
+    score = sw_alloc_array((size_t)g->ntf * SW__HB + 1, sizeof *score);
+    if (!score) {
+        rc = SW_NOMEM;
+        goto out;
+    }
+    for (int depth = 0; depth < max_depth; depth++) {
+        double a = now_s();
+        level_features(g, depth);
+        /* score[k][s] = sum over nodes of the split gain (missing goes to bit 0) */
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1)
+        for (int j = 0; j < g->nlevel; j++) {
+            int k = g->level_pos[j], f = g->tree_feats[k], ncuts = g->c->ncuts[f];
+            double *sc = score + (size_t)k * SW__HB;
+            for (int s = 0; s <= ncuts; s++) sc[s] = 0.0;
+            for (int i = 0; i < cnt; i++) {
+                const gnode *nd = &g->nodes[level[i]];
+                const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
+                double GL = h[SW__MISSING_BIN].g, HL = h[SW__MISSING_BIN].h;
+                for (int s = 1; s <= ncuts; s++) {
+                    GL += h[s - 1].g;
+                    HL += h[s - 1].h;
+                    double GR = nd->G - GL, HR = nd->H - HL;
+                    if (HL < p->min_child_weight || HR < p->min_child_weight) continue;
+                    sc[s] += split_gain(g, nd, f, GL, HL, GR, HR) - nd->root_gain;
+                }
+            }
+        }
+        int bk = -1, bs = 0;
+        double bestsc = -INFINITY;
+        for (int j = 0; j < g->nlevel; j++) {
+            int k = g->level_pos[j], f = g->tree_feats[k];
+            for (int s = 1; s <= g->c->ncuts[f]; s++) {
+                double v = score[(size_t)k * SW__HB + s];
+                if (v > bestsc) {
+                    bestsc = v;
+                    bk = k;
+                    bs = s;
+                }
+            }
+        }
+        tm->t_split += now_s() - a;
+        if (bk < 0 || !(bestsc > RT_EPS) || bestsc < p->gamma) break;
+        int f = g->tree_feats[bk];
+        double b = now_s();
+        /* split every node of the level the same way */
+        for (int i = 0; i < cnt; i++) {
+            gnode *nd = &g->nodes[level[i]];
+            nd->feat = f;
+            nd->bin = bs;
+            nd->dl = 1;
+            const sw__gpair *h = g->hbuf[nd->hist] + (size_t)bk * SW__HB;
+            double GL = h[SW__MISSING_BIN].g, HL = h[SW__MISSING_BIN].h;
+            for (int s = 1; s <= bs; s++) {
+                GL += h[s - 1].g;
+                HL += h[s - 1].h;
+            }
+            nd->GL = GL;
+            nd->HL = HL;
+        }
+        int *children = sw_alloc_array((size_t)2 * cnt, sizeof *children);
+        if (!children) {
+            rc = SW_NOMEM;
+            goto out;
+        }
+        if ((rc = split_nodes(g, level, cnt, children))) {
+            sw_free(children);
+            goto out;
+        }
+        double c = now_s();
+        tm->t_partition += c - b;
+        out->ofeat[depth] = f;
+        out->obin[depth] = bs;
+        out->oborder[depth] = nextafterf(g->c->cuts[f][bs - 1], -INFINITY);
+        out->depth = depth + 1;
+        for (int i = 0; i < cnt; i++) {
+            next[i] = children[2 * i];
+            next[i + cnt] = children[2 * i + 1];
+        }
+        if (depth + 1 < max_depth) {
+            if ((rc = child_hists(g, level, cnt, children))) {
+                sw_free(children);
+                goto out;
+            }
+        } else {
+            for (int i = 0; i < cnt; i++) {
+                hist_put(g, g->nodes[level[i]].hist);
+                g->nodes[level[i]].hist = -1;
+            }
+        }
+        tm->t_hist += now_s() - c;
+        sw_free(children);
+        cnt *= 2;
+        int *t = level;
+        level = next;
+        next = t;
+    }
+    /* leaves in leaf-index order */
+    size_t nleaf = (size_t)1 << out->depth;
+    out->oleaf = sw_alloc_array(nleaf, sizeof *out->oleaf);
+    out->oweight = sw_alloc_array(nleaf, sizeof *out->oweight);
+    out->leaf_nodes = sw_alloc_array(nleaf, sizeof *out->leaf_nodes);
+    if (!out->oleaf || !out->oweight || !out->leaf_nodes) {
+        rc = SW_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < nleaf; i++) {
+        const gnode *nd = &g->nodes[level[i]];
+        out->oleaf[i] = bounded_weight(p, nd->G, nd->H, -INFINITY, INFINITY) * p->eta;
+        out->oweight[i] = nd->H;
+        out->leaf_nodes[i] = level[i];
+    }
+out:
+    for (int i = 0; i < g->nn; i++) {
+        hist_put(g, g->nodes[i].hist);
+        g->nodes[i].hist = -1;
+    }
+    sw_free(level);
+    sw_free(next);
+    sw_free(score);
+    return rc;
+}
+
+/* ------------------------------------------------- adaptive leaves (L1) */
+
+static int cmp_resid(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* XGBoost's quantile of a leaf's residuals (linear interpolation unweighted,
+ * first value past the weighted cdf otherwise). */
+static double leaf_quantile(double *rw, long n, double alpha, int weighted)
+{
+    qsort(rw, (size_t)n, 2 * sizeof(double), cmp_resid);
+    if (!weighted) {
+        if (n == 1) return rw[0];
+        double x = alpha * (double)(n + 1);
+        if (alpha <= 1.0 / (double)(n + 1)) return rw[0];
+        if (alpha >= (double)n / (double)(n + 1)) return rw[2 * (n - 1)];
+        long k = (long)floor(x) - 1;
+        double d = (x - 1) - (double)k;
+        return rw[2 * k] + d * (rw[2 * (k + 1)] - rw[2 * k]);
+    }
+    double total = 0;
+    for (long i = 0; i < n; i++) total += rw[2 * i + 1];
+    double acc = 0, thr = alpha * total;
+    for (long i = 0; i < n; i++) {
+        acc += rw[2 * i + 1];
+        if (acc >= thr) return rw[2 * i];
+    }
+    return rw[2 * (n - 1)];
+}
+
+static int adaptive_value(sw__grower *g, const gnode *nd, const float *y, const float *w, const void *margin,
+                          int mdouble, double alpha, double *value)
+{
+    if (nd->ns == 0) return 0;
+    double *rw = sw_alloc_array((size_t)nd->ns * 2, sizeof *rw);
+    if (!rw) return -1;
+    for (long i = 0; i < nd->ns; i++) {
+        uint32_t r = g->rows[nd->start + i];
+        double m = mdouble ? ((const double *)margin)[r] : (double)((const float *)margin)[r];
+        rw[2 * i] = (double)y[r] - m;
+        rw[2 * i + 1] = w ? w[r] : 1.0;
+    }
+    *value = leaf_quantile(rw, nd->ns, alpha, w != NULL);
+    sw_free(rw);
+    return 1;
+}
+
+/* ----------------------------------------------------------- the driver */
+
+int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampled, const float *y,
+             const float *w, const void *margin, int margin_is_double, sw__tree_out *out,
+             sw__grow_times *tm, sw_error *err)
+{
+    const sw_train_params *p = g->p;
+    memset(out, 0, sizeof *out);
+    g->round = round;
+    g->gh = gh;
+    g->nn = 0;
+    /* features of this tree */
+    for (int f = 0; f < g->nf; f++) g->tree_feats[f] = f;
+    g->ntf = sample_subset(g->tree_feats, g->nf, p->colsample_bytree, p->seed, (uint64_t)round, 0x545245ULL);
+    size_t hs = (size_t)g->ntf * SW__HB;
+    if (hs != g->hsize) {
+        for (int i = 0; i < g->nhbuf; i++) sw_aligned_free(g->hbuf[i]);
+        g->nhbuf = 0;
+        g->nhfree = 0;
+        g->hsize = hs;
+    }
+    /* rows: sampled first, each part ascending (one branchless pass) */
+    long ns = 0, nu = 0;
+    double G = 0, H = 0;
+    for (long r = 0; r < g->n; r++) {
+        int sm = sampled[r] != 0;
+        g->rows[ns] = (uint32_t)r;
+        g->scratch[nu] = (uint32_t)r;
+        ns += sm;
+        nu += !sm;
+    }
+    memcpy(g->rows + ns, g->scratch, (size_t)nu * sizeof *g->rows);
+    int root = new_node(g, -1, 0);
+    if (root < 0) return sw_fail(err, SW_NOMEM, "out of memory growing a tree");
+    gnode *rt = &g->nodes[root];
+    rt->start = 0;
+    rt->ns = ns;
+    rt->nt = g->n;
+    for (long i = 0; i < ns; i++) {
+        G += gh[g->rows[i]].g;
+        H += gh[g->rows[i]].h;
+    }
+    rt->G = G;
+    rt->H = H;
+    rt->root_gain = node_gain(g, G, H, rt->lower, rt->upper);
+    int rc;
+    if (p->grow_policy == SW_GROW_OBLIVIOUS) {
+        rc = grow_oblivious(g, out, tm);
+    } else if (p->grow_policy == SW_GROW_LOSSGUIDE) {
+        rc = grow_lossguide(g, tm);
+    } else {
+        rc = grow_depthwise(g, tm);
+    }
+    if (rc) return sw_fail(err, rc, "out of memory growing tree %d", round);
+
+    int adaptive = p->objective == SW_OBJ_ABSOLUTEERROR || p->objective == SW_OBJ_QUANTILE;
+    double qa = p->objective == SW_OBJ_QUANTILE ? p->quantile_alpha : 0.5;
+    if (p->grow_policy == SW_GROW_OBLIVIOUS) {
+        size_t nleaf = (size_t)1 << out->depth;
+        for (size_t i = 0; i < nleaf && adaptive; i++) {
+            double v;
+            int a = adaptive_value(g, &g->nodes[out->leaf_nodes[i]], y, w, margin, margin_is_double, qa, &v);
+            if (a < 0) return sw_fail(err, SW_NOMEM, "out of memory");
+            if (a) out->oleaf[i] = v * p->eta;
+        }
+        return SW_OK;
+    }
+    /* binary tree arrays in grower order */
+    int n = g->nn;
+    out->n_nodes = n;
+    out->left = sw_alloc_array((size_t)n, sizeof(int32_t));
+    out->right = sw_alloc_array((size_t)n, sizeof(int32_t));
+    out->feat = sw_alloc_array((size_t)n, sizeof(int32_t));
+    out->sbin = sw_alloc_array((size_t)n, sizeof(int32_t));
+    out->thr = sw_alloc_array((size_t)n, sizeof(float));
+    out->value = sw_alloc_array((size_t)n, sizeof(float));
+    out->cover = sw_alloc_array((size_t)n, sizeof(float));
+    out->gain = sw_alloc_array((size_t)n, sizeof(float));
+    out->dl = sw_alloc_array((size_t)n, 1);
+    if (!out->left || !out->right || !out->feat || !out->sbin || !out->thr || !out->value || !out->cover ||
+        !out->gain || !out->dl) {
+        sw__tree_out_free(out);
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    float eta = (float)p->eta;
+    for (int i = 0; i < n; i++) {
+        const gnode *nd = &g->nodes[i];
+        out->left[i] = nd->left;
+        out->right[i] = nd->right;
+        out->cover[i] = (float)nd->H;
+        float wt = (float)bounded_weight(p, nd->G, nd->H, nd->lower, nd->upper);
+        if (nd->left >= 0) {
+            out->feat[i] = nd->feat;
+            out->sbin[i] = nd->bin;
+            out->thr[i] = g->c->cuts[nd->feat][nd->bin - 1];
+            out->dl[i] = (uint8_t)nd->dl;
+            out->gain[i] = (float)nd->loss_chg;
+            out->value[i] = wt * eta;
+        } else {
+            out->feat[i] = 0;
+            out->sbin[i] = 0;
+            out->thr[i] = 0;
+            out->dl[i] = 0;
+            out->gain[i] = 0;
+            double v;
+            int a = adaptive ? adaptive_value(g, nd, y, w, margin, margin_is_double, qa, &v) : 0;
+            if (a < 0) {
+                sw__tree_out_free(out);
+                return sw_fail(err, SW_NOMEM, "out of memory");
+            }
+            out->value[i] = a ? (float)v * eta : wt * eta;
+        }
+    }
+    return SW_OK;
+}
+
+void sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *margin, int mdouble)
+{
+    if (g->p->grow_policy == SW_GROW_OBLIVIOUS) {
+        for (size_t i = 0; i < (size_t)1 << t->depth; i++) {
+            const gnode *nd = &g->nodes[t->leaf_nodes[i]];
+            double v = t->oleaf[i];
+            for (long j = 0; j < nd->nt; j++) ((double *)margin)[g->rows[nd->start + j]] += v;
+        }
+        return;
+    }
+    for (int i = 0; i < t->n_nodes; i++) {
+        const gnode *nd = &g->nodes[i];
+        if (nd->left >= 0) continue;
+        float v = t->value[i];
+        if (mdouble) {
+            for (long j = 0; j < nd->nt; j++) ((double *)margin)[g->rows[nd->start + j]] += v;
+        } else {
+            for (long j = 0; j < nd->nt; j++) ((float *)margin)[g->rows[nd->start + j]] += v;
+        }
+    }
+}
+
+int sw__tree_leaf_binned(const sw__tree_out *t, const uint8_t *row, int oblivious)
+{
+    if (oblivious) {
+        int idx = 0;
+        for (int d = 0; d < t->depth; d++) {
+            uint8_t v = row[t->ofeat[d]];
+            if (v != SW__MISSING_BIN && v >= t->obin[d]) idx |= 1 << d;
+        }
+        return idx;
+    }
+    int n = 0;
+    while (t->left[n] >= 0) {
+        uint8_t v = row[t->feat[n]];
+        int left = v == SW__MISSING_BIN ? t->dl[n] : v < t->sbin[n];
+        n = left ? t->left[n] : t->right[n];
+    }
+    return n;
+}

@@ -1,0 +1,811 @@
+/* train: the boosting loop, gradients, metrics, parameters and data checks.
+ *
+ * Margins follow the model kind exactly: a binary-tree model keeps float32
+ * margins and adds float32 leaves tree by tree from the float32 base margin
+ * (so training-time predictions equal the scorer's), an oblivious model keeps
+ * doubles and a double bias.  Rows are sampled by a counter-based generator of
+ * (seed, round, row), so the draw is the same at any thread count.
+ */
+#include "train.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/num.h"
+#include "grow.h"
+#include "train_impl.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+sw_train_params sw_train_params_default(void)
+{
+    sw_train_params p;
+    memset(&p, 0, sizeof p);
+    p.objective = SW_OBJ_SQUAREDERROR;
+    p.grow_policy = SW_GROW_DEPTHWISE;
+    p.rounds = 100;
+    p.eta = 0.3;
+    p.max_depth = 6;
+    p.max_leaves = 0;
+    p.max_bin = 256;
+    p.lambda = 1.0;
+    p.alpha = 0.0;
+    p.gamma = 0.0;
+    p.min_child_weight = 1.0;
+    p.max_delta_step = 0.0;
+    p.subsample = p.colsample_bytree = p.colsample_bylevel = p.colsample_bynode = 1.0;
+    p.base_score = NAN;
+    p.quantile_alpha = 0.5;
+    p.huber_slope = 1.0;
+    p.tweedie_variance_power = 1.5;
+    p.seed = 0;
+    p.nthread = 1;
+    return p;
+}
+
+static const char *const metric_names[SW_METRIC_COUNT] = {"rmse", "mae", "mape", "quantile",
+                                                          "poisson-nloglik"};
+
+const char *sw_metric_name(sw_metric m)
+{
+    return (int)m >= 0 && m < SW_METRIC_COUNT ? metric_names[m] : "?";
+}
+
+const char *sw_train_param_names(void)
+{
+    return "objective, grow_policy (depthwise|lossguide|oblivious), eta|learning_rate, max_depth, "
+           "max_leaves, max_bin, lambda|reg_lambda, alpha|reg_alpha, gamma|min_split_loss, "
+           "min_child_weight, max_delta_step, subsample, colsample_bytree, colsample_bylevel, "
+           "colsample_bynode, base_score, quantile_alpha, huber_slope, tweedie_variance_power, "
+           "monotone_constraints, eval_metric, num_boost_round|n_estimators, early_stopping_rounds, "
+           "seed|random_state, nthread|n_jobs, tree_method (hist), verbosity";
+}
+
+static int parse_double(const char *key, const char *v, double lo, double hi, int lo_open, double *out,
+                        sw_error *err)
+{
+    double d;
+    if (sw_parse_f64(v, strlen(v), &d) != 0 || isnan(d) || d < lo || d > hi || (lo_open && d == lo))
+        return sw_fail(err, SW_ARG, "parameter %s: expected a number in %s%g, %g], got '%s'", key,
+                       lo_open ? "(" : "[", lo, hi, v);
+    *out = d;
+    return SW_OK;
+}
+
+static int parse_int(const char *key, const char *v, long lo, long hi, int *out, sw_error *err)
+{
+    long long x;
+    if (sw_parse_i64(v, strlen(v), &x) != 0 || x < lo || x > hi)
+        return sw_fail(err, SW_ARG, "parameter %s: expected an integer in [%ld, %ld], got '%s'", key, lo, hi, v);
+    *out = (int)x;
+    return SW_OK;
+}
+
+/* monotone_constraints: "(1,0,-1)" by position or "{name:1,other:-1}" / "name:1,other:-1" by name. */
+static int parse_monotone(sw_train_params *p, const char *v, const char *const *names, int nf, sw_error *err)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", v);
+    char *s = buf;
+    while (*s == ' ') s++;
+    int by_name = *s == '{' || strchr(s, ':') != NULL;
+    size_t len = strlen(s);
+    if (len && (s[0] == '(' || s[0] == '[' || s[0] == '{')) {
+        s++;
+        len--;
+        if (len && (s[len - 1] == ')' || s[len - 1] == ']' || s[len - 1] == '}')) s[--len] = 0;
+    }
+    memset(p->monotone, 0, sizeof p->monotone);
+    p->n_monotone = 0;
+    int pos = 0;
+    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","), pos++) {
+        while (*tok == ' ' || *tok == '"' || *tok == '\'') tok++;
+        int idx = pos;
+        char *val = tok;
+        if (by_name) {
+            char *colon = strchr(tok, ':');
+            if (!colon) return sw_fail(err, SW_ARG, "monotone_constraints: expected name:value, got '%s'", tok);
+            *colon = 0;
+            char *e = colon - 1;
+            while (e >= tok && (*e == ' ' || *e == '"' || *e == '\'')) *e-- = 0;
+            val = colon + 1;
+            idx = -1;
+            for (int f = 0; f < nf && names; f++)
+                if (names[f] && strcmp(names[f], tok) == 0) idx = f;
+            if (idx < 0) return sw_fail(err, SW_ARG, "monotone_constraints: unknown feature '%s'", tok);
+        }
+        while (*val == ' ' || *val == '"') val++;
+        int c;
+        char *end;
+        long x = strtol(val, &end, 10);
+        while (*end == ' ' || *end == '"') end++;
+        if (*end || x < -1 || x > 1)
+            return sw_fail(err, SW_ARG, "monotone_constraints: expected -1, 0 or 1, got '%s'", val);
+        c = (int)x;
+        if (idx >= 256) return sw_fail(err, SW_ARG, "monotone_constraints: at most 256 features");
+        p->monotone[idx] = c;
+        if (idx + 1 > p->n_monotone) p->n_monotone = idx + 1;
+    }
+    return SW_OK;
+}
+
+static int parse_metric(const char *v, sw_metric *m)
+{
+    for (int i = 0; i < SW_METRIC_COUNT; i++) {
+        if (strcmp(v, metric_names[i]) == 0) {
+            *m = (sw_metric)i;
+            return 0;
+        }
+    }
+    if (strncmp(v, "quantile", 8) == 0 || strcmp(v, "pinball") == 0) {
+        *m = SW_METRIC_QUANTILE;
+        return 0;
+    }
+    return -1;
+}
+
+int sw_train_params_set(sw_train_params *p, const char *key, const char *v, const char *const *names,
+                        int nf, sw_error *err)
+{
+#define IS(name) (strcmp(key, name) == 0)
+    if (IS("objective")) {
+        int o = sw_objective_from_name(v);
+        if (o < 0 || sw_objective_is_catboost((sw_objective)o))
+            return sw_fail(err, SW_ARG,
+                           "parameter objective: '%s' is not supported (reg:squarederror, reg:absoluteerror, "
+                           "reg:pseudohubererror, reg:quantileerror, count:poisson, reg:tweedie, reg:gamma, "
+                           "binary:logistic)",
+                           v);
+        p->objective = (sw_objective)o;
+    } else if (IS("grow_policy")) {
+        if (strcmp(v, "depthwise") == 0) p->grow_policy = SW_GROW_DEPTHWISE;
+        else if (strcmp(v, "lossguide") == 0) p->grow_policy = SW_GROW_LOSSGUIDE;
+        else if (strcmp(v, "oblivious") == 0 || strcmp(v, "SymmetricTree") == 0) p->grow_policy = SW_GROW_OBLIVIOUS;
+        else return sw_fail(err, SW_ARG, "parameter grow_policy: expected depthwise, lossguide or oblivious, got '%s'", v);
+    } else if (IS("eta") || IS("learning_rate")) {
+        return parse_double(key, v, 0, 1, 1, &p->eta, err);
+    } else if (IS("max_depth")) {
+        return parse_int(key, v, 0, 64, &p->max_depth, err);
+    } else if (IS("max_leaves")) {
+        return parse_int(key, v, 0, 1 << 20, &p->max_leaves, err);
+    } else if (IS("max_bin")) {
+        return parse_int(key, v, 2, 256, &p->max_bin, err);
+    } else if (IS("lambda") || IS("reg_lambda")) {
+        return parse_double(key, v, 0, 1e30, 0, &p->lambda, err);
+    } else if (IS("alpha") || IS("reg_alpha")) {
+        return parse_double(key, v, 0, 1e30, 0, &p->alpha, err);
+    } else if (IS("gamma") || IS("min_split_loss")) {
+        return parse_double(key, v, 0, 1e30, 0, &p->gamma, err);
+    } else if (IS("min_child_weight")) {
+        return parse_double(key, v, 0, 1e30, 0, &p->min_child_weight, err);
+    } else if (IS("max_delta_step")) {
+        return parse_double(key, v, 0, 1e30, 0, &p->max_delta_step, err);
+    } else if (IS("subsample")) {
+        return parse_double(key, v, 0, 1, 1, &p->subsample, err);
+    } else if (IS("colsample_bytree")) {
+        return parse_double(key, v, 0, 1, 1, &p->colsample_bytree, err);
+    } else if (IS("colsample_bylevel")) {
+        return parse_double(key, v, 0, 1, 1, &p->colsample_bylevel, err);
+    } else if (IS("colsample_bynode")) {
+        return parse_double(key, v, 0, 1, 1, &p->colsample_bynode, err);
+    } else if (IS("base_score")) {
+        return parse_double(key, v, -1e30, 1e30, 0, &p->base_score, err);
+    } else if (IS("quantile_alpha")) {
+        return parse_double(key, v, 0, 1, 1, &p->quantile_alpha, err);
+    } else if (IS("huber_slope")) {
+        return parse_double(key, v, 0, 1e30, 1, &p->huber_slope, err);
+    } else if (IS("tweedie_variance_power")) {
+        double x;
+        SW_TRY(parse_double(key, v, 1, 2, 1, &x, err));
+        if (x >= 2) return sw_fail(err, SW_ARG, "parameter tweedie_variance_power: expected a number in (1, 2)");
+        p->tweedie_variance_power = x;
+    } else if (IS("monotone_constraints")) {
+        return parse_monotone(p, v, names, nf, err);
+    } else if (IS("eval_metric")) {
+        sw_metric m;
+        if (parse_metric(v, &m) != 0)
+            return sw_fail(err, SW_ARG, "parameter eval_metric: '%s' is not supported (rmse, mae, mape, quantile, "
+                           "poisson-nloglik)", v);
+        if (p->n_metrics >= SW_MAX_METRICS) return sw_fail(err, SW_ARG, "at most %d eval metrics", SW_MAX_METRICS);
+        p->metrics[p->n_metrics++] = m;
+    } else if (IS("num_boost_round") || IS("n_estimators") || IS("rounds")) {
+        return parse_int(key, v, 1, 10000000, &p->rounds, err);
+    } else if (IS("early_stopping_rounds")) {
+        return parse_int(key, v, 0, 10000000, &p->early_stopping_rounds, err);
+    } else if (IS("seed") || IS("random_state")) {
+        long long s;
+        if (sw_parse_i64(v, strlen(v), &s) != 0) return sw_fail(err, SW_ARG, "parameter seed: expected an integer, got '%s'", v);
+        p->seed = (unsigned long long)s;
+    } else if (IS("nthread") || IS("n_jobs")) {
+        return parse_int(key, v, 1, 1024, &p->nthread, err);
+    } else if (IS("tree_method")) {
+        if (strcmp(v, "hist") != 0 && strcmp(v, "auto") != 0)
+            return sw_fail(err, SW_ARG, "parameter tree_method: swish implements hist only, got '%s'", v);
+    } else if (IS("verbosity") || IS("booster") || IS("validate_parameters")) {
+        if (IS("booster") && strcmp(v, "gbtree") != 0)
+            return sw_fail(err, SW_ARG, "parameter booster: only gbtree is supported, got '%s'", v);
+    } else {
+        return sw_fail(err, SW_ARG, "unknown parameter '%s'; valid: %s", key, sw_train_param_names());
+    }
+    return SW_OK;
+#undef IS
+}
+
+void sw_train_report_free(sw_train_report *r)
+{
+    if (!r) return;
+    sw_free(r->history);
+    r->history = NULL;
+}
+
+/* ------------------------------------------------------------ checking */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_data_check *c, sw_error *err)
+{
+    memset(c, 0, sizeof *c);
+    const sw_matrix *X = d->X;
+    c->rows = X->rows;
+    c->cols = X->cols;
+    c->leakage_col = -1;
+    size_t dl = 0;
+#define NOTE(...)                                                                                  \
+    do {                                                                                           \
+        if (dl < sizeof c->detail - 1)                                                             \
+            dl += (size_t)snprintf(c->detail + dl, sizeof c->detail - dl, __VA_ARGS__);            \
+    } while (0)
+    double wsum = 0;
+    for (long r = 0; r < X->rows; r++) {
+        if (!isfinite(d->y[r])) c->nonfinite_targets++;
+        double w = d->w ? d->w[r] : 1.0;
+        wsum += w;
+    }
+    if (c->nonfinite_targets) NOTE("error: %ld rows have a missing or non-finite target\n", c->nonfinite_targets);
+    int bad_w = 0;
+    for (long r = 0; d->w && r < X->rows; r++)
+        if (!(d->w[r] >= 0) || !isfinite(d->w[r])) bad_w++;
+    if (bad_w) NOTE("error: %d rows have a negative or non-finite weight\n", bad_w);
+    for (int f = 0; f < X->cols; f++) {
+        long nmiss = 0, eq = 0, seen = 0;
+        float first = NAN;
+        int constant = 1;
+        for (long r = 0; r < X->rows; r++) {
+            float x = sw_matrix_get(X, r, f);
+            if (isnan(x)) {
+                nmiss++;
+                continue;
+            }
+            if (!seen++) first = x;
+            else if (x != first) constant = 0;
+            if (x == d->y[r]) eq++;
+        }
+        const char *nm = X->names[f] ? X->names[f] : "?";
+        if (nmiss == X->rows) {
+            c->all_missing_cols++;
+            NOTE("warning: column %s is missing on every row\n", nm);
+        } else if (constant) {
+            c->constant_cols++;
+            NOTE("warning: column %s is constant\n", nm);
+        }
+        double share = X->rows ? (double)eq / (double)X->rows : 0;
+        if (share >= 0.98 && X->rows >= 10 && share > c->leakage_share) {
+            c->leakage_col = f;
+            c->leakage_share = share;
+        }
+    }
+    if (c->leakage_col >= 0)
+        NOTE("error: column %s equals the target on %.1f%% of rows (leakage?); drop it\n",
+             X->names[c->leakage_col] ? X->names[c->leakage_col] : "?", 100 * c->leakage_share);
+    /* duplicated rows: hash features + target, sort, count repeats */
+    if (X->rows > 1) {
+        uint64_t *h = sw_alloc_array((size_t)X->rows, sizeof *h);
+        if (h) {
+            for (long r = 0; r < X->rows; r++) {
+                uint64_t x = 1469598103934665603ULL;
+                const unsigned char *b = (const unsigned char *)sw_matrix_row(X, r);
+                for (size_t i = 0; i < (size_t)X->cols * sizeof(float); i++) x = (x ^ b[i]) * 1099511628211ULL;
+                uint32_t yb;
+                memcpy(&yb, &d->y[r], 4);
+                h[r] = sw__splitmix(x ^ yb);
+            }
+            qsort(h, (size_t)X->rows, sizeof *h, cmp_u64);
+            for (long r = 1; r < X->rows; r++)
+                if (h[r] == h[r - 1]) c->duplicate_rows++;
+            sw_free(h);
+        }
+        if (c->duplicate_rows) NOTE("warning: %ld rows duplicate an earlier row\n", c->duplicate_rows);
+    }
+    double need = 2.0 * p->min_child_weight;
+    if (X->rows < 2 || wsum < need) {
+        c->too_few_rows = 1;
+        NOTE("error: %ld rows (total weight %g) cannot be split with min_child_weight %g\n", X->rows, wsum,
+             p->min_child_weight);
+    }
+#undef NOTE
+    if (c->nonfinite_targets || bad_w || c->leakage_col >= 0 || c->too_few_rows) {
+        char first[256];
+        const char *e = strstr(c->detail, "error: ");
+        snprintf(first, sizeof first, "%s", e ? e + 7 : "invalid training data");
+        first[strcspn(first, "\n")] = 0;
+        return sw_fail(err, SW_INVALID_DATA, "%s: %s", d->name ? d->name : "training data", first);
+    }
+    return SW_OK;
+}
+
+/* ---------------------------------------------------- objective pieces */
+
+static sw_objective catboost_objective(sw_objective o)
+{
+    switch (o) {
+    case SW_OBJ_SQUAREDERROR: return SW_OBJ_CB_RMSE;
+    case SW_OBJ_ABSOLUTEERROR: return SW_OBJ_CB_MAE;
+    case SW_OBJ_QUANTILE: return SW_OBJ_CB_QUANTILE;
+    case SW_OBJ_POISSON: return SW_OBJ_CB_POISSON;
+    case SW_OBJ_LOGISTIC: return SW_OBJ_CB_LOGLOSS;
+    default: return SW_OBJ_COUNT;
+    }
+}
+
+static int cmp_f_w(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Weighted quantile of the target (median for L1, alpha for quantile). */
+static double target_quantile(const float *y, const float *w, long n, double alpha)
+{
+    double *v = sw_alloc_array((size_t)n * 2, sizeof *v);
+    if (!v) return NAN;
+    double total = 0;
+    for (long i = 0; i < n; i++) {
+        v[2 * i] = y[i];
+        v[2 * i + 1] = w ? w[i] : 1.0;
+        total += v[2 * i + 1];
+    }
+    qsort(v, (size_t)n, 2 * sizeof(double), cmp_f_w);
+    double acc = 0, q = v[2 * (n - 1)];
+    for (long i = 0; i < n; i++) {
+        acc += v[2 * i + 1];
+        if (acc >= alpha * total) {
+            q = v[2 * i];
+            break;
+        }
+    }
+    sw_free(v);
+    return q;
+}
+
+static int base_score_from_target(const sw_train_params *p, const sw_train_data *d, double *out, sw_error *err)
+{
+    long n = d->X->rows;
+    if (p->objective == SW_OBJ_ABSOLUTEERROR || p->objective == SW_OBJ_QUANTILE) {
+        *out = target_quantile(d->y, d->w, n, p->objective == SW_OBJ_QUANTILE ? p->quantile_alpha : 0.5);
+        return isnan(*out) ? sw_fail(err, SW_NOMEM, "out of memory") : SW_OK;
+    }
+    double s = 0, ws = 0;
+    for (long i = 0; i < n; i++) {
+        double w = d->w ? d->w[i] : 1.0;
+        s += w * d->y[i];
+        ws += w;
+    }
+    double mean = ws > 0 ? s / ws : 0.0;
+    sw_link link = sw_objective_link(p->objective);
+    if (link == SW_LINK_EXP && !(mean > 0))
+        return sw_fail(err, SW_INVALID_DATA, "objective %s needs a positive mean target (mean is %g)",
+                       sw_objective_name(p->objective), mean);
+    if (link == SW_LINK_SIGMOID) {
+        if (mean <= 0) mean = 1e-6;
+        if (mean >= 1) mean = 1 - 1e-6;
+    }
+    *out = mean;
+    return SW_OK;
+}
+
+static int check_targets(const sw_train_params *p, const sw_train_data *d, sw_error *err)
+{
+    for (long i = 0; i < d->X->rows; i++) {
+        float y = d->y[i];
+        int bad = 0;
+        switch (p->objective) {
+        case SW_OBJ_POISSON:
+        case SW_OBJ_TWEEDIE: bad = y < 0; break;
+        case SW_OBJ_GAMMA: bad = !(y > 0); break;
+        case SW_OBJ_LOGISTIC: bad = y < 0 || y > 1; break;
+        default: break;
+        }
+        if (bad)
+            return sw_fail(err, SW_INVALID_DATA, "%s row %ld: target %g is outside the domain of %s",
+                           d->name ? d->name : "data", i + 1, (double)y, sw_objective_name(p->objective));
+    }
+    return SW_OK;
+}
+
+/* Gradient and hessian of one row, as XGBoost's objectives define them. */
+static inline void gradient(const sw_train_params *p, double poisson_mds, double m, double y, double w,
+                            sw__gpair *out)
+{
+    double g, h;
+    switch (p->objective) {
+    case SW_OBJ_ABSOLUTEERROR: {
+        double d = m - y;
+        g = d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0;
+        h = 1.0;
+        break;
+    }
+    case SW_OBJ_QUANTILE: {
+        double d = m - y;
+        g = d >= 0 ? 1.0 - p->quantile_alpha : -p->quantile_alpha;
+        h = 1.0;
+        break;
+    }
+    case SW_OBJ_PSEUDOHUBER: {
+        double z = m - y, s = 1.0 + (z / p->huber_slope) * (z / p->huber_slope);
+        double sq = sqrt(s);
+        g = z / sq;
+        h = 1.0 / (s * sq);
+        break;
+    }
+    case SW_OBJ_LOGISTIC: {
+        double pr = 1.0 / (1.0 + exp(-m));
+        g = pr - y;
+        h = fmax(pr * (1.0 - pr), 1e-16);
+        break;
+    }
+    case SW_OBJ_POISSON:
+        g = exp(m) - y;
+        h = exp(m + poisson_mds);
+        break;
+    case SW_OBJ_TWEEDIE: {
+        double rho = p->tweedie_variance_power;
+        double a = exp((1.0 - rho) * m), b = exp((2.0 - rho) * m);
+        g = -y * a + b;
+        h = -y * (1.0 - rho) * a + (2.0 - rho) * b;
+        break;
+    }
+    case SW_OBJ_GAMMA: {
+        double e = exp(-m);
+        g = 1.0 - y * e;
+        h = y * e;
+        break;
+    }
+    default:
+        g = m - y;
+        h = 1.0;
+        break;
+    }
+    out->g = g * w;
+    out->h = h * w;
+}
+
+/* metric over predictions (transformed) */
+static double metric(const sw_train_params *p, sw_metric m, const double *pred, const float *y, const float *w,
+                     long n)
+{
+    double s = 0, ws = 0;
+    for (long i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0, e = pred[i] - y[i], v;
+        switch (m) {
+        case SW_METRIC_MAE: v = fabs(e); break;
+        case SW_METRIC_MAPE: v = y[i] != 0 ? fabs(e / y[i]) : fabs(e); break;
+        case SW_METRIC_QUANTILE: {
+            double r = y[i] - pred[i], a = p->quantile_alpha;
+            v = r >= 0 ? a * r : (a - 1.0) * r;
+            break;
+        }
+        case SW_METRIC_POISSON_NLOGLIK: {
+            double py = fmax(pred[i], 1e-16);
+            v = lgamma(y[i] + 1.0) + py - log(py) * y[i];
+            break;
+        }
+        default: v = e * e; break;
+        }
+        s += wi * v;
+        ws += wi;
+    }
+    s = ws > 0 ? s / ws : 0.0;
+    return m == SW_METRIC_RMSE ? sqrt(s) : s;
+}
+
+static sw_metric default_metric(sw_objective o)
+{
+    switch (o) {
+    case SW_OBJ_ABSOLUTEERROR: return SW_METRIC_MAE;
+    case SW_OBJ_QUANTILE: return SW_METRIC_QUANTILE;
+    case SW_OBJ_POISSON: return SW_METRIC_POISSON_NLOGLIK;
+    default: return SW_METRIC_RMSE;
+    }
+}
+
+/* ---------------------------------------------------------- the loop */
+
+typedef struct {
+    sw__binned b;
+    int is_train; /* the training data itself: shares its margins */
+    long n;
+    void *margin; /* float or double */
+    double *pred;
+} eval_state;
+
+static void progress_bar(FILE *fp, int done, int total, const char *metric, double value, double elapsed)
+{
+    int width = 30, fill = total ? done * width / total : width;
+    double eta = done ? elapsed / done * (total - done) : 0;
+    fprintf(fp, "\r[%.*s%*s] %d/%d rounds", fill, "##############################", width - fill, "", done, total);
+    if (metric) fprintf(fp, "  %s %.5f", metric, value);
+    fprintf(fp, "  %.0fs left ", eta);
+    fflush(fp);
+}
+
+int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_train_data *evals, int n_evals,
+             sw_forest **out, sw_train_report *report, sw_error *err)
+{
+    *out = NULL;
+    sw_train_params P = *pin;
+    sw_train_params *p = &P;
+    if (p->nthread < 1) p->nthread = 1;
+    if (report) memset(report, 0, sizeof *report);
+    double t_start = now_s();
+    const sw_matrix *X = train->X;
+    long n = X->rows;
+    int nf = X->cols;
+    int obl = p->grow_policy == SW_GROW_OBLIVIOUS;
+    if (obl && catboost_objective(p->objective) == SW_OBJ_COUNT)
+        return sw_fail(err, SW_ARG, "grow_policy=oblivious supports reg:squarederror, reg:absoluteerror, "
+                       "reg:quantileerror, count:poisson and binary:logistic (not %s)", sw_objective_name(p->objective));
+    if (obl && p->n_monotone) {
+        for (int f = 0; f < p->n_monotone; f++)
+            if (p->monotone[f]) return sw_fail(err, SW_ARG, "monotone_constraints are not supported with grow_policy=oblivious");
+    }
+    if (p->n_monotone > nf) return sw_fail(err, SW_ARG, "monotone_constraints has %d entries for %d features", p->n_monotone, nf);
+    if (p->grow_policy == SW_GROW_DEPTHWISE && p->max_depth < 1)
+        return sw_fail(err, SW_ARG, "grow_policy=depthwise needs max_depth >= 1");
+    if (p->grow_policy == SW_GROW_LOSSGUIDE && p->max_depth == 0 && p->max_leaves == 0)
+        return sw_fail(err, SW_ARG, "grow_policy=lossguide needs max_leaves or max_depth");
+    if (n > 0xfffffff0L) return sw_fail(err, SW_RANGE, "too many rows");
+    sw_data_check chk;
+    SW_TRY(sw_train_check_data(p, train, &chk, err));
+    if (chk.detail[0] && p->log) fprintf(p->log, "%s", chk.detail);
+    SW_TRY(check_targets(p, train, err));
+    for (int e = 0; e < n_evals; e++) {
+        if (evals[e].X->cols != nf)
+            return sw_fail(err, SW_MISMATCH, "eval set %s has %d features, training has %d",
+                           evals[e].name ? evals[e].name : "?", evals[e].X->cols, nf);
+        for (int f = 0; f < nf; f++) {
+            const char *a = X->names[f], *b = evals[e].X->names[f];
+            if (a && b && strcmp(a, b) != 0)
+                return sw_fail(err, SW_MISMATCH, "eval set %s: column %d is %s, training has %s",
+                               evals[e].name ? evals[e].name : "?", f, b, a);
+        }
+        for (long r = 0; r < evals[e].X->rows; r++)
+            if (!isfinite(evals[e].y[r]))
+                return sw_fail(err, SW_INVALID_DATA, "eval set %s row %ld: missing or non-finite target",
+                               evals[e].name ? evals[e].name : "?", r + 1);
+    }
+    if (p->n_metrics == 0) {
+        p->metrics[0] = default_metric(p->objective);
+        p->n_metrics = 1;
+    }
+    double poisson_mds = p->max_delta_step > 0 ? p->max_delta_step : 0.7;
+
+    int rc = SW_OK;
+    sw__cuts cuts;
+    sw__binned bt = {0};
+    eval_state *es = NULL;
+    sw__grower *g = NULL;
+    sw_forest *f = NULL;
+    sw__gpair *gh = NULL;
+    uint8_t *sampled = NULL;
+    void *margin = NULL;
+    double *history = NULL;
+    memset(&cuts, 0, sizeof cuts);
+
+    double t0 = now_s();
+    if ((rc = sw__cuts_fit(X, train->w, p->max_bin, p->nthread, &cuts, err))) goto done;
+    if ((rc = sw__bin_apply(&cuts, X, p->nthread, &bt, err))) goto done;
+    es = sw_calloc((size_t)n_evals + 1, sizeof *es);
+    if (!es) goto oom;
+    for (int e = 0; e < n_evals; e++) {
+        es[e].n = evals[e].X->rows;
+        es[e].is_train = evals[e].X == X && evals[e].y == train->y && evals[e].w == train->w;
+        if (!es[e].is_train && (rc = sw__bin_apply(&cuts, evals[e].X, p->nthread, &es[e].b, err))) goto done;
+    }
+    double t_binning = now_s() - t0;
+
+    /* base score and the model */
+    double base = p->base_score;
+    if (isnan(base) && (rc = base_score_from_target(p, train, &base, err))) goto done;
+    sw_link link = sw_objective_link(p->objective);
+    int ok = 1;
+    float base_margin_f = sw_link_inverse_f32(link, (float)base, &ok);
+    if (!ok) {
+        rc = sw_fail(err, SW_ARG, "base_score %g is outside the domain of %s", base, sw_objective_name(p->objective));
+        goto done;
+    }
+    double base_margin_d = link == SW_LINK_EXP ? log(base) : link == SW_LINK_SIGMOID ? -log(1.0 / base - 1.0) : base;
+    f = sw_forest_create(obl ? SW_TREES_OBLIVIOUS : SW_TREES_BINARY, nf);
+    if (!f) goto oom;
+    if ((rc = sw_forest_set_feature_names(f, (const char *const *)X->names, err))) goto done;
+    if (obl) {
+        sw_forest_set_objective(f, catboost_objective(p->objective));
+        sw_forest_set_scale_bias(f, 1.0, base_margin_d);
+        for (int k = 0; k < nf; k++) sw_forest_set_nan_mode(f, k, SW_NAN_ASFALSE, NULL);
+    } else {
+        sw_forest_set_objective(f, p->objective);
+        sw_forest_set_base_score(f, (float)base, base_margin_f);
+    }
+    double oparam = p->objective == SW_OBJ_QUANTILE ? p->quantile_alpha
+                    : p->objective == SW_OBJ_PSEUDOHUBER ? p->huber_slope
+                    : p->objective == SW_OBJ_TWEEDIE ? p->tweedie_variance_power
+                    : p->objective == SW_OBJ_POISSON ? poisson_mds
+                                                     : NAN;
+    sw_forest_set_objective_param(f, oparam);
+    sw_forest_set_source(f, "swish", "1");
+
+    size_t msz = obl ? sizeof(double) : sizeof(float);
+    margin = sw_alloc_array((size_t)n + 1, msz);
+    gh = sw_alloc_array((size_t)n + 1, sizeof *gh);
+    sampled = sw_alloc_array((size_t)n + 1, 1);
+    if (!margin || !gh || !sampled) goto oom;
+    for (long r = 0; r < n; r++) {
+        if (obl) ((double *)margin)[r] = base_margin_d;
+        else ((float *)margin)[r] = base_margin_f;
+    }
+    for (int e = 0; e < n_evals; e++) {
+        es[e].margin = es[e].is_train ? NULL : sw_alloc_array((size_t)es[e].n + 1, msz);
+        es[e].pred = sw_alloc_array((size_t)es[e].n + 1, sizeof(double));
+        if ((!es[e].margin && !es[e].is_train) || !es[e].pred) goto oom;
+        for (long r = 0; r < es[e].n && !es[e].is_train; r++) {
+            if (obl) ((double *)es[e].margin)[r] = base_margin_d;
+            else ((float *)es[e].margin)[r] = base_margin_f;
+        }
+    }
+    g = sw__grower_create(p, &bt, &cuts, err);
+    if (!g) {
+        rc = SW_NOMEM;
+        goto done;
+    }
+    int nm = p->n_metrics;
+    if (n_evals) {
+        history = sw_alloc_array((size_t)p->rounds * (size_t)n_evals * (size_t)nm + 1, sizeof *history);
+        if (!history) goto oom;
+    }
+
+    sw__grow_times tm = {0};
+    double t_gradient = 0, t_eval = 0;
+    int best_round = -1, rounds_done = 0;
+    double best_score = INFINITY;
+    for (int round = 0; round < p->rounds; round++) {
+        double a = now_s();
+        const float *y = train->y, *w = train->w;
+        uint64_t key = sw__rand(p->seed, (uint64_t)round, 0x53554253ULL, 0); /* this round's row draws */
+        uint64_t cut = p->subsample >= 1.0 ? UINT64_MAX : (uint64_t)(p->subsample * 0x1p64);
+#pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
+        for (long r = 0; r < n; r++) {
+            double m = obl ? ((double *)margin)[r] : (double)((float *)margin)[r];
+            gradient(p, poisson_mds, m, y[r], w ? w[r] : 1.0, &gh[r]);
+            sampled[r] = cut == UINT64_MAX || sw__splitmix(key ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL)) < cut;
+        }
+        t_gradient += now_s() - a;
+        sw__tree_out t;
+        if ((rc = sw__grow(g, round, gh, sampled, y, w, margin, obl, &t, &tm, err))) goto done;
+        if (obl) {
+            rc = sw_forest_add_oblivious(f, t.depth, t.ofeat, t.oborder, t.oleaf, t.oweight, err);
+        } else {
+            sw_binary_tree_in in = {t.n_nodes, t.left, t.right, t.feat, t.thr, t.dl, t.value, t.cover, t.gain};
+            rc = sw_forest_add_binary(f, &in, err);
+        }
+        if (rc) {
+            sw__tree_out_free(&t);
+            goto done;
+        }
+        double b = now_s();
+        sw__grow_update_margin(g, &t, margin, obl);
+        /* eval sets: the tree applied to their binned rows */
+        for (int e = 0; e < n_evals; e++) {
+            const uint8_t *bins = es[e].b.bins;
+            long ne = es[e].n;
+            void *em = es[e].margin;
+            if (es[e].is_train) {
+                em = margin; /* the training rows' margins are already up to date */
+            } else {
+#pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
+                for (long r = 0; r < ne; r++) {
+                    int leaf = sw__tree_leaf_binned(&t, bins + (size_t)r * (size_t)nf, obl);
+                    if (obl) ((double *)em)[r] += t.oleaf[leaf];
+                    else ((float *)em)[r] += t.value[leaf];
+                }
+            }
+            for (long r = 0; r < ne; r++) {
+                if (obl) es[e].pred[r] = sw_link_apply_f64(link, ((double *)em)[r]);
+                else es[e].pred[r] = (double)sw_link_apply_f32(link, ((float *)em)[r]);
+            }
+            for (int k = 0; k < nm; k++)
+                history[((size_t)round * n_evals + e) * nm + k] =
+                    metric(p, p->metrics[k], es[e].pred, evals[e].y, evals[e].w, ne);
+        }
+        sw__tree_out_free(&t);
+        t_eval += now_s() - b;
+        rounds_done = round + 1;
+        if (n_evals) {
+            double v = history[((size_t)round * n_evals + (n_evals - 1)) * nm];
+            if (v < best_score) {
+                best_score = v;
+                best_round = round;
+            }
+        }
+        if (p->log && p->verbose_every > 0 && n_evals &&
+            (round % p->verbose_every == 0 || round + 1 == p->rounds)) {
+            if (p->progress) fprintf(p->log, "\r%*s\r", 78, "");
+            fprintf(p->log, "[%d]", round);
+            for (int e = 0; e < n_evals; e++)
+                for (int k = 0; k < nm; k++)
+                    fprintf(p->log, "\t%s-%s:%.5f", evals[e].name ? evals[e].name : "eval",
+                            sw_metric_name(p->metrics[k]), history[((size_t)round * n_evals + e) * nm + k]);
+            fprintf(p->log, "\n");
+        }
+        if (p->log && p->progress)
+            progress_bar(p->log, round + 1, p->rounds, n_evals ? sw_metric_name(p->metrics[0]) : NULL,
+                         n_evals ? history[((size_t)round * n_evals + (n_evals - 1)) * nm] : 0, now_s() - t_start);
+        if (p->early_stopping_rounds > 0 && n_evals && round - best_round >= p->early_stopping_rounds) break;
+    }
+    if (p->log && p->progress) fprintf(p->log, "\n");
+    if (p->early_stopping_rounds > 0 && best_round >= 0) sw_forest_set_best_iteration(f, best_round);
+    if (report) {
+        report->t_binning = t_binning;
+        report->t_hist = tm.t_hist;
+        report->t_split = tm.t_split;
+        report->t_partition = tm.t_partition;
+        report->t_gradient = t_gradient;
+        report->t_eval = t_eval;
+        report->t_total = now_s() - t_start;
+        report->n_trees = sw_forest_n_trees(f);
+        report->best_iteration = p->early_stopping_rounds > 0 ? best_round : -1;
+        report->best_score = best_score;
+        report->n_evals = n_evals;
+        report->n_metrics = nm;
+        report->history = history;
+        report->rounds_done = rounds_done;
+        history = NULL;
+        for (int k = 0; k < nm; k++)
+            snprintf(report->metric_names[k], sizeof report->metric_names[k], "%s", sw_metric_name(p->metrics[k]));
+    }
+    *out = f;
+    f = NULL;
+    goto done;
+oom:
+    rc = sw_fail(err, SW_NOMEM, "out of memory training");
+done:
+    sw_forest_free(f);
+    sw__grower_free(g);
+    sw__cuts_free(&cuts);
+    sw__binned_free(&bt);
+    if (es) {
+        for (int e = 0; e < n_evals; e++) {
+            sw__binned_free(&es[e].b);
+            sw_free(es[e].margin);
+            sw_free(es[e].pred);
+        }
+    }
+    sw_free(es);
+    sw_free(gh);
+    sw_free(sampled);
+    sw_free(margin);
+    sw_free(history);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* train_impl: the trainer's internal types, shared by bin.c, hist.c, grow.c and
+ * train.c (gbdt/ only). */
+#ifndef SW_TRAIN_IMPL_H
+#define SW_TRAIN_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/matrix.h"
+#include "core/status.h"
+#include "train.h"
+
+#define SW__MISSING_BIN 255 /* bins 0..254 are values, 255 is missing */
+#define SW__HB 256          /* histogram slots per feature */
+
+/* Quantile cuts: value x of feature f falls in bin #{c in cuts[f] : c <= x}. */
+typedef struct {
+    int nf;
+    int *ncuts;    /* per feature, at most 254 */
+    float **cuts;  /* per feature, sorted, distinct, finite */
+} sw__cuts;
+
+/* A matrix binned with some cuts: row-major uint8 bin ids. */
+typedef struct {
+    long n;
+    int nf;
+    uint8_t *bins;
+} sw__binned;
+
+typedef struct {
+    double g, h;
+} sw__gpair;
+
+int sw__cuts_fit(const sw_matrix *X, const float *w, int max_bin, int nthread, sw__cuts *c,
+                 sw_error *err);
+void sw__cuts_free(sw__cuts *c);
+int sw__bin_apply(const sw__cuts *c, const sw_matrix *X, int nthread, sw__binned *b, sw_error *err);
+void sw__binned_free(sw__binned *b);
+static inline uint8_t sw__bin_value(const float *cuts, int ncuts, float x)
+{
+    if (x != x) return SW__MISSING_BIN;
+    int lo = 0, hi = ncuts; /* first cut > x */
+    while (lo < hi) {
+        int mid = (lo + hi) >> 1;
+        if (cuts[mid] <= x) lo = mid + 1;
+        else hi = mid;
+    }
+    return (uint8_t)lo;
+}
+
+/* Histogram of one node over a feature list: hist[k * SW__HB + bin] += gh[row]
+ * for the k-th listed feature, rows accumulated in the order given (each bin's
+ * sum therefore does not depend on how work is split between threads). */
+void sw__hist_build(const sw__binned *b, const uint32_t *rows, long n, const sw__gpair *gh,
+                    const int *feats, int nfeat, sw__gpair *hist);
+
+/* Deterministic counter-based random numbers. */
+static inline uint64_t sw__splitmix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+static inline uint64_t sw__rand(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
+{
+    return sw__splitmix(sw__splitmix(sw__splitmix(seed ^ 0x5157495348ULL) ^ a) ^ (b * 0x9E3779B97F4A7C15ULL + c));
+}
+static inline double sw__rand_unit(uint64_t r) { return (double)(r >> 11) * 0x1p-53; }
+
+#endif
