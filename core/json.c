@@ -305,7 +305,7 @@ value:
             if (c == '{') goto key;
             /* fast path: a run of plain numbers, the bulk of a model file */
             frame *af = &st[depth - 1];
-            while (p < n && (b[p] == '-' || (b[p] >= '0' && b[p] <= '9'))) {
+            while (p < n && ((b[p] >= '0' && b[p] <= '9') || (b[p] == '-' && p + 1 < n && b[p + 1] != 'I'))) {
                 size_t s0 = p;
                 while (p < n && is_num_char(b[p])) p++;
                 if ((rc = push(doc, SW_JSON_NUMBER, 0, (uint32_t)(p - s0), s0, &idx, err))) goto fail;
@@ -981,24 +981,12 @@ static void be_store(sw_jw *w, uint64_t v, int n)
     put(w, b, (size_t)n);
 }
 
+/* Integers, lengths and counts are always 'L' (int64), as XGBoost writes them:
+ * XGBoost's own UBJSON reader accepts only that marker for string lengths. */
 static void ub_int(sw_jw *w, long long v)
 {
-    if (v >= 0 && v <= 255) {
-        putc1(w, 'U');
-        be_store(w, (uint64_t)v, 1);
-    } else if (v >= -128 && v <= 127) {
-        putc1(w, 'i');
-        be_store(w, (uint64_t)(uint8_t)(int8_t)v, 1);
-    } else if (v >= INT16_MIN && v <= INT16_MAX) {
-        putc1(w, 'I');
-        be_store(w, (uint64_t)(uint16_t)(int16_t)v, 2);
-    } else if (v >= INT32_MIN && v <= INT32_MAX) {
-        putc1(w, 'l');
-        be_store(w, (uint64_t)(uint32_t)(int32_t)v, 4);
-    } else {
-        putc1(w, 'L');
-        be_store(w, (uint64_t)v, 8);
-    }
+    putc1(w, 'L');
+    be_store(w, (uint64_t)v, 8);
 }
 
 static void open_container(sw_jw *w, char c)
@@ -1195,6 +1183,22 @@ void sw_jw_i32s(sw_jw *w, const int32_t *v, size_t n)
     if (w->mode == SW_JW_UBJSON) {
         ub_typed_header(w, 'l', n);
         for (size_t i = 0; i < n; i++) be_store(w, (uint32_t)v[i], 4);
+        return;
+    }
+    sw_jw_arr_begin(w);
+    int pretty = w->mode == SW_JW_JSON_PRETTY;
+    if (pretty) w->mode = SW_JW_JSON;
+    for (size_t i = 0; i < n; i++) sw_jw_int(w, v[i]);
+    if (pretty) w->mode = SW_JW_JSON_PRETTY;
+    w->depth--;
+    putc1(w, ']');
+}
+
+void sw_jw_i64s(sw_jw *w, const int64_t *v, size_t n)
+{
+    if (w->mode == SW_JW_UBJSON) {
+        ub_typed_header(w, 'L', n);
+        for (size_t i = 0; i < n; i++) be_store(w, (uint64_t)v[i], 8);
         return;
     }
     sw_jw_arr_begin(w);

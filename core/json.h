@@ -104,6 +104,7 @@ void sw_jw_null(sw_jw *w);
 void sw_jw_f32s(sw_jw *w, const float *v, size_t n);
 void sw_jw_i32s(sw_jw *w, const int32_t *v, size_t n);
 void sw_jw_u8s(sw_jw *w, const uint8_t *v, size_t n);
+void sw_jw_i64s(sw_jw *w, const int64_t *v, size_t n);
 /* Buffer and length (valid until sw_jw_free); SW_NOMEM if any write failed. */
 int sw_jw_finish(sw_jw *w, const char **data, size_t *len);
 

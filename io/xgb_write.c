@@ -120,9 +120,9 @@ static int write_tree(sw_jw *w, const sw_forest *f, int t, int32_t *buf_i, float
     sw_jw_key(w, "categories_nodes");
     sw_jw_i32s(w, stype, 0);
     sw_jw_key(w, "categories_segments");
-    sw_jw_i32s(w, stype, 0);
+    sw_jw_i64s(w, NULL, 0);
     sw_jw_key(w, "categories_sizes");
-    sw_jw_i32s(w, stype, 0);
+    sw_jw_i64s(w, NULL, 0);
     sw_jw_key(w, "default_left");
     sw_jw_u8s(w, dl, (size_t)n);
     sw_jw_key(w, "id");

@@ -26,5 +26,6 @@ Suite *core_suite(void);
 Suite *gbdt_suite(void);
 Suite *io_suite(void);
 Suite *cli_suite(void);
+Suite *train_suite(void);
 
 #endif

@@ -1,0 +1,636 @@
+/* test_train: the native trainer.
+ *
+ * Oracles: hand-computed first trees (split, XGBoost's weights with lambda,
+ * alpha and max_delta_step), determinism (bit-identical models at 1, 2 and 3
+ * threads for every growth policy), equivalences (weight 2 = a duplicated
+ * row), the real XGBoost 1.7.4 (loads swish-written JSON/UBJSON and predicts
+ * identically; test error of swish within 1% of XGBoost's on the same data),
+ * round trips through every format, monotone predictions under constraints,
+ * quantile coverage, and data checks that stop bad training sets. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/matrix.h"
+#include "gbdt/forest.h"
+#include "gbdt/train.h"
+#include "io/model.h"
+#include "testutil.h"
+
+/* y = 10 + 3 x0 + 2 sin(x1) + noise; x2 noise; 5% missing */
+static void synth(long n, int nf, unsigned long long seed, sw_matrix **X, float **y)
+{
+    *X = sw_matrix_create(n, nf);
+    *y = malloc(sizeof(float) * (size_t)n);
+    char name[16];
+    for (int f = 0; f < nf; f++) {
+        snprintf(name, sizeof name, "x%d", f);
+        sw_matrix_set_name(*X, f, name);
+    }
+    unsigned long long s = seed;
+    for (long r = 0; r < n; r++) {
+        double v[16];
+        for (int f = 0; f < nf; f++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            v[f] = ((double)(s >> 11) * 0x1p-53) * 4 - 2;
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            float x = (float)v[f];
+            if ((s >> 40) % 20 == 0) x = NAN;
+            sw_matrix_set(*X, r, f, x);
+        }
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double noise = ((double)(s >> 11) * 0x1p-53) - 0.5;
+        (*y)[r] = (float)(10 + 3 * v[0] + 2 * sin(2 * v[1]) + noise);
+    }
+}
+
+static sw_forest *train_or_fail(const sw_train_params *p, sw_matrix *X, const float *y, const float *w)
+{
+    sw_train_data d = {X, y, w, "train"};
+    sw_forest *f;
+    sw_error err;
+    int rc = sw_train(p, &d, NULL, 0, &f, NULL, &err);
+    ck_assert_msg(rc == SW_OK, "training failed: %s", err.msg);
+    return f;
+}
+
+static unsigned char *swm_bytes(const sw_forest *f, size_t *len)
+{
+    unsigned char *d;
+    sw_error err;
+    ck_assert_int_eq(sw_swm_write(f, &d, len, &err), SW_OK);
+    return d;
+}
+
+START_TEST(hand_computed_stump)
+{
+    /* x = 1, 2, 3, 4 with y = 1, 1, 3, 5; base 2.5 (mean); one split, eta 1:
+     * residuals -1.5 -1.5 .5 2.5; best split x < 3 (left G = 3, right G = -3).
+     * Left weight -G/(H+lambda) = -3/(2+1) = -1, right 3/3 = 1. */
+    sw_matrix *X = sw_matrix_create(4, 1);
+    sw_matrix_set_name(X, 0, "x");
+    float y[4] = {1, 1, 3, 5};
+    for (int i = 0; i < 4; i++) sw_matrix_set(X, i, 0, (float)(i + 1));
+    sw_train_params p = sw_train_params_default();
+    p.rounds = 1;
+    p.eta = 1.0;
+    p.max_depth = 1;
+    p.min_child_weight = 0;
+    p.lambda = 1.0;
+    sw_forest *f = train_or_fail(&p, X, y, NULL);
+    ck_assert(sw_forest_base_score(f) == 2.5f);
+    sw_binary_tree_view v;
+    sw_forest_binary_tree(f, 0, &v);
+    ck_assert_int_eq(v.n_nodes, 3);
+    ck_assert(v.value[0] == 3.0f); /* threshold: the first value of the right side */
+    ck_assert(v.value[v.left[0]] == -1.0f);
+    ck_assert(v.value[v.right[0]] == 1.0f);
+    ck_assert(v.cover[0] == 4.0f);
+    /* gain = GL^2/(HL+l) + GR^2/(HR+l) - G^2/(H+l) = 9/3 + 9/3 - 0 */
+    ck_assert(fabsf(v.gain[0] - 6.0f) < 1e-6f);
+    sw_forest_free(f);
+    /* alpha = 1: weights -T(G)/(H+lambda) with T the soft threshold: -(3-1)/3 */
+    p.alpha = 1.0;
+    f = train_or_fail(&p, X, y, NULL);
+    sw_forest_binary_tree(f, 0, &v);
+    ck_assert(v.value[v.left[0]] == (float)(-2.0 / 3.0));
+    sw_forest_free(f);
+    /* max_delta_step 0.5 clips the weights */
+    p.alpha = 0;
+    p.max_delta_step = 0.5;
+    f = train_or_fail(&p, X, y, NULL);
+    sw_forest_binary_tree(f, 0, &v);
+    ck_assert(v.value[v.left[0]] == -0.5f && v.value[v.right[0]] == 0.5f);
+    sw_forest_free(f);
+    /* gamma above the gain: no split, a single leaf of weight 0 */
+    p.max_delta_step = 0;
+    p.gamma = 7.0;
+    f = train_or_fail(&p, X, y, NULL);
+    ck_assert_int_eq(sw_forest_tree_nodes(f, 0), 1);
+    sw_forest_free(f);
+    sw_matrix_free(X);
+}
+END_TEST
+
+START_TEST(missing_goes_to_learned_side)
+{
+    /* rows with a missing x behave like large x: the split must send them right */
+    sw_matrix *X = sw_matrix_create(8, 1);
+    sw_matrix_set_name(X, 0, "x");
+    float xs[8] = {1, 2, 3, 4, 10, 11, NAN, NAN};
+    float y[8] = {0, 0, 0, 0, 10, 10, 10, 10};
+    for (int i = 0; i < 8; i++) sw_matrix_set(X, i, 0, xs[i]);
+    sw_train_params p = sw_train_params_default();
+    p.rounds = 1;
+    p.eta = 1;
+    p.max_depth = 1;
+    p.min_child_weight = 0;
+    p.lambda = 0;
+    sw_forest *f = train_or_fail(&p, X, y, NULL);
+    sw_binary_tree_view v;
+    sw_forest_binary_tree(f, 0, &v);
+    ck_assert_int_eq(v.default_left[0], 0);
+    float nan = NAN;
+    ck_assert(sw_forest_predict_row_ref(f, &nan, -1, 0) == 10.0);
+    /* mirror: missing like small x goes left */
+    float y2[8] = {10, 10, 10, 10, 0, 0, 10, 10};
+    sw_forest_free(f);
+    f = train_or_fail(&p, X, y2, NULL);
+    sw_forest_binary_tree(f, 0, &v);
+    ck_assert_int_eq(v.default_left[0], 1);
+    sw_forest_free(f);
+    sw_matrix_free(X);
+}
+END_TEST
+
+static const sw_grow_policy policies[] = {SW_GROW_DEPTHWISE, SW_GROW_LOSSGUIDE, SW_GROW_OBLIVIOUS};
+
+START_TEST(deterministic_across_threads)
+{
+    sw_matrix *X;
+    float *y;
+    synth(30000, 6, 7, &X, &y);
+    sw_train_params p = sw_train_params_default();
+    p.grow_policy = policies[_i];
+    p.rounds = 25;
+    p.eta = 0.1;
+    p.max_leaves = p.grow_policy == SW_GROW_LOSSGUIDE ? 31 : 0;
+    p.subsample = 0.7;
+    p.colsample_bytree = 0.8;
+    p.colsample_bylevel = 0.9;
+    p.colsample_bynode = p.grow_policy == SW_GROW_OBLIVIOUS ? 1.0 : 0.9;
+    p.seed = 1234;
+    size_t l0 = 0;
+    unsigned char *ref = NULL;
+    for (int threads = 1; threads <= 3; threads++) {
+        p.nthread = threads;
+        sw_forest *f = train_or_fail(&p, X, y, NULL);
+        size_t len;
+        unsigned char *b = swm_bytes(f, &len);
+        if (!ref) {
+            ref = b;
+            l0 = len;
+        } else {
+            ck_assert_msg(len == l0 && memcmp(b, ref, len) == 0, "policy %d: %d threads differ from 1", _i, threads);
+            sw_free(b);
+        }
+        sw_forest_free(f);
+    }
+    /* another seed gives another model */
+    p.seed = 99;
+    sw_forest *f = train_or_fail(&p, X, y, NULL);
+    size_t len;
+    unsigned char *b = swm_bytes(f, &len);
+    ck_assert(len != l0 || memcmp(b, ref, len) != 0);
+    sw_free(b);
+    sw_free(ref);
+    sw_forest_free(f);
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(weights_equal_duplicates)
+{
+    sw_matrix *X;
+    float *y;
+    synth(2000, 3, 3, &X, &y);
+    /* duplicate the first 500 rows vs weight 2 on them */
+    sw_matrix *D = sw_matrix_create(2500, 3);
+    float *yd = malloc(sizeof(float) * 2500), *w = malloc(sizeof(float) * 2000);
+    for (int f = 0; f < 3; f++) sw_matrix_set_name(D, f, X->names[f]);
+    for (long r = 0; r < 2000; r++) {
+        memcpy(sw_matrix_row(D, r), sw_matrix_row(X, r), 3 * sizeof(float));
+        yd[r] = y[r];
+        w[r] = r < 500 ? 2.0f : 1.0f;
+    }
+    for (long r = 0; r < 500; r++) {
+        memcpy(sw_matrix_row(D, 2000 + r), sw_matrix_row(X, r), 3 * sizeof(float));
+        yd[2000 + r] = y[r];
+    }
+    sw_train_params p = sw_train_params_default();
+    p.rounds = 10;
+    p.max_bin = 64;
+    sw_forest *a = train_or_fail(&p, X, y, w);
+    sw_forest *b = train_or_fail(&p, D, yd, NULL);
+    for (long r = 0; r < 2000; r += 7) {
+        double pa = sw_forest_predict_row_ref(a, sw_matrix_row(X, r), -1, 0);
+        double pb = sw_forest_predict_row_ref(b, sw_matrix_row(X, r), -1, 0);
+        ck_assert_msg(fabs(pa - pb) < 1e-4, "row %ld: %.9g vs %.9g", r, pa, pb);
+    }
+    sw_forest_free(a);
+    sw_forest_free(b);
+    sw_matrix_free(X);
+    sw_matrix_free(D);
+    free(y);
+    free(yd);
+    free(w);
+}
+END_TEST
+
+START_TEST(objectives_learn)
+{
+    sw_matrix *X;
+    float *y;
+    synth(6000, 4, 11, &X, &y);
+    const char *objs[] = {"reg:squarederror", "reg:absoluteerror", "reg:pseudohubererror", "reg:quantileerror",
+                          "count:poisson", "reg:tweedie", "reg:gamma"};
+    for (size_t o = 0; o < sizeof objs / sizeof objs[0]; o++) {
+        sw_train_params p = sw_train_params_default();
+        sw_error err;
+        ck_assert_int_eq(sw_train_params_set(&p, "objective", objs[o], NULL, 0, &err), SW_OK);
+        p.rounds = 60;
+        p.eta = 0.2;
+        if (p.objective == SW_OBJ_PSEUDOHUBER) p.huber_slope = 2.0;
+        sw_forest *f = train_or_fail(&p, X, y, NULL);
+        double mae = 0, mae0 = 0, below = 0, mean = 0;
+        for (long r = 0; r < X->rows; r++) mean += y[r];
+        mean /= X->rows;
+        for (long r = 0; r < X->rows; r++) {
+            double pr = sw_forest_predict_row_ref(f, sw_matrix_row(X, r), -1, 0);
+            mae += fabs(pr - y[r]);
+            mae0 += fabs(mean - y[r]);
+            below += y[r] <= pr;
+        }
+        mae /= X->rows;
+        mae0 /= X->rows;
+        ck_assert_msg(mae < 0.5 * mae0, "%s: MAE %.3f vs constant %.3f", objs[o], mae, mae0);
+        if (p.objective == SW_OBJ_QUANTILE) ck_assert_msg(fabs(below / X->rows - 0.5) < 0.05, "median coverage %.3f", below / X->rows);
+        sw_forest_free(f);
+    }
+    /* quantile 0.9: about 90% of targets at or below the prediction */
+    sw_train_params p = sw_train_params_default();
+    p.objective = SW_OBJ_QUANTILE;
+    p.quantile_alpha = 0.9;
+    p.rounds = 80;
+    p.eta = 0.2;
+    sw_forest *f = train_or_fail(&p, X, y, NULL);
+    double below = 0;
+    for (long r = 0; r < X->rows; r++) below += y[r] <= sw_forest_predict_row_ref(f, sw_matrix_row(X, r), -1, 0);
+    ck_assert_msg(fabs(below / X->rows - 0.9) < 0.03, "q0.9 coverage %.3f", below / X->rows);
+    sw_forest_free(f);
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(monotone_constraint)
+{
+    /* y falls then rises in x0; with an increasing constraint predictions never fall */
+    long n = 4000;
+    sw_matrix *X = sw_matrix_create(n, 2);
+    sw_matrix_set_name(X, 0, "minutes");
+    sw_matrix_set_name(X, 1, "other");
+    float *y = malloc(sizeof(float) * (size_t)n);
+    for (long r = 0; r < n; r++) {
+        float x = (float)(r % 400) / 10.0f, o = (float)((r * 7919) % 100) / 100.0f;
+        sw_matrix_set(X, r, 0, x);
+        sw_matrix_set(X, r, 1, o);
+        y[r] = (x - 10) * (x - 10) / 20 + 2 * o;
+    }
+    sw_train_params p = sw_train_params_default();
+    sw_error err;
+    const char *names[] = {"minutes", "other"};
+    ck_assert_int_eq(sw_train_params_set(&p, "monotone_constraints", "{minutes:1}", names, 2, &err), SW_OK);
+    ck_assert_int_eq(p.monotone[0], 1);
+    p.rounds = 50;
+    sw_forest *f = train_or_fail(&p, X, y, NULL);
+    for (int oi = 0; oi < 5; oi++) {
+        double prev = -INFINITY;
+        for (int i = 0; i <= 400; i++) {
+            float row[2] = {(float)i / 10.0f, (float)oi / 5.0f};
+            double pr = sw_forest_predict_row_ref(f, row, -1, 0);
+            ck_assert_msg(pr >= prev, "prediction falls at minutes=%g", row[0]);
+            prev = pr;
+        }
+    }
+    sw_forest_free(f);
+    /* without the constraint it does fall somewhere */
+    memset(p.monotone, 0, sizeof p.monotone);
+    p.n_monotone = 0;
+    f = train_or_fail(&p, X, y, NULL);
+    int falls = 0;
+    double prev = -INFINITY;
+    for (int i = 0; i <= 400; i++) {
+        float row[2] = {(float)i / 10.0f, 0.5f};
+        double pr = sw_forest_predict_row_ref(f, row, -1, 0);
+        falls |= pr < prev;
+        prev = pr;
+    }
+    ck_assert(falls);
+    sw_forest_free(f);
+    ck_assert_int_eq(sw_train_params_set(&p, "monotone_constraints", "(1,0,2)", names, 2, &err), SW_ARG);
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(early_stopping_and_report)
+{
+    sw_matrix *X, *V;
+    float *y, *yv;
+    synth(3000, 3, 5, &X, &y);
+    synth(1000, 3, 6, &V, &yv);
+    sw_train_params p = sw_train_params_default();
+    p.rounds = 500;
+    p.eta = 0.3;
+    p.max_depth = 8;
+    p.min_child_weight = 0;
+    p.early_stopping_rounds = 10;
+    sw_train_data tr = {X, y, NULL, "train"}, ev[2] = {{X, y, NULL, "train"}, {V, yv, NULL, "valid"}};
+    sw_forest *f;
+    sw_train_report rep;
+    sw_error err;
+    ck_assert_int_eq(sw_train(&p, &tr, ev, 2, &f, &rep, &err), SW_OK);
+    ck_assert_int_lt(rep.rounds_done, 500);
+    ck_assert_int_eq(rep.rounds_done, rep.best_iteration + 11);
+    ck_assert_int_eq(sw_forest_best_iteration(f), rep.best_iteration);
+    /* the recorded best is the minimum of the validation history */
+    double best = INFINITY;
+    int at = -1;
+    for (int r = 0; r < rep.rounds_done; r++) {
+        double v = rep.history[((size_t)r * 2 + 1) * rep.n_metrics];
+        if (v < best) {
+            best = v;
+            at = r;
+        }
+    }
+    ck_assert_int_eq(at, rep.best_iteration);
+    /* the history's validation metric equals the scorer's on the first best+1 trees */
+    double s = 0;
+    for (long r = 0; r < V->rows; r++) {
+        double e = sw_forest_predict_row_ref(f, sw_matrix_row(V, r), sw_forest_tree_limit(f, SW_TREES_BEST), 0) - yv[r];
+        s += e * e;
+    }
+    ck_assert(fabs(sqrt(s / V->rows) - best) < 1e-9);
+    sw_train_report_free(&rep);
+    sw_forest_free(f);
+    sw_matrix_free(X);
+    sw_matrix_free(V);
+    free(y);
+    free(yv);
+}
+END_TEST
+
+START_TEST(save_load_every_format)
+{
+    sw_matrix *X;
+    float *y;
+    synth(3000, 4, 8, &X, &y);
+    const char *bin_ext[] = {"json", "ubj", "swm"}, *obl_ext[] = {"cbm", "swm"};
+    for (int kind = 0; kind < 2; kind++) {
+        sw_train_params p = sw_train_params_default();
+        p.rounds = 20;
+        p.grow_policy = kind ? SW_GROW_OBLIVIOUS : SW_GROW_DEPTHWISE;
+        sw_forest *f = train_or_fail(&p, X, y, NULL);
+        int n = kind ? 2 : 3;
+        for (int e = 0; e < n; e++) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/model_%d.%s", tu_tmpdir(), kind, kind ? obl_ext[e] : bin_ext[e]);
+            sw_error err;
+            ck_assert_msg(sw_model_save(f, path, &err) == SW_OK, "%s", err.msg);
+            sw_forest *g;
+            ck_assert_msg(sw_model_load(path, &g, &err) == SW_OK, "%s: %s", path, err.msg);
+            for (long r = 0; r < X->rows; r++) {
+                double a = sw_forest_predict_row_ref(f, sw_matrix_row(X, r), -1, 0);
+                double b = sw_forest_predict_row_ref(g, sw_matrix_row(X, r), -1, 0);
+                ck_assert_msg(memcmp(&a, &b, 8) == 0, "%s row %ld: %.17g vs %.17g", path, r, a, b);
+            }
+            sw_forest_free(g);
+        }
+        sw_forest_free(f);
+    }
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(swm_checksum_and_version)
+{
+    sw_forest *f;
+    sw_matrix *X;
+    float *y;
+    synth(500, 2, 9, &X, &y);
+    sw_train_params p = sw_train_params_default();
+    p.rounds = 3;
+    f = train_or_fail(&p, X, y, NULL);
+    size_t len;
+    unsigned char *b = swm_bytes(f, &len);
+    sw_forest *g;
+    sw_error err;
+    b[len / 2] ^= 1;
+    ck_assert_int_eq(sw_swm_read("x.swm", b, len, &g, &err), SW_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "checksum"));
+    b[len / 2] ^= 1;
+    b[4] = 9;
+    ck_assert_int_eq(sw_swm_read("x.swm", b, len, &g, &err), SW_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "version 9"));
+    b[4] = 1;
+    for (size_t cut = 0; cut < len; cut += 3) ck_assert_int_ne(sw_swm_read("x.swm", b, cut, &g, &err), SW_OK);
+    ck_assert_int_eq(sw_swm_read("x.swm", b, len, &g, &err), SW_OK);
+    sw_forest_free(g);
+    sw_free(b);
+    sw_forest_free(f);
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(data_checks)
+{
+    sw_matrix *X;
+    float *y;
+    synth(200, 3, 4, &X, &y);
+    sw_train_params p = sw_train_params_default();
+    sw_train_data d = {X, y, NULL, "train"};
+    sw_data_check c;
+    sw_error err;
+    ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_OK);
+    /* a constant column, an empty column and a duplicated row are reported */
+    for (long r = 0; r < 200; r++) {
+        sw_matrix_set(X, r, 1, 7.0f);
+        sw_matrix_set(X, r, 2, NAN);
+    }
+    memcpy(sw_matrix_row(X, 5), sw_matrix_row(X, 4), 3 * sizeof(float));
+    y[5] = y[4];
+    ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_OK);
+    ck_assert_int_eq(c.constant_cols, 1);
+    ck_assert_int_eq(c.all_missing_cols, 1);
+    ck_assert_int_eq(c.duplicate_rows, 1);
+    ck_assert_ptr_nonnull(strstr(c.detail, "x1 is constant"));
+    /* the target copied into a feature: leakage stops training */
+    for (long r = 0; r < 200; r++) sw_matrix_set(X, r, 1, y[r]);
+    ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_INVALID_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "x1 equals the target"));
+    sw_forest *f;
+    ck_assert_int_eq(sw_train(&p, &d, NULL, 0, &f, NULL, &err), SW_INVALID_DATA);
+    for (long r = 0; r < 200; r++) sw_matrix_set(X, r, 1, 7.0f);
+    /* a non-finite target */
+    y[10] = NAN;
+    ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_INVALID_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "non-finite target"));
+    y[10] = 1;
+    /* too few rows for min_child_weight */
+    p.min_child_weight = 150;
+    ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_INVALID_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "cannot be split"));
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(parameters)
+{
+    sw_train_params p = sw_train_params_default();
+    sw_error err;
+    ck_assert_int_eq(sw_train_params_set(&p, "learning_rate", "0.05", NULL, 0, &err), SW_OK);
+    ck_assert(p.eta == 0.05);
+    ck_assert_int_eq(sw_train_params_set(&p, "reg_lambda", "3", NULL, 0, &err), SW_OK);
+    ck_assert(p.lambda == 3);
+    ck_assert_int_eq(sw_train_params_set(&p, "reg_alpha", "0.5", NULL, 0, &err), SW_OK);
+    ck_assert(p.alpha == 0.5);
+    ck_assert_int_eq(sw_train_params_set(&p, "min_split_loss", "0.1", NULL, 0, &err), SW_OK);
+    ck_assert(p.gamma == 0.1);
+    ck_assert_int_eq(sw_train_params_set(&p, "grow_policy", "oblivious", NULL, 0, &err), SW_OK);
+    ck_assert_int_eq(sw_train_params_set(&p, "eval_metric", "mae", NULL, 0, &err), SW_OK);
+    ck_assert_int_eq(sw_train_params_set(&p, "etaa", "0.1", NULL, 0, &err), SW_ARG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "unknown parameter 'etaa'; valid: objective"));
+    ck_assert_int_eq(sw_train_params_set(&p, "subsample", "1.5", NULL, 0, &err), SW_ARG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "subsample"));
+    ck_assert_int_eq(sw_train_params_set(&p, "max_depth", "x", NULL, 0, &err), SW_ARG);
+    ck_assert_int_eq(sw_train_params_set(&p, "objective", "multi:softmax", NULL, 0, &err), SW_ARG);
+    ck_assert_int_eq(sw_train_params_set(&p, "tree_method", "exact", NULL, 0, &err), SW_ARG);
+}
+END_TEST
+
+/* Write X, y as CSV (header x0.., y). */
+static void write_csv(const char *path, const sw_matrix *X, const float *y)
+{
+    FILE *fp = fopen(path, "w");
+    for (int f = 0; f < X->cols; f++) fprintf(fp, "%s,", X->names[f]);
+    fprintf(fp, "y\n");
+    for (long r = 0; r < X->rows; r++) {
+        for (int f = 0; f < X->cols; f++) {
+            float v = sw_matrix_get(X, r, f);
+            if (isnan(v)) fprintf(fp, ",");
+            else fprintf(fp, "%.9g,", (double)v);
+        }
+        fprintf(fp, "%.9g\n", (double)y[r]);
+    }
+    fclose(fp);
+}
+
+START_TEST(xgboost_reads_swish_models)
+{
+    /* XGBoost 1.7.4 loads a swish-trained model (JSON and UBJSON) and predicts
+     * the same float32 values, for several objectives */
+    sw_matrix *X;
+    float *y;
+    synth(3000, 5, 21, &X, &y);
+    for (long r = 0; r < X->rows; r++) y[r] = fabsf(y[r]) + 0.5f; /* positive for the log links */
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/xgbcheck.csv", tu_tmpdir());
+    write_csv(csv, X, y);
+    const char *objs[] = {"reg:squarederror", "reg:absoluteerror", "count:poisson", "reg:tweedie", "reg:gamma",
+                          "reg:pseudohubererror"};
+    for (size_t o = 0; o < sizeof objs / sizeof objs[0]; o++) {
+        sw_train_params p = sw_train_params_default();
+        sw_error err;
+        sw_train_params_set(&p, "objective", objs[o], NULL, 0, &err);
+        p.rounds = 30;
+        p.subsample = 0.8;
+        p.colsample_bytree = 0.8;
+        p.seed = 3;
+        sw_forest *f = train_or_fail(&p, X, y, NULL);
+        for (int ubj = 0; ubj < 2; ubj++) {
+            char model[512], pred[512], cmd[2048], *out;
+            snprintf(model, sizeof model, "%s/xgbcheck_%zu.%s", tu_tmpdir(), o, ubj ? "ubj" : "json");
+            snprintf(pred, sizeof pred, "%s/xgbcheck_%zu_%d.pred", tu_tmpdir(), o, ubj);
+            ck_assert_int_eq(sw_model_save(f, model, &err), SW_OK);
+            snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/tools/xgb_predict.py %s %s %s", model, csv, pred);
+            int rc = tu_run(cmd, &out);
+            ck_assert_msg(rc == 0, "%s: %s", objs[o], out);
+            free(out);
+            FILE *fp = fopen(pred, "r");
+            ck_assert_ptr_nonnull(fp);
+            for (long r = 0; r < X->rows; r++) {
+                double v;
+                ck_assert_int_eq(fscanf(fp, "%lf", &v), 1);
+                double s = sw_forest_predict_row_ref(f, sw_matrix_row(X, r), -1, 0);
+                ck_assert_msg((float)v == (float)s, "%s (%s) row %ld: xgboost %.9g swish %.9g", objs[o],
+                              ubj ? "ubj" : "json", r, v, s);
+            }
+            fclose(fp);
+        }
+        sw_forest_free(f);
+    }
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(quality_close_to_xgboost)
+{
+    /* same data and parameters: swish's test MAE within 1% of XGBoost 1.7.4's */
+    sw_matrix *X, *T;
+    float *y, *yt;
+    synth(20000, 6, 31, &X, &y);
+    synth(5000, 6, 32, &T, &yt);
+    char tr[512], te[512], cmd[2048];
+    snprintf(tr, sizeof tr, "%s/q_train.csv", tu_tmpdir());
+    snprintf(te, sizeof te, "%s/q_test.csv", tu_tmpdir());
+    write_csv(tr, X, y);
+    write_csv(te, T, yt);
+    const char *params = "{\"eta\":0.1,\"max_depth\":6,\"subsample\":0.8,\"colsample_bytree\":0.8,"
+                         "\"lambda\":2,\"min_child_weight\":5,\"max_bin\":256}";
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s y 1 200 '%s'", tr, te, params);
+    char *out;
+    int rc = tu_run(cmd, &out);
+    ck_assert_msg(rc == 0, "%s", out);
+    const char *m = strstr(out, "\"test_mae\": ");
+    ck_assert_ptr_nonnull(m);
+    double xgb_mae = atof(m + 12);
+    free(out);
+    sw_train_params p = sw_train_params_default();
+    p.rounds = 200;
+    p.eta = 0.1;
+    p.subsample = 0.8;
+    p.colsample_bytree = 0.8;
+    p.lambda = 2;
+    p.min_child_weight = 5;
+    sw_forest *f = train_or_fail(&p, X, y, NULL);
+    double mae = 0;
+    for (long r = 0; r < T->rows; r++) mae += fabs(sw_forest_predict_row_ref(f, sw_matrix_row(T, r), -1, 0) - yt[r]);
+    mae /= T->rows;
+    ck_assert_msg(mae < xgb_mae * 1.01, "swish MAE %.5f vs XGBoost %.5f", mae, xgb_mae);
+    sw_forest_free(f);
+    sw_matrix_free(X);
+    sw_matrix_free(T);
+    free(y);
+    free(yt);
+}
+END_TEST
+
+Suite *train_suite(void)
+{
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("train");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, hand_computed_stump);
+    tcase_add_test(tc, missing_goes_to_learned_side);
+    tcase_add_loop_test(tc, deterministic_across_threads, 0, 3);
+    tcase_add_test(tc, weights_equal_duplicates);
+    tcase_add_test(tc, objectives_learn);
+    tcase_add_test(tc, monotone_constraint);
+    tcase_add_test(tc, early_stopping_and_report);
+    tcase_add_test(tc, save_load_every_format);
+    tcase_add_test(tc, swm_checksum_and_version);
+    tcase_add_test(tc, data_checks);
+    tcase_add_test(tc, parameters);
+    tcase_add_test(tc, xgboost_reads_swish_models);
+    tcase_add_test(tc, quality_close_to_xgboost);
+    suite_add_tcase(s, tc);
+    return s;
+}
