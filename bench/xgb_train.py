@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """XGBoost 1.7.4 side of bench/train.
 
-usage: xgb_train.py TRAIN.csv TEST.csv TARGET NTHREAD ROUNDS PARAMS_JSON
+usage: xgb_train.py TRAIN TEST TARGET NTHREAD ROUNDS PARAMS_JSON
+TRAIN/TEST are CSV files with a header, or .npz files (X, y, names) made by
+`xgb_train.py --npz IN.csv OUT.npz TARGET`, which keeps CSV parsing out of the timed
+process's peak memory.
 Trains with tree_method=hist and the given parameters, predicts TEST, prints one JSON
 line: train_seconds (xgb.train only, DMatrix construction excluded, as for swish),
 test_mae, test_rmse, trees, peak_rss_mib (of this process).
@@ -16,6 +19,9 @@ import xgboost as xgb
 
 
 def load(path, target):
+    if path.endswith(".npz"):
+        z = np.load(path)
+        return z["X"], z["y"], [str(n) for n in z["names"]]
     with open(path) as fp:
         header = fp.readline().strip().split(",")
     data = np.genfromtxt(path, delimiter=",", skip_header=1, dtype=np.float32)
@@ -26,6 +32,10 @@ def load(path, target):
 
 
 def main():
+    if sys.argv[1] == "--npz":
+        X, y, names = load(sys.argv[2], sys.argv[4])
+        np.savez(sys.argv[3], X=X, y=y, names=np.array(names))
+        return
     train, test, target, nthread, rounds, params = sys.argv[1:7]
     Xt, yt, names = load(train, target)
     Xv, yv, _ = load(test, target)

@@ -20,7 +20,8 @@
 
 #include "core/alloc.h"
 
-#define ROW_BLOCK 16384 /* rows per partial histogram: fixed, independent of threads */
+#define ROW_BLOCK 16384 /* rows per partial histogram: fixed, independent of threads; it also
+                         * bounds each float32 accumulation chain to 16384 rows */
 #define RT_EPS 1e-6
 
 typedef struct {
@@ -559,6 +560,66 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
     (void)rsamp;
 }
 
+/* The same partition of one large node, by blocks in parallel: count each
+ * block's four groups, place the blocks by prefix sums, scatter, copy back.
+ * Stable like the serial version, so the result is identical. */
+#define PART_BLOCK 16384
+
+static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, long *ls, long *lt)
+{
+    const uint8_t *col = g->bins_col + (size_t)feat * (size_t)g->n;
+    uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start;
+    long nb = (nd->nt + PART_BLOCK - 1) / PART_BLOCK;
+    long cnt[4 * 64]; /* per block: left sampled, left unsampled, right sampled, right unsampled */
+    if (nb > 64) nb = 64;
+    long bs = (nd->nt + nb - 1) / nb;
+#pragma omp parallel num_threads(g->nthread)
+    {
+#pragma omp for schedule(static)
+        for (long b = 0; b < nb; b++) {
+            long from = b * bs, to = from + bs < nd->nt ? from + bs : nd->nt;
+            long c[4] = {0, 0, 0, 0};
+            for (long i = from; i < to; i++) {
+                uint8_t v = col[r[i]];
+                int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
+                c[(left ? 0 : 2) + (i >= nd->ns)]++;
+            }
+            for (int k = 0; k < 4; k++) cnt[4 * b + k] = c[k];
+        }
+#pragma omp single
+        {
+            long tot[4] = {0, 0, 0, 0};
+            for (long b = 0; b < nb; b++)
+                for (int k = 0; k < 4; k++) tot[k] += cnt[4 * b + k];
+            long start[4] = {0, tot[0], tot[0] + tot[1], tot[0] + tot[1] + tot[2]};
+            for (long b = 0; b < nb; b++)
+                for (int k = 0; k < 4; k++) {
+                    long c = cnt[4 * b + k];
+                    cnt[4 * b + k] = start[k];
+                    start[k] += c;
+                }
+            *ls = tot[0];
+            *lt = tot[0] + tot[1];
+        }
+#pragma omp for schedule(static)
+        for (long b = 0; b < nb; b++) {
+            long from = b * bs, to = from + bs < nd->nt ? from + bs : nd->nt;
+            long pos[4] = {cnt[4 * b], cnt[4 * b + 1], cnt[4 * b + 2], cnt[4 * b + 3]};
+            for (long i = from; i < to; i++) {
+                uint8_t v = col[r[i]];
+                int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
+                int k = (left ? 0 : 2) + (i >= nd->ns);
+                t[pos[k]++] = r[i];
+            }
+        }
+#pragma omp for schedule(static)
+        for (long b = 0; b < nb; b++) {
+            long from = b * bs, to = from + bs < nd->nt ? from + bs : nd->nt;
+            if (to > from) memcpy(r + from, t + from, (size_t)(to - from) * sizeof *r);
+        }
+    }
+}
+
 /* Split nodes ids[0..cnt) (each with has_split); create their children. */
 static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children)
 {
@@ -569,10 +630,15 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children)
         sw_free(lt);
         return SW_NOMEM;
     }
+    /* large nodes: blocks in parallel; the others: one node per thread */
+    for (int i = 0; i < cnt; i++) {
+        gnode *nd = &g->nodes[ids[i]];
+        if (g->nthread > 1 && nd->nt >= 4 * PART_BLOCK) partition_big(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+    }
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1)
     for (int i = 0; i < cnt; i++) {
         gnode *nd = &g->nodes[ids[i]];
-        partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+        if (!(g->nthread > 1 && nd->nt >= 4 * PART_BLOCK)) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
     }
     for (int i = 0; i < cnt; i++) {
         int id = ids[i];

@@ -17,7 +17,7 @@ static inline void body(const uint8_t *bins, int nf, const uint32_t *rows, long 
     for (long i = 0; i < n; i++) {
         uint32_t r = rows[i];
         const uint8_t *row = bins + (size_t)r * (size_t)nf;
-        double g = gh[r].g, h = gh[r].h;
+        float g = gh[r].g, h = gh[r].h;
         for (int k = 0; k < nfeat; k++) {
             sw__gpair *e = &hist[(size_t)k * SW__HB + row[all ? k : feats[k]]];
             e->g += g;

@@ -489,8 +489,8 @@ static inline void gradient(const sw_train_params *p, double poisson_mds, double
         h = 1.0;
         break;
     }
-    out->g = g * w;
-    out->h = h * w;
+    out->g = (float)(g * w);
+    out->h = (float)(h * w);
 }
 
 /* metric over predictions (transformed) */

@@ -28,7 +28,7 @@ typedef struct {
 } sw__binned;
 
 typedef struct {
-    double g, h;
+    float g, h;
 } sw__gpair;
 
 int sw__cuts_fit(const sw_matrix *X, const float *w, int max_bin, int nthread, sw__cuts *c,

@@ -157,6 +157,54 @@ START_TEST(cli_bad_input)
 }
 END_TEST
 
+START_TEST(cli_train)
+{
+    const char *tmp = tu_tmpdir();
+    char *out;
+    /* a small CSV with an id column, a target and a leaky copy of it */
+    char path[512], vpath[512];
+    snprintf(path, sizeof path, "%s/t.csv", tmp);
+    snprintf(vpath, sizeof vpath, "%s/v.csv", tmp);
+    FILE *fp = fopen(path, "w"), *fv = fopen(vpath, "w");
+    fprintf(fp, "id,a,b,pts,leak\n");
+    fprintf(fv, "id,a,b,pts,leak\n");
+    for (int i = 0; i < 3000; i++) {
+        double a = (i * 37 % 101) / 10.0, b = (i * 53 % 97) / 10.0, y = 2 * a + (b > 5 ? 3 : 0) + (i % 7) * 0.1;
+        fprintf(i % 4 ? fp : fv, "P%d,%g,%g,%g,%g\n", i, a, b, y, y);
+    }
+    fclose(fp);
+    fclose(fv);
+    ck_assert_int_ne(run(&out, "%s train --train %s --target pts --out %s/m.json --drop id", tu_swish_bin(), path, tmp), 0);
+    ck_assert_ptr_nonnull(strstr(out, "leak equals the target"));
+    free(out);
+    ck_assert_int_ne(run(&out, "%s train --train %s --target pts --out %s/m.json --drop leak", tu_swish_bin(), path, tmp), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--drop"));
+    ck_assert_ptr_nonnull(strstr(out, "not a number: 'P"));
+    free(out);
+    ck_assert_int_ne(run(&out, "%s train --train %s --target pts --out %s/m.json --drop id,leak --param etaa=1", tu_swish_bin(),
+                         path, tmp), 0);
+    ck_assert_ptr_nonnull(strstr(out, "unknown parameter 'etaa'; valid:"));
+    free(out);
+    ck_assert_int_eq(run(&out,
+                         "%s train --train %s --valid %s --target pts --out %s/m.json --drop id,leak --rounds 300 "
+                         "--early-stopping 5 --param learning_rate=0.3 --threads 2 --every 50",
+                         tu_swish_bin(), path, vpath, tmp), 0);
+    ck_assert_ptr_nonnull(strstr(out, "best       iteration"));
+    ck_assert_ptr_nonnull(strstr(out, "histograms"));
+    ck_assert_ptr_nonnull(strstr(out, "valid-rmse"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s predict --model %s/m.json --input %s --output %s/p.csv", tu_swish_bin(), tmp, vpath, tmp), 0);
+    free(out);
+    ck_assert_int_eq(run(&out, "%s train --train %s --target pts --out %s/m.cbm --drop id,leak --rounds 20 --param grow_policy=oblivious --json",
+                         tu_swish_bin(), path, tmp), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"trees\": 20"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s model info %s/m.cbm", tu_swish_bin(), tmp), 0);
+    ck_assert_ptr_nonnull(strstr(out, "catboost-cbm"));
+    free(out);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -165,6 +213,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_model_info);
     tcase_add_test(tc, cli_predict_matches_reference);
     tcase_add_test(tc, cli_bad_input);
+    tcase_add_test(tc, cli_train);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,162 @@
+/* bench_train: training speed, memory and accuracy of swish beside XGBoost
+ * 1.7.4 (tree_method=hist) with the same parameters on the same data.
+ *
+ * Data: bench/gen_nba.c's seeded NBA-shaped set (120,000 train / 30,000 test
+ * rows, 33 features, 2% missing, integer points).  Each run is its own process
+ * (`swish train` / bench/xgb_train.py), so peak RSS is that run's; the runs are
+ * interleaved (swish, XGBoost, swish oblivious) at 1 then 2 threads.  Times
+ * exclude reading the data on both sides; XGBoost reads a prepared .npz so
+ * that CSV parsing does not inflate its memory. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static const char *PARAMS_JSON =
+    "{\"eta\":0.03,\"max_depth\":6,\"subsample\":0.7,\"colsample_bytree\":0.7,\"lambda\":5,\"alpha\":0.5,"
+    "\"gamma\":0.1,\"min_child_weight\":10,\"max_bin\":256,\"seed\":42}";
+static const char *PARAMS_CLI = "--param eta=0.03 --param max_depth=6 --param subsample=0.7 --param colsample_bytree=0.7 "
+                                "--param lambda=5 --param alpha=0.5 --param gamma=0.1 --param min_child_weight=10 "
+                                "--param max_bin=256 --seed 42";
+
+/* Run a shell command, capture stdout, report the child's peak RSS (MiB). */
+static char *run_rss(const char *cmd, double *rss_mib)
+{
+    int fd[2];
+    if (pipe(fd) != 0) return NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    ssize_t got;
+    while ((got = read(fd[0], buf + len, cap - len - 1)) > 0) {
+        len += (size_t)got;
+        if (cap - len < 1024) buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = 0;
+    close(fd[0]);
+    int st;
+    struct rusage ru;
+    wait4(pid, &st, 0, &ru);
+    *rss_mib = (double)ru.ru_maxrss / 1024.0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "bench train: command failed: %s\n%s\n", cmd, buf);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int test_error(const char *pred_csv, const char *test_csv, double *mae, double *rmse)
+{
+    FILE *p = fopen(pred_csv, "r"), *t = fopen(test_csv, "r");
+    if (!p || !t) {
+        if (p) fclose(p);
+        if (t) fclose(t);
+        return -1;
+    }
+    char line[8192];
+    if (!fgets(line, sizeof line, p) || !fgets(line, sizeof line, t)) {
+        fclose(p);
+        fclose(t);
+        return -1;
+    }
+    double sa = 0, ss = 0;
+    long n = 0;
+    while (fgets(line, sizeof line, t)) {
+        char *last = strrchr(line, ',');
+        double y = atof(last + 1), v;
+        if (fscanf(p, "%lf", &v) != 1) break;
+        sa += fabs(v - y);
+        ss += (v - y) * (v - y);
+        n++;
+    }
+    fclose(p);
+    fclose(t);
+    *mae = sa / n;
+    *rmse = sqrt(ss / n);
+    return 0;
+}
+
+static double jnum(const char *js, const char *key) { return bench_json_num(js, key); }
+
+int bench_train(const bench_ctx *c)
+{
+    long ntr = c->quick ? 20000 : 120000, nte = c->quick ? 5000 : 30000;
+    int rounds = c->quick ? 200 : 1000;
+    char tr[512], te[512], trz[512], tez[512], cmd[4096];
+    snprintf(tr, sizeof tr, "%s/nba_train.csv", c->tmp);
+    snprintf(te, sizeof te, "%s/nba_test.csv", c->tmp);
+    snprintf(trz, sizeof trz, "%s/nba_train.npz", c->tmp);
+    snprintf(tez, sizeof tez, "%s/nba_test.npz", c->tmp);
+    if (bench_gen_nba(tr, te, ntr, nte, 42) != 0) return 1;
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 bench/xgb_train.py --npz %s %s PTS && /usr/bin/python3 bench/xgb_train.py --npz %s %s PTS",
+             tr, trz, te, tez);
+    if (system(cmd) != 0) return 1;
+    printf("== train: %ld x 33 synthetic NBA-shaped rows, %d rounds, eta 0.03, depth 6, subsample 0.7, "
+           "colsample_bytree 0.7, lambda 5, alpha 0.5, gamma 0.1, min_child_weight 10, max_bin 256 ==\n",
+           ntr, rounds);
+    printf("%-22s %3s %9s %7s %9s %9s %8s | %-7s | %s\n", "system", "thr", "train s", "xgb/x", "test MAE", "test RMSE",
+           "RSS MiB", "MAE/xgb", "phases (s): binning hist split partition gradient");
+    int rc = 0;
+    for (int th = 1; th <= 2; th++) {
+        double xgb_s = NAN, xgb_mae = NAN;
+        for (int order = 0; order < 3; order++) {
+            int sys = order == 0 ? 1 : order == 1 ? 0 : 2; /* XGBoost first: the ratios need it */
+            double rss = 0, secs, mae = NAN, rmse = NAN;
+            char *out;
+            if (sys == 1) {
+                snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, th, rounds,
+                         PARAMS_JSON);
+                out = run_rss(cmd, &rss);
+                if (!out) return 1;
+                secs = jnum(out, "train_seconds");
+                mae = jnum(out, "test_mae");
+                rmse = jnum(out, "test_rmse");
+                xgb_s = secs;
+                xgb_mae = mae;
+                printf("%-22s %3d %9.2f %7s %9.4f %9.4f %8.1f |         |\n", "xgboost 1.7.4 hist", th, secs, "1.00", mae,
+                       rmse, rss);
+                free(out);
+                continue;
+            }
+            const char *ext = sys == 2 ? "cbm" : "json";
+            snprintf(cmd, sizeof cmd,
+                     "build/swish train --train %s --target PTS --out %s/m.%s --rounds %d --threads %d --every 0 --json %s%s",
+                     tr, c->tmp, ext, rounds, th, PARAMS_CLI, sys == 2 ? " --param grow_policy=oblivious" : "");
+            out = run_rss(cmd, &rss);
+            if (!out) return 1;
+            secs = jnum(out, "total");
+            double b = jnum(out, "binning"), h = jnum(out, "histograms"), s = jnum(out, "split_search"),
+                   p = jnum(out, "partition"), g = jnum(out, "gradients");
+            free(out);
+            snprintf(cmd, sizeof cmd, "build/swish predict --model %s/m.%s --input %s --output %s/pred.csv", c->tmp, ext,
+                     te, c->tmp);
+            char pred[600];
+            snprintf(pred, sizeof pred, "%s/pred.csv", c->tmp);
+            double prss;
+            out = run_rss(cmd, &prss);
+            if (!out || test_error(pred, te, &mae, &rmse) != 0) return 1;
+            free(out);
+            printf("%-22s %3d %9.2f %7.2f %9.4f %9.4f %8.1f | %+.2f%% | %.2f %.2f %.2f %.2f %.2f\n",
+                   sys == 2 ? "swish oblivious" : "swish depthwise", th, secs, xgb_s / secs, mae, rmse, rss,
+                   100 * (mae / xgb_mae - 1), b, h, s, p, g);
+        }
+    }
+    printf("(xgb/x: XGBoost's training time / this row's, both including their binning / quantile sketch;\n"
+           " MAE/xgb: test MAE relative to XGBoost's; RSS: peak resident memory of the whole process)\n\n");
+    return rc;
+}
