@@ -1,17 +1,229 @@
-/* score: the scorer object, ISA selection and the OpenMP driver over row
- * blocks.  Kernels take a block of rows and never see threads. */
+/* score: the scorer object: the binned layout built once per (forest, trees,
+ * ISA), the OpenMP driver over blocks of 64 rows, and the single-row path.
+ *
+ * Variants: scalar is the reference walker (sw_forest_predict_ref, itself
+ * blocked by rows); avx2 and avx512 are the binned mask kernels of
+ * score_avx2.c / score_avx512.c.  A forest the binned layout cannot hold (a
+ * feature with more than 254 distinct thresholds, a tree with more than 256
+ * leaves or 65535 nodes, more than 65535 features) is scored by the scalar
+ * variant whatever the ISA asked for; sw_scorer_isa reports it.
+ */
 #include "score.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "score_impl.h"
 
 struct sw_scorer {
     const sw_forest *forest;
     int n_trees;
     sw_isa isa;
+    sw__layout L;
 };
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void layout_free(sw__layout *L)
+{
+    if (L->thr)
+        for (int f = 0; f < L->nf; f++) sw_free(L->thr[f]);
+    sw_free(L->thr);
+    sw_free(L->nthr);
+    sw_free(L->used);
+    sw_free(L->nan_bin);
+    sw_free(L->bt);
+    sw_free(L->nodes);
+    sw_free(L->leaves);
+    sw_free(L->ot);
+    sw_free(L->of);
+    sw_free(L->ok);
+    sw_free(L->oleaves);
+    memset(L, 0, sizeof *L);
+}
+
+/* Index of v in the sorted distinct thresholds t[0..n). */
+static int thr_index(const float *t, int n, float v)
+{
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (t[mid] < v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Build the binned layout; returns 0 when the forest does not fit it. */
+static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nomem)
+{
+    memset(L, 0, sizeof *L);
+    *nomem = 0;
+    int nf = f->n_features;
+    if (nf > 65535) return 0;
+    L->kind = f->kind;
+    L->nf = nf;
+    L->n_trees = n_trees;
+    L->base_margin = f->base_margin;
+    L->scale = f->scale;
+    L->bias = f->bias;
+    L->link = sw_objective_link(f->objective);
+    L->nthr = sw_calloc((size_t)nf + 1, sizeof *L->nthr);
+    L->thr = sw_calloc((size_t)nf + 1, sizeof *L->thr);
+    L->used = sw_calloc((size_t)nf + 1, sizeof *L->used);
+    L->nan_bin = sw_calloc((size_t)nf + 1, 1);
+    if (!L->nthr || !L->thr || !L->used || !L->nan_bin) goto oom;
+    /* count, collect, sort, dedupe thresholds per feature */
+    int bin = f->kind == SW_TREES_BINARY;
+    for (int t = 0; t < n_trees; t++) {
+        if (bin) {
+            for (int64_t i = f->node_start[t]; i < f->node_start[t + 1]; i++)
+                if (f->left[i] >= 0) L->nthr[f->feat[i]]++;
+        } else {
+            for (int64_t i = f->split_start[t]; i < f->split_start[t + 1]; i++) L->nthr[f->split_feat[i]]++;
+        }
+    }
+    for (int k = 0; k < nf; k++) {
+        L->thr[k] = sw_alloc_array((size_t)L->nthr[k] + 1, sizeof(float));
+        if (!L->thr[k]) goto oom;
+        L->nthr[k] = 0;
+    }
+    for (int t = 0; t < n_trees; t++) {
+        if (bin) {
+            for (int64_t i = f->node_start[t]; i < f->node_start[t + 1]; i++)
+                if (f->left[i] >= 0) L->thr[f->feat[i]][L->nthr[f->feat[i]]++] = f->value[i];
+        } else {
+            for (int64_t i = f->split_start[t]; i < f->split_start[t + 1]; i++)
+                L->thr[f->split_feat[i]][L->nthr[f->split_feat[i]]++] = f->split_border[i];
+        }
+    }
+    for (int k = 0; k < nf; k++) {
+        int n = L->nthr[k];
+        qsort(L->thr[k], (size_t)n, sizeof(float), cmp_float);
+        int u = 0;
+        for (int i = 0; i < n; i++)
+            if (u == 0 || L->thr[k][i] != L->thr[k][u - 1]) L->thr[k][u++] = L->thr[k][i];
+        L->nthr[k] = u;
+        if (u > 254) return 0;
+        if (u) L->used[L->nused++] = k;
+        if (bin) {
+            L->nan_bin[k] = 255;
+        } else {
+            sw_nan_mode m = (sw_nan_mode)f->nan_mode[k];
+            L->nan_bin[k] = m == SW_NAN_ASTRUE ? (uint8_t)u : 0; /* NaN as +inf passes every border */
+        }
+    }
+    if (bin) {
+        size_t n_int = 0, n_leaf = 0;
+        for (int t = 0; t < n_trees; t++) {
+            int nn = (int)(f->node_start[t + 1] - f->node_start[t]);
+            int leaves = 0;
+            for (int i = 0; i < nn; i++) leaves += f->left[f->node_start[t] + i] < 0;
+            if (leaves > 256 || nn - leaves > 65535) return 0;
+            n_int += (size_t)(nn - leaves);
+            n_leaf += (size_t)leaves;
+        }
+        L->bt = sw_alloc_array((size_t)n_trees + 1, sizeof *L->bt);
+        L->nodes = sw_alloc_array(n_int + 1, sizeof *L->nodes);
+        L->leaves = sw_alloc_array(n_leaf + 1, sizeof *L->leaves);
+        int32_t *map = sw_alloc_array(65536 + 512, sizeof *map);
+        if (!L->bt || !L->nodes || !L->leaves || !map) {
+            sw_free(map);
+            goto oom;
+        }
+        size_t io = 0, lo = 0;
+        for (int t = 0; t < n_trees; t++) {
+            int64_t s = f->node_start[t];
+            int nn = (int)(f->node_start[t + 1] - s);
+            /* breadth-first order is kept: internal nodes and leaves numbered in order */
+            int ni = 0, nl = 0;
+            for (int i = 0; i < nn; i++) ni += f->left[s + i] >= 0;
+            for (int i = 0, a = 0; i < nn; i++) {
+                if (f->left[s + i] >= 0) {
+                    map[i] = a++;
+                } else {
+                    map[i] = ni + nl;
+                    L->leaves[lo + (size_t)nl] = f->value[s + i];
+                    nl++;
+                }
+            }
+            L->bt[t].node_off = (uint32_t)io;
+            L->bt[t].leaf_off = (uint32_t)lo;
+            L->bt[t].n_int = (uint16_t)ni;
+            L->bt[t].n_leaf = (uint16_t)nl;
+            if (ni > L->max_int) L->max_int = ni;
+            for (int i = 0; i < nn; i++) {
+                if (f->left[s + i] < 0) continue;
+                sw__snode *sn = &L->nodes[io + (size_t)map[i]];
+                int fe = f->feat[s + i];
+                sn->f = (uint16_t)fe;
+                sn->k = (uint8_t)thr_index(L->thr[fe], L->nthr[fe], f->value[s + i]);
+                sn->dl = f->default_left[s + i];
+                sn->l = (uint16_t)map[f->left[s + i]];
+                sn->r = (uint16_t)map[f->right[s + i]];
+            }
+            io += (size_t)ni;
+            lo += (size_t)nl;
+        }
+        sw_free(map);
+    } else {
+        L->ot = sw_alloc_array((size_t)n_trees + 1, sizeof *L->ot);
+        L->of = sw_alloc_array(f->n_splits + 1, sizeof *L->of);
+        L->ok = sw_alloc_array(f->n_splits + 1, 1);
+        L->oleaves = sw_alloc_array(f->n_leaves + 1, sizeof *L->oleaves);
+        if (!L->ot || !L->of || !L->ok || !L->oleaves) goto oom;
+        for (int t = 0; t < n_trees; t++) {
+            L->ot[t].split_off = (uint32_t)f->split_start[t];
+            L->ot[t].leaf_off = (uint32_t)f->leaf_start[t];
+            L->ot[t].depth = f->depth[t];
+            for (int64_t i = f->split_start[t]; i < f->split_start[t + 1]; i++) {
+                int fe = f->split_feat[i];
+                L->of[i] = (uint16_t)fe;
+                /* x > b_k  <=>  #{b < x} > k */
+                L->ok[i] = (uint8_t)thr_index(L->thr[fe], L->nthr[fe], f->split_border[i]);
+            }
+        }
+        memcpy(L->oleaves, f->leaf, f->n_leaves * sizeof *L->oleaves);
+    }
+    return 1;
+oom:
+    *nomem = 1;
+    return 0;
+}
+
+void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
+{
+    int binary = L->kind == SW_TREES_BINARY;
+    for (int u = 0; u < L->nused; u++) {
+        int f = L->used[u];
+        const float *t = L->thr[f];
+        int n = L->nthr[f];
+        uint8_t *o = bins + (size_t)f * SW__BLOCK;
+        for (int r = 0; r < nr; r++) {
+            float x = X[(size_t)r * (size_t)stride + (size_t)f];
+            if (isnan(x)) {
+                o[r] = L->nan_bin[f];
+                continue;
+            }
+            /* binary: #{t <= x}; oblivious: #{t < x}; branchless halving */
+            int lo = 0, len = n;
+            while (len > 0) {
+                int half = len >> 1;
+                int go = binary ? (t[lo + half] <= x) : (t[lo + half] < x);
+                lo = go ? lo + half + 1 : lo;
+                len = go ? len - half - 1 : half;
+            }
+            o[r] = (uint8_t)lo;
+        }
+        for (int r = nr; r < SW__BLOCK; r++) o[r] = 0;
+    }
+}
 
 int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **out, sw_error *err)
 {
@@ -23,7 +235,6 @@ int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **ou
                            getenv("SW_FORCE_ISA"));
         isa = (sw_isa)k;
     }
-    isa = SW_ISA_SCALAR; /* only the scalar scorer exists so far */
     if (!sw_isa_supported(isa))
         return sw_fail(err, SW_UNSUPPORTED, "the %s scorer is not available on this CPU", sw_isa_name(isa));
     sw_scorer *s = sw_calloc(1, sizeof *s);
@@ -31,26 +242,84 @@ int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **ou
     s->forest = f;
     s->n_trees = sw_forest_tree_limit(f, n_trees <= 0 ? SW_TREES_ALL : n_trees);
     s->isa = isa;
+    if (isa != SW_ISA_SCALAR) {
+        int nomem;
+        if (!layout_build(f, s->n_trees, &s->L, &nomem)) {
+            layout_free(&s->L);
+            if (nomem) {
+                sw_free(s);
+                return sw_fail(err, SW_NOMEM, "out of memory building the scorer");
+            }
+            s->isa = SW_ISA_SCALAR; /* the forest does not fit the binned layout */
+        }
+    }
     *out = s;
     return SW_OK;
 }
 
-void sw_scorer_free(sw_scorer *s) { sw_free(s); }
+void sw_scorer_free(sw_scorer *s)
+{
+    if (!s) return;
+    layout_free(&s->L);
+    sw_free(s);
+}
+
 sw_isa sw_scorer_isa(const sw_scorer *s) { return s->isa; }
 int sw_scorer_n_trees(const sw_scorer *s) { return s->n_trees; }
 
-#define BLOCK 256
-
-void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long stride, int margin,
-                       int threads, double *out)
+static void finish(const sw__layout *L, int nr, const float *accf, const double *accd, int margin, double *out)
 {
-    long nb = (n_rows + BLOCK - 1) / BLOCK;
+    for (int r = 0; r < nr; r++) {
+        if (L->kind == SW_TREES_BINARY) {
+            out[r] = margin ? (double)accf[r] : (double)sw_link_apply_f32(L->link, accf[r]);
+        } else {
+            double raw = accd[r] * L->scale + L->bias;
+            out[r] = margin ? raw : sw_link_apply_f64(L->link, raw);
+        }
+    }
+}
+
+#define REF_CHUNK 256
+
+void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long stride, int margin, int threads,
+                       double *out)
+{
     if (threads < 1) threads = 1;
+    if (s->isa == SW_ISA_SCALAR) {
+        long nb = (n_rows + REF_CHUNK - 1) / REF_CHUNK;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && nb > 1)
-    for (long b = 0; b < nb; b++) {
-        long r0 = b * BLOCK, n = n_rows - r0 < BLOCK ? n_rows - r0 : BLOCK;
-        sw_forest_predict_ref(s->forest, X + (size_t)r0 * (size_t)stride, n, stride, s->n_trees, margin,
-                              out + r0);
+        for (long b = 0; b < nb; b++) {
+            long r0 = b * REF_CHUNK, n = n_rows - r0 < REF_CHUNK ? n_rows - r0 : REF_CHUNK;
+            sw_forest_predict_ref(s->forest, X + (size_t)r0 * (size_t)stride, n, stride, s->n_trees, margin, out + r0);
+        }
+        return;
+    }
+    const sw__layout *L = &s->L;
+    long nb = (n_rows + SW__BLOCK - 1) / SW__BLOCK;
+#pragma omp parallel num_threads(threads) if (threads > 1 && nb > 1)
+    {
+        uint8_t *bins = sw_aligned_alloc((size_t)L->nf * SW__BLOCK + 64);
+        float accf[SW__BLOCK] __attribute__((aligned(64)));
+        double accd[SW__BLOCK] __attribute__((aligned(64)));
+#pragma omp for schedule(static)
+        for (long b = 0; b < nb; b++) {
+            long r0 = b * SW__BLOCK;
+            int nr = n_rows - r0 < SW__BLOCK ? (int)(n_rows - r0) : SW__BLOCK;
+            const float *Xb = X + (size_t)r0 * (size_t)stride;
+            if (!bins) { /* no scratch memory: the reference path needs none */
+                sw_forest_predict_ref(s->forest, Xb, nr, stride, s->n_trees, margin, out + r0);
+                continue;
+            }
+            if (s->isa == SW_ISA_AVX512) {
+                sw__bin_block_avx512(L, Xb, stride, nr, bins);
+                sw__score_block_avx512(L, bins, nr, accf, accd);
+            } else {
+                sw__bin_block_avx2(L, Xb, stride, nr, bins);
+                sw__score_block_avx2(L, bins, nr, accf, accd);
+            }
+            finish(L, nr, accf, accd, margin, out + r0);
+        }
+        sw_aligned_free(bins);
     }
 }
 

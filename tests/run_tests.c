@@ -6,16 +6,30 @@
 
 #include "testutil.h"
 
+/* SW_SUITE is a comma-separated list of suite names. */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0) return 1;
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
 int main(void)
 {
     static const struct {
         const char *name;
         Suite *(*make)(void);
-    } suites[] = {{"core", core_suite}, {"gbdt", gbdt_suite}, {"io", io_suite}, {"train", train_suite}, {"cli", cli_suite}};
+    } suites[] = {{"core", core_suite}, {"gbdt", gbdt_suite}, {"io", io_suite}, {"score", score_suite}, {"train", train_suite}, {"cli", cli_suite}};
     const char *only = getenv("SW_SUITE");
     SRunner *sr = NULL;
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-        if (only && *only && strstr(only, suites[i].name) == NULL) continue;
+        if (only && *only && !listed(only, suites[i].name)) continue;
         Suite *s = suites[i].make();
         if (!sr) {
             sr = srunner_create(s);

@@ -27,5 +27,6 @@ Suite *gbdt_suite(void);
 Suite *io_suite(void);
 Suite *cli_suite(void);
 Suite *train_suite(void);
+Suite *score_suite(void);
 
 #endif

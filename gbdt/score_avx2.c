@@ -1,0 +1,144 @@
+/* score_avx2: the binned block kernels with AVX2.
+ *
+ * Binary trees: each internal node's left-going rows come from two 32-byte
+ * unsigned compares (min + equality) and movemask; the rows reaching each node
+ * are a 64-bit mask; leaves write their index into their rows bit by bit;
+ * values are gathered 8 rows at a time and added in float32.  Oblivious trees:
+ * signed compares on bias-shifted bins build the leaf indices of 32 rows per
+ * register; values are gathered 4 rows at a time and added in double. */
+#include <immintrin.h>
+
+#include "score_impl.h"
+
+/* Rows going left: bin <= k, or with missing-left (bin + 1) mod 256 <= k + 1
+ * (NaN's 255 wraps to 0). */
+static inline uint64_t le_mask(const uint8_t *b, uint8_t k, uint8_t dl)
+{
+    __m256i K = _mm256_set1_epi8((char)(k + dl)), D = _mm256_set1_epi8((char)dl);
+    __m256i v0 = _mm256_add_epi8(_mm256_load_si256((const __m256i *)b), D);
+    __m256i v1 = _mm256_add_epi8(_mm256_load_si256((const __m256i *)(b + 32)), D);
+    uint32_t m0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v0, K), v0));
+    uint32_t m1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v1, K), v1));
+    return (uint64_t)m0 | (uint64_t)m1 << 32;
+}
+
+static inline void write_leaf(uint8_t *idx, uint64_t m, uint8_t leaf)
+{
+    while (m) {
+        idx[__builtin_ctzll(m)] = leaf;
+        m &= m - 1;
+    }
+}
+
+static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float *acc)
+{
+    uint64_t valid = nr == 64 ? ~0ULL : ((1ULL << nr) - 1);
+    __m256 a[8];
+    for (int g = 0; g < 8; g++) a[g] = _mm256_set1_ps(L->base_margin);
+    uint64_t rm[512];
+    uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
+    for (int t = 0; t < L->n_trees; t++) {
+        const sw__stree *st = &L->bt[t];
+        const sw__snode *nd = L->nodes + st->node_off;
+        const float *lv = L->leaves + st->leaf_off;
+        int ni = st->n_int, nl = st->n_leaf;
+        _mm256_store_si256((__m256i *)idx, _mm256_setzero_si256());
+        _mm256_store_si256((__m256i *)(idx + 32), _mm256_setzero_si256());
+        rm[0] = valid;
+        for (int i = 0; i < ni; i++) {
+            const uint8_t *b = bins + (size_t)nd[i].f * SW__BLOCK;
+            uint64_t left = le_mask(b, nd[i].k, nd[i].dl);
+            uint64_t m = rm[i];
+            rm[nd[i].l] = m & left;
+            rm[nd[i].r] = m & ~left;
+        }
+        for (int j = 1; j < nl; j++) write_leaf(idx, rm[ni + j], (uint8_t)j);
+        for (int g = 0; g < 8; g++) {
+            __m256i i32 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(idx + 8 * g)));
+            a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(lv, i32, 4));
+        }
+    }
+    for (int g = 0; g < 8; g++) _mm256_store_ps(acc + 8 * g, a[g]);
+}
+
+static void oblivious_block(const sw__layout *L, const uint8_t *bins, double *acc)
+{
+    __m256d a[16];
+    for (int g = 0; g < 16; g++) a[g] = _mm256_setzero_pd();
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
+    for (int t = 0; t < L->n_trees; t++) {
+        const sw__otree *ot = &L->ot[t];
+        const uint16_t *of = L->of + ot->split_off;
+        const uint8_t *ok = L->ok + ot->split_off;
+        __m256i i0 = _mm256_setzero_si256(), i1 = _mm256_setzero_si256();
+        for (int d = 0; d < ot->depth; d++) {
+            const uint8_t *b = bins + (size_t)of[d] * SW__BLOCK;
+            __m256i K = _mm256_xor_si256(_mm256_set1_epi8((char)ok[d]), bias);
+            __m256i bit = _mm256_set1_epi8((char)(1 << d));
+            __m256i v0 = _mm256_xor_si256(_mm256_load_si256((const __m256i *)b), bias);
+            __m256i v1 = _mm256_xor_si256(_mm256_load_si256((const __m256i *)(b + 32)), bias);
+            i0 = _mm256_or_si256(i0, _mm256_and_si256(_mm256_cmpgt_epi8(v0, K), bit));
+            i1 = _mm256_or_si256(i1, _mm256_and_si256(_mm256_cmpgt_epi8(v1, K), bit));
+        }
+        _mm256_store_si256((__m256i *)idx, i0);
+        _mm256_store_si256((__m256i *)(idx + 32), i1);
+        const double *lv = L->oleaves + ot->leaf_off;
+        for (int g = 0; g < 16; g++) {
+            int32_t w;
+            __builtin_memcpy(&w, idx + 4 * g, 4);
+            __m128i i32 = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(w));
+            a[g] = _mm256_add_pd(a[g], _mm256_i32gather_pd(lv, i32, 8));
+        }
+    }
+    for (int g = 0; g < 16; g++) _mm256_store_pd(acc + 4 * g, a[g]);
+}
+
+/* Binning 8 rows at a time: a gather of the feature's values, then a
+ * branchless binary search over its thresholds, one gather per step. */
+void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
+{
+    int binary = L->kind == SW_TREES_BINARY;
+    __m256i rowoff[8], lanes[8];
+    for (int g = 0; g < 8; g++) {
+        rowoff[g] = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(8 * g), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
+                                       _mm256_set1_epi32((int)stride));
+        lanes[g] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_add_epi32(_mm256_set1_epi32(8 * g),
+                                                                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+    }
+    int32_t tmp[8] __attribute__((aligned(32)));
+    for (int u = 0; u < L->nused; u++) {
+        int f = L->used[u], n = L->nthr[f];
+        const float *t = L->thr[f];
+        int top = 1;
+        while (top * 2 <= n) top *= 2;
+        __m256i vn1 = _mm256_set1_epi32(n + 1), nanb = _mm256_set1_epi32(L->nan_bin[f]);
+        uint8_t *o = bins + (size_t)f * SW__BLOCK;
+        for (int g = 0; g < 8; g++) {
+            __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), X + f, rowoff[g], _mm256_castsi256_ps(lanes[g]), 4);
+            __m256i pos = _mm256_setzero_si256();
+            for (int st = top; st > 0; st >>= 1) {
+                __m256i cand = _mm256_add_epi32(pos, _mm256_set1_epi32(st));
+                __m256i ok = _mm256_cmpgt_epi32(vn1, cand); /* cand <= n */
+                __m256 tv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), t, _mm256_sub_epi32(cand, _mm256_set1_epi32(1)),
+                                                     _mm256_castsi256_ps(ok), 4);
+                __m256 go = binary ? _mm256_cmp_ps(tv, x, _CMP_LE_OQ) : _mm256_cmp_ps(tv, x, _CMP_LT_OQ);
+                go = _mm256_and_ps(go, _mm256_castsi256_ps(ok));
+                pos = _mm256_blendv_epi8(pos, cand, _mm256_castps_si256(go));
+            }
+            pos = _mm256_blendv_epi8(pos, nanb, _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
+            pos = _mm256_and_si256(pos, lanes[g]);
+            _mm256_store_si256((__m256i *)tmp, pos);
+            for (int k = 0; k < 8; k++) o[8 * g + k] = (uint8_t)tmp[k];
+        }
+    }
+}
+
+void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd)
+{
+    if (L->kind == SW_TREES_BINARY) {
+        binary_block(L, bins, nr, accf);
+    } else {
+        oblivious_block(L, bins, accd);
+    }
+}

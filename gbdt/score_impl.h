@@ -1,0 +1,79 @@
+/* score_impl: the scorer's layout and kernels (gbdt/ only).
+ *
+ * Vector kernels score blocks of 64 rows.  A block is first binned: for each
+ * feature the forest splits on, a value becomes the number of the feature's
+ * distinct thresholds it passes (uint8; binary trees: #{t <= x}, NaN = 255;
+ * oblivious trees: #{b < x}, NaN by the feature's NaN treatment), so that
+ * `x < t_k` is exactly `bin <= k` and `x > b_k` is exactly `bin > k`.
+ * Binary trees then compute, node by node in breadth-first order, the 64-bit
+ * mask of the block's rows that reach each node, and each leaf writes its index
+ * into the rows it receives; oblivious trees add one bit per level.  Leaf
+ * values are added to per-row accumulators tree by tree: the same float32
+ * (binary) or double (oblivious) additions, in the same order, as the
+ * reference scorer, hence bit-identical results.
+ */
+#ifndef SW_SCORE_IMPL_H
+#define SW_SCORE_IMPL_H
+
+#include <stdint.h>
+
+#include "forest_impl.h"
+#include "score.h"
+
+#define SW__BLOCK 64
+
+/* Internal node of a binary tree in the scorer.  A tree's nodes are slots:
+ * internal nodes 0..n_int-1 (breadth-first, root 0), then leaves
+ * n_int..n_int+n_leaf-1; l and r are the children's slots. */
+typedef struct {
+    uint16_t f;
+    uint8_t k;   /* left when bin <= k */
+    uint8_t dl;  /* missing goes left */
+    uint16_t l, r;
+} sw__snode;
+
+typedef struct {
+    uint32_t node_off, leaf_off;
+    uint16_t n_int, n_leaf;
+} sw__stree;
+
+typedef struct {
+    uint32_t split_off, leaf_off;
+    int depth;
+} sw__otree;
+
+typedef struct {
+    int kind;
+    int nf, n_trees;
+    /* features with thresholds, and their sorted distinct thresholds */
+    int *used, nused;
+    int *nthr;
+    float **thr;
+    uint8_t *nan_bin;
+    /* binary */
+    sw__stree *bt;
+    sw__snode *nodes;
+    float *leaves;
+    int max_int;
+    float base_margin;
+    /* oblivious */
+    sw__otree *ot;
+    uint16_t *of;
+    uint8_t *ok;  /* level test: bin > k */
+    double *oleaves;
+    double scale, bias;
+    sw_link link;
+} sw__layout;
+
+/* Bin rows [0, nr) of a block (row-major, stride floats) into bins[f * 64 + r]
+ * for the used features; rows nr..63 are zero. */
+void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
+
+void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
+void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
+
+/* Margins of a binned block: float32 acc (binary) or double acc (oblivious). */
+void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd);
+void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd);
+
+#endif

@@ -1,0 +1,272 @@
+/* test_score: every scorer variant (scalar, AVX2, AVX-512, as this CPU allows)
+ * at 1 and 2 threads reproduces the real XGBoost and CatBoost outputs of
+ * ../shared/crosscheck bit for bit, agrees with the reference scorer on random
+ * and adversarial rows (NaN, infinities, -0.0, values exactly on and one ulp
+ * around thresholds, block tails), and the single-row path agrees too. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/csv.h"
+#include "core/matrix.h"
+#include "gbdt/forest.h"
+#include "gbdt/score.h"
+#include "gbdt/train.h"
+#include "io/model.h"
+#include "testutil.h"
+#include "tests/models.h"
+
+typedef struct {
+    char name[200];
+    int cbm;
+} model_ref;
+
+static model_ref models[32];
+static int n_models;
+
+static void list_models(void)
+{
+    const char *kinds[2] = {"xgboost", "catboost"};
+    for (int k = 0; k < 2; k++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/crosscheck/%s", tu_shared(), kinds[k]);
+        DIR *d = opendir(dir);
+        if (!d) continue;
+        struct dirent *e;
+        while ((e = readdir(d)) && n_models < 32) {
+            if (e->d_name[0] == '.') continue;
+            snprintf(models[n_models].name, sizeof models[n_models].name, "%.199s", e->d_name);
+            models[n_models].cbm = k;
+            n_models++;
+        }
+        closedir(d);
+    }
+}
+
+static const sw_isa isas[3] = {SW_ISA_SCALAR, SW_ISA_AVX2, SW_ISA_AVX512};
+
+static void compare(const double *got, const sw_table *exp, const char *col, long rows, const char *what)
+{
+    int c = sw_table_find(exp, col);
+    ck_assert_msg(c >= 0, "no column %s", col);
+    sw_error err;
+    for (long r = 0; r < rows; r++) {
+        double e;
+        ck_assert_int_eq(sw_table_f64(exp, r, c, &e, &err), SW_OK);
+        ck_assert_msg(memcmp(&e, &got[r], 8) == 0, "%s %s row %ld: %.17g vs %.17g", what, col, r, got[r], e);
+    }
+}
+
+START_TEST(variants_match_crosscheck)
+{
+    ck_assert_msg(n_models >= 15, "expected the 15 crosscheck models, found %d", n_models);
+    const model_ref *m = &models[_i / 3];
+    sw_isa isa = isas[_i % 3];
+    if (!sw_isa_supported(isa)) return; /* this CPU cannot run the variant */
+    char path[2048], rel[512], dir[1024];
+    snprintf(rel, sizeof rel, "models/%s.%s", m->name, m->cbm ? "cbm" : "json");
+    tu_shared_path(path, sizeof path, rel);
+    snprintf(rel, sizeof rel, "crosscheck/%s/%s", m->cbm ? "catboost" : "xgboost", m->name);
+    tu_shared_path(dir, sizeof dir, rel);
+    sw_forest *f;
+    sw_error err;
+    ck_assert_int_eq(sw_model_load(path, &f, &err), SW_OK);
+    int nf = sw_forest_n_features(f);
+    const char **names = calloc((size_t)nf, sizeof *names);
+    for (int i = 0; i < nf; i++) names[i] = sw_forest_feature_name(f, i);
+    snprintf(path, sizeof path, "%s/inputs.csv", dir);
+    sw_csv_opts o = {.columns = names, .n_columns = nf};
+    sw_table *t;
+    sw_matrix *X;
+    ck_assert_int_eq(sw_table_read_csv(path, &o, &t, &err), SW_OK);
+    ck_assert_int_eq(sw_matrix_from_table(t, names, nf, &X, &err), SW_OK);
+    sw_table_free(t);
+    snprintf(path, sizeof path, "%s/expected.csv", dir);
+    sw_table *exp;
+    ck_assert_int_eq(sw_table_read_csv(path, NULL, &exp, &err), SW_OK);
+    double *out = malloc(sizeof(double) * (size_t)X->rows);
+    char what[300];
+    struct {
+        const char *col;
+        int trees, margin;
+    } cols[4] = {{m->cbm ? "raw_formula_val" : "prediction", SW_TREES_ALL, m->cbm}, {"margin", SW_TREES_ALL, 1},
+                 {"pred_first_k_trees", 0, 0}, {"pred_best_iteration", SW_TREES_BEST, 0}};
+    int ncols = m->cbm ? 1 : 4;
+    for (int c = 0; c < ncols; c++) {
+        int trees = cols[c].trees;
+        if (c == 2) {
+            char info[1100];
+            snprintf(info, sizeof info, "%s/model_info.json", dir);
+            char *js = tu_slurp(info, NULL);
+            trees = atoi(strstr(js, "\"k_for_pred_first_k_trees\":") + 27);
+            free(js);
+        }
+        if (c == 3 && sw_forest_best_iteration(f) < 0) continue;
+        sw_scorer *s;
+        ck_assert_int_eq(sw_scorer_create(f, sw_forest_tree_limit(f, trees), isa, &s, &err), SW_OK);
+        ck_assert_int_eq(sw_scorer_isa(s), isa);
+        for (int threads = 1; threads <= 2; threads++) {
+            memset(out, 0, sizeof(double) * (size_t)X->rows);
+            sw_scorer_predict(s, X->data, X->rows, X->cols, cols[c].margin, threads, out);
+            snprintf(what, sizeof what, "%s %s %dt", m->name, sw_isa_name(isa), threads);
+            compare(out, exp, cols[c].col, X->rows, what);
+        }
+        for (long r = 0; r < X->rows; r += 13) out[r] = sw_scorer_predict_row(s, sw_matrix_row(X, r), cols[c].margin);
+        sw_scorer_predict(s, X->data, 1, X->cols, cols[c].margin, 1, out + 1); /* a one-row block */
+        ck_assert(memcmp(&out[0], &out[1], 8) == 0);
+        sw_scorer_free(s);
+    }
+    free(out);
+    free(names);
+    sw_table_free(exp);
+    sw_matrix_free(X);
+    sw_forest_free(f);
+}
+END_TEST
+
+/* Random and adversarial rows: every variant equals the reference scorer. */
+static void check_against_reference(const sw_forest *f, const char *what)
+{
+    int nf = sw_forest_n_features(f);
+    long n = 1000;
+    sw_matrix *X = sw_matrix_create(n, nf);
+    /* collect thresholds to probe exactly on them and one ulp around */
+    float probes[4096];
+    int np = 0;
+    for (int t = 0; t < sw_forest_n_trees(f) && np < 4000; t++) {
+        if (sw_forest_kind(f) == SW_TREES_BINARY) {
+            sw_binary_tree_view v;
+            sw_forest_binary_tree(f, t, &v);
+            for (int i = 0; i < v.n_nodes && np < 4000; i++)
+                if (v.left[i] >= 0) probes[np++] = v.value[i];
+        } else {
+            sw_oblivious_tree_view v;
+            sw_forest_oblivious_tree(f, t, &v);
+            for (int d = 0; d < v.depth && np < 4000; d++) probes[np++] = v.border[d];
+        }
+    }
+    unsigned long long s = 77;
+    for (long r = 0; r < n; r++)
+        for (int c = 0; c < nf; c++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned k = (unsigned)(s >> 33) % 10;
+            float x;
+            float p = np ? probes[(s >> 13) % (unsigned long long)np] : 0.0f;
+            switch (k) {
+            case 0: x = NAN; break;
+            case 1: x = p; break;
+            case 2: x = nextafterf(p, INFINITY); break;
+            case 3: x = nextafterf(p, -INFINITY); break;
+            case 4: x = (s >> 20) & 1 ? INFINITY : -INFINITY; break;
+            case 5: x = (s >> 20) & 1 ? 0.0f : -0.0f; break;
+            case 6: x = (s >> 20) & 1 ? 3.4e38f : -3.4e38f; break;
+            default: x = (float)((double)(s >> 11) * 0x1p-53 * 60 - 20); break;
+            }
+            sw_matrix_set(X, r, c, x);
+        }
+    double *ref = malloc(sizeof(double) * (size_t)n), *got = malloc(sizeof(double) * (size_t)n);
+    for (int margin = 0; margin < 2; margin++) {
+        sw_forest_predict_ref(f, X->data, n, nf, -1, margin, ref);
+        for (int i = 0; i < 3; i++) {
+            if (!sw_isa_supported(isas[i])) continue;
+            sw_scorer *sc;
+            sw_error err;
+            ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+            /* odd sizes exercise block tails */
+            for (long len = 1; len <= n; len = len * 3 + 7) {
+                sw_scorer_predict(sc, X->data, len, nf, margin, 2, got);
+                for (long r = 0; r < len; r++)
+                    ck_assert_msg(memcmp(&ref[r], &got[r], 8) == 0 || (isnan(ref[r]) && isnan(got[r])),
+                                  "%s %s row %ld: %.17g vs %.17g", what, sw_isa_name(isas[i]), r, got[r], ref[r]);
+            }
+            sw_scorer_free(sc);
+        }
+    }
+    free(ref);
+    free(got);
+    sw_matrix_free(X);
+}
+
+START_TEST(variants_match_reference)
+{
+    sw_forest *a = tm_binary_forest(SW_OBJ_LOGISTIC), *b = tm_oblivious_forest(SW_OBJ_CB_POISSON);
+    check_against_reference(a, "hand binary");
+    check_against_reference(b, "hand oblivious");
+    sw_forest_free(a);
+    sw_forest_free(b);
+    /* trained models of each policy, deeper and wider */
+    long n = 4000;
+    sw_matrix *X = sw_matrix_create(n, 5);
+    float *y = malloc(sizeof(float) * (size_t)n);
+    for (int c = 0; c < 5; c++) {
+        char nm[8];
+        snprintf(nm, sizeof nm, "c%d", c);
+        sw_matrix_set_name(X, c, nm);
+    }
+    unsigned long long s = 5;
+    for (long r = 0; r < n; r++) {
+        double acc = 0;
+        for (int c = 0; c < 5; c++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            float v = (float)((double)(s >> 11) * 0x1p-53 * 10 - 5);
+            if ((s >> 50) % 17 == 0) v = NAN;
+            sw_matrix_set(X, r, c, v);
+            acc += isnan(v) ? 1 : sin(v * (c + 1));
+        }
+        y[r] = (float)(acc * 3 + 20);
+    }
+    const sw_grow_policy pol[3] = {SW_GROW_DEPTHWISE, SW_GROW_LOSSGUIDE, SW_GROW_OBLIVIOUS};
+    for (int k = 0; k < 3; k++) {
+        sw_train_params p = sw_train_params_default();
+        p.grow_policy = pol[k];
+        p.rounds = 40;
+        p.max_depth = k == 0 ? 8 : 6;
+        p.max_leaves = k == 1 ? 200 : 0;
+        p.min_child_weight = 0;
+        sw_train_data d = {X, y, NULL, "t"};
+        sw_forest *f;
+        sw_error err;
+        ck_assert_int_eq(sw_train(&p, &d, NULL, 0, &f, NULL, &err), SW_OK);
+        check_against_reference(f, k == 0 ? "depthwise" : k == 1 ? "lossguide" : "oblivious");
+        sw_forest_free(f);
+    }
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
+START_TEST(isa_selection)
+{
+    ck_assert(sw_isa_supported(SW_ISA_SCALAR));
+    sw_forest *f = tm_binary_forest(SW_OBJ_SQUAREDERROR);
+    sw_scorer *s;
+    sw_error err;
+    setenv("SW_FORCE_ISA", "scalar", 1);
+    ck_assert_int_eq(sw_scorer_create(f, -1, SW_ISA_AUTO, &s, &err), SW_OK);
+    ck_assert_int_eq(sw_scorer_isa(s), SW_ISA_SCALAR);
+    sw_scorer_free(s);
+    setenv("SW_FORCE_ISA", "bogus", 1);
+    ck_assert_int_eq(sw_scorer_create(f, -1, SW_ISA_AUTO, &s, &err), SW_ARG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "SW_FORCE_ISA"));
+    unsetenv("SW_FORCE_ISA");
+    ck_assert_int_eq(sw_scorer_create(f, -1, SW_ISA_AUTO, &s, &err), SW_OK);
+    ck_assert_int_eq(sw_scorer_isa(s), sw_isa_best());
+    sw_scorer_free(s);
+    sw_forest_free(f);
+}
+END_TEST
+
+Suite *score_suite(void)
+{
+    list_models();
+    Suite *s = suite_create("score");
+    TCase *tc = tcase_create("score");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, variants_match_crosscheck, 0, (n_models ? n_models : 1) * 3);
+    tcase_add_test(tc, variants_match_reference);
+    tcase_add_test(tc, isa_selection);
+    suite_add_tcase(s, tc);
+    return s;
+}
