@@ -32,13 +32,10 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-/* Repeat the crosscheck inputs to n rows (leaving out the rows with
- * infinities, which XGBoost refuses); returns the CSV path. */
-static int make_rows(const bench_ctx *c, const char *name, const char *kind, long n, char *out,
-                     size_t size)
+/* Repeat the rows of a CSV to n rows (leaving out the rows with infinities,
+ * which XGBoost refuses); returns the new CSV's path. */
+static int make_rows(const bench_ctx *c, const char *in, const char *name, long n, char *out, size_t size)
 {
-    char in[1024];
-    snprintf(in, sizeof in, "%s/crosscheck/%s/%s/inputs.csv", c->shared, kind, name);
     FILE *fp = fopen(in, "r");
     if (!fp) return -1;
     snprintf(out, size, "%s/%s.rows.csv", c->tmp, name);
@@ -92,6 +89,33 @@ static double latency(const sw_scorer *s, const sw_matrix *X, long rows, int rep
     return best;
 }
 
+typedef struct {
+    char name[256];  /* shown in the table */
+    char path[1024]; /* model file */
+    char rows[1024]; /* CSV whose rows are scored (repeated) */
+} entry;
+
+/* A 1000-tree depth-6 model of each kind, trained by swish on bench/gen_nba.c's data. */
+static int train_models(const bench_ctx *c, entry *e, int *n)
+{
+    char tr[600], te[600], cmd[4096];
+    snprintf(tr, sizeof tr, "%s/score_train.csv", c->tmp);
+    snprintf(te, sizeof te, "%s/score_test.csv", c->tmp);
+    if (bench_gen_nba(tr, te, c->quick ? 20000 : 60000, 20000, 7) != 0) return -1;
+    for (int k = 0; k < 2; k++) {
+        entry *x = &e[(*n)++];
+        snprintf(x->name, sizeof x->name, "swish-trained %s 1000x6", k ? "oblivious" : "binary");
+        snprintf(x->path, sizeof x->path, "%s/swish_1000x6.%s", c->tmp, k ? "cbm" : "json");
+        snprintf(x->rows, sizeof x->rows, "%s", te);
+        snprintf(cmd, sizeof cmd,
+                 "build/swish train --train %s --target PTS --out %s --rounds 1000 --every 0 --threads 2 "
+                 "--param eta=0.1 --param max_depth=6 --param min_child_weight=1 --param subsample=0.8%s > /dev/null",
+                 tr, x->path, k ? " --param grow_policy=oblivious" : "");
+        if (system(cmd) != 0) return -1;
+    }
+    return 0;
+}
+
 int bench_score(const bench_ctx *c)
 {
     char dir[1024];
@@ -101,16 +125,24 @@ int bench_score(const bench_ctx *c)
         fprintf(stderr, "bench score: %s not found (set SWISH_SHARED)\n", dir);
         return 1;
     }
-    char names[MAX_MODELS][256];
+    static entry ents[MAX_MODELS + 2];
     int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < MAX_MODELS) {
-        if ((ends_with(e->d_name, ".json") && !ends_with(e->d_name, "_metadata.json")) ||
-            ends_with(e->d_name, ".cbm"))
-            snprintf(names[n++], 256, "%.250s", e->d_name);
+    struct dirent *de;
+    while ((de = readdir(d)) && n < MAX_MODELS) {
+        int cbm = ends_with(de->d_name, ".cbm");
+        if (!(ends_with(de->d_name, ".json") && !ends_with(de->d_name, "_metadata.json")) && !cbm) continue;
+        entry *x = &ents[n++];
+        snprintf(x->name, sizeof x->name, "%.*s", (int)(strlen(de->d_name) - (cbm ? 4 : 5)), de->d_name);
+        snprintf(x->path, sizeof x->path, "%s/%.250s", dir, de->d_name);
+        snprintf(x->rows, sizeof x->rows, "%s/crosscheck/%s/%.200s/inputs.csv", c->shared, cbm ? "catboost" : "xgboost",
+                 x->name);
     }
     closedir(d);
-    qsort(names, (size_t)n, 256, (int (*)(const void *, const void *))strcmp);
+    qsort(ents, (size_t)n, sizeof *ents, (int (*)(const void *, const void *))strcmp);
+    if (train_models(c, ents, &n) != 0) {
+        fprintf(stderr, "bench score: training the swish models failed\n");
+        return 1;
+    }
     long nrows = c->quick ? 20000 : 100000;
     int reps = c->quick ? 2 : 5;
     printf("== score: ns per row per tree, %ld rows (best of %d), swish beside XGBoost 1.7.4 ==\n", nrows, reps);
@@ -118,10 +150,9 @@ int bench_score(const bench_ctx *c)
            "load", "xgbload", "isa", "1t", "xgb1t", "x", "2t", "xgb2t", "x", "450r us", "1r us", "checksum");
     int rc = 0;
     for (int i = 0; i < n; i++) {
-        int cbm = ends_with(names[i], ".cbm");
-        char base[256], path[1300], rows[1300];
-        snprintf(base, sizeof base, "%.*s", (int)(strlen(names[i]) - (cbm ? 4 : 5)), names[i]);
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int cbm = ends_with(ents[i].path, ".cbm");
+        const char *base = ents[i].name, *path = ents[i].path;
+        char rows[1300];
         double loads[7];
         sw_forest *f = NULL;
         sw_error err;
@@ -135,8 +166,10 @@ int bench_score(const bench_ctx *c)
             loads[k] = bench_now() - t0;
         }
         double load_ms = bench_median(loads, 7) * 1e3;
-        if (make_rows(c, base, cbm ? "catboost" : "xgboost", nrows, rows, sizeof rows) != 0) {
-            fprintf(stderr, "no crosscheck inputs for %s\n", base);
+        char tag[64];
+        snprintf(tag, sizeof tag, "m%d", i);
+        if (make_rows(c, ents[i].rows, tag, nrows, rows, sizeof rows) != 0) {
+            fprintf(stderr, "no rows for %s\n", base);
             sw_forest_free(f);
             continue;
         }
@@ -160,7 +193,7 @@ int bench_score(const bench_ctx *c)
         char xgb_model[1300];
         if (cbm) {
             sw_forest *b = sw_forest_to_binary(f);
-            snprintf(xgb_model, sizeof xgb_model, "%s/%s.asxgb.json", c->tmp, base);
+            snprintf(xgb_model, sizeof xgb_model, "%s/%s.asxgb.json", c->tmp, tag);
             if (!b || sw_model_save(b, xgb_model, &err) != SW_OK) {
                 fprintf(stderr, "%s: cannot convert for XGBoost\n", base);
                 return 1;

@@ -28,8 +28,11 @@ def main():
     load_ms = (time.perf_counter() - t) * 1e3
     bst.set_param({"nthread": nthread})
     n_trees = len(doc["learner"]["gradient_booster"]["model"]["trees"])
-    X = np.loadtxt(rows, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2)
+    with open(rows) as fp:
+        header = fp.readline().strip().split(",")
+    data = np.genfromtxt(rows, delimiter=",", skip_header=1, dtype=np.float32)
     names = bst.feature_names
+    X = np.ascontiguousarray(data[:, [header.index(nm) for nm in names]])
     best = 1e30
     pred = None
     for _ in range(reps):

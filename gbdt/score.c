@@ -40,6 +40,11 @@ static void layout_free(sw__layout *L)
     sw_free(L->nan_bin);
     sw_free(L->bt);
     sw_free(L->nodes);
+    sw_free(L->vnodes);
+    sw_free(L->rt_idx);
+    sw_free(L->rt_kk);
+    sw_free(L->rt_bv);
+    sw_free(L->rt_leaf);
     sw_free(L->leaves);
     sw_free(L->ot);
     sw_free(L->of);
@@ -131,9 +136,10 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
         }
         L->bt = sw_alloc_array((size_t)n_trees + 1, sizeof *L->bt);
         L->nodes = sw_alloc_array(n_int + 1, sizeof *L->nodes);
+        L->vnodes = sw_alloc_array(n_int + 1, sizeof *L->vnodes);
         L->leaves = sw_alloc_array(n_leaf + 1, sizeof *L->leaves);
         int32_t *map = sw_alloc_array(65536 + 512, sizeof *map);
-        if (!L->bt || !L->nodes || !L->leaves || !map) {
+        if (!L->bt || !L->nodes || !L->vnodes || !L->leaves || !map) {
             sw_free(map);
             goto oom;
         }
@@ -167,11 +173,70 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
                 sn->dl = f->default_left[s + i];
                 sn->l = (uint16_t)map[f->left[s + i]];
                 sn->r = (uint16_t)map[f->right[s + i]];
+                sw__vnode *vn = &L->vnodes[io + (size_t)map[i]];
+                memset(vn, 0, sizeof *vn);
+                vn->boff = (uint32_t)(((size_t)(sn->dl ? nf : 0) + (size_t)fe) * SW__BLOCK);
+                vn->kk = (uint8_t)(sn->k + sn->dl);
+                vn->l = sn->l;
+                vn->r = sn->r;
             }
             io += (size_t)ni;
             lo += (size_t)nl;
         }
         sw_free(map);
+        /* single-row tables */
+        L->row_ok = nf <= 64;
+        for (int t = 0; t < n_trees && L->row_ok; t++) L->row_ok = L->bt[t].n_leaf <= 64;
+        if (L->row_ok) {
+            L->rt_idx = sw_calloc((size_t)n_trees * 64 + 1, 1);
+            L->rt_kk = sw_calloc((size_t)n_trees * 64 + 1, 1);
+            L->rt_bv = sw_alloc_array((size_t)n_trees * 64 + 1, sizeof *L->rt_bv);
+            L->rt_leaf = sw_calloc((size_t)n_trees * 64 + 1, sizeof *L->rt_leaf);
+            if (!L->rt_idx || !L->rt_kk || !L->rt_bv || !L->rt_leaf) goto oom;
+            for (int t = 0; t < n_trees; t++) {
+                const sw__stree *st = &L->bt[t];
+                const sw__snode *sn = L->nodes + st->node_off;
+                uint8_t *ix = L->rt_idx + (size_t)t * 64, *kk = L->rt_kk + (size_t)t * 64;
+                uint64_t *bv = L->rt_bv + (size_t)t * 64;
+                float *lf = L->rt_leaf + (size_t)t * 64;
+                int ni = st->n_int;
+                /* in-order positions of the leaves, then each node's left-subtree leaf set,
+                 * by an explicit-stack depth-first walk (slots: internal < ni <= leaf) */
+                int pos[512], stk[512], sp = 0, next = 0;
+                uint64_t sub[256];
+                int order[512], no = 0;
+                stk[sp++] = 0;
+                while (sp) { /* pre-order, right pushed first so left is visited first */
+                    int v = stk[--sp];
+                    order[no++] = v;
+                    if (v < ni) {
+                        stk[sp++] = sn[v].r;
+                        stk[sp++] = sn[v].l;
+                    }
+                }
+                for (int i = 0; i < no; i++)
+                    if (order[i] >= ni) pos[order[i]] = next++;
+                for (int i = no - 1; i >= 0; i--) { /* children before parents */
+                    int v = order[i];
+                    if (v >= ni) continue;
+                    int l = sn[v].l, r = sn[v].r;
+                    uint64_t sl = l >= ni ? 1ULL << pos[l] : sub[l];
+                    uint64_t sr = r >= ni ? 1ULL << pos[r] : sub[r];
+                    sub[v] = sl | sr;
+                    bv[v] = ~sl;
+                }
+                for (int i = 0; i < 64; i++) {
+                    kk[i] = 255;
+                    ix[i] = 0;
+                    if (i >= ni) bv[i] = ~0ULL;
+                }
+                for (int i = 0; i < ni; i++) {
+                    ix[i] = (uint8_t)(sn[i].f + (sn[i].dl ? 64 : 0));
+                    kk[i] = (uint8_t)(sn[i].k + sn[i].dl);
+                }
+                for (int j = ni; j < ni + st->n_leaf; j++) lf[pos[j]] = L->leaves[st->leaf_off + (size_t)(j - ni)];
+            }
+        }
     } else {
         L->ot = sw_alloc_array((size_t)n_trees + 1, sizeof *L->ot);
         L->of = sw_alloc_array(f->n_splits + 1, sizeof *L->of);
@@ -298,7 +363,7 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
     long nb = (n_rows + SW__BLOCK - 1) / SW__BLOCK;
 #pragma omp parallel num_threads(threads) if (threads > 1 && nb > 1)
     {
-        uint8_t *bins = sw_aligned_alloc((size_t)L->nf * SW__BLOCK + 64);
+        uint8_t *bins = sw_aligned_alloc(2 * (size_t)L->nf * SW__BLOCK + 64);
         float accf[SW__BLOCK] __attribute__((aligned(64)));
         double accd[SW__BLOCK] __attribute__((aligned(64)));
 #pragma omp for schedule(static)
@@ -306,6 +371,10 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
             long r0 = b * SW__BLOCK;
             int nr = n_rows - r0 < SW__BLOCK ? (int)(n_rows - r0) : SW__BLOCK;
             const float *Xb = X + (size_t)r0 * (size_t)stride;
+            if (nr <= 4) { /* a short tail: single rows cost less than a whole block */
+                for (int r = 0; r < nr; r++) out[r0 + r] = sw_scorer_predict_row(s, Xb + (size_t)r * (size_t)stride, margin);
+                continue;
+            }
             if (!bins) { /* no scratch memory: the reference path needs none */
                 sw_forest_predict_ref(s->forest, Xb, nr, stride, s->n_trees, margin, out + r0);
                 continue;
@@ -323,7 +392,53 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
     }
 }
 
+/* One row, no allocation.  Binary trees: a branch-free walk of fixed length
+ * (the tree's depth; a leaf stays where it is), so that the walks of
+ * consecutive trees overlap in the out-of-order core instead of waiting on
+ * mispredicted loop exits.  Oblivious trees: NaN replaced once per feature by
+ * its treatment's infinity, then one compare per level.  The sums are the
+ * reference scorer's, in the same order. */
+#define ROW_STACK 1024
+
 double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
 {
-    return sw_forest_predict_row_ref(s->forest, x, s->n_trees, margin);
+    const sw_forest *f = s->forest;
+    sw_link link = sw_objective_link(f->objective);
+    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX512 && s->L.row_ok) {
+        float acc = (float)sw__score_row_avx512(&s->L, x);
+        return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
+    }
+    if (f->kind == SW_TREES_BINARY) {
+        float acc = f->base_margin;
+        for (int t = 0; t < s->n_trees; t++) {
+            const sw__pnode *nd = f->packed + f->node_start[t];
+            int n = 0;
+            for (int d = f->depth[t]; d > 0; d--) {
+                const sw__pnode *p = &nd[n];
+                uint32_t fd = p->feat_dl;
+                float v = x[fd & ~SW__DL_BIT];
+                int nan = v != v;
+                int right = nan ? !(fd & SW__DL_BIT) : !(v < p->value);
+                n = p->left < 0 ? n : p->left + right;
+            }
+            acc += nd[n].value;
+        }
+        return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
+    }
+    float xs[ROW_STACK];
+    if (f->n_features > ROW_STACK) return sw_forest_predict_row_ref(f, x, s->n_trees, margin);
+    for (int k = 0; k < f->n_features; k++) {
+        float v = x[k];
+        xs[k] = v == v ? v : f->nan_mode[k] == SW_NAN_ASTRUE ? INFINITY : -INFINITY;
+    }
+    double sum = 0.0;
+    for (int t = 0; t < s->n_trees; t++) {
+        const int32_t *ft = f->split_feat + f->split_start[t];
+        const float *b = f->split_border + f->split_start[t];
+        unsigned idx = 0;
+        for (int d = 0; d < f->depth[t]; d++) idx |= (unsigned)(xs[ft[d]] > b[d]) << d;
+        sum += f->leaf[f->leaf_start[t] + idx];
+    }
+    double raw = sum * f->scale + f->bias;
+    return margin ? raw : sw_link_apply_f64(link, raw);
 }

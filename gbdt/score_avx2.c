@@ -10,13 +10,13 @@
 
 #include "score_impl.h"
 
-/* Rows going left: bin <= k, or with missing-left (bin + 1) mod 256 <= k + 1
- * (NaN's 255 wraps to 0). */
-static inline uint64_t le_mask(const uint8_t *b, uint8_t k, uint8_t dl)
+/* Rows going left: bin <= kk on the node's bins (bins + 1 for missing-left
+ * nodes, see sw__vnode). */
+static inline uint64_t le_mask(const uint8_t *b, uint8_t kk)
 {
-    __m256i K = _mm256_set1_epi8((char)(k + dl)), D = _mm256_set1_epi8((char)dl);
-    __m256i v0 = _mm256_add_epi8(_mm256_load_si256((const __m256i *)b), D);
-    __m256i v1 = _mm256_add_epi8(_mm256_load_si256((const __m256i *)(b + 32)), D);
+    __m256i K = _mm256_set1_epi8((char)kk);
+    __m256i v0 = _mm256_load_si256((const __m256i *)b);
+    __m256i v1 = _mm256_load_si256((const __m256i *)(b + 32));
     uint32_t m0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v0, K), v0));
     uint32_t m1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v1, K), v1));
     return (uint64_t)m0 | (uint64_t)m1 << 32;
@@ -39,15 +39,14 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float
     uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
     for (int t = 0; t < L->n_trees; t++) {
         const sw__stree *st = &L->bt[t];
-        const sw__snode *nd = L->nodes + st->node_off;
+        const sw__vnode *nd = L->vnodes + st->node_off;
         const float *lv = L->leaves + st->leaf_off;
         int ni = st->n_int, nl = st->n_leaf;
         _mm256_store_si256((__m256i *)idx, _mm256_setzero_si256());
         _mm256_store_si256((__m256i *)(idx + 32), _mm256_setzero_si256());
         rm[0] = valid;
         for (int i = 0; i < ni; i++) {
-            const uint8_t *b = bins + (size_t)nd[i].f * SW__BLOCK;
-            uint64_t left = le_mask(b, nd[i].k, nd[i].dl);
+            uint64_t left = le_mask(bins + nd[i].boff, nd[i].kk);
             uint64_t m = rm[i];
             rm[nd[i].l] = m & left;
             rm[nd[i].r] = m & ~left;
@@ -130,6 +129,12 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
             pos = _mm256_and_si256(pos, lanes[g]);
             _mm256_store_si256((__m256i *)tmp, pos);
             for (int k = 0; k < 8; k++) o[8 * g + k] = (uint8_t)tmp[k];
+        }
+        if (binary) {
+            uint8_t *p1 = bins + ((size_t)L->nf + (size_t)f) * SW__BLOCK;
+            for (int h = 0; h < 2; h++)
+                _mm256_store_si256((__m256i *)(p1 + 32 * h), _mm256_add_epi8(_mm256_load_si256((const __m256i *)(o + 32 * h)),
+                                                                             _mm256_set1_epi8(1)));
         }
     }
 }

@@ -27,35 +27,33 @@ static inline __m512 leaf_values(const float *lv, int n_leaf, __m512i i32, const
 /* Row masks live in vector registers as bytes (0x00 / 0xff per row): node
  * tests, reach propagation and leaf indices are then plain vector logic, with
  * no traffic between mask and general registers. */
+/* Rows reaching each node are 64-bit masks kept in mask registers and a small
+ * stack array; a leaf writes its index into its rows with one masked move. */
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float *acc)
 {
     __m512 a0 = _mm512_set1_ps(L->base_margin), a1 = a0, a2 = a0, a3 = a0;
-    __m512i rm[512]; /* rows reaching each slot */
-    const __m512i ones = _mm512_set1_epi8((char)0xff);
-    (void)ones;
-    __m512i valid = nr == 64 ? ones : _mm512_movm_epi8((nr ? ~0ULL >> (64 - nr) : 0));
+    __mmask64 rm[512];
+    __mmask64 valid = nr == 64 ? ~0ULL : (~0ULL >> (64 - nr));
     for (int t = 0; t < L->n_trees; t++) {
         const sw__stree *st = &L->bt[t];
-        const sw__snode *nd = L->nodes + st->node_off;
+        const sw__vnode *nd = L->vnodes + st->node_off;
         const float *lv = L->leaves + st->leaf_off;
         int ni = st->n_int, nl = st->n_leaf;
         rm[0] = valid;
         for (int i = 0; i < ni; i++) {
-            /* bin <= k, or with missing-left (bin + 1) mod 256 <= k + 1: NaN's 255 wraps to 0 */
-            __m512i v = _mm512_load_si512((const void *)(bins + (size_t)nd[i].f * SW__BLOCK));
-            __m512i dl = _mm512_set1_epi8((char)nd[i].dl);
-            __mmask64 le = _mm512_cmple_epu8_mask(_mm512_add_epi8(v, dl), _mm512_set1_epi8((char)(nd[i].k + nd[i].dl)));
-            __m512i left = _mm512_movm_epi8(le), m = rm[i];
-            rm[nd[i].l] = _mm512_and_si512(m, left);
-            rm[nd[i].r] = _mm512_andnot_si512(left, m);
+            __m512i v = _mm512_load_si512((const void *)(bins + nd[i].boff));
+            __mmask64 m = rm[i];
+            __mmask64 left = _mm512_mask_cmple_epu8_mask(m, v, _mm512_set1_epi8((char)nd[i].kk));
+            rm[nd[i].l] = left;
+            rm[nd[i].r] = _kandn_mask64(left, m);
         }
         __m512i idx = _mm512_setzero_si512(), idx2 = _mm512_setzero_si512();
         int j = 1;
-        for (; j + 1 < nl; j += 2) { /* two chains: reaches are disjoint, so OR them */
-            idx = _mm512_ternarylogic_epi64(idx, rm[ni + j], _mm512_set1_epi8((char)j), 0xF8); /* idx | (rm & j) */
-            idx2 = _mm512_ternarylogic_epi64(idx2, rm[ni + j + 1], _mm512_set1_epi8((char)(j + 1)), 0xF8);
+        for (; j + 1 < nl; j += 2) {
+            idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
+            idx2 = _mm512_mask_mov_epi8(idx2, rm[ni + j + 1], _mm512_set1_epi8((char)(j + 1)));
         }
-        if (j < nl) idx = _mm512_ternarylogic_epi64(idx, rm[ni + j], _mm512_set1_epi8((char)j), 0xF8);
+        if (j < nl) idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
         idx = _mm512_or_si512(idx, idx2);
         __m512 tab[4];
         if (nl <= 64) {
@@ -146,6 +144,11 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
             pos = _mm512_maskz_mov_epi32(lanes[g], pos);
             _mm_store_si128((__m128i *)(bins + (size_t)f * SW__BLOCK + 16 * g), _mm512_cvtepi32_epi8(pos));
         }
+        if (binary) {
+            __m512i v = _mm512_load_si512((const void *)(bins + (size_t)f * SW__BLOCK));
+            _mm512_store_si512((void *)(bins + ((size_t)L->nf + (size_t)f) * SW__BLOCK),
+                               _mm512_add_epi8(v, _mm512_set1_epi8(1)));
+        }
     }
 }
 
@@ -156,4 +159,48 @@ void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, fl
     } else {
         oblivious_block(L, bins, accd);
     }
+}
+
+/* A single row: bin it (scalar binary search, at most 64 features), then per
+ * tree one two-table byte permute fetches every node's bin, one compare gives
+ * all node outcomes, and the failed nodes' leaf vectors are ANDed (eight at a
+ * time); the first leaf left is the exit leaf (QuickScorer). */
+double sw__score_row_avx512(const sw__layout *L, const float *x)
+{
+    uint8_t rb[64] __attribute__((aligned(64)));
+    for (int k = 0; k < 64; k++) rb[k] = 0;
+    for (int u = 0; u < L->nused; u++) {
+        int f = L->used[u], n = L->nthr[f];
+        const float *t = L->thr[f];
+        float v = x[f];
+        int lo = 0;
+        if (v != v) {
+            lo = 255;
+        } else {
+            int len = n;
+            while (len > 0) {
+                int half = len >> 1;
+                int go = t[lo + half] <= v;
+                lo = go ? lo + half + 1 : lo;
+                len = go ? len - half - 1 : half;
+            }
+        }
+        rb[f] = (uint8_t)lo;
+    }
+    __m512i b0 = _mm512_load_si512((const void *)rb);
+    __m512i b1 = _mm512_add_epi8(b0, _mm512_set1_epi8(1));
+    const __m512i ones = _mm512_set1_epi64(-1);
+    float acc = L->base_margin;
+    for (int t = 0; t < L->n_trees; t++) {
+        __m512i ix = _mm512_loadu_si512((const void *)(L->rt_idx + (size_t)t * 64));
+        __m512i kk = _mm512_loadu_si512((const void *)(L->rt_kk + (size_t)t * 64));
+        uint64_t fail = ~(uint64_t)_mm512_cmple_epu8_mask(_mm512_permutex2var_epi8(b0, ix, b1), kk);
+        const uint64_t *bv = L->rt_bv + (size_t)t * 64;
+        __m512i r = ones;
+        for (int j = 0; j < 8; j++)
+            r = _mm512_and_si512(r, _mm512_mask_loadu_epi64(ones, (__mmask8)(fail >> (8 * j)), bv + 8 * j));
+        uint64_t all = (uint64_t)_mm512_reduce_and_epi64(r);
+        acc += L->rt_leaf[(size_t)t * 64 + (size_t)__builtin_ctzll(all)];
+    }
+    return (double)acc;
 }

@@ -32,6 +32,17 @@ typedef struct {
     uint16_t l, r;
 } sw__snode;
 
+/* The same node prepared for the kernels: the byte offset of its feature's
+ * bins in the block buffer (the second half of the buffer holds bins + 1,
+ * used by missing-left nodes so that NaN's 255 wraps to 0 and passes), the
+ * threshold to compare with (k, or k + 1 for missing-left) and the children's
+ * slots. */
+typedef struct {
+    uint32_t boff;
+    uint16_t l, r;
+    uint8_t kk, pad[3];
+} sw__vnode;
+
 typedef struct {
     uint32_t node_off, leaf_off;
     uint16_t n_int, n_leaf;
@@ -53,9 +64,21 @@ typedef struct {
     /* binary */
     sw__stree *bt;
     sw__snode *nodes;
+    sw__vnode *vnodes;
     float *leaves;
     int max_int;
     float base_margin;
+    /* single rows (AVX-512 VBMI), QuickScorer-style: usable when every tree has
+     * at most 64 leaves and the forest at most 64 features.  Per tree: the byte
+     * each node tests in [bins | bins + 1] (64 + feature for missing-left
+     * nodes), its threshold, and per node the 64-bit vector of leaves (in
+     * left-to-right order) that stay reachable when the node's test fails
+     * (its left subtree's leaves cleared); the exit leaf is the first leaf left
+     * after ANDing the vectors of all failed nodes. */
+    int row_ok;
+    uint8_t *rt_idx, *rt_kk; /* 64 bytes per tree */
+    uint64_t *rt_bv;         /* 64 per tree */
+    float *rt_leaf;          /* 64 per tree, left-to-right */
     /* oblivious */
     sw__otree *ot;
     uint16_t *of;
@@ -66,11 +89,16 @@ typedef struct {
 } sw__layout;
 
 /* Bin rows [0, nr) of a block (row-major, stride floats) into bins[f * 64 + r]
- * for the used features; rows nr..63 are zero. */
+ * for the used features; rows nr..63 are zero.  The vector binners also fill
+ * bins[(nf + f) * 64 + r] = bins[f * 64 + r] + 1 (mod 256) for binary forests;
+ * the block buffer holds 2 * nf * 64 bytes. */
 void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 
 void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
+
+/* One row with the AVX-512 single-row tables (L->row_ok); margin. */
+double sw__score_row_avx512(const sw__layout *L, const float *x);
 
 /* Margins of a binned block: float32 acc (binary) or double acc (oblivious). */
 void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd);
