@@ -28,5 +28,6 @@ Suite *io_suite(void);
 Suite *cli_suite(void);
 Suite *train_suite(void);
 Suite *score_suite(void);
+Suite *features_suite(void);
 
 #endif

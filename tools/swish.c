@@ -18,6 +18,7 @@ static const command commands[] = {
     {"model", cmd_model, "inspect a model file (model info MODEL)"},
     {"predict", cmd_predict, "score a CSV with an XGBoost, CatBoost or swish model"},
     {"train", cmd_train, "train gradient-boosted trees on a CSV"},
+    {"features", cmd_features, "build or explain the v2 features from raw NBA data"},
 };
 
 static void usage(FILE *fp)

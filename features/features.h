@@ -1,0 +1,97 @@
+/* features: the v2 feature set (the 33 features of ORIGINAL-SYSTEM.md section 4
+ * in their order, then swish's additions), computed strictly as of each game
+ * date D from a loaded league: every input comes from games before D, line
+ * snapshots before tip-off and the injury report of D.  One function computes
+ * each feature for training rows (box scores) and for slate rows (players
+ * expected tonight), so training and serving cannot drift apart.
+ *
+ * Missing stays NaN; every cell carries a source label (observed, derived,
+ * vegas, partial = a shorter window than intended, default = the documented
+ * default, missing).  Each row gets a quality score 0-100 and a tier.
+ *
+ * Ownership: a frame owns its rows; pointers returned by accessors live until
+ * sw_frame_free.  Frames are read-only once built.
+ */
+#ifndef SW_FEATURES_H
+#define SW_FEATURES_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/matrix.h"
+#include "core/status.h"
+#include "league.h"
+
+#define SW_FEATURE_SET "v2_33features+swish1"
+
+typedef enum {
+    SW_SRC_MISSING = 0,
+    SW_SRC_DEFAULT,
+    SW_SRC_PARTIAL,
+    SW_SRC_DERIVED,
+    SW_SRC_OBSERVED,
+    SW_SRC_VEGAS
+} sw_source;
+
+typedef enum { SW_TIER_CRITICAL, SW_TIER_POOR, SW_TIER_BRONZE, SW_TIER_SILVER, SW_TIER_GOLD } sw_tier;
+
+int sw_feature_count(void);
+const char *sw_feature_name(int i);
+const char *sw_feature_unit(int i);
+int sw_feature_required(int i);
+int sw_feature_find(const char *name); /* -1 if unknown */
+const char *sw_source_name(sw_source s);
+const char *sw_tier_name(sw_tier t);
+/* Weight of a source label in the quality score. */
+int sw_source_weight(sw_source s);
+sw_tier sw_tier_of(double quality);
+/* Quality of a row from its sw_feature_count() source labels: the mean of the
+ * labels' weights (optional features left out when missing), capped at 69 when
+ * a required feature is on its default and at 49 when five or more are. */
+float sw_quality_score(const uint8_t *sources);
+
+typedef struct {
+    int from, to;        /* box-score rows with from <= date <= to (days); to < from: none */
+    int slate_date;      /* >= 0: the players expected to play on this date instead */
+    const char *const *books; /* line book preference (NULL: swish's default order) */
+    int n_books;
+    int nthread;
+} sw_feature_request;
+
+void sw_feature_request_init(sw_feature_request *r);
+
+typedef struct {
+    int game, player, team, opp, home, date;
+    float pts;       /* actual points, NaN when not played yet */
+    float min;       /* actual minutes, NaN when not played yet */
+    float line;      /* the line of vegas_points_line, NaN when none */
+    int line_book;   /* league book index, -1 none */
+    float over_price, under_price;
+    float quality;
+    sw_tier tier;
+} sw_frame_meta;
+
+typedef struct sw_frame sw_frame;
+
+int sw_features_build(const sw_league *lg, const sw_feature_request *req, sw_frame **out, sw_error *err);
+void sw_frame_free(sw_frame *f);
+long sw_frame_rows(const sw_frame *f);
+int sw_frame_cols(const sw_frame *f);
+const float *sw_frame_values(const sw_frame *f, long row);
+const uint8_t *sw_frame_sources(const sw_frame *f, long row);
+const sw_frame_meta *sw_frame_meta_of(const sw_frame *f, long row);
+/* Row of (player, game), -1 if absent. */
+long sw_frame_find(const sw_frame *f, int player, int game);
+
+/* The columns a model asks for, by name, in its order; a name the frame does
+ * not have is SW_MISMATCH listing every missing one. */
+int sw_frame_select(const sw_frame *f, const char *const *names, int n, sw_matrix **out, sw_error *err);
+/* One CSV: GAME_DATE, GAME_ID, PLAYER_ID, PLAYER_NAME, TEAM, OPP, HOME, the
+ * features, QUALITY, TIER, PTS, LINE, BOOK. */
+int sw_frame_write_csv(const sw_frame *f, const sw_league *lg, const char *path, sw_error *err);
+
+/* Every feature of one player on one date with its value, source label and the
+ * games it came from, as text. */
+int sw_features_explain(const sw_league *lg, int player, int date, FILE *out, sw_error *err);
+
+#endif
