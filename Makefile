@@ -52,7 +52,12 @@ swish: $(BIN)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) \
-	    $(if $(findstring tests/fuzz/fuzz_,$<),-DSW_FUZZ_REPLAY) -c $< -o $@
+	    $(if $(findstring tests/fuzz/fuzz_,$<),-DSW_FUZZ_REPLAY) $(VERSION_FLAGS) -c $< -o $@
+
+# The commit goes into core/version.o (rebuilt when the checkout's HEAD or index moves).
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(BUILD)/core/version.o: VERSION_FLAGS := -DSW_COMMIT='"$(GIT_COMMIT)"'
+$(BUILD)/core/version.o: $(wildcard .git/HEAD .git/index)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -206,16 +206,7 @@ static float clampf(double v, double lo, double hi) { return (float)(v < lo ? lo
     } while (0)
 #define DEF(f) SET(f, fdefs[f].def, SW_SRC_DEFAULT)
 
-/* Team summaries as of D: last N games of this season. */
-typedef struct {
-    int n10, n15, nseason, wins;
-    double pace10, off10, def15, opp_pace15;
-    int zone_n;
-    double zone_pct[3]; /* FG% allowed by zone over the last 15 games */
-    int prev_date;      /* previous game's date, -1 none */
-} team_sum;
-
-static void team_summary(const sw_league *lg, int t, int day, int season, team_sum *s)
+void sw__team_summary(const sw_league *lg, int t, int day, int season, sw__team_sum *s)
 {
     memset(s, 0, sizeof *s);
     s->prev_date = -1;
@@ -267,8 +258,8 @@ static void league_zones(const sw_league *lg, int day, double out[3], int *ok)
         long end = sw__team_asof(lg, t, day), c30 = 0;
         for (long i = end - 1; i >= lg->T.start[t] && lg->T.date[i] >= day - 30; i--) c30++;
         if (c30 < 10) continue;
-        team_sum s;
-        team_summary(lg, t, day, sw_date_season(day - 1), &s);
+        sw__team_sum s;
+        sw__team_summary(lg, t, day, sw_date_season(day - 1), &s);
         if (!s.zone_n || isnan(s.zone_pct[0]) || isnan(s.zone_pct[1]) || isnan(s.zone_pct[2])) continue;
         for (int z = 0; z < 3; z++) sum[z] += s.zone_pct[z];
         n++;
@@ -475,9 +466,9 @@ static void compute_row(const bctx *bc, const req_row *q, const double lz[3], in
     }
 
     /* teams */
-    team_sum ts, os;
-    team_summary(lg, q->team, D, season, &ts);
-    team_summary(lg, q->opp, D, season, &os);
+    sw__team_sum ts, os;
+    sw__team_summary(lg, q->team, D, season, &ts);
+    sw__team_summary(lg, q->opp, D, season, &os);
     if (ts.n10 && os.n10)
         SET(F_PACE_SCORE, clampf((ts.pace10 - os.pace10) / 2, -3, 3), ts.n10 >= 10 && os.n10 >= 10 ? SW_SRC_DERIVED : SW_SRC_PARTIAL);
     else DEF(F_PACE_SCORE);

@@ -90,6 +90,22 @@ int sw_frame_select(const sw_frame *f, const char *const *names, int n, sw_matri
  * features, QUALITY, TIER, PTS, LINE, BOOK. */
 int sw_frame_write_csv(const sw_frame *f, const sw_league *lg, const char *path, sw_error *err);
 
+/* A played game of a player before a date, with its context as it stood on
+ * that game's own date (the similarity system compares tonight with these). */
+typedef struct {
+    int game, date;
+    float pts, min;
+    uint8_t home;
+    uint8_t rest;  /* days since the previous played game of the season, 1..4 (4 = 4+ or first) */
+    float opp_def; /* opponent's points allowed per 100 possessions over its last 15 games; NaN none */
+    float form;    /* average of the last 5 games minus the season average; NaN under 3 games */
+} sw_hist_game;
+
+/* Up to `cap` most recent played games of `player` strictly before `date` and
+ * at most `days` days before it, most recent first; returns how many.
+ * Thread-safe on a shared league. */
+int sw_features_history(const sw_league *lg, int player, int date, int days, sw_hist_game *out, int cap);
+
 /* Every feature of one player on one date with its value, source label and the
  * games it came from, as text. */
 int sw_features_explain(const sw_league *lg, int player, int date, FILE *out, sw_error *err);

@@ -89,4 +89,16 @@ int sw__injury_status(const sw_league *lg, int day, int player);
 /* Props of (game, player): [first, end) in lg->props; first == end if none. */
 void sw__props_of(const sw_league *lg, int game, int player, long *first, long *end);
 
+/* Team summaries as of D: last N games of this season. */
+typedef struct {
+    int n10, n15, nseason, wins;
+    double pace10, off10, def15, opp_pace15;
+    int zone_n;
+    double zone_pct[3]; /* FG% allowed by zone over the last 15 games */
+    int prev_date;      /* previous game's date, -1 none */
+} sw__team_sum;
+
+/* Summary of team t over its games of `season` before `day` (features/build.c). */
+void sw__team_summary(const sw_league *lg, int t, int day, int season, sw__team_sum *s);
+
 #endif

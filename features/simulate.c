@@ -1,87 +1,114 @@
-/* simulate: a synthetic NBA league, played game by game from latent player and
- * team parameters, written in the schema of docs/DATA.md.  It exists so the
- * engine can be demonstrated, tested and benchmarked on complete, consistent
- * data of any size (the real sample is partial and may not be shipped).
+/* simulate: a synthetic NBA league written as a swish data directory.
+ *
+ * features/simulate plays a synthetic league game by game from latent player and team
+ * parameters and writes a data directory in the schema of docs/DATA.md, so the engine
+ * can be demonstrated, tested and benchmarked on complete, consistent data of any size
+ * (the real sample is partial and may not be shipped). One season takes about 0.13 s.
  *
  * The model (docs/SIMULATOR.md holds the same text):
  *
- * - League: the 30 NBA teams (real codes, TEAM_IDs, conferences, divisions,
- *   time zones).  Each team has a pace (possessions per 48 minutes, about
- *   N(99.5, 2)) and a defensive offset per shot zone (added to the opponent's
- *   field-goal percentage).  15 rostered players per team.
- * - Players: position (guard, wing, big), age, a rank-based minutes level and
- *   shot volume (FGA per 36 minutes), a shot profile over six zones (restricted
- *   area, paint, mid-range, corner three, above-the-break three, backcourt)
- *   with a field-goal percentage per zone, a free-throw rate and percentage,
- *   rebound/assist/steal/block/foul/turnover propensities, and a form term
- *   (AR(1) per team game, coefficient 0.85, stationary sd about 0.13) that
- *   scales shot volume by exp(form) and efficiency by 0.1*form: hot and cold
- *   streaks.  Roles (star, starter, rotation, bench) follow minutes and volume.
- * - Schedule: the NBA's 82-game formula (4 games against division rivals, 3 or
- *   4 against the other conference teams, rotating by season, 2 against the
- *   other conference; 41 home games each), from the Tuesday in October 18-24
- *   to the Sunday in April 8-14, no games on Thanksgiving, Christmas Eve and
- *   the All-Star break.  Games are placed day by day, greedily, by how far
- *   behind each team is, with more games on Wednesdays and Fridays, never three
- *   days in a row, and a penalty that keeps back-to-backs to about 14 a team.
- *   Tip-off 19:00-20:00 local time of the home team (23:00-03:30 UTC), GAME_ID
- *   "002" + two-digit season + game number in date order.
- * - Availability before each game: injury spells (after a game, hazard about
- *   0.7% per player-game, higher from age 30; 1-3 games half the time, up to
- *   30), reported "out" (the last game sometimes "doubtful"), then
- *   "questionable"/"probable" on the way back; minor knocks (questionable,
- *   probable, doubtful with play probabilities 0.65, 0.96, 0.2); rest on the
- *   second night of a back-to-back for starters aged 31+; "available" once a
- *   reported player is cleared.  A player reported out never plays.
- * - A game: a game script z ~ N(0,1) shifts both teams' shooting (+-0.018) and
- *   decides blowouts (starters play less, the bench more).  Deep bench players
- *   get coach's-decision DNPs (rank 9+ among the available).  Minutes: the
- *   player's level times lognormal noise, 0.96 on a back-to-back for veterans
- *   and heavy-minute players, shortened by an in-game injury or foul trouble,
- *   scaled to 240 team minutes (at most 46 each) and rounded to tenths that
- *   add up exactly.  Team field-goal attempts: game pace * 0.893 * noise; each
- *   attempt goes to a player with probability proportional to volume *
- *   exp(form) * minutes, then to a zone by his profile, and is made with
- *   probability: his zone percentage + the opponent's zone defence + home
- *   (+0.007) / away (-0.007) + game-script shift + 0.1*form - 0.012 on a
- *   back-to-back.  Free throws: 2 * Poisson(0.45 * FT rate * FGA) plus
- *   and-ones on made inside shots, made at his FT%.  A tie after regulation
- *   plays 5-minute overtimes (+25 team minutes, 5 each to the five players
- *   with most minutes, who take the overtime shots).  Turnovers, rebounds
- *   (from the misses), assists (from the makes), steals, blocks and fouls are
- *   drawn from the team totals and spread by propensity * minutes.  Points are
- *   2*FGM + FG3M + FTM of the simulated attempts, so every identity holds by
- *   construction, and team rows are the sums of their players.
- * - Trades: 3-6 per season between mid-December and the deadline (ten days
- *   before the All-Star game), swapping two players of similar minutes; ids
- *   stay.  Between seasons players age: under 23 improve (more volume,
- *   minutes, accuracy), 26-29 stay level, 30+ decline; veterans retire and are
- *   replaced by rookies with new ids; a few players change teams; team pace
- *   and defence drift.
- * - Books: every player with at least 15 expected minutes who is not reported
- *   out or doubtful gets points props from 4-8 of draftkings, fanduel, betmgm,
- *   williamhill_us, fanatics, betrivers, bovada, betonlineag, for every
- *   scheduled game (played and future): an opening snapshot between 15:00 and
- *   17:00 UTC and a later one 15-70 minutes before tip-off.  The book's model
- *   mixes a recency-weighted points-per-minute history (0.55) with the true
- *   expectation (0.45); the line is floor(model + 0.3 + per-book bias +
- *   common noise (sd 0.9) + book noise (sd 0.35)) + 0.5; the later snapshot
- *   moves 40% of the way to the true expectation plus noise.  Prices: the
- *   book's over probability 0.5 + 0.08 * (estimate - line) plus half the vig
- *   (3.5-6%) on each side, as American odds (about -130..+110).  Game odds:
- *   total and home spread from the expected team points with noise, to the
- *   half point; moneylines from a normal margin (sd 12) with 4.5% vig.
- * - Expected points (used by the books and the odds) apply the same model to
- *   the reported availability: minutes levels scaled to 240, expected shots
- *   by volume share, expected points per shot and free throws.
- * - Future games: the last season stops at the last game date at least
- *   future_days before its end; games within future_days after it get
- *   schedule, odds, props and injury reports but no box scores.
- *
- * Determinism: xoshiro256** streams seeded by splitmix64 from (seed, purpose,
- * season, game), so one game's draws never shift another's.  Output numbers
- * are integers or fixed decimals printed from integers (no locale).  Files are
- * written under temporary names and renamed into place once all are complete.
+ * - League: the 30 NBA teams (real codes, TEAM_IDs, conferences, divisions, time
+ *   zones), 15 rostered players each. A team has a pace (possessions per 48 minutes,
+ *   N(101.5, 2)), an offence offset added to its field-goal percentages (sd 0.016), a
+ *   defence offset added to its opponents' (sd 0.022, plus sd 0.01 per shot zone) and
+ *   a turnover-forcing offset (sd 0.01). Home teams shoot +0.0075, visitors -0.0075.
+ * - Players: position (6 guards, 5 wings, 4 bigs a team), age (N(26.5, 4)), a minutes
+ *   level and a shot volume (FGA per 36 minutes) by roster rank (the best player
+ *   19.5-26, a second star a third of the time, down to 9), a shot profile over six
+ *   zones (restricted area, paint, mid-range, corner three, above-the-break three,
+ *   backcourt) from his position with lognormal noise (most bigs rarely shoot threes),
+ *   field-goal percentages by zone (league .66/.445/.425/.39/.36/.03 plus inside,
+ *   mid-range and three-point skills, sd 0.03, and +0.015 for stars), a free-throw
+ *   rate (by position, growing with volume, 0.08-0.55) and percentage, rebound,
+ *   assist, steal, block, foul and turnover propensities, and a form term: AR(1) per
+ *   team game (0.85, innovations sd 0.07, stationary sd 0.13) that scales his volume
+ *   by exp(form) and adds 0.1 * form to his percentages (hot and cold streaks). Roles
+ *   (star, starter, rotation, bench) follow minutes and volume.
+ * - Schedule: the NBA's 82-game formula (4 games against each division rival, 3 or 4
+ *   against the other conference teams, the 3-game pairs rotating by season, 2 against
+ *   the other conference; 41 home games each) from the Tuesday in October 18-24 to the
+ *   Sunday in April 8-14, without Thanksgiving, Christmas Eve and the All-Star break.
+ *   Games are placed day by day, greedily, by how far behind each team is, with more
+ *   games on Wednesdays and Fridays, never three days in a row and a small penalty on
+ *   back-to-backs (about 13 a team); a pass that overruns the season is redone.
+ *   Tip-off is 19:00-20:00 local time of the home team (23:00-03:30 UTC); GAME_ID is
+ *   002 + two-digit season + game number in date order.
+ * - Availability before each game: injury spells (starting in a game, hazard 0.7% per
+ *   player-game, x1.4 from age 30, at most 4 out per team; 1-3 games half the time,
+ *   4-10 or 11-30 otherwise) reported out (the last game sometimes doubtful), then
+ *   questionable/probable on the way back; minor knocks (questionable, probable,
+ *   doubtful, played with probability 0.65, 0.96, 0.2); rest on the second night of a
+ *   back-to-back for starters aged 31+ (reported out); available once a reported
+ *   player is cleared. A player reported out never plays.
+ * - Who plays: the available players ranked by minutes level; ranks 9-15 get
+ *   coach's-decision DNPs with probability 0.1, 0.35, 0.6, 0.8, 0.9 (at least 8 play).
+ *   The minutes plan is the level x exp(N(0, 0.1)), x0.96 on a back-to-back for
+ *   players aged 30+ or with 32+ minutes, shortened by an in-game injury (x0.15-0.8)
+ *   or foul trouble (5%, x0.7), scaled to 240 minutes (at most 44 each).
+ * - Possessions: the game's pace is the mean of the two paces + N(0, 4.5) and each
+ *   side gets that many possessions (+-1). A possession is a turnover (13.3% + the
+ *   opponent's forcing offset, charged by turnover propensity x minutes) or a chain of
+ *   scoring chances. A chance goes to a player with probability proportional to volume
+ *   x exp(form) x minutes and becomes a two-shot foul with probability 0.8 FTr / (2 +
+ *   0.8 FTr) (made at his FT%, -1% on a back-to-back) or a field-goal attempt in a
+ *   zone drawn from his profile, made with probability: zone percentage + team offence
+ *   + opponent defence (overall and zone) +- home + game shift + 0.1 form - 0.012 on a
+ *   back-to-back. Made inside shots are and-ones 4.5% of the time; a missed shot is an
+ *   offensive rebound 23% of the time (a missed last free throw 12%), which gives
+ *   another chance. The game shift is a shooting environment shared by both sides (sd
+ *   0.009) plus each side's own (sd 0.005).
+ * - Game flow: regulation is played in 12 alternating stretches; the side ahead shoots
+ *   0.0012 worse per point of lead (the side behind as much better), which keeps the
+ *   margin's sd near the NBA's 15 while both sides' points correlate (shared pace and
+ *   shooting). From the fourth quarter a lead of 20+ is garbage time: the top five's
+ *   fourth-quarter minutes drop to 30%, ranks 9+ get 2.5 times theirs and players
+ *   benched by coach's decision come in. Minutes are 3/4 of the plan plus the fourth
+ *   quarter's 60 (at most 12 each), rounded to tenths that add up to 240 exactly. A
+ *   tie after regulation plays 5-minute overtimes (+25 team minutes, 5 each for the
+ *   five with most minutes, who play its possessions).
+ * - Rest of the box score: assists Bin(FGM, 0.6), fouls Poisson(19) (at most 6 each),
+ *   defensive rebounds Bin(the opponent's unrebounded misses, 0.93), steals
+ *   Bin(opponent turnovers, 0.55), blocks Bin(opponent missed FGA, 0.11), each spread
+ *   by propensity x minutes. Points are 2 FGM + FG3M + FTM of the simulated chances,
+ *   so every identity holds by construction and team rows are the sums of their
+ *   players.
+ * - Trades: 3-6 a season between mid-December and the deadline (ten days before the
+ *   All-Star game), swapping two players of similar minutes between two teams; ids
+ *   stay. Between seasons players age (under 23 improve in volume, minutes and
+ *   accuracy, 26-29 stay level, 30+ decline), veterans retire and are replaced by
+ *   rookies with new ids (8% of them lottery talents), 8 pairs of players swap teams,
+ *   team pace, offence and defence drift (AR(1), 0.7).
+ * - Expected points, used by the books and the odds: the same model in expectation on
+ *   the reported availability (out and doubtful players excluded, questionable x0.7,
+ *   coach's-decision odds by rank, starters x0.97 for garbage time and fouls):
+ *   minutes, chances per possession (with offensive rebounds), expected field-goal and
+ *   free-throw points.
+ * - Books: every player with 15+ expected minutes not reported out or doubtful gets
+ *   points props from 4-8 of draftkings, fanduel, betmgm, williamhill_us, fanatics,
+ *   betrivers, bovada, betonlineag for every game (played and future): an opening
+ *   snapshot between 15:00 and 17:00 UTC and a later one 15-70 minutes before tip-off.
+ *   The book's model mixes a recency-weighted points-per-minute history times expected
+ *   minutes (0.55) with the expected points (0.45); the opening line is floor(model +
+ *   0.3 + per-book bias (-0.15..+0.15) + noise common to the books (sd 0.9) + the
+ *   book's own (sd 0.35)) + 0.5; the later snapshot moves 40% of the way to the
+ *   expected points + 0.3, plus noise. Prices: the book's over probability 0.5 + 0.05
+ *   (estimate - line) plus half its vig (2.4-8%) on each side, as American odds (about
+ *   -130..+110). Game odds: total and home spread from the expected team points with
+ *   noise (sd 2 and 1), to the half point; moneylines from a normal margin (sd 12)
+ *   with 4.5% vig.
+ * - Future games: the last season stops at the last game date at least future_days
+ *   before its end; games within future_days after it get schedule, odds, props and
+ *   injury reports but no box scores.
+ * - Determinism: xoshiro256** streams seeded through splitmix64 from (seed, purpose,
+ *   season, game), so one game's draws never shift another's; numbers are printed from
+ *   integers (no locale). Files are written under temporary names and renamed into
+ *   place once all are complete.
+ * - What it looks like (seed 42, one season): teams score 114 (sd 13.6) on 89 FGA, 21
+ *   FTA and 101 possessions, 47% from the field, 36% from three, 79% from the line;
+ *   home teams win about 56%, margins have sd 15; 11 players play per team-game,
+ *   scoring 10.4 points (sd 8.8) per played game, the best averaging 30+; later prop
+ *   lines sit 0.3 points above the outcome on average and miss it by 4.5, and the over
+ *   hits 44% of the time.
  */
 #include "simulate.h"
 
@@ -96,6 +123,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/date.h"
 #include "core/fileio.h"
 
 /* ------------------------------------------------------------------ random */
@@ -199,53 +227,30 @@ static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > 
 
 /* ------------------------------------------------------------------- dates */
 
-/* Days since 1970-01-01 (H. Hinnant's civil-calendar algorithms). */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static int weekday(long z) { return (int)(((z % 7) + 11) % 7); } /* 0 = Sunday */
 
 /* The first `wd` (0 = Sunday) on or after y-m-d. */
 static long weekday_on_or_after(int y, int m, int d, int wd)
 {
-    long z = days_from_civil(y, m, d);
+    long z = sw_date_from_civil(y, m, d);
     return z + (wd - weekday(z) + 7) % 7;
 }
 
-static void fmt_date(long z, char out[11])
+/* v as exactly n decimal digits. */
+static void put_digits(char *s, long v, int n)
 {
-    int y, m, d;
-    civil_from_days(z, &y, &m, &d);
-    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
+    for (int i = n - 1; i >= 0; i--) {
+        s[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
 }
+
+static void fmt_date(long z, char out[11]) { sw_date_format((int)z, out); }
 
 /* "YYYY-MM-DDTHH:MM:00Z" for `minute` minutes after 00:00 UTC of day z. */
 static void fmt_time(long z, int minute, char out[21])
 {
-    char d[11];
-    fmt_date(z + minute / 1440, d);
-    minute %= 1440;
-    snprintf(out, 21, "%sT%02d:%02d:00Z", d, minute / 60, minute % 60);
+    sw_datetime_format((int64_t)z * 86400 + (int64_t)minute * 60, out);
 }
 
 /* ------------------------------------------------------------------ league */
@@ -286,9 +291,10 @@ static const struct {
     {"TOR", 1610612761, 0, 0, 0}, {"UTA", 1610612762, 1, 3, 2}, {"WAS", 1610612764, 0, 2, 0},
 };
 
-static const char *const book_names[NBOOKS] = {"draftkings", "fanduel",   "betmgm", "williamhill_us",
-                                               "fanatics",   "betrivers", "bovada", "betonlineag"};
-static const double book_bias[NBOOKS] = {0.0, 0.1, -0.1, 0.05, 0.0, -0.05, 0.2, 0.15};
+static const char *const book_names[NBOOKS] = {"draftkings", "fanduel",   "betmgm",
+                                               "williamhill_us", "fanatics", "betrivers",
+                                               "bovada",     "betonlineag"};
+static const double book_bias[NBOOKS] = {-0.05, 0.05, -0.15, 0.0, -0.05, -0.1, 0.15, 0.1};
 static const double book_vig[NBOOKS] = {0.045, 0.045, 0.05, 0.05, 0.05, 0.055, 0.06, 0.035};
 
 static const char *const first_names[] = {
@@ -319,7 +325,7 @@ static const char *const last_names[] = {
 #define N_LAST ((int)(sizeof last_names / sizeof last_names[0]))
 
 /* League-wide shape of the game. */
-static const double zone_pct[NZ] = {0.655, 0.44, 0.42, 0.385, 0.355, 0.03};
+static const double zone_pct[NZ] = {0.66, 0.445, 0.425, 0.39, 0.36, 0.03};
 static const int zone_val[NZ] = {2, 2, 2, 3, 3, 3};
 static const int zone_dist10[NZ] = {30, 85, 160, 225, 255, 550}; /* feet * 10 */
 static const double pos_share[3][NZ] = {
@@ -327,13 +333,20 @@ static const double pos_share[3][NZ] = {
     {0.24, 0.12, 0.12, 0.16, 0.36, 0.002},
     {0.48, 0.25, 0.10, 0.05, 0.12, 0.002},
 };
-#define FGA_PER_POSS 0.893
-#define HOME_EDGE 0.007
+#define PACE 101.5
+#define HOME_EDGE 0.0075
 #define FORM_EFF 0.10
 #define B2B_EFF 0.012
 #define FORM_RHO 0.85
 #define FORM_SD 0.07
 #define LINE_BIAS 0.3
+#define B2B_PENALTY 0.05
+#define RUBBER 0.0012
+#define TOV_RATE 0.133
+#define OREB_FG 0.23
+#define OREB_FT 0.12
+#define AND1 0.045
+#define INJ_HAZARD 0.007
 
 typedef struct {
     int id; /* PLAYER_ID */
@@ -354,8 +367,11 @@ typedef struct {
 } player;
 
 typedef struct {
-    double pace;
-    double def[NZ];
+    double pace;     /* possessions per 48 minutes */
+    double off;      /* added to the team's field-goal percentages */
+    double def_all;  /* added to the opponents' field-goal percentages */
+    double def[NZ];  /* ... by zone */
+    double def_tov;  /* added to the opponents' turnover rate */
     int roster[ROSTER];
     long last_day;
 } team;
@@ -530,6 +546,11 @@ static void of_discard(out_file *o)
 /* ------------------------------------------------------------------- state */
 
 typedef struct {
+    double score;
+    int pair;
+} cand;
+
+typedef struct {
     sw_sim_params p;
     team teams[NT];
     player *pl;
@@ -541,8 +562,9 @@ typedef struct {
     game *games;
     int ngames;
     int (*pairs)[2]; /* matchups: home, away */
-    double *score;   /* scheduler scratch */
-    int *order, *pending;
+    cand *cand;      /* scheduler scratch */
+    int *pending;
+    unsigned char *done;
     long *trade_day;
     int ntrades;
     out_file out[F_COUNT];
@@ -567,14 +589,14 @@ static int new_name(sim *S, rng *r, char *out, size_t size)
 }
 
 /* A new player with a minutes level and a volume (FGA per 36 minutes). */
-static int add_player(sim *S, rng *r, int team, int pos, int age, double base_min, double vol36)
+static int add_player(sim *S, rng *r, int team_idx, int pos, int age, double base_min, double vol36)
 {
     SW_ASSERT(S->npl < S->cappl, "player capacity");
     player *p = &S->pl[S->npl];
     memset(p, 0, sizeof *p);
     p->id = 1630000 + S->npl;
     new_name(S, r, p->name, sizeof p->name);
-    p->team = team;
+    p->team = team_idx;
     p->pos = pos;
     p->age = age;
     p->base_min = base_min;
@@ -594,18 +616,18 @@ static int add_player(sim *S, rng *r, int team, int pos, int age, double base_mi
     double off[NZ] = {inside, inside, mid, three, three, 0};
     for (int z = 0; z < NZ; z++)
         p->pct[z] = z == Z_BC ? zone_pct[z] : clampd(zone_pct[z] + off[z] + star, 0.2, 0.8);
-    static const double ftr0[3] = {0.22, 0.24, 0.32}, ftp0[3] = {0.80, 0.78, 0.70};
-    p->ftr = ftr0[pos] * sqrt(vol36 / 13.0) * exp(0.25 * gauss(r));
+    static const double ftr0[3] = {0.22, 0.24, 0.32}, ftp0[3] = {0.825, 0.805, 0.73};
+    p->ftr = clampd(ftr0[pos] * sqrt(vol36 / 13.0) * exp(0.25 * gauss(r)), 0.08, 0.55);
     p->ftp = clampd(ftp0[pos] + 0.06 * gauss(r), 0.45, 0.93);
-    static const double reb[3] = {1.0, 1.6, 3.0}, ast[3] = {3.0, 1.5, 1.0}, stl[3] = {1.3, 1.2, 0.9},
-                        blk[3] = {0.3, 0.8, 2.5}, pf[3] = {1.0, 1.0, 1.3};
+    static const double reb[3] = {1.0, 1.6, 3.0}, ast[3] = {3.0, 1.5, 1.0},
+                        stl[3] = {1.3, 1.2, 0.9}, blk[3] = {0.3, 0.8, 2.5}, pf[3] = {1.0, 1.0, 1.3};
     p->reb_w = reb[pos] * exp(0.2 * gauss(r));
     p->ast_w = ast[pos] * exp(0.25 * gauss(r)) * (star > 0 ? 1.3 : 1.0);
     p->stl_w = stl[pos] * exp(0.2 * gauss(r));
     p->blk_w = blk[pos] * exp(0.3 * gauss(r));
     p->pf_w = pf[pos];
     p->tov_rate = 0.052 * pow(vol36 / 12.0, 0.8);
-    p->form = FORM_SD * 2.0 * gauss(r) * 0.5;
+    p->form = FORM_SD / sqrt(1 - FORM_RHO * FORM_RHO) * gauss(r);
     return S->npl++;
 }
 
@@ -625,9 +647,11 @@ static void make_league(sim *S)
     rng_init(&r, S->p.seed, TAG_INIT, 0, 0);
     for (int t = 0; t < NT; t++) {
         team *tm = &S->teams[t];
-        tm->pace = 99.5 + 2.0 * gauss(&r);
-        double d0 = 0.01 * gauss(&r);
-        for (int z = 0; z < NZ; z++) tm->def[z] = z == Z_BC ? 0 : d0 + 0.012 * gauss(&r);
+        tm->pace = PACE + 2.0 * gauss(&r);
+        tm->off = 0.016 * gauss(&r);
+        tm->def_all = 0.022 * gauss(&r);
+        tm->def_tov = 0.01 * gauss(&r);
+        for (int z = 0; z < Z_BC; z++) tm->def[z] = 0.01 * gauss(&r);
         int pos[ROSTER] = {POS_G, POS_G, POS_G, POS_G, POS_G, POS_G, POS_W, POS_W,
                            POS_W, POS_W, POS_W, POS_B, POS_B, POS_B, POS_B};
         for (int i = ROSTER - 1; i > 0; i--) {
@@ -668,14 +692,35 @@ static void assign_roles(sim *S)
     }
 }
 
+/* Swap two players of similar minutes between two teams. */
+static void trade(sim *S, rng *r)
+{
+    int a = rng_int(r, NT), b = (a + 1 + rng_int(r, NT - 1)) % NT;
+    int ka = rng_int(r, ROSTER), kb = 0;
+    const player *pa = &S->pl[S->teams[a].roster[ka]];
+    double best = 1e300;
+    for (int k = 0; k < ROSTER; k++) {
+        double d = fabs(S->pl[S->teams[b].roster[k]].base_min - pa->base_min);
+        if (d < best) best = d, kb = k;
+    }
+    int ia = S->teams[a].roster[ka], ib = S->teams[b].roster[kb];
+    S->teams[a].roster[ka] = ib;
+    S->teams[b].roster[kb] = ia;
+    S->pl[ia].team = b;
+    S->pl[ib].team = a;
+}
+
 /* Between seasons: aging, retirements and rookies, a few moves, team drift. */
 static void offseason(sim *S, rng *r)
 {
     int rookies = 0;
     for (int t = 0; t < NT; t++) {
         team *tm = &S->teams[t];
-        tm->pace = 99.5 + 0.6 * (tm->pace - 99.5) + 1.2 * gauss(r);
-        for (int z = 0; z < Z_BC; z++) tm->def[z] = 0.6 * tm->def[z] + 0.008 * gauss(r);
+        tm->pace = PACE + 0.6 * (tm->pace - PACE) + 1.6 * gauss(r);
+        tm->off = 0.7 * tm->off + 0.0114 * gauss(r);
+        tm->def_all = 0.7 * tm->def_all + 0.0157 * gauss(r);
+        tm->def_tov = 0.7 * tm->def_tov + 0.007 * gauss(r);
+        for (int z = 0; z < Z_BC; z++) tm->def[z] = 0.7 * tm->def[z] + 0.007 * gauss(r);
         for (int k = 0; k < ROSTER; k++) {
             player *p = &S->pl[tm->roster[k]];
             p->age++;
@@ -704,15 +749,8 @@ static void offseason(sim *S, rng *r)
             }
         }
     }
-    /* free agency: players of similar standing change teams */
-    for (int i = 0; i < 8; i++) {
-        int a = rng_int(r, NT), b = (a + 1 + rng_int(r, NT - 1)) % NT, k = rng_int(r, ROSTER);
-        int pa = S->teams[a].roster[k], pb = S->teams[b].roster[k];
-        S->teams[a].roster[k] = pb;
-        S->teams[b].roster[k] = pa;
-        S->pl[pa].team = b;
-        S->pl[pb].team = a;
-    }
+    /* free agency: players of similar minutes change teams */
+    for (int i = 0; i < 8; i++) trade(S, r);
 }
 
 /* --------------------------------------------------------------- schedule */
@@ -727,7 +765,7 @@ static season_dates dates_of(int y)
     d.start = weekday_on_or_after(y, 10, 18, 2);
     d.end = weekday_on_or_after(y + 1, 4, 8, 0);
     d.thanksgiving = weekday_on_or_after(y, 11, 1, 4) + 21;
-    d.xmas_eve = days_from_civil(y, 12, 24);
+    d.xmas_eve = sw_date_from_civil(y, 12, 24);
     long asg = weekday_on_or_after(y + 1, 2, 1, 0) + 14;
     d.asb_lo = asg - 2;
     d.asb_hi = asg + 3;
@@ -770,12 +808,11 @@ static int make_pairs(sim *S)
     return n;
 }
 
-static const double *score_base;
-static int cmp_score(const void *a, const void *b)
+static int cmp_cand(const void *a, const void *b)
 {
-    int i = *(const int *)a, j = *(const int *)b;
-    if (score_base[i] != score_base[j]) return score_base[i] > score_base[j] ? -1 : 1;
-    return i - j;
+    const cand *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    return x->pair - y->pair;
 }
 
 static int cmp_game(const void *a, const void *b)
@@ -792,25 +829,26 @@ static int et_offset_min(const season_dates *d, long z)
     return (z < d->dst_end || z >= d->dst_start) ? 240 : 300;
 }
 
-static void build_schedule(sim *S, rng *r, const season_dates *sd)
+/* Place the np matchups on days, greedily (see the top of the file); returns
+ * the last day used, which may lie after the season's end when the greedy
+ * order leaves games over. */
+static long place_games(sim *S, rng *r, const season_dates *sd, int np)
 {
     /* weights by weekday, Sunday first */
     static const double wday[7] = {0.85, 1.0, 0.75, 1.3, 0.55, 1.2, 1.0};
-    int np = make_pairs(S);
-    long nd = sd->end - sd->start + 1;
+    long last_day = sd->start;
     double wrem = 0;
+    long days_left = 0;
     for (long z = sd->start; z <= sd->end; z++)
-        if (playable(sd, z)) wrem += wday[weekday(z)];
+        if (playable(sd, z)) wrem += wday[weekday(z)], days_left++;
     int left[NT];
     long last1[NT], last2[NT];
     for (int t = 0; t < NT; t++) left[t] = 82, last1[t] = last2[t] = LONG_MIN / 2;
     int npend = np;
-    for (int i = 0; i < np; i++) S->pending[i] = i;
+    for (int i = 0; i < np; i++) S->pending[i] = i, S->done[i] = 0;
     S->ngames = 0;
-    long days_left = 0;
-    for (long z = sd->start; z <= sd->end; z++) days_left += playable(sd, z);
     for (long z = sd->start; npend > 0; z++) {
-        int after_end = z > sd->end;
+        int after_end = z > sd->end; /* leftovers (rare): one more day each */
         if (!after_end && !playable(sd, z)) continue;
         double w = wday[weekday(z)];
         int target = 15;
@@ -823,18 +861,19 @@ static void build_schedule(sim *S, rng *r, const season_dates *sd)
         int nc = 0;
         for (int i = 0; i < npend; i++) {
             int g = S->pending[i], h = S->pairs[g][0], a = S->pairs[g][1];
-            if ((last1[h] == z - 1 && last2[h] == z - 2) || (last1[a] == z - 1 && last2[a] == z - 2))
-                continue;
+            int three_h = last1[h] == z - 1 && last2[h] == z - 2;
+            int three_a = last1[a] == z - 1 && last2[a] == z - 2;
+            if (three_h || three_a) continue; /* never three days in a row */
             double s = left[h] / dl + left[a] / dl + 0.5 * unif(r);
-            s -= 0.45 * (last1[h] == z - 1) + 0.45 * (last1[a] == z - 1);
-            S->score[g] = s;
-            S->order[nc++] = g;
+            s -= B2B_PENALTY * (last1[h] == z - 1) + B2B_PENALTY * (last1[a] == z - 1);
+            S->cand[nc].score = s;
+            S->cand[nc].pair = g;
+            nc++;
         }
-        score_base = S->score;
-        qsort(S->order, (size_t)nc, sizeof(int), cmp_score);
+        qsort(S->cand, (size_t)nc, sizeof(cand), cmp_cand);
         int busy[NT] = {0}, taken = 0;
         for (int i = 0; i < nc; i++) {
-            int g = S->order[i], h = S->pairs[g][0], a = S->pairs[g][1];
+            int g = S->cand[i].pair, h = S->pairs[g][0], a = S->pairs[g][1];
             if (busy[h] || busy[a]) continue;
             double urg = (left[h] > left[a] ? left[h] : left[a]) / dl;
             if (taken >= target && urg < 0.8) continue;
@@ -847,20 +886,29 @@ static void build_schedule(sim *S, rng *r, const season_dates *sd)
             gm->day = z;
             gm->home = h;
             gm->away = a;
-            S->score[g] = -1e300; /* mark taken */
+            S->done[g] = 1;
+            last_day = z;
         }
         int k = 0;
         for (int i = 0; i < npend; i++)
-            if (S->score[S->pending[i]] != -1e300) S->pending[k++] = S->pending[i];
-            else S->score[S->pending[i]] = 0;
+            if (!S->done[S->pending[i]]) S->pending[k++] = S->pending[i];
         npend = k;
         if (!after_end) {
             wrem -= w;
             days_left--;
             if (wrem < 1e-9) wrem = 1e-9;
+            if (days_left < 1) days_left = 1;
         }
-        (void)nd;
     }
+    return last_day;
+}
+
+static void build_schedule(sim *S, rng *r, const season_dates *sd)
+{
+    int np = make_pairs(S);
+    /* a few greedy passes rarely all overrun; the last one is kept then */
+    for (int attempt = 0; attempt < 20; attempt++)
+        if (place_games(S, r, sd, np) <= sd->end) break;
     /* tip-off: 19:00-20:00 local, later slots only east of the mountains */
     for (int i = 0; i < S->ngames; i++) {
         game *g = &S->games[i];
@@ -875,7 +923,10 @@ static void build_schedule(sim *S, rng *r, const season_dates *sd)
 
 static void game_id(const sim *S, int gi, char out[11])
 {
-    snprintf(out, 11, "002%02d%05d", S->year % 100, (gi + 1) % 100000);
+    memcpy(out, "002", 3);
+    put_digits(out + 3, S->year % 100, 2);
+    put_digits(out + 5, gi + 1, 5);
+    out[10] = 0;
 }
 
 /* ------------------------------------------------------------- the games */
@@ -912,31 +963,27 @@ static void fill_minutes(const double *t, int n, double total, double cap, doubl
     }
 }
 
-/* Round minutes to tenths adding up to exactly total10 (largest remainders);
- * everyone with minutes gets at least a tenth. */
+/* Round minutes to tenths adding up to exactly total10: floors, then one more
+ * tenth for the largest remainders; everyone with minutes keeps at least a
+ * tenth (taken from the player with most). */
 static void round_tenths(const double *m, int n, int total10, int *out)
 {
     double frac[ROSTER];
-    int sum = 0;
+    int sum = 0, most = 0;
     for (int i = 0; i < n; i++) {
         double x = m[i] * 10;
         out[i] = (int)floor(x);
         frac[i] = m[i] > 0 ? x - out[i] : -1;
         sum += out[i];
+        if (m[i] > m[most]) most = i;
     }
-    while (sum < total10) {
+    for (; sum < total10; sum++) {
         int b = -1;
         for (int i = 0; i < n; i++)
             if (frac[i] >= 0 && (b < 0 || frac[i] > frac[b])) b = i;
-        if (b < 0) break;
+        if (b < 0) b = most; /* only if the minutes were short of the total */
+        else frac[b] = -1;
         out[b]++;
-        frac[b] = -0.5; /* once per player; then the next largest */
-        sum++;
-        int more = 0;
-        for (int i = 0; i < n; i++) more |= frac[i] >= 0;
-        if (!more)
-            for (int i = 0; i < n; i++)
-                if (m[i] > 0) frac[i] = 0;
     }
     for (int i = 0; i < n; i++)
         if (m[i] > 0 && out[i] == 0) {
@@ -960,7 +1007,30 @@ typedef struct {
     pbox p[ROSTER];
     double exp_pts;
     int pts, fga, fgm, fg3a, fg3m, fta, ftm, oreb, dreb, tov, ast, stl, blk, pf, min;
+    int drb_chances; /* misses the defence may rebound */
 } side_box;
+
+/* Coach's-decision DNP by rank among the available (0 = most minutes). */
+static const double cd_prob[ROSTER] = {0, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.35, 0.6, 0.8, 0.9, 0.9, 0.9};
+
+/* Roster slots of the players who play (use_plays) or are not reported out
+ * or doubtful, by minutes level, most first; returns how many. */
+static int rank_by_minutes(const sim *S, const side_box *b, int use_plays, int *idx)
+{
+    const team *t = &S->teams[b->team];
+    int n = 0;
+    for (int k = 0; k < ROSTER; k++) {
+        int st = b->p[k].status;
+        if (use_plays ? b->p[k].plays : (st != ST_OUT && st != ST_DOUBTFUL)) idx[n++] = k;
+    }
+    for (int i = 1; i < n; i++) { /* insertion sort, stable */
+        int x = idx[i], j = i;
+        double level = S->pl[t->roster[x]].base_min;
+        for (; j > 0 && S->pl[t->roster[idx[j - 1]]].base_min < level; j--) idx[j] = idx[j - 1];
+        idx[j] = x;
+    }
+    return n;
+}
 
 static double b2b_min_factor(const player *p)
 {
@@ -997,7 +1067,10 @@ static int availability(player *p, int b2b, rng *r, int *plays)
         return ST_OUT; /* rest */
     }
     u = unif(r);
-    int st = u < 0.020 ? ST_QUESTIONABLE : u < 0.030 ? ST_PROBABLE : u < 0.034 ? ST_DOUBTFUL : ST_NONE;
+    int st = u < 0.020   ? ST_QUESTIONABLE
+             : u < 0.030 ? ST_PROBABLE
+             : u < 0.034 ? ST_DOUBTFUL
+                         : ST_NONE;
     if (st != ST_NONE) {
         double pp = st == ST_QUESTIONABLE ? 0.65 : st == ST_PROBABLE ? 0.96 : 0.2;
         *plays = unif(r) < pp;
@@ -1011,81 +1084,124 @@ static int availability(player *p, int b2b, rng *r, int *plays)
     return ST_NONE;
 }
 
-static double make_prob(const player *p, const team *opp, int z, int home, int b2b, double shift)
+static double make_prob(const player *p, const team *own, const team *opp, int z, int home,
+                        int b2b, double shift)
 {
     if (z == Z_BC) return zone_pct[Z_BC];
-    double q = p->pct[z] + opp->def[z] + (home ? HOME_EDGE : -HOME_EDGE) + FORM_EFF * p->form -
-               (b2b ? B2B_EFF : 0.0) + shift;
+    double q = p->pct[z] + own->off + opp->def_all + opp->def[z] +
+               (home ? HOME_EDGE : -HOME_EDGE) + FORM_EFF * p->form - (b2b ? B2B_EFF : 0.0) + shift;
     return clampd(q, 0.05, 0.9);
 }
 
+/* A scoring chance ends in two free throws instead of a field-goal attempt
+ * with this probability, which makes FTA/FGA about the player's FT rate. */
+static double trip_prob(const player *p) { return 0.8 * p->ftr / (2.0 + 0.8 * p->ftr); }
+static double tov_prob(const team *opp) { return clampd(TOV_RATE + opp->def_tov, 0.08, 0.2); }
+
 /* Expected minutes and points from the reported availability (what books and
- * the odds see). */
+ * the odds see): the possession model below, in expectation. */
 static void expect_side(const sim *S, side_box *sb)
 {
     const team *t = &S->teams[sb->team], *o = &S->teams[sb->opp];
-    double tgt[ROSTER], w[ROSTER], sw = 0;
-    for (int k = 0; k < ROSTER; k++) {
+    double tgt[ROSTER] = {0}, em[ROSTER], w[ROSTER], pps[ROSTER], pfg[ROSTER], inside[ROSTER];
+    double sw = 0;
+    int idx[ROSTER], n = rank_by_minutes(S, sb, 0, idx);
+    for (int i = 0; i < n; i++) {
+        int k = idx[i];
         const player *p = &S->pl[t->roster[k]];
-        int st = sb->p[k].status;
-        tgt[k] = (st == ST_OUT || st == ST_DOUBTFUL)
-                     ? 0
-                     : p->base_min * (sb->b2b ? b2b_min_factor(p) : 1.0) *
-                           (st == ST_QUESTIONABLE ? 0.7 : 1.0);
+        /* starters lose some minutes to garbage time and foul trouble */
+        tgt[k] = p->base_min * (sb->b2b ? b2b_min_factor(p) : 1.0) * (1 - cd_prob[i]) *
+                 (i < 5 ? 0.97 : 1.0) * (sb->p[k].status == ST_QUESTIONABLE ? 0.7 : 1.0);
     }
-    double em[ROSTER];
     fill_minutes(tgt, ROSTER, 240, 44, em);
+    double cont = 0; /* chance that a scoring chance is followed by another */
     for (int k = 0; k < ROSTER; k++) {
         const player *p = &S->pl[t->roster[k]];
         w[k] = p->usage * exp(p->form) * em[k];
         sw += w[k];
+        pps[k] = pfg[k] = inside[k] = 0;
+        for (int z = 0; z < NZ; z++) {
+            double q = make_prob(p, t, o, z, sb->home, sb->b2b, 0);
+            pps[k] += p->share[z] * q * zone_val[z];
+            pfg[k] += p->share[z] * q;
+            if (z <= Z_PAINT) inside[k] += p->share[z] * q;
+        }
     }
-    double shots = 0.5 * (t->pace + o->pace) * FGA_PER_POSS;
     sb->exp_pts = 0;
+    if (sw <= 0) return;
     for (int k = 0; k < ROSTER; k++) {
         const player *p = &S->pl[t->roster[k]];
-        double fga = sw > 0 ? shots * w[k] / sw : 0, pps = 0, inside = 0;
-        for (int z = 0; z < NZ; z++) {
-            double q = make_prob(p, o, z, sb->home, sb->b2b, 0);
-            pps += p->share[z] * q * zone_val[z];
-            if (z <= Z_PAINT) inside += p->share[z] * q;
-        }
-        double fta = fga * (0.9 * p->ftr + 0.045 * inside);
+        double q = trip_prob(p);
+        cont += w[k] / sw * ((1 - q) * (1 - pfg[k]) * OREB_FG + q * (1 - p->ftp) * OREB_FT);
+    }
+    double chances = 0.5 * (t->pace + o->pace) * (1 - tov_prob(o)) / (1 - cont);
+    for (int k = 0; k < ROSTER; k++) {
+        const player *p = &S->pl[t->roster[k]];
+        double ev = chances * w[k] / sw, q = trip_prob(p);
+        double fga = ev * (1 - q), fta = 2 * ev * q + fga * inside[k] * AND1;
         sb->p[k].exp_min = em[k];
-        sb->p[k].mu = fga * pps + fta * p->ftp;
+        sb->p[k].mu = fga * pps[k] + fta * p->ftp;
         sb->exp_pts += sb->p[k].mu;
     }
 }
 
-/* `n` field-goal attempts among the players with weight w[k] > 0. */
-static void shoot(sim *S, side_box *sb, const double *w, int n, double shift, rng *r)
+/* `poss` possessions of one side, player k on court for m[k] minutes of them.
+ * A possession is a turnover or a chain of scoring chances: a field-goal
+ * attempt or a two-shot foul; a miss may be rebounded by the offence, which
+ * gives another chance. */
+static void play_possessions(const sim *S, side_box *sb, const double *m, int poss, double shift,
+                             rng *r)
 {
     const team *t = &S->teams[sb->team], *o = &S->teams[sb->opp];
-    double sum = 0;
-    int fga[ROSTER] = {0};
-    for (int k = 0; k < ROSTER; k++) sum += w[k];
-    if (sum <= 0) return;
-    for (int i = 0; i < n; i++) {
-        int k = pick(r, w, ROSTER, sum);
-        const player *p = &S->pl[t->roster[k]];
-        pbox *b = &sb->p[k];
-        int z = pick(r, p->share, NZ, 1.0);
-        b->zfga[z]++;
-        fga[k]++;
-        if (unif(r) < make_prob(p, o, z, sb->home, sb->b2b, shift)) {
-            b->zfgm[z]++;
-            if (z <= Z_PAINT && unif(r) < 0.045) { /* and-one */
-                b->fta++;
-                b->ftm += unif(r) < p->ftp;
-            }
-        }
-    }
+    double use[ROSTER], tw[ROSTER], rw[ROSTER], su = 0, stw = 0, srw = 0;
     for (int k = 0; k < ROSTER; k++) {
-        if (!fga[k]) continue;
         const player *p = &S->pl[t->roster[k]];
-        int att = 2 * poisson(r, 0.45 * p->ftr * fga[k]);
-        sb->p[k].fta += att;
-        sb->p[k].ftm += binom(r, att, p->ftp * (sb->b2b ? 0.99 : 1.0));
+        int on = m[k] > 0;
+        su += use[k] = on ? p->usage * exp(p->form) * m[k] : 0;
+        stw += tw[k] = on ? p->tov_rate * m[k] : 0;
+        srw += rw[k] = on ? p->reb_w * m[k] : 0;
+    }
+    if (su <= 0) return;
+    double ptov = tov_prob(o);
+    for (int i = 0; i < poss; i++) {
+        if (unif(r) < ptov) {
+            sb->p[pick(r, tw, ROSTER, stw)].tov++;
+            continue;
+        }
+        for (int chance = 0; chance < 16; chance++) {
+            int k = pick(r, use, ROSTER, su);
+            const player *p = &S->pl[t->roster[k]];
+            pbox *b = &sb->p[k];
+            if (unif(r) < trip_prob(p)) {
+                double ftp = p->ftp * (sb->b2b ? 0.99 : 1.0);
+                int last = unif(r) < ftp;
+                b->fta += 2;
+                b->ftm += (unif(r) < ftp) + last;
+                if (last) break;
+                if (unif(r) < OREB_FT) {
+                    sb->p[pick(r, rw, ROSTER, srw)].oreb++;
+                    continue;
+                }
+                sb->drb_chances++;
+                break;
+            }
+            int z = pick(r, p->share, NZ, 1.0);
+            b->zfga[z]++;
+            if (unif(r) < make_prob(p, t, o, z, sb->home, sb->b2b, shift)) {
+                b->zfgm[z]++;
+                if (z <= Z_PAINT && unif(r) < AND1) {
+                    b->fta++;
+                    b->ftm += unif(r) < p->ftp;
+                }
+                break;
+            }
+            if (unif(r) < OREB_FG) {
+                sb->p[pick(r, rw, ROSTER, srw)].oreb++;
+                continue;
+            }
+            sb->drb_chances++;
+            break;
+        }
     }
 }
 
@@ -1118,86 +1234,128 @@ static void spread(rng *r, const double *w, int n, int *field, size_t stride, in
 {
     double ww[ROSTER], sum = 0;
     for (int k = 0; k < ROSTER; k++) sum += ww[k] = w[k];
-    for (int i = 0; i < n && sum > 0; i++) {
+    for (int i = 0; i < n && sum > 1e-12; i++) {
         int k = pick(r, ww, ROSTER, sum);
         int *f = (int *)((char *)field + stride * (size_t)k);
         (*f)++;
         if (cap > 0 && *f >= cap) {
             sum -= ww[k];
             ww[k] = 0;
-            if (sum < 1e-12) break;
         }
     }
 }
 
 #define PB_FIELD(sb, name) (&(sb)->p[0].name), sizeof(pbox)
 
+/* Who plays and for about how long: coach's decisions for the deep bench,
+ * then minutes levels with noise scaled to 240.  rank[k] is the player's rank
+ * by minutes level among those available (-1 if unavailable). */
+static void plan_minutes(const sim *S, side_box *b, double *M, int *rank, int *cd, rng *r)
+{
+    const team *t = &S->teams[b->team];
+    int idx[ROSTER], n = rank_by_minutes(S, b, 1, idx), out_now = 0;
+    for (int k = 0; k < ROSTER; k++) {
+        rank[k] = -1;
+        cd[k] = 0;
+        out_now += S->pl[t->roster[k]].out_left > 0;
+    }
+    int playing = n;
+    for (int i = n - 1; i >= 8; i--)
+        if (playing > 8 && unif(r) < cd_prob[i]) {
+            b->p[idx[i]].plays = 0;
+            cd[idx[i]] = 1; /* may still see garbage time */
+            playing--;
+        }
+    double tgt[ROSTER] = {0};
+    for (int i = 0; i < n; i++) {
+        int k = idx[i];
+        rank[k] = i;
+        if (!b->p[k].plays) continue;
+        const player *p = &S->pl[t->roster[k]];
+        b->p[k].starter = i < 5;
+        double m = p->base_min * exp(0.10 * gauss(r));
+        if (b->b2b) m *= b2b_min_factor(p);
+        if (out_now < 4 && unif(r) < INJ_HAZARD * (p->age >= 30 ? 1.4 : 1.0)) {
+            b->p[k].inj = 1; /* hurt during the game */
+            out_now++;
+            m *= 0.15 + 0.65 * unif(r);
+        }
+        if (unif(r) < 0.05) m *= 0.7; /* foul trouble */
+        tgt[k] = m < 1.5 ? 1.5 : m;
+    }
+    fill_minutes(tgt, ROSTER, 240, 44, M);
+}
+
+/* The five with most minutes: they play the overtime. */
+static void top_five(const side_box *b, double *m)
+{
+    int used[ROSTER] = {0};
+    for (int k = 0; k < ROSTER; k++) m[k] = 0;
+    for (int i = 0; i < 5; i++) {
+        int best = -1;
+        for (int k = 0; k < ROSTER; k++)
+            if (!used[k] && b->p[k].min10 > 0 && (best < 0 || b->p[k].min10 > b->p[best].min10))
+                best = k;
+        if (best < 0) return;
+        used[best] = 1;
+        m[best] = 5;
+    }
+}
+
 static void play_box(sim *S, side_box sb[2], rng *r)
 {
-    double z = gauss(r);
-    double script = sb[0].exp_pts - sb[1].exp_pts + 11.0 * z;
-    int blowout = fabs(script) > 20;
-    double shift[2] = {0.018 * z + 0.015 * gauss(r), -0.018 * z + 0.015 * gauss(r)};
-    double pace = 0.5 * (S->teams[sb[0].team].pace + S->teams[sb[1].team].pace) + 2.5 * gauss(r);
-    for (int s = 0; s < 2; s++) {
-        side_box *b = &sb[s];
-        const team *t = &S->teams[b->team];
-        /* rank the available players by minutes level */
-        int idx[ROSTER], n = 0, out_now = 0;
-        for (int k = 0; k < ROSTER; k++) {
-            out_now += S->pl[t->roster[k]].out_left > 0;
-            if (b->p[k].plays) idx[n++] = k;
-        }
-        for (int i = 1; i < n; i++)
-            for (int j = i; j > 0 && S->pl[t->roster[idx[j]]].base_min >
-                                         S->pl[t->roster[idx[j - 1]]].base_min;
-                 j--) {
-                int x = idx[j];
-                idx[j] = idx[j - 1];
-                idx[j - 1] = x;
+    /* a shooting environment shared by both sides (pace and shooting move
+     * both teams' points together), and each side's own night */
+    double env = 0.009 * gauss(r), shift[2];
+    shift[0] = env + 0.005 * gauss(r);
+    shift[1] = env + 0.005 * gauss(r);
+    double pace = 0.5 * (S->teams[sb[0].team].pace + S->teams[sb[1].team].pace) + 4.5 * gauss(r);
+    double M[2][ROSTER], m4[2][ROSTER];
+    int rank[2][ROSTER], cd[2][ROSTER];
+    for (int s = 0; s < 2; s++) plan_minutes(S, &sb[s], M[s], rank[s], cd[s], r);
+    /* regulation in 12 stretches, alternating sides; the side ahead relaxes
+     * a little (RUBBER per point of lead), and from the fourth quarter on a
+     * lead of 20 or more means garbage time */
+    int garbage = 0, n0 = (int)floor(pace + 0.5), n1 = n0 + rng_int(r, 3) - 1;
+    for (int c = 0; c < 12; c++) {
+        if (c == 9) {
+            garbage = abs(sb[0].pts - sb[1].pts) >= 20;
+            for (int s = 0; s < 2; s++) {
+                double t4[ROSTER];
+                for (int k = 0; k < ROSTER; k++) {
+                    t4[k] = 0.25 * M[s][k];
+                    if (garbage) {
+                        int rk = rank[s][k];
+                        t4[k] *= rk < 5 ? 0.3 : rk >= 8 ? 2.5 : 1.0;
+                        if (cd[s][k]) {
+                            t4[k] = 2.5;
+                            sb[s].p[k].plays = 1;
+                        }
+                    }
+                }
+                fill_minutes(t4, ROSTER, 60, 12, m4[s]);
             }
-        static const double cd[ROSTER] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0.15, 0.35, 0.6, 0.85, 0.85, 0.85};
-        int playing = n;
-        for (int i = n - 1; i >= 8; i--) {
-            double pcd = cd[i] * (blowout ? 0.3 : 1.0);
-            if (playing > 8 && unif(r) < pcd) {
-                b->p[idx[i]].plays = 0; /* coach's decision */
-                playing--;
-            }
         }
-        double tgt[ROSTER] = {0}, mins[ROSTER], w[ROSTER] = {0};
-        int rank = 0;
-        for (int i = 0; i < n; i++) {
-            int k = idx[i];
-            if (!b->p[k].plays) continue;
-            const player *p = &S->pl[t->roster[k]];
-            b->p[k].starter = rank < 5;
-            double m = p->base_min * exp(0.10 * gauss(r));
-            if (b->b2b) m *= b2b_min_factor(p);
-            if (blowout) m = rank < 5 ? m * 0.82 : rank >= 8 ? m * 1.8 + 3 : m;
-            if (out_now < 4 && unif(r) < 0.007 * (p->age >= 30 ? 1.4 : 1.0)) {
-                b->p[k].inj = 1;
-                out_now++;
-                m *= 0.15 + 0.65 * unif(r);
-            }
-            if (unif(r) < 0.05) m *= 0.7; /* foul trouble */
-            tgt[k] = m < 1.5 ? 1.5 : m;
-            rank++;
+        int lead = sb[0].pts - sb[1].pts;
+        for (int s = 0; s < 2; s++) {
+            double m[ROSTER];
+            for (int k = 0; k < ROSTER; k++) m[k] = c < 9 ? 0.75 * M[s][k] : m4[s][k];
+            int n = s ? n1 : n0;
+            play_possessions(S, &sb[s], m, n * (c + 1) / 12 - n * c / 12,
+                             shift[s] - RUBBER * (s ? -lead : lead), r);
         }
-        fill_minutes(tgt, ROSTER, 240, 46, mins);
-        int m10[ROSTER];
-        round_tenths(mins, ROSTER, 2400, m10);
-        for (int k = 0; k < ROSTER; k++) {
-            const player *p = &S->pl[t->roster[k]];
-            b->p[k].min10 = m10[k];
-            w[k] = p->usage * exp(p->form) * m10[k];
-        }
-        b->min = 240;
-        int shots = (int)floor(pace * FGA_PER_POSS * exp(0.035 * gauss(r)) + 0.5);
-        shoot(S, b, w, shots, shift[s], r);
-        side_totals(b);
+        side_totals(&sb[0]);
+        side_totals(&sb[1]);
     }
-    /* overtime: the five with most minutes play the five extra minutes */
+    for (int s = 0; s < 2; s++) {
+        double tot[ROSTER];
+        int m10[ROSTER];
+        for (int k = 0; k < ROSTER; k++) tot[k] = 0.75 * M[s][k] + m4[s][k];
+        round_tenths(tot, ROSTER, 2400, m10);
+        for (int k = 0; k < ROSTER; k++) sb[s].p[k].min10 = m10[k];
+        sb[s].min = 240;
+    }
+    /* overtime: 5 minutes each for the five with most minutes */
     for (int ot = 0; sb[0].pts == sb[1].pts; ot++) {
         if (ot == 8) { /* practically never: a made free throw settles it */
             int k = 0;
@@ -1208,83 +1366,43 @@ static void play_box(sim *S, side_box sb[2], rng *r)
             side_totals(&sb[0]);
             break;
         }
+        int pot = (int)floor(pace * 5.0 / 48.0 + 0.5);
         for (int s = 0; s < 2; s++) {
-            side_box *b = &sb[s];
-            const team *t = &S->teams[b->team];
-            int top[5];
-            for (int i = 0; i < 5; i++) {
-                top[i] = -1;
-                for (int k = 0; k < ROSTER; k++) {
-                    int used = 0;
-                    for (int j = 0; j < i; j++) used |= top[j] == k;
-                    if (!used && b->p[k].min10 > 0 && (top[i] < 0 || b->p[k].min10 > b->p[top[i]].min10))
-                        top[i] = k;
-                }
-            }
-            double w[ROSTER] = {0};
-            for (int i = 0; i < 5; i++) {
-                if (top[i] < 0) continue;
-                b->p[top[i]].min10 += 50;
-                w[top[i]] = S->pl[t->roster[top[i]]].usage * exp(S->pl[t->roster[top[i]]].form);
-            }
-            b->min += 25;
-            int shots = (int)floor(pace * FGA_PER_POSS * 5.0 / 48.0 * exp(0.1 * gauss(r)) + 0.5);
-            shoot(S, b, w, shots, shift[s], r);
-            side_totals(b);
+            double m[ROSTER];
+            top_five(&sb[s], m);
+            for (int k = 0; k < ROSTER; k++) sb[s].p[k].min10 += m[k] > 0 ? 50 : 0;
+            sb[s].min += 25;
+            play_possessions(S, &sb[s], m, pot + (s ? rng_int(r, 3) - 1 : 0), shift[s], r);
+            side_totals(&sb[s]);
         }
     }
     /* the rest of the box score, from the team totals */
     for (int s = 0; s < 2; s++) {
-        side_box *b = &sb[s];
-        const team *t = &S->teams[b->team];
-        for (int k = 0; k < ROSTER; k++) {
-            const player *p = &S->pl[t->roster[k]];
-            b->p[k].tov = b->p[k].min10 ? poisson(r, p->tov_rate * b->p[k].min10 / 10.0) : 0;
-        }
-    }
-    for (int s = 0; s < 2; s++) {
         side_box *b = &sb[s], *o = &sb[1 - s];
         const team *t = &S->teams[b->team];
-        double wr[ROSTER], wa[ROSTER], wsl[ROSTER], wb[ROSTER], wf[ROSTER];
-        for (int k = 0; k < ROSTER; k++) {
-            const player *p = &S->pl[t->roster[k]];
-            double m = b->p[k].min10;
-            wr[k] = p->reb_w * m;
-            wa[k] = p->ast_w * m;
-            wsl[k] = p->stl_w * m;
-            wb[k] = p->blk_w * m;
-            wf[k] = p->pf_w * m;
-        }
-        int oreb = binom(r, b->fga - b->fgm, 0.245);
-        spread(r, wr, oreb, PB_FIELD(b, oreb), 0);
-        b->oreb = oreb;
-        (void)o;
-        spread(r, wa, binom(r, b->fgm, 0.60), PB_FIELD(b, ast), 0);
-        spread(r, wf, poisson(r, 19.0), PB_FIELD(b, pf), 6);
-    }
-    for (int s = 0; s < 2; s++) {
-        side_box *b = &sb[s], *o = &sb[1 - s];
-        const team *t = &S->teams[b->team];
-        double wr[ROSTER], wsl[ROSTER], wb[ROSTER];
+        double wr[ROSTER], wa[ROSTER], wf[ROSTER], wsl[ROSTER], wb[ROSTER];
         int otov = 0;
         for (int k = 0; k < ROSTER; k++) {
             const player *p = &S->pl[t->roster[k]];
             double m = b->p[k].min10;
             wr[k] = p->reb_w * m;
+            wa[k] = p->ast_w * m;
+            wf[k] = p->pf_w * m;
             wsl[k] = p->stl_w * m;
             wb[k] = p->blk_w * m;
             otov += o->p[k].tov;
         }
-        int omiss = o->fga - o->fgm;
-        spread(r, wr, binom(r, omiss - o->oreb, 0.94), PB_FIELD(b, dreb), 0);
+        spread(r, wa, binom(r, b->fgm, 0.60), PB_FIELD(b, ast), 0);
+        spread(r, wf, poisson(r, 19.0), PB_FIELD(b, pf), 6);
+        spread(r, wr, binom(r, o->drb_chances, 0.93), PB_FIELD(b, dreb), 0);
         spread(r, wsl, binom(r, otov, 0.55), PB_FIELD(b, stl), 0);
-        spread(r, wb, binom(r, omiss, 0.11), PB_FIELD(b, blk), 0);
+        spread(r, wb, binom(r, o->fga - o->fgm, 0.11), PB_FIELD(b, blk), 0);
     }
     for (int s = 0; s < 2; s++) {
         side_box *b = &sb[s];
         b->oreb = b->dreb = b->tov = b->ast = b->stl = b->blk = b->pf = 0;
         for (int k = 0; k < ROSTER; k++) {
-            pbox *p = &sb[s].p[k];
+            const pbox *p = &b->p[k];
             b->oreb += p->oreb;
             b->dreb += p->dreb;
             b->tov += p->tov;
@@ -1323,12 +1441,13 @@ static void write_props(sim *S, const player *p, const pbox *b, const int *books
         int bk = books[i];
         double raw[2];
         raw[0] = model + LINE_BIAS + book_bias[bk] + common + 0.35 * gauss(r);
-        raw[1] = raw[0] + 0.4 * (b->mu + LINE_BIAS + book_bias[bk] - raw[0]) + move + 0.12 * gauss(r);
+        raw[1] = raw[0] + 0.4 * (b->mu + LINE_BIAS + book_bias[bk] - raw[0]) + move +
+                 0.12 * gauss(r);
         for (int s = 0; s < 2; s++) {
             long l2 = 2 * (long)floor(raw[s]) + 1;
             l2 = l2 < 1 ? 1 : l2 > 159 ? 159 : l2;
-            double pov = clampd(0.5 + 0.08 * (raw[s] - l2 / 2.0), 0.38, 0.62);
-            double half = book_vig[bk] / 2 + 0.004 * gauss(r);
+            double pov = clampd(0.5 + 0.05 * (raw[s] - l2 / 2.0), 0.38, 0.62);
+            double half = clampd(book_vig[bk] / 2 + 0.004 * gauss(r), 0.012, 0.04);
             of_s(o, date);
             of_sep(o);
             of_sc(o, p->name);
@@ -1580,24 +1699,6 @@ static void run_game(sim *S, int gi, int future)
     of_end(o);
 }
 
-/* Swap two players of similar minutes between two teams. */
-static void trade(sim *S, rng *r)
-{
-    int a = rng_int(r, NT), b = (a + 1 + rng_int(r, NT - 1)) % NT;
-    int ka = rng_int(r, ROSTER), kb = 0;
-    const player *pa = &S->pl[S->teams[a].roster[ka]];
-    double best = 1e300;
-    for (int k = 0; k < ROSTER; k++) {
-        double d = fabs(S->pl[S->teams[b].roster[k]].base_min - pa->base_min);
-        if (d < best) best = d, kb = k;
-    }
-    int ia = S->teams[a].roster[ka], ib = S->teams[b].roster[kb];
-    S->teams[a].roster[ka] = ib;
-    S->teams[b].roster[kb] = ia;
-    S->pl[ia].team = b;
-    S->pl[ib].team = a;
-}
-
 static int cmp_long(const void *a, const void *b)
 {
     long x = *(const long *)a, y = *(const long *)b;
@@ -1610,8 +1711,10 @@ static int play_season(sim *S, sw_error *err)
     rng_init(&r, S->p.seed, TAG_SEASON, (uint64_t)S->season_idx, 0);
     if (S->season_idx > 0) offseason(S, &r);
     assign_roles(S);
-    snprintf(S->season_str, sizeof S->season_str, "%04d-%02d", S->year % 10000,
-             (S->year + 1) % 100);
+    put_digits(S->season_str, S->year, 4);
+    S->season_str[4] = '-';
+    put_digits(S->season_str + 5, (S->year + 1) % 100, 2);
+    S->season_str[7] = 0;
     season_dates sd = dates_of(S->year);
     build_schedule(S, &r, &sd);
     long deadline = sd.asb_lo + 2 - 10, first_trade = sd.start + 50;
@@ -1663,8 +1766,8 @@ static void sim_free(sim *S)
     sw_free(S->name_used);
     sw_free(S->games);
     sw_free(S->pairs);
-    sw_free(S->score);
-    sw_free(S->order);
+    sw_free(S->cand);
+    sw_free(S->done);
     sw_free(S->pending);
     sw_free(S->trade_day);
 }
@@ -1672,9 +1775,11 @@ static void sim_free(sim *S)
 int sw_simulate(const sw_sim_params *p, const char *out_dir, sw_sim_summary *summary, sw_error *err)
 {
     if (summary) memset(summary, 0, sizeof *summary);
-    if (!p || !out_dir || !*out_dir) return sw_fail(err, SW_ARG, "simulate: no parameters or folder");
+    if (!p || !out_dir || !*out_dir)
+        return sw_fail(err, SW_ARG, "simulate: no parameters or folder");
     if (p->seasons < 1 || p->seasons > MAX_SEASONS)
-        return sw_fail(err, SW_ARG, "simulate: seasons must be 1..%d (got %d)", MAX_SEASONS, p->seasons);
+        return sw_fail(err, SW_ARG, "simulate: seasons must be 1..%d (got %d)", MAX_SEASONS,
+                       p->seasons);
     if (p->first_season < 1947 || p->first_season > 2090)
         return sw_fail(err, SW_ARG, "simulate: first_season must be 1947..2090 (got %d)",
                        p->first_season);
@@ -1691,12 +1796,12 @@ int sw_simulate(const sw_sim_params *p, const char *out_dir, sw_sim_summary *sum
     S->name_used = sw_calloc((size_t)N_FIRST * N_LAST, 1);
     S->games = sw_alloc_array(GAMES_PER_SEASON, sizeof(game));
     S->pairs = sw_alloc_array(GAMES_PER_SEASON, sizeof *S->pairs);
-    S->score = sw_calloc(GAMES_PER_SEASON, sizeof(double));
-    S->order = sw_alloc_array(GAMES_PER_SEASON, sizeof(int));
+    S->cand = sw_alloc_array(GAMES_PER_SEASON, sizeof(cand));
+    S->done = sw_alloc_array(GAMES_PER_SEASON, 1);
     S->pending = sw_alloc_array(GAMES_PER_SEASON, sizeof(int));
     S->trade_day = sw_alloc_array(MAX_TRADES, sizeof(long));
     int rc = SW_OK;
-    if (!S->pl || !S->name_used || !S->games || !S->pairs || !S->score || !S->order ||
+    if (!S->pl || !S->name_used || !S->games || !S->pairs || !S->cand || !S->done ||
         !S->pending || !S->trade_day) {
         rc = sw_fail(err, SW_NOMEM, "out of memory");
         goto done;

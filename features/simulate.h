@@ -42,10 +42,11 @@ typedef struct {
 
 /* Write a synthetic league into out_dir (created if needed) in the schema of
  * docs/DATA.md: player_game_logs.csv, team_game_logs.csv, player_shot_zones.csv,
- * prop_lines.csv, game_odds.csv, schedule.csv and injuries.csv.  Each file is
- * written under a temporary name and renamed into place only when every file
- * is complete, so a failed call leaves earlier files untouched and no
- * temporary files behind.  `summary` may be NULL.
+ * prop_lines.csv, game_odds.csv, schedule.csv and injuries.csv (schedule.csv
+ * lists only the unplayed games).  Files are written under temporary names and
+ * renamed into place once all of them are complete: a call that fails before
+ * that leaves the folder's previous files untouched, and no temporary file
+ * stays behind.  `summary` (may be NULL) is filled on success only.
  * Errors: SW_ARG for parameters out of range, SW_IO naming the file,
  * SW_NOMEM. */
 int sw_simulate(const sw_sim_params *p, const char *out_dir, sw_sim_summary *summary,

@@ -29,5 +29,7 @@ Suite *cli_suite(void);
 Suite *train_suite(void);
 Suite *score_suite(void);
 Suite *features_suite(void);
+Suite *simulate_suite(void);
+Suite *pipeline_suite(void);
 
 #endif

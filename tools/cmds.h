@@ -6,5 +6,11 @@ int cmd_model(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_slate(int argc, char **argv);
+int cmd_retrain(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

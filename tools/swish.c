@@ -19,6 +19,12 @@ static const command commands[] = {
     {"predict", cmd_predict, "score a CSV with an XGBoost, CatBoost or swish model"},
     {"train", cmd_train, "train gradient-boosted trees on a CSV"},
     {"features", cmd_features, "build or explain the v2 features from raw NBA data"},
+    {"simulate", cmd_simulate, "write a synthetic league in the data schema"},
+    {"slate", cmd_slate, "the nightly run: score a date's slate, store the calls"},
+    {"retrain", cmd_retrain, "train the gbdt system and the stack, register them"},
+    {"models", cmd_models, "the model store: list, add, promote, rollback"},
+    {"config", cmd_config, "print the effective configuration, documented"},
+    {"demo", cmd_demo, "the main job end to end on a simulated league"},
 };
 
 static void usage(FILE *fp)

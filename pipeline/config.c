@@ -1,0 +1,317 @@
+/* config: a table of keys drives parsing, environment overrides and the
+ * documented dump, so a new key is one line. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/fileio.h"
+#include "core/num.h"
+#include "config.h"
+
+typedef enum { K_STR, K_INT, K_DBL, K_U64, K_BOOKS, K_SYSTEMS, K_TIER, K_BOOL } ktype;
+
+typedef struct {
+    const char *section, *key;
+    ktype type;
+    size_t off;
+    double lo, hi;
+    const char *help;
+} kdef;
+
+#define O(f) offsetof(sw_config, f)
+static const kdef keys[] = {
+    {"paths", "data", K_STR, O(data), 0, 0, "data directory (docs/DATA.md)"},
+    {"paths", "db", K_STR, O(db), 0, 0, "SQLite database of runs and predictions"},
+    {"paths", "models", K_STR, O(models), 0, 0, "model store directory"},
+    {"paths", "db_busy_timeout_ms", K_INT, O(busy_timeout_ms), 0, 600000,
+     "how long a run waits for a database locked by another process, milliseconds"},
+    {"slate", "books", K_BOOKS, O(books), 0, 0, "line book preference, comma-separated, first found wins"},
+    {"slate", "systems", K_SYSTEMS, O(systems), 0, 0, "enabled systems, comma-separated"},
+    {"slate", "min_minutes", K_DBL, O(min_minutes), 0, 48,
+     "players averaging fewer minutes (last 10 games) are left out unless they have a line"},
+    {"slate", "max_players", K_INT, O(max_players), 1, 5000, "most players per slate (by minutes)"},
+    {"slate", "threads", K_INT, O(threads), 1, 256, "threads for features and systems"},
+    {"call", "min_edge", K_DBL, O(min_edge), 0, 30, "|prediction - line| needed for OVER/UNDER, points"},
+    {"call", "min_prob", K_DBL, O(min_prob), 0.5, 1, "probability of the called side needed"},
+    {"call", "min_agreement", K_DBL, O(min_agreement), 0, 1,
+     "share of predicting systems that must be on the called side"},
+    {"call", "min_systems", K_INT, O(min_systems), 1, SW_SYS_COUNT, "systems that must predict"},
+    {"call", "min_tier", K_TIER, O(min_tier), 0, 0, "lowest feature-quality tier that may be called (gold..critical)"},
+    {"retrain", "rounds", K_INT, O(rounds), 1, 100000, "most boosting rounds"},
+    {"retrain", "early_stopping", K_INT, O(early_stopping), 0, 10000, "rounds without improvement before stopping"},
+    {"retrain", "max_depth", K_INT, O(max_depth), 1, 16, "tree depth"},
+    {"retrain", "eta", K_DBL, O(eta), 1e-4, 1, "learning rate"},
+    {"retrain", "folds", K_INT, O(folds), 2, 20, "chronological folds for the stack's out-of-fold predictions"},
+    {"retrain", "window_days", K_INT, O(window_days), 0, 20000, "training window before the cut-off (0 = all data)"},
+    {"retrain", "min_quality", K_DBL, O(min_quality), 0, 100, "training rows need at least this feature quality"},
+    {"retrain", "ridge_lambda", K_DBL, O(ridge_lambda), 0, 1e9, "Ridge penalty of the stack"},
+    {"retrain", "seed", K_U64, O(seed), 0, 0, "random seed"},
+    {"retrain", "monotone_minutes", K_BOOL, O(monotone_minutes), 0, 1,
+     "1: more minutes never lower the prediction (monotone constraint)"},
+};
+#undef O
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+void sw_config_default(sw_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->data, sizeof c->data, "data");
+    snprintf(c->db, sizeof c->db, "swish.db");
+    snprintf(c->models, sizeof c->models, "models");
+    c->busy_timeout_ms = 5000;
+    static const char *const books[] = {"draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers",
+                                        "bovada",     "espnbet", "fanatics"};
+    c->n_books = (int)(sizeof books / sizeof books[0]);
+    for (int i = 0; i < c->n_books; i++) snprintf(c->books[i], sizeof c->books[i], "%s", books[i]);
+    for (int i = 0; i < SW_SYS_COUNT; i++) c->systems[i] = 1;
+    c->min_minutes = 15;
+    c->max_players = 500;
+    c->threads = 2;
+    c->min_edge = 1.5;
+    c->min_prob = 0.55;
+    c->min_agreement = 0.5;
+    c->min_systems = 2;
+    c->min_tier = SW_TIER_BRONZE;
+    c->rounds = 1000;
+    c->early_stopping = 50;
+    c->max_depth = 6;
+    c->eta = 0.05;
+    c->folds = 4;
+    c->window_days = 0;
+    c->min_quality = 70;
+    c->ridge_lambda = 1.0;
+    c->seed = 42;
+    c->monotone_minutes = 1;
+}
+
+static const kdef *find_key(const char *section, size_t slen, const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strlen(keys[i].section) == slen && !strncmp(keys[i].section, section, slen) && !strcmp(keys[i].key, key))
+            return &keys[i];
+    return NULL;
+}
+
+static void valid_keys(char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < N_KEYS && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s.%s", i ? ", " : "", keys[i].section, keys[i].key);
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+    return s;
+}
+
+static int set_value(sw_config *c, const kdef *k, const char *value, char *why, size_t wcap)
+{
+    char *dst = (char *)c + k->off;
+    switch (k->type) {
+    case K_STR: {
+        size_t n = strlen(value);
+        if (n == 0 || n >= 1024) return snprintf(why, wcap, "needs a path of 1 to 1023 characters"), -1;
+        memcpy(dst, value, n + 1);
+        return 0;
+    }
+    case K_INT:
+    case K_BOOL: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < k->lo || v > k->hi)
+            return snprintf(why, wcap, "needs an integer in [%g, %g]", k->lo, k->hi), -1;
+        *(int *)dst = (int)v;
+        return 0;
+    }
+    case K_U64: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (errno || end == value || *end || value[0] == '-') return snprintf(why, wcap, "needs an unsigned integer"), -1;
+        *(unsigned long long *)dst = v;
+        return 0;
+    }
+    case K_DBL: {
+        double v;
+        if (sw_parse_f64(value, strlen(value), &v) || !(v >= k->lo && v <= k->hi))
+            return snprintf(why, wcap, "needs a number in [%g, %g]", k->lo, k->hi), -1;
+        *(double *)dst = v;
+        return 0;
+    }
+    case K_TIER:
+        for (int t = SW_TIER_CRITICAL; t <= SW_TIER_GOLD; t++)
+            if (!strcmp(value, sw_tier_name((sw_tier)t))) {
+                *(sw_tier *)dst = (sw_tier)t;
+                return 0;
+            }
+        return snprintf(why, wcap, "needs one of gold, silver, bronze, poor, critical"), -1;
+    case K_BOOKS:
+    case K_SYSTEMS: {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", value);
+        int n = 0, en[SW_SYS_COUNT] = {0};
+        char books[SW_CONFIG_MAX_BOOKS][32] = {{0}};
+        for (char *save = NULL, *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            tok = trim(tok);
+            if (!*tok) continue;
+            if (k->type == K_SYSTEMS) {
+                int id = sw_system_find(tok);
+                if (id < 0)
+                    return snprintf(why, wcap,
+                                    "unknown system '%s' (moving_average, zone_matchup, similarity, rules_ensemble, "
+                                    "gbdt, catboost_v8)",
+                                    tok),
+                           -1;
+                en[id] = 1;
+                n++;
+            } else {
+                if (n == SW_CONFIG_MAX_BOOKS || strlen(tok) >= 32)
+                    return snprintf(why, wcap, "at most %d books of up to 31 characters", SW_CONFIG_MAX_BOOKS), -1;
+                snprintf(books[n++], 32, "%s", tok);
+            }
+        }
+        if (n == 0) return snprintf(why, wcap, "needs at least one name"), -1;
+        if (k->type == K_SYSTEMS) {
+            memcpy(c->systems, en, sizeof en);
+        } else {
+            memcpy(c->books, books, sizeof books[0] * (size_t)n);
+            c->n_books = n;
+        }
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int sw_config_set(sw_config *c, const char *key, const char *value, sw_error *err)
+{
+    const char *dot = strchr(key, '.');
+    const kdef *k = dot ? find_key(key, (size_t)(dot - key), dot + 1) : NULL;
+    if (!k) {
+        char v[2048];
+        valid_keys(v, sizeof v);
+        return sw_fail(err, SW_ARG, "unknown configuration key '%s'; valid keys: %s", key, v);
+    }
+    char why[256];
+    if (set_value(c, k, value, why, sizeof why))
+        return sw_fail(err, SW_ARG, "%s = '%s': %s", key, value, why);
+    return SW_OK;
+}
+
+int sw_config_apply_env(sw_config *c, sw_error *err)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char name[96];
+        int n = snprintf(name, sizeof name, "SWISH_%s_%s", keys[i].section, keys[i].key);
+        for (int j = 0; j < n; j++) name[j] = (char)toupper((unsigned char)name[j]);
+        const char *v = getenv(name);
+        if (!v) continue;
+        char why[256];
+        if (set_value(c, &keys[i], v, why, sizeof why))
+            return sw_fail(err, SW_ARG, "environment %s='%s': %s", name, v, why);
+    }
+    return SW_OK;
+}
+
+int sw_config_load(sw_config *c, const char *path, sw_error *err)
+{
+    sw_config_default(c);
+    if (path) {
+        unsigned char *data = NULL;
+        size_t len = 0;
+        int rc = sw_read_file(path, 1 << 20, &data, &len, err);
+        if (rc) return rc;
+        char section[64] = "";
+        long line = 0;
+        char *p = (char *)data;
+        while (p && *p) {
+            char *nl = strchr(p, '\n');
+            if (nl) *nl = 0;
+            line++;
+            char *hash = strchr(p, '#');
+            if (hash) *hash = 0;
+            char *s = trim(p);
+            if (*s == '[') {
+                char *close = strchr(s, ']');
+                if (!close || close[1] || close - s - 1 <= 0 || close - s - 1 >= (long)sizeof section) {
+                    sw_free(data);
+                    return sw_error_set(err, SW_ARG, path, line, 1, -1, "malformed section header '%s'", s);
+                }
+                *close = 0;
+                snprintf(section, sizeof section, "%s", trim(s + 1));
+            } else if (*s) {
+                char *eq = strchr(s, '=');
+                if (!eq) {
+                    sw_free(data);
+                    return sw_error_set(err, SW_ARG, path, line, 1, -1, "expected 'key = value', got '%s'", s);
+                }
+                *eq = 0;
+                char *key = trim(s), *val = trim(eq + 1);
+                const kdef *k = find_key(section, strlen(section), key);
+                if (!k) {
+                    char v[2048];
+                    valid_keys(v, sizeof v);
+                    sw_error_set(err, SW_ARG, path, line, 1, -1, "unknown key '%s' in [%s]; valid keys: %s", key,
+                                 section, v);
+                    sw_free(data);
+                    return SW_ARG;
+                }
+                char why[256];
+                if (set_value(c, k, val, why, sizeof why)) {
+                    sw_error_set(err, SW_ARG, path, line, 0, -1, "%s.%s = '%s': %s", section, key, val, why);
+                    sw_free(data);
+                    return SW_ARG;
+                }
+            }
+            p = nl ? nl + 1 : NULL;
+        }
+        sw_free(data);
+    }
+    return sw_config_apply_env(c, err);
+}
+
+void sw_config_write(const sw_config *c, FILE *out)
+{
+    fprintf(out, "# swish configuration.  Every key may be overridden by SWISH_<SECTION>_<KEY>.\n");
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const kdef *k = &keys[i];
+        if (strcmp(section, k->section)) {
+            fprintf(out, "\n[%s]\n", k->section);
+            section = k->section;
+        }
+        fprintf(out, "# %s\n%s = ", k->help, k->key);
+        const char *src = (const char *)c + k->off;
+        switch (k->type) {
+        case K_STR: fprintf(out, "%s\n", src); break;
+        case K_INT:
+        case K_BOOL: fprintf(out, "%d\n", *(const int *)src); break;
+        case K_U64: fprintf(out, "%llu\n", *(const unsigned long long *)src); break;
+        case K_DBL: fprintf(out, "%.17g\n", *(const double *)src); break;
+        case K_TIER: fprintf(out, "%s\n", sw_tier_name(*(const sw_tier *)src)); break;
+        case K_BOOKS:
+            for (int b = 0; b < c->n_books; b++) fprintf(out, "%s%s", b ? "," : "", c->books[b]);
+            fputc('\n', out);
+            break;
+        case K_SYSTEMS: {
+            int first = 1;
+            for (int s = 0; s < SW_SYS_COUNT; s++)
+                if (c->systems[s]) {
+                    fprintf(out, "%s%s", first ? "" : ",", sw_system_name((sw_system_id)s));
+                    first = 0;
+                }
+            fputc('\n', out);
+            break;
+        }
+        }
+    }
+}

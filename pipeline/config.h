@@ -1,0 +1,53 @@
+/* config: the one configuration of the nightly run and the weekly retrain.
+ *
+ * An INI file ("[section]" then "key = value", '#' comments); every key can be
+ * overridden by an environment variable SWISH_<SECTION>_<KEY> (upper case,
+ * e.g. SWISH_CALL_MIN_EDGE=2.0), and command-line options override both.
+ * An unknown key or an invalid value is SW_ARG naming the file, line and the
+ * valid keys.  `swish config` prints the effective configuration in the file
+ * format, with each key documented.
+ *
+ * Ownership: a plain value.  Thread-safety: reentrant.
+ */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stdio.h>
+
+#include "features/features.h"
+#include "systems.h"
+
+#define SW_CONFIG_MAX_BOOKS 16
+
+typedef struct {
+    /* [paths] */
+    char data[1024], db[1024], models[1024];
+    int busy_timeout_ms;       /* [paths] db_busy_timeout_ms */
+    /* [slate] */
+    char books[SW_CONFIG_MAX_BOOKS][32];
+    int n_books;
+    int systems[SW_SYS_COUNT]; /* enabled */
+    double min_minutes;        /* players with fewer minutes (last 10) and no line are left out */
+    int max_players;
+    int threads;
+    /* [call] */
+    double min_edge, min_prob, min_agreement;
+    int min_systems;
+    sw_tier min_tier;
+    /* [retrain] */
+    int rounds, early_stopping, max_depth, folds, window_days;
+    double eta, min_quality, ridge_lambda;
+    unsigned long long seed;
+    int monotone_minutes;
+} sw_config;
+
+void sw_config_default(sw_config *c);
+/* Defaults, then the file (NULL: none), then the environment. */
+int sw_config_load(sw_config *c, const char *path, sw_error *err);
+/* One key, "section.key" ("call.min_edge"). */
+int sw_config_set(sw_config *c, const char *key, const char *value, sw_error *err);
+int sw_config_apply_env(sw_config *c, sw_error *err);
+/* The configuration in the file format, every key with its documentation. */
+void sw_config_write(const sw_config *c, FILE *out);
+
+#endif

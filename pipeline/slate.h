@@ -1,0 +1,82 @@
+/* slate: the coordinator of the nightly run.  For a date it builds the
+ * features of the players expected to play (the same code path as training
+ * rows), keeps those with a line or enough minutes, runs every enabled system
+ * over them, and combines the systems into one call per player:
+ *
+ *   prediction   the stacked meta-model over the systems (or, without one,
+ *                the confidence-weighted mean of the systems that predicted)
+ *   P(over)      from a normal predictive distribution around it, with the
+ *                stack's fitted spread (integer lines count a push)
+ *   consensus    how many predicting systems are on the called side
+ *   call         NO_LINE without a real line; PASS below the quality tier,
+ *                with too few systems, a small edge, a low probability or
+ *                weak agreement (the reason names which); else OVER/UNDER
+ *   confidence   0-100: 50 + (100 P(side) - 50) x agreement share, so 50 is a
+ *                coin flip and 100 certainty shared by every system
+ *
+ * Ownership: a slate owns its rows and frame; the league, systems, stack and
+ * config are borrowed for the call.  Thread-safety: one slate per call.
+ */
+#ifndef SW_SLATE_H
+#define SW_SLATE_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "features/features.h"
+#include "stack.h"
+#include "systems.h"
+
+typedef struct {
+    int date;                         /* day number */
+    const sw_config *cfg;
+    sw_system *systems[SW_SYS_COUNT]; /* NULL: disabled or absent */
+    const sw_stack *stack;            /* NULL: confidence-weighted mean */
+    const char *stack_version;
+} sw_slate_opts;
+
+typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;
+const char *sw_call_name(sw_call c);
+
+typedef struct {
+    long frame_row;
+    int player, game, team, opp, home;
+    float line;
+    int book;                         /* league book index, -1 none */
+    float over_price, under_price;
+    float quality;
+    sw_tier tier;
+    sw_pred sys[SW_SYS_COUNT];        /* NaN pred for disabled systems */
+    sw_call sys_call[SW_SYS_COUNT];
+    float pred, lo, hi, sigma, p_over, edge, conf;
+    int n_pred, n_agree;
+    sw_call call;
+    char reason[256];
+    char feature_hash[17];
+} sw_slate_row;
+
+typedef struct {
+    int date;
+    long n;
+    sw_slate_row *rows;
+    sw_frame *frame;                  /* the features of the rows (frame_row) */
+    int enabled[SW_SYS_COUNT];        /* systems that ran */
+    char version[SW_SYS_COUNT][64];   /* their model versions */
+    char final_version[64];           /* "stack-<version>" or "mean-of-systems" */
+    long candidates;                  /* players expected before the minutes filter */
+    double t_features, t_select, t_system[SW_SYS_COUNT], t_combine, t_total;
+    int n_warnings;
+    char warnings[8][256];
+} sw_slate;
+
+/* Run the slate.  A system that fails is reported in the warnings and its
+ * predictions left out; the rest of the slate still runs.  Errors: SW_ARG (no
+ * game on the date), SW_NOMEM. */
+int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw_error *err);
+void sw_slate_free(sw_slate *s);
+
+/* The slate as a table (one line per player) or as JSON. */
+void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out);
+void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out);
+
+#endif

@@ -1,0 +1,308 @@
+/* store: SQLite persistence of slate runs (see store.h).  Fault injection for
+ * tests: SWISH_FAULT_KILL_AFTER=N kills the process with SIGKILL after N
+ * prediction rows are written inside the transaction. */
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/date.h"
+#include "core/hash.h"
+#include "core/version.h"
+#include "store.h"
+
+struct sw_store {
+    sqlite3 *db;
+    char path[1024];
+};
+
+static const char *schema =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO meta VALUES('schema_version', '1');"
+    "CREATE TABLE IF NOT EXISTS runs("
+    " run_id INTEGER PRIMARY KEY AUTOINCREMENT, game_date TEXT NOT NULL, started_at TEXT NOT NULL,"
+    " finished_at TEXT NOT NULL, swish_version TEXT NOT NULL, feature_set TEXT NOT NULL, config_sha256 TEXT,"
+    " config TEXT, systems TEXT NOT NULL, players INTEGER NOT NULL, predictions INTEGER NOT NULL,"
+    " seconds REAL NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS predictions("
+    " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, player_name TEXT,"
+    " team TEXT, opp TEXT, home INTEGER, system TEXT NOT NULL, model_version TEXT NOT NULL,"
+    " line REAL, book TEXT, over_price REAL, under_price REAL, prediction REAL, lo REAL, hi REAL,"
+    " p_over REAL, edge REAL,"
+    " recommendation TEXT NOT NULL CHECK (recommendation IN ('OVER','UNDER','PASS','NO_LINE')),"
+    " confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 100),"
+    " quality REAL NOT NULL CHECK (quality >= 0 AND quality <= 100), tier TEXT NOT NULL,"
+    " systems_predicting INTEGER, systems_agreeing INTEGER, reason TEXT, feature_hash TEXT NOT NULL,"
+    " run_id INTEGER NOT NULL REFERENCES runs(run_id),"
+    " PRIMARY KEY (game_date, game_id, player_id, system, model_version));"
+    "CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run_id);"
+    "CREATE TABLE IF NOT EXISTS features("
+    " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, feature_set TEXT NOT NULL,"
+    " feature_hash TEXT NOT NULL, quality REAL NOT NULL, tier TEXT NOT NULL, vals TEXT NOT NULL,"
+    " sources TEXT NOT NULL, run_id INTEGER NOT NULL,"
+    " PRIMARY KEY (game_date, game_id, player_id, feature_set));";
+
+static int db_fail(sw_store *st, sw_error *err, int rc, const char *what)
+{
+    int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? SW_BUSY : SW_DB;
+    return sw_error_set(err, code, st->path, 0, 0, -1, "%s: %s%s", what, sqlite3_errmsg(st->db),
+                        code == SW_BUSY ? " (another process holds the database; retry later)" : "");
+}
+
+int sw_store_open(const char *path, int busy_timeout_ms, sw_store **out, sw_error *err)
+{
+    *out = NULL;
+    sw_store *st = sw_calloc(1, sizeof *st);
+    if (!st) return sw_fail(err, SW_NOMEM, "out of memory");
+    snprintf(st->path, sizeof st->path, "%s", path);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        int r = st->db ? db_fail(st, err, rc, "cannot open the database")
+                       : sw_error_set(err, SW_DB, path, 0, 0, -1, "cannot open the database");
+        sqlite3_close(st->db);
+        sw_free(st);
+        return r;
+    }
+    sqlite3_busy_timeout(st->db, busy_timeout_ms);
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(q);
+    int wal = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    if (!wal) {
+        int r = db_fail(st, err, rc == SQLITE_ROW ? SQLITE_ERROR : rc, "cannot use the database (WAL mode)");
+        sw_store_close(st);
+        return r;
+    }
+    if ((rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL)) ||
+        (rc = sqlite3_exec(st->db, schema, NULL, NULL, NULL))) {
+        int r = db_fail(st, err, rc, "cannot prepare the database schema");
+        sw_store_close(st);
+        return r;
+    }
+    *out = st;
+    return SW_OK;
+}
+
+void sw_store_close(sw_store *st)
+{
+    if (!st) return;
+    sqlite3_close(st->db);
+    sw_free(st);
+}
+
+void *sw_store_db(sw_store *st) { return st->db; }
+
+static void utc_now(char out[24])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void bind_num(sqlite3_stmt *q, int i, double v)
+{
+    if (isfinite(v)) sqlite3_bind_double(q, i, v);
+    else sqlite3_bind_null(q, i);
+}
+
+/* Features as JSON objects by name: values (null when missing) and source labels. */
+static void features_json(const sw_frame *f, long row, char *vals, size_t vcap, char *srcs, size_t scap)
+{
+    const float *v = sw_frame_values(f, row);
+    const uint8_t *s = sw_frame_sources(f, row);
+    size_t a = 0, b = 0;
+    a += (size_t)snprintf(vals + a, vcap - a, "{");
+    b += (size_t)snprintf(srcs + b, scap - b, "{");
+    for (int c = 0; c < sw_frame_cols(f) && a < vcap && b < scap; c++) {
+        if (isfinite(v[c])) a += (size_t)snprintf(vals + a, vcap - a, "%s\"%s\":%.9g", c ? "," : "", sw_feature_name(c), v[c]);
+        else a += (size_t)snprintf(vals + a, vcap - a, "%s\"%s\":null", c ? "," : "", sw_feature_name(c));
+        b += (size_t)snprintf(srcs + b, scap - b, "%s\"%s\":\"%s\"", c ? "," : "", sw_feature_name(c),
+                              sw_source_name((sw_source)s[c]));
+    }
+    if (a < vcap) snprintf(vals + a, vcap - a, "}");
+    if (b < scap) snprintf(srcs + b, scap - b, "}");
+}
+
+int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
+                         sw_store_result *res, sw_error *err)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sw_store_result local;
+    if (!res) res = &local;
+    memset(res, 0, sizeof *res);
+    long kill_after = getenv("SWISH_FAULT_KILL_AFTER") ? atol(getenv("SWISH_FAULT_KILL_AFTER")) : -1;
+    char date[11], started[24], finished[24], cfg_hash[65] = "";
+    sw_date_format(s->date, date);
+    utc_now(started);
+    if (config_text) sw_sha256_hex(config_text, strlen(config_text), cfg_hash);
+    char systems[1024];
+    size_t sl = 0;
+    systems[0] = 0;
+    for (int k = 0; k < SW_SYS_COUNT && sl < sizeof systems; k++)
+        if (s->enabled[k])
+            sl += (size_t)snprintf(systems + sl, sizeof systems - sl, "%s%s=%s", sl ? "," : "", sw_system_name(k),
+                                   s->version[k]);
+    if (sl < sizeof systems) snprintf(systems + sl, sizeof systems - sl, "%sfinal=%s", sl ? "," : "", s->final_version);
+
+    sqlite3_stmt *q_run = NULL, *q_del = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc) return db_fail(st, err, rc, "cannot start the run's transaction");
+    int ok = SW_OK;
+#define DB(expr, what)                                                                                              \
+    do {                                                                                                           \
+        int r_ = (expr);                                                                                           \
+        if (r_ != SQLITE_OK && r_ != SQLITE_DONE && r_ != SQLITE_ROW) {                                            \
+            ok = db_fail(st, err, r_, what);                                                                       \
+            goto rollback;                                                                                         \
+        }                                                                                                          \
+    } while (0)
+    DB(sqlite3_prepare_v2(st->db,
+                          "INSERT INTO runs(game_date, started_at, finished_at, swish_version, feature_set,"
+                          " config_sha256, config, systems, players, predictions, seconds)"
+                          " VALUES(?,?,?,?,?,?,?,?,?,0,0)",
+                          -1, &q_run, NULL),
+       "preparing the run");
+    sqlite3_bind_text(q_run, 1, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q_run, 2, started, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q_run, 3, started, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q_run, 4, sw_version(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q_run, 5, SW_FEATURE_SET, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q_run, 6, cfg_hash, -1, SQLITE_TRANSIENT);
+    if (config_text) sqlite3_bind_text(q_run, 7, config_text, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(q_run, 7);
+    sqlite3_bind_text(q_run, 8, systems, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q_run, 9, s->n);
+    DB(sqlite3_step(q_run), "recording the run");
+    res->run_id = (long)sqlite3_last_insert_rowid(st->db);
+
+    /* replace the date's rows of the same systems and versions */
+    DB(sqlite3_prepare_v2(st->db, "DELETE FROM predictions WHERE game_date=? AND system=? AND model_version=?", -1,
+                          &q_del, NULL),
+       "preparing the replacement");
+    for (int k = 0; k <= SW_SYS_COUNT; k++) {
+        if (k < SW_SYS_COUNT && !s->enabled[k]) continue;
+        sqlite3_reset(q_del);
+        sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q_del, 2, k < SW_SYS_COUNT ? sw_system_name(k) : "final", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q_del, 3, k < SW_SYS_COUNT ? s->version[k] : s->final_version, -1, SQLITE_STATIC);
+        DB(sqlite3_step(q_del), "replacing earlier predictions");
+        res->replaced += sqlite3_changes(st->db);
+    }
+    DB(sqlite3_prepare_v2(st->db, "DELETE FROM features WHERE game_date=? AND feature_set=?", -1, &q_fdel, NULL),
+       "preparing the replacement");
+    sqlite3_bind_text(q_fdel, 1, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q_fdel, 2, SW_FEATURE_SET, -1, SQLITE_STATIC);
+    DB(sqlite3_step(q_fdel), "replacing earlier features");
+
+    DB(sqlite3_prepare_v2(st->db,
+                          "INSERT INTO predictions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                          &q_pred, NULL),
+       "preparing predictions");
+    DB(sqlite3_prepare_v2(st->db, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &q_feat, NULL),
+       "preparing features");
+    char vals[8192], srcs[8192];
+    for (long i = 0; i < s->n; i++) {
+        const sw_slate_row *r = &s->rows[i];
+        const char *gid = sw_league_game_id(lg, r->game), *pid = sw_league_player_id(lg, r->player);
+        for (int k = 0; k <= SW_SYS_COUNT; k++) {
+            if (k < SW_SYS_COUNT && !s->enabled[k]) continue;
+            int fin = k == SW_SYS_COUNT;
+            const sw_pred *p = fin ? NULL : &r->sys[k];
+            double pred = fin ? r->pred : p->pred, sigma = fin ? r->sigma : p->sigma;
+            double edge = isfinite(r->line) && isfinite(pred) ? pred - r->line : NAN;
+            double pov = isfinite(edge) ? (fin ? r->p_over : sw_prob_over(pred, sigma, r->line)) : NAN;
+            sqlite3_reset(q_pred);
+            sqlite3_clear_bindings(q_pred);
+            sqlite3_bind_text(q_pred, 1, date, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(q_pred, 2, gid, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q_pred, 3, pid, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q_pred, 4, sw_league_player_name(lg, r->player), -1, SQLITE_STATIC);
+            sqlite3_bind_text(q_pred, 5, sw_league_team_code(lg, r->team), -1, SQLITE_STATIC);
+            sqlite3_bind_text(q_pred, 6, sw_league_team_code(lg, r->opp), -1, SQLITE_STATIC);
+            sqlite3_bind_int(q_pred, 7, r->home);
+            sqlite3_bind_text(q_pred, 8, fin ? "final" : sw_system_name(k), -1, SQLITE_STATIC);
+            sqlite3_bind_text(q_pred, 9, fin ? s->final_version : s->version[k], -1, SQLITE_STATIC);
+            bind_num(q_pred, 10, r->line);
+            if (r->book >= 0) sqlite3_bind_text(q_pred, 11, sw_league_book(lg, r->book), -1, SQLITE_STATIC);
+            bind_num(q_pred, 12, r->over_price);
+            bind_num(q_pred, 13, r->under_price);
+            bind_num(q_pred, 14, pred);
+            bind_num(q_pred, 15, fin ? r->lo : p->lo);
+            bind_num(q_pred, 16, fin ? r->hi : p->hi);
+            bind_num(q_pred, 17, pov);
+            bind_num(q_pred, 18, edge);
+            sqlite3_bind_text(q_pred, 19, sw_call_name(fin ? r->call : r->sys_call[k]), -1, SQLITE_STATIC);
+            sqlite3_bind_double(q_pred, 20, fin ? r->conf : p->conf);
+            sqlite3_bind_double(q_pred, 21, r->quality);
+            sqlite3_bind_text(q_pred, 22, sw_tier_name(r->tier), -1, SQLITE_STATIC);
+            if (fin) {
+                sqlite3_bind_int(q_pred, 23, r->n_pred);
+                sqlite3_bind_int(q_pred, 24, r->n_agree);
+            }
+            sqlite3_bind_text(q_pred, 25, fin ? r->reason : p->note, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q_pred, 26, r->feature_hash, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q_pred, 27, res->run_id);
+            DB(sqlite3_step(q_pred), "writing a prediction");
+            res->predictions++;
+            if (kill_after >= 0 && res->predictions >= kill_after) raise(SIGKILL);
+        }
+        features_json(s->frame, r->frame_row, vals, sizeof vals, srcs, sizeof srcs);
+        sqlite3_reset(q_feat);
+        sqlite3_bind_text(q_feat, 1, date, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q_feat, 2, gid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q_feat, 3, pid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q_feat, 4, SW_FEATURE_SET, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q_feat, 5, r->feature_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_double(q_feat, 6, r->quality);
+        sqlite3_bind_text(q_feat, 7, sw_tier_name(r->tier), -1, SQLITE_STATIC);
+        sqlite3_bind_text(q_feat, 8, vals, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q_feat, 9, srcs, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q_feat, 10, res->run_id);
+        DB(sqlite3_step(q_feat), "writing features");
+        res->features++;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    utc_now(finished);
+    DB(sqlite3_prepare_v2(st->db, "UPDATE runs SET finished_at=?, predictions=?, seconds=? WHERE run_id=?", -1, &q_upd,
+                          NULL),
+       "preparing the run update");
+    sqlite3_bind_text(q_upd, 1, finished, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q_upd, 2, res->predictions);
+    sqlite3_bind_double(q_upd, 3, s->t_total + res->seconds);
+    sqlite3_bind_int64(q_upd, 4, res->run_id);
+    DB(sqlite3_step(q_upd), "finishing the run");
+    sqlite3_finalize(q_run);
+    sqlite3_finalize(q_del);
+    sqlite3_finalize(q_pred);
+    sqlite3_finalize(q_fdel);
+    sqlite3_finalize(q_feat);
+    sqlite3_finalize(q_upd);
+    q_run = q_del = q_pred = q_fdel = q_feat = q_upd = NULL;
+    rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (rc) {
+        ok = db_fail(st, err, rc, "cannot commit the run");
+        goto rollback;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    return SW_OK;
+#undef DB
+rollback:
+    sqlite3_finalize(q_run);
+    sqlite3_finalize(q_del);
+    sqlite3_finalize(q_pred);
+    sqlite3_finalize(q_fdel);
+    sqlite3_finalize(q_feat);
+    sqlite3_finalize(q_upd);
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    memset(res, 0, sizeof *res);
+    return ok;
+}

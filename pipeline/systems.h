@@ -1,0 +1,87 @@
+/* systems: the six prediction systems behind one interface.
+ *
+ * A system reads feature rows (a frame built as of the game date) and returns,
+ * per row, predicted points, an 80% interval, a confidence on the 0-100 scale
+ * and a note saying how the number came about.  Four systems are rules
+ * (ORIGINAL-SYSTEM.md section 7, with the original's defects fixed):
+ * moving_average, zone_matchup, similarity and rules_ensemble; two are
+ * models: gbdt (a swish-trained mean model with 10% and 90% quantile models
+ * for its interval) and catboost_v8 (the CatBoost V8 model or any model
+ * registered under that name).  Every system reads its inputs by feature name,
+ * resolved once when it is created, so a reordered or incomplete frame is an
+ * error and never a silent default.
+ *
+ * Ownership: a system owns the forests handed to it (sw_system_free frees
+ * them).  Thread-safety: a created system is immutable; predict may run on
+ * many threads and over many batches at once.
+ */
+#ifndef SW_SYSTEMS_H
+#define SW_SYSTEMS_H
+
+#include "features/features.h"
+#include "gbdt/forest.h"
+
+typedef enum {
+    SW_SYS_MOVING_AVERAGE,
+    SW_SYS_ZONE_MATCHUP,
+    SW_SYS_SIMILARITY,
+    SW_SYS_RULES_ENSEMBLE,
+    SW_SYS_GBDT,
+    SW_SYS_CATBOOST_V8,
+    SW_SYS_COUNT
+} sw_system_id;
+
+const char *sw_system_name(sw_system_id id);
+int sw_system_find(const char *name); /* -1 if unknown */
+int sw_system_is_model(sw_system_id id);
+
+typedef struct {
+    float pred;   /* points, clamped to [0, 60]; NaN: no prediction (note says why) */
+    float lo, hi; /* 80% interval: 10th and 90th percentiles of the predictive distribution */
+    float sigma;  /* spread of the predictive distribution (normal), points */
+    float conf;   /* 0-100 */
+    char note[112];
+} sw_pred;
+
+typedef struct {
+    const sw_league *lg; /* for systems that look at past games (similarity) */
+    const sw_frame *fr;
+    const long *rows;    /* frame rows to score */
+    long n;
+    int nthread;
+} sw_batch;
+
+/* The models of a model-based system, as loaded from the model store. */
+typedef struct {
+    sw_forest *mean;   /* required */
+    sw_forest *q_lo;   /* 10% quantile model (gbdt; optional) */
+    sw_forest *q_hi;   /* 90% quantile model (gbdt; optional) */
+    char version[64];
+} sw_model_bundle;
+
+typedef struct sw_system sw_system;
+
+/* A rule system (moving_average, zone_matchup, similarity, rules_ensemble). */
+int sw_system_create_rule(sw_system_id id, sw_system **out, sw_error *err);
+/* A model system (gbdt, catboost_v8); takes ownership of the bundle's forests,
+ * also on failure.  A model asking for a feature the frame does not have is
+ * SW_MISMATCH naming every missing one. */
+int sw_system_create_model(sw_system_id id, sw_model_bundle *models, sw_system **out, sw_error *err);
+void sw_system_free(sw_system *s);
+
+sw_system_id sw_system_id_of(const sw_system *s);
+const char *sw_system_version(const sw_system *s); /* "rules-1" or the model version */
+
+/* Predict every row of the batch into out[0..n).  Rows a system cannot score
+ * get pred = NaN and a note; only an invalid batch is an error. */
+int sw_system_predict(const sw_system *s, const sw_batch *b, sw_pred *out, sw_error *err);
+
+/* The system's own call rule (section 7): "OVER", "UNDER" or "PASS" for a
+ * prediction against a real line; "NO_LINE" when line is NaN. */
+const char *sw_system_call(const sw_system *s, const sw_pred *p, float line);
+
+/* P(points > line) under a normal predictive distribution with half-point
+ * continuity: an integer line L counts L as a push (over needs L + 1). */
+double sw_prob_over(double mean, double sigma, double line);
+
+#endif

@@ -1,0 +1,114 @@
+/* cmd_slate: `swish slate`, the nightly run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "core/date.h"
+#include "pipeline/models.h"
+#include "pipeline/slate.h"
+#include "pipeline/store.h"
+#include "runcfg.h"
+
+static const cli_opt opts[] = {
+    {"--date", "DATE", "game date (YYYY-MM-DD, or 'next': the first date after the last played)", 0},
+    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    RUNCFG_OPTS,
+    {"--json", NULL, "print the slate as JSON instead of a table", 0},
+    {"--no-store", NULL, "do not write the database", 0},
+    {"--lenient", NULL, "skip and count bad input rows instead of failing", 0},
+};
+
+int cmd_slate(int argc, char **argv)
+{
+    cli_args a = {
+        .usage = "swish slate --date D [--data DIR] [--db FILE] [--models DIR] [--config FILE] [--json]",
+        .summary =
+            "Score every player expected on the date with the enabled systems (moving_average, zone_matchup,\n"
+            "similarity, rules_ensemble, gbdt, catboost_v8), combine them into one call per player\n"
+            "(OVER, UNDER, PASS or NO_LINE, confidence 0-100, the reason), print the slate and store it\n"
+            "in the database as one run: re-running a date replaces its rows; an interrupted run leaves\n"
+            "the previous results intact.\n\n"
+            "exit codes: 0 done; 1 done, but a registered model was refused (missing or corrupt file) and\n"
+            "its system left out; 2 usage; 4 I/O; 5 malformed input; 8 no games on the date; 9 corrupt\n"
+            "file; 10 database error (corrupt or unwritable); 11 database locked; 12 invalid data.",
+        .opts = opts,
+        .n_opts = sizeof opts / sizeof opts[0]};
+    int rc = cli_parse(&a, argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    const char *ds = cli_need(&a, "--date");
+    if (!ds) return 2;
+    sw_config cfg;
+    if ((rc = runcfg_load(&a, &cfg))) return rc;
+    double t0 = cli_now();
+    sw_league *lg = NULL;
+    if ((rc = runcfg_league(cfg.data, cli_has(&a, "--lenient"), &lg))) return rc;
+    double t_load = cli_now() - t0;
+    int day;
+    if ((rc = runcfg_date(ds, lg, &day))) {
+        sw_league_free(lg);
+        return rc;
+    }
+    sw_error err;
+    sw_error_clear(&err);
+    sw_store *st = NULL;
+    if (!cli_has(&a, "--no-store") && sw_store_open(cfg.db, cfg.busy_timeout_ms, &st, &err)) {
+        sw_league_free(lg);
+        return cli_fail(&err);
+    }
+    double t1 = cli_now();
+    sw_models models;
+    if (sw_models_load(&cfg, cfg.models, &models, &err)) {
+        sw_store_close(st);
+        sw_league_free(lg);
+        return cli_fail(&err);
+    }
+    for (int i = 0; i < models.n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", models.warnings[i]);
+    double t_models = cli_now() - t1;
+    sw_slate_opts so = {.date = day, .cfg = &cfg, .stack = models.has_stack ? &models.stack : NULL,
+                        .stack_version = models.stack_version};
+    memcpy(so.systems, models.sys, sizeof so.systems);
+    sw_slate *s = NULL;
+    if (sw_slate_run(lg, &so, &s, &err)) {
+        sw_models_free(&models);
+        sw_store_close(st);
+        sw_league_free(lg);
+        return cli_fail(&err);
+    }
+    for (int i = 0; i < s->n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", s->warnings[i]);
+    sw_store_result res = {0};
+    if (st) {
+        char *text = runcfg_text(&cfg);
+        rc = sw_store_write_slate(st, s, lg, text, &res, &err);
+        free(text);
+        if (rc) {
+            sw_slate_free(s);
+            sw_models_free(&models);
+            sw_store_close(st);
+            sw_league_free(lg);
+            return cli_fail(&err);
+        }
+    }
+    if (cli_has(&a, "--json")) sw_slate_print_json(s, lg, stdout);
+    else sw_slate_print(s, lg, stdout);
+    long calls[4] = {0};
+    for (long i = 0; i < s->n; i++) calls[s->rows[i].call]++;
+    fprintf(stderr,
+            "swish: %s: %ld players (%ld OVER, %ld UNDER, %ld PASS, %ld NO_LINE); load %.0f ms, models %.0f ms, "
+            "features %.1f ms, systems %.1f ms, combine %.1f ms",
+            ds, s->n, calls[0], calls[1], calls[2], calls[3], 1e3 * t_load, 1e3 * t_models, 1e3 * s->t_features,
+            1e3 * (s->t_total - s->t_features - s->t_select - s->t_combine), 1e3 * s->t_combine);
+    if (st)
+        fprintf(stderr, "; stored run %ld in %s: %ld predictions, %ld replaced (%.1f ms)\n", res.run_id, cfg.db,
+                res.predictions, res.replaced, 1e3 * res.seconds);
+    else
+        fprintf(stderr, "; not stored\n");
+    int degraded = models.degraded;
+    sw_slate_free(s);
+    sw_models_free(&models);
+    sw_store_close(st);
+    sw_league_free(lg);
+    return degraded ? 1 : 0;
+}

@@ -1,0 +1,72 @@
+/* runcfg: shared set-up of the pipeline commands (see runcfg.h). */
+#include "runcfg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/date.h"
+
+int runcfg_load(const cli_args *a, sw_config *c)
+{
+    sw_error err;
+    sw_error_clear(&err);
+    const char *path = cli_get(a, "--config");
+    if (!path) path = getenv("SWISH_CONFIG");
+    if (sw_config_load(c, path, &err)) return cli_fail(&err);
+    static const char *const opt[] = {"--data", "--db", "--models"};
+    char *dst[] = {c->data, c->db, c->models};
+    for (int i = 0; i < 3; i++) {
+        const char *v = cli_get(a, opt[i]);
+        if (v) snprintf(dst[i], 1024, "%s", v);
+    }
+    long t;
+    int rc = cli_int(a, "--threads", c->threads, 1, 256, &t);
+    if (rc) return rc;
+    c->threads = (int)t;
+    return 0;
+}
+
+char *runcfg_text(const sw_config *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (!fp) return NULL;
+    sw_config_write(c, fp);
+    fclose(fp);
+    return buf; /* free() */
+}
+
+int runcfg_league(const char *dir, int lenient, sw_league **lg)
+{
+    sw_error err;
+    sw_error_clear(&err);
+    sw_load_report rep;
+    sw_load_opts lo = {.lenient = lenient};
+    if (sw_league_load(dir, &lo, lg, &rep, &err) != SW_OK) return cli_fail(&err);
+    for (int i = 0; i < rep.n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", rep.warnings[i]);
+    for (int f = 0; f < 7; f++)
+        if (rep.skipped[f])
+            fprintf(stderr, "swish: warning: %s: %ld rows skipped\n", sw_league_file_name(f), rep.skipped[f]);
+    return 0;
+}
+
+int runcfg_date(const char *s, const sw_league *lg, int *day)
+{
+    if (!strcmp(s, "next")) {
+        int first, last, last_sched;
+        sw_league_date_range(lg, &first, &last, &last_sched);
+        int best = -1;
+        for (int g = 0; g < sw_league_n_games(lg); g++) {
+            int d = sw_league_game_date(lg, g);
+            if (d > last && (best < 0 || d < best)) best = d;
+        }
+        if (best < 0) return cli_failf(SW_NOT_FOUND, "--date next: no scheduled games after the last played date");
+        *day = best;
+        return 0;
+    }
+    if (sw_date_parse(s, strlen(s), day) != 0) return cli_failf(SW_ARG, "'%s' is not a date (YYYY-MM-DD or next)", s);
+    return 0;
+}
