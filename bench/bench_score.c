@@ -118,7 +118,7 @@ static int train_models(const bench_ctx *c, entry *e, int *n)
 
 int bench_score(const bench_ctx *c)
 {
-    char dir[1024];
+    char dir[700];
     snprintf(dir, sizeof dir, "%s/models", c->shared);
     DIR *d = opendir(dir);
     if (!d) {

@@ -123,6 +123,7 @@ int bench_train(const bench_ctx *c)
                          PARAMS_JSON);
                 out = run_rss(cmd, &rss);
                 if (!out) return 1;
+                if (isfinite(jnum(out, "peak_rss_mib"))) rss = jnum(out, "peak_rss_mib");
                 secs = jnum(out, "train_seconds");
                 mae = jnum(out, "test_mae");
                 rmse = jnum(out, "test_rmse");
@@ -139,6 +140,7 @@ int bench_train(const bench_ctx *c)
                      tr, c->tmp, ext, rounds, th, PARAMS_CLI, sys == 2 ? " --param grow_policy=oblivious" : "");
             out = run_rss(cmd, &rss);
             if (!out) return 1;
+            if (isfinite(jnum(out, "peak_rss_mib"))) rss = jnum(out, "peak_rss_mib");
             secs = jnum(out, "total");
             double b = jnum(out, "binning"), h = jnum(out, "histograms"), s = jnum(out, "split_search"),
                    p = jnum(out, "partition"), g = jnum(out, "gradients");

@@ -49,7 +49,19 @@ def main():
     err = pred.astype(np.float64) - yv
     print(json.dumps({"train_seconds": secs, "test_mae": float(np.mean(np.abs(err))),
                       "test_rmse": float(np.sqrt(np.mean(err * err))), "trees": int(rounds),
-                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+                      "peak_rss_mib": peak_rss_mib()}))
+
+
+def peak_rss_mib():
+    """VmHWM of this process image (ru_maxrss would carry the forking parent's peak across exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 if __name__ == "__main__":

@@ -81,6 +81,19 @@ static int load(const char *path, const char *target, const char *weight, const 
     return SW_OK;
 }
 
+/* Peak resident memory of this process image (VmHWM): ru_maxrss would carry
+ * the peak of a parent that forked us across exec. */
+static double peak_rss_mib(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[256];
+    double kib = 0;
+    while (fp && fgets(line, sizeof line, fp))
+        if (!strncmp(line, "VmHWM:", 6)) kib = atof(line + 6);
+    if (fp) fclose(fp);
+    return kib / 1024.0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     cli_args a = {.usage = "swish train --train TRAIN.csv --target COL --out MODEL [--valid VALID.csv] [--weight COL]\n"
@@ -204,7 +217,7 @@ int cmd_train(int argc, char **argv)
                 printf("%s\"%s-%s\": %.9g", e || k ? ", " : "", evals[e].name, rep.metric_names[k],
                        rep.history[((size_t)at * rep.n_evals + e) * rep.n_metrics + k]);
             }
-        printf("}}\n");
+        printf("}, \"peak_rss_mib\": %.1f}\n", peak_rss_mib());
     } else {
         printf("model      %s (%d trees, %s)\n", out_path, rep.n_trees,
                sw_forest_kind(f) == SW_TREES_BINARY ? "binary trees" : "oblivious trees");
