@@ -100,14 +100,15 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|features|nightly]\n"
+        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
                "         user's budget (450 players in 3 minutes)\n"
                "  score  scoring only\n"
                "  train  training only\n"
                "  features  the feature pipeline only\n"
-               "  nightly   the 450-player nightly run only\n");
+               "  nightly   the 450-player nightly run only\n"
+               "  backtest  a season's walk-forward backtest only\n");
         return 0;
     }
     bench_ctx c = {0};
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
     if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "score") == 0) rc |= bench_score(&c);
     if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "features") == 0) rc |= bench_features(&c);
     if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "nightly") == 0) rc |= bench_nightly(&c);
+    if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "backtest") == 0) rc |= bench_backtest(&c);
     if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "train") == 0) rc |= bench_train(&c);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);

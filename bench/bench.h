@@ -27,6 +27,7 @@ int bench_score(const bench_ctx *c);
 int bench_train(const bench_ctx *c);
 int bench_features(const bench_ctx *c);
 int bench_nightly(const bench_ctx *c);
+int bench_backtest(const bench_ctx *c);
 /* The synthetic NBA-shaped training set (bench/gen_nba.c). */
 int bench_gen_nba(const char *train_path, const char *test_path, long n_train, long n_test,
                   unsigned long long seed);

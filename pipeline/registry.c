@@ -662,5 +662,7 @@ int sw_registry_load_bundle(const char *dir, const char *system, const char *ver
         return rc;
     }
     snprintf(b->version, sizeof b->version, "%s", version);
+    snprintf(b->train_from, sizeof b->train_from, "%s", m->train_from);
+    snprintf(b->train_to, sizeof b->train_to, "%s", m->train_to);
     return SW_OK;
 }

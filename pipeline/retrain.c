@@ -13,6 +13,7 @@
 #include "io/model.h"
 #include "registry.h"
 #include "retrain.h"
+#include "pipeline_impl.h"
 #include "stack.h"
 
 static double now_s(void)
@@ -22,69 +23,62 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-typedef struct {
-    sw_matrix *X;
-    float *y;
-    long *frow; /* frame row of each matrix row */
-    int *date;
-    long n;
-} rowset;
-
-static void rowset_free(rowset *r)
+long sw__training_rows(const sw_frame *fr, const sw_config *cfg, int from, int to, long *rows)
 {
-    sw_matrix_free(r->X);
-    sw_free(r->y);
-    sw_free(r->frow);
-    sw_free(r->date);
-    memset(r, 0, sizeof *r);
+    int early = sw_feature_find("early_season");
+    long n = 0;
+    for (long i = 0; i < sw_frame_rows(fr); i++) {
+        const sw_frame_meta *m = sw_frame_meta_of(fr, i);
+        if (m->date < from || m->date > to) continue;
+        if (!isfinite(m->pts) || !(m->min > 0) || m->quality < cfg->min_quality) continue;
+        if (sw_frame_values(fr, i)[early] > 0.5) continue;
+        rows[n++] = i;
+    }
+    return n;
 }
 
-/* Rows [a, b) of `all` as a new set (matrix rows copied). */
-static int rowset_slice(const rowset *all, long a, long b, rowset *out)
+int sw__rows_matrix(const sw_frame *fr, const long *rows, long n, sw_matrix **X, float **y)
 {
-    memset(out, 0, sizeof *out);
-    long n = b - a;
-    int cols = all->X->cols;
-    out->X = sw_matrix_create(n, cols);
-    out->y = sw_alloc_array((size_t)n + 1, sizeof *out->y);
-    if (!out->X || !out->y) return SW_NOMEM;
-    for (int c = 0; c < cols; c++)
-        if (all->X->names[c] && sw_matrix_set_name(out->X, c, all->X->names[c])) return SW_NOMEM;
-    memcpy(out->X->data, all->X->data + (size_t)a * (size_t)cols, sizeof(float) * (size_t)n * (size_t)cols);
-    memcpy(out->y, all->y + a, sizeof(float) * (size_t)n);
-    out->n = n;
+    int nf = sw_feature_count();
+    *X = sw_matrix_create(n ? n : 1, nf);
+    *y = sw_alloc_array((size_t)n + 1, sizeof **y);
+    if (!*X || !*y) goto nomem;
+    (*X)->rows = n;
+    for (int c = 0; c < nf; c++)
+        if (sw_matrix_set_name(*X, c, sw_feature_name(c))) goto nomem;
+    for (long i = 0; i < n; i++) {
+        memcpy(sw_matrix_row(*X, i), sw_frame_values(fr, rows[i]), sizeof(float) * (size_t)nf);
+        (*y)[i] = sw_frame_meta_of(fr, rows[i])->pts;
+    }
     return SW_OK;
+nomem:
+    sw_matrix_free(*X);
+    sw_free(*y);
+    *X = NULL;
+    *y = NULL;
+    return SW_NOMEM;
 }
 
-static sw_train_params base_params(const sw_config *cfg, const sw_matrix *X, sw_error *err, int *rc)
+int sw__gbdt_params(const sw_config *cfg, const sw_matrix *X, sw_train_params *p, sw_error *err)
 {
-    sw_train_params p = sw_train_params_default();
-    p.rounds = cfg->rounds;
-    p.eta = cfg->eta;
-    p.max_depth = cfg->max_depth;
-    p.min_child_weight = 10;
-    p.subsample = 0.7;
-    p.colsample_bytree = 0.7;
-    p.lambda = 5;
-    p.alpha = 0.5;
-    p.gamma = 0.1;
-    p.seed = cfg->seed;
-    p.nthread = cfg->threads;
-    *rc = SW_OK;
+    *p = sw_train_params_default();
+    p->rounds = cfg->rounds;
+    p->eta = cfg->eta;
+    p->max_depth = cfg->max_depth;
+    p->min_child_weight = 10;
+    p->subsample = 0.7;
+    p->colsample_bytree = 0.7;
+    p->lambda = 5;
+    p->alpha = 0.5;
+    p->gamma = 0.1;
+    p->seed = cfg->seed;
+    p->nthread = cfg->threads;
     if (cfg->monotone_minutes) {
         const char *names[256];
         for (int c = 0; c < X->cols && c < 256; c++) names[c] = X->names[c];
-        *rc = sw_train_params_set(&p, "monotone_constraints", "{\"minutes_avg_last_10\": 1}", names, X->cols, err);
+        return sw_train_params_set(p, "monotone_constraints", "{\"minutes_avg_last_10\": 1}", names, X->cols, err);
     }
-    return p;
-}
-
-static int train_one(const sw_train_params *p, const rowset *tr, const rowset *va, sw_forest **out,
-                     sw_train_report *rep, sw_error *err)
-{
-    sw_train_data d = {tr->X, tr->y, NULL, "train"};
-    sw_train_data v = {va ? va->X : NULL, va ? va->y : NULL, NULL, "valid"};
-    return sw_train(p, &d, va ? &v : NULL, va ? 1 : 0, out, rep, err);
+    return SW_OK;
 }
 
 static void predict_forest(const sw_forest *f, const sw_matrix *X, int threads, double *out)
@@ -109,9 +103,238 @@ static void logf_(FILE *log, const char *fmt, ...)
     fflush(log);
 }
 
-static int blob_of(const sw_forest *f, unsigned char **data, size_t *len, sw_error *err)
+static int train_on(const sw_train_params *p, const sw_matrix *X, const float *y, long a, long b, const sw_matrix *VX,
+                    const float *vy, sw_forest **out, sw_error *err)
 {
-    return sw_swm_write(f, data, len, err);
+    /* rows [a, b) of X as a view: the matrix is row-major, so a slice is a pointer */
+    sw_matrix view = *X;
+    view.data = X->data + (size_t)a * (size_t)X->cols;
+    view.rows = b - a;
+    sw_train_data d = {&view, y + a, NULL, "train"};
+    sw_train_data v = {VX, vy, NULL, "valid"};
+    return sw_train(p, &d, VX ? &v : NULL, VX ? 1 : 0, out, NULL, err);
+}
+
+int sw__gbdt_fit(const sw_config *cfg, const sw_frame *fr, const long *rows, long n, int refit, sw_model_bundle *out,
+                 sw__gbdt_report *rep, FILE *log, sw_error *err)
+{
+    memset(out, 0, sizeof *out);
+    memset(rep, 0, sizeof *rep);
+    sw_matrix *X = NULL;
+    float *y = NULL;
+    double *buf = NULL;
+    int rc;
+    if (sw__rows_matrix(fr, rows, n, &X, &y)) return sw_fail(err, SW_NOMEM, "out of memory");
+    /* chronological validation: the last 15% of rows, cut at a date boundary */
+    long cut = (long)(0.85 * (double)n);
+    while (cut < n && cut > 0 && sw_frame_meta_of(fr, rows[cut])->date == sw_frame_meta_of(fr, rows[cut - 1])->date) cut++;
+    if (cut >= n - 100 || cut < 100) {
+        rc = sw_fail(err, SW_INVALID_DATA, "too few rows or dates for a chronological validation split (%ld rows)", n);
+        goto done;
+    }
+    rep->rows_train = cut;
+    rep->rows_valid = n - cut;
+    sw_train_params p;
+    if ((rc = sw__gbdt_params(cfg, X, &p, err))) goto done;
+    p.early_stopping_rounds = cfg->early_stopping;
+    p.metrics[0] = SW_METRIC_MAE;
+    p.n_metrics = 1;
+    sw_matrix va = *X;
+    va.data = X->data + (size_t)cut * (size_t)X->cols;
+    va.rows = n - cut;
+    logf_(log, "retrain: mean model on %ld rows, early stopping on %ld later rows\n", cut, n - cut);
+    if ((rc = train_on(&p, X, y, 0, cut, &va, y + cut, &out->mean, err))) goto done;
+    int best = sw_forest_best_iteration(out->mean) >= 0 ? sw_forest_best_iteration(out->mean)
+                                                        : sw_forest_n_trees(out->mean) - 1;
+    rep->best_iteration = best;
+    sw_train_params pq = p;
+    pq.early_stopping_rounds = 0;
+    pq.rounds = best + 1;
+    pq.n_metrics = 0;
+    pq.objective = SW_OBJ_QUANTILE;
+    pq.quantile_alpha = 0.1;
+    if ((rc = train_on(&pq, X, y, 0, cut, NULL, NULL, &out->q_lo, err))) goto done;
+    pq.quantile_alpha = 0.9;
+    if ((rc = train_on(&pq, X, y, 0, cut, NULL, NULL, &out->q_hi, err))) goto done;
+    long nv = n - cut;
+    buf = sw_alloc_array((size_t)nv * 3 + 1, sizeof *buf);
+    if (!buf) {
+        rc = sw_fail(err, SW_NOMEM, "out of memory");
+        goto done;
+    }
+    predict_forest(out->mean, &va, cfg->threads, buf);
+    predict_forest(out->q_lo, &va, cfg->threads, buf + nv);
+    predict_forest(out->q_hi, &va, cfg->threads, buf + 2 * nv);
+    double ae = 0, se = 0, w3 = 0, w5 = 0, cover = 0, ae_l = 0, ae_line = 0;
+    int line_col = sw_feature_find("vegas_points_line");
+    for (long i = 0; i < nv; i++) {
+        float yt = y[cut + i];
+        double e = buf[i] - yt;
+        ae += fabs(e);
+        se += e * e;
+        w3 += fabs(e) <= 3;
+        w5 += fabs(e) <= 5;
+        cover += yt >= buf[nv + i] && yt <= buf[2 * nv + i];
+        float line = sw_matrix_get(&va, i, line_col);
+        if (isfinite(line)) {
+            rep->valid_lines++;
+            ae_l += fabs(e);
+            ae_line += fabs(line - yt);
+        }
+    }
+    rep->valid_mae = ae / nv;
+    rep->valid_rmse = sqrt(se / nv);
+    rep->valid_within3 = w3 / nv;
+    rep->valid_within5 = w5 / nv;
+    rep->interval_coverage = cover / nv;
+    rep->valid_mae_lined = rep->valid_lines ? ae_l / rep->valid_lines : NAN;
+    rep->line_mae = rep->valid_lines ? ae_line / rep->valid_lines : NAN;
+    logf_(log,
+          "retrain: validation MAE %.3f RMSE %.3f within 3 %.1f%% within 5 %.1f%%, 80%% interval covers %.1f%%; "
+          "%ld rows with a line: model MAE %.3f vs the line's %.3f (best iteration %d)\n",
+          rep->valid_mae, rep->valid_rmse, 100 * rep->valid_within3, 100 * rep->valid_within5,
+          100 * rep->interval_coverage, rep->valid_lines, rep->valid_mae_lined, rep->line_mae, best);
+    if (refit) {
+        sw_forest_free(out->mean);
+        sw_forest_free(out->q_lo);
+        sw_forest_free(out->q_hi);
+        out->mean = out->q_lo = out->q_hi = NULL;
+        sw_train_params pf = pq;
+        pf.objective = p.objective;
+        logf_(log, "retrain: final mean and quantile models on all %ld rows, %d rounds\n", n, best + 1);
+        if ((rc = train_on(&pf, X, y, 0, n, NULL, NULL, &out->mean, err))) goto done;
+        pq.quantile_alpha = 0.1;
+        if ((rc = train_on(&pq, X, y, 0, n, NULL, NULL, &out->q_lo, err))) goto done;
+        pq.quantile_alpha = 0.9;
+        if ((rc = train_on(&pq, X, y, 0, n, NULL, NULL, &out->q_hi, err))) goto done;
+    }
+    rep->trees = sw_forest_n_trees(out->mean);
+done:
+    if (rc) {
+        sw_forest_free(out->mean);
+        sw_forest_free(out->q_lo);
+        sw_forest_free(out->q_hi);
+        memset(out, 0, sizeof *out);
+    }
+    sw_free(buf);
+    sw_matrix_free(X);
+    sw_free(y);
+    return rc;
+}
+
+int sw__stack_oof(const sw_config *cfg, const sw_league *lg, const sw_frame *fr, const long *rows, long n, int rounds,
+                  const sw_system *catboost, sw_stack *st, FILE *log, sw_error *err)
+{
+    int rc = SW_OK;
+    sw_matrix *X = NULL;
+    float *y = NULL, *S = NULL;
+    double *P = NULL, *Y = NULL, *buf = NULL;
+    sw_pred *pb = NULL;
+    long *brow = NULL;
+    sw_forest *fold = NULL;
+    sw_system *rules[4] = {NULL, NULL, NULL, NULL};
+    /* out-of-fold predictions for the stack */
+    if ((rc = sw__rows_matrix(fr, rows, n, &X, &y))) {
+        rc = sw_fail(err, SW_NOMEM, "out of memory");
+        goto done;
+    }
+    int K = cfg->folds;
+    long b0 = n / K; /* block boundaries at date changes */
+    while (b0 < n && b0 > 0 && sw_frame_meta_of(fr, rows[b0])->date == sw_frame_meta_of(fr, rows[b0 - 1])->date) b0++;
+    long m = n - b0;
+    int ids[SW_SYS_COUNT], k = 0;
+    for (int s = 0; s < SW_SYS_COUNT; s++) {
+        if (!cfg->systems[s]) continue;
+        if (s == SW_SYS_CATBOOST_V8 && !catboost) continue;
+        ids[k++] = s;
+    }
+    P = sw_alloc_array((size_t)m * (size_t)k + 1, sizeof *P);
+    Y = sw_alloc_array((size_t)m + 1, sizeof *Y);
+    S = sw_alloc_array((size_t)m + 1, sizeof *S);
+    pb = sw_alloc_array((size_t)m + 1, sizeof *pb);
+    brow = sw_alloc_array((size_t)m + 1, sizeof *brow);
+    buf = sw_alloc_array((size_t)m + 1, sizeof *buf);
+    if (!P || !Y || !S || !pb || !brow || !buf) {
+        rc = sw_fail(err, SW_NOMEM, "out of memory");
+        goto done;
+    }
+    int std_col = sw_feature_find("points_std_last_10");
+    for (long i = 0; i < m; i++) {
+        brow[i] = rows[b0 + i];
+        Y[i] = y[b0 + i];
+        S[i] = sw_matrix_get(X, b0 + i, std_col);
+    }
+    sw_train_params pf;
+    if ((rc = sw__gbdt_params(cfg, X, &pf, err))) goto done;
+    pf.rounds = rounds;
+    for (int j = 0; j < k; j++) {
+        int s = ids[j];
+        if (s == SW_SYS_GBDT) {
+            long start = b0;
+            for (int f = 1; f < K && start < n; f++) {
+                long end = f == K - 1 ? n : (long)((double)n * (f + 1) / K);
+                while (end < n && end > start && sw_frame_meta_of(fr, rows[end])->date ==
+                                                      sw_frame_meta_of(fr, rows[end - 1])->date)
+                    end++;
+                if (end <= start) continue;
+                logf_(log, "retrain: out-of-fold gbdt %d/%d: %ld rows predict %ld later rows\n", f, K - 1, start,
+                      end - start);
+                sw_matrix blk = *X;
+                blk.data = X->data + (size_t)start * (size_t)X->cols;
+                blk.rows = end - start;
+                rc = train_on(&pf, X, y, 0, start, NULL, NULL, &fold, err);
+                if (rc == SW_OK) predict_forest(fold, &blk, cfg->threads, buf + (start - b0));
+                sw_forest_free(fold);
+                fold = NULL;
+                if (rc) goto done;
+                start = end;
+            }
+            for (long i = 0; i < m; i++) P[i * k + j] = buf[i];
+            continue;
+        }
+        const sw_system *sys = catboost;
+        if (s != SW_SYS_CATBOOST_V8) {
+            if ((rc = sw_system_create_rule((sw_system_id)s, &rules[s], err))) goto done;
+            sys = rules[s];
+        }
+        sw_batch b = {lg, fr, brow, m, cfg->threads};
+        if ((rc = sw_system_predict(sys, &b, pb, err))) goto done;
+        for (long i = 0; i < m; i++) P[i * k + j] = pb[i].pred;
+    }
+        if ((rc = sw_stack_fit(P, Y, S, m, k, ids, cfg->ridge_lambda, st, err))) goto done;
+    /* calibrate P(over) on the same out-of-fold rows, against their lines */
+    {
+        double *sp = sw_alloc_array((size_t)m * 3 + 1, sizeof *sp);
+        if (!sp) {
+            rc = sw_fail(err, SW_NOMEM, "out of memory");
+            goto done;
+        }
+        double *ss = sp + m, *sl = sp + 2 * m;
+        for (long i = 0; i < m; i++) {
+            double by[SW_SYS_COUNT];
+            for (int s = 0; s < SW_SYS_COUNT; s++) by[s] = NAN;
+            for (int j = 0; j < k; j++) by[ids[j]] = P[i * k + j];
+            sp[i] = sw_stack_predict(st, by, S[i], &ss[i], NULL);
+            sl[i] = sw_frame_meta_of(fr, brow[i])->line;
+        }
+        sw_stack_calibrate(st, sp, ss, sl, Y, m);
+        sw_free(sp);
+        if (st->calibrated)
+            logf_(log, "retrain: P(over) calibrated on %ld rows with a line: logistic(%.3f + %.3f z)\n", st->cal_rows,
+                  st->cal_a, st->cal_b);
+    }
+done:
+    for (int i = 0; i < 4; i++) sw_system_free(rules[i]);
+    sw_forest_free(fold);
+    sw_matrix_free(X);
+    sw_free(y);
+    sw_free(P);
+    sw_free(Y);
+    sw_free(S);
+    sw_free(pb);
+    sw_free(brow);
+    sw_free(buf);
+    return rc;
 }
 
 int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report *rep, sw_error *err)
@@ -147,218 +370,51 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     int rc = sw_features_build(lg, &req, &fr, err);
     if (rc) return rc;
 
-    rowset all = {0}, tr = {0}, va = {0};
-    sw_forest *mean = NULL, *qlo = NULL, *qhi = NULL, *fold = NULL;
-    sw_system *rules[4] = {NULL, NULL, NULL, NULL};
-    double *P = NULL, *Y = NULL, *buf = NULL;
-    float *S = NULL;
-    sw_pred *pb = NULL;
-    long *brow = NULL;
+    sw_model_bundle mb = {0};
+    long *rows = NULL;
     unsigned char *blob[3] = {NULL, NULL, NULL};
     size_t blen[3] = {0, 0, 0};
     char *stack_js = NULL;
 
-    /* training rows, chronological (frames are in date order) */
-    int nf = sw_feature_count(), early = sw_feature_find("early_season");
-    long n = 0, nfr = sw_frame_rows(fr);
-    all.X = sw_matrix_create(nfr ? nfr : 1, nf);
-    all.y = sw_alloc_array((size_t)nfr + 1, sizeof *all.y);
-    all.frow = sw_alloc_array((size_t)nfr + 1, sizeof *all.frow);
-    all.date = sw_alloc_array((size_t)nfr + 1, sizeof *all.date);
-    if (!all.X || !all.y || !all.frow || !all.date) {
+    rows = sw_alloc_array((size_t)sw_frame_rows(fr) + 1, sizeof *rows);
+    if (!rows) {
         rc = sw_fail(err, SW_NOMEM, "out of memory");
         goto done;
     }
-    for (int c = 0; c < nf; c++)
-        if (sw_matrix_set_name(all.X, c, sw_feature_name(c))) {
-            rc = sw_fail(err, SW_NOMEM, "out of memory");
-            goto done;
-        }
-    for (long i = 0; i < nfr; i++) {
-        const sw_frame_meta *m = sw_frame_meta_of(fr, i);
-        const float *v = sw_frame_values(fr, i);
-        if (!isfinite(m->pts) || !(m->min > 0) || m->quality < cfg->min_quality || v[early] > 0.5) continue;
-        memcpy(sw_matrix_row(all.X, n), v, sizeof(float) * (size_t)nf);
-        all.y[n] = m->pts;
-        all.frow[n] = i;
-        all.date[n] = m->date;
-        n++;
-    }
-    all.X->rows = n;
-    all.n = n;
+    long n = sw__training_rows(fr, cfg, from, to, rows);
     rep->rows = n;
     rep->t_features = now_s() - t0;
     logf_(o->log, "retrain: %ld training rows from %s to %s (%ld player-games built in %.2f s)\n", n, rep->from,
-          rep->to, nfr, rep->t_features);
+          rep->to, sw_frame_rows(fr), rep->t_features);
     if (n < 2000) {
         rc = sw_fail(err, SW_INVALID_DATA,
                      "only %ld usable training rows before the cut-off (need 2000): simulate or load more seasons", n);
         goto done;
     }
-
-    /* chronological validation: the last 15% of rows, cut at a date boundary */
-    long cut = (long)(0.85 * (double)n);
-    while (cut < n && cut > 0 && all.date[cut] == all.date[cut - 1]) cut++;
-    if (cut >= n - 100) {
-        rc = sw_fail(err, SW_INVALID_DATA, "too few dates for a validation split");
-        goto done;
-    }
-    if ((rc = rowset_slice(&all, 0, cut, &tr)) || (rc = rowset_slice(&all, cut, n, &va))) {
-        rc = sw_fail(err, SW_NOMEM, "out of memory");
-        goto done;
-    }
-    rep->rows_train = tr.n;
-    rep->rows_valid = va.n;
     double tt = now_s();
-    sw_train_params p = base_params(cfg, all.X, err, &rc);
-    if (rc) goto done;
-    p.early_stopping_rounds = cfg->early_stopping;
-    p.metrics[0] = SW_METRIC_MAE;
-    p.n_metrics = 1;
-    sw_train_report trep;
-    memset(&trep, 0, sizeof trep);
-    logf_(o->log, "retrain: mean model on %ld rows, early stopping on %ld later rows\n", tr.n, va.n);
-    if ((rc = train_one(&p, &tr, &va, &mean, &trep, err))) goto done;
-    int best = sw_forest_best_iteration(mean) >= 0 ? sw_forest_best_iteration(mean) : sw_forest_n_trees(mean) - 1;
-    int rounds = best + 1;
-    sw_train_report_free(&trep);
-
-    /* validation metrics of the mean and quantile models trained before the cut */
-    buf = sw_alloc_array((size_t)va.n * 3 + 1, sizeof *buf);
-    if (!buf) {
-        rc = sw_fail(err, SW_NOMEM, "out of memory");
-        goto done;
-    }
-    predict_forest(mean, va.X, cfg->threads, buf);
-    sw_train_params pq = p;
-    pq.early_stopping_rounds = 0;
-    pq.rounds = rounds;
-    pq.objective = SW_OBJ_QUANTILE;
-    pq.n_metrics = 0;
-    pq.quantile_alpha = 0.1;
-    if ((rc = train_one(&pq, &tr, NULL, &qlo, NULL, err))) goto done;
-    pq.quantile_alpha = 0.9;
-    if ((rc = train_one(&pq, &tr, NULL, &qhi, NULL, err))) goto done;
-    predict_forest(qlo, va.X, cfg->threads, buf + va.n);
-    predict_forest(qhi, va.X, cfg->threads, buf + 2 * va.n);
-    double ae = 0, se = 0, w3 = 0, w5 = 0, cover = 0, ae_l = 0, ae_line = 0;
-    int line_col = sw_feature_find("vegas_points_line");
-    for (long i = 0; i < va.n; i++) {
-        double e = buf[i] - va.y[i];
-        ae += fabs(e);
-        se += e * e;
-        w3 += fabs(e) <= 3;
-        w5 += fabs(e) <= 5;
-        cover += va.y[i] >= buf[va.n + i] && va.y[i] <= buf[2 * va.n + i];
-        float line = sw_matrix_get(va.X, i, line_col);
-        if (isfinite(line)) {
-            rep->valid_lines++;
-            ae_l += fabs(e);
-            ae_line += fabs(line - va.y[i]);
-        }
-    }
-    rep->valid_mae = ae / va.n;
-    rep->valid_rmse = sqrt(se / va.n);
-    rep->valid_within3 = w3 / va.n;
-    rep->valid_within5 = w5 / va.n;
-    rep->interval_coverage = cover / va.n;
-    rep->valid_mae_lined = rep->valid_lines ? ae_l / rep->valid_lines : NAN;
-    rep->line_mae = rep->valid_lines ? ae_line / rep->valid_lines : NAN;
-    rep->best_iteration = best;
-    logf_(o->log,
-          "retrain: validation MAE %.3f RMSE %.3f within 3 %.1f%% within 5 %.1f%%, 80%% interval covers %.1f%%; "
-          "%ld rows with a line: model MAE %.3f vs the line's %.3f (best iteration %d)\n",
-          rep->valid_mae, rep->valid_rmse, 100 * rep->valid_within3, 100 * rep->valid_within5,
-          100 * rep->interval_coverage, rep->valid_lines, rep->valid_mae_lined, rep->line_mae, best);
-    sw_forest_free(mean);
-    sw_forest_free(qlo);
-    sw_forest_free(qhi);
-    mean = qlo = qhi = NULL;
-
-    /* final models on every row with the rounds found */
-    sw_train_params pf = p;
-    pf.early_stopping_rounds = 0;
-    pf.rounds = rounds;
-    pf.n_metrics = 0;
-    logf_(o->log, "retrain: final mean and quantile models on all %ld rows, %d rounds\n", n, rounds);
-    if ((rc = train_one(&pf, &all, NULL, &mean, NULL, err))) goto done;
-    pq.quantile_alpha = 0.1;
-    if ((rc = train_one(&pq, &all, NULL, &qlo, NULL, err))) goto done;
-    pq.quantile_alpha = 0.9;
-    if ((rc = train_one(&pq, &all, NULL, &qhi, NULL, err))) goto done;
-    rep->trees = sw_forest_n_trees(mean);
+    sw__gbdt_report gr;
+    if ((rc = sw__gbdt_fit(cfg, fr, rows, n, 1, &mb, &gr, o->log, err))) goto done;
+    rep->rows_train = gr.rows_train;
+    rep->rows_valid = gr.rows_valid;
+    rep->best_iteration = gr.best_iteration;
+    rep->trees = gr.trees;
+    rep->valid_mae = gr.valid_mae;
+    rep->valid_rmse = gr.valid_rmse;
+    rep->valid_within3 = gr.valid_within3;
+    rep->valid_within5 = gr.valid_within5;
+    rep->interval_coverage = gr.interval_coverage;
+    rep->valid_lines = gr.valid_lines;
+    rep->valid_mae_lined = gr.valid_mae_lined;
+    rep->line_mae = gr.line_mae;
     rep->t_train = now_s() - tt;
+    int rounds = gr.best_iteration + 1;
 
-    /* out-of-fold predictions for the stack */
+    /* the stack on out-of-fold predictions */
     double to0 = now_s();
-    int K = cfg->folds;
-    long b0 = n / K; /* block boundaries at date changes */
-    while (b0 < n && b0 > 0 && all.date[b0] == all.date[b0 - 1]) b0++;
-    long m = n - b0;
-    int ids[SW_SYS_COUNT], k = 0;
-    for (int s = 0; s < SW_SYS_COUNT; s++) {
-        if (!cfg->systems[s]) continue;
-        if (s == SW_SYS_CATBOOST_V8 && !o->catboost) continue;
-        ids[k++] = s;
-    }
-    P = sw_alloc_array((size_t)m * (size_t)k + 1, sizeof *P);
-    Y = sw_alloc_array((size_t)m + 1, sizeof *Y);
-    S = sw_alloc_array((size_t)m + 1, sizeof *S);
-    pb = sw_alloc_array((size_t)m + 1, sizeof *pb);
-    brow = sw_alloc_array((size_t)m + 1, sizeof *brow);
-    double *fo = sw_realloc(buf, sizeof *buf * ((size_t)m + 1));
-    if (!P || !Y || !S || !pb || !brow || !fo) {
-        rc = sw_fail(err, SW_NOMEM, "out of memory");
-        goto done;
-    }
-    buf = fo;
-    int std_col = sw_feature_find("points_std_last_10");
-    for (long i = 0; i < m; i++) {
-        brow[i] = all.frow[b0 + i];
-        Y[i] = all.y[b0 + i];
-        S[i] = sw_matrix_get(all.X, b0 + i, std_col);
-    }
-    for (int j = 0; j < k; j++) {
-        int s = ids[j];
-        if (s == SW_SYS_GBDT) {
-            long start = b0;
-            for (int f = 1; f < K; f++) {
-                long end = f == K - 1 ? n : (long)((double)n * (f + 1) / K);
-                while (end < n && end > start && all.date[end] == all.date[end - 1]) end++;
-                if (end <= start) continue;
-                rowset past = {0}, blk = {0};
-                if (rowset_slice(&all, 0, start, &past) || rowset_slice(&all, start, end, &blk)) {
-                    rowset_free(&past);
-                    rowset_free(&blk);
-                    rc = sw_fail(err, SW_NOMEM, "out of memory");
-                    goto done;
-                }
-                logf_(o->log, "retrain: out-of-fold gbdt %d/%d: %ld rows predict %ld later rows\n", f, K - 1, past.n,
-                      blk.n);
-                rc = train_one(&pf, &past, NULL, &fold, NULL, err);
-                if (rc == SW_OK) predict_forest(fold, blk.X, cfg->threads, buf + (start - b0));
-                sw_forest_free(fold);
-                fold = NULL;
-                rowset_free(&past);
-                rowset_free(&blk);
-                if (rc) goto done;
-                start = end;
-                if (start >= n) break;
-            }
-            for (long i = 0; i < m; i++) P[i * k + j] = buf[i];
-            continue;
-        }
-        const sw_system *sys = o->catboost;
-        if (s != SW_SYS_CATBOOST_V8) {
-            if ((rc = sw_system_create_rule((sw_system_id)s, &rules[s < 4 ? s : 0], err))) goto done;
-            sys = rules[s];
-        }
-        sw_batch b = {lg, fr, brow, m, cfg->threads};
-        if ((rc = sw_system_predict(sys, &b, pb, err))) goto done;
-        for (long i = 0; i < m; i++) P[i * k + j] = pb[i].pred;
-    }
     sw_stack st;
-    if ((rc = sw_stack_fit(P, Y, S, m, k, ids, cfg->ridge_lambda, &st, err))) goto done;
+    if ((rc = sw__stack_oof(cfg, lg, fr, rows, n, rounds, o->catboost, &st, o->log, err))) goto done;
+    int k = st.k, K = cfg->folds, ids[SW_SYS_COUNT];
+    for (int j = 0; j < k; j++) ids[j] = st.sys[j];
     rep->t_oof = now_s() - to0;
     rep->rows_stack = st.rows;
     rep->stack_mae = st.mae;
@@ -372,6 +428,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     logf_(o->log, "; intercept %.3f\n", st.intercept);
 
     /* register: gbdt first, then the stack that names it */
+    int nf = sw_feature_count();
     sw_manifest mg;
     sw_manifest_init(&mg, "gbdt");
     snprintf(mg.train_from, sizeof mg.train_from, "%s", rep->from);
@@ -385,18 +442,18 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     sw_manifest_add_metric(&mg, "valid_within_3", rep->valid_within3);
     sw_manifest_add_metric(&mg, "valid_within_5", rep->valid_within5);
     sw_manifest_add_metric(&mg, "valid_interval_coverage", rep->interval_coverage);
-    sw_manifest_add_metric(&mg, "valid_rows", (double)va.n);
+    sw_manifest_add_metric(&mg, "valid_rows", (double)rep->rows_valid);
     sw_manifest_add_metric(&mg, "valid_lined_rows", (double)rep->valid_lines);
     sw_manifest_add_metric(&mg, "valid_mae_lined", rep->valid_mae_lined);
     sw_manifest_add_metric(&mg, "valid_line_mae", rep->line_mae);
-    sw_manifest_add_metric(&mg, "best_iteration", best);
+    sw_manifest_add_metric(&mg, "best_iteration", rep->best_iteration);
     snprintf(mg.params, sizeof mg.params,
              "objective reg:squarederror (q10/q90 reg:quantileerror), rounds %d, eta %g, max_depth %d, "
              "min_child_weight 10, subsample 0.7, colsample_bytree 0.7, lambda 5, alpha 0.5, gamma 0.1, seed %llu%s",
              rounds, cfg->eta, cfg->max_depth, cfg->seed, cfg->monotone_minutes ? ", monotone minutes_avg_last_10" : "");
-    sw_forest *fs[3] = {mean, qlo, qhi};
+    sw_forest *fs[3] = {mb.mean, mb.q_lo, mb.q_hi};
     for (int i = 0; i < 3; i++)
-        if ((rc = blob_of(fs[i], &blob[i], &blen[i], err))) goto done;
+        if ((rc = sw_swm_write(fs[i], &blob[i], &blen[i], err))) goto done;
     sw_reg_blob gb[3] = {{"mean", "mean.swm", blob[0], blen[0]},
                          {"q10", "q10.swm", blob[1], blen[1]},
                          {"q90", "q90.swm", blob[2], blen[2]}};
@@ -430,20 +487,10 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
 done:
     for (int i = 0; i < 3; i++) sw_free(blob[i]);
     sw_free(stack_js);
-    for (int i = 0; i < 4; i++) sw_system_free(rules[i]);
-    sw_forest_free(mean);
-    sw_forest_free(qlo);
-    sw_forest_free(qhi);
-    sw_forest_free(fold);
-    sw_free(P);
-    sw_free(Y);
-    sw_free(S);
-    sw_free(pb);
-    sw_free(brow);
-    sw_free(buf);
-    rowset_free(&all);
-    rowset_free(&tr);
-    rowset_free(&va);
+    sw_forest_free(mb.mean);
+    sw_forest_free(mb.q_lo);
+    sw_forest_free(mb.q_hi);
+    sw_free(rows);
     sw_frame_free(fr);
     return rc;
 }

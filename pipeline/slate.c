@@ -68,11 +68,13 @@ static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, 
         sig += r->sys[k].sigma;
     }
     double pred = NAN, sigma = NAN;
+    int stacked = 0;
     if (o->stack) {
         int present = 0;
         pred = sw_stack_predict(o->stack, by_sys, v[std_col], &sigma, &present);
+        stacked = isfinite(pred);
     }
-    if (!isfinite(pred) && r->n_pred) {
+    if (!stacked && r->n_pred) {
         pred = wp / wc;
         sigma = sig / r->n_pred;
     }
@@ -81,7 +83,9 @@ static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, 
     r->lo = isfinite(pred) ? (float)fmax(0, r->pred - 1.2815516 * sigma) : NAN;
     r->hi = isfinite(pred) ? (float)fmin(60, r->pred + 1.2815516 * sigma) : NAN;
     r->edge = isfinite(r->line) && isfinite(pred) ? r->pred - r->line : NAN;
-    r->p_over = isfinite(r->edge) ? (float)sw_prob_over(r->pred, sigma, r->line) : NAN;
+    r->p_over = isfinite(r->edge) ? (float)(stacked ? sw_stack_prob_over(o->stack, r->pred, sigma, r->line)
+                                                    : sw_prob_over(r->pred, sigma, r->line))
+                                   : NAN;
 
     char q[48];
     snprintf(q, sizeof q, "quality %.0f %s", r->quality, sw_tier_name(r->tier));
@@ -106,7 +110,8 @@ static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, 
     /* the favoured side, its probability and the systems on it */
     int over = r->edge > 0;
     double t_under = r->line == floorf(r->line) ? r->line - 0.5 : r->line;
-    double p_under = 0.5 * erfc(-(t_under - r->pred) / (sigma * sqrt(2.0)));
+    double p_under = stacked && o->stack->calibrated ? 1 - r->p_over
+                                                     : 0.5 * erfc(-(t_under - r->pred) / (sigma * sqrt(2.0)));
     double p_side = over ? r->p_over : p_under;
     r->n_agree = 0;
     for (int k = 0; k < SW_SYS_COUNT; k++)
@@ -265,6 +270,14 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         }
         s->enabled[k] = 1;
         snprintf(s->version[k], sizeof s->version[k], "%s", sw_system_version(sys));
+        if (k == SW_SYS_GBDT) sw_system_train_window(sys, s->train_from, s->train_to);
+        if (sw_system_is_model((sw_system_id)k)) {
+            s->importance[k] = sw_alloc_array((size_t)sw_feature_count(), sizeof(double));
+            if (s->importance[k] && !sw_system_gain_importance(sys, s->importance[k])) {
+                sw_free(s->importance[k]);
+                s->importance[k] = NULL;
+            }
+        }
         for (long i = 0; i < nc; i++) {
             s->rows[i].sys[k] = buf[i];
             s->rows[i].sys_call[k] = call_of(sw_system_call(sys, &buf[i], s->rows[i].line));
@@ -278,7 +291,27 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     if (o->stack) snprintf(s->final_version, sizeof s->final_version, "stack-%s", o->stack_version ? o->stack_version : "unversioned");
     else snprintf(s->final_version, sizeof s->final_version, "mean-of-systems");
     for (long i = 0; i < nc; i++) combine(o, s, &s->rows[i], std_col);
-    s->t_combine = now_s() - t3;
+    double t4 = now_s();
+    s->t_combine = t4 - t3;
+    /* the drivers of each call: TreeSHAP of the gbdt model (else catboost_v8) */
+    const sw_system *ex = s->enabled[SW_SYS_GBDT] ? o->systems[SW_SYS_GBDT]
+                          : s->enabled[SW_SYS_CATBOOST_V8] ? o->systems[SW_SYS_CATBOOST_V8] : NULL;
+    if (ex) {
+        int nt = cfg->threads > 0 ? cfg->threads : 1;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
+        for (long i = 0; i < nc; i++) {
+            sw_slate_row *r = &s->rows[i];
+            if (r->call != SW_CALL_OVER && r->call != SW_CALL_UNDER) continue;
+            r->n_top = sw_system_contributions(ex, s->frame, r->frame_row, 5, r->top);
+            r->top_system = sw_system_id_of(ex);
+            size_t len = strlen(r->reason);
+            for (int k = 0; k < r->n_top && k < 3 && len < sizeof r->reason; k++)
+                len += (size_t)snprintf(r->reason + len, sizeof r->reason - len, "%s%s %.3g %+.1f",
+                                        k ? ", " : "; drivers: ", sw_feature_name(r->top[k].feature), r->top[k].value,
+                                        r->top[k].phi);
+        }
+    }
+    s->t_explain = now_s() - t4;
     s->t_total = now_s() - t0;
     *out = s;
     return SW_OK;
@@ -291,6 +324,7 @@ void sw_slate_free(sw_slate *s)
 {
     if (!s) return;
     sw_frame_free(s->frame);
+    for (int k = 0; k < SW_SYS_COUNT; k++) sw_free(s->importance[k]);
     sw_free(s->rows);
     sw_free(s);
 }

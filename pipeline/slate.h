@@ -13,6 +13,8 @@
  *                weak agreement (the reason names which); else OVER/UNDER
  *   confidence   0-100: 50 + (100 P(side) - 50) x agreement share, so 50 is a
  *                coin flip and 100 certainty shared by every system
+ *   drivers      for OVER/UNDER calls, the gbdt model's (else catboost_v8's)
+ *                five largest TreeSHAP contributions, named in the reason
  *
  * Ownership: a slate owns its rows and frame; the league, systems, stack and
  * config are borrowed for the call.  Thread-safety: one slate per call.
@@ -51,8 +53,10 @@ typedef struct {
     float pred, lo, hi, sigma, p_over, edge, conf;
     int n_pred, n_agree;
     sw_call call;
-    char reason[256];
+    char reason[384];
     char feature_hash[17];
+    int n_top, top_system;            /* the model's largest contributions behind a call */
+    sw_contrib top[5];
 } sw_slate_row;
 
 typedef struct {
@@ -63,8 +67,10 @@ typedef struct {
     int enabled[SW_SYS_COUNT];        /* systems that ran */
     char version[SW_SYS_COUNT][64];   /* their model versions */
     char final_version[64];           /* "stack-<version>" or "mean-of-systems" */
+    char train_from[11], train_to[11]; /* the gbdt model's training window ("" unknown) */
     long candidates;                  /* players expected before the minutes filter */
-    double t_features, t_select, t_system[SW_SYS_COUNT], t_combine, t_total;
+    double *importance[SW_SYS_COUNT]; /* model systems: total split gain per feature, or NULL */
+    double t_features, t_select, t_system[SW_SYS_COUNT], t_combine, t_explain, t_total;
     int n_warnings;
     char warnings[8][256];
 } sw_slate;

@@ -27,7 +27,7 @@ static const char *schema =
     " run_id INTEGER PRIMARY KEY AUTOINCREMENT, game_date TEXT NOT NULL, started_at TEXT NOT NULL,"
     " finished_at TEXT NOT NULL, swish_version TEXT NOT NULL, feature_set TEXT NOT NULL, config_sha256 TEXT,"
     " config TEXT, systems TEXT NOT NULL, players INTEGER NOT NULL, predictions INTEGER NOT NULL,"
-    " seconds REAL NOT NULL);"
+    " seconds REAL NOT NULL, train_from TEXT, train_to TEXT);"
     "CREATE TABLE IF NOT EXISTS predictions("
     " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, player_name TEXT,"
     " team TEXT, opp TEXT, home INTEGER, system TEXT NOT NULL, model_version TEXT NOT NULL,"
@@ -37,14 +37,23 @@ static const char *schema =
     " confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 100),"
     " quality REAL NOT NULL CHECK (quality >= 0 AND quality <= 100), tier TEXT NOT NULL,"
     " systems_predicting INTEGER, systems_agreeing INTEGER, reason TEXT, feature_hash TEXT NOT NULL,"
-    " run_id INTEGER NOT NULL REFERENCES runs(run_id),"
+    " run_id INTEGER NOT NULL REFERENCES runs(run_id), contributions TEXT,"
     " PRIMARY KEY (game_date, game_id, player_id, system, model_version));"
     "CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run_id);"
     "CREATE TABLE IF NOT EXISTS features("
     " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, feature_set TEXT NOT NULL,"
     " feature_hash TEXT NOT NULL, quality REAL NOT NULL, tier TEXT NOT NULL, vals TEXT NOT NULL,"
     " sources TEXT NOT NULL, run_id INTEGER NOT NULL,"
-    " PRIMARY KEY (game_date, game_id, player_id, feature_set));";
+    " PRIMARY KEY (game_date, game_id, player_id, feature_set));"
+    "CREATE TABLE IF NOT EXISTS importance("
+    " system TEXT NOT NULL, model_version TEXT NOT NULL, feature TEXT NOT NULL, gain REAL NOT NULL,"
+    " PRIMARY KEY (system, model_version, feature));"
+    "CREATE TABLE IF NOT EXISTS grades("
+    " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, system TEXT NOT NULL,"
+    " model_version TEXT NOT NULL, actual REAL, minutes REAL,"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('HIT','MISS','PUSH','VOID','NO_BET')),"
+    " abs_error REAL, units REAL, units_110 REAL, season_avg REAL, last10_avg REAL, graded_at TEXT NOT NULL,"
+    " PRIMARY KEY (game_date, game_id, player_id, system, model_version));";
 
 static int db_fail(sw_store *st, sw_error *err, int rc, const char *what)
 {
@@ -71,7 +80,8 @@ int sw_store_open(const char *path, int busy_timeout_ms, sw_store **out, sw_erro
     sqlite3_stmt *q = NULL;
     rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(q);
-    int wal = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "wal");
+    const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : "";
+    int wal = !strcmp(mode, "wal") || (!strcmp(path, ":memory:") && !strcmp(mode, "memory"));
     sqlite3_finalize(q);
     if (!wal) {
         int r = db_fail(st, err, rc == SQLITE_ROW ? SQLITE_ERROR : rc, "cannot use the database (WAL mode)");
@@ -83,6 +93,25 @@ int sw_store_open(const char *path, int busy_timeout_ms, sw_store **out, sw_erro
         int r = db_fail(st, err, rc, "cannot prepare the database schema");
         sw_store_close(st);
         return r;
+    }
+    /* columns added since the first schema */
+    static const char *const added[][3] = {{"predictions", "contributions", "TEXT"},
+                                           {"runs", "train_from", "TEXT"},
+                                           {"runs", "train_to", "TEXT"}};
+    for (size_t a = 0; a < sizeof added / sizeof added[0]; a++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", added[a][0]);
+        sqlite3_stmt *ti = NULL;
+        int has = 0;
+        if (sqlite3_prepare_v2(st->db, sql, -1, &ti, NULL) == SQLITE_OK)
+            while (sqlite3_step(ti) == SQLITE_ROW) has |= !strcmp((const char *)sqlite3_column_text(ti, 1), added[a][1]);
+        sqlite3_finalize(ti);
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[a][0], added[a][1], added[a][2]);
+        if (!has && (rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL))) {
+            int r = db_fail(st, err, rc, "cannot upgrade the database schema");
+            sw_store_close(st);
+            return r;
+        }
     }
     *out = st;
     return SW_OK;
@@ -165,8 +194,8 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     } while (0)
     DB(sqlite3_prepare_v2(st->db,
                           "INSERT INTO runs(game_date, started_at, finished_at, swish_version, feature_set,"
-                          " config_sha256, config, systems, players, predictions, seconds)"
-                          " VALUES(?,?,?,?,?,?,?,?,?,0,0)",
+                          " config_sha256, config, systems, players, predictions, seconds, train_from, train_to)"
+                          " VALUES(?,?,?,?,?,?,?,?,?,0,0,?,?)",
                           -1, &q_run, NULL),
        "preparing the run");
     sqlite3_bind_text(q_run, 1, date, -1, SQLITE_TRANSIENT);
@@ -179,6 +208,8 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     else sqlite3_bind_null(q_run, 7);
     sqlite3_bind_text(q_run, 8, systems, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q_run, 9, s->n);
+    if (s->train_from[0]) sqlite3_bind_text(q_run, 10, s->train_from, -1, SQLITE_STATIC);
+    if (s->train_to[0]) sqlite3_bind_text(q_run, 11, s->train_to, -1, SQLITE_STATIC);
     DB(sqlite3_step(q_run), "recording the run");
     res->run_id = (long)sqlite3_last_insert_rowid(st->db);
 
@@ -202,11 +233,32 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     DB(sqlite3_step(q_fdel), "replacing earlier features");
 
     DB(sqlite3_prepare_v2(st->db,
-                          "INSERT INTO predictions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                          "INSERT INTO predictions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                           &q_pred, NULL),
        "preparing predictions");
     DB(sqlite3_prepare_v2(st->db, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &q_feat, NULL),
        "preparing features");
+    for (int k = 0; k < SW_SYS_COUNT; k++) {
+        if (!s->enabled[k] || !s->importance[k]) continue;
+        sqlite3_stmt *qi = NULL;
+        DB(sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO importance VALUES(?,?,?,?)", -1, &qi, NULL),
+           "preparing importance");
+        for (int c = 0; c < sw_feature_count(); c++) {
+            if (s->importance[k][c] <= 0) continue;
+            sqlite3_reset(qi);
+            sqlite3_bind_text(qi, 1, sw_system_name(k), -1, SQLITE_STATIC);
+            sqlite3_bind_text(qi, 2, s->version[k], -1, SQLITE_STATIC);
+            sqlite3_bind_text(qi, 3, sw_feature_name(c), -1, SQLITE_STATIC);
+            sqlite3_bind_double(qi, 4, s->importance[k][c]);
+            int r_ = sqlite3_step(qi);
+            if (r_ != SQLITE_DONE) {
+                sqlite3_finalize(qi);
+                ok = db_fail(st, err, r_, "writing importance");
+                goto rollback;
+            }
+        }
+        sqlite3_finalize(qi);
+    }
     char vals[8192], srcs[8192];
     for (long i = 0; i < s->n; i++) {
         const sw_slate_row *r = &s->rows[i];
@@ -249,6 +301,16 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
             sqlite3_bind_text(q_pred, 25, fin ? r->reason : p->note, -1, SQLITE_STATIC);
             sqlite3_bind_text(q_pred, 26, r->feature_hash, -1, SQLITE_STATIC);
             sqlite3_bind_int64(q_pred, 27, res->run_id);
+            if (fin && r->n_top > 0) {
+                char cj[640];
+                size_t cl = (size_t)snprintf(cj, sizeof cj, "{\"system\":\"%s\",\"top\":[", sw_system_name(r->top_system));
+                for (int t = 0; t < r->n_top && cl < sizeof cj; t++)
+                    cl += (size_t)snprintf(cj + cl, sizeof cj - cl, "%s{\"feature\":\"%s\",\"value\":%.6g,\"phi\":%.6g}",
+                                           t ? "," : "", sw_feature_name(r->top[t].feature), r->top[t].value,
+                                           r->top[t].phi);
+                if (cl < sizeof cj) snprintf(cj + cl, sizeof cj - cl, "]}");
+                sqlite3_bind_text(q_pred, 28, cj, -1, SQLITE_TRANSIENT);
+            }
             DB(sqlite3_step(q_pred), "writing a prediction");
             res->predictions++;
             if (kill_after >= 0 && res->predictions >= kill_after) raise(SIGKILL);

@@ -170,6 +170,14 @@ int sw_system_create_model(sw_system_id id, sw_model_bundle *models, sw_system *
     if (s->models.q_hi && (rc = sw_scorer_create(s->models.q_hi, sw_forest_tree_limit(s->models.q_hi, SW_TREES_BEST),
                                                  SW_ISA_AUTO, &s->sc_hi, err)))
         goto fail;
+    {
+        sw_error ignore; /* a model without covers simply cannot be explained */
+        if (sw_explainer_create(s->models.mean, sw_forest_tree_limit(s->models.mean, SW_TREES_BEST), &s->explain,
+                                &ignore) == SW_NOMEM) {
+            rc = sw_fail(err, SW_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
     if (id == SW_SYS_CATBOOST_V8) {
         /* section 7.5: shot zones and Vegas values may be missing (NaN) */
         static const char *const optional[] = {"pct_paint",          "pct_mid_range",      "pct_three",
@@ -193,6 +201,7 @@ fail:
 void sw_system_free(sw_system *s)
 {
     if (!s) return;
+    sw_explainer_free(s->explain);
     sw_scorer_free(s->sc_mean);
     sw_scorer_free(s->sc_lo);
     sw_scorer_free(s->sc_hi);
@@ -204,6 +213,12 @@ void sw_system_free(sw_system *s)
 
 sw_system_id sw_system_id_of(const sw_system *s) { return s->ops->id; }
 const char *sw_system_version(const sw_system *s) { return s->version; }
+
+void sw_system_train_window(const sw_system *s, char from[11], char to[11])
+{
+    snprintf(from, 11, "%s", s->models.train_from);
+    snprintf(to, 11, "%s", s->models.train_to);
+}
 
 int sw_system_predict(const sw_system *s, const sw_batch *b, sw_pred *out, sw_error *err)
 {
@@ -260,4 +275,50 @@ int sw__gather(const sw_system *s, const sw_batch *b, float **X)
         for (size_t c = 0; c < nc; c++) x[c] = v[s->cols[c]];
     }
     return SW_OK;
+}
+
+int sw_system_contributions(const sw_system *s, const sw_frame *fr, long row, int k, sw_contrib *out)
+{
+    if (!s->explain || k <= 0) return 0;
+    int nc = s->n_cols;
+    float *x = sw_malloc(sizeof(float) * (size_t)nc);
+    double *phi = sw_malloc(sizeof(double) * (size_t)nc);
+    int n = 0;
+    if (x && phi) {
+        const float *v = sw_frame_values(fr, row);
+        for (int c = 0; c < nc; c++) x[c] = v[s->cols[c]];
+        if (sw_explain_row(s->explain, x, phi) == SW_OK) {
+            /* the k largest |phi|, ties by feature order */
+            for (int c = 0; c < nc; c++) {
+                double a = fabs(phi[c]);
+                if (a == 0) continue;
+                int at = n < k ? n : k;
+                while (at > 0 && fabs(out[at - 1].phi) < a) at--;
+                if (at >= k) continue;
+                int last = n < k ? n : k - 1;
+                for (int j = last; j > at; j--) out[j] = out[j - 1];
+                out[at] = (sw_contrib){s->cols[c], x[c], (float)phi[c]};
+                if (n < k) n++;
+            }
+        }
+    }
+    sw_free(x);
+    sw_free(phi);
+    return n;
+}
+
+int sw_system_gain_importance(const sw_system *s, double *by_feature)
+{
+    const sw_forest *f = s->models.mean;
+    for (int i = 0; i < sw_feature_count(); i++) by_feature[i] = 0;
+    if (!f || sw_forest_kind(f) != SW_TREES_BINARY) return 0;
+    int nt = sw_forest_tree_limit(f, SW_TREES_BEST);
+    for (int t = 0; t < nt; t++) {
+        sw_binary_tree_view v;
+        sw_forest_binary_tree(f, t, &v);
+        if (!v.gain) return 0;
+        for (int i = 0; i < v.n_nodes; i++)
+            if (v.left[i] >= 0) by_feature[s->cols[v.feature[i]]] += v.gain[i];
+    }
+    return 1;
 }

@@ -57,6 +57,7 @@ typedef struct {
     sw_forest *q_lo;   /* 10% quantile model (gbdt; optional) */
     sw_forest *q_hi;   /* 90% quantile model (gbdt; optional) */
     char version[64];
+    char train_from[11], train_to[11]; /* training window ("" unknown) */
 } sw_model_bundle;
 
 typedef struct sw_system sw_system;
@@ -71,6 +72,8 @@ void sw_system_free(sw_system *s);
 
 sw_system_id sw_system_id_of(const sw_system *s);
 const char *sw_system_version(const sw_system *s); /* "rules-1" or the model version */
+/* The model's training window (YYYY-MM-DD; "" when unknown or a rule system). */
+void sw_system_train_window(const sw_system *s, char from[11], char to[11]);
 
 /* Predict every row of the batch into out[0..n).  Rows a system cannot score
  * get pred = NaN and a note; only an invalid batch is an error. */
@@ -79,6 +82,22 @@ int sw_system_predict(const sw_system *s, const sw_batch *b, sw_pred *out, sw_er
 /* The system's own call rule (section 7): "OVER", "UNDER" or "PASS" for a
  * prediction against a real line; "NO_LINE" when line is NaN. */
 const char *sw_system_call(const sw_system *s, const sw_pred *p, float line);
+
+/* One feature's part in a model system's prediction (TreeSHAP, points). */
+typedef struct {
+    int feature; /* index in the feature set */
+    float value; /* the feature's value */
+    float phi;   /* its contribution */
+} sw_contrib;
+
+/* The k largest contributions (by magnitude) to a model system's prediction of
+ * one frame row, largest first; returns how many were written (0 for rule
+ * systems and for models without covers or leaf weights).  Thread-safe. */
+int sw_system_contributions(const sw_system *s, const sw_frame *fr, long row, int k, sw_contrib *out);
+
+/* Total split gain per feature of the set (n = sw_feature_count()), for a
+ * model system whose model records gains; returns 0 when it has none. */
+int sw_system_gain_importance(const sw_system *s, double *by_feature);
 
 /* P(points > line) under a normal predictive distribution with half-point
  * continuity: an integer line L counts L as a push (over needs L + 1). */

@@ -4,6 +4,7 @@
 #ifndef SW_SYSTEMS_IMPL_H
 #define SW_SYSTEMS_IMPL_H
 
+#include "gbdt/explain.h"
 #include "gbdt/score.h"
 #include "systems.h"
 
@@ -38,6 +39,7 @@ struct sw_system {
     int *cols;    /* frame column of each model feature */
     int n_cols;
     int *nan_ok;  /* catboost_v8: features allowed to be missing */
+    sw_explainer *explain; /* NULL when the model cannot be explained */
 };
 
 /* Row context handed to the rule bodies. */

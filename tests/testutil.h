@@ -31,5 +31,7 @@ Suite *score_suite(void);
 Suite *features_suite(void);
 Suite *simulate_suite(void);
 Suite *pipeline_suite(void);
+Suite *explain_suite(void);
+Suite *evaluate_suite(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include "core/matrix.h"
 #include "core/num.h"
 #include "gbdt/forest.h"
+#include "gbdt/explain.h"
 #include "gbdt/score.h"
 #include "io/model.h"
 
@@ -28,6 +29,7 @@ static const cli_opt opts[] = {
     {"--margin", NULL, "raw margin, before the objective's link", 0},
     {"--threads", "N", "scoring threads (default 1)", 0},
     {"--timing", NULL, "print load, parse and scoring times on stderr", 0},
+    {"--explain", NULL, "add TreeSHAP contributions: expected_value and shap_<feature> columns", 0},
 };
 
 static int parse_trees(const char *s, int *choice)
@@ -54,7 +56,9 @@ int cmd_predict(int argc, char **argv)
                   .summary = "Score every row of IN.csv.  Columns are matched to the model's feature names;\n"
                              "empty cells and nan/NaN/NA are missing values.  --trees best (the default when\n"
                              "the model records a best iteration, as XGBoost's scikit-learn wrapper does)\n"
-                             "uses trees 0..best_iteration; otherwise all trees are used.",
+                             "uses trees 0..best_iteration; otherwise all trees are used.\n"
+                             "--explain adds the exact TreeSHAP decomposition of each row's margin (before the\n"
+                             "link): expected_value + the sum of the shap_<feature> columns = the margin.",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -122,14 +126,59 @@ int cmd_predict(int argc, char **argv)
         sw_forest_free(f);
         return cli_failf(SW_NOMEM, "out of memory");
     }
-    len += (size_t)snprintf(buf, cap, "prediction\n");
     int f32 = sw_forest_output_is_f32(f);
-    for (long i = 0; i < n; i++) {
-        int k = f32 ? sw_format_f32(buf + len, (float)pred[i]) : sw_format_f64(buf + len, pred[i]);
-        len += (size_t)k;
+    if (cli_has(&a, "--explain")) {
+        sw_explainer *ex = NULL;
+        double *phi = sw_alloc_array((size_t)nf + 1, sizeof *phi);
+        size_t cap2 = ((size_t)n + 1) * ((size_t)nf + 2) * 26 + 64 * (size_t)nf + 64;
+        char *b2 = sw_malloc(cap2);
+        if (!phi || !b2 || sw_explainer_create(f, n_trees, &ex, &err) != SW_OK) {
+            if (!phi || !b2) sw_error_set(&err, SW_NOMEM, NULL, 0, 0, -1, "out of memory");
+            sw_free(phi);
+            sw_free(b2);
+            sw_free(buf);
+            sw_scorer_free(sc);
+            sw_free(pred);
+            sw_matrix_free(X);
+            sw_forest_free(f);
+            return cli_fail(&err);
+        }
+        sw_free(buf);
+        buf = b2;
+        cap = cap2;
+        len = (size_t)snprintf(buf, cap, "prediction,expected_value");
+        for (int j = 0; j < nf; j++) len += (size_t)snprintf(buf + len, cap - len, ",shap_%s", sw_forest_feature_name(f, j));
         buf[len++] = '\n';
+        /* rows in parallel (each row's contributions are independent), then formatted in order */
+        double *all = sw_alloc_array((size_t)(n ? n : 1) * (size_t)nf, sizeof *all);
+        int failed = !all;
+#pragma omp parallel for num_threads((int)threads) schedule(dynamic, 8) if (threads > 1)
+        for (long i = 0; i < n; i++)
+            if (all && sw_explain_row(ex, sw_matrix_row(X, i), all + (size_t)i * (size_t)nf)) failed = 1;
+        if (failed) rc = sw_error_set(&err, SW_NOMEM, NULL, 0, 0, -1, "out of memory");
+        for (long i = 0; i < n && rc == SW_OK; i++) {
+            len += (size_t)(f32 ? sw_format_f32(buf + len, (float)pred[i]) : sw_format_f64(buf + len, pred[i]));
+            buf[len++] = ',';
+            len += (size_t)sw_format_f64(buf + len, sw_explainer_expected(ex));
+            for (int j = 0; j < nf; j++) {
+                buf[len++] = ',';
+                len += (size_t)sw_format_f64(buf + len, all[(size_t)i * (size_t)nf + (size_t)j]);
+            }
+            buf[len++] = '\n';
+        }
+        sw_free(all);
+        sw_free(phi);
+        sw_explainer_free(ex);
+    } else {
+        len += (size_t)snprintf(buf, cap, "prediction\n");
+        for (long i = 0; i < n; i++) {
+            int k = f32 ? sw_format_f32(buf + len, (float)pred[i]) : sw_format_f64(buf + len, pred[i]);
+            len += (size_t)k;
+            buf[len++] = '\n';
+        }
     }
-    if (out_path) {
+    if (rc) {
+    } else if (out_path) {
         rc = sw_write_file_atomic(out_path, buf, len, &err);
     } else {
         rc = fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0

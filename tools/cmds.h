@@ -12,5 +12,9 @@ int cmd_retrain(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_grade(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -24,6 +24,10 @@ static const command commands[] = {
     {"retrain", cmd_retrain, "train the gbdt system and the stack, register them"},
     {"models", cmd_models, "the model store: list, add, promote, rollback"},
     {"config", cmd_config, "print the effective configuration, documented"},
+    {"grade", cmd_grade, "grade stored predictions against the box scores"},
+    {"metrics", cmd_metrics, "hit rates, errors, ROI and calibration of graded predictions"},
+    {"backtest", cmd_backtest, "walk-forward backtest with scheduled retraining"},
+    {"report", cmd_report, "a self-contained HTML report of a database"},
     {"demo", cmd_demo, "the main job end to end on a simulated league"},
 };
 

@@ -1,0 +1,333 @@
+/* metrics: the measurements of metrics.h from graded rows. */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/date.h"
+#include "grade.h"
+#include "metrics.h"
+
+void sw_wilson(long k, long n, double *lo, double *hi)
+{
+    if (n <= 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double z = 1.959964, p = (double)k / n, z2 = z * z, d = 1 + z2 / n;
+    double c = (p + z2 / (2.0 * n)) / d, h = z * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / d;
+    *lo = c - h;
+    *hi = c + h;
+}
+
+static void bet(sw_hits *h, int hit, double price)
+{
+    h->n++;
+    h->hits += hit;
+    h->units += hit ? sw_units_won(price) : -1.0;
+    h->units_110 += hit ? 100.0 / 110.0 : -1.0;
+}
+
+static void finish(sw_hits *h)
+{
+    h->rate = h->n ? (double)h->hits / h->n : NAN;
+    sw_wilson(h->hits, h->n, &h->lo, &h->hi);
+}
+
+/* A side bet of `pred` against the line: 1 hit, 0 miss, -1 none (no edge or a push). */
+static int side_outcome(double pred, double line, double actual, int *over)
+{
+    if (!isfinite(pred) || !isfinite(line) || pred == line || actual == line) return -1;
+    *over = pred > line;
+    return *over ? actual > line : actual < line;
+}
+
+void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    double ae = 0, se = 0, b = 0, w3 = 0, w5 = 0, brier = 0;
+    double bl = 0, bs = 0, b10 = 0, bsame = 0;
+    for (long i = 0; i < n; i++) {
+        const sw_graded *r = &g[i];
+        if (!isfinite(r->actual)) continue; /* voided */
+        if (isfinite(r->pred)) {
+            double e = r->pred - r->actual;
+            m->n++;
+            ae += fabs(e);
+            se += e * e;
+            b += e;
+            w3 += fabs(e) <= 3;
+            w5 += fabs(e) <= 5;
+        }
+        int over, o = side_outcome(r->pred, r->line, r->actual, &over);
+        if (o >= 0) {
+            double price = over ? r->over_price : r->under_price, edge = fabs(r->pred - r->line);
+            bet(&m->side, o, price);
+            if (edge >= 3) bet(&m->side_edge3, o, price);
+            bet(&m->edge[edge < 1 ? 0 : edge < 3 ? 1 : edge < 5 ? 2 : 3], o, price);
+        }
+        if ((r->call == SW_CALL_OVER || r->call == SW_CALL_UNDER) && isfinite(r->line) && r->actual != r->line) {
+            int ov = r->call == SW_CALL_OVER, hit = ov ? r->actual > r->line : r->actual < r->line;
+            double price = ov ? r->over_price : r->under_price;
+            bet(&m->calls, hit, price);
+            bet(&m->conf[r->conf < 55 ? 0 : r->conf < 60 ? 1 : r->conf < 65 ? 2 : 3], hit, price);
+            if ((unsigned)r->tier < 5) bet(&m->tier[r->tier], hit, price);
+        }
+        if (isfinite(r->p_over) && isfinite(r->line) && r->actual != r->line) {
+            int y = r->actual > r->line, bin = (int)(r->p_over * SW_CAL_BINS);
+            bin = bin < 0 ? 0 : bin >= SW_CAL_BINS ? SW_CAL_BINS - 1 : bin;
+            m->cal_n[bin]++;
+            m->cal_p[bin] += r->p_over;
+            m->cal_freq[bin] += y;
+            brier += (r->p_over - y) * (r->p_over - y);
+            m->n_cal++;
+        }
+        if (isfinite(r->line) && isfinite(r->pred) && isfinite(r->season_avg) && isfinite(r->last10_avg)) {
+            m->n_base++;
+            bl += fabs(r->line - r->actual);
+            bs += fabs(r->season_avg - r->actual);
+            b10 += fabs(r->last10_avg - r->actual);
+            bsame += fabs(r->pred - r->actual);
+            int ov;
+            int os = side_outcome(r->season_avg, r->line, r->actual, &ov);
+            if (os >= 0) bet(&m->side_season, os, ov ? r->over_price : r->under_price);
+            int ol = side_outcome(r->last10_avg, r->line, r->actual, &ov);
+            if (ol >= 0) bet(&m->side_last10, ol, ov ? r->over_price : r->under_price);
+        }
+    }
+    if (m->n) {
+        m->mae = ae / m->n;
+        m->rmse = sqrt(se / m->n);
+        m->bias = b / m->n;
+        m->within3 = w3 / m->n;
+        m->within5 = w5 / m->n;
+    } else {
+        m->mae = m->rmse = m->bias = m->within3 = m->within5 = NAN;
+    }
+    finish(&m->side);
+    finish(&m->side_edge3);
+    finish(&m->calls);
+    for (int k = 0; k < SW_EDGE_BUCKETS; k++) finish(&m->edge[k]);
+    for (int k = 0; k < SW_CONF_BUCKETS; k++) finish(&m->conf[k]);
+    for (int k = 0; k < 5; k++) finish(&m->tier[k]);
+    finish(&m->side_season);
+    finish(&m->side_last10);
+    m->roi_calls = m->calls.n ? m->calls.units / m->calls.n : NAN;
+    m->roi_calls_110 = m->calls.n ? m->calls.units_110 / m->calls.n : NAN;
+    m->roi_side_110 = m->side.n ? m->side.units_110 / m->side.n : NAN;
+    for (int k = 0; k < SW_CAL_BINS; k++)
+        if (m->cal_n[k]) {
+            m->cal_p[k] /= m->cal_n[k];
+            m->cal_freq[k] /= m->cal_n[k];
+        }
+    m->brier = m->n_cal ? brier / m->n_cal : NAN;
+    if (m->n_base) {
+        m->mae_line = bl / m->n_base;
+        m->mae_season = bs / m->n_base;
+        m->mae_last10 = b10 / m->n_base;
+        m->mae_same = bsame / m->n_base;
+    } else {
+        m->mae_line = m->mae_season = m->mae_last10 = m->mae_same = NAN;
+    }
+}
+
+int sw_metrics_load(sw_store *st, const char *system, int from, int to, sw_graded **rows, long *n, sw_error *err)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3 *db = sw_store_db(st);
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT p.game_date, p.prediction, g.actual, p.line, p.p_over, p.confidence, p.quality,"
+                                " p.over_price, p.under_price, g.season_avg, g.last10_avg, p.tier, p.recommendation"
+                                " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system,"
+                                " model_version) WHERE p.system = ?1 AND (?2 = '' OR p.game_date >= ?2)"
+                                " AND (?3 = '' OR p.game_date <= ?3) ORDER BY p.game_date, p.game_id, p.player_id",
+                                -1, &q, NULL);
+    if (rc) return sw_fail(err, SW_DB, "reading grades: %s", sqlite3_errmsg(db));
+    char a[11] = "", b[11] = "";
+    if (from >= 0) sw_date_format(from, a);
+    if (to >= 0) sw_date_format(to, b);
+    sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
+    long cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            sw_graded *nr = sw_realloc(*rows, sizeof **rows * (size_t)cap);
+            if (!nr) {
+                sqlite3_finalize(q);
+                sw_free(*rows);
+                *rows = NULL;
+                *n = 0;
+                return sw_fail(err, SW_NOMEM, "out of memory");
+            }
+            *rows = nr;
+        }
+        sw_graded *r = &(*rows)[(*n)++];
+        const char *d = (const char *)sqlite3_column_text(q, 0);
+        sw_date_parse(d, strlen(d), &r->date);
+        float *dst[] = {&r->pred, &r->actual, &r->line, &r->p_over, &r->conf, &r->quality,
+                        &r->over_price, &r->under_price, &r->season_avg, &r->last10_avg};
+        for (int k = 0; k < 10; k++)
+            *dst[k] = sqlite3_column_type(q, k + 1) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(q, k + 1);
+        const char *tier = (const char *)sqlite3_column_text(q, 11), *rec = (const char *)sqlite3_column_text(q, 12);
+        r->tier = SW_TIER_CRITICAL;
+        for (int t = 0; t <= SW_TIER_GOLD; t++)
+            if (tier && !strcmp(tier, sw_tier_name((sw_tier)t))) r->tier = (sw_tier)t;
+        r->call = !strcmp(rec, "OVER") ? SW_CALL_OVER : !strcmp(rec, "UNDER") ? SW_CALL_UNDER
+                  : !strcmp(rec, "NO_LINE") ? SW_CALL_NO_LINE : SW_CALL_PASS;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        sw_free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return sw_fail(err, SW_DB, "reading grades: %s", sqlite3_errmsg(db));
+    }
+    return SW_OK;
+}
+
+static void hits_txt(const sw_hits *h, char *buf, size_t cap)
+{
+    if (!h->n) snprintf(buf, cap, "-");
+    else snprintf(buf, cap, "%.1f%% [%.1f, %.1f] n=%ld", 100 * h->rate, 100 * h->lo, 100 * h->hi, h->n);
+}
+
+void sw_metrics_print_header(FILE *out)
+{
+    fprintf(out, "%-15s %6s %6s %6s %6s | %-27s | %-27s | %-27s %7s %7s\n", "SYSTEM", "N", "MAE", "LINE", "BIAS",
+            "SIDE HIT RATE [95%]", "EDGE >= 3", "CALLS", "ROI", "ROI-110");
+}
+
+void sw_metrics_print_row(const char *name, const sw_metrics *m, FILE *out)
+{
+    char a[64], b[64], c[64], roi[16] = "-", roi2[16] = "-";
+    hits_txt(&m->side, a, sizeof a);
+    hits_txt(&m->side_edge3, b, sizeof b);
+    hits_txt(&m->calls, c, sizeof c);
+    if (m->calls.n) {
+        snprintf(roi, sizeof roi, "%+.1f%%", 100 * m->roi_calls);
+        snprintf(roi2, sizeof roi2, "%+.1f%%", 100 * m->roi_calls_110);
+    }
+    fprintf(out, "%-15s %6ld %6.3f %6.3f %+6.2f | %-27s | %-27s | %-27s %7s %7s\n", name, m->n, m->mae, m->mae_line,
+            m->bias, a, b, c, roi, roi2);
+}
+
+void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out)
+{
+    char t[64];
+    fprintf(out, "%s: MAE %.3f, RMSE %.3f, bias %+.3f, within 3 %.1f%%, within 5 %.1f%% (%ld graded)\n", name, m->mae,
+            m->rmse, m->bias, 100 * m->within3, 100 * m->within5, m->n);
+    fprintf(out, "  baselines on the same %ld player-games: this system %.3f, the line %.3f, season average %.3f, "
+                 "last-10 %.3f\n",
+            m->n_base, m->mae_same, m->mae_line, m->mae_season, m->mae_last10);
+    hits_txt(&m->side_season, t, sizeof t);
+    fprintf(out, "  side bets of the season average vs the line: %s;", t);
+    hits_txt(&m->side_last10, t, sizeof t);
+    fprintf(out, " of the last-10 average: %s\n", t);
+    static const char *const eb[SW_EDGE_BUCKETS] = {"<1", "1-3", "3-5", ">=5"};
+    fprintf(out, "  side bets by edge:");
+    for (int k = 0; k < SW_EDGE_BUCKETS; k++) {
+        hits_txt(&m->edge[k], t, sizeof t);
+        fprintf(out, "  %s: %s", eb[k], t);
+    }
+    static const char *const cb[SW_CONF_BUCKETS] = {"<55", "55-60", "60-65", ">=65"};
+    fprintf(out, "\n  calls by confidence:");
+    for (int k = 0; k < SW_CONF_BUCKETS; k++) {
+        hits_txt(&m->conf[k], t, sizeof t);
+        fprintf(out, "  %s: %s", cb[k], t);
+    }
+    fprintf(out, "\n  calls by tier:");
+    for (int k = 4; k >= 0; k--) {
+        if (!m->tier[k].n) continue;
+        hits_txt(&m->tier[k], t, sizeof t);
+        fprintf(out, "  %s: %s", sw_tier_name((sw_tier)k), t);
+    }
+    fprintf(out, "\n  calibration of P(over) (%ld rows, Brier %.4f):", m->n_cal, m->brier);
+    for (int k = 0; k < SW_CAL_BINS; k++)
+        if (m->cal_n[k]) fprintf(out, " %.2f->%.2f (%ld)", m->cal_p[k], m->cal_freq[k], m->cal_n[k]);
+    fprintf(out, "\n");
+}
+
+static void jnum(FILE *out, double v)
+{
+    if (isfinite(v)) fprintf(out, "%.6g", v);
+    else fputs("null", out);
+}
+
+static void jhits(FILE *out, const char *key, const sw_hits *h)
+{
+    fprintf(out, "\"%s\":{\"n\":%ld,\"hits\":%ld,\"rate\":", key, h->n, h->hits);
+    jnum(out, h->rate);
+    fprintf(out, ",\"lo\":");
+    jnum(out, h->lo);
+    fprintf(out, ",\"hi\":");
+    jnum(out, h->hi);
+    fprintf(out, ",\"units\":%.4f,\"units_110\":%.4f}", h->units, h->units_110);
+}
+
+void sw_metrics_json(const char *name, const sw_metrics *m, FILE *out)
+{
+    fprintf(out, "{\"system\":\"%s\",\"n\":%ld,\"mae\":", name, m->n);
+    jnum(out, m->mae);
+    fprintf(out, ",\"rmse\":");
+    jnum(out, m->rmse);
+    fprintf(out, ",\"bias\":");
+    jnum(out, m->bias);
+    fprintf(out, ",\"within_3\":");
+    jnum(out, m->within3);
+    fprintf(out, ",\"within_5\":");
+    jnum(out, m->within5);
+    fprintf(out, ",");
+    jhits(out, "side", &m->side);
+    fprintf(out, ",");
+    jhits(out, "side_edge3", &m->side_edge3);
+    fprintf(out, ",");
+    jhits(out, "calls", &m->calls);
+    fprintf(out, ",\"roi_calls\":");
+    jnum(out, m->roi_calls);
+    fprintf(out, ",\"roi_calls_110\":");
+    jnum(out, m->roi_calls_110);
+    static const char *const eb[SW_EDGE_BUCKETS] = {"edge_lt1", "edge_1_3", "edge_3_5", "edge_ge5"};
+    for (int k = 0; k < SW_EDGE_BUCKETS; k++) {
+        fprintf(out, ",");
+        jhits(out, eb[k], &m->edge[k]);
+    }
+    static const char *const cb[SW_CONF_BUCKETS] = {"conf_lt55", "conf_55_60", "conf_60_65", "conf_ge65"};
+    for (int k = 0; k < SW_CONF_BUCKETS; k++) {
+        fprintf(out, ",");
+        jhits(out, cb[k], &m->conf[k]);
+    }
+    for (int k = 0; k < 5; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "tier_%s", sw_tier_name((sw_tier)k));
+        fprintf(out, ",");
+        jhits(out, key, &m->tier[k]);
+    }
+    fprintf(out, ",\"calibration\":[");
+    for (int k = 0; k < SW_CAL_BINS; k++) {
+        fprintf(out, "%s{\"n\":%ld,\"p\":", k ? "," : "", m->cal_n[k]);
+        jnum(out, m->cal_n[k] ? m->cal_p[k] : NAN);
+        fprintf(out, ",\"freq\":");
+        jnum(out, m->cal_n[k] ? m->cal_freq[k] : NAN);
+        fprintf(out, "}");
+    }
+    fprintf(out, "],\"brier\":");
+    jnum(out, m->brier);
+    fprintf(out, ",\"baselines\":{\"n\":%ld,\"mae_system\":", m->n_base);
+    jnum(out, m->mae_same);
+    fprintf(out, ",\"mae_line\":");
+    jnum(out, m->mae_line);
+    fprintf(out, ",\"mae_season_avg\":");
+    jnum(out, m->mae_season);
+    fprintf(out, ",\"mae_last10_avg\":");
+    jnum(out, m->mae_last10);
+    fprintf(out, ",");
+    jhits(out, "side_season_avg", &m->side_season);
+    fprintf(out, ",");
+    jhits(out, "side_last10_avg", &m->side_last10);
+    fprintf(out, "}}");
+}

@@ -1,0 +1,72 @@
+/* metrics: how good the predictions were, per system, on graded rows.
+ *
+ *   errors       MAE, RMSE, bias (prediction - actual), share within 3 and 5
+ *   side bets    every row with a line, betting the side of the prediction:
+ *                hit rate with a Wilson 95% interval, by edge bucket (<1, 1-3,
+ *                3-5, >=5 points), ROI at -110
+ *   calls        the system's OVER/UNDER calls: hit rate and interval, ROI at
+ *                the actual American prices and at -110 (flat one-unit stakes),
+ *                by confidence bucket and by quality tier
+ *   calibration  P(over) in ten bins (mean predicted, observed share), Brier
+ *   baselines    on the same player-games: the line itself, the season
+ *                average and the last-10 average as predictors (MAE, and the
+ *                averages' side bets against the line)
+ *
+ * Pushes count in neither hits nor bets; voided rows (DNP) are left out.
+ * Ownership: plain values; the loader's array is the caller's (sw_free).
+ */
+#ifndef SW_METRICS_H
+#define SW_METRICS_H
+
+#include <stdio.h>
+
+#include "features/features.h"
+#include "slate.h"
+#include "store.h"
+
+typedef struct {
+    int date;
+    float pred, actual, line, p_over, conf, quality;
+    float over_price, under_price, season_avg, last10_avg;
+    sw_tier tier;
+    sw_call call;
+} sw_graded;
+
+typedef struct {
+    long n, hits;        /* bets decided (pushes excluded) and hits */
+    double rate, lo, hi; /* hit rate and its Wilson 95% interval */
+    double units, units_110;
+} sw_hits;
+
+enum { SW_EDGE_BUCKETS = 4, SW_CONF_BUCKETS = 4, SW_CAL_BINS = 10 };
+
+typedef struct {
+    long n;
+    double mae, rmse, bias, within3, within5;
+    sw_hits side, side_edge3, calls;
+    sw_hits edge[SW_EDGE_BUCKETS];  /* side bets by |edge|: <1, 1-3, 3-5, >=5 */
+    sw_hits conf[SW_CONF_BUCKETS];  /* calls by confidence: <55, 55-60, 60-65, >=65 */
+    sw_hits tier[5];                /* calls by tier (sw_tier order) */
+    double roi_calls, roi_calls_110, roi_side_110;
+    long cal_n[SW_CAL_BINS];
+    double cal_p[SW_CAL_BINS], cal_freq[SW_CAL_BINS], brier;
+    long n_cal;
+    long n_base;
+    double mae_line, mae_season, mae_last10, mae_same; /* mae_same: this system on those rows */
+    sw_hits side_season, side_last10;
+} sw_metrics;
+
+/* Wilson 95% interval of k successes in n. */
+void sw_wilson(long k, long n, double *lo, double *hi);
+void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m);
+
+/* Graded rows of one system ("final" for the coordinator's calls) between two
+ * dates (inclusive; -1 = open), every model version. */
+int sw_metrics_load(sw_store *st, const char *system, int from, int to, sw_graded **rows, long *n, sw_error *err);
+
+void sw_metrics_print_header(FILE *out);
+void sw_metrics_print_row(const char *name, const sw_metrics *m, FILE *out);
+void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out);
+void sw_metrics_json(const char *name, const sw_metrics *m, FILE *out);
+
+#endif

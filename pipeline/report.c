@@ -1,0 +1,796 @@
+/* report: the HTML report (see report.h).  Queries the store, computes the
+ * metrics with pipeline/metrics, draws every chart as inline SVG. */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/date.h"
+#include "core/fileio.h"
+#include "core/json.h"
+#include "core/version.h"
+#include "features/features.h"
+#include "metrics.h"
+#include "report.h"
+
+#define MAX_SYS 8
+
+static const char *const palette[MAX_SYS] = {"#1b6ca8", "#d1495b", "#edae49", "#66a182",
+                                              "#8d6a9f", "#00798c", "#30343f", "#e07a5f"};
+
+static void esc(FILE *o, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", o); break;
+        case '>': fputs("&gt;", o); break;
+        case '&': fputs("&amp;", o); break;
+        case '"': fputs("&quot;", o); break;
+        default: fputc(*s, o);
+        }
+    }
+}
+
+/* ---- data ---- */
+
+typedef struct {
+    char name[32];
+    sw_metrics m;
+    int *day;       /* dates with calls */
+    double *cum;    /* cumulative units at those dates */
+    long n_days;
+    char (*month)[8];
+    double *month_mae, *month_line;
+    long n_months;
+} sysdata;
+
+static int systems_in(sqlite3 *db, char names[MAX_SYS][32])
+{
+    sqlite3_stmt *q;
+    int n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT DISTINCT system FROM predictions ORDER BY system = 'final' DESC, system", -1,
+                           &q, NULL))
+        return 0;
+    while (sqlite3_step(q) == SQLITE_ROW && n < MAX_SYS) snprintf(names[n++], 32, "%s", sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return n;
+}
+
+static int load_series(sqlite3 *db, sysdata *s)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.game_date, sum(g.units) FROM predictions p JOIN grades g USING (game_date, game_id,"
+                           " player_id, system, model_version) WHERE p.system = ? AND g.outcome IN ('HIT','MISS','PUSH')"
+                           " GROUP BY 1 ORDER BY 1",
+                           -1, &q, NULL))
+        return SW_DB;
+    sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
+    long cap = 0;
+    double cum = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (s->n_days == cap) {
+            cap = cap ? 2 * cap : 64;
+            int *d = sw_realloc(s->day, sizeof *d * (size_t)cap);
+            if (!d) break;
+            s->day = d;
+            double *c = sw_realloc(s->cum, sizeof *c * (size_t)cap);
+            if (!c) break;
+            s->cum = c;
+        }
+        const char *ds = (const char *)sqlite3_column_text(q, 0);
+        sw_date_parse(ds, strlen(ds), &s->day[s->n_days]);
+        cum += sqlite3_column_double(q, 1);
+        s->cum[s->n_days++] = cum;
+    }
+    sqlite3_finalize(q);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT substr(p.game_date, 1, 7), avg(g.abs_error), avg(abs(p.line - g.actual))"
+                           " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system, model_version)"
+                           " WHERE p.system = ? AND g.abs_error IS NOT NULL GROUP BY 1 ORDER BY 1",
+                           -1, &q, NULL))
+        return SW_DB;
+    sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
+    cap = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (s->n_months == cap) {
+            cap = cap ? 2 * cap : 16;
+            char(*mm)[8] = sw_realloc(s->month, sizeof *mm * (size_t)cap);
+            if (!mm) break;
+            s->month = mm;
+            double *a = sw_realloc(s->month_mae, sizeof *a * (size_t)cap);
+            if (!a) break;
+            s->month_mae = a;
+            double *b = sw_realloc(s->month_line, sizeof *b * (size_t)cap);
+            if (!b) break;
+            s->month_line = b;
+        }
+        snprintf(s->month[s->n_months], 8, "%s", sqlite3_column_text(q, 0));
+        s->month_mae[s->n_months] = sqlite3_column_double(q, 1);
+        s->month_line[s->n_months] =
+            sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
+        s->n_months++;
+    }
+    sqlite3_finalize(q);
+    return SW_OK;
+}
+
+/* ---- SVG ---- */
+
+typedef struct {
+    double x0, x1, y0, y1; /* data range */
+    int w, h, l, r, t, b;  /* size and margins */
+} frame_t;
+
+static double fx(const frame_t *f, double x) { return f->l + (x - f->x0) / (f->x1 - f->x0) * (f->w - f->l - f->r); }
+static double fy(const frame_t *f, double y) { return f->h - f->b - (y - f->y0) / (f->y1 - f->y0) * (f->h - f->t - f->b); }
+
+/* A "nice" tick step for a range. */
+static double nice_step(double span, int ticks)
+{
+    double raw = span / (ticks > 0 ? ticks : 1), mag = pow(10, floor(log10(raw > 0 ? raw : 1))), r = raw / mag;
+    return (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
+}
+
+static void svg_begin(FILE *o, const char *id, const frame_t *f, const char *label)
+{
+    fprintf(o, "<svg id=\"%s\" class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
+            id, f->w, f->h, f->w, f->h);
+    esc(o, label);
+    fprintf(o, "\" xmlns=\"http://www.w3.org/2000/svg\">\n");
+}
+
+static void y_axis(FILE *o, const frame_t *f, const char *fmt, double scale)
+{
+    double step = nice_step(f->y1 - f->y0, 5);
+    for (double v = ceil(f->y0 / step) * step; v <= f->y1 + 1e-9; v += step) {
+        double y = fy(f, v);
+        fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", f->l, f->w - f->r, y, y);
+        fprintf(o, "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">", f->l - 6, y + 4);
+        fprintf(o, fmt, v * scale);
+        fprintf(o, "</text>\n");
+    }
+    fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" class=\"axis\"/>\n", f->l, f->w - f->r, f->h - f->b,
+            f->h - f->b);
+}
+
+static void legend(FILE *o, const frame_t *f, char names[][32], const int *colors, int n)
+{
+    int x = f->l + 8;
+    for (int i = 0; i < n; i++) {
+        fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, 8, palette[colors[i] % MAX_SYS]);
+        fprintf(o, "<text x=\"%d\" y=\"%d\" class=\"legend\">", x + 16, 18);
+        esc(o, names[i]);
+        fprintf(o, "</text>\n");
+        x += 24 + 7 * (int)strlen(names[i]);
+    }
+}
+
+static void chart_units(FILE *o, sysdata *sd, int ns)
+{
+    frame_t f = {1e9, -1e9, 0, 0, 900, 320, 60, 20, 34, 40};
+    int any = 0;
+    for (int i = 0; i < ns; i++)
+        for (long k = 0; k < sd[i].n_days; k++) {
+            any = 1;
+            f.x0 = fmin(f.x0, sd[i].day[k]);
+            f.x1 = fmax(f.x1, sd[i].day[k]);
+            f.y0 = fmin(f.y0, sd[i].cum[k]);
+            f.y1 = fmax(f.y1, sd[i].cum[k]);
+        }
+    if (!any) {
+        fprintf(o, "<p class=\"note\">No graded calls yet: run <code>swish grade</code>.</p>\n");
+        return;
+    }
+    if (f.x1 <= f.x0) f.x1 = f.x0 + 1;
+    double pad = (f.y1 - f.y0) * 0.08 + 0.5;
+    f.y0 -= pad;
+    f.y1 += pad;
+    svg_begin(o, "units", &f, "cumulative units per system");
+    y_axis(o, &f, "%+.0f", 1);
+    fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"zero\"/>\n", f.l, f.w - f.r, fy(&f, 0),
+            fy(&f, 0));
+    /* x ticks: months */
+    int y, m, d;
+    sw_date_civil((int)f.x0, &y, &m, &d);
+    for (int k = 0; k < 48; k++) {
+        int day = sw_date_from_civil(y + (m - 1 + k) / 12, (m - 1 + k) % 12 + 1, 1);
+        if (day < f.x0) continue;
+        if (day > f.x1) break;
+        char ds[11];
+        sw_date_format(day, ds);
+        ds[7] = 0;
+        fprintf(o, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>", fx(&f, day),
+                f.h - f.b + 16, ds);
+    }
+    char names[MAX_SYS][32];
+    int colors[MAX_SYS], nl = 0;
+    for (int i = 0; i < ns; i++) {
+        if (!sd[i].n_days) continue;
+        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" points=\"", palette[i % MAX_SYS],
+                strcmp(sd[i].name, "final") ? "1.5" : "3");
+        for (long k = 0; k < sd[i].n_days; k++) fprintf(o, "%.1f,%.1f ", fx(&f, sd[i].day[k]), fy(&f, sd[i].cum[k]));
+        fprintf(o, "\"/>\n");
+        memcpy(names[nl], sd[i].name, 32);
+        colors[nl++] = i;
+    }
+    legend(o, &f, names, colors, nl);
+    fprintf(o, "<text x=\"14\" y=\"%d\" class=\"tick\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">units"
+               " (1 per call, actual prices)</text>\n</svg>\n",
+            f.h / 2, f.h / 2);
+}
+
+static void chart_calibration(FILE *o, const sw_metrics *m)
+{
+    frame_t f = {0, 1, 0, 1, 420, 380, 50, 20, 20, 44};
+    if (!m->n_cal) {
+        fprintf(o, "<p class=\"note\">No graded probabilities yet.</p>\n");
+        return;
+    }
+    svg_begin(o, "calibration", &f, "calibration of P(over)");
+    y_axis(o, &f, "%.1f", 1);
+    for (int k = 0; k <= 10; k += 2)
+        fprintf(o, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.1f</text>", fx(&f, k / 10.0),
+                f.h - f.b + 16, k / 10.0);
+    fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"diag\"/>\n", fx(&f, 0), fy(&f, 0),
+            fx(&f, 1), fy(&f, 1));
+    long maxn = 1;
+    for (int k = 0; k < SW_CAL_BINS; k++) maxn = m->cal_n[k] > maxn ? m->cal_n[k] : maxn;
+    /* bins of fewer than 20 rows are drawn hollow and left off the line: too few to read */
+    fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", palette[0]);
+    for (int k = 0; k < SW_CAL_BINS; k++)
+        if (m->cal_n[k] >= 20) fprintf(o, "%.1f,%.1f ", fx(&f, m->cal_p[k]), fy(&f, m->cal_freq[k]));
+    fprintf(o, "\"/>\n");
+    for (int k = 0; k < SW_CAL_BINS; k++)
+        if (m->cal_n[k])
+            fprintf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"%s\"><title>P %.2f: observed "
+                       "%.3f of %ld</title></circle>\n",
+                    fx(&f, m->cal_p[k]), fy(&f, m->cal_freq[k]), 3 + 7 * sqrt((double)m->cal_n[k] / maxn),
+                    m->cal_n[k] >= 20 ? palette[0] : "none", palette[0], m->cal_p[k], m->cal_freq[k], m->cal_n[k]);
+    fprintf(o, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">predicted P(over)</text>", (f.l + f.w - f.r) / 2,
+            f.h - 6);
+    fprintf(o, "<text x=\"14\" y=\"%d\" class=\"tick\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">observed"
+               " share over</text>\n</svg>\n",
+            f.h / 2, f.h / 2);
+}
+
+static void chart_months(FILE *o, sysdata *sd, int ns)
+{
+    /* the union of months */
+    char months[64][8];
+    int nm = 0;
+    for (int i = 0; i < ns; i++)
+        for (long k = 0; k < sd[i].n_months; k++) {
+            int found = 0;
+            for (int j = 0; j < nm; j++) found |= !strcmp(months[j], sd[i].month[k]);
+            if (!found && nm < 64) snprintf(months[nm++], 8, "%s", sd[i].month[k]);
+        }
+    if (!nm) {
+        fprintf(o, "<p class=\"note\">No graded predictions yet.</p>\n");
+        return;
+    }
+    for (int a = 1; a < nm; a++) /* sort */
+        for (int b = a; b > 0 && strcmp(months[b - 1], months[b]) > 0; b--) {
+            char t[8];
+            memcpy(t, months[b], 8);
+            memcpy(months[b], months[b - 1], 8);
+            memcpy(months[b - 1], t, 8);
+        }
+    frame_t f = {0, nm, 0, 1, 900, 320, 50, 20, 34, 40};
+    double ymax = 0;
+    for (int i = 0; i < ns; i++)
+        for (long k = 0; k < sd[i].n_months; k++) {
+            ymax = fmax(ymax, sd[i].month_mae[k]);
+            if (!strcmp(sd[i].name, "final") && isfinite(sd[i].month_line[k])) ymax = fmax(ymax, sd[i].month_line[k]);
+        }
+    f.y1 = ymax * 1.15 + 0.5;
+    svg_begin(o, "mae_month", &f, "MAE by month");
+    y_axis(o, &f, "%.0f", 1);
+    int nb = ns + 1; /* systems and the line */
+    double slot = (fx(&f, 1) - fx(&f, 0)) * 0.8 / nb;
+    for (int j = 0; j < nm; j++) {
+        fprintf(o, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>", fx(&f, j + 0.5),
+                f.h - f.b + 16, months[j]);
+        for (int i = 0; i <= ns; i++) {
+            double v = NAN;
+            const sysdata *src = NULL;
+            for (int s = 0; s < ns; s++)
+                if (!strcmp(sd[s].name, "final")) src = &sd[s];
+            if (i < ns) src = &sd[i];
+            if (!src) continue;
+            for (long k = 0; k < src->n_months; k++)
+                if (!strcmp(src->month[k], months[j])) v = i < ns ? src->month_mae[k] : src->month_line[k];
+            if (!isfinite(v)) continue;
+            double x = fx(&f, j + 0.1) + i * slot;
+            fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s %s: %.3f</title></rect>",
+                    x, fy(&f, v), slot * 0.9, fy(&f, 0) - fy(&f, v), i < ns ? palette[i % MAX_SYS] : "#9aa0a6",
+                    i < ns ? sd[i].name : "the line", months[j], v);
+        }
+        fputc('\n', o);
+    }
+    char names[MAX_SYS + 1][32];
+    int colors[MAX_SYS + 1];
+    for (int i = 0; i < ns; i++) {
+        memcpy(names[i], sd[i].name, 32);
+        colors[i] = i;
+    }
+    legend(o, &f, names, colors, ns);
+    fprintf(o, "<rect x=\"%d\" y=\"24\" width=\"12\" height=\"12\" fill=\"#9aa0a6\"/><text x=\"%d\" y=\"34\" "
+               "class=\"legend\">the line (as a predictor)</text>\n</svg>\n",
+            f.l + 8, f.l + 24);
+}
+
+static void chart_edges(FILE *o, sysdata *sd, int ns)
+{
+    frame_t f = {0, SW_EDGE_BUCKETS, 0.3, 0.8, 900, 320, 50, 20, 34, 40};
+    static const char *const lbl[SW_EDGE_BUCKETS] = {"edge < 1", "1 - 3", "3 - 5", ">= 5"};
+    svg_begin(o, "edges", &f, "hit rate by edge bucket");
+    y_axis(o, &f, "%.0f%%", 100);
+    double be = 110.0 / 210.0;
+    fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"breakeven\"/><text x=\"%d\" y=\"%.1f\" "
+               "class=\"tick\">break-even at -110 (52.4%%)</text>\n",
+            f.l, f.w - f.r, fy(&f, be), fy(&f, be), f.w - f.r - 190, fy(&f, be) - 4);
+    double slot = (fx(&f, 1) - fx(&f, 0)) * 0.8 / (ns ? ns : 1);
+    for (int k = 0; k < SW_EDGE_BUCKETS; k++) {
+        fprintf(o, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>", fx(&f, k + 0.5),
+                f.h - f.b + 16, lbl[k]);
+        for (int i = 0; i < ns; i++) {
+            const sw_hits *h = &sd[i].m.edge[k];
+            if (!h->n) continue;
+            double x = fx(&f, k + 0.1) + i * slot, r = fmax(f.y0, fmin(f.y1, h->rate));
+            fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" opacity=\"0.85\"><title>%s %s:"
+                       " %.1f%% [%.1f, %.1f] of %ld</title></rect>",
+                    x, fy(&f, r), slot * 0.8, fy(&f, f.y0) - fy(&f, r), palette[i % MAX_SYS], sd[i].name, lbl[k],
+                    100 * h->rate, 100 * h->lo, 100 * h->hi, h->n);
+            double cx = x + slot * 0.4;
+            fprintf(o, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"err\"/>", cx, cx,
+                    fy(&f, fmax(f.y0, fmin(f.y1, h->lo))), fy(&f, fmax(f.y0, fmin(f.y1, h->hi))));
+        }
+        fputc('\n', o);
+    }
+    char names[MAX_SYS][32];
+    int colors[MAX_SYS];
+    for (int i = 0; i < ns; i++) {
+        memcpy(names[i], sd[i].name, 32);
+        colors[i] = i;
+    }
+    legend(o, &f, names, colors, ns);
+    fprintf(o, "</svg>\n");
+}
+
+static void hbars(FILE *o, const char *id, const char *label, char (*names)[48], const double *v, int n,
+                  const char *fmt, const char *color)
+{
+    frame_t f = {0, 1, 0, 1, 900, 26 + 22 * n, 260, 60, 10, 16};
+    double vmax = 0;
+    for (int i = 0; i < n; i++) vmax = fmax(vmax, fabs(v[i]));
+    f.x1 = vmax > 0 ? vmax : 1;
+    svg_begin(o, id, &f, label);
+    for (int i = 0; i < n; i++) {
+        double y = f.t + 22 * i;
+        fprintf(o, "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">", f.l - 8, y + 14);
+        esc(o, names[i]);
+        fprintf(o, "</text><rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"%s\"/>", f.l, y + 2,
+                fmax(1, fx(&f, fabs(v[i])) - f.l), color);
+        fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">", fx(&f, fabs(v[i])) + 6, y + 14);
+        fprintf(o, fmt, v[i]);
+        fprintf(o, "</text>\n");
+    }
+    fprintf(o, "</svg>\n");
+}
+
+/* ---- sections ---- */
+
+static void hits_cell(FILE *o, const sw_hits *h)
+{
+    if (!h->n) {
+        fprintf(o, "<td>-</td>");
+        return;
+    }
+    fprintf(o, "<td class=\"%s\">%.1f%% <span class=\"ci\">[%.1f, %.1f]</span> <span class=\"n\">n=%ld</span></td>",
+            h->lo > 110.0 / 210.0 ? "good" : h->hi < 110.0 / 210.0 ? "bad" : "", 100 * h->rate, 100 * h->lo,
+            100 * h->hi, h->n);
+}
+
+static void metrics_table(FILE *o, sysdata *sd, int ns)
+{
+    fprintf(o, "<table><tr><th>system</th><th>graded</th><th>MAE</th><th>line MAE</th><th>season avg MAE</th>"
+               "<th>bias</th><th>within 5</th><th>side hit rate</th><th>side, edge &ge; 3</th><th>calls hit rate</th>"
+               "<th>ROI (prices)</th><th>ROI (-110)</th><th>Brier</th></tr>\n");
+    for (int i = 0; i < ns; i++) {
+        const sw_metrics *m = &sd[i].m;
+        fprintf(o, "<tr><td><span class=\"sw\" style=\"background:%s\"></span>", palette[i % MAX_SYS]);
+        esc(o, sd[i].name);
+        fprintf(o, "</td><td>%ld</td><td class=\"%s\">%.3f</td><td>%.3f</td><td>%.3f</td><td>%+.2f</td><td>%.1f%%</td>",
+                m->n, m->mae_same < m->mae_line ? "good" : "", m->mae, m->mae_line, m->mae_season, m->bias,
+                100 * m->within5);
+        hits_cell(o, &m->side);
+        hits_cell(o, &m->side_edge3);
+        hits_cell(o, &m->calls);
+        if (m->calls.n)
+            fprintf(o, "<td>%+.1f%%</td><td>%+.1f%%</td>", 100 * m->roi_calls, 100 * m->roi_calls_110);
+        else
+            fprintf(o, "<td>-</td><td>-</td>");
+        if (isfinite(m->brier)) fprintf(o, "<td>%.4f</td></tr>\n", m->brier);
+        else fprintf(o, "<td>-</td></tr>\n");
+    }
+    fprintf(o, "</table>\n<p class=\"note\">MAE in points on graded player-games (DNPs void); the line, season "
+               "average and last-10 average are measured on the same rows. Hit rates exclude pushes; brackets are "
+               "Wilson 95%% intervals; green when the whole interval is above break-even at -110 (52.4%%), red when "
+               "below. Side: betting the side of every prediction against the line; calls: the system's own "
+               "OVER/UNDER recommendations, one unit each.</p>\n");
+}
+
+static void tonight(FILE *o, sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT game_date, player_name, team, opp, line, book, prediction, p_over, recommendation,"
+                           " confidence, contributions FROM predictions WHERE system = 'final' AND game_date ="
+                           " (SELECT max(game_date) FROM predictions) AND recommendation IN ('OVER','UNDER')"
+                           " ORDER BY confidence DESC LIMIT 40",
+                           -1, &q, NULL))
+        return;
+    int rows = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (!rows++)
+            fprintf(o, "<h2>Calls of %s and what drove them</h2>\n<table><tr><th>player</th><th>team</th><th>line</th>"
+                       "<th>prediction</th><th>P(over)</th><th>call</th><th>confidence</th><th>largest contributions "
+                       "(TreeSHAP, points)</th></tr>\n",
+                    sqlite3_column_text(q, 0));
+        fprintf(o, "<tr><td>");
+        esc(o, (const char *)sqlite3_column_text(q, 1));
+        fprintf(o, "</td><td>%s v %s</td><td>%.1f <span class=\"n\">", sqlite3_column_text(q, 2),
+                sqlite3_column_text(q, 3), sqlite3_column_double(q, 4));
+        esc(o, (const char *)sqlite3_column_text(q, 5));
+        fprintf(o, "</span></td><td>%.1f</td><td>%.2f</td><td class=\"%s\">%s</td><td>%.0f</td><td>",
+                sqlite3_column_double(q, 6), sqlite3_column_double(q, 7),
+                !strcmp((const char *)sqlite3_column_text(q, 8), "OVER") ? "over" : "under", sqlite3_column_text(q, 8),
+                sqlite3_column_double(q, 9));
+        const char *cj = (const char *)sqlite3_column_text(q, 10);
+        sw_json *doc = NULL;
+        sw_error e;
+        if (cj && sw_json_parse("contributions", cj, strlen(cj), &doc, &e) == SW_OK) {
+            sw_jnode top = sw_json_get(doc, sw_json_root(doc), "top");
+            for (sw_jnode c = top == SW_JNONE ? SW_JNONE : sw_json_first(doc, top); c != SW_JNONE; c = sw_json_next(doc, c)) {
+                char *name = sw_json_strdup(doc, sw_json_get(doc, c, "feature"));
+                double phi = 0, val = 0;
+                sw_json_f64(doc, sw_json_get(doc, c, "phi"), 0, &phi, &e);
+                sw_json_f64(doc, sw_json_get(doc, c, "value"), 0, &val, &e);
+                int wpx = (int)fmin(60, fabs(phi) * 12) + 1;
+                fprintf(o, "<div class=\"contrib\"><span class=\"bar %s\" style=\"width:%dpx\"></span>",
+                        phi >= 0 ? "pos" : "neg", wpx);
+                esc(o, name);
+                fprintf(o, " = %.3g: <b>%+.2f</b></div>", val, phi);
+                sw_free(name);
+            }
+            sw_json_free(doc);
+        }
+        fprintf(o, "</td></tr>\n");
+    }
+    sqlite3_finalize(q);
+    if (rows) fprintf(o, "</table>\n");
+}
+
+static int cmp_f(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+double sw_psi(const float *ref, long n_ref, const float *cur, long n_cur)
+{
+    if (n_ref < 10 || n_cur < 1) return NAN;
+    float *s = malloc(sizeof(float) * (size_t)n_ref);
+    if (!s) return NAN;
+    long m = 0;
+    for (long i = 0; i < n_ref; i++)
+        if (isfinite(ref[i])) s[m++] = ref[i];
+    qsort(s, (size_t)m, sizeof *s, cmp_f);
+    float cut[9];
+    for (int k = 0; k < 9; k++) cut[k] = m ? s[(long)((k + 1) * (double)m / 10)] : 0;
+    free(s);
+    double a[11] = {0}, b[11] = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        const float *v = pass ? cur : ref;
+        long n = pass ? n_cur : n_ref;
+        double *h = pass ? b : a;
+        for (long i = 0; i < n; i++) {
+            int bin = 10;
+            if (isfinite(v[i])) {
+                bin = 0;
+                while (bin < 9 && v[i] > cut[bin]) bin++;
+            }
+            h[bin] += 1.0 / n;
+        }
+    }
+    double psi = 0;
+    for (int k = 0; k < 11; k++) {
+        double x = a[k] < 1e-4 ? 1e-4 : a[k], y = b[k] < 1e-4 ? 1e-4 : b[k];
+        if (a[k] == 0 && b[k] == 0) continue;
+        psi += (y - x) * log(y / x);
+    }
+    return psi;
+}
+
+/* Feature vectors stored for dates in [from, to] (at most cap, the latest). */
+static long load_features(sqlite3 *db, const char *from, const char *to, long cap, float *out)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT vals FROM features WHERE game_date >= ? AND game_date <= ? AND feature_set = ?"
+                           " ORDER BY game_date DESC LIMIT ?",
+                           -1, &q, NULL))
+        return 0;
+    sqlite3_bind_text(q, 1, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, SW_FEATURE_SET, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, cap);
+    int nf = sw_feature_count();
+    long n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && n < cap) {
+        const char *js = (const char *)sqlite3_column_text(q, 0);
+        sw_json *doc = NULL;
+        sw_error e;
+        if (!js || sw_json_parse("features", js, strlen(js), &doc, &e) != SW_OK) continue;
+        sw_jnode root = sw_json_root(doc);
+        float *row = out + (size_t)n * (size_t)nf;
+        for (int c = 0; c < nf; c++) {
+            sw_jnode v = sw_json_get(doc, root, sw_feature_name(c));
+            double d = NAN;
+            if (v != SW_JNONE && sw_json_type_of(doc, v) == SW_JSON_NUMBER) sw_json_f64(doc, v, 0, &d, &e);
+            row[c] = (float)d;
+        }
+        sw_json_free(doc);
+        n++;
+    }
+    sqlite3_finalize(q);
+    return n;
+}
+
+static void drift(FILE *o, sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    char latest[16] = "", from[16] = "", to[16] = "";
+    if (sqlite3_prepare_v2(db,
+                           "SELECT game_date, train_from, train_to FROM runs WHERE run_id ="
+                           " (SELECT max(run_id) FROM runs WHERE game_date = (SELECT max(game_date) FROM features))",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+        snprintf(latest, sizeof latest, "%s", sqlite3_column_text(q, 0));
+        if (sqlite3_column_type(q, 1) != SQLITE_NULL) snprintf(from, sizeof from, "%s", sqlite3_column_text(q, 1));
+        if (sqlite3_column_type(q, 2) != SQLITE_NULL) snprintf(to, sizeof to, "%s", sqlite3_column_text(q, 2));
+    }
+    sqlite3_finalize(q);
+    fprintf(o, "<h2>Feature drift</h2>\n");
+    if (!latest[0]) {
+        fprintf(o, "<p class=\"note\">No stored features.</p>\n");
+        return;
+    }
+    const char *basis = "the gbdt model's training window";
+    if (!from[0] || !to[0]) {
+        snprintf(from, sizeof from, "0000-00-00");
+        int d;
+        sw_date_parse(latest, 10, &d);
+        sw_date_format(d - 1, to);
+        basis = "every earlier stored date (the training window is unknown)";
+    }
+    int nf = sw_feature_count();
+    long cap = 20000;
+    float *ref = sw_alloc_array((size_t)cap * (size_t)nf, sizeof *ref), *cur = sw_alloc_array(2000 * (size_t)nf, sizeof *cur);
+    /* the last seven days of stored features (one night has too few distinct team-level values) */
+    char week[16];
+    int ld;
+    sw_date_parse(latest, 10, &ld);
+    sw_date_format(ld - 6, week);
+    if (strcmp(week, to) <= 0) { /* keep the periods apart */
+        int td;
+        sw_date_parse(to, 10, &td);
+        sw_date_format(td + 1, week);
+    }
+    long nr = ref ? load_features(db, from, to, cap, ref) : 0, nc = cur ? load_features(db, week, latest, 2000, cur) : 0;
+    if (nr < 50 || nc < 10) {
+        fprintf(o, "<p class=\"note\">Drift needs stored features of the reference period (%s, %s to %s: %ld rows) and "
+                   "of the week to %s (%ld rows). A backtest database (<code>swish backtest --db</code>) or a few weeks of "
+                   "nightly runs provide them.</p>\n",
+                basis, from, to, nr, latest, nc);
+        sw_free(ref);
+        sw_free(cur);
+        return;
+    }
+    char names[64][48];
+    double psi[64];
+    int idx[64], n = 0;
+    float *a = sw_alloc_array((size_t)nr, sizeof *a), *b = sw_alloc_array((size_t)nc, sizeof *b);
+    for (int c = 0; c < nf && c < 64 && a && b; c++) {
+        for (long i = 0; i < nr; i++) a[i] = ref[(size_t)i * nf + c];
+        for (long i = 0; i < nc; i++) b[i] = cur[(size_t)i * nf + c];
+        psi[c] = sw_psi(a, nr, b, nc);
+        idx[n++] = c;
+    }
+    for (int i = 1; i < n; i++) /* by PSI, descending */
+        for (int j = i; j > 0 && (isnan(psi[idx[j - 1]]) || psi[idx[j - 1]] < psi[idx[j]]); j--) {
+            int t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    int show = n < 15 ? n : 15;
+    double v[15];
+    for (int i = 0; i < show; i++) {
+        snprintf(names[i], 48, "%s", sw_feature_name(idx[i]));
+        v[i] = isfinite(psi[idx[i]]) ? psi[idx[i]] : 0;
+    }
+    fprintf(o, "<p>Population stability index of the %ld player-games of %s to %s against %ld stored player-games of "
+               "%s (%s to %s); above 0.1 deserves a look, above 0.25 is a shift.</p>\n",
+            nc, week, latest, nr, basis, from, to);
+    hbars(o, "drift", "feature drift (PSI)", names, v, show, "%.3f", "#d1495b");
+    sw_free(a);
+    sw_free(b);
+    sw_free(ref);
+    sw_free(cur);
+}
+
+static void importance(FILE *o, sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    char ver[80] = "";
+    if (sqlite3_prepare_v2(db,
+                           "SELECT model_version FROM predictions WHERE system = 'gbdt' ORDER BY game_date DESC LIMIT 1",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        snprintf(ver, sizeof ver, "%s", sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    fprintf(o, "<h2>Feature importance</h2>\n");
+    if (!ver[0] || sqlite3_prepare_v2(db,
+                                      "SELECT feature, gain FROM importance WHERE system = 'gbdt' AND model_version = ?"
+                                      " ORDER BY gain DESC LIMIT 15",
+                                      -1, &q, NULL)) {
+        fprintf(o, "<p class=\"note\">No gbdt model in these runs.</p>\n");
+        return;
+    }
+    sqlite3_bind_text(q, 1, ver, -1, SQLITE_STATIC);
+    char names[15][48];
+    double v[15], total = 0;
+    int n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && n < 15) {
+        snprintf(names[n], 48, "%s", sqlite3_column_text(q, 0));
+        v[n] = sqlite3_column_double(q, 1);
+        total += v[n++];
+    }
+    sqlite3_finalize(q);
+    if (!n) {
+        fprintf(o, "<p class=\"note\">The gbdt model %s records no split gains.</p>\n", ver);
+        return;
+    }
+    double all = 0;
+    if (sqlite3_prepare_v2(db, "SELECT sum(gain) FROM importance WHERE system = 'gbdt' AND model_version = ?", -1, &q,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, ver, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW) all = sqlite3_column_double(q, 0);
+        sqlite3_finalize(q);
+    }
+    for (int i = 0; i < n; i++) v[i] = all > 0 ? 100 * v[i] / all : v[i];
+    fprintf(o, "<p>Share of the total split gain of gbdt model <code>");
+    esc(o, ver);
+    fprintf(o, "</code> (the top %d features hold %.0f%%).</p>\n", n, all > 0 ? 100 * total / all : 100.0);
+    hbars(o, "importance", "feature importance", names, v, n, "%.1f%%", "#1b6ca8");
+}
+
+static const char *css =
+    "body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1000px;"
+    "margin:24px auto;padding:0 16px;background:#fafafa}h1{font-size:24px;margin-bottom:2px}h2{font-size:18px;"
+    "margin-top:34px;border-bottom:1px solid #ddd;padding-bottom:4px}.sub{color:#666}table{border-collapse:collapse;"
+    "width:100%;font-size:13px;background:#fff}th,td{border:1px solid #e2e2e2;padding:4px 6px;text-align:left;"
+    "vertical-align:top}th{background:#f0f2f5}.ci,.n{color:#777;font-size:11px}.good{color:#137333;font-weight:600}"
+    ".bad{color:#b3261e}.over{color:#137333;font-weight:600}.under{color:#b3261e;font-weight:600}.note{color:#666;"
+    "font-size:12px}.sw{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}"
+    "svg.chart{background:#fff;border:1px solid #e2e2e2;margin:6px 0;max-width:100%;height:auto}"
+    ".grid{stroke:#eee}.axis{stroke:#999}.zero{stroke:#666;stroke-dasharray:4 3}.diag{stroke:#999;"
+    "stroke-dasharray:4 3}.breakeven{stroke:#b3261e;stroke-dasharray:5 4}.err{stroke:#222;stroke-width:1.5}"
+    "text.tick{font-size:11px;fill:#555}text.legend{font-size:12px;fill:#333}.contrib{font-size:12px;white-space:nowrap}"
+    ".bar{display:inline-block;height:9px;margin-right:6px;vertical-align:middle}.pos{background:#66a182}"
+    ".neg{background:#d1495b}code{background:#eef;padding:0 3px}.grid2{display:flex;gap:16px;flex-wrap:wrap}";
+
+static const char *script =
+    "window.addEventListener('load',function(){var bad=0;document.querySelectorAll('svg.chart').forEach(function(s){"
+    "var b=s.getBBox();if(!(b.width>0&&b.height>0)){bad++;console.error('empty chart '+s.id);}});"
+    "document.body.setAttribute('data-charts-ok',bad===0?'yes':'no');});";
+
+int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path, sw_error *err)
+{
+    sqlite3 *db = sw_store_db(st);
+    char names[MAX_SYS][32];
+    int ns = systems_in(db, names);
+    sysdata sd[MAX_SYS];
+    memset(sd, 0, sizeof sd);
+    int rc = SW_OK;
+    for (int i = 0; i < ns && rc == SW_OK; i++) {
+        memcpy(sd[i].name, names[i], sizeof sd[i].name);
+        sw_graded *rows;
+        long n;
+        if ((rc = sw_metrics_load(st, names[i], -1, -1, &rows, &n, err))) break;
+        sw_metrics_compute(rows, n, &sd[i].m);
+        sw_free(rows);
+        if (load_series(db, &sd[i])) rc = sw_fail(err, SW_DB, "reading grades: %s", sqlite3_errmsg(db));
+    }
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = rc ? NULL : open_memstream(&html, &len);
+    if (!rc && !f) rc = sw_fail(err, SW_NOMEM, "out of memory");
+    if (f) {
+        char first[16] = "-", last[16] = "-", now[32];
+        long npred = 0, ngraded = 0;
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(db, "SELECT min(game_date), max(game_date), count(*) FROM predictions", -1, &q, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+            snprintf(first, sizeof first, "%s", sqlite3_column_text(q, 0));
+            snprintf(last, sizeof last, "%s", sqlite3_column_text(q, 1));
+            npred = sqlite3_column_int64(q, 2);
+        }
+        sqlite3_finalize(q);
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM grades WHERE outcome <> 'VOID'", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            ngraded = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(now, sizeof now, "%Y-%m-%d %H:%M UTC", &tm);
+        const char *title = o && o->title ? o->title : "swish report";
+        fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+        esc(f, title);
+        fprintf(f, "</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>%s</style>"
+                   "</head>\n<body>\n<h1>",
+                css);
+        esc(f, title);
+        fprintf(f, "</h1>\n<p class=\"sub\">");
+        if (o && o->db_name) {
+            esc(f, o->db_name);
+            fprintf(f, " &middot; ");
+        }
+        fprintf(f, "%s to %s &middot; %ld predictions, %ld graded &middot; generated %s by swish %s</p>\n", first, last,
+                npred, ngraded, now, sw_version());
+        fprintf(f, "<h2>How the systems did</h2>\n");
+        if (ns) metrics_table(f, sd, ns);
+        else fprintf(f, "<p class=\"note\">The database holds no predictions.</p>\n");
+        fprintf(f, "<h2>Cumulative units</h2>\n");
+        chart_units(f, sd, ns);
+        fprintf(f, "<div class=\"grid2\"><div><h2>Calibration of P(over)</h2>\n");
+        int fin = -1;
+        for (int i = 0; i < ns; i++)
+            if (!strcmp(sd[i].name, "final")) fin = i;
+        if (fin >= 0) {
+            chart_calibration(f, &sd[fin].m);
+            fprintf(f, "<p class=\"note\">The coordinator's P(over) in ten bins (dot area: rows); Brier score %.4f on "
+                       "%ld rows (0.25 for a coin flip).</p>\n",
+                    sd[fin].m.brier, sd[fin].m.n_cal);
+        } else {
+            fprintf(f, "<p class=\"note\">No final calls in the database.</p>\n");
+        }
+        fprintf(f, "</div></div>\n<h2>MAE by month</h2>\n");
+        chart_months(f, sd, ns);
+        fprintf(f, "<h2>Hit rate by edge</h2>\n");
+        if (ns) chart_edges(f, sd, ns);
+        fprintf(f, "<p class=\"note\">Side bets of each system's prediction against the line by |prediction - line|; "
+                   "bars are hit rates, whiskers Wilson 95%% intervals.</p>\n");
+        importance(f, db);
+        tonight(f, db);
+        drift(f, db);
+        fprintf(f, "<script>%s</script>\n</body></html>\n", script);
+        if (fclose(f) != 0) rc = sw_fail(err, SW_NOMEM, "out of memory");
+        else rc = sw_write_file_atomic(out_path, html, len, err);
+    }
+    free(html);
+    for (int i = 0; i < MAX_SYS; i++) {
+        sw_free(sd[i].day);
+        sw_free(sd[i].cum);
+        sw_free(sd[i].month);
+        sw_free(sd[i].month_mae);
+        sw_free(sd[i].month_line);
+    }
+    return rc;
+}

@@ -1,0 +1,165 @@
+/* cmd_grade: `swish grade` (stored predictions against the box scores) and
+ * `swish metrics` (how good they were, per system). */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "core/alloc.h"
+#include "core/date.h"
+#include "pipeline/grade.h"
+#include "pipeline/metrics.h"
+#include "pipeline/store.h"
+#include "runcfg.h"
+
+static int parse_day(const cli_args *a, const char *opt, int *day)
+{
+    const char *s = cli_get(a, opt);
+    *day = -1;
+    if (!s) return 0;
+    if (sw_date_parse(s, strlen(s), day)) return cli_failf(SW_ARG, "%s: '%s' is not a date (YYYY-MM-DD)", opt, s);
+    return 0;
+}
+
+/* Every system in the predictions between two dates, "final" last. */
+static int systems_of(sw_store *st, int from, int to, char names[8][32])
+{
+    sqlite3_stmt *q;
+    int n = 0;
+    char a[11] = "", b[11] = "";
+    if (from >= 0) sw_date_format(from, a);
+    if (to >= 0) sw_date_format(to, b);
+    if (sqlite3_prepare_v2(sw_store_db(st),
+                           "SELECT DISTINCT system FROM predictions WHERE (?1 = '' OR game_date >= ?1)"
+                           " AND (?2 = '' OR game_date <= ?2) ORDER BY system = 'final', system",
+                           -1, &q, NULL))
+        return 0;
+    sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+    while (sqlite3_step(q) == SQLITE_ROW && n < 8) snprintf(names[n++], 32, "%s", sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return n;
+}
+
+static int report(sw_store *st, int from, int to, int json, int detail)
+{
+    char names[8][32];
+    int ns = systems_of(st, from, to, names);
+    sw_error err;
+    if (json) printf("[");
+    else sw_metrics_print_header(stdout);
+    for (int i = 0; i < ns; i++) {
+        sw_graded *rows;
+        long n;
+        if (sw_metrics_load(st, names[i], from, to, &rows, &n, &err)) return cli_fail(&err);
+        sw_metrics m;
+        sw_metrics_compute(rows, n, &m);
+        sw_free(rows);
+        if (json) {
+            if (i) printf(",\n");
+            sw_metrics_json(names[i], &m, stdout);
+        } else {
+            sw_metrics_print_row(names[i], &m, stdout);
+        }
+        if (detail && !json) sw_metrics_print_detail(names[i], &m, stderr);
+    }
+    if (json) printf("]\n");
+    return 0;
+}
+
+static const cli_opt grade_opts[] = {
+    {"--date", "DATE", "grade one date", 0},
+    {"--from", "DATE", "grade every stored date from this one", 0},
+    {"--to", "DATE", "... to this one (inclusive)", 0},
+    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    RUNCFG_OPTS,
+    {"--json", NULL, "print the metrics as JSON", 0},
+    {"--detail", NULL, "print every breakdown (edge, confidence, tier, calibration, baselines) on stderr", 0},
+    {"--lenient", NULL, "skip and count bad input rows instead of failing", 0},
+};
+
+int cmd_grade(int argc, char **argv)
+{
+    cli_args a = {.usage = "swish grade --date D | --from D1 --to D2 [--data DIR] [--db FILE] [--json]",
+                  .summary = "Join the stored predictions of the dates with the box scores: OVER/UNDER calls are HIT,\n"
+                             "MISS or PUSH (actual = line), a player who did not play voids the row, units at the\n"
+                             "stored American price and at -110.  Grades go to the database (re-grading replaces\n"
+                             "them); then the metrics of the graded dates are printed per system.",
+                  .opts = grade_opts,
+                  .n_opts = sizeof grade_opts / sizeof grade_opts[0]};
+    int rc = cli_parse(&a, argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    int day, from, to;
+    if ((rc = parse_day(&a, "--date", &day)) || (rc = parse_day(&a, "--from", &from)) || (rc = parse_day(&a, "--to", &to)))
+        return rc;
+    if (day >= 0) from = to = day;
+    if (from < 0 || to < 0) return cli_failf(SW_ARG, "give --date, or --from and --to");
+    if (to < from) return cli_failf(SW_ARG, "--to is before --from");
+    sw_config cfg;
+    if ((rc = runcfg_load(&a, &cfg))) return rc;
+    sw_league *lg;
+    if ((rc = runcfg_league(cfg.data, cli_has(&a, "--lenient"), &lg))) return rc;
+    sw_store *st;
+    sw_error err;
+    sw_error_clear(&err);
+    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, &st, &err)) {
+        sw_league_free(lg);
+        return cli_fail(&err);
+    }
+    long total = 0, pending = 0;
+    for (int d = from; d <= to; d++) {
+        sw_grade_result g;
+        if (sw_grade_date(st, lg, d, &g, &err)) {
+            sw_store_close(st);
+            sw_league_free(lg);
+            return cli_fail(&err);
+        }
+        if (!g.predictions) continue;
+        char ds[11];
+        sw_date_format(d, ds);
+        fprintf(stderr, "swish: %s: %ld predictions graded (%ld hit, %ld miss, %ld push, %ld void, %ld no bet), %ld pending\n",
+                ds, g.graded, g.hit, g.miss, g.push, g.void_, g.no_bet, g.pending);
+        total += g.predictions;
+        pending += g.pending;
+    }
+    if (!total) fprintf(stderr, "swish: no stored predictions in the range\n");
+    rc = report(st, from, to, cli_has(&a, "--json"), cli_has(&a, "--detail"));
+    sw_store_close(st);
+    sw_league_free(lg);
+    return rc;
+}
+
+static const cli_opt metrics_opts[] = {
+    {"--from", "DATE", "first date (default: all)", 0},
+    {"--to", "DATE", "last date (default: all)", 0},
+    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    {"--config", "FILE", "configuration file", 0},
+    {"--json", NULL, "JSON: every metric and breakdown", 0},
+    {"--detail", NULL, "print every breakdown on stderr", 0},
+};
+
+int cmd_metrics(int argc, char **argv)
+{
+    cli_args a = {.usage = "swish metrics [--db FILE] [--from D1] [--to D2] [--json] [--detail]",
+                  .summary = "Metrics of the graded predictions per system: MAE, RMSE, bias, within 3/5; hit rate of\n"
+                             "the prediction's side against the line with a Wilson 95% interval, overall and at edge\n"
+                             ">= 3; the OVER/UNDER calls' hit rate and ROI (actual prices and -110); with --detail or\n"
+                             "--json the breakdowns by edge, confidence and tier, the calibration of P(over) and the\n"
+                             "baselines (the line, season and last-10 averages) on the same player-games.",
+                  .opts = metrics_opts,
+                  .n_opts = sizeof metrics_opts / sizeof metrics_opts[0]};
+    int rc = cli_parse(&a, argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    int from, to;
+    if ((rc = parse_day(&a, "--from", &from)) || (rc = parse_day(&a, "--to", &to))) return rc;
+    sw_config cfg;
+    if ((rc = runcfg_load(&a, &cfg))) return rc;
+    sw_store *st;
+    sw_error err;
+    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, &st, &err)) return cli_fail(&err);
+    rc = report(st, from, to, cli_has(&a, "--json"), cli_has(&a, "--detail"));
+    sw_store_close(st);
+    return rc;
+}
