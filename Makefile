@@ -118,7 +118,7 @@ demo: deps all
 # Debian packages: build, tests (Check, XGBoost as a reference, Chromium for the
 # report test), fuzzing (clang's libFuzzer runtime).
 DEB_PKGS := gcc make pkg-config libsqlite3-dev libopenblas-dev check libsubunit-dev \
-            python3 python3-xgboost clang libclang-rt-14-dev
+            python3 python3-xgboost clang libclang-rt-14-dev chromium
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

@@ -3,7 +3,8 @@
  * the SQLite write.  The league is simulated (3 seasons), the gbdt system and
  * the stack trained on it, CatBoost V8 registered from ../shared/models; the
  * slate is a full night added after the last scheduled date (all 30 teams, 15
- * games) with every expected player kept, capped at 450.  Loading the CSVs and the models is reported apart: a service
+ * games, lines at each player's last-10 average) with every expected player
+ * kept, capped at 450.  Loading the CSVs and the models is reported apart: a service
  * keeps them in memory between runs.
  *
  * The user's budget (the original system: 450 players in under 3 minutes) is
@@ -16,6 +17,7 @@
 #include "bench.h"
 #include "core/date.h"
 #include "core/fileio.h"
+#include "features/features.h"
 #include "features/league.h"
 #include "features/simulate.h"
 #include "pipeline/models.h"
@@ -70,6 +72,36 @@ int bench_nightly(const bench_ctx *c)
                 sw_league_team_code(lg, 2 * g), sw_league_team_code(lg, 2 * g + 1), ds);
     fclose(fp);
     sw_league_free(lg);
+    /* and lines for it: the slate's players, at their last-10 average (a benchmark needs lines
+     * to exercise every stage; these are not a model of a book) */
+    if (sw_league_load(data, NULL, &lg, NULL, &err)) return fail("load", &err);
+    {
+        sw_feature_request rq;
+        sw_feature_request_init(&rq);
+        rq.slate_date = night;
+        sw_frame *fr;
+        if (sw_features_build(lg, &rq, &fr, &err)) return fail("features", &err);
+        snprintf(path, sizeof path, "%s/prop_lines.csv", data);
+        fp = fopen(path, "a");
+        if (!fp) return 1;
+        int l10 = sw_feature_find("points_avg_last_10");
+        for (long i = 0; i < sw_frame_rows(fr); i++) {
+            const sw_frame_meta *m = sw_frame_meta_of(fr, i);
+            double avg = sw_frame_values(fr, i)[l10];
+            if (!(avg >= 3)) continue;
+            int g = m->game;
+            const char *home = sw_league_team_code(lg, sw_league_game_home(lg, g));
+            const char *away = sw_league_team_code(lg, sw_league_game_away(lg, g));
+            for (int b = 0; b < 2; b++)
+                fprintf(fp, "%s,%s,%s,%s,%.1f,-110,-110,%sT16:00:00Z,%s,%s,%s,%s,%sT23:30:00Z\n", ds,
+                        sw_league_player_name(lg, m->player), sw_league_player_id(lg, m->player),
+                        b ? "fanduel" : "draftkings", floor(avg) + 0.5, ds, sw_league_game_id(lg, g), home, away,
+                        sw_league_team_code(lg, m->team), ds);
+        }
+        fclose(fp);
+        sw_frame_free(fr);
+        sw_league_free(lg);
+    }
     t0 = bench_now();
     if (sw_league_load(data, NULL, &lg, NULL, &err)) return fail("load", &err);
     double t_load = bench_now() - t0;
@@ -122,7 +154,7 @@ int bench_nightly(const bench_ctx *c)
     if (sw_store_open(db, 5000, &st, &err)) return fail("store", &err);
 
     int reps = c->quick ? 3 : 15;
-    double tf[15], tsys[15], tc[15], tw[15], tt[15], tsel[15], ts_each[SW_SYS_COUNT][15];
+    double tf[15], tsys[15], tc[15], tw[15], tt[15], tsel[15], tx[15], ts_each[SW_SYS_COUNT][15];
     long players = 0, preds = 0;
     unsigned long long sum = 0;
     for (int r = 0; r < reps; r++) {
@@ -138,6 +170,7 @@ int bench_nightly(const bench_ctx *c)
         tf[r] = s->t_features;
         tsel[r] = s->t_select;
         tc[r] = s->t_combine;
+        tx[r] = s->t_explain;
         tw[r] = res.seconds;
         double all_sys = 0;
         for (int k = 0; k < SW_SYS_COUNT; k++) {
@@ -171,6 +204,7 @@ int bench_nightly(const bench_ctx *c)
     }
     printf("  %-26s %9.2f ms\n", "systems, all", 1e3 * bench_median(tsys, reps));
     printf("  %-26s %9.2f ms\n", "coordinator (combine)", 1e3 * bench_median(tc, reps));
+    printf("  %-26s %9.2f ms\n", "TreeSHAP drivers of calls", 1e3 * bench_median(tx, reps));
     printf("  %-26s %9.2f ms\n", "SQLite write (1 txn)", 1e3 * bench_median(tw, reps));
     printf("  %-26s %9.2f ms   (target %.0f ms; budget %.0f s)   checksum %016llx\n", "total nightly run",
            1e3 * med_total, 1e3 * TARGET_S, BUDGET_S, sum);

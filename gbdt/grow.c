@@ -20,8 +20,9 @@
 
 #include "core/alloc.h"
 
-#define ROW_BLOCK 16384 /* rows per partial histogram: fixed, independent of threads; it also
-                         * bounds each float32 accumulation chain to 16384 rows */
+#define ROW_BLOCK 4096 /* rows per partial histogram: fixed, independent of threads (enough
+                        * blocks at the root for 16 threads); it also bounds each float32
+                        * accumulation chain to 4096 rows */
 #define RT_EPS 1e-6
 
 typedef struct {

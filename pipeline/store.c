@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/date.h"
 #include "core/hash.h"
+#include "core/num.h"
 #include "core/version.h"
 #include "store.h"
 
@@ -140,22 +141,48 @@ static void bind_num(sqlite3_stmt *q, int i, double v)
     else sqlite3_bind_null(q, i);
 }
 
-/* Features as JSON objects by name: values (null when missing) and source labels. */
+/* Features as JSON objects by name: values (null when missing, shortest
+ * round-trip float32 text) and source labels.  Built by hand: this runs for
+ * every player of every night. */
 static void features_json(const sw_frame *f, long row, char *vals, size_t vcap, char *srcs, size_t scap)
 {
     const float *v = sw_frame_values(f, row);
     const uint8_t *s = sw_frame_sources(f, row);
     size_t a = 0, b = 0;
-    a += (size_t)snprintf(vals + a, vcap - a, "{");
-    b += (size_t)snprintf(srcs + b, scap - b, "{");
-    for (int c = 0; c < sw_frame_cols(f) && a < vcap && b < scap; c++) {
-        if (isfinite(v[c])) a += (size_t)snprintf(vals + a, vcap - a, "%s\"%s\":%.9g", c ? "," : "", sw_feature_name(c), v[c]);
-        else a += (size_t)snprintf(vals + a, vcap - a, "%s\"%s\":null", c ? "," : "", sw_feature_name(c));
-        b += (size_t)snprintf(srcs + b, scap - b, "%s\"%s\":\"%s\"", c ? "," : "", sw_feature_name(c),
-                              sw_source_name((sw_source)s[c]));
+    vals[a++] = '{';
+    srcs[b++] = '{';
+    for (int c = 0; c < sw_frame_cols(f); c++) {
+        const char *name = sw_feature_name(c), *src = sw_source_name((sw_source)s[c]);
+        size_t nl = strlen(name), sl = strlen(src);
+        if (a + nl + 48 >= vcap || b + nl + sl + 8 >= scap) break;
+        if (c) {
+            vals[a++] = ',';
+            srcs[b++] = ',';
+        }
+        vals[a++] = '"';
+        memcpy(vals + a, name, nl);
+        a += nl;
+        vals[a++] = '"';
+        vals[a++] = ':';
+        if (isfinite(v[c])) {
+            a += (size_t)sw_format_f32(vals + a, v[c]);
+        } else {
+            memcpy(vals + a, "null", 4);
+            a += 4;
+        }
+        srcs[b++] = '"';
+        memcpy(srcs + b, name, nl);
+        b += nl;
+        memcpy(srcs + b, "\":\"", 3);
+        b += 3;
+        memcpy(srcs + b, src, sl);
+        b += sl;
+        srcs[b++] = '"';
     }
-    if (a < vcap) snprintf(vals + a, vcap - a, "}");
-    if (b < scap) snprintf(srcs + b, scap - b, "}");
+    vals[a++] = '}';
+    vals[a] = 0;
+    srcs[b++] = '}';
+    srcs[b] = 0;
 }
 
 int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
