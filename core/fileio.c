@@ -55,6 +55,31 @@ int sw_read_file(const char *path, long long max_bytes, unsigned char **data, si
     return SW_OK;
 }
 
+int sw_write_file(const char *path, const void *data, size_t len, sw_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return sw_error_set(err, SW_IO, path, 0, 0, -1, "cannot create: %s", strerror(errno));
+    const unsigned char *p = data;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return sw_error_set(err, SW_IO, path, 0, 0, -1, "write failed: %s", strerror(e));
+        }
+        done += (size_t)w;
+    }
+    if (fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        return sw_error_set(err, SW_IO, path, 0, 0, -1, "sync failed: %s", strerror(e));
+    }
+    if (close(fd) != 0) return sw_error_set(err, SW_IO, path, 0, 0, -1, "close failed: %s", strerror(errno));
+    return SW_OK;
+}
+
 int sw_write_file_atomic(const char *path, const void *data, size_t len, sw_error *err)
 {
     size_t pl = strlen(path);
@@ -66,28 +91,10 @@ int sw_write_file_atomic(const char *path, const void *data, size_t len, sw_erro
         return sw_fail(err, SW_NOMEM, "out of memory");
     }
     snprintf(tmp, pl + 32, "%s.tmp.%ld", path, (long)getpid());
-    int rc = SW_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        rc = sw_error_set(err, SW_IO, path, 0, 0, -1, "cannot create %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    const unsigned char *p = data;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            rc = sw_error_set(err, SW_IO, path, 0, 0, -1, "write failed: %s", strerror(errno));
-            close(fd);
-            unlink(tmp);
-            goto out;
-        }
-        done += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        rc = sw_error_set(err, SW_IO, path, 0, 0, -1, "sync failed: %s", strerror(errno));
+    int rc = sw_write_file(tmp, data, len, err);
+    if (rc) {
         unlink(tmp);
+        if (err) snprintf(err->file, sizeof err->file, "%s", path);
         goto out;
     }
     if (rename(tmp, path) != 0) {

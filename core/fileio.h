@@ -16,6 +16,9 @@
  * gets a NUL after the data. */
 int sw_read_file(const char *path, long long max_bytes, unsigned char **data, size_t *len,
                  sw_error *err);
+/* Write and fsync a file in place (for files inside a directory that is
+ * itself renamed into place; otherwise use sw_write_file_atomic). */
+int sw_write_file(const char *path, const void *data, size_t len, sw_error *err);
 int sw_write_file_atomic(const char *path, const void *data, size_t len, sw_error *err);
 int sw_file_exists(const char *path);
 /* mkdir -p */

@@ -14,23 +14,7 @@
 #include "slate.h"
 #include "stack.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
-static void logf_(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(FILE *log, const char *fmt, ...)
-{
-    if (!log) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(log, fmt, ap);
-    va_end(ap);
-    fflush(log);
-}
 
 static int push_graded(sw_backtest *b, int k, const sw_graded *g)
 {
@@ -120,7 +104,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
 {
     memset(out, 0, sizeof *out);
     const sw_config *cfg = o->cfg;
-    double t0 = now_s();
+    double t0 = sw__now();
     int first, last, last_sched;
     sw_league_date_range(lg, &first, &last, &last_sched);
     if (first < 0) return sw_fail(err, SW_INVALID_DATA, "the data has no played games");
@@ -129,18 +113,9 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
 
     /* every played row's features, each as of its own date: built once */
     sw_frame *fr = NULL;
-    sw_feature_request req;
-    sw_feature_request_init(&req);
-    req.from = first;
-    req.to = to;
-    const char *books[SW_CONFIG_MAX_BOOKS];
-    for (int b = 0; b < cfg->n_books; b++) books[b] = cfg->books[b];
-    req.books = books;
-    req.n_books = cfg->n_books;
-    req.nthread = cfg->threads;
-    int rc = sw_features_build(lg, &req, &fr, err);
+    int rc = sw__build_frame(lg, cfg, first, to, -1, &fr, err);
     if (rc) return rc;
-    out->t_features = now_s() - t0;
+    out->t_features = sw__now() - t0;
 
     /* the played dates of the range */
     int n_days = to - o->from + 1, *played = sw_calloc((size_t)n_days + 1, sizeof *played);
@@ -172,7 +147,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
         /* retrain on the schedule: rows strictly before D */
         int due = last_train < 0 || (o->retrain_every > 0 && D - last_train >= o->retrain_every);
         if (due && cfg->systems[SW_SYS_GBDT]) {
-            double tt = now_s();
+            double tt = sw__now();
             int lo = o->train_window > 0 ? D - o->train_window : first;
             long n = sw__training_rows(fr, cfg, lo, D - 1, rows);
             if (n >= 2000) {
@@ -198,13 +173,13 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
                     }
                     have_stack = r2 == SW_OK;
                 }
-                logf_(o->log, "backtest %s: gbdt retrained on %ld rows (%d trees, validation MAE %.3f)\n", ds, n,
+                sw__log(o->log, "backtest %s: gbdt retrained on %ld rows (%d trees, validation MAE %.3f)\n", ds, n,
                       gr.trees, gr.valid_mae);
             } else {
-                logf_(o->log, "backtest %s: %ld training rows before the date, too few for gbdt\n", ds, n);
+                sw__log(o->log, "backtest %s: %ld training rows before the date, too few for gbdt\n", ds, n);
             }
             last_train = D;
-            out->t_train += now_s() - tt;
+            out->t_train += sw__now() - tt;
         }
         if (due && hist.n >= 2000) {
             sw_system *avail[SW_SYS_COUNT];
@@ -216,7 +191,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
             }
         }
         /* the slate of D, as the nightly run builds it */
-        double ts = now_s();
+        double ts = sw__now();
         sw_slate_opts so = {.date = D, .cfg = cfg, .stack = have_stack ? &stack : NULL, .stack_version = NULL};
         char sv[64];
         snprintf(sv, sizeof sv, "bt-%s", ds);
@@ -225,16 +200,16 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
             so.systems[s] = s == SW_SYS_CATBOOST_V8 ? (sw_system *)o->catboost : sys[s];
         sw_slate *sl = NULL;
         if ((rc = sw_slate_run(lg, &so, &sl, err))) goto done;
-        out->t_slate += now_s() - ts;
+        out->t_slate += sw__now() - ts;
         if (o->store) {
-            double tw = now_s();
+            double tw = sw__now();
             sw_grade_result gr;
             if ((rc = sw_store_write_slate(o->store, sl, lg, NULL, NULL, err)) ||
                 (rc = sw_grade_date(o->store, lg, D, &gr, err))) {
                 sw_slate_free(sl);
                 goto done;
             }
-            out->t_store += now_s() - tw;
+            out->t_store += sw__now() - tw;
         }
         /* grade in memory */
         sw_backtest_day *day = &out->days[out->n_days++];
@@ -286,9 +261,9 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
             goto done;
         }
         out->dates++;
-        logf_(o->log, "backtest %s: %ld players, %ld bets, %ld hits\n", ds, day->players, day->bets, day->hits);
+        sw__log(o->log, "backtest %s: %ld players, %ld bets, %ld hits\n", ds, day->players, day->bets, day->hits);
     }
-    out->seconds = now_s() - t0;
+    out->seconds = sw__now() - t0;
 done:
     for (int s = 0; s < SW_SYS_COUNT; s++) sw_system_free(sys[s]);
     sw_free(hist.pred);

@@ -12,6 +12,17 @@
 #include "stack.h"
 #include "systems.h"
 
+/* Monotonic seconds. */
+double sw__now(void);
+/* printf to a progress log (NULL: nothing), flushed. */
+void sw__log(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Features for box-score rows with dates in [from, to] (slate_date < 0) or for
+ * the players expected on slate_date, with the configuration's book order and
+ * threads. */
+int sw__build_frame(const sw_league *lg, const sw_config *cfg, int from, int to, int slate_date, sw_frame **out,
+                    sw_error *err);
+
 /* Frame rows fit to train on: played (minutes > 0, points known), quality >=
  * cfg->min_quality, not early season, date in [from, to].  rows must hold
  * sw_frame_rows(fr) entries; returns the count (chronological order). */

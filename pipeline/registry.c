@@ -372,24 +372,6 @@ static int verify_all(const char *dir, const sw_manifest *m, sw_error *err)
     return SW_OK;
 }
 
-static int write_plain(const char *path, const void *data, size_t len, sw_error *err)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return sw_error_set(err, SW_IO, path, 0, 0, -1, "cannot create: %s", strerror(errno));
-    const unsigned char *p = data;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            close(fd);
-            return sw_error_set(err, SW_IO, path, 0, 0, -1, "write failed: %s", strerror(errno));
-        }
-        done += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) return sw_error_set(err, SW_IO, path, 0, 0, -1, "sync failed");
-    return SW_OK;
-}
 
 static void remove_tree(const char *path)
 {
@@ -476,7 +458,7 @@ int sw_registry_add(const char *dir, sw_manifest *m, const sw_reg_blob *blobs, i
         }
         for (int i = 0; i < n_blobs && rc == SW_OK; i++) {
             snprintf(path, sizeof path, "%s/%s", tmp, blobs[i].name);
-            rc = write_plain(path, blobs[i].data, blobs[i].len, err);
+            rc = sw_write_file(path, blobs[i].data, blobs[i].len, err);
         }
         char *js = NULL;
         size_t jl = 0;
@@ -486,7 +468,7 @@ int sw_registry_add(const char *dir, sw_manifest *m, const sw_reg_blob *blobs, i
         }
         if (rc == SW_OK) {
             snprintf(path, sizeof path, "%s/manifest.json", tmp);
-            rc = write_plain(path, js, jl, err);
+            rc = sw_write_file(path, js, jl, err);
         }
         sw_free(js);
         if (rc == SW_OK && rename(tmp, final) != 0)

@@ -16,11 +16,38 @@
 #include "pipeline_impl.h"
 #include "stack.h"
 
-static double now_s(void)
+
+double sw__now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void sw__log(FILE *log, const char *fmt, ...)
+{
+    if (!log) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(log, fmt, ap);
+    va_end(ap);
+    fflush(log);
+}
+
+int sw__build_frame(const sw_league *lg, const sw_config *cfg, int from, int to, int slate_date, sw_frame **out,
+                    sw_error *err)
+{
+    sw_feature_request req;
+    sw_feature_request_init(&req);
+    req.from = from;
+    req.to = to;
+    req.slate_date = slate_date;
+    const char *books[SW_CONFIG_MAX_BOOKS];
+    for (int b = 0; b < cfg->n_books; b++) books[b] = cfg->books[b];
+    req.books = books;
+    req.n_books = cfg->n_books;
+    req.nthread = cfg->threads;
+    return sw_features_build(lg, &req, out, err);
 }
 
 long sw__training_rows(const sw_frame *fr, const sw_config *cfg, int from, int to, long *rows)
@@ -92,16 +119,6 @@ static void predict_forest(const sw_forest *f, const sw_matrix *X, int threads, 
     sw_scorer_free(sc);
 }
 
-static void logf_(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(FILE *log, const char *fmt, ...)
-{
-    if (!log) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(log, fmt, ap);
-    va_end(ap);
-    fflush(log);
-}
 
 static int train_on(const sw_train_params *p, const sw_matrix *X, const float *y, long a, long b, const sw_matrix *VX,
                     const float *vy, sw_forest **out, sw_error *err)
@@ -142,7 +159,7 @@ int sw__gbdt_fit(const sw_config *cfg, const sw_frame *fr, const long *rows, lon
     sw_matrix va = *X;
     va.data = X->data + (size_t)cut * (size_t)X->cols;
     va.rows = n - cut;
-    logf_(log, "retrain: mean model on %ld rows, early stopping on %ld later rows\n", cut, n - cut);
+    sw__log(log, "retrain: mean model on %ld rows, early stopping on %ld later rows\n", cut, n - cut);
     if ((rc = train_on(&p, X, y, 0, cut, &va, y + cut, &out->mean, err))) goto done;
     int best = sw_forest_best_iteration(out->mean) >= 0 ? sw_forest_best_iteration(out->mean)
                                                         : sw_forest_n_trees(out->mean) - 1;
@@ -189,7 +206,7 @@ int sw__gbdt_fit(const sw_config *cfg, const sw_frame *fr, const long *rows, lon
     rep->interval_coverage = cover / nv;
     rep->valid_mae_lined = rep->valid_lines ? ae_l / rep->valid_lines : NAN;
     rep->line_mae = rep->valid_lines ? ae_line / rep->valid_lines : NAN;
-    logf_(log,
+    sw__log(log,
           "retrain: validation MAE %.3f RMSE %.3f within 3 %.1f%% within 5 %.1f%%, 80%% interval covers %.1f%%; "
           "%ld rows with a line: model MAE %.3f vs the line's %.3f (best iteration %d)\n",
           rep->valid_mae, rep->valid_rmse, 100 * rep->valid_within3, 100 * rep->valid_within5,
@@ -201,7 +218,7 @@ int sw__gbdt_fit(const sw_config *cfg, const sw_frame *fr, const long *rows, lon
         out->mean = out->q_lo = out->q_hi = NULL;
         sw_train_params pf = pq;
         pf.objective = p.objective;
-        logf_(log, "retrain: final mean and quantile models on all %ld rows, %d rounds\n", n, best + 1);
+        sw__log(log, "retrain: final mean and quantile models on all %ld rows, %d rounds\n", n, best + 1);
         if ((rc = train_on(&pf, X, y, 0, n, NULL, NULL, &out->mean, err))) goto done;
         pq.quantile_alpha = 0.1;
         if ((rc = train_on(&pq, X, y, 0, n, NULL, NULL, &out->q_lo, err))) goto done;
@@ -277,7 +294,7 @@ int sw__stack_oof(const sw_config *cfg, const sw_league *lg, const sw_frame *fr,
                                                       sw_frame_meta_of(fr, rows[end - 1])->date)
                     end++;
                 if (end <= start) continue;
-                logf_(log, "retrain: out-of-fold gbdt %d/%d: %ld rows predict %ld later rows\n", f, K - 1, start,
+                sw__log(log, "retrain: out-of-fold gbdt %d/%d: %ld rows predict %ld later rows\n", f, K - 1, start,
                       end - start);
                 sw_matrix blk = *X;
                 blk.data = X->data + (size_t)start * (size_t)X->cols;
@@ -320,7 +337,7 @@ int sw__stack_oof(const sw_config *cfg, const sw_league *lg, const sw_frame *fr,
         sw_stack_calibrate(st, sp, ss, sl, Y, m);
         sw_free(sp);
         if (st->calibrated)
-            logf_(log, "retrain: P(over) calibrated on %ld rows with a line: logistic(%.3f + %.3f z)\n", st->cal_rows,
+            sw__log(log, "retrain: P(over) calibrated on %ld rows with a line: logistic(%.3f + %.3f z)\n", st->cal_rows,
                   st->cal_a, st->cal_b);
     }
 done:
@@ -343,7 +360,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     if (!rep) rep = &local;
     memset(rep, 0, sizeof *rep);
     const sw_config *cfg = o->cfg;
-    double t0 = now_s();
+    double t0 = sw__now();
     int first, last, last_sched;
     sw_league_date_range(lg, &first, &last, &last_sched);
     if (first < 0) return sw_fail(err, SW_INVALID_DATA, "the data has no played games");
@@ -358,16 +375,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     sw_date_format(to, rep->to);
 
     sw_frame *fr = NULL;
-    sw_feature_request req;
-    sw_feature_request_init(&req);
-    req.from = from;
-    req.to = to;
-    const char *books[SW_CONFIG_MAX_BOOKS];
-    for (int b = 0; b < cfg->n_books; b++) books[b] = cfg->books[b];
-    req.books = books;
-    req.n_books = cfg->n_books;
-    req.nthread = cfg->threads;
-    int rc = sw_features_build(lg, &req, &fr, err);
+    int rc = sw__build_frame(lg, cfg, from, to, -1, &fr, err);
     if (rc) return rc;
 
     sw_model_bundle mb = {0};
@@ -383,15 +391,15 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     }
     long n = sw__training_rows(fr, cfg, from, to, rows);
     rep->rows = n;
-    rep->t_features = now_s() - t0;
-    logf_(o->log, "retrain: %ld training rows from %s to %s (%ld player-games built in %.2f s)\n", n, rep->from,
+    rep->t_features = sw__now() - t0;
+    sw__log(o->log, "retrain: %ld training rows from %s to %s (%ld player-games built in %.2f s)\n", n, rep->from,
           rep->to, sw_frame_rows(fr), rep->t_features);
     if (n < 2000) {
         rc = sw_fail(err, SW_INVALID_DATA,
                      "only %ld usable training rows before the cut-off (need 2000): simulate or load more seasons", n);
         goto done;
     }
-    double tt = now_s();
+    double tt = sw__now();
     sw__gbdt_report gr;
     if ((rc = sw__gbdt_fit(cfg, fr, rows, n, 1, &mb, &gr, o->log, err))) goto done;
     rep->rows_train = gr.rows_train;
@@ -406,16 +414,16 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     rep->valid_lines = gr.valid_lines;
     rep->valid_mae_lined = gr.valid_mae_lined;
     rep->line_mae = gr.line_mae;
-    rep->t_train = now_s() - tt;
+    rep->t_train = sw__now() - tt;
     int rounds = gr.best_iteration + 1;
 
     /* the stack on out-of-fold predictions */
-    double to0 = now_s();
+    double to0 = sw__now();
     sw_stack st;
     if ((rc = sw__stack_oof(cfg, lg, fr, rows, n, rounds, o->catboost, &st, o->log, err))) goto done;
     int k = st.k, K = cfg->folds, ids[SW_SYS_COUNT];
     for (int j = 0; j < k; j++) ids[j] = st.sys[j];
-    rep->t_oof = now_s() - to0;
+    rep->t_oof = sw__now() - to0;
     rep->rows_stack = st.rows;
     rep->stack_mae = st.mae;
     rep->stack_k = k;
@@ -423,9 +431,9 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
         rep->stack_sys[j] = ids[j];
         rep->sys_mae[j] = st.mae_sys[j];
     }
-    logf_(o->log, "retrain: stack on %ld out-of-fold rows: MAE %.3f;", st.rows, st.mae);
-    for (int j = 0; j < k; j++) logf_(o->log, " %s %.3f (coef %.3f)", sw_system_name(ids[j]), st.mae_sys[j], st.coef[j]);
-    logf_(o->log, "; intercept %.3f\n", st.intercept);
+    sw__log(o->log, "retrain: stack on %ld out-of-fold rows: MAE %.3f;", st.rows, st.mae);
+    for (int j = 0; j < k; j++) sw__log(o->log, " %s %.3f (coef %.3f)", sw_system_name(ids[j]), st.mae_sys[j], st.coef[j]);
+    sw__log(o->log, "; intercept %.3f\n", st.intercept);
 
     /* register: gbdt first, then the stack that names it */
     int nf = sw_feature_count();
@@ -481,8 +489,8 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     sw_reg_blob sb = {"stack", "stack.json", (const unsigned char *)stack_js, slen};
     if ((rc = sw_registry_add(o->models_dir, &ms, &sb, 1, o->promote, err))) goto done;
     snprintf(rep->stack_version, sizeof rep->stack_version, "%s", ms.version);
-    rep->seconds = now_s() - t0;
-    logf_(o->log, "retrain: registered gbdt %s and stack %s in %s (%.1f s)\n", rep->gbdt_version, rep->stack_version,
+    rep->seconds = sw__now() - t0;
+    sw__log(o->log, "retrain: registered gbdt %s and stack %s in %s (%.1f s)\n", rep->gbdt_version, rep->stack_version,
           o->models_dir, rep->seconds);
 done:
     for (int i = 0; i < 3; i++) sw_free(blob[i]);

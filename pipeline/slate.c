@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/date.h"
 #include "core/hash.h"
+#include "pipeline_impl.h"
 #include "slate.h"
 
 const char *sw_call_name(sw_call c)
@@ -17,12 +18,6 @@ const char *sw_call_name(sw_call c)
     return (unsigned)c <= SW_CALL_NO_LINE ? n[c] : "?";
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void warn(sw_slate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(sw_slate *s, const char *fmt, ...)
@@ -154,7 +149,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
 {
     *out = NULL;
     const sw_config *cfg = o->cfg;
-    double t0 = now_s();
+    double t0 = sw__now();
     int games = 0;
     for (int g = 0; g < sw_league_n_games(lg); g++) games += sw_league_game_date(lg, g) == o->date;
     if (!games) {
@@ -168,16 +163,8 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     int rc = SW_OK;
 
     /* features of every expected player, lines by the configured preference */
-    sw_feature_request req;
-    sw_feature_request_init(&req);
-    req.slate_date = o->date;
-    const char *books[SW_CONFIG_MAX_BOOKS];
-    for (int b = 0; b < cfg->n_books; b++) books[b] = cfg->books[b];
-    req.books = books;
-    req.n_books = cfg->n_books;
-    req.nthread = cfg->threads;
-    if ((rc = sw_features_build(lg, &req, &s->frame, err))) goto fail;
-    double t1 = now_s();
+    if ((rc = sw__build_frame(lg, cfg, 0, -1, o->date, &s->frame, err))) goto fail;
+    double t1 = sw__now();
     s->t_features = t1 - t0;
 
     /* players with a line or enough minutes, by minutes, capped */
@@ -247,7 +234,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             r->sys_call[k] = SW_CALL_PASS;
         }
     }
-    double t2 = now_s();
+    double t2 = sw__now();
     s->t_select = t2 - t1;
 
     /* every enabled system over the batch */
@@ -259,7 +246,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             warn(s, "system %s is enabled but has no model; it is left out of this run", sw_system_name(k));
             continue;
         }
-        double ts = now_s();
+        double ts = sw__now();
         sw_error e;
         sw_error_clear(&e);
         if (sw_system_predict(sys, &b, buf, &e)) {
@@ -282,16 +269,16 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             s->rows[i].sys[k] = buf[i];
             s->rows[i].sys_call[k] = call_of(sw_system_call(sys, &buf[i], s->rows[i].line));
         }
-        s->t_system[k] = now_s() - ts;
+        s->t_system[k] = sw__now() - ts;
     }
     sw_free(buf);
     sw_free(rows);
 
-    double t3 = now_s();
+    double t3 = sw__now();
     if (o->stack) snprintf(s->final_version, sizeof s->final_version, "stack-%s", o->stack_version ? o->stack_version : "unversioned");
     else snprintf(s->final_version, sizeof s->final_version, "mean-of-systems");
     for (long i = 0; i < nc; i++) combine(o, s, &s->rows[i], std_col);
-    double t4 = now_s();
+    double t4 = sw__now();
     s->t_combine = t4 - t3;
     /* the drivers of each call: TreeSHAP of the gbdt model (else catboost_v8) */
     const sw_system *ex = s->enabled[SW_SYS_GBDT] ? o->systems[SW_SYS_GBDT]
@@ -311,8 +298,8 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
                                         r->top[k].phi);
         }
     }
-    s->t_explain = now_s() - t4;
-    s->t_total = now_s() - t0;
+    s->t_explain = sw__now() - t4;
+    s->t_total = sw__now() - t0;
     *out = s;
     return SW_OK;
 fail:

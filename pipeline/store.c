@@ -135,6 +135,14 @@ static void utc_now(char out[24])
     strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void finalize_all(sqlite3_stmt **const *qs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sqlite3_finalize(*qs[i]);
+        *qs[i] = NULL;
+    }
+}
+
 static void bind_num(sqlite3_stmt *q, int i, double v)
 {
     if (isfinite(v)) sqlite3_bind_double(q, i, v);
@@ -208,6 +216,8 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     if (sl < sizeof systems) snprintf(systems + sl, sizeof systems - sl, "%sfinal=%s", sl ? "," : "", s->final_version);
 
     sqlite3_stmt *q_run = NULL, *q_del = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
+    sqlite3_stmt **qs[] = {&q_run, &q_del, &q_pred, &q_fdel, &q_feat, &q_upd};
+    const int n_qs = (int)(sizeof qs / sizeof qs[0]);
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc) return db_fail(st, err, rc, "cannot start the run's transaction");
     int ok = SW_OK;
@@ -368,13 +378,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     sqlite3_bind_double(q_upd, 3, s->t_total + res->seconds);
     sqlite3_bind_int64(q_upd, 4, res->run_id);
     DB(sqlite3_step(q_upd), "finishing the run");
-    sqlite3_finalize(q_run);
-    sqlite3_finalize(q_del);
-    sqlite3_finalize(q_pred);
-    sqlite3_finalize(q_fdel);
-    sqlite3_finalize(q_feat);
-    sqlite3_finalize(q_upd);
-    q_run = q_del = q_pred = q_fdel = q_feat = q_upd = NULL;
+    finalize_all(qs, n_qs);
     rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc) {
         ok = db_fail(st, err, rc, "cannot commit the run");
@@ -385,12 +389,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     return SW_OK;
 #undef DB
 rollback:
-    sqlite3_finalize(q_run);
-    sqlite3_finalize(q_del);
-    sqlite3_finalize(q_pred);
-    sqlite3_finalize(q_fdel);
-    sqlite3_finalize(q_feat);
-    sqlite3_finalize(q_upd);
+    finalize_all(qs, n_qs);
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     memset(res, 0, sizeof *res);
     return ok;

@@ -25,12 +25,8 @@ void sw__rule_moving_average(const sw__fx *fx, const sw__row *r, sw_pred *out)
     double usage = opt(v[fx->usage_spike], 0.4);
     out->pred = sw__clamp_pts(base + fat + mm + b2b + pace + venue + usage);
 
-    double std = v[fx->std10], c = 0.5;
-    c -= std > 6 ? 0.15 : std > 4 ? 0.08 : 0.0;
-    double g7 = v[fx->g7];
-    c += g7 >= 3 ? 0.10 : g7 == 2 ? 0.05 : -0.10;
-    c = c < 0.2 ? 0.2 : c > 0.8 ? 0.8 : c;
-    out->conf = (float)(100.0 * c);
+    double std = v[fx->std10];
+    out->conf = sw__avg_confidence(fx, v);
     sw__set_interval(out, std > 3 ? std : 3);
     snprintf(out->note, sizeof out->note, "base %.1f fatigue %+.1f zones %+.1f b2b %+.1f pace %+.1f venue %+.1f usage %+.1f",
              base, fat, mm, b2b, pace, venue, usage);

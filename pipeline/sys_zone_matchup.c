@@ -32,12 +32,8 @@ void sw__rule_zone_matchup(const sw__fx *fx, const sw__row *r, sw_pred *out)
     double season = v[fx->season];
     out->pred = sw__clamp_pts(season + zones + pace + venue + fat);
 
-    double std = v[fx->std10], c = 0.5;
-    c -= std > 6 ? 0.15 : std > 4 ? 0.08 : 0.0;
-    double g7 = v[fx->g7];
-    c += g7 >= 3 ? 0.10 : g7 == 2 ? 0.05 : -0.10;
-    c = c < 0.2 ? 0.2 : c > 0.8 ? 0.8 : c;
-    out->conf = (float)(100.0 * c);
+    double std = v[fx->std10];
+    out->conf = sw__avg_confidence(fx, v);
     sw__set_interval(out, std > 3 ? std : 3);
     snprintf(out->note, sizeof out->note, "season %.1f zones %+.1f (opp def %.1f) pace %+.1f venue %+.1f fatigue %+.1f",
              season, zones, rating, pace, venue, fat);

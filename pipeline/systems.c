@@ -61,6 +61,15 @@ void sw__no_pred(sw_pred *p, const char *why)
     snprintf(p->note, sizeof p->note, "%s", why);
 }
 
+float sw__avg_confidence(const sw__fx *fx, const float *v)
+{
+    double std = v[fx->std10], c = 0.5, g7 = v[fx->g7];
+    c -= std > 6 ? 0.15 : std > 4 ? 0.08 : 0.0;
+    c += g7 >= 3 ? 0.10 : g7 == 2 ? 0.05 : -0.10;
+    c = c < 0.2 ? 0.2 : c > 0.8 ? 0.8 : c;
+    return (float)(100.0 * c);
+}
+
 float sw__model_conf(float quality, float std10)
 {
     float c = 75;

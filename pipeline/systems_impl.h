@@ -61,6 +61,9 @@ void sw__rule_ensemble(const sw__fx *fx, const sw__row *r, sw_pred *out);
 float sw__clamp_pts(double v);
 void sw__set_interval(sw_pred *p, double sigma);
 void sw__no_pred(sw_pred *p, const char *why);
+/* The confidence of moving_average and zone_matchup (7.1), 0-100: 50, less for
+ * a volatile scorer, more for a busy week, clamped to [20, 80]. */
+float sw__avg_confidence(const sw__fx *fx, const float *v);
 /* Quality and consistency bonuses of the model systems (section 7.5). */
 float sw__model_conf(float quality, float std10);
 

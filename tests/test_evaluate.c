@@ -39,47 +39,7 @@ static int sh(char **out, const char *fmt, ...)
     return tu_run(cmd, out);
 }
 
-/* Rows of a query, one line each with '|' between columns. */
-static char *dump(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    buf[0] = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(q); c++) {
-            const char *v = (const char *)sqlite3_column_text(q, c);
-            size_t n = strlen(v ? v : "NULL") + 2;
-            if (len + n + 2 > cap) buf = realloc(buf, cap = 2 * cap + n);
-            len += (size_t)snprintf(buf + len, cap - len, "%s%s", c ? "|" : "", v ? v : "NULL");
-        }
-        buf[len++] = '\n';
-        buf[len] = 0;
-    }
-    sqlite3_finalize(q);
-    sqlite3_close(h);
-    return buf;
-}
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
-        else unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 /* ---- fixture: a league, three backtests ---- */
 
@@ -153,7 +113,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (g_root[0]) remove_tree(g_root);
+    if (g_root[0]) tu_remove_tree(g_root);
 }
 
 static void need(void) { ck_assert_msg(g_ready, "%s", g_why); }
@@ -249,7 +209,7 @@ START_TEST(grades_match_box_scores)
         int kl = snprintf(key, sizeof key, "%.*s|%.*s", (int)l1, g, (int)l2, p);
         ck_assert_int_eq(sw_strmap_put(idx, key, (size_t)kl, (int)r), SW_OK);
     }
-    char *rows = dump(db, "SELECT p.game_id, p.player_id, p.system, p.line, p.recommendation, p.over_price,"
+    char *rows = tu_sql_dump(db, "SELECT p.game_id, p.player_id, p.system, p.line, p.recommendation, p.over_price,"
                           " p.under_price, g.outcome, g.actual, g.units, g.units_110 FROM predictions p JOIN grades g"
                           " USING (game_date, game_id, player_id, system, model_version) WHERE p.system IN"
                           " ('final', 'gbdt', 'moving_average')");
@@ -314,7 +274,7 @@ START_TEST(regrade_is_idempotent)
     ck_assert_int_eq(sh(NULL, "cp %s/a.db %s", g_root, db), 0);
     const char *q = "SELECT game_date, game_id, player_id, system, model_version, actual, outcome, units, units_110"
                     " FROM grades ORDER BY 1, 2, 3, 4, 5";
-    char *before = dump(db, q);
+    char *before = tu_sql_dump(db, q);
     for (int i = 0; i < 2; i++) {
         int rc = sh(&out, "%s grade --from %s --to %s --data %s/data --db %s --json", tu_swish_bin(), g_from, g_to,
                     g_root, db);
@@ -322,7 +282,7 @@ START_TEST(regrade_is_idempotent)
         ck_assert_ptr_nonnull(strstr(out, "\"system\":\"final\""));
         free(out);
     }
-    char *after = dump(db, q);
+    char *after = tu_sql_dump(db, q);
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
@@ -357,7 +317,7 @@ START_TEST(backtest_deterministic_across_threads)
     snprintf(b, sizeof b, "%s/a1.db", g_root);
     const char *q = "SELECT game_date, game_id, player_id, system, model_version, line, prediction, p_over,"
                     " recommendation, confidence FROM predictions ORDER BY 1, 2, 3, 4, 5";
-    char *da = dump(a, q), *db = dump(b, q);
+    char *da = tu_sql_dump(a, q), *db = tu_sql_dump(b, q);
     ck_assert_str_eq(da, db);
     ck_assert_int_gt((long)strlen(da), 10000);
     free(da);
@@ -376,7 +336,7 @@ START_TEST(backtest_cannot_see_the_future)
              "SELECT game_date, game_id, player_id, system, model_version, line, book, prediction, lo, hi, p_over,"
              " recommendation, confidence, feature_hash FROM predictions WHERE game_date <= '%s' ORDER BY 1, 2, 3, 4, 5",
              g_mid);
-    char *da = dump(a, q), *db = dump(b, q);
+    char *da = tu_sql_dump(a, q), *db = tu_sql_dump(b, q);
     ck_assert_int_gt((long)strlen(da), 10000);
     ck_assert_str_eq(da, db);
     free(da);
@@ -384,24 +344,24 @@ START_TEST(backtest_cannot_see_the_future)
     /* ...while the planted results did reach the grades of those dates, and the later
      * predictions (which may see them) */
     snprintf(q, sizeof q, "SELECT count(*) FROM grades WHERE game_date = '%s' AND outcome <> 'VOID'", g_mid);
-    char *ga = dump(a, q);
+    char *ga = tu_sql_dump(a, q);
     ck_assert_int_gt(atol(ga), 50);
     free(ga);
     snprintf(q, sizeof q, "SELECT sum(actual) FROM grades WHERE game_date >= '%s' AND system = 'final'", g_mid);
-    char *sa = dump(a, q), *sb = dump(b, q);
+    char *sa = tu_sql_dump(a, q), *sb = tu_sql_dump(b, q);
     ck_assert_str_ne(sa, sb);
     free(sa);
     free(sb);
     snprintf(q, sizeof q, "SELECT prediction FROM predictions WHERE game_date > '%s' AND system = 'moving_average'"
                           " ORDER BY game_date, game_id, player_id", g_mid);
-    char *pa = dump(a, q), *pb = dump(b, q);
+    char *pa = tu_sql_dump(a, q), *pb = tu_sql_dump(b, q);
     ck_assert_str_ne(pa, pb);
     free(pa);
     free(pb);
     /* no stored line is a planted one (+7 after tip-off): the lines of both runs agree everywhere */
     const char *ql = "SELECT game_date, game_id, player_id, line, book FROM predictions WHERE system = 'final'"
                      " ORDER BY 1, 2, 3";
-    char *la = dump(a, ql), *lb = dump(b, ql);
+    char *la = tu_sql_dump(a, ql), *lb = tu_sql_dump(b, ql);
     ck_assert_str_eq(la, lb);
     free(la);
     free(lb);

@@ -63,32 +63,9 @@ static long q_long(const char *db, const char *sql)
 /* Every stored prediction as text, one line each, in key order (run ids left out). */
 static char *dump_predictions(const char *db)
 {
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    ck_assert_int_eq(sqlite3_prepare_v2(h,
-                                        "SELECT game_date, game_id, player_id, system, model_version, line, prediction,"
-                                        " p_over, recommendation, confidence, feature_hash FROM predictions"
-                                        " ORDER BY game_date, game_id, player_id, system, model_version",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    buf[0] = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        char line[512];
-        int n = snprintf(line, sizeof line, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n", sqlite3_column_text(q, 0),
-                         sqlite3_column_text(q, 1), sqlite3_column_text(q, 2), sqlite3_column_text(q, 3),
-                         sqlite3_column_text(q, 4), sqlite3_column_text(q, 5), sqlite3_column_text(q, 6),
-                         sqlite3_column_text(q, 7), sqlite3_column_text(q, 8), sqlite3_column_text(q, 9),
-                         sqlite3_column_text(q, 10));
-        if (len + (size_t)n + 1 > cap) buf = realloc(buf, cap *= 2);
-        memcpy(buf + len, line, (size_t)n + 1);
-        len += (size_t)n;
-    }
-    sqlite3_finalize(q);
-    sqlite3_close(h);
-    return buf;
+    return tu_sql_dump(db, "SELECT game_date, game_id, player_id, system, model_version, line, prediction, p_over,"
+                           " recommendation, confidence, feature_hash FROM predictions"
+                           " ORDER BY game_date, game_id, player_id, system, model_version");
 }
 
 static int day_of(const char *s)
@@ -126,22 +103,6 @@ static float fv(const sw_frame *f, long row, const char *name)
     return sw_frame_values(f, row)[c];
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
-        else unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 /* ---- the simulated league: simulated, registered and trained once ---- */
 
@@ -185,7 +146,7 @@ static void sim_setup(void)
 
 static void sim_teardown(void)
 {
-    if (g_root[0]) remove_tree(g_root);
+    if (g_root[0]) tu_remove_tree(g_root);
 }
 
 static void need_sim(void) { ck_assert_msg(g_ready, "%s", g_why); }

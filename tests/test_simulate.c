@@ -49,22 +49,6 @@ static const char *const all_files[] = {"player_game_logs.csv", "team_game_logs.
                                         "injuries.csv"};
 #define N_FILES ((int)(sizeof all_files / sizeof all_files[0]))
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
-        else unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 /* Unchecked fixture: runs once in the runner process, before the tests fork. */
 static void league_setup(void)
@@ -84,7 +68,7 @@ static void league_setup(void)
 
 static void league_teardown(void)
 {
-    if (g_root[0]) remove_tree(g_root);
+    if (g_root[0]) tu_remove_tree(g_root);
 }
 
 static void need_league(void)
@@ -201,8 +185,8 @@ START_TEST(sim_deterministic)
         CHECK(!same_file(pa, pb), "%s is the same for two seeds", differ[f]);
     }
     CHECK_EQ(sc.players, g_sum.players);
-    remove_tree(b);
-    remove_tree(c);
+    tu_remove_tree(b);
+    tu_remove_tree(c);
 }
 END_TEST
 
@@ -692,7 +676,7 @@ START_TEST(sim_errors)
         reached_ok = rc == SW_OK;
     }
     ck_assert(reached_ok);
-    remove_tree(dir);
+    tu_remove_tree(dir);
 }
 END_TEST
 

@@ -1,6 +1,8 @@
 /* testutil: shared paths, temporary files and command execution for tests. */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,4 +93,45 @@ char *tu_slurp(const char *path, size_t *len)
     b[got] = 0;
     if (len) *len = got;
     return b;
+}
+
+void tu_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[1024];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) tu_remove_tree(path);
+        else unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+char *tu_sql_dump(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    buf[0] = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(q); c++) {
+            const char *v = (const char *)sqlite3_column_text(q, c);
+            size_t n = strlen(v ? v : "NULL") + 2;
+            if (len + n + 2 > cap) buf = realloc(buf, cap = 2 * cap + n);
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s", c ? "|" : "", v ? v : "NULL");
+        }
+        buf[len++] = '\n';
+        buf[len] = 0;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return buf;
 }

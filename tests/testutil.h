@@ -18,6 +18,11 @@ const char *tu_tmpdir(void);
 const char *tu_write(const char *name, const void *data, size_t len);
 /* Run a shell command; return its exit status and capture stderr+stdout (malloc'd). */
 int tu_run(const char *cmd, char **output);
+/* rm -r, without a shell. */
+void tu_remove_tree(const char *dir);
+/* Every row of a query on a SQLite file, one line each, columns joined by '|'
+ * (NULL for null); malloc'd.  Fails the test on a bad query. */
+char *tu_sql_dump(const char *db, const char *sql);
 /* Read a whole file (malloc'd, NUL-terminated), NULL if unreadable. */
 char *tu_slurp(const char *path, size_t *len);
 
