@@ -3,8 +3,8 @@
  * the SQLite write.  The league is simulated (3 seasons), the gbdt system and
  * the stack trained on it, CatBoost V8 registered from ../shared/models; the
  * slate is a full night added after the last scheduled date (all 30 teams, 15
- * games, lines at each player's last-10 average) with every expected player
- * kept, capped at 450.  Loading the CSVs and the models is reported apart: a service
+ * games, lines at each recent player's last-10 average) with every expected
+ * player kept, capped at 450.  Loading the CSVs and the models is reported apart: a service
  * keeps them in memory between runs.
  *
  * The user's budget (the original system: 450 players in under 3 minutes) is
@@ -72,33 +72,47 @@ int bench_nightly(const bench_ctx *c)
                 sw_league_team_code(lg, 2 * g), sw_league_team_code(lg, 2 * g + 1), ds);
     fclose(fp);
     sw_league_free(lg);
-    /* and lines for it: the slate's players, at their last-10 average (a benchmark needs lines
-     * to exercise every stage; these are not a model of a book) */
+    /* and lines for it: every player of the last 30 days, with his latest team, at his
+     * last-10 average (a benchmark needs lines to exercise every stage, and lines put
+     * questionable players on the slate as books do; these are not a model of a book) */
     if (sw_league_load(data, NULL, &lg, NULL, &err)) return fail("load", &err);
     {
         sw_feature_request rq;
         sw_feature_request_init(&rq);
-        rq.slate_date = night;
+        rq.from = last - 30;
+        rq.to = last;
         sw_frame *fr;
         if (sw_features_build(lg, &rq, &fr, &err)) return fail("features", &err);
+        int np = sw_league_n_players(lg), l10 = sw_feature_find("points_avg_last_10");
+        long *latest = malloc(sizeof(long) * (size_t)np);
+        int *game_of_team = malloc(sizeof(int) * (size_t)sw_league_n_teams(lg));
+        for (int i = 0; i < np; i++) latest[i] = -1;
+        for (int t = 0; t < sw_league_n_teams(lg); t++) game_of_team[t] = -1;
+        for (long i = 0; i < sw_frame_rows(fr); i++) latest[sw_frame_meta_of(fr, i)->player] = i; /* date order */
+        for (int g = 0; g < sw_league_n_games(lg); g++)
+            if (sw_league_game_date(lg, g) == night) {
+                game_of_team[sw_league_game_home(lg, g)] = g;
+                game_of_team[sw_league_game_away(lg, g)] = g;
+            }
         snprintf(path, sizeof path, "%s/prop_lines.csv", data);
         fp = fopen(path, "a");
         if (!fp) return 1;
-        int l10 = sw_feature_find("points_avg_last_10");
-        for (long i = 0; i < sw_frame_rows(fr); i++) {
-            const sw_frame_meta *m = sw_frame_meta_of(fr, i);
-            double avg = sw_frame_values(fr, i)[l10];
-            if (!(avg >= 3)) continue;
-            int g = m->game;
+        for (int pl = 0; pl < np; pl++) {
+            if (latest[pl] < 0) continue;
+            const sw_frame_meta *m = sw_frame_meta_of(fr, latest[pl]);
+            double avg = sw_frame_values(fr, latest[pl])[l10];
+            int g = game_of_team[m->team];
+            if (g < 0 || !(avg >= 1)) continue;
             const char *home = sw_league_team_code(lg, sw_league_game_home(lg, g));
             const char *away = sw_league_team_code(lg, sw_league_game_away(lg, g));
             for (int b = 0; b < 2; b++)
                 fprintf(fp, "%s,%s,%s,%s,%.1f,-110,-110,%sT16:00:00Z,%s,%s,%s,%s,%sT23:30:00Z\n", ds,
-                        sw_league_player_name(lg, m->player), sw_league_player_id(lg, m->player),
-                        b ? "fanduel" : "draftkings", floor(avg) + 0.5, ds, sw_league_game_id(lg, g), home, away,
-                        sw_league_team_code(lg, m->team), ds);
+                        sw_league_player_name(lg, pl), sw_league_player_id(lg, pl), b ? "fanduel" : "draftkings",
+                        floor(avg) + 0.5, ds, sw_league_game_id(lg, g), home, away, sw_league_team_code(lg, m->team), ds);
         }
         fclose(fp);
+        free(latest);
+        free(game_of_team);
         sw_frame_free(fr);
         sw_league_free(lg);
     }

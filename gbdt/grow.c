@@ -1159,22 +1159,21 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
 
 void sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *margin, int mdouble)
 {
-    if (g->p->grow_policy == SW_GROW_OBLIVIOUS) {
-        for (size_t i = 0; i < (size_t)1 << t->depth; i++) {
-            const gnode *nd = &g->nodes[t->leaf_nodes[i]];
-            double v = t->oleaf[i];
-            for (long j = 0; j < nd->nt; j++) ((double *)margin)[g->rows[nd->start + j]] += v;
-        }
-        return;
-    }
-    for (int i = 0; i < t->n_nodes; i++) {
-        const gnode *nd = &g->nodes[i];
-        if (nd->left >= 0) continue;
-        float v = t->value[i];
-        if (mdouble) {
-            for (long j = 0; j < nd->nt; j++) ((double *)margin)[g->rows[nd->start + j]] += v;
+    /* every row is in exactly one leaf, so leaves update in parallel with no
+     * shared writes: the result does not depend on the thread count */
+    int obl = g->p->grow_policy == SW_GROW_OBLIVIOUS;
+    int nleaf = obl ? 1 << t->depth : t->n_nodes;
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 1) if (g->nthread > 1)
+    for (int i = 0; i < nleaf; i++) {
+        const gnode *nd = &g->nodes[obl ? t->leaf_nodes[i] : i];
+        if (!obl && nd->left >= 0) continue;
+        const uint32_t *rows = g->rows + nd->start;
+        if (obl || mdouble) {
+            double v = obl ? t->oleaf[i] : (double)t->value[i];
+            for (long j = 0; j < nd->nt; j++) ((double *)margin)[rows[j]] += v;
         } else {
-            for (long j = 0; j < nd->nt; j++) ((float *)margin)[g->rows[nd->start + j]] += v;
+            float v = t->value[i];
+            for (long j = 0; j < nd->nt; j++) ((float *)margin)[rows[j]] += v;
         }
     }
 }
