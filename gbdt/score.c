@@ -41,10 +41,9 @@ static void layout_free(sw__layout *L)
     sw_free(L->bt);
     sw_free(L->nodes);
     sw_free(L->vnodes);
-    sw_free(L->rt_idx);
-    sw_free(L->rt_kk);
-    sw_free(L->rt_bv);
-    sw_free(L->rt_leaf);
+    sw_free(L->cd);
+    sw_aligned_free(L->crec);
+    sw_aligned_free(L->cl);
     sw_free(L->leaves);
     sw_free(L->ot);
     sw_free(L->of);
@@ -63,6 +62,64 @@ static int thr_index(const float *t, int n, float v)
         else hi = mid;
     }
     return lo;
+}
+
+/* Pad the subtree of original node i (tree-local; a leaf repeats itself as
+ * padding) into slot p of the complete tree of depth D, d levels down. */
+static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, int D, const sw__layout *L,
+                          uint16_t *cb, uint8_t *ck, uint8_t *ci, float *cl)
+/* ci: the single-row byte of each node, in the same breadth-first order */
+{
+    if (d == D) { /* leaf slot: the original is a leaf here (depth <= D) */
+        cl[p - ((1 << D) - 1)] = f->value[s + i];
+        return;
+    }
+    if (f->left[s + i] < 0) { /* a leaf above depth D: padding that goes left */
+        cb[p] = 0;
+        ck[p] = 255;
+        ci[p] = 0;
+        complete_fill(f, s, i, 2 * p + 1, d + 1, D, L, cb, ck, ci, cl);
+        complete_fill(f, s, i, 2 * p + 2, d + 1, D, L, cb, ck, ci, cl);
+        return;
+    }
+    int fe = f->feat[s + i], dl = f->default_left[s + i];
+    int k = thr_index(L->thr[fe], L->nthr[fe], f->value[s + i]);
+    cb[p] = (uint16_t)(((dl ? L->nf : 0) + fe) * SW__BLOCK);
+    ck[p] = (uint8_t)(k + dl);
+    ci[p] = (uint8_t)((fe + (dl ? 64 : 0)) & 0xff);
+    complete_fill(f, s, f->left[s + i], 2 * p + 1, d + 1, D, L, cb, ck, ci, cl);
+    complete_fill(f, s, f->right[s + i], 2 * p + 2, d + 1, D, L, cb, ck, ci, cl);
+}
+
+/* The complete-tree records (score_impl.h) for the trees of depth <= 6, when
+ * block buffer offsets fit 16 bits; 0 when out of memory. */
+static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
+{
+    int fits = 2 * (size_t)L->nf * SW__BLOCK <= 65536;
+    L->cd = sw_alloc_array((size_t)n_trees + 1, 1);
+    L->crec = sw_aligned_alloc(((size_t)n_trees + 1) * sizeof *L->crec);
+    L->cl = sw_aligned_alloc(((size_t)n_trees + 1) * 64 * sizeof *L->cl);
+    if (!L->cd || !L->crec || !L->cl) return 0;
+    memset(L->crec, 0, ((size_t)n_trees + 1) * sizeof *L->crec);
+    memset(L->cl, 0, ((size_t)n_trees + 1) * 64 * sizeof *L->cl);
+    for (int t = 0; t < n_trees; t++) {
+        int D = f->depth[t];
+        L->cd[t] = (int8_t)(fits && D <= SW__CDEPTH ? D : -1);
+        if (L->cd[t] < 0) continue;
+        sw__crec *c = &L->crec[t];
+        uint8_t ci[64];
+        complete_fill(f, f->node_start[t], 0, 0, 0, D, L, c->cb, c->ck, ci, L->cl + (size_t)t * 64);
+        /* single rows: pad to depth 6, nodes in blocks of depth-3 subtrees */
+        for (int lev = 0; lev < 6; lev++)
+            for (int q = 0; q < (1 << lev); q++) {
+                int pos = lev < 3 ? (1 << lev) - 1 + q
+                                  : 7 + 7 * (q >> (lev - 3)) + (1 << (lev - 3)) - 1 + (q & ((1 << (lev - 3)) - 1));
+                int bfs = (1 << lev) - 1 + q;
+                c->ri[pos] = lev < D ? ci[bfs] : 0;
+                c->rk[pos] = lev < D ? c->ck[bfs] : 255;
+            }
+    }
+    return 1;
 }
 
 /* Build the binned layout; returns 0 when the forest does not fit it. */
@@ -184,59 +241,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             lo += (size_t)nl;
         }
         sw_free(map);
-        /* single-row tables */
-        L->row_ok = nf <= 64;
-        for (int t = 0; t < n_trees && L->row_ok; t++) L->row_ok = L->bt[t].n_leaf <= 64;
-        if (L->row_ok) {
-            L->rt_idx = sw_calloc((size_t)n_trees * 64 + 1, 1);
-            L->rt_kk = sw_calloc((size_t)n_trees * 64 + 1, 1);
-            L->rt_bv = sw_alloc_array((size_t)n_trees * 64 + 1, sizeof *L->rt_bv);
-            L->rt_leaf = sw_calloc((size_t)n_trees * 64 + 1, sizeof *L->rt_leaf);
-            if (!L->rt_idx || !L->rt_kk || !L->rt_bv || !L->rt_leaf) goto oom;
-            for (int t = 0; t < n_trees; t++) {
-                const sw__stree *st = &L->bt[t];
-                const sw__snode *sn = L->nodes + st->node_off;
-                uint8_t *ix = L->rt_idx + (size_t)t * 64, *kk = L->rt_kk + (size_t)t * 64;
-                uint64_t *bv = L->rt_bv + (size_t)t * 64;
-                float *lf = L->rt_leaf + (size_t)t * 64;
-                int ni = st->n_int;
-                /* in-order positions of the leaves, then each node's left-subtree leaf set,
-                 * by an explicit-stack depth-first walk (slots: internal < ni <= leaf) */
-                int pos[512], stk[512], sp = 0, next = 0;
-                uint64_t sub[256];
-                int order[512], no = 0;
-                stk[sp++] = 0;
-                while (sp) { /* pre-order, right pushed first so left is visited first */
-                    int v = stk[--sp];
-                    order[no++] = v;
-                    if (v < ni) {
-                        stk[sp++] = sn[v].r;
-                        stk[sp++] = sn[v].l;
-                    }
-                }
-                for (int i = 0; i < no; i++)
-                    if (order[i] >= ni) pos[order[i]] = next++;
-                for (int i = no - 1; i >= 0; i--) { /* children before parents */
-                    int v = order[i];
-                    if (v >= ni) continue;
-                    int l = sn[v].l, r = sn[v].r;
-                    uint64_t sl = l >= ni ? 1ULL << pos[l] : sub[l];
-                    uint64_t sr = r >= ni ? 1ULL << pos[r] : sub[r];
-                    sub[v] = sl | sr;
-                    bv[v] = ~sl;
-                }
-                for (int i = 0; i < 64; i++) {
-                    kk[i] = 255;
-                    ix[i] = 0;
-                    if (i >= ni) bv[i] = ~0ULL;
-                }
-                for (int i = 0; i < ni; i++) {
-                    ix[i] = (uint8_t)(sn[i].f + (sn[i].dl ? 64 : 0));
-                    kk[i] = (uint8_t)(sn[i].k + sn[i].dl);
-                }
-                for (int j = ni; j < ni + st->n_leaf; j++) lf[pos[j]] = L->leaves[st->leaf_off + (size_t)(j - ni)];
-            }
-        }
+        if (!complete_trees(f, n_trees, L)) goto oom;
     } else {
         L->ot = sw_alloc_array((size_t)n_trees + 1, sizeof *L->ot);
         L->of = sw_alloc_array(f->n_splits + 1, sizeof *L->of);
@@ -404,7 +409,7 @@ double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
 {
     const sw_forest *f = s->forest;
     sw_link link = sw_objective_link(f->objective);
-    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX512 && s->L.row_ok) {
+    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX512 && s->L.nf <= 64) {
         float acc = (float)sw__score_row_avx512(&s->L, x);
         return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
     }

@@ -1,9 +1,10 @@
 /* score_avx2: the binned block kernels with AVX2.
  *
- * Binary trees: each internal node's left-going rows come from two 32-byte
- * unsigned compares (min + equality) and movemask; the rows reaching each node
- * are a 64-bit mask; leaves write their index into their rows bit by bit;
- * values are gathered 8 rows at a time and added in float32.  Oblivious trees:
+ * Binary trees of depth <= 6: each node's left-going rows come from unsigned
+ * compares (min + equality), and a blend per node builds the leaf positions
+ * bottom-up (see score_impl.h).  Deeper trees: the rows reaching each node are
+ * a 64-bit mask (compares and movemask); leaves write their index into their
+ * rows bit by bit.  Values are gathered 8 rows at a time and added in float32.  Oblivious trees:
  * signed compares on bias-shifted bins build the leaf indices of 32 rows per
  * register; values are gathered 4 rows at a time and added in double. */
 #include <immintrin.h>
@@ -30,6 +31,59 @@ static inline void write_leaf(uint8_t *idx, uint64_t m, uint8_t leaf)
     }
 }
 
+/* Complete trees (score_impl.h): the leaf position of each row, bottom-up:
+ * a node's value is its left child's where the row goes left, else its right
+ * child's plus the number of leaves left of it; 32 rows per register, the
+ * recursion unrolled at compile time. */
+typedef struct {
+    __m256i a, b;
+} v2;
+
+#define AI static inline __attribute__((always_inline))
+
+AI void left_of(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i, __m256i *m0, __m256i *m1)
+{
+    __m256i K = _mm256_set1_epi8((char)ck[i]);
+    __m256i v0 = _mm256_load_si256((const __m256i *)(bins + cb[i]));
+    __m256i v1 = _mm256_load_si256((const __m256i *)(bins + cb[i] + 32));
+    *m0 = _mm256_cmpeq_epi8(_mm256_min_epu8(v0, K), v0);
+    *m1 = _mm256_cmpeq_epi8(_mm256_min_epu8(v1, K), v1);
+}
+
+AI v2 ct1(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i)
+{
+    __m256i m0, m1, one = _mm256_set1_epi8(1);
+    left_of(bins, cb, ck, i, &m0, &m1);
+    return (v2){_mm256_andnot_si256(m0, one), _mm256_andnot_si256(m1, one)};
+}
+#define CT(n, m)                                                                        \
+    AI v2 ct##n(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i)      \
+    {                                                                                   \
+        v2 l = ct##m(bins, cb, ck, 2 * i + 1), r = ct##m(bins, cb, ck, 2 * i + 2);      \
+        __m256i m0, m1, bit = _mm256_set1_epi8((char)(1 << (n - 1)));                   \
+        left_of(bins, cb, ck, i, &m0, &m1);                                             \
+        return (v2){_mm256_blendv_epi8(_mm256_add_epi8(r.a, bit), l.a, m0),            \
+                    _mm256_blendv_epi8(_mm256_add_epi8(r.b, bit), l.b, m1)};            \
+    }
+CT(2, 1)
+CT(3, 2)
+CT(4, 3)
+CT(5, 4)
+CT(6, 5)
+
+static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int D)
+{
+    switch (D) {
+    case 1: return ct1(bins, cb, ck, 0);
+    case 2: return ct2(bins, cb, ck, 0);
+    case 3: return ct3(bins, cb, ck, 0);
+    case 4: return ct4(bins, cb, ck, 0);
+    case 5: return ct5(bins, cb, ck, 0);
+    case 6: return ct6(bins, cb, ck, 0);
+    default: return (v2){_mm256_setzero_si256(), _mm256_setzero_si256()};
+    }
+}
+
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float *acc)
 {
     uint64_t valid = nr == 64 ? ~0ULL : ((1ULL << nr) - 1);
@@ -38,20 +92,28 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float
     uint64_t rm[512];
     uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
     for (int t = 0; t < L->n_trees; t++) {
-        const sw__stree *st = &L->bt[t];
-        const sw__vnode *nd = L->vnodes + st->node_off;
-        const float *lv = L->leaves + st->leaf_off;
-        int ni = st->n_int, nl = st->n_leaf;
-        _mm256_store_si256((__m256i *)idx, _mm256_setzero_si256());
-        _mm256_store_si256((__m256i *)(idx + 32), _mm256_setzero_si256());
-        rm[0] = valid;
-        for (int i = 0; i < ni; i++) {
-            uint64_t left = le_mask(bins + nd[i].boff, nd[i].kk);
-            uint64_t m = rm[i];
-            rm[nd[i].l] = m & left;
-            rm[nd[i].r] = m & ~left;
+        const float *lv;
+        if (L->cd[t] >= 0) {
+            v2 c = complete_leaves(bins, L->crec[t].cb, L->crec[t].ck, L->cd[t]);
+            _mm256_store_si256((__m256i *)idx, c.a);
+            _mm256_store_si256((__m256i *)(idx + 32), c.b);
+            lv = L->cl + (size_t)t * 64;
+        } else {
+            const sw__stree *st = &L->bt[t];
+            const sw__vnode *nd = L->vnodes + st->node_off;
+            int ni = st->n_int, nl = st->n_leaf;
+            lv = L->leaves + st->leaf_off;
+            _mm256_store_si256((__m256i *)idx, _mm256_setzero_si256());
+            _mm256_store_si256((__m256i *)(idx + 32), _mm256_setzero_si256());
+            rm[0] = valid;
+            for (int i = 0; i < ni; i++) {
+                uint64_t left = le_mask(bins + nd[i].boff, nd[i].kk);
+                uint64_t m = rm[i];
+                rm[nd[i].l] = m & left;
+                rm[nd[i].r] = m & ~left;
+            }
+            for (int j = 1; j < nl; j++) write_leaf(idx, rm[ni + j], (uint8_t)j);
         }
-        for (int j = 1; j < nl; j++) write_leaf(idx, rm[ni + j], (uint8_t)j);
         for (int g = 0; g < 8; g++) {
             __m256i i32 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(idx + 8 * g)));
             a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(lv, i32, 4));

@@ -1,6 +1,7 @@
 /* score_avx512: the binned block kernels with AVX-512 (F, BW, VL, DQ, VBMI).
  *
- * Binary trees: for each internal node, one byte compare over the block's 64
+ * Binary trees of depth <= 6: complete trees, bottom-up (score_impl.h).
+ * Deeper trees: for each internal node, one byte compare over the block's 64
  * bins gives the rows that go left; the rows reaching each node are a 64-bit
  * mask; a leaf writes its index into its rows with one masked byte move.
  * Leaf values are then looked up 16 rows at a time (a permute for trees of up
@@ -8,6 +9,8 @@
  * compare and one masked add per level build the 64 leaf indices; values are
  * looked up 8 rows at a time and added in double. */
 #include <immintrin.h>
+
+#include <string.h>
 
 #include "score_impl.h"
 
@@ -24,37 +27,80 @@ static inline __m512 leaf_values(const float *lv, int n_leaf, __m512i i32, const
     return _mm512_i32gather_ps(i32, lv, 4);
 }
 
-/* Row masks live in vector registers as bytes (0x00 / 0xff per row): node
- * tests, reach propagation and leaf indices are then plain vector logic, with
- * no traffic between mask and general registers. */
-/* Rows reaching each node are 64-bit masks kept in mask registers and a small
- * stack array; a leaf writes its index into its rows with one masked move. */
+/* Complete trees: the leaf position of each of the 64 rows, bottom-up.  A
+ * node's value is its left child's where the row goes left, else its right
+ * child's plus the number of leaves left of it: one compare and one masked
+ * byte add per node, in registers (the recursion unrolls at compile time). */
+#define AI static inline __attribute__((always_inline))
+#define RIGHT(i) _mm512_cmpgt_epu8_mask(_mm512_load_si512((const void *)(bins + cb[i])), _mm512_set1_epi8((char)ck[i]))
+
+AI __m512i ct1(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i)
+{
+    return _mm512_maskz_mov_epi8(RIGHT(i), _mm512_set1_epi8(1));
+}
+#define CT(n, m)                                                                            \
+    AI __m512i ct##n(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i)     \
+    {                                                                                       \
+        __m512i l = ct##m(bins, cb, ck, 2 * i + 1), r = ct##m(bins, cb, ck, 2 * i + 2);     \
+        return _mm512_mask_add_epi8(l, RIGHT(i), r, _mm512_set1_epi8((char)(1 << (n - 1)))); \
+    }
+CT(2, 1)
+CT(3, 2)
+CT(4, 3)
+CT(5, 4)
+CT(6, 5)
+
+static inline __m512i complete_leaves(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int D)
+{
+    switch (D) {
+    case 1: return ct1(bins, cb, ck, 0);
+    case 2: return ct2(bins, cb, ck, 0);
+    case 3: return ct3(bins, cb, ck, 0);
+    case 4: return ct4(bins, cb, ck, 0);
+    case 5: return ct5(bins, cb, ck, 0);
+    case 6: return ct6(bins, cb, ck, 0);
+    default: return _mm512_setzero_si512();
+    }
+}
+
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float *acc)
 {
     __m512 a0 = _mm512_set1_ps(L->base_margin), a1 = a0, a2 = a0, a3 = a0;
     __mmask64 rm[512];
     __mmask64 valid = nr == 64 ? ~0ULL : (~0ULL >> (64 - nr));
     for (int t = 0; t < L->n_trees; t++) {
-        const sw__stree *st = &L->bt[t];
-        const sw__vnode *nd = L->vnodes + st->node_off;
-        const float *lv = L->leaves + st->leaf_off;
-        int ni = st->n_int, nl = st->n_leaf;
-        rm[0] = valid;
-        for (int i = 0; i < ni; i++) {
-            __m512i v = _mm512_load_si512((const void *)(bins + nd[i].boff));
-            __mmask64 m = rm[i];
-            __mmask64 left = _mm512_mask_cmple_epu8_mask(m, v, _mm512_set1_epi8((char)nd[i].kk));
-            rm[nd[i].l] = left;
-            rm[nd[i].r] = _kandn_mask64(left, m);
+        __m512i idx;
+        const float *lv;
+        int nl;
+        int D = L->cd[t];
+        if (D >= 0) {
+            idx = complete_leaves(bins, L->crec[t].cb, L->crec[t].ck, D);
+            lv = L->cl + (size_t)t * 64;
+            nl = 1 << D;
+        } else {
+            const sw__stree *st = &L->bt[t];
+            const sw__vnode *nd = L->vnodes + st->node_off;
+            lv = L->leaves + st->leaf_off;
+            int ni = st->n_int;
+            nl = st->n_leaf;
+            rm[0] = valid;
+            for (int i = 0; i < ni; i++) {
+                __m512i v = _mm512_load_si512((const void *)(bins + nd[i].boff));
+                __mmask64 m = rm[i];
+                __mmask64 left = _mm512_mask_cmple_epu8_mask(m, v, _mm512_set1_epi8((char)nd[i].kk));
+                rm[nd[i].l] = left;
+                rm[nd[i].r] = _kandn_mask64(left, m);
+            }
+            idx = _mm512_setzero_si512();
+            __m512i idx2 = _mm512_setzero_si512();
+            int j = 1;
+            for (; j + 1 < nl; j += 2) {
+                idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
+                idx2 = _mm512_mask_mov_epi8(idx2, rm[ni + j + 1], _mm512_set1_epi8((char)(j + 1)));
+            }
+            if (j < nl) idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
+            idx = _mm512_or_si512(idx, idx2);
         }
-        __m512i idx = _mm512_setzero_si512(), idx2 = _mm512_setzero_si512();
-        int j = 1;
-        for (; j + 1 < nl; j += 2) {
-            idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
-            idx2 = _mm512_mask_mov_epi8(idx2, rm[ni + j + 1], _mm512_set1_epi8((char)(j + 1)));
-        }
-        if (j < nl) idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
-        idx = _mm512_or_si512(idx, idx2);
         __m512 tab[4];
         if (nl <= 64) {
             for (int q = 0; q < 4; q++) {
@@ -161,14 +207,27 @@ void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, fl
     }
 }
 
-/* A single row: bin it (scalar binary search, at most 64 features), then per
- * tree one two-table byte permute fetches every node's bin, one compare gives
- * all node outcomes, and the failed nodes' leaf vectors are ANDed (eight at a
- * time); the first leaf left is the exit leaf (QuickScorer). */
+/* A single row (at most 64 features): bin it (scalar binary search) into
+ * b0, with b1 = b0 + 1 for missing-left nodes.  A complete tree then takes one
+ * byte permute to fetch every node's bin, one compare for every node's
+ * outcome (a 64-bit mask, bit i = node i goes right), and a walk of D steps on
+ * the mask; consecutive trees' walks overlap in the out-of-order core.  A
+ * deeper tree is walked node by node on the same bins. */
 double sw__score_row_avx512(const sw__layout *L, const float *x)
 {
-    uint8_t rb[64] __attribute__((aligned(64)));
-    for (int k = 0; k < 64; k++) rb[k] = 0;
+    /* exit leaf of a complete depth-3 tree from its 7 outcomes (bit i: node i
+     * in breadth-first order goes right) */
+    static const uint8_t exit3[128] = {
+#define E3(b) (uint8_t)((((b) & 1) ? 4 : 0) + ((((b) >> (((b) & 1) ? 2 : 1)) & 1) ? 2 : 0) + \
+                        (((b) >> (3 + (((b) & 1) ? 2 : 0) + ((((b) >> (((b) & 1) ? 2 : 1)) & 1) ? 1 : 0))) & 1))
+#define E8(b) E3(b), E3(b + 1), E3(b + 2), E3(b + 3), E3(b + 4), E3(b + 5), E3(b + 6), E3(b + 7)
+        E8(0), E8(8), E8(16), E8(24), E8(32), E8(40), E8(48), E8(56),
+        E8(64), E8(72), E8(80), E8(88), E8(96), E8(104), E8(112), E8(120)
+#undef E8
+#undef E3
+    };
+    uint8_t rb[128] __attribute__((aligned(64)));
+    memset(rb, 0, sizeof rb);
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u], n = L->nthr[f];
         const float *t = L->thr[f];
@@ -186,21 +245,31 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
             }
         }
         rb[f] = (uint8_t)lo;
+        rb[64 + f] = (uint8_t)(lo + 1);
     }
     __m512i b0 = _mm512_load_si512((const void *)rb);
-    __m512i b1 = _mm512_add_epi8(b0, _mm512_set1_epi8(1));
-    const __m512i ones = _mm512_set1_epi64(-1);
+    __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
     float acc = L->base_margin;
     for (int t = 0; t < L->n_trees; t++) {
-        __m512i ix = _mm512_loadu_si512((const void *)(L->rt_idx + (size_t)t * 64));
-        __m512i kk = _mm512_loadu_si512((const void *)(L->rt_kk + (size_t)t * 64));
-        uint64_t fail = ~(uint64_t)_mm512_cmple_epu8_mask(_mm512_permutex2var_epi8(b0, ix, b1), kk);
-        const uint64_t *bv = L->rt_bv + (size_t)t * 64;
-        __m512i r = ones;
-        for (int j = 0; j < 8; j++)
-            r = _mm512_and_si512(r, _mm512_mask_loadu_epi64(ones, (__mmask8)(fail >> (8 * j)), bv + 8 * j));
-        uint64_t all = (uint64_t)_mm512_reduce_and_epi64(r);
-        acc += L->rt_leaf[(size_t)t * 64 + (size_t)__builtin_ctzll(all)];
+        int D = L->cd[t];
+        if (D >= 0) {
+            const sw__crec *c = &L->crec[t];
+            __m512i ix = _mm512_load_si512((const void *)c->ri);
+            __m512i kk = _mm512_load_si512((const void *)c->rk);
+            uint64_t right = (uint64_t)_mm512_cmpgt_epu8_mask(_mm512_permutex2var_epi8(b0, ix, b1), kk);
+            unsigned j = exit3[right & 127];
+            unsigned k = exit3[(right >> (7 + 7 * j)) & 127];
+            acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
+        } else {
+            const sw__stree *st = &L->bt[t];
+            const sw__snode *sn = L->nodes + st->node_off;
+            int i = 0, ni = st->n_int;
+            while (i < ni) {
+                uint8_t v = (uint8_t)(rb[sn[i].f] + sn[i].dl);
+                i = v <= (uint8_t)(sn[i].k + sn[i].dl) ? sn[i].l : sn[i].r;
+            }
+            acc += L->leaves[st->leaf_off + (size_t)(i - ni)];
+        }
     }
     return (double)acc;
 }

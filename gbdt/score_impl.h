@@ -5,9 +5,11 @@
  * distinct thresholds it passes (uint8; binary trees: #{t <= x}, NaN = 255;
  * oblivious trees: #{b < x}, NaN by the feature's NaN treatment), so that
  * `x < t_k` is exactly `bin <= k` and `x > b_k` is exactly `bin > k`.
- * Binary trees then compute, node by node in breadth-first order, the 64-bit
- * mask of the block's rows that reach each node, and each leaf writes its index
- * into the rows it receives; oblivious trees add one bit per level.  Leaf
+ * Binary trees of depth <= 6 are scored as complete trees, bottom-up (each
+ * row's leaf position from one compare and one masked add per node); deeper
+ * ones compute, node by node in breadth-first order, the 64-bit mask of the
+ * block's rows that reach each node, and each leaf writes its index into the
+ * rows it receives; oblivious trees add one bit per level.  Leaf
  * values are added to per-row accumulators tree by tree: the same float32
  * (binary) or double (oblivious) additions, in the same order, as the
  * reference scorer, hence bit-identical results.
@@ -21,6 +23,7 @@
 #include "score.h"
 
 #define SW__BLOCK 64
+#define SW__CDEPTH 6 /* deepest tree scored as a complete tree */
 
 /* Internal node of a binary tree in the scorer.  A tree's nodes are slots:
  * internal nodes 0..n_int-1 (breadth-first, root 0), then leaves
@@ -42,6 +45,19 @@ typedef struct {
     uint16_t l, r;
     uint8_t kk, pad[3];
 } sw__vnode;
+
+/* A complete tree's nodes, 2^D - 1 used of each array. */
+typedef struct {
+    uint16_t cb[64]; /* byte offset of the node's bins in the block buffer (vnode.boff) */
+    uint8_t ck[64];  /* right when bin > ck (vnode.kk); 255 for padding */
+    uint8_t pad[64];
+    /* Single rows: the tree padded to depth 6 and its nodes in blocks of
+     * depth-3 subtrees (the top one, then the 8 below it, each in
+     * breadth-first order), so that each block's 7 outcomes are 7 adjacent
+     * bits and one table lookup resolves 3 levels. */
+    uint8_t ri[64]; /* the node's byte in [bins | bins + 1] (f, or 64 + f) */
+    uint8_t rk[64]; /* right when that byte > rk; 255 for padding */
+} sw__crec;
 
 typedef struct {
     uint32_t node_off, leaf_off;
@@ -68,17 +84,15 @@ typedef struct {
     float *leaves;
     int max_int;
     float base_margin;
-    /* single rows (AVX-512 VBMI), QuickScorer-style: usable when every tree has
-     * at most 64 leaves and the forest at most 64 features.  Per tree: the byte
-     * each node tests in [bins | bins + 1] (64 + feature for missing-left
-     * nodes), its threshold, and per node the 64-bit vector of leaves (in
-     * left-to-right order) that stay reachable when the node's test fails
-     * (its left subtree's leaves cleared); the exit leaf is the first leaf left
-     * after ANDing the vectors of all failed nodes. */
-    int row_ok;
-    uint8_t *rt_idx, *rt_kk; /* 64 bytes per tree */
-    uint64_t *rt_bv;         /* 64 per tree */
-    float *rt_leaf;          /* 64 per tree, left-to-right */
+    /* complete trees: a tree of depth D <= 6 padded to the complete tree of
+     * depth D (a leaf above depth D becomes padding nodes that always go left,
+     * its value copied to every leaf below it).  Nodes in breadth-first order;
+     * a row's leaf is its left-to-right position among the 2^D leaves.  One
+     * 64-byte aligned record per tree (cache lines never split, consecutive
+     * trees adjacent): cd[t] = D, or -1 for a deeper tree (node masks). */
+    int8_t *cd;
+    sw__crec *crec; /* per tree */
+    float *cl;      /* 64 leaf values per tree, 2^D used */
     /* oblivious */
     sw__otree *ot;
     uint16_t *of;
@@ -97,7 +111,7 @@ void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uin
 void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 
-/* One row with the AVX-512 single-row tables (L->row_ok); margin. */
+/* One row of a binary forest with at most 64 features; margin. */
 double sw__score_row_avx512(const sw__layout *L, const float *x);
 
 /* Margins of a binned block: float32 acc (binary) or double acc (oblivious). */

@@ -174,6 +174,11 @@ static void check_against_reference(const sw_forest *f, const char *what)
             sw_scorer *sc;
             sw_error err;
             ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+            for (long r = 0; r < n; r++) { /* the single-row path */
+                double v = sw_scorer_predict_row(sc, sw_matrix_row(X, r), margin);
+                ck_assert_msg(memcmp(&ref[r], &v, 8) == 0 || (isnan(ref[r]) && isnan(v)), "%s %s row %ld alone: %.17g vs %.17g",
+                              what, sw_isa_name(isas[i]), r, v, ref[r]);
+            }
             /* odd sizes exercise block tails */
             for (long len = 1; len <= n; len = len * 3 + 7) {
                 sw_scorer_predict(sc, X->data, len, nf, margin, 2, got);
