@@ -49,6 +49,8 @@ static void layout_free(sw__layout *L)
     sw_free(L->of);
     sw_free(L->ok);
     sw_free(L->oleaves);
+    sw_aligned_free(L->of8);
+    sw_aligned_free(L->ok8);
     memset(L, 0, sizeof *L);
 }
 
@@ -260,6 +262,22 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             }
         }
         memcpy(L->oleaves, f->leaf, f->n_leaves * sizeof *L->oleaves);
+        L->orow_ok = nf <= 128;
+        for (int t = 0; t < n_trees && L->orow_ok; t++) L->orow_ok = f->depth[t] <= 8;
+        if (L->orow_ok) {
+            size_t ng = ((size_t)n_trees + 7) / 8;
+            L->of8 = sw_aligned_alloc(ng * 64 + 64);
+            L->ok8 = sw_aligned_alloc(ng * 64 + 64);
+            if (!L->of8 || !L->ok8) goto oom;
+            memset(L->of8, 0, ng * 64 + 64);
+            memset(L->ok8, 255, ng * 64 + 64);
+            for (int t = 0; t < n_trees; t++)
+                for (int d = 0; d < f->depth[t]; d++) {
+                    size_t i = L->ot[t].split_off + (size_t)d;
+                    L->of8[(size_t)t * 8 + (size_t)d] = (uint8_t)L->of[i];
+                    L->ok8[(size_t)t * 8 + (size_t)d] = L->ok[i];
+                }
+        }
     }
     return 1;
 oom:
@@ -429,6 +447,10 @@ double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
             acc += nd[n].value;
         }
         return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
+    }
+    if (s->isa == SW_ISA_AVX512 && s->L.orow_ok) {
+        double raw = sw__score_orow_avx512(&s->L, x) * f->scale + f->bias;
+        return margin ? raw : sw_link_apply_f64(link, raw);
     }
     float xs[ROW_STACK];
     if (f->n_features > ROW_STACK) return sw_forest_predict_row_ref(f, x, s->n_trees, margin);

@@ -147,6 +147,21 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, double *ac
             __m512d lo = _mm512_loadu_pd(lv), hi = _mm512_loadu_pd(lv + 8);
             for (int g = 0; g < 8; g++)
                 a[g] = _mm512_add_pd(a[g], _mm512_permutex2var_pd(lo, _mm512_cvtepu8_epi64(parts[g]), hi));
+        } else if (ot->depth <= 6) { /* up to 64 leaves: permutes from registers, blends on bits 4 and 5 */
+            __m512d tb[8];
+            int nl = 1 << ot->depth;
+            for (int q = 0; q < 8; q++) tb[q] = 8 * q < nl ? _mm512_loadu_pd(lv + 8 * q) : _mm512_setzero_pd();
+            for (int g = 0; g < 8; g++) {
+                __m512i i = _mm512_cvtepu8_epi64(parts[g]);
+                __mmask8 b4 = _mm512_test_epi64_mask(i, _mm512_set1_epi64(16));
+                __m512d v = _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(tb[0], i, tb[1]), _mm512_permutex2var_pd(tb[2], i, tb[3]));
+                if (nl > 32) {
+                    __m512d w = _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(tb[4], i, tb[5]),
+                                                     _mm512_permutex2var_pd(tb[6], i, tb[7]));
+                    v = _mm512_mask_blend_pd(_mm512_test_epi64_mask(i, _mm512_set1_epi64(32)), v, w);
+                }
+                a[g] = _mm512_add_pd(a[g], v);
+            }
         } else {
             for (int g = 0; g < 8; g++)
                 a[g] = _mm512_add_pd(a[g], _mm512_i64gather_pd(_mm512_cvtepu8_epi64(parts[g]), lv, 8));
@@ -272,4 +287,43 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
         }
     }
     return (double)acc;
+}
+
+/* A single row of an oblivious forest: bin it (#{b < x}, NaN by its
+ * treatment), then per group of 8 trees one two-table byte permute fetches
+ * each (tree, level)'s bin and one compare gives all 64 level outcomes: byte j
+ * of the mask is tree j's leaf index. */
+double sw__score_orow_avx512(const sw__layout *L, const float *x)
+{
+    uint8_t rb[128] __attribute__((aligned(64)));
+    memset(rb, 0, sizeof rb);
+    for (int u = 0; u < L->nused; u++) {
+        int f = L->used[u], n = L->nthr[f];
+        const float *t = L->thr[f];
+        float v = x[f];
+        int lo = 0;
+        if (v != v) {
+            lo = L->nan_bin[f];
+        } else {
+            int len = n;
+            while (len > 0) {
+                int half = len >> 1;
+                int go = t[lo + half] < v;
+                lo = go ? lo + half + 1 : lo;
+                len = go ? len - half - 1 : half;
+            }
+        }
+        rb[f] = (uint8_t)lo;
+    }
+    __m512i b0 = _mm512_load_si512((const void *)rb);
+    __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
+    double sum = 0.0;
+    for (int t0 = 0; t0 < L->n_trees; t0 += 8) {
+        __m512i ix = _mm512_load_si512((const void *)(L->of8 + (size_t)t0 * 8));
+        __m512i kk = _mm512_load_si512((const void *)(L->ok8 + (size_t)t0 * 8));
+        uint64_t m = (uint64_t)_mm512_cmpgt_epu8_mask(_mm512_permutex2var_epi8(b0, ix, b1), kk);
+        int end = L->n_trees - t0 < 8 ? L->n_trees - t0 : 8;
+        for (int j = 0; j < end; j++) sum += L->oleaves[L->ot[t0 + j].leaf_off + ((m >> (8 * j)) & 0xff)];
+    }
+    return sum;
 }

@@ -98,6 +98,11 @@ typedef struct {
     uint16_t *of;
     uint8_t *ok;  /* level test: bin > k */
     double *oleaves;
+    /* single rows of oblivious forests (AVX-512 VBMI; at most 128 features, depth
+     * <= 8): trees in groups of 8, a byte per (tree, level): the feature's bin
+     * index and the level's k (255 pads a level, and a group past the last tree) */
+    int orow_ok;
+    uint8_t *of8, *ok8;
     double scale, bias;
     sw_link link;
 } sw__layout;
@@ -113,6 +118,8 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
 
 /* One row of a binary forest with at most 64 features; margin. */
 double sw__score_row_avx512(const sw__layout *L, const float *x);
+/* One row of an oblivious forest (L->orow_ok); the raw sum before scale and bias. */
+double sw__score_orow_avx512(const sw__layout *L, const float *x);
 
 /* Margins of a binned block: float32 acc (binary) or double acc (oblivious). */
 void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd);
