@@ -423,12 +423,79 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
  * reference scorer's, in the same order. */
 #define ROW_STACK 1024
 
+const uint8_t sw__exit3[128] = {
+#define E3(b) (uint8_t)((((b) & 1) ? 4 : 0) + ((((b) >> (((b) & 1) ? 2 : 1)) & 1) ? 2 : 0) + \
+                    (((b) >> (3 + (((b) & 1) ? 2 : 0) + ((((b) >> (((b) & 1) ? 2 : 1)) & 1) ? 1 : 0))) & 1))
+#define E8(b) E3(b), E3(b + 1), E3(b + 2), E3(b + 3), E3(b + 4), E3(b + 5), E3(b + 6), E3(b + 7)
+    E8(0), E8(8), E8(16), E8(24), E8(32), E8(40), E8(48), E8(56),
+    E8(64), E8(72), E8(80), E8(88), E8(96), E8(104), E8(112), E8(120)
+#undef E8
+#undef E3
+};
+
+/* One row of a binary forest with the binned layout but without AVX-512 (at
+ * most 64 features): the row binned once, then complete trees walked on the
+ * bins in their single-row order (three levels per depth-3 block), deeper
+ * trees node by node. */
+static float row_binned(const sw__layout *L, const float *x)
+{
+    uint8_t rb[128];
+    memset(rb, 0, sizeof rb);
+    for (int u = 0; u < L->nused; u++) {
+        int f = L->used[u], n = L->nthr[f];
+        const float *t = L->thr[f];
+        float v = x[f];
+        int lo = 0;
+        if (isnan(v)) {
+            lo = 255;
+        } else {
+            int len = n;
+            while (len > 0) {
+                int half = len >> 1;
+                int go = t[lo + half] <= v;
+                lo = go ? lo + half + 1 : lo;
+                len = go ? len - half - 1 : half;
+            }
+        }
+        rb[f] = (uint8_t)lo;
+        rb[64 + f] = (uint8_t)(lo + 1);
+    }
+    float acc = L->base_margin;
+    for (int t = 0; t < L->n_trees; t++) {
+        int D = L->cd[t];
+        if (D >= 0) {
+            /* each block's 7 outcomes are independent loads; a table gives its exit */
+            const sw__crec *c = &L->crec[t];
+            unsigned b = 0, b2 = 0;
+            for (int k = 0; k < 7; k++) b |= (unsigned)(rb[c->ri[k]] > c->rk[k]) << k;
+            unsigned j = sw__exit3[b];
+            const uint8_t *bi = c->ri + 7 + 7 * j, *bk = c->rk + 7 + 7 * j;
+            for (int k = 0; k < 7; k++) b2 |= (unsigned)(rb[bi[k]] > bk[k]) << k;
+            acc += L->cl[(size_t)t * 64 + ((8 * j + sw__exit3[b2]) >> (6 - D))];
+        } else {
+            const sw__stree *st = &L->bt[t];
+            const sw__snode *sn = L->nodes + st->node_off;
+            int i = 0, ni = st->n_int;
+            while (i < ni) {
+                uint8_t v = (uint8_t)(rb[sn[i].f] + sn[i].dl);
+                i = v <= (uint8_t)(sn[i].k + sn[i].dl) ? sn[i].l : sn[i].r;
+            }
+            acc += L->leaves[st->leaf_off + (size_t)(i - ni)];
+        }
+    }
+    return acc;
+}
+
 double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
 {
     const sw_forest *f = s->forest;
     sw_link link = sw_objective_link(f->objective);
     if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX512 && s->L.nf <= 64) {
         float acc = (float)sw__score_row_avx512(&s->L, x);
+        return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
+    }
+    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX2 && s->L.nf <= 64) {
+        float acc = row_binned(&s->L, x);
         return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
     }
     if (f->kind == SW_TREES_BINARY) {

@@ -230,17 +230,6 @@ void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, fl
  * deeper tree is walked node by node on the same bins. */
 double sw__score_row_avx512(const sw__layout *L, const float *x)
 {
-    /* exit leaf of a complete depth-3 tree from its 7 outcomes (bit i: node i
-     * in breadth-first order goes right) */
-    static const uint8_t exit3[128] = {
-#define E3(b) (uint8_t)((((b) & 1) ? 4 : 0) + ((((b) >> (((b) & 1) ? 2 : 1)) & 1) ? 2 : 0) + \
-                        (((b) >> (3 + (((b) & 1) ? 2 : 0) + ((((b) >> (((b) & 1) ? 2 : 1)) & 1) ? 1 : 0))) & 1))
-#define E8(b) E3(b), E3(b + 1), E3(b + 2), E3(b + 3), E3(b + 4), E3(b + 5), E3(b + 6), E3(b + 7)
-        E8(0), E8(8), E8(16), E8(24), E8(32), E8(40), E8(48), E8(56),
-        E8(64), E8(72), E8(80), E8(88), E8(96), E8(104), E8(112), E8(120)
-#undef E8
-#undef E3
-    };
     uint8_t rb[128] __attribute__((aligned(64)));
     memset(rb, 0, sizeof rb);
     for (int u = 0; u < L->nused; u++) {
@@ -272,8 +261,8 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
             __m512i ix = _mm512_load_si512((const void *)c->ri);
             __m512i kk = _mm512_load_si512((const void *)c->rk);
             uint64_t right = (uint64_t)_mm512_cmpgt_epu8_mask(_mm512_permutex2var_epi8(b0, ix, b1), kk);
-            unsigned j = exit3[right & 127];
-            unsigned k = exit3[(right >> (7 + 7 * j)) & 127];
+            unsigned j = sw__exit3[right & 127];
+            unsigned k = sw__exit3[(right >> (7 + 7 * j)) & 127];
             acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
         } else {
             const sw__stree *st = &L->bt[t];

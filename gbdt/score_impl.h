@@ -107,6 +107,10 @@ typedef struct {
     sw_link link;
 } sw__layout;
 
+/* exit leaf (0-7) of a complete depth-3 tree from its 7 outcomes (bit i: node
+ * i in breadth-first order goes right) */
+extern const uint8_t sw__exit3[128];
+
 /* Bin rows [0, nr) of a block (row-major, stride floats) into bins[f * 64 + r]
  * for the used features; rows nr..63 are zero.  The vector binners also fill
  * bins[(nf + f) * 64 + r] = bins[f * 64 + r] + 1 (mod 256) for binary forests;
