@@ -398,6 +398,68 @@ static int subtract_hists(sw__grower *g, const int *par, const int *built, const
 
 /* --------------------------------------------------------- split search */
 
+/* The candidate scan of eval_feature without monotone constraints or
+ * max_delta_step, four cut points at a time: for each cut s (1..ncuts) and
+ * missing-value direction, gain = (T(GL)^2 (HR+lambda) + T(GR)^2 (HL+lambda))
+ * / ((HL+lambda)(HR+lambda)) (T = L1 soft threshold), candidates below
+ * min_child_weight excluded; the first maximum in (s, direction) order wins:
+ * each lane keeps its first maximum (comparing fractions by cross
+ * multiplication), then the lanes' gains are compared.  GCC vector types with
+ * one clone per ISA: the same IEEE operations in every clone (no contraction
+ * in ISO C), so the model never depends on the CPU. */
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4l __attribute__((vector_size(32)));
+
+/* |g| - alpha floored at +0, with g's sign (threshold_l1, branch-free) */
+#define SOFT_THRESHOLD4(g, alpha, sign)                                          \
+    ((v4d)(((v4l)((v4d)((v4l)(g) & ~(sign)) - (alpha)) &                         \
+            ((v4d)((v4l)(g) & ~(sign)) - (alpha) > 0.0)) |                        \
+           ((v4l)(g) & (sign))))
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+scan_cuts(const double *GLs, const double *HLs, int ncuts, double G, double H, double Gm, double Hm, int ndir,
+          double lambda, double alpha, double mcw, double *best_gain, long long *best_key)
+{
+    const long long none = 0x7fffffffffffffffLL;
+    const v4l sign = (v4l){0} + (long long)0x8000000000000000ULL;
+    v4d bn = (v4d){0} - INFINITY, bd = (v4d){0} + 1.0;
+    v4l bk = (v4l){0} + none;
+    v4l sv = {1, 2, 3, 4};
+    v4d sd = {1, 2, 3, 4};
+    for (int i = 0; i < ncuts; i += 4, sv += 4, sd += 4.0) {
+        v4d gl0, hl0;
+        memcpy(&gl0, GLs + i, sizeof gl0);
+        memcpy(&hl0, HLs + i, sizeof hl0);
+        v4l in = sd <= (double)ncuts;
+        for (int dir = 0; dir < ndir; dir++) {
+            /* dir 0: missing goes right (XGBoost's forward pass), 1: left */
+            v4d gl = dir ? gl0 + Gm : gl0, hl = dir ? hl0 + Hm : hl0;
+            v4d gr = G - gl, hr = H - hl;
+            v4l ok = in & ~(hl < mcw) & ~(hr < mcw);
+            v4d tl = SOFT_THRESHOLD4(gl, alpha, sign), tr = SOFT_THRESHOLD4(gr, alpha, sign);
+            v4d a = hl + lambda, b = hr + lambda;
+            v4d num = tl * tl * b + tr * tr * a, den = a * b;
+            /* num / den > bn / bd  <=>  num bd > bn den  (den, bd > 0): no division per cut */
+            v4l take = ok & (num * bd > bn * den);
+            bn = (v4d)(((v4l)num & take) | ((v4l)bn & ~take));
+            bd = (v4d)(((v4l)den & take) | ((v4l)bd & ~take));
+            bk = ((sv + sv + dir) & take) | (bk & ~take);
+        }
+    }
+    double best = -INFINITY;
+    long long key = none;
+    for (int l = 0; l < 4; l++) {
+        if (bk[l] == none) continue;
+        double gain = bn[l] / bd[l];
+        if (gain > best || (gain == best && bk[l] < key)) {
+            best = gain;
+            key = bk[l];
+        }
+    }
+    *best_gain = best;
+    *best_key = key;
+}
+
 /* Best split of node nd on tree feature position k.  Without monotone
  * constraints or max_delta_step the gain is XGBoost's
  * T(GL)^2/(HL+lambda) + T(GR)^2/(HR+lambda) (T = L1 soft threshold), computed
@@ -416,7 +478,25 @@ static void eval_feature(const sw__grower *g, const gnode *nd, int k, struct can
     double best = -INFINITY, bGL = 0, bHL = 0;
     int bbin = 0, bdl = 0;
     double GL = 0, HL = 0;
-    for (int s = 1; s <= ncuts; s++) {
+    if (simple) {
+        double GLs[SW__HB + 4], HLs[SW__HB + 4];
+        for (int s = 1; s <= ncuts; s++) {
+            GL += h[s - 1].g;
+            HL += h[s - 1].h;
+            GLs[s - 1] = GL;
+            HLs[s - 1] = HL;
+        }
+        for (int s = ncuts; s < ncuts + 4; s++) GLs[s] = HLs[s] = 0.0;
+        long long key;
+        scan_cuts(GLs, HLs, ncuts, nd->G, nd->H, Gm, Hm, ndir, lambda, alpha, mcw, &best, &key);
+        if (best > -INFINITY) {
+            bbin = (int)(key / 2);
+            bdl = (int)(key % 2);
+            bGL = bdl ? GLs[bbin - 1] + Gm : GLs[bbin - 1];
+            bHL = bdl ? HLs[bbin - 1] + Hm : HLs[bbin - 1];
+        }
+    }
+    for (int s = 1; s <= ncuts && !simple; s++) {
         GL += h[s - 1].g;
         HL += h[s - 1].h;
         if (h[s - 1].h == 0.0 && h[s - 1].g == 0.0 && s > 1) continue; /* same split as s-1 */
@@ -425,18 +505,7 @@ static void eval_feature(const sw__grower *g, const gnode *nd, int k, struct can
             double gl = dir ? GL + Gm : GL, hl = dir ? HL + Hm : HL;
             double gr = nd->G - gl, hr = nd->H - hl;
             if (hl < mcw || hr < mcw) continue;
-            double gain;
-            if (simple) {
-                /* tl^2/a + tr^2/b > best  <=>  tl^2 b + tr^2 a > best a b  (a, b > 0):
-                 * divide only when a candidate wins */
-                double tl = threshold_l1(gl, alpha), tr = threshold_l1(gr, alpha);
-                double a = hl + lambda, b = hr + lambda;
-                double num = tl * tl * b + tr * tr * a, den = a * b;
-                if (!(num > best * den)) continue;
-                gain = num / den;
-            } else {
-                gain = split_gain(g, nd, f, gl, hl, gr, hr);
-            }
+            double gain = split_gain(g, nd, f, gl, hl, gr, hr);
             if (gain > best) {
                 best = gain;
                 bGL = gl;

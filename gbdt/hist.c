@@ -18,6 +18,7 @@ static inline void body(const uint8_t *bins, int nf, const uint32_t *rows, long 
         uint32_t r = rows[i];
         const uint8_t *row = bins + (size_t)r * (size_t)nf;
         float g = gh[r].g, h = gh[r].h;
+#pragma GCC unroll 4
         for (int k = 0; k < nfeat; k++) {
             sw__gpair *e = &hist[(size_t)k * SW__HB + row[all ? k : feats[k]]];
             e->g += g;
