@@ -43,7 +43,7 @@ struct sw__grower {
     const sw__cuts *c;
     int nf, nthread, has_constraint;
     long n;
-    uint32_t *rows, *scratch, *scratch2;
+    uint32_t *rows, *scratch;
     uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
     /* features for this tree (colsample_bytree), histogram positions */
     int *tree_feats, ntf;
@@ -151,9 +151,8 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
         if (p->monotone[f]) g->has_constraint = 1;
     g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
     g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
-    g->scratch2 = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch2);
     g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 1, 1);
-    if (!g->scratch2 || !g->bins_col) goto oom;
+    if (!g->rows || !g->scratch || !g->bins_col) goto oom;
     for (long r = 0; r < g->n; r++)
         for (int f = 0; f < g->nf; f++)
             g->bins_col[(size_t)f * (size_t)g->n + (size_t)r] = b->bins[(size_t)r * (size_t)g->nf + (size_t)f];
@@ -179,7 +178,6 @@ void sw__grower_free(sw__grower *g)
     sw_free(g->nodes);
     sw_free(g->rows);
     sw_free(g->scratch);
-    sw_free(g->scratch2);
     sw_free(g->bins_col);
     sw_free(g->tree_feats);
     sw_free(g->level_pos);
@@ -601,10 +599,10 @@ static int eval_splits(sw__grower *g, const int *ids, int cnt)
 static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, long *ls, long *lt)
 {
     const uint8_t *col = g->bins_col + (size_t)feat * (size_t)g->n;
-    uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start, *u = g->scratch2 + nd->start;
-    /* one pass per segment: lefts to t, rights to u, then [t | u] back into r */
-    long nl = 0, nr = 0;
-    long lsamp = 0, rsamp = 0;
+    uint32_t *r = g->rows + nd->start, *u = g->scratch + nd->start;
+    /* lefts compact in place (never ahead of the read position), rights to u,
+     * then u after the lefts; both segments (sampled, then unsampled) in turn */
+    long nl = 0, nr = 0, lsamp = 0;
     for (int seg = 0; seg < 2; seg++) {
         long from = seg ? nd->ns : 0, to = seg ? nd->nt : nd->ns;
         for (long i = from; i < to; i++) {
@@ -612,22 +610,17 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
             uint32_t row = r[i];
             uint8_t v = col[row];
             int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
-            t[nl] = row;
+            r[nl] = row;
             u[nr] = row;
             nl += left;
             nr += !left;
         }
-        if (!seg) {
-            lsamp = nl;
-            rsamp = nr;
-        }
+        if (!seg) lsamp = nl;
     }
     /* layout: [left sampled, left unsampled | right sampled, right unsampled] */
-    memcpy(r, t, (size_t)nl * sizeof *r);
     memcpy(r + nl, u, (size_t)nr * sizeof *r);
     *ls = lsamp;
     *lt = nl;
-    (void)rsamp;
 }
 
 /* The same partition of one large node, by blocks in parallel: count each
