@@ -38,6 +38,7 @@ static void layout_free(sw__layout *L)
     sw_free(L->nthr);
     sw_free(L->used);
     sw_free(L->nan_bin);
+    sw_aligned_free(L->piv);
     sw_free(L->bt);
     sw_free(L->nodes);
     sw_free(L->vnodes);
@@ -183,6 +184,15 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             L->nan_bin[k] = m == SW_NAN_ASTRUE ? (uint8_t)u : 0; /* NaN as +inf passes every border */
         }
     }
+    L->piv = sw_aligned_alloc(((size_t)nf + 1) * 16 * sizeof *L->piv);
+    if (!L->piv) goto oom;
+    for (int k = 0; k < nf; k++) {
+        int n = L->nthr[k];
+        for (int j = 0; j < 16; j++) {
+            int i = n <= 16 ? j : 16 * j + 15;
+            L->piv[(size_t)k * 16 + (size_t)j] = i < n ? L->thr[k][i] : INFINITY;
+        }
+    }
     if (bin) {
         size_t n_int = 0, n_leaf = 0;
         for (int t = 0; t < n_trees; t++) {
@@ -295,19 +305,7 @@ void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uin
         uint8_t *o = bins + (size_t)f * SW__BLOCK;
         for (int r = 0; r < nr; r++) {
             float x = X[(size_t)r * (size_t)stride + (size_t)f];
-            if (isnan(x)) {
-                o[r] = L->nan_bin[f];
-                continue;
-            }
-            /* binary: #{t <= x}; oblivious: #{t < x}; branchless halving */
-            int lo = 0, len = n;
-            while (len > 0) {
-                int half = len >> 1;
-                int go = binary ? (t[lo + half] <= x) : (t[lo + half] < x);
-                lo = go ? lo + half + 1 : lo;
-                len = go ? len - half - 1 : half;
-            }
-            o[r] = (uint8_t)lo;
+            o[r] = isnan(x) ? L->nan_bin[f] : (uint8_t)sw__bin_value(t, n, x, binary);
         }
         for (int r = nr; r < SW__BLOCK; r++) o[r] = 0;
     }
@@ -437,29 +435,22 @@ const uint8_t sw__exit3[128] = {
  * most 64 features): the row binned once, then complete trees walked on the
  * bins in their single-row order (three levels per depth-3 block), deeper
  * trees node by node. */
+void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb)
+{
+    int binary = L->kind == SW_TREES_BINARY;
+    memset(rb, 0, 128);
+    for (int u = 0; u < L->nused; u++) {
+        int f = L->used[u];
+        float v = x[f];
+        rb[f] = isnan(v) ? L->nan_bin[f] : (uint8_t)sw__bin_value(L->thr[f], L->nthr[f], v, binary);
+        if (binary) rb[64 + f] = (uint8_t)(rb[f] + 1);
+    }
+}
+
 static float row_binned(const sw__layout *L, const float *x)
 {
     uint8_t rb[128];
-    memset(rb, 0, sizeof rb);
-    for (int u = 0; u < L->nused; u++) {
-        int f = L->used[u], n = L->nthr[f];
-        const float *t = L->thr[f];
-        float v = x[f];
-        int lo = 0;
-        if (isnan(v)) {
-            lo = 255;
-        } else {
-            int len = n;
-            while (len > 0) {
-                int half = len >> 1;
-                int go = t[lo + half] <= v;
-                lo = go ? lo + half + 1 : lo;
-                len = go ? len - half - 1 : half;
-            }
-        }
-        rb[f] = (uint8_t)lo;
-        rb[64 + f] = (uint8_t)(lo + 1);
-    }
+    sw__bin_row(L, x, rb);
     float acc = L->base_margin;
     for (int t = 0; t < L->n_trees; t++) {
         int D = L->cd[t];

@@ -175,22 +175,30 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
         while (top * 2 <= n) top *= 2;
         __m256i vn1 = _mm256_set1_epi32(n + 1), nanb = _mm256_set1_epi32(L->nan_bin[f]);
         uint8_t *o = bins + (size_t)f * SW__BLOCK;
-        for (int g = 0; g < 8; g++) {
-            __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), X + f, rowoff[g], _mm256_castsi256_ps(lanes[g]), 4);
-            __m256i pos = _mm256_setzero_si256();
-            for (int st = top; st > 0; st >>= 1) {
-                __m256i cand = _mm256_add_epi32(pos, _mm256_set1_epi32(st));
-                __m256i ok = _mm256_cmpgt_epi32(vn1, cand); /* cand <= n */
-                __m256 tv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), t, _mm256_sub_epi32(cand, _mm256_set1_epi32(1)),
-                                                     _mm256_castsi256_ps(ok), 4);
-                __m256 go = binary ? _mm256_cmp_ps(tv, x, _CMP_LE_OQ) : _mm256_cmp_ps(tv, x, _CMP_LT_OQ);
-                go = _mm256_and_ps(go, _mm256_castsi256_ps(ok));
-                pos = _mm256_blendv_epi8(pos, cand, _mm256_castps_si256(go));
+        for (int g0 = 0; g0 < 8; g0 += 4) { /* four groups' searches interleaved: independent gather chains */
+            __m256 x[4];
+            __m256i pos[4];
+            for (int g = 0; g < 4; g++) {
+                x[g] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), X + f, rowoff[g0 + g], _mm256_castsi256_ps(lanes[g0 + g]), 4);
+                pos[g] = _mm256_setzero_si256();
             }
-            pos = _mm256_blendv_epi8(pos, nanb, _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
-            pos = _mm256_and_si256(pos, lanes[g]);
-            _mm256_store_si256((__m256i *)tmp, pos);
-            for (int k = 0; k < 8; k++) o[8 * g + k] = (uint8_t)tmp[k];
+            for (int st = top; st > 0; st >>= 1) {
+                for (int g = 0; g < 4; g++) {
+                    __m256i cand = _mm256_add_epi32(pos[g], _mm256_set1_epi32(st));
+                    __m256i ok = _mm256_cmpgt_epi32(vn1, cand); /* cand <= n */
+                    __m256 tv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), t, _mm256_sub_epi32(cand, _mm256_set1_epi32(1)),
+                                                         _mm256_castsi256_ps(ok), 4);
+                    __m256 go = binary ? _mm256_cmp_ps(tv, x[g], _CMP_LE_OQ) : _mm256_cmp_ps(tv, x[g], _CMP_LT_OQ);
+                    go = _mm256_and_ps(go, _mm256_castsi256_ps(ok));
+                    pos[g] = _mm256_blendv_epi8(pos[g], cand, _mm256_castps_si256(go));
+                }
+            }
+            for (int g = 0; g < 4; g++) {
+                __m256i b = _mm256_blendv_epi8(pos[g], nanb, _mm256_castps_si256(_mm256_cmp_ps(x[g], x[g], _CMP_UNORD_Q)));
+                b = _mm256_and_si256(b, lanes[g0 + g]);
+                _mm256_store_si256((__m256i *)tmp, b);
+                for (int k = 0; k < 8; k++) o[8 * (g0 + g) + k] = (uint8_t)tmp[k];
+            }
         }
         if (binary) {
             uint8_t *p1 = bins + ((size_t)L->nf + (size_t)f) * SW__BLOCK;

@@ -190,20 +190,32 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m512i vn = _mm512_set1_epi32(n), nanb = _mm512_set1_epi32(L->nan_bin[f]);
+        /* the four groups' searches interleaved: four independent gather chains */
+        __m512 x[4];
+        __m512i pos[4];
         for (int g = 0; g < 4; g++) {
-            __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[g], rowoff[g], X + f, 4);
-            __m512i pos = _mm512_setzero_si512();
-            for (int st = top; st > 0; st >>= 1) {
-                __m512i cand = _mm512_add_epi32(pos, _mm512_set1_epi32(st));
+            x[g] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[g], rowoff[g], X + f, 4);
+            pos[g] = _mm512_setzero_si512();
+        }
+        __m512 piv = _mm512_load_ps(L->piv + (size_t)f * 16);
+        for (int st = top; st > 0; st >>= 1) {
+            for (int g = 0; g < 4; g++) {
+                __m512i cand = _mm512_add_epi32(pos[g], _mm512_set1_epi32(st));
                 __mmask16 ok = _mm512_cmple_epi32_mask(cand, vn);
-                __m512 tv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, _mm512_sub_epi32(cand, _mm512_set1_epi32(1)), t, 4);
-                __mmask16 go = binary ? _mm512_mask_cmp_ps_mask(ok, tv, x, _CMP_LE_OQ)
-                                      : _mm512_mask_cmp_ps_mask(ok, tv, x, _CMP_LT_OQ);
-                pos = _mm512_mask_mov_epi32(pos, go, cand);
+                __m512i at = _mm512_sub_epi32(cand, _mm512_set1_epi32(1));
+                /* from the register: every threshold (n <= 16) or t[16j + 15] (steps >= 16) */
+                __m512 tv = n <= 16 ? _mm512_permutexvar_ps(at, piv)
+                            : st >= 16 ? _mm512_permutexvar_ps(_mm512_srli_epi32(at, 4), piv)
+                                       : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, at, t, 4);
+                __mmask16 go = binary ? _mm512_mask_cmp_ps_mask(ok, tv, x[g], _CMP_LE_OQ)
+                                      : _mm512_mask_cmp_ps_mask(ok, tv, x[g], _CMP_LT_OQ);
+                pos[g] = _mm512_mask_mov_epi32(pos[g], go, cand);
             }
-            pos = _mm512_mask_mov_epi32(pos, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), nanb);
-            pos = _mm512_maskz_mov_epi32(lanes[g], pos);
-            _mm_store_si128((__m128i *)(bins + (size_t)f * SW__BLOCK + 16 * g), _mm512_cvtepi32_epi8(pos));
+        }
+        for (int g = 0; g < 4; g++) {
+            __m512i b = _mm512_mask_mov_epi32(pos[g], _mm512_cmp_ps_mask(x[g], x[g], _CMP_UNORD_Q), nanb);
+            b = _mm512_maskz_mov_epi32(lanes[g], b);
+            _mm_store_si128((__m128i *)(bins + (size_t)f * SW__BLOCK + 16 * g), _mm512_cvtepi32_epi8(b));
         }
         if (binary) {
             __m512i v = _mm512_load_si512((const void *)(bins + (size_t)f * SW__BLOCK));
@@ -231,26 +243,7 @@ void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, fl
 double sw__score_row_avx512(const sw__layout *L, const float *x)
 {
     uint8_t rb[128] __attribute__((aligned(64)));
-    memset(rb, 0, sizeof rb);
-    for (int u = 0; u < L->nused; u++) {
-        int f = L->used[u], n = L->nthr[f];
-        const float *t = L->thr[f];
-        float v = x[f];
-        int lo = 0;
-        if (v != v) {
-            lo = 255;
-        } else {
-            int len = n;
-            while (len > 0) {
-                int half = len >> 1;
-                int go = t[lo + half] <= v;
-                lo = go ? lo + half + 1 : lo;
-                len = go ? len - half - 1 : half;
-            }
-        }
-        rb[f] = (uint8_t)lo;
-        rb[64 + f] = (uint8_t)(lo + 1);
-    }
+    sw__bin_row(L, x, rb);
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
     float acc = L->base_margin;
@@ -285,25 +278,7 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
 double sw__score_orow_avx512(const sw__layout *L, const float *x)
 {
     uint8_t rb[128] __attribute__((aligned(64)));
-    memset(rb, 0, sizeof rb);
-    for (int u = 0; u < L->nused; u++) {
-        int f = L->used[u], n = L->nthr[f];
-        const float *t = L->thr[f];
-        float v = x[f];
-        int lo = 0;
-        if (v != v) {
-            lo = L->nan_bin[f];
-        } else {
-            int len = n;
-            while (len > 0) {
-                int half = len >> 1;
-                int go = t[lo + half] < v;
-                lo = go ? lo + half + 1 : lo;
-                len = go ? len - half - 1 : half;
-            }
-        }
-        rb[f] = (uint8_t)lo;
-    }
+    sw__bin_row(L, x, rb);
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
     double sum = 0.0;

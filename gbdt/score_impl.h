@@ -77,6 +77,10 @@ typedef struct {
     int *nthr;
     float **thr;
     uint8_t *nan_bin;
+    /* per feature, 16 floats: the thresholds themselves when at most 16, else
+     * every 16th (t[16j + 15]): the binary search's steps of 16 and more read
+     * them from a register instead of gathering */
+    float *piv;
     /* binary */
     sw__stree *bt;
     sw__snode *nodes;
@@ -110,6 +114,25 @@ typedef struct {
 /* exit leaf (0-7) of a complete depth-3 tree from its 7 outcomes (bit i: node
  * i in breadth-first order goes right) */
 extern const uint8_t sw__exit3[128];
+
+/* #{t <= v} (binary trees) or #{t < v} (oblivious) over sorted thresholds
+ * t[0..n), by branchless halving; v is not NaN. */
+static inline int sw__bin_value(const float *t, int n, float v, int binary)
+{
+    int lo = 0, len = n;
+    while (len > 0) {
+        int half = len >> 1;
+        int go = binary ? (t[lo + half] <= v) : (t[lo + half] < v);
+        lo = go ? lo + half + 1 : lo;
+        len = go ? len - half - 1 : half;
+    }
+    return lo;
+}
+
+/* Bin one row into rb[0..128): rb[f] for each used feature (NaN: the
+ * feature's NaN bin); binary forests (at most 64 features) also get
+ * rb[64 + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
+void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb);
 
 /* Bin rows [0, nr) of a block (row-major, stride floats) into bins[f * 64 + r]
  * for the used features; rows nr..63 are zero.  The vector binners also fill
