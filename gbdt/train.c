@@ -497,27 +497,25 @@ static inline void gradient(const sw_train_params *p, double poisson_mds, double
 static double metric(const sw_train_params *p, sw_metric m, const double *pred, const float *y, const float *w,
                      long n)
 {
-    double s = 0, ws = 0;
-    for (long i = 0; i < n; i++) {
-        double wi = w ? w[i] : 1.0, e = pred[i] - y[i], v;
-        switch (m) {
-        case SW_METRIC_MAE: v = fabs(e); break;
-        case SW_METRIC_MAPE: v = y[i] != 0 ? fabs(e / y[i]) : fabs(e); break;
-        case SW_METRIC_QUANTILE: {
-            double r = y[i] - pred[i], a = p->quantile_alpha;
-            v = r >= 0 ? a * r : (a - 1.0) * r;
-            break;
-        }
-        case SW_METRIC_POISSON_NLOGLIK: {
-            double py = fmax(pred[i], 1e-16);
-            v = lgamma(y[i] + 1.0) + py - log(py) * y[i];
-            break;
-        }
-        default: v = e * e; break;
-        }
-        s += wi * v;
-        ws += wi;
+    double s = 0, ws = 0, a = p->quantile_alpha;
+    /* one loop per metric (the switch hoisted out of the row loop) */
+#define METRIC_LOOP(V)                                     \
+    for (long i = 0; i < n; i++) {                         \
+        double wi = w ? w[i] : 1.0, e = pred[i] - y[i];    \
+        (void)e;                                           \
+        s += wi * (V);                                     \
+        ws += wi;                                          \
     }
+    switch (m) {
+    case SW_METRIC_MAE: METRIC_LOOP(fabs(e)) break;
+    case SW_METRIC_MAPE: METRIC_LOOP(y[i] != 0 ? fabs(e / y[i]) : fabs(e)) break;
+    case SW_METRIC_QUANTILE:
+        METRIC_LOOP((y[i] - pred[i]) >= 0 ? a * (y[i] - pred[i]) : (a - 1.0) * (y[i] - pred[i])) break;
+    case SW_METRIC_POISSON_NLOGLIK:
+        METRIC_LOOP(lgamma(y[i] + 1.0) + fmax(pred[i], 1e-16) - log(fmax(pred[i], 1e-16)) * y[i]) break;
+    default: METRIC_LOOP(e * e) break;
+    }
+#undef METRIC_LOOP
     s = ws > 0 ? s / ws : 0.0;
     return m == SW_METRIC_RMSE ? sqrt(s) : s;
 }
@@ -695,11 +693,22 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         const float *y = train->y, *w = train->w;
         uint64_t key = sw__rand(p->seed, (uint64_t)round, 0x53554253ULL, 0); /* this round's row draws */
         uint64_t cut = p->subsample >= 1.0 ? UINT64_MAX : (uint64_t)(p->subsample * 0x1p64);
+        if (p->objective == SW_OBJ_SQUAREDERROR && !obl) { /* the common case, without the per-row switch */
+            const float *mf = margin;
 #pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
-        for (long r = 0; r < n; r++) {
-            double m = obl ? ((double *)margin)[r] : (double)((float *)margin)[r];
-            gradient(p, poisson_mds, m, y[r], w ? w[r] : 1.0, &gh[r]);
-            sampled[r] = cut == UINT64_MAX || sw__splitmix(key ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL)) < cut;
+            for (long r = 0; r < n; r++) {
+                double wr = w ? w[r] : 1.0;
+                gh[r].g = (float)(((double)mf[r] - y[r]) * wr);
+                gh[r].h = (float)(1.0 * wr);
+                sampled[r] = cut == UINT64_MAX || sw__splitmix(key ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL)) < cut;
+            }
+        } else {
+#pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
+            for (long r = 0; r < n; r++) {
+                double m = obl ? ((double *)margin)[r] : (double)((float *)margin)[r];
+                gradient(p, poisson_mds, m, y[r], w ? w[r] : 1.0, &gh[r]);
+                sampled[r] = cut == UINT64_MAX || sw__splitmix(key ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL)) < cut;
+            }
         }
         t_gradient += now_s() - a;
         sw__tree_out t;
@@ -731,9 +740,15 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
                     else ((float *)em)[r] += t.value[leaf];
                 }
             }
-            for (long r = 0; r < ne; r++) {
-                if (obl) es[e].pred[r] = sw_link_apply_f64(link, ((double *)em)[r]);
-                else es[e].pred[r] = (double)sw_link_apply_f32(link, ((float *)em)[r]);
+            if (link == SW_LINK_IDENTITY && !obl) {
+                for (long r = 0; r < ne; r++) es[e].pred[r] = (double)((float *)em)[r];
+            } else if (link == SW_LINK_IDENTITY) {
+                memcpy(es[e].pred, em, (size_t)ne * sizeof(double));
+            } else {
+                for (long r = 0; r < ne; r++) {
+                    if (obl) es[e].pred[r] = sw_link_apply_f64(link, ((double *)em)[r]);
+                    else es[e].pred[r] = (double)sw_link_apply_f32(link, ((float *)em)[r]);
+                }
             }
             for (int k = 0; k < nm; k++)
                 history[((size_t)round * n_evals + e) * nm + k] =
