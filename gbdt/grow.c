@@ -44,6 +44,7 @@ struct sw__grower {
     int nf, nthread, has_constraint;
     long n;
     uint32_t *rows, *scratch;
+    uint8_t *side;                /* partition_big: each row's group */
     uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
     /* features for this tree (colsample_bytree), histogram positions */
     int *tree_feats, ntf;
@@ -151,8 +152,9 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
         if (p->monotone[f]) g->has_constraint = 1;
     g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
     g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
+    g->side = sw_alloc_array((size_t)g->n + 1, 1);
     g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 1, 1);
-    if (!g->rows || !g->scratch || !g->bins_col) goto oom;
+    if (!g->rows || !g->scratch || !g->side || !g->bins_col) goto oom;
     for (long r = 0; r < g->n; r++)
         for (int f = 0; f < g->nf; f++)
             g->bins_col[(size_t)f * (size_t)g->n + (size_t)r] = b->bins[(size_t)r * (size_t)g->nf + (size_t)f];
@@ -178,6 +180,7 @@ void sw__grower_free(sw__grower *g)
     sw_free(g->nodes);
     sw_free(g->rows);
     sw_free(g->scratch);
+    sw_free(g->side);
     sw_free(g->bins_col);
     sw_free(g->tree_feats);
     sw_free(g->level_pos);
@@ -632,6 +635,7 @@ static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, l
 {
     const uint8_t *col = g->bins_col + (size_t)feat * (size_t)g->n;
     uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start;
+    uint8_t *side = g->side + nd->start; /* each row's group, so the scatter need not look again */
     long nb = (nd->nt + PART_BLOCK - 1) / PART_BLOCK;
     long cnt[4 * 64]; /* per block: left sampled, left unsampled, right sampled, right unsampled */
     if (nb > 64) nb = 64;
@@ -645,7 +649,9 @@ static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, l
             for (long i = from; i < to; i++) {
                 uint8_t v = col[r[i]];
                 int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
-                c[(left ? 0 : 2) + (i >= nd->ns)]++;
+                int k = (left ? 0 : 2) + (i >= nd->ns);
+                side[i] = (uint8_t)k;
+                c[k]++;
             }
             for (int k = 0; k < 4; k++) cnt[4 * b + k] = c[k];
         }
@@ -668,12 +674,7 @@ static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, l
         for (long b = 0; b < nb; b++) {
             long from = b * bs, to = from + bs < nd->nt ? from + bs : nd->nt;
             long pos[4] = {cnt[4 * b], cnt[4 * b + 1], cnt[4 * b + 2], cnt[4 * b + 3]};
-            for (long i = from; i < to; i++) {
-                uint8_t v = col[r[i]];
-                int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
-                int k = (left ? 0 : 2) + (i >= nd->ns);
-                t[pos[k]++] = r[i];
-            }
+            for (long i = from; i < to; i++) t[pos[side[i]]++] = r[i];
         }
 #pragma omp for schedule(static)
         for (long b = 0; b < nb; b++) {
