@@ -258,14 +258,7 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
             unsigned k = sw__exit3[(right >> (7 + 7 * j)) & 127];
             acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
         } else {
-            const sw__stree *st = &L->bt[t];
-            const sw__snode *sn = L->nodes + st->node_off;
-            int i = 0, ni = st->n_int;
-            while (i < ni) {
-                uint8_t v = (uint8_t)(rb[sn[i].f] + sn[i].dl);
-                i = v <= (uint8_t)(sn[i].k + sn[i].dl) ? sn[i].l : sn[i].r;
-            }
-            acc += L->leaves[st->leaf_off + (size_t)(i - ni)];
+            acc += sw__walk_binned(L, t, rb);
         }
     }
     return (double)acc;

@@ -129,6 +129,20 @@ static inline int sw__bin_value(const float *t, int n, float v, int binary)
     return lo;
 }
 
+/* Leaf value of binary tree t for a binned row (rb as sw__bin_row fills it),
+ * node by node: the single-row path of trees too deep for the complete layout. */
+static inline float sw__walk_binned(const sw__layout *L, int t, const uint8_t *rb)
+{
+    const sw__stree *st = &L->bt[t];
+    const sw__snode *sn = L->nodes + st->node_off;
+    int i = 0, ni = st->n_int;
+    while (i < ni) {
+        uint8_t v = (uint8_t)(rb[sn[i].f] + sn[i].dl);
+        i = v <= (uint8_t)(sn[i].k + sn[i].dl) ? sn[i].l : sn[i].r;
+    }
+    return L->leaves[st->leaf_off + (size_t)(i - ni)];
+}
+
 /* Bin one row into rb[0..128): rb[f] for each used feature (NaN: the
  * feature's NaN bin); binary forests (at most 64 features) also get
  * rb[64 + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
