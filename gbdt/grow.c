@@ -44,7 +44,6 @@ struct sw__grower {
     int nf, nthread, has_constraint;
     long n;
     uint32_t *rows, *scratch;
-    uint8_t *side;                /* partition_big: each row's group */
     uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
     /* features for this tree (colsample_bytree), histogram positions */
     int *tree_feats, ntf;
@@ -152,9 +151,8 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
         if (p->monotone[f]) g->has_constraint = 1;
     g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
     g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
-    g->side = sw_alloc_array((size_t)g->n + 1, 1);
     g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 1, 1);
-    if (!g->rows || !g->scratch || !g->side || !g->bins_col) goto oom;
+    if (!g->rows || !g->scratch || !g->bins_col) goto oom;
     for (long r = 0; r < g->n; r++)
         for (int f = 0; f < g->nf; f++)
             g->bins_col[(size_t)f * (size_t)g->n + (size_t)r] = b->bins[(size_t)r * (size_t)g->nf + (size_t)f];
@@ -180,7 +178,6 @@ void sw__grower_free(sw__grower *g)
     sw_free(g->nodes);
     sw_free(g->rows);
     sw_free(g->scratch);
-    sw_free(g->side);
     sw_free(g->bins_col);
     sw_free(g->tree_feats);
     sw_free(g->level_pos);
@@ -626,60 +623,68 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
     *lt = nl;
 }
 
-/* The same partition of one large node, by blocks in parallel: count each
- * block's four groups, place the blocks by prefix sums, scatter, copy back.
- * Stable like the serial version, so the result is identical. */
+/* The same partition of one large node, by blocks in parallel, in two passes:
+ * each block (within the sampled or the unsampled segment) splits its rows into
+ * the scratch array, lefts forward from its start and rights backward from its
+ * end; then, placed by prefix sums, each block copies its lefts and (reversed
+ * back) its rights into the row array.  Stable like the serial version, so the
+ * result is identical; the bins are read once. */
 #define PART_BLOCK 16384
+#define PART_MAX_BLOCKS 256
 
 static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, long *ls, long *lt)
 {
     const uint8_t *col = g->bins_col + (size_t)feat * (size_t)g->n;
     uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start;
-    uint8_t *side = g->side + nd->start; /* each row's group, so the scatter need not look again */
-    long nb = (nd->nt + PART_BLOCK - 1) / PART_BLOCK;
-    long cnt[4 * 64]; /* per block: left sampled, left unsampled, right sampled, right unsampled */
-    if (nb > 64) nb = 64;
-    long bs = (nd->nt + nb - 1) / nb;
+    long bs = PART_BLOCK;
+    if ((nd->nt + bs - 1) / bs + 2 > PART_MAX_BLOCKS) bs = nd->nt / (PART_MAX_BLOCKS - 2) + 1;
+    long nbs = (nd->ns + bs - 1) / bs, nbu = (nd->nt - nd->ns + bs - 1) / bs, nb = nbs + nbu;
+    long from[PART_MAX_BLOCKS], to[PART_MAX_BLOCKS], nleft[PART_MAX_BLOCKS], dl_[PART_MAX_BLOCKS], dr[PART_MAX_BLOCKS];
+    for (long b = 0; b < nb; b++) {
+        long base = b < nbs ? 0 : nd->ns, end = b < nbs ? nd->ns : nd->nt, k = b < nbs ? b : b - nbs;
+        from[b] = base + k * bs;
+        to[b] = from[b] + bs < end ? from[b] + bs : end;
+    }
 #pragma omp parallel num_threads(g->nthread)
     {
 #pragma omp for schedule(static)
         for (long b = 0; b < nb; b++) {
-            long from = b * bs, to = from + bs < nd->nt ? from + bs : nd->nt;
-            long c[4] = {0, 0, 0, 0};
-            for (long i = from; i < to; i++) {
-                uint8_t v = col[r[i]];
+            long f0 = from[b], t1 = to[b] - 1, nl = 0, nr = 0;
+            for (long i = from[b]; i < to[b]; i++) {
+                /* branchless: both slots written, one advanced; they never cross */
+                uint32_t row = r[i];
+                uint8_t v = col[row];
                 int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
-                int k = (left ? 0 : 2) + (i >= nd->ns);
-                side[i] = (uint8_t)k;
-                c[k]++;
+                t[f0 + nl] = row;
+                t[t1 - nr] = row;
+                nl += left;
+                nr += !left;
             }
-            for (int k = 0; k < 4; k++) cnt[4 * b + k] = c[k];
+            nleft[b] = nl;
         }
 #pragma omp single
         {
-            long tot[4] = {0, 0, 0, 0};
-            for (long b = 0; b < nb; b++)
-                for (int k = 0; k < 4; k++) tot[k] += cnt[4 * b + k];
-            long start[4] = {0, tot[0], tot[0] + tot[1], tot[0] + tot[1] + tot[2]};
-            for (long b = 0; b < nb; b++)
-                for (int k = 0; k < 4; k++) {
-                    long c = cnt[4 * b + k];
-                    cnt[4 * b + k] = start[k];
-                    start[k] += c;
-                }
-            *ls = tot[0];
-            *lt = tot[0] + tot[1];
+            /* layout: [left sampled, left unsampled | right sampled, right unsampled] */
+            long pos = 0;
+            for (long b = 0; b < nb; b++) {
+                dl_[b] = pos;
+                pos += nleft[b];
+                if (b + 1 == nbs) *ls = pos;
+            }
+            if (nbs == 0) *ls = 0;
+            *lt = pos;
+            for (long b = 0; b < nb; b++) {
+                dr[b] = pos;
+                pos += to[b] - from[b] - nleft[b];
+            }
         }
 #pragma omp for schedule(static)
         for (long b = 0; b < nb; b++) {
-            long from = b * bs, to = from + bs < nd->nt ? from + bs : nd->nt;
-            long pos[4] = {cnt[4 * b], cnt[4 * b + 1], cnt[4 * b + 2], cnt[4 * b + 3]};
-            for (long i = from; i < to; i++) t[pos[side[i]]++] = r[i];
-        }
-#pragma omp for schedule(static)
-        for (long b = 0; b < nb; b++) {
-            long from = b * bs, to = from + bs < nd->nt ? from + bs : nd->nt;
-            if (to > from) memcpy(r + from, t + from, (size_t)(to - from) * sizeof *r);
+            long nl = nleft[b], nr = to[b] - from[b] - nl;
+            memcpy(r + dl_[b], t + from[b], (size_t)nl * sizeof *r);
+            uint32_t *d = r + dr[b];
+            const uint32_t *src = t + to[b] - 1;
+            for (long k = 0; k < nr; k++) d[k] = src[-k];
         }
     }
 }
@@ -694,16 +699,27 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children)
         sw_free(lt);
         return SW_NOMEM;
     }
-    /* large nodes: blocks in parallel; the others: one node per thread */
+    /* a node holding at least two threads' share of the level's rows: blocks in
+     * parallel; the others: one node per thread */
+    long total = 0;
+    for (int i = 0; i < cnt; i++) total += g->nodes[ids[i]].nt;
+    uint8_t *big = sw_calloc((size_t)cnt + 1, 1);
+    if (!big) {
+        sw_free(ls);
+        sw_free(lt);
+        return SW_NOMEM;
+    }
     for (int i = 0; i < cnt; i++) {
         gnode *nd = &g->nodes[ids[i]];
-        if (g->nthread > 1 && nd->nt >= 4 * PART_BLOCK) partition_big(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+        big[i] = g->nthread > 1 && nd->nt >= 2 * PART_BLOCK && nd->nt * g->nthread >= 2 * total;
+        if (big[i]) partition_big(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
     }
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1)
     for (int i = 0; i < cnt; i++) {
         gnode *nd = &g->nodes[ids[i]];
-        if (!(g->nthread > 1 && nd->nt >= 4 * PART_BLOCK)) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+        if (!big[i]) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
     }
+    sw_free(big);
     for (int i = 0; i < cnt; i++) {
         int id = ids[i];
         int l = new_node(g, id, g->nodes[id].depth + 1);

@@ -151,7 +151,7 @@ START_TEST(deterministic_across_threads)
 {
     sw_matrix *X;
     float *y;
-    synth(30000, 6, 7, &X, &y);
+    synth(70000, 6, 7, &X, &y); /* a root of 70,000 rows is partitioned by blocks in parallel */
     sw_train_params p = sw_train_params_default();
     p.grow_policy = policies[_i];
     p.rounds = 25;
