@@ -5,7 +5,8 @@
  * rows, 33 features, 2% missing, integer points).  Each run is its own process
  * (`swish train` / bench/xgb_train.py), so peak RSS is that run's; the runs are
  * interleaved (XGBoost, swish, swish oblivious), three times in full mode (the
- * fastest run of each is reported), at 1 then 2 threads.  Times
+ * fastest run of each is reported), at 1 then 2 threads.  The same then runs on
+ * the real feature table built by `swish features build` from ../shared/data/nba.  Times
  * exclude reading the data on both sides; XGBoost reads a prepared .npz so
  * that CSV parsing does not inflate its memory. */
 #include <math.h>
@@ -93,23 +94,12 @@ static int test_error(const char *pred_csv, const char *test_csv, double *mae, d
 
 static double jnum(const char *js, const char *key) { return bench_json_num(js, key); }
 
-int bench_train(const bench_ctx *c)
+/* XGBoost, swish depthwise and swish oblivious on one train/test pair (CSV
+ * for swish, .npz for XGBoost) at 1 and 2 threads: one table. */
+static int compare_systems(const bench_ctx *c, const char *tr, const char *te, const char *trz, const char *tez,
+                           int rounds)
 {
-    long ntr = c->quick ? 20000 : 120000, nte = c->quick ? 5000 : 30000;
-    int rounds = c->quick ? 200 : 1000;
-    char tr[512], te[512], trz[512], tez[512], cmd[4096];
-    snprintf(tr, sizeof tr, "%s/nba_train.csv", c->tmp);
-    snprintf(te, sizeof te, "%s/nba_test.csv", c->tmp);
-    snprintf(trz, sizeof trz, "%s/nba_train.npz", c->tmp);
-    snprintf(tez, sizeof tez, "%s/nba_test.npz", c->tmp);
-    if (bench_gen_nba(tr, te, ntr, nte, 42) != 0) return 1;
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 bench/xgb_train.py --npz %s %s PTS && /usr/bin/python3 bench/xgb_train.py --npz %s %s PTS",
-             tr, trz, te, tez);
-    if (system(cmd) != 0) return 1;
-    printf("== train: %ld x 33 synthetic NBA-shaped rows, %d rounds, eta 0.03, depth 6, subsample 0.7, "
-           "colsample_bytree 0.7, lambda 5, alpha 0.5, gamma 0.1, min_child_weight 10, max_bin 256 ==\n",
-           ntr, rounds);
+    char cmd[4096];
     printf("%-22s %3s %9s %7s %9s %9s %8s | %-7s | %s\n", "system", "thr", "train s", "xgb/x", "test MAE", "test RMSE",
            "RSS MiB", "MAE/xgb", "phases (s): binning hist split partition gradient");
     /* each system REPS times, interleaved (XGBoost, swish, swish oblivious, then
@@ -181,4 +171,67 @@ int bench_train(const bench_ctx *c)
            reps);
     printf(" MAE/xgb: test MAE relative to XGBoost's; RSS: peak resident memory of the whole process)\n\n");
     return 0;
+}
+
+static int make_npz(const char *csv, const char *npz)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py --npz %s %s PTS", csv, npz);
+    return system(cmd) != 0;
+}
+
+/* The real feature table: `swish features build` over ../shared/data/nba, the
+ * feature columns and PTS kept, seasons before 2025-07-01 for training and the
+ * 2025-26 games for testing. */
+static int real_table(const bench_ctx *c, const char *tr, const char *te, long *ntr, long *nte)
+{
+    char all[600], cmd[4096];
+    snprintf(all, sizeof all, "%s/real_features.csv", c->tmp);
+    snprintf(cmd, sizeof cmd, "build/swish features build --data %s/data/nba --out %s 2>/dev/null", c->shared, all);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "bench train: cannot build the real feature table from %s/data/nba\n", c->shared);
+        return -1;
+    }
+    /* columns 8 .. (QUALITY - 1) are the features; PTS by name */
+    snprintf(cmd, sizeof cmd,
+             "awk -F, 'NR == 1 { nf = NF; for (i = 1; i <= NF; i++) { if ($i == \"QUALITY\") q = i; if ($i == \"PTS\") p = i } }"
+             " NF != nf { exit 1 }"
+             " { line = \"\"; for (i = 8; i < q; i++) line = line $i \",\"; line = line $p;"
+             "   if (NR == 1) { print line > \"%s\"; print line > \"%s\" }"
+             "   else if ($1 < \"2025-07-01\") { print line > \"%s\"; ntr++ } else { print line > \"%s\"; nte++ } }"
+             " END { print ntr, nte }' %s",
+             tr, te, tr, te, all);
+    char *out = bench_capture(cmd);
+    if (!out || sscanf(out, "%ld %ld", ntr, nte) != 2) {
+        free(out);
+        fprintf(stderr, "bench train: cannot split %s\n", all);
+        return -1;
+    }
+    free(out);
+    return 0;
+}
+
+int bench_train(const bench_ctx *c)
+{
+    long ntr = c->quick ? 20000 : 120000, nte = c->quick ? 5000 : 30000;
+    int rounds = c->quick ? 200 : 1000;
+    char tr[512], te[512], trz[512], tez[512];
+    snprintf(tr, sizeof tr, "%s/nba_train.csv", c->tmp);
+    snprintf(te, sizeof te, "%s/nba_test.csv", c->tmp);
+    snprintf(trz, sizeof trz, "%s/nba_train.npz", c->tmp);
+    snprintf(tez, sizeof tez, "%s/nba_test.npz", c->tmp);
+    if (bench_gen_nba(tr, te, ntr, nte, 42) != 0 || make_npz(tr, trz) || make_npz(te, tez)) return 1;
+    printf("== train: %ld x 33 synthetic NBA-shaped rows, %d rounds, eta 0.03, depth 6, subsample 0.7, "
+           "colsample_bytree 0.7, lambda 5, alpha 0.5, gamma 0.1, min_child_weight 10, max_bin 256 ==\n",
+           ntr, rounds);
+    if (compare_systems(c, tr, te, trz, tez, rounds)) return 1;
+    snprintf(tr, sizeof tr, "%s/real_train.csv", c->tmp);
+    snprintf(te, sizeof te, "%s/real_test.csv", c->tmp);
+    snprintf(trz, sizeof trz, "%s/real_train.npz", c->tmp);
+    snprintf(tez, sizeof tez, "%s/real_test.npz", c->tmp);
+    if (real_table(c, tr, te, &ntr, &nte) || make_npz(tr, trz) || make_npz(te, tez)) return 1;
+    printf("== train: the real feature table (%s/data/nba through `swish features build`): %ld player-games of "
+           "2023-24 and 2024-25 x 44 features, tested on %ld of 2025-26; the same parameters, %d rounds ==\n",
+           c->shared, ntr, nte, rounds);
+    return compare_systems(c, tr, te, trz, tez, rounds);
 }
