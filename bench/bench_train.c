@@ -6,9 +6,9 @@
  * (`swish train` / bench/xgb_train.py), so peak RSS is that run's; the runs are
  * interleaved (XGBoost, swish, swish oblivious), three times in full mode (the
  * fastest run of each is reported), at 1 then 2 threads.  The same then runs on
- * the real feature table built by `swish features build` from ../shared/data/nba.  Times
- * exclude reading the data on both sides; XGBoost reads a prepared .npz so
- * that CSV parsing does not inflate its memory. */
+ * the real feature table built by `swish features build` from ../shared/data/nba.
+ * Times exclude reading the data on both sides; XGBoost reads a prepared .npz
+ * so that CSV parsing does not inflate its memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
