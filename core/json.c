@@ -1235,3 +1235,21 @@ int sw_jw_finish(sw_jw *w, const char **data, size_t *len)
     *len = w->len;
     return SW_OK;
 }
+
+void sw_jw_kstr(sw_jw *w, const char *key, const char *s)
+{
+    sw_jw_key(w, key);
+    sw_jw_str(w, s);
+}
+
+void sw_jw_kf64(sw_jw *w, const char *key, double v)
+{
+    sw_jw_key(w, key);
+    sw_jw_f64(w, v);
+}
+
+void sw_jw_kint(sw_jw *w, const char *key, long long v)
+{
+    sw_jw_key(w, key);
+    sw_jw_int(w, v);
+}

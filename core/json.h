@@ -100,6 +100,10 @@ void sw_jw_f64(sw_jw *w, double v); /* %.17g; UBJSON 'D' */
 void sw_jw_int(sw_jw *w, long long v);
 void sw_jw_bool(sw_jw *w, int v);
 void sw_jw_null(sw_jw *w);
+/* A key and its value in one call. */
+void sw_jw_kstr(sw_jw *w, const char *key, const char *s);
+void sw_jw_kf64(sw_jw *w, const char *key, double v);
+void sw_jw_kint(sw_jw *w, const char *key, long long v);
 /* UBJSON typed arrays ([$d#n / [$l#n / [$U#n); plain arrays in JSON mode. */
 void sw_jw_f32s(sw_jw *w, const float *v, size_t n);
 void sw_jw_i32s(sw_jw *w, const int32_t *v, size_t n);

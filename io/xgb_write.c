@@ -34,15 +34,13 @@ static void objective(sw_jw *w, const sw_forest *f)
     sw_objective o = sw_forest_objective(f);
     double p = sw_forest_objective_param(f);
     sw_jw_obj_begin(w);
-    sw_jw_key(w, "name");
-    sw_jw_str(w, sw_objective_name(o));
+    sw_jw_kstr(w, "name", sw_objective_name(o));
     switch (o) {
     case SW_OBJ_SQUAREDERROR:
     case SW_OBJ_LOGISTIC:
         sw_jw_key(w, "reg_loss_param");
         sw_jw_obj_begin(w);
-        sw_jw_key(w, "scale_pos_weight");
-        sw_jw_str(w, "1");
+        sw_jw_kstr(w, "scale_pos_weight", "1");
         sw_jw_obj_end(w);
         break;
     case SW_OBJ_PSEUDOHUBER:
@@ -125,8 +123,7 @@ static int write_tree(sw_jw *w, const sw_forest *f, int t, int32_t *buf_i, float
     sw_jw_i64s(w, NULL, 0);
     sw_jw_key(w, "default_left");
     sw_jw_u8s(w, dl, (size_t)n);
-    sw_jw_key(w, "id");
-    sw_jw_int(w, t);
+    sw_jw_kint(w, "id", t);
     sw_jw_key(w, "left_children");
     sw_jw_i32s(w, left, (size_t)n);
     sw_jw_key(w, "loss_changes");
@@ -145,14 +142,12 @@ static int write_tree(sw_jw *w, const sw_forest *f, int t, int32_t *buf_i, float
     sw_jw_f32s(w, sh, (size_t)n);
     sw_jw_key(w, "tree_param");
     sw_jw_obj_begin(w);
-    sw_jw_key(w, "num_deleted");
-    sw_jw_str(w, "0");
+    sw_jw_kstr(w, "num_deleted", "0");
     sw_jw_key(w, "num_feature");
     str_int(w, sw_forest_n_features(f));
     sw_jw_key(w, "num_nodes");
     str_int(w, n);
-    sw_jw_key(w, "size_leaf_vector");
-    sw_jw_str(w, "1");
+    sw_jw_kstr(w, "size_leaf_vector", "1");
     sw_jw_obj_end(w);
     sw_jw_obj_end(w);
     return SW_OK;
@@ -234,8 +229,7 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
     for (int t = 0; t < nt; t++) write_tree(w, f, t, bi, bf, bu);
     sw_jw_arr_end(w);
     sw_jw_obj_end(w);
-    sw_jw_key(w, "name");
-    sw_jw_str(w, "gbtree");
+    sw_jw_kstr(w, "name", "gbtree");
     sw_jw_obj_end(w);
     sw_jw_key(w, "learner_model_param");
     sw_jw_obj_begin(w);
@@ -249,14 +243,11 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
             sw_format_f32(b, sw_forest_base_score(f));
         sw_jw_str(w, b);
     }
-    sw_jw_key(w, "boost_from_average");
-    sw_jw_str(w, "1");
-    sw_jw_key(w, "num_class");
-    sw_jw_str(w, "0");
+    sw_jw_kstr(w, "boost_from_average", "1");
+    sw_jw_kstr(w, "num_class", "0");
     sw_jw_key(w, "num_feature");
     str_int(w, nf);
-    sw_jw_key(w, "num_target");
-    sw_jw_str(w, "1");
+    sw_jw_kstr(w, "num_target", "1");
     sw_jw_obj_end(w);
     sw_jw_key(w, "objective");
     objective(w, f);

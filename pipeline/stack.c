@@ -201,8 +201,7 @@ int sw_stack_to_json(const sw_stack *s, char **data, size_t *len, sw_error *err)
     sw_jw *w = sw_jw_create(SW_JW_JSON_PRETTY);
     if (!w) return sw_fail(err, SW_NOMEM, "out of memory");
     sw_jw_obj_begin(w);
-    sw_jw_key(w, "kind");
-    sw_jw_str(w, "ridge-stack");
+    sw_jw_kstr(w, "kind", "ridge-stack");
     sw_jw_key(w, "systems");
     sw_jw_arr_begin(w);
     for (int j = 0; j < s->k; j++) sw_jw_str(w, sw_system_name(s->sys[j]));
@@ -211,27 +210,18 @@ int sw_stack_to_json(const sw_stack *s, char **data, size_t *len, sw_error *err)
     sw_jw_arr_begin(w);
     for (int j = 0; j < s->k; j++) sw_jw_f64(w, s->coef[j]);
     sw_jw_arr_end(w);
-    sw_jw_key(w, "intercept");
-    sw_jw_f64(w, s->intercept);
-    sw_jw_key(w, "lambda");
-    sw_jw_f64(w, s->lambda);
-    sw_jw_key(w, "sigma_a");
-    sw_jw_f64(w, s->sigma_a);
-    sw_jw_key(w, "sigma_b");
-    sw_jw_f64(w, s->sigma_b);
-    sw_jw_key(w, "rows");
-    sw_jw_int(w, s->rows);
-    sw_jw_key(w, "mae");
-    sw_jw_f64(w, s->mae);
+    sw_jw_kf64(w, "intercept", s->intercept);
+    sw_jw_kf64(w, "lambda", s->lambda);
+    sw_jw_kf64(w, "sigma_a", s->sigma_a);
+    sw_jw_kf64(w, "sigma_b", s->sigma_b);
+    sw_jw_kint(w, "rows", s->rows);
+    sw_jw_kf64(w, "mae", s->mae);
     if (s->calibrated) {
         sw_jw_key(w, "calibration");
         sw_jw_obj_begin(w);
-        sw_jw_key(w, "a");
-        sw_jw_f64(w, s->cal_a);
-        sw_jw_key(w, "b");
-        sw_jw_f64(w, s->cal_b);
-        sw_jw_key(w, "rows");
-        sw_jw_int(w, s->cal_rows);
+        sw_jw_kf64(w, "a", s->cal_a);
+        sw_jw_kf64(w, "b", s->cal_b);
+        sw_jw_kint(w, "rows", s->cal_rows);
         sw_jw_obj_end(w);
     }
     sw_jw_key(w, "mae_systems");

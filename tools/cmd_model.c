@@ -58,31 +58,22 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
     sw_jw *w = sw_jw_create(SW_JW_JSON_PRETTY);
     if (!w) return cli_failf(SW_NOMEM, "out of memory");
     sw_jw_obj_begin(w);
-    sw_jw_key(w, "file");
-    sw_jw_str(w, path);
-    sw_jw_key(w, "format");
-    sw_jw_str(w, sw_forest_source_format(f));
-    sw_jw_key(w, "saved_by");
-    sw_jw_str(w, sw_forest_source_version(f));
-    sw_jw_key(w, "tree_kind");
-    sw_jw_str(w, sw_forest_kind(f) == SW_TREES_BINARY ? "binary" : "oblivious");
-    sw_jw_key(w, "objective");
-    sw_jw_str(w, sw_objective_name(sw_forest_objective(f)));
-    sw_jw_key(w, "trees");
-    sw_jw_int(w, sw_forest_n_trees(f));
-    sw_jw_key(w, "trees_per_iteration");
-    sw_jw_int(w, sw_forest_trees_per_iteration(f));
+    sw_jw_kstr(w, "file", path);
+    sw_jw_kstr(w, "format", sw_forest_source_format(f));
+    sw_jw_kstr(w, "saved_by", sw_forest_source_version(f));
+    sw_jw_kstr(w, "tree_kind", sw_forest_kind(f) == SW_TREES_BINARY ? "binary" : "oblivious");
+    sw_jw_kstr(w, "objective", sw_objective_name(sw_forest_objective(f)));
+    sw_jw_kint(w, "trees", sw_forest_n_trees(f));
+    sw_jw_kint(w, "trees_per_iteration", sw_forest_trees_per_iteration(f));
     sw_jw_key(w, "best_iteration");
     if (sw_forest_best_iteration(f) >= 0) {
         sw_jw_int(w, sw_forest_best_iteration(f));
     } else {
         sw_jw_null(w);
     }
-    sw_jw_key(w, "default_trees");
-    sw_jw_int(w, sw_forest_tree_limit(f, SW_TREES_BEST));
+    sw_jw_kint(w, "default_trees", sw_forest_tree_limit(f, SW_TREES_BEST));
     if (sw_forest_kind(f) == SW_TREES_BINARY) {
-        sw_jw_key(w, "nodes");
-        sw_jw_int(w, nodes);
+        sw_jw_kint(w, "nodes", nodes);
     }
     sw_jw_key(w, "depth_histogram");
     sw_jw_obj_begin(w);
@@ -100,10 +91,8 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
         sw_jw_key(w, "base_margin");
         sw_jw_f32(w, sw_forest_base_margin(f));
     } else {
-        sw_jw_key(w, "scale");
-        sw_jw_f64(w, sw_forest_scale(f));
-        sw_jw_key(w, "bias");
-        sw_jw_f64(w, sw_forest_bias(f));
+        sw_jw_kf64(w, "scale", sw_forest_scale(f));
+        sw_jw_kf64(w, "bias", sw_forest_bias(f));
     }
     sw_jw_key(w, "features");
     sw_jw_arr_begin(w);
