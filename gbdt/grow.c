@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/simd.h"
 
 #define ROW_BLOCK 4096 /* rows per partial histogram: fixed, independent of threads (enough
                         * blocks at the root for 16 threads); it also bounds each float32
@@ -42,6 +43,7 @@ struct sw__grower {
     const sw__binned *b;
     const sw__cuts *c;
     int nf, nthread, has_constraint;
+    int part16;                   /* the AVX-512 partition kernel (same result) */
     long n;
     uint32_t *rows, *scratch;
     uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
@@ -149,9 +151,10 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
     g->nthread = p->nthread > 0 ? p->nthread : 1;
     for (int f = 0; f < p->n_monotone; f++)
         if (p->monotone[f]) g->has_constraint = 1;
+    g->part16 = sw_isa_best() == SW_ISA_AVX512;
     g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
     g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
-    g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 1, 1);
+    g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 4, 1); /* +3: 4-byte gathers */
     if (!g->rows || !g->scratch || !g->bins_col) goto oom;
     for (long r = 0; r < g->n; r++)
         for (int f = 0; f < g->nf; f++)
@@ -397,63 +400,119 @@ static int subtract_hists(sw__grower *g, const int *par, const int *built, const
 /* --------------------------------------------------------- split search */
 
 /* The candidate scan of eval_feature without monotone constraints or
- * max_delta_step, four cut points at a time: for each cut s (1..ncuts) and
- * missing-value direction, gain = (T(GL)^2 (HR+lambda) + T(GR)^2 (HL+lambda))
- * / ((HL+lambda)(HR+lambda)) (T = L1 soft threshold), candidates below
- * min_child_weight excluded; the first maximum in (s, direction) order wins:
- * each lane keeps its first maximum (comparing fractions by cross
- * multiplication), then the lanes' gains are compared.  GCC vector types with
- * one clone per ISA: the same IEEE operations in every clone (no contraction
- * in ISO C), so the model never depends on the CPU. */
+ * max_delta_step, four cut points at a time.  The left sums GL, HL of cuts
+ * i+1..i+4 come from bins i..i+3: an in-register prefix sum (two shifted
+ * adds) plus the running total, so the serial chain is one add per four bins.
+ * For each cut s (1..ncuts) and missing-value direction, gain =
+ * (T(GL)^2 (HR+lambda) + T(GR)^2 (HL+lambda)) / ((HL+lambda)(HR+lambda))
+ * (T = L1 soft threshold), candidates below min_child_weight excluded; the
+ * first maximum in (s, direction) order wins: each lane keeps its first
+ * maximum (comparing fractions by cross multiplication), then the lanes' gains
+ * are compared.  GCC vector types with one clone per ISA: the same IEEE
+ * operations in every clone (no contraction in ISO C), so the model never
+ * depends on the CPU.  GLs/HLs receive the left sums (the chosen cut's are
+ * read back). */
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4l __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
 
-/* |g| - alpha floored at +0, with g's sign (threshold_l1, branch-free) */
-#define SOFT_THRESHOLD4(g, alpha, sign)                                          \
-    ((v4d)(((v4l)((v4d)((v4l)(g) & ~(sign)) - (alpha)) &                         \
-            ((v4d)((v4l)(g) & ~(sign)) - (alpha) > 0.0)) |                        \
-           ((v4l)(g) & (sign))))
+/* T(g)^2 = (|g| - alpha)^2 when positive, else 0 (the sign drops out) */
+#define SOFT_SQ(g, t)                                  \
+    ((t) = (v4d)((v4l)(g) & absm) - alpha,             \
+     (t) = (v4d)((v4l)(t) & ((t) > 0.0)), (t) * (t))
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
-scan_cuts(const double *GLs, const double *HLs, int ncuts, double G, double H, double Gm, double Hm, int ndir,
-          double lambda, double alpha, double mcw, double *best_gain, long long *best_key)
+/* one direction's candidates for four lanes into one accumulator (bn/bd: the
+ * lane's best gain as a fraction, bk: its key 2s + dir) */
+#define SCAN_DIR(gl, hl, sv, dirbit, in, bn, bd, bk)                                           \
+    do {                                                                                      \
+        v4d gr_ = G - (gl), hr_ = H - (hl);                                                   \
+        v4l ok_ = (in) & ~((hl) < mcw) & ~(hr_ < mcw);                                        \
+        v4d a_ = (hl) + lambda, b_ = hr_ + lambda;                                            \
+        v4d tl_, tr_;                                                                         \
+        v4d num_ = SOFT_SQ((gl), tl_) * b_ + SOFT_SQ(gr_, tr_) * a_;                          \
+        v4d den_ = a_ * b_;                                                                   \
+        /* num / den > bn / bd  <=>  num bd > bn den  (den, bd > 0): no division per cut */   \
+        v4l take_ = ok_ & (num_ * bd > bn * den_);                                            \
+        bn = (v4d)(((v4l)num_ & take_) | ((v4l)bn & ~take_));                                 \
+        bd = (v4d)(((v4l)den_ & take_) | ((v4l)bd & ~take_));                                 \
+        bk = (((sv) + (sv) + (dirbit)) & take_) | (bk & ~take_);                              \
+    } while (0)
+
+/* Eight cuts per step, in two vectors; each (vector, direction) has its own
+ * accumulator so that the compare-and-keep chains run side by side.  Every
+ * lane still meets its cuts in ascending order, so keeping each lane's first
+ * maximum and breaking ties between lanes by the smaller key finds the first
+ * maximum overall. */
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void
+scan_cuts(const sw__gpair *h, int ncuts, double G_, double H_, double Gm, double Hm, int ndir, double lambda_,
+          double alpha_, double mcw_, double *GLs, double *HLs, double *best_gain, long long *best_key)
 {
     const long long none = 0x7fffffffffffffffLL;
-    const v4l sign = (v4l){0} + (long long)0x8000000000000000ULL;
-    v4d bn = (v4d){0} - INFINITY, bd = (v4d){0} + 1.0;
-    v4l bk = (v4l){0} + none;
-    v4l sv = {1, 2, 3, 4};
-    v4d sd = {1, 2, 3, 4};
-    for (int i = 0; i < ncuts; i += 4, sv += 4, sd += 4.0) {
-        v4d gl0, hl0;
-        memcpy(&gl0, GLs + i, sizeof gl0);
-        memcpy(&hl0, HLs + i, sizeof hl0);
-        v4l in = sd <= (double)ncuts;
-        for (int dir = 0; dir < ndir; dir++) {
-            /* dir 0: missing goes right (XGBoost's forward pass), 1: left */
-            v4d gl = dir ? gl0 + Gm : gl0, hl = dir ? hl0 + Hm : hl0;
-            v4d gr = G - gl, hr = H - hl;
-            v4l ok = in & ~(hl < mcw) & ~(hr < mcw);
-            v4d tl = SOFT_THRESHOLD4(gl, alpha, sign), tr = SOFT_THRESHOLD4(gr, alpha, sign);
-            v4d a = hl + lambda, b = hr + lambda;
-            v4d num = tl * tl * b + tr * tr * a, den = a * b;
-            /* num / den > bn / bd  <=>  num bd > bn den  (den, bd > 0): no division per cut */
-            v4l take = ok & (num * bd > bn * den);
-            bn = (v4d)(((v4l)num & take) | ((v4l)bn & ~take));
-            bd = (v4d)(((v4l)den & take) | ((v4l)bd & ~take));
-            bk = ((sv + sv + dir) & take) | (bk & ~take);
+    const v4l absm = (v4l){0} + 0x7fffffffffffffffLL;
+    const v4d G = (v4d){0} + G_, H = (v4d){0} + H_, lambda = (v4d){0} + lambda_, alpha = (v4d){0} + alpha_;
+    const v4d mcw = (v4d){0} + mcw_, vGm = (v4d){0} + Gm, vHm = (v4d){0} + Hm, zero = {0};
+    const v4d ninf = (v4d){0} - INFINITY, one = (v4d){0} + 1.0;
+    const v4l vnone = (v4l){0} + none;
+    v4d bn0 = ninf, bn1 = ninf, bn2 = ninf, bn3 = ninf, bd0 = one, bd1 = one, bd2 = one, bd3 = one;
+    v4l bk0 = vnone, bk1 = vnone, bk2 = vnone, bk3 = vnone;
+    v4l sva = {1, 2, 3, 4}, svb = {5, 6, 7, 8};
+    v4d sda = {1, 2, 3, 4}, sdb = {5, 6, 7, 8};
+    const v4d nc = (v4d){0} + (double)ncuts;
+    v4d cg = zero, ch = zero; /* running totals, broadcast */
+    for (int i = 0; i < ncuts; i += 8, sva += 8, svb += 8, sda += 8.0, sdb += 8.0) {
+        /* g, h of bins i..i+7 (lanes past ncuts are masked off below) */
+        v4f x0, x1, x2, x3;
+        memcpy(&x0, h + i, sizeof x0);
+        memcpy(&x1, h + i + 2, sizeof x1);
+        memcpy(&x2, h + i + 4, sizeof x2);
+        memcpy(&x3, h + i + 6, sizeof x3);
+        v4d d0 = __builtin_convertvector(x0, v4d), d1 = __builtin_convertvector(x1, v4d);
+        v4d d2 = __builtin_convertvector(x2, v4d), d3 = __builtin_convertvector(x3, v4d);
+        v4d pga = __builtin_shufflevector(d0, d1, 0, 2, 4, 6), pha = __builtin_shufflevector(d0, d1, 1, 3, 5, 7);
+        v4d pgb = __builtin_shufflevector(d2, d3, 0, 2, 4, 6), phb = __builtin_shufflevector(d2, d3, 1, 3, 5, 7);
+        /* in-register inclusive prefix sums of each four, then of the eight */
+        pga += __builtin_shufflevector(zero, pga, 0, 4, 5, 6);
+        pha += __builtin_shufflevector(zero, pha, 0, 4, 5, 6);
+        pgb += __builtin_shufflevector(zero, pgb, 0, 4, 5, 6);
+        phb += __builtin_shufflevector(zero, phb, 0, 4, 5, 6);
+        pga += __builtin_shufflevector(zero, pga, 0, 1, 4, 5);
+        pha += __builtin_shufflevector(zero, pha, 0, 1, 4, 5);
+        pgb += __builtin_shufflevector(zero, pgb, 0, 1, 4, 5);
+        phb += __builtin_shufflevector(zero, phb, 0, 1, 4, 5);
+        pgb += __builtin_shufflevector(pga, pga, 3, 3, 3, 3);
+        phb += __builtin_shufflevector(pha, pha, 3, 3, 3, 3);
+        v4d gla = cg + pga, hla = ch + pha, glb = cg + pgb, hlb = ch + phb;
+        cg = __builtin_shufflevector(glb, glb, 3, 3, 3, 3);
+        ch = __builtin_shufflevector(hlb, hlb, 3, 3, 3, 3);
+        memcpy(GLs + i, &gla, sizeof gla);
+        memcpy(HLs + i, &hla, sizeof hla);
+        memcpy(GLs + i + 4, &glb, sizeof glb);
+        memcpy(HLs + i + 4, &hlb, sizeof hlb);
+        v4l ina = sda <= nc, inb = sdb <= nc;
+        /* dir 0: missing goes right (XGBoost's forward pass), 1: left */
+        SCAN_DIR(gla, hla, sva, 0, ina, bn0, bd0, bk0);
+        SCAN_DIR(glb, hlb, svb, 0, inb, bn1, bd1, bk1);
+        if (ndir > 1) {
+            v4d gla1 = gla + vGm, hla1 = hla + vHm, glb1 = glb + vGm, hlb1 = hlb + vHm;
+            SCAN_DIR(gla1, hla1, sva, 1, ina, bn2, bd2, bk2);
+            SCAN_DIR(glb1, hlb1, svb, 1, inb, bn3, bd3, bk3);
         }
     }
+    /* the lanes' gains, then the largest (the smallest key on ties) */
+    v4d gains[4] = {bn0 / bd0, bn1 / bd1, bn2 / bd2, bn3 / bd3};
+    v4l keys[4] = {bk0, bk1, bk2, bk3};
     double best = -INFINITY;
     long long key = none;
-    for (int l = 0; l < 4; l++) {
-        if (bk[l] == none) continue;
-        double gain = bn[l] / bd[l];
-        if (gain > best || (gain == best && bk[l] < key)) {
-            best = gain;
-            key = bk[l];
+    for (int j = 0; j < 4; j++)
+        for (int l = 0; l < 4; l++) {
+            if (keys[j][l] == none) continue;
+            double gain = gains[j][l];
+            if (gain > best || (gain == best && keys[j][l] < key)) {
+                best = gain;
+                key = keys[j][l];
+            }
         }
-    }
     *best_gain = best;
     *best_key = key;
 }
@@ -477,16 +536,9 @@ static void eval_feature(const sw__grower *g, const gnode *nd, int k, struct can
     int bbin = 0, bdl = 0;
     double GL = 0, HL = 0;
     if (simple) {
-        double GLs[SW__HB + 4], HLs[SW__HB + 4];
-        for (int s = 1; s <= ncuts; s++) {
-            GL += h[s - 1].g;
-            HL += h[s - 1].h;
-            GLs[s - 1] = GL;
-            HLs[s - 1] = HL;
-        }
-        for (int s = ncuts; s < ncuts + 4; s++) GLs[s] = HLs[s] = 0.0;
+        double GLs[SW__HB + 8], HLs[SW__HB + 8];
         long long key;
-        scan_cuts(GLs, HLs, ncuts, nd->G, nd->H, Gm, Hm, ndir, lambda, alpha, mcw, &best, &key);
+        scan_cuts(h, ncuts, nd->G, nd->H, Gm, Hm, ndir, lambda, alpha, mcw, GLs, HLs, &best, &key);
         if (best > -INFINITY) {
             bbin = (int)(key / 2);
             bdl = (int)(key % 2);
@@ -605,6 +657,7 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
     long nl = 0, nr = 0, lsamp = 0;
     for (int seg = 0; seg < 2; seg++) {
         long from = seg ? nd->ns : 0, to = seg ? nd->nt : nd->ns;
+        if (g->part16) from += sw__part_avx512(r + from, to - from, col, bin, dl, r, &nl, u, &nr, 0);
         for (long i = from; i < to; i++) {
             /* branchless: the side is unpredictable, so write both and advance one */
             uint32_t row = r[i];
@@ -649,8 +702,9 @@ static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, l
     {
 #pragma omp for schedule(static)
         for (long b = 0; b < nb; b++) {
-            long f0 = from[b], t1 = to[b] - 1, nl = 0, nr = 0;
-            for (long i = from[b]; i < to[b]; i++) {
+            long f0 = from[b], t1 = to[b] - 1, nl = 0, nr = 0, i0 = from[b];
+            if (g->part16) i0 += sw__part_avx512(r + i0, to[b] - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
+            for (long i = i0; i < to[b]; i++) {
                 /* branchless: both slots written, one advanced; they never cross */
                 uint32_t row = r[i];
                 uint8_t v = col[row];
@@ -1134,6 +1188,12 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     /* features of this tree */
     for (int f = 0; f < g->nf; f++) g->tree_feats[f] = f;
     g->ntf = sample_subset(g->tree_feats, g->nf, p->colsample_bytree, p->seed, (uint64_t)round, 0x545245ULL);
+    /* a feature with no cut (constant or all missing) can never split: drawn
+     * like the others, then left out of the histograms and the search */
+    int kept = 0;
+    for (int k = 0; k < g->ntf; k++)
+        if (g->c->ncuts[g->tree_feats[k]] > 0) g->tree_feats[kept++] = g->tree_feats[k];
+    g->ntf = kept;
     size_t hs = (size_t)g->ntf * SW__HB;
     if (hs != g->hsize) {
         for (int i = 0; i < g->nhbuf; i++) sw_aligned_free(g->hbuf[i]);

@@ -54,6 +54,15 @@ static inline uint8_t sw__bin_value(const float *cuts, int ncuts, float x)
 void sw__hist_build(const sw__binned *b, const uint32_t *rows, long n, const sw__gpair *gh,
                     const int *feats, int nfeat, sw__gpair *hist);
 
+/* The partition loop, 16 rows at a time (part_avx512.c; AVX-512 CPUs only):
+ * rows src[0..n) go in order to L[(*nl)++] when their bin in col is below
+ * `bin` (missing: when dl), else to R[(*nr)++] (R[-(*nr)++] when rev).  Handles
+ * whole groups of 16 and returns how many rows it handled; writes only those
+ * slots, so L may be src itself (lefts compact in place).  col must allow
+ * reading 3 bytes past its last row. */
+long sw__part_avx512(const uint32_t *src, long n, const uint8_t *col, int bin, int dl, uint32_t *L, long *nl,
+                     uint32_t *R, long *nr, int rev);
+
 /* Deterministic counter-based random numbers. */
 static inline uint64_t sw__splitmix(uint64_t x)
 {

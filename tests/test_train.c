@@ -178,6 +178,16 @@ START_TEST(deterministic_across_threads)
         }
         sw_forest_free(f);
     }
+    /* the vector kernels (the AVX-512 partition) give the scalar code's model */
+    p.nthread = 2;
+    setenv("SW_FORCE_ISA", "scalar", 1);
+    sw_forest *fs = train_or_fail(&p, X, y, NULL);
+    unsetenv("SW_FORCE_ISA");
+    size_t ls;
+    unsigned char *bs = swm_bytes(fs, &ls);
+    ck_assert_msg(ls == l0 && memcmp(bs, ref, ls) == 0, "policy %d: the scalar kernels differ", _i);
+    sw_free(bs);
+    sw_forest_free(fs);
     /* another seed gives another model */
     p.seed = 99;
     sw_forest *f = train_or_fail(&p, X, y, NULL);
