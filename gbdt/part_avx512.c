@@ -9,6 +9,8 @@
 
 #include "train_impl.h"
 
+#define PF 128 /* rows ahead */
+
 long sw__part_avx512(const uint32_t *src, long n, const uint8_t *col, int bin, int dl, uint32_t *L, long *nl,
                      uint32_t *R, long *nr, int rev)
 {
@@ -17,6 +19,8 @@ long sw__part_avx512(const uint32_t *src, long n, const uint8_t *col, int bin, i
     const __m512i rev_idx = _mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     long a = *nl, b = *nr, i = 0;
     for (; i + 16 <= n; i += 16) {
+        if (i + PF + 16 <= n) /* the bins PF rows ahead: the node's rows are sparse in the column */
+            for (int j = 0; j < 16; j++) _mm_prefetch((const char *)col + src[i + PF + j], _MM_HINT_T0);
         __m512i rows = _mm512_loadu_si512((const void *)(src + i));
         __m512i v = _mm512_and_si512(_mm512_i32gather_epi32(rows, (const void *)col, 1), lo8);
         /* bins below the split go left; missing (never below it) follows dl */
