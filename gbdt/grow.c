@@ -44,6 +44,7 @@ struct sw__grower {
     const sw__cuts *c;
     int nf, nthread, has_constraint;
     int part16;                   /* the AVX-512 partition kernel (same result) */
+    int scan_avx2;                /* the AVX2 split scan (same result) */
     long n;
     uint32_t *rows, *scratch;
     uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
@@ -152,6 +153,7 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
     for (int f = 0; f < p->n_monotone; f++)
         if (p->monotone[f]) g->has_constraint = 1;
     g->part16 = sw_isa_best() == SW_ISA_AVX512;
+    g->scan_avx2 = sw_isa_best() >= SW_ISA_AVX2;
     g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
     g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
     g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 4, 1); /* +3: 4-byte gathers */
@@ -446,7 +448,7 @@ typedef float v4f __attribute__((vector_size(16)));
  * maximum overall. */
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void
 scan_cuts(const sw__gpair *h, int ncuts, double G_, double H_, double Gm, double Hm, int ndir, double lambda_,
-          double alpha_, double mcw_, double *GLs, double *HLs, double *best_gain, long long *best_key)
+          double alpha_, double mcw_, double *GLs, double *HLs, double *gains, long long *keys)
 {
     const long long none = 0x7fffffffffffffffLL;
     const v4l absm = (v4l){0} + 0x7fffffffffffffffLL;
@@ -499,22 +501,27 @@ scan_cuts(const sw__gpair *h, int ncuts, double G_, double H_, double Gm, double
             SCAN_DIR(glb1, hlb1, svb, 1, inb, bn3, bd3, bk3);
         }
     }
-    /* the lanes' gains, then the largest (the smallest key on ties) */
-    v4d gains[4] = {bn0 / bd0, bn1 / bd1, bn2 / bd2, bn3 / bd3};
-    v4l keys[4] = {bk0, bk1, bk2, bk3};
+    v4d g4[4] = {bn0 / bd0, bn1 / bd1, bn2 / bd2, bn3 / bd3};
+    v4l k4[4] = {bk0, bk1, bk2, bk3};
+    memcpy(gains, g4, sizeof g4);
+    memcpy(keys, k4, sizeof k4);
+}
+
+/* The best of the scan's 16 lanes: the largest gain, the smallest key on ties. */
+static double scan_best(const double *gains, const long long *keys, long long *best_key)
+{
+    const long long none = 0x7fffffffffffffffLL;
     double best = -INFINITY;
     long long key = none;
-    for (int j = 0; j < 4; j++)
-        for (int l = 0; l < 4; l++) {
-            if (keys[j][l] == none) continue;
-            double gain = gains[j][l];
-            if (gain > best || (gain == best && keys[j][l] < key)) {
-                best = gain;
-                key = keys[j][l];
-            }
+    for (int l = 0; l < 16; l++) {
+        if (keys[l] == none) continue;
+        if (gains[l] > best || (gains[l] == best && keys[l] < key)) {
+            best = gains[l];
+            key = keys[l];
         }
-    *best_gain = best;
+    }
     *best_key = key;
+    return best;
 }
 
 /* Best split of node nd on tree feature position k.  Without monotone
@@ -538,7 +545,13 @@ static void eval_feature(const sw__grower *g, const gnode *nd, int k, struct can
     if (simple) {
         double GLs[SW__HB + 8], HLs[SW__HB + 8];
         long long key;
-        scan_cuts(h, ncuts, nd->G, nd->H, Gm, Hm, ndir, lambda, alpha, mcw, GLs, HLs, &best, &key);
+        double lg[16];
+        long long lk[16];
+        if (g->scan_avx2)
+            sw__scan_cuts_avx2(h, ncuts, nd->G, nd->H, Gm, Hm, ndir, lambda, alpha, mcw, GLs, HLs, lg, lk);
+        else
+            scan_cuts(h, ncuts, nd->G, nd->H, Gm, Hm, ndir, lambda, alpha, mcw, GLs, HLs, lg, lk);
+        best = scan_best(lg, lk, &key);
         if (best > -INFINITY) {
             bbin = (int)(key / 2);
             bdl = (int)(key % 2);

@@ -63,6 +63,13 @@ void sw__hist_build(const sw__binned *b, const uint32_t *rows, long n, const sw_
 long sw__part_avx512(const uint32_t *src, long n, const uint8_t *col, int bin, int dl, uint32_t *L, long *nl,
                      uint32_t *R, long *nr, int rev);
 
+/* The split scan of grow.c with AVX2 (split_avx2.c; AVX2 CPUs only): the left
+ * sums of cuts 1..ncuts into GLs/HLs (ncuts rounded up to 8 entries), and for
+ * each of 16 lanes its best gain and key 2 * cut + (missing goes left). */
+void sw__scan_cuts_avx2(const sw__gpair *h, int ncuts, double G, double H, double Gm, double Hm, int ndir,
+                        double lambda, double alpha, double mcw, double *GLs, double *HLs, double *gains,
+                        long long *keys);
+
 /* Deterministic counter-based random numbers. */
 static inline uint64_t sw__splitmix(uint64_t x)
 {
