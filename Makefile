@@ -95,10 +95,16 @@ ubsan:
 
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fopenmp
-fuzz: deps
+# the library once, instrumented, with each ISA file's own flags
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS)) -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+	    $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) -c $< -o $@
+fuzz: deps $(FUZZ_LIB_OBJ)
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
-	  clang $(FUZZ_CFLAGS) -o build/fuzz/$$t tests/fuzz/fuzz_$$t.c $(LIB_SRC) -lsqlite3 -lopenblas -lm \
+	  clang $(FUZZ_CFLAGS) -o build/fuzz/$$t tests/fuzz/fuzz_$$t.c $(FUZZ_LIB_OBJ) -lsqlite3 -lopenblas -lm \
 	    -I/usr/include/x86_64-linux-gnu/openblas-pthread || exit 1; \
 	  mkdir -p build/fuzz/corpus_$$t; \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
