@@ -36,6 +36,8 @@ typedef struct {
     int feat, bin, dl;
     double loss_chg, GL, HL;
     int has_split;
+    int fused;                /* split at the last level without a partition: its rows stay
+                               * in place and the margin update routes them (children empty) */
 } gnode;
 
 struct sw__grower {
@@ -44,6 +46,8 @@ struct sw__grower {
     const sw__cuts *c;
     int nf, nthread, has_constraint;
     int part16;                   /* the AVX-512 partition kernel (same result) */
+    int part8;                    /* else the AVX2 one (same result) */
+    int fuse_last;                /* last level: no partition, the margin update splits */
     int scan_avx2;                /* the AVX2 split scan (same result) */
     long n;
     uint32_t *rows, *scratch;
@@ -153,6 +157,9 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
     for (int f = 0; f < p->n_monotone; f++)
         if (p->monotone[f]) g->has_constraint = 1;
     g->part16 = sw_isa_best() == SW_ISA_AVX512;
+    g->part8 = !g->part16 && sw_isa_best() >= SW_ISA_AVX2;
+    /* leaves refitted from their rows (L1, quantile) need the last partition */
+    g->fuse_last = p->objective != SW_OBJ_ABSOLUTEERROR && p->objective != SW_OBJ_QUANTILE;
     g->scan_avx2 = sw_isa_best() >= SW_ISA_AVX2;
     g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
     g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
@@ -671,6 +678,7 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
     for (int seg = 0; seg < 2; seg++) {
         long from = seg ? nd->ns : 0, to = seg ? nd->nt : nd->ns;
         if (g->part16) from += sw__part_avx512(r + from, to - from, col, bin, dl, r, &nl, u, &nr, 0);
+        else if (g->part8) from += sw__part_avx2(r + from, to - from, col, bin, dl, r, &nl, u, &nr, 0);
         for (long i = from; i < to; i++) {
             /* branchless: the side is unpredictable, so write both and advance one */
             uint32_t row = r[i];
@@ -717,6 +725,7 @@ static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, l
         for (long b = 0; b < nb; b++) {
             long f0 = from[b], t1 = to[b] - 1, nl = 0, nr = 0, i0 = from[b];
             if (g->part16) i0 += sw__part_avx512(r + i0, to[b] - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
+            else if (g->part8) i0 += sw__part_avx2(r + i0, to[b] - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
             for (long i = i0; i < to[b]; i++) {
                 /* branchless: both slots written, one advanced; they never cross */
                 uint32_t row = r[i];
@@ -756,8 +765,11 @@ static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, l
     }
 }
 
-/* Split nodes ids[0..cnt) (each with has_split); create their children. */
-static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children)
+/* Split nodes ids[0..cnt) (each with has_split); create their children.  With
+ * `fuse`, the rows are not partitioned: the nodes are marked fused and the
+ * margin update sends each row to its side (the last level of a tree whose
+ * leaves need no rows). */
+static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children, int fuse)
 {
     const sw_train_params *p = g->p;
     long *ls = sw_alloc_array((size_t)cnt + 1, sizeof *ls), *lt = sw_alloc_array((size_t)cnt + 1, sizeof *lt);
@@ -776,15 +788,15 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children)
         sw_free(lt);
         return SW_NOMEM;
     }
-    for (int i = 0; i < cnt; i++) {
+    for (int i = 0; i < cnt && !fuse; i++) {
         gnode *nd = &g->nodes[ids[i]];
         big[i] = g->nthread > 1 && nd->nt >= 2 * PART_BLOCK && nd->nt * g->nthread >= 2 * total;
         if (big[i]) partition_big(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
     }
-#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1)
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1 && !fuse)
     for (int i = 0; i < cnt; i++) {
         gnode *nd = &g->nodes[ids[i]];
-        if (!big[i]) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+        if (!big[i] && !fuse) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
     }
     sw_free(big);
     for (int i = 0; i < cnt; i++) {
@@ -799,12 +811,16 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children)
         gnode *nd = &g->nodes[id], *L = &g->nodes[l], *R = &g->nodes[r];
         nd->left = l;
         nd->right = r;
+        if (fuse) { /* children hold no rows: both empty at the parent's start */
+            nd->fused = 1;
+            ls[i] = lt[i] = 0;
+        }
         L->start = nd->start;
         L->ns = ls[i];
         L->nt = lt[i];
         R->start = nd->start + lt[i];
-        R->ns = nd->ns - ls[i];
-        R->nt = nd->nt - lt[i];
+        R->ns = fuse ? 0 : nd->ns - ls[i];
+        R->nt = fuse ? 0 : nd->nt - lt[i];
         L->G = nd->GL;
         L->H = nd->HL;
         R->G = nd->G - nd->GL;
@@ -908,14 +924,14 @@ static int grow_depthwise(sw__grower *g, sw__grow_times *tm)
             rc = SW_NOMEM;
             goto out;
         }
+        int last = depth + 1 >= max_depth;
         double a = now_s();
-        if ((rc = split_nodes(g, level, ne, children))) {
+        if ((rc = split_nodes(g, level, ne, children, last && g->fuse_last))) {
             sw_free(children);
             goto out;
         }
         double b = now_s();
         tm->t_partition += b - a;
-        int last = depth + 1 >= max_depth;
         if (!last) {
             if ((rc = child_hists(g, level, ne, children))) {
                 sw_free(children);
@@ -974,7 +990,7 @@ static int grow_lossguide(sw__grower *g, sw__grow_times *tm)
         if (best < 0 || leaves >= max_leaves) break;
         int children[2];
         double a = now_s();
-        if ((rc = split_nodes(g, &best, 1, children))) break;
+        if ((rc = split_nodes(g, &best, 1, children, 0))) break;
         double b = now_s();
         tm->t_partition += b - a;
         leaves++;
@@ -1080,7 +1096,7 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
             rc = SW_NOMEM;
             goto out;
         }
-        if ((rc = split_nodes(g, level, cnt, children))) {
+        if ((rc = split_nodes(g, level, cnt, children, depth + 1 >= max_depth && g->fuse_last))) {
             sw_free(children);
             goto out;
         }
@@ -1309,25 +1325,93 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     return SW_OK;
 }
 
-void sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *margin, int mdouble)
+/* margin[row] += v for the rows of one leaf, or for a fused node's rows the
+ * value of the side each goes to (the partition test of partition_node) */
+static void update_rows(const sw__grower *g, const gnode *nd, long from, long to, double vl, double vr,
+                        void *margin, int mdouble)
 {
-    /* every row is in exactly one leaf, so leaves update in parallel with no
-     * shared writes: the result does not depend on the thread count */
-    int obl = g->p->grow_policy == SW_GROW_OBLIVIOUS;
-    int nleaf = obl ? 1 << t->depth : t->n_nodes;
-#pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 1) if (g->nthread > 1)
-    for (int i = 0; i < nleaf; i++) {
-        const gnode *nd = &g->nodes[obl ? t->leaf_nodes[i] : i];
-        if (!obl && nd->left >= 0) continue;
-        const uint32_t *rows = g->rows + nd->start;
-        if (obl || mdouble) {
-            double v = obl ? t->oleaf[i] : (double)t->value[i];
-            for (long j = 0; j < nd->nt; j++) ((double *)margin)[rows[j]] += v;
-        } else {
-            float v = t->value[i];
-            for (long j = 0; j < nd->nt; j++) ((float *)margin)[rows[j]] += v;
+    const uint32_t *rows = g->rows + nd->start;
+    if (!nd->fused) {
+        if (mdouble)
+            for (long j = from; j < to; j++) ((double *)margin)[rows[j]] += vl;
+        else
+            for (long j = from; j < to; j++) ((float *)margin)[rows[j]] += (float)vl;
+        return;
+    }
+    const uint8_t *col = g->bins_col + (size_t)nd->feat * (size_t)g->n;
+    int bin = nd->bin, dl = nd->dl;
+    if (mdouble) {
+        double v2[2] = {vr, vl};
+        for (long j = from; j < to; j++) {
+            uint32_t r = rows[j];
+            uint8_t v = col[r];
+            ((double *)margin)[r] += v2[v == SW__MISSING_BIN ? dl : v < bin];
+        }
+    } else {
+        float v2[2] = {(float)vr, (float)vl};
+        for (long j = from; j < to; j++) {
+            uint32_t r = rows[j];
+            uint8_t v = col[r];
+            ((float *)margin)[r] += v2[v == SW__MISSING_BIN ? dl : v < bin];
         }
     }
+}
+
+/* first position in rows[from..to) (ascending) holding a row id >= r */
+static long lower_row(const uint32_t *rows, long from, long to, uint32_t r)
+{
+    while (from < to) {
+        long mid = from + (to - from) / 2;
+        if (rows[mid] < r) from = mid + 1;
+        else to = mid;
+    }
+    return from;
+}
+
+int sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *margin, int mdouble)
+{
+    /* every row is in exactly one leaf (or one fused node).  Each thread takes
+     * one range of row ids and, in every leaf's two ascending segments
+     * (sampled, unsampled), the rows that fall in it: the margins a thread
+     * writes are its own (the leaves' rows interleave in memory, so splitting
+     * by leaf would share cache lines), and no row depends on the threads */
+    int obl = g->p->grow_policy == SW_GROW_OBLIVIOUS;
+    double *val = sw_alloc_array((size_t)g->nn + 1, sizeof *val);
+    int *ids = sw_alloc_array((size_t)g->nn + 1, sizeof *ids);
+    if (!val || !ids) {
+        sw_free(val);
+        sw_free(ids);
+        return SW_NOMEM;
+    }
+    if (obl) {
+        for (int i = 0; i < (1 << t->depth); i++) val[t->leaf_nodes[i]] = t->oleaf[i];
+    } else {
+        for (int i = 0; i < t->n_nodes; i++) val[i] = (double)t->value[i];
+    }
+    int cnt = 0;
+    for (int i = 0; i < g->nn; i++) {
+        const gnode *nd = &g->nodes[i];
+        if (nd->fused || (nd->left < 0 && (nd->parent < 0 || !g->nodes[nd->parent].fused))) ids[cnt++] = i;
+    }
+    int nth = g->nthread;
+#pragma omp parallel for num_threads(nth) schedule(static, 1) if (nth > 1)
+    for (int th = 0; th < nth; th++) {
+        uint32_t lo = (uint32_t)(g->n * th / nth), hi = (uint32_t)(g->n * (th + 1) / nth);
+        for (int k = 0; k < cnt; k++) {
+            const gnode *nd = &g->nodes[ids[k]];
+            const uint32_t *rows = g->rows + nd->start;
+            double vl = nd->fused ? val[nd->left] : val[ids[k]], vr = nd->fused ? val[nd->right] : 0.0;
+            for (int seg = 0; seg < 2; seg++) {
+                long s0 = seg ? nd->ns : 0, s1 = seg ? nd->nt : nd->ns;
+                long a = nth > 1 ? lower_row(rows, s0, s1, lo) : s0, b = nth > 1 ? lower_row(rows, s0, s1, hi) : s1;
+                if (th + 1 == nth) b = s1;
+                update_rows(g, nd, a, b, vl, vr, margin, mdouble);
+            }
+        }
+    }
+    sw_free(ids);
+    sw_free(val);
+    return SW_OK;
 }
 
 int sw__tree_leaf_binned(const sw__tree_out *t, const uint8_t *row, int oblivious)

@@ -43,9 +43,11 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
              const float *y, const float *w, const void *margin, int margin_is_double,
              sw__tree_out *out, sw__grow_times *times, sw_error *err);
 
-/* Add the tree's leaf values to the margins of every training row. */
-void sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *margin,
-                            int margin_is_double);
+/* Add the tree's leaf values to the margins of every training row (the rows
+ * of a last level grown without a partition go to their side here).  Returns
+ * SW_NOMEM when out of memory. */
+int sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *margin,
+                           int margin_is_double);
 
 void sw__tree_out_free(sw__tree_out *t);
 

@@ -437,35 +437,84 @@ static int check_targets(const sw_train_params *p, const sw_train_data *d, sw_er
 }
 
 /* Gradient and hessian of one row, as XGBoost's objectives define them. */
-/* This round's rows (subsample): row r is drawn when splitmix(key ^ r * phi) <
- * cut.  In chunks of 4096 rows; the vector clones compute the same integers. */
-__attribute__((target_clones("arch=x86-64-v4", "default"))) static void draw_chunk(uint8_t *sampled, long from,
-                                                                                  long to, uint64_t key,
-                                                                                  uint64_t cut)
+/* This round's rows (subsample): row r is drawn when h(h(r ^ k0) ^ k1) < cut,
+ * h being the 32-bit "lowbias32" mixer (two multiplies) and k0, k1 the halves of
+ * the round's key: eight rows per step in 32-bit lanes, which every x86-64 CPU
+ * multiplies in vectors (the clones compute the same integers). */
+typedef uint32_t v8u32 __attribute__((vector_size(32)));
+#define LOWBIAS32(x) ((x) ^= (x) >> 16, (x) *= 0x7feb352dU, (x) ^= (x) >> 15, (x) *= 0x846ca68bU, (x) ^= (x) >> 16)
+static inline uint32_t draw_hash(uint32_t r, uint32_t k0, uint32_t k1)
 {
-    typedef uint64_t v8u __attribute__((vector_size(64)));
+    uint32_t x = r ^ k0;
+    LOWBIAS32(x);
+    x ^= k1;
+    LOWBIAS32(x);
+    return x;
+}
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void draw_chunk(uint8_t *sampled, long from,
+                                                                                  long to, uint64_t key,
+                                                                                  uint32_t cut)
+{
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
     long r = from;
     for (; r + 8 <= to; r += 8) {
-        v8u x = ((v8u){0, 1, 2, 3, 4, 5, 6, 7} + (uint64_t)r) * 0x9E3779B97F4A7C15ULL;
-        x = (x ^ key) + 0x9e3779b97f4a7c15ULL; /* sw__splitmix, eight at a time */
-        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-        x = x ^ (x >> 31);
-        v8u take = (v8u)(x < cut);
+        v8u32 x = ((v8u32){0, 1, 2, 3, 4, 5, 6, 7} + (uint32_t)r) ^ k0;
+        LOWBIAS32(x);
+        x ^= k1;
+        LOWBIAS32(x);
+        v8u32 take = (v8u32)(x < cut);
         for (int j = 0; j < 8; j++) sampled[r + j] = (uint8_t)(take[j] & 1);
     }
-    for (; r < to; r++) sampled[r] = sw__splitmix(key ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL)) < cut;
+    for (; r < to; r++) sampled[r] = draw_hash((uint32_t)r, k0, k1) < cut;
+}
+
+/* Squared error: g = (margin - y) w, h = w, in double then rounded (the
+ * generic path's arithmetic), in loops the compiler vectorizes. */
+static void sq_gradients(sw__gpair *gh, const void *margin, int mdouble, const float *y, const float *w, long n,
+                         int nthread)
+{
+    long nchunk = (n + 8191) / 8192;
+#pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1 && nchunk > 1)
+    for (long c = 0; c < nchunk; c++) {
+        long from = c * 8192, to = from + 8192 < n ? from + 8192 : n;
+        if (mdouble) {
+            const double *m = margin;
+            if (w)
+                for (long r = from; r < to; r++) {
+                    gh[r].g = (float)((m[r] - y[r]) * (double)w[r]);
+                    gh[r].h = (float)(1.0 * w[r]);
+                }
+            else
+                for (long r = from; r < to; r++) {
+                    gh[r].g = (float)(m[r] - y[r]);
+                    gh[r].h = 1.0f;
+                }
+        } else {
+            const float *m = margin;
+            if (w)
+                for (long r = from; r < to; r++) {
+                    gh[r].g = (float)(((double)m[r] - y[r]) * (double)w[r]);
+                    gh[r].h = (float)(1.0 * w[r]);
+                }
+            else
+                for (long r = from; r < to; r++) {
+                    gh[r].g = (float)((double)m[r] - y[r]);
+                    gh[r].h = 1.0f;
+                }
+        }
+    }
 }
 
 static void draw_rows(uint8_t *sampled, long n, uint64_t key, uint64_t cut, int nthread)
 {
-    if (cut == UINT64_MAX) {
+    if (cut > UINT32_MAX) {
         memset(sampled, 1, (size_t)n);
         return;
     }
     long nchunk = (n + 4095) / 4096;
 #pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1 && nchunk > 1)
-    for (long c = 0; c < nchunk; c++) draw_chunk(sampled, c * 4096, c * 4096 + 4096 < n ? c * 4096 + 4096 : n, key, cut);
+    for (long c = 0; c < nchunk; c++)
+        draw_chunk(sampled, c * 4096, c * 4096 + 4096 < n ? c * 4096 + 4096 : n, key, (uint32_t)cut);
 }
 
 static inline void gradient(const sw_train_params *p, double poisson_mds, double m, double y, double w,
@@ -525,28 +574,116 @@ static inline void gradient(const sw_train_params *p, double poisson_mds, double
 }
 
 /* metric over predictions (transformed) */
+#define METRIC_CHUNK 4096 /* rows per partial sum: fixed, so the value does not depend on threads */
+
 static double metric(const sw_train_params *p, sw_metric m, const double *pred, const float *y, const float *w,
                      long n)
 {
-    double s = 0, ws = 0, a = p->quantile_alpha;
-    /* one loop per metric (the switch hoisted out of the row loop) */
-#define METRIC_LOOP(V)                                     \
-    for (long i = 0; i < n; i++) {                         \
-        double wi = w ? w[i] : 1.0, e = pred[i] - y[i];    \
-        (void)e;                                           \
-        s += wi * (V);                                     \
-        ws += wi;                                          \
-    }
-    switch (m) {
-    case SW_METRIC_MAE: METRIC_LOOP(fabs(e)) break;
-    case SW_METRIC_MAPE: METRIC_LOOP(y[i] != 0 ? fabs(e / y[i]) : fabs(e)) break;
-    case SW_METRIC_QUANTILE:
-        METRIC_LOOP((y[i] - pred[i]) >= 0 ? a * (y[i] - pred[i]) : (a - 1.0) * (y[i] - pred[i])) break;
-    case SW_METRIC_POISSON_NLOGLIK:
-        METRIC_LOOP(lgamma(y[i] + 1.0) + fmax(pred[i], 1e-16) - log(fmax(pred[i], 1e-16)) * y[i]) break;
-    default: METRIC_LOOP(e * e) break;
+    double a = p->quantile_alpha;
+    long nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
+    double stack_part[2 * 64], *part = nchunk <= 64 ? stack_part : sw_alloc_array((size_t)nchunk * 2, sizeof(double));
+    if (!part) return NAN;
+    /* one loop per metric (the switch hoisted out of the row loop); four
+     * accumulators per chunk so that the additions overlap, summed in a fixed
+     * order */
+#define METRIC_LOOP(V)                                                        \
+    for (long i0 = from; i0 < to; i0 += 4)                                    \
+        for (int l = 0; l < 4; l++) {                                         \
+            long i = i0 + l;                                                  \
+            if (i >= to) break;                                               \
+            double wi = w ? w[i] : 1.0, e = pred[i] - y[i];                   \
+            (void)e;                                                          \
+            s4[l] += wi * (V);                                                \
+            w4[l] += wi;                                                      \
+        }
+#pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1 && nchunk > 1)
+    for (long c = 0; c < nchunk; c++) {
+        long from = c * METRIC_CHUNK, to = from + METRIC_CHUNK < n ? from + METRIC_CHUNK : n;
+        double s4[4] = {0, 0, 0, 0}, w4[4] = {0, 0, 0, 0};
+        switch (m) {
+        case SW_METRIC_MAE: METRIC_LOOP(fabs(e)) break;
+        case SW_METRIC_MAPE: METRIC_LOOP(y[i] != 0 ? fabs(e / y[i]) : fabs(e)) break;
+        case SW_METRIC_QUANTILE:
+            METRIC_LOOP((y[i] - pred[i]) >= 0 ? a * (y[i] - pred[i]) : (a - 1.0) * (y[i] - pred[i])) break;
+        case SW_METRIC_POISSON_NLOGLIK:
+            METRIC_LOOP(lgamma(y[i] + 1.0) + fmax(pred[i], 1e-16) - log(fmax(pred[i], 1e-16)) * y[i]) break;
+        default: METRIC_LOOP(e * e) break;
+        }
+        part[2 * c] = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+        part[2 * c + 1] = (w4[0] + w4[1]) + (w4[2] + w4[3]);
     }
 #undef METRIC_LOOP
+    double s = 0, ws = 0;
+    for (long c = 0; c < nchunk; c++) {
+        s += part[2 * c];
+        ws += part[2 * c + 1];
+    }
+    if (part != stack_part) sw_free(part);
+    s = ws > 0 ? s / ws : 0.0;
+    return m == SW_METRIC_RMSE ? sqrt(s) : s;
+}
+
+/* RMSE or MAE straight from identity-link margins (float or double), the
+ * values metric() gives on the predictions: four accumulators per chunk in
+ * an explicit unrolling, chunks summed in order. */
+static double metric_margin(const sw_train_params *p, sw_metric m, const void *margin, int mdouble, const float *y,
+                            const float *w, long n)
+{
+    long nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
+    double stack_part[2 * 64], *part = nchunk <= 64 ? stack_part : sw_alloc_array((size_t)nchunk * 2, sizeof(double));
+    if (!part) return NAN;
+    const float *mf = margin;
+    const double *md = margin;
+#define PRED(i) (mdouble ? md[i] : (double)mf[i])
+#define TERM(i) (m == SW_METRIC_MAE ? fabs(PRED(i) - y[i]) : (PRED(i) - y[i]) * (PRED(i) - y[i]))
+#pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1 && nchunk > 1)
+    for (long c = 0; c < nchunk; c++) {
+        long from = c * METRIC_CHUNK, to = from + METRIC_CHUNK < n ? from + METRIC_CHUNK : n, i = from;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+        if (w) {
+            for (; i + 4 <= to; i += 4) {
+                s0 += w[i] * TERM(i);
+                s1 += w[i + 1] * TERM(i + 1);
+                s2 += w[i + 2] * TERM(i + 2);
+                s3 += w[i + 3] * TERM(i + 3);
+                w0 += w[i];
+                w1 += w[i + 1];
+                w2 += w[i + 2];
+                w3 += w[i + 3];
+            }
+            for (int l = 0; i < to; i++, l++) {
+                if (l == 0) s0 += w[i] * TERM(i), w0 += w[i];
+                if (l == 1) s1 += w[i] * TERM(i), w1 += w[i];
+                if (l == 2) s2 += w[i] * TERM(i), w2 += w[i];
+            }
+        } else {
+            for (; i + 4 <= to; i += 4) {
+                s0 += 1.0 * TERM(i);
+                s1 += 1.0 * TERM(i + 1);
+                s2 += 1.0 * TERM(i + 2);
+                s3 += 1.0 * TERM(i + 3);
+            }
+            for (int l = 0; i < to; i++, l++) {
+                if (l == 0) s0 += 1.0 * TERM(i);
+                if (l == 1) s1 += 1.0 * TERM(i);
+                if (l == 2) s2 += 1.0 * TERM(i);
+            }
+            w0 = (double)((to - from + 3) / 4);
+            w1 = (double)((to - from + 2) / 4);
+            w2 = (double)((to - from + 1) / 4);
+            w3 = (double)((to - from) / 4);
+        }
+        part[2 * c] = (s0 + s1) + (s2 + s3);
+        part[2 * c + 1] = (w0 + w1) + (w2 + w3);
+    }
+#undef TERM
+#undef PRED
+    double s = 0, ws = 0;
+    for (long c = 0; c < nchunk; c++) {
+        s += part[2 * c];
+        ws += part[2 * c + 1];
+    }
+    if (part != stack_part) sw_free(part);
     s = ws > 0 ? s / ws : 0.0;
     return m == SW_METRIC_RMSE ? sqrt(s) : s;
 }
@@ -723,15 +860,9 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         double a = now_s();
         const float *y = train->y, *w = train->w;
         uint64_t key = sw__rand(p->seed, (uint64_t)round, 0x53554253ULL, 0); /* this round's row draws */
-        uint64_t cut = p->subsample >= 1.0 ? UINT64_MAX : (uint64_t)(p->subsample * 0x1p64);
-        if (p->objective == SW_OBJ_SQUAREDERROR && !obl) { /* the common case, without the per-row switch */
-            const float *mf = margin;
-#pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
-            for (long r = 0; r < n; r++) {
-                double wr = w ? w[r] : 1.0;
-                gh[r].g = (float)(((double)mf[r] - y[r]) * wr);
-                gh[r].h = (float)(1.0 * wr);
-            }
+        uint64_t cut = p->subsample >= 1.0 ? UINT64_MAX : (uint64_t)(p->subsample * 0x1p32); /* < 2^32 */
+        if (p->objective == SW_OBJ_SQUAREDERROR) { /* the common case, without the per-row switch */
+            sq_gradients(gh, margin, obl, y, w, n, p->nthread);
         } else {
 #pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
             for (long r = 0; r < n; r++) {
@@ -754,7 +885,11 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
             goto done;
         }
         double b = now_s();
-        sw__grow_update_margin(g, &t, margin, obl);
+        if (sw__grow_update_margin(g, &t, margin, obl) != SW_OK) {
+            sw__tree_out_free(&t);
+            rc = sw_fail(err, SW_NOMEM, "out of memory updating the margins");
+            goto done;
+        }
         /* eval sets: the tree applied to their binned rows */
         for (int e = 0; e < n_evals; e++) {
             const uint8_t *bins = es[e].b.bins;
@@ -769,6 +904,15 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
                     if (obl) ((double *)em)[r] += t.oleaf[leaf];
                     else ((float *)em)[r] += t.value[leaf];
                 }
+            }
+            int direct = link == SW_LINK_IDENTITY;
+            for (int k = 0; k < nm; k++)
+                if (p->metrics[k] != SW_METRIC_RMSE && p->metrics[k] != SW_METRIC_MAE) direct = 0;
+            if (direct) { /* the metrics straight from the margins */
+                for (int k = 0; k < nm; k++)
+                    history[((size_t)round * n_evals + e) * nm + k] =
+                        metric_margin(p, p->metrics[k], em, obl, evals[e].y, evals[e].w, ne);
+                continue;
             }
             if (link == SW_LINK_IDENTITY && !obl) {
                 for (long r = 0; r < ne; r++) es[e].pred[r] = (double)((float *)em)[r];

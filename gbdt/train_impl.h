@@ -39,13 +39,16 @@ void sw__binned_free(sw__binned *b);
 static inline uint8_t sw__bin_value(const float *cuts, int ncuts, float x)
 {
     if (x != x) return SW__MISSING_BIN;
-    int lo = 0, hi = ncuts; /* first cut > x */
-    while (lo < hi) {
-        int mid = (lo + hi) >> 1;
-        if (cuts[mid] <= x) lo = mid + 1;
-        else hi = mid;
+    if (ncuts == 0) return 0;
+    /* #{c <= x}: a branchless upper bound (the answer stays in [b, b + n]) */
+    const float *b = cuts;
+    int n = ncuts;
+    while (n > 1) {
+        int half = n >> 1;
+        b = b[half] <= x ? b + half : b;
+        n -= half;
     }
-    return (uint8_t)lo;
+    return (uint8_t)((b - cuts) + (*b <= x));
 }
 
 /* Histogram of one node over a feature list: hist[k * SW__HB + bin] += gh[row]
@@ -62,6 +65,13 @@ void sw__hist_build(const sw__binned *b, const uint32_t *rows, long n, const sw_
  * reading 3 bytes past its last row. */
 long sw__part_avx512(const uint32_t *src, long n, const uint8_t *col, int bin, int dl, uint32_t *L, long *nl,
                      uint32_t *R, long *nr, int rev);
+
+/* The same with AVX2, 8 rows at a time (part_avx2.c; AVX2 CPUs only).  Its
+ * stores are whole vectors: up to 7 slots past L[*nl] and R[*nr] (before
+ * R[-*nr] with rev) may be overwritten with other rows, which the callers'
+ * layouts allow; with rev it stops 16 rows before the end. */
+long sw__part_avx2(const uint32_t *src, long n, const uint8_t *col, int bin, int dl, uint32_t *L, long *nl,
+                   uint32_t *R, long *nr, int rev);
 
 /* The split scan of grow.c with AVX2 (split_avx2.c; AVX2 CPUs only): the left
  * sums of cuts 1..ncuts into GLs/HLs (ncuts rounded up to 8 entries), and for
