@@ -765,6 +765,90 @@ static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, l
     }
 }
 
+/* With several threads, every node of a level at once by blocks: the
+ * two-pass scheme of partition_big over one list of (node, block) items, so
+ * that the threads share the level's rows evenly whatever the node sizes. */
+static int partition_level(sw__grower *g, const int *ids, int cnt, long *ls, long *lt)
+{
+    long nb = 0;
+    for (int i = 0; i < cnt; i++) {
+        const gnode *nd = &g->nodes[ids[i]];
+        nb += (nd->ns + PART_BLOCK - 1) / PART_BLOCK + (nd->nt - nd->ns + PART_BLOCK - 1) / PART_BLOCK;
+    }
+    struct pblk {
+        int node;
+        long from, to, nleft, dl, dr;
+    } *bl = sw_alloc_array((size_t)nb + 1, sizeof *bl);
+    if (!bl) return SW_NOMEM;
+    long k = 0;
+    for (int i = 0; i < cnt; i++) {
+        const gnode *nd = &g->nodes[ids[i]];
+        for (int seg = 0; seg < 2; seg++) {
+            long base = seg ? nd->ns : 0, end = seg ? nd->nt : nd->ns;
+            for (long f = base; f < end; f += PART_BLOCK, k++) {
+                bl[k].node = i;
+                bl[k].from = f;
+                bl[k].to = f + PART_BLOCK < end ? f + PART_BLOCK : end;
+            }
+        }
+    }
+#pragma omp parallel num_threads(g->nthread)
+    {
+#pragma omp for schedule(dynamic, 1)
+        for (long b = 0; b < nb; b++) {
+            const gnode *nd = &g->nodes[ids[bl[b].node]];
+            const uint8_t *col = g->bins_col + (size_t)nd->feat * (size_t)g->n;
+            uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start;
+            int bin = nd->bin, dl = nd->dl;
+            long f0 = bl[b].from, t1 = bl[b].to - 1, nl = 0, nr = 0, i0 = f0;
+            if (g->part16) i0 += sw__part_avx512(r + i0, bl[b].to - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
+            else if (g->part8) i0 += sw__part_avx2(r + i0, bl[b].to - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
+            for (long i = i0; i < bl[b].to; i++) {
+                uint32_t row = r[i];
+                uint8_t v = col[row];
+                int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
+                t[f0 + nl] = row;
+                t[t1 - nr] = row;
+                nl += left;
+                nr += !left;
+            }
+            bl[b].nleft = nl;
+        }
+#pragma omp single
+        {
+            /* per node: [left sampled, left unsampled | right sampled, right unsampled] */
+            long b = 0;
+            for (int i = 0; i < cnt; i++) {
+                const gnode *nd = &g->nodes[ids[i]];
+                long b0 = b, pos = 0;
+                ls[i] = 0;
+                for (; b < nb && bl[b].node == i; b++) {
+                    bl[b].dl = pos;
+                    pos += bl[b].nleft;
+                    if (bl[b].to <= nd->ns) ls[i] = pos;
+                }
+                lt[i] = pos;
+                for (long c = b0; c < b; c++) {
+                    bl[c].dr = pos;
+                    pos += bl[c].to - bl[c].from - bl[c].nleft;
+                }
+            }
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long b = 0; b < nb; b++) {
+            const gnode *nd = &g->nodes[ids[bl[b].node]];
+            uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start;
+            long nl = bl[b].nleft, nr = bl[b].to - bl[b].from - nl;
+            memcpy(r + bl[b].dl, t + bl[b].from, (size_t)nl * sizeof *r);
+            uint32_t *d = r + bl[b].dr;
+            const uint32_t *src = t + bl[b].to - 1;
+            for (long q = 0; q < nr; q++) d[q] = src[-q];
+        }
+    }
+    sw_free(bl);
+    return SW_OK;
+}
+
 /* Split nodes ids[0..cnt) (each with has_split); create their children.  With
  * `fuse`, the rows are not partitioned: the nodes are marked fused and the
  * margin update sends each row to its side (the last level of a tree whose
@@ -788,15 +872,24 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children, in
         sw_free(lt);
         return SW_NOMEM;
     }
-    for (int i = 0; i < cnt && !fuse; i++) {
-        gnode *nd = &g->nodes[ids[i]];
-        big[i] = g->nthread > 1 && nd->nt >= 2 * PART_BLOCK && nd->nt * g->nthread >= 2 * total;
-        if (big[i]) partition_big(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
-    }
+    if (g->nthread > 1 && !fuse && total >= 2 * PART_BLOCK) {
+        if (partition_level(g, ids, cnt, ls, lt) != SW_OK) {
+            sw_free(big);
+            sw_free(ls);
+            sw_free(lt);
+            return SW_NOMEM;
+        }
+    } else {
+        for (int i = 0; i < cnt && !fuse; i++) {
+            gnode *nd = &g->nodes[ids[i]];
+            big[i] = g->nthread > 1 && nd->nt >= 2 * PART_BLOCK && nd->nt * g->nthread >= 2 * total;
+            if (big[i]) partition_big(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+        }
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1 && !fuse)
-    for (int i = 0; i < cnt; i++) {
-        gnode *nd = &g->nodes[ids[i]];
-        if (!big[i] && !fuse) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+        for (int i = 0; i < cnt; i++) {
+            gnode *nd = &g->nodes[ids[i]];
+            if (!big[i] && !fuse) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+        }
     }
     sw_free(big);
     for (int i = 0; i < cnt; i++) {
@@ -1011,6 +1104,49 @@ static int grow_lossguide(sw__grower *g, sw__grow_times *tm)
     return rc;
 }
 
+/* One node's part of an oblivious level's scores, four cuts at a time:
+ * acc[s] += gain(s) - root_gain for cuts s = 1..ncuts whose sides both reach
+ * min_child_weight, missing values on the left (bit 0).  gain is XGBoost's
+ * T(GL)^2/(HL+lambda) + T(GR)^2/(HR+lambda) (T = L1 soft threshold; a side
+ * without hessian adds 0).  The left sums: an in-register prefix sum of four
+ * bins plus the running total (from the missing bin's sums).  Generic vectors
+ * with one clone per ISA, the same IEEE operations in each. */
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+scan_level(const sw__gpair *h, int ncuts, double G_, double H_, double root_gain, double lambda_, double alpha_,
+           double mcw_, double *acc)
+{
+    const v4l absm = (v4l){0} + 0x7fffffffffffffffLL;
+    const v4d G = (v4d){0} + G_, H = (v4d){0} + H_, lambda = (v4d){0} + lambda_, alpha = (v4d){0} + alpha_;
+    const v4d mcw = (v4d){0} + mcw_, rg = (v4d){0} + root_gain, zero = {0};
+    const v4d nc = (v4d){0} + (double)ncuts;
+    v4d sd = {1, 2, 3, 4};
+    v4d cg = (v4d){0} + (double)h[SW__MISSING_BIN].g, ch = (v4d){0} + (double)h[SW__MISSING_BIN].h;
+    for (int i = 0; i < ncuts; i += 4, sd += 4.0) {
+        v4f x0, x1;
+        memcpy(&x0, h + i, sizeof x0);
+        memcpy(&x1, h + i + 2, sizeof x1);
+        v4d d0 = __builtin_convertvector(x0, v4d), d1 = __builtin_convertvector(x1, v4d);
+        v4d pg = __builtin_shufflevector(d0, d1, 0, 2, 4, 6), ph = __builtin_shufflevector(d0, d1, 1, 3, 5, 7);
+        pg += __builtin_shufflevector(zero, pg, 0, 4, 5, 6);
+        ph += __builtin_shufflevector(zero, ph, 0, 4, 5, 6);
+        pg += __builtin_shufflevector(zero, pg, 0, 1, 4, 5);
+        ph += __builtin_shufflevector(zero, ph, 0, 1, 4, 5);
+        v4d gl = cg + pg, hl = ch + ph;
+        cg = __builtin_shufflevector(gl, gl, 3, 3, 3, 3);
+        ch = __builtin_shufflevector(hl, hl, 3, 3, 3, 3);
+        v4d gr = G - gl, hr = H - hl, tl, tr;
+        v4l ok = (sd <= nc) & ~(hl < mcw) & ~(hr < mcw);
+        v4d a = SOFT_SQ(gl, tl) / (hl + lambda), b = SOFT_SQ(gr, tr) / (hr + lambda);
+        a = (v4d)((v4l)a & (hl > 0.0));
+        b = (v4d)((v4l)b & (hr > 0.0));
+        v4d add = (v4d)((v4l)((a + b) - rg) & ok);
+        v4d cur;
+        memcpy(&cur, acc + i + 1, sizeof cur);
+        cur += add;
+        memcpy(acc + i + 1, &cur, sizeof cur);
+    }
+}
+
 /* Oblivious: nodes of a level are kept in leaf-index order: node p's children
  * are p (bit 0) and p | 1 << depth (bit 1). */
 static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
@@ -1041,11 +1177,23 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
         double a = now_s();
         level_features(g, depth);
         /* score[k][s] = sum over nodes of the split gain (missing goes to bit 0) */
+        int simple = !g->has_constraint && p->max_delta_step == 0.0;
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1)
         for (int j = 0; j < g->nlevel; j++) {
             int k = g->level_pos[j], f = g->tree_feats[k], ncuts = g->c->ncuts[f];
             double *sc = score + (size_t)k * SW__HB;
             for (int s = 0; s <= ncuts; s++) sc[s] = 0.0;
+            if (simple) {
+                double acc[SW__HB + 8];
+                for (int s = 0; s < SW__HB + 8; s++) acc[s] = 0.0;
+                for (int i = 0; i < cnt; i++) {
+                    const gnode *nd = &g->nodes[level[i]];
+                    scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, ncuts, nd->G, nd->H, nd->root_gain, p->lambda,
+                               p->alpha, p->min_child_weight, acc);
+                }
+                for (int s = 1; s <= ncuts; s++) sc[s] = acc[s];
+                continue;
+            }
             for (int i = 0; i < cnt; i++) {
                 const gnode *nd = &g->nodes[level[i]];
                 const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
