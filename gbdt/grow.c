@@ -52,6 +52,8 @@ struct sw__grower {
     long n;
     uint32_t *rows, *scratch;
     uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
+    uint8_t *packed;              /* this tree's features of the sampled rows, 32 bytes a row */
+    int pack;                     /* histograms read `packed` (AVX2 CPUs, at most 32 of 64 features) */
     /* features for this tree (colsample_bytree), histogram positions */
     int *tree_feats, ntf;
     int *level_pos, nlevel;       /* colsample_bylevel: positions into tree_feats */
@@ -191,6 +193,7 @@ void sw__grower_free(sw__grower *g)
     sw_free(g->rows);
     sw_free(g->scratch);
     sw_free(g->bins_col);
+    sw_aligned_free(g->packed);
     sw_free(g->tree_feats);
     sw_free(g->level_pos);
     sw_free(g);
@@ -335,7 +338,10 @@ static int build_hists(sw__grower *g, const int *ids, int cnt)
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && nitems > 1)
     for (int i = 0; i < nitems; i++) {
         memset(items[i].dst, 0, g->hsize * sizeof(sw__gpair));
-        sw__hist_build(g->b, g->rows + items[i].from, items[i].len, g->gh, g->tree_feats, g->ntf, items[i].dst);
+        if (g->pack)
+            sw__hist_build_packed(g->packed, 32, g->rows + items[i].from, items[i].len, g->gh, g->ntf, items[i].dst);
+        else
+            sw__hist_build(g->b, g->rows + items[i].from, items[i].len, g->gh, g->tree_feats, g->ntf, items[i].dst);
     }
     /* reduce partial histograms in block order, per (node, feature) */
     int nred = 0;
@@ -1378,27 +1384,81 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
         g->nhfree = 0;
         g->hsize = hs;
     }
-    /* rows: sampled first, each part ascending (one branchless pass) */
-    long ns = 0, nu = 0;
-    double G = 0, H = 0;
-    for (long r = 0; r < g->n; r++) {
-        int sm = sampled[r] != 0;
-        g->rows[ns] = (uint32_t)r;
-        g->scratch[nu] = (uint32_t)r;
-        ns += sm;
-        nu += !sm;
+    /* rows: sampled first, each part ascending; by chunks of rows in parallel
+     * (counts, offsets, then the writes), each chunk also summing its sampled
+     * gradients; the root's sums add the chunks' in order */
+    long nck = (g->n + ROW_BLOCK - 1) / ROW_BLOCK;
+    long *cnt_s = sw_alloc_array((size_t)nck + 1, sizeof *cnt_s);
+    double *cgh = sw_alloc_array((size_t)nck * 2 + 2, sizeof *cgh);
+    if (!cnt_s || !cgh) {
+        sw_free(cnt_s);
+        sw_free(cgh);
+        return sw_fail(err, SW_NOMEM, "out of memory growing a tree");
     }
-    memcpy(g->rows + ns, g->scratch, (size_t)nu * sizeof *g->rows);
+#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && nck > 1)
+    for (long c = 0; c < nck; c++) {
+        long from = c * ROW_BLOCK, to = from + ROW_BLOCK < g->n ? from + ROW_BLOCK : g->n, k = 0;
+        double cg = 0, ch = 0;
+        for (long r = from; r < to; r++) {
+            k += sampled[r] != 0;
+            if (sampled[r]) {
+                cg += gh[r].g;
+                ch += gh[r].h;
+            }
+        }
+        cnt_s[c] = k;
+        cgh[2 * c] = cg;
+        cgh[2 * c + 1] = ch;
+    }
+    long ns = 0;
+    double G = 0, H = 0;
+    for (long c = 0; c < nck; c++) {
+        long k = cnt_s[c];
+        cnt_s[c] = ns;
+        ns += k;
+        G += cgh[2 * c];
+        H += cgh[2 * c + 1];
+    }
+#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && nck > 1)
+    for (long c = 0; c < nck; c++) {
+        long from = c * ROW_BLOCK, to = from + ROW_BLOCK < g->n ? from + ROW_BLOCK : g->n;
+        uint32_t ls_[ROW_BLOCK], lu_[ROW_BLOCK]; /* branchless into buffers of the chunk's own */
+        long a = 0, b = 0;
+        for (long r = from; r < to; r++) {
+            int sm = sampled[r] != 0;
+            ls_[a] = (uint32_t)r;
+            lu_[b] = (uint32_t)r;
+            a += sm;
+            b += !sm;
+        }
+        /* the unsampled rows before this chunk: from - (sampled rows before it) */
+        memcpy(g->rows + cnt_s[c], ls_, (size_t)a * sizeof *ls_);
+        memcpy(g->rows + ns + (from - cnt_s[c]), lu_, (size_t)b * sizeof *lu_);
+    }
+    sw_free(cnt_s);
+    sw_free(cgh);
+    /* packed rows for the histograms when the tree leaves features out (the
+     * same sums as reading the feature list) */
+    g->pack = g->ntf > 0 && g->ntf < g->nf && g->ntf <= 32 && g->nf <= 64 && sw_isa_best() >= SW_ISA_AVX2;
+    if (g->pack && !g->packed) {
+        g->packed = sw_aligned_alloc((size_t)g->n * 32 + 64);
+        if (!g->packed) g->pack = 0;
+    }
+    if (g->pack) {
+        double t0 = now_s();
+        long npk = (ns + 8191) / 8192;
+#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && npk > 1)
+        for (long c = 0; c < npk; c++)
+            sw__pack_rows_avx2(g->b, g->tree_feats, g->ntf, g->rows + c * 8192,
+                               c * 8192 + 8192 < ns ? 8192 : ns - c * 8192, g->packed);
+        tm->t_hist += now_s() - t0;
+    }
     int root = new_node(g, -1, 0);
     if (root < 0) return sw_fail(err, SW_NOMEM, "out of memory growing a tree");
     gnode *rt = &g->nodes[root];
     rt->start = 0;
     rt->ns = ns;
     rt->nt = g->n;
-    for (long i = 0; i < ns; i++) {
-        G += gh[g->rows[i]].g;
-        H += gh[g->rows[i]].h;
-    }
     rt->G = G;
     rt->H = H;
     rt->root_gain = node_gain(g, G, H, rt->lower, rt->upper);

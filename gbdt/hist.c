@@ -68,3 +68,9 @@ void sw__hist_build(const sw__binned *b, const uint32_t *rows, long n, const sw_
         body(b->bins, b->nf, rows, n, gh, feats, nfeat, 0, hist);
     }
 }
+
+void sw__hist_build_packed(const uint8_t *bins, int stride, const uint32_t *rows, long n, const sw__gpair *gh,
+                           int nfeat, sw__gpair *hist)
+{
+    body(bins, stride, rows, n, gh, NULL, nfeat, 1, hist);
+}

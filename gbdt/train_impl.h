@@ -57,6 +57,17 @@ static inline uint8_t sw__bin_value(const float *cuts, int ncuts, float x)
 void sw__hist_build(const sw__binned *b, const uint32_t *rows, long n, const sw__gpair *gh,
                     const int *feats, int nfeat, sw__gpair *hist);
 
+/* The same over packed rows: bins[r * stride + k] is the k-th feature's bin
+ * (k < nfeat <= stride). */
+void sw__hist_build_packed(const uint8_t *bins, int stride, const uint32_t *rows, long n, const sw__gpair *gh,
+                           int nfeat, sw__gpair *hist);
+
+/* Packed rows (hist_avx2.c; AVX2 CPUs only): out[r * 32 + k] = the bin of
+ * feats[k] for each listed row r (nfeat <= 32, b->nf <= 64; out 32-byte
+ * aligned). */
+void sw__pack_rows_avx2(const sw__binned *b, const int *feats, int nfeat, const uint32_t *rows, long n,
+                        uint8_t *out);
+
 /* The partition loop, 16 rows at a time (part_avx512.c; AVX-512 CPUs only):
  * rows src[0..n) go in order to L[(*nl)++] when their bin in col is below
  * `bin` (missing: when dl), else to R[(*nr)++] (R[-(*nr)++] when rev).  Handles
