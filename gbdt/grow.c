@@ -703,77 +703,37 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
     *lt = nl;
 }
 
-/* The same partition of one large node, by blocks in parallel, in two passes:
- * each block (within the sampled or the unsampled segment) splits its rows into
- * the scratch array, lefts forward from its start and rights backward from its
- * end; then, placed by prefix sums, each block copies its lefts and (reversed
- * back) its rights into the row array.  Stable like the serial version, so the
- * result is identical; the bins are read once. */
 #define PART_BLOCK 16384
-#define PART_MAX_BLOCKS 256
 
-static void partition_big(sw__grower *g, gnode *nd, int feat, int bin, int dl, long *ls, long *lt)
+/* One block of a node's rows r[from..to) split into t: lefts forward from
+ * t[from], rights backward from t[to - 1] (stable once reversed back).
+ * Returns the number of lefts. */
+static long split_block(const sw__grower *g, const uint32_t *r, uint32_t *t, long from, long to, const uint8_t *col,
+                        int bin, int dl)
 {
-    const uint8_t *col = g->bins_col + (size_t)feat * (size_t)g->n;
-    uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start;
-    long bs = PART_BLOCK;
-    if ((nd->nt + bs - 1) / bs + 2 > PART_MAX_BLOCKS) bs = nd->nt / (PART_MAX_BLOCKS - 2) + 1;
-    long nbs = (nd->ns + bs - 1) / bs, nbu = (nd->nt - nd->ns + bs - 1) / bs, nb = nbs + nbu;
-    long from[PART_MAX_BLOCKS], to[PART_MAX_BLOCKS], nleft[PART_MAX_BLOCKS], dl_[PART_MAX_BLOCKS], dr[PART_MAX_BLOCKS];
-    for (long b = 0; b < nb; b++) {
-        long base = b < nbs ? 0 : nd->ns, end = b < nbs ? nd->ns : nd->nt, k = b < nbs ? b : b - nbs;
-        from[b] = base + k * bs;
-        to[b] = from[b] + bs < end ? from[b] + bs : end;
+    long t1 = to - 1, nl = 0, nr = 0, i0 = from;
+    if (g->part16) i0 += sw__part_avx512(r + i0, to - i0, col, bin, dl, t + from, &nl, t + t1, &nr, 1);
+    else if (g->part8) i0 += sw__part_avx2(r + i0, to - i0, col, bin, dl, t + from, &nl, t + t1, &nr, 1);
+    for (long i = i0; i < to; i++) {
+        /* branchless: both slots written, one advanced; they never cross */
+        uint32_t row = r[i];
+        uint8_t v = col[row];
+        int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
+        t[from + nl] = row;
+        t[t1 - nr] = row;
+        nl += left;
+        nr += !left;
     }
-#pragma omp parallel num_threads(g->nthread)
-    {
-#pragma omp for schedule(static)
-        for (long b = 0; b < nb; b++) {
-            long f0 = from[b], t1 = to[b] - 1, nl = 0, nr = 0, i0 = from[b];
-            if (g->part16) i0 += sw__part_avx512(r + i0, to[b] - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
-            else if (g->part8) i0 += sw__part_avx2(r + i0, to[b] - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
-            for (long i = i0; i < to[b]; i++) {
-                /* branchless: both slots written, one advanced; they never cross */
-                uint32_t row = r[i];
-                uint8_t v = col[row];
-                int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
-                t[f0 + nl] = row;
-                t[t1 - nr] = row;
-                nl += left;
-                nr += !left;
-            }
-            nleft[b] = nl;
-        }
-#pragma omp single
-        {
-            /* layout: [left sampled, left unsampled | right sampled, right unsampled] */
-            long pos = 0;
-            for (long b = 0; b < nb; b++) {
-                dl_[b] = pos;
-                pos += nleft[b];
-                if (b + 1 == nbs) *ls = pos;
-            }
-            if (nbs == 0) *ls = 0;
-            *lt = pos;
-            for (long b = 0; b < nb; b++) {
-                dr[b] = pos;
-                pos += to[b] - from[b] - nleft[b];
-            }
-        }
-#pragma omp for schedule(static)
-        for (long b = 0; b < nb; b++) {
-            long nl = nleft[b], nr = to[b] - from[b] - nl;
-            memcpy(r + dl_[b], t + from[b], (size_t)nl * sizeof *r);
-            uint32_t *d = r + dr[b];
-            const uint32_t *src = t + to[b] - 1;
-            for (long k = 0; k < nr; k++) d[k] = src[-k];
-        }
-    }
+    return nl;
 }
 
-/* With several threads, every node of a level at once by blocks: the
- * two-pass scheme of partition_big over one list of (node, block) items, so
- * that the threads share the level's rows evenly whatever the node sizes. */
+/* With several threads, every node of a level at once, by blocks in two
+ * passes over one list of (node, block) items, so that the threads share the
+ * level's rows evenly whatever the node sizes: each block (within a node's
+ * sampled or unsampled segment) splits its rows into the scratch array; then,
+ * placed by prefix sums per node, each copies its lefts and (reversed back) its
+ * rights into the row array.  Stable like partition_node, so the result is
+ * identical; the bins are read once. */
 static int partition_level(sw__grower *g, const int *ids, int cnt, long *ls, long *lt)
 {
     long nb = 0;
@@ -804,21 +764,8 @@ static int partition_level(sw__grower *g, const int *ids, int cnt, long *ls, lon
         for (long b = 0; b < nb; b++) {
             const gnode *nd = &g->nodes[ids[bl[b].node]];
             const uint8_t *col = g->bins_col + (size_t)nd->feat * (size_t)g->n;
-            uint32_t *r = g->rows + nd->start, *t = g->scratch + nd->start;
-            int bin = nd->bin, dl = nd->dl;
-            long f0 = bl[b].from, t1 = bl[b].to - 1, nl = 0, nr = 0, i0 = f0;
-            if (g->part16) i0 += sw__part_avx512(r + i0, bl[b].to - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
-            else if (g->part8) i0 += sw__part_avx2(r + i0, bl[b].to - i0, col, bin, dl, t + f0, &nl, t + t1, &nr, 1);
-            for (long i = i0; i < bl[b].to; i++) {
-                uint32_t row = r[i];
-                uint8_t v = col[row];
-                int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
-                t[f0 + nl] = row;
-                t[t1 - nr] = row;
-                nl += left;
-                nr += !left;
-            }
-            bl[b].nleft = nl;
+            bl[b].nleft = split_block(g, g->rows + nd->start, g->scratch + nd->start, bl[b].from, bl[b].to, col,
+                                      nd->bin, nd->dl);
         }
 #pragma omp single
         {
@@ -868,36 +815,23 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children, in
         sw_free(lt);
         return SW_NOMEM;
     }
-    /* a node holding at least two threads' share of the level's rows: blocks in
-     * parallel; the others: one node per thread */
     long total = 0;
     for (int i = 0; i < cnt; i++) total += g->nodes[ids[i]].nt;
-    uint8_t *big = sw_calloc((size_t)cnt + 1, 1);
-    if (!big) {
-        sw_free(ls);
-        sw_free(lt);
-        return SW_NOMEM;
-    }
-    if (g->nthread > 1 && !fuse && total >= 2 * PART_BLOCK) {
+    if (fuse) {
+        /* no partition */
+    } else if (g->nthread > 1 && total >= 2 * PART_BLOCK) {
         if (partition_level(g, ids, cnt, ls, lt) != SW_OK) {
-            sw_free(big);
             sw_free(ls);
             sw_free(lt);
             return SW_NOMEM;
         }
     } else {
-        for (int i = 0; i < cnt && !fuse; i++) {
-            gnode *nd = &g->nodes[ids[i]];
-            big[i] = g->nthread > 1 && nd->nt >= 2 * PART_BLOCK && nd->nt * g->nthread >= 2 * total;
-            if (big[i]) partition_big(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
-        }
-#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1 && !fuse)
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1)
         for (int i = 0; i < cnt; i++) {
             gnode *nd = &g->nodes[ids[i]];
-            if (!big[i] && !fuse) partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
+            partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
         }
     }
-    sw_free(big);
     for (int i = 0; i < cnt; i++) {
         int id = ids[i];
         int l = new_node(g, id, g->nodes[id].depth + 1);

@@ -573,9 +573,23 @@ static inline void gradient(const sw_train_params *p, double poisson_mds, double
     out->h = (float)(h * w);
 }
 
-/* metric over predictions (transformed) */
 #define METRIC_CHUNK 4096 /* rows per partial sum: fixed, so the value does not depend on threads */
 
+/* The metric from its chunks' (sum, weight) pairs, added in order (part
+ * released when `owned`). */
+static double metric_finish(sw_metric m, double *part, long nchunk, int owned)
+{
+    double s = 0, ws = 0;
+    for (long c = 0; c < nchunk; c++) {
+        s += part[2 * c];
+        ws += part[2 * c + 1];
+    }
+    if (owned) sw_free(part);
+    s = ws > 0 ? s / ws : 0.0;
+    return m == SW_METRIC_RMSE ? sqrt(s) : s;
+}
+
+/* metric over predictions (transformed) */
 static double metric(const sw_train_params *p, sw_metric m, const double *pred, const float *y, const float *w,
                      long n)
 {
@@ -613,14 +627,7 @@ static double metric(const sw_train_params *p, sw_metric m, const double *pred, 
         part[2 * c + 1] = (w4[0] + w4[1]) + (w4[2] + w4[3]);
     }
 #undef METRIC_LOOP
-    double s = 0, ws = 0;
-    for (long c = 0; c < nchunk; c++) {
-        s += part[2 * c];
-        ws += part[2 * c + 1];
-    }
-    if (part != stack_part) sw_free(part);
-    s = ws > 0 ? s / ws : 0.0;
-    return m == SW_METRIC_RMSE ? sqrt(s) : s;
+    return metric_finish(m, part, nchunk, part != stack_part);
 }
 
 /* RMSE or MAE straight from identity-link margins (float or double), the
@@ -678,14 +685,7 @@ static double metric_margin(const sw_train_params *p, sw_metric m, const void *m
     }
 #undef TERM
 #undef PRED
-    double s = 0, ws = 0;
-    for (long c = 0; c < nchunk; c++) {
-        s += part[2 * c];
-        ws += part[2 * c + 1];
-    }
-    if (part != stack_part) sw_free(part);
-    s = ws > 0 ? s / ws : 0.0;
-    return m == SW_METRIC_RMSE ? sqrt(s) : s;
+    return metric_finish(m, part, nchunk, part != stack_part);
 }
 
 static sw_metric default_metric(sw_objective o)
