@@ -53,7 +53,8 @@ struct sw__grower {
     uint32_t *rows, *scratch;
     uint8_t *bins_col;            /* column-major copy of the bins: partitions read one column */
     uint8_t *packed;              /* this tree's features of the sampled rows, 32 bytes a row */
-    int pack;                     /* histograms read `packed` (AVX2 CPUs, at most 32 of 64 features) */
+    int pack_isa;                 /* the CPU can pack rows (AVX2) */
+    int pack;                     /* this tree's histograms read `packed` (at most 32 of 64 features) */
     /* features for this tree (colsample_bytree), histogram positions */
     int *tree_feats, ntf;
     int *level_pos, nlevel;       /* colsample_bylevel: positions into tree_feats */
@@ -160,6 +161,7 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
         if (p->monotone[f]) g->has_constraint = 1;
     g->part16 = sw_isa_best() == SW_ISA_AVX512;
     g->part8 = !g->part16 && sw_isa_best() >= SW_ISA_AVX2;
+    g->pack_isa = sw_isa_best() >= SW_ISA_AVX2;
     /* leaves refitted from their rows (L1, quantile) need the last partition */
     g->fuse_last = p->objective != SW_OBJ_ABSOLUTEERROR && p->objective != SW_OBJ_QUANTILE;
     g->scan_avx2 = sw_isa_best() >= SW_ISA_AVX2;
@@ -1373,7 +1375,7 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     sw_free(cgh);
     /* packed rows for the histograms when the tree leaves features out (the
      * same sums as reading the feature list) */
-    g->pack = g->ntf > 0 && g->ntf < g->nf && g->ntf <= 32 && g->nf <= 64 && sw_isa_best() >= SW_ISA_AVX2;
+    g->pack = g->ntf > 0 && g->ntf < g->nf && g->ntf <= 32 && g->nf <= 64 && g->pack_isa;
     if (g->pack && !g->packed) {
         g->packed = sw_aligned_alloc((size_t)g->n * 32 + 64);
         if (!g->packed) g->pack = 0;
@@ -1546,7 +1548,6 @@ int sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *mar
             for (int seg = 0; seg < 2; seg++) {
                 long s0 = seg ? nd->ns : 0, s1 = seg ? nd->nt : nd->ns;
                 long a = nth > 1 ? lower_row(rows, s0, s1, lo) : s0, b = nth > 1 ? lower_row(rows, s0, s1, hi) : s1;
-                if (th + 1 == nth) b = s1;
                 update_rows(g, nd, a, b, vl, vr, margin, mdouble);
             }
         }
