@@ -288,48 +288,82 @@ static int sample_subset(int *set, int m, double frac, uint64_t seed, uint64_t a
 
 /* ----------------------------------------------------------- histograms */
 
-/* Build the histograms of nodes ids[0..cnt). */
-static int build_hists(sw__grower *g, const int *ids, int cnt)
+/* Partial histograms of the nodes built by blocks, left to reduce: node
+ * nodes[ids[j]]'s nb[j] blocks start at first[j], hsize apart. */
+typedef struct {
+    int n;
+    int *ids;
+    sw__gpair **first;
+    long *nb;
+} partials;
+
+static void partials_free(partials *pt)
 {
-    /* work items: (node, block) */
-    int nitems = 0;
-    for (int i = 0; i < cnt; i++) {
-        long ns = g->nodes[ids[i]].ns;
-        nitems += ns > 0 ? (int)((ns + ROW_BLOCK - 1) / ROW_BLOCK) : 1;
+    sw_free(pt->ids);
+    sw_free(pt->first);
+    sw_free(pt->nb);
+    memset(pt, 0, sizeof *pt);
+}
+
+/* Feature position f of partials j summed in block order into the node's histogram. */
+static void reduce_feature(const sw__grower *g, const partials *pt, int j, int f)
+{
+    sw__gpair *dst = g->hbuf[g->nodes[pt->ids[j]].hist] + (size_t)f * SW__HB;
+    const sw__gpair *src0 = pt->first[j] + (size_t)f * SW__HB;
+    for (int bin = 0; bin < SW__HB; bin++) dst[bin] = src0[bin];
+    for (long bk = 1; bk < pt->nb[j]; bk++) {
+        const sw__gpair *src = pt->first[j] + (size_t)bk * g->hsize + (size_t)f * SW__HB;
+        for (int bin = 0; bin < SW__HB; bin++) {
+            dst[bin].g += src[bin].g;
+            dst[bin].h += src[bin].h;
+        }
     }
-    struct item {
-        int node;
-        long from, len;
-        sw__gpair *dst;
-    } *items = sw_alloc_array((size_t)nitems + 1, sizeof *items);
-    if (!items) return SW_NOMEM;
-    /* multi-block nodes accumulate into partial buffers first */
+}
+
+/* Build the histograms of nodes ids[0..cnt) by (node, block of ROW_BLOCK rows)
+ * items; nodes of several blocks are left in partial histograms, listed in pt
+ * for the caller to reduce. */
+static int build_blocks(sw__grower *g, const int *ids, int cnt, partials *pt)
+{
+    memset(pt, 0, sizeof *pt);
+    /* work items: (node, block) */
+    int nitems = 0, nred = 0;
     size_t npartial = 0;
     for (int i = 0; i < cnt; i++) {
         long ns = g->nodes[ids[i]].ns;
         long nb = ns > 0 ? (ns + ROW_BLOCK - 1) / ROW_BLOCK : 1;
-        if (nb > 1) npartial += (size_t)nb;
+        nitems += (int)nb;
+        if (nb > 1) {
+            npartial += (size_t)nb;
+            nred++;
+        }
     }
+    struct item {
+        long from, len;
+        sw__gpair *dst;
+    } *items = sw_alloc_array((size_t)nitems + 1, sizeof *items);
+    pt->ids = sw_alloc_array((size_t)nred + 1, sizeof *pt->ids);
+    pt->first = sw_alloc_array((size_t)nred + 1, sizeof *pt->first);
+    pt->nb = sw_alloc_array((size_t)nred + 1, sizeof *pt->nb);
+    if (!items || !pt->ids || !pt->first || !pt->nb) goto nomem;
     if (npartial * g->hsize > g->cap_partial) {
         sw_aligned_free(g->partial);
         g->partial = sw_aligned_alloc(npartial * g->hsize * sizeof(sw__gpair));
         g->cap_partial = g->partial ? npartial * g->hsize : 0;
-        if (!g->partial) {
-            sw_free(items);
-            return SW_NOMEM;
-        }
+        if (!g->partial) goto nomem;
     }
     int k = 0;
     size_t pused = 0;
     for (int i = 0; i < cnt; i++) {
         gnode *nd = &g->nodes[ids[i]];
-        if (nd->hist < 0 && (nd->hist = hist_get(g)) < 0) {
-            sw_free(items);
-            return SW_NOMEM;
-        }
+        if (nd->hist < 0 && (nd->hist = hist_get(g)) < 0) goto nomem;
         long nb = nd->ns > 0 ? (nd->ns + ROW_BLOCK - 1) / ROW_BLOCK : 1;
+        if (nb > 1) {
+            pt->ids[pt->n] = ids[i];
+            pt->first[pt->n] = g->partial + pused * g->hsize;
+            pt->nb[pt->n++] = nb;
+        }
         for (long bk = 0; bk < nb; bk++) {
-            items[k].node = ids[i];
             items[k].from = nd->start + bk * ROW_BLOCK;
             items[k].len = nd->ns - bk * ROW_BLOCK < ROW_BLOCK ? nd->ns - bk * ROW_BLOCK : ROW_BLOCK;
             if (items[k].len < 0) items[k].len = 0;
@@ -345,73 +379,59 @@ static int build_hists(sw__grower *g, const int *ids, int cnt)
         else
             sw__hist_build(g->b, g->rows + items[i].from, items[i].len, g->gh, g->tree_feats, g->ntf, items[i].dst);
     }
-    /* reduce partial histograms in block order, per (node, feature) */
-    int nred = 0;
-    for (int i = 0; i < cnt; i++)
-        if (g->nodes[ids[i]].ns > ROW_BLOCK) nred++;
-    if (nred) {
-        int *rn = sw_alloc_array((size_t)nred, sizeof *rn);
-        sw__gpair **first = sw_alloc_array((size_t)nred, sizeof *first);
-        long *nbk = sw_alloc_array((size_t)nred, sizeof *nbk);
-        if (!rn || !first || !nbk) {
-            sw_free(rn);
-            sw_free(first);
-            sw_free(nbk);
-            sw_free(items);
-            return SW_NOMEM;
-        }
-        int r = 0;
-        for (int i = 0; i < nitems; i++) {
-            gnode *nd = &g->nodes[items[i].node];
-            if (nd->ns > ROW_BLOCK && items[i].from == nd->start) {
-                rn[r] = items[i].node;
-                first[r] = items[i].dst;
-                nbk[r] = (nd->ns + ROW_BLOCK - 1) / ROW_BLOCK;
-                r++;
-            }
-        }
-        int work = nred * g->ntf;
-#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1)
-        for (int wi = 0; wi < work; wi++) {
-            int j = wi / g->ntf, f = wi % g->ntf;
-            sw__gpair *dst = g->hbuf[g->nodes[rn[j]].hist] + (size_t)f * SW__HB;
-            const sw__gpair *src0 = first[j] + (size_t)f * SW__HB;
-            for (int bin = 0; bin < SW__HB; bin++) dst[bin] = src0[bin];
-            for (long bk = 1; bk < nbk[j]; bk++) {
-                const sw__gpair *src = first[j] + (size_t)bk * g->hsize + (size_t)f * SW__HB;
-                for (int bin = 0; bin < SW__HB; bin++) {
-                    dst[bin].g += src[bin].g;
-                    dst[bin].h += src[bin].h;
-                }
-            }
-        }
-        sw_free(rn);
-        sw_free(first);
-        sw_free(nbk);
-    }
     sw_free(items);
+    return SW_OK;
+nomem:
+    sw_free(items);
+    partials_free(pt);
+    return SW_NOMEM;
+}
+
+/* Build the histograms of nodes ids[0..cnt), partials reduced per (node, feature). */
+static int build_hists(sw__grower *g, const int *ids, int cnt)
+{
+    partials pt;
+    SW_TRY(build_blocks(g, ids, cnt, &pt));
+    int work = pt.n * g->ntf;
+#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && work > 1)
+    for (int wi = 0; wi < work; wi++) reduce_feature(g, &pt, wi / g->ntf, wi % g->ntf);
+    partials_free(&pt);
     return SW_OK;
 }
 
-/* sibling = parent - built, for each (parent, built, sibling) triple. */
-static int subtract_hists(sw__grower *g, const int *par, const int *built, const int *sib, int cnt)
+/* The parent's histogram becomes the sibling's (subtract_feature makes it
+ * parent - built in place): two memory streams instead of three, and one
+ * buffer fewer in use. */
+static void pass_to_siblings(sw__grower *g, const int *par, const int *sib, int cnt)
 {
     for (int i = 0; i < cnt; i++) {
-        if (g->nodes[sib[i]].hist < 0 && (g->nodes[sib[i]].hist = hist_get(g)) < 0) return SW_NOMEM;
+        g->nodes[sib[i]].hist = g->nodes[par[i]].hist;
+        g->nodes[par[i]].hist = -1;
     }
+}
+
+/* Feature position f of the sibling's histogram (the parent's) minus the built one's. */
+static void subtract_feature(const sw__grower *g, int built, int sib, int f)
+{
+    const sw__gpair *hb = g->hbuf[g->nodes[built].hist] + (size_t)f * SW__HB;
+    sw__gpair *hs = g->hbuf[g->nodes[sib].hist] + (size_t)f * SW__HB;
+    for (int bin = 0; bin < SW__HB; bin++) {
+        hs[bin].g -= hb[bin].g;
+        hs[bin].h -= hb[bin].h;
+    }
+}
+
+/* sibling = parent - built, for each (parent, built, sibling) triple, in the
+ * parent's buffer. */
+static void subtract_hists(sw__grower *g, const int *par, const int *built, const int *sib, int cnt)
+{
+    pass_to_siblings(g, par, sib, cnt);
     int work = cnt * g->ntf;
 #pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && work > 8)
     for (int wi = 0; wi < work; wi++) {
-        int i = wi / g->ntf, f = wi % g->ntf;
-        const sw__gpair *hp = g->hbuf[g->nodes[par[i]].hist] + (size_t)f * SW__HB;
-        const sw__gpair *hb = g->hbuf[g->nodes[built[i]].hist] + (size_t)f * SW__HB;
-        sw__gpair *hs = g->hbuf[g->nodes[sib[i]].hist] + (size_t)f * SW__HB;
-        for (int bin = 0; bin < SW__HB; bin++) {
-            hs[bin].g = hp[bin].g - hb[bin].g;
-            hs[bin].h = hp[bin].h - hb[bin].h;
-        }
+        int i = wi / g->ntf;
+        subtract_feature(g, built[i], sib[i], wi % g->ntf);
     }
-    return SW_OK;
 }
 
 /* --------------------------------------------------------- split search */
@@ -817,11 +837,14 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children, in
         sw_free(lt);
         return SW_NOMEM;
     }
-    long total = 0;
-    for (int i = 0; i < cnt; i++) total += g->nodes[ids[i]].nt;
+    long total = 0, biggest = 0;
+    for (int i = 0; i < cnt; i++) {
+        total += g->nodes[ids[i]].nt;
+        if (g->nodes[ids[i]].nt > biggest) biggest = g->nodes[ids[i]].nt;
+    }
     if (fuse) {
         /* no partition */
-    } else if (g->nthread > 1 && total >= 2 * PART_BLOCK) {
+    } else if (g->nthread > 1 && total >= 2 * PART_BLOCK && 4 * biggest * g->nthread > 5 * total) {
         if (partition_level(g, ids, cnt, ls, lt) != SW_OK) {
             sw_free(ls);
             sw_free(lt);
@@ -885,7 +908,19 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children, in
     return SW_OK;
 }
 
-/* Histograms of children (smaller built, other subtracted), parents released. */
+/* Of each pair of children, the one with fewer sampled rows is built, its
+ * sibling subtracted from the parent. */
+static void smaller_children(const sw__grower *g, const int *children, int cnt, int *built, int *sib)
+{
+    for (int i = 0; i < cnt; i++) {
+        int l = children[2 * i], r = children[2 * i + 1];
+        int small = g->nodes[l].ns <= g->nodes[r].ns ? l : r;
+        built[i] = small;
+        sib[i] = small == l ? r : l;
+    }
+}
+
+/* Histograms of children (smaller built, other subtracted in the parent's buffer). */
 static int child_hists(sw__grower *g, const int *parents, int cnt, const int *children)
 {
     int *built = sw_alloc_array((size_t)cnt + 1, sizeof *built), *sib = sw_alloc_array((size_t)cnt + 1, sizeof *sib);
@@ -894,14 +929,9 @@ static int child_hists(sw__grower *g, const int *parents, int cnt, const int *ch
         sw_free(sib);
         return SW_NOMEM;
     }
-    for (int i = 0; i < cnt; i++) {
-        int l = children[2 * i], r = children[2 * i + 1];
-        int small = g->nodes[l].ns <= g->nodes[r].ns ? l : r;
-        built[i] = small;
-        sib[i] = small == l ? r : l;
-    }
+    smaller_children(g, children, cnt, built, sib);
     int rc = build_hists(g, built, cnt);
-    if (rc == SW_OK) rc = subtract_hists(g, parents, built, sib, cnt);
+    if (rc == SW_OK) subtract_hists(g, parents, built, sib, cnt);
     for (int i = 0; i < cnt; i++) {
         hist_put(g, g->nodes[parents[i]].hist);
         g->nodes[parents[i]].hist = -1;
@@ -1050,21 +1080,23 @@ static int grow_lossguide(sw__grower *g, sw__grow_times *tm)
  * acc[s] += gain(s) - root_gain for cuts s = 1..ncuts whose sides both reach
  * min_child_weight, missing values on the left (bit 0).  gain is XGBoost's
  * T(GL)^2/(HL+lambda) + T(GR)^2/(HR+lambda) (T = L1 soft threshold; a side
- * without hessian adds 0).  The left sums: an in-register prefix sum of four
- * bins plus the running total (from the missing bin's sums).  Generic vectors
- * with one clone per ISA, the same IEEE operations in each. */
-__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
-scan_level(const sw__gpair *h, int ncuts, double G_, double H_, double root_gain, double lambda_, double alpha_,
-           double mcw_, double *acc)
+ * without hessian adds 0, which needs a test only when min_child_weight is 0).
+ * The left sums: an in-register prefix sum of four bins plus the running total
+ * (from the missing bin's sums).  acc[ncuts + 1 .. ncuts + 3] receive
+ * don't-care values.  Generic vectors with one clone per ISA, the same IEEE
+ * operations in each. */
+static inline __attribute__((always_inline)) void
+scan_level_body(const sw__gpair *h, const sw__gpair *next, int ncuts, double G_, double H_, double root_gain,
+                double lambda_, double alpha_, double mcw_, double *acc, int empty_side_test)
 {
+    if (next) __builtin_prefetch(next + SW__MISSING_BIN);
     const v4l absm = (v4l){0} + 0x7fffffffffffffffLL;
     const v4d G = (v4d){0} + G_, H = (v4d){0} + H_, lambda = (v4d){0} + lambda_, alpha = (v4d){0} + alpha_;
     const v4d mcw = (v4d){0} + mcw_, rg = (v4d){0} + root_gain, zero = {0};
-    const v4d nc = (v4d){0} + (double)ncuts;
-    v4d sd = {1, 2, 3, 4};
     v4d cg = (v4d){0} + (double)h[SW__MISSING_BIN].g, ch = (v4d){0} + (double)h[SW__MISSING_BIN].h;
-    for (int i = 0; i < ncuts; i += 4, sd += 4.0) {
+    for (int i = 0; i < ncuts; i += 4) {
         v4f x0, x1;
+        if (next) __builtin_prefetch(next + i);
         memcpy(&x0, h + i, sizeof x0);
         memcpy(&x1, h + i + 2, sizeof x1);
         v4d d0 = __builtin_convertvector(x0, v4d), d1 = __builtin_convertvector(x1, v4d);
@@ -1077,16 +1109,121 @@ scan_level(const sw__gpair *h, int ncuts, double G_, double H_, double root_gain
         cg = __builtin_shufflevector(gl, gl, 3, 3, 3, 3);
         ch = __builtin_shufflevector(hl, hl, 3, 3, 3, 3);
         v4d gr = G - gl, hr = H - hl, tl, tr;
-        v4l ok = (sd <= nc) & ~(hl < mcw) & ~(hr < mcw);
+        v4l ok = ~(hl < mcw) & ~(hr < mcw);
         v4d a = SOFT_SQ(gl, tl) / (hl + lambda), b = SOFT_SQ(gr, tr) / (hr + lambda);
-        a = (v4d)((v4l)a & (hl > 0.0));
-        b = (v4d)((v4l)b & (hr > 0.0));
+        if (empty_side_test) {
+            a = (v4d)((v4l)a & (hl > 0.0));
+            b = (v4d)((v4l)b & (hr > 0.0));
+        }
         v4d add = (v4d)((v4l)((a + b) - rg) & ok);
         v4d cur;
         memcpy(&cur, acc + i + 1, sizeof cur);
         cur += add;
         memcpy(acc + i + 1, &cur, sizeof cur);
     }
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+scan_level(const sw__gpair *h, const sw__gpair *next, int ncuts, double G_, double H_, double root_gain,
+           double lambda_, double alpha_, double mcw_, double *acc)
+{
+    /* with min_child_weight > 0 a side that passes has hessian */
+    if (mcw_ > 0.0) scan_level_body(h, next, ncuts, G_, H_, root_gain, lambda_, alpha_, mcw_, acc, 0);
+    else scan_level_body(h, next, ncuts, G_, H_, root_gain, lambda_, alpha_, mcw_, acc, 1);
+}
+
+/* score[k][s] = the sum over nodes[0..cnt) (in list order) of cut s's gain on
+ * the level's tree feature positions k, missing values on bit 0. */
+static void score_level(sw__grower *g, const int *nodes, int cnt, double *score)
+{
+    const sw_train_params *p = g->p;
+    int simple = !g->has_constraint && p->max_delta_step == 0.0;
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1)
+    for (int j = 0; j < g->nlevel; j++) {
+        int k = g->level_pos[j], f = g->tree_feats[k], ncuts = g->c->ncuts[f];
+        double *sc = score + (size_t)k * SW__HB;
+        for (int s = 0; s <= ncuts; s++) sc[s] = 0.0;
+        if (simple) {
+            double acc[SW__HB + 8];
+            for (int s = 0; s < SW__HB + 8; s++) acc[s] = 0.0;
+            for (int i = 0; i < cnt; i++) {
+                const gnode *nd = &g->nodes[nodes[i]];
+                const sw__gpair *nx = i + 1 < cnt ? g->hbuf[g->nodes[nodes[i + 1]].hist] + (size_t)k * SW__HB : NULL;
+                scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, nx, ncuts, nd->G, nd->H, nd->root_gain, p->lambda,
+                           p->alpha, p->min_child_weight, acc);
+            }
+            for (int s = 1; s <= ncuts; s++) sc[s] = acc[s];
+            continue;
+        }
+        for (int i = 0; i < cnt; i++) {
+            const gnode *nd = &g->nodes[nodes[i]];
+            const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
+            double GL = h[SW__MISSING_BIN].g, HL = h[SW__MISSING_BIN].h;
+            for (int s = 1; s <= ncuts; s++) {
+                GL += h[s - 1].g;
+                HL += h[s - 1].h;
+                double GR = nd->G - GL, HR = nd->H - HL;
+                if (HL < p->min_child_weight || HR < p->min_child_weight) continue;
+                sc[s] += split_gain(g, nd, f, GL, HL, GR, HR) - nd->root_gain;
+            }
+        }
+    }
+}
+
+/* The children's histograms and the next level's scores (as score_level, the
+ * children in pair order) in one parallel pass, without monotone constraints
+ * or max_delta_step: the smaller child of each pair built by blocks, then per
+ * feature position its partials reduced, its sibling subtracted and both
+ * scanned while in cache.  One barrier fewer per step than build, reduce,
+ * subtract and score apart, and the scan reads no cold histogram.  The
+ * parents' histograms become the siblings'.  The build is timed as histograms, the pass as split
+ * search (its scan outweighs the subtraction). */
+static int obl_children(sw__grower *g, const int *parents, int cnt, const int *children, double *score,
+                        sw__grow_times *tm)
+{
+    const sw_train_params *p = g->p;
+    int *built = sw_alloc_array((size_t)cnt + 1, sizeof *built), *sib = sw_alloc_array((size_t)cnt + 1, sizeof *sib);
+    uint8_t *use = sw_alloc_array((size_t)g->ntf + 1, 1);
+    partials pt = {0};
+    int rc = SW_NOMEM;
+    if (!built || !sib || !use) goto out;
+    smaller_children(g, children, cnt, built, sib);
+    double t0 = now_s();
+    if ((rc = build_blocks(g, built, cnt, &pt))) goto out;
+    double t1 = now_s();
+    tm->t_hist += t1 - t0;
+    pass_to_siblings(g, parents, sib, cnt);
+    memset(use, 0, (size_t)g->ntf);
+    for (int j = 0; j < g->nlevel; j++) use[g->level_pos[j]] = 1;
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1)
+    for (int k = 0; k < g->ntf; k++) {
+        for (int j = 0; j < pt.n; j++) reduce_feature(g, &pt, j, k);
+        for (int i = 0; i < cnt; i++) subtract_feature(g, built[i], sib[i], k);
+        if (!use[k]) continue;
+        int ncuts = g->c->ncuts[g->tree_feats[k]];
+        double acc[SW__HB + 8];
+        for (int s = 0; s < SW__HB + 8; s++) acc[s] = 0.0;
+        for (int i = 0; i < 2 * cnt; i++) {
+            const gnode *nd = &g->nodes[children[i]];
+            scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, NULL, ncuts, nd->G, nd->H, nd->root_gain, p->lambda,
+                       p->alpha, p->min_child_weight, acc);
+        }
+        double *sc = score + (size_t)k * SW__HB;
+        sc[0] = 0.0;
+        for (int s = 1; s <= ncuts; s++) sc[s] = acc[s];
+    }
+    tm->t_split += now_s() - t1;
+    rc = SW_OK;
+out:
+    for (int i = 0; i < cnt; i++) {
+        hist_put(g, g->nodes[parents[i]].hist);
+        g->nodes[parents[i]].hist = -1;
+    }
+    partials_free(&pt);
+    sw_free(built);
+    sw_free(sib);
+    sw_free(use);
+    return rc;
 }
 
 /* Oblivious: nodes of a level are kept in leaf-index order: node p's children
@@ -1096,11 +1233,12 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
     const sw_train_params *p = g->p;
     int max_depth = p->max_depth > 0 ? p->max_depth : 6;
     if (max_depth > SW_MAX_OBLIVIOUS_DEPTH) max_depth = SW_MAX_OBLIVIOUS_DEPTH;
+    int simple = !g->has_constraint && p->max_delta_step == 0.0;
     int *level = sw_alloc_array((size_t)1 << max_depth, sizeof *level);
     int *next = sw_alloc_array((size_t)1 << max_depth, sizeof *next);
-    double *score = NULL;
+    double *score = sw_alloc_array((size_t)g->ntf * SW__HB + 1, sizeof *score);
     int rc = SW_OK;
-    if (!level || !next) {
+    if (!level || !next || !score) {
         rc = SW_NOMEM;
         goto out;
     }
@@ -1108,47 +1246,15 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
     int cnt = 1;
     double t0 = now_s();
     if ((rc = build_hists(g, level, 1))) goto out;
-    tm->t_hist += now_s() - t0;
+    double t1 = now_s();
+    tm->t_hist += t1 - t0;
     out->depth = 0;
-    score = sw_alloc_array((size_t)g->ntf * SW__HB + 1, sizeof *score);
-    if (!score) {
-        rc = SW_NOMEM;
-        goto out;
-    }
+    level_features(g, 0);
+    score_level(g, level, 1, score);
+    tm->t_split += now_s() - t1;
     for (int depth = 0; depth < max_depth; depth++) {
+        /* score holds this level's cut scores (level_pos: its features) */
         double a = now_s();
-        level_features(g, depth);
-        /* score[k][s] = sum over nodes of the split gain (missing goes to bit 0) */
-        int simple = !g->has_constraint && p->max_delta_step == 0.0;
-#pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1)
-        for (int j = 0; j < g->nlevel; j++) {
-            int k = g->level_pos[j], f = g->tree_feats[k], ncuts = g->c->ncuts[f];
-            double *sc = score + (size_t)k * SW__HB;
-            for (int s = 0; s <= ncuts; s++) sc[s] = 0.0;
-            if (simple) {
-                double acc[SW__HB + 8];
-                for (int s = 0; s < SW__HB + 8; s++) acc[s] = 0.0;
-                for (int i = 0; i < cnt; i++) {
-                    const gnode *nd = &g->nodes[level[i]];
-                    scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, ncuts, nd->G, nd->H, nd->root_gain, p->lambda,
-                               p->alpha, p->min_child_weight, acc);
-                }
-                for (int s = 1; s <= ncuts; s++) sc[s] = acc[s];
-                continue;
-            }
-            for (int i = 0; i < cnt; i++) {
-                const gnode *nd = &g->nodes[level[i]];
-                const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
-                double GL = h[SW__MISSING_BIN].g, HL = h[SW__MISSING_BIN].h;
-                for (int s = 1; s <= ncuts; s++) {
-                    GL += h[s - 1].g;
-                    HL += h[s - 1].h;
-                    double GR = nd->G - GL, HR = nd->H - HL;
-                    if (HL < p->min_child_weight || HR < p->min_child_weight) continue;
-                    sc[s] += split_gain(g, nd, f, GL, HL, GR, HR) - nd->root_gain;
-                }
-            }
-        }
         int bk = -1, bs = 0;
         double bestsc = -INFINITY;
         for (int j = 0; j < g->nlevel; j++) {
@@ -1201,9 +1307,21 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
             next[i + cnt] = children[2 * i + 1];
         }
         if (depth + 1 < max_depth) {
-            if ((rc = child_hists(g, level, cnt, children))) {
-                sw_free(children);
-                goto out;
+            level_features(g, depth + 1);
+            if (simple) {
+                if ((rc = obl_children(g, level, cnt, children, score, tm))) {
+                    sw_free(children);
+                    goto out;
+                }
+            } else {
+                if ((rc = child_hists(g, level, cnt, children))) {
+                    sw_free(children);
+                    goto out;
+                }
+                double d = now_s();
+                tm->t_hist += d - c;
+                score_level(g, next, 2 * cnt, score);
+                tm->t_split += now_s() - d;
             }
         } else {
             for (int i = 0; i < cnt; i++) {
@@ -1211,7 +1329,6 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
                 g->nodes[level[i]].hist = -1;
             }
         }
-        tm->t_hist += now_s() - c;
         sw_free(children);
         cnt *= 2;
         int *t = level;
