@@ -1511,7 +1511,9 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     gnode *rt = &g->nodes[root];
     rt->start = 0;
     rt->ns = ns;
-    rt->nt = g->n;
+    /* oblivious trees partition only the sampled rows: the margin update
+     * finds every row's leaf from its bins */
+    rt->nt = p->grow_policy == SW_GROW_OBLIVIOUS ? ns : g->n;
     rt->G = G;
     rt->H = H;
     rt->root_gain = node_gain(g, G, H, rt->lower, rt->upper);
@@ -1629,14 +1631,60 @@ static long lower_row(const uint32_t *rows, long from, long to, uint32_t r)
     return from;
 }
 
+/* Oblivious: each row's leaf index from its bins (bit d set when the level-d
+ * feature's bin is not missing and reaches the level's split bin, as the
+ * partition sends it), by row ranges of one thread each. */
+static int update_margin_oblivious(const sw__grower *g, const sw__tree_out *t, void *margin, int mdouble)
+{
+    enum { CHUNK = 512 };
+    int nth = g->nthread, depth = t->depth;
+    float *fleaf = sw_alloc_array((size_t)1 << depth, sizeof *fleaf);
+    if (!fleaf) return SW_NOMEM;
+    for (int i = 0; i < (1 << depth); i++) fleaf[i] = (float)t->oleaf[i];
+#pragma omp parallel for num_threads(nth) schedule(static, 1) if (nth > 1)
+    for (int th = 0; th < nth; th++) {
+        long lo = g->n * th / nth, hi = g->n * (th + 1) / nth;
+        uint16_t idx[CHUNK];
+        for (long r0 = lo; r0 < hi; r0 += CHUNK) {
+            int m = hi - r0 < CHUNK ? (int)(hi - r0) : CHUNK, j0 = 0;
+            if (depth <= 8) { /* 16 rows at a time in byte lanes */
+                typedef uint8_t v16u __attribute__((vector_size(16)));
+                for (; j0 + 16 <= m; j0 += 16) {
+                    v16u acc = {0};
+                    for (int d = 0; d < depth; d++) {
+                        v16u c;
+                        memcpy(&c, g->bins_col + (size_t)t->ofeat[d] * (size_t)g->n + r0 + j0, sizeof c);
+                        v16u right = (v16u)((c != (uint8_t)SW__MISSING_BIN) & (c >= (uint8_t)t->obin[d]));
+                        acc |= right & (uint8_t)(1u << d);
+                    }
+                    for (int j = 0; j < 16; j++) idx[j0 + j] = acc[j];
+                }
+            }
+            for (int j = j0; j < m; j++) idx[j] = 0;
+            for (int d = 0; d < depth; d++) {
+                const uint8_t *col = g->bins_col + (size_t)t->ofeat[d] * (size_t)g->n + r0;
+                uint8_t ob = (uint8_t)t->obin[d];
+                uint16_t bit = (uint16_t)(1u << d);
+                for (int j = j0; j < m; j++) idx[j] |= (col[j] != SW__MISSING_BIN && col[j] >= ob) ? bit : 0;
+            }
+            if (mdouble)
+                for (int j = 0; j < m; j++) ((double *)margin)[r0 + j] += t->oleaf[idx[j]];
+            else
+                for (int j = 0; j < m; j++) ((float *)margin)[r0 + j] += fleaf[idx[j]];
+        }
+    }
+    sw_free(fleaf);
+    return SW_OK;
+}
+
 int sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *margin, int mdouble)
 {
+    if (g->p->grow_policy == SW_GROW_OBLIVIOUS) return update_margin_oblivious(g, t, margin, mdouble);
     /* every row is in exactly one leaf (or one fused node).  Each thread takes
      * one range of row ids and, in every leaf's two ascending segments
      * (sampled, unsampled), the rows that fall in it: the margins a thread
      * writes are its own (the leaves' rows interleave in memory, so splitting
      * by leaf would share cache lines), and no row depends on the threads */
-    int obl = g->p->grow_policy == SW_GROW_OBLIVIOUS;
     double *val = sw_alloc_array((size_t)g->nn + 1, sizeof *val);
     int *ids = sw_alloc_array((size_t)g->nn + 1, sizeof *ids);
     if (!val || !ids) {
@@ -1644,11 +1692,7 @@ int sw__grow_update_margin(const sw__grower *g, const sw__tree_out *t, void *mar
         sw_free(ids);
         return SW_NOMEM;
     }
-    if (obl) {
-        for (int i = 0; i < (1 << t->depth); i++) val[t->leaf_nodes[i]] = t->oleaf[i];
-    } else {
-        for (int i = 0; i < t->n_nodes; i++) val[i] = (double)t->value[i];
-    }
+    for (int i = 0; i < t->n_nodes; i++) val[i] = (double)t->value[i];
     int cnt = 0;
     for (int i = 0; i < g->nn; i++) {
         const gnode *nd = &g->nodes[i];
