@@ -55,6 +55,7 @@ struct sw__grower {
     uint8_t *packed;              /* this tree's features of the sampled rows, 32 bytes a row */
     int pack_isa;                 /* the CPU can pack rows (AVX2) */
     int pack;                     /* this tree's histograms read `packed` (at most 32 of 64 features) */
+    int pack_gh;                  /* ... with the gradient pairs inside (at most 24 features) */
     /* features for this tree (colsample_bytree), histogram positions */
     int *tree_feats, ntf;
     int *level_pos, nlevel;       /* colsample_bylevel: positions into tree_feats */
@@ -374,7 +375,9 @@ static int build_blocks(sw__grower *g, const int *ids, int cnt, partials *pt)
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && nitems > 1)
     for (int i = 0; i < nitems; i++) {
         memset(items[i].dst, 0, g->hsize * sizeof(sw__gpair));
-        if (g->pack)
+        if (g->pack_gh)
+            sw__hist_build_packed_gh(g->packed, g->rows + items[i].from, items[i].len, g->ntf, items[i].dst);
+        else if (g->pack)
             sw__hist_build_packed(g->packed, 32, g->rows + items[i].from, items[i].len, g->gh, g->ntf, items[i].dst);
         else
             sw__hist_build(g->b, g->rows + items[i].from, items[i].len, g->gh, g->tree_feats, g->ntf, items[i].dst);
@@ -1497,13 +1500,14 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
         g->packed = sw_aligned_alloc((size_t)g->n * 32 + 64);
         if (!g->packed) g->pack = 0;
     }
+    g->pack_gh = g->pack && g->ntf <= 24;
     if (g->pack) {
         double t0 = now_s();
         long npk = (ns + 8191) / 8192;
 #pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && npk > 1)
         for (long c = 0; c < npk; c++)
             sw__pack_rows_avx2(g->b, g->tree_feats, g->ntf, g->rows + c * 8192,
-                               c * 8192 + 8192 < ns ? 8192 : ns - c * 8192, g->packed);
+                               c * 8192 + 8192 < ns ? 8192 : ns - c * 8192, g->pack_gh ? gh : NULL, g->packed);
         tm->t_hist += now_s() - t0;
     }
     int root = new_node(g, -1, 0);

@@ -74,3 +74,22 @@ void sw__hist_build_packed(const uint8_t *bins, int stride, const uint32_t *rows
 {
     body(bins, stride, rows, n, gh, NULL, nfeat, 1, hist);
 }
+
+void sw__hist_build_packed_gh(const uint8_t *bins, const uint32_t *rows, long n, int nfeat, sw__gpair *hist)
+{
+    for (long i = 0; i < n; i++) {
+        if (i + PREFETCH < n) __builtin_prefetch(bins + (size_t)rows[i + PREFETCH] * 32);
+        const uint8_t *row = bins + (size_t)rows[i] * 32;
+        v2f gv;
+        memcpy(&gv, row + 24, sizeof gv);
+        sw__gpair *hk = hist;
+        int k = 0;
+        for (; k + 4 <= nfeat; k += 4, hk += 4 * SW__HB) {
+            hadd(hk + row[k], gv);
+            hadd(hk + SW__HB + row[k + 1], gv);
+            hadd(hk + 2 * SW__HB + row[k + 2], gv);
+            hadd(hk + 3 * SW__HB + row[k + 3], gv);
+        }
+        for (; k < nfeat; k++, hk += SW__HB) hadd(hk + row[k], gv);
+    }
+}

@@ -4,14 +4,16 @@
  * rows of just the tree's features (32 bytes a row, never across a cache
  * line) let it read bins at fixed offsets instead.  Each row is four 16-byte
  * loads (the binned matrix has 64 bytes of padding) and, per 16 output bytes,
- * one byte shuffle per load, OR-ed.  Only the given rows are written. */
+ * one byte shuffle per load, OR-ed.  With at most 24 features the row's
+ * gradient pair fills bytes 24..31, so the histogram kernel reads one cache
+ * line a row.  Only the given rows are written. */
 #include <immintrin.h>
 #include <string.h>
 
 #include "train_impl.h"
 
 void sw__pack_rows_avx2(const sw__binned *b, const int *feats, int nfeat, const uint32_t *rows, long n,
-                        uint8_t *out)
+                        const sw__gpair *gh, uint8_t *out)
 {
     int nch = (b->nf + 15) / 16; /* at most 4 */
     uint8_t m[2][4][16];
@@ -37,6 +39,11 @@ void sw__pack_rows_avx2(const sw__binned *b, const int *feats, int nfeat, const 
             __m128i x3 = _mm_loadu_si128((const __m128i *)(row + 48));
             l = _mm_or_si128(l, _mm_shuffle_epi8(x3, lo[3]));
             h = _mm_or_si128(h, _mm_shuffle_epi8(x3, hi[3]));
+        }
+        if (gh) { /* bytes 24..31: the shuffles left them zero */
+            long long ghb;
+            memcpy(&ghb, &gh[r], sizeof ghb);
+            h = _mm_insert_epi64(h, ghb, 1);
         }
         _mm256_store_si256((__m256i *)(out + (size_t)r * 32), _mm256_set_m128i(h, l));
     }
