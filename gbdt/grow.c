@@ -321,6 +321,19 @@ static void reduce_feature(const sw__grower *g, const partials *pt, int j, int f
     }
 }
 
+struct item {
+    long from, len;
+    sw__gpair *dst;
+};
+
+/* longer first; ties by position, so the order is the same everywhere */
+static int cmp_item_len(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
 /* Build the histograms of nodes ids[0..cnt) by (node, block of ROW_BLOCK rows)
  * items; nodes of several blocks are left in partial histograms, listed in pt
  * for the caller to reduce. */
@@ -339,10 +352,7 @@ static int build_blocks(sw__grower *g, const int *ids, int cnt, partials *pt)
             nred++;
         }
     }
-    struct item {
-        long from, len;
-        sw__gpair *dst;
-    } *items = sw_alloc_array((size_t)nitems + 1, sizeof *items);
+    struct item *items = sw_alloc_array((size_t)nitems + 1, sizeof *items);
     pt->ids = sw_alloc_array((size_t)nred + 1, sizeof *pt->ids);
     pt->first = sw_alloc_array((size_t)nred + 1, sizeof *pt->first);
     pt->nb = sw_alloc_array((size_t)nred + 1, sizeof *pt->nb);
@@ -372,6 +382,9 @@ static int build_blocks(sw__grower *g, const int *ids, int cnt, partials *pt)
             k++;
         }
     }
+    /* largest first, so that the threads finish together (each item has its
+     * own output: the order changes no sum) */
+    if (g->nthread > 1) qsort(items, (size_t)nitems, sizeof *items, cmp_item_len);
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && nitems > 1)
     for (int i = 0; i < nitems; i++) {
         memset(items[i].dst, 0, g->hsize * sizeof(sw__gpair));
@@ -854,11 +867,29 @@ static int split_nodes(sw__grower *g, const int *ids, int cnt, int *children, in
             return SW_NOMEM;
         }
     } else {
+        /* nodes largest first, so that the threads finish together */
+        int *ord = sw_alloc_array((size_t)cnt + 1, sizeof *ord);
+        if (!ord) {
+            sw_free(ls);
+            sw_free(lt);
+            return SW_NOMEM;
+        }
+        for (int i = 0; i < cnt; i++) ord[i] = i;
+        for (int i = 1; i < cnt && g->nthread > 1; i++) { /* insertion sort: a level's nodes */
+            int v = ord[i], j = i - 1;
+            while (j >= 0 && g->nodes[ids[ord[j]]].nt < g->nodes[ids[v]].nt) {
+                ord[j + 1] = ord[j];
+                j--;
+            }
+            ord[j + 1] = v;
+        }
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && cnt > 1)
-        for (int i = 0; i < cnt; i++) {
+        for (int q = 0; q < cnt; q++) {
+            int i = ord[q];
             gnode *nd = &g->nodes[ids[i]];
             partition_node(g, nd, nd->feat, nd->bin, nd->dl, &ls[i], &lt[i]);
         }
+        sw_free(ord);
     }
     for (int i = 0; i < cnt; i++) {
         int id = ids[i];
@@ -1516,11 +1547,13 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     g->pack_gh = g->pack && g->ntf <= 24;
     if (g->pack) {
         double t0 = now_s();
-        long npk = (ns + 8191) / 8192;
-#pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && npk > 1)
+        enum { PACK_CHUNK = 2048 }; /* small enough to balance the threads */
+        long npk = (ns + PACK_CHUNK - 1) / PACK_CHUNK;
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 2) if (g->nthread > 1 && npk > 1)
         for (long c = 0; c < npk; c++)
-            sw__pack_rows_avx2(g->b, g->tree_feats, g->ntf, g->rows + c * 8192,
-                               c * 8192 + 8192 < ns ? 8192 : ns - c * 8192, g->pack_gh ? gh : NULL, g->packed);
+            sw__pack_rows_avx2(g->b, g->tree_feats, g->ntf, g->rows + c * PACK_CHUNK,
+                               c * PACK_CHUNK + PACK_CHUNK < ns ? PACK_CHUNK : ns - c * PACK_CHUNK,
+                               g->pack_gh ? gh : NULL, g->packed);
         tm->t_hist += now_s() - t0;
     }
     int root = new_node(g, -1, 0);
