@@ -394,7 +394,9 @@ START_TEST(training_margins_match_scorer)
 {
     /* the training set's metric comes from the margins training keeps (the last
      * level's rows routed by the margin update, not partitioned, for both
-     * threads' row ranges): it equals the scorer's on the finished model */
+     * threads' row ranges; oblivious: every row's leaf index computed from its
+     * bins, sampled or not, 5% missing values): it equals the scorer's on the
+     * finished model */
     sw_matrix *X;
     float *y;
     synth(30000, 5, 12, &X, &y);
