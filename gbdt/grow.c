@@ -66,6 +66,9 @@ struct sw__grower {
     int nhbuf, cap_hbuf;
     int *hfree, nhfree;
     size_t hsize;                 /* gpairs per histogram = ntf * SW__HB */
+    int *hspan;                   /* per tree feature position: bins 0..hspan-1 and the
+                                   * missing bin are in use (ncuts + 1 value bins); the
+                                   * slots between hold stale values that no scan uses */
     /* partial histograms for multi-block nodes */
     sw__gpair *partial;
     size_t cap_partial;
@@ -174,9 +177,9 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
         for (int f = 0; f < g->nf; f++)
             g->bins_col[(size_t)f * (size_t)g->n + (size_t)r] = b->bins[(size_t)r * (size_t)g->nf + (size_t)f];
     g->tree_feats = sw_alloc_array((size_t)g->nf + 1, sizeof *g->tree_feats);
-
+    g->hspan = sw_alloc_array((size_t)g->nf + 1, sizeof *g->hspan);
     g->level_pos = sw_alloc_array((size_t)g->nf + 1, sizeof *g->level_pos);
-    if (!g->rows || !g->scratch || !g->tree_feats || !g->level_pos) goto oom;
+    if (!g->rows || !g->scratch || !g->tree_feats || !g->hspan || !g->level_pos) goto oom;
     return g;
 oom:
     sw__grower_free(g);
@@ -198,6 +201,7 @@ void sw__grower_free(sw__grower *g)
     sw_free(g->bins_col);
     sw_aligned_free(g->packed);
     sw_free(g->tree_feats);
+    sw_free(g->hspan);
     sw_free(g->level_pos);
     sw_free(g);
 }
@@ -311,13 +315,17 @@ static void reduce_feature(const sw__grower *g, const partials *pt, int j, int f
 {
     sw__gpair *dst = g->hbuf[g->nodes[pt->ids[j]].hist] + (size_t)f * SW__HB;
     const sw__gpair *src0 = pt->first[j] + (size_t)f * SW__HB;
-    for (int bin = 0; bin < SW__HB; bin++) dst[bin] = src0[bin];
+    int nb = g->hspan[f];
+    for (int bin = 0; bin < nb; bin++) dst[bin] = src0[bin];
+    dst[SW__MISSING_BIN] = src0[SW__MISSING_BIN];
     for (long bk = 1; bk < pt->nb[j]; bk++) {
         const sw__gpair *src = pt->first[j] + (size_t)bk * g->hsize + (size_t)f * SW__HB;
-        for (int bin = 0; bin < SW__HB; bin++) {
+        for (int bin = 0; bin < nb; bin++) {
             dst[bin].g += src[bin].g;
             dst[bin].h += src[bin].h;
         }
+        dst[SW__MISSING_BIN].g += src[SW__MISSING_BIN].g;
+        dst[SW__MISSING_BIN].h += src[SW__MISSING_BIN].h;
     }
 }
 
@@ -387,7 +395,11 @@ static int build_blocks(sw__grower *g, const int *ids, int cnt, partials *pt)
     if (g->nthread > 1) qsort(items, (size_t)nitems, sizeof *items, cmp_item_len);
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1 && nitems > 1)
     for (int i = 0; i < nitems; i++) {
-        memset(items[i].dst, 0, g->hsize * sizeof(sw__gpair));
+        for (int f = 0; f < g->ntf; f++) { /* the bins in use */
+            sw__gpair *d = items[i].dst + (size_t)f * SW__HB;
+            memset(d, 0, (size_t)g->hspan[f] * sizeof *d);
+            d[SW__MISSING_BIN].g = d[SW__MISSING_BIN].h = 0.0f;
+        }
         if (g->pack_gh)
             sw__hist_build_packed_gh(g->packed, g->rows + items[i].from, items[i].len, g->ntf, items[i].dst);
         else if (g->pack)
@@ -431,10 +443,13 @@ static void subtract_feature(const sw__grower *g, int built, int sib, int f)
 {
     const sw__gpair *hb = g->hbuf[g->nodes[built].hist] + (size_t)f * SW__HB;
     sw__gpair *hs = g->hbuf[g->nodes[sib].hist] + (size_t)f * SW__HB;
-    for (int bin = 0; bin < SW__HB; bin++) {
+    int nb = g->hspan[f];
+    for (int bin = 0; bin < nb; bin++) {
         hs[bin].g -= hb[bin].g;
         hs[bin].h -= hb[bin].h;
     }
+    hs[SW__MISSING_BIN].g -= hb[SW__MISSING_BIN].g;
+    hs[SW__MISSING_BIN].h -= hb[SW__MISSING_BIN].h;
 }
 
 /* sibling = parent - built, for each (parent, built, sibling) triple, in the
@@ -1464,6 +1479,7 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     for (int k = 0; k < g->ntf; k++)
         if (g->c->ncuts[g->tree_feats[k]] > 0) g->tree_feats[kept++] = g->tree_feats[k];
     g->ntf = kept;
+    for (int k = 0; k < g->ntf; k++) g->hspan[k] = g->c->ncuts[g->tree_feats[k]] + 1;
     size_t hs = (size_t)g->ntf * SW__HB;
     if (hs != g->hsize) {
         for (int i = 0; i < g->nhbuf; i++) sw_aligned_free(g->hbuf[i]);
