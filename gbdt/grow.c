@@ -662,6 +662,15 @@ static int ensure_cands(sw__grower *g, size_t n)
     return SW_OK;
 }
 
+/* Whether some cut can give both sides min_child_weight: not when the node's
+ * hessian is below twice it (with a margin far above the rounding of
+ * H - HL, so that skipping such a node never drops a candidate the scan
+ * would keep). */
+static inline int splittable(const sw__grower *g, const gnode *nd)
+{
+    return !(nd->H < 2.0 * g->p->min_child_weight * (1.0 - 1e-12));
+}
+
 /* Evaluate the best split of each node in ids (feature subsets by level/node). */
 static int eval_splits(sw__grower *g, const int *ids, int cnt)
 {
@@ -693,7 +702,7 @@ static int eval_splits(sw__grower *g, const int *ids, int cnt)
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 4) if (g->nthread > 1 && work > 4)
     for (int wi = 0; wi < work; wi++) {
         int i = wi / nl, j = wi % nl;
-        if (!use[wi]) {
+        if (!use[wi] || !splittable(g, &g->nodes[ids[i]])) {
             g->cands[wi].valid = 0;
             continue;
         }
@@ -1197,6 +1206,7 @@ static void score_level(sw__grower *g, const int *nodes, int cnt, double *score)
             for (int s = 0; s < SW__HB + 8; s++) acc[s] = 0.0;
             for (int i = 0; i < cnt; i++) {
                 const gnode *nd = &g->nodes[nodes[i]];
+                if (!splittable(g, nd)) continue; /* would add 0 to every cut */
                 const sw__gpair *nx = i + 1 < cnt ? g->hbuf[g->nodes[nodes[i + 1]].hist] + (size_t)k * SW__HB : NULL;
                 scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, nx, ncuts, nd->G, nd->H, nd->root_gain, p->lambda,
                            p->alpha, p->min_child_weight, acc);
@@ -1254,6 +1264,7 @@ static int obl_children(sw__grower *g, const int *parents, int cnt, const int *c
         for (int s = 0; s < SW__HB + 8; s++) acc[s] = 0.0;
         for (int i = 0; i < 2 * cnt; i++) {
             const gnode *nd = &g->nodes[children[i]];
+            if (!splittable(g, nd)) continue; /* would add 0 to every cut */
             scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, NULL, ncuts, nd->G, nd->H, nd->root_gain, p->lambda,
                        p->alpha, p->min_child_weight, acc);
         }
