@@ -1242,29 +1242,46 @@ static int obl_children(sw__grower *g, const int *parents, int cnt, const int *c
 {
     const sw_train_params *p = g->p;
     int *built = sw_alloc_array((size_t)cnt + 1, sizeof *built), *sib = sw_alloc_array((size_t)cnt + 1, sizeof *sib);
+    int *bl = sw_alloc_array((size_t)cnt + 1, sizeof *bl), *sp = sw_alloc_array((size_t)cnt + 1, sizeof *sp);
+    int *sb = sw_alloc_array((size_t)cnt + 1, sizeof *sb), *ss = sw_alloc_array((size_t)cnt + 1, sizeof *ss);
     uint8_t *use = sw_alloc_array((size_t)g->ntf + 1, 1);
     partials pt = {0};
     int rc = SW_NOMEM;
-    if (!built || !sib || !use) goto out;
+    if (!built || !sib || !bl || !sp || !sb || !ss || !use) goto out;
     smaller_children(g, children, cnt, built, sib);
+    /* a child that cannot split adds nothing to any later score, nor do its
+     * descendants (their hessians are no larger): it gets a histogram only to
+     * give its sibling one.  bl: the children to build; (sp, sb, ss): the
+     * (parent, built, sibling) triples to subtract */
+    int nbl = 0, nsub = 0;
+    for (int i = 0; i < cnt; i++) {
+        if (g->nodes[parents[i]].hist < 0) continue; /* itself unsplittable */
+        int nb = splittable(g, &g->nodes[built[i]]), ns = splittable(g, &g->nodes[sib[i]]);
+        if (nb || ns) bl[nbl++] = built[i];
+        if (ns) {
+            sp[nsub] = parents[i];
+            sb[nsub] = built[i];
+            ss[nsub++] = sib[i];
+        }
+    }
     double t0 = now_s();
-    if ((rc = build_blocks(g, built, cnt, &pt))) goto out;
+    if ((rc = build_blocks(g, bl, nbl, &pt))) goto out;
     double t1 = now_s();
     tm->t_hist += t1 - t0;
-    pass_to_siblings(g, parents, sib, cnt);
+    pass_to_siblings(g, sp, ss, nsub);
     memset(use, 0, (size_t)g->ntf);
     for (int j = 0; j < g->nlevel; j++) use[g->level_pos[j]] = 1;
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1)
     for (int k = 0; k < g->ntf; k++) {
         for (int j = 0; j < pt.n; j++) reduce_feature(g, &pt, j, k);
-        for (int i = 0; i < cnt; i++) subtract_feature(g, built[i], sib[i], k);
+        for (int i = 0; i < nsub; i++) subtract_feature(g, sb[i], ss[i], k);
         if (!use[k]) continue;
         int ncuts = g->c->ncuts[g->tree_feats[k]];
         double acc[SW__HB + 8];
         for (int s = 0; s < SW__HB + 8; s++) acc[s] = 0.0;
         for (int i = 0; i < 2 * cnt; i++) {
             const gnode *nd = &g->nodes[children[i]];
-            if (!splittable(g, nd)) continue; /* would add 0 to every cut */
+            if (nd->hist < 0 || !splittable(g, nd)) continue; /* would add 0 to every cut */
             scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, NULL, ncuts, nd->G, nd->H, nd->root_gain, p->lambda,
                        p->alpha, p->min_child_weight, acc);
         }
@@ -1282,6 +1299,10 @@ out:
     partials_free(&pt);
     sw_free(built);
     sw_free(sib);
+    sw_free(bl);
+    sw_free(sp);
+    sw_free(sb);
+    sw_free(ss);
     sw_free(use);
     return rc;
 }
@@ -1338,11 +1359,24 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
             nd->feat = f;
             nd->bin = bs;
             nd->dl = 1;
-            const sw__gpair *h = g->hbuf[nd->hist] + (size_t)bk * SW__HB;
-            double GL = h[SW__MISSING_BIN].g, HL = h[SW__MISSING_BIN].h;
-            for (int s = 1; s <= bs; s++) {
-                GL += h[s - 1].g;
-                HL += h[s - 1].h;
+            double GL = 0, HL = 0;
+            if (nd->hist >= 0) {
+                const sw__gpair *h = g->hbuf[nd->hist] + (size_t)bk * SW__HB;
+                GL = h[SW__MISSING_BIN].g;
+                HL = h[SW__MISSING_BIN].h;
+                for (int s = 1; s <= bs; s++) {
+                    GL += h[s - 1].g;
+                    HL += h[s - 1].h;
+                }
+            } else { /* an unsplittable node without histogram: its few rows */
+                const uint8_t *col = g->bins_col + (size_t)f * (size_t)g->n;
+                for (long j = 0; j < nd->ns; j++) {
+                    uint32_t r = g->rows[nd->start + j];
+                    if (col[r] == SW__MISSING_BIN || col[r] < bs) {
+                        GL += g->gh[r].g;
+                        HL += g->gh[r].h;
+                    }
+                }
             }
             nd->GL = GL;
             nd->HL = HL;
