@@ -66,6 +66,7 @@ struct sw__grower {
     int nhbuf, cap_hbuf;
     int *hfree, nhfree;
     size_t hsize;                 /* gpairs per histogram = ntf * SW__HB */
+    int *korder;                  /* tree feature positions, most bins in use first */
     int *hspan;                   /* per tree feature position: bins 0..hspan-1 and the
                                    * missing bin are in use (ncuts + 1 value bins); the
                                    * slots between hold stale values that no scan uses */
@@ -178,8 +179,9 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
             g->bins_col[(size_t)f * (size_t)g->n + (size_t)r] = b->bins[(size_t)r * (size_t)g->nf + (size_t)f];
     g->tree_feats = sw_alloc_array((size_t)g->nf + 1, sizeof *g->tree_feats);
     g->hspan = sw_alloc_array((size_t)g->nf + 1, sizeof *g->hspan);
+    g->korder = sw_alloc_array((size_t)g->nf + 1, sizeof *g->korder);
     g->level_pos = sw_alloc_array((size_t)g->nf + 1, sizeof *g->level_pos);
-    if (!g->rows || !g->scratch || !g->tree_feats || !g->hspan || !g->level_pos) goto oom;
+    if (!g->rows || !g->scratch || !g->tree_feats || !g->hspan || !g->korder || !g->level_pos) goto oom;
     return g;
 oom:
     sw__grower_free(g);
@@ -202,6 +204,7 @@ void sw__grower_free(sw__grower *g)
     sw_aligned_free(g->packed);
     sw_free(g->tree_feats);
     sw_free(g->hspan);
+    sw_free(g->korder);
     sw_free(g->level_pos);
     sw_free(g);
 }
@@ -1272,7 +1275,8 @@ static int obl_children(sw__grower *g, const int *parents, int cnt, const int *c
     memset(use, 0, (size_t)g->ntf);
     for (int j = 0; j < g->nlevel; j++) use[g->level_pos[j]] = 1;
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic) if (g->nthread > 1)
-    for (int k = 0; k < g->ntf; k++) {
+    for (int q = 0; q < g->ntf; q++) {
+        int k = g->korder[q];
         for (int j = 0; j < pt.n; j++) reduce_feature(g, &pt, j, k);
         for (int i = 0; i < nsub; i++) subtract_feature(g, sb[i], ss[i], k);
         if (!use[k]) continue;
@@ -1525,6 +1529,16 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
         if (g->c->ncuts[g->tree_feats[k]] > 0) g->tree_feats[kept++] = g->tree_feats[k];
     g->ntf = kept;
     for (int k = 0; k < g->ntf; k++) g->hspan[k] = g->c->ncuts[g->tree_feats[k]] + 1;
+    /* feature positions by bins in use, most first: per-feature passes take
+     * them in this order so that the threads finish together */
+    for (int k = 0; k < g->ntf; k++) {
+        int v = k, j = k - 1;
+        while (j >= 0 && g->hspan[g->korder[j]] < g->hspan[v]) {
+            g->korder[j + 1] = g->korder[j];
+            j--;
+        }
+        g->korder[j + 1] = v;
+    }
     size_t hs = (size_t)g->ntf * SW__HB;
     if (hs != g->hsize) {
         for (int i = 0; i < g->nhbuf; i++) sw_aligned_free(g->hbuf[i]);
