@@ -473,10 +473,12 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) static void draw_chu
 static void sq_gradients(sw__gpair *gh, const void *margin, int mdouble, const float *y, const float *w, long n,
                          int nthread)
 {
-    long nchunk = (n + 8191) / 8192;
-#pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1 && nchunk > 1)
-    for (long c = 0; c < nchunk; c++) {
-        long from = c * 8192, to = from + 8192 < n ? from + 8192 : n;
+    /* one range of rows per thread, the ranges the margin update writes (so
+     * the margins are in this thread's cache, and no thread gets a larger share) */
+    int nth = n >= 16384 ? nthread : 1;
+#pragma omp parallel for num_threads(nth) schedule(static, 1) if (nth > 1)
+    for (int th = 0; th < nth; th++) {
+        long from = n * th / nth, to = n * (th + 1) / nth;
         if (mdouble) {
             const double *m = margin;
             if (w)
@@ -511,10 +513,9 @@ static void draw_rows(uint8_t *sampled, long n, uint64_t key, uint64_t cut, int 
         memset(sampled, 1, (size_t)n);
         return;
     }
-    long nchunk = (n + 4095) / 4096;
-#pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1 && nchunk > 1)
-    for (long c = 0; c < nchunk; c++)
-        draw_chunk(sampled, c * 4096, c * 4096 + 4096 < n ? c * 4096 + 4096 : n, key, (uint32_t)cut);
+    int nth = n >= 16384 ? nthread : 1; /* one range of rows per thread, as sq_gradients */
+#pragma omp parallel for num_threads(nth) schedule(static, 1) if (nth > 1)
+    for (int th = 0; th < nth; th++) draw_chunk(sampled, n * th / nth, n * (th + 1) / nth, key, (uint32_t)cut);
 }
 
 static inline void gradient(const sw_train_params *p, double poisson_mds, double m, double y, double w,
