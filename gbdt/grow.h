@@ -3,6 +3,8 @@
  * The grower keeps a permutation of all training rows; each node owns a range
  * of it, sampled rows first, so that histograms see only sampled rows while
  * every row still ends in a leaf (the margin update needs no tree walk).
+ * Oblivious trees keep only the sampled rows in their nodes: the margin update
+ * computes every row's leaf index from its bins.
  * Partitions are stable and every histogram bin is summed in row order by one
  * thread, so the tree does not depend on the thread count. */
 #ifndef SW_GROW_H
