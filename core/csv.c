@@ -19,6 +19,11 @@ typedef struct {
     uint32_t len;
 } cell;
 
+typedef struct {
+    uint32_t line, col; /* col 0: the whole row */
+    char why[88];
+} skipped_row;
+
 struct sw_table {
     char *path;
     char *buf;
@@ -29,6 +34,8 @@ struct sw_table {
     long nrows;
     cell *cells;          /* nrows * ncols */
     uint32_t *lines;      /* nrows */
+    long nskipped;        /* rows left out (opts.skip_bad_rows) */
+    skipped_row *skipped;
 };
 
 static const char *empty_cell = "";
@@ -43,6 +50,7 @@ void sw_table_free(sw_table *t)
     sw_free(t->file_col);
     sw_free(t->cells);
     sw_free(t->lines);
+    sw_free(t->skipped);
     sw_free(t->buf);
     sw_free(t->path);
     sw_free(t);
@@ -50,7 +58,9 @@ void sw_table_free(sw_table *t)
 
 /* Parse one field starting at *pos.  On return the field text is [start, start+len)
  * (NUL-terminated), *pos is past the delimiter or line end, *eol is set when the
- * field ended a record, and *line is advanced by embedded/ending newlines. */
+ * field ended a record, and *line is advanced by embedded/ending newlines.  A stray
+ * quote is an error after which the rest of the line can be skipped: *pos is then
+ * left at the offending quote or character. */
 static int parse_field(sw_table *t, size_t *pos, size_t *start, size_t *len, int *eol,
                        long *line, long fieldno, sw_error *err)
 {
@@ -95,6 +105,7 @@ static int parse_field(sw_table *t, size_t *pos, size_t *start, size_t *len, int
             (*line)++;
             *eol = 1;
         } else {
+            *pos = p;
             return sw_error_set(err, SW_PARSE, t->path, *line, fieldno, -1,
                                 "unexpected character after closing quote");
         }
@@ -107,6 +118,7 @@ static int parse_field(sw_table *t, size_t *pos, size_t *start, size_t *len, int
         char c = b[p];
         if (c == ',' || c == '\n') break;
         if (c == '"') {
+            *pos = p;
             return sw_error_set(err, SW_PARSE, t->path, *line, fieldno, -1,
                                 "quote inside an unquoted field");
         }
@@ -135,6 +147,20 @@ static int is_blank_line(const char *b, size_t n, size_t p)
     if (p < n && b[p] == '\n') return 1;
     if (p + 1 < n && b[p] == '\r' && b[p + 1] == '\n') return 1;
     return 0;
+}
+
+/* Record a row left out (opts.skip_bad_rows). */
+static int skip_row(sw_table *t, size_t *cap, long line, long col, const char *why)
+{
+    if (sw_grow((void **)&t->skipped, cap, (size_t)t->nskipped + 1, sizeof *t->skipped)) return SW_NOMEM;
+    skipped_row *s = &t->skipped[t->nskipped++];
+    s->line = (uint32_t)line;
+    s->col = (uint32_t)col;
+    size_t l = strlen(why);
+    if (l >= sizeof s->why) l = sizeof s->why - 1;
+    memcpy(s->why, why, l);
+    s->why[l] = '\0';
+    return SW_OK;
 }
 
 static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
@@ -238,8 +264,9 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
     hdr = NULL;
 
     /* records */
-    size_t rcap = 0, ccap = 0;
+    size_t rcap = 0, ccap = 0, scap = 0;
     long nr = 0;
+    int skip_bad = opts && opts->skip_bad_rows;
     while (p < n) {
         if (is_blank_line(b, n, p)) {
             p += b[p] == '\r' ? 2 : 1;
@@ -258,12 +285,30 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
             row[k].off = (uint32_t)(n); /* points at the terminating NUL: empty */
             row[k].len = 0;
         }
-        int f = 0;
+        int f = 0, bad = 0;
         for (;;) {
             size_t s, l;
             int eol;
-            rc = parse_field(t, &p, &s, &l, &eol, &line, f + 1, err);
+            sw_error fe;
+            size_t at = p;
+            rc = parse_field(t, &p, &s, &l, &eol, &line, f + 1, &fe);
             if (rc) {
+                /* a stray quote: unless the quote never closes, the rest of the line
+                 * can be skipped and the next row read */
+                if (skip_bad && p != at) {
+                    while (p < n && b[p] != '\n') p++;
+                    if (p < n) {
+                        p++;
+                        line++;
+                    }
+                    if (skip_row(t, &scap, fe.line, fe.col, fe.msg)) {
+                        sw_free(map);
+                        return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+                    }
+                    bad = 1;
+                    break;
+                }
+                if (err) *err = fe;
                 sw_free(map);
                 return rc;
             }
@@ -274,7 +319,17 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
             f++;
             if (eol) break;
         }
+        if (bad) continue;
         if (f != nh) {
+            if (skip_bad) {
+                char why[64];
+                snprintf(why, sizeof why, "expected %d fields, found %d", nh, f);
+                if (skip_row(t, &scap, rec_line, 0, why)) {
+                    sw_free(map);
+                    return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+                }
+                continue;
+            }
             sw_free(map);
             return sw_error_set(err, SW_PARSE, t->path, rec_line, 0, -1,
                                 "expected %d fields, found %d", nh, f);
@@ -377,6 +432,19 @@ int sw_table_read_csv(const char *path, const sw_csv_opts *opts, sw_table **out,
 }
 
 long sw_table_rows(const sw_table *t) { return t->nrows; }
+long sw_table_n_skipped(const sw_table *t) { return t->nskipped; }
+
+const char *sw_table_skipped(const sw_table *t, long i, long *line, long *col)
+{
+    if (i < 0 || i >= t->nskipped) {
+        if (line) *line = 0;
+        if (col) *col = 0;
+        return "";
+    }
+    if (line) *line = (long)t->skipped[i].line;
+    if (col) *col = (long)t->skipped[i].col;
+    return t->skipped[i].why;
+}
 int sw_table_cols(const sw_table *t) { return t->ncols; }
 const char *sw_table_path(const sw_table *t) { return t->path; }
 

@@ -4,8 +4,12 @@
  * Format: RFC 4180 with a header row; comma delimiter; fields may be quoted
  * ("a,b", doubled quotes inside); LF or CRLF line ends; a UTF-8 byte-order mark
  * is skipped; blank lines are skipped.  A row with the wrong number of fields,
- * an unterminated quote or a duplicated header name is an error.  Missing
- * values are the tokens of sw_is_missing_token ("", nan, NaN, NA, ...).
+ * a stray quote, an unterminated quote or a duplicated header name is an error
+ * naming file, line (and column).  With `skip_bad_rows`, a data row with the
+ * wrong number of fields or a stray quote is left out and listed instead
+ * (sw_table_skipped); an unterminated quote, which swallows the rest of the
+ * file, and every header problem stay errors.  Missing values are the tokens
+ * of sw_is_missing_token ("", nan, NaN, NA, ...).
  *
  * Ownership: the table owns a copy of the file; cell pointers stay valid until
  * sw_table_free.  Cells are NUL-terminated.  Tables are read-only after
@@ -27,6 +31,7 @@ typedef struct {
     const char *const *columns;
     int n_columns;
     int allow_missing_columns;
+    int skip_bad_rows;   /* leave out malformed data rows, listing them, instead of failing */
     long long max_bytes; /* refuse larger files; 0 = 2 GiB */
 } sw_csv_opts;
 
@@ -38,6 +43,10 @@ int sw_table_parse(const char *name, const char *data, size_t len, const sw_csv_
 void sw_table_free(sw_table *t);
 
 long sw_table_rows(const sw_table *t);
+/* Rows left out under skip_bad_rows, in file order: the i-th one's 1-based source
+ * line, column (0: the row as a whole) and reason ("" when i is out of range). */
+long sw_table_n_skipped(const sw_table *t);
+const char *sw_table_skipped(const sw_table *t, long i, long *line, long *col);
 int sw_table_cols(const sw_table *t);
 const char *sw_table_path(const sw_table *t);
 const char *sw_table_colname(const sw_table *t, int col);

@@ -88,6 +88,9 @@ typedef enum { SW_JW_JSON, SW_JW_JSON_PRETTY, SW_JW_UBJSON } sw_jw_mode;
 
 sw_jw *sw_jw_create(sw_jw_mode mode);
 void sw_jw_free(sw_jw *w);
+/* Write floats as the shortest text that reads back to the same value
+ * (sw_format_f64_short) instead of %.9g / %.17g: for output meant for people. */
+void sw_jw_shortest(sw_jw *w, int on);
 void sw_jw_obj_begin(sw_jw *w);
 void sw_jw_obj_end(sw_jw *w);
 void sw_jw_arr_begin(sw_jw *w);
@@ -104,6 +107,8 @@ void sw_jw_null(sw_jw *w);
 void sw_jw_kstr(sw_jw *w, const char *key, const char *s);
 void sw_jw_kf64(sw_jw *w, const char *key, double v);
 void sw_jw_kint(sw_jw *w, const char *key, long long v);
+void sw_jw_kbool(sw_jw *w, const char *key, int v);
+void sw_jw_knull(sw_jw *w, const char *key);
 /* UBJSON typed arrays ([$d#n / [$l#n / [$U#n); plain arrays in JSON mode. */
 void sw_jw_f32s(sw_jw *w, const float *v, size_t n);
 void sw_jw_i32s(sw_jw *w, const int32_t *v, size_t n);

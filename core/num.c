@@ -346,3 +346,125 @@ int sw_format_f64(char *buf, double v)
     if (!isfinite(v)) return format_special(buf, v);
     return format_c(buf, "%.17g", v);
 }
+
+/* ---- shortest round trip ------------------------------------------------
+ * For p = 1, 2, ... digits: the value correctly rounded to p significant
+ * digits (printf's %.*e in the C locale) is the p-digit decimal nearest to v;
+ * if it does not read back to v, the only other p-digit decimal that can is
+ * its neighbour on the other side of v (the rounding interval of v is
+ * asymmetric at powers of two).  The first p with a decimal that reads back
+ * gives the shortest text, and the nearest of that length. */
+
+/* |v| rounded to p digits: mantissa m (p digits) and exponent x (v ~ m.mmm e x). */
+static void digits_at(double a, int p, unsigned long long *m, int *x)
+{
+    char b[48];
+    pthread_once(&g_c_locale_once, init_c_locale);
+    locale_t old = g_c_locale ? uselocale(g_c_locale) : (locale_t)0;
+    snprintf(b, sizeof b, "%.*e", p - 1, a);
+    if (old) uselocale(old);
+    unsigned long long mm = 0;
+    const char *s = b;
+    for (; *s && *s != 'e'; s++)
+        if (*s >= '0' && *s <= '9') mm = mm * 10 + (unsigned)(*s - '0');
+    *m = mm;
+    *x = *s == 'e' ? atoi(s + 1) : 0;
+}
+
+/* Text of (-)m.mmm e x, trailing zeros dropped, plain for -4 <= x < 16. */
+static int digits_text(char *buf, int neg, unsigned long long m, int p, int x)
+{
+    char d[24];
+    int k = snprintf(d, sizeof d, "%0*llu", p, m);
+    while (k > 1 && d[k - 1] == '0') k--;
+    int n = 0;
+    if (neg) buf[n++] = '-';
+    if (x >= -4 && x < 16) {
+        if (x < 0) {
+            buf[n++] = '0';
+            buf[n++] = '.';
+            for (int i = 0; i < -x - 1; i++) buf[n++] = '0';
+            for (int i = 0; i < k; i++) buf[n++] = d[i];
+        } else {
+            for (int i = 0; i <= x; i++) buf[n++] = i < k ? d[i] : '0';
+            if (k > x + 1) {
+                buf[n++] = '.';
+                for (int i = x + 1; i < k; i++) buf[n++] = d[i];
+            }
+        }
+        buf[n] = '\0';
+        return n;
+    }
+    buf[n++] = d[0];
+    if (k > 1) {
+        buf[n++] = '.';
+        for (int i = 1; i < k; i++) buf[n++] = d[i];
+    }
+    n += snprintf(buf + n, (size_t)(SW_NUM_BUF - n), "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    return n;
+}
+
+static int reads_back(const char *buf, int n, double v, int f32)
+{
+    if (f32) {
+        float f, want = (float)v;
+        return sw_parse_f32(buf, (size_t)n, &f) == 0 && memcmp(&f, &want, sizeof f) == 0;
+    }
+    double d;
+    return sw_parse_f64(buf, (size_t)n, &d) == 0 && memcmp(&d, &v, sizeof d) == 0;
+}
+
+static int format_short(char *buf, double v, int f32)
+{
+    if (!isfinite(v)) return format_special(buf, v);
+    int neg = signbit(v) != 0;
+    double a = fabs(v);
+    if (a == 0) return snprintf(buf, SW_NUM_BUF, neg ? "-0" : "0");
+    int maxp = f32 ? 9 : 17;
+    static const unsigned long long pow10u[18] = {1ULL,
+                                                  10ULL,
+                                                  100ULL,
+                                                  1000ULL,
+                                                  10000ULL,
+                                                  100000ULL,
+                                                  1000000ULL,
+                                                  10000000ULL,
+                                                  100000000ULL,
+                                                  1000000000ULL,
+                                                  10000000000ULL,
+                                                  100000000000ULL,
+                                                  1000000000000ULL,
+                                                  10000000000000ULL,
+                                                  100000000000000ULL,
+                                                  1000000000000000ULL,
+                                                  10000000000000000ULL,
+                                                  100000000000000000ULL};
+    for (int p = 1; p <= maxp; p++) {
+        unsigned long long m;
+        int x;
+        digits_at(a, p, &m, &x);
+        int n = digits_text(buf, neg, m, p, x);
+        if (reads_back(buf, n, v, f32)) return n;
+        /* the neighbour on the other side of v */
+        double d;
+        if (sw_parse_f64(buf + neg, (size_t)(n - neg), &d) != 0 || d == a) continue;
+        if (d < a) {
+            if (++m == pow10u[p]) {
+                m = pow10u[p - 1];
+                x++;
+            }
+        } else {
+            if (--m < pow10u[p - 1]) {
+                m = pow10u[p] - 1;
+                x--;
+            }
+        }
+        n = digits_text(buf, neg, m, p, x);
+        if (reads_back(buf, n, v, f32)) return n;
+    }
+    return f32 ? sw_format_f32(buf, (float)v) : sw_format_f64(buf, v); /* not reached */
+}
+
+int sw_format_f32_short(char *buf, float v) { return format_short(buf, (double)v, 1); }
+
+int sw_format_f64_short(char *buf, double v) { return format_short(buf, v, 0); }

@@ -8,7 +8,8 @@
  *
  * Accepted syntax: [+-] digits [. digits] [(e|E) [+-] digits], also ".5" and "5.",
  * and case-insensitive "inf", "infinity", "nan".  No spaces, no hex.
- * Formatting: floats with %.9g and doubles with %.17g, which round-trip.
+ * Formatting: floats with %.9g and doubles with %.17g, which round-trip; the
+ * _short variants print the shortest text that reads back to the same value.
  * Thread-safety: all functions are reentrant.
  */
 #ifndef SW_NUM_H
@@ -31,5 +32,14 @@ int sw_is_missing_token(const char *s, size_t len);
 #define SW_NUM_BUF 32
 int sw_format_f32(char *buf, float v);
 int sw_format_f64(char *buf, double v);
+
+/* The shortest decimal that reads back (correctly rounded) to exactly v, the
+ * nearest to v among those of that length: 0.1, 0.55, 100, 1e-07, 5e-324,
+ * 3.4028235e+38 (FLT_MAX as a float).  Plain notation for decimal exponents
+ * -4..15, otherwise d.ddde[+-]XX; "-0", "nan", "inf", "-inf".  For text meant
+ * for people (configuration, explanations, summaries); a little slower than
+ * sw_format_f32/f64 (up to 9 or 17 trial conversions). */
+int sw_format_f32_short(char *buf, float v);
+int sw_format_f64_short(char *buf, double v);
 
 #endif

@@ -43,6 +43,26 @@ int sw_status_exit_code(int code)
     return status_exit[code];
 }
 
+void sw_status_write_exit_codes(FILE *fp, const char *indent)
+{
+    int last = -1;
+    for (;;) {
+        int next = -1; /* the smallest exit code above the last one printed */
+        for (int c = 0; c < SW_STATUS_COUNT; c++)
+            if (status_exit[c] > last && (next < 0 || status_exit[c] < next)) next = status_exit[c];
+        if (next < 0) break;
+        fprintf(fp, "%s%-4d", indent ? indent : "", next);
+        int first = 1;
+        for (int c = 0; c < SW_STATUS_COUNT; c++)
+            if (status_exit[c] == next) {
+                fprintf(fp, "%s%s", first ? " " : "; ", status_messages[c]);
+                first = 0;
+            }
+        fputc('\n', fp);
+        last = next;
+    }
+}
+
 void sw_error_clear(sw_error *err)
 {
     if (!err) return;

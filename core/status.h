@@ -11,10 +11,15 @@
 #ifndef SW_STATUS_H
 #define SW_STATUS_H
 
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 
-/* X(NAME, exit_code, message).  exit_code is what the CLI returns for it. */
+/* X(NAME, exit_code, message).  exit_code is what the CLI returns for it; the
+ * exit-code table of every `swish ... --help` and of README.md is generated
+ * from this list (sw_status_write_exit_codes), so a code means one thing.
+ * New statuses go at the end (the enum values are not stored anywhere, but
+ * appending keeps every other value stable). */
 #define SW_STATUS_LIST(X)                                                           \
     X(OK, 0, "success")                                                             \
     X(ARG, 2, "invalid argument")                                                   \
@@ -25,12 +30,14 @@
     X(UNSUPPORTED, 6, "unsupported feature")                                        \
     X(RANGE, 5, "value out of range")                                               \
     X(MISMATCH, 7, "mismatched shapes or names")                                    \
-    X(NOT_FOUND, 8, "not found")                                                    \
+    X(NOT_FOUND, 13, "not found")                                                   \
     X(CORRUPT, 9, "corrupt or tampered data")                                       \
     X(DB, 10, "database error")                                                     \
     X(BUSY, 11, "resource busy or locked")                                          \
     X(INVALID_DATA, 12, "invalid data")                                             \
-    X(INTERNAL, 70, "internal error")
+    X(INTERNAL, 70, "internal error")                                               \
+    X(DEGRADED, 1, "done, but part of the work was left out (see the warnings)")    \
+    X(NO_GAMES, 8, "no games on the date")
 
 typedef enum {
 #define SW__STATUS_ENUM(name, code, msg) SW_##name,
@@ -53,6 +60,10 @@ typedef struct {
 const char *sw_status_name(int code);    /* "PARSE"; "?" for unknown codes */
 const char *sw_status_message(int code); /* "malformed input" */
 int sw_status_exit_code(int code);       /* process exit code for a CLI */
+/* The exit-code table: one line per distinct exit code, ascending, with the
+ * messages of every status that maps to it ("  5    malformed input; ..."),
+ * each line starting with `indent`. */
+void sw_status_write_exit_codes(FILE *fp, const char *indent);
 
 /* Reset an error to SW_OK with empty location. `err` may be NULL. */
 void sw_error_clear(sw_error *err);

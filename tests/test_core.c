@@ -1,6 +1,7 @@
 /* test_core: status list, exact number parsing, CSV, JSON/UBJSON, matrix and
  * the allocation hook (every allocation failure path of the parsers). */
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "core/matrix.h"
 #include "core/num.h"
 #include "core/status.h"
+#include "core/threads.h"
 #include "testutil.h"
 
 /* ---------------------------------------------------------------- status */
@@ -167,6 +169,239 @@ static sw_table *parse_csv(const char *text, sw_error *err)
     return t;
 }
 
+/* ---------------------------------------------------------------- exit codes */
+
+START_TEST(status_exit_table)
+{
+    /* "no games on the date" and "not found" are different outcomes */
+    ck_assert_int_eq(sw_status_exit_code(SW_NO_GAMES), 8);
+    ck_assert_int_ne(sw_status_exit_code(SW_NOT_FOUND), sw_status_exit_code(SW_NO_GAMES));
+    ck_assert_int_eq(sw_status_exit_code(SW_DEGRADED), 1);
+    /* the generated table: one line per exit code, ascending, every status in it */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    sw_status_write_exit_codes(fp, "  ");
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(buf, "  0    success\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  5    malformed input; invalid file format; value out of range\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  8    no games on the date\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  13   not found\n"));
+    int last = -1, lines = 0;
+    for (char *l = buf; *l; l = strchr(l, '\n') + 1, lines++) {
+        int code = atoi(l);
+        ck_assert_int_gt(code, last);
+        last = code;
+    }
+    for (int c = 0; c < SW_STATUS_COUNT; c++) ck_assert_ptr_nonnull(strstr(buf, sw_status_message(c)));
+    int distinct = 0;
+    for (int c = 0; c < SW_STATUS_COUNT; c++) {
+        int seen = 0;
+        for (int d = 0; d < c; d++) seen |= sw_status_exit_code(d) == sw_status_exit_code(c);
+        distinct += !seen;
+    }
+    ck_assert_int_eq(lines, distinct);
+    free(buf);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- threads */
+
+START_TEST(threads_rule)
+{
+    const char *saved = getenv("OMP_NUM_THREADS");
+    char keep[64] = "";
+    if (saved) snprintf(keep, sizeof keep, "%s", saved);
+    ck_assert_int_eq(sw_threads_resolve(3), 3);
+    ck_assert_int_eq(sw_threads_resolve(100000), SW_THREADS_MAX);
+    setenv("OMP_NUM_THREADS", "3", 1);
+    ck_assert_int_eq(sw_threads_resolve(0), 3);
+    ck_assert_int_eq(sw_threads_resolve(-1), 3);
+    ck_assert_int_eq(sw_threads_resolve(5), 5); /* an explicit count wins */
+    setenv("OMP_NUM_THREADS", "2,1", 1);        /* nested levels: the first */
+    ck_assert_int_eq(sw_threads_resolve(0), 2);
+    setenv("OMP_NUM_THREADS", "lots", 1); /* not a count: ignored */
+    ck_assert_int_eq(sw_threads_resolve(0), sw_cpu_count());
+    unsetenv("OMP_NUM_THREADS");
+    ck_assert_int_eq(sw_threads_resolve(0), sw_cpu_count());
+    /* the affinity mask bounds the default: pinned to one CPU, one thread */
+    cpu_set_t all, one;
+    ck_assert_int_eq(sched_getaffinity(0, sizeof all, &all), 0);
+    ck_assert_int_ge(sw_cpu_count(), 1);
+    ck_assert_int_le(sw_cpu_count(), CPU_COUNT(&all));
+    int first = 0;
+    while (!CPU_ISSET(first, &all)) first++;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+    int pinned = sw_threads_resolve(0);
+    sched_setaffinity(0, sizeof all, &all);
+    ck_assert_int_eq(pinned, 1);
+    if (saved) setenv("OMP_NUM_THREADS", keep, 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- shortest */
+
+/* Independent of sw_parse_*: glibc's strtod/strtof and printf. */
+static int oracle_digits(double v, int f32)
+{
+    /* the fewest significant digits p such that some p-digit decimal near v
+     * (the correctly rounded one and its neighbours) reads back to v */
+    for (int p = 1; p <= 17; p++) {
+        char s[64];
+        snprintf(s, sizeof s, "%.*e", p - 1, fabs(v));
+        char *e = strchr(s, 'e');
+        long long m = 0;
+        for (char *c = s; c < e; c++)
+            if (*c != '.') m = m * 10 + (*c - '0');
+        int x = atoi(e + 1);
+        for (int d = -2; d <= 2; d++) {
+            char t[64];
+            snprintf(t, sizeof t, "%llde%d", m + d, x - (p - 1));
+            if (f32 ? strtof(t, NULL) == (float)fabs(v) : strtod(t, NULL) == fabs(v)) return p;
+        }
+    }
+    return 99;
+}
+
+static int sig_digits(const char *s)
+{
+    int n = 0, started = 0, trailing = 0;
+    for (; *s && *s != 'e'; s++) {
+        if (*s < '0' || *s > '9') continue;
+        if (*s != '0') started = 1;
+        if (!started) continue;
+        n++;
+        trailing = *s == '0' ? trailing + 1 : 0;
+    }
+    return n - trailing; /* "100" has one significant digit */
+}
+
+START_TEST(num_format_short)
+{
+    static const struct {
+        double v;
+        const char *want;
+    } d[] = {{0.1, "0.1"},
+             {0.55, "0.55"},
+             {0.05, "0.05"},
+             {1e-7, "1e-07"},
+             {5e-324, "5e-324"},
+             {1.7976931348623157e308, "1.7976931348623157e+308"},
+             {100, "100"},
+             {123456, "123456"},
+             {1e15, "1000000000000000"},
+             {1e16, "1e+16"},
+             {0.0001, "0.0001"},
+             {0.00001, "1e-05"},
+             {9007199254740992.0, "9007199254740992"},
+             {-2.5, "-2.5"},
+             {0.0, "0"},
+             {-0.0, "-0"},
+             {1.0 / 3, "0.3333333333333333"},
+             {2.2250738585072014e-308, "2.2250738585072014e-308"},
+             {INFINITY, "inf"},
+             {-INFINITY, "-inf"}};
+    char buf[SW_NUM_BUF];
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        sw_format_f64_short(buf, d[i].v);
+        ck_assert_str_eq(buf, d[i].want);
+    }
+    static const struct {
+        float v;
+        const char *want;
+    } f[] = {{0.8f, "0.8"},   {0.1f, "0.1"},        {3.4028235e38f, "3.4028235e+38"}, {1e-45f, "1e-45"},
+             {1.1754944e-38f, "1.1754944e-38"},    {16777216.0f, "16777216"},        {0.3f, "0.3"},
+             {2.5f, "2.5"},   {-0.0f, "-0"},        {1e10f, "10000000000"}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        sw_format_f32_short(buf, f[i].v);
+        ck_assert_str_eq(buf, f[i].want);
+    }
+    sw_format_f32_short(buf, NAN);
+    ck_assert_str_eq(buf, "nan");
+    /* random values: reads back (glibc), as short as any decimal that does */
+    for (int i = 0; i < 60000; i++) {
+        uint64_t u = rnd();
+        double v;
+        memcpy(&v, &u, 8);
+        if (i % 4 == 1) v = (double)(int64_t)(u % 2000001) / 1000.0; /* short decimals, the common case */
+        if (!isfinite(v)) continue;
+        int n = sw_format_f64_short(buf, v);
+        ck_assert_int_eq((int)strlen(buf), n);
+        double r = strtod(buf, NULL);
+        ck_assert_msg(memcmp(&r, &v, 8) == 0, "%a printed %s", v, buf);
+        if (i % 8 == 0 && v != 0) ck_assert_msg(sig_digits(buf) == oracle_digits(v, 0), "%a printed %s", v, buf);
+        uint32_t w = (uint32_t)u;
+        float g;
+        memcpy(&g, &w, 4);
+        if (i % 4 == 1) g = (float)(int)(w % 20001) / 100.0f;
+        if (!isfinite(g)) continue;
+        sw_format_f32_short(buf, g);
+        float h = strtof(buf, NULL);
+        ck_assert_msg(memcmp(&h, &g, 4) == 0, "%a printed %s", (double)g, buf);
+        if (g != 0) ck_assert_msg(sig_digits(buf) == oracle_digits(g, 1), "float %a printed %s", (double)g, buf);
+    }
+    /* doubles against Python's repr (David Gay's shortest, nearest): the same text,
+     * but for the ".0" Python adds to integral values */
+    char path[600];
+    snprintf(path, sizeof path, "%s/short.txt", tu_tmpdir());
+    FILE *fp = fopen(path, "w");
+    double vals[3000];
+    for (int i = 0; i < 3000; i++) {
+        uint64_t u = rnd();
+        memcpy(&vals[i], &u, 8);
+        if (!isfinite(vals[i])) vals[i] = (double)i / 7;
+        if (i % 3 == 0) vals[i] = (double)(int64_t)(u % 100001) / 100.0;
+        fprintf(fp, "%a\n", vals[i]);
+    }
+    fclose(fp);
+    char cmd[800], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import sys; [print(repr(float.fromhex(l))) for l in open('%s')]\"", path);
+    ck_assert_int_eq(tu_run(cmd, &out), 0);
+    char *line = out;
+    for (int i = 0; i < 3000; i++) {
+        char *nl = strchr(line, '\n');
+        ck_assert_ptr_nonnull(nl);
+        *nl = 0;
+        size_t l = strlen(line);
+        if (l > 2 && !strcmp(line + l - 2, ".0")) line[l - 2] = 0;
+        sw_format_f64_short(buf, vals[i]);
+        ck_assert_msg(!strcmp(buf, line), "%a: swish %s, python %s", vals[i], buf, line);
+        line = nl + 1;
+    }
+    free(out);
+}
+END_TEST
+
+START_TEST(json_writer_shortest)
+{
+    sw_jw *w = sw_jw_create(SW_JW_JSON);
+    sw_jw_shortest(w, 1);
+    sw_jw_obj_begin(w);
+    sw_jw_kf64(w, "a", 0.1);
+    sw_jw_key(w, "b");
+    sw_jw_f32(w, 0.8f);
+    sw_jw_kf64(w, "c", 100);
+    sw_jw_knull(w, "d");
+    sw_jw_kbool(w, "e", 1);
+    sw_jw_kstr(w, "q\"uote", "a\\b\"c");
+    sw_jw_obj_end(w);
+    const char *text;
+    size_t len;
+    ck_assert_int_eq(sw_jw_finish(w, &text, &len), SW_OK);
+    ck_assert_str_eq(text, "{\"a\":0.1,\"b\":0.8,\"c\":100.0,\"d\":null,\"e\":true,\"q\\\"uote\":\"a\\\\b\\\"c\"}");
+    sw_json *doc;
+    sw_error err;
+    ck_assert_int_eq(sw_json_parse("t", text, len, &doc, &err), SW_OK);
+    size_t sl;
+    ck_assert_str_eq(sw_json_str(doc, sw_json_get(doc, sw_json_root(doc), "q\"uote"), &sl), "a\\b\"c");
+    sw_json_free(doc);
+    sw_jw_free(w);
+}
+END_TEST
+
 START_TEST(csv_basic)
 {
     sw_error err;
@@ -236,6 +471,53 @@ START_TEST(csv_errors)
     sw_table_free(t);
     ck_assert_int_eq(sw_table_read_csv("/nonexistent/x.csv", NULL, &t, &err), SW_IO);
     ck_assert_str_eq(err.file, "/nonexistent/x.csv");
+}
+END_TEST
+
+START_TEST(csv_skip_bad_rows)
+{
+    /* strict by default; with skip_bad_rows a row of the wrong width or with a stray
+     * quote is left out and listed with its line, and the rows after it still read */
+    const char *text = "a,b\n1,2\n3\n4,5,6\n7,x\"y\n8,\"9\"z\n\"p\nq\"r,1\n10,11\n";
+    sw_error err;
+    sw_table *t = NULL;
+    ck_assert_int_eq(sw_table_parse("t.csv", text, strlen(text), NULL, &t, &err), SW_PARSE);
+    ck_assert_int_eq(err.line, 3);
+    sw_csv_opts o = {.skip_bad_rows = 1};
+    ck_assert_int_eq(sw_table_parse("t.csv", text, strlen(text), &o, &t, &err), SW_OK);
+    ck_assert_int_eq(sw_table_rows(t), 2);
+    ck_assert_str_eq(sw_table_str(t, 0, 0, NULL), "1");
+    ck_assert_str_eq(sw_table_str(t, 1, 1, NULL), "11");
+    ck_assert_int_eq(sw_table_line(t, 1), 9);
+    ck_assert_int_eq(sw_table_n_skipped(t), 5);
+    static const struct {
+        long line, col;
+        const char *why;
+    } want[] = {{3, 0, "expected 2 fields, found 1"},
+                {4, 0, "expected 2 fields, found 3"},
+                {5, 2, "quote inside an unquoted field"},
+                {6, 2, "unexpected character after closing quote"},
+                {8, 1, "unexpected character after closing quote"}};
+    for (int i = 0; i < 5; i++) {
+        long line, col;
+        const char *why = sw_table_skipped(t, i, &line, &col);
+        ck_assert_int_eq(line, want[i].line);
+        ck_assert_int_eq(col, want[i].col);
+        ck_assert_str_eq(why, want[i].why);
+    }
+    ck_assert_str_eq(sw_table_skipped(t, 5, NULL, NULL), "");
+    sw_table_free(t);
+    /* an unterminated quote swallows the rest of the file: still an error */
+    ck_assert_int_eq(sw_table_parse("t.csv", "a,b\n1,2\n3,\"4\n5,6\n", 17, &o, &t, &err), SW_PARSE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "unterminated"));
+    ck_assert_int_eq(err.line, 3);
+    /* header problems too */
+    ck_assert_int_eq(sw_table_parse("t.csv", "a,a\n1,2\n", 8, &o, &t, &err), SW_PARSE);
+    /* a file of nothing but bad rows: an empty table listing them all */
+    ck_assert_int_eq(sw_table_parse("t.csv", "a,b\n1\n2\n", 8, &o, &t, &err), SW_OK);
+    ck_assert_int_eq(sw_table_rows(t), 0);
+    ck_assert_int_eq(sw_table_n_skipped(t), 2);
+    sw_table_free(t);
 }
 END_TEST
 
@@ -478,8 +760,13 @@ Suite *core_suite(void)
     tcase_add_test(tc, num_roundtrip);
     tcase_add_test(tc, num_float_midpoints);
     tcase_add_test(tc, num_syntax);
+    tcase_add_test(tc, status_exit_table);
+    tcase_add_test(tc, threads_rule);
+    tcase_add_test(tc, num_format_short);
+    tcase_add_test(tc, json_writer_shortest);
     tcase_add_test(tc, csv_basic);
     tcase_add_test(tc, csv_errors);
+    tcase_add_test(tc, csv_skip_bad_rows);
     tcase_add_test(tc, matrix_from_csv);
     tcase_add_test(tc, json_parse);
     tcase_add_test(tc, json_errors);
