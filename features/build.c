@@ -149,10 +149,13 @@ float sw_quality_score(const uint8_t *src)
 static const char *const default_books[] = {"draftkings", "fanduel", "betmgm", "williamhill_us",
                                             "fanatics",   "betrivers", "bovada", "betonlineag"};
 
+#define MAX_BOOKS SW__MAX_BOOKS
+
 typedef struct {
     const sw_league *lg;
-    int book_order[64]; /* league book indices in preference order */
+    int book_order[MAX_BOOKS]; /* league book indices in preference order */
     int n_order;
+    uint8_t used[MAX_BOOKS];   /* the books lines may come from: the ordered ones */
 } bctx;
 
 /* Trace of the games behind a row's features (explain only). */
@@ -288,15 +291,16 @@ static long main_line(const sw_league *lg, long a, long b)
 
 typedef struct {
     int n_books;
-    float current[64], opening[64];
-    long cur_row[64];
+    float current[MAX_BOOKS], opening[MAX_BOOKS];
+    long cur_row[MAX_BOOKS];
 } book_lines;
 
-/* Per book: the main line of the latest and earliest snapshots before tip-off. */
-static void lines_of(const sw_league *lg, int game, int player, book_lines *bl)
+/* Per book of `used`: the main line of the latest and earliest snapshots before
+ * tip-off.  Other books are never looked at. */
+static void lines_of(const sw_league *lg, const uint8_t *used, int game, int player, book_lines *bl)
 {
     memset(bl, 0, sizeof *bl);
-    for (int b = 0; b < 64; b++) {
+    for (int b = 0; b < MAX_BOOKS; b++) {
         bl->current[b] = bl->opening[b] = NAN;
         bl->cur_row[b] = -1;
     }
@@ -309,6 +313,10 @@ static void lines_of(const sw_league *lg, int game, int player, book_lines *bl)
         int book = lg->props[i].book;
         long j = i;
         while (j < end && lg->props[j].book == book) j++;
+        if (book >= MAX_BOOKS || !used[book]) {
+            i = j;
+            continue;
+        }
         /* quotes of this book, by snapshot */
         long open_a = -1, open_b = -1, cur_a = -1, cur_b = -1;
         for (long k = i; k < j;) {
@@ -324,7 +332,7 @@ static void lines_of(const sw_league *lg, int game, int player, book_lines *bl)
             }
             k = m;
         }
-        if (cur_a >= 0 && book < 64) {
+        if (cur_a >= 0) {
             long c = main_line(lg, cur_a, cur_b), o = main_line(lg, open_a, open_b);
             bl->current[book] = lg->props[c].line;
             bl->opening[book] = lg->props[o].line;
@@ -679,18 +687,21 @@ static void compute_row(const bctx *bc, const req_row *q, const double lz[3], in
     else DEF(F_ZSCORE);
     SET(F_EARLY, ns < 5, SW_SRC_DERIVED);
 
-    /* lines: snapshots before tip-off only; the preferred book's main line */
+    /* lines: snapshots before tip-off only, the configured books only; the main line
+     * of the first book in preference order that quotes one */
     meta->line = NAN;
     meta->line_book = -1;
     meta->over_price = meta->under_price = NAN;
     book_lines bl;
-    if (p >= 0 && q->game >= 0) lines_of(lg, q->game, p, &bl);
-    else memset(&bl, 0, sizeof bl);
+    if (p >= 0 && q->game >= 0) {
+        lines_of(lg, bc->used, q->game, p, &bl);
+    } else {
+        memset(&bl, 0, sizeof bl);
+        for (int b = 0; b < MAX_BOOKS; b++) bl.current[b] = bl.opening[b] = NAN;
+    }
     int chosen = -1;
     for (int i = 0; i < bc->n_order && chosen < 0; i++)
-        if (bc->book_order[i] < 64 && !isnan(bl.current[bc->book_order[i]])) chosen = bc->book_order[i];
-    for (int b = 0; b < lg->n_books && b < 64 && chosen < 0; b++)
-        if (!isnan(bl.current[b])) chosen = b;
+        if (!isnan(bl.current[bc->book_order[i]])) chosen = bc->book_order[i];
     if (chosen >= 0) {
         SET(F_LINE, bl.current[chosen], SW_SRC_VEGAS);
         SET(F_OPEN, bl.opening[chosen], SW_SRC_VEGAS);
@@ -700,9 +711,9 @@ static void compute_row(const bctx *bc, const req_row *q, const double lz[3], in
         meta->line_book = chosen;
         meta->over_price = (float)lg->props[bl.cur_row[chosen]].over;
         meta->under_price = (float)lg->props[bl.cur_row[chosen]].under;
-        float ls[64];
+        float ls[MAX_BOOKS];
         int nl = 0;
-        for (int b = 0; b < 64; b++)
+        for (int b = 0; b < MAX_BOOKS; b++)
             if (!isnan(bl.current[b])) ls[nl++] = bl.current[b];
         qsort(ls, (size_t)nl, sizeof *ls, cmp_float_asc);
         SET(F_CONSENSUS, nl % 2 ? ls[nl / 2] : 0.5 * (ls[nl / 2 - 1] + ls[nl / 2]), SW_SRC_VEGAS);
@@ -766,16 +777,41 @@ long sw_frame_find(const sw_frame *f, int player, int game)
     return -1;
 }
 
-static void book_order(const sw_league *lg, const sw_feature_request *req, bctx *bc)
+/* The books lines come from, in preference order.  No books requested: every
+ * book of the league, swish's default order first.  Requested books: those and
+ * only those; a name that prop_lines.csv does not have is SW_ARG naming it and
+ * listing the books it has. */
+static int book_order(const sw_league *lg, const sw_feature_request *req, bctx *bc, sw_error *err)
 {
+    memset(bc, 0, sizeof *bc);
     bc->lg = lg;
-    bc->n_order = 0;
-    const char *const *names = req && req->books ? req->books : default_books;
-    int n = req && req->books ? req->n_books : (int)(sizeof default_books / sizeof default_books[0]);
-    for (int i = 0; i < n && bc->n_order < 64; i++) {
+    int explicit_books = req && req->books && req->n_books > 0;
+    const char *const *names = explicit_books ? req->books : default_books;
+    int n = explicit_books ? req->n_books : (int)(sizeof default_books / sizeof default_books[0]);
+    for (int i = 0; i < n; i++) {
         int b = lg->bmap ? sw_strmap_get(lg->bmap, names[i], strlen(names[i])) : -1;
-        if (b >= 0) bc->book_order[bc->n_order++] = b;
+        if (b < 0) {
+            if (!explicit_books) continue;
+            char known[512] = "";
+            size_t kl = 0;
+            for (int k = 0; k < lg->n_books && kl < sizeof known - 64; k++)
+                kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", k ? ", " : "", lg->books[k]);
+            if (!lg->n_books) snprintf(known, sizeof known, "none: no lines were loaded");
+            return sw_fail(err, SW_ARG, "unknown book '%s' (the books in %s/prop_lines.csv: %s)", names[i], lg->dir,
+                           known);
+        }
+        if (b >= MAX_BOOKS) return sw_fail(err, SW_RANGE, "book '%s': more than %d books", names[i], MAX_BOOKS);
+        if (bc->used[b]) continue; /* named twice: the first place counts */
+        bc->used[b] = 1;
+        bc->book_order[bc->n_order++] = b;
     }
+    if (!explicit_books) /* then every other book, in the order of the file */
+        for (int b = 0; b < lg->n_books && b < MAX_BOOKS; b++)
+            if (!bc->used[b]) {
+                bc->used[b] = 1;
+                bc->book_order[bc->n_order++] = b;
+            }
+    return SW_OK;
 }
 
 /* Requests: box-score rows in [from, to], or the players expected on slate_date. */
@@ -857,6 +893,8 @@ int sw_features_build(const sw_league *lg, const sw_feature_request *req, sw_fra
         dflt.to = lg->last_played;
         req = &dflt;
     }
+    bctx bc;
+    SW_TRY(book_order(lg, req, &bc, err));
     req_row *q;
     long n;
     if (collect(lg, req, &q, &n)) return sw_fail(err, SW_NOMEM, "out of memory");
@@ -872,8 +910,6 @@ int sw_features_build(const sw_league *lg, const sw_feature_request *req, sw_fra
         return sw_fail(err, SW_NOMEM, "out of memory for %ld feature rows", n);
     }
     f->n = n;
-    bctx bc;
-    book_order(lg, req, &bc);
     /* league zone averages per date, computed once per distinct date */
     int lz_date = -1, lz_ok = 0;
     double lz[3];
@@ -1022,7 +1058,7 @@ int sw_features_explain(const sw_league *lg, int player, int date, FILE *out, sw
     int lz_ok;
     league_zones(lg, date, lz, &lz_ok);
     bctx bc;
-    book_order(lg, NULL, &bc);
+    SW_TRY(book_order(lg, NULL, &bc, err));
     float val[F_COUNT];
     uint8_t src[F_COUNT];
     sw_frame_meta m;
@@ -1039,7 +1075,7 @@ int sw_features_explain(const sw_league *lg, int player, int date, FILE *out, sw
     char num[SW_NUM_BUF];
     for (int i = 0; i < F_COUNT; i++) {
         if (isnan(val[i])) snprintf(num, sizeof num, "NaN");
-        else sw_format_f32(num, val[i]);
+        else sw_format_f32_short(num, val[i]);
         fprintf(out, "%-26s %12s  %-9s %s\n", fdefs[i].name, num, sw_source_name((sw_source)src[i]), tr->text[i]);
     }
     sw_free(tr);

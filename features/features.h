@@ -53,7 +53,11 @@ float sw_quality_score(const uint8_t *sources);
 typedef struct {
     int from, to;        /* box-score rows with from <= date <= to (days); to < from: none */
     int slate_date;      /* >= 0: the players expected to play on this date instead */
-    const char *const *books; /* line book preference (NULL: swish's default order) */
+    /* The only books lines come from, in preference order: the line, its prices,
+     * the opening line and move, the consensus, count and spread of books.  A
+     * name prop_lines.csv does not have is SW_ARG (listing those it has).
+     * NULL or n_books == 0: every book, swish's default order first. */
+    const char *const *books;
     int n_books;
     int nthread;
 } sw_feature_request;

@@ -72,7 +72,8 @@ static int read_table(ldctx *c, const char *const *cols, int n, const char *cons
     snprintf(path, sizeof path, "%s/%s", c->lg->dir, file_names[c->file]);
     *out = NULL;
     if (optional_file && !sw_file_exists(path)) return SW_OK;
-    sw_csv_opts o = {.columns = cols, .n_columns = n, .allow_missing_columns = 1};
+    int lenient = c->o && c->o->lenient;
+    sw_csv_opts o = {.columns = cols, .n_columns = n, .allow_missing_columns = 1, .skip_bad_rows = lenient};
     SW_TRY(sw_table_read_csv(path, &o, out, c->err));
     int rc = sw_table_require(*out, required, nreq, c->err);
     if (rc) {
@@ -80,8 +81,49 @@ static int read_table(ldctx *c, const char *const *cols, int n, const char *cons
         *out = NULL;
         return rc;
     }
-    c->rep->rows[c->file] = sw_table_rows(*out);
+    /* lenient: rows the CSV reader left out (wrong number of fields, stray quotes)
+     * are skipped and counted like every other bad row */
+    long nbad = sw_table_n_skipped(*out);
+    for (long i = 0; i < nbad; i++) {
+        long line, col;
+        const char *why = sw_table_skipped(*out, i, &line, &col);
+        sw_error e;
+        sw_error_set(&e, SW_PARSE, path, line, col, -1, "%s", why);
+        char msg[256];
+        sw_error_format(&e, msg, sizeof msg);
+        warn(c, "skipped: %s", msg);
+    }
+    c->rep->skipped[c->file] += nbad;
+    c->rep->rows[c->file] = sw_table_rows(*out) + nbad;
     return SW_OK;
+}
+
+/* A required file with no usable row: everything rests on the box scores, so this
+ * is an error (never an empty league that quietly predicts nothing). */
+static int no_rows(ldctx *c)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", c->lg->dir, file_names[c->file]);
+    long read = c->rep->rows[c->file];
+    if (!read)
+        return sw_error_set(c->err, SW_INVALID_DATA, path, 0, 0, -1, "no box scores: the file has no rows after its header");
+    return sw_error_set(c->err, SW_INVALID_DATA, path, 0, 0, -1, "no box scores: all %ld rows were skipped as invalid",
+                        read);
+}
+
+/* Rows accepted so far by key (game, player or team): duplicated keys are found
+ * as rows are read, so both lines can be named and a lenient load skips the
+ * later row.  key_row: the table row holding (a, b), -1 none. */
+static long key_row(const sw_strmap *m, int a, int b)
+{
+    int32_t key[2] = {a, b};
+    return sw_strmap_get(m, (const char *)key, sizeof key);
+}
+
+static int key_put(sw_strmap *m, int a, int b, long r)
+{
+    int32_t key[2] = {a, b};
+    return sw_strmap_put(m, (const char *)key, sizeof key, (int)r);
 }
 
 /* Integer count cell (>= 0); missing is an error. */
@@ -238,14 +280,14 @@ typedef struct {
     const int32_t *k1, *k2, *k3;
 } sortkeys;
 
-static sortkeys g_sort; /* qsort has no context argument; loading is single-threaded per league */
-
-static int cmp_idx(const void *a, const void *b)
+/* qsort_r (glibc, _GNU_SOURCE) passes the keys: leagues may load on several threads */
+static int cmp_idx(const void *a, const void *b, void *ctx)
 {
+    const sortkeys *k = ctx;
     long x = *(const long *)a, y = *(const long *)b;
-    if (g_sort.k1[x] != g_sort.k1[y]) return g_sort.k1[x] < g_sort.k1[y] ? -1 : 1;
-    if (g_sort.k2[x] != g_sort.k2[y]) return g_sort.k2[x] < g_sort.k2[y] ? -1 : 1;
-    if (g_sort.k3 && g_sort.k3[x] != g_sort.k3[y]) return g_sort.k3[x] < g_sort.k3[y] ? -1 : 1;
+    if (k->k1[x] != k->k1[y]) return k->k1[x] < k->k1[y] ? -1 : 1;
+    if (k->k2[x] != k->k2[y]) return k->k2[x] < k->k2[y] ? -1 : 1;
+    if (k->k3 && k->k3[x] != k->k3[y]) return k->k3[x] < k->k3[y] ? -1 : 1;
     return x < y ? -1 : x > y;
 }
 
@@ -288,7 +330,8 @@ static int load_teams(ldctx *c)
     T->def_fgm = sw_calloc((size_t)n + 1, sizeof *T->def_fgm);
     long *perm = NULL;
     int rc = SW_OK;
-    if (!team || !T->date || !T->game || !T->opp || !T->home || !T->win || !T->has_def || !T->pts || !T->opp_pts ||
+    sw_strmap *seen = sw_strmap_create((size_t)n + 1);
+    if (!seen || !team || !T->date || !T->game || !T->opp || !T->home || !T->win || !T->has_def || !T->pts || !T->opp_pts ||
         !T->poss || !T->opp_poss || !T->min || !T->fga || !T->fta || !T->tov || !T->def_fga || !T->def_fgm)
         goto oom;
     int cg = col_of(t, "GAME_ID"), cd = col_of(t, "GAME_DATE"), ct = col_of(t, "TEAM_ABBREVIATION"),
@@ -333,6 +376,34 @@ static int load_teams(ldctx *c)
                 goto done;
             goto next;
         }
+        long first = key_row(seen, g, ti);
+        if (first >= 0) {
+            if ((rc = bad_row(c, t, r, ct, "duplicate row for game %s, team %s (first at line %ld)", gid, tc,
+                              sw_table_line(t, first))))
+                goto done;
+            goto next;
+        }
+        /* the two rows of a game: one home, one away, each naming the other */
+        int same = home ? gm->home : gm->away, other = home ? gm->away : gm->home;
+        if (ti == oi) {
+            if ((rc = bad_row(c, t, r, co, "team %s plays itself in game %s", tc, gid))) goto done;
+            goto next;
+        }
+        if (same >= 0) {
+            if ((rc = bad_row(c, t, r, ch, "game %s: %s and %s are both the %s team", gid, lg->tcode[same], tc,
+                              home ? "home" : "away")))
+                goto done;
+            goto next;
+        }
+        long orow = other >= 0 ? key_row(seen, g, other) : -1;
+        const char *their_opp = orow >= 0 ? sw_table_str(t, orow, co, NULL) : tc;
+        if ((other >= 0 && other != oi) || strcmp(their_opp, tc)) {
+            if ((rc = bad_row(c, t, r, co, "game %s: this row is %s against %s, the row at line %ld %s against %s", gid,
+                              tc, oc, sw_table_line(t, orow), lg->tcode[other], their_opp)))
+                goto done;
+            goto next;
+        }
+        if (key_put(seen, g, ti, r)) goto oom;
         gm->played = 1;
         if (home) gm->home = ti;
         else gm->away = ti;
@@ -351,6 +422,11 @@ static int load_teams(ldctx *c)
         T->min[k] = min;
         k++;
     next:;
+        if (rc) goto done; /* strict: the first bad row fails the load */
+    }
+    if (k == 0) {
+        rc = no_rows(c);
+        goto done;
     }
     n = k;
     T->n = n;
@@ -358,8 +434,8 @@ static int load_teams(ldctx *c)
     perm = sw_alloc_array((size_t)n + 1, sizeof *perm);
     if (!perm) goto oom;
     for (long i = 0; i < n; i++) perm[i] = i;
-    g_sort = (sortkeys){team, T->date, T->game};
-    qsort(perm, (size_t)n, sizeof *perm, cmp_idx);
+    sortkeys keys = {team, T->date, T->game};
+    qsort_r(perm, (size_t)n, sizeof *perm, cmp_idx, &keys);
     PERMUTE(team, int32_t);
     PERMUTE(T->date, int32_t);
     PERMUTE(T->game, int32_t);
@@ -377,14 +453,7 @@ static int load_teams(ldctx *c)
     T->start = sw_calloc((size_t)lg->n_teams + 2, sizeof *T->start);
     if (!T->start || !T->season) goto oom;
     for (long i = 0; i < n; i++) T->season[i] = (int16_t)lg->games[T->game[i]].season;
-    for (long i = 0; i < n; i++) {
-        if (i > 0 && team[i] == team[i - 1] && T->game[i] == T->game[i - 1]) {
-            rc = sw_error_set(c->err, SW_INVALID_DATA, file_names[SW_FILE_TEAMS], 0, 0, -1,
-                              "duplicate row for game %s, team %s", lg->games[T->game[i]].id, lg->tcode[team[i]]);
-            goto done;
-        }
-        T->start[team[i] + 1]++;
-    }
+    for (long i = 0; i < n; i++) T->start[team[i] + 1]++;
     for (int i = 0; i < lg->n_teams; i++) T->start[i + 1] += T->start[i];
     /* opponent possessions: the other row of the game */
     for (long i = 0; i < n; i++) {
@@ -402,6 +471,7 @@ static int load_teams(ldctx *c)
 oom:
     rc = sw_fail(c->err, SW_NOMEM, "out of memory loading %s", file_names[SW_FILE_TEAMS]);
 done:
+    sw_strmap_free(seen);
     sw_free(team);
     sw_free(perm);
     sw_table_free(t);
@@ -493,7 +563,8 @@ static int load_players(ldctx *c)
     P->zfgm = sw_calloc((size_t)n + 1, sizeof *P->zfgm);
     long *perm = NULL;
     int rc = SW_OK;
-    int ok = P->player && P->date && P->game && P->team && P->opp && P->home && P->played && P->has_zone && P->min &&
+    sw_strmap *seen = sw_strmap_create((size_t)n + 1);
+    int ok = seen && P->player && P->date && P->game && P->team && P->opp && P->home && P->played && P->has_zone && P->min &&
              P->zfga && P->zfgm;
     for (int i = 0; i < 8; i++) ok = ok && *ints[i];
     if (!ok) goto oom;
@@ -542,6 +613,14 @@ static int load_players(ldctx *c)
         }
         int p = add_player(lg, pid, pl, cname >= 0 ? sw_table_str(t, r, cname, NULL) : NULL);
         if (p < 0) goto oom;
+        long first = key_row(seen, g, p);
+        if (first >= 0) {
+            if ((rc = bad_row(c, t, r, 2, "duplicate row for game %s, player %s (first at line %ld)", gid, pid,
+                              sw_table_line(t, first))))
+                goto done;
+            goto next;
+        }
+        if (key_put(seen, g, p, r)) goto oom;
         P->player[k] = p;
         P->date[k] = day;
         P->game[k] = g;
@@ -555,13 +634,17 @@ static int load_players(ldctx *c)
     next:;
         if (rc) goto done;
     }
+    if (k == 0) {
+        rc = no_rows(c);
+        goto done;
+    }
     n = k;
     P->n = n;
     perm = sw_alloc_array((size_t)n + 1, sizeof *perm);
     if (!perm) goto oom;
     for (long i = 0; i < n; i++) perm[i] = i;
-    g_sort = (sortkeys){P->player, P->date, P->game};
-    qsort(perm, (size_t)n, sizeof *perm, cmp_idx);
+    sortkeys keys = {P->player, P->date, P->game};
+    qsort_r(perm, (size_t)n, sizeof *perm, cmp_idx, &keys);
     PERMUTE(P->player, int32_t);
     PERMUTE(P->date, int32_t);
     PERMUTE(P->game, int32_t);
@@ -571,13 +654,6 @@ static int load_players(ldctx *c)
     PERMUTE(P->played, uint8_t);
     PERMUTE(P->min, float);
     for (int i = 0; i < 8; i++) PERMUTE(*ints[i], int16_t);
-    for (long i = 1; i < n; i++) {
-        if (P->player[i] == P->player[i - 1] && P->game[i] == P->game[i - 1]) {
-            rc = sw_error_set(c->err, SW_INVALID_DATA, file_names[SW_FILE_PLAYERS], 0, 0, -1,
-                              "duplicate row for game %s, player %s", lg->games[P->game[i]].id, lg->pid[P->player[i]]);
-            goto done;
-        }
-    }
     if ((rc = player_index(lg))) goto done;
     P->season = sw_alloc_array((size_t)n + 1, sizeof *P->season);
     if (!P->season) goto oom;
@@ -586,6 +662,7 @@ static int load_players(ldctx *c)
 oom:
     rc = sw_fail(c->err, SW_NOMEM, "out of memory loading %s", file_names[SW_FILE_PLAYERS]);
 done:
+    sw_strmap_free(seen);
     sw_free(perm);
     sw_table_free(t);
     return rc;
@@ -765,6 +842,11 @@ static int load_props(ldctx *c)
         int b = intern(lg->bmap, &lg->books, &lg->n_books, &bcap, bk, bl);
         if (p < 0 || b < 0) {
             rc = sw_fail(c->err, SW_NOMEM, "out of memory");
+            break;
+        }
+        if (b >= SW__MAX_BOOKS) {
+            rc = sw_table_error(t, r, 2, c->err, SW_RANGE, "more than %d distinct books ('%s' is one too many)",
+                                SW__MAX_BOOKS, bk);
             break;
         }
         if (tip < 0) tip = lg->games[g].tipoff;
@@ -978,6 +1060,13 @@ void sw_league_date_range(const sw_league *lg, int *first_played, int *last_play
     if (first_played) *first_played = lg->first_played;
     if (last_played) *last_played = lg->last_played;
     if (last_scheduled) *last_scheduled = lg->last_scheduled;
+}
+
+long sw_league_game_box_scores(const sw_league *lg, int g)
+{
+    long n = 0;
+    for (long r = 0; r < lg->P.n; r++) n += lg->P.game[r] == g;
+    return n;
 }
 
 int sw_league_result(const sw_league *lg, int player, int game, double *pts, double *min)

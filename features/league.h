@@ -64,5 +64,8 @@ const char *sw_league_book(const sw_league *lg, int b);
 /* Actual points and minutes of a player in a game; returns 0 when the player
  * has no box-score row for the game. */
 int sw_league_result(const sw_league *lg, int player, int game, double *pts, double *min);
+/* Player box-score rows of a game (0 while the box scores are missing, even
+ * when the team logs have the result). */
+long sw_league_game_box_scores(const sw_league *lg, int g);
 
 #endif

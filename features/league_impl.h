@@ -48,6 +48,9 @@ typedef struct {
     long *start; /* n_teams + 1 */
 } sw__trows;
 
+/* Distinct books a league may hold: sw_league_load refuses more. */
+#define SW__MAX_BOOKS 64
+
 typedef struct {
     int game, player, book;
     float line;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csv.h"
 #include "core/date.h"
 #include "features/features.h"
 #include "features/league.h"
@@ -395,11 +396,318 @@ START_TEST(loader_errors)
     sw_league *lg;
     sw_error err;
     ck_assert_int_eq(sw_league_load(tiny_dir("dup", log), NULL, &lg, NULL, &err), SW_INVALID_DATA);
-    ck_assert_ptr_nonnull(strstr(err.msg, "duplicate row for game 0022500001, player 1"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "duplicate row for game 0022500001, player 1 (first at line 2)"));
+    ck_assert_ptr_nonnull(strstr(err.file, "player_game_logs.csv"));
+    ck_assert_int_eq(err.line, 3);
     ck_assert_int_eq(sw_league_load(tiny_dir("nocol", "GAME_ID,GAME_DATE\n0022500001,2025-10-21\n"), NULL, &lg, NULL, &err),
                      SW_MISMATCH);
     ck_assert_ptr_nonnull(strstr(err.msg, "missing columns: PLAYER_ID"));
     ck_assert_int_eq(sw_league_load("/nonexistent", NULL, &lg, NULL, &err), SW_IO);
+}
+END_TEST
+
+/* ---- issue 13: the configured books are the only books used ---- */
+
+typedef struct {
+    char game[16], player[16];
+    float line, open;
+    int over, under, n;
+    char snap[24], osnap[24];
+    double cur_d, open_d;
+} fd_quote;
+
+static double novig_dist(int over, int under)
+{
+    double po = over > 0 ? 100.0 / (over + 100.0) : -over / (-over + 100.0);
+    double pu = under > 0 ? 100.0 / (under + 100.0) : -under / (-under + 100.0);
+    return fabs(po / (po + pu) - 0.5);
+}
+
+/* A direct scan of prop_lines.csv: per (game, player) of one date, one book's main
+ * line at its latest and earliest snapshot before tip-off. */
+static int scan_book(const char *date, const char *book, fd_quote *out, int cap)
+{
+    char path[600];
+    tu_shared_path(path, sizeof path, "data/nba/prop_lines.csv");
+    sw_table *t;
+    sw_error err;
+    ck_assert_msg(sw_table_read_csv(path, NULL, &t, &err) == SW_OK, "%s", err.msg);
+    int cd = sw_table_find(t, "GAME_DATE"), cg = sw_table_find(t, "GAME_ID"), cp = sw_table_find(t, "PLAYER_ID"),
+        cb = sw_table_find(t, "BOOK"), cl = sw_table_find(t, "LINE"), co = sw_table_find(t, "OVER_PRICE"),
+        cu = sw_table_find(t, "UNDER_PRICE"), cs = sw_table_find(t, "SNAPSHOT_TIME"), cc = sw_table_find(t, "COMMENCE_TIME_UTC");
+    int n = 0;
+    for (long r = 0; r < sw_table_rows(t); r++) {
+        if (strcmp(sw_table_str(t, r, cd, NULL), date) || strcmp(sw_table_str(t, r, cb, NULL), book)) continue;
+        const char *pid = sw_table_str(t, r, cp, NULL), *snap = sw_table_str(t, r, cs, NULL);
+        if (!*pid || strcmp(snap, sw_table_str(t, r, cc, NULL)) >= 0) continue;
+        double line, over, under;
+        ck_assert_int_eq(sw_table_f64(t, r, cl, &line, &err), SW_OK);
+        ck_assert_int_eq(sw_table_f64(t, r, co, &over, &err), SW_OK);
+        ck_assert_int_eq(sw_table_f64(t, r, cu, &under, &err), SW_OK);
+        int k = 0;
+        while (k < n && (strcmp(out[k].game, sw_table_str(t, r, cg, NULL)) || strcmp(out[k].player, pid))) k++;
+        double d = novig_dist((int)over, (int)under);
+        if (k == n) {
+            ck_assert_int_lt(n, cap);
+            memset(&out[n], 0, sizeof out[n]);
+            snprintf(out[k].game, sizeof out[k].game, "%s", sw_table_str(t, r, cg, NULL));
+            snprintf(out[k].player, sizeof out[k].player, "%s", pid);
+            n++;
+        }
+        fd_quote *q = &out[k];
+        int later = !q->n || strcmp(snap, q->snap) > 0, same = q->n && !strcmp(snap, q->snap);
+        if (later || (same && d < q->cur_d)) {
+            q->line = (float)line;
+            q->over = (int)over;
+            q->under = (int)under;
+            q->cur_d = d;
+            snprintf(q->snap, sizeof q->snap, "%s", snap);
+        }
+        int earlier = !q->n || strcmp(snap, q->osnap) < 0, osame = q->n && !strcmp(snap, q->osnap);
+        if (earlier || (osame && d < q->open_d)) {
+            q->open = (float)line;
+            q->open_d = d;
+            snprintf(q->osnap, sizeof q->osnap, "%s", snap);
+        }
+        q->n++;
+    }
+    sw_table_free(t);
+    return n;
+}
+
+static sw_frame *slate_with_books(const sw_league *lg, int day, const char *const *books, int n, int *rc, sw_error *err)
+{
+    sw_feature_request r;
+    sw_feature_request_init(&r);
+    r.slate_date = day;
+    r.books = books;
+    r.n_books = n;
+    sw_frame *f = NULL;
+    *rc = sw_features_build(lg, &r, &f, err);
+    return f;
+}
+
+START_TEST(only_configured_books)
+{
+    sw_league *lg = load_real();
+    int day = day_of("2025-11-10");
+    static fd_quote fd[512];
+    int nfd = scan_book("2025-11-10", "fanduel", fd, 512);
+    ck_assert_int_gt(nfd, 100);
+    const char *books[] = {"fanduel"};
+    int rc, fdb = -1;
+    sw_error err;
+    for (int b = 0; b < sw_league_n_books(lg); b++)
+        if (!strcmp(sw_league_book(lg, b), "fanduel")) fdb = b;
+    ck_assert_int_ge(fdb, 0);
+    sw_frame *f = slate_with_books(lg, day, books, 1, &rc, &err);
+    ck_assert_msg(rc == SW_OK, "%s", err.msg);
+    sw_frame *all = rows_of_date(lg, day, 1); /* every book */
+    int c_line = sw_feature_find("vegas_points_line"), c_open = sw_feature_find("vegas_opening_line"),
+        c_move = sw_feature_find("vegas_line_move"), c_cons = sw_feature_find("line_consensus"),
+        c_nb = sw_feature_find("line_books"), c_spread = sw_feature_find("line_spread"),
+        c_has = sw_feature_find("has_vegas_line");
+    ck_assert(c_line >= 0 && c_open >= 0 && c_move >= 0 && c_cons >= 0 && c_nb >= 0 && c_spread >= 0 && c_has >= 0);
+    long lined = 0, unlined_elsewhere = 0;
+    for (long r = 0; r < sw_frame_rows(f); r++) {
+        const sw_frame_meta *m = sw_frame_meta_of(f, r);
+        const float *v = sw_frame_values(f, r);
+        const char *pid = sw_league_player_id(lg, m->player), *gid = sw_league_game_id(lg, m->game);
+        int k = 0;
+        while (k < nfd && (strcmp(fd[k].game, gid) || strcmp(fd[k].player, pid))) k++;
+        if (k < nfd) {
+            lined++;
+            ck_assert_msg(m->line_book == fdb, "player %s: book %s", pid, sw_league_book(lg, m->line_book));
+            ck_assert_msg(m->line == fd[k].line, "player %s: line %g, fanduel %g", pid, (double)m->line, (double)fd[k].line);
+            ck_assert(m->over_price == (float)fd[k].over && m->under_price == (float)fd[k].under);
+            ck_assert(v[c_line] == fd[k].line && v[c_open] == fd[k].open && v[c_move] == fd[k].line - fd[k].open);
+            ck_assert(v[c_cons] == fd[k].line && v[c_nb] == 1 && v[c_spread] == 0 && v[c_has] == 1);
+        } else {
+            long j = sw_frame_find(all, m->player, m->game);
+            if (j >= 0 && isfinite(sw_frame_meta_of(all, j)->line)) unlined_elsewhere++;
+            ck_assert_msg(isnan(m->line) && m->line_book == -1 && isnan(m->over_price), "player %s: line %g from %s", pid,
+                          (double)m->line, sw_league_book(lg, m->line_book));
+            ck_assert(isnan(v[c_line]) && isnan(v[c_open]) && isnan(v[c_cons]) && v[c_nb] == 0 && v[c_has] == 0);
+        }
+    }
+    ck_assert_int_eq(lined, nfd);           /* every fanduel line reached its row */
+    ck_assert_int_gt(unlined_elsewhere, 0); /* rows that other books quote stay without a line */
+    sw_frame_free(f);
+
+    /* two books: the first wins, consensus and count over those two only */
+    const char *two[] = {"betmgm", "fanduel"};
+    f = slate_with_books(lg, day, two, 2, &rc, &err);
+    ck_assert_int_eq(rc, SW_OK);
+    for (long r = 0; r < sw_frame_rows(f); r++) {
+        const sw_frame_meta *m = sw_frame_meta_of(f, r);
+        const float *v = sw_frame_values(f, r);
+        ck_assert(v[c_nb] <= 2);
+        if (m->line_book >= 0) {
+            const char *bk = sw_league_book(lg, m->line_book);
+            ck_assert_msg(!strcmp(bk, "betmgm") || !strcmp(bk, "fanduel"), "book %s", bk);
+        }
+    }
+    sw_frame_free(f);
+
+    /* an unknown name is an error naming it and the books the data has */
+    const char *bad[] = {"fanduel", "nosuchbook"};
+    f = slate_with_books(lg, day, bad, 2, &rc, &err);
+    ck_assert_int_eq(rc, SW_ARG);
+    ck_assert_ptr_null(f);
+    ck_assert_msg(strstr(err.msg, "'nosuchbook'") && strstr(err.msg, "draftkings") && strstr(err.msg, "betonlineag") &&
+                      strstr(err.msg, "prop_lines.csv"),
+                  "%s", err.msg);
+    sw_frame_free(all);
+    sw_league_free(lg);
+}
+END_TEST
+
+/* ---- issue 13: --lenient skips every kind of malformed row; no box scores is an error ---- */
+
+START_TEST(lenient_skips_malformed_rows)
+{
+    const char *hdr = "GAME_ID,GAME_DATE,PLAYER_ID,PLAYER_NAME,TEAM_ABBREVIATION,OPP_TEAM_ABBREVIATION,HOME,MIN,PTS,FGM,"
+                      "FGA,FG3M,FG3A,FTM,FTA,TOV\n";
+    const char *good = "0022500001,2025-10-21,1,A,AAA,BBB,1,30,12,5,10,1,3,1,2,1\n";
+    static const struct {
+        const char *row, *msg;
+        long col;
+    } bad[] = {
+        {"0022500001,2025-10-21,2,B,AAA,BBB,1,30,12,5,10,1,3,1,2,1,99\n", "expected 16 fields, found 17", 0},
+        {"0022500001,2025-10-21,2,B,AAA,BBB,1,30,12,5,10,1,3,1\n", "expected 16 fields, found 14", 0},
+        {"0022500001,2025-10-21,2,B,AAA,BBB,1,30,12,5,10,1,3,1,2,1.5\n", "expected a count", 16},
+        {"0022500001,2025-10-21,2,B,AAA,BBB,1,30,14,5,10,1,3,1,2,1\n", "PTS 14 != 2*FGM + FG3M + FTM = 12", 9},
+        {"0022500001,2025-10-21,1,A,AAA,BBB,1,30,12,5,10,1,3,1,2,1\n", "duplicate row for game 0022500001, player 1", 3},
+        {"0022500001,2025-10-21,2,B\"x,AAA,BBB,1,30,12,5,10,1,3,1,2,1\n", "quote inside an unquoted field", 4},
+    };
+    int nb = (int)(sizeof bad / sizeof bad[0]);
+    /* strict: each bad row alone fails, naming file, line and column */
+    for (int i = 0; i < nb; i++) {
+        char log[1024], name[32];
+        snprintf(log, sizeof log, "%s%s%s", hdr, good, bad[i].row);
+        snprintf(name, sizeof name, "strict%d", i);
+        sw_league *lg;
+        sw_error err;
+        int rc = sw_league_load(tiny_dir(name, log), NULL, &lg, NULL, &err);
+        ck_assert_msg(rc == SW_INVALID_DATA || rc == SW_PARSE, "case %d: %s", i, sw_status_name(rc));
+        ck_assert_msg(strstr(err.msg, bad[i].msg), "case %d: %s", i, err.msg);
+        ck_assert_msg(strstr(err.file, "player_game_logs.csv"), "case %d: file %s", i, err.file);
+        ck_assert_int_eq(err.line, 3);
+        ck_assert_int_eq(err.col, bad[i].col);
+    }
+    /* lenient: all of them in one file are skipped, counted and listed by line; the rest loads */
+    char log[4096];
+    size_t off = (size_t)snprintf(log, sizeof log, "%s%s", hdr, good);
+    for (int i = 0; i < nb; i++) off += (size_t)snprintf(log + off, sizeof log - off, "%s", bad[i].row);
+    snprintf(log + off, sizeof log - off, "0022500001,2025-10-21,3,C,BBB,AAA,0,20,4,2,5,0,1,0,0,0\n");
+    sw_load_opts lo = {.lenient = 1};
+    sw_load_report rep;
+    sw_league *lg;
+    sw_error err;
+    ck_assert_msg(sw_league_load(tiny_dir("lenient", log), &lo, &lg, &rep, &err) == SW_OK, "%s", err.msg);
+    ck_assert_int_eq(rep.skipped[SW_FILE_PLAYERS], nb);
+    ck_assert_int_eq(rep.rows[SW_FILE_PLAYERS], nb + 2);
+    ck_assert_int_eq(sw_league_n_players(lg), 2);
+    ck_assert_int_ge(sw_league_find_player(lg, "3"), 0);
+    for (int i = 0; i < nb; i++) {
+        char where[64];
+        snprintf(where, sizeof where, "player_game_logs.csv:%d:", 3 + i);
+        int found = 0;
+        for (int w = 0; w < rep.n_warnings; w++)
+            found |= strstr(rep.warnings[w], where) && strstr(rep.warnings[w], bad[i].msg);
+        ck_assert_msg(found, "no warning for line %d (%s)", 3 + i, bad[i].msg);
+    }
+    sw_league_free(lg);
+    /* the team logs too: a short row is skipped when lenient, fatal otherwise */
+    const char *dir = tiny_dir("teamwidth", log);
+    char path[700];
+    snprintf(path, sizeof path, "%s/team_game_logs.csv", dir);
+    FILE *fp = fopen(path, "a");
+    fputs("0022500002,2025-10-22,AAA,BBB,1,100\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(sw_league_load(dir, NULL, &lg, NULL, &err), SW_PARSE);
+    ck_assert_ptr_nonnull(strstr(err.file, "team_game_logs.csv"));
+    ck_assert_int_eq(err.line, 4);
+    ck_assert_ptr_nonnull(strstr(err.msg, "expected 12 fields, found 6"));
+    ck_assert_msg(sw_league_load(dir, &lo, &lg, &rep, &err) == SW_OK, "%s", err.msg);
+    ck_assert_int_eq(rep.skipped[SW_FILE_TEAMS], 1);
+    sw_league_free(lg);
+    /* the two rows of a team game must be one home and one away naming each other */
+    static const struct {
+        const char *rows, *msg;
+        long col;
+    } games[] = {
+        {"0022500002,2025-10-22,AAA,BBB,1,100,90,80,20,10,12,240\n0022500002,2025-10-22,BBB,CCC,0,90,100,85,15,9,14,240\n",
+         "the row at line 4 AAA against BBB", 4},
+        {"0022500002,2025-10-22,AAA,CCC,1,100,90,80,20,10,12,240\n0022500002,2025-10-22,BBB,AAA,0,90,100,85,15,9,14,240\n",
+         "the row at line 4 AAA against CCC", 4},
+        {"0022500002,2025-10-22,AAA,BBB,1,100,90,80,20,10,12,240\n0022500002,2025-10-22,BBB,AAA,1,90,100,85,15,9,14,240\n",
+         "AAA and BBB are both the home team", 5},
+        {"0022500002,2025-10-22,AAA,BBB,1,100,90,80,20,10,12,240\n0022500002,2025-10-22,BBB,BBB,0,90,100,85,15,9,14,240\n",
+         "BBB plays itself", 4},
+    };
+    for (size_t i = 0; i < sizeof games / sizeof games[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "teams%zu", i);
+        dir = tiny_dir(name, log);
+        snprintf(path, sizeof path, "%s/team_game_logs.csv", dir);
+        fp = fopen(path, "a");
+        fputs(games[i].rows, fp);
+        fclose(fp);
+        ck_assert_int_eq(sw_league_load(dir, NULL, &lg, NULL, &err), SW_INVALID_DATA);
+        ck_assert_msg(strstr(err.msg, games[i].msg), "case %zu: %s", i, err.msg);
+        ck_assert_int_eq(err.line, 5);
+        ck_assert_int_eq(err.col, games[i].col);
+        ck_assert_msg(sw_league_load(dir, &lo, &lg, &rep, &err) == SW_OK, "%s", err.msg);
+        ck_assert_int_eq(rep.skipped[SW_FILE_TEAMS], 1);
+        sw_league_free(lg);
+    }
+}
+END_TEST
+
+START_TEST(no_box_scores_is_an_error)
+{
+    const char *hdr = "GAME_ID,GAME_DATE,PLAYER_ID,PLAYER_NAME,TEAM_ABBREVIATION,OPP_TEAM_ABBREVIATION,HOME,MIN,PTS,FGM,"
+                      "FGA,FG3M,FG3A,FTM,FTA,TOV\n";
+    sw_league *lg;
+    sw_error err;
+    ck_assert_int_eq(sw_league_load(tiny_dir("header_only", hdr), NULL, &lg, NULL, &err), SW_INVALID_DATA);
+    ck_assert_msg(strstr(err.file, "header_only/player_game_logs.csv") && strstr(err.msg, "no box scores"), "%s: %s",
+                  err.file, err.msg);
+    /* lenient, every row bad: nothing is left, the same error */
+    char log[512];
+    snprintf(log, sizeof log, "%s0022500001,2025-10-21,1,A,AAA,BBB,1,30,13,5,10,1,3,1,2,1\n", hdr);
+    sw_load_opts lo = {.lenient = 1};
+    ck_assert_int_eq(sw_league_load(tiny_dir("all_bad", log), &lo, &lg, NULL, &err), SW_INVALID_DATA);
+    ck_assert_msg(strstr(err.file, "player_game_logs.csv") && strstr(err.msg, "all 1 rows were skipped"), "%s", err.msg);
+
+    /* the issue's case: the real team logs, lines and odds with a header-only player log */
+    char real[512], dir[600], cmd[4096], *out;
+    tu_shared_path(real, sizeof real, "data/nba");
+    snprintf(dir, sizeof dir, "%s/nobox", tu_tmpdir());
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s && r=$(cd %s && pwd) && for f in team_game_logs prop_lines game_odds player_shot_zones; do "
+             "ln -sf $r/$f.csv %s/; done && head -n 1 $r/player_game_logs.csv > %s/player_game_logs.csv",
+             dir, real, dir, dir);
+    ck_assert_msg(tu_run(cmd, &out) == 0, "%s", out);
+    free(out);
+    int lrc = sw_league_load(dir, NULL, &lg, NULL, &err);
+    ck_assert_msg(lrc == SW_INVALID_DATA, "%s: %s: %s", sw_status_name(lrc), err.file, err.msg);
+    ck_assert_msg(strstr(err.file, "nobox/player_game_logs.csv") && strstr(err.msg, "no box scores"), "%s", err.msg);
+    ck_assert_int_eq(sw_league_load(dir, &lo, &lg, NULL, &err), SW_INVALID_DATA);
+    /* every command that loads data fails on it with the file named */
+    const char *cmds[] = {"features build --data %s --date 2025-11-10 --out %s/f.csv",
+                          "slate --data %s --date 2025-11-10 --db %s/s.db --models %s/models",
+                          "retrain --data %s --until 2025-11-10 --models %s/models%.0s"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char args[2048];
+        snprintf(args, sizeof args, cmds[i], dir, tu_tmpdir(), tu_tmpdir());
+        snprintf(cmd, sizeof cmd, "%s %s", tu_swish_bin(), args);
+        int rc = tu_run(cmd, &out);
+        ck_assert_msg(rc == 12 && strstr(out, "player_game_logs.csv") && strstr(out, "no box scores"), "%s: exit %d: %s",
+                      args, rc, out);
+        free(out);
+    }
 }
 END_TEST
 
@@ -434,6 +742,9 @@ Suite *features_suite(void)
     tcase_add_test(tc, quality_scores);
     tcase_add_test(tc, loader_errors);
     tcase_add_test(tc, select_by_name);
+    tcase_add_test(tc, only_configured_books);
+    tcase_add_test(tc, lenient_skips_malformed_rows);
+    tcase_add_test(tc, no_box_scores_is_an_error);
     suite_add_tcase(s, tc);
     return s;
 }
