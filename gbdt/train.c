@@ -67,7 +67,8 @@ const char *sw_train_param_names(void)
            "max_leaves, max_bin, lambda|reg_lambda, alpha|reg_alpha, gamma|min_split_loss, "
            "min_child_weight, max_delta_step, subsample, colsample_bytree, colsample_bylevel, "
            "colsample_bynode, base_score, quantile_alpha, huber_slope, tweedie_variance_power, "
-           "monotone_constraints, eval_metric, num_boost_round|n_estimators, early_stopping_rounds, "
+           "monotone_constraints, eval_metric, num_boost_round|n_estimators|num_round|num_iterations|iterations, "
+           "early_stopping_rounds, "
            "seed|random_state, nthread|n_jobs, tree_method (hist), verbosity";
 }
 
@@ -218,7 +219,8 @@ int sw_train_params_set(sw_train_params *p, const char *key, const char *v, cons
                            "poisson-nloglik)", v);
         if (p->n_metrics >= SW_MAX_METRICS) return sw_fail(err, SW_ARG, "at most %d eval metrics", SW_MAX_METRICS);
         p->metrics[p->n_metrics++] = m;
-    } else if (IS("num_boost_round") || IS("n_estimators") || IS("rounds")) {
+    } else if (IS("num_boost_round") || IS("n_estimators") || IS("rounds") || IS("num_round") ||
+               IS("num_iterations") || IS("iterations")) { /* XGBoost CLI, LightGBM, CatBoost */
         return parse_int(key, v, 1, 10000000, &p->rounds, err);
     } else if (IS("early_stopping_rounds")) {
         return parse_int(key, v, 0, 10000000, &p->early_stopping_rounds, err);

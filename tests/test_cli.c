@@ -1,11 +1,17 @@
 /* test_cli: the swish binary end to end: model info, predict (column matching,
  * tree choice, round-trip output) and one clear error line for bad input. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/csv.h"
+#include "core/json.h"
+#include "core/num.h"
+#include "core/threads.h"
+#include "core/version.h"
 #include "testutil.h"
 
 static const char *XGB = "xgboost_v7_31features_20260108_204724";
@@ -205,6 +211,393 @@ START_TEST(cli_train)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- issue 13 */
+
+/* The train/valid CSVs of cli_train, smaller. */
+static void small_train_csv(char *path, size_t ps, char *vpath, size_t vs)
+{
+    const char *tmp = tu_tmpdir();
+    snprintf(path, ps, "%s/st.csv", tmp);
+    snprintf(vpath, vs, "%s/sv.csv", tmp);
+    FILE *fp = fopen(path, "w"), *fv = fopen(vpath, "w");
+    fprintf(fp, "id,a,b,pts\n");
+    fprintf(fv, "id,a,b,pts\n");
+    for (int i = 0; i < 2000; i++) {
+        double a = (i * 37 % 101) / 10.0, b = (i * 53 % 97) / 10.0, y = 2 * a + (b > 5 ? 3 : 0) + (i % 7) * 0.1;
+        fprintf(i % 4 ? fp : fv, "P%d,%g,%g,%g\n", i, a, b, y);
+    }
+    fclose(fp);
+    fclose(fv);
+}
+
+static sw_json *parse_json(const char *text)
+{
+    sw_json *doc = NULL;
+    sw_error err;
+    ck_assert_msg(sw_json_parse("out", text, strlen(text), &doc, &err) == SW_OK, "%s: %s", err.msg, text);
+    return doc;
+}
+
+START_TEST(cli_version_and_help)
+{
+    char *out, *out2, want[128];
+    snprintf(want, sizeof want, "swish %s\n", sw_version());
+    ck_assert_int_eq(run(&out, "%s --version", tu_swish_bin()), 0);
+    ck_assert_str_eq(out, want);
+    free(out);
+    ck_assert_int_eq(run(&out, "%s version", tu_swish_bin()), 0);
+    ck_assert_str_eq(out, want);
+    free(out);
+    /* help CMD [SUB] is CMD [SUB] --help */
+    static const char *const cmds[] = {"predict", "train", "slate", "models", "features build", "model", "version"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        ck_assert_int_eq(run(&out, "%s help %s", tu_swish_bin(), cmds[i]), 0);
+        ck_assert_int_eq(run(&out2, "%s %s --help", tu_swish_bin(), cmds[i]), 0);
+        ck_assert_str_eq(out, out2);
+        ck_assert_ptr_nonnull(strstr(out, "usage: swish "));
+        free(out);
+        free(out2);
+    }
+    ck_assert_int_eq(run(&out, "%s help model", tu_swish_bin()), 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: swish model info MODEL [--json]"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s help nope", tu_swish_bin()), 2);
+    ck_assert_ptr_nonnull(strstr(out, "unknown command 'nope'"));
+    free(out);
+}
+END_TEST
+
+/* Is `name` in the usage text as an option, and bracketed (optional)? -1: absent. */
+static int usage_has(const char *usage, const char *name, int *bracketed)
+{
+    size_t n = strlen(name);
+    for (const char *p = strstr(usage, name); p; p = strstr(p + 1, name)) {
+        char before = p > usage ? p[-1] : ' ', after = p[n];
+        if ((before == ' ' || before == '[') && (after == ' ' || after == ']' || after == '\n' || !after)) {
+            *bracketed = before == '[';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+START_TEST(cli_usage_matches_options)
+{
+    static const char *const cmds[] = {"model info", "predict", "train", "features build", "features explain",
+                                       "simulate", "slate", "retrain", "models", "config", "grade", "metrics",
+                                       "backtest", "report", "demo", "version"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        char *out;
+        ck_assert_int_eq(run(&out, "%s %s --help", tu_swish_bin(), cmds[c]), 0);
+        /* every help ends with the exit codes */
+        ck_assert_msg(strstr(out, "\nexit codes:\n  0    success\n"), "%s: no exit codes", cmds[c]);
+        ck_assert_ptr_nonnull(strstr(out, "\n  13   not found\n  70   internal error\n"));
+        char *end = strstr(out, "\n\n");
+        ck_assert_ptr_nonnull(end);
+        *end = 0;
+        const char *usage = out;
+        ck_assert_msg(!strncmp(usage, "usage: swish ", 13), "%s", usage);
+        char *opts = strstr(end + 1, "\noptions:\n");
+        int n_opts = 0;
+        for (char *l = opts ? opts + 10 : NULL; l && l[0] == ' '; l = strchr(l, '\n') + 1) {
+            char name[64];
+            ck_assert_int_eq(sscanf(l, " %63s", name), 1);
+            char *eol = strchr(l, '\n');
+            *eol = 0;
+            if (strncmp(l, "  --", 4) == 0 && strcmp(name, "--help") != 0) { /* not a continuation line */
+                int br = 0;
+                ck_assert_msg(usage_has(usage, name, &br), "%s: %s missing from '%s'", cmds[c], name, usage);
+                int req = strstr(l, "(required)") != NULL;
+                ck_assert_msg(br == !req, "%s: %s is %s but %s in the usage", cmds[c], name,
+                              req ? "required" : "optional", br ? "bracketed" : "bare");
+                if (!strcmp(name, "--threads")) ck_assert_msg(strstr(l, SW_THREADS_RULE), "%s: %s", cmds[c], l);
+                n_opts++;
+            }
+            *eol = '\n';
+        }
+        /* and the usage names nothing else */
+        int in_usage = 0;
+        for (const char *p = strstr(usage, "--"); p; p = strstr(p + 2, "--")) in_usage++;
+        ck_assert_msg(in_usage == n_opts, "%s: %d options in the usage, %d documented", cmds[c], in_usage, n_opts);
+        if (!strcmp(cmds[c], "predict")) ck_assert_ptr_nonnull(strstr(usage, "[--explain]"));
+        if (!strcmp(cmds[c], "simulate")) {
+            ck_assert_ptr_nonnull(strstr(usage, "[--seed S]"));
+            ck_assert_ptr_nonnull(strstr(usage, "[--seasons N]"));
+            ck_assert_ptr_nonnull(strstr(usage, " --out DIR"));
+        }
+        if (!strcmp(cmds[c], "grade")) {
+            ck_assert_ptr_null(strstr(usage, "--models"));
+            ck_assert_ptr_null(strstr(usage, "--threads"));
+        }
+        if (!strcmp(cmds[c], "models")) {
+            ck_assert_ptr_null(strstr(usage, "--threads"));
+            ck_assert_ptr_null(strstr(usage, "--data"));
+        }
+        free(out);
+    }
+    /* a missing required option names it; an unknown one lists the valid ones, on one line */
+    char *out;
+    ck_assert_int_eq(run(&out, "%s simulate --seed 1", tu_swish_bin()), 2);
+    ck_assert_str_eq(out, "swish: missing required option --out (see --help)\n");
+    free(out);
+    ck_assert_int_eq(run(&out, "%s report --bogus", tu_swish_bin()), 2);
+    ck_assert_ptr_nonnull(strstr(out, "unknown option --bogus; valid: --db --out --title --config --help\n"));
+    ck_assert_int_eq(strchr(out, '\n') - out + 1, (long)strlen(out));
+    free(out);
+}
+END_TEST
+
+START_TEST(cli_exit_codes)
+{
+    /* README's table is the one every --help prints */
+    char *out;
+    ck_assert_int_eq(run(&out, "%s --help", tu_swish_bin()), 0);
+    const char *table = strstr(out, "exit codes:\n");
+    ck_assert_ptr_nonnull(table);
+    table += strlen("exit codes:\n");
+    char *readme = tu_slurp("README.md", NULL);
+    ck_assert_msg(readme != NULL, "README.md not found from %s", getenv("PWD") ? getenv("PWD") : ".");
+    ck_assert_msg(strstr(readme, table), "README.md lacks the exit-code table:\n%s", table);
+    free(readme);
+    free(out);
+    /* "not found" (a model version) and "no games" are different codes */
+    const char *tmp = tu_tmpdir();
+    ck_assert_int_eq(run(&out, "mkdir -p %s/store && %s models promote gbdt nope --models %s/store", tmp,
+                         tu_swish_bin(), tmp),
+                     sw_status_exit_code(SW_NOT_FOUND));
+    ck_assert_ptr_nonnull(strstr(out, "no version 'nope'"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s simulate --seed 3 --seasons 1 --future-days 0 --out %s/lg --json 2>/dev/null",
+                         tu_swish_bin(), tmp),
+                     0);
+    sw_json *doc = parse_json(out);
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, sw_json_root(doc), "first_future")), SW_JSON_NULL);
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, sw_json_root(doc), "seconds")), SW_JSON_NUMBER);
+    sw_json_free(doc);
+    free(out);
+    ck_assert_int_eq(run(&out, "%s slate --date next --data %s/lg --models %s/store --no-store", tu_swish_bin(), tmp, tmp),
+                     sw_status_exit_code(SW_NO_GAMES));
+    ck_assert_ptr_nonnull(strstr(out, "no scheduled games"));
+    free(out);
+    /* features explain prints each value as the shortest text that reads back */
+    char path[600];
+    snprintf(path, sizeof path, "%s/lg/player_game_logs.csv", tmp);
+    sw_table *t;
+    sw_error err;
+    ck_assert_int_eq(sw_table_read_csv(path, NULL, &t, &err), SW_OK);
+    long r = sw_table_rows(t) / 2;
+    char pid[32], date[16];
+    snprintf(pid, sizeof pid, "%s", sw_table_str(t, r, sw_table_find(t, "PLAYER_ID"), NULL));
+    snprintf(date, sizeof date, "%s", sw_table_str(t, r, sw_table_find(t, "GAME_DATE"), NULL));
+    sw_table_free(t);
+    ck_assert_int_eq(run(&out, "%s features explain --data %s/lg --player %s --date %s", tu_swish_bin(), tmp, pid, date), 0);
+    char *l = strstr(out, "\nfeature ");
+    ck_assert_ptr_nonnull(l);
+    int values = 0;
+    for (l = strchr(l + 1, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+        char name[64], val[64], buf[SW_NUM_BUF];
+        if (sscanf(l + 1, "%63s %63s", name, val) != 2 || !strcmp(val, "NaN")) continue;
+        sw_format_f32_short(buf, strtof(val, NULL));
+        ck_assert_msg(!strcmp(buf, val), "%s = %s, shortest %s", name, val, buf);
+        values++;
+    }
+    ck_assert_int_gt(values, 30);
+    free(out);
+}
+END_TEST
+
+START_TEST(cli_config_env)
+{
+    char *out;
+    ck_assert_int_eq(run(&out, "%s config", tu_swish_bin()), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\nmin_prob = 0.55\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\neta = 0.05\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nthreads = 0\n"));
+    free(out);
+    ck_assert_int_eq(run(&out, "SWISH_CALL_MIN_EDGE=2.5 %s config --threads 3", tu_swish_bin()), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\nmin_edge = 2.5\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nthreads = 3\n"));
+    free(out);
+    /* a misspelt variable is an error, as a misspelt key in the file is */
+    ck_assert_int_eq(run(&out, "SWISH_CALL_MIN_EGDE=2.5 %s config", tu_swish_bin()), 2);
+    ck_assert_ptr_nonnull(strstr(out, "unknown environment variable SWISH_CALL_MIN_EGDE"));
+    ck_assert_int_eq(strchr(out, '\n') - out + 1, (long)strlen(out));
+    free(out);
+    ck_assert_int_eq(run(&out, "SWISH_THREADS=2 %s slate --date next --data /nonexistent", tu_swish_bin()), 2);
+    ck_assert_ptr_nonnull(strstr(out, "SWISH_THREADS"));
+    free(out);
+    ck_assert_int_eq(run(&out, "SWISH_SLATE_THREADS=1 SWISH_FAULT_KILL_AFTER=-1 %s config", tu_swish_bin()), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\nthreads = 1\n"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s config --threads 2000", tu_swish_bin()), 2);
+    ck_assert_ptr_nonnull(strstr(out, "0..1024"));
+    free(out);
+}
+END_TEST
+
+START_TEST(cli_predict_io)
+{
+    char model[512], dir[512], rel[256], *out, *plain;
+    snprintf(rel, sizeof rel, "models/%s.json", XGB);
+    tu_shared_path(model, sizeof model, rel);
+    snprintf(rel, sizeof rel, "crosscheck/xgboost/%s", XGB);
+    tu_shared_path(dir, sizeof dir, rel);
+    const char *tmp = tu_tmpdir();
+    ck_assert_int_eq(run(&out, "cp %s/inputs.csv %s/in.csv && ln -sf %s/in.csv %s/link.csv", dir, tmp, tmp, tmp), 0);
+    free(out);
+    char in[600];
+    snprintf(in, sizeof in, "%s/in.csv", tmp);
+    size_t n0;
+    char *before = tu_slurp(in, &n0);
+    /* the output is never the input, whatever the path */
+    const char *same[] = {"%s/in.csv", "%s/./in.csv", "%s/link.csv"};
+    for (int i = 0; i < 3; i++) {
+        char o[600];
+        snprintf(o, sizeof o, same[i], tmp);
+        ck_assert_int_eq(run(&out, "%s predict --model %s --input %s/in.csv --output %s", tu_swish_bin(), model, tmp, o), 2);
+        ck_assert_ptr_nonnull(strstr(out, "is the input file"));
+        free(out);
+        ck_assert_int_eq(run(&out, "%s predict --model %s --input %s --output %s/in.csv", tu_swish_bin(), model, o, tmp), 2);
+        free(out);
+    }
+    size_t n1;
+    char *after = tu_slurp(in, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_int_eq(memcmp(before, after, n0), 0);
+    free(before);
+    free(after);
+    /* more trees than the model has: an error, not all of them */
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input %s --trees 100000", tu_swish_bin(), model, in), 2);
+    ck_assert_ptr_nonnull(strstr(out, "--trees 100000: the model has 524 trees"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input %s --trees 524 --threads 0 --output %s/all.csv",
+                         tu_swish_bin(), model, in, tmp), 0);
+    free(out);
+    /* standard input */
+    ck_assert_int_eq(run(&plain, "%s predict --model %s --input %s 2>/dev/null", tu_swish_bin(), model, in), 0);
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input - < %s 2>/dev/null", tu_swish_bin(), model, in), 0);
+    ck_assert_str_eq(out, plain);
+    free(out);
+    /* --keep: id columns copied in front of the prediction, quoted when needed */
+    char *text = tu_slurp(in, NULL);
+    char kpath[600];
+    snprintf(kpath, sizeof kpath, "%s/ids.csv", tmp);
+    FILE *fp = fopen(kpath, "w");
+    int row = -1;
+    for (char *l = text; *l; row++) {
+        char *nl = strchr(l, '\n');
+        if (row < 0) fprintf(fp, "PLAYER_ID,NAME,%.*s\n", (int)(nl - l), l);
+        else fprintf(fp, "id%d,\"Doe, J%d\",%.*s\n", row, row, (int)(nl - l), l);
+        l = nl + 1;
+    }
+    fclose(fp);
+    free(text);
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input %s --keep PLAYER_ID,NAME 2>/dev/null", tu_swish_bin(),
+                         model, kpath), 0);
+    const char *p = plain + strlen("prediction\n"), *q = out;
+    ck_assert_int_eq(strncmp(q, "PLAYER_ID,NAME,prediction\n", 26), 0);
+    q += 26;
+    for (int i = 0; i < row; i++) {
+        char head[64];
+        int hl = snprintf(head, sizeof head, "id%d,\"Doe, J%d\",", i, i);
+        ck_assert_msg(!strncmp(q, head, (size_t)hl), "row %d: %.40s", i, q);
+        q += hl;
+        size_t pl = strcspn(p, "\n");
+        ck_assert_int_eq(strncmp(q, p, pl + 1), 0);
+        q += pl + 1;
+        p += pl + 1;
+    }
+    ck_assert_str_eq(q, "");
+    free(out);
+    free(plain);
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input %s --keep NAME --explain --trees 10 | head -1",
+                         tu_swish_bin(), model, kpath), 0);
+    ck_assert_int_eq(strncmp(out, "NAME,prediction,expected_value,shap_", 36), 0);
+    free(out);
+    ck_assert_int_ne(run(&out, "%s predict --model %s --input %s --keep PLAYER_ID,NOPE", tu_swish_bin(), model, kpath), 0);
+    ck_assert_ptr_nonnull(strstr(out, "NOPE"));
+    free(out);
+}
+END_TEST
+
+START_TEST(cli_train_checks)
+{
+    char path[512], vpath[512], *out;
+    small_train_csv(path, sizeof path, vpath, sizeof vpath);
+    const char *tmp = tu_tmpdir();
+    const char *bin = tu_swish_bin();
+    /* the output name is checked before anything is read or trained */
+    ck_assert_int_eq(run(&out, "%s train --train %s/none.csv --target pts --out %s/m.txt", bin, tmp, tmp), 2);
+    ck_assert_ptr_nonnull(strstr(out, "unknown model extension"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s train --train %s/none.csv --target pts --out %s/no/such/dir/m.json", bin, tmp, tmp),
+                     sw_status_exit_code(SW_IO));
+    ck_assert_ptr_nonnull(strstr(out, "cannot write in"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s train --train %s --target pts --drop id --out %s/m.json --param grow_policy=oblivious",
+                         bin, path, tmp),
+                     sw_status_exit_code(SW_UNSUPPORTED));
+    ck_assert_ptr_null(strstr(out, "rmse"));
+    free(out);
+    /* one setting, two values: an error, whichever names are used */
+    static const char *const conflicts[] = {"--rounds 10 --param n_estimators=5", "--param eta=0.1 --param learning_rate=0.2",
+                                            "--threads 2 --param nthread=1", "--seed 1 --param random_state=2",
+                                            "--param num_round=3 --param num_boost_round=3"};
+    for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++) {
+        ck_assert_int_eq(run(&out, "%s train --train %s --target pts --drop id --out %s/m.json %s", bin, path, tmp,
+                             conflicts[i]),
+                         2);
+        ck_assert_msg(strstr(out, "conflicts with"), "%s: %s", conflicts[i], out);
+        free(out);
+    }
+    /* XGBoost's CLI name; JSON through the writer: names escaped, best_iteration null when absent */
+    char model[600];
+    snprintf(model, sizeof model, "%s/q\"uote.json", tmp);
+    ck_assert_int_eq(run(&out, "OMP_NUM_THREADS=1 %s train --train %s --target pts --drop id --out '%s' --param num_round=7 "
+                               "--json 2>/dev/null",
+                         bin, path, model),
+                     0);
+    sw_json *doc = parse_json(out);
+    sw_jnode root = sw_json_root(doc);
+    char *m = sw_json_strdup(doc, sw_json_get(doc, root, "model"));
+    ck_assert_str_eq(m, model);
+    sw_free(m);
+    long long v;
+    ck_assert_int_eq(sw_json_i64(doc, sw_json_get(doc, root, "trees"), 0, &v, NULL), SW_OK);
+    ck_assert_int_eq(v, 7);
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, root, "best_iteration")), SW_JSON_NULL);
+    ck_assert_int_eq(sw_json_i64(doc, sw_json_get(doc, root, "threads"), 0, &v, NULL), SW_OK);
+    ck_assert_int_eq(v, 1); /* OMP_NUM_THREADS */
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, sw_json_get(doc, root, "metrics"), "train-rmse")),
+                     SW_JSON_NUMBER);
+    sw_json_free(doc);
+    free(out);
+    ck_assert_int_eq(run(&out, "%s model info '%s' --json", bin, model), 0);
+    doc = parse_json(out);
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, sw_json_root(doc), "best_iteration")), SW_JSON_NULL);
+    sw_json_free(doc);
+    free(out);
+    /* with early stopping: a number; the threads rule: affinity, 0, explicit */
+    ck_assert_int_eq(run(&out, "env -u OMP_NUM_THREADS taskset -c 0 %s train --train %s --valid %s --target pts "
+                               "--drop id --out %s/es.swm --rounds 200 --early-stopping 3 --threads 0 --json 2>/dev/null",
+                         bin, path, vpath, tmp),
+                     0);
+    doc = parse_json(out);
+    root = sw_json_root(doc);
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, root, "best_iteration")), SW_JSON_NUMBER);
+    ck_assert_int_eq(sw_json_i64(doc, sw_json_get(doc, root, "threads"), 0, &v, NULL), SW_OK);
+    ck_assert_int_eq(v, 1); /* one CPU in the affinity mask */
+    sw_json_free(doc);
+    free(out);
+    ck_assert_int_eq(run(&out, "%s train --train %s --target pts --drop id --out %s/t3.swm --rounds 3 --param nthread=3 "
+                               "--json 2>/dev/null",
+                         bin, path, tmp),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "\"threads\": 3,"));
+    free(out);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -214,6 +607,12 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_predict_matches_reference);
     tcase_add_test(tc, cli_bad_input);
     tcase_add_test(tc, cli_train);
+    tcase_add_test(tc, cli_version_and_help);
+    tcase_add_test(tc, cli_usage_matches_options);
+    tcase_add_test(tc, cli_exit_codes);
+    tcase_add_test(tc, cli_config_env);
+    tcase_add_test(tc, cli_predict_io);
+    tcase_add_test(tc, cli_train_checks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,17 +8,57 @@
 
 #include "core/num.h"
 
-static void usage(const cli_args *a, FILE *fp)
+#define USAGE_WIDTH 100
+
+void cli_usage_line(const cli_args *a, FILE *fp)
 {
-    fprintf(fp, "usage: %s\n\n%s\n", a->usage, a->summary);
+    /* continuation lines start under the first option: after "usage: swish CMD " */
+    const char *u = a->usage;
+    const char *sp = strchr(u, ' ');
+    sp = sp ? strchr(sp + 1, ' ') : NULL;
+    int indent = 7 + (sp ? (int)(sp - u) + 1 : (int)strlen(u) + 1);
+    if (indent > 40) indent = 8;
+    int col = fprintf(fp, "usage: %s", u);
+    /* required options first, then the others, each group in table order */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < a->n_opts; i++) {
+            const cli_opt *o = &a->opts[i];
+            int req = (o->flags & CLI_REQUIRED) != 0;
+            if (req != (pass == 0)) continue;
+            char tok[128];
+            snprintf(tok, sizeof tok, "%s%s%s%s%s%s", req ? "" : "[", o->name, o->metavar ? " " : "",
+                     o->metavar ? o->metavar : "", req ? "" : "]", o->flags & CLI_REPEAT ? "..." : "");
+            int len = (int)strlen(tok);
+            if (col + 1 + len > USAGE_WIDTH && col > indent) {
+                col = fprintf(fp, "\n%*s", indent, "") - 1;
+                col += fprintf(fp, "%s", tok);
+            } else {
+                col += fprintf(fp, " %s", tok);
+            }
+        }
+    fputc('\n', fp);
+}
+
+void cli_print_exit_codes(FILE *fp)
+{
+    fprintf(fp, "\nexit codes:\n");
+    sw_status_write_exit_codes(fp, "  ");
+}
+
+void cli_help(const cli_args *a, FILE *fp)
+{
+    cli_usage_line(a, fp);
+    fprintf(fp, "\n%s\n", a->summary);
     if (a->n_opts) fprintf(fp, "\noptions:\n");
     for (int i = 0; i < a->n_opts; i++) {
         const cli_opt *o = &a->opts[i];
         char head[64];
         snprintf(head, sizeof head, "%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
-        fprintf(fp, "  %-26s %s%s\n", head, o->help, o->repeat ? " (repeatable)" : "");
+        fprintf(fp, "  %-26s %s%s%s\n", head, o->help, o->flags & CLI_REQUIRED ? " (required)" : "",
+                o->flags & CLI_REPEAT ? " (repeatable)" : "");
     }
     fprintf(fp, "  %-26s %s\n", "--help", "show this help");
+    cli_print_exit_codes(fp);
 }
 
 static int find(const cli_args *a, const char *name)
@@ -36,7 +76,7 @@ int cli_parse(cli_args *a, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(a, stdout);
+            cli_help(a, stdout);
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0 || strlen(arg) == 2) {
@@ -53,8 +93,9 @@ int cli_parse(cli_args *a, int argc, char **argv)
         name[nl] = 0;
         int k = find(a, name);
         if (k < 0) {
-            fprintf(stderr, "swish: unknown option %s\n", name);
-            usage(a, stderr);
+            fprintf(stderr, "swish: unknown option %s; valid:", name);
+            for (int j = 0; j < a->n_opts; j++) fprintf(stderr, " %s", a->opts[j].name);
+            fprintf(stderr, " --help\n");
             return sw_status_exit_code(SW_ARG);
         }
         const cli_opt *o = &a->opts[k];
@@ -70,12 +111,15 @@ int cli_parse(cli_args *a, int argc, char **argv)
             if (eq) return cli_failf(SW_ARG, "option %s takes no value", name);
             val = "1";
         }
-        if (a->count[k] && !o->repeat)
+        if (a->count[k] && !(o->flags & CLI_REPEAT))
             return cli_failf(SW_ARG, "option %s given more than once", name);
         if (a->count[k] >= CLI_MAX_REPEAT) return cli_failf(SW_ARG, "option %s repeated too often", name);
         a->values[k][a->count[k]++] = val;
         a->value[k] = val;
     }
+    for (int k = 0; k < a->n_opts; k++)
+        if ((a->opts[k].flags & CLI_REQUIRED) && !a->count[k])
+            return cli_failf(SW_ARG, "missing required option %s (see --help)", a->opts[k].name);
     return 0;
 }
 
@@ -86,6 +130,13 @@ const char *cli_get(const cli_args *a, const char *name)
 }
 
 int cli_has(const cli_args *a, const char *name) { return cli_get(a, name) != NULL; }
+
+const char *const *cli_all(const cli_args *a, const char *name, int *n)
+{
+    int k = find(a, name);
+    *n = k < 0 ? 0 : a->count[k];
+    return k < 0 ? NULL : a->values[k];
+}
 
 const char *cli_need(const cli_args *a, const char *name)
 {
@@ -120,6 +171,15 @@ int cli_double(const cli_args *a, const char *name, double def, double *out)
     return 0;
 }
 
+int cli_threads(const cli_args *a, long def, int *out)
+{
+    long t;
+    int rc = cli_int(a, "--threads", def, 0, SW_THREADS_MAX, &t);
+    if (rc) return rc;
+    *out = sw_threads_resolve(t);
+    return 0;
+}
+
 int cli_fail(const sw_error *err)
 {
     char buf[1200];
@@ -137,6 +197,18 @@ int cli_failf(int code, const char *fmt, ...)
     fprintf(stderr, "\n");
     va_end(ap);
     return sw_status_exit_code(code);
+}
+
+int cli_print_json(sw_jw *w)
+{
+    const char *text;
+    size_t len;
+    int rc = w ? sw_jw_finish(w, &text, &len) : SW_NOMEM;
+    if (rc == SW_OK && (fwrite(text, 1, len, stdout) != len || fputc('\n', stdout) == EOF)) rc = SW_IO;
+    sw_jw_free(w);
+    if (rc == SW_IO) return cli_failf(rc, "cannot write to the standard output");
+    if (rc == SW_NOMEM) return cli_failf(rc, "out of memory");
+    return rc ? cli_failf(rc, "unbalanced JSON output") : 0;
 }
 
 double cli_now(void)

@@ -24,17 +24,17 @@ static void print_report(const sw_load_report *rep)
 }
 
 static const cli_opt build_opts[] = {
-    {"--data", "DIR", "data directory (docs/DATA.md)", 0},
+    {"--data", "DIR", "data directory (docs/DATA.md)", CLI_REQUIRED},
+    {"--out", "FEATURES.csv", "output CSV", CLI_REQUIRED},
     {"--from", "DATE", "first game date (default: the first in the data)", 0},
     {"--to", "DATE", "last game date (default: the last played)", 0},
     {"--date", "DATE", "the slate of one date: the players expected to play", 0},
-    {"--out", "FEATURES.csv", "output CSV", 0},
     {"--lenient", NULL, "skip and count bad input rows instead of failing", 0},
 };
 
 static int features_build(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish features build --data DIR [--from D1] [--to D2] [--date D] --out FEATURES.csv [--lenient]",
+    cli_args a = {.usage = "swish features build",
                   .summary = "One row per player-game: GAME_DATE, GAME_ID, PLAYER_ID, PLAYER_NAME, TEAM, OPP, HOME,\n"
                              "every feature of set " SW_FEATURE_SET ", QUALITY, TIER, the target PTS and\n"
                              "the LINE (and its BOOK) when known.  Every feature for date D uses only games before\n"
@@ -44,8 +44,7 @@ static int features_build(int argc, char **argv)
                   .n_opts = sizeof build_opts / sizeof build_opts[0]};
     int rc = cli_parse(&a, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
-    const char *dir = cli_need(&a, "--data"), *out = cli_need(&a, "--out");
-    if (!dir || !out) return 2;
+    const char *dir = cli_get(&a, "--data"), *out = cli_get(&a, "--out");
     sw_error err;
     sw_error_clear(&err);
     sw_league *lg;
@@ -80,23 +79,23 @@ static int features_build(int argc, char **argv)
 }
 
 static const cli_opt explain_opts[] = {
-    {"--data", "DIR", "data directory", 0},
-    {"--player", "ID", "PLAYER_ID", 0},
-    {"--date", "DATE", "game date", 0},
+    {"--data", "DIR", "data directory", CLI_REQUIRED},
+    {"--player", "ID", "PLAYER_ID", CLI_REQUIRED},
+    {"--date", "DATE", "game date", CLI_REQUIRED},
     {"--lenient", NULL, "skip and count bad input rows", 0},
 };
 
 static int features_explain(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish features explain --data DIR --player ID --date D",
+    cli_args a = {.usage = "swish features explain",
                   .summary = "Every feature of one player on one date: its value, its source label (observed,\n"
-                             "derived, vegas, partial, default, missing) and the games it came from.",
+                             "derived, vegas, partial, default, missing) and the games it came from.  Values\n"
+                             "are the shortest text that reads back to the same float.",
                   .opts = explain_opts,
                   .n_opts = sizeof explain_opts / sizeof explain_opts[0]};
     int rc = cli_parse(&a, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
-    const char *dir = cli_need(&a, "--data"), *pid = cli_need(&a, "--player"), *ds = cli_need(&a, "--date");
-    if (!dir || !pid || !ds) return 2;
+    const char *dir = cli_get(&a, "--data"), *pid = cli_get(&a, "--player"), *ds = cli_get(&a, "--date");
     int day;
     if (sw_date_parse(ds, strlen(ds), &day) != 0) return cli_failf(SW_ARG, "--date: '%s' is not a date (YYYY-MM-DD)", ds);
     sw_error err;
@@ -118,7 +117,16 @@ int cmd_features(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "build") == 0) return features_build(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "explain") == 0) return features_explain(argc - 1, argv + 1);
-    printf("usage: swish features build --data DIR [--from D1] [--to D2] [--date D] --out FEATURES.csv\n"
-           "       swish features explain --data DIR --player ID --date D\n");
-    return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : 2;
+    int help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    if (!help) {
+        if (argc < 2) return cli_failf(SW_ARG, "usage: swish features build|explain [options] (see --help)");
+        return cli_failf(SW_ARG, "unknown features command '%s'; usage: swish features build|explain [options]",
+                         argv[1]);
+    }
+    printf("usage: swish features build|explain [options]\n\n"
+           "  build      the feature table of a date range, or of one date's slate\n"
+           "  explain    every feature of one player on one date, with its source\n\n"
+           "'swish features build --help' and 'swish features explain --help' describe the options.\n");
+    cli_print_exit_codes(stdout);
+    return 0;
 }

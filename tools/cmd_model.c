@@ -34,14 +34,14 @@ static void print_text(const char *path, const sw_forest *f, const int *hist, lo
         if (hist[d]) printf(" %d:%d", d, hist[d]);
     printf("\n");
     if (sw_forest_kind(f) == SW_TREES_BINARY) {
-        sw_format_f32(num, sw_forest_base_score(f));
+        sw_format_f32_short(num, sw_forest_base_score(f));
         printf("base score    %s", num);
-        sw_format_f32(num, sw_forest_base_margin(f));
+        sw_format_f32_short(num, sw_forest_base_margin(f));
         printf(" (margin %s)\n", num);
     } else {
-        sw_format_f64(num, sw_forest_scale(f));
+        sw_format_f64_short(num, sw_forest_scale(f));
         printf("scale         %s\n", num);
-        sw_format_f64(num, sw_forest_bias(f));
+        sw_format_f64_short(num, sw_forest_bias(f));
         printf("bias          %s\n", num);
     }
     printf("features      %d\n", nf);
@@ -57,6 +57,7 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
 {
     sw_jw *w = sw_jw_create(SW_JW_JSON_PRETTY);
     if (!w) return cli_failf(SW_NOMEM, "out of memory");
+    sw_jw_shortest(w, 1);
     sw_jw_obj_begin(w);
     sw_jw_kstr(w, "file", path);
     sw_jw_kstr(w, "format", sw_forest_source_format(f));
@@ -65,11 +66,10 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
     sw_jw_kstr(w, "objective", sw_objective_name(sw_forest_objective(f)));
     sw_jw_kint(w, "trees", sw_forest_n_trees(f));
     sw_jw_kint(w, "trees_per_iteration", sw_forest_trees_per_iteration(f));
-    sw_jw_key(w, "best_iteration");
     if (sw_forest_best_iteration(f) >= 0) {
-        sw_jw_int(w, sw_forest_best_iteration(f));
+        sw_jw_kint(w, "best_iteration", sw_forest_best_iteration(f));
     } else {
-        sw_jw_null(w);
+        sw_jw_knull(w, "best_iteration");
     }
     sw_jw_kint(w, "default_trees", sw_forest_tree_limit(f, SW_TREES_BEST));
     if (sw_forest_kind(f) == SW_TREES_BINARY) {
@@ -116,9 +116,10 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
 
 static int model_info(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish model info MODEL [--json]",
+    cli_args a = {.usage = "swish model info MODEL",
                   .summary = "Print what a model file holds: format, objective, trees, depth histogram,\n"
-                             "feature names, base score or scale/bias, best iteration.",
+                             "feature names, base score or scale/bias, best iteration (null in JSON when the\n"
+                             "model records none).  Numbers are the shortest text that reads back exactly.",
                   .opts = info_opts,
                   .n_opts = sizeof info_opts / sizeof info_opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -148,8 +149,9 @@ int cmd_model(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "info") == 0) return model_info(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: swish model info MODEL [--json]\n");
-        return 0;
+        char *help[] = {"info", "--help", NULL};
+        return model_info(2, help); /* the only subcommand */
     }
-    return cli_failf(SW_ARG, "usage: swish model info MODEL [--json]");
+    if (argc < 2) return cli_failf(SW_ARG, "usage: swish model info MODEL [--json] (see swish model --help)");
+    return cli_failf(SW_ARG, "unknown model command '%s'; usage: swish model info MODEL [--json]", argv[1]);
 }

@@ -2,12 +2,14 @@
  *
  * Input columns are matched to the model's feature names in any order; extra
  * columns are ignored; a missing one is an error naming it.  Output is a CSV
- * with one `prediction` column printed so that it round-trips (%.9g for
- * XGBoost's float32 results, %.17g for CatBoost's doubles). */
+ * with the --keep columns copied from the input, then one `prediction` column
+ * printed so that it round-trips (%.9g for XGBoost's float32 results, %.17g
+ * for CatBoost's doubles). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -16,18 +18,20 @@
 #include "core/fileio.h"
 #include "core/matrix.h"
 #include "core/num.h"
-#include "gbdt/forest.h"
 #include "gbdt/explain.h"
+#include "gbdt/forest.h"
 #include "gbdt/score.h"
 #include "io/model.h"
 
 static const cli_opt opts[] = {
-    {"--model", "MODEL", "model file (XGBoost .json/.ubj, CatBoost .cbm)", 0},
-    {"--input", "IN.csv", "rows to score, with a header naming the model's features", 0},
-    {"--output", "OUT.csv", "where to write predictions (default: stdout)", 0},
-    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration)", 0},
+    {"--model", "MODEL", "model file (XGBoost .json/.ubj, CatBoost .cbm, swish .swm)", CLI_REQUIRED},
+    {"--input", "IN.csv", "rows to score, with a header naming the model's features ('-': standard input)",
+     CLI_REQUIRED},
+    {"--output", "OUT.csv", "where to write predictions (default: stdout); never the input file", 0},
+    {"--keep", "COL,...", "copy these input columns (ids) into the output, in front of prediction", CLI_REPEAT},
+    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration; N: the first N)", 0},
     {"--margin", NULL, "raw margin, before the objective's link", 0},
-    {"--threads", "N", "scoring threads (default 1)", 0},
+    CLI_OPT_THREADS,
     {"--timing", NULL, "print load, parse and scoring times on stderr", 0},
     {"--explain", NULL, "add TreeSHAP contributions: expected_value and shap_<feature> columns", 0},
 };
@@ -49,155 +53,284 @@ static int parse_trees(const char *s, int *choice)
     return 0;
 }
 
+/* The same file (also through another path or a link): writing the output
+ * would destroy the input. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int read_input(const char *path, const sw_csv_opts *o, sw_table **t, sw_error *err)
+{
+    if (strcmp(path, "-") != 0) return sw_table_read_csv(path, o, t, err);
+    const size_t max = (size_t)1 << 31; /* sw_table_read_csv's default limit */
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (sw_grow((void **)&buf, &cap, len + 65536, 1)) {
+            sw_free(buf);
+            return sw_fail(err, SW_NOMEM, "out of memory reading standard input");
+        }
+        size_t k = fread(buf + len, 1, cap - len, stdin);
+        len += k;
+        if (len > max) {
+            sw_free(buf);
+            return sw_error_set(err, SW_RANGE, "<stdin>", 0, 0, -1, "more than %zu bytes", max);
+        }
+        if (k == 0) break;
+    }
+    if (ferror(stdin)) {
+        sw_free(buf);
+        return sw_error_set(err, SW_IO, "<stdin>", 0, 0, -1, "read failed: %s", strerror(errno));
+    }
+    int rc = sw_table_parse("<stdin>", buf, len, o, t, err);
+    sw_free(buf);
+    return rc;
+}
+
+/* A growable output buffer; `failed` is sticky. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int failed;
+} obuf;
+
+static char *ob_room(obuf *b, size_t n)
+{
+    if (b->failed || sw_grow((void **)&b->p, &b->cap, b->len + n + 1, 1)) {
+        b->failed = 1;
+        return NULL;
+    }
+    return b->p + b->len;
+}
+
+static void ob_put(obuf *b, const char *s, size_t n)
+{
+    char *d = ob_room(b, n);
+    if (!d) return;
+    memcpy(d, s, n);
+    b->len += n;
+}
+
+static void ob_ch(obuf *b, char c) { ob_put(b, &c, 1); }
+
+/* A CSV field, quoted when it holds a comma, a quote or a line break. */
+static void ob_field(obuf *b, const char *s, size_t n)
+{
+    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+        ob_put(b, s, n);
+        return;
+    }
+    ob_ch(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') ob_ch(b, '"');
+        ob_ch(b, s[i]);
+    }
+    ob_ch(b, '"');
+}
+
+static void ob_num(obuf *b, double v, int f32)
+{
+    char *d = ob_room(b, SW_NUM_BUF);
+    if (d) b->len += (size_t)(f32 ? sw_format_f32(d, (float)v) : sw_format_f64(d, v));
+}
+
+/* --keep values: comma-separated column names, each once. */
+static int keep_columns(const cli_args *a, char ***names, int *n)
+{
+    int nv;
+    const char *const *v = cli_all(a, "--keep", &nv);
+    size_t cap = 0;
+    *names = NULL;
+    *n = 0;
+    for (int i = 0; i < nv; i++) {
+        for (const char *s = v[i];; s++) {
+            size_t l = strcspn(s, ",");
+            if (l == 0) return cli_failf(SW_ARG, "--keep: empty column name in '%s'", v[i]);
+            int dup = 0;
+            for (int j = 0; j < *n; j++) dup |= strlen((*names)[j]) == l && !strncmp((*names)[j], s, l);
+            if (!dup) {
+                if (sw_grow((void **)names, &cap, (size_t)*n + 1, sizeof **names) ||
+                    !((*names)[*n] = sw_strndup(s, l)))
+                    return cli_failf(SW_NOMEM, "out of memory");
+                (*n)++;
+            }
+            s += l;
+            if (!*s) break;
+        }
+    }
+    return 0;
+}
+
 int cmd_predict(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish predict --model MODEL --input IN.csv [--output OUT.csv] [--trees all|best|N]\n"
-                           "                     [--margin] [--threads N] [--timing]",
+    cli_args a = {.usage = "swish predict",
                   .summary = "Score every row of IN.csv.  Columns are matched to the model's feature names;\n"
                              "empty cells and nan/NaN/NA are missing values.  --trees best (the default when\n"
                              "the model records a best iteration, as XGBoost's scikit-learn wrapper does)\n"
-                             "uses trees 0..best_iteration; otherwise all trees are used.\n"
+                             "uses trees 0..best_iteration; otherwise all trees are used; --trees N more than\n"
+                             "the model holds is an error.  --keep copies id columns from the input so each\n"
+                             "prediction can be joined back; the output is refused when it is the input file.\n"
                              "--explain adds the exact TreeSHAP decomposition of each row's margin (before the\n"
                              "link): expected_value + the sum of the shap_<feature> columns = the margin.",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
-    const char *model_path = cli_need(&a, "--model");
-    if (!model_path) return 2;
-    const char *in_path = cli_need(&a, "--input");
-    if (!in_path) return 2;
+    const char *model_path = cli_get(&a, "--model");
+    const char *in_path = cli_get(&a, "--input");
     const char *out_path = cli_get(&a, "--output");
+    if (out_path && !strcmp(out_path, "-")) out_path = NULL;
+    if (out_path && strcmp(in_path, "-") != 0 && same_file(in_path, out_path))
+        return cli_failf(SW_ARG, "--output %s is the input file %s: refusing to overwrite it", out_path, in_path);
     int choice = SW_TREES_BEST;
     if ((rc = parse_trees(cli_get(&a, "--trees"), &choice))) return rc;
-    long threads;
-    if ((rc = cli_int(&a, "--threads", 1, 1, 1024, &threads))) return rc;
+    int threads;
+    if ((rc = cli_threads(&a, 0, &threads))) return rc;
     int margin = cli_has(&a, "--margin");
+    char **keep = NULL;
+    int nk = 0;
+    if ((rc = keep_columns(&a, &keep, &nk))) {
+        for (int i = 0; i < nk; i++) sw_free(keep[i]);
+        sw_free(keep);
+        return rc;
+    }
 
     sw_error err;
     sw_error_clear(&err);
     double t0 = cli_now();
-    sw_forest *f;
-    if (sw_model_load(model_path, &f, &err) != SW_OK) return cli_fail(&err);
-    double t1 = cli_now();
-
-    int nf = sw_forest_n_features(f);
-    const char **names = sw_calloc((size_t)nf + 1, sizeof *names);
-    if (!names) {
-        sw_forest_free(f);
-        return cli_failf(SW_NOMEM, "out of memory");
-    }
-    for (int i = 0; i < nf; i++) names[i] = sw_forest_feature_name(f, i);
-    sw_csv_opts copts = {.columns = names, .n_columns = nf};
+    sw_forest *f = NULL;
+    const char **names = NULL;
     sw_table *t = NULL;
     sw_matrix *X = NULL;
-    rc = sw_table_read_csv(in_path, &copts, &t, &err);
-    if (rc == SW_OK) rc = sw_matrix_from_table(t, names, nf, &X, &err);
-    sw_table_free(t);
-    sw_free(names);
-    if (rc != SW_OK) {
-        sw_forest_free(f);
-        return cli_fail(&err);
-    }
-    double t2 = cli_now();
-
-    int n_trees = sw_forest_tree_limit(f, choice);
-    long n = X->rows;
-    double *pred = sw_alloc_array((size_t)(n ? n : 1), sizeof *pred);
+    double *pred = NULL, *all = NULL;
     sw_scorer *sc = NULL;
-    if (!pred || sw_scorer_create(f, n_trees, SW_ISA_AUTO, &sc, &err) != SW_OK) {
-        if (!pred) sw_error_set(&err, SW_NOMEM, NULL, 0, 0, -1, "out of memory");
-        sw_free(pred);
-        sw_matrix_free(X);
-        sw_forest_free(f);
-        return cli_fail(&err);
+    sw_explainer *ex = NULL;
+    obuf ob = {0};
+    int *kcol = NULL;
+    double t1 = 0, t2 = 0, t2b = 0, t3 = 0;
+    int n_trees = 0;
+    long n = 0;
+    if ((rc = sw_model_load(model_path, &f, &err)) != SW_OK) goto done;
+    t1 = cli_now();
+    int nf = sw_forest_n_features(f);
+    if (choice > 0 && choice > sw_forest_n_trees(f)) {
+        rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1, "--trees %d: the model has %d trees", choice,
+                          sw_forest_n_trees(f));
+        goto done;
     }
-    double t2b = cli_now();
-    sw_scorer_predict(sc, X->data, n, X->cols, margin, (int)threads, pred);
-    double t3 = cli_now();
 
-    /* format and write */
-    size_t cap = (size_t)n * 26 + 32, len = 0;
-    char *buf = sw_malloc(cap);
-    if (!buf) {
-        sw_scorer_free(sc);
-        sw_free(pred);
-        sw_matrix_free(X);
-        sw_forest_free(f);
-        return cli_failf(SW_NOMEM, "out of memory");
+    /* the features, then the --keep columns that are not features */
+    names = sw_calloc((size_t)nf + (size_t)nk + 1, sizeof *names);
+    kcol = sw_calloc((size_t)nk + 1, sizeof *kcol);
+    if (!names || !kcol) {
+        rc = sw_fail(&err, SW_NOMEM, "out of memory");
+        goto done;
     }
+    for (int i = 0; i < nf; i++) names[i] = sw_forest_feature_name(f, i);
+    int ncols = nf;
+    for (int k = 0; k < nk; k++) {
+        int dup = 0;
+        for (int i = 0; i < nf; i++) dup |= names[i] && !strcmp(names[i], keep[k]);
+        if (!dup) names[ncols++] = keep[k];
+    }
+    sw_csv_opts copts = {.columns = names, .n_columns = ncols};
+    if ((rc = read_input(in_path, &copts, &t, &err)) != SW_OK) goto done;
+    if ((rc = sw_matrix_from_table(t, names, nf, &X, &err)) != SW_OK) goto done;
+    for (int k = 0; k < nk; k++) kcol[k] = sw_table_find(t, keep[k]);
+    t2 = cli_now();
+
+    n_trees = sw_forest_tree_limit(f, choice);
+    n = X->rows;
+    pred = sw_alloc_array((size_t)(n ? n : 1), sizeof *pred);
+    if (!pred) {
+        rc = sw_fail(&err, SW_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = sw_scorer_create(f, n_trees, SW_ISA_AUTO, &sc, &err)) != SW_OK) goto done;
+    t2b = cli_now();
+    sw_scorer_predict(sc, X->data, n, X->cols, margin, threads, pred);
+    t3 = cli_now();
+
+    /* format */
     int f32 = sw_forest_output_is_f32(f);
-    if (cli_has(&a, "--explain")) {
-        sw_explainer *ex = NULL;
-        double *phi = sw_alloc_array((size_t)nf + 1, sizeof *phi);
-        size_t cap2 = ((size_t)n + 1) * ((size_t)nf + 2) * 26 + 64 * (size_t)nf + 64;
-        char *b2 = sw_malloc(cap2);
-        if (!phi || !b2 || sw_explainer_create(f, n_trees, &ex, &err) != SW_OK) {
-            if (!phi || !b2) sw_error_set(&err, SW_NOMEM, NULL, 0, 0, -1, "out of memory");
-            sw_free(phi);
-            sw_free(b2);
-            sw_free(buf);
-            sw_scorer_free(sc);
-            sw_free(pred);
-            sw_matrix_free(X);
-            sw_forest_free(f);
-            return cli_fail(&err);
+    int explain = cli_has(&a, "--explain");
+    for (int k = 0; k < nk; k++) {
+        ob_field(&ob, keep[k], strlen(keep[k]));
+        ob_ch(&ob, ',');
+    }
+    ob_put(&ob, "prediction", 10);
+    if (explain) {
+        if ((rc = sw_explainer_create(f, n_trees, &ex, &err)) != SW_OK) goto done;
+        ob_put(&ob, ",expected_value", 15);
+        for (int j = 0; j < nf; j++) {
+            const char *fn = sw_forest_feature_name(f, j);
+            ob_put(&ob, ",shap_", 6);
+            ob_field(&ob, fn ? fn : "", fn ? strlen(fn) : 0);
         }
-        sw_free(buf);
-        buf = b2;
-        cap = cap2;
-        len = (size_t)snprintf(buf, cap, "prediction,expected_value");
-        for (int j = 0; j < nf; j++) len += (size_t)snprintf(buf + len, cap - len, ",shap_%s", sw_forest_feature_name(f, j));
-        buf[len++] = '\n';
         /* rows in parallel (each row's contributions are independent), then formatted in order */
-        double *all = sw_alloc_array((size_t)(n ? n : 1) * (size_t)nf, sizeof *all);
+        all = sw_alloc_array((size_t)(n ? n : 1) * (size_t)(nf ? nf : 1), sizeof *all);
         int failed = !all;
-#pragma omp parallel for num_threads((int)threads) schedule(dynamic, 8) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 8) if (threads > 1)
         for (long i = 0; i < n; i++)
             if (all && sw_explain_row(ex, sw_matrix_row(X, i), all + (size_t)i * (size_t)nf)) failed = 1;
-        if (failed) rc = sw_error_set(&err, SW_NOMEM, NULL, 0, 0, -1, "out of memory");
-        for (long i = 0; i < n && rc == SW_OK; i++) {
-            len += (size_t)(f32 ? sw_format_f32(buf + len, (float)pred[i]) : sw_format_f64(buf + len, pred[i]));
-            buf[len++] = ',';
-            len += (size_t)sw_format_f64(buf + len, sw_explainer_expected(ex));
-            for (int j = 0; j < nf; j++) {
-                buf[len++] = ',';
-                len += (size_t)sw_format_f64(buf + len, all[(size_t)i * (size_t)nf + (size_t)j]);
-            }
-            buf[len++] = '\n';
-        }
-        sw_free(all);
-        sw_free(phi);
-        sw_explainer_free(ex);
-    } else {
-        len += (size_t)snprintf(buf, cap, "prediction\n");
-        for (long i = 0; i < n; i++) {
-            int k = f32 ? sw_format_f32(buf + len, (float)pred[i]) : sw_format_f64(buf + len, pred[i]);
-            len += (size_t)k;
-            buf[len++] = '\n';
+        if (failed) {
+            rc = sw_fail(&err, SW_NOMEM, "out of memory");
+            goto done;
         }
     }
-    if (rc) {
-    } else if (out_path) {
-        rc = sw_write_file_atomic(out_path, buf, len, &err);
+    ob_ch(&ob, '\n');
+    for (long i = 0; i < n && !ob.failed; i++) {
+        for (int k = 0; k < nk; k++) {
+            size_t len = 0;
+            const char *cell = sw_table_str(t, i, kcol[k], &len);
+            ob_field(&ob, cell ? cell : "", cell ? len : 0);
+            ob_ch(&ob, ',');
+        }
+        ob_num(&ob, pred[i], f32);
+        if (explain) {
+            ob_ch(&ob, ',');
+            ob_num(&ob, sw_explainer_expected(ex), 0);
+            for (int j = 0; j < nf; j++) {
+                ob_ch(&ob, ',');
+                ob_num(&ob, all[(size_t)i * (size_t)nf + (size_t)j], 0);
+            }
+        }
+        ob_ch(&ob, '\n');
+    }
+    if (ob.failed) {
+        rc = sw_fail(&err, SW_NOMEM, "out of memory");
+        goto done;
+    }
+    if (out_path) {
+        rc = sw_write_file_atomic(out_path, ob.p, ob.len, &err);
     } else {
-        rc = fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0
+        rc = fwrite(ob.p, 1, ob.len, stdout) == ob.len && fflush(stdout) == 0
                  ? SW_OK
                  : sw_error_set(&err, SW_IO, "<stdout>", 0, 0, -1, "write failed: %s", strerror(errno));
     }
     double t4 = cli_now();
-    if (cli_has(&a, "--timing")) {
+    if (rc == SW_OK && cli_has(&a, "--timing")) {
         double per = n && n_trees ? (t3 - t2b) * 1e9 / ((double)n * n_trees) : 0.0;
         fprintf(stderr,
                 "timing: load %.3f ms, parse %.3f ms (%ld rows), scorer build %.3f ms (%s), score %.3f ms "
                 "(%d trees, %d threads, %.2f ns/row/tree), write %.3f ms\n",
                 (t1 - t0) * 1e3, (t2 - t1) * 1e3, n, (t2b - t2) * 1e3, sw_isa_name(sw_scorer_isa(sc)),
-                (t3 - t2b) * 1e3, n_trees, (int)threads, per, (t4 - t3) * 1e3);
+                (t3 - t2b) * 1e3, n_trees, threads, per, (t4 - t3) * 1e3);
     }
-    sw_free(buf);
+done:
+    sw_free(ob.p);
+    sw_free(all);
+    sw_explainer_free(ex);
     sw_scorer_free(sc);
     sw_free(pred);
     sw_matrix_free(X);
+    sw_table_free(t);
+    sw_free(kcol);
+    sw_free(names);
+    for (int i = 0; i < nk; i++) sw_free(keep[i]);
+    sw_free(keep);
     sw_forest_free(f);
     return rc ? cli_fail(&err) : 0;
 }

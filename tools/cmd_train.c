@@ -1,5 +1,6 @@
 /* cmd_train: `swish train`: fit a gradient-boosted model on a CSV and save it
  * in the format its extension names (.json, .ubj, .cbm, .swm). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,25 +11,80 @@
 #include "cmds.h"
 #include "core/alloc.h"
 #include "core/csv.h"
+#include "core/json.h"
 #include "core/matrix.h"
+#include "core/num.h"
 #include "gbdt/train.h"
 #include "io/model.h"
 
 static const cli_opt opts[] = {
-    {"--train", "TRAIN.csv", "training rows with a header", 0},
-    {"--target", "COL", "the column to predict", 0},
-    {"--valid", "VALID.csv", "evaluation rows (early stopping watches the last one)", 1},
+    {"--train", "TRAIN.csv", "training rows with a header", CLI_REQUIRED},
+    {"--target", "COL", "the column to predict", CLI_REQUIRED},
+    {"--out", "MODEL", "output model: .json/.ubj (XGBoost), .cbm (CatBoost, oblivious), .swm", CLI_REQUIRED},
+    {"--valid", "VALID.csv", "evaluation rows (early stopping watches the last one)", CLI_REPEAT},
     {"--weight", "COL", "sample weights column", 0},
-    {"--drop", "COL,...", "columns that are not features (ids, dates, text)", 1},
-    {"--rounds", "N", "boosting rounds (default 100)", 0},
+    {"--drop", "COL,...", "columns that are not features (ids, dates, text)", CLI_REPEAT},
+    {"--rounds", "N", "boosting rounds (default 100; = --param num_round=N)", 0},
     {"--early-stopping", "N", "stop after N rounds without improvement on the last eval set", 0},
-    {"--param", "KEY=VALUE", "an XGBoost parameter (eta, max_depth, lambda, grow_policy, ...)", 1},
-    {"--threads", "N", "threads (default: all cores); the model does not depend on it", 0},
+    {"--param", "KEY=VALUE", "an XGBoost parameter (eta, max_depth, lambda, grow_policy, num_round, ...)", CLI_REPEAT},
+    {"--threads", "N", "threads; " SW_THREADS_RULE " (default 0); the model does not depend on it", 0},
     {"--seed", "S", "random seed (default 0)", 0},
     {"--every", "N", "print metrics every N rounds (default 10; 0 = only the summary)", 0},
-    {"--out", "MODEL", "output model: .json/.ubj (XGBoost), .cbm (CatBoost, oblivious), .swm", 0},
     {"--json", NULL, "print the summary as JSON", 0},
 };
+
+/* Settings that have several names: an option and/or parameter aliases.  Any
+ * two of one group given together are a conflict (which one would win?). */
+static const char *const setting_names[][8] = {
+    {"--rounds", "num_boost_round", "n_estimators", "rounds", "num_round", "num_iterations", "iterations", NULL},
+    {"--early-stopping", "early_stopping_rounds", NULL},
+    {"--threads", "nthread", "n_jobs", NULL},
+    {"--seed", "seed", "random_state", NULL},
+    {"eta", "learning_rate", NULL},
+    {"lambda", "reg_lambda", NULL},
+    {"alpha", "reg_alpha", NULL},
+    {"gamma", "min_split_loss", NULL},
+};
+
+/* The group of a name, or -1 (a parameter with one name). */
+static int setting_group(const char *name)
+{
+    for (size_t g = 0; g < sizeof setting_names / sizeof setting_names[0]; g++)
+        for (int i = 0; setting_names[g][i]; i++)
+            if (!strcmp(setting_names[g][i], name)) return (int)g;
+    return -1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* The model format must be known and the directory must take the file; once the
+ * parameters are known (oblivious >= 0), the format must hold the kind of trees
+ * trained.  All checked before any training. */
+static int check_out(const char *path, int oblivious)
+{
+    int xgb = ends_with(path, ".json") || ends_with(path, ".ubj");
+    int cbm = ends_with(path, ".cbm"), swm = ends_with(path, ".swm");
+    if (!xgb && !cbm && !swm)
+        return cli_failf(SW_ARG, "--out %s: unknown model extension (use .json, .ubj, .cbm or .swm)", path);
+    if (xgb && oblivious == 1)
+        return cli_failf(SW_UNSUPPORTED,
+                         "--out %s: XGBoost files hold binary trees; grow_policy=oblivious needs .cbm or .swm", path);
+    if (cbm && oblivious == 0)
+        return cli_failf(SW_UNSUPPORTED,
+                         "--out %s: CatBoost .cbm holds oblivious trees; use --param grow_policy=oblivious, "
+                         "or .json, .ubj or .swm",
+                         path);
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (slash) snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    else snprintf(dir, sizeof dir, ".");
+    if (access(dir, W_OK) != 0) return cli_failf(SW_IO, "--out %s: cannot write in %s: %s", path, dir, strerror(errno));
+    return 0;
+}
 
 /* Columns of t that are features: everything but target, weight and drops. */
 static int feature_columns(const sw_table *t, const char *target, const char *weight, const cli_args *a,
@@ -96,22 +152,21 @@ static double peak_rss_mib(void)
 
 int cmd_train(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish train --train TRAIN.csv --target COL --out MODEL [--valid VALID.csv] [--weight COL]\n"
-                           "                   [--drop COL,...] [--rounds N] [--early-stopping N] [--param KEY=VALUE ...]\n"
-                           "                   [--threads N] [--seed S] [--every N] [--json]",
+    cli_args a = {.usage = "swish train",
                   .summary = "Train gradient-boosted trees with XGBoost's hist algorithm (grow_policy depthwise or\n"
                              "lossguide) or CatBoost-style oblivious trees (grow_policy=oblivious).  Parameters use\n"
-                             "XGBoost's names and aliases; the same data, parameters and seed give the same model,\n"
-                             "bit for bit, at any thread count.  Training data are checked first: non-finite\n"
-                             "targets, a feature equal to the target (leakage) or too few rows stop training;\n"
-                             "constant or empty columns and duplicated rows are reported.",
+                             "XGBoost's names and aliases (num_round as in XGBoost's CLI); one setting given twice\n"
+                             "(--rounds and --param n_estimators, eta and learning_rate) is an error.  The same\n"
+                             "data, parameters and seed give the same model, bit for bit, at any thread count.\n"
+                             "The output name is checked first; then the training data: non-finite targets, a\n"
+                             "feature equal to the target (leakage) or too few rows stop training; constant or\n"
+                             "empty columns and duplicated rows are reported.",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
-    const char *train_path = cli_need(&a, "--train"), *target = cli_need(&a, "--target");
-    const char *out_path = cli_need(&a, "--out");
-    if (!train_path || !target || !out_path) return 2;
+    const char *train_path = cli_get(&a, "--train"), *target = cli_get(&a, "--target");
+    const char *out_path = cli_get(&a, "--out");
     const char *weight = cli_get(&a, "--weight");
     sw_train_params p = sw_train_params_default();
     long v;
@@ -119,12 +174,36 @@ int cmd_train(int argc, char **argv)
     p.rounds = (int)v;
     if ((rc = cli_int(&a, "--early-stopping", 0, 0, 10000000, &v))) return rc;
     p.early_stopping_rounds = (int)v;
-    if ((rc = cli_int(&a, "--threads", sysconf(_SC_NPROCESSORS_ONLN), 1, 1024, &v))) return rc;
-    p.nthread = (int)v;
+    long threads;
+    if ((rc = cli_int(&a, "--threads", 0, 0, SW_THREADS_MAX, &threads))) return rc;
     if ((rc = cli_int(&a, "--seed", 0, 0, 0x7fffffffffffffffL, &v))) return rc;
     p.seed = (unsigned long long)v;
     long every;
     if ((rc = cli_int(&a, "--every", 10, 0, 10000000, &every))) return rc;
+    /* each setting once: by option or by parameter, under one of its names */
+    int np;
+    const char *const *params = cli_all(&a, "--param", &np);
+    enum { NGROUPS = sizeof setting_names / sizeof setting_names[0] };
+    const char *given[NGROUPS] = {0};
+    char given_text[NGROUPS][160];
+    for (int g = 0; g < NGROUPS; g++)
+        if (setting_names[g][0][0] == '-' && cli_has(&a, setting_names[g][0])) {
+            given[g] = setting_names[g][0];
+            snprintf(given_text[g], sizeof given_text[g], "%s %s", setting_names[g][0], cli_get(&a, setting_names[g][0]));
+        }
+    for (int r = 0; r < np; r++) {
+        const char *eq = strchr(params[r], '=');
+        if (!eq || eq == params[r]) return cli_failf(SW_ARG, "--param expects KEY=VALUE, got '%s'", params[r]);
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - params[r]), params[r]);
+        int g = setting_group(key);
+        if (g < 0) continue;
+        if (given[g])
+            return cli_failf(SW_ARG, "--param %s conflicts with %s: give the setting once", params[r], given_text[g]);
+        given[g] = setting_names[g][0];
+        snprintf(given_text[g], sizeof given_text[g], "--param %s", params[r]);
+    }
+    if ((rc = check_out(out_path, -1))) return rc;
 
     sw_error err;
     sw_error_clear(&err);
@@ -132,92 +211,122 @@ int cmd_train(int argc, char **argv)
     sw_matrix *X = NULL;
     float *y = NULL, *w = NULL;
     const char **feats = NULL;
-    int nf = 0;
-    rc = sw_table_read_csv(train_path, NULL, &tt, &err);
-    if (rc) return cli_fail(&err);
+    int nf = 0, nv = 0, ne = 0;
+    const char *const *valid = cli_all(&a, "--valid", &nv);
+    sw_train_data evals[CLI_MAX_REPEAT + 1];
+    sw_matrix *VX[CLI_MAX_REPEAT] = {0};
+    float *vy[CLI_MAX_REPEAT] = {0}, *vw[CLI_MAX_REPEAT] = {0};
+    char vname[CLI_MAX_REPEAT][32];
+    sw_forest *f = NULL;
+    sw_train_report rep = {0};
+    int json = cli_has(&a, "--json");
+    double t_load = 0, t_save = 0;
+    /* rc: an exit code from here on (0 = done) */
+    if (sw_table_read_csv(train_path, NULL, &tt, &err)) goto fail;
     feature_columns(tt, target, weight, &a, &feats, &nf);
     sw_table_free(tt);
     tt = NULL;
-    if (nf == 0) return cli_failf(SW_ARG, "%s: no feature columns left", train_path);
-    /* parameters need the feature names (monotone_constraints by name) */
-    int pi = -1;
-    for (int i = 0; i < a.n_opts; i++)
-        if (strcmp(a.opts[i].name, "--param") == 0) pi = i;
-    for (int r = 0; r < a.count[pi]; r++) {
-        char kv[1024];
-        snprintf(kv, sizeof kv, "%s", a.values[pi][r]);
-        char *eq = strchr(kv, '=');
-        if (!eq) return cli_failf(SW_ARG, "--param expects KEY=VALUE, got '%s'", kv);
-        *eq = 0;
-        if (strcmp(kv, "nthread") == 0 || strcmp(kv, "n_jobs") == 0 || strcmp(kv, "seed") == 0) {
-            /* accepted, but --threads/--seed win when given */
-        }
-        if (sw_train_params_set(&p, kv, eq + 1, feats, nf, &err) != SW_OK) return cli_fail(&err);
+    if (nf == 0) {
+        rc = cli_failf(SW_ARG, "%s: no feature columns left", train_path);
+        goto done;
     }
-    if (cli_has(&a, "--threads")) p.nthread = (int)strtol(cli_get(&a, "--threads"), NULL, 10);
-    if (cli_has(&a, "--seed")) p.seed = (unsigned long long)strtoll(cli_get(&a, "--seed"), NULL, 10);
-    if (cli_has(&a, "--rounds")) p.rounds = (int)strtol(cli_get(&a, "--rounds"), NULL, 10);
+    /* parameters need the feature names (monotone_constraints by name) */
+    for (int r = 0; r < np; r++) {
+        char kv[1024];
+        snprintf(kv, sizeof kv, "%s", params[r]);
+        char *eq = strchr(kv, '=');
+        *eq = 0;
+        if (!strcmp(kv, "nthread") || !strcmp(kv, "n_jobs")) { /* the --threads rule, 0 included */
+            long long t;
+            if (sw_parse_i64(eq + 1, strlen(eq + 1), &t) || t < 0 || t > SW_THREADS_MAX) {
+                rc = cli_failf(SW_ARG, "parameter %s: expected an integer in 0..%d, got '%s'", kv, SW_THREADS_MAX, eq + 1);
+                goto done;
+            }
+            threads = (long)t;
+            continue;
+        }
+        if (sw_train_params_set(&p, kv, eq + 1, feats, nf, &err) != SW_OK) goto fail;
+    }
+    p.nthread = sw_threads_resolve(threads);
+    if ((rc = check_out(out_path, p.grow_policy == SW_GROW_OBLIVIOUS))) goto done;
+    if (p.early_stopping_rounds && nv == 0) {
+        rc = cli_failf(SW_ARG, "--early-stopping needs --valid");
+        goto done;
+    }
 
     double t0 = cli_now();
-    if ((rc = load(train_path, target, weight, feats, nf, &a, &tt, &X, &y, &w, &err))) {
-        sw_table_free(tt);
-        return cli_fail(&err);
-    }
+    if (load(train_path, target, weight, feats, nf, &a, &tt, &X, &y, &w, &err)) goto fail;
     sw_table_free(tt);
-    int vi = -1;
-    for (int i = 0; i < a.n_opts; i++)
-        if (strcmp(a.opts[i].name, "--valid") == 0) vi = i;
-    int nv = a.count[vi];
-    sw_train_data evals[CLI_MAX_REPEAT + 1];
-    sw_matrix *VX[CLI_MAX_REPEAT];
-    float *vy[CLI_MAX_REPEAT], *vw[CLI_MAX_REPEAT];
-    char vname[CLI_MAX_REPEAT][32];
-    int ne = 0;
+    tt = NULL;
     evals[ne++] = (sw_train_data){X, y, w, "train"};
     for (int i = 0; i < nv; i++) {
-        sw_table *vt = NULL;
-        if ((rc = load(a.values[vi][i], target, weight, feats, nf, &a, &vt, &VX[i], &vy[i], &vw[i], &err))) {
-            sw_table_free(vt);
-            return cli_fail(&err);
-        }
-        sw_table_free(vt);
+        int lrc = load(valid[i], target, weight, feats, nf, &a, &tt, &VX[i], &vy[i], &vw[i], &err);
+        sw_table_free(tt);
+        tt = NULL;
+        if (lrc) goto fail;
         snprintf(vname[i], sizeof vname[i], nv == 1 ? "valid" : "valid%d", i);
         evals[ne++] = (sw_train_data){VX[i], vy[i], vw[i], vname[i]};
     }
-    double t_load = cli_now() - t0;
-    if (p.early_stopping_rounds && nv == 0) return cli_failf(SW_ARG, "--early-stopping needs --valid");
-    int json = cli_has(&a, "--json");
+    t_load = cli_now() - t0;
     p.log = json ? stderr : stdout;
     p.verbose_every = (int)every;
     p.progress = !json && isatty(STDOUT_FILENO);
     sw_train_data tr = {X, y, w, "train"};
-    sw_forest *f = NULL;
-    sw_train_report rep;
-    rc = sw_train(&p, &tr, evals, ne, &f, &rep, &err);
-    if (rc) return cli_fail(&err);
+    if (sw_train(&p, &tr, evals, ne, &f, &rep, &err)) goto fail;
     double ts = cli_now();
-    rc = sw_model_save(f, out_path, &err);
-    double t_save = cli_now() - ts;
-    if (rc) {
-        sw_forest_free(f);
-        return cli_fail(&err);
-    }
+    if (sw_model_save(f, out_path, &err)) goto fail;
+    t_save = cli_now() - ts;
     int last = rep.rounds_done - 1;
     int best = rep.best_iteration;
     if (json) {
-        printf("{\"model\": \"%s\", \"trees\": %d, \"best_iteration\": %d, \"rows\": %ld, \"features\": %d,\n"
-               " \"seconds\": {\"load\": %.3f, \"binning\": %.3f, \"histograms\": %.3f, \"split_search\": %.3f, "
-               "\"partition\": %.3f, \"gradients\": %.3f, \"evaluation\": %.3f, \"total\": %.3f, \"save\": %.3f},\n"
-               " \"metrics\": {",
-               out_path, rep.n_trees, best, X->rows, nf, t_load, rep.t_binning, rep.t_hist, rep.t_split,
-               rep.t_partition, rep.t_gradient, rep.t_eval, rep.t_total, t_save);
+        /* seconds to the millisecond, memory to 0.1 MiB, metrics as the shortest text */
+#define MS(x) (round((x) * 1e3) / 1e3)
+        sw_jw *jw = sw_jw_create(SW_JW_JSON_PRETTY);
+        if (!jw) {
+            rc = cli_failf(SW_NOMEM, "out of memory");
+            goto done;
+        }
+        sw_jw_shortest(jw, 1);
+        sw_jw_obj_begin(jw);
+        sw_jw_kstr(jw, "model", out_path);
+        sw_jw_kstr(jw, "tree_kind", sw_forest_kind(f) == SW_TREES_BINARY ? "binary" : "oblivious");
+        sw_jw_kint(jw, "trees", rep.n_trees);
+        if (best >= 0) sw_jw_kint(jw, "best_iteration", best);
+        else sw_jw_knull(jw, "best_iteration");
+        sw_jw_kint(jw, "rows", X->rows);
+        sw_jw_kint(jw, "features", nf);
+        sw_jw_kint(jw, "threads", p.nthread);
+        sw_jw_key(jw, "seconds");
+        sw_jw_obj_begin(jw);
+        sw_jw_kf64(jw, "load", MS(t_load));
+        sw_jw_kf64(jw, "binning", MS(rep.t_binning));
+        sw_jw_kf64(jw, "histograms", MS(rep.t_hist));
+        sw_jw_kf64(jw, "split_search", MS(rep.t_split));
+        sw_jw_kf64(jw, "partition", MS(rep.t_partition));
+        sw_jw_kf64(jw, "gradients", MS(rep.t_gradient));
+        sw_jw_kf64(jw, "evaluation", MS(rep.t_eval));
+        sw_jw_kf64(jw, "total", MS(rep.t_total));
+        sw_jw_kf64(jw, "save", MS(t_save));
+        sw_jw_obj_end(jw);
+        sw_jw_key(jw, "metrics");
+        sw_jw_obj_begin(jw);
         for (int e = 0; e < rep.n_evals; e++)
             for (int k = 0; k < rep.n_metrics; k++) {
+                char key[96];
+                snprintf(key, sizeof key, "%s-%s", evals[e].name, rep.metric_names[k]);
                 int at = best >= 0 ? best : last;
-                printf("%s\"%s-%s\": %.9g", e || k ? ", " : "", evals[e].name, rep.metric_names[k],
-                       rep.history[((size_t)at * rep.n_evals + e) * rep.n_metrics + k]);
+                sw_jw_kf64(jw, key, rep.history[((size_t)at * rep.n_evals + e) * rep.n_metrics + k]);
             }
-        printf("}, \"peak_rss_mib\": %.1f}\n", peak_rss_mib());
+        sw_jw_obj_end(jw);
+        sw_jw_kf64(jw, "peak_rss_mib", round(peak_rss_mib() * 10) / 10);
+        sw_jw_obj_end(jw);
+#undef MS
+        const char *text;
+        size_t len;
+        int jrc = sw_jw_finish(jw, &text, &len);
+        if (jrc == SW_OK) printf("%s\n", text);
+        sw_jw_free(jw);
+        if (jrc) rc = cli_failf(jrc, "out of memory");
     } else {
         printf("model      %s (%d trees, %s)\n", out_path, rep.n_trees,
                sw_forest_kind(f) == SW_TREES_BINARY ? "binary trees" : "oblivious trees");
@@ -236,6 +345,11 @@ int cmd_train(int argc, char **argv)
             printf("%s\n", best >= 0 ? " (at the best iteration)" : "");
         }
     }
+    goto done;
+fail:
+    rc = cli_fail(&err);
+done:
+    sw_table_free(tt);
     sw_train_report_free(&rep);
     sw_forest_free(f);
     sw_matrix_free(X);
@@ -248,5 +362,5 @@ int cmd_train(int argc, char **argv)
     }
     for (int i = 0; i < nf; i++) sw_free((char *)feats[i]);
     sw_free(feats);
-    return 0;
+    return rc;
 }

@@ -8,12 +8,13 @@
 #include "core/alloc.h"
 #include "core/date.h"
 
-int runcfg_load(const cli_args *a, sw_config *c)
+static int load(const cli_args *a, sw_config *c, int resolve)
 {
     sw_error err;
     sw_error_clear(&err);
     const char *path = cli_get(a, "--config");
     if (!path) path = getenv("SWISH_CONFIG");
+    if (path && !*path) path = NULL;
     if (sw_config_load(c, path, &err)) return cli_fail(&err);
     static const char *const opt[] = {"--data", "--db", "--models"};
     char *dst[] = {c->data, c->db, c->models};
@@ -22,11 +23,15 @@ int runcfg_load(const cli_args *a, sw_config *c)
         if (v) snprintf(dst[i], 1024, "%s", v);
     }
     long t;
-    int rc = cli_int(a, "--threads", c->threads, 1, 256, &t);
+    int rc = cli_int(a, "--threads", c->threads, 0, SW_THREADS_MAX, &t);
     if (rc) return rc;
-    c->threads = (int)t;
+    c->threads = resolve ? sw_threads_resolve(t) : (int)t;
     return 0;
 }
+
+int runcfg_load(const cli_args *a, sw_config *c) { return load(a, c, 1); }
+
+int runcfg_load_unresolved(const cli_args *a, sw_config *c) { return load(a, c, 0); }
 
 char *runcfg_text(const sw_config *c)
 {
@@ -63,7 +68,7 @@ int runcfg_date(const char *s, const sw_league *lg, int *day)
             int d = sw_league_game_date(lg, g);
             if (d > last && (best < 0 || d < best)) best = d;
         }
-        if (best < 0) return cli_failf(SW_NOT_FOUND, "--date next: no scheduled games after the last played date");
+        if (best < 0) return cli_failf(SW_NO_GAMES, "--date next: no scheduled games after the last played date");
         *day = best;
         return 0;
     }

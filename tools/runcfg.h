@@ -8,21 +8,26 @@
 #include "features/league.h"
 #include "pipeline/config.h"
 
-/* Options every pipeline command accepts, for their option tables. */
-#define RUNCFG_OPTS                                                                                        \
-    {"--config", "FILE", "configuration file (default: $SWISH_CONFIG; see 'swish config')", 0},            \
-        {"--data", "DIR", "data directory (overrides paths.data)", 0},                                     \
-        {"--models", "DIR", "model store (overrides paths.models)", 0},                                    \
-        {"--threads", "N", "threads (overrides slate.threads)", 0}
+/* Options of the pipeline commands, for their option tables: each command
+ * lists the ones it uses (RUNCFG_OPTS: all four). */
+#define RUNCFG_OPT_CONFIG {"--config", "FILE", "configuration file (default: $SWISH_CONFIG; see 'swish config')", 0}
+#define RUNCFG_OPT_DATA {"--data", "DIR", "data directory (overrides paths.data)", 0}
+#define RUNCFG_OPT_MODELS {"--models", "DIR", "model store (overrides paths.models)", 0}
+#define RUNCFG_OPT_THREADS {"--threads", "N", "threads (overrides slate.threads); " SW_THREADS_RULE " (default 0)", 0}
+#define RUNCFG_OPTS RUNCFG_OPT_CONFIG, RUNCFG_OPT_DATA, RUNCFG_OPT_MODELS, RUNCFG_OPT_THREADS
 
-/* Defaults, the file, the environment, then --data/--db/--models/--threads.
+/* Defaults, the file, the environment, then --data/--db/--models/--threads;
+ * threads resolved by the rule of core/threads.h (c->threads >= 1).
  * Returns 0 or an exit code after printing the error. */
 int runcfg_load(const cli_args *a, sw_config *c);
+/* The same with slate.threads as configured (0 stays 0): for `swish config`. */
+int runcfg_load_unresolved(const cli_args *a, sw_config *c);
 /* The configuration as text (stored with each run). */
 char *runcfg_text(const sw_config *c);
 /* Load the league, printing its warnings on stderr. */
 int runcfg_league(const char *dir, int lenient, sw_league **lg);
-/* "YYYY-MM-DD", or "next": the first date with games after the last played. */
+/* "YYYY-MM-DD", or "next": the first date with games after the last played
+ * (SW_NO_GAMES when there is none). */
 int runcfg_date(const char *s, const sw_league *lg, int *day);
 
 #endif
