@@ -150,6 +150,10 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
             double tt = sw__now();
             int lo = o->train_window > 0 ? D - o->train_window : first;
             long n = sw__training_rows(fr, cfg, lo, D - 1, rows);
+            if (n < 0) {
+                rc = sw_fail(err, SW_NOMEM, "out of memory");
+                goto done;
+            }
             if (n >= 2000) {
                 sw_model_bundle mb;
                 sw__gbdt_report gr;
@@ -196,6 +200,9 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
         char sv[64];
         snprintf(sv, sizeof sv, "bt-%s", ds);
         so.stack_version = sv;
+        char prev[11]; /* the stack is fitted on rows and predictions of earlier dates */
+        sw_date_format(D - 1, prev);
+        so.stack_trained_to = prev;
         for (int s = 0; s < SW_SYS_COUNT; s++)
             so.systems[s] = s == SW_SYS_CATBOOST_V8 ? (sw_system *)o->catboost : sys[s];
         sw_slate *sl = NULL;

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/num.h"
+#include "core/threads.h"
 #include "config.h"
 
 typedef enum { K_STR, K_INT, K_DBL, K_U64, K_BOOKS, K_SYSTEMS, K_TIER, K_BOOL } ktype;
@@ -29,12 +30,13 @@ static const kdef keys[] = {
     {"paths", "models", K_STR, O(models), 0, 0, "model store directory"},
     {"paths", "db_busy_timeout_ms", K_INT, O(busy_timeout_ms), 0, 600000,
      "how long a run waits for a database locked by another process, milliseconds"},
-    {"slate", "books", K_BOOKS, O(books), 0, 0, "line book preference, comma-separated, first found wins"},
+    {"slate", "books", K_BOOKS, O(books), 0, 0,
+     "the only books lines come from, in preference order, comma-separated (unset: every book in the data)"},
     {"slate", "systems", K_SYSTEMS, O(systems), 0, 0, "enabled systems, comma-separated"},
     {"slate", "min_minutes", K_DBL, O(min_minutes), 0, 48,
      "players averaging fewer minutes (last 10 games) are left out unless they have a line"},
     {"slate", "max_players", K_INT, O(max_players), 1, 5000, "most players per slate (by minutes)"},
-    {"slate", "threads", K_INT, O(threads), 1, 256, "threads for features and systems"},
+    {"slate", "threads", K_INT, O(threads), 0, SW_THREADS_MAX, "threads for features and systems; " SW_THREADS_RULE},
     {"call", "min_edge", K_DBL, O(min_edge), 0, 30, "|prediction - line| needed for OVER/UNDER, points"},
     {"call", "min_prob", K_DBL, O(min_prob), 0.5, 1, "probability of the called side needed"},
     {"call", "min_agreement", K_DBL, O(min_agreement), 0, 1,
@@ -63,14 +65,11 @@ void sw_config_default(sw_config *c)
     snprintf(c->db, sizeof c->db, "swish.db");
     snprintf(c->models, sizeof c->models, "models");
     c->busy_timeout_ms = 5000;
-    static const char *const books[] = {"draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers",
-                                        "bovada",     "espnbet", "fanatics"};
-    c->n_books = (int)(sizeof books / sizeof books[0]);
-    for (int i = 0; i < c->n_books; i++) snprintf(c->books[i], sizeof c->books[i], "%s", books[i]);
+    c->n_books = 0; /* every book in the data, swish's default order (features/build.c) */
     for (int i = 0; i < SW_SYS_COUNT; i++) c->systems[i] = 1;
     c->min_minutes = 15;
     c->max_players = 500;
-    c->threads = 2;
+    c->threads = 0;
     c->min_edge = 1.5;
     c->min_prob = 0.55;
     c->min_agreement = 0.5;
@@ -207,8 +206,42 @@ int sw_config_set(sw_config *c, const char *key, const char *value, sw_error *er
     return SW_OK;
 }
 
+/* SWISH_* variables that are not configuration keys. */
+static const char *const other_env[] = {
+    "SWISH_CONFIG",           /* the configuration file (tools/runcfg.c) */
+    "SWISH_SHARED",           /* reference data for tests, benchmarks and the demo */
+    "SWISH_BIN",              /* the binary under test (tests) */
+    "SWISH_FAULT_KILL_AFTER", /* fault injection in the store (pipeline/store.c, tests) */
+    "SWISH_OMP_TUNED",        /* set by swish itself when it re-executes (tools/swish.c) */
+};
+
 int sw_config_apply_env(sw_config *c, sw_error *err)
 {
+    /* an unknown SWISH_ variable is an error, as an unknown key in a file is
+     * (a misspelt SWISH_CALL_MIN_EGDE would otherwise be ignored silently) */
+    extern char **environ;
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, "SWISH_", 6) != 0) continue;
+        size_t nl = strcspn(*e, "=");
+        int known = 0;
+        for (size_t i = 0; i < sizeof other_env / sizeof other_env[0] && !known; i++)
+            known = strlen(other_env[i]) == nl && !strncmp(*e, other_env[i], nl);
+        for (size_t i = 0; i < N_KEYS && !known; i++) {
+            char name[96];
+            int n = snprintf(name, sizeof name, "SWISH_%s_%s", keys[i].section, keys[i].key);
+            for (int j = 0; j < n; j++) name[j] = (char)toupper((unsigned char)name[j]);
+            known = (size_t)n == nl && !strncmp(*e, name, nl);
+        }
+        if (!known) {
+            char v[2048];
+            valid_keys(v, sizeof v);
+            return sw_fail(err, SW_ARG,
+                           "unknown environment variable %.*s: SWISH_<SECTION>_<KEY> overrides a configuration key "
+                           "(valid keys: %s); other SWISH_ variables: SWISH_CONFIG, SWISH_SHARED, SWISH_BIN, "
+                           "SWISH_FAULT_KILL_AFTER, SWISH_OMP_TUNED",
+                           (int)(nl > 200 ? 200 : nl), *e, v);
+        }
+    }
     for (size_t i = 0; i < N_KEYS; i++) {
         char name[96];
         int n = snprintf(name, sizeof name, "SWISH_%s_%s", keys[i].section, keys[i].key);
@@ -289,6 +322,10 @@ void sw_config_write(const sw_config *c, FILE *out)
             fprintf(out, "\n[%s]\n", k->section);
             section = k->section;
         }
+        if (k->type == K_BOOKS && c->n_books == 0) { /* unset stays unset when read back */
+            fprintf(out, "# %s\n# %s =\n", k->help, k->key);
+            continue;
+        }
         fprintf(out, "# %s\n%s = ", k->help, k->key);
         const char *src = (const char *)c + k->off;
         switch (k->type) {
@@ -296,7 +333,12 @@ void sw_config_write(const sw_config *c, FILE *out)
         case K_INT:
         case K_BOOL: fprintf(out, "%d\n", *(const int *)src); break;
         case K_U64: fprintf(out, "%llu\n", *(const unsigned long long *)src); break;
-        case K_DBL: fprintf(out, "%.17g\n", *(const double *)src); break;
+        case K_DBL: {
+            char num[SW_NUM_BUF];
+            sw_format_f64_short(num, *(const double *)src);
+            fprintf(out, "%s\n", num);
+            break;
+        }
         case K_TIER: fprintf(out, "%s\n", sw_tier_name(*(const sw_tier *)src)); break;
         case K_BOOKS:
             for (int b = 0; b < c->n_books; b++) fprintf(out, "%s%s", b ? "," : "", c->books[b]);

@@ -54,7 +54,7 @@ int sw_grade_date(sw_store *st, const sw_league *lg, int date, sw_grade_result *
                                  "SELECT p.game_id, p.player_id, p.system, p.model_version, p.line, p.prediction,"
                                  " p.recommendation, p.over_price, p.under_price, f.vals FROM predictions p"
                                  " LEFT JOIN features f ON f.game_date = p.game_date AND f.game_id = p.game_id"
-                                 " AND f.player_id = p.player_id AND f.feature_set = ?2 WHERE p.game_date = ?1",
+                                 " AND f.player_id = p.player_id AND f.feature_set = ?2 WHERE p.game_date = ?1 ORDER BY p.game_id",
                                  -1, &sel, NULL)) ||
         (rc = sqlite3_prepare_v2(db, "DELETE FROM grades WHERE game_date = ?", -1, &del, NULL)) ||
         (rc = sqlite3_prepare_v2(db, "INSERT INTO grades VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL))) {
@@ -68,12 +68,22 @@ int sw_grade_date(sw_store *st, const sw_league *lg, int date, sw_grade_result *
     }
     sqlite3_bind_text(sel, 1, ds, -1, SQLITE_STATIC);
     sqlite3_bind_text(sel, 2, SW_FEATURE_SET, -1, SQLITE_STATIC);
+    int last_game = -1, has_box = 0;
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
         res->predictions++;
         const char *gid = (const char *)sqlite3_column_text(sel, 0), *pid = (const char *)sqlite3_column_text(sel, 1);
         int g = sw_league_find_game(lg, gid), pl = sw_league_find_player(lg, pid);
         if (g < 0 || !sw_league_game_played(lg, g)) {
             res->pending++;
+            continue;
+        }
+        if (g != last_game) {
+            last_game = g;
+            has_box = sw_league_game_box_scores(lg, g) > 0;
+        }
+        if (!has_box) {
+            res->pending++;
+            res->no_box_scores++;
             continue;
         }
         double line = sqlite3_column_type(sel, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(sel, 4);
@@ -136,6 +146,7 @@ int sw_grade_date(sw_store *st, const sw_league *lg, int date, sw_grade_result *
         out = fail(db, err, rc, "reading predictions");
         goto done;
     }
+    if ((out = sw_store_lookahead(st, NULL, date, date, &res->excluded, res->excluded_to, err))) goto done;
 done:
     sqlite3_finalize(sel);
     sqlite3_finalize(del);

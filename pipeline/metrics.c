@@ -252,82 +252,65 @@ void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out)
     fprintf(out, "\n");
 }
 
-static void jnum(FILE *out, double v)
+static void jhits(sw_jw *w, const char *key, const sw_hits *h)
 {
-    if (isfinite(v)) fprintf(out, "%.6g", v);
-    else fputs("null", out);
+    sw_jw_key(w, key);
+    sw_jw_obj_begin(w);
+    sw_jw_kint(w, "n", h->n);
+    sw_jw_kint(w, "hits", h->hits);
+    sw_jw_kf64(w, "rate", h->rate);
+    sw_jw_kf64(w, "lo", h->lo);
+    sw_jw_kf64(w, "hi", h->hi);
+    sw_jw_kf64(w, "units", h->units);
+    sw_jw_kf64(w, "units_110", h->units_110);
+    sw_jw_obj_end(w);
 }
 
-static void jhits(FILE *out, const char *key, const sw_hits *h)
+void sw_metrics_json(sw_jw *w, const char *name, const sw_metrics *m)
 {
-    fprintf(out, "\"%s\":{\"n\":%ld,\"hits\":%ld,\"rate\":", key, h->n, h->hits);
-    jnum(out, h->rate);
-    fprintf(out, ",\"lo\":");
-    jnum(out, h->lo);
-    fprintf(out, ",\"hi\":");
-    jnum(out, h->hi);
-    fprintf(out, ",\"units\":%.4f,\"units_110\":%.4f}", h->units, h->units_110);
-}
-
-void sw_metrics_json(const char *name, const sw_metrics *m, FILE *out)
-{
-    fprintf(out, "{\"system\":\"%s\",\"n\":%ld,\"mae\":", name, m->n);
-    jnum(out, m->mae);
-    fprintf(out, ",\"rmse\":");
-    jnum(out, m->rmse);
-    fprintf(out, ",\"bias\":");
-    jnum(out, m->bias);
-    fprintf(out, ",\"within_3\":");
-    jnum(out, m->within3);
-    fprintf(out, ",\"within_5\":");
-    jnum(out, m->within5);
-    fprintf(out, ",");
-    jhits(out, "side", &m->side);
-    fprintf(out, ",");
-    jhits(out, "side_edge3", &m->side_edge3);
-    fprintf(out, ",");
-    jhits(out, "calls", &m->calls);
-    fprintf(out, ",\"roi_calls\":");
-    jnum(out, m->roi_calls);
-    fprintf(out, ",\"roi_calls_110\":");
-    jnum(out, m->roi_calls_110);
+    sw_jw_obj_begin(w);
+    sw_jw_kstr(w, "system", name);
+    sw_jw_kint(w, "n", m->n);
+    sw_jw_kint(w, "excluded_lookahead", m->excluded);
+    sw_jw_kf64(w, "mae", m->mae);
+    sw_jw_kf64(w, "rmse", m->rmse);
+    sw_jw_kf64(w, "bias", m->bias);
+    sw_jw_kf64(w, "within_3", m->within3);
+    sw_jw_kf64(w, "within_5", m->within5);
+    jhits(w, "side", &m->side);
+    jhits(w, "side_edge3", &m->side_edge3);
+    jhits(w, "calls", &m->calls);
+    sw_jw_kf64(w, "roi_calls", m->roi_calls);
+    sw_jw_kf64(w, "roi_calls_110", m->roi_calls_110);
     static const char *const eb[SW_EDGE_BUCKETS] = {"edge_lt1", "edge_1_3", "edge_3_5", "edge_ge5"};
-    for (int k = 0; k < SW_EDGE_BUCKETS; k++) {
-        fprintf(out, ",");
-        jhits(out, eb[k], &m->edge[k]);
-    }
+    for (int k = 0; k < SW_EDGE_BUCKETS; k++) jhits(w, eb[k], &m->edge[k]);
     static const char *const cb[SW_CONF_BUCKETS] = {"conf_lt55", "conf_55_60", "conf_60_65", "conf_ge65"};
-    for (int k = 0; k < SW_CONF_BUCKETS; k++) {
-        fprintf(out, ",");
-        jhits(out, cb[k], &m->conf[k]);
-    }
+    for (int k = 0; k < SW_CONF_BUCKETS; k++) jhits(w, cb[k], &m->conf[k]);
     for (int k = 0; k < 5; k++) {
         char key[32];
         snprintf(key, sizeof key, "tier_%s", sw_tier_name((sw_tier)k));
-        fprintf(out, ",");
-        jhits(out, key, &m->tier[k]);
+        jhits(w, key, &m->tier[k]);
     }
-    fprintf(out, ",\"calibration\":[");
+    sw_jw_key(w, "calibration");
+    sw_jw_arr_begin(w);
     for (int k = 0; k < SW_CAL_BINS; k++) {
-        fprintf(out, "%s{\"n\":%ld,\"p\":", k ? "," : "", m->cal_n[k]);
-        jnum(out, m->cal_n[k] ? m->cal_p[k] : NAN);
-        fprintf(out, ",\"freq\":");
-        jnum(out, m->cal_n[k] ? m->cal_freq[k] : NAN);
-        fprintf(out, "}");
+        sw_jw_obj_begin(w);
+        sw_jw_kint(w, "n", m->cal_n[k]);
+        sw_jw_kf64(w, "p", m->cal_n[k] ? m->cal_p[k] : NAN);
+        sw_jw_kf64(w, "freq", m->cal_n[k] ? m->cal_freq[k] : NAN);
+        sw_jw_obj_end(w);
     }
-    fprintf(out, "],\"brier\":");
-    jnum(out, m->brier);
-    fprintf(out, ",\"baselines\":{\"n\":%ld,\"mae_system\":", m->n_base);
-    jnum(out, m->mae_same);
-    fprintf(out, ",\"mae_line\":");
-    jnum(out, m->mae_line);
-    fprintf(out, ",\"mae_season_avg\":");
-    jnum(out, m->mae_season);
-    fprintf(out, ",\"mae_last10_avg\":");
-    jnum(out, m->mae_last10);
-    fprintf(out, ",");
-    jhits(out, "side_season_avg", &m->side_season);
-    fprintf(out, ",");
-    jhits(out, "side_last10_avg", &m->side_last10);
-    fprintf(out, "}}");
+    sw_jw_arr_end(w);
+    sw_jw_kf64(w, "brier", m->brier);
+    sw_jw_key(w, "baselines");
+    sw_jw_obj_begin(w);
+    sw_jw_kint(w, "n", m->n_base);
+    sw_jw_kf64(w, "mae_system", m->mae_same);
+    sw_jw_kf64(w, "mae_line", m->mae_line);
+    sw_jw_kf64(w, "mae_season_avg", m->mae_season);
+    sw_jw_kf64(w, "mae_last10_avg", m->mae_last10);
+    jhits(w, "side_season_avg", &m->side_season);
+    jhits(w, "side_last10_avg", &m->side_last10);
+    sw_jw_obj_end(w);
+    sw_jw_obj_end(w);
 }

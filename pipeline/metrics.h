@@ -12,7 +12,9 @@
  *                average and the last-10 average as predictors (MAE, and the
  *                averages' side bets against the line)
  *
- * Pushes count in neither hits nor bets; voided rows (DNP) are left out.
+ * Pushes count in neither hits nor bets; voided rows (DNP) are left out, and
+ * so are rows whose model may have seen the game (store.h: they are never
+ * loaded; `excluded` carries their count for the reports).
  * Ownership: plain values; the loader's array is the caller's (sw_free).
  */
 #ifndef SW_METRICS_H
@@ -20,6 +22,7 @@
 
 #include <stdio.h>
 
+#include "core/json.h"
 #include "features/features.h"
 #include "slate.h"
 #include "store.h"
@@ -42,6 +45,7 @@ enum { SW_EDGE_BUCKETS = 4, SW_CONF_BUCKETS = 4, SW_CAL_BINS = 10 };
 
 typedef struct {
     long n;
+    long excluded;       /* rows kept out: their model may have seen the game (set by the caller) */
     double mae, rmse, bias, within3, within5;
     sw_hits side, side_edge3, calls;
     sw_hits edge[SW_EDGE_BUCKETS];  /* side bets by |edge|: <1, 1-3, 3-5, >=5 */
@@ -67,6 +71,8 @@ int sw_metrics_load(sw_store *st, const char *system, int from, int to, sw_grade
 void sw_metrics_print_header(FILE *out);
 void sw_metrics_print_row(const char *name, const sw_metrics *m, FILE *out);
 void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out);
-void sw_metrics_json(const char *name, const sw_metrics *m, FILE *out);
+/* One system's metrics as a JSON object (every breakdown; NaN as null) written
+ * into `w` where a value may go (an array element, or after sw_jw_key). */
+void sw_metrics_json(sw_jw *w, const char *name, const sw_metrics *m);
 
 #endif

@@ -1,80 +1,207 @@
-/* models: champions of the model store turned into systems (see models.h). */
+/* models: the versions that may serve a date, turned into systems (see models.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
+#include "core/date.h"
 #include "models.h"
 #include "registry.h"
+
+static void add_line(char (*lines)[384], int *n, const char *fmt, va_list ap)
+{
+    if (*n >= 8) return;
+    vsnprintf(lines[(*n)++], 384, fmt, ap);
+}
 
 static void warn(sw_models *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(sw_models *m, const char *fmt, ...)
 {
-    if (m->n_warnings >= 8) return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->warnings[m->n_warnings++], sizeof m->warnings[0], fmt, ap);
+    add_line(m->warnings, &m->n_warnings, fmt, ap);
     va_end(ap);
 }
 
-int sw_models_load(const sw_config *cfg, const char *models_dir, sw_models *m, sw_error *err)
+static void note(sw_models *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(sw_models *m, const char *fmt, ...)
 {
-    memset(m, 0, sizeof *m);
-    for (int k = 0; k < SW_SYS_COUNT; k++) {
-        if (!cfg->systems[k]) continue;
-        sw_error e;
-        sw_error_clear(&e);
-        int rc;
-        if (!sw_system_is_model((sw_system_id)k)) {
-            rc = sw_system_create_rule((sw_system_id)k, &m->sys[k], &e);
-        } else {
-            char v[64];
-            rc = sw_registry_champion(models_dir, sw_system_name(k), v, &e);
-            if (rc == SW_NOT_FOUND) {
-                warn(m, "%s: no model registered in %s; the system is disabled for this run%s", sw_system_name(k),
-                     models_dir,
-                     k == SW_SYS_GBDT ? " (run 'swish retrain')" : " ('swish models add --system catboost_v8 FILE')");
-                continue;
-            }
-            sw_model_bundle b;
-            if (rc == SW_OK) rc = sw_registry_load_bundle(models_dir, sw_system_name(k), v, &b, NULL, &e);
-            if (rc == SW_OK) rc = sw_system_create_model((sw_system_id)k, &b, &m->sys[k], &e);
-        }
-        if (rc == SW_NOMEM) return sw_fail(err, SW_NOMEM, "out of memory");
-        if (rc) {
-            char msg[300];
-            sw_error_format(&e, msg, sizeof msg);
-            warn(m, "%s refused: %s", sw_system_name(k), msg);
-            m->degraded = 1;
-        }
-    }
-    /* the stacked meta-model */
-    char v[64];
+    va_list ap;
+    va_start(ap, fmt);
+    add_line(m->notes, &m->n_notes, fmt, ap);
+    va_end(ap);
+}
+
+/* A manifest's last seen day; -1 when it cannot be read (never qualifies). */
+static int last_day(const sw_manifest *m, char out[11], int *bounded)
+{
+    *bounded = sw_manifest_trained_to(m, out);
+    int d;
+    return sw_date_parse(out, strlen(out), &d) == 0 ? d : -1;
+}
+
+int sw_models_pick(const char *models_dir, const char *system, int date, char version[64], char trained_to[11],
+                   int *is_champion, char *why, size_t why_cap, sw_error *err)
+{
+    version[0] = trained_to[0] = 0;
+    *is_champion = 0;
+    if (why_cap) why[0] = 0;
+    sw_manifest *ms = NULL;
+    int n = 0, n_bad = 0;
     sw_error e;
     sw_error_clear(&e);
-    int rc = sw_registry_champion(models_dir, "stack", v, &e);
-    if (rc == SW_NOT_FOUND) {
-        warn(m, "no stacked meta-model in %s: the final prediction is the confidence-weighted mean of the systems",
-             models_dir);
+    int rc = sw_registry_versions(models_dir, system, &ms, &n, &n_bad, &e);
+    if (rc) {
+        if (err) *err = e;
+        return rc;
+    }
+    char champ[64] = "";
+    sw_error ce;
+    sw_registry_champion(models_dir, system, champ, &ce);
+    char ds[11];
+    sw_date_format(date, ds);
+    int best = -1, best_day = -1, newest = -1, newest_day = -1;
+    for (int i = 0; i < n; i++) {
+        char t[11];
+        int bounded, d = last_day(&ms[i], t, &bounded);
+        if (d > newest_day || newest < 0) newest = i, newest_day = d;
+        if (d < 0 || d >= date) continue;
+        int is_c = !strcmp(ms[i].version, champ);
+        /* the champion wins; otherwise the latest window, then the latest registration (list order) */
+        if (best < 0 || is_c || (strcmp(ms[best].version, champ) != 0 && d >= best_day)) best = i, best_day = d;
+    }
+    if (best >= 0) {
+        snprintf(version, 64, "%s", ms[best].version);
+        int bounded;
+        last_day(&ms[best], trained_to, &bounded);
+        *is_champion = !strcmp(ms[best].version, champ);
+        if (!*is_champion && why_cap) {
+            char ct[11] = "?";
+            for (int i = 0; i < n; i++)
+                if (!strcmp(ms[i].version, champ)) last_day(&ms[i], ct, &bounded);
+            snprintf(why, why_cap,
+                     "%s: the champion %s was trained on games through %s, not before %s; serving %s (trained "
+                     "through %s) for this date",
+                     system, champ[0] ? champ : "(none)", ct, ds, version, trained_to);
+        }
+        rc = SW_OK;
+    } else if (n == 0) {
+        rc = sw_fail(err, SW_NOT_FOUND, "no version of %s in %s%s", system, models_dir,
+                     n_bad ? " that can be read" : "");
+    } else {
+        char t[11];
+        int bounded;
+        last_day(&ms[newest], t, &bounded);
+        if (why_cap)
+            snprintf(why, why_cap,
+                     "%s refused for %s: every registered version was trained on games of that date or later "
+                     "(newest: %s, through %s%s); scoring it would use results the model has seen "
+                     "(train one with 'swish retrain --until %s')",
+                     system, ds, ms[newest].version, t, bounded ? ", the day it was registered: window unknown" : "",
+                     ds);
+        rc = sw_fail(err, SW_NOT_FOUND, "%s", why_cap ? why : "no version trained before the date");
+    }
+    sw_free(ms);
+    return rc;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* One model system (or the stack when k < 0): pick, load, refuse. */
+static int load_one(const sw_config *cfg, const char *dir, int date, int k, sw_models *m)
+{
+    const char *name = k >= 0 ? sw_system_name(k) : "stack";
+    char v[64], t[11], why[384];
+    int champ;
+    sw_error e;
+    sw_error_clear(&e);
+    int rc = sw_models_pick(dir, name, date, v, t, &champ, why, sizeof why, &e);
+    if (rc == SW_NOT_FOUND && !why[0]) {
+        if (k < 0)
+            warn(m, "no stacked meta-model in %s: the final prediction is the confidence-weighted mean of the systems",
+                 dir);
+        else
+            warn(m, "%s: no model registered in %s; the system is disabled for this run%s", name, dir,
+                 k == SW_SYS_GBDT ? " (run 'swish retrain')" : " ('swish models add --system catboost_v8 FILE')");
         return SW_OK;
     }
-    sw_manifest man;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    if (rc == SW_OK) rc = sw_registry_manifest(models_dir, "stack", v, &man, &e);
-    if (rc == SW_OK) rc = sw_registry_read(models_dir, &man, "stack", &data, &len, &e);
-    if (rc == SW_OK) rc = sw_stack_from_json("stack.json", (const char *)data, len, &m->stack, &e);
-    sw_free(data);
-    if (rc == SW_NOMEM) return sw_fail(err, SW_NOMEM, "out of memory");
-    if (rc) {
-        char msg[300];
-        sw_error_format(&e, msg, sizeof msg);
-        warn(m, "stack refused (final prediction falls back to the mean of the systems): %s", msg);
+    if (rc == SW_NOT_FOUND) {
+        warn(m, "%s", why);
         m->degraded = 1;
         return SW_OK;
     }
-    m->has_stack = 1;
-    snprintf(m->stack_version, sizeof m->stack_version, "%s", v);
+    if (rc == SW_OK && why[0]) note(m, "%s", why);
+    if (k >= 0) {
+        sw_model_bundle b;
+        if (rc == SW_OK) rc = sw_registry_load_bundle(dir, name, v, &b, NULL, &e);
+        if (rc == SW_OK) {
+            if (!b.train_to[0]) snprintf(b.train_to, sizeof b.train_to, "%s", t); /* the registration bound */
+            rc = sw_system_create_model((sw_system_id)k, &b, &m->sys[k], &e);
+        }
+        if (rc == SW_OK) snprintf(m->trained_to[k], sizeof m->trained_to[k], "%s", t);
+    } else {
+        sw_manifest man;
+        unsigned char *data = NULL;
+        size_t len = 0;
+        if (rc == SW_OK) rc = sw_registry_manifest(dir, "stack", v, &man, &e);
+        if (rc == SW_OK) rc = sw_registry_read(dir, &man, "stack", &data, &len, &e);
+        if (rc == SW_OK) rc = sw_stack_from_json("stack.json", (const char *)data, len, &m->stack, &e);
+        sw_free(data);
+        if (rc == SW_OK) {
+            m->has_stack = 1;
+            snprintf(m->stack_version, sizeof m->stack_version, "%s", v);
+            snprintf(m->stack_trained_to, sizeof m->stack_trained_to, "%s", t);
+        }
+    }
+    if (rc == SW_NOMEM) return SW_NOMEM;
+    if (rc) {
+        char msg[300];
+        sw_error_format(&e, msg, sizeof msg);
+        if (k < 0) warn(m, "stack refused (final prediction falls back to the mean of the systems): %s", msg);
+        else warn(m, "%s refused: %s", name, msg);
+        m->degraded = 1;
+    }
+    (void)cfg;
+    return SW_OK;
+}
+
+int sw_models_load(const sw_config *cfg, const char *models_dir, int date, sw_models *m, sw_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!is_dir(models_dir))
+        return sw_error_set(err, SW_NOT_FOUND, models_dir, 0, 0, -1,
+                            "the model store does not exist (paths.models or --models; 'swish retrain' creates one)");
+    for (int k = 0; k < SW_SYS_COUNT; k++) {
+        if (!cfg->systems[k]) continue;
+        int rc;
+        if (!sw_system_is_model((sw_system_id)k)) {
+            sw_error e;
+            sw_error_clear(&e);
+            rc = sw_system_create_rule((sw_system_id)k, &m->sys[k], &e);
+            if (rc && rc != SW_NOMEM) {
+                char msg[300];
+                sw_error_format(&e, msg, sizeof msg);
+                warn(m, "%s refused: %s", sw_system_name(k), msg);
+                m->degraded = 1;
+                rc = SW_OK;
+            }
+        } else {
+            rc = load_one(cfg, models_dir, date, k, m);
+        }
+        if (rc == SW_NOMEM) {
+            sw_models_free(m);
+            return sw_fail(err, SW_NOMEM, "out of memory");
+        }
+    }
+    if (load_one(cfg, models_dir, date, -1, m) == SW_NOMEM) {
+        sw_models_free(m);
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
     return SW_OK;
 }
 

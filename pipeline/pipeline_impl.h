@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "core/matrix.h"
+#include "core/threads.h"
 #include "features/features.h"
 #include "gbdt/train.h"
 #include "stack.h"
@@ -14,6 +15,8 @@
 
 /* Monotonic seconds. */
 double sw__now(void);
+/* The configuration's thread count resolved (0 = all usable CPUs, core/threads.h). */
+#define SW__THREADS(cfg) sw_threads_resolve((cfg)->threads)
 /* printf to a progress log (NULL: nothing), flushed. */
 void sw__log(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -25,7 +28,8 @@ int sw__build_frame(const sw_league *lg, const sw_config *cfg, int from, int to,
 
 /* Frame rows fit to train on: played (minutes > 0, points known), quality >=
  * cfg->min_quality, not early season, date in [from, to].  rows must hold
- * sw_frame_rows(fr) entries; returns the count (chronological order). */
+ * sw_frame_rows(fr) entries; returns the count, the rows sorted by date (frame
+ * order within a date), or -1 when out of memory. */
 long sw__training_rows(const sw_frame *fr, const sw_config *cfg, int from, int to, long *rows);
 
 /* The rows as a named matrix (every feature) and targets. */

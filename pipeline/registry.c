@@ -26,6 +26,16 @@ void sw_manifest_init(sw_manifest *m, const char *system)
     snprintf(m->system, sizeof m->system, "%s", system ? system : "");
 }
 
+int sw_manifest_trained_to(const sw_manifest *m, char out[11])
+{
+    if (m->train_to[0]) {
+        snprintf(out, 11, "%s", m->train_to);
+        return 0;
+    }
+    snprintf(out, 11, "%.10s", m->created);
+    return 1;
+}
+
 void sw_manifest_add_metric(sw_manifest *m, const char *name, double value)
 {
     if (m->n_metrics >= SW_MANIFEST_MAX_METRICS) return;
@@ -573,6 +583,46 @@ int sw_registry_list(const char *dir, sw_manifest **out, int *n, sw_error *err)
             if (rc == SW_OK) (*n)++;
         }
         closedir(sd);
+    }
+    closedir(d);
+    if (rc) {
+        sw_free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    if (*n) qsort(*out, (size_t)*n, sizeof **out, cmp_manifest);
+    return SW_OK;
+}
+
+int sw_registry_versions(const char *dir, const char *system, sw_manifest **out, int *n, int *n_bad,
+                         sw_error *err)
+{
+    *out = NULL;
+    *n = *n_bad = 0;
+    if (!valid_name(system, 32)) return sw_fail(err, SW_ARG, "invalid system name '%s'", system);
+    char sysdir[4096];
+    snprintf(sysdir, sizeof sysdir, "%s/%s", dir, system);
+    DIR *d = opendir(sysdir);
+    if (!d) return errno == ENOENT ? SW_OK : sw_error_set(err, SW_IO, sysdir, 0, 0, -1, "cannot read: %s", strerror(errno));
+    int cap = 0, rc = SW_OK;
+    struct dirent *v;
+    while ((v = readdir(d))) {
+        if (!valid_name(v->d_name, 64)) continue;
+        char mp[4400];
+        snprintf(mp, sizeof mp, "%s/%s/manifest.json", sysdir, v->d_name);
+        if (!sw_file_exists(mp)) continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            sw_manifest *nm = sw_realloc(*out, sizeof **out * (size_t)cap);
+            if (!nm) {
+                rc = sw_fail(err, SW_NOMEM, "out of memory");
+                break;
+            }
+            *out = nm;
+        }
+        if (sw_registry_manifest(dir, system, v->d_name, &(*out)[*n], err) == SW_OK) (*n)++;
+        else (*n_bad)++;
     }
     closedir(d);
     if (rc) {

@@ -61,6 +61,11 @@ typedef struct {
 } sw_reg_blob;
 
 void sw_manifest_init(sw_manifest *m, const char *system);
+/* The last date the version may have seen (YYYY-MM-DD): its training window's
+ * end, or, when the window is unknown (a model added without one), the day it
+ * was registered, since no file can have seen games played after it existed.
+ * Returns 1 when the date is that bound, 0 when it is the recorded window. */
+int sw_manifest_trained_to(const sw_manifest *m, char out[11]);
 void sw_manifest_add_metric(sw_manifest *m, const char *name, double value);
 
 /* Register a new version of m->system with these files.  An empty m->version
@@ -84,6 +89,12 @@ int sw_registry_rollback(const char *dir, const char *system, char version[64], 
 int sw_registry_manifest(const char *dir, const char *system, const char *version, sw_manifest *m, sw_error *err);
 /* All manifests, sorted by system then creation; *out is the caller's (sw_free). */
 int sw_registry_list(const char *dir, sw_manifest **out, int *n, sw_error *err);
+
+/* Every version of one system, sorted by creation; manifests that cannot be
+ * read are skipped and counted in *n_bad (their error in `err`, the call
+ * still succeeds).  *out is the caller's (sw_free). */
+int sw_registry_versions(const char *dir, const char *system, sw_manifest **out, int *n, int *n_bad,
+                         sw_error *err);
 
 /* A file of a version by role, checksum verified (SW_CORRUPT when it differs,
  * SW_NOT_FOUND when the manifest has no such role). */

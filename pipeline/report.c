@@ -754,6 +754,13 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         }
         fprintf(f, "%s to %s &middot; %ld predictions, %ld graded &middot; generated %s by swish %s</p>\n", first, last,
                 npred, ngraded, now, sw_version());
+        long excluded = 0;
+        char ex_to[11] = "";
+        sw_error e;
+        if (sw_store_lookahead(st, NULL, -1, -1, &excluded, ex_to, &e) == SW_OK && excluded)
+            fprintf(f, "<p class=\"note\" id=\"excluded\">%ld rows are excluded from every figure: their model was "
+                       "trained on games through %s, on or after their game dates.</p>\n",
+                    excluded, ex_to);
         fprintf(f, "<h2>How the systems did</h2>\n");
         if (ns) metrics_table(f, sd, ns);
         else fprintf(f, "<p class=\"note\">The database holds no predictions.</p>\n");

@@ -1,4 +1,5 @@
 /* retrain: training the gbdt system and the stack (see retrain.h). */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,21 +47,41 @@ int sw__build_frame(const sw_league *lg, const sw_config *cfg, int from, int to,
     for (int b = 0; b < cfg->n_books; b++) books[b] = cfg->books[b];
     req.books = books;
     req.n_books = cfg->n_books;
-    req.nthread = cfg->threads;
-    return sw_features_build(lg, &req, out, err);
+    req.nthread = SW__THREADS(cfg);
+    int rc = sw_features_build(lg, &req, out, err);
+    if (rc == SW_ARG) sw_error_prefix(err, "slate.books: ");
+    return rc;
 }
 
 long sw__training_rows(const sw_frame *fr, const sw_config *cfg, int from, int to, long *rows)
 {
     int early = sw_feature_find("early_season");
     long n = 0;
+    int lo = INT_MAX, hi = INT_MIN;
     for (long i = 0; i < sw_frame_rows(fr); i++) {
         const sw_frame_meta *m = sw_frame_meta_of(fr, i);
         if (m->date < from || m->date > to) continue;
         if (!isfinite(m->pts) || !(m->min > 0) || m->quality < cfg->min_quality) continue;
         if (sw_frame_values(fr, i)[early] > 0.5) continue;
         rows[n++] = i;
+        if (m->date < lo) lo = m->date;
+        if (m->date > hi) hi = m->date;
     }
+    if (n < 2) return n;
+    /* chronological (the frame is by player): a stable counting sort by date, so that
+     * validation tails and out-of-fold blocks are later dates, never other players */
+    long span = (long)hi - lo + 2, *start = sw_calloc((size_t)span, sizeof *start), *tmp = sw_alloc_array((size_t)n, sizeof *tmp);
+    if (!start || !tmp) {
+        sw_free(start);
+        sw_free(tmp);
+        return -1;
+    }
+    for (long i = 0; i < n; i++) start[sw_frame_meta_of(fr, rows[i])->date - lo + 1]++;
+    for (long d = 1; d < span; d++) start[d] += start[d - 1];
+    for (long i = 0; i < n; i++) tmp[start[sw_frame_meta_of(fr, rows[i])->date - lo]++] = rows[i];
+    memcpy(rows, tmp, sizeof *rows * (size_t)n);
+    sw_free(start);
+    sw_free(tmp);
     return n;
 }
 
@@ -99,7 +120,7 @@ int sw__gbdt_params(const sw_config *cfg, const sw_matrix *X, sw_train_params *p
     p->alpha = 0.5;
     p->gamma = 0.1;
     p->seed = cfg->seed;
-    p->nthread = cfg->threads;
+    p->nthread = SW__THREADS(cfg);
     if (cfg->monotone_minutes) {
         const char *names[256];
         for (int c = 0; c < X->cols && c < 256; c++) names[c] = X->names[c];
@@ -179,9 +200,9 @@ int sw__gbdt_fit(const sw_config *cfg, const sw_frame *fr, const long *rows, lon
         rc = sw_fail(err, SW_NOMEM, "out of memory");
         goto done;
     }
-    predict_forest(out->mean, &va, cfg->threads, buf);
-    predict_forest(out->q_lo, &va, cfg->threads, buf + nv);
-    predict_forest(out->q_hi, &va, cfg->threads, buf + 2 * nv);
+    predict_forest(out->mean, &va, SW__THREADS(cfg), buf);
+    predict_forest(out->q_lo, &va, SW__THREADS(cfg), buf + nv);
+    predict_forest(out->q_hi, &va, SW__THREADS(cfg), buf + 2 * nv);
     double ae = 0, se = 0, w3 = 0, w5 = 0, cover = 0, ae_l = 0, ae_line = 0;
     int line_col = sw_feature_find("vegas_points_line");
     for (long i = 0; i < nv; i++) {
@@ -300,7 +321,7 @@ int sw__stack_oof(const sw_config *cfg, const sw_league *lg, const sw_frame *fr,
                 blk.data = X->data + (size_t)start * (size_t)X->cols;
                 blk.rows = end - start;
                 rc = train_on(&pf, X, y, 0, start, NULL, NULL, &fold, err);
-                if (rc == SW_OK) predict_forest(fold, &blk, cfg->threads, buf + (start - b0));
+                if (rc == SW_OK) predict_forest(fold, &blk, SW__THREADS(cfg), buf + (start - b0));
                 sw_forest_free(fold);
                 fold = NULL;
                 if (rc) goto done;
@@ -314,7 +335,7 @@ int sw__stack_oof(const sw_config *cfg, const sw_league *lg, const sw_frame *fr,
             if ((rc = sw_system_create_rule((sw_system_id)s, &rules[s], err))) goto done;
             sys = rules[s];
         }
-        sw_batch b = {lg, fr, brow, m, cfg->threads};
+        sw_batch b = {lg, fr, brow, m, SW__THREADS(cfg)};
         if ((rc = sw_system_predict(sys, &b, pb, err))) goto done;
         for (long i = 0; i < m; i++) P[i * k + j] = pb[i].pred;
     }
@@ -390,8 +411,17 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
         goto done;
     }
     long n = sw__training_rows(fr, cfg, from, to, rows);
+    if (n < 0) {
+        rc = sw_fail(err, SW_NOMEM, "out of memory");
+        goto done;
+    }
     rep->rows = n;
     rep->t_features = sw__now() - t0;
+    /* the window is the rows' own: the first and last game trained on */
+    if (n > 0) {
+        sw_date_format(sw_frame_meta_of(fr, rows[0])->date, rep->from);
+        sw_date_format(sw_frame_meta_of(fr, rows[n - 1])->date, rep->to);
+    }
     sw__log(o->log, "retrain: %ld training rows from %s to %s (%ld player-games built in %.2f s)\n", n, rep->from,
           rep->to, sw_frame_rows(fr), rep->t_features);
     if (n < 2000) {

@@ -35,7 +35,7 @@ typedef struct {
 
 typedef struct {
     char gbdt_version[64], stack_version[64];
-    char from[11], to[11];
+    char from[11], to[11];     /* the first and last game date trained on */
     long rows, rows_train, rows_valid, rows_stack;
     int trees, best_iteration;
     double valid_mae, valid_rmse, valid_within3, valid_within5;

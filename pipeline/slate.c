@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/date.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "pipeline_impl.h"
 #include "slate.h"
 
@@ -32,6 +33,35 @@ static void warn(sw_slate *s, const char *fmt, ...)
 static sw_call call_of(const char *c)
 {
     return !strcmp(c, "OVER") ? SW_CALL_OVER : !strcmp(c, "UNDER") ? SW_CALL_UNDER : !strcmp(c, "NO_LINE") ? SW_CALL_NO_LINE : SW_CALL_PASS;
+}
+
+/* 1 when a model trained through `to` (YYYY-MM-DD) may serve `date`. */
+static int before(const char *to, int date)
+{
+    int d;
+    return to && to[0] && sw_date_parse(to, strlen(to), &d) == 0 && d < date;
+}
+
+/* "1.46" where "%.1f" would print the threshold itself ("1.5 below 1.5"). */
+static void fmt_vs(char *out, size_t cap, double v, double limit)
+{
+    for (int p = 1; p <= 4; p++) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%.*f", p, v);
+        snprintf(b, sizeof b, "%.*f", p, limit);
+        if (strcmp(a, b) != 0 || p == 4) {
+            snprintf(out, cap, "%s", a);
+            return;
+        }
+    }
+}
+
+/* A signed edge to one decimal, never "-0.0". */
+static void fmt_edge(char *out, size_t cap, double e)
+{
+    double r = round(e * 10) / 10;
+    if (r == 0) snprintf(out, cap, "0.0");
+    else snprintf(out, cap, "%+.1f", r);
 }
 
 typedef struct {
@@ -86,13 +116,13 @@ static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, 
     snprintf(q, sizeof q, "quality %.0f %s", r->quality, sw_tier_name(r->tier));
     if (!isfinite(r->line)) {
         r->call = SW_CALL_NO_LINE;
-        r->conf = 0;
+        r->conf = NAN;
         snprintf(r->reason, sizeof r->reason, "no line from the configured books; %s", q);
         return;
     }
     if (r->n_pred == 0) {
         r->call = SW_CALL_PASS;
-        r->conf = 0;
+        r->conf = NAN;
         const char *why = "no system predicted";
         for (int k = 0; k < SW_SYS_COUNT; k++)
             if (s->enabled[k] && r->sys[k].note[0]) {
@@ -115,11 +145,12 @@ static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, 
     double conf = 50 + (100 * p_side - 50) * share;
     r->conf = (float)(conf < 0 ? 0 : conf > 100 ? 100 : conf);
 
-    char facts[128];
-    snprintf(facts, sizeof facts, "edge %+.1f, P(%s) %.2f, %d of %d systems %s", r->edge, over ? "over" : "under",
-             p_side, r->n_agree, r->n_pred, over ? "over" : "under");
+    char facts[128], es[16];
+    fmt_edge(es, sizeof es, r->edge);
+    snprintf(facts, sizeof facts, "edge %s, P(%s) %.2f, %d of %d systems %s", es, over ? "over" : "under", p_side,
+             r->n_agree, r->n_pred, over ? "over" : "under");
     const char *block = NULL;
-    char why[96];
+    char why[128], a[32], b[32];
     if (r->tier < cfg->min_tier) {
         snprintf(why, sizeof why, "%s below %s", q, sw_tier_name(cfg->min_tier));
         block = why;
@@ -127,16 +158,23 @@ static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, 
         snprintf(why, sizeof why, "%d systems predicted, %d needed", r->n_pred, cfg->min_systems);
         block = why;
     } else if (fabs(r->edge) < cfg->min_edge) {
-        snprintf(why, sizeof why, "edge %.1f below %.1f", fabs(r->edge), cfg->min_edge);
+        fmt_vs(a, sizeof a, fabs(r->edge), cfg->min_edge);
+        snprintf(b, sizeof b, "%g", cfg->min_edge);
+        snprintf(why, sizeof why, "edge %s is under the minimum %s", a, b);
         block = why;
     } else if (p_side < cfg->min_prob) {
-        snprintf(why, sizeof why, "P(%s) %.2f below %.2f", over ? "over" : "under", p_side, cfg->min_prob);
+        fmt_vs(a, sizeof a, p_side, cfg->min_prob);
+        snprintf(b, sizeof b, "%g", cfg->min_prob);
+        snprintf(why, sizeof why, "P(%s) %s is under the minimum %s", over ? "over" : "under", a, b);
         block = why;
     } else if (share < cfg->min_agreement) {
-        snprintf(why, sizeof why, "agreement %.2f below %.2f", share, cfg->min_agreement);
+        fmt_vs(a, sizeof a, share, cfg->min_agreement);
+        snprintf(b, sizeof b, "%g", cfg->min_agreement);
+        snprintf(why, sizeof why, "agreement %s is under the minimum %s", a, b);
         block = why;
     }
     if (block) {
+        r->conf = NAN;
         r->call = SW_CALL_PASS;
         snprintf(r->reason, sizeof r->reason, "PASS: %s; %s", block, facts);
     } else {
@@ -155,7 +193,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     if (!games) {
         char ds[11];
         sw_date_format(o->date, ds);
-        return sw_fail(err, SW_NOT_FOUND, "no games on %s in the schedule or box scores", ds);
+        return sw_fail(err, SW_NO_GAMES, "no games on %s in the schedule or box scores", ds);
     }
     sw_slate *s = sw_calloc(1, sizeof *s);
     if (!s) return sw_fail(err, SW_NOMEM, "out of memory");
@@ -238,13 +276,24 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     s->t_select = t2 - t1;
 
     /* every enabled system over the batch */
-    sw_batch b = {lg, s->frame, rows, nc, cfg->threads};
+    sw_batch b = {lg, s->frame, rows, nc, SW__THREADS(cfg)};
     for (int k = 0; k < SW_SYS_COUNT; k++) {
         sw_system *sys = o->systems[k];
         if (!cfg->systems[k]) continue;
-        if (!sys) {
-            warn(s, "system %s is enabled but has no model; it is left out of this run", sw_system_name(k));
-            continue;
+        if (!sys) continue; /* the loader said why (models.h) */
+        if (sw_system_is_model((sw_system_id)k)) {
+            char from[11], to[11];
+            sw_system_train_window(sys, from, to);
+            if (!before(to, o->date)) {
+                char ds[11];
+                sw_date_format(o->date, ds);
+                warn(s, "%s %s refused for %s: its model was trained on games through %s; it is left out", sw_system_name(k),
+                     sw_system_version(sys), ds, to[0] ? to : "an unknown date");
+                s->refused++;
+                continue;
+            }
+            snprintf(s->trained_to[k], sizeof s->trained_to[k], "%s", to);
+            if (strcmp(to, s->final_trained_to) > 0) snprintf(s->final_trained_to, sizeof s->final_trained_to, "%s", to);
         }
         double ts = sw__now();
         sw_error e;
@@ -275,16 +324,31 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     sw_free(rows);
 
     double t3 = sw__now();
-    if (o->stack) snprintf(s->final_version, sizeof s->final_version, "stack-%s", o->stack_version ? o->stack_version : "unversioned");
-    else snprintf(s->final_version, sizeof s->final_version, "mean-of-systems");
-    for (long i = 0; i < nc; i++) combine(o, s, &s->rows[i], std_col);
+    sw_slate_opts oc = *o;
+    if (oc.stack && !before(oc.stack_trained_to, o->date)) {
+        char ds[11];
+        sw_date_format(o->date, ds);
+        warn(s, "stack %s refused for %s: trained on games through %s; the final prediction is the mean of the systems",
+             oc.stack_version ? oc.stack_version : "unversioned", ds,
+             oc.stack_trained_to && oc.stack_trained_to[0] ? oc.stack_trained_to : "an unknown date");
+        s->refused++;
+        oc.stack = NULL;
+    }
+    if (oc.stack) {
+        snprintf(s->final_version, sizeof s->final_version, "stack-%s", oc.stack_version ? oc.stack_version : "unversioned");
+        if (strcmp(oc.stack_trained_to, s->final_trained_to) > 0)
+            snprintf(s->final_trained_to, sizeof s->final_trained_to, "%s", oc.stack_trained_to);
+    } else {
+        snprintf(s->final_version, sizeof s->final_version, "mean-of-systems");
+    }
+    for (long i = 0; i < nc; i++) combine(&oc, s, &s->rows[i], std_col);
     double t4 = sw__now();
     s->t_combine = t4 - t3;
     /* the drivers of each call: TreeSHAP of the gbdt model (else catboost_v8) */
     const sw_system *ex = s->enabled[SW_SYS_GBDT] ? o->systems[SW_SYS_GBDT]
                           : s->enabled[SW_SYS_CATBOOST_V8] ? o->systems[SW_SYS_CATBOOST_V8] : NULL;
     if (ex) {
-        int nt = cfg->threads > 0 ? cfg->threads : 1;
+        int nt = SW__THREADS(cfg);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
         for (long i = 0; i < nc; i++) {
             sw_slate_row *r = &s->rows[i];
@@ -318,22 +382,101 @@ void sw_slate_free(sw_slate *s)
 
 static const char *short_sys[SW_SYS_COUNT] = {"MA", "ZONE", "SIM", "RULES", "GBDT", "CB8"};
 
+/* Display columns of one code point: 0 for combining marks and zero-width
+ * characters, 2 for East Asian wide and fullwidth forms, else 1. */
+static int cp_width(unsigned cp)
+{
+    if (cp < 0x300) return 1;
+    if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x1ab0 && cp <= 0x1aff) || (cp >= 0x1dc0 && cp <= 0x1dff) ||
+        (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+        (cp >= 0xfe20 && cp <= 0xfe2f))
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+        (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+        (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd))
+        return 2;
+    return 1;
+}
+
+/* Length of the UTF-8 sequence at s and its code point; an invalid byte is
+ * one character of width 1 (printed as it is). */
+static int utf8_next(const unsigned char *s, unsigned *cp)
+{
+    unsigned c = s[0];
+    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    unsigned v = n == 1 ? c : c & (0x7f >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            *cp = 0xfffd;
+            return 1;
+        }
+        v = v << 6 | (s[i] & 0x3f);
+    }
+    *cp = v;
+    return n;
+}
+
+/* `text` cut to at most `width` display columns (never inside a character)
+ * and padded with spaces to exactly `width`. */
+static void print_cell(FILE *out, const char *text, int width)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int used = 0;
+    while (*p) {
+        unsigned cp;
+        int n = utf8_next(p, &cp), w = cp_width(cp);
+        if (used + w > width) break;
+        fwrite(p, 1, (size_t)n, out);
+        used += w;
+        p += n;
+    }
+    for (; used < width; used++) fputc(' ', out);
+}
+
+static const sw_slate *g_order_slate; /* only for the comparator below; printing is single-threaded */
+
+/* Calls first by confidence (highest first), then PASS, then NO_LINE; frame order within. */
+static int cmp_print(const void *a, const void *b)
+{
+    const sw_slate_row *x = &g_order_slate->rows[*(const long *)a], *y = &g_order_slate->rows[*(const long *)b];
+    int cx = x->call == SW_CALL_OVER || x->call == SW_CALL_UNDER ? 0 : x->call == SW_CALL_PASS ? 1 : 2;
+    int cy = y->call == SW_CALL_OVER || y->call == SW_CALL_UNDER ? 0 : y->call == SW_CALL_PASS ? 1 : 2;
+    if (cx != cy) return cx - cy;
+    if (cx == 0 && x->conf != y->conf) return x->conf > y->conf ? -1 : 1;
+    long i = *(const long *)a, j = *(const long *)b;
+    return i < j ? -1 : i > j;
+}
+
 void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
 {
     char ds[11];
     sw_date_format(s->date, ds);
-    fprintf(out, "slate %s: %ld players\n", ds, s->n);
-    fprintf(out, "%-24s %-4s %-4s %5s %-10s", "PLAYER", "TEAM", "OPP", "LINE", "BOOK");
+    long calls = 0;
+    for (long i = 0; i < s->n; i++) calls += s->rows[i].call == SW_CALL_OVER || s->rows[i].call == SW_CALL_UNDER;
+    fprintf(out, "slate %s: %ld players, %ld calls\n", ds, s->n, calls);
+    print_cell(out, "PLAYER", 24);
+    fprintf(out, " %-4s %-4s %5s %-10s", "TEAM", "OPP", "LINE", "BOOK");
     for (int k = 0; k < SW_SYS_COUNT; k++)
         if (s->enabled[k]) fprintf(out, " %5s", short_sys[k]);
     fprintf(out, " %5s %-7s %4s  %s\n", "PRED", "CALL", "CONF", "REASON");
-    for (long i = 0; i < s->n; i++) {
-        const sw_slate_row *r = &s->rows[i];
-        char line[16] = "-";
+    long *order = sw_alloc_array((size_t)s->n + 1, sizeof *order);
+    for (long i = 0; i < s->n; i++) order[i] = i;
+    if (order) {
+        g_order_slate = s;
+        qsort(order, (size_t)s->n, sizeof *order, cmp_print);
+    }
+    for (long j = 0; j < s->n; j++) {
+        const sw_slate_row *r = &s->rows[order ? order[j] : j];
+        char line[16] = "-", conf[8] = "-";
         if (isfinite(r->line)) snprintf(line, sizeof line, "%.1f", r->line);
-        fprintf(out, "%-24.24s %-4s %-4s %5s %-10.10s", sw_league_player_name(lg, r->player),
-                sw_league_team_code(lg, r->team), sw_league_team_code(lg, r->opp), line,
-                r->book >= 0 ? sw_league_book(lg, r->book) : "-");
+        if (isfinite(r->conf)) snprintf(conf, sizeof conf, "%.0f", r->conf);
+        print_cell(out, sw_league_player_name(lg, r->player), 24);
+        fprintf(out, " %-4s %-4s %5s ", sw_league_team_code(lg, r->team), sw_league_team_code(lg, r->opp), line);
+        print_cell(out, r->book >= 0 ? sw_league_book(lg, r->book) : "-", 10);
         for (int k = 0; k < SW_SYS_COUNT; k++) {
             if (!s->enabled[k]) continue;
             if (isfinite(r->sys[k].pred)) fprintf(out, " %5.1f", r->sys[k].pred);
@@ -341,103 +484,118 @@ void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
         }
         if (isfinite(r->pred)) fprintf(out, " %5.1f", r->pred);
         else fprintf(out, " %5s", "-");
-        fprintf(out, " %-7s %4.0f  %s\n", sw_call_name(r->call), r->conf, r->reason);
+        fprintf(out, " %-7s %4s  %s\n", sw_call_name(r->call), conf, r->reason);
     }
+    sw_free(order);
+    fprintf(out, "\ncolumns: LINE the book's line (BOOK), PRED the final prediction (points); systems:");
+    for (int k = 0; k < SW_SYS_COUNT; k++)
+        if (s->enabled[k]) fprintf(out, " %s %s%s", short_sys[k], sw_system_name(k), ",");
+    fprintf(out, " each one's prediction; CONF the call's confidence 0-100 (50 = a coin flip; none for PASS and NO_LINE)\n");
 }
 
-static void json_str(FILE *out, const char *s)
+/* A value rounded to `digits` decimals (the precision worth showing), NaN kept. */
+static void jround(sw_jw *w, const char *key, double v, int digits)
 {
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(out, "\\%c", ch);
-        else if (ch < 0x20) fprintf(out, "\\u%04x", ch);
-        else fputc(ch, out);
-    }
-    fputc('"', out);
-}
-
-static void json_num(FILE *out, double v, const char *fmt)
-{
-    if (isfinite(v)) fprintf(out, fmt, v);
-    else fputs("null", out);
+    static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    sw_jw_kf64(w, key, isfinite(v) ? round(v * scale[digits]) / scale[digits] : v);
 }
 
 void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
 {
+    sw_jw *w = sw_jw_create(SW_JW_JSON);
+    if (!w) {
+        fprintf(stderr, "swish: out of memory\n");
+        return;
+    }
+    sw_jw_shortest(w, 1);
     char ds[11];
     sw_date_format(s->date, ds);
-    fprintf(out, "{\"date\":\"%s\",\"players\":%ld,\"final_version\":", ds, s->n);
-    json_str(out, s->final_version);
-    fprintf(out, ",\"systems\":{");
-    int first = 1;
-    for (int k = 0; k < SW_SYS_COUNT; k++) {
-        if (!s->enabled[k]) continue;
-        fprintf(out, "%s\"%s\":", first ? "" : ",", sw_system_name(k));
-        json_str(out, s->version[k]);
-        first = 0;
-    }
-    fprintf(out, "},\"warnings\":[");
-    for (int w = 0; w < s->n_warnings; w++) {
-        if (w) fputc(',', out);
-        json_str(out, s->warnings[w]);
-    }
-    fprintf(out, "],\"seconds\":{\"features\":%.6f,\"systems\":{", s->t_features);
-    first = 1;
-    for (int k = 0; k < SW_SYS_COUNT; k++) {
-        if (!s->enabled[k]) continue;
-        fprintf(out, "%s\"%s\":%.6f", first ? "" : ",", sw_system_name(k), s->t_system[k]);
-        first = 0;
-    }
-    fprintf(out, "},\"combine\":%.6f,\"total\":%.6f},\"rows\":[", s->t_combine, s->t_total);
+    sw_jw_obj_begin(w);
+    sw_jw_kstr(w, "date", ds);
+    sw_jw_kint(w, "players", s->n);
+    sw_jw_kstr(w, "final_version", s->final_version);
+    sw_jw_key(w, "systems");
+    sw_jw_obj_begin(w);
+    for (int k = 0; k < SW_SYS_COUNT; k++)
+        if (s->enabled[k]) sw_jw_kstr(w, sw_system_name(k), s->version[k]);
+    sw_jw_obj_end(w);
+    sw_jw_key(w, "trained_to");
+    sw_jw_obj_begin(w);
+    for (int k = 0; k < SW_SYS_COUNT; k++)
+        if (s->enabled[k] && s->trained_to[k][0]) sw_jw_kstr(w, sw_system_name(k), s->trained_to[k]);
+    sw_jw_obj_end(w);
+    sw_jw_kint(w, "refused", s->refused);
+    sw_jw_key(w, "warnings");
+    sw_jw_arr_begin(w);
+    for (int i = 0; i < s->n_warnings; i++) sw_jw_str(w, s->warnings[i]);
+    sw_jw_arr_end(w);
+    sw_jw_key(w, "seconds");
+    sw_jw_obj_begin(w);
+    jround(w, "features", s->t_features, 6);
+    sw_jw_key(w, "systems");
+    sw_jw_obj_begin(w);
+    for (int k = 0; k < SW_SYS_COUNT; k++)
+        if (s->enabled[k]) jround(w, sw_system_name(k), s->t_system[k], 6);
+    sw_jw_obj_end(w);
+    jround(w, "combine", s->t_combine, 6);
+    jround(w, "total", s->t_total, 6);
+    sw_jw_obj_end(w);
+    sw_jw_key(w, "rows");
+    sw_jw_arr_begin(w);
     for (long i = 0; i < s->n; i++) {
         const sw_slate_row *r = &s->rows[i];
-        fprintf(out, "%s\n{\"game_id\":", i ? "," : "");
-        json_str(out, sw_league_game_id(lg, r->game));
-        fprintf(out, ",\"player_id\":");
-        json_str(out, sw_league_player_id(lg, r->player));
-        fprintf(out, ",\"player\":");
-        json_str(out, sw_league_player_name(lg, r->player));
-        fprintf(out, ",\"team\":");
-        json_str(out, sw_league_team_code(lg, r->team));
-        fprintf(out, ",\"opp\":");
-        json_str(out, sw_league_team_code(lg, r->opp));
-        fprintf(out, ",\"home\":%d,\"line\":", r->home);
-        json_num(out, r->line, "%.1f");
-        fprintf(out, ",\"book\":");
-        if (r->book >= 0) json_str(out, sw_league_book(lg, r->book));
-        else fputs("null", out);
-        fprintf(out, ",\"systems\":{");
-        first = 1;
+        sw_jw_obj_begin(w);
+        sw_jw_kstr(w, "game_id", sw_league_game_id(lg, r->game));
+        sw_jw_kstr(w, "player_id", sw_league_player_id(lg, r->player));
+        sw_jw_kstr(w, "player", sw_league_player_name(lg, r->player));
+        sw_jw_kstr(w, "team", sw_league_team_code(lg, r->team));
+        sw_jw_kstr(w, "opp", sw_league_team_code(lg, r->opp));
+        sw_jw_kint(w, "home", r->home);
+        jround(w, "line", r->line, 1);
+        if (r->book >= 0) sw_jw_kstr(w, "book", sw_league_book(lg, r->book));
+        else sw_jw_knull(w, "book");
+        sw_jw_key(w, "systems");
+        sw_jw_obj_begin(w);
         for (int k = 0; k < SW_SYS_COUNT; k++) {
             if (!s->enabled[k]) continue;
-            fprintf(out, "%s\"%s\":{\"prediction\":", first ? "" : ",", sw_system_name(k));
-            json_num(out, r->sys[k].pred, "%.2f");
-            fprintf(out, ",\"lo\":");
-            json_num(out, r->sys[k].lo, "%.2f");
-            fprintf(out, ",\"hi\":");
-            json_num(out, r->sys[k].hi, "%.2f");
-            fprintf(out, ",\"confidence\":%.1f,\"call\":\"%s\",\"note\":", r->sys[k].conf, sw_call_name(r->sys_call[k]));
-            json_str(out, r->sys[k].note);
-            fputc('}', out);
-            first = 0;
+            int called = r->sys_call[k] == SW_CALL_OVER || r->sys_call[k] == SW_CALL_UNDER;
+            sw_jw_key(w, sw_system_name(k));
+            sw_jw_obj_begin(w);
+            jround(w, "prediction", r->sys[k].pred, 2);
+            jround(w, "lo", r->sys[k].lo, 2);
+            jround(w, "hi", r->sys[k].hi, 2);
+            jround(w, "confidence", called ? r->sys[k].conf : NAN, 1);
+            sw_jw_kstr(w, "call", sw_call_name(r->sys_call[k]));
+            sw_jw_kstr(w, "note", r->sys[k].note);
+            sw_jw_obj_end(w);
         }
-        fprintf(out, "},\"prediction\":");
-        json_num(out, r->pred, "%.2f");
-        fprintf(out, ",\"lo\":");
-        json_num(out, r->lo, "%.2f");
-        fprintf(out, ",\"hi\":");
-        json_num(out, r->hi, "%.2f");
-        fprintf(out, ",\"p_over\":");
-        json_num(out, r->p_over, "%.4f");
-        fprintf(out, ",\"edge\":");
-        json_num(out, r->edge, "%.2f");
-        fprintf(out, ",\"call\":\"%s\",\"confidence\":%.1f,\"systems_predicting\":%d,\"systems_agreeing\":%d,"
-                     "\"quality\":%.1f,\"tier\":\"%s\",\"feature_hash\":\"%s\",\"reason\":",
-                sw_call_name(r->call), r->conf, r->n_pred, r->n_agree, r->quality, sw_tier_name(r->tier),
-                r->feature_hash);
-        json_str(out, r->reason);
-        fputc('}', out);
+        sw_jw_obj_end(w);
+        jround(w, "prediction", r->pred, 2);
+        jround(w, "lo", r->lo, 2);
+        jround(w, "hi", r->hi, 2);
+        jround(w, "p_over", r->p_over, 4);
+        jround(w, "edge", r->edge, 2);
+        sw_jw_kstr(w, "call", sw_call_name(r->call));
+        jround(w, "confidence", r->conf, 1);
+        sw_jw_kint(w, "systems_predicting", r->n_pred);
+        sw_jw_kint(w, "systems_agreeing", r->n_agree);
+        jround(w, "quality", r->quality, 1);
+        sw_jw_kstr(w, "tier", sw_tier_name(r->tier));
+        if (s->final_trained_to[0]) sw_jw_kstr(w, "trained_to", s->final_trained_to);
+        else sw_jw_knull(w, "trained_to");
+        sw_jw_kstr(w, "feature_hash", r->feature_hash);
+        sw_jw_kstr(w, "reason", r->reason);
+        sw_jw_obj_end(w);
     }
-    fprintf(out, "]}\n");
+    sw_jw_arr_end(w);
+    sw_jw_obj_end(w);
+    const char *text;
+    size_t len;
+    if (sw_jw_finish(w, &text, &len) == SW_OK) {
+        fwrite(text, 1, len, out);
+        fputc('\n', out);
+    } else {
+        fprintf(stderr, "swish: out of memory\n");
+    }
+    sw_jw_free(w);
 }

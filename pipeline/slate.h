@@ -12,7 +12,11 @@
  *                with too few systems, a small edge, a low probability or
  *                weak agreement (the reason names which); else OVER/UNDER
  *   confidence   0-100: 50 + (100 P(side) - 50) x agreement share, so 50 is a
- *                coin flip and 100 certainty shared by every system
+ *                coin flip and 100 certainty shared by every system; only
+ *                OVER/UNDER calls carry one (NaN for PASS and NO_LINE)
+ *   no look-ahead  a model system or stack whose model may have seen games of
+ *                the date or later (models.h picks versions that did not) is
+ *                refused with a warning, never served
  *   drivers      for OVER/UNDER calls, the gbdt model's (else catboost_v8's)
  *                five largest TreeSHAP contributions, named in the reason
  *
@@ -35,6 +39,7 @@ typedef struct {
     sw_system *systems[SW_SYS_COUNT]; /* NULL: disabled or absent */
     const sw_stack *stack;            /* NULL: confidence-weighted mean */
     const char *stack_version;
+    const char *stack_trained_to;     /* the last date the stack may have seen (YYYY-MM-DD) */
 } sw_slate_opts;
 
 typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;
@@ -67,6 +72,9 @@ typedef struct {
     int enabled[SW_SYS_COUNT];        /* systems that ran */
     char version[SW_SYS_COUNT][64];   /* their model versions */
     char final_version[64];           /* "stack-<version>" or "mean-of-systems" */
+    char trained_to[SW_SYS_COUNT][11]; /* model systems: the last date their model may have seen */
+    char final_trained_to[11];        /* the latest of those and the stack's ("" none) */
+    int refused;                      /* model systems or stack refused (trained on the date or later) */
     char train_from[11], train_to[11]; /* the gbdt model's training window ("" unknown) */
     long candidates;                  /* players expected before the minutes filter */
     double *importance[SW_SYS_COUNT]; /* model systems: total split gain per feature, or NULL */
@@ -76,12 +84,13 @@ typedef struct {
 } sw_slate;
 
 /* Run the slate.  A system that fails is reported in the warnings and its
- * predictions left out; the rest of the slate still runs.  Errors: SW_ARG (no
- * game on the date), SW_NOMEM. */
+ * predictions left out; the rest of the slate still runs.  Errors: SW_NO_GAMES
+ * (no game on the date), SW_NOMEM. */
 int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw_error *err);
 void sw_slate_free(sw_slate *s);
 
-/* The slate as a table (one line per player) or as JSON. */
+/* The slate as a table (calls first, by confidence; names padded by display
+ * width) or as JSON (every row in frame order). */
 void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out);
 void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out);
 

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/date.h"
+#include "core/fileio.h"
 #include "core/hash.h"
 #include "core/num.h"
 #include "core/version.h"
@@ -21,26 +22,34 @@ struct sw_store {
     char path[1024];
 };
 
-static const char *schema =
+/* Schema version 2: one current prediction per (date, game, player, system);
+ * rows a re-run replaced go to predictions_superseded (audit, never counted);
+ * trained_to is the last date the row's model may have seen (NULL for the
+ * rule systems) and the schema itself refuses a row whose model saw its date.
+ * Version-1 databases are migrated on open (migrate_v1). */
+#define PRED_COLS                                                                                                  \
+    " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, player_name TEXT,"                  \
+    " team TEXT, opp TEXT, home INTEGER, system TEXT NOT NULL, model_version TEXT NOT NULL,"                        \
+    " line REAL, book TEXT, over_price REAL, under_price REAL, prediction REAL, lo REAL, hi REAL,"                 \
+    " p_over REAL, edge REAL,"                                                                                     \
+    " recommendation TEXT NOT NULL CHECK (recommendation IN ('OVER','UNDER','PASS','NO_LINE')),"                  \
+    " confidence REAL CHECK (confidence IS NULL OR (confidence >= 0 AND confidence <= 100)),"                     \
+    " quality REAL NOT NULL CHECK (quality >= 0 AND quality <= 100), tier TEXT NOT NULL,"                          \
+    " systems_predicting INTEGER, systems_agreeing INTEGER, reason TEXT, feature_hash TEXT NOT NULL,"             \
+    " run_id INTEGER NOT NULL, contributions TEXT, trained_to TEXT"
+/* the columns in table order, for copies between the tables */
+#define PRED_NAMES                                                                                                 \
+    "game_date, game_id, player_id, player_name, team, opp, home, system, model_version, line, book, over_price,"  \
+    " under_price, prediction, lo, hi, p_over, edge, recommendation, confidence, quality, tier,"                   \
+    " systems_predicting, systems_agreeing, reason, feature_hash, run_id, contributions, trained_to"
+
+static const char *schema_runs =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "INSERT OR IGNORE INTO meta VALUES('schema_version', '1');"
     "CREATE TABLE IF NOT EXISTS runs("
     " run_id INTEGER PRIMARY KEY AUTOINCREMENT, game_date TEXT NOT NULL, started_at TEXT NOT NULL,"
     " finished_at TEXT NOT NULL, swish_version TEXT NOT NULL, feature_set TEXT NOT NULL, config_sha256 TEXT,"
     " config TEXT, systems TEXT NOT NULL, players INTEGER NOT NULL, predictions INTEGER NOT NULL,"
     " seconds REAL NOT NULL, train_from TEXT, train_to TEXT);"
-    "CREATE TABLE IF NOT EXISTS predictions("
-    " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, player_name TEXT,"
-    " team TEXT, opp TEXT, home INTEGER, system TEXT NOT NULL, model_version TEXT NOT NULL,"
-    " line REAL, book TEXT, over_price REAL, under_price REAL, prediction REAL, lo REAL, hi REAL,"
-    " p_over REAL, edge REAL,"
-    " recommendation TEXT NOT NULL CHECK (recommendation IN ('OVER','UNDER','PASS','NO_LINE')),"
-    " confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 100),"
-    " quality REAL NOT NULL CHECK (quality >= 0 AND quality <= 100), tier TEXT NOT NULL,"
-    " systems_predicting INTEGER, systems_agreeing INTEGER, reason TEXT, feature_hash TEXT NOT NULL,"
-    " run_id INTEGER NOT NULL REFERENCES runs(run_id), contributions TEXT,"
-    " PRIMARY KEY (game_date, game_id, player_id, system, model_version));"
-    "CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run_id);"
     "CREATE TABLE IF NOT EXISTS features("
     " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, feature_set TEXT NOT NULL,"
     " feature_hash TEXT NOT NULL, quality REAL NOT NULL, tier TEXT NOT NULL, vals TEXT NOT NULL,"
@@ -48,13 +57,22 @@ static const char *schema =
     " PRIMARY KEY (game_date, game_id, player_id, feature_set));"
     "CREATE TABLE IF NOT EXISTS importance("
     " system TEXT NOT NULL, model_version TEXT NOT NULL, feature TEXT NOT NULL, gain REAL NOT NULL,"
-    " PRIMARY KEY (system, model_version, feature));"
+    " PRIMARY KEY (system, model_version, feature));";
+
+static const char *schema_v2 =
+    "CREATE TABLE IF NOT EXISTS predictions(" PRED_COLS ","
+    " CHECK (trained_to IS NULL OR trained_to < game_date),"
+    " PRIMARY KEY (game_date, game_id, player_id, system));"
+    "CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run_id);"
+    "CREATE TABLE IF NOT EXISTS predictions_superseded(" PRED_COLS ", replaced_at TEXT NOT NULL,"
+    " replaced_by_run INTEGER);"
+    "CREATE TABLE IF NOT EXISTS predictions_lookahead(" PRED_COLS ");"
     "CREATE TABLE IF NOT EXISTS grades("
     " game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL, system TEXT NOT NULL,"
     " model_version TEXT NOT NULL, actual REAL, minutes REAL,"
     " outcome TEXT NOT NULL CHECK (outcome IN ('HIT','MISS','PUSH','VOID','NO_BET')),"
     " abs_error REAL, units REAL, units_110 REAL, season_avg REAL, last10_avg REAL, graded_at TEXT NOT NULL,"
-    " PRIMARY KEY (game_date, game_id, player_id, system, model_version));";
+    " PRIMARY KEY (game_date, game_id, player_id, system));";
 
 static int db_fail(sw_store *st, sw_error *err, int rc, const char *what)
 {
@@ -63,13 +81,157 @@ static int db_fail(sw_store *st, sw_error *err, int rc, const char *what)
                         code == SW_BUSY ? " (another process holds the database; retry later)" : "");
 }
 
-int sw_store_open(const char *path, int busy_timeout_ms, sw_store **out, sw_error *err)
+/* The trained_to of a version-1 row: the run's gbdt window for gbdt (and for
+ * final when no catboost_v8 ran), otherwise the day the run started, since
+ * a model cannot have seen games played after it was used; NULL for the
+ * rule systems and for a final averaged from them alone. */
+static const char *v1_trained_to =
+    "CASE WHEN p.system IN (%s) THEN NULL"
+    " WHEN p.system = 'final' AND p.model_version = 'mean-of-systems' AND coalesce(r.systems, '') NOT LIKE"
+    " '%%gbdt=%%' AND coalesce(r.systems, '') NOT LIKE '%%catboost_v8=%%' THEN NULL"
+    " WHEN p.system = 'gbdt' AND r.train_to IS NOT NULL THEN r.train_to"
+    " WHEN p.system = 'final' AND r.train_to IS NOT NULL AND r.systems NOT LIKE '%%catboost_v8=%%' THEN r.train_to"
+    " ELSE coalesce(substr(r.started_at, 1, 10), '9999-12-31') END";
+
+/* Version 1 kept one row per model version (a re-run after a model change
+ * doubled the date) and no training window per row.  The newest run's row of
+ * each (date, game, player, system) stays current, the others go to
+ * predictions_superseded; current rows whose model may have seen their date
+ * go to predictions_lookahead (counted as excluded, never as results); grades
+ * follow their rows.  Runs inside the caller's transaction. */
+static int migrate_v1(sw_store *st, sw_error *err)
+{
+    char rules[256] = "";
+    size_t rl = 0;
+    for (int k = 0; k < SW_SYS_COUNT; k++)
+        if (!sw_system_is_model((sw_system_id)k))
+            rl += (size_t)snprintf(rules + rl, sizeof rules - rl, "%s'%s'", rl ? "," : "", sw_system_name(k));
+    char expr[1024], sql[4096], now[24];
+    snprintf(expr, sizeof expr, v1_trained_to, rules);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const char *steps[] = {
+        "ALTER TABLE predictions RENAME TO predictions_v1",
+        "ALTER TABLE grades RENAME TO grades_v1",
+        "DROP INDEX IF EXISTS predictions_run",
+        NULL, /* schema_v2 */
+        NULL, /* the rows with their window and rank */
+        "INSERT INTO predictions SELECT " PRED_NAMES " FROM temp.v1 WHERE rk = 1 AND (trained_to IS NULL OR"
+        " trained_to < game_date)",
+        "INSERT INTO predictions_lookahead SELECT " PRED_NAMES " FROM temp.v1 WHERE rk = 1 AND trained_to >= game_date",
+        NULL, /* superseded */
+        "INSERT INTO grades SELECT g.* FROM grades_v1 g JOIN predictions p USING (game_date, game_id, player_id,"
+        " system, model_version)",
+        "DROP TABLE temp.v1",
+        "DROP TABLE predictions_v1",
+        "DROP TABLE grades_v1",
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+    };
+    char superseded[1024];
+    snprintf(superseded, sizeof superseded,
+             "INSERT INTO predictions_superseded SELECT " PRED_NAMES ", '%s', NULL FROM temp.v1 WHERE rk > 1", now);
+    snprintf(sql, sizeof sql,
+             "CREATE TEMP TABLE v1 AS SELECT p.game_date, p.game_id, p.player_id, p.player_name, p.team, p.opp,"
+             " p.home, p.system, p.model_version, p.line, p.book, p.over_price, p.under_price, p.prediction, p.lo,"
+             " p.hi, p.p_over, p.edge, p.recommendation, CASE WHEN p.recommendation IN ('OVER','UNDER') THEN"
+             " p.confidence END AS confidence, p.quality, p.tier, p.systems_predicting, p.systems_agreeing,"
+             " p.reason, p.feature_hash, p.run_id, p.contributions, %s AS trained_to, row_number() OVER"
+             " (PARTITION BY p.game_date, p.game_id, p.player_id, p.system ORDER BY p.run_id DESC,"
+             " p.model_version DESC) AS rk FROM predictions_v1 p LEFT JOIN runs r ON r.run_id = p.run_id",
+             expr);
+    steps[3] = schema_v2;
+    steps[4] = sql;
+    steps[7] = superseded;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        int rc = sqlite3_exec(st->db, steps[i], NULL, NULL, NULL);
+        if (rc) return db_fail(st, err, rc, "cannot upgrade the database to schema 2");
+    }
+    return SW_OK;
+}
+
+/* The schema version recorded in meta; 0 for an empty database, -1 after an
+ * error (rc set). */
+static int read_version(sw_store *st, int *rc)
+{
+    sqlite3_stmt *q = NULL;
+    *rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", -1,
+                             &q, NULL);
+    if (*rc == SQLITE_OK && (*rc = sqlite3_step(q)) == SQLITE_ROW) *rc = SQLITE_OK;
+    int has_meta = *rc == SQLITE_OK ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (*rc) return -1;
+    if (!has_meta) return 0;
+    *rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL);
+    int v = 0;
+    if (*rc == SQLITE_OK) {
+        int r = sqlite3_step(q);
+        if (r == SQLITE_ROW) v = atoi((const char *)sqlite3_column_text(q, 0));
+        else if (r != SQLITE_DONE) *rc = r;
+    }
+    sqlite3_finalize(q);
+    return *rc ? -1 : v;
+}
+
+/* Create the schema or upgrade an older one, in one transaction. */
+static int prepare_schema(sw_store *st, sw_error *err)
+{
+    int rc, v = read_version(st, &rc);
+    if (v < 0) return db_fail(st, err, rc, "cannot read the database");
+    if (v == 2) return SW_OK;
+    if (v > 2)
+        return sw_error_set(err, SW_DB, st->path, 0, 0, -1,
+                            "the database has schema version %d, newer than this swish (2): upgrade swish", v);
+    if ((rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
+        return db_fail(st, err, rc, "cannot prepare the database schema");
+    v = read_version(st, &rc); /* another process may have done it meanwhile */
+    int out = SW_OK;
+    if (v < 0) {
+        out = db_fail(st, err, rc, "cannot read the database");
+    } else if (v == 0) {
+        if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)) ||
+            (rc = sqlite3_exec(st->db, schema_v2, NULL, NULL, NULL)) ||
+            (rc = sqlite3_exec(st->db, "INSERT INTO meta VALUES('schema_version', '2')", NULL, NULL, NULL)))
+            out = db_fail(st, err, rc, "cannot prepare the database schema");
+    } else if (v == 1) {
+        /* columns added to version 1 over time */
+        static const char *const added[][3] = {{"predictions", "contributions", "TEXT"},
+                                               {"runs", "train_from", "TEXT"},
+                                               {"runs", "train_to", "TEXT"}};
+        if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)))
+            out = db_fail(st, err, rc, "cannot upgrade the database schema");
+        for (size_t a = 0; out == SW_OK && a < sizeof added / sizeof added[0]; a++) {
+            char sql[200];
+            snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", added[a][0]);
+            sqlite3_stmt *ti = NULL;
+            int has = 0;
+            if (sqlite3_prepare_v2(st->db, sql, -1, &ti, NULL) == SQLITE_OK)
+                while (sqlite3_step(ti) == SQLITE_ROW) has |= !strcmp((const char *)sqlite3_column_text(ti, 1), added[a][1]);
+            sqlite3_finalize(ti);
+            snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[a][0], added[a][1], added[a][2]);
+            if (!has && (rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)))
+                out = db_fail(st, err, rc, "cannot upgrade the database schema");
+        }
+        if (out == SW_OK) out = migrate_v1(st, err);
+    }
+    if (out == SW_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)))
+        out = db_fail(st, err, rc, "cannot commit the database schema");
+    if (out != SW_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return out;
+}
+
+int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **out, sw_error *err)
 {
     *out = NULL;
+    if (!create && strcmp(path, ":memory:") != 0 && !sw_file_exists(path))
+        return sw_error_set(err, SW_NOT_FOUND, path, 0, 0, -1,
+                            "the database does not exist (paths.db or --db; 'swish slate' creates it)");
     sw_store *st = sw_calloc(1, sizeof *st);
     if (!st) return sw_fail(err, SW_NOMEM, "out of memory");
     snprintf(st->path, sizeof st->path, "%s", path);
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
+                             NULL);
     if (rc != SQLITE_OK) {
         int r = st->db ? db_fail(st, err, rc, "cannot open the database")
                        : sw_error_set(err, SW_DB, path, 0, 0, -1, "cannot open the database");
@@ -89,30 +251,14 @@ int sw_store_open(const char *path, int busy_timeout_ms, sw_store **out, sw_erro
         sw_store_close(st);
         return r;
     }
-    if ((rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL)) ||
-        (rc = sqlite3_exec(st->db, schema, NULL, NULL, NULL))) {
-        int r = db_fail(st, err, rc, "cannot prepare the database schema");
+    if ((rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL))) {
+        int r = db_fail(st, err, rc, "cannot prepare the database");
         sw_store_close(st);
         return r;
     }
-    /* columns added since the first schema */
-    static const char *const added[][3] = {{"predictions", "contributions", "TEXT"},
-                                           {"runs", "train_from", "TEXT"},
-                                           {"runs", "train_to", "TEXT"}};
-    for (size_t a = 0; a < sizeof added / sizeof added[0]; a++) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", added[a][0]);
-        sqlite3_stmt *ti = NULL;
-        int has = 0;
-        if (sqlite3_prepare_v2(st->db, sql, -1, &ti, NULL) == SQLITE_OK)
-            while (sqlite3_step(ti) == SQLITE_ROW) has |= !strcmp((const char *)sqlite3_column_text(ti, 1), added[a][1]);
-        sqlite3_finalize(ti);
-        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[a][0], added[a][1], added[a][2]);
-        if (!has && (rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL))) {
-            int r = db_fail(st, err, rc, "cannot upgrade the database schema");
-            sw_store_close(st);
-            return r;
-        }
+    if ((rc = prepare_schema(st, err))) {
+        sw_store_close(st);
+        return rc;
     }
     *out = st;
     return SW_OK;
@@ -126,6 +272,35 @@ void sw_store_close(sw_store *st)
 }
 
 void *sw_store_db(sw_store *st) { return st->db; }
+
+int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long *n, char trained_to[11],
+                       sw_error *err)
+{
+    *n = 0;
+    if (trained_to) trained_to[0] = 0;
+    char a[11] = "", b[11] = "";
+    if (from >= 0) sw_date_format(from, a);
+    if (to >= 0) sw_date_format(to, b);
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT count(*), max(trained_to) FROM predictions_lookahead WHERE (?1 IS NULL OR"
+                                " system = ?1) AND (?2 = '' OR game_date >= ?2) AND (?3 = '' OR game_date <= ?3)",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        if (system) sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            *n = (long)sqlite3_column_int64(q, 0);
+            if (trained_to && sqlite3_column_type(q, 1) != SQLITE_NULL)
+                snprintf(trained_to, 11, "%s", (const char *)sqlite3_column_text(q, 1));
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc ? db_fail(st, err, rc, "reading excluded rows") : SW_OK;
+}
 
 static void utc_now(char out[24])
 {
@@ -215,6 +390,14 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
                                    s->version[k]);
     if (sl < sizeof systems) snprintf(systems + sl, sizeof systems - sl, "%sfinal=%s", sl ? "," : "", s->final_version);
 
+    /* the schema refuses these rows too; say why before starting */
+    for (int k = 0; k <= SW_SYS_COUNT; k++) {
+        const char *tt = k < SW_SYS_COUNT ? (s->enabled[k] ? s->trained_to[k] : "") : s->final_trained_to;
+        if (tt[0] && strcmp(tt, date) >= 0)
+            return sw_error_set(err, SW_INVALID_DATA, st->path, 0, 0, -1,
+                                "refusing to store %s predictions for %s: the model was trained on games through %s",
+                                k < SW_SYS_COUNT ? sw_system_name(k) : "final", date, tt);
+    }
     sqlite3_stmt *q_run = NULL, *q_del = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
     sqlite3_stmt **qs[] = {&q_run, &q_del, &q_pred, &q_fdel, &q_feat, &q_upd};
     const int n_qs = (int)(sizeof qs / sizeof qs[0]);
@@ -250,19 +433,30 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     DB(sqlite3_step(q_run), "recording the run");
     res->run_id = (long)sqlite3_last_insert_rowid(st->db);
 
-    /* replace the date's rows of the same systems and versions */
-    DB(sqlite3_prepare_v2(st->db, "DELETE FROM predictions WHERE game_date=? AND system=? AND model_version=?", -1,
-                          &q_del, NULL),
+    /* the date's current rows go to the audit table, their grades with them */
+    DB(sqlite3_prepare_v2(st->db,
+                          "INSERT INTO predictions_superseded SELECT " PRED_NAMES ", ?2, ?3 FROM predictions"
+                          " WHERE game_date = ?1",
+                          -1, &q_del, NULL),
        "preparing the replacement");
-    for (int k = 0; k <= SW_SYS_COUNT; k++) {
-        if (k < SW_SYS_COUNT && !s->enabled[k]) continue;
-        sqlite3_reset(q_del);
-        sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q_del, 2, k < SW_SYS_COUNT ? sw_system_name(k) : "final", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q_del, 3, k < SW_SYS_COUNT ? s->version[k] : s->final_version, -1, SQLITE_STATIC);
-        DB(sqlite3_step(q_del), "replacing earlier predictions");
-        res->replaced += sqlite3_changes(st->db);
-    }
+    sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q_del, 2, started, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q_del, 3, res->run_id);
+    DB(sqlite3_step(q_del), "keeping earlier predictions for audit");
+    sqlite3_finalize(q_del);
+    q_del = NULL;
+    DB(sqlite3_prepare_v2(st->db, "DELETE FROM predictions WHERE game_date = ?", -1, &q_del, NULL),
+       "preparing the replacement");
+    sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
+    DB(sqlite3_step(q_del), "replacing earlier predictions");
+    res->replaced = sqlite3_changes(st->db);
+    sqlite3_finalize(q_del);
+    q_del = NULL;
+    DB(sqlite3_prepare_v2(st->db, "DELETE FROM grades WHERE game_date = ?", -1, &q_del, NULL),
+       "preparing the replacement");
+    sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
+    DB(sqlite3_step(q_del), "clearing the replaced rows' grades");
+    res->grades_cleared = sqlite3_changes(st->db);
     DB(sqlite3_prepare_v2(st->db, "DELETE FROM features WHERE game_date=? AND feature_set=?", -1, &q_fdel, NULL),
        "preparing the replacement");
     sqlite3_bind_text(q_fdel, 1, date, -1, SQLITE_TRANSIENT);
@@ -270,7 +464,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     DB(sqlite3_step(q_fdel), "replacing earlier features");
 
     DB(sqlite3_prepare_v2(st->db,
-                          "INSERT INTO predictions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                          "INSERT INTO predictions(" PRED_NAMES ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                           &q_pred, NULL),
        "preparing predictions");
     DB(sqlite3_prepare_v2(st->db, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &q_feat, NULL),
@@ -327,8 +521,9 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
             bind_num(q_pred, 16, fin ? r->hi : p->hi);
             bind_num(q_pred, 17, pov);
             bind_num(q_pred, 18, edge);
-            sqlite3_bind_text(q_pred, 19, sw_call_name(fin ? r->call : r->sys_call[k]), -1, SQLITE_STATIC);
-            sqlite3_bind_double(q_pred, 20, fin ? r->conf : p->conf);
+            sw_call call = fin ? r->call : r->sys_call[k];
+            sqlite3_bind_text(q_pred, 19, sw_call_name(call), -1, SQLITE_STATIC);
+            if (call == SW_CALL_OVER || call == SW_CALL_UNDER) bind_num(q_pred, 20, fin ? r->conf : p->conf);
             sqlite3_bind_double(q_pred, 21, r->quality);
             sqlite3_bind_text(q_pred, 22, sw_tier_name(r->tier), -1, SQLITE_STATIC);
             if (fin) {
@@ -348,6 +543,8 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
                 if (cl < sizeof cj) snprintf(cj + cl, sizeof cj - cl, "]}");
                 sqlite3_bind_text(q_pred, 28, cj, -1, SQLITE_TRANSIENT);
             }
+            const char *tt = fin ? s->final_trained_to : s->trained_to[k];
+            if (tt[0]) sqlite3_bind_text(q_pred, 29, tt, -1, SQLITE_STATIC);
             DB(sqlite3_step(q_pred), "writing a prediction");
             res->predictions++;
             if (kill_after >= 0 && res->predictions >= kill_after) raise(SIGKILL);

@@ -2,18 +2,26 @@
  *
  *   runs         one row per slate run: date, times, swish version, config
  *                hash, systems and versions, counts
- *   predictions  one row per (date, game, player, system, model version): line,
- *                book, prediction, interval, P(over), edge, call, confidence,
- *                quality, reason, feature hash, run; the coordinator's call is
- *                the row of system "final"
+ *   predictions  exactly one current row per (date, game, player, system):
+ *                model version, line, book, prediction, interval, P(over),
+ *                edge, call, confidence (OVER/UNDER calls only), quality,
+ *                reason, feature hash, run, and trained_to, the last date
+ *                the row's model may have seen (NULL for the rule systems);
+ *                the coordinator's call is the row of system "final"
+ *   predictions_superseded  rows a later run of their date replaced (audit;
+ *                never counted)
+ *   predictions_lookahead   rows of older databases whose model may have seen
+ *                their game (never counted; reported as excluded)
  *   features     the feature vector behind each prediction (JSON by name), with
  *                its source labels, quality and hash
+ *   grades       one per current prediction (grade.h)
  *
- * A run is written in one transaction: re-running a date replaces that date's
- * rows of the same systems and model versions (the primary key forbids
- * duplicates), and a crash or kill before the commit leaves the previous
- * results as they were.  Confidence is checked to lie in [0, 100] and calls
- * in the four known values by the schema itself.
+ * A run is written in one transaction: re-running a date replaces all of that
+ * date's rows (the previous ones move to predictions_superseded) and clears
+ * their grades; a crash or kill before the commit leaves the previous results
+ * as they were.  A row whose model was trained on games of its date or later
+ * is refused (by the writer, and by a CHECK of the schema).  Confidence in
+ * [0, 100] and the four calls are checked by the schema too.
  *
  * Ownership: the store owns its connection.  Thread-safety: one thread per
  * store; processes coordinate through SQLite's locks (a busy database waits
@@ -26,20 +34,28 @@
 
 typedef struct sw_store sw_store;
 
-/* Open or create; SW_DB for a file that is not a database or cannot be
- * written, SW_BUSY when locked. */
-int sw_store_open(const char *path, int busy_timeout_ms, sw_store **out, sw_error *err);
+/* Open (and with `create`, create) a database; an older schema is upgraded
+ * in place.  SW_NOT_FOUND for a missing file without `create`, SW_DB for a
+ * file that is not a database or cannot be written, SW_BUSY when locked. */
+int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **out, sw_error *err);
 void sw_store_close(sw_store *st);
 
 typedef struct {
     long run_id;
     long predictions, features, replaced;
+    long grades_cleared;               /* grades of the replaced rows (re-grade the date) */
     double seconds;
 } sw_store_result;
 
 /* Write a slate as one run (config_text: the effective configuration). */
 int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
                          sw_store_result *res, sw_error *err);
+
+/* Rows of `system` (NULL: every system) between two dates (inclusive, -1 =
+ * open) kept out of every result because their model may have seen the game,
+ * and the latest such model's training end. */
+int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long *n, char trained_to[11],
+                       sw_error *err);
 
 /* The underlying connection, for queries by tests and reports (sqlite3 *). */
 void *sw_store_db(sw_store *st);

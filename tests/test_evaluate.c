@@ -22,6 +22,7 @@
 #include "core/alloc.h"
 #include "core/csv.h"
 #include "core/date.h"
+#include "core/json.h"
 #include "core/strmap.h"
 #include "pipeline/grade.h"
 #include "pipeline/metrics.h"
@@ -393,6 +394,117 @@ START_TEST(backtest_metrics_match_database)
 }
 END_TEST
 
+/* The JSON outputs go through the writer: they parse, numbers read back, NaN is null. */
+static sw_json *parse_json_text(const char *what, const char *text)
+{
+    sw_json *doc = NULL;
+    sw_error err;
+    sw_error_clear(&err);
+    int rc = sw_json_parse(what, text, strlen(text), &doc, &err);
+    ck_assert_msg(rc == SW_OK, "%s does not parse: %s\n%.400s", what, err.msg, text);
+    return doc;
+}
+
+static long long jint(const sw_json *doc, sw_jnode n, const char *key)
+{
+    long long v = -1;
+    ck_assert_msg(sw_json_i64(doc, sw_json_get(doc, n, key), 0, &v, NULL) == SW_OK, "\"%s\" is not an integer", key);
+    return v;
+}
+
+static double jf64(const sw_json *doc, sw_jnode n, const char *key)
+{
+    double v = NAN;
+    ck_assert_msg(sw_json_f64(doc, sw_json_get(doc, n, key), 0, &v, NULL) == SW_OK, "\"%s\" is not a number", key);
+    return v;
+}
+
+/* A metrics object: a hit bucket without bets has a null rate, never nan or -1.
+ * Returns the number of such buckets. */
+static int check_metrics_object(const sw_json *doc, sw_jnode m)
+{
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, m, "system")), SW_JSON_STRING);
+    ck_assert_int_ge(jint(doc, m, "excluded_lookahead"), 0);
+    int buckets = 0, empty = 0;
+    for (sw_jnode c = sw_json_first(doc, m); c != SW_JNONE; c = sw_json_next(doc, c)) {
+        if (sw_json_type_of(doc, c) != SW_JSON_OBJECT || sw_json_get(doc, c, "hits") == SW_JNONE) continue;
+        buckets++;
+        sw_json_type t = sw_json_type_of(doc, sw_json_get(doc, c, "rate"));
+        if (jint(doc, c, "n") == 0) {
+            empty++;
+            ck_assert_int_eq(t, SW_JSON_NULL);
+            ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, c, "lo")), SW_JSON_NULL);
+        } else {
+            ck_assert_int_eq(t, SW_JSON_NUMBER);
+        }
+    }
+    ck_assert_int_eq(buckets, 3 + 4 + 4 + 5); /* side, side_edge3, calls; edge, confidence, tier */
+    sw_jnode cal = sw_json_get(doc, m, "calibration");
+    ck_assert_int_eq(sw_json_len(doc, cal), 10);
+    ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, sw_json_get(doc, m, "baselines"), "side_last10_avg")),
+                     SW_JSON_OBJECT);
+    return empty;
+}
+
+START_TEST(backtest_and_metrics_json_parse)
+{
+    need();
+    char path[400], *out = NULL;
+    snprintf(path, sizeof path, "%s/a.json", g_root);
+    char *js = tu_slurp(path, NULL);
+    ck_assert_ptr_nonnull(js);
+    sw_json *doc = parse_json_text("backtest --json", js);
+    sw_jnode root = sw_json_root(doc);
+    ck_assert(sw_json_streq(doc, sw_json_get(doc, root, "from"), g_from));
+    ck_assert(sw_json_streq(doc, sw_json_get(doc, root, "to"), g_to));
+    ck_assert_int_eq(jint(doc, root, "retrains"), 3);
+    ck_assert(jf64(doc, root, "seconds") > 0);
+    sw_jnode systems = sw_json_get(doc, root, "systems");
+    ck_assert_int_eq(sw_json_type_of(doc, systems), SW_JSON_ARRAY);
+    int finals = 0, empty = 0;
+    double final_mae = NAN;
+    for (sw_jnode m = sw_json_first(doc, systems); m != SW_JNONE; m = sw_json_next(doc, m)) {
+        empty += check_metrics_object(doc, m);
+        if (sw_json_streq(doc, sw_json_get(doc, m, "system"), "final")) {
+            finals++;
+            ck_assert_int_gt(jint(doc, m, "n"), 100);
+            final_mae = jf64(doc, m, "mae");
+        }
+    }
+    ck_assert_int_eq(finals, 1);
+    ck_assert_int_gt(empty, 0); /* e.g. no calls from critical rows: rates null */
+    /* the daily series: one entry per date, the running sum of the units */
+    sw_jnode daily = sw_json_get(doc, root, "daily");
+    ck_assert_int_eq(sw_json_len(doc, daily), jint(doc, root, "dates"));
+    double cum = 0;
+    for (sw_jnode d = sw_json_first(doc, daily); d != SW_JNONE; d = sw_json_next(doc, d)) {
+        ck_assert_int_eq(sw_json_len(doc, sw_json_get(doc, d, "date")), 10);
+        cum += jf64(doc, d, "units");
+        ck_assert_double_eq_tol(jf64(doc, d, "cumulative_units"), cum, 1e-9);
+        sw_json_type t = sw_json_type_of(doc, sw_json_get(doc, d, "mae")); /* null: nothing graded that day */
+        ck_assert(t == SW_JSON_NULL || (t == SW_JSON_NUMBER && jf64(doc, d, "mae") >= 0));
+    }
+    sw_json_free(doc);
+    free(js);
+    /* metrics --json: an array of the same objects, the stored grades giving the same figures */
+    int rc = sh(&out, "%s metrics --db %s/a.db --json 2>/dev/null", tu_swish_bin(), g_root);
+    ck_assert_msg(rc == 0, "%s", out);
+    doc = parse_json_text("metrics --json", out);
+    root = sw_json_root(doc);
+    ck_assert_int_eq(sw_json_type_of(doc, root), SW_JSON_ARRAY);
+    finals = 0;
+    for (sw_jnode m = sw_json_first(doc, root); m != SW_JNONE; m = sw_json_next(doc, m)) {
+        check_metrics_object(doc, m);
+        if (!sw_json_streq(doc, sw_json_get(doc, m, "system"), "final")) continue;
+        finals++;
+        ck_assert_double_eq_tol(jf64(doc, m, "mae"), final_mae, 1e-4 * (1 + final_mae));
+    }
+    ck_assert_int_eq(finals, 1);
+    sw_json_free(doc);
+    free(out);
+}
+END_TEST
+
 /* ---- the report ---- */
 
 START_TEST(report_renders_in_chromium)
@@ -476,6 +588,7 @@ Suite *evaluate_suite(void)
     tcase_add_test(tb, backtest_deterministic_across_threads);
     tcase_add_test(tb, backtest_cannot_see_the_future);
     tcase_add_test(tb, backtest_metrics_match_database);
+    tcase_add_test(tb, backtest_and_metrics_json_parse);
     tcase_add_test(tb, report_renders_in_chromium);
     suite_add_tcase(s, tb);
     return s;

@@ -23,6 +23,7 @@
 #include "core/date.h"
 #include "core/fileio.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "features/features.h"
 #include "features/league.h"
 #include "io/model.h"
@@ -104,6 +105,53 @@ static float fv(const sw_frame *f, long row, const char *name)
 }
 
 
+/* JSON outputs go through the writer: parse them, read values back. */
+static sw_json *parse_json_text(const char *what, const char *text)
+{
+    sw_json *doc = NULL;
+    sw_error err;
+    sw_error_clear(&err);
+    int rc = sw_json_parse(what, text, strlen(text), &doc, &err);
+    ck_assert_msg(rc == SW_OK, "%s does not parse: %s\n%.400s", what, err.msg, text);
+    return doc;
+}
+
+static long long jint(const sw_json *doc, sw_jnode n, const char *key)
+{
+    long long v = -1;
+    ck_assert_msg(sw_json_i64(doc, sw_json_get(doc, n, key), 0, &v, NULL) == SW_OK, "\"%s\" is not an integer", key);
+    return v;
+}
+
+static sw_json_type jtype(const sw_json *doc, sw_jnode n, const char *key)
+{
+    sw_jnode c = sw_json_get(doc, n, key);
+    ck_assert_msg(c != SW_JNONE, "no \"%s\"", key);
+    return sw_json_type_of(doc, c);
+}
+
+/* Replace every occurrence of `from` in a file with `to`; returns how many. */
+static int file_replace(const char *path, const char *from, const char *to)
+{
+    size_t len;
+    char *s = tu_slurp(path, &len);
+    ck_assert_ptr_nonnull(s);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    int n = 0;
+    const char *p = s, *hit;
+    while ((hit = strstr(p, from))) {
+        fwrite(p, 1, (size_t)(hit - p), fp);
+        fputs(to, fp);
+        p = hit + strlen(from);
+        n++;
+    }
+    fputs(p, fp);
+    fclose(fp);
+    free(s);
+    return n;
+}
+
 /* ---- the simulated league: simulated, registered and trained once ---- */
 
 static char g_root[256], g_conf[320], g_data[320], g_models[320], g_db[320];
@@ -128,7 +176,10 @@ static void sim_setup(void)
     const char *bin = tu_swish_bin();
     char cmd[4000], v8[600];
     snprintf(v8, sizeof v8, "%s/" V8, tu_shared());
-    const char *steps[3] = {"simulate --seed 11 --seasons 1 --out %s", "models add --system catboost_v8 --version v8 %s --config %s",
+    /* the league plays 2024-25, after CatBoost V8's training window, so that V8 may serve its dates */
+    const char *steps[3] = {"simulate --seed 11 --seasons 1 --first-season 2024 --out %s",
+                            "models add --system catboost_v8 --version v8 --train-from 2021-11-01 --train-to 2024-05-31"
+                            " %s --config %s",
                             "retrain --config %s"};
     for (int i = 0; i < 3; i++) {
         char args[1200];
@@ -613,11 +664,14 @@ START_TEST(real_slate_end_to_end)
     fprintf(fp, "[paths]\ndata = %s\ndb = %s/real.db\nmodels = %s/real-models\n[retrain]\nrounds = 60\n"
                 "early_stopping = 10\nfolds = 3\n", data, t, t);
     fclose(fp);
-    ck_assert_int_eq(sh(&out, "%s models add --system catboost_v8 %s --config %s", bin, v8, conf), 0);
+    ck_assert_int_eq(sh(&out, "%s models add --system catboost_v8 --train-from 2021-11-01 --train-to 2024-05-31 %s"
+                        " --config %s", bin, v8, conf), 0);
     free(out);
     int rc = sh(&out, "%s retrain --until 2025-11-10 --config %s --json", bin, conf);
     ck_assert_msg(rc == 0, "%s", out);
-    ck_assert_ptr_nonnull(strstr(out, "\"to\":\"2025-11-09\"")); /* nothing from the date itself */
+    /* the window is the rows' own: the last played date before the cut-off, nothing from the date itself */
+    ck_assert_ptr_nonnull(strstr(out, "\"to\":\"2025-11-09\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"from\":\"2023-1"));
     free(out);
     rc = sh(&out, "%s slate --date 2025-11-10 --config %s --json > %s/real.json", bin, conf, t);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
@@ -655,6 +709,229 @@ START_TEST(real_slate_end_to_end)
 }
 END_TEST
 
+/* The README's nightly commands in the README's order on the real data, then
+ * the past date the issue scored with a model that had seen it: no stored
+ * row may come from a model trained on its game date or later. */
+START_TEST(real_nightly_never_looks_ahead)
+{
+    const char *bin = tu_swish_bin(), *t = tu_tmpdir();
+    char data[512], v8[512], *out = NULL, conf[600], db[600];
+    tu_shared_path(data, sizeof data, "data/nba");
+    tu_shared_path(v8, sizeof v8, V8);
+    snprintf(conf, sizeof conf, "%s/night.conf", t);
+    snprintf(db, sizeof db, "%s/night.db", t);
+    FILE *fp = fopen(conf, "w");
+    fprintf(fp, "[paths]\ndata = %s\ndb = %s\nmodels = %s/night-models\n[retrain]\nrounds = 60\n"
+                "early_stopping = 10\nfolds = 3\n", data, db, t);
+    fclose(fp);
+    /* retrain (every game: through 2026-02-05), slate next, models list, models add */
+    int rc = sh(&out, "%s retrain --config %s --json", bin, conf);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "\"to\":\"2026-02-05\"")); /* the player logs' last date, not the team logs' */
+    char full[64];
+    const char *gv = strstr(out, "\"gbdt_version\":\"");
+    ck_assert_ptr_nonnull(gv);
+    snprintf(full, sizeof full, "%.*s", (int)strcspn(gv + 16, "\""), gv + 16);
+    free(out);
+    rc = sh(&out, "%s slate --date next --config %s", bin, conf);
+    ck_assert_int_eq(rc, sw_status_exit_code(SW_NO_GAMES)); /* no scheduled games after the last played date */
+    free(out);
+    ck_assert_int_eq(sh(&out, "%s models list --config %s", bin, conf), 0);
+    ck_assert_ptr_nonnull(strstr(out, "2026-02-05"));
+    free(out);
+    ck_assert_int_eq(sh(&out, "%s models add --system catboost_v8 --train-from 2021-11-01 --train-to 2024-05-31 %s"
+                        " --config %s", bin, v8, conf), 0);
+    free(out);
+    /* a past date: the champions saw it, so gbdt and the stack are refused, loudly */
+    rc = sh(&out, "%s slate --date 2025-11-10 --config %s", bin, conf);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "gbdt refused for 2025-11-10"));
+    ck_assert_ptr_nonnull(strstr(out, "stack refused for 2025-11-10"));
+    free(out);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt'"), 0);
+    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'catboost_v8'"), 100);
+    ck_assert_int_eq(sh(&out, "%s grade --date 2025-11-10 --config %s", bin, conf), 0);
+    free(out);
+    /* a model as of the date: it serves the date, the champion stays */
+    rc = sh(&out, "%s retrain --until 2025-11-10 --config %s --json", bin, conf);
+    ck_assert_msg(rc == 0, "%s", out);
+    char asof[64];
+    gv = strstr(out, "\"gbdt_version\":\"");
+    snprintf(asof, sizeof asof, "%.*s", (int)strcspn(gv + 16, "\""), gv + 16);
+    free(out);
+    rc = sh(&out, "%s slate --date 2025-11-10 --config %s", bin, conf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "serving"));
+    free(out);
+    rc = sh(&out, "%s grade --date 2025-11-10 --config %s --json", bin, conf);
+    ck_assert_msg(rc == 0, "%s", out);
+    free(out);
+    /* a date the team logs have but the player logs do not: pending, and said why */
+    rc = sh(&out, "%s slate --date 2026-02-06 --config %s", bin, conf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    free(out);
+    rc = sh(&out, "%s grade --date 2026-02-06 --config %s", bin, conf);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "no box scores"));
+    free(out);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades WHERE game_date = '2026-02-06'"), 0);
+    rc = sh(&out, "%s metrics --config %s --json", bin, conf);
+    ck_assert_msg(rc == 0, "%s", out);
+    free(out);
+
+    /* no stored row looks ahead: every model row carries its window, before its date */
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE trained_to >= game_date"), 0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_lookahead"), 0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE (trained_to IS NULL) <> (system IN"
+                                " ('moving_average', 'zone_matchup', 'similarity', 'rules_ensemble'))"),
+                     0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM runs WHERE train_to >= game_date"), 0);
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version = '%s'", full);
+    ck_assert_int_gt(q_long(db, sql), 20); /* 2026-02-06: the champion, trained through 02-05 */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10' AND system = 'gbdt'"
+                              " AND (model_version <> '%s' OR trained_to <> '2025-11-09')", asof);
+    ck_assert_int_eq(q_long(db, sql), 0);
+    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10' AND system = 'gbdt'"),
+                     100);
+    /* graded rows are the current rows only, one each */
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades g LEFT JOIN predictions p USING (game_date, game_id,"
+                                " player_id, system, model_version) WHERE p.run_id IS NULL"),
+                     0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10'"),
+                     q_long(db, "SELECT count(*) FROM grades WHERE game_date = '2025-11-10'"));
+    /* calls carry a confidence, PASS and NO_LINE none */
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE (confidence IS NULL) = (recommendation IN"
+                                " ('OVER', 'UNDER'))"),
+                     0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE reason LIKE '%edge -0.0%'"), 0);
+}
+END_TEST
+
+/* An older database (schema 1): two versions of one prediction and rows whose
+ * model had seen the game.  Opening it keeps one current row per prediction,
+ * and metrics and grading report the look-ahead rows as excluded. */
+START_TEST(old_database_upgraded)
+{
+    const char *t = tu_tmpdir();
+    char db[600], *out = NULL;
+    snprintf(db, sizeof db, "%s/old.db", t);
+    unlink(db);
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    const char *v1 =
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES('schema_version', '1');"
+        "CREATE TABLE runs(run_id INTEGER PRIMARY KEY AUTOINCREMENT, game_date TEXT NOT NULL, started_at TEXT NOT NULL,"
+        " finished_at TEXT NOT NULL, swish_version TEXT NOT NULL, feature_set TEXT NOT NULL, config_sha256 TEXT,"
+        " config TEXT, systems TEXT NOT NULL, players INTEGER NOT NULL, predictions INTEGER NOT NULL,"
+        " seconds REAL NOT NULL, train_from TEXT, train_to TEXT);"
+        "CREATE TABLE predictions(game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL,"
+        " player_name TEXT, team TEXT, opp TEXT, home INTEGER, system TEXT NOT NULL, model_version TEXT NOT NULL,"
+        " line REAL, book TEXT, over_price REAL, under_price REAL, prediction REAL, lo REAL, hi REAL, p_over REAL,"
+        " edge REAL, recommendation TEXT NOT NULL, confidence REAL NOT NULL, quality REAL NOT NULL, tier TEXT NOT NULL,"
+        " systems_predicting INTEGER, systems_agreeing INTEGER, reason TEXT, feature_hash TEXT NOT NULL,"
+        " run_id INTEGER NOT NULL, contributions TEXT,"
+        " PRIMARY KEY (game_date, game_id, player_id, system, model_version));"
+        "CREATE TABLE features(game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL,"
+        " feature_set TEXT NOT NULL, feature_hash TEXT NOT NULL, quality REAL NOT NULL, tier TEXT NOT NULL,"
+        " vals TEXT NOT NULL, sources TEXT NOT NULL, run_id INTEGER NOT NULL,"
+        " PRIMARY KEY (game_date, game_id, player_id, feature_set));"
+        "CREATE TABLE importance(system TEXT NOT NULL, model_version TEXT NOT NULL, feature TEXT NOT NULL,"
+        " gain REAL NOT NULL, PRIMARY KEY (system, model_version, feature));"
+        "CREATE TABLE grades(game_date TEXT NOT NULL, game_id TEXT NOT NULL, player_id TEXT NOT NULL,"
+        " system TEXT NOT NULL, model_version TEXT NOT NULL, actual REAL, minutes REAL, outcome TEXT NOT NULL,"
+        " abs_error REAL, units REAL, units_110 REAL, season_avg REAL, last10_avg REAL, graded_at TEXT NOT NULL,"
+        " PRIMARY KEY (game_date, game_id, player_id, system, model_version));"
+        /* run 1 scored 2025-11-10 with a model trained through 2026-02-07; run 2 re-scored it as of the date;
+         * run 3 scored 2025-11-11 with the later model only */
+        "INSERT INTO runs VALUES(1, '2025-11-10', '2026-02-08T10:00:00Z', '2026-02-08T10:00:01Z', 'x', 'fs', NULL,"
+        " NULL, 'moving_average=rules-1,gbdt=G1,final=stack-S1', 1, 3, 0, '2023-10-24', '2026-02-07');"
+        "INSERT INTO runs VALUES(2, '2025-11-10', '2026-02-09T10:00:00Z', '2026-02-09T10:00:01Z', 'x', 'fs', NULL,"
+        " NULL, 'moving_average=rules-1,gbdt=G2,final=stack-S2', 1, 3, 0, '2023-10-24', '2025-11-09');"
+        "INSERT INTO runs VALUES(3, '2025-11-11', '2026-02-08T11:00:00Z', '2026-02-08T11:00:01Z', 'x', 'fs', NULL,"
+        " NULL, 'moving_average=rules-1,gbdt=G1,final=stack-S1', 1, 3, 0, '2023-10-24', '2026-02-07');";
+    ck_assert_int_eq(sqlite3_exec(h, v1, NULL, NULL, NULL), SQLITE_OK);
+    /* (date, system, version, run, call, prediction, outcome) */
+    static const struct {
+        const char *date, *sys, *ver;
+        int run;
+        const char *call;
+        double pred;
+        const char *outcome;
+    } rows[] = {
+        {"2025-11-10", "moving_average", "rules-1", 2, "PASS", 20, "NO_BET"},
+        {"2025-11-10", "gbdt", "G1", 1, "OVER", 25, "HIT"},
+        {"2025-11-10", "gbdt", "G2", 2, "UNDER", 18, "MISS"},
+        {"2025-11-10", "final", "stack-S1", 1, "OVER", 24, "HIT"},
+        {"2025-11-10", "final", "stack-S2", 2, "PASS", 20, "NO_BET"},
+        {"2025-11-11", "moving_average", "rules-1", 3, "PASS", 20, "NO_BET"},
+        {"2025-11-11", "gbdt", "G1", 3, "OVER", 26, "HIT"},
+        {"2025-11-11", "final", "stack-S1", 3, "OVER", 25, "HIT"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO predictions VALUES('%s', 'G', 'P', 'Player', 'AAA', 'BBB', 1, '%s', '%s', 19.5, 'bk',"
+                 " -110, -110, %g, NULL, NULL, 0.6, %g, '%s', 70, 90, 'silver', NULL, NULL, 'r', 'h', %d, NULL);"
+                 "INSERT INTO grades VALUES('%s', 'G', 'P', '%s', '%s', 22, 30, '%s', 2, 0.9, 0.9, 20, 21, 'now');",
+                 rows[i].date, rows[i].sys, rows[i].ver, rows[i].pred, rows[i].pred - 19.5, rows[i].call, rows[i].run,
+                 rows[i].date, rows[i].sys, rows[i].ver, rows[i].outcome);
+        ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    sqlite3_close(h);
+    int rc = sh(&out, "%s metrics --db %s --json", tu_swish_bin(), db);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    /* gbdt: G2's row counts; G1's of 2025-11-11 is excluded; G1's of 2025-11-10 was superseded */
+    ck_assert_ptr_nonnull(strstr(out, "{\"system\":\"gbdt\",\"n\":1,\"excluded_lookahead\":1,"));
+    ck_assert_ptr_nonnull(strstr(out, "{\"system\":\"final\",\"n\":1,\"excluded_lookahead\":1,"));
+    ck_assert_ptr_nonnull(strstr(out, "{\"system\":\"moving_average\",\"n\":2,\"excluded_lookahead\":0,"));
+    ck_assert_ptr_nonnull(strstr(out, "gbdt: 1 row excluded from every result"));
+    free(out);
+    /* the same as a parsed document: moving_average made no calls, so their hit rate is null */
+    rc = sh(&out, "%s metrics --db %s --json 2>/dev/null", tu_swish_bin(), db);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    sw_json *doc = parse_json_text("metrics --json", out);
+    sw_jnode root = sw_json_root(doc);
+    ck_assert_int_eq(sw_json_len(doc, root), 3);
+    int seen = 0;
+    for (sw_jnode m = sw_json_first(doc, root); m != SW_JNONE; m = sw_json_next(doc, m)) {
+        if (!sw_json_streq(doc, sw_json_get(doc, m, "system"), "moving_average")) continue;
+        seen++;
+        ck_assert_int_eq(jint(doc, m, "n"), 2);
+        sw_jnode calls = sw_json_get(doc, m, "calls");
+        ck_assert_int_eq(jint(doc, calls, "n"), 0);
+        ck_assert_int_eq(jtype(doc, calls, "rate"), SW_JSON_NULL);
+        ck_assert_int_eq(jtype(doc, m, "roi_calls"), SW_JSON_NULL);
+        ck_assert_int_eq(jtype(doc, m, "mae"), SW_JSON_NUMBER);
+    }
+    ck_assert_int_eq(seen, 1);
+    sw_json_free(doc);
+    free(out);
+    ck_assert_int_eq(q_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions"), 4);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE model_version IN ('G1', 'stack-S1')"), 0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_superseded"), 2);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_lookahead"), 2);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades"), 4);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE recommendation = 'PASS' AND confidence IS NOT NULL"),
+                     0);
+    /* the schema refuses a row whose model saw its date */
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_ne(sqlite3_exec(h, "INSERT INTO predictions SELECT * FROM predictions_lookahead", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    /* opened again: already upgraded, nothing changes */
+    char *before = dump_predictions(db);
+    ck_assert_int_eq(sh(&out, "%s metrics --db %s", tu_swish_bin(), db), 0);
+    free(out);
+    char *after = dump_predictions(db);
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+}
+END_TEST
+
 /* ---- end to end on the simulated league ---- */
 
 START_TEST(sim_slate_rows_and_idempotence)
@@ -689,6 +966,91 @@ START_TEST(sim_slate_rows_and_idempotence)
     free(before);
     free(after);
     ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE confidence < 0 OR confidence > 100"), 0);
+    /* only OVER/UNDER calls carry a confidence */
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE (confidence IS NULL) = (recommendation IN"
+                                " ('OVER', 'UNDER'))"),
+                     0);
+    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'final' AND recommendation = 'PASS'"), 0);
+}
+END_TEST
+
+/* The last played date of a data directory (YYYY-MM-DD). */
+static void last_played(const char *dir, char out[11])
+{
+    char *o = NULL;
+    ck_assert_int_eq(sh(&o, "awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h[\"GAME_DATE\"]>m{m=$h[\"GAME_DATE\"]}"
+                            " END{print m}' %s/player_game_logs.csv", dir),
+                     0);
+    snprintf(out, 11, "%.10s", o);
+    free(o);
+}
+
+/* Slate, grade, another gbdt version promoted, slate again: one row per
+ * prediction, graded once, against the new version. */
+START_TEST(sim_rerun_after_model_change)
+{
+    need_sim();
+    const char *bin = tu_swish_bin();
+    char dir[600], *out = NULL, D[11], prev[11], db[700], data[700];
+    copy_setup("rerun", dir, sizeof dir);
+    snprintf(data, sizeof data, "%s/data", dir);
+    last_played(data, D);
+    sw_date_format(day_of(D) - 1, prev);
+    snprintf(db, sizeof db, "%s/r.db", dir);
+    char o[2400], mo[700], go[2400];
+    snprintf(o, sizeof o, "--config %s --data %s/data --models %s/models --db %s", g_conf, dir, dir, db);
+    snprintf(mo, sizeof mo, "--models %s/models", dir);
+    snprintf(go, sizeof go, "--config %s --data %s/data --db %s", g_conf, dir, db);
+    /* two gbdt versions trained before D (the mean and the 90% models of the champion, re-registered) */
+    ck_assert_int_eq(sh(&out, "%s models add --system gbdt --version alt1 --train-to %s $(ls %s/models/gbdt/*/mean.swm"
+                        " | head -1) %s", bin, prev, dir, mo), 0);
+    free(out);
+    int rc = sh(&out, "%s slate --date %s %s", bin, D, o);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out); /* the stack saw D: refused */
+    ck_assert_ptr_nonnull(strstr(out, "stack refused"));
+    free(out);
+    rc = sh(&out, "%s grade --date %s %s", bin, D, go);
+    ck_assert_msg(rc == 0, "%s", out);
+    free(out);
+    long n = q_long(db, "SELECT count(*) FROM predictions");
+    ck_assert_int_gt(n, 300);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades"), n);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version <> 'alt1'"), 0);
+    ck_assert_int_eq(sh(&out, "%s models add --system gbdt --version alt2 --train-to %s --promote"
+                        " $(ls %s/models/gbdt/*/q90.swm | head -1) %s", bin, prev, dir, mo), 0);
+    free(out);
+    rc = sh(&out, "%s slate --date %s %s", bin, D, o);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "the new rows were graded"));
+    free(out);
+    /* one current row per (game, player, system): the new version's; the old ones kept for audit */
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions"), n);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_date, game_id,"
+                                " player_id, system HAVING count(*) > 1)"), 0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version <> 'alt2'"), 0);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_superseded"), n);
+    ck_assert_int_eq(q_long(db, "SELECT count(DISTINCT run_id) FROM predictions"), 1);
+    /* every current row graded once, against itself */
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades"), n);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades g JOIN predictions p USING (game_date, game_id,"
+                                " player_id, system, model_version)"), n);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions p JOIN grades g USING (game_date, game_id,"
+                                " player_id, system) WHERE (g.outcome IN ('HIT', 'MISS', 'PUSH')) <> (p.recommendation IN"
+                                " ('OVER', 'UNDER') AND g.outcome <> 'VOID')"
+                                " OR (g.outcome = 'HIT' AND NOT ((p.recommendation = 'OVER' AND g.actual > p.line) OR"
+                                " (p.recommendation = 'UNDER' AND g.actual < p.line)))"
+                                " OR (g.outcome = 'MISS' AND NOT ((p.recommendation = 'OVER' AND g.actual < p.line) OR"
+                                " (p.recommendation = 'UNDER' AND g.actual > p.line)))"),
+                     0);
+    /* metrics count each player-game once */
+    rc = sh(&out, "%s metrics --json --db %s", bin, db);
+    ck_assert_msg(rc == 0, "%s", out);
+    long fin = q_long(db, "SELECT count(*) FROM predictions p JOIN grades g USING (game_date, game_id, player_id,"
+                          " system) WHERE p.system = 'final' AND g.outcome <> 'VOID' AND p.prediction IS NOT NULL");
+    char want[96];
+    snprintf(want, sizeof want, "{\"system\":\"final\",\"n\":%ld,", fin);
+    ck_assert_msg(strstr(out, want), "%s not in %s", want, out);
+    free(out);
 }
 END_TEST
 
@@ -749,7 +1111,11 @@ START_TEST(sim_bad_models)
     ck_assert_int_eq(rc, 1);
     ck_assert_ptr_nonnull(strstr(out, "checksum mismatch"));
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT count(DISTINCT model_version) FROM predictions WHERE system='final'"), 2);
+    /* one current final row per player; the first run's are kept for audit */
+    ck_assert_int_eq(q_long(db, "SELECT count(DISTINCT model_version) FROM predictions WHERE system='final'"), 1);
+    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_id, player_id, system"
+                                " HAVING count(*) > 1)"), 0);
+    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions_superseded WHERE system='final'"), 50);
     /* no catboost_v8 registered: disabled with a warning, not a failure */
     ck_assert_int_eq(sh(NULL, "rm -rf %s/models/catboost_v8", dir), 0);
     rc = sh(&out, "%s slate --date next --config %s --models %s/models --no-store", bin, g_conf, dir);
@@ -794,6 +1160,62 @@ START_TEST(sim_bad_database)
     free(after);
 }
 END_TEST
+
+/* The slate table: valid UTF-8, the TEAM column at display column 25 on every
+ * row (names cut and padded by display width), calls first by confidence. */
+static void check_table(const char *out)
+{
+    const char *p = strstr(out, "\nPLAYER");
+    ck_assert_ptr_nonnull(p);
+    p = strchr(p + 1, '\n') + 1;
+    long rows = 0, last_conf = 101;
+    int seen_pass = 0;
+    while (*p && *p != '\n') {
+        const char *e = strchr(p, '\n');
+        if (!e) e = p + strlen(p);
+        if (strncmp(p, "swish:", 6) != 0) {
+            const unsigned char *u = (const unsigned char *)p;
+            int col = 0;
+            while ((const char *)u < e && col < 24) {
+                int n = *u < 0x80 ? 1 : (*u >> 5) == 6 ? 2 : (*u >> 4) == 14 ? 3 : (*u >> 3) == 30 ? 4 : 0;
+                ck_assert_msg(n > 0, "invalid UTF-8 in: %.*s", (int)(e - p), p);
+                for (int i = 1; i < n; i++) ck_assert_msg((u[i] & 0xc0) == 0x80, "cut character in: %.*s", (int)(e - p), p);
+                unsigned cp = n == 1 ? u[0] : u[0] & (0x7f >> n);
+                for (int i = 1; i < n; i++) cp = cp << 6 | (u[i] & 0x3f);
+                col += cp >= 0x300 && cp <= 0x36f ? 0 : 1;
+                u += n;
+            }
+            ck_assert_msg(col == 24 && u[0] == ' ' && u[1] >= 'A' && u[1] <= 'Z', "misaligned: %.*s", (int)(e - p), p);
+            char call[16] = "";
+            long conf = -1;
+            for (const char *k = (const char *)u; k < e; k++) {
+                static const char *const calls[] = {" OVER ", " UNDER ", " PASS ", " NO_LINE "};
+                for (int c = 0; c < 4 && !call[0]; c++)
+                    if (!strncmp(k, calls[c], strlen(calls[c]))) {
+                        snprintf(call, sizeof call, "%s", calls[c] + 1);
+                        const char *v = k + strlen(calls[c]);
+                        while (*v == ' ') v++;
+                        conf = *v == '-' ? -1 : atol(v);
+                    }
+                if (call[0]) break;
+            }
+            ck_assert_msg(call[0], "no call in: %.*s", (int)(e - p), p);
+            int is_call = !strncmp(call, "OVER", 4) || !strncmp(call, "UNDER", 5);
+            if (is_call) {
+                ck_assert_msg(!seen_pass && conf >= 0 && conf <= last_conf, "calls not first by confidence: %.*s",
+                              (int)(e - p), p);
+                last_conf = conf;
+            } else {
+                seen_pass = 1;
+                ck_assert_msg(conf == -1, "a PASS with a confidence: %.*s", (int)(e - p), p);
+            }
+            rows++;
+        }
+        p = *e ? e + 1 : e;
+    }
+    ck_assert_int_gt(rows, 10);
+    ck_assert_ptr_nonnull(strstr(p, "columns: "));
+}
 
 START_TEST(sim_bad_data)
 {
@@ -841,12 +1263,24 @@ START_TEST(sim_bad_data)
     ck_assert_int_eq(sh(NULL, "echo '%s,%s,%s,betmgm,95.5,-110,-110,%sT16:00:00Z,%s,%s,%s,%s,%sT23:00:00Z' >> %s/data/prop_lines.csv",
                         f[0], f[1], f[2], date, gid, home, away, home, date, dir),
                      0);
+    /* that player's name: 30 two-byte characters, cut by display width in the table */
+    ck_assert_int_eq(sh(NULL, "cd %s/data && for f in player_game_logs.csv prop_lines.csv; do awk -F, -v OFS=, -v id=%s"
+                        " -v nm=$(printf '\\303\\251%%.0s' $(seq 30)) 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;print;next}"
+                        " $h[\"PLAYER_ID\"]==id && h[\"PLAYER_NAME\"]{$h[\"PLAYER_NAME\"]=nm} {print}' $f > $f.t && mv $f.t $f; done",
+                        dir, f[2]),
+                     0);
     char db[700];
     snprintf(db, sizeof db, "%s/d.db", dir);
     int rc = sh(&out, "%s slate --date %s --config %s --data %s/data --db %s", bin, date, g_conf, dir, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "XXX"));   /* the unknown teams, named */
     ck_assert_ptr_nonnull(strstr(out, "95.5"));  /* the impossible line, named */
+    free(out);
+    /* the table alone (stderr interleaves with stdout's blocks) */
+    rc = sh(&out, "%s slate --date %s --config %s --data %s/data --no-store 2>/dev/null", bin, date, g_conf, dir);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "\xc3\xa9\xc3\xa9\xc3\xa9 "));
+    check_table(out);
     free(out);
     /* the unseen player is on the slate, with a PASS that says why; everyone else scored */
     ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE player_id='9999999' AND system='final'"
@@ -865,6 +1299,107 @@ START_TEST(sim_bad_data)
     rc = sh(&out, "%s slate --date 2025-02-30 --config %s --no-store", bin, g_conf);
     ck_assert_int_eq(rc, 2);
     free(out);
+    /* the same status for a date without games everywhere */
+    rc = sh(&out, "%s grade --date 2031-01-01 --config %s --db %s", bin, g_conf, db);
+    ck_assert_int_eq(rc, 8);
+    ck_assert_ptr_nonnull(strstr(out, "no games on 2031-01-01"));
+    free(out);
+    /* every setting honoured: a model store or a database that does not exist is an error, and nothing is made */
+    char typo[800];
+    snprintf(typo, sizeof typo, "%s/typo.db", dir);
+    rc = sh(&out, "%s slate --date %s --config %s --data %s/data --models %s/no/such/store --db %s", bin, date, g_conf,
+            dir, dir, typo);
+    ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "no/such/store"));
+    ck_assert_int_eq(sw_file_exists(typo), 0);
+    free(out);
+    rc = sh(&out, "%s metrics --db %s", bin, typo);
+    ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "does not exist"));
+    free(out);
+    rc = sh(&out, "%s report --db %s --out %s/r.html", bin, typo, dir);
+    ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
+    free(out);
+    rc = sh(&out, "%s grade --date %s --config %s --data %s/data --db %s", bin, date, g_conf, dir, typo);
+    ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
+    free(out);
+    ck_assert_int_eq(sw_file_exists(typo), 0);
+}
+END_TEST
+
+/* slate --json through the writer: names escaped, missing values null, every key in place. */
+START_TEST(sim_slate_json_escapes)
+{
+    need_sim();
+    const char *bin = tu_swish_bin();
+    char dir[600], path[700], *out = NULL;
+    copy_setup("json", dir, sizeof dir);
+    /* the next date's first game, and a player with a line in it */
+    snprintf(path, sizeof path, "%s/data/schedule.csv", dir);
+    char *sched = tu_slurp(path, NULL);
+    char season[16], date[16], gid[16];
+    ck_assert_int_eq(sscanf(strchr(sched, '\n') + 1, "%15[^,],%15[^,],%15[^,]", season, date, gid), 3);
+    free(sched);
+    snprintf(path, sizeof path, "%s/data/prop_lines.csv", dir);
+    char *props = tu_slurp(path, NULL), key[64], name[128], id[32];
+    snprintf(key, sizeof key, ",%s,", gid);
+    char *ls = strstr(props, key);
+    ck_assert_ptr_nonnull(ls);
+    while (ls > props && ls[-1] != '\n') ls--;
+    ck_assert_int_eq(sscanf(ls, "%*[^,],%127[^,],%31[^,]", name, id), 2);
+    free(props);
+    /* renamed in every file: a double quote and a backslash (CSV-quoted) */
+    const char *nm = "Q \"Quote\" \\ Back", *csv = "\"Q \"\"Quote\"\" \\ Back\"";
+    char from[256], to[256];
+    snprintf(from, sizeof from, ",%s,%s,", name, id);
+    snprintf(to, sizeof to, ",%s,%s,", csv, id);
+    ck_assert_int_gt(file_replace(path, from, to), 0);
+    snprintf(path, sizeof path, "%s/data/player_game_logs.csv", dir);
+    snprintf(from, sizeof from, ",%s,%s,", id, name);
+    snprintf(to, sizeof to, ",%s,%s,", id, csv);
+    ck_assert_int_gt(file_replace(path, from, to), 0);
+    int rc = sh(&out, "%s slate --date %s --config %s --data %s/data --models %s/models --no-store --json 2>%s/slate.log",
+                bin, date, g_conf, dir, dir, dir);
+    ck_assert_msg(rc == 0, "exit %d: %.300s (see %s/slate.log)", rc, out, dir);
+    sw_json *doc = parse_json_text("slate --json", out);
+    sw_jnode root = sw_json_root(doc);
+    ck_assert(sw_json_streq(doc, sw_json_get(doc, root, "date"), date));
+    ck_assert(sw_json_streq(doc, sw_json_get(doc, sw_json_get(doc, root, "systems"), "catboost_v8"), "v8"));
+    ck_assert_int_eq(jtype(doc, root, "final_version"), SW_JSON_STRING);
+    ck_assert_int_eq(jtype(doc, root, "warnings"), SW_JSON_ARRAY);
+    ck_assert_int_eq(jtype(doc, sw_json_get(doc, root, "seconds"), "total"), SW_JSON_NUMBER);
+    sw_jnode rows = sw_json_get(doc, root, "rows");
+    ck_assert_int_eq(sw_json_len(doc, rows), jint(doc, root, "players"));
+    ck_assert_int_gt(sw_json_len(doc, rows), 50);
+    int renamed = 0, lined = 0, unlined = 0;
+    for (sw_jnode r = sw_json_first(doc, rows); r != SW_JNONE; r = sw_json_next(doc, r)) {
+        int no_line = sw_json_streq(doc, sw_json_get(doc, r, "call"), "NO_LINE");
+        ck_assert_int_eq(jtype(doc, r, "line"), no_line ? SW_JSON_NULL : SW_JSON_NUMBER);
+        ck_assert_int_eq(jtype(doc, r, "book"), no_line ? SW_JSON_NULL : SW_JSON_STRING);
+        ck_assert_int_eq(jtype(doc, r, "p_over"), no_line ? SW_JSON_NULL : SW_JSON_NUMBER);
+        lined += !no_line;
+        unlined += no_line;
+        ck_assert_int_eq(jtype(doc, r, "reason"), SW_JSON_STRING);
+        sw_jnode sys = sw_json_get(doc, r, "systems");
+        ck_assert_int_ge(sw_json_len(doc, sys), 6);
+        for (sw_jnode k = sw_json_first(doc, sys); k != SW_JNONE; k = sw_json_next(doc, k)) {
+            sw_jnode call = sw_json_get(doc, k, "call");
+            int called = sw_json_streq(doc, call, "OVER") || sw_json_streq(doc, call, "UNDER");
+            if (!called) ck_assert_int_eq(jtype(doc, k, "confidence"), SW_JSON_NULL);
+            ck_assert_int_eq(jtype(doc, k, "note"), SW_JSON_STRING);
+        }
+        if (!sw_json_streq(doc, sw_json_get(doc, r, "player_id"), id)) continue;
+        renamed++;
+        char *p = sw_json_strdup(doc, sw_json_get(doc, r, "player"));
+        ck_assert_str_eq(p, nm);
+        sw_free(p);
+        ck_assert_int_eq(jtype(doc, r, "line"), SW_JSON_NUMBER);
+    }
+    ck_assert_int_eq(renamed, 1);
+    ck_assert_int_gt(lined, 0);
+    (void)unlined;
+    sw_json_free(doc);
+    free(out);
 }
 END_TEST
 
@@ -880,14 +1415,62 @@ START_TEST(sim_models_cli_and_retrain)
     ck_assert_ptr_nonnull(strstr(out, "\"system\":\"stack\""));
     ck_assert_ptr_nonnull(strstr(out, "\"champion\":true"));
     ck_assert_ptr_nonnull(strstr(out, "\"valid_mae\""));
+    /* through the writer: a document, every version with its manifest */
+    sw_json *doc = parse_json_text("models list --json", out);
+    sw_jnode root = sw_json_root(doc);
+    ck_assert_int_eq(sw_json_type_of(doc, root), SW_JSON_ARRAY);
+    int seen_v8 = 0, seen_gbdt = 0;
+    for (sw_jnode m = sw_json_first(doc, root); m != SW_JNONE; m = sw_json_next(doc, m)) {
+        ck_assert_int_eq(jtype(doc, m, "version"), SW_JSON_STRING);
+        ck_assert_int_eq(jtype(doc, m, "champion"), SW_JSON_TRUE); /* one version of each system so far */
+        ck_assert_int_eq(jtype(doc, m, "metrics"), SW_JSON_OBJECT);
+        sw_jnode files = sw_json_get(doc, m, "files");
+        ck_assert_int_ge(sw_json_len(doc, files), 1);
+        for (sw_jnode f = sw_json_first(doc, files); f != SW_JNONE; f = sw_json_next(doc, f)) {
+            ck_assert_int_eq(sw_json_len(doc, sw_json_get(doc, f, "sha256")), 64);
+            ck_assert_int_gt(jint(doc, f, "bytes"), 0);
+        }
+        if (sw_json_streq(doc, sw_json_get(doc, m, "system"), "catboost_v8")) {
+            seen_v8++;
+            ck_assert(sw_json_streq(doc, sw_json_get(doc, m, "version"), "v8"));
+            ck_assert(sw_json_streq(doc, sw_json_get(doc, m, "from"), "2021-11-01"));
+            ck_assert(sw_json_streq(doc, sw_json_get(doc, m, "to"), "2024-05-31"));
+        } else if (sw_json_streq(doc, sw_json_get(doc, m, "system"), "gbdt")) {
+            seen_gbdt++;
+            sw_jnode mt = sw_json_get(doc, m, "metrics");
+            ck_assert_int_eq(jtype(doc, mt, "valid_mae"), SW_JSON_NUMBER);
+            double best = -1; /* a manifest metric: a float */
+            ck_assert_int_eq(sw_json_f64(doc, sw_json_get(doc, mt, "best_iteration"), 0, &best, NULL), SW_OK);
+            ck_assert(best >= 0 && best == floor(best));
+            ck_assert_int_gt(jint(doc, m, "rows"), 1000);
+        }
+    }
+    ck_assert_int_eq(seen_v8, 1);
+    ck_assert_int_eq(seen_gbdt, 1);
+    sw_json_free(doc);
     free(out);
     /* a second retrain on the same data, promoted: the same model bytes (determinism) */
     char champ[800];
     snprintf(champ, sizeof champ, "%s/models/gbdt/champion.json", dir);
     char *c1 = tu_slurp(champ, NULL);
     sleep(1); /* a new version name */
-    rc = sh(&out, "%s retrain --config %s --models %s/models --promote --json", bin, g_conf, dir);
-    ck_assert_msg(rc == 0, "%s", out);
+    rc = sh(&out, "%s retrain --config %s --models %s/models --promote --json 2>%s/retrain.log", bin, g_conf, dir, dir);
+    ck_assert_msg(rc == 0, "%s (see %s/retrain.log)", out, dir);
+    doc = parse_json_text("retrain --json", out);
+    root = sw_json_root(doc);
+    ck_assert_int_gt(sw_json_len(doc, sw_json_get(doc, root, "gbdt_version")), 0);
+    ck_assert_int_eq(sw_json_len(doc, sw_json_get(doc, root, "to")), 10);
+    ck_assert_int_gt(jint(doc, root, "trees"), 0);
+    ck_assert_int_gt(jint(doc, root, "rows_valid"), 0);
+    ck_assert_int_ge(jint(doc, root, "best_iteration"), 0); /* early stopping ran (null when it did not) */
+    ck_assert_int_lt(jint(doc, root, "best_iteration"), jint(doc, root, "trees"));
+    ck_assert_int_eq(jtype(doc, root, "valid_mae"), SW_JSON_NUMBER);
+    sw_jnode ss = sw_json_get(doc, root, "stack_systems");
+    ck_assert_int_eq(sw_json_type_of(doc, ss), SW_JSON_OBJECT);
+    ck_assert_int_ge(sw_json_len(doc, ss), 2);
+    for (sw_jnode c = sw_json_first(doc, ss); c != SW_JNONE; c = sw_json_next(doc, c))
+        ck_assert(sw_json_type_of(doc, c) == SW_JSON_NUMBER || sw_json_type_of(doc, c) == SW_JSON_NULL);
+    sw_json_free(doc);
     free(out);
     ck_assert_int_eq(sh(&out, "ls -d %s/models/gbdt/*/ | wc -l", dir), 0);
     ck_assert_int_eq(atoi(out), 2);
@@ -907,11 +1490,11 @@ START_TEST(sim_models_cli_and_retrain)
     free(c2);
     free(c3);
     rc = sh(&out, "%s models rollback catboost_v8 --models %s/models", bin, dir);
-    ck_assert_int_eq(rc, 8);
+    ck_assert_int_eq(rc, sw_status_exit_code(SW_NOT_FOUND));
     ck_assert_ptr_nonnull(strstr(out, "no previous champion"));
     free(out);
     rc = sh(&out, "%s models promote gbdt nonexistent --models %s/models", bin, dir);
-    ck_assert_int_eq(rc, 8);
+    ck_assert_int_eq(rc, sw_status_exit_code(SW_NOT_FOUND));
     free(out);
     rc = sh(&out, "%s models add --system gbdt %s/models/../data/schedule.csv --models %s/models", bin, dir, dir);
     ck_assert_int_ne(rc, 0); /* not a model */
@@ -929,22 +1512,26 @@ Suite *pipeline_suite(void)
     tcase_add_test(tu, config_file_env_errors);
     tcase_add_test(tu, registry_lifecycle);
     tcase_add_test(tu, model_features_by_name);
+    tcase_add_test(tu, old_database_upgraded);
     suite_add_tcase(s, tu);
     TCase *tr = tcase_create("real");
-    tcase_set_timeout(tr, 300);
+    tcase_set_timeout(tr, 600);
     tcase_add_test(tr, rules_by_hand_real);
     tcase_add_test(tr, similarity_scalar_reference);
     tcase_add_test(tr, catboost_v8_matches_reference);
     tcase_add_test(tr, real_slate_end_to_end);
+    tcase_add_test(tr, real_nightly_never_looks_ahead);
     suite_add_tcase(s, tr);
     TCase *ts = tcase_create("simulated");
     tcase_set_timeout(ts, 300);
     tcase_add_unchecked_fixture(ts, sim_setup, sim_teardown);
     tcase_add_test(ts, sim_slate_rows_and_idempotence);
     tcase_add_test(ts, sim_kill_during_write);
+    tcase_add_test(ts, sim_rerun_after_model_change);
     tcase_add_test(ts, sim_bad_models);
     tcase_add_test(ts, sim_bad_database);
     tcase_add_test(ts, sim_bad_data);
+    tcase_add_test(ts, sim_slate_json_escapes);
     tcase_add_test(ts, sim_models_cli_and_retrain);
     suite_add_tcase(s, ts);
     return s;

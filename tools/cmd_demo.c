@@ -14,7 +14,7 @@ static const cli_opt opts[] = {
     {"--dir", "DIR", "working directory (default: demo): DIR/data, DIR/models, DIR/swish.db", 0},
     {"--seed", "S", "league seed (default 42)", 0},
     {"--seasons", "N", "simulated seasons (default 2)", 0},
-    {"--threads", "N", "threads (default 2)", 0},
+    CLI_OPT_THREADS,
     {"--json", NULL, "print the slate as JSON", 0},
 };
 
@@ -31,7 +31,7 @@ static int step(const char *title, int (*fn)(int, char **), char **argv)
 
 int cmd_demo(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish demo [--dir DIR] [--seed S] [--seasons N]",
+    cli_args a = {.usage = "swish demo",
                   .summary = "The main job end to end on a simulated league: simulate, register CatBoost V8 (when\n"
                              "$SWISH_SHARED/models has it), retrain gbdt and the stack, run the slate of the first\n"
                              "scheduled date and print the recommendations.",
@@ -42,7 +42,7 @@ int cmd_demo(int argc, char **argv)
     const char *dir = cli_get(&a, "--dir") ? cli_get(&a, "--dir") : "demo";
     const char *seed = cli_get(&a, "--seed") ? cli_get(&a, "--seed") : "42";
     const char *seasons = cli_get(&a, "--seasons") ? cli_get(&a, "--seasons") : "2";
-    const char *threads = cli_get(&a, "--threads") ? cli_get(&a, "--threads") : "2";
+    const char *threads = cli_get(&a, "--threads") ? cli_get(&a, "--threads") : "0"; /* the one rule: core/threads.h */
     char data[1100], models[1100], db[1100], cbm[1200];
     snprintf(data, sizeof data, "%s/data", dir);
     snprintf(models, sizeof models, "%s/models", dir);
@@ -55,8 +55,9 @@ int cmd_demo(int argc, char **argv)
     const char *shared = getenv("SWISH_SHARED") ? getenv("SWISH_SHARED") : "../shared";
     snprintf(cbm, sizeof cbm, "%s/models/catboost_v8_33features_20260108_211817.cbm", shared);
     if (sw_file_exists(cbm)) {
-        char *add[] = {"models", "add", "--system", "catboost_v8", "--version", "v8-20260108-211817", cbm,
-                       "--models", models, NULL};
+        /* trained on 2021-11-01 .. 2024-06-01 (ORIGINAL-SYSTEM.md 9.1) */
+        char *add[] = {"models", "add", "--system", "catboost_v8", "--version", "v8-20260108-211817",
+                       "--train-from", "2021-11-01", "--train-to", "2024-05-31", cbm, "--models", models, NULL};
         if ((rc = step("register the CatBoost V8 model", cmd_models, add))) return rc;
     } else {
         fprintf(stderr, "\n== no CatBoost V8 model at %s: catboost_v8 stays disabled\n", cbm);

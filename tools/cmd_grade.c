@@ -23,7 +23,7 @@ static int parse_day(const cli_args *a, const char *opt, int *day)
     return 0;
 }
 
-/* Every system in the predictions between two dates, "final" last. */
+/* Every system with rows between two dates (counted or excluded), "final" last. */
 static int systems_of(sw_store *st, int from, int to, char names[8][32])
 {
     sqlite3_stmt *q;
@@ -32,8 +32,9 @@ static int systems_of(sw_store *st, int from, int to, char names[8][32])
     if (from >= 0) sw_date_format(from, a);
     if (to >= 0) sw_date_format(to, b);
     if (sqlite3_prepare_v2(sw_store_db(st),
-                           "SELECT DISTINCT system FROM predictions WHERE (?1 = '' OR game_date >= ?1)"
-                           " AND (?2 = '' OR game_date <= ?2) ORDER BY system = 'final', system",
+                           "SELECT system FROM (SELECT system, game_date FROM predictions UNION ALL SELECT system,"
+                           " game_date FROM predictions_lookahead) WHERE (?1 = '' OR game_date >= ?1)"
+                           " AND (?2 = '' OR game_date <= ?2) GROUP BY system ORDER BY system = 'final', system",
                            -1, &q, NULL))
         return 0;
     sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
@@ -48,25 +49,40 @@ static int report(sw_store *st, int from, int to, int json, int detail)
     char names[8][32];
     int ns = systems_of(st, from, to, names);
     sw_error err;
-    if (json) printf("[");
-    else sw_metrics_print_header(stdout);
+    sw_error_clear(&err);
+    sw_jw *w = NULL;
+    if (json) {
+        if (!(w = sw_jw_create(SW_JW_JSON))) return cli_failf(SW_NOMEM, "out of memory");
+        sw_jw_shortest(w, 1);
+        sw_jw_arr_begin(w);
+    } else {
+        sw_metrics_print_header(stdout);
+    }
     for (int i = 0; i < ns; i++) {
         sw_graded *rows;
-        long n;
-        if (sw_metrics_load(st, names[i], from, to, &rows, &n, &err)) return cli_fail(&err);
+        long n, excluded;
+        char ex_to[11];
+        if (sw_metrics_load(st, names[i], from, to, &rows, &n, &err) ||
+            sw_store_lookahead(st, names[i], from, to, &excluded, ex_to, &err)) {
+            sw_jw_free(w);
+            return cli_fail(&err);
+        }
         sw_metrics m;
         sw_metrics_compute(rows, n, &m);
+        m.excluded = excluded;
         sw_free(rows);
-        if (json) {
-            if (i) printf(",\n");
-            sw_metrics_json(names[i], &m, stdout);
-        } else {
-            sw_metrics_print_row(names[i], &m, stdout);
-        }
+        if (excluded)
+            fprintf(stderr,
+                    "swish: warning: %s: %ld row%s excluded from every result: the model was trained on games "
+                    "through %s, on or after the game date (kept in the table predictions_lookahead)\n",
+                    names[i], excluded, excluded == 1 ? "" : "s", ex_to);
+        if (json) sw_metrics_json(w, names[i], &m);
+        else sw_metrics_print_row(names[i], &m, stdout);
         if (detail && !json) sw_metrics_print_detail(names[i], &m, stderr);
     }
-    if (json) printf("]\n");
-    return 0;
+    if (!json) return 0;
+    sw_jw_arr_end(w);
+    return cli_print_json(w);
 }
 
 static const cli_opt grade_opts[] = {
@@ -74,7 +90,8 @@ static const cli_opt grade_opts[] = {
     {"--from", "DATE", "grade every stored date from this one", 0},
     {"--to", "DATE", "... to this one (inclusive)", 0},
     {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
-    RUNCFG_OPTS,
+    RUNCFG_OPT_CONFIG,
+    RUNCFG_OPT_DATA,
     {"--json", NULL, "print the metrics as JSON", 0},
     {"--detail", NULL, "print every breakdown (edge, confidence, tier, calibration, baselines) on stderr", 0},
     {"--lenient", NULL, "skip and count bad input rows instead of failing", 0},
@@ -82,7 +99,7 @@ static const cli_opt grade_opts[] = {
 
 int cmd_grade(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish grade --date D | --from D1 --to D2 [--data DIR] [--db FILE] [--json]",
+    cli_args a = {.usage = "swish grade",
                   .summary = "Join the stored predictions of the dates with the box scores: OVER/UNDER calls are HIT,\n"
                              "MISS or PUSH (actual = line), a player who did not play voids the row, units at the\n"
                              "stored American price and at -110.  Grades go to the database (re-grading replaces\n"
@@ -101,14 +118,28 @@ int cmd_grade(int argc, char **argv)
     if ((rc = runcfg_load(&a, &cfg))) return rc;
     sw_league *lg;
     if ((rc = runcfg_league(cfg.data, cli_has(&a, "--lenient"), &lg))) return rc;
+    /* dates without games get the status they get everywhere (slate: no games on the date) */
+    int with_games = 0;
+    for (int g = 0; g < sw_league_n_games(lg) && !with_games; g++) {
+        int d = sw_league_game_date(lg, g);
+        with_games = d >= from && d <= to;
+    }
+    if (!with_games) {
+        char fa[11], tb[11];
+        sw_date_format(from, fa);
+        sw_date_format(to, tb);
+        sw_league_free(lg);
+        if (from == to) return cli_failf(SW_NO_GAMES, "no games on %s in the schedule or box scores", fa);
+        return cli_failf(SW_NO_GAMES, "no games from %s to %s in the schedule or box scores", fa, tb);
+    }
     sw_store *st;
     sw_error err;
     sw_error_clear(&err);
-    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, &st, &err)) {
+    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, 0, &st, &err)) {
         sw_league_free(lg);
         return cli_fail(&err);
     }
-    long total = 0, pending = 0;
+    long total = 0;
     for (int d = from; d <= to; d++) {
         sw_grade_result g;
         if (sw_grade_date(st, lg, d, &g, &err)) {
@@ -116,13 +147,20 @@ int cmd_grade(int argc, char **argv)
             sw_league_free(lg);
             return cli_fail(&err);
         }
-        if (!g.predictions) continue;
         char ds[11];
         sw_date_format(d, ds);
+        if (g.excluded)
+            fprintf(stderr, "swish: warning: %s: %ld row%s not graded: the model was trained on games through %s\n", ds,
+                    g.excluded, g.excluded == 1 ? "" : "s", g.excluded_to);
+        if (!g.predictions) continue;
         fprintf(stderr, "swish: %s: %ld predictions graded (%ld hit, %ld miss, %ld push, %ld void, %ld no bet), %ld pending\n",
                 ds, g.graded, g.hit, g.miss, g.push, g.void_, g.no_bet, g.pending);
+        if (g.no_box_scores)
+            fprintf(stderr,
+                    "swish: warning: %s: %ld rows left pending: the team logs have their games' results but %s/"
+                    "player_game_logs.csv has no box scores for those games yet\n",
+                    ds, g.no_box_scores, cfg.data);
         total += g.predictions;
-        pending += g.pending;
     }
     if (!total) fprintf(stderr, "swish: no stored predictions in the range\n");
     rc = report(st, from, to, cli_has(&a, "--json"), cli_has(&a, "--detail"));
@@ -142,7 +180,7 @@ static const cli_opt metrics_opts[] = {
 
 int cmd_metrics(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish metrics [--db FILE] [--from D1] [--to D2] [--json] [--detail]",
+    cli_args a = {.usage = "swish metrics",
                   .summary = "Metrics of the graded predictions per system: MAE, RMSE, bias, within 3/5; hit rate of\n"
                              "the prediction's side against the line with a Wilson 95% interval, overall and at edge\n"
                              ">= 3; the OVER/UNDER calls' hit rate and ROI (actual prices and -110); with --detail or\n"
@@ -158,7 +196,8 @@ int cmd_metrics(int argc, char **argv)
     if ((rc = runcfg_load(&a, &cfg))) return rc;
     sw_store *st;
     sw_error err;
-    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, &st, &err)) return cli_fail(&err);
+    sw_error_clear(&err);
+    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, 0, &st, &err)) return cli_fail(&err);
     rc = report(st, from, to, cli_has(&a, "--json"), cli_has(&a, "--detail"));
     sw_store_close(st);
     return rc;

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "core/alloc.h"
+#include "core/date.h"
 #include "core/fileio.h"
 #include "features/features.h"
 #include "io/model.h"
@@ -13,15 +14,18 @@
 #include "runcfg.h"
 
 static const cli_opt opts[] = {
-    RUNCFG_OPTS,
+    RUNCFG_OPT_CONFIG,
+    RUNCFG_OPT_MODELS,
     {"--system", "NAME", "add: the system (gbdt, catboost_v8 or stack)", 0},
     {"--version", "V", "add: the version name (default: date, time and checksum)", 0},
     {"--promote", NULL, "add: make it the champion", 0},
+    {"--train-from", "DATE", "add: the first game date the model was trained on", 0},
+    {"--train-to", "DATE", "add: the last game date the model was trained on (without it, the model is taken to\n"
+                           "                             have seen every game before it was added, and serves no earlier date)", 0},
     {"--json", NULL, "list: JSON", 0},
 };
 
-static const char *usage_text = "swish models list [--json] | add --system S FILE [--promote] | promote SYSTEM VERSION"
-                                " | rollback SYSTEM   [--models DIR]";
+static const char *usage_text = "swish models list|add FILE|promote SYSTEM VERSION|rollback SYSTEM";
 
 static int list(const sw_config *cfg, int json)
 {
@@ -30,9 +34,18 @@ static int list(const sw_config *cfg, int json)
     sw_error err;
     sw_error_clear(&err);
     if (sw_registry_list(cfg->models, &ms, &n, &err)) return cli_fail(&err);
-    if (json) printf("[");
-    else printf("%-12s %-26s %-5s %-20s %-23s %8s  %s\n", "SYSTEM", "VERSION", "CHAMP", "CREATED", "TRAINED ON",
-                "ROWS", "METRICS");
+    sw_jw *w = NULL;
+    if (json) {
+        if (!(w = sw_jw_create(SW_JW_JSON))) {
+            sw_free(ms);
+            return cli_failf(SW_NOMEM, "out of memory");
+        }
+        sw_jw_shortest(w, 1);
+        sw_jw_arr_begin(w);
+    } else {
+        printf("%-12s %-26s %-5s %-20s %-23s %8s  %s\n", "SYSTEM", "VERSION", "CHAMP", "CREATED", "TRAINED ON", "ROWS",
+               "METRICS");
+    }
     for (int i = 0; i < n; i++) {
         const sw_manifest *m = &ms[i];
         char champ[64] = "";
@@ -40,16 +53,32 @@ static int list(const sw_config *cfg, int json)
         sw_registry_champion(cfg->models, m->system, champ, &e);
         int is_champ = !strcmp(champ, m->version);
         if (json) {
-            printf("%s\n{\"system\":\"%s\",\"version\":\"%s\",\"champion\":%s,\"created\":\"%s\",\"from\":\"%s\","
-                   "\"to\":\"%s\",\"rows\":%ld,\"feature_set\":\"%s\",\"parent\":\"%s\",\"metrics\":{",
-                   i ? "," : "", m->system, m->version, is_champ ? "true" : "false", m->created, m->train_from,
-                   m->train_to, m->train_rows, m->feature_set, m->parent);
-            for (int k = 0; k < m->n_metrics; k++) printf("%s\"%s\":%.9g", k ? "," : "", m->metric_name[k], m->metric[k]);
-            printf("},\"files\":[");
-            for (int k = 0; k < m->n_files; k++)
-                printf("%s{\"role\":\"%s\",\"name\":\"%s\",\"bytes\":%lld,\"sha256\":\"%s\"}", k ? "," : "",
-                       m->files[k].role, m->files[k].name, m->files[k].bytes, m->files[k].sha256);
-            printf("]}");
+            sw_jw_obj_begin(w);
+            sw_jw_kstr(w, "system", m->system);
+            sw_jw_kstr(w, "version", m->version);
+            sw_jw_kbool(w, "champion", is_champ);
+            sw_jw_kstr(w, "created", m->created);
+            sw_jw_kstr(w, "from", m->train_from);
+            sw_jw_kstr(w, "to", m->train_to);
+            sw_jw_kint(w, "rows", m->train_rows);
+            sw_jw_kstr(w, "feature_set", m->feature_set);
+            sw_jw_kstr(w, "parent", m->parent);
+            sw_jw_key(w, "metrics");
+            sw_jw_obj_begin(w);
+            for (int k = 0; k < m->n_metrics; k++) sw_jw_kf64(w, m->metric_name[k], m->metric[k]);
+            sw_jw_obj_end(w);
+            sw_jw_key(w, "files");
+            sw_jw_arr_begin(w);
+            for (int k = 0; k < m->n_files; k++) {
+                sw_jw_obj_begin(w);
+                sw_jw_kstr(w, "role", m->files[k].role);
+                sw_jw_kstr(w, "name", m->files[k].name);
+                sw_jw_kint(w, "bytes", m->files[k].bytes);
+                sw_jw_kstr(w, "sha256", m->files[k].sha256);
+                sw_jw_obj_end(w);
+            }
+            sw_jw_arr_end(w);
+            sw_jw_obj_end(w);
         } else {
             char window[32] = "-";
             if (m->train_from[0]) snprintf(window, sizeof window, "%s..%s", m->train_from, m->train_to);
@@ -59,9 +88,12 @@ static int list(const sw_config *cfg, int json)
             printf("\n");
         }
     }
-    if (json) printf("]\n");
-    else if (!n) printf("(no models in %s)\n", cfg->models);
     sw_free(ms);
+    if (json) {
+        sw_jw_arr_end(w);
+        return cli_print_json(w);
+    }
+    if (!n) printf("(no models in %s)\n", cfg->models);
     return 0;
 }
 
@@ -83,6 +115,22 @@ static int add(const cli_args *a, const sw_config *cfg)
     sw_manifest_init(&m, system);
     const char *v = cli_get(a, "--version");
     if (v) snprintf(m.version, sizeof m.version, "%s", v);
+    const char *wf = cli_get(a, "--train-from"), *wt = cli_get(a, "--train-to");
+    int df = -1, dt = -1;
+    if ((wf && sw_date_parse(wf, strlen(wf), &df)) || (wt && sw_date_parse(wt, strlen(wt), &dt))) {
+        sw_free(data);
+        return cli_failf(SW_ARG, "models add: --train-from and --train-to take dates (YYYY-MM-DD)");
+    }
+    if (wf && !wt) {
+        sw_free(data);
+        return cli_failf(SW_ARG, "models add: --train-from needs --train-to");
+    }
+    if (wf && df > dt) {
+        sw_free(data);
+        return cli_failf(SW_ARG, "models add: --train-from %s is after --train-to %s", wf, wt);
+    }
+    if (wf) sw_date_format(df, m.train_from);
+    if (wt) sw_date_format(dt, m.train_to);
     snprintf(m.source, sizeof m.source, "%s", path);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;

@@ -8,14 +8,14 @@
 
 static const cli_opt opts[] = {
     {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
-    {"--out", "report.html", "output file", 0},
+    {"--out", "report.html", "output file", CLI_REQUIRED},
     {"--title", "TEXT", "page title", 0},
     {"--config", "FILE", "configuration file", 0},
 };
 
 int cmd_report(int argc, char **argv)
 {
-    cli_args a = {.usage = "swish report --db FILE --out report.html",
+    cli_args a = {.usage = "swish report",
                   .summary = "One self-contained HTML page (no network; SVG charts): the systems' metrics with\n"
                              "intervals, cumulative units over time, calibration of P(over), MAE by month against\n"
                              "the line, hit rate by edge bucket, the gbdt model's feature importance, the latest\n"
@@ -31,7 +31,7 @@ int cmd_report(int argc, char **argv)
     sw_store *st;
     sw_error err;
     sw_error_clear(&err);
-    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, &st, &err)) return cli_fail(&err);
+    if (sw_store_open(cfg.db, cfg.busy_timeout_ms, 0, &st, &err)) return cli_fail(&err);
     sw_report_opts o = {.title = cli_get(&a, "--title"), .db_name = cfg.db};
     double t0 = cli_now();
     rc = sw_report_write(st, &o, out, &err);

@@ -1,5 +1,6 @@
 /* cmd_retrain: `swish retrain`, the weekly training of the gbdt system and
  * the stacked meta-model. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "core/date.h"
+#include "core/fileio.h"
 #include "pipeline/models.h"
 #include "pipeline/registry.h"
 #include "pipeline/retrain.h"
@@ -23,7 +25,7 @@ static const cli_opt opts[] = {
 int cmd_retrain(int argc, char **argv)
 {
     cli_args a = {
-        .usage = "swish retrain [--data DIR] [--models DIR] [--until D] [--promote] [--config FILE]",
+        .usage = "swish retrain",
         .summary = "Train the gbdt system (mean model and 10%/90% quantile models) on every played game before\n"
                    "the cut-off, with early stopping on the latest 15% of dates, then the stacked meta-model\n"
                    "(Ridge over the systems' out-of-fold predictions), and register both in the model store\n"
@@ -50,12 +52,15 @@ int cmd_retrain(int argc, char **argv)
     sw_models cb;
     sw_error err;
     sw_error_clear(&err);
-    if (sw_models_load(&only_cb, cfg.models, &cb, &err)) {
+    /* (a first retrain creates the store); catboost_v8 must be trained before the cut-off too */
+    memset(&cb, 0, sizeof cb);
+    if (sw_file_exists(cfg.models) && sw_models_load(&only_cb, cfg.models, until, &cb, &err)) {
         sw_league_free(lg);
         return cli_fail(&err);
     }
     if (cb.degraded)
         for (int i = 0; i < cb.n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", cb.warnings[i]);
+    for (int i = 0; i < cb.n_notes; i++) fprintf(stderr, "swish: note: %s\n", cb.notes[i]);
     sw_retrain_opts o = {.until = until, .cfg = &cfg, .models_dir = cfg.models, .promote = cli_has(&a, "--promote"),
                          .catboost = cb.sys[SW_SYS_CATBOOST_V8], .log = stderr};
     sw_retrain_report rep;
@@ -64,18 +69,37 @@ int cmd_retrain(int argc, char **argv)
     sw_league_free(lg);
     if (rc) return cli_fail(&err);
     if (cli_has(&a, "--json")) {
-        printf("{\"gbdt_version\":\"%s\",\"stack_version\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"rows\":%ld,"
-               "\"rows_train\":%ld,\"rows_valid\":%ld,\"rows_stack\":%ld,\"trees\":%d,\"best_iteration\":%d,"
-               "\"valid_mae\":%.6f,\"valid_rmse\":%.6f,\"valid_within_3\":%.6f,\"valid_within_5\":%.6f,"
-               "\"valid_interval_coverage\":%.6f,\"valid_lined_rows\":%ld,\"valid_mae_lined\":%.6f,"
-               "\"valid_line_mae\":%.6f,\"stack_mae\":%.6f,\"stack_systems\":{",
-               rep.gbdt_version, rep.stack_version, rep.from, rep.to, rep.rows, rep.rows_train, rep.rows_valid,
-               rep.rows_stack, rep.trees, rep.best_iteration, rep.valid_mae, rep.valid_rmse, rep.valid_within3,
-               rep.valid_within5, rep.interval_coverage, rep.valid_lines, rep.valid_mae_lined, rep.line_mae,
-               rep.stack_mae);
-        for (int j = 0; j < rep.stack_k; j++)
-            printf("%s\"%s\":%.6f", j ? "," : "", sw_system_name(rep.stack_sys[j]), rep.sys_mae[j]);
-        printf("},\"seconds\":%.3f}\n", rep.seconds);
+        sw_jw *w = sw_jw_create(SW_JW_JSON);
+        if (!w) return cli_failf(SW_NOMEM, "out of memory");
+        sw_jw_shortest(w, 1);
+        sw_jw_obj_begin(w);
+        sw_jw_kstr(w, "gbdt_version", rep.gbdt_version);
+        sw_jw_kstr(w, "stack_version", rep.stack_version);
+        sw_jw_kstr(w, "from", rep.from);
+        sw_jw_kstr(w, "to", rep.to);
+        sw_jw_kint(w, "rows", rep.rows);
+        sw_jw_kint(w, "rows_train", rep.rows_train);
+        sw_jw_kint(w, "rows_valid", rep.rows_valid);
+        sw_jw_kint(w, "rows_stack", rep.rows_stack);
+        sw_jw_kint(w, "trees", rep.trees);
+        if (rep.best_iteration >= 0) sw_jw_kint(w, "best_iteration", rep.best_iteration);
+        else sw_jw_knull(w, "best_iteration");
+        sw_jw_kf64(w, "valid_mae", rep.valid_mae);
+        sw_jw_kf64(w, "valid_rmse", rep.valid_rmse);
+        sw_jw_kf64(w, "valid_within_3", rep.valid_within3);
+        sw_jw_kf64(w, "valid_within_5", rep.valid_within5);
+        sw_jw_kf64(w, "valid_interval_coverage", rep.interval_coverage);
+        sw_jw_kint(w, "valid_lined_rows", rep.valid_lines);
+        sw_jw_kf64(w, "valid_mae_lined", rep.valid_mae_lined);
+        sw_jw_kf64(w, "valid_line_mae", rep.line_mae);
+        sw_jw_kf64(w, "stack_mae", rep.stack_mae);
+        sw_jw_key(w, "stack_systems");
+        sw_jw_obj_begin(w);
+        for (int j = 0; j < rep.stack_k; j++) sw_jw_kf64(w, sw_system_name(rep.stack_sys[j]), rep.sys_mae[j]);
+        sw_jw_obj_end(w);
+        sw_jw_kf64(w, "seconds", round(rep.seconds * 1e3) / 1e3);
+        sw_jw_obj_end(w);
+        return cli_print_json(w);
     } else {
         printf("gbdt   %s  (%d trees; validation MAE %.3f on %ld rows; on the %ld with a line %.3f vs the line's "
                "own %.3f)\n",

@@ -7,13 +7,14 @@
 #include "cli.h"
 #include "cmds.h"
 #include "core/date.h"
+#include "pipeline/grade.h"
 #include "pipeline/models.h"
 #include "pipeline/slate.h"
 #include "pipeline/store.h"
 #include "runcfg.h"
 
 static const cli_opt opts[] = {
-    {"--date", "DATE", "game date (YYYY-MM-DD, or 'next': the first date after the last played)", 0},
+    {"--date", "DATE", "game date (YYYY-MM-DD, or 'next': the first date after the last played)", CLI_REQUIRED},
     {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
     RUNCFG_OPTS,
     {"--json", NULL, "print the slate as JSON instead of a table", 0},
@@ -24,16 +25,18 @@ static const cli_opt opts[] = {
 int cmd_slate(int argc, char **argv)
 {
     cli_args a = {
-        .usage = "swish slate --date D [--data DIR] [--db FILE] [--models DIR] [--config FILE] [--json]",
+        .usage = "swish slate",
         .summary =
             "Score every player expected on the date with the enabled systems (moving_average, zone_matchup,\n"
             "similarity, rules_ensemble, gbdt, catboost_v8), combine them into one call per player\n"
             "(OVER, UNDER, PASS or NO_LINE, confidence 0-100, the reason), print the slate and store it\n"
-            "in the database as one run: re-running a date replaces its rows; an interrupted run leaves\n"
-            "the previous results intact.\n\n"
-            "exit codes: 0 done; 1 done, but a registered model was refused (missing or corrupt file) and\n"
-            "its system left out; 2 usage; 4 I/O; 5 malformed input; 8 no games on the date; 9 corrupt\n"
-            "file; 10 database error (corrupt or unwritable); 11 database locked; 12 invalid data.",
+            "in the database as one run: re-running a date replaces its rows (one prediction per player\n"
+            "and system; the replaced rows are kept for audit) and re-grades them; an interrupted run\n"
+            "leaves the previous results intact.\n\n"
+            "No look-ahead: each model system serves its champion when it was trained only on games\n"
+            "before the date, else the newest registered version that was ('swish retrain --until D'\n"
+            "makes one); a system without such a version is refused with a warning (exit 1, as for a\n"
+            "missing or corrupt model file) and the others still score the slate.",
         .opts = opts,
         .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -53,22 +56,24 @@ int cmd_slate(int argc, char **argv)
     }
     sw_error err;
     sw_error_clear(&err);
-    sw_store *st = NULL;
-    if (!cli_has(&a, "--no-store") && sw_store_open(cfg.db, cfg.busy_timeout_ms, &st, &err)) {
-        sw_league_free(lg);
-        return cli_fail(&err);
-    }
+    /* the models first: a store that does not exist stops the run before anything is stored */
     double t1 = cli_now();
     sw_models models;
-    if (sw_models_load(&cfg, cfg.models, &models, &err)) {
-        sw_store_close(st);
+    if (sw_models_load(&cfg, cfg.models, day, &models, &err)) {
         sw_league_free(lg);
         return cli_fail(&err);
     }
     for (int i = 0; i < models.n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", models.warnings[i]);
+    for (int i = 0; i < models.n_notes; i++) fprintf(stderr, "swish: note: %s\n", models.notes[i]);
     double t_models = cli_now() - t1;
+    sw_store *st = NULL;
+    if (!cli_has(&a, "--no-store") && sw_store_open(cfg.db, cfg.busy_timeout_ms, 1, &st, &err)) {
+        sw_models_free(&models);
+        sw_league_free(lg);
+        return cli_fail(&err);
+    }
     sw_slate_opts so = {.date = day, .cfg = &cfg, .stack = models.has_stack ? &models.stack : NULL,
-                        .stack_version = models.stack_version};
+                        .stack_version = models.stack_version, .stack_trained_to = models.stack_trained_to};
     memcpy(so.systems, models.sys, sizeof so.systems);
     sw_slate *s = NULL;
     if (sw_slate_run(lg, &so, &s, &err)) {
@@ -79,10 +84,13 @@ int cmd_slate(int argc, char **argv)
     }
     for (int i = 0; i < s->n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", s->warnings[i]);
     sw_store_result res = {0};
+    sw_grade_result regraded = {0};
     if (st) {
         char *text = runcfg_text(&cfg);
         rc = sw_store_write_slate(st, s, lg, text, &res, &err);
         free(text);
+        /* the replaced rows' grades went with them: grade the new rows the same way */
+        if (rc == SW_OK && res.grades_cleared) rc = sw_grade_date(st, lg, day, &regraded, &err);
         if (rc) {
             sw_slate_free(s);
             sw_models_free(&models);
@@ -106,10 +114,13 @@ int cmd_slate(int argc, char **argv)
                 res.predictions, res.replaced, 1e3 * res.seconds);
     else
         fprintf(stderr, "; not stored\n");
-    int degraded = models.degraded;
+    if (res.grades_cleared)
+        fprintf(stderr, "swish: %s: the replaced rows had %ld grades; the new rows were graded: %ld graded, %ld pending\n",
+                ds, res.grades_cleared, regraded.graded, regraded.pending);
+    int degraded = models.degraded || s->refused;
     sw_slate_free(s);
     sw_models_free(&models);
     sw_store_close(st);
     sw_league_free(lg);
-    return degraded ? 1 : 0;
+    return degraded ? sw_status_exit_code(SW_DEGRADED) : 0;
 }
