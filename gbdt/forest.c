@@ -244,7 +244,8 @@ int sw_forest_add_oblivious(sw_forest *f, int depth, const int32_t *feature,
             return sw_fail(err, SW_FORMAT, "tree %d: leaf %zu is not finite", t, i);
     }
     SW_TRY(grow_trees(f, err));
-    if (f->n_splits + (size_t)depth > f->cap_splits) {
+    /* allocated on the first tree even at depth 0: `split_feat + start` on NULL is UB */
+    if (f->n_splits + (size_t)depth > f->cap_splits || !f->split_feat) {
         size_t nc = f->cap_splits ? f->cap_splits * 2 : 1024;
         while (nc < f->n_splits + (size_t)depth) nc *= 2;
         int32_t *sf = sw_realloc_array(f->split_feat, nc, sizeof *sf);

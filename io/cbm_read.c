@@ -272,13 +272,14 @@ int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_fore
     uint8_t *nanmode = sw_alloc_array(nff + 1, 1);
     const char **fname = sw_calloc(nff + 1, sizeof *fname);
     uint32_t *fnlen = sw_calloc(nff + 1, sizeof *fnlen);
+    uint8_t *seen = sw_calloc(SW_MAX_FEATURES / 8 + 1, 1); /* flat indices in use (bits) */
     int32_t *split_feat = NULL;
     float *split_border = NULL;
     double *leaves = NULL;
     sw_forest *fo = NULL;
     char **names = NULL;
     int n_features = 0;
-    if (!flat || !bstart || !bdata || !nanmode || !fname || !fnlen) {
+    if (!flat || !bstart || !bdata || !nanmode || !fname || !fnlen || !seen) {
         rc = sw_fail(err, SW_NOMEM, "out of memory");
         goto out;
     }
@@ -301,12 +302,13 @@ int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_fore
             rc = fb_err(f, ft.pos, "float feature %u: invalid NaN treatment %u", i, (unsigned)nt);
             goto out;
         }
-        for (uint32_t k = 0; k < i; k++) {
-            if (flat[k] == fi) {
-                rc = fb_err(f, ft.pos, "float features %u and %u share flat index %d", k, i, fi);
-                goto out;
-            }
+        if (seen[fi >> 3] & (1u << (fi & 7))) {
+            uint32_t k = 0;
+            while (flat[k] != fi) k++;
+            rc = fb_err(f, ft.pos, "float features %u and %u share flat index %d", k, i, fi);
+            goto out;
         }
+        seen[fi >> 3] |= (uint8_t)(1u << (fi & 7));
         flat[i] = fi;
         nanmode[i] = (uint8_t)nt;
         if (fi + 1 > n_features) n_features = fi + 1;
@@ -314,6 +316,13 @@ int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_fore
         if ((rc = fb_vector(f, &ft, 3, 4, &bdata[i], &nb))) goto out;
         bstart[i] = (uint32_t)total_borders;
         total_borders += nb;
+        /* splits index the borders with an int32; a larger sum (features sharing
+         * one border vector) would also wrap bstart[] */
+        if (total_borders > INT32_MAX) {
+            rc = fb_err(f, ft.pos, "float feature %u: %llu borders in all, more than a split can index", i,
+                        (unsigned long long)total_borders);
+            goto out;
+        }
         if ((rc = fb_string(f, &ft, 4, &fname[i], &fnlen[i]))) goto out;
     }
     bstart[nff] = (uint32_t)total_borders;
@@ -394,8 +403,9 @@ int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_fore
             goto out;
         }
         if (start < 0 || (uint64_t)start + (uint64_t)depth > n_splits) {
-            rc = fb_err(f, offs_d + 4 * (size_t)t, "tree %u: splits %d..%d outside the %u splits", t, start,
-                        start + depth, n_splits);
+            /* in 64 bits: start + depth can pass INT32_MAX */
+            rc = fb_err(f, offs_d + 4 * (size_t)t, "tree %u: splits %d..%lld outside the %u splits", t, start,
+                        (long long)start + depth, n_splits);
             goto out;
         }
         for (int d = 0; d < depth; d++) {
@@ -496,6 +506,7 @@ out:
     sw_free(nanmode);
     sw_free(fname);
     sw_free(fnlen);
+    sw_free(seen);
     sw_free(split_feat);
     sw_free(split_border);
     sw_free(leaves);

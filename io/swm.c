@@ -220,13 +220,21 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
         goto out;
     }
     int bin = sw_json_streq(doc, kind, "binary");
-    int nf = (int)sw_json_len(doc, feats);
-    long long nt = (long long)nt_d;
     int stats = sw_json_type_of(doc, st) == SW_JSON_TRUE;
     char *oname = sw_json_strdup(doc, objn);
     int obj = oname ? sw_objective_from_name(oname) : -1;
     sw_free(oname);
-    if (obj < 0 || nf > SW_MAX_FEATURES || nt < 0 || nt > SW_MAX_TREES || (nt > 0 && (uint64_t)nt * 4 > plen)) {
+    /* ranges checked on the doubles and lengths before any conversion to int
+     * (a NaN or an out-of-range double converted to an integer is undefined) */
+    if (obj < 0 || (!bin && !sw_json_streq(doc, kind, "oblivious")) || sw_json_len(doc, feats) > SW_MAX_FEATURES ||
+        !(nt_d >= 0 && nt_d <= SW_MAX_TREES) || !(best >= -1 && best <= SW_MAX_TREES) ||
+        !(tpi >= 1 && tpi <= 100000)) {
+        rc = sw_error_set(err, SW_FORMAT, name, 0, 0, 12, "invalid model header");
+        goto out;
+    }
+    int nf = (int)sw_json_len(doc, feats);
+    long long nt = (long long)nt_d;
+    if (nt > 0 && (uint64_t)nt * 4 > plen) {
         rc = sw_error_set(err, SW_FORMAT, name, 0, 0, 12, "invalid model header");
         goto out;
     }
@@ -244,6 +252,10 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
         for (sw_jnode e = sw_json_first(doc, nans); e != SW_JNONE; e = sw_json_next(doc, e), i++) {
             long long m;
             if ((rc = sw_json_i64(doc, e, 0, &m, err))) goto out;
+            if (m < SW_NAN_ASIS || m > SW_NAN_ASTRUE) {
+                rc = sw_error_set(err, SW_FORMAT, name, 0, 0, 12, "feature %d: invalid NaN treatment %lld", i, m);
+                goto out;
+            }
             if ((rc = sw_forest_set_nan_mode(f, i, (sw_nan_mode)m, err))) goto out;
         }
     }
@@ -322,7 +334,8 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
         rc = sw_error_set(err, SW_FORMAT, name, 0, 0, (long long)(p - data), "unexpected bytes after the trees");
         goto out;
     }
-    if (sw_forest_best_iteration(f) >= 0 && sw_forest_best_iteration(f) * sw_forest_trees_per_iteration(f) >= nt) {
+    if (sw_forest_best_iteration(f) >= 0 &&
+        (long long)sw_forest_best_iteration(f) * sw_forest_trees_per_iteration(f) >= nt) {
         rc = sw_error_set(err, SW_FORMAT, name, 0, 0, 12, "best_iteration beyond the trees");
         goto out;
     }

@@ -115,6 +115,7 @@ static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t)
                            "tree %d: vector leaves (multi-target trees) are not supported", t);
     }
     if (n == 0) return fmt_err(c, jl, SW_FORMAT, "tree %d has no nodes", t);
+    if (n > INT32_MAX) return fmt_err(c, jl, SW_FORMAT, "tree %d: %u nodes, too many", t, n);
     SW_TRY(array_len_is(c, jr, "right_children", n, t));
     SW_TRY(array_len_is(c, ji, "split_indices", n, t));
     SW_TRY(array_len_is(c, jc, "split_conditions", n, t));
@@ -293,7 +294,8 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
     if (!f) return sw_fail(err, SW_NOMEM, "out of memory");
     sw_forest_set_objective(f, (sw_objective)objective);
     sw_forest_set_base_score(f, base_score, margin);
-    if ((rc = sw_forest_set_trees_per_iteration(f, npt > 100000 ? 0 : (int)npt, err))) goto fail;
+    /* out-of-range counts become 0 (refused) before the conversion to int */
+    if ((rc = sw_forest_set_trees_per_iteration(f, npt < 1 || npt > 100000 ? 0 : (int)npt, err))) goto fail;
     if ((rc = sw_forest_set_source(f, format, version))) {
         rc = sw_fail(err, SW_NOMEM, "out of memory");
         goto fail;

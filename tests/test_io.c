@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "core/csv.h"
 #include "core/fileio.h"
+#include "core/hash.h"
 #include "core/matrix.h"
 #include "gbdt/forest.h"
 #include "io/model.h"
@@ -398,6 +399,289 @@ START_TEST(hostile_catboost)
 }
 END_TEST
 
+/* ------------------------------------------- overflows on values read from files */
+
+/* A forward-only flatbuffer builder for hand-made .cbm files: tables with
+ * 4-byte fields (a scalar or an offset to a later object), vectors, strings. */
+typedef struct {
+    unsigned char *b;
+    size_t n, cap;
+} tfb;
+
+static size_t tfb_put(tfb *w, const void *p, size_t n)
+{
+    if (w->n + n > w->cap) {
+        w->cap = (w->n + n) * 2;
+        w->b = realloc(w->b, w->cap);
+        ck_assert_ptr_nonnull(w->b);
+    }
+    size_t at = w->n;
+    memcpy(w->b + at, p, n);
+    w->n += n;
+    return at;
+}
+
+static size_t tfb_u32(tfb *w, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    return tfb_put(w, b, 4);
+}
+
+static void tfb_set(tfb *w, size_t at, uint32_t v)
+{
+    for (int k = 0; k < 4; k++) w->b[at + (size_t)k] = (unsigned char)(v >> (8 * k));
+}
+
+/* Point the offset field at `at` to `target` (which must lie after it). */
+static void tfb_link(tfb *w, size_t at, size_t target)
+{
+    ck_assert(target > at);
+    tfb_set(w, at, (uint32_t)(target - at));
+}
+
+/* A table of n 4-byte fields, present[i] = field i is there; returns the
+ * table position, field i's position in slot[i]. */
+static size_t tfb_table(tfb *w, int n, const int *present, size_t *slot)
+{
+    uint16_t vt[2 + 32];
+    int pos = 4;
+    for (int i = 0; i < n; i++) {
+        vt[2 + i] = present[i] ? (uint16_t)pos : 0;
+        if (present[i]) pos += 4;
+    }
+    vt[0] = (uint16_t)(4 + 2 * n);
+    vt[1] = (uint16_t)pos;
+    size_t vpos = w->n;
+    for (int i = 0; i < 2 + n; i++) {
+        unsigned char b[2] = {(unsigned char)vt[i], (unsigned char)(vt[i] >> 8)};
+        tfb_put(w, b, 2);
+    }
+    size_t t = tfb_u32(w, (uint32_t)(w->n - vpos)); /* soffset to the vtable */
+    for (int i = 0; i < n; i++) {
+        slot[i] = 0;
+        if (present[i]) slot[i] = tfb_u32(w, 0);
+    }
+    return t;
+}
+
+static size_t tfb_vec32(tfb *w, const uint32_t *v, uint32_t n)
+{
+    size_t at = tfb_u32(w, n);
+    for (uint32_t i = 0; i < n; i++) tfb_u32(w, v[i]);
+    return at;
+}
+
+/* A .cbm: float features (feature i has flat index i and borders nb[i] from a
+ * shared vector of max(nb) borders), one tree per entry of sizes/starts,
+ * the given splits and leaves. */
+static unsigned char *make_cbm(uint32_t nff, const uint32_t *nb, uint32_t nt, const uint32_t *sizes,
+                               const uint32_t *starts, uint32_t nsplits, const uint32_t *splits,
+                               uint32_t nleaves, size_t *len)
+{
+    tfb w = {0};
+    size_t root_at = tfb_u32(&w, 0);
+    size_t rs[2], ms[9];
+    size_t root = tfb_table(&w, 2, (int[]){1, 1}, rs);
+    tfb_link(&w, root_at, root);
+    size_t mt = tfb_table(&w, 9, (int[]){0, 1, 1, 1, 0, 1, 0, 0, 1}, ms);
+    tfb_link(&w, rs[1], mt);
+    size_t fv = tfb_u32(&w, 18);
+    tfb_put(&w, "FlabuffersModel_v1\0\0", 20);
+    tfb_link(&w, rs[0], fv);
+    tfb_link(&w, ms[1], tfb_vec32(&w, splits, nsplits));
+    tfb_link(&w, ms[2], tfb_vec32(&w, sizes, nt));
+    tfb_link(&w, ms[3], tfb_vec32(&w, starts, nt));
+    size_t lv = tfb_u32(&w, nleaves);
+    for (uint32_t i = 0; i < nleaves; i++) {
+        double d = 0.25 * i;
+        tfb_put(&w, &d, 8);
+    }
+    tfb_link(&w, ms[8], lv);
+    size_t ffv = tfb_u32(&w, nff);
+    for (uint32_t i = 0; i < nff; i++) tfb_u32(&w, 0);
+    tfb_link(&w, ms[5], ffv);
+    size_t *bslot = malloc(sizeof *bslot * (nff + 1));
+    uint32_t maxb = 0;
+    for (uint32_t i = 0; i < nff; i++) {
+        size_t fs[4];
+        size_t ft = tfb_table(&w, 4, (int[]){0, 1, 0, nb[i] > 0}, fs);
+        tfb_link(&w, ffv + 4 + 4 * (size_t)i, ft);
+        tfb_set(&w, fs[1], i);
+        bslot[i] = nb[i] ? fs[3] : 0;
+        if (nb[i] > maxb) maxb = nb[i];
+    }
+    /* every feature's borders: a prefix of one shared vector */
+    size_t bv = tfb_u32(&w, maxb);
+    for (uint32_t k = 0; k < maxb; k++) {
+        float x = (float)k;
+        tfb_put(&w, &x, 4);
+    }
+    for (uint32_t i = 0; i < nff; i++) {
+        if (!bslot[i]) continue;
+        tfb_link(&w, bslot[i], bv);
+    }
+    free(bslot);
+    unsigned char *out = malloc(w.n + 8);
+    memcpy(out, "CBM1", 4);
+    for (int k = 0; k < 4; k++) out[4 + k] = (unsigned char)(w.n >> (8 * k));
+    memcpy(out + 8, w.b, w.n);
+    *len = w.n + 8;
+    free(w.b);
+    return out;
+}
+
+START_TEST(catboost_overflows)
+{
+    sw_error err;
+    sw_forest *f;
+    size_t len;
+    /* sanity: the builder makes a model that loads (2 features, a depth-2 tree) */
+    uint32_t nb2[] = {2, 3}, sz[] = {2}, st0[] = {0}, sp[] = {1, 3};
+    unsigned char *m = make_cbm(2, nb2, 1, sz, st0, 2, sp, 4, &len);
+    ck_assert_msg(sw_cbm_read("ok.cbm", m, len, &f, &err) == SW_OK, "%s", err.msg);
+    float x[2] = {1.5f, 1.5f};
+    /* split 1 = feature 0's border 1 (1.0), split 3 = feature 1's border 1 (1.0):
+     * both passed, leaf 3 */
+    ck_assert(sw_forest_predict_row_ref(f, x, -1, 1) == 0.75);
+    sw_forest_free(f);
+    free(m);
+
+    /* a tree starting at split INT32_MAX: start + depth overflowed int in the
+     * error message (UBSan, found by make fuzz) */
+    uint32_t sz3[] = {3}, big[] = {0x7fffffffu};
+    m = make_cbm(2, nb2, 1, sz3, big, 2, sp, 8, &len);
+    ck_assert_int_eq(sw_cbm_read("start.cbm", m, len, &f, &err), SW_FORMAT);
+    ck_assert_msg(strstr(err.msg, "2147483647..2147483650"), "%s", err.msg);
+    free(m);
+
+    /* trees of depth 0 only: the forest has no splits at all (the scorer took
+     * `NULL + 0`, found by make fuzz under clang's UBSan) */
+    uint32_t sz0[] = {0, 0}, st00[] = {0, 0};
+    m = make_cbm(2, nb2, 2, sz0, st00, 0, NULL, 2, &len);
+    ck_assert_msg(sw_cbm_read("flat.cbm", m, len, &f, &err) == SW_OK, "%s", err.msg);
+    ck_assert(sw_forest_predict_row_ref(f, x, -1, 1) == 0.25);
+    sw_forest_free(f);
+    free(m);
+
+    /* features sharing one border vector: the border count summed over
+     * features passed 2^32 and wrapped in the uint32 bookkeeping, so a split
+     * was looked up in the wrong feature, gigabytes past its borders (read
+     * out of bounds; the model loaded or crashed).  32769 features x 131072
+     * borders = 2^32 + 2^17, then 32769 without. */
+    uint32_t nff = 65538;
+    uint32_t *nb = calloc(nff, sizeof *nb);
+    for (uint32_t i = 0; i < 32769; i++) nb[i] = 131072;
+    uint32_t sz1[] = {1}, s1[] = {2000000000};
+    m = make_cbm(nff, nb, 1, sz1, st0, 1, s1, 2, &len);
+    ck_assert_int_eq(sw_cbm_read("borders.cbm", m, len, &f, &err), SW_FORMAT);
+    ck_assert_msg(strstr(err.msg, "borders in all"), "%s", err.msg);
+    free(m);
+    free(nb);
+}
+END_TEST
+
+/* A .swm from a JSON header and a payload, with a valid checksum. */
+static unsigned char *make_swm(const char *hdr, const unsigned char *pl, size_t plen, size_t *len)
+{
+    size_t hl = strlen(hdr), n = 12 + hl + 8 + plen + 4;
+    unsigned char *b = malloc(n);
+    memcpy(b, "SWM1", 4);
+    uint32_t v[2] = {1, (uint32_t)hl};
+    for (int k = 0; k < 8; k++) b[4 + k] = (unsigned char)(v[k / 4] >> (8 * (k % 4)));
+    memcpy(b + 12, hdr, hl);
+    for (int k = 0; k < 8; k++) b[12 + hl + (size_t)k] = (unsigned char)((uint64_t)plen >> (8 * k));
+    memcpy(b + 20 + hl, pl, plen);
+    uint32_t c = sw_crc32(0, b, n - 4);
+    for (int k = 0; k < 4; k++) b[n - 4 + (size_t)k] = (unsigned char)(c >> (8 * k));
+    *len = n;
+    return b;
+}
+
+START_TEST(swm_hostile_header)
+{
+    /* one binary tree, a single leaf 0.25 */
+    unsigned char pl[4 + 17] = {1, 0, 0, 0};
+    int32_t minus1 = -1;
+    float leaf = 0.25f;
+    for (int k = 0; k < 3; k++) memcpy(pl + 4 + 4 * k, &minus1, 4);
+    memcpy(pl + 16, &leaf, 4);
+    const char *fmt = "{\"kind\":%s,\"objective\":\"reg:squarederror\",\"objective_param\":null,"
+                      "\"base_score\":0.5,\"base_margin\":0.5,\"scale\":1.0,\"bias\":0.0,"
+                      "\"best_iteration\":%s,\"trees_per_iteration\":%s,\"n_trees\":%s,\"stats\":false,"
+                      "\"source\":\"swish\",\"source_version\":\"1\",\"features\":[\"a\",\"b\"],"
+                      "\"nan_modes\":[%s,0]}";
+    const struct {
+        const char *kind, *best, *tpi, *nt, *nan, *msg;
+    } cases[] = {
+        {"\"binary\"", "-1", "1", "1", "0", NULL}, /* the valid model */
+        /* doubles converted to integers before their range check (undefined) */
+        {"\"binary\"", "-1", "1", "null", "0", "invalid model header"},
+        {"\"binary\"", "-1", "1", "1e300", "0", "invalid model header"},
+        {"\"binary\"", "null", "1", "1", "0", "invalid model header"},
+        {"\"binary\"", "-1", "1e20", "1", "0", "invalid model header"},
+        /* best_iteration * trees_per_iteration overflowed int (and passed) */
+        {"\"binary\"", "1000000", "4096", "1", "0", "best_iteration"},
+        /* 2^32 became NaN mode 0 in the conversion to the enum (accepted) */
+        {"\"binary\"", "-1", "1", "1", "4294967296", "NaN treatment"},
+        /* an unknown kind was read as oblivious */
+        {"\"forest\"", "-1", "1", "1", "0", "invalid model header"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char hdr[1024];
+        snprintf(hdr, sizeof hdr, fmt, cases[i].kind, cases[i].best, cases[i].tpi, cases[i].nt, cases[i].nan);
+        size_t len;
+        unsigned char *m = make_swm(hdr, pl, sizeof pl, &len);
+        sw_forest *f = NULL;
+        sw_error err;
+        sw_error_clear(&err);
+        int rc = sw_swm_read("h.swm", m, len, &f, &err);
+        if (!cases[i].msg) {
+            ck_assert_msg(rc == SW_OK, "case %zu: %s", i, err.msg);
+            float x[2] = {0, 0};
+            ck_assert(sw_forest_predict_row_ref(f, x, -1, 1) == 0.75);
+            sw_forest_free(f);
+        } else {
+            ck_assert_msg(rc == SW_FORMAT && strstr(err.msg, cases[i].msg), "case %zu: %s (%s)", i,
+                          sw_status_name(rc), err.msg);
+            ck_assert_ptr_null(f);
+        }
+        free(m);
+    }
+}
+END_TEST
+
+START_TEST(ubjson_zero_size_elements)
+{
+    /* [$Z#L n]: null elements take no bytes, so a 20-byte file could declare
+     * 2^28 of them (4 GiB of nodes, seconds of work; make fuzz's slowest
+     * input).  Now each counts as one byte against the rest of the file. */
+    const unsigned char doc[] = {'{', 'U', 5, 'n', 'o', 'd', 'e', 's', '[', '$', 'Z', '#', 'l', 0, 0x10, 0, 0, '}'};
+    sw_forest *f;
+    sw_error err;
+    ck_assert_int_eq(sw_xgb_read_ubjson("z.ubj", doc, sizeof doc, &f, &err), SW_PARSE);
+    ck_assert_msg(strstr(err.msg, "declared count 1048576"), "%s", err.msg);
+    /* up to the bytes that follow is still read: {"a": [null, null], "b": 5}
+     * parses (and is no model) */
+    const unsigned char ok[] = {'{', 'U', 1, 'a', '[', '$', 'Z', '#', 'U', 2, 'U', 1, 'b', 'U', 5, '}'};
+    ck_assert_int_eq(sw_xgb_read_ubjson("z.ubj", ok, sizeof ok, &f, &err), SW_FORMAT);
+    ck_assert_msg(strstr(err.msg, "learner"), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(crc32_table)
+{
+    /* the constant table against the polynomial, bit by bit, and the check value */
+    for (unsigned i = 0; i < 256; i++) {
+        unsigned char byte = (unsigned char)i;
+        uint32_t c = ~0u ^ i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        ck_assert_uint_eq(sw_crc32(0, &byte, 1), ~c);
+    }
+    ck_assert_uint_eq(sw_crc32(0, "123456789", 9), 0xCBF43926u);
+    ck_assert_uint_eq(sw_crc32(sw_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+}
+END_TEST
+
 START_TEST(save_by_extension)
 {
     sw_forest *xf = tm_binary_forest(SW_OBJ_POISSON);
@@ -450,6 +734,10 @@ Suite *io_suite(void)
     tcase_add_test(th, hostile_xgboost);
     tcase_add_test(th, hostile_catboost);
     tcase_add_test(th, save_by_extension);
+    tcase_add_test(th, catboost_overflows);
+    tcase_add_test(th, swm_hostile_header);
+    tcase_add_test(th, crc32_table);
+    tcase_add_test(th, ubjson_zero_size_elements);
     suite_add_tcase(s, th);
     return s;
 }
