@@ -4,13 +4,26 @@
 #   make test       every test: Check suites, fuzz-corpus replay, cross-checks (installs deps)
 #   make asan       the whole suite under AddressSanitizer
 #   make ubsan      the whole suite under UndefinedBehaviorSanitizer
-#   make fuzz       libFuzzer on each model reader (FUZZ_SECONDS each, clang)
+#   make tsan       the whole suite under ThreadSanitizer (clang, LLVM libomp + Archer)
+#   make fuzz       libFuzzer on each model reader (FUZZ_SECONDS each, clang;
+#                   FUZZ_TARGETS=cbm picks readers)
+#   make fuzz-quick every reader for FUZZ_QUICK_SECONDS (CI): a finding fails
 #   make bench      every benchmark, one table;  make bench-quick: the CI budget check
 #   make demo       the main job end to end on a simulated league
 #   make deps       install the Debian packages swish needs (only those missing)
 #   make check-layers   include directions: core <- gbdt <- io <- features <- pipeline <- tools
+#
+# The build prints one line per step ("CC core/csv.c"); V=1 prints the commands.
 
 CC      ?= cc
+ifeq ($(V),1)
+Q   :=
+msg := @:
+else
+Q   := @
+msg := @printf '  %-6s %s\n'
+MAKEFLAGS += --no-print-directory
+endif
 OPT     ?= -O2
 BUILD   ?= build
 SWISH_SHARED ?= ../shared
@@ -42,7 +55,7 @@ TESTBIN := $(BUILD)/run_tests
 REPLAY  := $(BUILD)/fuzz_replay
 BENCHBIN := $(BUILD)/swish_bench
 
-.PHONY: all test asan ubsan fuzz bench bench-quick demo deps check-layers clean unit
+.PHONY: all test asan ubsan tsan fuzz fuzz-bins fuzz-quick bench bench-quick demo deps check-layers clean unit
 
 all: $(LIB) $(BIN) swish
 
@@ -51,7 +64,8 @@ swish: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) \
+	$(msg) CC $<
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) \
 	    $(if $(findstring tests/fuzz/fuzz_,$<),-DSW_FUZZ_REPLAY) $(VERSION_FLAGS) -c $< -o $@
 
 # The commit goes into core/version.o (rebuilt when the checkout's HEAD or index moves).
@@ -61,70 +75,117 @@ $(BUILD)/core/version.o: $(wildcard .git/HEAD .git/index)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(msg) AR $@
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(TOOL_OBJ) $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $(TOOL_OBJ) $(LIB) $(LDLIBS_ALL)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $(TOOL_OBJ) $(LIB) $(LDLIBS_ALL)
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS_ALL)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS_ALL)
 
 # Fuzz targets are also compiled into the replay driver (-DSW_FUZZ_REPLAY renames
 # their entry points): one source, two uses.
 $(REPLAY): $(BUILD)/tests/fuzz/replay.o $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS)) $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BENCHBIN): $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SRC)) $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 
 unit: $(TESTBIN) $(REPLAY) $(BIN)
-	SWISH_BIN=$(BIN) ./$(TESTBIN)
-	./$(REPLAY) tests/fuzz/corpus
+	$(Q)SWISH_BIN=$(BIN) ./$(TESTBIN)
+	$(Q)./$(REPLAY) tests/fuzz/corpus
 
 test: deps all unit
 
 asan:
-	$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
+	$(Q)$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
 	    EXTRA_LDFLAGS="-fsanitize=address" ASAN_OPTIONS=detect_leaks=1 unit
 
 ubsan:
-	$(MAKE) BUILD=build/ubsan OPT=-O1 EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
+	$(Q)$(MAKE) BUILD=build/ubsan OPT=-O1 EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=undefined" unit
 
+# ThreadSanitizer must see every synchronisation: GCC's libgomp is not
+# instrumented (its barriers look like races), so this builds with clang and
+# LLVM's libomp, whose OMPT tool Archer (libarcher.so) tells TSan about OpenMP's
+# barriers, reductions and locks; ignore_noninstrumented_modules=1 is Archer's
+# documented companion setting (libomp's own accesses).  No suppressions.
+# target_clones is defined away: the ifunc resolvers it generates run before
+# the TSan runtime starts and crash in their instrumentation (each such
+# function is compiled once, for the baseline ISA).  Check's timeouts are
+# stretched for TSan's slowdown.
+TSAN_ARCHER := /usr/lib/llvm-14/lib/libarcher.so
+tsan: deps
+	$(Q)OMP_TOOL_LIBRARIES=$(TSAN_ARCHER) CK_TIMEOUT_MULTIPLIER=20 \
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 $(TSAN_OPTIONS)" \
+	$(MAKE) BUILD=build/tsan CC=clang OPT=-O1 EXTRA_LDFLAGS="-fsanitize=thread" \
+	    EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer -D'target_clones(...)='" unit
+
+# libFuzzer targets: tests/fuzz/fuzz_<reader>.c linked with core, gbdt and io
+# (what the readers use) built once with ASan, UBSan and coverage.  Findings
+# are saved as build/fuzz/<reader>-crash-* (or -timeout-, -oom-); a fixed one
+# goes into tests/fuzz/corpus/<reader>/, which make test replays.
 FUZZ_SECONDS ?= 60
+FUZZ_QUICK_SECONDS ?= 20
 FUZZ_CFLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fopenmp
-# the library once, instrumented, with each ISA file's own flags
-FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_OPTS = -max_len=65536 -rss_limit_mb=1024 -timeout=10 -artifact_prefix=build/fuzz/$$t-
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(wildcard core/*.c gbdt/*.c io/*.c))
+FUZZ_BINS := $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS)) -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+	$(msg) CC $<
+	$(Q)clang $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS)) -MMD -MP \
 	    $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) -c $< -o $@
-fuzz: deps $(FUZZ_LIB_OBJ)
-	@mkdir -p build/fuzz
+$(FUZZ_BINS): build/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	$(msg) LD $@
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) -lm
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) fuzz-bins
 	@for t in $(FUZZ_TARGETS); do \
-	  clang $(FUZZ_CFLAGS) -o build/fuzz/$$t tests/fuzz/fuzz_$$t.c $(FUZZ_LIB_OBJ) -lsqlite3 -lopenblas -lm \
-	    -I/usr/include/x86_64-linux-gnu/openblas-pthread || exit 1; \
 	  mkdir -p build/fuzz/corpus_$$t; \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-	  ./build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+	  ./build/fuzz/$$t $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
 	    build/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
+# CI: each reader for FUZZ_QUICK_SECONDS (4 readers: about 80 s plus the build);
+# one line per reader, the fuzzer's log tail and a failure on any finding.
+fuzz-quick: deps
+	$(Q)$(MAKE) fuzz-bins
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus_$$t; \
+	  if ./build/fuzz/$$t $(FUZZ_OPTS) -max_total_time=$(FUZZ_QUICK_SECONDS) \
+	       build/fuzz/corpus_$$t tests/fuzz/corpus/$$t >build/fuzz/$$t.log 2>&1; then \
+	    echo "fuzz $$t: $$(grep -o 'Done [0-9]* runs' build/fuzz/$$t.log | tr -dc 0-9) inputs in $(FUZZ_QUICK_SECONDS) s, nothing found"; \
+	  else \
+	    tail -n 30 build/fuzz/$$t.log; \
+	    echo "fuzz $$t: FINDING, input saved as $$(ls -t build/fuzz/$$t-* 2>/dev/null | head -n 1)" >&2; \
+	    exit 1; \
+	  fi; \
+	done
+
 bench: deps all $(BENCHBIN)
-	./$(BENCHBIN) all
+	$(Q)./$(BENCHBIN) all
 
 bench-quick: all $(BENCHBIN)
-	./$(BENCHBIN) quick
+	$(Q)./$(BENCHBIN) quick
 
 demo: deps all
-	./$(BIN) demo
+	$(Q)./$(BIN) demo
 
 # Debian packages: build, tests (Check, XGBoost as a reference, Chromium for the
-# report test), fuzzing (clang's libFuzzer runtime).
+# report test), fuzzing (clang's libFuzzer runtime), tsan (LLVM's libomp and Archer).
 DEB_PKGS := gcc make pkg-config libsqlite3-dev libopenblas-dev check libsubunit-dev \
-            python3 python3-xgboost clang libclang-rt-14-dev chromium
+            python3 python3-xgboost clang libclang-rt-14-dev libomp-14-dev chromium
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -151,4 +212,4 @@ check-layers:
 clean:
 	rm -rf build swish
 
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d build/fuzz/obj/*/*.d)

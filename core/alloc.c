@@ -2,13 +2,16 @@
  * countdown used by tests to make a chosen allocation fail. */
 #include "alloc.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static sw_allocator g_hook; /* zero = C library */
-static long g_fail_countdown = -1;
-static long g_alloc_count;
+/* Atomic: OpenMP workers allocate too, and a countdown must span all threads.
+ * Relaxed order: the counters order nothing else. */
+static _Atomic long g_fail_countdown = -1;
+static _Atomic long g_alloc_count;
 
 void sw_alloc_set_hook(const sw_allocator *hook)
 {
@@ -21,19 +24,22 @@ void sw_alloc_set_hook(const sw_allocator *hook)
 
 long sw_alloc_fail_after(long n)
 {
-    long c = g_alloc_count;
-    g_alloc_count = 0;
-    g_fail_countdown = n;
+    long c = atomic_exchange_explicit(&g_alloc_count, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_fail_countdown, n, memory_order_relaxed);
     return c;
 }
 
 static int injected_failure(void)
 {
-    g_alloc_count++;
-    if (g_fail_countdown < 0) return 0;
-    if (g_fail_countdown == 0) return 1;
-    g_fail_countdown--;
-    return 0;
+    atomic_fetch_add_explicit(&g_alloc_count, 1, memory_order_relaxed);
+    long c = atomic_load_explicit(&g_fail_countdown, memory_order_relaxed);
+    /* count down by one unless disabled (< 0) or exhausted (0: every later
+     * allocation fails) */
+    while (c > 0 &&
+           !atomic_compare_exchange_weak_explicit(&g_fail_countdown, &c, c - 1, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+    return c == 0;
 }
 
 void *sw_malloc(size_t size)

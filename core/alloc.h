@@ -41,8 +41,9 @@ void sw_aligned_free(void *p);
  * updated.  Returns 0 on success, -1 on allocation failure (buffer untouched). */
 int sw_grow(void **buf, size_t *cap, size_t need, size_t elem);
 
-/* Test support: make the allocation after `n` more successful ones fail
- * (n < 0 disables).  Returns the number of allocations since the last call. */
+/* Test support: make the allocation after `n` more successful ones fail, and
+ * every one after it (n < 0 disables).  Counts the allocations of all threads
+ * (atomically).  Returns the number of allocations since the last call. */
 long sw_alloc_fail_after(long n);
 
 #endif
