@@ -490,7 +490,7 @@ void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
     fprintf(out, "\ncolumns: LINE the book's line (BOOK), PRED the final prediction (points); systems:");
     for (int k = 0; k < SW_SYS_COUNT; k++)
         if (s->enabled[k]) fprintf(out, " %s %s%s", short_sys[k], sw_system_name(k), ",");
-    fprintf(out, " each one's prediction; CONF the call's confidence 0-100 (50 = a coin flip; none for PASS and NO_LINE)\n");
+    fprintf(out, " each one's prediction;\n         CONF the call's confidence 0-100 (50 = a coin flip; none for PASS and NO_LINE)\n");
 }
 
 /* A value rounded to `digits` decimals (the precision worth showing), NaN kept. */

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "core/version.h"
 
 typedef struct {
     const char *name;
@@ -33,10 +34,56 @@ static const command commands[] = {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "swish: NBA player-points prediction engine\n\nusage: swish COMMAND [options]\n\ncommands:\n");
+    fprintf(fp, "swish %s: NBA player-points prediction engine\n\nusage: swish COMMAND [options]\n\ncommands:\n",
+            sw_version());
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "  %-12s %s\n", "help", "help CMD [SUB]: the same as swish CMD [SUB] --help");
+    fprintf(fp, "  %-12s %s\n", "version", "print the version (also swish --version)");
     fprintf(fp, "\n'swish COMMAND --help' describes each command.\n");
+    cli_print_exit_codes(fp);
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0) return &commands[i];
+    return NULL;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    cli_args a = {.usage = "swish version", .summary = "Print swish's version: release+commit it was built from."};
+    int rc = cli_parse(&a, argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (a.n_pos) return cli_failf(SW_ARG, "version takes no arguments");
+    printf("swish %s\n", sw_version());
+    return 0;
+}
+
+/* swish help [CMD [SUB]]: CMD [SUB] --help */
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "version")) {
+        char *v[] = {"version", "--help", NULL};
+        return cmd_version(2, v);
+    }
+    if (!strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    const command *c = find_command(argv[1]);
+    if (!c) return cli_failf(SW_ARG, "help: unknown command '%s' (swish --help lists them)", argv[1]);
+    if (argc > 3) return cli_failf(SW_ARG, "usage: swish help COMMAND [SUBCOMMAND]");
+    char *v[4] = {argv[1], NULL, NULL, NULL};
+    int n = 1;
+    if (argc == 3) v[n++] = argv[2];
+    v[n++] = "--help";
+    return c->fn(n, v);
 }
 
 /* libgomp decides how long idle workers spin before sleeping when it loads, from
@@ -58,15 +105,21 @@ int main(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "train") == 0 || strcmp(argv[1], "retrain") == 0 ||
                       strcmp(argv[1], "backtest") == 0 || strcmp(argv[1], "demo") == 0))
         tune_openmp(argv);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (argc < 2) {
+        usage(stderr);
+        return sw_status_exit_code(SW_ARG);
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
-        return argc < 2 ? 2 : 0;
+        return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("swish %s\n", sw_version());
+        return 0;
     }
-    fprintf(stderr, "swish: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return 2;
+    if (strcmp(argv[1], "version") == 0) return cmd_version(argc - 1, argv + 1);
+    if (strcmp(argv[1], "help") == 0) return cmd_help(argc - 1, argv + 1);
+    const command *c = find_command(argv[1]);
+    if (c) return c->fn(argc - 1, argv + 1);
+    return cli_failf(SW_ARG, "unknown command '%s' (swish --help lists them)", argv[1]);
 }
