@@ -550,41 +550,42 @@ static int cmp_manifest(const void *a, const void *b)
     return c ? c : strcmp(x->version, y->version);
 }
 
-int sw_registry_list(const char *dir, sw_manifest **out, int *n, sw_error *err)
+/* Append the versions of one system to *out (capacity *cap).  With n_bad, an
+ * unreadable manifest is counted and skipped; without, it is the error. */
+static int collect(const char *dir, const char *system, sw_manifest **out, int *n, int *cap, int *n_bad,
+                   sw_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) return errno == ENOENT ? SW_OK : sw_error_set(err, SW_IO, dir, 0, 0, -1, "cannot read: %s", strerror(errno));
-    int cap = 0, rc = SW_OK;
-    struct dirent *e;
-    while (rc == SW_OK && (e = readdir(d))) {
-        if (!valid_name(e->d_name, 32)) continue;
-        char sysdir[4096];
-        snprintf(sysdir, sizeof sysdir, "%s/%s", dir, e->d_name);
-        DIR *sd = opendir(sysdir);
-        if (!sd) continue;
-        struct dirent *v;
-        while (rc == SW_OK && (v = readdir(sd))) {
-            if (!valid_name(v->d_name, 64)) continue;
-            char mp[4400];
-            snprintf(mp, sizeof mp, "%s/%s/manifest.json", sysdir, v->d_name);
-            if (!sw_file_exists(mp)) continue;
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 16;
-                sw_manifest *nm = sw_realloc(*out, sizeof **out * (size_t)cap);
-                if (!nm) {
-                    rc = sw_fail(err, SW_NOMEM, "out of memory");
-                    break;
-                }
-                *out = nm;
+    char sysdir[4096];
+    snprintf(sysdir, sizeof sysdir, "%s/%s", dir, system);
+    DIR *d = opendir(sysdir);
+    if (!d) return errno == ENOENT || errno == ENOTDIR ? SW_OK
+                                                       : sw_error_set(err, SW_IO, sysdir, 0, 0, -1, "cannot read: %s", strerror(errno));
+    int rc = SW_OK;
+    struct dirent *v;
+    while (rc == SW_OK && (v = readdir(d))) {
+        if (!valid_name(v->d_name, 64)) continue;
+        char mp[4400];
+        snprintf(mp, sizeof mp, "%s/%s/manifest.json", sysdir, v->d_name);
+        if (!sw_file_exists(mp)) continue;
+        if (*n == *cap) {
+            *cap = *cap ? 2 * *cap : 16;
+            sw_manifest *nm = sw_realloc(*out, sizeof **out * (size_t)*cap);
+            if (!nm) {
+                rc = sw_fail(err, SW_NOMEM, "out of memory");
+                break;
             }
-            rc = sw_registry_manifest(dir, e->d_name, v->d_name, &(*out)[*n], err);
-            if (rc == SW_OK) (*n)++;
+            *out = nm;
         }
-        closedir(sd);
+        rc = sw_registry_manifest(dir, system, v->d_name, &(*out)[*n], err);
+        if (rc == SW_OK) (*n)++;
+        else if (n_bad && rc != SW_NOMEM) (*n_bad)++, rc = SW_OK;
     }
     closedir(d);
+    return rc;
+}
+
+static int finish_list(int rc, sw_manifest **out, int *n)
+{
     if (rc) {
         sw_free(*out);
         *out = NULL;
@@ -595,44 +596,28 @@ int sw_registry_list(const char *dir, sw_manifest **out, int *n, sw_error *err)
     return SW_OK;
 }
 
+int sw_registry_list(const char *dir, sw_manifest **out, int *n, sw_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? SW_OK : sw_error_set(err, SW_IO, dir, 0, 0, -1, "cannot read: %s", strerror(errno));
+    int cap = 0, rc = SW_OK;
+    struct dirent *e;
+    while (rc == SW_OK && (e = readdir(d)))
+        if (valid_name(e->d_name, 32)) rc = collect(dir, e->d_name, out, n, &cap, NULL, err);
+    closedir(d);
+    return finish_list(rc, out, n);
+}
+
 int sw_registry_versions(const char *dir, const char *system, sw_manifest **out, int *n, int *n_bad,
                          sw_error *err)
 {
     *out = NULL;
     *n = *n_bad = 0;
     if (!valid_name(system, 32)) return sw_fail(err, SW_ARG, "invalid system name '%s'", system);
-    char sysdir[4096];
-    snprintf(sysdir, sizeof sysdir, "%s/%s", dir, system);
-    DIR *d = opendir(sysdir);
-    if (!d) return errno == ENOENT ? SW_OK : sw_error_set(err, SW_IO, sysdir, 0, 0, -1, "cannot read: %s", strerror(errno));
-    int cap = 0, rc = SW_OK;
-    struct dirent *v;
-    while ((v = readdir(d))) {
-        if (!valid_name(v->d_name, 64)) continue;
-        char mp[4400];
-        snprintf(mp, sizeof mp, "%s/%s/manifest.json", sysdir, v->d_name);
-        if (!sw_file_exists(mp)) continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            sw_manifest *nm = sw_realloc(*out, sizeof **out * (size_t)cap);
-            if (!nm) {
-                rc = sw_fail(err, SW_NOMEM, "out of memory");
-                break;
-            }
-            *out = nm;
-        }
-        if (sw_registry_manifest(dir, system, v->d_name, &(*out)[*n], err) == SW_OK) (*n)++;
-        else (*n_bad)++;
-    }
-    closedir(d);
-    if (rc) {
-        sw_free(*out);
-        *out = NULL;
-        *n = 0;
-        return rc;
-    }
-    if (*n) qsort(*out, (size_t)*n, sizeof **out, cmp_manifest);
-    return SW_OK;
+    int cap = 0;
+    return finish_list(collect(dir, system, out, n, &cap, n_bad, err), out, n);
 }
 
 int sw_registry_load_bundle(const char *dir, const char *system, const char *version, sw_model_bundle *b,

@@ -368,6 +368,22 @@ static void features_json(const sw_frame *f, long row, char *vals, size_t vcap, 
     srcs[b] = 0;
 }
 
+/* One statement on a date's rows: ?1 the date, ?2 a time, ?3 a run id (when
+ * the statement has them); *changes the rows it changed.  A SQLite code. */
+static int on_date(sw_store *st, const char *sql, const char *date, const char *at, long run_id, long *changes)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_bind_text(q, 1, date, -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_parameter_count(q) >= 2) sqlite3_bind_text(q, 2, at, -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_parameter_count(q) >= 3) sqlite3_bind_int64(q, 3, run_id);
+    rc = sqlite3_step(q);
+    *changes = sqlite3_changes(st->db);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
                          sw_store_result *res, sw_error *err)
 {
@@ -398,8 +414,8 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
                                 "refusing to store %s predictions for %s: the model was trained on games through %s",
                                 k < SW_SYS_COUNT ? sw_system_name(k) : "final", date, tt);
     }
-    sqlite3_stmt *q_run = NULL, *q_del = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
-    sqlite3_stmt **qs[] = {&q_run, &q_del, &q_pred, &q_fdel, &q_feat, &q_upd};
+    sqlite3_stmt *q_run = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
+    sqlite3_stmt **qs[] = {&q_run, &q_pred, &q_fdel, &q_feat, &q_upd};
     const int n_qs = (int)(sizeof qs / sizeof qs[0]);
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc) return db_fail(st, err, rc, "cannot start the run's transaction");
@@ -434,29 +450,14 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     res->run_id = (long)sqlite3_last_insert_rowid(st->db);
 
     /* the date's current rows go to the audit table, their grades with them */
-    DB(sqlite3_prepare_v2(st->db,
-                          "INSERT INTO predictions_superseded SELECT " PRED_NAMES ", ?2, ?3 FROM predictions"
-                          " WHERE game_date = ?1",
-                          -1, &q_del, NULL),
-       "preparing the replacement");
-    sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q_del, 2, started, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q_del, 3, res->run_id);
-    DB(sqlite3_step(q_del), "keeping earlier predictions for audit");
-    sqlite3_finalize(q_del);
-    q_del = NULL;
-    DB(sqlite3_prepare_v2(st->db, "DELETE FROM predictions WHERE game_date = ?", -1, &q_del, NULL),
-       "preparing the replacement");
-    sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
-    DB(sqlite3_step(q_del), "replacing earlier predictions");
-    res->replaced = sqlite3_changes(st->db);
-    sqlite3_finalize(q_del);
-    q_del = NULL;
-    DB(sqlite3_prepare_v2(st->db, "DELETE FROM grades WHERE game_date = ?", -1, &q_del, NULL),
-       "preparing the replacement");
-    sqlite3_bind_text(q_del, 1, date, -1, SQLITE_TRANSIENT);
-    DB(sqlite3_step(q_del), "clearing the replaced rows' grades");
-    res->grades_cleared = sqlite3_changes(st->db);
+    long moved;
+    DB(on_date(st, "INSERT INTO predictions_superseded SELECT " PRED_NAMES ", ?2, ?3 FROM predictions"
+                   " WHERE game_date = ?1", date, started, res->run_id, &moved),
+       "keeping earlier predictions for audit");
+    DB(on_date(st, "DELETE FROM predictions WHERE game_date = ?1", date, NULL, 0, &res->replaced),
+       "replacing earlier predictions");
+    DB(on_date(st, "DELETE FROM grades WHERE game_date = ?1", date, NULL, 0, &res->grades_cleared),
+       "clearing the replaced rows' grades");
     DB(sqlite3_prepare_v2(st->db, "DELETE FROM features WHERE game_date=? AND feature_set=?", -1, &q_fdel, NULL),
        "preparing the replacement");
     sqlite3_bind_text(q_fdel, 1, date, -1, SQLITE_TRANSIENT);

@@ -395,42 +395,19 @@ START_TEST(backtest_metrics_match_database)
 END_TEST
 
 /* The JSON outputs go through the writer: they parse, numbers read back, NaN is null. */
-static sw_json *parse_json_text(const char *what, const char *text)
-{
-    sw_json *doc = NULL;
-    sw_error err;
-    sw_error_clear(&err);
-    int rc = sw_json_parse(what, text, strlen(text), &doc, &err);
-    ck_assert_msg(rc == SW_OK, "%s does not parse: %s\n%.400s", what, err.msg, text);
-    return doc;
-}
-
-static long long jint(const sw_json *doc, sw_jnode n, const char *key)
-{
-    long long v = -1;
-    ck_assert_msg(sw_json_i64(doc, sw_json_get(doc, n, key), 0, &v, NULL) == SW_OK, "\"%s\" is not an integer", key);
-    return v;
-}
-
-static double jf64(const sw_json *doc, sw_jnode n, const char *key)
-{
-    double v = NAN;
-    ck_assert_msg(sw_json_f64(doc, sw_json_get(doc, n, key), 0, &v, NULL) == SW_OK, "\"%s\" is not a number", key);
-    return v;
-}
 
 /* A metrics object: a hit bucket without bets has a null rate, never nan or -1.
  * Returns the number of such buckets. */
 static int check_metrics_object(const sw_json *doc, sw_jnode m)
 {
     ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, m, "system")), SW_JSON_STRING);
-    ck_assert_int_ge(jint(doc, m, "excluded_lookahead"), 0);
+    ck_assert_int_ge(tu_jint(doc, m, "excluded_lookahead"), 0);
     int buckets = 0, empty = 0;
     for (sw_jnode c = sw_json_first(doc, m); c != SW_JNONE; c = sw_json_next(doc, c)) {
         if (sw_json_type_of(doc, c) != SW_JSON_OBJECT || sw_json_get(doc, c, "hits") == SW_JNONE) continue;
         buckets++;
         sw_json_type t = sw_json_type_of(doc, sw_json_get(doc, c, "rate"));
-        if (jint(doc, c, "n") == 0) {
+        if (tu_jint(doc, c, "n") == 0) {
             empty++;
             ck_assert_int_eq(t, SW_JSON_NULL);
             ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, c, "lo")), SW_JSON_NULL);
@@ -453,12 +430,12 @@ START_TEST(backtest_and_metrics_json_parse)
     snprintf(path, sizeof path, "%s/a.json", g_root);
     char *js = tu_slurp(path, NULL);
     ck_assert_ptr_nonnull(js);
-    sw_json *doc = parse_json_text("backtest --json", js);
+    sw_json *doc = tu_json_parse("backtest --json", js);
     sw_jnode root = sw_json_root(doc);
     ck_assert(sw_json_streq(doc, sw_json_get(doc, root, "from"), g_from));
     ck_assert(sw_json_streq(doc, sw_json_get(doc, root, "to"), g_to));
-    ck_assert_int_eq(jint(doc, root, "retrains"), 3);
-    ck_assert(jf64(doc, root, "seconds") > 0);
+    ck_assert_int_eq(tu_jint(doc, root, "retrains"), 3);
+    ck_assert(tu_jf64(doc, root, "seconds") > 0);
     sw_jnode systems = sw_json_get(doc, root, "systems");
     ck_assert_int_eq(sw_json_type_of(doc, systems), SW_JSON_ARRAY);
     int finals = 0, empty = 0;
@@ -467,29 +444,29 @@ START_TEST(backtest_and_metrics_json_parse)
         empty += check_metrics_object(doc, m);
         if (sw_json_streq(doc, sw_json_get(doc, m, "system"), "final")) {
             finals++;
-            ck_assert_int_gt(jint(doc, m, "n"), 100);
-            final_mae = jf64(doc, m, "mae");
+            ck_assert_int_gt(tu_jint(doc, m, "n"), 100);
+            final_mae = tu_jf64(doc, m, "mae");
         }
     }
     ck_assert_int_eq(finals, 1);
     ck_assert_int_gt(empty, 0); /* e.g. no calls from critical rows: rates null */
     /* the daily series: one entry per date, the running sum of the units */
     sw_jnode daily = sw_json_get(doc, root, "daily");
-    ck_assert_int_eq(sw_json_len(doc, daily), jint(doc, root, "dates"));
+    ck_assert_int_eq(sw_json_len(doc, daily), tu_jint(doc, root, "dates"));
     double cum = 0;
     for (sw_jnode d = sw_json_first(doc, daily); d != SW_JNONE; d = sw_json_next(doc, d)) {
         ck_assert_int_eq(sw_json_len(doc, sw_json_get(doc, d, "date")), 10);
-        cum += jf64(doc, d, "units");
-        ck_assert_double_eq_tol(jf64(doc, d, "cumulative_units"), cum, 1e-9);
+        cum += tu_jf64(doc, d, "units");
+        ck_assert_double_eq_tol(tu_jf64(doc, d, "cumulative_units"), cum, 1e-9);
         sw_json_type t = sw_json_type_of(doc, sw_json_get(doc, d, "mae")); /* null: nothing graded that day */
-        ck_assert(t == SW_JSON_NULL || (t == SW_JSON_NUMBER && jf64(doc, d, "mae") >= 0));
+        ck_assert(t == SW_JSON_NULL || (t == SW_JSON_NUMBER && tu_jf64(doc, d, "mae") >= 0));
     }
     sw_json_free(doc);
     free(js);
     /* metrics --json: an array of the same objects, the stored grades giving the same figures */
     int rc = sh(&out, "%s metrics --db %s/a.db --json 2>/dev/null", tu_swish_bin(), g_root);
     ck_assert_msg(rc == 0, "%s", out);
-    doc = parse_json_text("metrics --json", out);
+    doc = tu_json_parse("metrics --json", out);
     root = sw_json_root(doc);
     ck_assert_int_eq(sw_json_type_of(doc, root), SW_JSON_ARRAY);
     finals = 0;
@@ -497,7 +474,7 @@ START_TEST(backtest_and_metrics_json_parse)
         check_metrics_object(doc, m);
         if (!sw_json_streq(doc, sw_json_get(doc, m, "system"), "final")) continue;
         finals++;
-        ck_assert_double_eq_tol(jf64(doc, m, "mae"), final_mae, 1e-4 * (1 + final_mae));
+        ck_assert_double_eq_tol(tu_jf64(doc, m, "mae"), final_mae, 1e-4 * (1 + final_mae));
     }
     ck_assert_int_eq(finals, 1);
     sw_json_free(doc);

@@ -104,25 +104,7 @@ static float fv(const sw_frame *f, long row, const char *name)
     return sw_frame_values(f, row)[c];
 }
 
-
-/* JSON outputs go through the writer: parse them, read values back. */
-static sw_json *parse_json_text(const char *what, const char *text)
-{
-    sw_json *doc = NULL;
-    sw_error err;
-    sw_error_clear(&err);
-    int rc = sw_json_parse(what, text, strlen(text), &doc, &err);
-    ck_assert_msg(rc == SW_OK, "%s does not parse: %s\n%.400s", what, err.msg, text);
-    return doc;
-}
-
-static long long jint(const sw_json *doc, sw_jnode n, const char *key)
-{
-    long long v = -1;
-    ck_assert_msg(sw_json_i64(doc, sw_json_get(doc, n, key), 0, &v, NULL) == SW_OK, "\"%s\" is not an integer", key);
-    return v;
-}
-
+/* The type of an object's member (JSON outputs are checked through the parser). */
 static sw_json_type jtype(const sw_json *doc, sw_jnode n, const char *key)
 {
     sw_jnode c = sw_json_get(doc, n, key);
@@ -891,16 +873,16 @@ START_TEST(old_database_upgraded)
     /* the same as a parsed document: moving_average made no calls, so their hit rate is null */
     rc = sh(&out, "%s metrics --db %s --json 2>/dev/null", tu_swish_bin(), db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
-    sw_json *doc = parse_json_text("metrics --json", out);
+    sw_json *doc = tu_json_parse("metrics --json", out);
     sw_jnode root = sw_json_root(doc);
     ck_assert_int_eq(sw_json_len(doc, root), 3);
     int seen = 0;
     for (sw_jnode m = sw_json_first(doc, root); m != SW_JNONE; m = sw_json_next(doc, m)) {
         if (!sw_json_streq(doc, sw_json_get(doc, m, "system"), "moving_average")) continue;
         seen++;
-        ck_assert_int_eq(jint(doc, m, "n"), 2);
+        ck_assert_int_eq(tu_jint(doc, m, "n"), 2);
         sw_jnode calls = sw_json_get(doc, m, "calls");
-        ck_assert_int_eq(jint(doc, calls, "n"), 0);
+        ck_assert_int_eq(tu_jint(doc, calls, "n"), 0);
         ck_assert_int_eq(jtype(doc, calls, "rate"), SW_JSON_NULL);
         ck_assert_int_eq(jtype(doc, m, "roi_calls"), SW_JSON_NULL);
         ck_assert_int_eq(jtype(doc, m, "mae"), SW_JSON_NUMBER);
@@ -1361,7 +1343,7 @@ START_TEST(sim_slate_json_escapes)
     int rc = sh(&out, "%s slate --date %s --config %s --data %s/data --models %s/models --no-store --json 2>%s/slate.log",
                 bin, date, g_conf, dir, dir, dir);
     ck_assert_msg(rc == 0, "exit %d: %.300s (see %s/slate.log)", rc, out, dir);
-    sw_json *doc = parse_json_text("slate --json", out);
+    sw_json *doc = tu_json_parse("slate --json", out);
     sw_jnode root = sw_json_root(doc);
     ck_assert(sw_json_streq(doc, sw_json_get(doc, root, "date"), date));
     ck_assert(sw_json_streq(doc, sw_json_get(doc, sw_json_get(doc, root, "systems"), "catboost_v8"), "v8"));
@@ -1369,7 +1351,7 @@ START_TEST(sim_slate_json_escapes)
     ck_assert_int_eq(jtype(doc, root, "warnings"), SW_JSON_ARRAY);
     ck_assert_int_eq(jtype(doc, sw_json_get(doc, root, "seconds"), "total"), SW_JSON_NUMBER);
     sw_jnode rows = sw_json_get(doc, root, "rows");
-    ck_assert_int_eq(sw_json_len(doc, rows), jint(doc, root, "players"));
+    ck_assert_int_eq(sw_json_len(doc, rows), tu_jint(doc, root, "players"));
     ck_assert_int_gt(sw_json_len(doc, rows), 50);
     int renamed = 0, lined = 0, unlined = 0;
     for (sw_jnode r = sw_json_first(doc, rows); r != SW_JNONE; r = sw_json_next(doc, r)) {
@@ -1416,7 +1398,7 @@ START_TEST(sim_models_cli_and_retrain)
     ck_assert_ptr_nonnull(strstr(out, "\"champion\":true"));
     ck_assert_ptr_nonnull(strstr(out, "\"valid_mae\""));
     /* through the writer: a document, every version with its manifest */
-    sw_json *doc = parse_json_text("models list --json", out);
+    sw_json *doc = tu_json_parse("models list --json", out);
     sw_jnode root = sw_json_root(doc);
     ck_assert_int_eq(sw_json_type_of(doc, root), SW_JSON_ARRAY);
     int seen_v8 = 0, seen_gbdt = 0;
@@ -1428,7 +1410,7 @@ START_TEST(sim_models_cli_and_retrain)
         ck_assert_int_ge(sw_json_len(doc, files), 1);
         for (sw_jnode f = sw_json_first(doc, files); f != SW_JNONE; f = sw_json_next(doc, f)) {
             ck_assert_int_eq(sw_json_len(doc, sw_json_get(doc, f, "sha256")), 64);
-            ck_assert_int_gt(jint(doc, f, "bytes"), 0);
+            ck_assert_int_gt(tu_jint(doc, f, "bytes"), 0);
         }
         if (sw_json_streq(doc, sw_json_get(doc, m, "system"), "catboost_v8")) {
             seen_v8++;
@@ -1442,7 +1424,7 @@ START_TEST(sim_models_cli_and_retrain)
             double best = -1; /* a manifest metric: a float */
             ck_assert_int_eq(sw_json_f64(doc, sw_json_get(doc, mt, "best_iteration"), 0, &best, NULL), SW_OK);
             ck_assert(best >= 0 && best == floor(best));
-            ck_assert_int_gt(jint(doc, m, "rows"), 1000);
+            ck_assert_int_gt(tu_jint(doc, m, "rows"), 1000);
         }
     }
     ck_assert_int_eq(seen_v8, 1);
@@ -1456,14 +1438,14 @@ START_TEST(sim_models_cli_and_retrain)
     sleep(1); /* a new version name */
     rc = sh(&out, "%s retrain --config %s --models %s/models --promote --json 2>%s/retrain.log", bin, g_conf, dir, dir);
     ck_assert_msg(rc == 0, "%s (see %s/retrain.log)", out, dir);
-    doc = parse_json_text("retrain --json", out);
+    doc = tu_json_parse("retrain --json", out);
     root = sw_json_root(doc);
     ck_assert_int_gt(sw_json_len(doc, sw_json_get(doc, root, "gbdt_version")), 0);
     ck_assert_int_eq(sw_json_len(doc, sw_json_get(doc, root, "to")), 10);
-    ck_assert_int_gt(jint(doc, root, "trees"), 0);
-    ck_assert_int_gt(jint(doc, root, "rows_valid"), 0);
-    ck_assert_int_ge(jint(doc, root, "best_iteration"), 0); /* early stopping ran (null when it did not) */
-    ck_assert_int_lt(jint(doc, root, "best_iteration"), jint(doc, root, "trees"));
+    ck_assert_int_gt(tu_jint(doc, root, "trees"), 0);
+    ck_assert_int_gt(tu_jint(doc, root, "rows_valid"), 0);
+    ck_assert_int_ge(tu_jint(doc, root, "best_iteration"), 0); /* early stopping ran (null when it did not) */
+    ck_assert_int_lt(tu_jint(doc, root, "best_iteration"), tu_jint(doc, root, "trees"));
     ck_assert_int_eq(jtype(doc, root, "valid_mae"), SW_JSON_NUMBER);
     sw_jnode ss = sw_json_get(doc, root, "stack_systems");
     ck_assert_int_eq(sw_json_type_of(doc, ss), SW_JSON_OBJECT);

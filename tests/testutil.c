@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,4 +135,28 @@ char *tu_sql_dump(const char *db, const char *sql)
     sqlite3_finalize(q);
     sqlite3_close(h);
     return buf;
+}
+
+sw_json *tu_json_parse(const char *what, const char *text)
+{
+    sw_json *doc = NULL;
+    sw_error err;
+    sw_error_clear(&err);
+    int rc = sw_json_parse(what, text, strlen(text), &doc, &err);
+    ck_assert_msg(rc == SW_OK, "%s does not parse: %s\n%.400s", what, err.msg, text);
+    return doc;
+}
+
+long long tu_jint(const sw_json *doc, sw_jnode obj, const char *key)
+{
+    long long v = -1;
+    ck_assert_msg(sw_json_i64(doc, sw_json_get(doc, obj, key), 0, &v, NULL) == SW_OK, "\"%s\" is not an integer", key);
+    return v;
+}
+
+double tu_jf64(const sw_json *doc, sw_jnode obj, const char *key)
+{
+    double v = NAN;
+    ck_assert_msg(sw_json_f64(doc, sw_json_get(doc, obj, key), 0, &v, NULL) == SW_OK, "\"%s\" is not a number", key);
+    return v;
 }

@@ -26,6 +26,13 @@ char *tu_sql_dump(const char *db, const char *sql);
 /* Read a whole file (malloc'd, NUL-terminated), NULL if unreadable. */
 char *tu_slurp(const char *path, size_t *len);
 
+/* Parse JSON text, failing the test (naming `what`) when it does not parse. */
+#include "core/json.h"
+sw_json *tu_json_parse(const char *what, const char *text);
+/* A member of an object as an integer / a number; fails the test otherwise. */
+long long tu_jint(const sw_json *doc, sw_jnode obj, const char *key);
+double tu_jf64(const sw_json *doc, sw_jnode obj, const char *key);
+
 /* Suites. */
 Suite *core_suite(void);
 Suite *gbdt_suite(void);
