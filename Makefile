@@ -178,6 +178,7 @@ bench: deps all $(BENCHBIN)
 
 bench-quick: all $(BENCHBIN)
 	$(Q)./$(BENCHBIN) quick
+bench-contention: all $(BENCHBIN) ; $(Q)./$(BENCHBIN) contention
 
 demo: deps all
 	$(Q)./$(BIN) demo

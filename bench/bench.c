@@ -84,6 +84,25 @@ double bench_json_num(const char *json, const char *key)
     return strtod(p + strlen(pat), NULL);
 }
 
+const char *bench_swish_bin(void)
+{
+    static char path[4096];
+    if (path[0]) return path;
+    const char *env = getenv("SWISH_BIN");
+    if (env && *env) {
+        snprintf(path, sizeof path, "%s", env);
+        return path;
+    }
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 8);
+    char *slash = n > 0 ? memrchr(path, '/', (size_t)n) : NULL;
+    if (slash) {
+        strcpy(slash + 1, "swish");
+        if (access(path, X_OK) == 0) return path;
+    }
+    snprintf(path, sizeof path, "build/swish");
+    return path;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -100,7 +119,7 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest]\n"
+        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest|contention] [--quick]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
                "         user's budget (450 players in 3 minutes)\n"
@@ -108,11 +127,13 @@ int main(int argc, char **argv)
                "  train  training only\n"
                "  features  the feature pipeline only\n"
                "  nightly   the 450-player nightly run only\n"
-               "  backtest  a season's walk-forward backtest only\n");
+               "  backtest  a season's walk-forward backtest only\n"
+               "  contention  retrain, train and slate alone and beside one busy process per core\n"
+               "  --quick   one benchmark at quick mode's sizes\n");
         return 0;
     }
     bench_ctx c = {0};
-    c.quick = strcmp(what, "quick") == 0;
+    c.quick = strcmp(what, "quick") == 0 || (argc > 2 && strcmp(argv[2], "--quick") == 0);
     c.shared = getenv("SWISH_SHARED") && *getenv("SWISH_SHARED") ? getenv("SWISH_SHARED") : "../shared";
     static char tmp[64];
     snprintf(tmp, sizeof tmp, "/tmp/swish-bench-XXXXXX");
@@ -124,12 +145,13 @@ int main(int argc, char **argv)
     char machine[512];
     bench_machine(machine, sizeof machine);
     printf("swish benchmarks (%s mode) on %s\n\n", c.quick ? "quick" : "full", machine);
-    int rc = 0;
-    if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "score") == 0) rc |= bench_score(&c);
-    if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "features") == 0) rc |= bench_features(&c);
-    if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "nightly") == 0) rc |= bench_nightly(&c);
-    if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "backtest") == 0) rc |= bench_backtest(&c);
-    if (c.quick || strcmp(what, "all") == 0 || strcmp(what, "train") == 0) rc |= bench_train(&c);
+    int rc = 0, every = strcmp(what, "all") == 0 || strcmp(what, "quick") == 0;
+    if (every || strcmp(what, "score") == 0) rc |= bench_score(&c);
+    if (every || strcmp(what, "features") == 0) rc |= bench_features(&c);
+    if (every || strcmp(what, "nightly") == 0) rc |= bench_nightly(&c);
+    if (every || strcmp(what, "backtest") == 0) rc |= bench_backtest(&c);
+    if (every || strcmp(what, "train") == 0) rc |= bench_train(&c);
+    if (every || strcmp(what, "contention") == 0) rc |= bench_contention(&c);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "features/simulate.h"
+
 typedef struct {
     int quick;           /* CI mode: small sizes, every figure still printed */
     const char *shared;  /* SWISH_SHARED */
@@ -28,6 +30,14 @@ int bench_train(const bench_ctx *c);
 int bench_features(const bench_ctx *c);
 int bench_nightly(const bench_ctx *c);
 int bench_backtest(const bench_ctx *c);
+int bench_contention(const bench_ctx *c);
+/* bench_train's parameters (XGBoost JSON, swish CLI): the same in bench_contention. */
+extern const char *const bench_params_json, *const bench_params_cli;
+/* The swish binary beside swish_bench ($SWISH_BIN overrides; else build/swish). */
+const char *bench_swish_bin(void);
+/* The nightly benchmark's league (bench_nightly.c): 3 simulated seasons and a full
+ * 15-game night after them, with lines. */
+int bench_nightly_league(const char *data, sw_sim_summary *ss, int *night, int *last);
 /* The synthetic NBA-shaped training set (bench/gen_nba.c). */
 int bench_gen_nba(const char *train_path, const char *test_path, long n_train, long n_test,
                   unsigned long long seed);

@@ -37,30 +37,24 @@ static int fail(const char *what, const sw_error *e)
     return 1;
 }
 
-int bench_nightly(const bench_ctx *c)
+/* The nightly league in DATA: 3 simulated seasons (seed 5) and a full night after the
+ * last scheduled date (all 30 teams, 15 games) with lines; *night is that date, *last
+ * the last played one.  bench_contention runs its slate through the CLI. */
+int bench_nightly_league(const char *data, sw_sim_summary *ss, int *night_out, int *last_out)
 {
-    printf("== nightly: the 450-player slate end to end (features, 6 systems, coordinator, SQLite), 2 threads ==\n");
     sw_error err;
     sw_error_clear(&err);
-    char data[600], models[600], db[600], cbm[1200];
-    snprintf(data, sizeof data, "%s/nightly/data", c->tmp);
-    snprintf(models, sizeof models, "%s/nightly/models", c->tmp);
-    snprintf(db, sizeof db, "%s/nightly/swish.db", c->tmp);
-    double t0 = bench_now();
     sw_sim_params sp = sw_sim_params_default();
     sp.seed = 5;
     sp.seasons = 3;
-    sw_sim_summary ss;
-    if (sw_simulate(&sp, data, &ss, &err)) return fail("simulate", &err);
-    double t_sim = bench_now() - t0;
+    if (sw_simulate(&sp, data, ss, &err)) return fail("simulate", &err);
 
     /* a full night after the last scheduled date: all 30 teams, 15 games */
     sw_league *lg = NULL;
     if (sw_league_load(data, NULL, &lg, NULL, &err)) return fail("load", &err);
     int first, last, last_sched;
     sw_league_date_range(lg, &first, &last, &last_sched);
-    int night = last_sched + 1, y, mo, dd;
-    sw_date_civil(night, &y, &mo, &dd);
+    int night = last_sched + 1;
     char ds[11], path[700];
     sw_date_format(night, ds);
     snprintf(path, sizeof path, "%s/schedule.csv", data);
@@ -116,6 +110,28 @@ int bench_nightly(const bench_ctx *c)
         sw_frame_free(fr);
         sw_league_free(lg);
     }
+    *night_out = night;
+    *last_out = last;
+    return 0;
+}
+
+int bench_nightly(const bench_ctx *c)
+{
+    printf("== nightly: the 450-player slate end to end (features, 6 systems, coordinator, SQLite), 2 threads ==\n");
+    sw_error err;
+    sw_error_clear(&err);
+    char data[600], models[600], db[600], cbm[1200];
+    snprintf(data, sizeof data, "%s/nightly/data", c->tmp);
+    snprintf(models, sizeof models, "%s/nightly/models", c->tmp);
+    snprintf(db, sizeof db, "%s/nightly/swish.db", c->tmp);
+    double t0 = bench_now();
+    sw_sim_summary ss;
+    int night, last;
+    if (bench_nightly_league(data, &ss, &night, &last)) return 1;
+    double t_sim = bench_now() - t0;
+    char ds[11];
+    sw_date_format(night, ds);
+    sw_league *lg = NULL;
     t0 = bench_now();
     if (sw_league_load(data, NULL, &lg, NULL, &err)) return fail("load", &err);
     double t_load = bench_now() - t0;
@@ -136,6 +152,9 @@ int bench_nightly(const bench_ctx *c)
         sw_manifest m;
         sw_manifest_init(&m, "catboost_v8");
         snprintf(m.version, sizeof m.version, "v8");
+        /* its training window (ORIGINAL-SYSTEM.md 9.1), so that it may serve the night */
+        snprintf(m.train_from, sizeof m.train_from, "2021-11-01");
+        snprintf(m.train_to, sizeof m.train_to, "2024-05-31");
         sw_reg_blob b = {"mean", "mean.cbm", buf, len};
         int rc = sw_registry_add(models, &m, &b, 1, 1, &err);
         free(buf);
@@ -146,11 +165,8 @@ int bench_nightly(const bench_ctx *c)
     sw_models cb;
     sw_config only = cfg;
     for (int k = 0; k < SW_SYS_COUNT; k++) only.systems[k] = k == SW_SYS_CATBOOST_V8;
-    if (sw_models_load(&only, models, &cb, &err)) return fail("models", &err);
+    if (sw_models_load(&only, models, last + 1, &cb, &err)) return fail("models", &err);
     int busiest = night, most = 15;
-    (void)y;
-    (void)mo;
-    (void)dd;
     t0 = bench_now();
     sw_retrain_opts ro = {.until = last + 1, .cfg = &cfg, .models_dir = models, .promote = 1,
                           .catboost = cb.sys[SW_SYS_CATBOOST_V8], .log = NULL};
@@ -161,11 +177,11 @@ int bench_nightly(const bench_ctx *c)
 
     t0 = bench_now();
     sw_models ms;
-    if (sw_models_load(&cfg, models, &ms, &err)) return fail("models", &err);
+    if (sw_models_load(&cfg, models, busiest, &ms, &err)) return fail("models", &err);
     double t_models = bench_now() - t0;
     for (int i = 0; i < ms.n_warnings; i++) printf("warning: %s\n", ms.warnings[i]);
     sw_store *st;
-    if (sw_store_open(db, 5000, &st, &err)) return fail("store", &err);
+    if (sw_store_open(db, 5000, 1, &st, &err)) return fail("store", &err);
 
     int reps = c->quick ? 3 : 15;
     double tf[15], tsys[15], tc[15], tw[15], tt[15], tsel[15], tx[15], ts_each[SW_SYS_COUNT][15];
@@ -173,7 +189,7 @@ int bench_nightly(const bench_ctx *c)
     unsigned long long sum = 0;
     for (int r = 0; r < reps; r++) {
         sw_slate_opts so = {.date = busiest, .cfg = &cfg, .stack = ms.has_stack ? &ms.stack : NULL,
-                            .stack_version = ms.stack_version};
+                            .stack_version = ms.stack_version, .stack_trained_to = ms.stack_trained_to};
         memcpy(so.systems, ms.sys, sizeof so.systems);
         sw_slate *s;
         double a = bench_now();
@@ -202,7 +218,7 @@ int bench_nightly(const bench_ctx *c)
     }
     double med_total = bench_median(tt, reps);
     printf("league: %d seasons simulated in %.2f s (%ld box scores, %ld prop lines); CSV load + validation %.3f s\n",
-           sp.seasons, t_sim, ss.player_rows, ss.prop_rows, t_load);
+           3, t_sim, ss.player_rows, ss.prop_rows, t_load);
     printf("models: retrain %.1f s (%ld rows, %d trees, validation MAE %.3f; line's MAE %.3f); loading the "
            "champions %.1f ms\n",
            t_retrain, rr.rows, rr.trees, rr.valid_mae, rr.line_mae, 1e3 * t_models);

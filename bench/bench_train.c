@@ -19,10 +19,10 @@
 
 #include "bench.h"
 
-static const char *PARAMS_JSON =
+const char *const bench_params_json =
     "{\"eta\":0.03,\"max_depth\":6,\"subsample\":0.7,\"colsample_bytree\":0.7,\"lambda\":5,\"alpha\":0.5,"
     "\"gamma\":0.1,\"min_child_weight\":10,\"max_bin\":256,\"seed\":42}";
-static const char *PARAMS_CLI = "--param eta=0.03 --param max_depth=6 --param subsample=0.7 --param colsample_bytree=0.7 "
+const char *const bench_params_cli = "--param eta=0.03 --param max_depth=6 --param subsample=0.7 --param colsample_bytree=0.7 "
                                 "--param lambda=5 --param alpha=0.5 --param gamma=0.1 --param min_child_weight=10 "
                                 "--param max_bin=256 --seed 42";
 
@@ -121,7 +121,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
                 char *out;
                 if (sys == 0) {
                     snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, th,
-                             rounds, PARAMS_JSON);
+                             rounds, bench_params_json);
                     out = run_rss(cmd, &rss);
                     if (!out) return 1;
                     if (isfinite(jnum(out, "peak_rss_mib"))) rss = jnum(out, "peak_rss_mib");
@@ -134,7 +134,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
                     snprintf(cmd, sizeof cmd,
                              "build/swish train --train %s --target PTS --out %s/m.%s --rounds %d --threads %d --every 0 "
                              "--json %s%s",
-                             tr, c->tmp, ext, rounds, th, PARAMS_CLI, sys == 2 ? " --param grow_policy=oblivious" : "");
+                             tr, c->tmp, ext, rounds, th, bench_params_cli, sys == 2 ? " --param grow_policy=oblivious" : "");
                     out = run_rss(cmd, &rss);
                     if (!out) return 1;
                     if (isfinite(jnum(out, "peak_rss_mib"))) rss = jnum(out, "peak_rss_mib");

@@ -1,8 +1,10 @@
 /* swish: the command-line entry point.  Each command lives in its own
  * tools/cmd_<name>.c and is a thin layer over the library. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -86,25 +88,89 @@ static int cmd_help(int argc, char **argv)
     return c->fn(n, v);
 }
 
-/* libgomp decides how long idle workers spin before sleeping when it loads, from
- * OMP_WAIT_POLICY / GOMP_SPINCOUNT; its default on small VMs (1000 spins) puts
- * the workers to sleep between the short parallel phases of tree growth and
- * costs a third of the training time at 2 threads.  Commands that train
- * re-execute swish once with a spin count of 300000 unless the user chose a
- * policy. */
+/* libgomp reads its wait policy once, when it loads: a thread that waits (a worker
+ * between parallel regions, any thread at a barrier) spins GOMP_SPINCOUNT times
+ * before it sleeps; the default is 300000 spins, meant as 3 ms, but one spin is a
+ * pause instruction of 30 to 140 ns on the 2-vCPU EPYC VM: 9 to 42 ms.  Sleeping at
+ * once (passive) costs 70% of the training time on an idle VM (the workers are
+ * woken some 35 times per tree), while long spins on a shared machine take the CPU
+ * that the thread with work needs (retrain beside two busy processes on two
+ * cores: 3.8 -> 65 s).  So swish re-executes itself once with a policy chosen from
+ * the machine's load when it starts: passive when other threads are runnable (at
+ * least one per four CPUs), else
+ * a spin of about 50 us timed on this CPU (as fast as the long spin alone, and
+ * little CPU lost if the load comes later).  OMP_WAIT_POLICY or GOMP_SPINCOUNT set
+ * by the user wins. */
+static int own_runnable(void) /* this process's running threads (OpenBLAS starts some) */
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *fp = e->d_name[0] != '.' ? fopen(path, "r") : NULL;
+        if (!fp) continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, fp);
+        fclose(fp);
+        buf[len] = 0;
+        const char *p = strrchr(buf, ')'); /* "tid (comm) S ..." */
+        n += p && p[1] == ' ' && p[2] == 'R';
+    }
+    if (d) closedir(d);
+    return n > 0 ? n : 1;
+}
+
+static int others_runnable(void)
+{
+    int least = 1 << 30;
+    for (int k = 0; k < 3; k++) { /* the fewest of three looks, 2 ms apart: a busy */
+        FILE *fp = fopen("/proc/loadavg", "r"); /* process is in every one, the shell */
+        int running = 1, total = 0;               /* that started swish in one at most */
+        if (!fp) return 0;
+        if (fscanf(fp, "%*f %*f %*f %d/%d", &running, &total) != 2) running = 1;
+        fclose(fp);
+        int others = running - own_runnable();
+        if (others < least) least = others;
+        if (k < 2) usleep(2000);
+    }
+    return least > 0 ? least : 0;
+}
+
+static long spins_per(double seconds)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    double best = 1.0; /* seconds per pause: the fastest of three timings */
+    for (int k = 0; k < 3; k++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        for (int i = 0; i < 256; i++) __builtin_ia32_pause();
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        double t = ((double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec)) / 256;
+        if (t > 0 && t < best) best = t;
+    }
+    long n = (long)(seconds / best);
+    return n < 100 ? 100 : n > 100000 ? 100000 : n;
+#else
+    return (long)(seconds * 1e8); /* libgomp's estimate: 100000 spins per ms */
+#endif
+}
+
 static void tune_openmp(char **argv)
 {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || getenv("SWISH_OMP_TUNED")) return;
-    setenv("GOMP_SPINCOUNT", "300000", 1);
+    char spins[32] = "0";
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (4 * others_runnable() < (cpus > 0 ? cpus : 1)) snprintf(spins, sizeof spins, "%ld", spins_per(50e-6));
+    setenv("GOMP_SPINCOUNT", spins, 1);
+    setenv("OPENBLAS_NUM_THREADS", "1", 0); /* swish calls BLAS on one thread: no idle pool */
     setenv("SWISH_OMP_TUNED", "1", 1);
-    execv("/proc/self/exe", argv); /* returns only on failure: carry on untuned */
+    execv("/proc/self/exe", argv); /* returns only on failure: carry on with libgomp's default */
 }
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "train") == 0 || strcmp(argv[1], "retrain") == 0 ||
-                      strcmp(argv[1], "backtest") == 0 || strcmp(argv[1], "demo") == 0))
-        tune_openmp(argv);
+    if (argc >= 2) tune_openmp(argv); /* every command: all but a few run parallel regions */
     if (argc < 2) {
         usage(stderr);
         return sw_status_exit_code(SW_ARG);
