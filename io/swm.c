@@ -232,6 +232,11 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
         rc = sw_error_set(err, SW_FORMAT, name, 0, 0, 12, "invalid model header");
         goto out;
     }
+    /* the header's JSON may spell NaN and Infinity: every prediction uses these */
+    if (!isfinite((float)base_margin) || !isfinite(scale) || !isfinite(bias)) {
+        rc = sw_error_set(err, SW_FORMAT, name, 0, 0, 12, "invalid model header: base_margin, scale and bias must be finite");
+        goto out;
+    }
     int nf = (int)sw_json_len(doc, feats);
     long long nt = (long long)nt_d;
     if (nt > 0 && (uint64_t)nt * 4 > plen) {
