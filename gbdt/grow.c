@@ -674,6 +674,22 @@ static inline int splittable(const sw__grower *g, const gnode *nd)
     return !(nd->H < 2.0 * g->p->min_child_weight * (1.0 - 1e-12));
 }
 
+static void pick_splits(sw__grower *g, const int *ids, int cnt);
+
+/* Node `node`'s feature subset (colsample_bynode) as a mask over the nl level
+ * positions; tmp holds nl ints. */
+static void node_features(const sw__grower *g, const sw_train_params *p, int node, int nl, int *tmp, uint8_t *u)
+{
+    if (p->colsample_bynode >= 1.0) {
+        memset(u, 1, (size_t)nl);
+        return;
+    }
+    memset(u, 0, (size_t)nl);
+    for (int j = 0; j < nl; j++) tmp[j] = j;
+    int kk = sample_subset(tmp, nl, p->colsample_bynode, p->seed, (uint64_t)g->round, 0x4E4F4445ULL + (uint64_t)node);
+    for (int j = 0; j < kk; j++) u[tmp[j]] = 1;
+}
+
 /* Evaluate the best split of each node in ids (feature subsets by level/node). */
 static int eval_splits(sw__grower *g, const int *ids, int cnt)
 {
@@ -688,18 +704,7 @@ static int eval_splits(sw__grower *g, const int *ids, int cnt)
         sw_free(tmp);
         return SW_NOMEM;
     }
-    for (int i = 0; i < cnt; i++) {
-        uint8_t *u = use + (size_t)i * nl;
-        if (p->colsample_bynode >= 1.0) {
-            memset(u, 1, (size_t)nl);
-            continue;
-        }
-        memset(u, 0, (size_t)nl);
-        for (int j = 0; j < nl; j++) tmp[j] = j;
-        int kk = sample_subset(tmp, nl, p->colsample_bynode, p->seed, (uint64_t)g->round,
-                               0x4E4F4445ULL + (uint64_t)ids[i]);
-        for (int j = 0; j < kk; j++) u[tmp[j]] = 1;
-    }
+    for (int i = 0; i < cnt; i++) node_features(g, p, ids[i], nl, tmp, use + (size_t)i * nl);
     sw_free(tmp);
     int work = cnt * nl;
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 4) if (g->nthread > 1 && work > 4)
@@ -711,6 +716,16 @@ static int eval_splits(sw__grower *g, const int *ids, int cnt)
         }
         eval_feature(g, &g->nodes[ids[i]], g->level_pos[j], &g->cands[wi]);
     }
+    pick_splits(g, ids, cnt);
+    sw_free(use);
+    return SW_OK;
+}
+
+/* Each node's best candidate (the first of the largest gain, in level order). */
+static void pick_splits(sw__grower *g, const int *ids, int cnt)
+{
+    const sw_train_params *p = g->p;
+    int nl = g->nlevel;
     for (int i = 0; i < cnt; i++) {
         gnode *nd = &g->nodes[ids[i]];
         nd->has_split = 0;
@@ -731,8 +746,6 @@ static int eval_splits(sw__grower *g, const int *ids, int cnt)
                               nd->H - nd->HL <= 0.0))
             nd->has_split = 0;
     }
-    sw_free(use);
-    return SW_OK;
 }
 
 /* ------------------------------------------------------------ partition */
@@ -1018,6 +1031,70 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Depthwise children in two parallel regions instead of four: the smaller
+ * child of each pair built by blocks, then one pass over (pair, feature) items
+ * that reduces the built child's partials, subtracts it from the parent's
+ * histogram (the sibling's) and evaluates both children on that feature when
+ * the level draws it.  The same sums and candidates as child_hists then
+ * eval_splits (each feature's bins are independent), so the same trees; every
+ * region costs a wake-up of the workers, which matters once they sleep instead
+ * of spinning (DESIGN.md, Threads).  The level's features must be drawn first.
+ * The build is timed as histograms, the pass as split search. */
+static int child_hists_eval(sw__grower *g, const int *parents, int cnt, const int *children, sw__grow_times *tm)
+{
+    const sw_train_params *p = g->p;
+    int nl = g->nlevel, nc = 2 * cnt, rc = SW_NOMEM;
+    int *built = sw_alloc_array((size_t)cnt + 1, sizeof *built), *sib = sw_alloc_array((size_t)cnt + 1, sizeof *sib);
+    int *pidx = sw_alloc_array((size_t)cnt + 1, sizeof *pidx), *inv = sw_alloc_array((size_t)g->ntf + 1, sizeof *inv);
+    int *tmp = sw_alloc_array((size_t)nl + 1, sizeof *tmp);
+    uint8_t *use = sw_alloc_array((size_t)nc * (size_t)nl + 1, 1);
+    partials pt = {0};
+    if (!built || !sib || !pidx || !inv || !tmp || !use || ensure_cands(g, (size_t)nc * (size_t)nl + 1)) goto out;
+    smaller_children(g, children, cnt, built, sib);
+    /* node feature subsets (colsample_bynode), as eval_splits draws them */
+    for (int i = 0; i < nc; i++) node_features(g, p, children[i], nl, tmp, use + (size_t)i * nl);
+    for (int k = 0; k < g->ntf; k++) inv[k] = -1;
+    for (int j = 0; j < nl; j++) inv[g->level_pos[j]] = j;
+    double t0 = now_s();
+    if ((rc = build_blocks(g, built, cnt, &pt))) goto out;
+    double t1 = now_s();
+    tm->t_hist += t1 - t0;
+    for (int i = 0, j = 0; i < cnt; i++) /* pt lists the built children of several blocks, in order */
+        pidx[i] = j < pt.n && pt.ids[j] == built[i] ? j++ : -1;
+    pass_to_siblings(g, parents, sib, cnt);
+    int work = cnt * g->ntf;
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 2) if (g->nthread > 1 && work > 2)
+    for (int wi = 0; wi < work; wi++) {
+        int i = wi / g->ntf, k = g->korder[wi % g->ntf]; /* features by bins in use, most first */
+        if (pidx[i] >= 0) reduce_feature(g, &pt, pidx[i], k);
+        subtract_feature(g, built[i], sib[i], k);
+        int j = inv[k];
+        if (j < 0) continue;
+        for (int c = 2 * i; c < 2 * i + 2; c++) {
+            size_t ci = (size_t)c * nl + j;
+            const gnode *nd = &g->nodes[children[c]];
+            if (!use[ci] || !splittable(g, nd)) g->cands[ci].valid = 0;
+            else eval_feature(g, nd, k, &g->cands[ci]);
+        }
+    }
+    pick_splits(g, children, nc);
+    tm->t_split += now_s() - t1;
+    rc = SW_OK;
+out:
+    for (int i = 0; i < cnt; i++) {
+        hist_put(g, g->nodes[parents[i]].hist);
+        g->nodes[parents[i]].hist = -1;
+    }
+    partials_free(&pt);
+    sw_free(built);
+    sw_free(sib);
+    sw_free(pidx);
+    sw_free(inv);
+    sw_free(tmp);
+    sw_free(use);
+    return rc;
+}
+
 static int grow_depthwise(sw__grower *g, sw__grow_times *tm)
 {
     int max_depth = g->p->max_depth > 0 ? g->p->max_depth : 64;
@@ -1059,18 +1136,11 @@ static int grow_depthwise(sw__grower *g, sw__grow_times *tm)
         double b = now_s();
         tm->t_partition += b - a;
         if (!last) {
-            if ((rc = child_hists(g, level, ne, children))) {
-                sw_free(children);
-                goto out;
-            }
-            double c = now_s();
-            tm->t_hist += c - b;
             level_features(g, depth + 1);
-            if ((rc = eval_splits(g, children, 2 * ne))) {
+            if ((rc = child_hists_eval(g, level, ne, children, tm))) {
                 sw_free(children);
                 goto out;
             }
-            tm->t_split += now_s() - c;
         } else {
             for (int i = 0; i < ne; i++) {
                 hist_put(g, g->nodes[level[i]].hist);
