@@ -490,9 +490,12 @@ int bench_contention(const bench_ctx *c)
            " killed, the ratio is a lower bound; others %%: CPU share of the machine taken by processes outside the\n"
            " bench, alone / beside; retrain and slate are wall times of the command, train the time each reports)\n");
     printf("swish's worst ratio %.2f (target: at most 2.5, and at most XGBoost's %.2f)\n\n", worst, xgb_ratio);
-    /* quick mode guards against threads that spin: past 5 times, something waits actively */
-    if (c->quick && worst > 5.0) {
-        printf("FAIL: swish runs %.1f times slower beside %d busy processes\n", worst, nbusy);
+    /* quick mode guards against threads that spin: retrain (the real case; quick's small
+     * training runs are all overhead) took 5.6 to 6.5 times longer with 300000 spins,
+     * 1.6 to 2.6 with the wait policy of DESIGN.md (Threads) */
+    double rt = med(cs[RETRAIN].busy, cs[RETRAIN].n) / med(cs[RETRAIN].alone, cs[RETRAIN].n);
+    if (c->quick && rt > 4.0) {
+        printf("FAIL: retrain runs %.1f times slower beside %d busy processes (threads that spin?)\n", rt, nbusy);
         rc = 1;
     }
     return rc;

@@ -92,15 +92,14 @@ static int cmd_help(int argc, char **argv)
  * between parallel regions, any thread at a barrier) spins GOMP_SPINCOUNT times
  * before it sleeps; the default is 300000 spins, meant as 3 ms, but one spin is a
  * pause instruction of 30 to 140 ns on the 2-vCPU EPYC VM: 9 to 42 ms.  Sleeping at
- * once (passive) costs 70% of the training time on an idle VM (the workers are
- * woken some 35 times per tree), while long spins on a shared machine take the CPU
- * that the thread with work needs (retrain beside two busy processes on two
- * cores: 3.8 -> 65 s).  So swish re-executes itself once with a policy chosen from
- * the machine's load when it starts: passive when other threads are runnable (at
- * least one per four CPUs), else
- * a spin of about 50 us timed on this CPU (as fast as the long spin alone, and
- * little CPU lost if the load comes later).  OMP_WAIT_POLICY or GOMP_SPINCOUNT set
- * by the user wins. */
+ * once (passive) cost 70% of the training time on an idle VM (workers woken 35 times
+ * per tree then; 24 now), while long spins on a shared machine take the CPU that the
+ * thread with work needs (retrain beside two busy processes on two cores: 3.8 ->
+ * 65 s).  So swish re-executes itself once with a policy chosen from the machine's
+ * load when it starts: passive when other threads are runnable (at least one per
+ * four CPUs), else a spin of about 50 us timed on this CPU (as fast as the long spin
+ * alone, and little CPU lost if the load comes later).  OMP_WAIT_POLICY or
+ * GOMP_SPINCOUNT set by the user wins (DESIGN.md, Threads). */
 static int own_runnable(void) /* this process's running threads (OpenBLAS starts some) */
 {
     DIR *d = opendir("/proc/self/task");
