@@ -32,7 +32,7 @@ export SWISH_SHARED
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS_ALL := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -fopenmp -MMD -MP -I. \
               -I/usr/include/x86_64-linux-gnu/openblas-pthread $(EXTRA_CFLAGS)
-LDLIBS_ALL := -fopenmp -lsqlite3 -lopenblas -lm -lpthread $(EXTRA_LDFLAGS)
+LDLIBS_ALL := -fopenmp -lsqlite3 -lopenblas -lcurl -lm -lpthread $(EXTRA_LDFLAGS)
 CHECK_LIBS := -lcheck -lsubunit -lrt -lm -pthread
 
 # ISA-specific translation units: only these get vector ISA flags.
@@ -145,7 +145,7 @@ build/fuzz/obj/%.o: %.c
 	    $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) -c $< -o $@
 $(FUZZ_BINS): build/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 	$(msg) LD $@
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) -lm
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) -lcurl -lm
 fuzz-bins: $(FUZZ_BINS)
 
 fuzz: deps
@@ -183,10 +183,15 @@ bench-contention: all $(BENCHBIN) ; $(Q)./$(BENCHBIN) contention
 demo: deps all
 	$(Q)./$(BIN) demo
 
-# Debian packages: build, tests (Check, XGBoost as a reference, Chromium for the
-# report test), fuzzing (clang's libFuzzer runtime), tsan (LLVM's libomp and Archer).
-DEB_PKGS := gcc make pkg-config libsqlite3-dev libopenblas-dev check libsubunit-dev \
+# Debian packages: build (libcurl for the object store), tests (Check, XGBoost as
+# a reference, Chromium for the report test, Python for the fake S3 server),
+# fuzzing (clang's libFuzzer runtime), tsan (LLVM's libomp and Archer).
+# Node and npm come from Debian only when no npm is found (a NodeSource nodejs
+# conflicts with Debian's npm); the real S3 server of the object-store tests,
+# s3rver, is pinned in tests/s3/package-lock.json.
+DEB_PKGS := gcc make pkg-config libsqlite3-dev libopenblas-dev libcurl4-openssl-dev check libsubunit-dev \
             python3 python3-xgboost clang libclang-rt-14-dev libomp-14-dev chromium
+S3RVER := tests/s3/node_modules/@20minutes/s3rver/package.json
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -195,6 +200,15 @@ deps:
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install:$$missing" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "installing: nodejs npm"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install: nodejs npm" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || exit 1; \
+	fi
+	@if [ ! -f $(S3RVER) ]; then \
+	  echo "installing: tests/s3/node_modules (npm ci)"; \
+	  npm ci --prefix tests/s3 --no-audit --no-fund >/dev/null || exit 1; \
 	fi
 
 # core <- gbdt <- io <- features <- pipeline <- tools: a file may include only its

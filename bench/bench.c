@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest|contention] [--quick]\n"
+        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest|contention|store] [--quick]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
                "         user's budget (450 players in 3 minutes) or when retrain slows down more\n"
@@ -130,6 +130,7 @@ int main(int argc, char **argv)
                "  nightly   the 450-player nightly run only\n"
                "  backtest  a season's walk-forward backtest only\n"
                "  contention  retrain, train and slate alone and beside one busy process per core\n"
+               "  store     the slate with its model store on a directory and on S3, cold and warm\n"
                "  --quick   one benchmark at quick mode's sizes\n");
         return 0;
     }
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
     if (every || strcmp(what, "backtest") == 0) rc |= bench_backtest(&c);
     if (every || strcmp(what, "train") == 0) rc |= bench_train(&c);
     if (every || strcmp(what, "contention") == 0) rc |= bench_contention(&c);
+    if (every || strcmp(what, "store") == 0) rc |= bench_store(&c);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);

@@ -293,6 +293,68 @@ static double med(const double *v, int n)
     return bench_median(t, n);
 }
 
+/* The 450-player night with its models (untimed): bench_nightly's league in
+ * DIR/night/data, CatBoost V8 (with its training window, so that it may serve
+ * the night; the stack is trained over it) then gbdt and the stack trained by
+ * `swish retrain` into DIR/night/models, the configuration in DIR/night.conf. */
+int bench_night_setup(const bench_ctx *c, const char *dir, int threads, char data[1024], char models[1024],
+                      char nconf[1024], char ds[11])
+{
+    const char *swish = bench_swish_bin();
+    char cmd[8192], conf[1024];
+    snprintf(conf, sizeof conf, "%s/night.base.conf", dir);
+    snprintf(cmd, sizeof cmd, "%s config > %s", swish, conf);
+    if (system(cmd) != 0) return 1;
+    /* the night: bench_nightly's league, models trained by the CLI (untimed) */
+    snprintf(data, 1024, "%s/night/data", dir);
+    snprintf(models, 1024, "%s/night/models", dir);
+    snprintf(nconf, 1024, "%s/night.conf", dir);
+    sw_sim_summary ss;
+    int night, last;
+    if (bench_nightly_league(data, &ss, &night, &last)) return 1;
+    sw_date_format(night, ds);
+    /* CatBoost V8 first (as bench_nightly: with its training window, so that it may
+     * serve the night; the stack is trained over it), then gbdt and the stack */
+    snprintf(cmd, sizeof cmd, "%s/models/catboost_v8_33features_20260108_211817.cbm", c->shared);
+    if (sw_file_exists(cmd)) {
+        sw_error err;
+        sw_error_clear(&err);
+        unsigned char *buf;
+        size_t len;
+        int rc = sw_read_file(cmd, 0, &buf, &len, &err);
+        if (!rc) {
+            sw_manifest m;
+            sw_manifest_init(&m, "catboost_v8");
+            snprintf(m.version, sizeof m.version, "v8");
+            snprintf(m.train_from, sizeof m.train_from, "2021-11-01");
+            snprintf(m.train_to, sizeof m.train_to, "2024-05-31");
+            sw_reg_blob b = {"mean", "mean.cbm", buf, len};
+            rc = sw_registry_add(models, &m, &b, 1, 1, &err);
+            free(buf);
+        }
+        if (rc) {
+            char msg[1200];
+            sw_error_format(&err, msg, sizeof msg);
+            fprintf(stderr, "bench: catboost_v8: %s\n", msg);
+            return 1;
+        }
+    } else {
+        printf("(no %s: catboost_v8 disabled, five systems)\n", cmd);
+    }
+    snprintf(cmd, sizeof cmd,
+             "sed -e 's/^min_minutes = .*/min_minutes = 0/' -e 's/^max_players = .*/max_players = 450/' "
+             "-e 's/^rounds = .*/rounds = %d/' -e 's/^folds = .*/folds = 3/' "
+             "-e 's|^data = .*|data = %s|' -e 's|^models = .*|models = %s|' -e 's|^db = .*|db = %s/night/swish.db|' "
+             "%s > %s && %s retrain --config %s --until %s --promote --threads %d > %s/night/retrain.log 2>&1",
+             c->quick ? 60 : 400, data, models, dir, conf, nconf, swish, nconf, ds, threads, dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "bench: could not train the night's models (%s/night/retrain.log)\n", dir);
+        return 1;
+    }
+
+    return 0;
+}
+
 int bench_contention(const bench_ctx *c)
 {
     int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -322,53 +384,8 @@ int bench_contention(const bench_ctx *c)
     snprintf(conf, sizeof conf, "%s/retrain.conf", dir);
     snprintf(cmd, sizeof cmd, "%s config > %s", swish, conf);
     if (system(cmd) != 0) return 1;
-    /* the night: bench_nightly's league, models trained by the CLI (untimed) */
-    snprintf(data, sizeof data, "%s/night/data", dir);
-    snprintf(models, sizeof models, "%s/night/models", dir);
-    snprintf(nconf, sizeof nconf, "%s/night.conf", dir);
-    sw_sim_summary ss;
-    int night, last;
-    if (bench_nightly_league(data, &ss, &night, &last)) return 1;
     char ds[11];
-    sw_date_format(night, ds);
-    /* CatBoost V8 first (as bench_nightly: with its training window, so that it may
-     * serve the night; the stack is trained over it), then gbdt and the stack */
-    snprintf(cmd, sizeof cmd, "%s/models/catboost_v8_33features_20260108_211817.cbm", c->shared);
-    if (sw_file_exists(cmd)) {
-        sw_error err;
-        sw_error_clear(&err);
-        unsigned char *buf;
-        size_t len;
-        int rc = sw_read_file(cmd, 0, &buf, &len, &err);
-        if (!rc) {
-            sw_manifest m;
-            sw_manifest_init(&m, "catboost_v8");
-            snprintf(m.version, sizeof m.version, "v8");
-            snprintf(m.train_from, sizeof m.train_from, "2021-11-01");
-            snprintf(m.train_to, sizeof m.train_to, "2024-05-31");
-            sw_reg_blob b = {"mean", "mean.cbm", buf, len};
-            rc = sw_registry_add(models, &m, &b, 1, 1, &err);
-            free(buf);
-        }
-        if (rc) {
-            char msg[1200];
-            sw_error_format(&err, msg, sizeof msg);
-            fprintf(stderr, "bench contention: catboost_v8: %s\n", msg);
-            return 1;
-        }
-    } else {
-        printf("(no %s: catboost_v8 disabled, five systems)\n", cmd);
-    }
-    snprintf(cmd, sizeof cmd,
-             "sed -e 's/^min_minutes = .*/min_minutes = 0/' -e 's/^max_players = .*/max_players = 450/' "
-             "-e 's/^rounds = .*/rounds = %d/' -e 's/^folds = .*/folds = 3/' "
-             "-e 's|^data = .*|data = %s|' -e 's|^models = .*|models = %s|' -e 's|^db = .*|db = %s/night/swish.db|' "
-             "%s > %s && %s retrain --config %s --until %s --promote --threads %d > %s/night/retrain.log 2>&1",
-             c->quick ? 60 : 400, data, models, dir, conf, nconf, swish, nconf, ds, threads, dir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "bench contention: could not train the night's models (%s/night/retrain.log)\n", dir);
-        return 1;
-    }
+    if (bench_night_setup(c, dir, threads, data, models, nconf, ds)) return 1;
 
     char machine[512];
     bench_machine(machine, sizeof machine);

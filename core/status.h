@@ -37,7 +37,10 @@
     X(INVALID_DATA, 12, "invalid data")                                             \
     X(INTERNAL, 70, "internal error")                                               \
     X(DEGRADED, 1, "done, but part of the work was left out (see the warnings)")    \
-    X(NO_GAMES, 8, "no games on the date")
+    X(NO_GAMES, 8, "no games on the date")                                         \
+    X(NET, 14, "remote store unreachable or refused the request")                   \
+    X(CONFLICT, 15, "changed by another writer meanwhile; nothing written")        \
+    X(OFFLINE, 16, "done from the local cache: the model store was unreachable")
 
 typedef enum {
 #define SW__STATUS_ENUM(name, code, msg) SW_##name,

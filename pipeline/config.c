@@ -13,7 +13,7 @@
 #include "core/threads.h"
 #include "config.h"
 
-typedef enum { K_STR, K_INT, K_DBL, K_U64, K_BOOKS, K_SYSTEMS, K_TIER, K_BOOL } ktype;
+typedef enum { K_STR, K_INT, K_DBL, K_U64, K_BOOKS, K_SYSTEMS, K_TIER, K_BOOL, K_SECRET } ktype;
 
 typedef struct {
     const char *section, *key;
@@ -27,7 +27,8 @@ typedef struct {
 static const kdef keys[] = {
     {"paths", "data", K_STR, O(data), 0, 0, "data directory (docs/DATA.md)"},
     {"paths", "db", K_STR, O(db), 0, 0, "SQLite database of runs and predictions"},
-    {"paths", "models", K_STR, O(models), 0, 0, "model store directory"},
+    {"paths", "models", K_STR, O(models), 0, 0,
+     "model store: a directory, file://DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX"},
     {"paths", "db_busy_timeout_ms", K_INT, O(busy_timeout_ms), 0, 600000,
      "how long a run waits for a database locked by another process, milliseconds"},
     {"slate", "books", K_BOOKS, O(books), 0, 0,
@@ -54,6 +55,26 @@ static const kdef keys[] = {
     {"retrain", "seed", K_U64, O(seed), 0, 0, "random seed"},
     {"retrain", "monotone_minutes", K_BOOL, O(monotone_minutes), 0, 1,
      "1: more minutes never lower the prediction (monotone constraint)"},
+    {"storage", "endpoint", K_STR, O(endpoint), 0, 512,
+     "object-store endpoint, path-style (unset: AWS_ENDPOINT_URL or GS_ENDPOINT_URL, else AWS or Google)"},
+    {"storage", "region", K_STR, O(region), 0, 64, "S3 region (unset: AWS_REGION, else us-east-1)"},
+    {"storage", "access_key_id", K_STR, O(access_key_id), 0, 256,
+     "access key (unset: AWS_ACCESS_KEY_ID for s3://, GS_ACCESS_KEY_ID for gs://)"},
+    {"storage", "secret_access_key", K_SECRET, O(secret_access_key), 0, 256,
+     "secret key, never printed (unset: AWS_SECRET_ACCESS_KEY or GS_SECRET_ACCESS_KEY)"},
+    {"storage", "session_token", K_SECRET, O(session_token), 0, 2048, "session token (unset: AWS_SESSION_TOKEN)"},
+    {"storage", "cache", K_STR, O(cache), 0, 1024,
+     "local cache of a remote store's verified files (unset: $XDG_CACHE_HOME/swish or ~/.cache/swish)"},
+    {"storage", "timeout_s", K_DBL, O(timeout_s), 0.1, 3600, "seconds one request may take"},
+    {"storage", "retries", K_INT, O(retries), 0, 20,
+     "retries of a request that timed out, was refused or got 429/5xx (backoff doubling from 0.2 s)"},
+    {"rollout", "min_graded", K_INT, O(min_graded), 1, 10000000,
+     "graded player-games (since the stage began) a gate needs before it decides"},
+    {"rollout", "canary_share", K_INT, O(canary_share), 1, 99, "the first canary share, percent (then 50, then 100)"},
+    {"rollout", "auto_promote", K_BOOL, O(auto_promote), 0, 1,
+     "1: a passed gate advances the stage by itself; 0: a person runs 'swish models rollout'"},
+    {"rollout", "auto_rollback", K_BOOL, O(auto_rollback), 0, 1,
+     "1: a candidate clearly worse than the champion is rolled back when graded"},
 };
 #undef O
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -65,6 +86,12 @@ void sw_config_default(sw_config *c)
     snprintf(c->db, sizeof c->db, "swish.db");
     snprintf(c->models, sizeof c->models, "models");
     c->busy_timeout_ms = 5000;
+    c->timeout_s = 30;
+    c->retries = 4;
+    c->min_graded = 200;
+    c->canary_share = 10;
+    c->auto_promote = 0;
+    c->auto_rollback = 1;
     c->n_books = 0; /* every book in the data, swish's default order (features/build.c) */
     for (int i = 0; i < SW_SYS_COUNT; i++) c->systems[i] = 1;
     c->min_minutes = 15;
@@ -115,9 +142,12 @@ static int set_value(sw_config *c, const kdef *k, const char *value, char *why, 
 {
     char *dst = (char *)c + k->off;
     switch (k->type) {
-    case K_STR: {
-        size_t n = strlen(value);
-        if (n == 0 || n >= 1024) return snprintf(why, wcap, "needs a path of 1 to 1023 characters"), -1;
+    case K_STR:
+    case K_SECRET: {
+        size_t n = strlen(value), cap = k->hi > 0 ? (size_t)k->hi : 1024; /* hi: an optional text's size */
+        if ((n == 0 && k->hi == 0) || n >= cap)
+            return snprintf(why, wcap, "needs %s of %s to %zu characters", k->hi > 0 ? "a text" : "a path",
+                            k->hi > 0 ? "0" : "1", cap - 1), -1;
         memcpy(dst, value, n + 1);
         return 0;
     }
@@ -322,6 +352,10 @@ void sw_config_write(const sw_config *c, FILE *out)
             fprintf(out, "\n[%s]\n", k->section);
             section = k->section;
         }
+        if (k->type == K_SECRET) { /* never printed */
+            fprintf(out, "# %s\n# %s = %s\n", k->help, k->key, *((const char *)c + k->off) ? "(set, not shown)" : "");
+            continue;
+        }
         if (k->type == K_BOOKS && c->n_books == 0) { /* unset stays unset when read back */
             fprintf(out, "# %s\n# %s =\n", k->help, k->key);
             continue;
@@ -330,6 +364,7 @@ void sw_config_write(const sw_config *c, FILE *out)
         const char *src = (const char *)c + k->off;
         switch (k->type) {
         case K_STR: fprintf(out, "%s\n", src); break;
+        case K_SECRET: break; /* above */
         case K_INT:
         case K_BOOL: fprintf(out, "%d\n", *(const int *)src); break;
         case K_U64: fprintf(out, "%llu\n", *(const unsigned long long *)src); break;

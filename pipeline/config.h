@@ -39,6 +39,16 @@ typedef struct {
     double eta, min_quality, ridge_lambda;
     unsigned long long seed;
     int monotone_minutes;
+    /* [storage]: the model store's object-store settings (unset: the environment, io/objstore.h) */
+    char endpoint[512], region[64], access_key_id[256], secret_access_key[256], session_token[2048];
+    char cache[1024];          /* "" : $XDG_CACHE_HOME/swish, else ~/.cache/swish */
+    double timeout_s;
+    int retries;
+    /* [rollout] */
+    int min_graded;            /* graded player-games since the stage began before a gate may decide */
+    int canary_share;          /* the first canary share, percent */
+    int auto_promote;          /* 1: a passed gate advances the stage without a person's command */
+    int auto_rollback;         /* 1: a clear loss rolls the candidate back (automatic actions only demote) */
 } sw_config;
 
 void sw_config_default(sw_config *c);

@@ -57,8 +57,19 @@ int sw_models_pick(const char *models_dir, const char *system, int date, char ve
         return rc;
     }
     char champ[64] = "";
+    sw_reg_state st;
     sw_error ce;
-    sw_registry_champion(models_dir, system, champ, &ce);
+    if (sw_registry_state(models_dir, system, &st, &ce) == SW_OK) {
+        snprintf(champ, sizeof champ, "%s", st.champion);
+        /* a version rolled back or archived is not served, not even for a past date */
+        int keep = 0;
+        for (int i = 0; i < n; i++) {
+            sw_stage sg = sw_reg_stage_of(&st, ms[i].version, NULL);
+            if (sg != SW_STAGE_ROLLED_BACK && sg != SW_STAGE_ARCHIVED) ms[keep++] = ms[i];
+        }
+        n = keep;
+        sw_registry_state_free(&st);
+    }
     char ds[11];
     sw_date_format(date, ds);
     int best = -1, best_day = -1, newest = -1, newest_day = -1;
@@ -106,10 +117,57 @@ int sw_models_pick(const char *models_dir, const char *system, int date, char ve
     return rc;
 }
 
-static int is_dir(const char *path)
+/* The version of a system in rollout, when it may score the date. */
+static void load_candidate(const char *dir, int date, int k, const char *served, sw_models *m)
 {
-    struct stat sb;
-    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+    const char *name = k >= 0 ? sw_system_name(k) : "stack";
+    sw_reg_state st;
+    sw_error e;
+    sw_error_clear(&e);
+    if (sw_registry_state(dir, name, &st, &e) != SW_OK) return;
+    char v[64], ds[11], t[11];
+    snprintf(v, sizeof v, "%s", st.rollout);
+    int share = st.rollout_stage == SW_STAGE_CANARY ? st.share : 0;
+    sw_registry_state_free(&st);
+    if (!v[0] || !strcmp(v, served)) return;
+    sw_date_format(date, ds);
+    sw_manifest man;
+    int rc = sw_registry_manifest(dir, name, v, &man, &e), bounded;
+    if (rc == SW_OK && last_day(&man, t, &bounded) >= date) {
+        note(m, "%s %s (in rollout) was trained on games through %s: not scored for %s", name, v, t, ds);
+        return;
+    }
+    if (rc == SW_OK && k >= 0) {
+        sw_model_bundle b;
+        rc = sw_registry_load_bundle(dir, name, v, &b, NULL, &e);
+        if (rc == SW_OK) {
+            if (!b.train_to[0]) snprintf(b.train_to, sizeof b.train_to, "%s", t);
+            rc = sw_system_create_model((sw_system_id)k, &b, &m->cand[k], &e);
+        }
+        if (rc == SW_OK) {
+            snprintf(m->cand_version[k], sizeof m->cand_version[k], "%s", v);
+            snprintf(m->cand_trained_to[k], sizeof m->cand_trained_to[k], "%s", t);
+            m->cand_share[k] = share;
+        }
+    } else if (rc == SW_OK) {
+        unsigned char *data = NULL;
+        size_t len = 0;
+        rc = sw_registry_read(dir, &man, "stack", &data, &len, &e);
+        if (rc == SW_OK) rc = sw_stack_from_json("stack.json", (const char *)data, len, &m->cand_stack, &e);
+        sw_free(data);
+        if (rc == SW_OK) {
+            m->has_cand_stack = 1;
+            m->cand_stack_share = share;
+            snprintf(m->cand_stack_version, sizeof m->cand_stack_version, "%s", v);
+            snprintf(m->cand_stack_trained_to, sizeof m->cand_stack_trained_to, "%s", t);
+        }
+    }
+    if (rc) {
+        char msg[300];
+        sw_error_format(&e, msg, sizeof msg);
+        warn(m, "%s %s (in rollout) refused, the champion serves alone: %s", name, v, msg);
+        m->degraded = 1;
+    }
 }
 
 /* One model system (or the stack when k < 0): pick, load, refuse. */
@@ -159,6 +217,7 @@ static int load_one(const sw_config *cfg, const char *dir, int date, int k, sw_m
         }
     }
     if (rc == SW_NOMEM) return SW_NOMEM;
+    if (rc == SW_OK) load_candidate(dir, date, k, v, m);
     if (rc) {
         char msg[300];
         sw_error_format(&e, msg, sizeof msg);
@@ -173,9 +232,8 @@ static int load_one(const sw_config *cfg, const char *dir, int date, int k, sw_m
 int sw_models_load(const sw_config *cfg, const char *models_dir, int date, sw_models *m, sw_error *err)
 {
     memset(m, 0, sizeof *m);
-    if (!is_dir(models_dir))
-        return sw_error_set(err, SW_NOT_FOUND, models_dir, 0, 0, -1,
-                            "the model store does not exist (paths.models or --models; 'swish retrain' creates one)");
+    int rc0 = sw_registry_exists(models_dir, err);
+    if (rc0) return rc0;
     for (int k = 0; k < SW_SYS_COUNT; k++) {
         if (!cfg->systems[k]) continue;
         int rc;
@@ -202,11 +260,18 @@ int sw_models_load(const sw_config *cfg, const char *models_dir, int date, sw_mo
         sw_models_free(m);
         return sw_fail(err, SW_NOMEM, "out of memory");
     }
+    m->offline = sw_registry_offline(m->offline_why, sizeof m->offline_why);
+    if (m->offline)
+        warn(m, "the model store could not be reached; scored with the cached, verified copies (%.300s)",
+             m->offline_why);
     return SW_OK;
 }
 
 void sw_models_free(sw_models *m)
 {
-    for (int k = 0; k < SW_SYS_COUNT; k++) sw_system_free(m->sys[k]);
+    for (int k = 0; k < SW_SYS_COUNT; k++) {
+        sw_system_free(m->sys[k]);
+        sw_system_free(m->cand[k]);
+    }
     memset(m, 0, sizeof *m);
 }

@@ -15,6 +15,10 @@
  * not match, a model that does not parse or asks for features swish does not
  * compute) is refused, never served, and marks the set `degraded` so the CLI
  * can say so in its exit code while the other systems still score the slate.
+ * Versions rolled back or archived are never picked for a past date.  A
+ * version in rollout is loaded as the candidate when it, too, was trained
+ * before D.  An unreachable remote store is served from the verified cache
+ * and marks the set `offline`.
  *
  * Ownership: the set owns its systems.  Thread-safety: read-only after load.
  */
@@ -32,6 +36,19 @@ typedef struct {
     int has_stack;
     char stack_version[64];
     char stack_trained_to[11];
+    /* versions in rollout (shadow or canary) that may score the date: scored on
+     * every player-game beside the champion and stored apart; a canary serves
+     * its share of the final calls (slate.h) */
+    sw_system *cand[SW_SYS_COUNT];
+    char cand_version[SW_SYS_COUNT][64];
+    char cand_trained_to[SW_SYS_COUNT][11];
+    int cand_share[SW_SYS_COUNT];      /* canary share in percent, 0 in shadow */
+    sw_stack cand_stack;
+    int has_cand_stack, cand_stack_share;
+    char cand_stack_version[64];
+    char cand_stack_trained_to[11];
+    int offline;                       /* the store was unreachable: cached copies served */
+    char offline_why[512];
     int degraded;                      /* a registered version was refused */
     int n_warnings;                    /* refusals and absences */
     char warnings[8][384];
@@ -39,8 +56,8 @@ typedef struct {
     char notes[8][384];
 } sw_models;
 
-/* The store must be an existing directory (SW_NOT_FOUND naming it otherwise,
- * before anything else happens); `date` is the day number scored (versions
+/* The store must exist (a directory, or a bucket that answers or has cached
+ * copies; SW_NOT_FOUND naming it otherwise, before anything else happens); `date` is the day number scored (versions
  * must be trained strictly before it).  Only SW_NOT_FOUND for the store and
  * SW_NOMEM fail; model problems become warnings. */
 int sw_models_load(const sw_config *cfg, const char *models_dir, int date, sw_models *m, sw_error *err);

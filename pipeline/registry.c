@@ -1,12 +1,12 @@
-/* registry: the model store on a local directory (see registry.h). */
+/* registry: the model store on a directory or an object store (see registry.h). */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +18,8 @@
 #include "io/model.h"
 #include "registry.h"
 
-#define HISTORY_MAX 32
+#define MANIFEST_MAX (1 << 20)
+#define POINTER_MAX (16 << 20)
 
 void sw_manifest_init(sw_manifest *m, const char *system)
 {
@@ -56,29 +57,295 @@ static int valid_name(const char *s, size_t max)
     return 1;
 }
 
-/* ---- locking ---- */
-
-static int lock_store(const char *dir, int *fd, sw_error *err)
+static void now_utc(char out[24], char compact[16])
 {
-    int rc = sw_mkdirs(dir, err);
-    if (rc) return rc;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/.lock", dir);
-    *fd = open(path, O_RDWR | O_CREAT, 0644);
-    if (*fd < 0) return sw_error_set(err, SW_IO, path, 0, 0, -1, "cannot open the store's lock: %s", strerror(errno));
-    if (flock(*fd, LOCK_EX) != 0) {
-        close(*fd);
-        return sw_error_set(err, SW_BUSY, path, 0, 0, -1, "cannot lock the model store: %s", strerror(errno));
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (compact) strftime(compact, 16, "%Y%m%d-%H%M%S", &tm);
+}
+
+/* ---- process-wide settings, open stores, the offline mark ---- */
+
+#define OPEN_MAX 4
+
+static pthread_mutex_t g_mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP; /* sync holds two stores */
+static struct {
+    int set;
+    sw_objstore_opts opts;
+    char endpoint[512], region[64], key[256], secret[256], token[2048];
+    char cache[2048];
+    char actor[128], command[256];
+} g_cfg;
+static struct {
+    char loc[2048];
+    sw_objstore *os;
+    int busy;
+} g_open[OPEN_MAX];
+static int g_offline;
+static char g_offline_why[512];
+
+static void copy_opt(char *dst, size_t cap, const char **field)
+{
+    if (*field) {
+        snprintf(dst, cap, "%s", *field);
+        *field = dst;
+    }
+}
+
+void sw_registry_configure(const sw_objstore_opts *opts, const char *cache_dir, const char *command)
+{
+    pthread_mutex_lock(&g_mu);
+    memset(&g_cfg.opts, 0, sizeof g_cfg.opts);
+    if (opts) {
+        g_cfg.opts = *opts;
+        copy_opt(g_cfg.endpoint, sizeof g_cfg.endpoint, &g_cfg.opts.endpoint);
+        copy_opt(g_cfg.region, sizeof g_cfg.region, &g_cfg.opts.region);
+        copy_opt(g_cfg.key, sizeof g_cfg.key, &g_cfg.opts.access_key);
+        copy_opt(g_cfg.secret, sizeof g_cfg.secret, &g_cfg.opts.secret_key);
+        copy_opt(g_cfg.token, sizeof g_cfg.token, &g_cfg.opts.session_token);
+    }
+    g_cfg.set = 1;
+    snprintf(g_cfg.cache, sizeof g_cfg.cache, "%s", cache_dir ? cache_dir : "");
+    snprintf(g_cfg.command, sizeof g_cfg.command, "%s", command ? command : "");
+    for (int i = 0; i < OPEN_MAX; i++) { /* new settings: reopen */
+        sw_objstore_close(g_open[i].os);
+        memset(&g_open[i], 0, sizeof g_open[i]);
+    }
+    pthread_mutex_unlock(&g_mu);
+}
+
+int sw_registry_offline(char *why, size_t cap)
+{
+    pthread_mutex_lock(&g_mu);
+    int o = g_offline;
+    if (why && cap) snprintf(why, cap, "%s", g_offline_why);
+    pthread_mutex_unlock(&g_mu);
+    return o;
+}
+
+static void cache_root(char *out, size_t cap)
+{
+    if (g_cfg.cache[0]) {
+        snprintf(out, cap, "%s", g_cfg.cache);
+        return;
+    }
+    const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+    if (x && *x) snprintf(out, cap, "%s/swish", x);
+    else if (h && *h) snprintf(out, cap, "%s/.cache/swish", h);
+    else snprintf(out, cap, "/tmp/swish-cache-%ld", (long)getuid());
+}
+
+static void actor(char out[128])
+{
+    char host[64] = "?";
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = 0;
+    const char *u = getenv("USER");
+    struct passwd *pw = u && *u ? NULL : getpwuid(getuid());
+    snprintf(out, 128, "%s@%s", u && *u ? u : pw ? pw->pw_name : "?", host);
+}
+
+/* A store of this process, held with g_mu locked by the caller (reg_begin). */
+typedef struct {
+    sw_objstore *os;
+    int slot, remote;
+    char loc[2048];
+    char copies[2600]; /* cache/stores/<hash> for a remote store */
+    char objects[2600];
+} reg;
+
+static int reg_begin(const char *loc, reg *r, sw_error *err)
+{
+    memset(r, 0, sizeof *r);
+    if (!loc || !*loc) return sw_fail(err, SW_ARG, "no model store given (paths.models or --models)");
+    pthread_mutex_lock(&g_mu);
+    int slot = -1;
+    for (int i = 0; i < OPEN_MAX && slot < 0; i++)
+        if (g_open[i].os && !strcmp(g_open[i].loc, loc)) slot = i;
+    if (slot < 0) { /* a free slot, else one not in use */
+        for (int i = 0; i < OPEN_MAX && slot < 0; i++)
+            if (!g_open[i].os) slot = i;
+        for (int i = 0; i < OPEN_MAX && slot < 0; i++)
+            if (!g_open[i].busy) slot = i;
+        sw_objstore_close(g_open[slot].os);
+        g_open[slot].os = NULL;
+        int rc = sw_objstore_open(loc, g_cfg.set ? &g_cfg.opts : NULL, &g_open[slot].os, err);
+        if (rc) {
+            pthread_mutex_unlock(&g_mu);
+            return rc;
+        }
+        snprintf(g_open[slot].loc, sizeof g_open[slot].loc, "%s", loc);
+    }
+    r->os = g_open[slot].os;
+    r->slot = slot;
+    g_open[slot].busy++;
+    r->remote = sw_objstore_kind(r->os) != SW_OBJ_LOCAL;
+    snprintf(r->loc, sizeof r->loc, "%s", sw_objstore_location(r->os));
+    if (r->remote) {
+        char root[2048], hex[65];
+        cache_root(root, sizeof root);
+        sw_sha256_hex(r->loc, strlen(r->loc), hex);
+        snprintf(r->copies, sizeof r->copies, "%s/stores/%.16s", root, hex);
+        snprintf(r->objects, sizeof r->objects, "%s/objects", root);
     }
     return SW_OK;
 }
 
-static void unlock_store(int fd)
+static void reg_end(reg *r)
 {
-    if (fd >= 0) {
-        flock(fd, LOCK_UN);
-        close(fd);
+    g_open[r->slot].busy--;
+    pthread_mutex_unlock(&g_mu);
+}
+
+static void mark_offline(const reg *r, const sw_error *e)
+{
+    if (g_offline) return;
+    g_offline = 1;
+    char msg[400];
+    sw_error_format(e, msg, sizeof msg);
+    snprintf(g_offline_why, sizeof g_offline_why, "%.200s: %.300s", r->loc, msg);
+}
+
+static void copy_path(const reg *r, const char *key, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s", r->copies, key);
+}
+
+static void save_copy(const reg *r, const char *key, const void *data, size_t len)
+{
+    char path[4096];
+    copy_path(r, key, path, sizeof path);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    sw_error e;
+    if (sw_mkdirs(dir, &e) == SW_OK) sw_write_file_atomic(path, data, len, &e); /* a cache: best effort */
+}
+
+/* A small object (manifest, pointer).  Remote: a copy is kept; when the store
+ * cannot be reached, the copy is read and the process marked offline. */
+static int reg_get(reg *r, const char *key, size_t max, unsigned char **data, size_t *len, char etag[SW_ETAG_MAX],
+                   sw_error *err)
+{
+    sw_error e;
+    sw_error_clear(&e);
+    int rc = sw_objstore_get(r->os, key, max, data, len, etag, &e);
+    if (!r->remote) {
+        if (rc && err) *err = e;
+        return rc;
     }
+    char path[4096];
+    copy_path(r, key, path, sizeof path);
+    if (rc == SW_OK) save_copy(r, key, *data, *len);
+    else if (rc == SW_NOT_FOUND) unlink(path);
+    else if (rc == SW_NET && sw_file_exists(path) && sw_read_file(path, (long long)max, data, len, err) == SW_OK) {
+        mark_offline(r, &e);
+        if (etag) etag[0] = 0;
+        return SW_OK;
+    }
+    if (rc && err) *err = e;
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keys under a prefix of the copies (offline listing). */
+static int list_copies(const reg *r, const char *prefix, char ***keys, int *n, sw_error *err)
+{
+    *keys = NULL;
+    *n = 0;
+    size_t cap = 0, bytes = 0, used = 0;
+    char **tmp = NULL;
+    int rc = SW_OK;
+    /* two levels: <system>/<version>/<file> and <system>/<file> */
+    DIR *d1 = opendir(r->copies);
+    struct dirent *a;
+    while (d1 && rc == SW_OK && (a = readdir(d1))) {
+        if (a->d_name[0] == '.') continue;
+        char p1[4200];
+        snprintf(p1, sizeof p1, "%s/%s", r->copies, a->d_name);
+        DIR *d2 = opendir(p1);
+        struct dirent *b;
+        while (d2 && rc == SW_OK && (b = readdir(d2))) {
+            if (b->d_name[0] == '.') continue;
+            char p2[4500], k2[600];
+            snprintf(p2, sizeof p2, "%s/%s", p1, b->d_name);
+            snprintf(k2, sizeof k2, "%s/%s", a->d_name, b->d_name);
+            struct stat sb;
+            if (stat(p2, &sb) != 0) continue;
+            char cands[2][700];
+            int nc = 0;
+            if (S_ISDIR(sb.st_mode)) {
+                snprintf(cands[nc++], sizeof cands[0], "%s/manifest.json", k2);
+            } else {
+                snprintf(cands[nc++], sizeof cands[0], "%s", k2);
+            }
+            for (int c = 0; c < nc; c++) {
+                char full[5000];
+                snprintf(full, sizeof full, "%s/%s", r->copies, cands[c]);
+                if (!sw_file_exists(full) || strncmp(cands[c], prefix, strlen(prefix)) != 0) continue;
+                if (used == cap) {
+                    cap = cap ? 2 * cap : 32;
+                    char **nt = sw_realloc(tmp, cap * sizeof *nt);
+                    if (!nt) {
+                        rc = sw_fail(err, SW_NOMEM, "out of memory");
+                        break;
+                    }
+                    tmp = nt;
+                }
+                tmp[used] = sw_malloc(strlen(cands[c]) + 1);
+                if (!tmp[used]) {
+                    rc = sw_fail(err, SW_NOMEM, "out of memory");
+                    break;
+                }
+                strcpy(tmp[used], cands[c]);
+                bytes += strlen(cands[c]) + 1;
+                used++;
+            }
+        }
+        if (d2) closedir(d2);
+    }
+    if (d1) closedir(d1);
+    if (rc == SW_OK && used) {
+        qsort(tmp, used, sizeof *tmp, cmp_str);
+        char **out = sw_malloc(used * sizeof *out + bytes);
+        if (!out) rc = sw_fail(err, SW_NOMEM, "out of memory");
+        else {
+            char *p = (char *)(out + used);
+            for (size_t i = 0; i < used; i++) {
+                out[i] = p;
+                strcpy(p, tmp[i]);
+                p += strlen(tmp[i]) + 1;
+            }
+            *keys = out;
+            *n = (int)used;
+        }
+    }
+    for (size_t i = 0; i < used; i++) sw_free(tmp[i]);
+    sw_free(tmp);
+    return rc;
+}
+
+static int reg_list(reg *r, const char *prefix, char ***keys, int *n, sw_error *err)
+{
+    sw_error e;
+    sw_error_clear(&e);
+    int rc = sw_objstore_list(r->os, prefix, keys, n, &e);
+    if (rc == SW_NET && r->remote) {
+        struct stat sb;
+        if (stat(r->copies, &sb) == 0) {
+            mark_offline(r, &e);
+            return list_copies(r, prefix, keys, n, err);
+        }
+    }
+    if (rc && err) *err = e;
+    return rc;
 }
 
 /* ---- manifest JSON ---- */
@@ -235,162 +502,486 @@ done:
     return rc;
 }
 
-int sw_registry_manifest(const char *dir, const char *system, const char *version, sw_manifest *m, sw_error *err)
+
+static int manifest_key(const char *system, const char *version, char *key, size_t cap, sw_error *err)
 {
     if (!valid_name(system, 32) || !valid_name(version, 64))
         return sw_fail(err, SW_ARG, "invalid system or version name '%s' '%s'", system, version);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/%s/manifest.json", dir, system, version);
-    if (!sw_file_exists(path))
-        return sw_error_set(err, SW_NOT_FOUND, path, 0, 0, -1, "no version '%s' of system '%s' in the store", version,
-                            system);
+    snprintf(key, cap, "%s/%s/manifest.json", system, version);
+    return SW_OK;
+}
+
+static int reg_manifest(reg *r, const char *system, const char *version, sw_manifest *m, sw_error *err)
+{
+    char key[256], where[2400];
+    int rc = manifest_key(system, version, key, sizeof key, err);
+    if (rc) return rc;
+    snprintf(where, sizeof where, "%s/%s", r->loc, key);
     unsigned char *data = NULL;
     size_t len = 0;
-    int rc = sw_read_file(path, 1 << 20, &data, &len, err);
+    rc = reg_get(r, key, MANIFEST_MAX, &data, &len, NULL, err);
+    if (rc == SW_NOT_FOUND)
+        return sw_error_set(err, SW_NOT_FOUND, where, 0, 0, -1, "no version '%s' of system '%s' in the store",
+                            version, system);
     if (rc) return rc;
-    rc = manifest_parse(path, (const char *)data, len, m, err);
+    rc = manifest_parse(where, (const char *)data, len, m, err);
     sw_free(data);
     if (rc == SW_OK && (strcmp(m->system, system) != 0 || strcmp(m->version, version) != 0))
-        rc = sw_error_set(err, SW_CORRUPT, path, 0, 0, -1, "manifest names %s %s, not %s %s", m->system, m->version,
+        rc = sw_error_set(err, SW_CORRUPT, where, 0, 0, -1, "manifest names %s %s, not %s %s", m->system, m->version,
                           system, version);
     return rc;
 }
 
-/* ---- champion.json ---- */
-
-typedef struct {
-    char champion[64];
-    int n_history;
-    char history[HISTORY_MAX][64];
-} champ_state;
-
-static int champ_read(const char *dir, const char *system, champ_state *st, sw_error *err)
+int sw_registry_manifest(const char *dir, const char *system, const char *version, sw_manifest *m, sw_error *err)
 {
-    memset(st, 0, sizeof *st);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/champion.json", dir, system);
-    if (!sw_file_exists(path)) return SW_OK;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    int rc = sw_read_file(path, 1 << 20, &data, &len, err);
+    reg r;
+    int rc = reg_begin(dir, &r, err);
     if (rc) return rc;
+    rc = reg_manifest(&r, system, version, m, err);
+    reg_end(&r);
+    return rc;
+}
+
+/* ---- stages ---- */
+
+static const char *const stage_names[] = {"candidate", "shadow", "canary", "champion", "rolled_back", "archived"};
+
+const char *sw_stage_name(sw_stage s)
+{
+    return (unsigned)s < sizeof stage_names / sizeof stage_names[0] ? stage_names[s] : "?";
+}
+
+static int stage_parse(const char *s, sw_stage *out)
+{
+    for (int i = 0; i < (int)(sizeof stage_names / sizeof stage_names[0]); i++)
+        if (!strcmp(s, stage_names[i])) {
+            *out = (sw_stage)i;
+            return 0;
+        }
+    return -1;
+}
+
+sw_stage sw_reg_stage_of(const sw_reg_state *st, const char *version, int *share)
+{
+    if (share) *share = 0;
+    if (!strcmp(st->champion, version)) {
+        if (share) *share = 100;
+        return SW_STAGE_CHAMPION;
+    }
+    if (st->rollout[0] && !strcmp(st->rollout, version)) {
+        if (share && st->rollout_stage == SW_STAGE_CANARY) *share = st->share;
+        return st->rollout_stage;
+    }
+    for (int i = st->n_marks - 1; i >= 0; i--)
+        if (!strcmp(st->mark_version[i], version)) return st->mark[i];
+    return SW_STAGE_CANDIDATE;
+}
+
+static void stage_text(const sw_reg_state *st, const char *version, char out[24])
+{
+    int share;
+    sw_stage s = sw_reg_stage_of(st, version, &share);
+    if (s == SW_STAGE_CANARY) snprintf(out, 24, "canary %d%%", share);
+    else snprintf(out, 24, "%s", sw_stage_name(s));
+}
+
+void sw_registry_state_free(sw_reg_state *st)
+{
+    sw_free(st->events);
+    st->events = NULL;
+    st->n_events = 0;
+}
+
+/* ---- the pointer (<system>/champion.json) ---- */
+
+static int state_parse(const char *where, const unsigned char *data, size_t len, sw_reg_state *st, sw_error *err)
+{
     sw_json *doc = NULL;
-    rc = sw_json_parse(path, (const char *)data, len, &doc, err);
-    sw_free(data);
+    int rc = sw_json_parse(where, (const char *)data, len, &doc, err);
     if (rc) return rc;
     sw_jnode root = sw_json_root(doc);
+    if (sw_json_type_of(doc, root) != SW_JSON_OBJECT) {
+        sw_json_free(doc);
+        return sw_error_set(err, SW_CORRUPT, where, 0, 0, 0, "the pointer is not a JSON object");
+    }
     get_str(doc, root, "champion", st->champion, sizeof st->champion);
     sw_jnode h = sw_json_get(doc, root, "history");
     if (h != SW_JNONE)
-        for (sw_jnode c = sw_json_first(doc, h); c != SW_JNONE && st->n_history < HISTORY_MAX; c = sw_json_next(doc, c)) {
+        for (sw_jnode c = sw_json_first(doc, h); c != SW_JNONE && st->n_history < SW_REG_HISTORY_MAX;
+             c = sw_json_next(doc, c)) {
             size_t n;
             const char *s = sw_json_str(doc, c, &n);
             if (!s || n >= 64) continue;
             memcpy(st->history[st->n_history], s, n);
             st->history[st->n_history++][n] = 0;
         }
+    sw_jnode ro = sw_json_get(doc, root, "rollout");
+    if (ro != SW_JNONE && sw_json_type_of(doc, ro) == SW_JSON_OBJECT) {
+        char stage[24];
+        get_str(doc, ro, "version", st->rollout, sizeof st->rollout);
+        get_str(doc, ro, "stage", stage, sizeof stage);
+        get_str(doc, ro, "since", st->since, sizeof st->since);
+        get_str(doc, ro, "baseline", st->baseline, sizeof st->baseline);
+        long long share = 0;
+        sw_jnode sh = sw_json_get(doc, ro, "share");
+        if (sh != SW_JNONE) sw_json_i64(doc, sh, 0, &share, NULL);
+        st->share = (int)share;
+        if (stage_parse(stage, &st->rollout_stage) ||
+            (st->rollout_stage != SW_STAGE_SHADOW && st->rollout_stage != SW_STAGE_CANARY) ||
+            (st->rollout_stage == SW_STAGE_CANARY && (share < 1 || share > 99)) || !valid_name(st->rollout, 64))
+            rc = sw_error_set(err, SW_CORRUPT, where, 0, 0, sw_json_offset(doc, ro),
+                              "invalid rollout (version '%s', stage '%s', share %lld)", st->rollout, stage, share);
+    }
+    sw_jnode mk = sw_json_get(doc, root, "marks");
+    if (mk != SW_JNONE)
+        for (sw_jnode c = sw_json_first(doc, mk); c != SW_JNONE && st->n_marks < SW_REG_MARKS_MAX;
+             c = sw_json_next(doc, c)) {
+            size_t n;
+            const char *k = sw_json_key(doc, c, &n);
+            char v[24];
+            size_t vn;
+            const char *s = sw_json_str(doc, c, &vn);
+            if (!k || n >= 64 || !s || vn >= sizeof v) continue;
+            memcpy(v, s, vn);
+            v[vn] = 0;
+            sw_stage stg;
+            if (stage_parse(v, &stg)) continue;
+            memcpy(st->mark_version[st->n_marks], k, n);
+            st->mark_version[st->n_marks][n] = 0;
+            st->mark[st->n_marks++] = stg;
+        }
+    sw_jnode ev = sw_json_get(doc, root, "events");
+    int nev = 0;
+    if (ev != SW_JNONE)
+        for (sw_jnode c = sw_json_first(doc, ev); c != SW_JNONE; c = sw_json_next(doc, c)) nev++;
+    if (rc == SW_OK && nev) {
+        st->events = sw_alloc_array((size_t)nev, sizeof *st->events);
+        if (!st->events) rc = sw_fail(err, SW_NOMEM, "out of memory");
+        for (sw_jnode c = sw_json_first(doc, ev); rc == SW_OK && c != SW_JNONE; c = sw_json_next(doc, c)) {
+            sw_reg_event *e = &st->events[st->n_events++];
+            memset(e, 0, sizeof *e);
+            get_str(doc, c, "at", e->at, sizeof e->at);
+            get_str(doc, c, "actor", e->actor, sizeof e->actor);
+            get_str(doc, c, "command", e->command, sizeof e->command);
+            get_str(doc, c, "action", e->action, sizeof e->action);
+            get_str(doc, c, "version", e->version, sizeof e->version);
+            get_str(doc, c, "from", e->from, sizeof e->from);
+            get_str(doc, c, "to", e->to, sizeof e->to);
+            get_str(doc, c, "note", e->note, sizeof e->note);
+        }
+    }
     sw_json_free(doc);
-    if (st->champion[0] && !valid_name(st->champion, 64))
-        return sw_error_set(err, SW_CORRUPT, path, 0, 0, -1, "invalid champion '%s'", st->champion);
-    return SW_OK;
+    if (rc == SW_OK && st->champion[0] && !valid_name(st->champion, 64))
+        rc = sw_error_set(err, SW_CORRUPT, where, 0, 0, -1, "invalid champion '%s'", st->champion);
+    if (rc) sw_registry_state_free(st);
+    return rc;
 }
 
-static int champ_write(const char *dir, const char *system, const champ_state *st, sw_error *err)
+static int state_json(const sw_reg_state *st, const char **buf, size_t *n, sw_jw **wout)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/champion.json", dir, system);
     sw_jw *w = sw_jw_create(SW_JW_JSON_PRETTY);
-    if (!w) return sw_fail(err, SW_NOMEM, "out of memory");
+    if (!w) return SW_NOMEM;
     sw_jw_obj_begin(w);
     sw_jw_kstr(w, "champion", st->champion);
     sw_jw_key(w, "history");
     sw_jw_arr_begin(w);
     for (int i = 0; i < st->n_history; i++) sw_jw_str(w, st->history[i]);
     sw_jw_arr_end(w);
+    if (st->rollout[0]) {
+        sw_jw_key(w, "rollout");
+        sw_jw_obj_begin(w);
+        sw_jw_kstr(w, "version", st->rollout);
+        sw_jw_kstr(w, "stage", sw_stage_name(st->rollout_stage));
+        sw_jw_kint(w, "share", st->rollout_stage == SW_STAGE_CANARY ? st->share : 0);
+        sw_jw_kstr(w, "since", st->since);
+        sw_jw_kstr(w, "baseline", st->baseline);
+        sw_jw_obj_end(w);
+    }
+    sw_jw_key(w, "marks");
+    sw_jw_obj_begin(w);
+    for (int i = 0; i < st->n_marks; i++) sw_jw_kstr(w, st->mark_version[i], sw_stage_name(st->mark[i]));
     sw_jw_obj_end(w);
+    sw_jw_key(w, "events");
+    sw_jw_arr_begin(w);
+    for (int i = 0; i < st->n_events; i++) {
+        const sw_reg_event *e = &st->events[i];
+        sw_jw_obj_begin(w);
+        sw_jw_kstr(w, "at", e->at);
+        sw_jw_kstr(w, "actor", e->actor);
+        sw_jw_kstr(w, "command", e->command);
+        sw_jw_kstr(w, "action", e->action);
+        sw_jw_kstr(w, "version", e->version);
+        sw_jw_kstr(w, "from", e->from);
+        sw_jw_kstr(w, "to", e->to);
+        sw_jw_kstr(w, "note", e->note);
+        sw_jw_obj_end(w);
+    }
+    sw_jw_arr_end(w);
+    sw_jw_obj_end(w);
+    *wout = w;
+    return sw_jw_finish(w, buf, n);
+}
+
+static int reg_state(reg *r, const char *system, sw_reg_state *st, char etag[SW_ETAG_MAX], sw_error *err)
+{
+    memset(st, 0, sizeof *st);
+    if (etag) etag[0] = 0;
+    if (!valid_name(system, 32)) return sw_fail(err, SW_ARG, "invalid system name '%s'", system);
+    char key[64], where[2200];
+    snprintf(key, sizeof key, "%s/champion.json", system);
+    snprintf(where, sizeof where, "%s/%s", r->loc, key);
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int rc = reg_get(r, key, POINTER_MAX, &data, &len, etag, err);
+    if (rc == SW_NOT_FOUND) {
+        if (etag) etag[0] = 0;
+        return SW_OK; /* no pointer yet: the conditional write requires it absent */
+    }
+    if (rc) return rc;
+    rc = state_parse(where, data, len, st, err);
+    sw_free(data);
+    return rc;
+}
+
+int sw_registry_state(const char *store, const char *system, sw_reg_state *st, sw_error *err)
+{
+    reg r;
+    memset(st, 0, sizeof *st);
+    int rc = reg_begin(store, &r, err);
+    if (rc) return rc;
+    rc = reg_state(&r, system, st, NULL, err);
+    reg_end(&r);
+    return rc;
+}
+
+static int add_event(sw_reg_state *st, const char *action, const char *version, const char *from, const char *to,
+                     const char *note, sw_error *err)
+{
+    sw_reg_event *ne = sw_realloc(st->events, sizeof *ne * (size_t)(st->n_events + 1));
+    if (!ne) return sw_fail(err, SW_NOMEM, "out of memory");
+    st->events = ne;
+    sw_reg_event *e = &ne[st->n_events++];
+    memset(e, 0, sizeof *e);
+    now_utc(e->at, NULL);
+    actor(e->actor);
+    snprintf(e->command, sizeof e->command, "%s", g_cfg.command);
+    snprintf(e->action, sizeof e->action, "%s", action);
+    snprintf(e->version, sizeof e->version, "%s", version ? version : "");
+    snprintf(e->from, sizeof e->from, "%s", from ? from : "");
+    snprintf(e->to, sizeof e->to, "%s", to ? to : "");
+    snprintf(e->note, sizeof e->note, "%s", note ? note : "");
+    return SW_OK;
+}
+
+/* Write the pointer only if it is still the one read (etag; "" = absent). */
+static int reg_put_state(reg *r, const char *system, const sw_reg_state *st, const char *etag, sw_error *err)
+{
     const char *buf;
     size_t n;
-    int rc = sw_jw_finish(w, &buf, &n);
-    if (rc == SW_OK) rc = sw_write_file_atomic(path, buf, n, err);
-    else sw_fail(err, rc, "out of memory");
+    sw_jw *w = NULL;
+    int rc = state_json(st, &buf, &n, &w);
+    if (rc) {
+        sw_jw_free(w);
+        return sw_fail(err, rc, "out of memory");
+    }
+    char key[64];
+    snprintf(key, sizeof key, "%s/champion.json", system);
+    sw_error e;
+    sw_error_clear(&e);
+    rc = sw_objstore_put(r->os, key, buf, n, etag, NULL, &e);
+    if (rc == SW_CONFLICT)
+        rc = sw_error_set(err, SW_CONFLICT, key, 0, 0, -1,
+                          "%s/%s was changed by another writer since it was read; nothing was changed (run the "
+                          "command again)",
+                          r->loc, key);
+    else if (rc && err) *err = e;
+    else if (r->remote) save_copy(r, key, buf, n);
     sw_jw_free(w);
     return rc;
+}
+
+static void mark_set(sw_reg_state *st, const char *version, sw_stage s)
+{
+    for (int i = 0; i < st->n_marks; i++)
+        if (!strcmp(st->mark_version[i], version)) {
+            if (s == SW_STAGE_CANDIDATE) {
+                memmove(&st->mark_version[i], &st->mark_version[i + 1], sizeof st->mark_version[0] * (size_t)(st->n_marks - i - 1));
+                memmove(&st->mark[i], &st->mark[i + 1], sizeof st->mark[0] * (size_t)(st->n_marks - i - 1));
+                st->n_marks--;
+            } else {
+                st->mark[i] = s;
+            }
+            return;
+        }
+    if (s == SW_STAGE_CANDIDATE) return;
+    if (st->n_marks == SW_REG_MARKS_MAX) { /* the oldest mark goes */
+        memmove(&st->mark_version[0], &st->mark_version[1], sizeof st->mark_version[0] * (SW_REG_MARKS_MAX - 1));
+        memmove(&st->mark[0], &st->mark[1], sizeof st->mark[0] * (SW_REG_MARKS_MAX - 1));
+        st->n_marks--;
+    }
+    snprintf(st->mark_version[st->n_marks], 64, "%s", version);
+    st->mark[st->n_marks++] = s;
+}
+
+static void push_history(sw_reg_state *st)
+{
+    if (!st->champion[0]) return;
+    if (st->n_history == SW_REG_HISTORY_MAX) {
+        memmove(st->history[0], st->history[1], sizeof st->history[0] * (SW_REG_HISTORY_MAX - 1));
+        st->n_history--;
+    }
+    memcpy(st->history[st->n_history++], st->champion, sizeof st->champion);
 }
 
 int sw_registry_champion(const char *dir, const char *system, char version[64], sw_error *err)
 {
     version[0] = 0;
-    if (!valid_name(system, 32)) return sw_fail(err, SW_ARG, "invalid system name '%s'", system);
-    champ_state st;
-    int rc = champ_read(dir, system, &st, err);
+    sw_reg_state st;
+    int rc = sw_registry_state(dir, system, &st, err);
     if (rc) return rc;
-    if (!st.champion[0]) return sw_fail(err, SW_NOT_FOUND, "no champion for system '%s' in %s", system, dir);
-    snprintf(version, 64, "%s", st.champion);
-    return SW_OK;
+    if (st.champion[0]) snprintf(version, 64, "%s", st.champion);
+    else rc = sw_fail(err, SW_NOT_FOUND, "no champion for system '%s' in %s", system, dir);
+    sw_registry_state_free(&st);
+    return rc;
 }
 
 /* ---- files ---- */
 
+static const sw_manifest_file *file_of(const sw_manifest *m, const char *role)
+{
+    for (int i = 0; i < m->n_files; i++)
+        if (strcmp(m->files[i].role, role) == 0) return &m->files[i];
+    return NULL;
+}
+
+static int check_sha(const char *where, const unsigned char *data, size_t len, const char *want, sw_error *err)
+{
+    char hex[65];
+    sw_sha256_hex(data, len, hex);
+    if (strcmp(hex, want) == 0) return SW_OK;
+    return sw_error_set(err, SW_CORRUPT, where, 0, 0, -1,
+                        "checksum mismatch: sha256 %.16s... but the manifest says %.16s...; refusing the file", hex,
+                        want);
+}
+
+/* A version's file, verified.  Remote: from the cache when it holds the
+ * object (verified again), else downloaded, verified and then cached. */
+static int reg_read(reg *r, const sw_manifest *m, const char *role, unsigned char **data, size_t *len, sw_error *err)
+{
+    *data = NULL;
+    const sw_manifest_file *f = file_of(m, role);
+    if (!f) return sw_fail(err, SW_NOT_FOUND, "%s %s has no '%s' file", m->system, m->version, role);
+    char key[256], where[2400];
+    snprintf(key, sizeof key, "%s/%s/%s", m->system, m->version, f->name);
+    snprintf(where, sizeof where, "%s/%s", r->loc, key);
+    int rc;
+    if (r->remote) {
+        char cpath[2800];
+        snprintf(cpath, sizeof cpath, "%s/%s", r->objects, f->sha256);
+        if (sw_file_exists(cpath) && sw_read_file(cpath, 0, data, len, NULL) == SW_OK) {
+            if (check_sha(cpath, *data, *len, f->sha256, NULL) == SW_OK) return SW_OK;
+            sw_free(*data); /* a damaged cache entry: fetch again */
+            *data = NULL;
+            unlink(cpath);
+        }
+        rc = sw_objstore_get(r->os, key, 0, data, len, NULL, err);
+        if (rc) return rc;
+        if ((rc = check_sha(where, *data, *len, f->sha256, err))) {
+            sw_free(*data);
+            *data = NULL;
+            return rc;
+        }
+        sw_error e;
+        if (sw_mkdirs(r->objects, &e) == SW_OK) sw_write_file_atomic(cpath, *data, *len, &e);
+        return SW_OK;
+    }
+    const char *dir = sw_objstore_dir(r->os);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, key);
+    if ((rc = sw_read_file(path, 0, data, len, err))) return rc;
+    if ((rc = check_sha(path, *data, *len, f->sha256, err))) {
+        sw_free(*data);
+        *data = NULL;
+    }
+    return rc;
+}
+
 int sw_registry_read(const char *dir, const sw_manifest *m, const char *role, unsigned char **data, size_t *len,
                      sw_error *err)
 {
+    reg r;
     *data = NULL;
-    const sw_manifest_file *f = NULL;
-    for (int i = 0; i < m->n_files; i++)
-        if (strcmp(m->files[i].role, role) == 0) f = &m->files[i];
-    if (!f) return sw_fail(err, SW_NOT_FOUND, "%s %s has no '%s' file", m->system, m->version, role);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/%s/%s", dir, m->system, m->version, f->name);
-    int rc = sw_read_file(path, 0, data, len, err);
+    int rc = reg_begin(dir, &r, err);
     if (rc) return rc;
-    char hex[65];
-    sw_sha256_hex(*data, *len, hex);
-    if (strcmp(hex, f->sha256) != 0) {
-        sw_free(*data);
-        *data = NULL;
-        return sw_error_set(err, SW_CORRUPT, path, 0, 0, -1,
-                            "checksum mismatch: sha256 %.16s... but the manifest says %.16s...; refusing the file",
-                            hex, f->sha256);
-    }
-    return SW_OK;
+    rc = reg_read(&r, m, role, data, len, err);
+    reg_end(&r);
+    return rc;
 }
 
-static int verify_all(const char *dir, const sw_manifest *m, sw_error *err)
+static int verify_all(reg *r, const sw_manifest *m, sw_error *err)
 {
     for (int i = 0; i < m->n_files; i++) {
         unsigned char *d = NULL;
         size_t n;
-        int rc = sw_registry_read(dir, m, m->files[i].role, &d, &n, err);
+        int rc = reg_read(r, m, m->files[i].role, &d, &n, err);
         sw_free(d);
         if (rc) return rc;
     }
     return SW_OK;
 }
 
+/* ---- registering ---- */
 
-static void remove_tree(const char *path)
+static int same_files(const sw_manifest *a, const sw_manifest *b)
 {
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        char p[4096];
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(path);
+    int same = a->n_files == b->n_files;
+    for (int i = 0; same && i < a->n_files; i++)
+        same = !strcmp(a->files[i].sha256, b->files[i].sha256) && !strcmp(a->files[i].role, b->files[i].role) &&
+               !strcmp(a->files[i].name, b->files[i].name);
+    return same;
 }
 
-static void now_utc(char out[24], char compact[16])
+/* Files first, the manifest last and only if absent: a version is visible
+ * whole or not at all.  The same files again are a no-op (*m = the stored
+ * manifest); other files under the version are SW_ARG. */
+static int put_version(reg *r, sw_manifest *m, const sw_reg_blob *blobs, int n_blobs, sw_error *err)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    strftime(compact, 16, "%Y%m%d-%H%M%S", &tm);
+    sw_manifest old;
+    sw_error e;
+    sw_error_clear(&e);
+    int rc = reg_manifest(r, m->system, m->version, &old, &e);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (rc == SW_OK) {
+            if (!same_files(&old, m))
+                return sw_fail(err, SW_ARG, "version '%s' of '%s' already exists with other files", m->version,
+                               m->system);
+            *m = old;
+            return SW_OK;
+        }
+        if (rc != SW_NOT_FOUND || attempt) {
+            if (err) *err = e;
+            return rc;
+        }
+        char key[256];
+        for (int i = 0; i < n_blobs; i++) {
+            snprintf(key, sizeof key, "%s/%s/%s", m->system, m->version, blobs[i].name);
+            if ((rc = sw_objstore_put(r->os, key, blobs[i].data, blobs[i].len, NULL, NULL, err))) return rc;
+        }
+        char *js = NULL;
+        size_t jl = 0;
+        if ((rc = manifest_to_json(m, &js, &jl))) return sw_fail(err, rc, "out of memory");
+        snprintf(key, sizeof key, "%s/%s/manifest.json", m->system, m->version);
+        rc = sw_objstore_put(r->os, key, js, jl, "", NULL, &e);
+        if (rc == SW_OK && r->remote) save_copy(r, key, js, jl);
+        sw_free(js);
+        if (rc == SW_OK) return SW_OK;
+        if (rc != SW_CONFLICT) {
+            if (err) *err = e;
+            return rc;
+        }
+        rc = reg_manifest(r, m->system, m->version, &old, &e); /* another writer was first */
+    }
+    return rc;
 }
 
 int sw_registry_add(const char *dir, sw_manifest *m, const sw_reg_blob *blobs, int n_blobs, int promote,
@@ -403,7 +994,8 @@ int sw_registry_add(const char *dir, sw_manifest *m, const sw_reg_blob *blobs, i
     sw_sha256_init(&all);
     m->n_files = n_blobs;
     for (int i = 0; i < n_blobs; i++) {
-        if (!valid_name(blobs[i].name, sizeof m->files[i].name) || strcmp(blobs[i].name, "manifest.json") == 0)
+        if (!valid_name(blobs[i].name, sizeof m->files[i].name) || strcmp(blobs[i].name, "manifest.json") == 0 ||
+            strcmp(blobs[i].name, "champion.json") == 0)
             return sw_fail(err, SW_ARG, "invalid file name '%s'", blobs[i].name);
         for (int j = 0; j < i; j++)
             if (!strcmp(blobs[i].role, blobs[j].role) || !strcmp(blobs[i].name, blobs[j].name))
@@ -424,122 +1016,187 @@ int sw_registry_add(const char *dir, sw_manifest *m, const sw_reg_blob *blobs, i
                  digest[3]);
     if (!valid_name(m->version, sizeof m->version)) return sw_fail(err, SW_ARG, "invalid version '%s'", m->version);
 
-    int lockfd = -1, rc = lock_store(dir, &lockfd, err);
+    reg r;
+    int rc = reg_begin(dir, &r, err);
     if (rc) return rc;
-    char sysdir[4096], final[4200], tmp[4300], path[4400];
-    snprintf(sysdir, sizeof sysdir, "%s/%s", dir, m->system);
-    snprintf(final, sizeof final, "%s/%s", sysdir, m->version);
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld", sysdir, m->version, (long)getpid());
-    champ_state st;
-    if ((rc = sw_mkdirs(sysdir, err)) || (rc = champ_read(dir, m->system, &st, err))) goto out;
+    sw_reg_state st;
+    char etag[SW_ETAG_MAX];
+    if ((rc = reg_state(&r, m->system, &st, etag, err))) goto out;
     snprintf(m->parent, sizeof m->parent, "%s", st.champion);
-    struct stat sb;
-    if (stat(final, &sb) == 0) {
-        sw_manifest old;
-        if ((rc = sw_registry_manifest(dir, m->system, m->version, &old, err))) goto out;
-        int same = old.n_files == m->n_files;
-        for (int i = 0; same && i < m->n_files; i++)
-            same = !strcmp(old.files[i].sha256, m->files[i].sha256) && !strcmp(old.files[i].role, m->files[i].role);
-        if (!same) {
-            rc = sw_fail(err, SW_ARG, "version '%s' of '%s' already exists with other files", m->version, m->system);
-            goto out;
-        }
-        *m = old;
-    } else {
-        remove_tree(tmp);
-        if (mkdir(tmp, 0755) != 0) {
-            rc = sw_error_set(err, SW_IO, tmp, 0, 0, -1, "cannot create: %s", strerror(errno));
-            goto out;
-        }
-        for (int i = 0; i < n_blobs && rc == SW_OK; i++) {
-            snprintf(path, sizeof path, "%s/%s", tmp, blobs[i].name);
-            rc = sw_write_file(path, blobs[i].data, blobs[i].len, err);
-        }
-        char *js = NULL;
-        size_t jl = 0;
-        if (rc == SW_OK) {
-            rc = manifest_to_json(m, &js, &jl);
-            if (rc) sw_fail(err, rc, "out of memory");
-        }
-        if (rc == SW_OK) {
-            snprintf(path, sizeof path, "%s/manifest.json", tmp);
-            rc = sw_write_file(path, js, jl, err);
-        }
-        sw_free(js);
-        if (rc == SW_OK && rename(tmp, final) != 0)
-            rc = sw_error_set(err, SW_IO, final, 0, 0, -1, "cannot rename into place: %s", strerror(errno));
-        if (rc) {
-            remove_tree(tmp);
-            goto out;
-        }
-        int dfd = open(sysdir, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
+    if ((rc = put_version(&r, m, blobs, n_blobs, err))) goto out;
     if ((promote || !st.champion[0]) && strcmp(st.champion, m->version) != 0) {
-        if (st.champion[0]) {
-            if (st.n_history == HISTORY_MAX) {
-                memmove(st.history[0], st.history[1], sizeof st.history[0] * (HISTORY_MAX - 1));
-                st.n_history--;
-            }
-            memcpy(st.history[st.n_history++], st.champion, sizeof st.champion);
-        }
+        char from[24];
+        stage_text(&st, m->version, from);
+        push_history(&st);
         snprintf(st.champion, sizeof st.champion, "%s", m->version);
-        rc = champ_write(dir, m->system, &st, err);
+        if (!strcmp(st.rollout, m->version)) st.rollout[0] = 0;
+        mark_set(&st, m->version, SW_STAGE_CANDIDATE);
+        if ((rc = add_event(&st, "promote", m->version, from, "champion",
+                            st.n_history ? "registered and promoted" : "registered: the system's first version",
+                            err)) == SW_OK)
+            rc = reg_put_state(&r, m->system, &st, etag, err);
     }
 out:
-    unlock_store(lockfd);
+    sw_registry_state_free(&st);
+    reg_end(&r);
+    return rc;
+}
+
+/* ---- stage changes ---- */
+
+static int rank(sw_stage s)
+{
+    switch (s) {
+    case SW_STAGE_SHADOW: return 1;
+    case SW_STAGE_CANARY: return 2;
+    case SW_STAGE_CHAMPION: return 3;
+    default: return 0; /* candidate, rolled back: may enter a rollout again */
+    }
+}
+
+int sw_registry_rollout(const char *store, const char *system, const char *version, sw_stage to, int share,
+                        const char *note, sw_error *err)
+{
+    if (to != SW_STAGE_SHADOW && to != SW_STAGE_CANARY && to != SW_STAGE_CHAMPION)
+        return sw_fail(err, SW_ARG, "a rollout moves a version to shadow, a canary share or champion");
+    if (to == SW_STAGE_CANARY && (share < 1 || share > 99))
+        return sw_fail(err, SW_ARG, "a canary share is 1 to 99 percent (100 is champion), not %d", share);
+    reg r;
+    int rc = reg_begin(store, &r, err);
+    if (rc) return rc;
+    sw_manifest m;
+    sw_reg_state st;
+    memset(&st, 0, sizeof st);
+    char etag[SW_ETAG_MAX];
+    if ((rc = reg_manifest(&r, system, version, &m, err)) || (rc = verify_all(&r, &m, err)) ||
+        (rc = reg_state(&r, system, &st, etag, err)))
+        goto out;
+    int cur_share;
+    sw_stage cur = sw_reg_stage_of(&st, version, &cur_share);
+    char from[24], target[24];
+    stage_text(&st, version, from);
+    if (to == SW_STAGE_CANARY) snprintf(target, sizeof target, "canary %d%%", share);
+    else snprintf(target, sizeof target, "%s", sw_stage_name(to));
+    if (cur == SW_STAGE_ARCHIVED) {
+        rc = sw_fail(err, SW_ARG, "%s %s is archived", system, version);
+        goto out;
+    }
+    if (cur == SW_STAGE_CHAMPION) {
+        rc = sw_fail(err, SW_ARG, "%s %s is already the champion", system, version);
+        goto out;
+    }
+    if (st.rollout[0] && strcmp(st.rollout, version) != 0) {
+        rc = sw_fail(err, SW_ARG, "%s %s is in rollout (%s); finish it or 'swish models rollback %s' first", system,
+                     st.rollout, st.rollout_stage == SW_STAGE_CANARY ? "canary" : "shadow", system);
+        goto out;
+    }
+    if (rank(to) < rank(cur) || (to == cur && (to != SW_STAGE_CANARY || share <= cur_share))) {
+        rc = sw_fail(err, SW_ARG, "%s %s is at %s: a rollout only moves forward (to %s refused; 'swish models "
+                     "rollback %s' ends it)",
+                     system, version, from, target, system);
+        goto out;
+    }
+    char now[24];
+    now_utc(now, NULL);
+    if (to == SW_STAGE_CHAMPION) {
+        push_history(&st);
+        snprintf(st.champion, sizeof st.champion, "%s", version);
+        st.rollout[0] = 0;
+    } else {
+        if (!st.rollout[0]) snprintf(st.baseline, sizeof st.baseline, "%s", st.champion);
+        snprintf(st.rollout, sizeof st.rollout, "%s", version);
+        st.rollout_stage = to;
+        st.share = to == SW_STAGE_CANARY ? share : 0;
+        snprintf(st.since, sizeof st.since, "%s", now);
+    }
+    mark_set(&st, version, SW_STAGE_CANDIDATE);
+    if ((rc = add_event(&st, to == SW_STAGE_CHAMPION && cur == SW_STAGE_CANDIDATE ? "promote" : "rollout", version,
+                        from, target, note, err)) == SW_OK)
+        rc = reg_put_state(&r, system, &st, etag, err);
+out:
+    sw_registry_state_free(&st);
+    reg_end(&r);
     return rc;
 }
 
 int sw_registry_promote(const char *dir, const char *system, const char *version, sw_error *err)
 {
-    sw_manifest m;
-    int rc = sw_registry_manifest(dir, system, version, &m, err);
+    return sw_registry_rollout(dir, system, version, SW_STAGE_CHAMPION, 100, "promoted by hand", err);
+}
+
+int sw_registry_rollback_note(const char *store, const char *system, const char *note, char version[64],
+                              char ended[64], sw_error *err)
+{
+    version[0] = 0;
+    if (ended) ended[0] = 0;
+    reg r;
+    int rc = reg_begin(store, &r, err);
     if (rc) return rc;
-    if ((rc = verify_all(dir, &m, err))) return rc;
-    int lockfd = -1;
-    if ((rc = lock_store(dir, &lockfd, err))) return rc;
-    champ_state st;
-    if ((rc = champ_read(dir, system, &st, err)) == SW_OK && strcmp(st.champion, version) != 0) {
-        if (st.champion[0]) {
-            if (st.n_history == HISTORY_MAX) {
-                memmove(st.history[0], st.history[1], sizeof st.history[0] * (HISTORY_MAX - 1));
-                st.n_history--;
-            }
-            memcpy(st.history[st.n_history++], st.champion, sizeof st.champion);
+    sw_reg_state st;
+    char etag[SW_ETAG_MAX], from[24], out_v[64];
+    if ((rc = reg_state(&r, system, &st, etag, err))) goto out;
+    if (st.rollout[0]) {
+        stage_text(&st, st.rollout, from);
+        snprintf(out_v, sizeof out_v, "%s", st.rollout);
+        st.rollout[0] = 0;
+    } else {
+        if (st.n_history == 0) {
+            rc = sw_fail(err, SW_NOT_FOUND, "system '%s' has no rollout in progress and no previous champion to roll "
+                         "back to", system);
+            goto out;
         }
-        snprintf(st.champion, sizeof st.champion, "%s", version);
-        rc = champ_write(dir, system, &st, err);
+        sw_manifest m;
+        const char *prev = st.history[st.n_history - 1];
+        if ((rc = reg_manifest(&r, system, prev, &m, err)) || (rc = verify_all(&r, &m, err))) goto out;
+        snprintf(from, sizeof from, "champion");
+        snprintf(out_v, sizeof out_v, "%s", st.champion);
+        memmove(st.champion, prev, sizeof st.champion);
+        st.n_history--;
     }
-    unlock_store(lockfd);
+    mark_set(&st, out_v, SW_STAGE_ROLLED_BACK);
+    if ((rc = add_event(&st, "rollback", out_v, from, "rolled_back", note, err)) == SW_OK &&
+        (rc = reg_put_state(&r, system, &st, etag, err)) == SW_OK) {
+        snprintf(version, 64, "%s", st.champion);
+        if (ended) snprintf(ended, 64, "%s", out_v);
+    }
+out:
+    sw_registry_state_free(&st);
+    reg_end(&r);
     return rc;
 }
 
 int sw_registry_rollback(const char *dir, const char *system, char version[64], sw_error *err)
 {
-    version[0] = 0;
-    if (!valid_name(system, 32)) return sw_fail(err, SW_ARG, "invalid system name '%s'", system);
-    int lockfd = -1, rc = lock_store(dir, &lockfd, err);
+    return sw_registry_rollback_note(dir, system, "rolled back by hand", version, NULL, err);
+}
+
+int sw_registry_archive(const char *store, const char *system, const char *version, sw_error *err)
+{
+    reg r;
+    int rc = reg_begin(store, &r, err);
     if (rc) return rc;
-    champ_state st;
-    if ((rc = champ_read(dir, system, &st, err))) goto out;
-    if (st.n_history == 0) {
-        rc = sw_fail(err, SW_NOT_FOUND, "system '%s' has no previous champion to roll back to", system);
+    sw_manifest m;
+    sw_reg_state st;
+    memset(&st, 0, sizeof st);
+    char etag[SW_ETAG_MAX], from[24];
+    if ((rc = reg_manifest(&r, system, version, &m, err)) || (rc = reg_state(&r, system, &st, etag, err))) goto out;
+    sw_stage cur = sw_reg_stage_of(&st, version, NULL);
+    if (cur == SW_STAGE_CHAMPION || cur == SW_STAGE_SHADOW || cur == SW_STAGE_CANARY) {
+        rc = sw_fail(err, SW_ARG, "%s %s is %s: only a version that does not serve can be archived", system, version,
+                     sw_stage_name(cur));
         goto out;
     }
-    sw_manifest m;
-    const char *prev = st.history[st.n_history - 1];
-    if ((rc = sw_registry_manifest(dir, system, prev, &m, err)) || (rc = verify_all(dir, &m, err))) goto out;
-    memmove(st.champion, prev, sizeof st.champion);
-    st.n_history--;
-    if ((rc = champ_write(dir, system, &st, err)) == SW_OK) snprintf(version, 64, "%s", st.champion);
+    stage_text(&st, version, from);
+    mark_set(&st, version, SW_STAGE_ARCHIVED);
+    if ((rc = add_event(&st, "archive", version, from, "archived", "", err)) == SW_OK)
+        rc = reg_put_state(&r, system, &st, etag, err);
 out:
-    unlock_store(lockfd);
+    sw_registry_state_free(&st);
+    reg_end(&r);
     return rc;
 }
+
+/* ---- listing ---- */
 
 static int cmp_manifest(const void *a, const void *b)
 {
@@ -550,42 +1207,44 @@ static int cmp_manifest(const void *a, const void *b)
     return c ? c : strcmp(x->version, y->version);
 }
 
-/* Append the versions of one system to *out (capacity *cap).  With n_bad, an
+/* Every manifest under `prefix` ("" or "<system>/").  With n_bad, an
  * unreadable manifest is counted and skipped; without, it is the error. */
-static int collect(const char *dir, const char *system, sw_manifest **out, int *n, int *cap, int *n_bad,
-                   sw_error *err)
+static int collect(reg *r, const char *prefix, sw_manifest **out, int *n, int *n_bad, sw_error *err)
 {
-    char sysdir[4096];
-    snprintf(sysdir, sizeof sysdir, "%s/%s", dir, system);
-    DIR *d = opendir(sysdir);
-    if (!d) return errno == ENOENT || errno == ENOTDIR ? SW_OK
-                                                       : sw_error_set(err, SW_IO, sysdir, 0, 0, -1, "cannot read: %s", strerror(errno));
-    int rc = SW_OK;
-    struct dirent *v;
-    while (rc == SW_OK && (v = readdir(d))) {
-        if (!valid_name(v->d_name, 64)) continue;
-        char mp[4400];
-        snprintf(mp, sizeof mp, "%s/%s/manifest.json", sysdir, v->d_name);
-        if (!sw_file_exists(mp)) continue;
-        if (*n == *cap) {
-            *cap = *cap ? 2 * *cap : 16;
-            sw_manifest *nm = sw_realloc(*out, sizeof **out * (size_t)*cap);
+    *out = NULL;
+    *n = 0;
+    char **keys = NULL;
+    int nk = 0, cap = 0;
+    int rc = reg_list(r, prefix, &keys, &nk, err);
+    if (rc == SW_NOT_FOUND) return SW_OK;
+    if (rc) return rc;
+    for (int i = 0; i < nk && rc == SW_OK; i++) {
+        char sys[64], ver[128], file[64];
+        const char *k = keys[i], *s1 = strchr(k, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+        if (!s1 || !s2 || strchr(s2 + 1, '/') || strcmp(s2 + 1, "manifest.json") != 0) continue;
+        if ((size_t)(s1 - k) >= sizeof sys || (size_t)(s2 - s1 - 1) >= sizeof ver) continue;
+        snprintf(sys, sizeof sys, "%.*s", (int)(s1 - k), k);
+        snprintf(ver, sizeof ver, "%.*s", (int)(s2 - s1 - 1), s1 + 1);
+        snprintf(file, sizeof file, "%s", s2 + 1);
+        if (!valid_name(sys, 32) || !valid_name(ver, 64)) continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            sw_manifest *nm = sw_realloc(*out, sizeof **out * (size_t)cap);
             if (!nm) {
                 rc = sw_fail(err, SW_NOMEM, "out of memory");
                 break;
             }
             *out = nm;
         }
-        rc = sw_registry_manifest(dir, system, v->d_name, &(*out)[*n], err);
+        sw_error e;
+        sw_error_clear(&e);
+        rc = reg_manifest(r, sys, ver, &(*out)[*n], &e);
         if (rc == SW_OK) (*n)++;
-        else if (n_bad && rc != SW_NOMEM) (*n_bad)++, rc = SW_OK;
+        else if (n_bad && rc != SW_NOMEM && rc != SW_NET) (*n_bad)++, rc = SW_OK;
+        if (rc && err) *err = e;
+        else if (n_bad && *n_bad && err && err->code == SW_OK) *err = e;
     }
-    closedir(d);
-    return rc;
-}
-
-static int finish_list(int rc, sw_manifest **out, int *n)
-{
+    sw_free(keys);
     if (rc) {
         sw_free(*out);
         *out = NULL;
@@ -598,16 +1257,14 @@ static int finish_list(int rc, sw_manifest **out, int *n)
 
 int sw_registry_list(const char *dir, sw_manifest **out, int *n, sw_error *err)
 {
+    reg r;
     *out = NULL;
     *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) return errno == ENOENT ? SW_OK : sw_error_set(err, SW_IO, dir, 0, 0, -1, "cannot read: %s", strerror(errno));
-    int cap = 0, rc = SW_OK;
-    struct dirent *e;
-    while (rc == SW_OK && (e = readdir(d)))
-        if (valid_name(e->d_name, 32)) rc = collect(dir, e->d_name, out, n, &cap, NULL, err);
-    closedir(d);
-    return finish_list(rc, out, n);
+    int rc = reg_begin(dir, &r, err);
+    if (rc) return rc;
+    rc = collect(&r, "", out, n, NULL, err);
+    reg_end(&r);
+    return rc;
 }
 
 int sw_registry_versions(const char *dir, const char *system, sw_manifest **out, int *n, int *n_bad,
@@ -616,29 +1273,66 @@ int sw_registry_versions(const char *dir, const char *system, sw_manifest **out,
     *out = NULL;
     *n = *n_bad = 0;
     if (!valid_name(system, 32)) return sw_fail(err, SW_ARG, "invalid system name '%s'", system);
-    int cap = 0;
-    return finish_list(collect(dir, system, out, n, &cap, n_bad, err), out, n);
+    reg r;
+    int rc = reg_begin(dir, &r, err);
+    if (rc) return rc;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s/", system);
+    rc = collect(&r, prefix, out, n, n_bad, err);
+    reg_end(&r);
+    return rc;
+}
+
+int sw_registry_exists(const char *store, sw_error *err)
+{
+    reg r;
+    int rc = reg_begin(store, &r, err);
+    if (rc) return rc;
+    if (!r.remote) {
+        struct stat sb;
+        const char *dir = sw_objstore_dir(r.os);
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            rc = sw_error_set(err, SW_NOT_FOUND, dir, 0, 0, -1,
+                              "the model store does not exist (paths.models or --models; 'swish retrain' creates one)");
+    } else {
+        char **keys = NULL;
+        int n = 0;
+        rc = reg_list(&r, "", &keys, &n, err);
+        sw_free(keys);
+        if (rc == SW_NOT_FOUND)
+            rc = sw_error_set(err, SW_NOT_FOUND, r.loc, 0, 0, -1, "the model store does not exist (no such bucket)");
+    }
+    reg_end(&r);
+    return rc;
 }
 
 int sw_registry_load_bundle(const char *dir, const char *system, const char *version, sw_model_bundle *b,
                             sw_manifest *m, sw_error *err)
 {
     memset(b, 0, sizeof *b);
+    reg r;
+    int rc = reg_begin(dir, &r, err);
+    if (rc) return rc;
     char v[64];
-    int rc;
-    if (!version) {
-        if ((rc = sw_registry_champion(dir, system, v, err))) return rc;
-        version = v;
-    }
     sw_manifest local;
     if (!m) m = &local;
-    if ((rc = sw_registry_manifest(dir, system, version, m, err))) return rc;
+    if (!version) {
+        sw_reg_state st;
+        if ((rc = reg_state(&r, system, &st, NULL, err))) goto out;
+        snprintf(v, sizeof v, "%s", st.champion);
+        sw_registry_state_free(&st);
+        if (!v[0]) {
+            rc = sw_fail(err, SW_NOT_FOUND, "no champion for system '%s' in %s", system, r.loc);
+            goto out;
+        }
+        version = v;
+    }
+    if ((rc = reg_manifest(&r, system, version, m, err))) goto out;
     static const char *const roles[3] = {"mean", "q10", "q90"};
     sw_forest **dst[3] = {&b->mean, &b->q_lo, &b->q_hi};
     for (int i = 0; i < 3; i++) {
-        int has = 0;
-        for (int k = 0; k < m->n_files; k++) has |= !strcmp(m->files[k].role, roles[i]);
-        if (!has) {
+        const sw_manifest_file *f = file_of(m, roles[i]);
+        if (!f) {
             if (i == 0) {
                 rc = sw_fail(err, SW_NOT_FOUND, "%s %s has no 'mean' model file", system, version);
                 break;
@@ -647,11 +1341,9 @@ int sw_registry_load_bundle(const char *dir, const char *system, const char *ver
         }
         unsigned char *data = NULL;
         size_t len = 0;
-        if ((rc = sw_registry_read(dir, m, roles[i], &data, &len, err))) break;
+        if ((rc = reg_read(&r, m, roles[i], &data, &len, err))) break;
         char name[4096];
-        for (int k = 0; k < m->n_files; k++)
-            if (!strcmp(m->files[k].role, roles[i]))
-                snprintf(name, sizeof name, "%s/%s/%s/%s", dir, system, version, m->files[k].name);
+        snprintf(name, sizeof name, "%s/%s/%s/%s", r.loc, system, version, f->name);
         rc = sw_model_read(name, data, len, dst[i], err);
         sw_free(data);
         if (rc) break;
@@ -661,10 +1353,126 @@ int sw_registry_load_bundle(const char *dir, const char *system, const char *ver
         sw_forest_free(b->q_lo);
         sw_forest_free(b->q_hi);
         memset(b, 0, sizeof *b);
-        return rc;
+        goto out;
     }
     snprintf(b->version, sizeof b->version, "%s", version);
     snprintf(b->train_from, sizeof b->train_from, "%s", m->train_from);
     snprintf(b->train_to, sizeof b->train_to, "%s", m->train_to);
-    return SW_OK;
+out:
+    reg_end(&r);
+    return rc;
+}
+
+/* ---- copying a store ---- */
+
+static int copy_version(reg *src, reg *dst, const sw_manifest *m, FILE *log, sw_sync_stats *ss, sw_error *err)
+{
+    int rc = SW_OK;
+    for (int i = 0; i < m->n_files && rc == SW_OK; i++) {
+        const sw_manifest_file *f = &m->files[i];
+        unsigned char *data = NULL, *back = NULL;
+        size_t len = 0, blen = 0;
+        char key[256], where[2400];
+        snprintf(key, sizeof key, "%s/%s/%s", m->system, m->version, f->name);
+        snprintf(where, sizeof where, "%s/%s", dst->loc, key);
+        if ((rc = reg_read(src, m, f->role, &data, &len, err)) == SW_OK &&
+            (rc = sw_objstore_put(dst->os, key, data, len, NULL, NULL, err)) == SW_OK &&
+            (rc = sw_objstore_get(dst->os, key, 0, &back, &blen, NULL, err)) == SW_OK)
+            rc = check_sha(where, back, blen, f->sha256, err); /* what the destination holds */
+        if (rc == SW_OK) {
+            ss->files_copied++;
+            ss->bytes += (long long)len;
+        }
+        sw_free(data);
+        sw_free(back);
+    }
+    if (rc) return rc;
+    char *js = NULL;
+    size_t jl = 0;
+    if ((rc = manifest_to_json(m, &js, &jl))) return sw_fail(err, rc, "out of memory");
+    char key[256];
+    snprintf(key, sizeof key, "%s/%s/manifest.json", m->system, m->version);
+    rc = sw_objstore_put(dst->os, key, js, jl, "", NULL, err);
+    sw_free(js);
+    if (rc == SW_CONFLICT)
+        return sw_error_set(err, SW_CONFLICT, key, 0, 0, -1, "%s/%s appeared while copying; run the sync again",
+                            dst->loc, key);
+    if (rc == SW_OK) {
+        ss->versions_copied++;
+        if (log) fprintf(log, "copied %s %s (%d files)\n", m->system, m->version, m->n_files);
+    }
+    return rc;
+}
+
+int sw_registry_sync(const char *from, const char *to, FILE *log, sw_sync_stats *stats, sw_error *err)
+{
+    sw_sync_stats local;
+    sw_sync_stats *ss = stats ? stats : &local;
+    memset(ss, 0, sizeof *ss);
+    reg src, dst;
+    int rc = reg_begin(from, &src, err);
+    if (rc) return rc;
+    if ((rc = reg_begin(to, &dst, err))) {
+        reg_end(&src);
+        return rc;
+    }
+    if (!strcmp(src.loc, dst.loc)) {
+        rc = sw_fail(err, SW_ARG, "sync: %s is both the source and the destination", src.loc);
+        goto out;
+    }
+    sw_manifest *ms = NULL;
+    int n = 0;
+    if ((rc = collect(&src, "", &ms, &n, NULL, err))) goto out;
+    for (int i = 0; i < n && rc == SW_OK; i++) {
+        sw_manifest have;
+        sw_error e;
+        sw_error_clear(&e);
+        int hrc = reg_manifest(&dst, ms[i].system, ms[i].version, &have, &e);
+        if (hrc == SW_OK) {
+            if (!same_files(&have, &ms[i]))
+                rc = sw_fail(err, SW_CONFLICT, "%s %s exists in %s with other files; nothing of it copied",
+                             ms[i].system, ms[i].version, dst.loc);
+            else
+                ss->versions_skipped++;
+            continue;
+        }
+        if (hrc != SW_NOT_FOUND) {
+            if (err) *err = e;
+            rc = hrc;
+            break;
+        }
+        rc = copy_version(&src, &dst, &ms[i], log, ss, err);
+    }
+    /* the pointers, once every version they name is there */
+    for (int i = 0; i < n && rc == SW_OK; i++) {
+        if (i > 0 && !strcmp(ms[i].system, ms[i - 1].system)) continue;
+        sw_reg_state a, b;
+        char etag[SW_ETAG_MAX];
+        if ((rc = reg_state(&src, ms[i].system, &a, NULL, err))) break;
+        if ((rc = reg_state(&dst, ms[i].system, &b, etag, err))) {
+            sw_registry_state_free(&a);
+            break;
+        }
+        const char *ja, *jb;
+        size_t na, nb;
+        sw_jw *wa = NULL, *wb = NULL;
+        int ra = state_json(&a, &ja, &na, &wa), rb = state_json(&b, &jb, &nb, &wb);
+        if (ra || rb) rc = sw_fail(err, SW_NOMEM, "out of memory");
+        else if (a.champion[0] && (na != nb || memcmp(ja, jb, na) != 0)) {
+            rc = reg_put_state(&dst, ms[i].system, &a, etag, err);
+            if (rc == SW_OK) {
+                ss->pointers_copied++;
+                if (log) fprintf(log, "pointer %s: champion %s\n", ms[i].system, a.champion);
+            }
+        }
+        sw_jw_free(wa);
+        sw_jw_free(wb);
+        sw_registry_state_free(&a);
+        sw_registry_state_free(&b);
+    }
+    sw_free(ms);
+out:
+    reg_end(&dst);
+    reg_end(&src);
+    return rc;
 }

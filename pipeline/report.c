@@ -1,5 +1,9 @@
 /* report: the HTML report (see report.h).  Queries the store, computes the
- * metrics with pipeline/metrics, draws every chart as inline SVG. */
+ * metrics with pipeline/metrics, draws every chart as inline SVG.  The rows
+ * of versions in rollout (systems named with a dot: "gbdt.rollout",
+ * "final.champion", "final.rollout") stay out of the systems' figures and get
+ * a section of their own: each candidate against its champion on the same
+ * graded player-games, as the gate measures them (rollout.h). */
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include "core/json.h"
 #include "core/version.h"
 #include "features/features.h"
+#include "config.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -51,8 +56,11 @@ static int systems_in(sqlite3 *db, char names[MAX_SYS][32])
 {
     sqlite3_stmt *q;
     int n = 0;
-    if (sqlite3_prepare_v2(db, "SELECT DISTINCT system FROM predictions ORDER BY system = 'final' DESC, system", -1,
-                           &q, NULL))
+    /* the rows of versions in rollout (names with a dot) have their own section */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT system FROM predictions WHERE system NOT LIKE '%.%'"
+                           " ORDER BY system = 'final' DESC, system",
+                           -1, &q, NULL))
         return 0;
     while (sqlite3_step(q) == SQLITE_ROW && n < MAX_SYS) snprintf(names[n++], 32, "%s", sqlite3_column_text(q, 0));
     sqlite3_finalize(q);
@@ -424,6 +432,137 @@ static void metrics_table(FILE *o, sysdata *sd, int ns)
                "OVER/UNDER recommendations, one unit each.</p>\n");
 }
 
+/* ---- the rollout ---- */
+
+/* The graded player-games of each version in rollout against its champion:
+ * a model system's "S.rollout" rows against "S", a candidate stack's
+ * "final.rollout" rows (whose version starts with another stack than
+ * final.champion's) against "final.champion"; the hit rates are always the
+ * combined calls' (final.rollout against final.champion).  Columns: system,
+ * candidate, champions, first, last, n, sum of the errors of each, of the
+ * differences and their squares, calls and hits of each final. */
+static const char *rollout_sql =
+    "WITH c AS ("
+    " SELECT p.game_date, p.game_id, p.player_id, p.system, p.model_version,"
+    "  substr(p.system, 1, length(p.system) - 8) AS sys, p.model_version AS cand, p.system AS csys"
+    "  FROM predictions p WHERE p.system LIKE '%.rollout' AND p.system <> 'final.rollout'"
+    " UNION ALL"
+    " SELECT p.game_date, p.game_id, p.player_id, p.system, p.model_version, 'final.champion',"
+    "  CASE WHEN instr(p.model_version, '+') > 0 THEN substr(p.model_version, 1, instr(p.model_version, '+') - 1)"
+    "  ELSE p.model_version END, 'stack'"
+    "  FROM predictions p WHERE p.system = 'final.rollout')"
+    " SELECT CASE WHEN c.csys = 'stack' THEN 'stack' ELSE c.sys END, CASE WHEN c.csys = 'stack' THEN substr(c.cand, 7)"
+    "  ELSE c.cand END, group_concat(DISTINCT h.model_version), min(c.game_date), max(c.game_date), count(*),"
+    "  sum(gc.abs_error), sum(gh.abs_error), sum(gc.abs_error - gh.abs_error),"
+    "  sum((gc.abs_error - gh.abs_error) * (gc.abs_error - gh.abs_error)),"
+    "  sum(fr.outcome IN ('HIT', 'MISS')), sum(fr.outcome = 'HIT'), sum(fc.outcome IN ('HIT', 'MISS')),"
+    "  sum(fc.outcome = 'HIT')"
+    " FROM c JOIN grades gc ON gc.game_date = c.game_date AND gc.game_id = c.game_id AND gc.player_id = c.player_id"
+    "  AND gc.system = c.system AND gc.model_version = c.model_version"
+    " JOIN predictions h ON h.game_date = c.game_date AND h.game_id = c.game_id AND h.player_id = c.player_id"
+    "  AND h.system = c.sys"
+    " JOIN grades gh ON gh.game_date = h.game_date AND gh.game_id = h.game_id AND gh.player_id = h.player_id"
+    "  AND gh.system = h.system AND gh.model_version = h.model_version"
+    " LEFT JOIN grades fr ON fr.game_date = c.game_date AND fr.game_id = c.game_id AND fr.player_id = c.player_id"
+    "  AND fr.system = 'final.rollout'"
+    " LEFT JOIN grades fc ON fc.game_date = c.game_date AND fc.game_id = c.game_id AND fc.player_id = c.player_id"
+    "  AND fc.system = 'final.champion'"
+    " WHERE (c.csys <> 'stack' OR (c.cand LIKE 'stack-%' AND c.cand <> h.model_version))"
+    "  AND gc.outcome <> 'VOID' AND gc.actual IS NOT NULL AND gc.abs_error IS NOT NULL"
+    "  AND gh.outcome <> 'VOID' AND gh.actual IS NOT NULL AND gh.abs_error IS NOT NULL"
+    " GROUP BY 1, 2 ORDER BY 1, min(c.game_date), 2";
+
+static void rate_cell(FILE *o, long hits, long n)
+{
+    if (!n) {
+        fprintf(o, "<td>-</td>");
+        return;
+    }
+    double lo, hi;
+    sw_wilson(hits, n, &lo, &hi);
+    fprintf(o, "<td>%.1f%% <span class=\"ci\">[%.1f, %.1f]</span> <span class=\"n\">n=%ld</span></td>",
+            100.0 * hits / n, 100 * lo, 100 * hi, n);
+}
+
+static void rollout_section(FILE *o, sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM predictions WHERE system LIKE '%.rollout'", -1, &q, NULL))
+        return;
+    long rows = sqlite3_step(q) == SQLITE_ROW ? (long)sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (!rows) return;
+    /* the verdict as the gate gives it (rollout.h), at the configured minimum of the environment or the default */
+    sw_config cfg;
+    sw_config_default(&cfg);
+    sw_error e;
+    if (sw_config_apply_env(&cfg, &e)) sw_config_default(&cfg);
+    fprintf(o, "<h2 id=\"rollout\">Rollout</h2>\n");
+    if (sqlite3_prepare_v2(db, rollout_sql, -1, &q, NULL)) {
+        fprintf(o, "<p class=\"note\">The rollout's rows cannot be read: ");
+        esc(o, sqlite3_errmsg(db));
+        fprintf(o, "</p>\n");
+        return;
+    }
+    int n_out = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (!n_out++)
+            fprintf(o, "<table><tr><th>system</th><th>candidate</th><th>champion</th><th>dates</th><th>graded</th>"
+                       "<th>MAE candidate</th><th>MAE champion</th><th>difference [95%%]</th><th>final calls, rollout"
+                       "</th><th>final calls, champions</th><th>verdict</th></tr>\n");
+        long n = (long)sqlite3_column_int64(q, 5);
+        double sc = sqlite3_column_double(q, 6), sh = sqlite3_column_double(q, 7), sd = sqlite3_column_double(q, 8),
+               sd2 = sqlite3_column_double(q, 9);
+        long cc = (long)sqlite3_column_int64(q, 10), hc = (long)sqlite3_column_int64(q, 11),
+             ch = (long)sqlite3_column_int64(q, 12), hh = (long)sqlite3_column_int64(q, 13);
+        double mean = n ? sd / n : NAN, lo = NAN, hi = NAN;
+        if (n >= 2) {
+            double var = (sd2 - n * mean * mean) / (n - 1);
+            double half = 1.96 * sqrt(var > 0 ? var : 0) / sqrt((double)n);
+            lo = mean - half;
+            hi = mean + half;
+        }
+        double rh = ch ? (double)hh / ch : NAN, clo, chi; /* the candidate's interval against the champions' rate */
+        sw_wilson(hc, cc, &clo, &chi);
+        const char *verdict = "undecided", *cls = "";
+        if (n >= cfg.min_graded && isfinite(lo)) {
+            if (lo > 0 || (cc && ch && chi < rh)) verdict = "clear loss", cls = "bad";
+            else if (cc && ch) verdict = "pass", cls = "good";
+        }
+        fprintf(o, "<tr><td>");
+        esc(o, (const char *)sqlite3_column_text(q, 0));
+        fprintf(o, "</td><td><code>");
+        esc(o, (const char *)sqlite3_column_text(q, 1));
+        fprintf(o, "</code></td><td><code>");
+        esc(o, (const char *)sqlite3_column_text(q, 2));
+        fprintf(o, "</code></td><td>%s to %s</td><td>%ld</td><td>%.3f</td><td>%.3f</td>", sqlite3_column_text(q, 3),
+                sqlite3_column_text(q, 4), n, n ? sc / n : NAN, n ? sh / n : NAN);
+        if (isfinite(lo))
+            fprintf(o, "<td class=\"%s\">%+.3f <span class=\"ci\">[%+.3f, %+.3f]</span></td>",
+                    lo > 0 ? "bad" : hi < 0 ? "good" : "", mean, lo, hi);
+        else
+            fprintf(o, "<td>%+.3f</td>", mean);
+        rate_cell(o, hc, cc);
+        rate_cell(o, hh, ch);
+        fprintf(o, "<td class=\"%s\">%s</td></tr>\n", cls, verdict);
+    }
+    sqlite3_finalize(q);
+    if (!n_out) {
+        fprintf(o, "<p class=\"note\">Versions in rollout were scored (%ld rows) but none of their player-games is "
+                   "graded yet: run <code>swish grade</code>.</p>\n",
+                rows);
+        return;
+    }
+    fprintf(o, "</table>\n<p class=\"note\">Each version in rollout against the champion on the same graded "
+               "player-games (both scored, not void), over every stored date; the stack's candidate through the "
+               "combined call. Difference: the candidate's absolute error minus the champion's, paired, with its 95%% "
+               "interval (green when below 0, red when above). Final calls: the OVER/UNDER hit rates of the combined "
+               "call with the candidates (final.rollout) and with the champions alone (final.champion) on those "
+               "player-games, Wilson 95%% intervals. Verdict by the gate's rules (at least %d player-games: "
+               "rollout.min_graded); <code>swish models gate</code> judges only the games since the stage began.</p>\n",
+            cfg.min_graded);
+}
+
 static void tonight(FILE *o, sqlite3 *db)
 {
     sqlite3_stmt *q;
@@ -764,6 +903,7 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         fprintf(f, "<h2>How the systems did</h2>\n");
         if (ns) metrics_table(f, sd, ns);
         else fprintf(f, "<p class=\"note\">The database holds no predictions.</p>\n");
+        rollout_section(f, db);
         fprintf(f, "<h2>Cumulative units</h2>\n");
         chart_units(f, sd, ns);
         fprintf(f, "<div class=\"grid2\"><div><h2>Calibration of P(over)</h2>\n");

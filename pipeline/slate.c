@@ -11,6 +11,7 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "pipeline_impl.h"
+#include "rollout.h"
 #include "slate.h"
 
 const char *sw_call_name(sw_call c)
@@ -76,15 +77,57 @@ static int cmp_cand(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* The combination of the systems for one row (slate.h). */
-static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, int std_col)
+static int is_call(sw_call c) { return c == SW_CALL_OVER || c == SW_CALL_UNDER; }
+
+static void final_get(const sw_slate_row *r, sw_slate_final *f)
+{
+    f->pred = r->pred;
+    f->lo = r->lo;
+    f->hi = r->hi;
+    f->sigma = r->sigma;
+    f->p_over = r->p_over;
+    f->edge = r->edge;
+    f->conf = r->conf;
+    f->n_pred = r->n_pred;
+    f->n_agree = r->n_agree;
+    f->call = r->call;
+    memcpy(f->reason, r->reason, sizeof f->reason);
+}
+
+static void final_set(sw_slate_row *r, const sw_slate_final *f)
+{
+    r->pred = f->pred;
+    r->lo = f->lo;
+    r->hi = f->hi;
+    r->sigma = f->sigma;
+    r->p_over = f->p_over;
+    r->edge = f->edge;
+    r->conf = f->conf;
+    r->n_pred = f->n_pred;
+    r->n_agree = f->n_agree;
+    r->call = f->call;
+    memcpy(r->reason, f->reason, sizeof r->reason);
+}
+
+/* "; drivers: a 1.2 +0.5, ..." after a call's reason. */
+static void append_drivers(char *reason, size_t cap, const sw_slate_row *r)
+{
+    size_t len = strlen(reason);
+    for (int k = 0; k < r->n_top && k < 3 && len < cap; k++)
+        len += (size_t)snprintf(reason + len, cap - len, "%s%s %.3g %+.1f", k ? ", " : "; drivers: ",
+                                sw_feature_name(r->top[k].feature), r->top[k].value, r->top[k].phi);
+}
+
+/* The combination of the systems for one row (slate.h): the systems of
+ * `enabled` with the row's predictions, through o->stack. */
+static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *enabled, sw_slate_row *r, int std_col)
 {
     const sw_config *cfg = o->cfg;
-    const float *v = sw_frame_values(s->frame, r->frame_row);
+    const float *v = sw_frame_values(frame, r->frame_row);
     double by_sys[SW_SYS_COUNT], wp = 0, wc = 0, sig = 0;
     r->n_pred = 0;
     for (int k = 0; k < SW_SYS_COUNT; k++) {
-        by_sys[k] = s->enabled[k] ? r->sys[k].pred : NAN;
+        by_sys[k] = enabled[k] ? r->sys[k].pred : NAN;
         if (!isfinite(by_sys[k])) continue;
         r->n_pred++;
         double w = r->sys[k].conf > 1 ? r->sys[k].conf : 1;
@@ -125,7 +168,7 @@ static void combine(const sw_slate_opts *o, const sw_slate *s, sw_slate_row *r, 
         r->conf = NAN;
         const char *why = "no system predicted";
         for (int k = 0; k < SW_SYS_COUNT; k++)
-            if (s->enabled[k] && r->sys[k].note[0]) {
+            if (enabled[k] && r->sys[k].note[0]) {
                 why = r->sys[k].note;
                 break;
             }
@@ -270,6 +313,8 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         for (int k = 0; k < SW_SYS_COUNT; k++) {
             r->sys[k].pred = r->sys[k].lo = r->sys[k].hi = r->sys[k].sigma = NAN;
             r->sys_call[k] = SW_CALL_PASS;
+            r->cand[k].pred = r->cand[k].lo = r->cand[k].hi = r->cand[k].sigma = NAN;
+            r->cand_call[k] = SW_CALL_PASS;
         }
     }
     double t2 = sw__now();
@@ -320,6 +365,41 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         }
         s->t_system[k] = sw__now() - ts;
     }
+    /* the versions in rollout over the same batch (scoring is cheap: every row) */
+    for (int k = 0; k < SW_SYS_COUNT; k++) {
+        sw_system *sys = o->cand[k];
+        if (!cfg->systems[k] || !sys) continue;
+        char from[11] = "", to[11] = "";
+        if (sw_system_is_model((sw_system_id)k)) {
+            sw_system_train_window(sys, from, to);
+            if (!before(to, o->date)) {
+                char ds[11];
+                sw_date_format(o->date, ds);
+                warn(s, "%s %s (in rollout) refused for %s: its model was trained on games through %s; the champion "
+                        "serves alone", sw_system_name(k), sw_system_version(sys), ds, to[0] ? to : "an unknown date");
+                s->refused++;
+                continue;
+            }
+        }
+        double ts = sw__now();
+        sw_error e;
+        sw_error_clear(&e);
+        if (sw_system_predict(sys, &b, buf, &e)) {
+            char m[200];
+            sw_error_format(&e, m, sizeof m);
+            warn(s, "%s %s (in rollout) failed and is left out: %s", sw_system_name(k), sw_system_version(sys), m);
+            continue;
+        }
+        s->cand_enabled[k] = 1;
+        s->cand_share[k] = o->cand_share[k];
+        snprintf(s->cand_version[k], sizeof s->cand_version[k], "%s", sw_system_version(sys));
+        snprintf(s->cand_trained_to[k], sizeof s->cand_trained_to[k], "%s", to);
+        for (long i = 0; i < nc; i++) {
+            s->rows[i].cand[k] = buf[i];
+            s->rows[i].cand_call[k] = call_of(sw_system_call(sys, &buf[i], s->rows[i].line));
+        }
+        s->t_system[k] += sw__now() - ts;
+    }
     sw_free(buf);
     sw_free(rows);
 
@@ -341,7 +421,70 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     } else {
         snprintf(s->final_version, sizeof s->final_version, "mean-of-systems");
     }
-    for (long i = 0; i < nc; i++) combine(&oc, s, &s->rows[i], std_col);
+    /* the rollout's combination: the candidates in place of their champions, the candidate stack if any */
+    sw_slate_opts orl = oc;
+    int en_roll[SW_SYS_COUNT];
+    if (o->cand_stack && !before(o->cand_stack_trained_to, o->date)) {
+        char ds[11];
+        sw_date_format(o->date, ds);
+        warn(s, "stack %s (in rollout) refused for %s: trained on games through %s; the champion stack serves alone",
+             o->cand_stack_version ? o->cand_stack_version : "unversioned", ds,
+             o->cand_stack_trained_to && o->cand_stack_trained_to[0] ? o->cand_stack_trained_to : "an unknown date");
+        s->refused++;
+    } else if (o->cand_stack) {
+        orl.stack = o->cand_stack;
+        s->cand_stack = 1;
+        s->cand_stack_share = o->cand_stack_share;
+        snprintf(s->cand_stack_version, sizeof s->cand_stack_version, "%s",
+                 o->cand_stack_version ? o->cand_stack_version : "unversioned");
+    }
+    s->share = 100;
+    for (int k = 0; k < SW_SYS_COUNT; k++) {
+        en_roll[k] = s->enabled[k] || s->cand_enabled[k];
+        if (s->cand_enabled[k]) {
+            s->rollout = 1;
+            if (s->cand_share[k] < s->share) s->share = s->cand_share[k];
+        }
+    }
+    if (s->cand_stack) {
+        s->rollout = 1;
+        if (s->cand_stack_share < s->share) s->share = s->cand_stack_share;
+    }
+    if (!s->rollout) s->share = 0;
+    if (s->rollout) {
+        size_t vl;
+        if (s->cand_stack) vl = (size_t)snprintf(s->rollout_version, sizeof s->rollout_version, "stack-%s", s->cand_stack_version);
+        else vl = (size_t)snprintf(s->rollout_version, sizeof s->rollout_version, "%s", s->final_version);
+        for (int k = 0; k < SW_SYS_COUNT && vl < sizeof s->rollout_version; k++)
+            if (s->cand_enabled[k])
+                vl += (size_t)snprintf(s->rollout_version + vl, sizeof s->rollout_version - vl, "+%s=%s",
+                                       sw_system_name(k), s->cand_version[k]);
+        const char *st_to = s->cand_stack ? o->cand_stack_trained_to : oc.stack ? oc.stack_trained_to : "";
+        snprintf(s->rollout_trained_to, sizeof s->rollout_trained_to, "%s", st_to ? st_to : "");
+        for (int k = 0; k < SW_SYS_COUNT; k++) {
+            const char *t = s->cand_enabled[k] ? s->cand_trained_to[k] : s->enabled[k] ? s->trained_to[k] : "";
+            if (strcmp(t, s->rollout_trained_to) > 0)
+                snprintf(s->rollout_trained_to, sizeof s->rollout_trained_to, "%s", t);
+        }
+    }
+    char ds_arm[11];
+    sw_date_format(o->date, ds_arm);
+    for (long i = 0; i < nc; i++) {
+        sw_slate_row *r = &s->rows[i];
+        combine(&oc, s->frame, s->enabled, r, std_col);
+        if (!s->rollout) continue;
+        final_get(r, &r->champ);
+        sw_slate_row t = *r;
+        for (int k = 0; k < SW_SYS_COUNT; k++)
+            if (s->cand_enabled[k]) t.sys[k] = r->cand[k];
+        combine(&orl, s->frame, en_roll, &t, std_col);
+        final_get(&t, &r->roll);
+        r->arm = sw_rollout_arm(sw_league_player_id(lg, r->player), o->date, s->share);
+        if (r->arm) {
+            final_set(r, &r->roll);
+            s->served_rollout++;
+        }
+    }
     double t4 = sw__now();
     s->t_combine = t4 - t3;
     /* the drivers of each call: TreeSHAP of the gbdt model (else catboost_v8) */
@@ -352,14 +495,13 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
         for (long i = 0; i < nc; i++) {
             sw_slate_row *r = &s->rows[i];
-            if (r->call != SW_CALL_OVER && r->call != SW_CALL_UNDER) continue;
+            int roll = s->rollout && (is_call(r->champ.call) || is_call(r->roll.call));
+            if (!is_call(r->call) && !roll) continue;
             r->n_top = sw_system_contributions(ex, s->frame, r->frame_row, 5, r->top);
             r->top_system = sw_system_id_of(ex);
-            size_t len = strlen(r->reason);
-            for (int k = 0; k < r->n_top && k < 3 && len < sizeof r->reason; k++)
-                len += (size_t)snprintf(r->reason + len, sizeof r->reason - len, "%s%s %.3g %+.1f",
-                                        k ? ", " : "; drivers: ", sw_feature_name(r->top[k].feature), r->top[k].value,
-                                        r->top[k].phi);
+            if (is_call(r->call)) append_drivers(r->reason, sizeof r->reason, r);
+            if (s->rollout && is_call(r->champ.call)) append_drivers(r->champ.reason, sizeof r->champ.reason, r);
+            if (s->rollout && is_call(r->roll.call)) append_drivers(r->roll.reason, sizeof r->roll.reason, r);
         }
     }
     s->t_explain = sw__now() - t4;
@@ -458,6 +600,26 @@ void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
     long calls = 0;
     for (long i = 0; i < s->n; i++) calls += s->rows[i].call == SW_CALL_OVER || s->rows[i].call == SW_CALL_UNDER;
     fprintf(out, "slate %s: %ld players, %ld calls\n", ds, s->n, calls);
+    if (s->rollout) {
+        fprintf(out, "rollout:");
+        int first = 1;
+        for (int k = 0; k <= SW_SYS_COUNT; k++) {
+            int on = k < SW_SYS_COUNT ? s->cand_enabled[k] : s->cand_stack;
+            if (!on) continue;
+            int sh = k < SW_SYS_COUNT ? s->cand_share[k] : s->cand_stack_share;
+            char stage[24];
+            if (sh > 0) snprintf(stage, sizeof stage, "canary %d%%", sh);
+            else snprintf(stage, sizeof stage, "shadow");
+            fprintf(out, "%s %s %s (%s)", first ? "" : ",", k < SW_SYS_COUNT ? sw_system_name(k) : "stack",
+                    k < SW_SYS_COUNT ? s->cand_version[k] : s->cand_stack_version, stage);
+            first = 0;
+        }
+        if (s->share > 0)
+            fprintf(out, "; the rollout served %ld of %ld players (share %d%%), the champions the rest\n",
+                    s->served_rollout, s->n, s->share);
+        else
+            fprintf(out, "; scored and stored, not served: the champions served every player\n");
+    }
     print_cell(out, "PLAYER", 24);
     fprintf(out, " %-4s %-4s %5s %-10s", "TEAM", "OPP", "LINE", "BOOK");
     for (int k = 0; k < SW_SYS_COUNT; k++)
@@ -500,6 +662,27 @@ static void jround(sw_jw *w, const char *key, double v, int digits)
     sw_jw_kf64(w, key, isfinite(v) ? round(v * scale[digits]) / scale[digits] : v);
 }
 
+/* One combined call as a JSON object (the rollout's fields of a row). */
+static void json_final(sw_jw *w, const char *key, const sw_slate_final *f, const char *version, const char *trained_to)
+{
+    sw_jw_key(w, key);
+    sw_jw_obj_begin(w);
+    sw_jw_kstr(w, "version", version);
+    jround(w, "prediction", f->pred, 2);
+    jround(w, "lo", f->lo, 2);
+    jround(w, "hi", f->hi, 2);
+    jround(w, "p_over", f->p_over, 4);
+    jround(w, "edge", f->edge, 2);
+    sw_jw_kstr(w, "call", sw_call_name(f->call));
+    jround(w, "confidence", f->conf, 1);
+    sw_jw_kint(w, "systems_predicting", f->n_pred);
+    sw_jw_kint(w, "systems_agreeing", f->n_agree);
+    if (trained_to[0]) sw_jw_kstr(w, "trained_to", trained_to);
+    else sw_jw_knull(w, "trained_to");
+    sw_jw_kstr(w, "reason", f->reason);
+    sw_jw_obj_end(w);
+}
+
 void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
 {
     sw_jw *w = sw_jw_create(SW_JW_JSON);
@@ -525,6 +708,29 @@ void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
         if (s->enabled[k] && s->trained_to[k][0]) sw_jw_kstr(w, sw_system_name(k), s->trained_to[k]);
     sw_jw_obj_end(w);
     sw_jw_kint(w, "refused", s->refused);
+    if (s->rollout) {
+        sw_jw_key(w, "rollout");
+        sw_jw_obj_begin(w);
+        sw_jw_kstr(w, "final_version", s->rollout_version);
+        sw_jw_kint(w, "share", s->share);
+        sw_jw_kint(w, "served", s->served_rollout);
+        sw_jw_key(w, "systems");
+        sw_jw_obj_begin(w);
+        for (int k = 0; k <= SW_SYS_COUNT; k++) {
+            int on = k < SW_SYS_COUNT ? s->cand_enabled[k] : s->cand_stack;
+            if (!on) continue;
+            int sh = k < SW_SYS_COUNT ? s->cand_share[k] : s->cand_stack_share;
+            sw_jw_key(w, k < SW_SYS_COUNT ? sw_system_name(k) : "stack");
+            sw_jw_obj_begin(w);
+            sw_jw_kstr(w, "version", k < SW_SYS_COUNT ? s->cand_version[k] : s->cand_stack_version);
+            sw_jw_kstr(w, "stage", sh > 0 ? "canary" : "shadow");
+            sw_jw_kint(w, "share", sh);
+            if (k < SW_SYS_COUNT && s->cand_trained_to[k][0]) sw_jw_kstr(w, "trained_to", s->cand_trained_to[k]);
+            sw_jw_obj_end(w);
+        }
+        sw_jw_obj_end(w);
+        sw_jw_obj_end(w);
+    }
     sw_jw_key(w, "warnings");
     sw_jw_arr_begin(w);
     for (int i = 0; i < s->n_warnings; i++) sw_jw_str(w, s->warnings[i]);
@@ -581,10 +787,33 @@ void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
         sw_jw_kint(w, "systems_agreeing", r->n_agree);
         jround(w, "quality", r->quality, 1);
         sw_jw_kstr(w, "tier", sw_tier_name(r->tier));
-        if (s->final_trained_to[0]) sw_jw_kstr(w, "trained_to", s->final_trained_to);
+        const char *served_to = s->rollout && r->arm ? s->rollout_trained_to : s->final_trained_to;
+        if (served_to[0]) sw_jw_kstr(w, "trained_to", served_to);
         else sw_jw_knull(w, "trained_to");
         sw_jw_kstr(w, "feature_hash", r->feature_hash);
         sw_jw_kstr(w, "reason", r->reason);
+        if (s->rollout) {
+            sw_jw_kstr(w, "arm", r->arm ? "canary" : "champion");
+            json_final(w, "champion", &r->champ, s->final_version, s->final_trained_to);
+            json_final(w, "rollout", &r->roll, s->rollout_version, s->rollout_trained_to);
+            sw_jw_key(w, "rollout_systems");
+            sw_jw_obj_begin(w);
+            for (int k = 0; k < SW_SYS_COUNT; k++) {
+                if (!s->cand_enabled[k]) continue;
+                int called = is_call(r->cand_call[k]);
+                sw_jw_key(w, sw_system_name(k));
+                sw_jw_obj_begin(w);
+                sw_jw_kstr(w, "version", s->cand_version[k]);
+                jround(w, "prediction", r->cand[k].pred, 2);
+                jround(w, "lo", r->cand[k].lo, 2);
+                jround(w, "hi", r->cand[k].hi, 2);
+                jround(w, "confidence", called ? r->cand[k].conf : NAN, 1);
+                sw_jw_kstr(w, "call", sw_call_name(r->cand_call[k]));
+                sw_jw_kstr(w, "note", r->cand[k].note);
+                sw_jw_obj_end(w);
+            }
+            sw_jw_obj_end(w);
+        }
         sw_jw_obj_end(w);
     }
     sw_jw_arr_end(w);

@@ -19,6 +19,17 @@
  *                refused with a warning, never served
  *   drivers      for OVER/UNDER calls, the gbdt model's (else catboost_v8's)
  *                five largest TreeSHAP contributions, named in the reason
+ *   rollout      versions in rollout (rollout.h) are scored on every row
+ *                beside the champions (refused like them when trained on the
+ *                date or later); each row then has two finals: the champions'
+ *                alone and the rollout's (the candidates' predictions in place
+ *                of their champions', the candidate stack if any).  The row's
+ *                served fields are the rollout's for the canary's share of
+ *                player-games (sw_rollout_arm of player id and date, at the
+ *                smallest share among the rollouts scored: a version in shadow
+ *                counts as 0, so nothing is served while any is in shadow),
+ *                the champions' elsewhere.  The drivers stay the champion
+ *                model's.  Without a rollout nothing changes.
  *
  * Ownership: a slate owns its rows and frame; the league, systems, stack and
  * config are borrowed for the call.  Thread-safety: one slate per call.
@@ -40,10 +51,25 @@ typedef struct {
     const sw_stack *stack;            /* NULL: confidence-weighted mean */
     const char *stack_version;
     const char *stack_trained_to;     /* the last date the stack may have seen (YYYY-MM-DD) */
+    /* versions in rollout (models.h); NULL: none */
+    sw_system *cand[SW_SYS_COUNT];
+    int cand_share[SW_SYS_COUNT];     /* canary share in percent, 0 in shadow */
+    const sw_stack *cand_stack;
+    const char *cand_stack_version;
+    const char *cand_stack_trained_to;
+    int cand_stack_share;
 } sw_slate_opts;
 
 typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;
 const char *sw_call_name(sw_call c);
+
+/* One combined call: the served one lives in the row's own fields. */
+typedef struct {
+    float pred, lo, hi, sigma, p_over, edge, conf;
+    int n_pred, n_agree;
+    sw_call call;
+    char reason[384];
+} sw_slate_final;
 
 typedef struct {
     long frame_row;
@@ -62,6 +88,11 @@ typedef struct {
     char feature_hash[17];
     int n_top, top_system;            /* the model's largest contributions behind a call */
     sw_contrib top[5];
+    /* with a rollout (s->rollout): */
+    sw_pred cand[SW_SYS_COUNT];       /* the candidates' predictions (NaN where none) */
+    sw_call cand_call[SW_SYS_COUNT];
+    sw_slate_final champ, roll;       /* the champions' final and the rollout's */
+    int arm;                          /* 1: served by the rollout (canary), 0: by the champions */
 } sw_slate_row;
 
 typedef struct {
@@ -78,6 +109,18 @@ typedef struct {
     char train_from[11], train_to[11]; /* the gbdt model's training window ("" unknown) */
     long candidates;                  /* players expected before the minutes filter */
     double *importance[SW_SYS_COUNT]; /* model systems: total split gain per feature, or NULL */
+    /* the rollout: versions scored beside the champions */
+    int rollout;                      /* 1: some candidate scored (rows carry champ and roll) */
+    int cand_enabled[SW_SYS_COUNT];
+    int cand_share[SW_SYS_COUNT];
+    char cand_version[SW_SYS_COUNT][64];
+    char cand_trained_to[SW_SYS_COUNT][11];
+    int cand_stack, cand_stack_share; /* the candidate stack was used */
+    char cand_stack_version[64];
+    int share;                        /* the share served by the rollout (0: none) */
+    char rollout_version[256];        /* final.rollout's version: "stack-V" or "mean-of-systems", "+gbdt=V"... */
+    char rollout_trained_to[11];      /* the latest date final.rollout's models may have seen */
+    long served_rollout;              /* rows whose arm is the rollout's */
     double t_features, t_select, t_system[SW_SYS_COUNT], t_combine, t_explain, t_total;
     int n_warnings;
     char warnings[8][256];

@@ -368,6 +368,74 @@ static void features_json(const sw_frame *f, long row, char *vals, size_t vcap, 
     srcs[b] = 0;
 }
 
+/* One stored prediction row: a system's, a candidate's or a combined call. */
+typedef struct {
+    const char *system, *version, *trained_to, *reason;
+    double pred, lo, hi, sigma, p_over, conf; /* p_over: combined calls only (NaN: computed) */
+    sw_call call;
+    int fin;                                  /* a combined call: counts and contributions */
+    int n_pred, n_agree;
+} pred_row;
+
+static int is_call(sw_call c) { return c == SW_CALL_OVER || c == SW_CALL_UNDER; }
+
+/* Bind one prediction row of slate row r and write it; a SQLite code. */
+static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, const sw_slate_row *r, const pred_row *o,
+                    long run_id)
+{
+    double edge = isfinite(r->line) && isfinite(o->pred) ? o->pred - r->line : NAN;
+    double pov = isfinite(edge) ? (o->fin ? o->p_over : sw_prob_over(o->pred, o->sigma, r->line)) : NAN;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    sqlite3_bind_text(q, 1, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, sw_league_game_id(lg, r->game), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, sw_league_player_id(lg, r->player), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, sw_league_player_name(lg, r->player), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, sw_league_team_code(lg, r->team), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, sw_league_team_code(lg, r->opp), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 7, r->home);
+    sqlite3_bind_text(q, 8, o->system, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 9, o->version, -1, SQLITE_TRANSIENT);
+    bind_num(q, 10, r->line);
+    if (r->book >= 0) sqlite3_bind_text(q, 11, sw_league_book(lg, r->book), -1, SQLITE_STATIC);
+    bind_num(q, 12, r->over_price);
+    bind_num(q, 13, r->under_price);
+    bind_num(q, 14, o->pred);
+    bind_num(q, 15, o->lo);
+    bind_num(q, 16, o->hi);
+    bind_num(q, 17, pov);
+    bind_num(q, 18, edge);
+    sqlite3_bind_text(q, 19, sw_call_name(o->call), -1, SQLITE_STATIC);
+    if (is_call(o->call)) bind_num(q, 20, o->conf);
+    sqlite3_bind_double(q, 21, r->quality);
+    sqlite3_bind_text(q, 22, sw_tier_name(r->tier), -1, SQLITE_STATIC);
+    if (o->fin) {
+        sqlite3_bind_int(q, 23, o->n_pred);
+        sqlite3_bind_int(q, 24, o->n_agree);
+    }
+    sqlite3_bind_text(q, 25, o->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 26, r->feature_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 27, run_id);
+    if (o->fin && r->n_top > 0 && is_call(o->call)) {
+        char cj[640];
+        size_t cl = (size_t)snprintf(cj, sizeof cj, "{\"system\":\"%s\",\"top\":[", sw_system_name(r->top_system));
+        for (int t = 0; t < r->n_top && cl < sizeof cj; t++)
+            cl += (size_t)snprintf(cj + cl, sizeof cj - cl, "%s{\"feature\":\"%s\",\"value\":%.6g,\"phi\":%.6g}",
+                                   t ? "," : "", sw_feature_name(r->top[t].feature), r->top[t].value, r->top[t].phi);
+        if (cl < sizeof cj) snprintf(cj + cl, sizeof cj - cl, "]}");
+        sqlite3_bind_text(q, 28, cj, -1, SQLITE_TRANSIENT);
+    }
+    if (o->trained_to && o->trained_to[0]) sqlite3_bind_text(q, 29, o->trained_to, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(q);
+}
+
+static pred_row final_row(const char *system, const char *version, const char *trained_to, const sw_slate_final *f)
+{
+    pred_row o = {system, version, trained_to, f->reason, f->pred, f->lo, f->hi, f->sigma, f->p_over, f->conf,
+                  f->call, 1, f->n_pred, f->n_agree};
+    return o;
+}
+
 /* One statement on a date's rows: ?1 the date, ?2 a time, ?3 a run id (when
  * the statement has them); *changes the rows it changed.  A SQLite code. */
 static int on_date(sw_store *st, const char *sql, const char *date, const char *at, long run_id, long *changes)
@@ -404,15 +472,37 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
         if (s->enabled[k])
             sl += (size_t)snprintf(systems + sl, sizeof systems - sl, "%s%s=%s", sl ? "," : "", sw_system_name(k),
                                    s->version[k]);
-    if (sl < sizeof systems) snprintf(systems + sl, sizeof systems - sl, "%sfinal=%s", sl ? "," : "", s->final_version);
+    if (sl < sizeof systems)
+        sl += (size_t)snprintf(systems + sl, sizeof systems - sl, "%sfinal=%s", sl ? "," : "", s->final_version);
+    for (int k = 0; s->rollout && k <= SW_SYS_COUNT && sl < sizeof systems; k++) {
+        if (k < SW_SYS_COUNT && s->cand_enabled[k])
+            sl += (size_t)snprintf(systems + sl, sizeof systems - sl, ",%s.rollout=%s", sw_system_name(k),
+                                   s->cand_version[k]);
+        else if (k == SW_SYS_COUNT)
+            sl += (size_t)snprintf(systems + sl, sizeof systems - sl, ",final.rollout=%s", s->rollout_version);
+    }
 
     /* the schema refuses these rows too; say why before starting */
-    for (int k = 0; k <= SW_SYS_COUNT; k++) {
-        const char *tt = k < SW_SYS_COUNT ? (s->enabled[k] ? s->trained_to[k] : "") : s->final_trained_to;
+    for (int k = 0; k < 2 * SW_SYS_COUNT + 2; k++) {
+        const char *tt = "", *who = "final";
+        char name[48];
+        if (k < SW_SYS_COUNT) {
+            tt = s->enabled[k] ? s->trained_to[k] : "";
+            who = sw_system_name(k);
+        } else if (k < 2 * SW_SYS_COUNT) {
+            tt = s->cand_enabled[k - SW_SYS_COUNT] ? s->cand_trained_to[k - SW_SYS_COUNT] : "";
+            snprintf(name, sizeof name, "%s.rollout", sw_system_name(k - SW_SYS_COUNT));
+            who = name;
+        } else if (k == 2 * SW_SYS_COUNT) {
+            tt = s->final_trained_to;
+        } else {
+            tt = s->rollout ? s->rollout_trained_to : "";
+            who = "final.rollout";
+        }
         if (tt[0] && strcmp(tt, date) >= 0)
             return sw_error_set(err, SW_INVALID_DATA, st->path, 0, 0, -1,
                                 "refusing to store %s predictions for %s: the model was trained on games through %s",
-                                k < SW_SYS_COUNT ? sw_system_name(k) : "final", date, tt);
+                                who, date, tt);
     }
     sqlite3_stmt *q_run = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
     sqlite3_stmt **qs[] = {&q_run, &q_pred, &q_fdel, &q_feat, &q_upd};
@@ -495,58 +585,41 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     for (long i = 0; i < s->n; i++) {
         const sw_slate_row *r = &s->rows[i];
         const char *gid = sw_league_game_id(lg, r->game), *pid = sw_league_player_id(lg, r->player);
-        for (int k = 0; k <= SW_SYS_COUNT; k++) {
-            if (k < SW_SYS_COUNT && !s->enabled[k]) continue;
-            int fin = k == SW_SYS_COUNT;
-            const sw_pred *p = fin ? NULL : &r->sys[k];
-            double pred = fin ? r->pred : p->pred, sigma = fin ? r->sigma : p->sigma;
-            double edge = isfinite(r->line) && isfinite(pred) ? pred - r->line : NAN;
-            double pov = isfinite(edge) ? (fin ? r->p_over : sw_prob_over(pred, sigma, r->line)) : NAN;
-            sqlite3_reset(q_pred);
-            sqlite3_clear_bindings(q_pred);
-            sqlite3_bind_text(q_pred, 1, date, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(q_pred, 2, gid, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q_pred, 3, pid, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q_pred, 4, sw_league_player_name(lg, r->player), -1, SQLITE_STATIC);
-            sqlite3_bind_text(q_pred, 5, sw_league_team_code(lg, r->team), -1, SQLITE_STATIC);
-            sqlite3_bind_text(q_pred, 6, sw_league_team_code(lg, r->opp), -1, SQLITE_STATIC);
-            sqlite3_bind_int(q_pred, 7, r->home);
-            sqlite3_bind_text(q_pred, 8, fin ? "final" : sw_system_name(k), -1, SQLITE_STATIC);
-            sqlite3_bind_text(q_pred, 9, fin ? s->final_version : s->version[k], -1, SQLITE_STATIC);
-            bind_num(q_pred, 10, r->line);
-            if (r->book >= 0) sqlite3_bind_text(q_pred, 11, sw_league_book(lg, r->book), -1, SQLITE_STATIC);
-            bind_num(q_pred, 12, r->over_price);
-            bind_num(q_pred, 13, r->under_price);
-            bind_num(q_pred, 14, pred);
-            bind_num(q_pred, 15, fin ? r->lo : p->lo);
-            bind_num(q_pred, 16, fin ? r->hi : p->hi);
-            bind_num(q_pred, 17, pov);
-            bind_num(q_pred, 18, edge);
-            sw_call call = fin ? r->call : r->sys_call[k];
-            sqlite3_bind_text(q_pred, 19, sw_call_name(call), -1, SQLITE_STATIC);
-            if (call == SW_CALL_OVER || call == SW_CALL_UNDER) bind_num(q_pred, 20, fin ? r->conf : p->conf);
-            sqlite3_bind_double(q_pred, 21, r->quality);
-            sqlite3_bind_text(q_pred, 22, sw_tier_name(r->tier), -1, SQLITE_STATIC);
-            if (fin) {
-                sqlite3_bind_int(q_pred, 23, r->n_pred);
-                sqlite3_bind_int(q_pred, 24, r->n_agree);
+        /* the systems, the candidates in rollout, the two finals of a rollout, the served final */
+        for (int k = 0; k < 2 * SW_SYS_COUNT + 3; k++) {
+            pred_row o;
+            char name[48], served[300];
+            if (k < SW_SYS_COUNT) {
+                if (!s->enabled[k]) continue;
+                const sw_pred *p = &r->sys[k];
+                o = (pred_row){sw_system_name(k), s->version[k], s->trained_to[k], p->note, p->pred, p->lo, p->hi,
+                               p->sigma, NAN, p->conf, r->sys_call[k], 0, 0, 0};
+            } else if (k < 2 * SW_SYS_COUNT) {
+                int c = k - SW_SYS_COUNT;
+                if (!s->cand_enabled[c]) continue;
+                const sw_pred *p = &r->cand[c];
+                snprintf(name, sizeof name, "%s.rollout", sw_system_name(c));
+                o = (pred_row){name, s->cand_version[c], s->cand_trained_to[c], p->note, p->pred, p->lo, p->hi,
+                               p->sigma, NAN, p->conf, r->cand_call[c], 0, 0, 0};
+            } else if (k == 2 * SW_SYS_COUNT) {
+                if (!s->rollout) continue;
+                o = final_row("final.champion", s->final_version, s->final_trained_to, &r->champ);
+            } else if (k == 2 * SW_SYS_COUNT + 1) {
+                if (!s->rollout) continue;
+                o = final_row("final.rollout", s->rollout_version, s->rollout_trained_to, &r->roll);
+            } else {
+                sw_slate_final f = {r->pred, r->lo, r->hi, r->sigma, r->p_over, r->edge, r->conf, r->n_pred,
+                                    r->n_agree, r->call, ""};
+                const char *v = s->final_version, *tt = s->final_trained_to;
+                if (s->rollout && r->arm) {
+                    snprintf(served, sizeof served, "%s canary", s->rollout_version);
+                    v = served;
+                    tt = s->rollout_trained_to;
+                }
+                o = final_row("final", v, tt, &f);
+                o.reason = r->reason;
             }
-            sqlite3_bind_text(q_pred, 25, fin ? r->reason : p->note, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q_pred, 26, r->feature_hash, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(q_pred, 27, res->run_id);
-            if (fin && r->n_top > 0) {
-                char cj[640];
-                size_t cl = (size_t)snprintf(cj, sizeof cj, "{\"system\":\"%s\",\"top\":[", sw_system_name(r->top_system));
-                for (int t = 0; t < r->n_top && cl < sizeof cj; t++)
-                    cl += (size_t)snprintf(cj + cl, sizeof cj - cl, "%s{\"feature\":\"%s\",\"value\":%.6g,\"phi\":%.6g}",
-                                           t ? "," : "", sw_feature_name(r->top[t].feature), r->top[t].value,
-                                           r->top[t].phi);
-                if (cl < sizeof cj) snprintf(cj + cl, sizeof cj - cl, "]}");
-                sqlite3_bind_text(q_pred, 28, cj, -1, SQLITE_TRANSIENT);
-            }
-            const char *tt = fin ? s->final_trained_to : s->trained_to[k];
-            if (tt[0]) sqlite3_bind_text(q_pred, 29, tt, -1, SQLITE_STATIC);
-            DB(sqlite3_step(q_pred), "writing a prediction");
+            DB(put_pred(q_pred, date, lg, r, &o, res->run_id), "writing a prediction");
             res->predictions++;
             if (kill_after >= 0 && res->predictions >= kill_after) raise(SIGKILL);
         }

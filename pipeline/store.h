@@ -7,7 +7,13 @@
  *                edge, call, confidence (OVER/UNDER calls only), quality,
  *                reason, feature hash, run, and trained_to, the last date
  *                the row's model may have seen (NULL for the rule systems);
- *                the coordinator's call is the row of system "final"
+ *                the coordinator's call is the row of system "final"; while
+ *                a version is in rollout (rollout.h) its rows are
+ *                "<system>.rollout" (the candidate's own, with its version
+ *                and trained_to), "final.champion" and "final.rollout" (the
+ *                two combined calls, versions naming the stack and the
+ *                candidates), and "final" is the one served (its version
+ *                ends in " canary" where the rollout served)
  *   predictions_superseded  rows a later run of their date replaced (audit;
  *                never counted)
  *   predictions_lookahead   rows of older databases whose model may have seen

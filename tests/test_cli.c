@@ -291,7 +291,9 @@ START_TEST(cli_usage_matches_options)
         ck_assert_int_eq(run(&out, "%s %s --help", tu_swish_bin(), cmds[c]), 0);
         /* every help ends with the exit codes */
         ck_assert_msg(strstr(out, "\nexit codes:\n  0    success\n"), "%s: no exit codes", cmds[c]);
-        ck_assert_ptr_nonnull(strstr(out, "\n  13   not found\n  70   internal error\n"));
+        ck_assert_ptr_nonnull(strstr(out, "\n  13   not found\n  14   remote store unreachable"));
+        ck_assert_ptr_nonnull(strstr(out, "\n  16   done from the local cache: the model store was unreachable\n"
+                                          "  70   internal error\n"));
         char *end = strstr(out, "\n\n");
         ck_assert_ptr_nonnull(end);
         *end = 0;

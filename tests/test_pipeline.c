@@ -1466,8 +1466,21 @@ START_TEST(sim_models_cli_and_retrain)
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "rolled back"));
     free(out);
+    /* the previous champion, an empty champion history again; the event log keeps all three changes */
+    sw_reg_state s3;
+    sw_error rerr;
+    char store[700];
+    snprintf(store, sizeof store, "%s/models", dir);
     char *c3 = tu_slurp(champ, NULL);
-    ck_assert_str_eq(c1, c3); /* the previous champion, an empty history again */
+    ck_assert_int_eq(sw_registry_state(store, "gbdt", &s3, &rerr), SW_OK);
+    ck_assert_int_eq(s3.n_history, 0);
+    ck_assert_int_eq(s3.n_events, 3); /* registered, promoted, rolled back */
+    ck_assert_str_eq(s3.events[2].action, "rollback");
+    char want[120];
+    snprintf(want, sizeof want, "\"champion\": \"%s\"", s3.champion);
+    ck_assert_ptr_nonnull(strstr(c1, want));
+    ck_assert_ptr_null(strstr(c3, "\"rollout\""));
+    sw_registry_state_free(&s3);
     free(c1);
     free(c2);
     free(c3);

@@ -11,6 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
 const char *tu_shared(void)
 {
     const char *s = getenv("SWISH_SHARED");
@@ -159,4 +169,216 @@ double tu_jf64(const sw_json *doc, sw_jnode obj, const char *key)
     double v = NAN;
     ck_assert_msg(sw_json_f64(doc, sw_json_get(doc, obj, key), 0, &v, NULL) == SW_OK, "\"%s\" is not a number", key);
     return v;
+}
+
+/* ---- S3 test servers ---- */
+
+static double tu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int tu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int tu_s3_start(const char *which, const char *dir, const char *bucket, const char *key, const char *secret,
+                tu_server *out)
+{
+    return tu_s3_start_ex(which, dir, bucket, key, secret, NULL, out);
+}
+
+int tu_s3_start_ex(const char *which, const char *dir, const char *bucket, const char *key, const char *secret,
+                   const char *const *extra, tu_server *out)
+{
+    memset(out, 0, sizeof *out);
+    out->pid = -1;
+    out->out_fd = -1;
+    int fake = strcmp(which, "fake") == 0;
+    ck_assert_msg(fake || strcmp(which, "s3rver") == 0, "tu_s3_start: unknown server %s", which);
+    snprintf(out->which, sizeof out->which, "%s", which);
+    const char *script = fake ? "tests/s3/fake_s3.py" : "tests/s3/s3rver.js";
+    ck_assert_msg(tu_exists(script), "%s not found (tests run from the repository root)", script);
+    if (!fake) {
+        ck_assert_msg(dir != NULL, "s3rver needs a directory");
+        ck_assert_msg(tu_exists("tests/s3/node_modules/@20minutes/s3rver/package.json"),
+                      "the S3 test server s3rver is not installed (tests/s3/node_modules): run `make deps`");
+    }
+    const char *argv[40];
+    int n = 0;
+    argv[n++] = fake ? "python3" : "node";
+    /* s3rver 4.0.4 encrypts its ListObjectsV2 continuation tokens with DES,
+     * which Node's OpenSSL 3 offers only from the legacy provider */
+    if (!fake) argv[n++] = "--openssl-legacy-provider";
+    argv[n++] = script;
+    argv[n++] = "--port";
+    argv[n++] = "0";
+    if (dir) {
+        argv[n++] = "--dir";
+        argv[n++] = dir;
+    }
+    argv[n++] = "--bucket";
+    argv[n++] = bucket;
+    argv[n++] = "--access-key";
+    argv[n++] = key;
+    argv[n++] = "--secret";
+    argv[n++] = secret;
+    for (int i = 0; extra && extra[i] && n < 38; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+
+    char errpath[512];
+    snprintf(errpath, sizeof errpath, "%s/%s-%d.stderr", tu_tmpdir(), which, (int)getpid());
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        /* the server must not outlive the test process, even one that fails */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
+        dup2(fds[1], 1);
+        int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (e >= 0) dup2(e, 2);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[256];
+    size_t len = 0;
+    int port = 0;
+    double until = tu_now() + 20.0;
+    while (!port && tu_now() < until) {
+        struct pollfd p = {fds[0], POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0) continue;
+        ssize_t r = read(fds[0], line + len, sizeof line - 1 - len);
+        if (r <= 0) break;
+        len += (size_t)r;
+        line[len] = 0;
+        char *nl = strchr(line, '\n');
+        if (nl && sscanf(line, "PORT %d", &port) != 1) break;
+        if (len >= sizeof line - 1) break;
+    }
+    if (!port) {
+        kill(pid, SIGKILL);
+        int st;
+        waitpid(pid, &st, 0);
+        close(fds[0]);
+        char *err = tu_slurp(errpath, NULL);
+        ck_abort_msg("could not start the %s S3 server (%s %s): %.1500s%s", which, argv[0], script,
+                     err && *err ? err : "(no output)",
+                     fake ? " (is python3 installed? run `make deps`)"
+                          : " (are node and tests/s3/node_modules installed? run `make deps`)");
+    }
+    out->port = port;
+    out->pid = (int)pid;
+    out->out_fd = fds[0];
+    snprintf(out->endpoint, sizeof out->endpoint, "http://127.0.0.1:%d", port);
+    return port;
+}
+
+void tu_s3_stop(tu_server *s)
+{
+    if (s->pid <= 0) return;
+    kill(s->pid, SIGTERM);
+    int st;
+    double until = tu_now() + 5.0;
+    while (waitpid(s->pid, &st, WNOHANG) == 0) {
+        if (tu_now() > until) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &st, 0);
+            break;
+        }
+        usleep(10000);
+    }
+    if (s->out_fd >= 0) close(s->out_fd);
+    s->pid = -1;
+    s->out_fd = -1;
+}
+
+/* One HTTP/1.0 exchange with a server on loopback; the body of the answer
+ * (malloc'd) and its status. */
+static char *tu_http(int port, const char *method, const char *path, const char *body, int *status)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect to port %d: %s", port, strerror(errno));
+    char req[4096];
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n\r\n%s", method,
+                     path, body ? strlen(body) : 0, body ? body : "");
+    ck_assert_int_eq(write(fd, req, (size_t)n), n);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+    while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)r;
+        if (cap - len < 1024) buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = 0;
+    close(fd);
+    ck_assert_msg(sscanf(buf, "HTTP/%*s %d", status) == 1, "no HTTP answer from port %d", port);
+    char *b = strstr(buf, "\r\n\r\n");
+    char *res = strdup(b ? b + 4 : "");
+    free(buf);
+    return res;
+}
+
+void tu_s3_fault(const tu_server *s, const char *json)
+{
+    int st;
+    free(tu_http(s->port, "POST", "/__fault", json, &st));
+    ck_assert_int_eq(st, 200);
+}
+
+char *tu_s3_log(const tu_server *s)
+{
+    int st;
+    char *b = tu_http(s->port, "GET", "/__log", NULL, &st);
+    ck_assert_int_eq(st, 200);
+    return b;
+}
+
+void tu_s3_log_clear(const tu_server *s)
+{
+    int st;
+    free(tu_http(s->port, "DELETE", "/__log", NULL, &st));
+    ck_assert_int_eq(st, 204);
+}
+
+int tu_s3_log_count(const tu_server *s, const char *method)
+{
+    char *log = tu_s3_log(s);
+    sw_json *doc = tu_json_parse("fake S3 log", log);
+    int n = 0;
+    for (sw_jnode e = sw_json_first(doc, sw_json_root(doc)); e != SW_JNONE; e = sw_json_next(doc, e)) {
+        if (!method || sw_json_streq(doc, sw_json_get(doc, e, "method"), method)) n++;
+    }
+    sw_json_free(doc);
+    free(log);
+    return n;
+}
+
+int tu_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+    close(fd);
+    return ntohs(a.sin_port);
 }

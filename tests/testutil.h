@@ -33,6 +33,39 @@ sw_json *tu_json_parse(const char *what, const char *text);
 long long tu_jint(const sw_json *doc, sw_jnode obj, const char *key);
 double tu_jf64(const sw_json *doc, sw_jnode obj, const char *key);
 
+/* S3 test servers (tests/s3): "fake" is tests/s3/fake_s3.py (strict SigV4 /
+ * GOOG4 verification, fault injection, request log; objects in memory, or
+ * under `dir` when not NULL), "s3rver" the real @20minutes/s3rver 4.0.4 (node;
+ * `dir` required).  Both listen on 127.0.0.1 on a free port, serve `bucket`
+ * path-style and accept only key/secret.  A server dies with the test process
+ * (PR_SET_PDEATHSIG) and should be stopped with tu_s3_stop.  A missing
+ * python3, node or npm package fails the test, saying to run `make deps`. */
+typedef struct {
+    int port;
+    int pid;
+    int out_fd;          /* the server's stdout (kept open) */
+    char which[8];
+    char endpoint[64];   /* "http://127.0.0.1:PORT" */
+} tu_server;
+/* Returns the port. */
+int tu_s3_start(const char *which, const char *dir, const char *bucket, const char *key, const char *secret,
+                tu_server *out);
+/* The same with more arguments for the server (NULL-terminated; may be NULL),
+ * e.g. {"--session-token", "T", NULL} for the fake. */
+int tu_s3_start_ex(const char *which, const char *dir, const char *bucket, const char *key, const char *secret,
+                   const char *const *extra, tu_server *out);
+void tu_s3_stop(tu_server *s);
+/* The fake only: queue a fault ({"status":503,"count":2}, {"delay":1.5},
+ * {"truncate":true}, {"corrupt":true}, {"drop":true}; "method":"GET" limits
+ * it), read its request log (JSON text, malloc'd), forget the log, count the
+ * logged requests of a method (NULL: all). */
+void tu_s3_fault(const tu_server *s, const char *json);
+char *tu_s3_log(const tu_server *s);
+void tu_s3_log_clear(const tu_server *s);
+int tu_s3_log_count(const tu_server *s, const char *method);
+/* A loopback port nothing listens on (bound, then closed). */
+int tu_free_port(void);
+
 /* Suites. */
 Suite *core_suite(void);
 Suite *gbdt_suite(void);
@@ -45,5 +78,8 @@ Suite *simulate_suite(void);
 Suite *pipeline_suite(void);
 Suite *explain_suite(void);
 Suite *evaluate_suite(void);
+Suite *objstore_suite(void);
+Suite *modelstore_suite(void);
+Suite *rollout_suite(void);
 
 #endif

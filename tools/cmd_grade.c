@@ -11,6 +11,8 @@
 #include "core/date.h"
 #include "pipeline/grade.h"
 #include "pipeline/metrics.h"
+#include "pipeline/registry.h"
+#include "pipeline/rollout.h"
 #include "pipeline/store.h"
 #include "runcfg.h"
 
@@ -23,8 +25,10 @@ static int parse_day(const cli_args *a, const char *opt, int *day)
     return 0;
 }
 
+#define MAX_NAMES 24 /* the systems, their rollouts, the finals */
+
 /* Every system with rows between two dates (counted or excluded), "final" last. */
-static int systems_of(sw_store *st, int from, int to, char names[8][32])
+static int systems_of(sw_store *st, int from, int to, char names[MAX_NAMES][32])
 {
     sqlite3_stmt *q;
     int n = 0;
@@ -39,14 +43,14 @@ static int systems_of(sw_store *st, int from, int to, char names[8][32])
         return 0;
     sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-    while (sqlite3_step(q) == SQLITE_ROW && n < 8) snprintf(names[n++], 32, "%s", sqlite3_column_text(q, 0));
+    while (sqlite3_step(q) == SQLITE_ROW && n < MAX_NAMES) snprintf(names[n++], 32, "%s", sqlite3_column_text(q, 0));
     sqlite3_finalize(q);
     return n;
 }
 
 static int report(sw_store *st, int from, int to, int json, int detail)
 {
-    char names[8][32];
+    char names[MAX_NAMES][32];
     int ns = systems_of(st, from, to, names);
     sw_error err;
     sw_error_clear(&err);
@@ -95,7 +99,25 @@ static const cli_opt grade_opts[] = {
     {"--json", NULL, "print the metrics as JSON", 0},
     {"--detail", NULL, "print every breakdown (edge, confidence, tier, calibration, baselines) on stderr", 0},
     {"--lenient", NULL, "skip and count bad input rows instead of failing", 0},
+    {"--no-gate", NULL, "do not evaluate the rollouts' gates after grading", 0},
 };
+
+/* The gates of the rollouts in progress (rollout.h), after grading: a model
+ * store or gate that cannot be read is a warning, never a failed grade. */
+static void gates(sw_store *st, const sw_config *cfg)
+{
+    sw_error err;
+    sw_error_clear(&err);
+    if (sw_registry_exists(cfg->models, &err)) return; /* no model store: no rollout */
+    sw_gate g[SW_SYS_COUNT + 1];
+    int n = 0;
+    int rc = sw_rollout_gate_all(st, cfg, cfg->models, g, &n, stderr, &err);
+    if (rc) {
+        char m[900];
+        sw_error_format(&err, m, sizeof m);
+        fprintf(stderr, "swish: warning: rollout gates: %s\n", m);
+    }
+}
 
 int cmd_grade(int argc, char **argv)
 {
@@ -103,7 +125,11 @@ int cmd_grade(int argc, char **argv)
                   .summary = "Join the stored predictions of the dates with the box scores: OVER/UNDER calls are HIT,\n"
                              "MISS or PUSH (actual = line), a player who did not play voids the row, units at the\n"
                              "stored American price and at -110.  Grades go to the database (re-grading replaces\n"
-                             "them); then the metrics of the graded dates are printed per system.",
+                             "them); then the metrics of the graded dates are printed per system.\n\n"
+                             "Then, unless --no-gate, the gate of every rollout in progress in the model store\n"
+                             "(paths.models) is evaluated, one line each on stderr ('swish models gate'): a clear loss\n"
+                             "is rolled back when rollout.auto_rollback is set, a pass advances the stage only with\n"
+                             "rollout.auto_promote.  A model store that cannot be read is a warning, not a failure.",
                   .opts = grade_opts,
                   .n_opts = sizeof grade_opts / sizeof grade_opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -163,6 +189,7 @@ int cmd_grade(int argc, char **argv)
         total += g.predictions;
     }
     if (!total) fprintf(stderr, "swish: no stored predictions in the range\n");
+    if (total && !cli_has(&a, "--no-gate")) gates(st, &cfg);
     rc = report(st, from, to, cli_has(&a, "--json"), cli_has(&a, "--detail"));
     sw_store_close(st);
     sw_league_free(lg);

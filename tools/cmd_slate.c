@@ -36,7 +36,13 @@ int cmd_slate(int argc, char **argv)
             "No look-ahead: each model system serves its champion when it was trained only on games\n"
             "before the date, else the newest registered version that was ('swish retrain --until D'\n"
             "makes one); a system without such a version is refused with a warning (exit 1, as for a\n"
-            "missing or corrupt model file) and the others still score the slate.",
+            "missing or corrupt model file) and the others still score the slate.\n\n"
+            "Rollout: a version in shadow or canary ('swish models rollout') is scored on every player\n"
+            "beside its champion and stored apart (<system>.rollout, final.champion, final.rollout);\n"
+            "the served call (final) is the rollout's for the canary's share of player-games, chosen by a\n"
+            "stable hash of player and date, and the champions' elsewhere; a shadow version is never served.\n\n"
+            "A remote model store that cannot be reached is served from the verified local cache with a\n"
+            "warning and exit 16 (which takes precedence over exit 1).",
         .opts = opts,
         .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -75,6 +81,14 @@ int cmd_slate(int argc, char **argv)
     sw_slate_opts so = {.date = day, .cfg = &cfg, .stack = models.has_stack ? &models.stack : NULL,
                         .stack_version = models.stack_version, .stack_trained_to = models.stack_trained_to};
     memcpy(so.systems, models.sys, sizeof so.systems);
+    memcpy(so.cand, models.cand, sizeof so.cand);
+    memcpy(so.cand_share, models.cand_share, sizeof so.cand_share);
+    if (models.has_cand_stack) {
+        so.cand_stack = &models.cand_stack;
+        so.cand_stack_version = models.cand_stack_version;
+        so.cand_stack_trained_to = models.cand_stack_trained_to;
+        so.cand_stack_share = models.cand_stack_share;
+    }
     sw_slate *s = NULL;
     if (sw_slate_run(lg, &so, &s, &err)) {
         sw_models_free(&models);
@@ -117,10 +131,12 @@ int cmd_slate(int argc, char **argv)
     if (res.grades_cleared)
         fprintf(stderr, "swish: %s: the replaced rows had %ld grades; the new rows were graded: %ld graded, %ld pending\n",
                 ds, res.grades_cleared, regraded.graded, regraded.pending);
-    int degraded = models.degraded || s->refused;
+    int degraded = models.degraded || s->refused, offline = models.offline;
     sw_slate_free(s);
     sw_models_free(&models);
     sw_store_close(st);
     sw_league_free(lg);
+    /* served from the cache: said by the loader's warning above; it outranks a partial run */
+    if (offline) return sw_status_exit_code(SW_OFFLINE);
     return degraded ? sw_status_exit_code(SW_DEGRADED) : 0;
 }

@@ -7,6 +7,16 @@
 
 #include "core/alloc.h"
 #include "core/date.h"
+#include "pipeline/registry.h"
+
+static char g_command[256];
+
+void runcfg_command(int argc, char **argv)
+{
+    size_t n = 0;
+    for (int i = 0; i < argc && n + 1 < sizeof g_command; i++)
+        n += (size_t)snprintf(g_command + n, sizeof g_command - n, "%s%s", i ? " " : "", i ? argv[i] : "swish");
+}
 
 static int load(const cli_args *a, sw_config *c, int resolve)
 {
@@ -26,6 +36,14 @@ static int load(const cli_args *a, sw_config *c, int resolve)
     int rc = cli_int(a, "--threads", c->threads, 0, SW_THREADS_MAX, &t);
     if (rc) return rc;
     c->threads = resolve ? sw_threads_resolve(t) : (int)t;
+    sw_objstore_opts so = {.endpoint = c->endpoint[0] ? c->endpoint : NULL,
+                           .region = c->region[0] ? c->region : NULL,
+                           .access_key = c->access_key_id[0] ? c->access_key_id : NULL,
+                           .secret_key = c->secret_access_key[0] ? c->secret_access_key : NULL,
+                           .session_token = c->session_token[0] ? c->session_token : NULL,
+                           .timeout_s = c->timeout_s,
+                           .retries = c->retries ? c->retries : -1};
+    sw_registry_configure(&so, c->cache, g_command);
     return 0;
 }
 

@@ -12,13 +12,17 @@
  * lists the ones it uses (RUNCFG_OPTS: all four). */
 #define RUNCFG_OPT_CONFIG {"--config", "FILE", "configuration file (default: $SWISH_CONFIG; see 'swish config')", 0}
 #define RUNCFG_OPT_DATA {"--data", "DIR", "data directory (overrides paths.data)", 0}
-#define RUNCFG_OPT_MODELS {"--models", "DIR", "model store (overrides paths.models)", 0}
+#define RUNCFG_OPT_MODELS {"--models", "STORE", "model store: DIR, file://DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX (overrides paths.models)", 0}
 #define RUNCFG_OPT_THREADS {"--threads", "N", "threads (overrides slate.threads); " SW_THREADS_RULE " (default 0)", 0}
 #define RUNCFG_OPTS RUNCFG_OPT_CONFIG, RUNCFG_OPT_DATA, RUNCFG_OPT_MODELS, RUNCFG_OPT_THREADS
 
 /* Defaults, the file, the environment, then --data/--db/--models/--threads;
  * threads resolved by the rule of core/threads.h (c->threads >= 1).
  * Returns 0 or an exit code after printing the error. */
+/* Remember the command line (the model store's history names it). */
+void runcfg_command(int argc, char **argv);
+/* Load the configuration (--config, SWISH_CONFIG, the environment, the options)
+ * and hand its [storage] settings to the model store. */
 int runcfg_load(const cli_args *a, sw_config *c);
 /* The same with slate.threads as configured (0 stays 0): for `swish config`. */
 int runcfg_load_unresolved(const cli_args *a, sw_config *c);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "runcfg.h"
 #include "core/version.h"
 
 typedef struct {
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "version") == 0) return cmd_version(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0) return cmd_help(argc - 1, argv + 1);
     const command *c = find_command(argv[1]);
+    runcfg_command(argc, argv); /* for the model store's history */
     if (c) return c->fn(argc - 1, argv + 1);
     return cli_failf(SW_ARG, "unknown command '%s' (swish --help lists them)", argv[1]);
 }
