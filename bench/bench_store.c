@@ -5,7 +5,9 @@
  * run is `swish slate --no-store --json` of the 450-player night; reported:
  * the wall time of the command and the "models" time it prints (loading and
  * verifying the versions), medians over interleaved runs, and the difference
- * to the directory.  Target: warm within 10 ms of the directory.  Every run's
+ * to the directory.  Target: warm within 10 ms of the directory, judged on the
+ * models time (what the store changes; the wall time's CSV loading varies by
+ * tens of ms between runs).  Every run's
  * slate rows must be the same bytes. */
 #include <signal.h>
 #include <stdio.h>
@@ -166,6 +168,8 @@ int bench_store(const bench_ctx *c)
     printf("(slate ms: wall time of `swish slate`, loading the CSVs included; models ms: what the slate reports for\n"
            " loading the versions; every run's slate identical, sha256 %.16s...)\n",
            first);
-    printf("warm - directory: %+.1f ms (target: within 10 ms)\n\n", 1e3 * (wall[2] - wall[0]));
+    printf("warm - directory, loading the models: %+.1f ms (target: within 10 ms); the whole slate: %+.1f ms (its\n"
+           " CSV loading alone varies by tens of ms between runs)\n\n",
+           mod[2] - mod[0], 1e3 * (wall[2] - wall[0]));
     return 0;
 }

@@ -1187,8 +1187,8 @@ int sw_objstore_delete(sw_objstore *s, const char *key, sw_error *err)
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* One ListObjectsV2 page after `token` (NULL: the first). */
-static int list_page(sw_objstore *s, const char *full_prefix, const char *token, strvec *out, char **next,
-                     sw_error *err)
+static int list_page(sw_objstore *s, const char *full_prefix, const char *token, int stamps, strvec *out,
+                     char **next, sw_error *err)
 {
     *next = NULL;
     /* Query parameters in byte order of their names (SigV4 signs the query
@@ -1225,14 +1225,29 @@ static int list_page(sw_objstore *s, const char *full_prefix, const char *token,
             rc = obj_fail(s, err, SW_NET, "%s: GET %s: the answer is not a ListBucketResult", what, u.p);
         }
         size_t plen = strlen(s->prefix);
+        /* one <Contents> at a time: its Key, and with stamps its ETag, kept as
+         * "key\x1fetag" (keys hold no control characters; sorting is unchanged) */
         for (const char *p = b; rc == SW_OK;) {
-            const char *after;
-            char *k = xml_text(p, "Key", &after);
-            if (!k) break;
-            if (strncmp(k, s->prefix, plen) == 0 && k[plen] && sv_push(out, k + plen, strlen(k + plen)) != 0)
-                rc = obj_fail(s, err, SW_NOMEM, "out of memory");
+            const char *c0 = strstr(p, "<Contents>"), *c1 = c0 ? strstr(c0, "</Contents>") : NULL;
+            if (!c0 || !c1) break;
+            char *block = sw_strndup(c0, (size_t)(c1 - c0));
+            char *k = block ? xml_text(block, "Key", NULL) : NULL;
+            char *et = k && stamps ? xml_text(block, "ETag", NULL) : NULL;
+            if (!block) rc = obj_fail(s, err, SW_NOMEM, "out of memory");
+            else if (k && strncmp(k, s->prefix, plen) == 0 && k[plen]) {
+                sbuf e = {0};
+                sb_puts(&e, k + plen);
+                if (stamps) {
+                    sb_puts(&e, "\x1f");
+                    sb_puts(&e, et ? et : "");
+                }
+                if (e.oom || sv_push(out, e.p, strlen(e.p)) != 0) rc = obj_fail(s, err, SW_NOMEM, "out of memory");
+                sw_free(e.p);
+            }
+            sw_free(et);
             sw_free(k);
-            p = after;
+            sw_free(block);
+            p = c1 + strlen("</Contents>");
         }
         char *trunc = rc == SW_OK ? xml_text(b, "IsTruncated", NULL) : NULL;
         if (trunc && strcmp(trunc, "true") == 0) {
@@ -1253,7 +1268,14 @@ static int list_page(sw_objstore *s, const char *full_prefix, const char *token,
 
 int sw_objstore_list(sw_objstore *s, const char *prefix, char ***keys, int *n, sw_error *err)
 {
+    return sw_objstore_list_stamped(s, prefix, keys, NULL, n, err);
+}
+
+int sw_objstore_list_stamped(sw_objstore *s, const char *prefix, char ***keys, char ***stamps, int *n,
+                             sw_error *err)
+{
     *keys = NULL;
+    if (stamps) *stamps = NULL;
     *n = 0;
     if (!prefix) prefix = "";
     SW_TRY(check_key(s, prefix, 1, err));
@@ -1275,7 +1297,7 @@ int sw_objstore_list(sw_objstore *s, const char *prefix, char ***keys, int *n, s
         char *token = NULL;
         do {
             char *next;
-            rc = list_page(s, fp.p, token, &sv, &next, err);
+            rc = list_page(s, fp.p, token, stamps != NULL, &sv, &next, err);
             sw_free(token);
             token = next;
         } while (rc == SW_OK && token);
@@ -1287,19 +1309,32 @@ int sw_objstore_list(sw_objstore *s, const char *prefix, char ***keys, int *n, s
         if (sv.n > 1) qsort(sv.v, sv.n, sizeof(char *), cmp_str);
         size_t total = (sv.n + 1) * sizeof(char *);
         for (size_t i = 0; i < sv.n; i++) total += strlen(sv.v[i]) + 1;
-        char **arr = sw_malloc(total);
-        if (!arr) {
+        char **arr = sw_malloc(total), **st = stamps ? sw_malloc(total) : NULL;
+        if (!arr || (stamps && !st)) {
+            sw_free(arr);
+            sw_free(st);
             rc = obj_fail(s, err, SW_NOMEM, "out of memory");
         } else {
-            char *p = (char *)(arr + sv.n + 1);
+            char *p = (char *)(arr + sv.n + 1), *q = st ? (char *)(st + sv.n + 1) : NULL;
             for (size_t i = 0; i < sv.n; i++) {
-                size_t l = strlen(sv.v[i]) + 1;
-                memcpy(p, sv.v[i], l);
+                char *sep = strchr(sv.v[i], '\x1f'); /* only with stamps; a local store has none */
+                size_t kl = sep ? (size_t)(sep - sv.v[i]) : strlen(sv.v[i]);
+                memcpy(p, sv.v[i], kl);
+                p[kl] = 0;
                 arr[i] = p;
-                p += l;
+                p += kl + 1;
+                if (st) {
+                    const char *e = sep ? sep + 1 : "";
+                    size_t el = strlen(e) + 1;
+                    memcpy(q, e, el);
+                    st[i] = q;
+                    q += el;
+                }
             }
             arr[sv.n] = NULL;
+            if (st) st[sv.n] = NULL;
             *keys = arr;
+            if (stamps) *stamps = st;
             *n = (int)sv.n;
         }
     }

@@ -100,6 +100,13 @@ int sw_objstore_delete(sw_objstore *s, const char *key, sw_error *err);
  * yet lists empty; a bucket that does not exist is SW_NOT_FOUND. */
 int sw_objstore_list(sw_objstore *s, const char *prefix, char ***keys, int *n, sw_error *err);
 
+/* The same, with each key's ETag as the listing gives it in *stamps (one
+ * allocation like *keys; "" where the store gives none, as a directory).  On
+ * S3 it equals the etag a get returns; on GCS the etag is the generation,
+ * which listings do not give, so no stamp ever equals it. */
+int sw_objstore_list_stamped(sw_objstore *s, const char *prefix, char ***keys, char ***stamps, int *n,
+                             sw_error *err);
+
 /* Statistics of this handle since open: requests sent, retries, bytes in. */
 typedef struct {
     long requests, retries;

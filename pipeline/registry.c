@@ -225,6 +225,110 @@ static void save_copy(const reg *r, const char *key, const void *data, size_t le
     if (sw_mkdirs(dir, &e) == SW_OK) sw_write_file_atomic(path, data, len, &e); /* a cache: best effort */
 }
 
+/* ---- remote reads, remembered briefly ----
+ * A command reads the same pointer and listing several times within
+ * milliseconds (pick, load, the candidate), so remote pointers and the
+ * store's listing are kept in the process for MEMO_TTL seconds (a write of
+ * this process replaces or drops them); writes always read afresh with the
+ * etag.  Manifests never change once written: a copy in the cache is used
+ * as is. */
+#define MEMO_TTL 1.0
+#define MEMO_MAX 16
+
+static struct {
+    char key[2300]; /* location + '\n' + key */
+    unsigned char *data;
+    size_t len;
+    double t;
+} g_memo[MEMO_MAX];
+static struct {
+    char loc[2048];
+    char **keys, **stamps; /* the listing's ETags */
+    int n;
+    double t;
+} g_list_memo;
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int memo_slot(const reg *r, const char *key, int make)
+{
+    char k[2300];
+    snprintf(k, sizeof k, "%s\n%s", r->loc, key);
+    int oldest = 0;
+    for (int i = 0; i < MEMO_MAX; i++) {
+        if (!strcmp(g_memo[i].key, k)) return i;
+        if (g_memo[i].t < g_memo[oldest].t) oldest = i;
+    }
+    if (!make) return -1;
+    sw_free(g_memo[oldest].data);
+    g_memo[oldest].data = NULL;
+    snprintf(g_memo[oldest].key, sizeof g_memo[oldest].key, "%s", k);
+    return oldest;
+}
+
+static void memo_put(const reg *r, const char *key, const void *data, size_t len)
+{
+    int i = memo_slot(r, key, 1);
+    sw_free(g_memo[i].data);
+    g_memo[i].data = NULL;
+    unsigned char *d = sw_malloc(len + 1);
+    if (!d) {
+        g_memo[i].key[0] = 0;
+        return;
+    }
+    memcpy(d, data, len);
+    g_memo[i].data = d;
+    g_memo[i].len = len;
+    g_memo[i].t = mono_now();
+}
+
+static int memo_get(const reg *r, const char *key, unsigned char **data, size_t *len)
+{
+    int i = memo_slot(r, key, 0);
+    if (i < 0 || !g_memo[i].data || mono_now() - g_memo[i].t > MEMO_TTL) return 0;
+    *data = sw_malloc(g_memo[i].len + 1);
+    if (!*data) return 0;
+    memcpy(*data, g_memo[i].data, g_memo[i].len);
+    *len = g_memo[i].len;
+    return 1;
+}
+
+static void list_memo_drop(void)
+{
+    sw_free(g_list_memo.keys);
+    sw_free(g_list_memo.stamps);
+    memset(&g_list_memo, 0, sizeof g_list_memo);
+}
+
+/* The fresh listing's stamp of a key: 1 found (stamp set), 0 absent from the
+ * listing, -1 no fresh listing of this store. */
+static int list_stamp(const reg *r, const char *key, const char **stamp)
+{
+    if (strcmp(g_list_memo.loc, r->loc) != 0 || mono_now() - g_list_memo.t > MEMO_TTL) return -1;
+    int lo = 0, hi = g_list_memo.n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2, c = strcmp(g_list_memo.keys[mid], key);
+        if (c == 0) {
+            *stamp = g_list_memo.stamps[mid];
+            return 1;
+        }
+        if (c < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
 /* A small object (manifest, pointer).  Remote: a copy is kept; when the store
  * cannot be reached, the copy is read and the process marked offline. */
 static int reg_get(reg *r, const char *key, size_t max, unsigned char **data, size_t *len, char etag[SW_ETAG_MAX],
@@ -232,7 +336,44 @@ static int reg_get(reg *r, const char *key, size_t max, unsigned char **data, si
 {
     sw_error e;
     sw_error_clear(&e);
-    int rc = sw_objstore_get(r->os, key, max, data, len, etag, &e);
+    if (r->remote && !etag) {
+        char path[4096];
+        copy_path(r, key, path, sizeof path);
+        if (ends_with(key, "/manifest.json") && sw_file_exists(path) &&
+            sw_read_file(path, (long long)max, data, len, NULL) == SW_OK)
+            return SW_OK;
+        if (memo_get(r, key, data, len)) return SW_OK;
+        /* the store's listing of a moment ago says whether the pointer exists and,
+         * by its ETag, whether the cached copy is still the current one */
+        const char *stamp;
+        int ls = ends_with(key, "/champion.json") ? list_stamp(r, key, &stamp) : -1;
+        if (ls == 0) return sw_fail(err, SW_NOT_FOUND, "%s/%s: no such object", r->loc, key);
+        if (ls == 1 && stamp[0]) {
+            char sp[4200], have[SW_ETAG_MAX] = "";
+            snprintf(sp, sizeof sp, "%s.etag", path);
+            FILE *fp = fopen(sp, "r");
+            if (fp) {
+                if (!fgets(have, sizeof have, fp)) have[0] = 0;
+                fclose(fp);
+            }
+            if (!strcmp(have, stamp) && sw_read_file(path, (long long)max, data, len, NULL) == SW_OK) {
+                memo_put(r, key, *data, *len);
+                return SW_OK;
+            }
+        }
+    }
+    char got[SW_ETAG_MAX] = "";
+    int rc = sw_objstore_get(r->os, key, max, data, len, etag ? etag : got, &e);
+    if (rc == SW_OK && r->remote && ends_with(key, "/champion.json")) {
+        memo_put(r, key, *data, *len);
+        char path[4096], sp[4200];
+        copy_path(r, key, path, sizeof path);
+        snprintf(sp, sizeof sp, "%s.etag", path);
+        save_copy(r, key, *data, *len);
+        sw_error ee;
+        const char *et = etag ? etag : got;
+        sw_write_file_atomic(sp, et, strlen(et), &ee); /* best effort: a cache */
+    }
     if (!r->remote) {
         if (rc && err) *err = e;
         return rc;
@@ -332,11 +473,47 @@ static int list_copies(const reg *r, const char *prefix, char ***keys, int *n, s
     return rc;
 }
 
+/* The remote listing of the whole store, remembered for MEMO_TTL; the keys
+ * under `prefix` copied out. */
+static int list_remote(reg *r, const char *prefix, char ***keys, int *n, sw_error *err)
+{
+    if (strcmp(g_list_memo.loc, r->loc) != 0 || mono_now() - g_list_memo.t > MEMO_TTL) {
+        list_memo_drop();
+        char **all = NULL, **stamps = NULL;
+        int na = 0;
+        int rc = sw_objstore_list_stamped(r->os, "", &all, &stamps, &na, err);
+        if (rc) return rc;
+        g_list_memo.keys = all;
+        g_list_memo.stamps = stamps;
+        g_list_memo.n = na;
+        g_list_memo.t = mono_now();
+        snprintf(g_list_memo.loc, sizeof g_list_memo.loc, "%s", r->loc);
+    }
+    size_t pl = strlen(prefix), bytes = 0;
+    int m = 0;
+    for (int i = 0; i < g_list_memo.n; i++)
+        if (!strncmp(g_list_memo.keys[i], prefix, pl)) m++, bytes += strlen(g_list_memo.keys[i]) + 1;
+    char **out = sw_malloc(sizeof *out * (size_t)(m + 1) + bytes + 1);
+    if (!out) return sw_fail(err, SW_NOMEM, "out of memory");
+    char *p = (char *)(out + m + 1);
+    int j = 0;
+    for (int i = 0; i < g_list_memo.n; i++)
+        if (!strncmp(g_list_memo.keys[i], prefix, pl)) {
+            out[j++] = p;
+            strcpy(p, g_list_memo.keys[i]);
+            p += strlen(p) + 1;
+        }
+    out[j] = NULL;
+    *keys = out;
+    *n = m;
+    return SW_OK;
+}
+
 static int reg_list(reg *r, const char *prefix, char ***keys, int *n, sw_error *err)
 {
     sw_error e;
     sw_error_clear(&e);
-    int rc = sw_objstore_list(r->os, prefix, keys, n, &e);
+    int rc = r->remote ? list_remote(r, prefix, keys, n, &e) : sw_objstore_list(r->os, prefix, keys, n, &e);
     if (rc == SW_NET && r->remote) {
         struct stat sb;
         if (stat(r->copies, &sb) == 0) {
@@ -789,6 +966,11 @@ static int reg_put_state(reg *r, const char *system, const sw_reg_state *st, con
     sw_error e;
     sw_error_clear(&e);
     rc = sw_objstore_put(r->os, key, buf, n, etag, NULL, &e);
+    if (r->remote) {
+        int i = memo_slot(r, key, 0);
+        if (i >= 0) g_memo[i].key[0] = 0;
+        if (rc == SW_OK) memo_put(r, key, buf, n);
+    }
     if (rc == SW_CONFLICT)
         rc = sw_error_set(err, SW_CONFLICT, key, 0, 0, -1,
                           "%s/%s was changed by another writer since it was read; nothing was changed (run the "
@@ -972,6 +1154,7 @@ static int put_version(reg *r, sw_manifest *m, const sw_reg_blob *blobs, int n_b
         if ((rc = manifest_to_json(m, &js, &jl))) return sw_fail(err, rc, "out of memory");
         snprintf(key, sizeof key, "%s/%s/manifest.json", m->system, m->version);
         rc = sw_objstore_put(r->os, key, js, jl, "", NULL, &e);
+        list_memo_drop();
         if (rc == SW_OK && r->remote) save_copy(r, key, js, jl);
         sw_free(js);
         if (rc == SW_OK) return SW_OK;
@@ -1393,6 +1576,7 @@ static int copy_version(reg *src, reg *dst, const sw_manifest *m, FILE *log, sw_
     char key[256];
     snprintf(key, sizeof key, "%s/%s/manifest.json", m->system, m->version);
     rc = sw_objstore_put(dst->os, key, js, jl, "", NULL, err);
+    list_memo_drop();
     sw_free(js);
     if (rc == SW_CONFLICT)
         return sw_error_set(err, SW_CONFLICT, key, 0, 0, -1, "%s/%s appeared while copying; run the sync again",

@@ -118,7 +118,7 @@ int cmd_slate(int argc, char **argv)
     long calls[4] = {0};
     for (long i = 0; i < s->n; i++) calls[s->rows[i].call]++;
     fprintf(stderr,
-            "swish: %s: %ld players (%ld OVER, %ld UNDER, %ld PASS, %ld NO_LINE); load %.0f ms, models %.0f ms, "
+            "swish: %s: %ld players (%ld OVER, %ld UNDER, %ld PASS, %ld NO_LINE); load %.0f ms, models %.1f ms, "
             "features %.1f ms, systems %.1f ms, combine %.1f ms, drivers %.1f ms",
             ds, s->n, calls[0], calls[1], calls[2], calls[3], 1e3 * t_load, 1e3 * t_models, 1e3 * s->t_features,
             1e3 * (s->t_total - s->t_features - s->t_select - s->t_combine - s->t_explain), 1e3 * s->t_combine,
