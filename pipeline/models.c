@@ -97,9 +97,16 @@ int sw_models_pick(const char *models_dir, const char *system, int date, char ve
                      system, champ[0] ? champ : "(none)", ct, ds, version, trained_to);
         }
         rc = SW_OK;
+    } else if (n == 0 && n_bad) {
+        /* registered, but no manifest could be read: a refusal, not an absence */
+        char msg[300];
+        sw_error_format(&e, msg, sizeof msg);
+        if (why_cap)
+            snprintf(why, why_cap, "%s refused: %d version%s in %s cannot be read (%s)", system, n_bad,
+                     n_bad > 1 ? "s" : "", models_dir, msg);
+        rc = sw_fail(err, SW_NOT_FOUND, "%s", why_cap ? why : "no version that can be read");
     } else if (n == 0) {
-        rc = sw_fail(err, SW_NOT_FOUND, "no version of %s in %s%s", system, models_dir,
-                     n_bad ? " that can be read" : "");
+        rc = sw_fail(err, SW_NOT_FOUND, "no version of %s in %s", system, models_dir);
     } else {
         char t[11];
         int bounded;

@@ -205,7 +205,8 @@ static void mark_offline(const reg *r, const sw_error *e)
     g_offline = 1;
     char msg[400];
     sw_error_format(e, msg, sizeof msg);
-    snprintf(g_offline_why, sizeof g_offline_why, "%.200s: %.300s", r->loc, msg);
+    snprintf(g_offline_why, sizeof g_offline_why, "%.500s", msg);
+    (void)r;
 }
 
 static void copy_path(const reg *r, const char *key, char *out, size_t cap)

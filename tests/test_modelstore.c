@@ -436,6 +436,18 @@ START_TEST(fake_registry_faults)
     ck_assert_int_eq(nbad, 0);
     sw_free(ms);
     ck_assert_int_eq(sw_registry_promote(store, "gbdt", "half", &err), SW_NOT_FOUND);
+    /* manifests that never arrive intact: the system is refused (a warning, degraded), not
+     * taken for one with nothing registered */
+    char cache2[600];
+    snprintf(cache2, sizeof cache2, "%s/cache2", tu_tmpdir());
+    configure_s3(&srv, cache2, 1);
+    tu_s3_fault(&srv, "{\"corrupt\":true,\"method\":\"GET\",\"path\":\"manifest\",\"count\":6}");
+    char v[64], tt[11], why[384];
+    int is_champ, day;
+    ck_assert_int_eq(sw_date_parse("2025-03-01", 10, &day), 0);
+    ck_assert_int_eq(sw_models_pick(store, "gbdt", day, v, tt, &is_champ, why, sizeof why, &err), SW_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(why, "cannot be read"));
+    configure_s3(&srv, cache, 3);
     /* a wrong secret: the server's code, no retry, no secret in the message */
     sw_objstore_opts bad = {.endpoint = srv.endpoint, .region = "us-east-1", .access_key = KEY,
                             .secret_key = "not-the-secret", .timeout_s = 3, .retries = 3, .backoff_s = 0.01};

@@ -468,6 +468,15 @@ static int sync_cmd(const cli_args *a)
     return 0;
 }
 
+/* A read that came from the cached copies says so, and exits 16. */
+static int offline_status(int rc)
+{
+    char why[512];
+    if (!sw_registry_offline(why, sizeof why)) return rc;
+    fprintf(stderr, "swish: warning: the model store could not be reached; this is what the cache held (%s)\n", why);
+    return rc ? rc : sw_status_exit_code(SW_OFFLINE);
+}
+
 int cmd_models(int argc, char **argv)
 {
     cli_args a = {.usage = usage_text,
@@ -501,7 +510,7 @@ int cmd_models(int argc, char **argv)
     const char *sub = a.pos[0];
     sw_error err;
     sw_error_clear(&err);
-    if (!strcmp(sub, "list")) return list(&cfg, cli_has(&a, "--json"));
+    if (!strcmp(sub, "list")) return offline_status(list(&cfg, cli_has(&a, "--json")));
     if (!strcmp(sub, "add")) return add(&a, &cfg);
     if (!strcmp(sub, "promote")) {
         if (a.n_pos != 3) return cli_failf(SW_ARG, "usage: swish models promote SYSTEM VERSION");
@@ -518,8 +527,8 @@ int cmd_models(int argc, char **argv)
         return 0;
     }
     if (!strcmp(sub, "rollout")) return rollout_cmd(&a, &cfg);
-    if (!strcmp(sub, "status")) return status_cmd(&a, &cfg);
-    if (!strcmp(sub, "history")) return history_cmd(&a, &cfg);
+    if (!strcmp(sub, "status")) return offline_status(status_cmd(&a, &cfg));
+    if (!strcmp(sub, "history")) return offline_status(history_cmd(&a, &cfg));
     if (!strcmp(sub, "gate")) return gate_cmd(&a, &cfg);
     if (!strcmp(sub, "sync")) return sync_cmd(&a);
     if (!strcmp(sub, "archive")) {

@@ -27,7 +27,8 @@ metadata x-amz-meta-* / x-goog-meta-* kept and returned.
 
 Unsigned control endpoints (not logged):
   POST /__fault  JSON, applied to the next `count` requests (default 1), in
-                 order of posting; optional "method" limits it to one method:
+                 order of posting; optional "method" limits it to one method, "path" to
+                 requests whose path contains that text:
                  {"status":503[,"code":"SlowDown"]}  answer with that error
                  {"delay":3.0}          sleep, then answer normally
                  {"truncate":true}      full Content-Length, half the body, close
@@ -156,6 +157,7 @@ class Fault:
         self.spec = spec
         self.count = int(spec.get("count", 1))
         self.method = spec.get("method")
+        self.path = spec.get("path")  # a substring of the request path
 
 
 class S3Error(Exception):
@@ -225,6 +227,8 @@ class Handler(BaseHTTPRequestHandler):
         with srv.lock:
             for f in srv.faults:
                 if f.method and f.method != self.command:
+                    continue
+                if f.path and f.path not in self.path:
                     continue
                 f.count -= 1
                 if f.count <= 0:
