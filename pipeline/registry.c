@@ -855,6 +855,20 @@ static int state_parse(const char *where, const unsigned char *data, size_t len,
     return rc;
 }
 
+void sw_reg_event_json(sw_jw *w, const sw_reg_event *e)
+{
+    sw_jw_obj_begin(w);
+    sw_jw_kstr(w, "at", e->at);
+    sw_jw_kstr(w, "actor", e->actor);
+    sw_jw_kstr(w, "command", e->command);
+    sw_jw_kstr(w, "action", e->action);
+    sw_jw_kstr(w, "version", e->version);
+    sw_jw_kstr(w, "from", e->from);
+    sw_jw_kstr(w, "to", e->to);
+    sw_jw_kstr(w, "note", e->note);
+    sw_jw_obj_end(w);
+}
+
 static int state_json(const sw_reg_state *st, const char **buf, size_t *n, sw_jw **wout)
 {
     sw_jw *w = sw_jw_create(SW_JW_JSON_PRETTY);
@@ -881,19 +895,7 @@ static int state_json(const sw_reg_state *st, const char **buf, size_t *n, sw_jw
     sw_jw_obj_end(w);
     sw_jw_key(w, "events");
     sw_jw_arr_begin(w);
-    for (int i = 0; i < st->n_events; i++) {
-        const sw_reg_event *e = &st->events[i];
-        sw_jw_obj_begin(w);
-        sw_jw_kstr(w, "at", e->at);
-        sw_jw_kstr(w, "actor", e->actor);
-        sw_jw_kstr(w, "command", e->command);
-        sw_jw_kstr(w, "action", e->action);
-        sw_jw_kstr(w, "version", e->version);
-        sw_jw_kstr(w, "from", e->from);
-        sw_jw_kstr(w, "to", e->to);
-        sw_jw_kstr(w, "note", e->note);
-        sw_jw_obj_end(w);
-    }
+    for (int i = 0; i < st->n_events; i++) sw_reg_event_json(w, &st->events[i]);
     sw_jw_arr_end(w);
     sw_jw_obj_end(w);
     *wout = w;

@@ -160,6 +160,9 @@ typedef struct {
 } sw_reg_state;
 
 int sw_registry_state(const char *store, const char *system, sw_reg_state *st, sw_error *err);
+/* One history event as a JSON object (the pointer's and `models history --json`'s form). */
+struct sw_jw;
+void sw_reg_event_json(struct sw_jw *w, const sw_reg_event *e);
 void sw_registry_state_free(sw_reg_state *st);
 /* The stage of a version in a state (and its share for canary). */
 sw_stage sw_reg_stage_of(const sw_reg_state *st, const char *version, int *share);

@@ -29,16 +29,6 @@
 #include "pipeline/report.h"
 #include "testutil.h"
 
-static int sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int sh(char **out, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return tu_run(cmd, out);
-}
 
 
 
@@ -272,12 +262,12 @@ START_TEST(regrade_is_idempotent)
     need();
     char db[400], *out = NULL;
     snprintf(db, sizeof db, "%s/regrade.db", tu_tmpdir());
-    ck_assert_int_eq(sh(NULL, "cp %s/a.db %s", g_root, db), 0);
+    ck_assert_int_eq(tu_sh(NULL, "cp %s/a.db %s", g_root, db), 0);
     const char *q = "SELECT game_date, game_id, player_id, system, model_version, actual, outcome, units, units_110"
                     " FROM grades ORDER BY 1, 2, 3, 4, 5";
     char *before = tu_sql_dump(db, q);
     for (int i = 0; i < 2; i++) {
-        int rc = sh(&out, "%s grade --from %s --to %s --data %s/data --db %s --json", tu_swish_bin(), g_from, g_to,
+        int rc = tu_sh(&out, "%s grade --from %s --to %s --data %s/data --db %s --json", tu_swish_bin(), g_from, g_to,
                     g_root, db);
         ck_assert_msg(rc == 0, "%s", out);
         ck_assert_ptr_nonnull(strstr(out, "\"system\":\"final\""));
@@ -375,7 +365,7 @@ START_TEST(backtest_metrics_match_database)
     char path[400], *out = NULL;
     snprintf(path, sizeof path, "%s/a.json", g_root);
     char *js = tu_slurp(path, NULL);
-    int rc = sh(&out, "%s metrics --db %s/a.db --json", tu_swish_bin(), g_root);
+    int rc = tu_sh(&out, "%s metrics --db %s/a.db --json", tu_swish_bin(), g_root);
     ck_assert_msg(rc == 0, "%s", out);
     /* the final system's figures, in memory and from the stored grades */
     const char *keys[] = {"\"mae\":", "\"side\":{\"n\":", "\"calls\":{\"n\":", "\"brier\":"};
@@ -464,7 +454,7 @@ START_TEST(backtest_and_metrics_json_parse)
     sw_json_free(doc);
     free(js);
     /* metrics --json: an array of the same objects, the stored grades giving the same figures */
-    int rc = sh(&out, "%s metrics --db %s/a.db --json 2>/dev/null", tu_swish_bin(), g_root);
+    int rc = tu_sh(&out, "%s metrics --db %s/a.db --json 2>/dev/null", tu_swish_bin(), g_root);
     ck_assert_msg(rc == 0, "%s", out);
     doc = tu_json_parse("metrics --json", out);
     root = sw_json_root(doc);
@@ -489,7 +479,7 @@ START_TEST(report_renders_in_chromium)
     need();
     char html[400], *out = NULL;
     snprintf(html, sizeof html, "%s/report.html", tu_tmpdir());
-    int rc = sh(&out, "%s report --db %s/a.db --out %s", tu_swish_bin(), g_root, html);
+    int rc = tu_sh(&out, "%s report --db %s/a.db --out %s", tu_swish_bin(), g_root, html);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
     char *page = tu_slurp(html, NULL);
@@ -506,7 +496,7 @@ START_TEST(report_renders_in_chromium)
     free(page);
     char log[400];
     snprintf(log, sizeof log, "%s/chromium.log", tu_tmpdir());
-    rc = sh(&out, "timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
+    rc = tu_sh(&out, "timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
                   "--dump-dom file://%s 2> %s",
             html, log);
     ck_assert_msg(rc == 0, "chromium failed (%d)", rc);
@@ -527,7 +517,7 @@ START_TEST(predict_explain_sums_to_prediction)
     tu_shared_path(in, sizeof in, "crosscheck/catboost/catboost_v8_33features_20260108_211817/inputs.csv");
     char res[400];
     snprintf(res, sizeof res, "%s/explain.csv", tu_tmpdir());
-    int rc = sh(&out, "%s predict --model %s --input %s --explain --output %s", tu_swish_bin(), model, in, res);
+    int rc = tu_sh(&out, "%s predict --model %s --input %s --explain --output %s", tu_swish_bin(), model, in, res);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
     sw_table *t;

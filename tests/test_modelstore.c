@@ -464,20 +464,6 @@ START_TEST(fake_registry_faults)
 }
 END_TEST
 
-static int shf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int shf(char **out, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    char *o = NULL;
-    int rc = tu_run(cmd, &o);
-    if (out) *out = o;
-    else free(o);
-    return rc;
-}
 
 /* The CLI end to end: a store synced to S3 scores the same slate as the
  * directory; with the server gone, the cached copies score it again (exit 16,
@@ -492,8 +478,8 @@ START_TEST(cli_slate_from_s3)
     fprintf(fp, "[paths]\ndata = %s/data\nmodels = %s/models\ndb = %s/swish.db\n[retrain]\nrounds = 30\nfolds = 3\n", t,
             t, t);
     fclose(fp);
-    ck_assert_int_eq(shf(NULL, "%s simulate --seed 11 --seasons 1 --first-season 2024 --out %s/data", bin, t), 0);
-    ck_assert_int_eq(shf(NULL, "%s retrain --config %s --until 2025-03-01", bin, conf), 0);
+    ck_assert_int_eq(tu_sh(NULL, "%s simulate --seed 11 --seasons 1 --first-season 2024 --out %s/data", bin, t), 0);
+    ck_assert_int_eq(tu_sh(NULL, "%s retrain --config %s --until 2025-03-01", bin, conf), 0);
     char dir[600];
     snprintf(dir, sizeof dir, "%s/s3", t);
     ck_assert_int_eq(mkdir(dir, 0755), 0);
@@ -504,23 +490,55 @@ START_TEST(cli_slate_from_s3)
     setenv("AWS_ENDPOINT_URL", srv.endpoint, 1);
     setenv("AWS_REGION", "us-east-1", 1);
     char *out = NULL;
-    ck_assert_int_eq(shf(&out, "%s models sync %s/models s3://bkt/m", bin, t), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s models sync %s/models s3://bkt/m", bin, t), 0);
     ck_assert_ptr_nonnull(strstr(out, "verified"));
     free(out);
     char *a = NULL, *b = NULL, *c = NULL;
-    ck_assert_int_eq(shf(&a, "%s slate --config %s --date 2025-03-01 --no-store --json 2>/dev/null", bin, conf), 0);
-    ck_assert_int_eq(shf(&b,
+    ck_assert_int_eq(tu_sh(&a, "%s slate --config %s --date 2025-03-01 --no-store --json 2>/dev/null", bin, conf), 0);
+    ck_assert_int_eq(tu_sh(&b,
                          "SWISH_STORAGE_CACHE=%s/cache %s slate --config %s --models s3://bkt/m --date 2025-03-01 "
                          "--no-store --json 2>/dev/null",
                          t, bin, conf),
                      0);
     ck_assert_ptr_nonnull(strstr(a, "\"rows\":[{"));
     ck_assert_str_eq(strstr(a, "\"rows\":"), strstr(b, "\"rows\":")); /* all but the timings */
-    ck_assert_int_eq(shf(&out, "%s models list --models s3://bkt/m --config %s", bin, conf), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s models list --models s3://bkt/m --config %s", bin, conf), 0);
     ck_assert_ptr_nonnull(strstr(out, "champion"));
     free(out);
+    /* s3 -> gs (GCS's XML API, GOOG4 signatures, generations) on the strict fake; the same slate */
+    tu_server gsrv;
+    tu_s3_start("fake", NULL, "gbk", "GOOGKEY", "goog-secret-0123", &gsrv);
+    setenv("GS_ACCESS_KEY_ID", "GOOGKEY", 1);
+    setenv("GS_SECRET_ACCESS_KEY", "goog-secret-0123", 1);
+    setenv("GS_ENDPOINT_URL", gsrv.endpoint, 1);
+    ck_assert_int_eq(tu_sh(&out, "SWISH_STORAGE_CACHE=%s/cache %s models sync s3://bkt/m gs://gbk/m", t, bin), 0);
+    free(out);
+    char *g = NULL;
+    ck_assert_int_eq(tu_sh(&g,
+                           "SWISH_STORAGE_CACHE=%s/gcache %s slate --config %s --models gs://gbk/m --date 2025-03-01 "
+                           "--no-store --json 2>/dev/null",
+                           t, bin, conf),
+                     0);
+    ck_assert_str_eq(strstr(a, "\"rows\":"), strstr(g, "\"rows\":"));
+    free(g);
+    ck_assert_int_gt(tu_s3_log_count(&gsrv, "PUT"), 0);
+    /* writes on GCS: a new version (x-goog-if-generation-match: 0 on its manifest), then the
+     * pointer replaced on its generation (a staged rollout), visible to a fresh reader */
+    ck_assert_int_eq(tu_sh(&out, "%s models add --system stack --version s2 $(ls %s/models/stack/*/stack.json | head -1) "
+                                 "--train-from 2024-10-01 --train-to 2025-02-28 --models gs://gbk/m",
+                           bin, t),
+                     0);
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "%s models rollout stack s2 --to shadow --models gs://gbk/m", bin), 0);
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "SWISH_STORAGE_CACHE=%s/g2 %s models status stack --models gs://gbk/m --json", t, bin),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "\"rollout\":\"s2\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"stage\":\"shadow\""));
+    free(out);
+    tu_s3_stop(&gsrv);
     tu_s3_stop(&srv);
-    ck_assert_int_eq(shf(&c,
+    ck_assert_int_eq(tu_sh(&c,
                          "SWISH_STORAGE_CACHE=%s/cache SWISH_STORAGE_RETRIES=1 %s slate --config %s --models s3://bkt/m "
                          "--date 2025-03-01 --no-store --json 2>%s/offline.err",
                          t, bin, conf, t),
@@ -533,7 +551,7 @@ START_TEST(cli_slate_from_s3)
     ck_assert_ptr_nonnull(strstr(err_text, "could not be reached"));
     ck_assert_ptr_null(strstr(err_text, SECRET));
     free(err_text);
-    ck_assert_int_eq(shf(&out,
+    ck_assert_int_eq(tu_sh(&out,
                          "SWISH_STORAGE_CACHE=%s/empty SWISH_STORAGE_RETRIES=1 %s slate --config %s --models "
                          "s3://bkt/m --date 2025-03-01 --no-store",
                          t, bin, conf),

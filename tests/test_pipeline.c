@@ -37,29 +37,7 @@
 
 /* ---- helpers ---- */
 
-static int sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int sh(char **out, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return tu_run(cmd, out);
-}
 
-static long q_long(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-    long v = (long)sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(h);
-    return v;
-}
 
 /* Every stored prediction as text, one line each, in key order (run ids left out). */
 static char *dump_predictions(const char *db)
@@ -188,7 +166,7 @@ static void need_sim(void) { ck_assert_msg(g_ready, "%s", g_why); }
 static void copy_setup(const char *name, char *dir, size_t cap)
 {
     snprintf(dir, cap, "%s/%s", tu_tmpdir(), name);
-    ck_assert_int_eq(sh(NULL, "rm -rf %s && mkdir -p %s && cp -r %s %s/data && cp -r %s %s/models", dir, dir, g_data,
+    ck_assert_int_eq(tu_sh(NULL, "rm -rf %s && mkdir -p %s && cp -r %s %s/data && cp -r %s %s/models", dir, dir, g_data,
                         dir, g_models, dir),
                      0);
 }
@@ -646,39 +624,39 @@ START_TEST(real_slate_end_to_end)
     fprintf(fp, "[paths]\ndata = %s\ndb = %s/real.db\nmodels = %s/real-models\n[retrain]\nrounds = 60\n"
                 "early_stopping = 10\nfolds = 3\n", data, t, t);
     fclose(fp);
-    ck_assert_int_eq(sh(&out, "%s models add --system catboost_v8 --train-from 2021-11-01 --train-to 2024-05-31 %s"
+    ck_assert_int_eq(tu_sh(&out, "%s models add --system catboost_v8 --train-from 2021-11-01 --train-to 2024-05-31 %s"
                         " --config %s", bin, v8, conf), 0);
     free(out);
-    int rc = sh(&out, "%s retrain --until 2025-11-10 --config %s --json", bin, conf);
+    int rc = tu_sh(&out, "%s retrain --until 2025-11-10 --config %s --json", bin, conf);
     ck_assert_msg(rc == 0, "%s", out);
     /* the window is the rows' own: the last played date before the cut-off, nothing from the date itself */
     ck_assert_ptr_nonnull(strstr(out, "\"to\":\"2025-11-09\""));
     ck_assert_ptr_nonnull(strstr(out, "\"from\":\"2023-1"));
     free(out);
-    rc = sh(&out, "%s slate --date 2025-11-10 --config %s --json > %s/real.json", bin, conf, t);
+    rc = tu_sh(&out, "%s slate --date 2025-11-10 --config %s --json > %s/real.json", bin, conf, t);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     free(out);
     char db[600];
     snprintf(db, sizeof db, "%s/real.db", t);
-    long lined = q_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND line IS NOT NULL");
+    long lined = tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND line IS NOT NULL");
     ck_assert_int_gt(lined, 100);
     /* every player with a line: one row per system, six systems, and the final call */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM (SELECT game_id, player_id FROM predictions WHERE line IS NOT NULL"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT game_id, player_id FROM predictions WHERE line IS NOT NULL"
                                 " GROUP BY 1, 2 HAVING count(DISTINCT system) <> 7)"),
                      0);
-    ck_assert_int_eq(q_long(db, "SELECT count(DISTINCT system) FROM predictions"), 7);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT system) FROM predictions"), 7);
     /* the calls obey the configured thresholds (defaults) */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation IN "
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation IN "
                                 "('OVER','UNDER') AND (abs(edge) < 1.5 OR tier IN ('poor','critical')"
                                 " OR (recommendation='OVER' AND (edge <= 0 OR p_over < 0.55))"
                                 " OR (recommendation='UNDER' AND (edge >= 0 OR p_over > 0.45)))"),
                      0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE (line IS NULL) <> (recommendation='NO_LINE')"),
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE (line IS NULL) <> (recommendation='NO_LINE')"),
                      0);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation IN ('OVER','UNDER')"), 0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE reason IS NULL OR reason = ''"), 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation IN ('OVER','UNDER')"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE reason IS NULL OR reason = ''"), 0);
     /* real lines only: every stored line is one of the book lines of that player and game */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE line IS NOT NULL AND (line <= 0 OR line > 80"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE line IS NOT NULL AND (line <= 0 OR line > 80"
                                 " OR book IS NULL)"),
                      0);
     /* the JSON names every enabled system's version */
@@ -707,7 +685,7 @@ START_TEST(real_nightly_never_looks_ahead)
                 "early_stopping = 10\nfolds = 3\n", data, db, t);
     fclose(fp);
     /* retrain (every game: through 2026-02-05), slate next, models list, models add */
-    int rc = sh(&out, "%s retrain --config %s --json", bin, conf);
+    int rc = tu_sh(&out, "%s retrain --config %s --json", bin, conf);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "\"to\":\"2026-02-05\"")); /* the player logs' last date, not the team logs' */
     char full[64];
@@ -715,78 +693,78 @@ START_TEST(real_nightly_never_looks_ahead)
     ck_assert_ptr_nonnull(gv);
     snprintf(full, sizeof full, "%.*s", (int)strcspn(gv + 16, "\""), gv + 16);
     free(out);
-    rc = sh(&out, "%s slate --date next --config %s", bin, conf);
+    rc = tu_sh(&out, "%s slate --date next --config %s", bin, conf);
     ck_assert_int_eq(rc, sw_status_exit_code(SW_NO_GAMES)); /* no scheduled games after the last played date */
     free(out);
-    ck_assert_int_eq(sh(&out, "%s models list --config %s", bin, conf), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s models list --config %s", bin, conf), 0);
     ck_assert_ptr_nonnull(strstr(out, "2026-02-05"));
     free(out);
-    ck_assert_int_eq(sh(&out, "%s models add --system catboost_v8 --train-from 2021-11-01 --train-to 2024-05-31 %s"
+    ck_assert_int_eq(tu_sh(&out, "%s models add --system catboost_v8 --train-from 2021-11-01 --train-to 2024-05-31 %s"
                         " --config %s", bin, v8, conf), 0);
     free(out);
     /* a past date: the champions saw it, so gbdt and the stack are refused, loudly */
-    rc = sh(&out, "%s slate --date 2025-11-10 --config %s", bin, conf);
+    rc = tu_sh(&out, "%s slate --date 2025-11-10 --config %s", bin, conf);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "gbdt refused for 2025-11-10"));
     ck_assert_ptr_nonnull(strstr(out, "stack refused for 2025-11-10"));
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt'"), 0);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'catboost_v8'"), 100);
-    ck_assert_int_eq(sh(&out, "%s grade --date 2025-11-10 --config %s", bin, conf), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt'"), 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'catboost_v8'"), 100);
+    ck_assert_int_eq(tu_sh(&out, "%s grade --date 2025-11-10 --config %s", bin, conf), 0);
     free(out);
     /* a model as of the date: it serves the date, the champion stays */
-    rc = sh(&out, "%s retrain --until 2025-11-10 --config %s --json", bin, conf);
+    rc = tu_sh(&out, "%s retrain --until 2025-11-10 --config %s --json", bin, conf);
     ck_assert_msg(rc == 0, "%s", out);
     char asof[64];
     gv = strstr(out, "\"gbdt_version\":\"");
     snprintf(asof, sizeof asof, "%.*s", (int)strcspn(gv + 16, "\""), gv + 16);
     free(out);
-    rc = sh(&out, "%s slate --date 2025-11-10 --config %s", bin, conf);
+    rc = tu_sh(&out, "%s slate --date 2025-11-10 --config %s", bin, conf);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "serving"));
     free(out);
-    rc = sh(&out, "%s grade --date 2025-11-10 --config %s --json", bin, conf);
+    rc = tu_sh(&out, "%s grade --date 2025-11-10 --config %s --json", bin, conf);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
     /* a date the team logs have but the player logs do not: pending, and said why */
-    rc = sh(&out, "%s slate --date 2026-02-06 --config %s", bin, conf);
+    rc = tu_sh(&out, "%s slate --date 2026-02-06 --config %s", bin, conf);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     free(out);
-    rc = sh(&out, "%s grade --date 2026-02-06 --config %s", bin, conf);
+    rc = tu_sh(&out, "%s grade --date 2026-02-06 --config %s", bin, conf);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "no box scores"));
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades WHERE game_date = '2026-02-06'"), 0);
-    rc = sh(&out, "%s metrics --config %s --json", bin, conf);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades WHERE game_date = '2026-02-06'"), 0);
+    rc = tu_sh(&out, "%s metrics --config %s --json", bin, conf);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
 
     /* no stored row looks ahead: every model row carries its window, before its date */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE trained_to >= game_date"), 0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_lookahead"), 0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE (trained_to IS NULL) <> (system IN"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE trained_to >= game_date"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_lookahead"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE (trained_to IS NULL) <> (system IN"
                                 " ('moving_average', 'zone_matchup', 'similarity', 'rules_ensemble'))"),
                      0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM runs WHERE train_to >= game_date"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM runs WHERE train_to >= game_date"), 0);
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version = '%s'", full);
-    ck_assert_int_gt(q_long(db, sql), 20); /* 2026-02-06: the champion, trained through 02-05 */
+    ck_assert_int_gt(tu_sql_long(db, sql), 20); /* 2026-02-06: the champion, trained through 02-05 */
     snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10' AND system = 'gbdt'"
                               " AND (model_version <> '%s' OR trained_to <> '2025-11-09')", asof);
-    ck_assert_int_eq(q_long(db, sql), 0);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10' AND system = 'gbdt'"),
+    ck_assert_int_eq(tu_sql_long(db, sql), 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10' AND system = 'gbdt'"),
                      100);
     /* graded rows are the current rows only, one each */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades g LEFT JOIN predictions p USING (game_date, game_id,"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades g LEFT JOIN predictions p USING (game_date, game_id,"
                                 " player_id, system, model_version) WHERE p.run_id IS NULL"),
                      0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10'"),
-                     q_long(db, "SELECT count(*) FROM grades WHERE game_date = '2025-11-10'"));
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-11-10'"),
+                     tu_sql_long(db, "SELECT count(*) FROM grades WHERE game_date = '2025-11-10'"));
     /* calls carry a confidence, PASS and NO_LINE none */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE (confidence IS NULL) = (recommendation IN"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE (confidence IS NULL) = (recommendation IN"
                                 " ('OVER', 'UNDER'))"),
                      0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE reason LIKE '%edge -0.0%'"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE reason LIKE '%edge -0.0%'"), 0);
 }
 END_TEST
 
@@ -862,7 +840,7 @@ START_TEST(old_database_upgraded)
         ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
     }
     sqlite3_close(h);
-    int rc = sh(&out, "%s metrics --db %s --json", tu_swish_bin(), db);
+    int rc = tu_sh(&out, "%s metrics --db %s --json", tu_swish_bin(), db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     /* gbdt: G2's row counts; G1's of 2025-11-11 is excluded; G1's of 2025-11-10 was superseded */
     ck_assert_ptr_nonnull(strstr(out, "{\"system\":\"gbdt\",\"n\":1,\"excluded_lookahead\":1,"));
@@ -871,7 +849,7 @@ START_TEST(old_database_upgraded)
     ck_assert_ptr_nonnull(strstr(out, "gbdt: 1 row excluded from every result"));
     free(out);
     /* the same as a parsed document: moving_average made no calls, so their hit rate is null */
-    rc = sh(&out, "%s metrics --db %s --json 2>/dev/null", tu_swish_bin(), db);
+    rc = tu_sh(&out, "%s metrics --db %s --json 2>/dev/null", tu_swish_bin(), db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     sw_json *doc = tu_json_parse("metrics --json", out);
     sw_jnode root = sw_json_root(doc);
@@ -890,13 +868,13 @@ START_TEST(old_database_upgraded)
     ck_assert_int_eq(seen, 1);
     sw_json_free(doc);
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions"), 4);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE model_version IN ('G1', 'stack-S1')"), 0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_superseded"), 2);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_lookahead"), 2);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades"), 4);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE recommendation = 'PASS' AND confidence IS NOT NULL"),
+    ck_assert_int_eq(tu_sql_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), 4);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE model_version IN ('G1', 'stack-S1')"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded"), 2);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_lookahead"), 2);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades"), 4);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE recommendation = 'PASS' AND confidence IS NOT NULL"),
                      0);
     /* the schema refuses a row whose model saw its date */
     ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
@@ -905,7 +883,7 @@ START_TEST(old_database_upgraded)
     sqlite3_close(h);
     /* opened again: already upgraded, nothing changes */
     char *before = dump_predictions(db);
-    ck_assert_int_eq(sh(&out, "%s metrics --db %s", tu_swish_bin(), db), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s metrics --db %s", tu_swish_bin(), db), 0);
     free(out);
     char *after = dump_predictions(db);
     ck_assert_str_eq(before, after);
@@ -923,36 +901,36 @@ START_TEST(sim_slate_rows_and_idempotence)
     char *out = NULL, db[600], conf[700];
     snprintf(db, sizeof db, "%s/idem.db", tu_tmpdir());
     snprintf(conf, sizeof conf, "%s", g_conf);
-    int rc = sh(&out, "%s slate --date next --config %s --db %s", bin, conf, db);
+    int rc = tu_sh(&out, "%s slate --date next --config %s --db %s", bin, conf, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "PLAYER"));
     free(out);
-    long players = q_long(db, "SELECT count(*) FROM predictions WHERE system='final'");
-    long total = q_long(db, "SELECT count(*) FROM predictions");
+    long players = tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final'");
+    long total = tu_sql_long(db, "SELECT count(*) FROM predictions");
     ck_assert_int_gt(players, 50);
     ck_assert_int_eq(total, players * 7); /* six systems and the final call */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM (SELECT game_id, player_id FROM predictions WHERE line IS NOT NULL"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT game_id, player_id FROM predictions WHERE line IS NOT NULL"
                                 " GROUP BY 1, 2 HAVING count(DISTINCT system) <> 7)"),
                      0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM features"), players);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM features"), players);
     char *before = dump_predictions(db);
-    rc = sh(&out, "%s slate --date next --config %s --db %s", bin, conf, db);
+    rc = tu_sh(&out, "%s slate --date next --config %s --db %s", bin, conf, db);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "replaced"));
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions"), total);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM runs"), 2);
-    ck_assert_int_eq(q_long(db, "SELECT count(DISTINCT run_id) FROM predictions"), 1);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), total);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM runs"), 2);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT run_id) FROM predictions"), 1);
     char *after = dump_predictions(db);
     ck_assert_str_eq(before, after); /* the same run gives the same rows */
     free(before);
     free(after);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE confidence < 0 OR confidence > 100"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE confidence < 0 OR confidence > 100"), 0);
     /* only OVER/UNDER calls carry a confidence */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE (confidence IS NULL) = (recommendation IN"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE (confidence IS NULL) = (recommendation IN"
                                 " ('OVER', 'UNDER'))"),
                      0);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'final' AND recommendation = 'PASS'"), 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'final' AND recommendation = 'PASS'"), 0);
 }
 END_TEST
 
@@ -960,7 +938,7 @@ END_TEST
 static void last_played(const char *dir, char out[11])
 {
     char *o = NULL;
-    ck_assert_int_eq(sh(&o, "awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h[\"GAME_DATE\"]>m{m=$h[\"GAME_DATE\"]}"
+    ck_assert_int_eq(tu_sh(&o, "awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h[\"GAME_DATE\"]>m{m=$h[\"GAME_DATE\"]}"
                             " END{print m}' %s/player_game_logs.csv", dir),
                      0);
     snprintf(out, 11, "%.10s", o);
@@ -984,39 +962,39 @@ START_TEST(sim_rerun_after_model_change)
     snprintf(mo, sizeof mo, "--models %s/models", dir);
     snprintf(go, sizeof go, "--config %s --data %s/data --db %s", g_conf, dir, db);
     /* two gbdt versions trained before D (the mean and the 90% models of the champion, re-registered) */
-    ck_assert_int_eq(sh(&out, "%s models add --system gbdt --version alt1 --train-to %s $(ls %s/models/gbdt/*/mean.swm"
+    ck_assert_int_eq(tu_sh(&out, "%s models add --system gbdt --version alt1 --train-to %s $(ls %s/models/gbdt/*/mean.swm"
                         " | head -1) %s", bin, prev, dir, mo), 0);
     free(out);
-    int rc = sh(&out, "%s slate --date %s %s", bin, D, o);
+    int rc = tu_sh(&out, "%s slate --date %s %s", bin, D, o);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out); /* the stack saw D: refused */
     ck_assert_ptr_nonnull(strstr(out, "stack refused"));
     free(out);
-    rc = sh(&out, "%s grade --date %s %s", bin, D, go);
+    rc = tu_sh(&out, "%s grade --date %s %s", bin, D, go);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
-    long n = q_long(db, "SELECT count(*) FROM predictions");
+    long n = tu_sql_long(db, "SELECT count(*) FROM predictions");
     ck_assert_int_gt(n, 300);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades"), n);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version <> 'alt1'"), 0);
-    ck_assert_int_eq(sh(&out, "%s models add --system gbdt --version alt2 --train-to %s --promote"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades"), n);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version <> 'alt1'"), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s models add --system gbdt --version alt2 --train-to %s --promote"
                         " $(ls %s/models/gbdt/*/q90.swm | head -1) %s", bin, prev, dir, mo), 0);
     free(out);
-    rc = sh(&out, "%s slate --date %s %s", bin, D, o);
+    rc = tu_sh(&out, "%s slate --date %s %s", bin, D, o);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "the new rows were graded"));
     free(out);
     /* one current row per (game, player, system): the new version's; the old ones kept for audit */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions"), n);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_date, game_id,"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), n);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_date, game_id,"
                                 " player_id, system HAVING count(*) > 1)"), 0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version <> 'alt2'"), 0);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions_superseded"), n);
-    ck_assert_int_eq(q_long(db, "SELECT count(DISTINCT run_id) FROM predictions"), 1);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version <> 'alt2'"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded"), n);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT run_id) FROM predictions"), 1);
     /* every current row graded once, against itself */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades"), n);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades g JOIN predictions p USING (game_date, game_id,"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades"), n);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades g JOIN predictions p USING (game_date, game_id,"
                                 " player_id, system, model_version)"), n);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions p JOIN grades g USING (game_date, game_id,"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions p JOIN grades g USING (game_date, game_id,"
                                 " player_id, system) WHERE (g.outcome IN ('HIT', 'MISS', 'PUSH')) <> (p.recommendation IN"
                                 " ('OVER', 'UNDER') AND g.outcome <> 'VOID')"
                                 " OR (g.outcome = 'HIT' AND NOT ((p.recommendation = 'OVER' AND g.actual > p.line) OR"
@@ -1025,9 +1003,9 @@ START_TEST(sim_rerun_after_model_change)
                                 " (p.recommendation = 'UNDER' AND g.actual > p.line)))"),
                      0);
     /* metrics count each player-game once */
-    rc = sh(&out, "%s metrics --json --db %s", bin, db);
+    rc = tu_sh(&out, "%s metrics --json --db %s", bin, db);
     ck_assert_msg(rc == 0, "%s", out);
-    long fin = q_long(db, "SELECT count(*) FROM predictions p JOIN grades g USING (game_date, game_id, player_id,"
+    long fin = tu_sql_long(db, "SELECT count(*) FROM predictions p JOIN grades g USING (game_date, game_id, player_id,"
                           " system) WHERE p.system = 'final' AND g.outcome <> 'VOID' AND p.prediction IS NOT NULL");
     char want[96];
     snprintf(want, sizeof want, "{\"system\":\"final\",\"n\":%ld,", fin);
@@ -1042,20 +1020,20 @@ START_TEST(sim_kill_during_write)
     const char *bin = tu_swish_bin();
     char *out = NULL, db[600];
     snprintf(db, sizeof db, "%s/kill.db", tu_tmpdir());
-    ck_assert_int_eq(sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
     free(out);
     char *before = dump_predictions(db);
-    long total = q_long(db, "SELECT count(*) FROM predictions");
+    long total = tu_sql_long(db, "SELECT count(*) FROM predictions");
     /* killed (SIGKILL) after 100 rows of the second run's transaction */
-    int rc = sh(&out, "SWISH_FAULT_KILL_AFTER=100 %s slate --date next --config %s --db %s", bin, g_conf, db);
+    int rc = tu_sh(&out, "SWISH_FAULT_KILL_AFTER=100 %s slate --date next --config %s --db %s", bin, g_conf, db);
     ck_assert_int_ne(rc, 0);
     free(out);
     char *mid = dump_predictions(db);
     ck_assert_str_eq(before, mid); /* the first run's rows, untouched */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM runs"), 1);
-    ck_assert_int_eq(sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM runs"), 1);
+    ck_assert_int_eq(tu_sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions"), total);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), total);
     char *after = dump_predictions(db);
     ck_assert_str_eq(before, after);
     free(before);
@@ -1064,10 +1042,10 @@ START_TEST(sim_kill_during_write)
     /* a kill on a fresh database leaves no rows at all */
     char db2[600];
     snprintf(db2, sizeof db2, "%s/kill2.db", tu_tmpdir());
-    rc = sh(&out, "SWISH_FAULT_KILL_AFTER=1 %s slate --date next --config %s --db %s", bin, g_conf, db2);
+    rc = tu_sh(&out, "SWISH_FAULT_KILL_AFTER=1 %s slate --date next --config %s --db %s", bin, g_conf, db2);
     ck_assert_int_ne(rc, 0);
     free(out);
-    ck_assert_int_eq(q_long(db2, "SELECT count(*) FROM predictions"), 0);
+    ck_assert_int_eq(tu_sql_long(db2, "SELECT count(*) FROM predictions"), 0);
 }
 END_TEST
 
@@ -1078,29 +1056,29 @@ START_TEST(sim_bad_models)
     char dir[600], *out = NULL;
     copy_setup("badmodels", dir, sizeof dir);
     /* the gbdt champion's mean model deleted, the stack's file corrupted */
-    ck_assert_int_eq(sh(NULL, "rm %s/models/gbdt/*/mean.swm", dir), 0);
-    int rc = sh(&out, "%s slate --date next --config %s --models %s/models --db %s/b.db", bin, g_conf, dir, dir);
+    ck_assert_int_eq(tu_sh(NULL, "rm %s/models/gbdt/*/mean.swm", dir), 0);
+    int rc = tu_sh(&out, "%s slate --date next --config %s --models %s/models --db %s/b.db", bin, g_conf, dir, dir);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "gbdt refused"));
     ck_assert_ptr_nonnull(strstr(out, "mean.swm"));
     free(out);
     char db[700];
     snprintf(db, sizeof db, "%s/b.db", dir);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system='gbdt'"), 0);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system='moving_average'"), 50);
-    ck_assert_int_eq(sh(NULL, "printf 'x' | dd of=$(ls %s/models/stack/*/stack.json) bs=1 seek=20 conv=notrunc 2>/dev/null", dir), 0);
-    rc = sh(&out, "%s slate --date next --config %s --models %s/models --db %s/b.db", bin, g_conf, dir, dir);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='gbdt'"), 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='moving_average'"), 50);
+    ck_assert_int_eq(tu_sh(NULL, "printf 'x' | dd of=$(ls %s/models/stack/*/stack.json) bs=1 seek=20 conv=notrunc 2>/dev/null", dir), 0);
+    rc = tu_sh(&out, "%s slate --date next --config %s --models %s/models --db %s/b.db", bin, g_conf, dir, dir);
     ck_assert_int_eq(rc, 1);
     ck_assert_ptr_nonnull(strstr(out, "checksum mismatch"));
     free(out);
     /* one current final row per player; the first run's are kept for audit */
-    ck_assert_int_eq(q_long(db, "SELECT count(DISTINCT model_version) FROM predictions WHERE system='final'"), 1);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_id, player_id, system"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT model_version) FROM predictions WHERE system='final'"), 1);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_id, player_id, system"
                                 " HAVING count(*) > 1)"), 0);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions_superseded WHERE system='final'"), 50);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded WHERE system='final'"), 50);
     /* no catboost_v8 registered: disabled with a warning, not a failure */
-    ck_assert_int_eq(sh(NULL, "rm -rf %s/models/catboost_v8", dir), 0);
-    rc = sh(&out, "%s slate --date next --config %s --models %s/models --no-store", bin, g_conf, dir);
+    ck_assert_int_eq(tu_sh(NULL, "rm -rf %s/models/catboost_v8", dir), 0);
+    rc = tu_sh(&out, "%s slate --date next --config %s --models %s/models --no-store", bin, g_conf, dir);
     ck_assert_int_eq(rc, 1); /* the gbdt file is still missing */
     ck_assert_ptr_nonnull(strstr(out, "catboost_v8: no model registered"));
     free(out);
@@ -1117,20 +1095,20 @@ START_TEST(sim_bad_database)
     FILE *fp = fopen(junk, "wb");
     for (int i = 0; i < 4096; i++) fputc("not a database"[i % 14], fp);
     fclose(fp);
-    int rc = sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, junk);
+    int rc = tu_sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, junk);
     ck_assert_msg(rc == 10, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, junk));
     free(out);
     /* locked: another connection holds the write lock */
     char db[600];
     snprintf(db, sizeof db, "%s/locked.db", t);
-    ck_assert_int_eq(sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
     free(out);
     char *before = dump_predictions(db);
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(h, "BEGIN IMMEDIATE; DELETE FROM runs WHERE 0;", NULL, NULL, NULL), SQLITE_OK);
-    rc = sh(&out, "SWISH_PATHS_DB_BUSY_TIMEOUT_MS=200 %s slate --date next --config %s --db %s", bin, g_conf, db);
+    rc = tu_sh(&out, "SWISH_PATHS_DB_BUSY_TIMEOUT_MS=200 %s slate --date next --config %s --db %s", bin, g_conf, db);
     ck_assert_msg(rc == 11, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "locked"));
     free(out);
@@ -1214,10 +1192,10 @@ START_TEST(sim_bad_data)
     ck_assert_int_eq(sscanf(l2, "%15[^,],%15[^,],%15[^,],%7[^,],%7[^,]", season, date, gid, home, away), 5);
     free(sched);
     /* a schedule row with unknown teams; lines of 0 and 95; a player nobody has seen, with a line */
-    ck_assert_int_eq(sh(NULL, "echo '%s,%s,0029999999,XXX,YYY,%sT23:00:00Z' >> %s/data/schedule.csv", season, date,
+    ck_assert_int_eq(tu_sh(NULL, "echo '%s,%s,0029999999,XXX,YYY,%sT23:00:00Z' >> %s/data/schedule.csv", season, date,
                         date, dir),
                      0);
-    ck_assert_int_eq(sh(NULL,
+    ck_assert_int_eq(tu_sh(NULL,
                         "echo '%s,Nobody Known,9999999,draftkings,14.5,-110,-110,%sT15:00:00Z,%s,%s,%s,%s,%sT23:00:00Z'"
                         " >> %s/data/prop_lines.csv",
                         date, date, gid, home, away, home, date, dir),
@@ -1239,70 +1217,70 @@ START_TEST(sim_bad_data)
     ck_assert_int_eq(sscanf(row, "%63[^,],%63[^,],%63[^,],%63[^,],%63[^,],%63[^,],%63[^,],%63[^,],%63[^,]", f[0], f[1],
                             f[2], f[3], f[4], f[5], f[6], f[7], f[8]),
                      9);
-    ck_assert_int_eq(sh(NULL, "echo '%s,%s,%s,fanduel,0,-110,-110,%sT16:00:00Z,%s,%s,%s,%s,%sT23:00:00Z' >> %s/data/prop_lines.csv",
+    ck_assert_int_eq(tu_sh(NULL, "echo '%s,%s,%s,fanduel,0,-110,-110,%sT16:00:00Z,%s,%s,%s,%s,%sT23:00:00Z' >> %s/data/prop_lines.csv",
                         f[0], f[1], f[2], date, gid, home, away, home, date, dir),
                      0);
-    ck_assert_int_eq(sh(NULL, "echo '%s,%s,%s,betmgm,95.5,-110,-110,%sT16:00:00Z,%s,%s,%s,%s,%sT23:00:00Z' >> %s/data/prop_lines.csv",
+    ck_assert_int_eq(tu_sh(NULL, "echo '%s,%s,%s,betmgm,95.5,-110,-110,%sT16:00:00Z,%s,%s,%s,%s,%sT23:00:00Z' >> %s/data/prop_lines.csv",
                         f[0], f[1], f[2], date, gid, home, away, home, date, dir),
                      0);
     /* that player's name: 30 two-byte characters, cut by display width in the table */
-    ck_assert_int_eq(sh(NULL, "cd %s/data && for f in player_game_logs.csv prop_lines.csv; do awk -F, -v OFS=, -v id=%s"
+    ck_assert_int_eq(tu_sh(NULL, "cd %s/data && for f in player_game_logs.csv prop_lines.csv; do awk -F, -v OFS=, -v id=%s"
                         " -v nm=$(printf '\\303\\251%%.0s' $(seq 30)) 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;print;next}"
                         " $h[\"PLAYER_ID\"]==id && h[\"PLAYER_NAME\"]{$h[\"PLAYER_NAME\"]=nm} {print}' $f > $f.t && mv $f.t $f; done",
                         dir, f[2]),
                      0);
     char db[700];
     snprintf(db, sizeof db, "%s/d.db", dir);
-    int rc = sh(&out, "%s slate --date %s --config %s --data %s/data --db %s", bin, date, g_conf, dir, db);
+    int rc = tu_sh(&out, "%s slate --date %s --config %s --data %s/data --db %s", bin, date, g_conf, dir, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "XXX"));   /* the unknown teams, named */
     ck_assert_ptr_nonnull(strstr(out, "95.5"));  /* the impossible line, named */
     free(out);
     /* the table alone (stderr interleaves with stdout's blocks) */
-    rc = sh(&out, "%s slate --date %s --config %s --data %s/data --no-store 2>/dev/null", bin, date, g_conf, dir);
+    rc = tu_sh(&out, "%s slate --date %s --config %s --data %s/data --no-store 2>/dev/null", bin, date, g_conf, dir);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "\xc3\xa9\xc3\xa9\xc3\xa9 "));
     check_table(out);
     free(out);
     /* the unseen player is on the slate, with a PASS that says why; everyone else scored */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE player_id='9999999' AND system='final'"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE player_id='9999999' AND system='final'"
                                 " AND recommendation='PASS'"),
                      1);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE player_id='9999999' AND system='moving_average'"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE player_id='9999999' AND system='moving_average'"
                                 " AND prediction IS NULL AND reason LIKE '%no played games%'"),
                      1);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND prediction IS NOT NULL"), 20);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE line <= 0 OR line > 80"), 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND prediction IS NOT NULL"), 20);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE line <= 0 OR line > 80"), 0);
     /* a date without games, a malformed date */
-    rc = sh(&out, "%s slate --date 2031-01-01 --config %s --no-store", bin, g_conf);
+    rc = tu_sh(&out, "%s slate --date 2031-01-01 --config %s --no-store", bin, g_conf);
     ck_assert_int_eq(rc, 8);
     ck_assert_ptr_nonnull(strstr(out, "no games on 2031-01-01"));
     free(out);
-    rc = sh(&out, "%s slate --date 2025-02-30 --config %s --no-store", bin, g_conf);
+    rc = tu_sh(&out, "%s slate --date 2025-02-30 --config %s --no-store", bin, g_conf);
     ck_assert_int_eq(rc, 2);
     free(out);
     /* the same status for a date without games everywhere */
-    rc = sh(&out, "%s grade --date 2031-01-01 --config %s --db %s", bin, g_conf, db);
+    rc = tu_sh(&out, "%s grade --date 2031-01-01 --config %s --db %s", bin, g_conf, db);
     ck_assert_int_eq(rc, 8);
     ck_assert_ptr_nonnull(strstr(out, "no games on 2031-01-01"));
     free(out);
     /* every setting honoured: a model store or a database that does not exist is an error, and nothing is made */
     char typo[800];
     snprintf(typo, sizeof typo, "%s/typo.db", dir);
-    rc = sh(&out, "%s slate --date %s --config %s --data %s/data --models %s/no/such/store --db %s", bin, date, g_conf,
+    rc = tu_sh(&out, "%s slate --date %s --config %s --data %s/data --models %s/no/such/store --db %s", bin, date, g_conf,
             dir, dir, typo);
     ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "no/such/store"));
     ck_assert_int_eq(sw_file_exists(typo), 0);
     free(out);
-    rc = sh(&out, "%s metrics --db %s", bin, typo);
+    rc = tu_sh(&out, "%s metrics --db %s", bin, typo);
     ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "does not exist"));
     free(out);
-    rc = sh(&out, "%s report --db %s --out %s/r.html", bin, typo, dir);
+    rc = tu_sh(&out, "%s report --db %s --out %s/r.html", bin, typo, dir);
     ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
     free(out);
-    rc = sh(&out, "%s grade --date %s --config %s --data %s/data --db %s", bin, date, g_conf, dir, typo);
+    rc = tu_sh(&out, "%s grade --date %s --config %s --data %s/data --db %s", bin, date, g_conf, dir, typo);
     ck_assert_msg(rc == sw_status_exit_code(SW_NOT_FOUND), "exit %d: %s", rc, out);
     free(out);
     ck_assert_int_eq(sw_file_exists(typo), 0);
@@ -1340,7 +1318,7 @@ START_TEST(sim_slate_json_escapes)
     snprintf(from, sizeof from, ",%s,%s,", id, name);
     snprintf(to, sizeof to, ",%s,%s,", id, csv);
     ck_assert_int_gt(file_replace(path, from, to), 0);
-    int rc = sh(&out, "%s slate --date %s --config %s --data %s/data --models %s/models --no-store --json 2>%s/slate.log",
+    int rc = tu_sh(&out, "%s slate --date %s --config %s --data %s/data --models %s/models --no-store --json 2>%s/slate.log",
                 bin, date, g_conf, dir, dir, dir);
     ck_assert_msg(rc == 0, "exit %d: %.300s (see %s/slate.log)", rc, out, dir);
     sw_json *doc = tu_json_parse("slate --json", out);
@@ -1391,7 +1369,7 @@ START_TEST(sim_models_cli_and_retrain)
     const char *bin = tu_swish_bin();
     char dir[600], *out = NULL;
     copy_setup("cli", dir, sizeof dir);
-    int rc = sh(&out, "%s models list --json --models %s/models", bin, dir);
+    int rc = tu_sh(&out, "%s models list --json --models %s/models", bin, dir);
     ck_assert_int_eq(rc, 0);
     ck_assert_ptr_nonnull(strstr(out, "\"system\":\"gbdt\""));
     ck_assert_ptr_nonnull(strstr(out, "\"system\":\"stack\""));
@@ -1436,7 +1414,7 @@ START_TEST(sim_models_cli_and_retrain)
     snprintf(champ, sizeof champ, "%s/models/gbdt/champion.json", dir);
     char *c1 = tu_slurp(champ, NULL);
     sleep(1); /* a new version name */
-    rc = sh(&out, "%s retrain --config %s --models %s/models --promote --json 2>%s/retrain.log", bin, g_conf, dir, dir);
+    rc = tu_sh(&out, "%s retrain --config %s --models %s/models --promote --json 2>%s/retrain.log", bin, g_conf, dir, dir);
     ck_assert_msg(rc == 0, "%s (see %s/retrain.log)", out, dir);
     doc = tu_json_parse("retrain --json", out);
     root = sw_json_root(doc);
@@ -1454,15 +1432,15 @@ START_TEST(sim_models_cli_and_retrain)
         ck_assert(sw_json_type_of(doc, c) == SW_JSON_NUMBER || sw_json_type_of(doc, c) == SW_JSON_NULL);
     sw_json_free(doc);
     free(out);
-    ck_assert_int_eq(sh(&out, "ls -d %s/models/gbdt/*/ | wc -l", dir), 0);
+    ck_assert_int_eq(tu_sh(&out, "ls -d %s/models/gbdt/*/ | wc -l", dir), 0);
     ck_assert_int_eq(atoi(out), 2);
     free(out);
-    ck_assert_int_eq(sh(&out, "sha256sum %s/models/gbdt/*/mean.swm | cut -c1-64 | sort -u | wc -l", dir), 0);
+    ck_assert_int_eq(tu_sh(&out, "sha256sum %s/models/gbdt/*/mean.swm | cut -c1-64 | sort -u | wc -l", dir), 0);
     ck_assert_int_eq(atoi(out), 1);
     free(out);
     char *c2 = tu_slurp(champ, NULL);
     ck_assert_str_ne(c1, c2);
-    rc = sh(&out, "%s models rollback gbdt --models %s/models", bin, dir);
+    rc = tu_sh(&out, "%s models rollback gbdt --models %s/models", bin, dir);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "rolled back"));
     free(out);
@@ -1484,14 +1462,14 @@ START_TEST(sim_models_cli_and_retrain)
     free(c1);
     free(c2);
     free(c3);
-    rc = sh(&out, "%s models rollback catboost_v8 --models %s/models", bin, dir);
+    rc = tu_sh(&out, "%s models rollback catboost_v8 --models %s/models", bin, dir);
     ck_assert_int_eq(rc, sw_status_exit_code(SW_NOT_FOUND));
     ck_assert_ptr_nonnull(strstr(out, "no previous champion"));
     free(out);
-    rc = sh(&out, "%s models promote gbdt nonexistent --models %s/models", bin, dir);
+    rc = tu_sh(&out, "%s models promote gbdt nonexistent --models %s/models", bin, dir);
     ck_assert_int_eq(rc, sw_status_exit_code(SW_NOT_FOUND));
     free(out);
-    rc = sh(&out, "%s models add --system gbdt %s/models/../data/schedule.csv --models %s/models", bin, dir, dir);
+    rc = tu_sh(&out, "%s models add --system gbdt %s/models/../data/schedule.csv --models %s/models", bin, dir, dir);
     ck_assert_int_ne(rc, 0); /* not a model */
     free(out);
 }

@@ -30,29 +30,7 @@
 
 /* ---- helpers ---- */
 
-static int sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int sh(char **out, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return tu_run(cmd, out);
-}
 
-static long q_long(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-    long v = (long)sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(h);
-    return v;
-}
 
 /* A query on `db` with `other` attached as "o". */
 static long q_long2(const char *db, const char *other, const char *sql)
@@ -161,7 +139,7 @@ static void need_sim(void) { ck_assert_msg(g_ready, "%s", g_why); }
 static void copy_models(const char *name, char *dir, size_t cap)
 {
     snprintf(dir, cap, "%s/%s", tu_tmpdir(), name);
-    ck_assert_int_eq(sh(NULL, "rm -rf %s && mkdir -p %s && cp -r %s %s/models", dir, dir, g_models, dir), 0);
+    ck_assert_int_eq(tu_sh(NULL, "rm -rf %s && mkdir -p %s && cp -r %s %s/models", dir, dir, g_models, dir), 0);
 }
 
 /* The champion and the other registered version of a system. */
@@ -272,12 +250,12 @@ START_TEST(shadow_scored_never_served)
     char g1[64], g2[64], s1[64], s2[64];
     versions(m, "gbdt", g1, g2);
     versions(m, "stack", s1, s2);
-    ck_assert_int_eq(sh(&out, "%s models rollout gbdt %s --to shadow --models %s", bin, g2, m), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s models rollout gbdt %s --to shadow --models %s", bin, g2, m), 0);
     ck_assert_ptr_nonnull(strstr(out, "shadow"));
     free(out);
-    ck_assert_int_eq(sh(&out, "%s models rollout stack %s --to shadow --models %s", bin, s2, m), 0);
+    ck_assert_int_eq(tu_sh(&out, "%s models rollout stack %s --to shadow --models %s", bin, s2, m), 0);
     free(out);
-    int rc = sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s --json 2>/dev/null", bin, g_conf, m, db);
+    int rc = tu_sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s --json 2>/dev/null", bin, g_conf, m, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     /* the JSON: the rollout named, share 0, every row served by the champions */
     sw_json *doc = tu_json_parse("slate --json", out);
@@ -297,34 +275,34 @@ START_TEST(shadow_scored_never_served)
     sw_json_free(doc);
     free(out);
     /* every player-game has the candidate's row and both finals */
-    long n = q_long(db, "SELECT count(*) FROM predictions WHERE system = 'final'");
+    long n = tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'final'");
     ck_assert_int_eq(n, nrows);
     ck_assert_int_gt(n, 100);
-    ck_assert_int_eq(n, q_long(g_db0, "SELECT count(*) FROM predictions WHERE system = 'final'"));
+    ck_assert_int_eq(n, tu_sql_long(g_db0, "SELECT count(*) FROM predictions WHERE system = 'final'"));
     static const char *const extra[] = {"gbdt.rollout", "final.champion", "final.rollout"};
     for (int i = 0; i < 3; i++) {
         char sql[300];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions f JOIN predictions x USING (game_date, game_id,"
                                   " player_id) WHERE f.system = 'final' AND x.system = '%s'", extra[i]);
-        ck_assert_int_eq(q_long(db, sql), n);
+        ck_assert_int_eq(tu_sql_long(db, sql), n);
     }
     char sql[600];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions WHERE system = 'gbdt.rollout' AND model_version = '%s'"
                               " AND trained_to = '2025-02-28'", g2);
-    ck_assert_int_eq(q_long(db, sql), n);
+    ck_assert_int_eq(tu_sql_long(db, sql), n);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions WHERE system = 'final.rollout' AND model_version = '%s'",
              want);
-    ck_assert_int_eq(q_long(db, sql), n);
+    ck_assert_int_eq(tu_sql_long(db, sql), n);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM predictions WHERE system IN ('final', 'final.champion') AND"
                               " model_version = 'stack-%s'", s1);
-    ck_assert_int_eq(q_long(db, sql), 2 * n);
+    ck_assert_int_eq(tu_sql_long(db, sql), 2 * n);
     /* the candidate is another model: its predictions differ */
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions c JOIN predictions h USING (game_date, game_id,"
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions c JOIN predictions h USING (game_date, game_id,"
                                 " player_id) WHERE c.system = 'gbdt.rollout' AND h.system = 'gbdt' AND"
                                 " abs(c.prediction - h.prediction) > 0.01"),
                      n / 2);
     /* final = final.champion on every row, in everything a reader sees */
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions f JOIN predictions c USING (game_date, game_id,"
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions f JOIN predictions c USING (game_date, game_id,"
                                 " player_id) WHERE f.system = 'final' AND c.system = 'final.champion' AND NOT"
                                 " (f.prediction IS c.prediction AND f.lo IS c.lo AND f.hi IS c.hi AND f.p_over IS c.p_over"
                                 " AND f.recommendation = c.recommendation AND f.confidence IS c.confidence AND"
@@ -347,17 +325,17 @@ START_TEST(shadow_scored_never_served)
     long checked = check_combinations(db, D1, &st1, &st2);
     ck_assert_int_gt(checked, n * 9 / 10);
     /* the rollout's calls differ somewhere (or the test proves nothing) */
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions r JOIN predictions c USING (game_date, game_id,"
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions r JOIN predictions c USING (game_date, game_id,"
                                 " player_id) WHERE r.system = 'final.rollout' AND c.system = 'final.champion' AND"
                                 " abs(r.prediction - c.prediction) > 0.01"),
                      0);
     /* grading grades the rollout's rows like any other */
-    rc = sh(&out, "%s grade --date " D1 " --config %s --db %s 2>&1", bin, g_conf, db);
+    rc = tu_sh(&out, "%s grade --date " D1 " --config %s --db %s 2>&1", bin, g_conf, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "gbdt.rollout"));
     ck_assert_ptr_nonnull(strstr(out, "final.rollout"));
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM grades"), q_long(db, "SELECT count(*) FROM predictions"));
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades"), tu_sql_long(db, "SELECT count(*) FROM predictions"));
 }
 END_TEST
 
@@ -426,7 +404,7 @@ START_TEST(canary_follows_the_hash)
         int share = pass ? 50 : 10;
         if (pass) ck_assert_int_eq(sw_registry_rollout(m, "gbdt", g2, SW_STAGE_CANARY, 50, "test", &err), SW_OK);
         for (size_t d = 0; d < sizeof g_dates / sizeof g_dates[0]; d++) {
-            int rc = sh(&out, "%s slate --date %s --config %s --models %s --db %s", bin, g_dates[d], g_conf, m, db);
+            int rc = tu_sh(&out, "%s slate --date %s --config %s --models %s --db %s", bin, g_dates[d], g_conf, m, db);
             ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
             char want[64];
             snprintf(want, sizeof want, "(canary %d%%); the rollout served", share);
@@ -439,13 +417,13 @@ START_TEST(canary_follows_the_hash)
         double p = share / 100.0, sd = sqrt(p * (1 - p) / total), seen = (double)canary / total;
         ck_assert_msg(fabs(seen - p) < 4 * sd, "share %d%%: %ld of %ld served by the canary", share, canary, total);
         /* the canary's calls differ from the champions' somewhere */
-        ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions f JOIN predictions c USING (game_date, game_id,"
+        ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions f JOIN predictions c USING (game_date, game_id,"
                                     " player_id) WHERE f.system = 'final' AND c.system = 'final.champion' AND"
                                     " f.model_version LIKE '% canary' AND abs(f.prediction - c.prediction) > 0.01"),
                          0);
         /* a re-run of a date: the same rows, the same assignment */
         char *before = dump_system(db, "final");
-        int rc = sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s", bin, g_conf, m, db);
+        int rc = tu_sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s", bin, g_conf, m, db);
         ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
         free(out);
         char *after = dump_system(db, "final");
@@ -454,7 +432,7 @@ START_TEST(canary_follows_the_hash)
         free(after);
     }
     /* raising the share only adds player-games: those served at 10% are served at 50% */
-    long c10 = q_long(db10, "SELECT count(*) FROM predictions WHERE system = 'final' AND model_version LIKE '% canary'");
+    long c10 = tu_sql_long(db10, "SELECT count(*) FROM predictions WHERE system = 'final' AND model_version LIKE '% canary'");
     ck_assert_int_gt(c10, 0);
     ck_assert_int_eq(q_long2(db50, db10,
                              "SELECT count(*) FROM o.predictions a WHERE a.system = 'final' AND a.model_version LIKE"
@@ -463,7 +441,7 @@ START_TEST(canary_follows_the_hash)
                              " AND b.player_id = a.player_id)"),
                      0);
     /* the JSON says which arm served each row */
-    int rc = sh(&out, "%s slate --date " D1 " --config %s --models %s --no-store --json 2>/dev/null", bin, g_conf, m);
+    int rc = tu_sh(&out, "%s slate --date " D1 " --config %s --models %s --no-store --json 2>/dev/null", bin, g_conf, m);
     ck_assert_msg(rc == 0, "exit %d", rc);
     sw_json *doc = tu_json_parse("slate --json", out);
     sw_jnode root = sw_json_root(doc);
@@ -967,10 +945,10 @@ START_TEST(rollback_restores_serving)
     sw_error err;
     ck_assert_int_eq(sw_registry_rollout(m, "gbdt", g2, SW_STAGE_CANARY, 50, "test", &err), SW_OK);
     ck_assert_int_eq(sw_registry_rollout(m, "stack", s2, SW_STAGE_CANARY, 50, "test", &err), SW_OK);
-    int rc = sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s", bin, g_conf, m, db);
+    int rc = tu_sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s", bin, g_conf, m, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     free(out);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions WHERE system = 'final' AND model_version LIKE"
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'final' AND model_version LIKE"
                                 " '% canary'"),
                      0);
     /* served rows differ from the run without a rollout while the canary serves */
@@ -978,7 +956,7 @@ START_TEST(rollback_restores_serving)
     ck_assert_str_ne(base, now);
     free(now);
     for (int i = 0; i < 2; i++) {
-        rc = sh(&out, "%s models rollback %s --models %s", bin, i ? "stack" : "gbdt", m);
+        rc = tu_sh(&out, "%s models rollback %s --models %s", bin, i ? "stack" : "gbdt", m);
         ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
         ck_assert_ptr_nonnull(strstr(out, "rolled back"));
         free(out);
@@ -986,12 +964,12 @@ START_TEST(rollback_restores_serving)
     char champ[64];
     ck_assert_int_eq(sw_registry_champion(m, "gbdt", champ, &err), SW_OK);
     ck_assert_str_eq(champ, g1);
-    rc = sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s", bin, g_conf, m, db);
+    rc = tu_sh(&out, "%s slate --date " D1 " --config %s --models %s --db %s", bin, g_conf, m, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_ptr_null(strstr(out, "rollout:"));
     free(out);
-    ck_assert_int_eq(q_long(db, "SELECT count(*) FROM predictions WHERE system LIKE '%.%'"), 0);
-    ck_assert_int_gt(q_long(db, "SELECT count(*) FROM predictions_superseded WHERE system = 'gbdt.rollout'"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system LIKE '%.%'"), 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded WHERE system = 'gbdt.rollout'"), 0);
     static const char *const same[] = {"final", "gbdt", "moving_average"};
     for (int i = 0; i < 3; i++) {
         char *a = dump_system(g_db0, same[i]), *b = dump_system(db, same[i]);
@@ -1001,7 +979,7 @@ START_TEST(rollback_restores_serving)
     }
     free(base);
     /* the JSON has no rollout either */
-    rc = sh(&out, "%s slate --date " D1 " --config %s --models %s --no-store --json 2>/dev/null", bin, g_conf, m);
+    rc = tu_sh(&out, "%s slate --date " D1 " --config %s --models %s --no-store --json 2>/dev/null", bin, g_conf, m);
     ck_assert_int_eq(rc, 0);
     ck_assert_ptr_null(strstr(out, "\"arm\""));
     ck_assert_ptr_null(strstr(out, "\"rollout\""));

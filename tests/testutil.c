@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <math.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,29 @@ const char *tu_write(const char *name, const void *data, size_t len)
     ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
     fclose(fp);
     return p;
+}
+
+int tu_sh(char **output, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return tu_run(cmd, output);
+}
+
+long tu_sql_long(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    long v = (long)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return v;
 }
 
 int tu_run(const char *cmd, char **output)

@@ -18,6 +18,10 @@ const char *tu_tmpdir(void);
 const char *tu_write(const char *name, const void *data, size_t len);
 /* Run a shell command; return its exit status and capture stderr+stdout (malloc'd). */
 int tu_run(const char *cmd, char **output);
+/* tu_run of a printf-formatted command (output may be NULL). */
+int tu_sh(char **output, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The integer the first row of a query on a SQLite file gives; fails the test otherwise. */
+long tu_sql_long(const char *db, const char *sql);
 /* rm -r, without a shell. */
 void tu_remove_tree(const char *dir);
 /* Every row of a query on a SQLite file, one line each, columns joined by '|'

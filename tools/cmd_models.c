@@ -398,19 +398,7 @@ static int history_cmd(const cli_args *a, const sw_config *cfg)
             return cli_failf(SW_NOMEM, "out of memory");
         }
         sw_jw_arr_begin(w);
-        for (int i = 0; i < st.n_events; i++) {
-            const sw_reg_event *e = &st.events[i];
-            sw_jw_obj_begin(w);
-            sw_jw_kstr(w, "at", e->at);
-            sw_jw_kstr(w, "actor", e->actor);
-            sw_jw_kstr(w, "command", e->command);
-            sw_jw_kstr(w, "action", e->action);
-            sw_jw_kstr(w, "version", e->version);
-            sw_jw_kstr(w, "from", e->from);
-            sw_jw_kstr(w, "to", e->to);
-            sw_jw_kstr(w, "note", e->note);
-            sw_jw_obj_end(w);
-        }
+        for (int i = 0; i < st.n_events; i++) sw_reg_event_json(w, &st.events[i]);
         sw_jw_arr_end(w);
         sw_registry_state_free(&st);
         return cli_print_json(w);
