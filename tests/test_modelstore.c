@@ -564,6 +564,26 @@ START_TEST(cli_slate_from_s3)
 }
 END_TEST
 
+/* `swish config` never prints a secret, and its output reads back. */
+START_TEST(config_hides_secrets)
+{
+    char *out = NULL;
+    const char *t = tu_tmpdir();
+    ck_assert_int_eq(tu_sh(&out, "SWISH_STORAGE_SECRET_ACCESS_KEY=sup3r-s3cret SWISH_STORAGE_ENDPOINT=http://h:1 %s config "
+                                 "> %s/c.conf && cat %s/c.conf",
+                           tu_swish_bin(), t, t),
+                     0);
+    ck_assert_ptr_null(strstr(out, "sup3r-s3cret"));
+    ck_assert_ptr_nonnull(strstr(out, "# secret_access_key = (set, not shown)"));
+    ck_assert_ptr_nonnull(strstr(out, "\nendpoint = http://h:1\n"));
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "%s config --config %s/c.conf", tu_swish_bin(), t), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\nendpoint = http://h:1\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nregion = \n"));
+    free(out);
+}
+END_TEST
+
 Suite *modelstore_suite(void)
 {
     Suite *s = suite_create("modelstore");
@@ -574,6 +594,7 @@ Suite *modelstore_suite(void)
     tcase_add_test(tc, concurrent_writers_lose_nothing);
     tcase_add_test(tc, half_upload_invisible);
     tcase_add_test(tc, sync_directories);
+    tcase_add_test(tc, config_hides_secrets);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("remote");
     tcase_set_timeout(tr, 180);
