@@ -505,6 +505,23 @@ START_TEST(cli_slate_from_s3)
     ck_assert_int_eq(tu_sh(&out, "%s models list --models s3://bkt/m --config %s", bin, conf), 0);
     ck_assert_ptr_nonnull(strstr(out, "champion"));
     free(out);
+    /* retrain straight into a bucket: catboost_v8 registered there is one of the stack's inputs */
+    char v8[600];
+    tu_shared_path(v8, sizeof v8, "models/catboost_v8_33features_20260108_211817.cbm");
+    ck_assert_int_eq(tu_sh(&out, "SWISH_STORAGE_CACHE=%s/cache %s models add --system catboost_v8 --version v8 "
+                                 "--train-from 2021-11-01 --train-to 2024-05-31 %s --models s3://bkt/r",
+                           t, bin, v8),
+                     0);
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "SWISH_STORAGE_CACHE=%s/cache %s retrain --config %s --models s3://bkt/r --until "
+                                 "2025-03-01",
+                           t, bin, conf),
+                     0);
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "SWISH_STORAGE_CACHE=%s/cache %s models list --json --models s3://bkt/r", t, bin), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"system\":\"stack\""));
+    ck_assert_ptr_nonnull(strstr(out, "oof_mae_catboost_v8"));
+    free(out);
     /* s3 -> gs (GCS's XML API, GOOG4 signatures, generations) on the strict fake; the same slate */
     tu_server gsrv;
     tu_s3_start("fake", NULL, "gbk", "GOOGKEY", "goog-secret-0123", &gsrv);

@@ -11,6 +11,7 @@
 #include "core/date.h"
 #include "pipeline/backtest.h"
 #include "pipeline/models.h"
+#include "pipeline/registry.h"
 #include "runcfg.h"
 
 static const cli_opt opts[] = {
@@ -76,8 +77,12 @@ int cmd_backtest(int argc, char **argv)
     sw_models cb;
     /* trained before the first date, so that it may serve every date of the range */
     memset(&cb, 0, sizeof cb);
-    if (only.systems[SW_SYS_CATBOOST_V8] && !sw_file_exists(cfg.models)) {
+    int have = only.systems[SW_SYS_CATBOOST_V8] ? sw_registry_exists(cfg.models, &err) : SW_OK;
+    if (have == SW_NOT_FOUND) {
         fprintf(stderr, "swish: warning: no model store at %s: catboost_v8 is left out\n", cfg.models);
+    } else if (have != SW_OK) {
+        sw_league_free(lg);
+        return cli_fail(&err);
     } else if (sw_models_load(&only, cfg.models, from, &cb, &err)) {
         sw_league_free(lg);
         return cli_fail(&err);

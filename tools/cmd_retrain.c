@@ -54,10 +54,13 @@ int cmd_retrain(int argc, char **argv)
     sw_error_clear(&err);
     /* (a first retrain creates the store); catboost_v8 must be trained before the cut-off too */
     memset(&cb, 0, sizeof cb);
-    if (sw_file_exists(cfg.models) && sw_models_load(&only_cb, cfg.models, until, &cb, &err)) {
+    int have = sw_registry_exists(cfg.models, &err); /* a directory or a bucket; SW_NET stops here */
+    if ((have != SW_OK && have != SW_NOT_FOUND) ||
+        (have == SW_OK && sw_models_load(&only_cb, cfg.models, until, &cb, &err))) {
         sw_league_free(lg);
         return cli_fail(&err);
     }
+    sw_error_clear(&err);
     if (cb.degraded)
         for (int i = 0; i < cb.n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", cb.warnings[i]);
     for (int i = 0; i < cb.n_notes; i++) fprintf(stderr, "swish: note: %s\n", cb.notes[i]);
