@@ -330,60 +330,66 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* A small object (manifest, pointer).  Remote: a copy is kept; when the store
- * cannot be reached, the copy is read and the process marked offline. */
+/* A remote read that needs no request: a manifest's cached copy (manifests
+ * never change), a pointer remembered by this process, or a pointer's cached
+ * copy whose saved ETag is the one the store's fresh listing gives.  1 when
+ * *data is filled; 0 to ask the store; -1 when the fresh listing says the
+ * pointer does not exist. */
+static int read_cached(reg *r, const char *key, const char *path, size_t max, unsigned char **data, size_t *len)
+{
+    if (ends_with(key, "/manifest.json"))
+        return sw_file_exists(path) && sw_read_file(path, (long long)max, data, len, NULL) == SW_OK;
+    if (!ends_with(key, "/champion.json")) return 0;
+    if (memo_get(r, key, data, len)) return 1;
+    const char *stamp;
+    int ls = list_stamp(r, key, &stamp);
+    if (ls == 0) return -1;
+    if (ls < 0 || !stamp[0]) return 0;
+    char sp[4200], have[SW_ETAG_MAX] = "";
+    snprintf(sp, sizeof sp, "%s.etag", path);
+    FILE *fp = fopen(sp, "r");
+    if (fp) {
+        if (!fgets(have, sizeof have, fp)) have[0] = 0;
+        fclose(fp);
+    }
+    if (strcmp(have, stamp) != 0 || sw_read_file(path, (long long)max, data, len, NULL) != SW_OK) return 0;
+    memo_put(r, key, *data, *len);
+    return 1;
+}
+
+/* A small object (manifest, pointer).  Remote: a copy is kept (a pointer's with
+ * its ETag); when the store cannot be reached, the copy is read and the process
+ * marked offline.  Reads for a write (etag wanted) always ask the store. */
 static int reg_get(reg *r, const char *key, size_t max, unsigned char **data, size_t *len, char etag[SW_ETAG_MAX],
                    sw_error *err)
 {
     sw_error e;
     sw_error_clear(&e);
-    if (r->remote && !etag) {
-        char path[4096];
+    char path[4096], got[SW_ETAG_MAX] = "";
+    if (r->remote) {
         copy_path(r, key, path, sizeof path);
-        if (ends_with(key, "/manifest.json") && sw_file_exists(path) &&
-            sw_read_file(path, (long long)max, data, len, NULL) == SW_OK)
-            return SW_OK;
-        if (memo_get(r, key, data, len)) return SW_OK;
-        /* the store's listing of a moment ago says whether the pointer exists and,
-         * by its ETag, whether the cached copy is still the current one */
-        const char *stamp;
-        int ls = ends_with(key, "/champion.json") ? list_stamp(r, key, &stamp) : -1;
-        if (ls == 0) return sw_fail(err, SW_NOT_FOUND, "%s/%s: no such object", r->loc, key);
-        if (ls == 1 && stamp[0]) {
-            char sp[4200], have[SW_ETAG_MAX] = "";
-            snprintf(sp, sizeof sp, "%s.etag", path);
-            FILE *fp = fopen(sp, "r");
-            if (fp) {
-                if (!fgets(have, sizeof have, fp)) have[0] = 0;
-                fclose(fp);
-            }
-            if (!strcmp(have, stamp) && sw_read_file(path, (long long)max, data, len, NULL) == SW_OK) {
-                memo_put(r, key, *data, *len);
-                return SW_OK;
-            }
-        }
+        int c = etag ? 0 : read_cached(r, key, path, max, data, len);
+        if (c > 0) return SW_OK;
+        if (c < 0) return sw_fail(err, SW_NOT_FOUND, "%s/%s: no such object", r->loc, key);
     }
-    char got[SW_ETAG_MAX] = "";
     int rc = sw_objstore_get(r->os, key, max, data, len, etag ? etag : got, &e);
-    if (rc == SW_OK && r->remote && ends_with(key, "/champion.json")) {
-        memo_put(r, key, *data, *len);
-        char path[4096], sp[4200];
-        copy_path(r, key, path, sizeof path);
-        snprintf(sp, sizeof sp, "%s.etag", path);
-        save_copy(r, key, *data, *len);
-        sw_error ee;
-        const char *et = etag ? etag : got;
-        sw_write_file_atomic(sp, et, strlen(et), &ee); /* best effort: a cache */
-    }
     if (!r->remote) {
         if (rc && err) *err = e;
         return rc;
     }
-    char path[4096];
-    copy_path(r, key, path, sizeof path);
-    if (rc == SW_OK) save_copy(r, key, *data, *len);
-    else if (rc == SW_NOT_FOUND) unlink(path);
-    else if (rc == SW_NET && sw_file_exists(path) && sw_read_file(path, (long long)max, data, len, err) == SW_OK) {
+    if (rc == SW_OK) {
+        save_copy(r, key, *data, *len);
+        if (ends_with(key, "/champion.json")) {
+            memo_put(r, key, *data, *len);
+            char sp[4200];
+            snprintf(sp, sizeof sp, "%s.etag", path);
+            const char *et = etag ? etag : got;
+            sw_error ee;
+            sw_write_file_atomic(sp, et, strlen(et), &ee); /* best effort: a cache */
+        }
+    } else if (rc == SW_NOT_FOUND) {
+        unlink(path);
+    } else if (rc == SW_NET && sw_file_exists(path) && sw_read_file(path, (long long)max, data, len, err) == SW_OK) {
         mark_offline(r, &e);
         if (etag) etag[0] = 0;
         return SW_OK;
