@@ -40,7 +40,9 @@
     X(NO_GAMES, 8, "no games on the date")                                         \
     X(NET, 14, "remote store unreachable or refused the request")                   \
     X(CONFLICT, 15, "changed by another writer meanwhile; nothing written")        \
-    X(OFFLINE, 16, "done from the local cache: the model store was unreachable")
+    X(OFFLINE, 16, "done from the local cache: the model store was unreachable")   \
+    X(AUTH, 17, "not authenticated: credentials missing, malformed or invalid")    \
+    X(DENIED, 18, "authenticated, but not allowed")
 
 typedef enum {
 #define SW__STATUS_ENUM(name, code, msg) SW_##name,

@@ -75,6 +75,27 @@ static const kdef keys[] = {
      "1: a passed gate advances the stage by itself; 0: a person runs 'swish models rollout'"},
     {"rollout", "auto_rollback", K_BOOL, O(auto_rollback), 0, 1,
      "1: a candidate clearly worse than the champion is rolled back when graded"},
+    {"serve", "listen", K_STR, O(listen), 0, 128, "address 'swish serve' listens on, HOST:PORT"},
+    {"serve", "threads", K_INT, O(serve_threads), 0, SW_THREADS_MAX, "request threads; 0: every usable CPU"},
+    {"serve", "max_connections", K_INT, O(max_connections), 1, 100000,
+     "connections served at once; more are refused"},
+    {"serve", "max_body", K_INT, O(max_body), 1024, 1 << 30, "largest request body, bytes (larger: 413)"},
+    {"serve", "timeout_s", K_INT, O(conn_timeout_s), 1, 3600, "an idle or slow connection is closed after this"},
+    {"serve", "token", K_SECRET, O(push_token), 0, 256,
+     "shared secret a push may carry as ?token= (private networks), never printed"},
+    {"serve", "jwks", K_STR, O(jwks), 0, 1024,
+     "keys that sign push JWTs (RS256): a JWKS or PEM file, or an https:// URL fetched and cached "
+     "(Google: https://www.googleapis.com/oauth2/v3/certs)"},
+    {"serve", "audience", K_STR, O(audience), 0, 512, "the JWT's required aud (the push endpoint's URL)"},
+    {"serve", "issuer", K_STR, O(issuer), 0, 256, "the JWT's required iss"},
+    {"serve", "email", K_STR, O(push_email), 0, 256,
+     "the service account a push JWT must name (email, verified); unset: any"},
+    {"serve", "skew_s", K_INT, O(skew_s), 0, 600, "clock skew allowed on a JWT's exp and iat, seconds"},
+    {"serve", "insecure", K_BOOL, O(insecure), 0, 1,
+     "1: accept pushes without a token or JWT on an address beyond loopback"},
+    {"serve", "log_json", K_BOOL, O(log_json), 0, 1, "1: one JSON object per request log line"},
+    {"serve", "poll_s", K_DBL, O(poll_s), 0, 86400,
+     "seconds between checks of the store's champions and the data for changes (0: only on SIGHUP)"},
 };
 #undef O
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -92,6 +113,14 @@ void sw_config_default(sw_config *c)
     c->canary_share = 10;
     c->auto_promote = 0;
     c->auto_rollback = 1;
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
+    c->serve_threads = 0;
+    c->max_connections = 512;
+    c->max_body = 1 << 20;
+    c->conn_timeout_s = 30;
+    snprintf(c->issuer, sizeof c->issuer, "https://accounts.google.com");
+    c->skew_s = 60;
+    c->poll_s = 30;
     c->n_books = 0; /* every book in the data, swish's default order (features/build.c) */
     for (int i = 0; i < SW_SYS_COUNT; i++) c->systems[i] = 1;
     c->min_minutes = 15;

@@ -49,6 +49,17 @@ typedef struct {
     int canary_share;          /* the first canary share, percent */
     int auto_promote;          /* 1: a passed gate advances the stage without a person's command */
     int auto_rollback;         /* 1: a clear loss rolls the candidate back (automatic actions only demote) */
+    /* [serve]: `swish serve` (tools/serve.h) */
+    char listen[128];          /* HOST:PORT */
+    int serve_threads;         /* request threads; 0: every usable CPU */
+    int max_connections, max_body, conn_timeout_s;
+    char push_token[256];      /* shared ?token= secret for pushes ("" : none) */
+    char jwks[1024];           /* JWT keys: a JWKS/PEM file or an https:// URL ("" : no JWT) */
+    char audience[512], issuer[256], push_email[256];
+    int skew_s;                /* clock skew allowed on exp/iat */
+    int insecure;              /* 1: accept unauthenticated pushes beyond loopback */
+    int log_json;              /* 1: request log lines as JSON */
+    double poll_s;             /* how often the store's champions and the data are checked for changes */
 } sw_config;
 
 void sw_config_default(sw_config *c);

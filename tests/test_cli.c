@@ -285,7 +285,7 @@ START_TEST(cli_usage_matches_options)
 {
     static const char *const cmds[] = {"model info", "predict", "train", "features build", "features explain",
                                        "simulate", "slate", "retrain", "models", "config", "grade", "metrics",
-                                       "backtest", "report", "demo", "version"};
+                                       "backtest", "report", "demo", "serve", "version"};
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         char *out;
         ck_assert_int_eq(run(&out, "%s %s --help", tu_swish_bin(), cmds[c]), 0);
@@ -293,6 +293,8 @@ START_TEST(cli_usage_matches_options)
         ck_assert_msg(strstr(out, "\nexit codes:\n  0    success\n"), "%s: no exit codes", cmds[c]);
         ck_assert_ptr_nonnull(strstr(out, "\n  13   not found\n  14   remote store unreachable"));
         ck_assert_ptr_nonnull(strstr(out, "\n  16   done from the local cache: the model store was unreachable\n"
+                                          "  17   not authenticated: credentials missing, malformed or invalid\n"
+                                          "  18   authenticated, but not allowed\n"
                                           "  70   internal error\n"));
         char *end = strstr(out, "\n\n");
         ck_assert_ptr_nonnull(end);
