@@ -226,6 +226,13 @@ static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *en
     }
 }
 
+/* The system whose model explains calls: gbdt, else catboost_v8, if it ran. */
+static const sw_system *explainer(const sw_slate *s, const sw_slate_opts *o)
+{
+    return s->enabled[SW_SYS_GBDT] ? o->systems[SW_SYS_GBDT]
+           : s->enabled[SW_SYS_CATBOOST_V8] ? o->systems[SW_SYS_CATBOOST_V8] : NULL;
+}
+
 int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw_error *err)
 {
     *out = NULL;
@@ -262,10 +269,11 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         const sw_frame_meta *m = sw_frame_meta_of(s->frame, i);
         const uint8_t *src = sw_frame_sources(s->frame, i);
         float min10 = src[min_col] == SW_SRC_DEFAULT ? 0 : sw_frame_values(s->frame, i)[min_col];
-        if (isfinite(m->line) || min10 >= cfg->min_minutes) c[nc++] = (cand){i, isfinite(m->line) ? 100 + min10 : min10};
+        if (o->keep_all || isfinite(m->line) || min10 >= cfg->min_minutes)
+            c[nc++] = (cand){i, isfinite(m->line) ? 100 + min10 : min10};
     }
     qsort(c, (size_t)nc, sizeof *c, cmp_cand);
-    if (nc > cfg->max_players) {
+    if (!o->keep_all && nc > cfg->max_players) {
         warn(s, "%ld players expected, kept the %d with lines and most minutes", nc, cfg->max_players);
         nc = cfg->max_players;
     }
@@ -415,6 +423,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         oc.stack = NULL;
     }
     if (oc.stack) {
+        s->stack_used = 1;
         snprintf(s->final_version, sizeof s->final_version, "stack-%s", oc.stack_version ? oc.stack_version : "unversioned");
         if (strcmp(oc.stack_trained_to, s->final_trained_to) > 0)
             snprintf(s->final_trained_to, sizeof s->final_trained_to, "%s", oc.stack_trained_to);
@@ -488,8 +497,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     double t4 = sw__now();
     s->t_combine = t4 - t3;
     /* the drivers of each call: TreeSHAP of the gbdt model (else catboost_v8) */
-    const sw_system *ex = s->enabled[SW_SYS_GBDT] ? o->systems[SW_SYS_GBDT]
-                          : s->enabled[SW_SYS_CATBOOST_V8] ? o->systems[SW_SYS_CATBOOST_V8] : NULL;
+    const sw_system *ex = explainer(s, o);
     if (ex) {
         int nt = SW__THREADS(cfg);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
@@ -511,6 +519,52 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
 fail:
     sw_slate_free(s);
     return rc;
+}
+
+int sw_slate_drivers(const sw_slate *s, const sw_slate_opts *o, const sw_slate_row *r, sw_contrib top[5], int *system)
+{
+    const sw_system *ex = explainer(s, o);
+    if (!ex) return 0;
+    *system = sw_system_id_of(ex);
+    return sw_system_contributions(ex, s->frame, r->frame_row, 5, top);
+}
+
+void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float line, sw_slate_row *out)
+{
+    const sw_slate_row *src = &s->rows[i];
+    *out = *src;
+    out->line = line;
+    out->book = -1;
+    out->over_price = out->under_price = NAN;
+    for (int k = 0; k < SW_SYS_COUNT; k++) {
+        if (s->enabled[k]) out->sys_call[k] = call_of(sw_system_call(o->systems[k], &out->sys[k], line));
+        if (s->cand_enabled[k]) out->cand_call[k] = call_of(sw_system_call(o->cand[k], &out->cand[k], line));
+    }
+    int std_col = sw_feature_find("points_std_last_10");
+    sw_slate_opts oc = *o;
+    if (!s->stack_used) oc.stack = NULL;
+    combine(&oc, s->frame, s->enabled, out, std_col);
+    if (s->rollout) {
+        sw_slate_opts orl = oc;
+        if (s->cand_stack) orl.stack = o->cand_stack;
+        int en_roll[SW_SYS_COUNT];
+        sw_slate_row t = *out;
+        for (int k = 0; k < SW_SYS_COUNT; k++) {
+            en_roll[k] = s->enabled[k] || s->cand_enabled[k];
+            if (s->cand_enabled[k]) t.sys[k] = out->cand[k];
+        }
+        final_get(out, &out->champ);
+        combine(&orl, s->frame, en_roll, &t, std_col);
+        final_get(&t, &out->roll);
+        if (out->arm) final_set(out, &out->roll);
+    }
+    out->n_top = 0;
+    int roll = s->rollout && (is_call(out->champ.call) || is_call(out->roll.call));
+    if (!is_call(out->call) && !roll) return;
+    out->n_top = sw_slate_drivers(s, o, out, out->top, &out->top_system);
+    if (is_call(out->call)) append_drivers(out->reason, sizeof out->reason, out);
+    if (s->rollout && is_call(out->champ.call)) append_drivers(out->champ.reason, sizeof out->champ.reason, out);
+    if (s->rollout && is_call(out->roll.call)) append_drivers(out->roll.reason, sizeof out->roll.reason, out);
 }
 
 void sw_slate_free(sw_slate *s)

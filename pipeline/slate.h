@@ -58,6 +58,7 @@ typedef struct {
     const char *cand_stack_version;
     const char *cand_stack_trained_to;
     int cand_stack_share;
+    int keep_all;                     /* 1: every expected player, no minutes filter or cap (the service's predict) */
 } sw_slate_opts;
 
 typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;
@@ -115,6 +116,7 @@ typedef struct {
     int cand_share[SW_SYS_COUNT];
     char cand_version[SW_SYS_COUNT][64];
     char cand_trained_to[SW_SYS_COUNT][11];
+    int stack_used;                   /* the champion stack combined the systems (not refused) */
     int cand_stack, cand_stack_share; /* the candidate stack was used */
     char cand_stack_version[64];
     int share;                        /* the share served by the rollout (0: none) */
@@ -131,6 +133,17 @@ typedef struct {
  * (no game on the date), SW_NOMEM. */
 int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw_error *err);
 void sw_slate_free(sw_slate *s);
+
+/* Row i of a slate against another line (`line` NaN: none), as the run would
+ * have combined it: every system's call, the final (champions' and rollout's,
+ * the served one by the row's arm), P(over), edge and reason; book and prices
+ * unknown (-1, NaN).  `o` must be the options of the run, its systems and
+ * stacks still alive.  Calls carry their drivers. */
+void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float line, sw_slate_row *out);
+
+/* The model's largest TreeSHAP contributions (at most 5) behind a row, of the
+ * gbdt model, else catboost_v8's; *system names it.  0 when neither ran. */
+int sw_slate_drivers(const sw_slate *s, const sw_slate_opts *o, const sw_slate_row *r, sw_contrib top[5], int *system);
 
 /* The slate as a table (calls first, by confidence; names padded by display
  * width) or as JSON (every row in frame order). */

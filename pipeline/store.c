@@ -665,3 +665,237 @@ rollback:
     memset(res, 0, sizeof *res);
     return ok;
 }
+
+static void col_text(sqlite3_stmt *q, int i, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+static double col_num(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pred **rows, long *n, sw_error *err)
+{
+    *rows = NULL;
+    *n = 0;
+    char ds[11];
+    sw_date_format(date, ds);
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT game_id, player_id, player_name, team, opp, home, system, model_version, line,"
+                                " book, over_price, under_price, prediction, lo, hi, p_over, edge, recommendation,"
+                                " confidence, quality, tier, reason, run_id, trained_to FROM predictions"
+                                " WHERE game_date = ?1 AND (?2 IS NULL OR system = ?2)"
+                                " ORDER BY game_id, player_id, system",
+                                -1, &q, NULL);
+    sw_stored_pred *out = NULL;
+    size_t cap = 0;
+    long k = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, ds, -1, SQLITE_STATIC);
+        if (system) sqlite3_bind_text(q, 2, system, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
+                sqlite3_finalize(q);
+                sw_free(out);
+                return sw_fail(err, SW_NOMEM, "out of memory");
+            }
+            sw_stored_pred *r = &out[k++];
+            col_text(q, 0, r->game_id, sizeof r->game_id);
+            col_text(q, 1, r->player_id, sizeof r->player_id);
+            col_text(q, 2, r->player_name, sizeof r->player_name);
+            col_text(q, 3, r->team, sizeof r->team);
+            col_text(q, 4, r->opp, sizeof r->opp);
+            r->home = sqlite3_column_int(q, 5);
+            col_text(q, 6, r->system, sizeof r->system);
+            col_text(q, 7, r->version, sizeof r->version);
+            r->line = col_num(q, 8);
+            col_text(q, 9, r->book, sizeof r->book);
+            r->over_price = col_num(q, 10);
+            r->under_price = col_num(q, 11);
+            r->pred = col_num(q, 12);
+            r->lo = col_num(q, 13);
+            r->hi = col_num(q, 14);
+            r->p_over = col_num(q, 15);
+            r->edge = col_num(q, 16);
+            col_text(q, 17, r->call, sizeof r->call);
+            r->conf = col_num(q, 18);
+            r->quality = col_num(q, 19);
+            col_text(q, 20, r->tier, sizeof r->tier);
+            col_text(q, 21, r->reason, sizeof r->reason);
+            r->run_id = (long)sqlite3_column_int64(q, 22);
+            col_text(q, 23, r->trained_to, sizeof r->trained_to);
+        }
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc) {
+        sw_free(out);
+        return db_fail(st, err, rc, "reading predictions");
+    }
+    *rows = out;
+    *n = k;
+    return SW_OK;
+}
+
+/* ---- jobs ---------------------------------------------------------------- */
+
+static const char *schema_jobs =
+    "CREATE TABLE IF NOT EXISTS jobs("
+    " id TEXT PRIMARY KEY, game_date TEXT NOT NULL, source TEXT, received_at TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('queued','running','done','failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0, started_at TEXT, finished_at TEXT, run_id INTEGER, exit_code INTEGER,"
+    " error TEXT);"
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, received_at);";
+
+/* The jobs table exists from the first job on (databases of `swish slate` alone never have it). */
+static int jobs_ready(sw_store *st, sw_error *err)
+{
+    int rc = sqlite3_exec(st->db, schema_jobs, NULL, NULL, NULL);
+    return rc ? db_fail(st, err, rc, "preparing the jobs table") : SW_OK;
+}
+
+int sw_store_job_record(sw_store *st, const char *id, const char *date, const char *source, int *fresh, sw_error *err)
+{
+    *fresh = 0;
+    int rc = jobs_ready(st, err);
+    if (rc) return rc;
+    char now[24];
+    utc_now(now);
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(st->db,
+                            "INSERT INTO jobs(id, game_date, source, received_at, state) VALUES (?1, ?2, ?3, ?4, 'queued')"
+                            " ON CONFLICT(id) DO NOTHING",
+                            -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, date, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, source ? source : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+            *fresh = sqlite3_changes(st->db) > 0;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc ? db_fail(st, err, rc, "recording a job") : SW_OK;
+}
+
+static int job_update(sw_store *st, const char *sql, const char *id, int ok, long run_id, int exit_code,
+                      const char *error, sw_error *err)
+{
+    int rc = jobs_ready(st, err);
+    if (rc) return rc;
+    char now[24];
+    utc_now(now);
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, ok ? "done" : "failed", -1, SQLITE_STATIC);
+        if (run_id > 0) sqlite3_bind_int64(q, 4, run_id);
+        sqlite3_bind_int(q, 5, exit_code);
+        if (error && *error) sqlite3_bind_text(q, 6, error, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE) rc = sqlite3_changes(st->db) > 0 ? SQLITE_OK : SQLITE_NOTFOUND;
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_NOTFOUND) return sw_error_set(err, SW_NOT_FOUND, st->path, 0, 0, -1, "no job '%s'", id);
+    return rc ? db_fail(st, err, rc, "updating a job") : SW_OK;
+}
+
+int sw_store_job_start(sw_store *st, const char *id, sw_error *err)
+{
+    return job_update(st,
+                      "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?2, finished_at = NULL,"
+                      " error = NULL WHERE id = ?1",
+                      id, 0, 0, 0, NULL, err);
+}
+
+int sw_store_job_finish(sw_store *st, const char *id, int ok, long run_id, int exit_code, const char *error,
+                        sw_error *err)
+{
+    return job_update(st,
+                      "UPDATE jobs SET state = ?3, finished_at = ?2, run_id = ?4, exit_code = ?5, error = ?6 WHERE id = ?1",
+                      id, ok, run_id, exit_code, error, err);
+}
+
+static void job_of(sqlite3_stmt *q, sw_job *j)
+{
+    memset(j, 0, sizeof *j);
+    col_text(q, 0, j->id, sizeof j->id);
+    col_text(q, 1, j->date, sizeof j->date);
+    col_text(q, 2, j->source, sizeof j->source);
+    col_text(q, 3, j->received_at, sizeof j->received_at);
+    col_text(q, 4, j->state, sizeof j->state);
+    j->attempts = sqlite3_column_int(q, 5);
+    col_text(q, 6, j->started_at, sizeof j->started_at);
+    col_text(q, 7, j->finished_at, sizeof j->finished_at);
+    j->run_id = (long)sqlite3_column_int64(q, 8);
+    j->exit_code = sqlite3_column_int(q, 9);
+    col_text(q, 10, j->error, sizeof j->error);
+}
+
+#define JOB_COLS "id, game_date, source, received_at, state, attempts, started_at, finished_at, run_id, exit_code, error"
+
+int sw_store_job_get(sw_store *st, const char *id, sw_job *job, sw_error *err)
+{
+    int rc = jobs_ready(st, err);
+    if (rc) return rc;
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(st->db, "SELECT " JOB_COLS " FROM jobs WHERE id = ?1", -1, &q, NULL);
+    int found = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            job_of(q, job);
+            found = 1;
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    if (rc) return db_fail(st, err, rc, "reading a job");
+    return found ? SW_OK : sw_error_set(err, SW_NOT_FOUND, st->path, 0, 0, -1, "no job '%s'", id);
+}
+
+int sw_store_jobs_unfinished(sw_store *st, sw_job **jobs, long *n, sw_error *err)
+{
+    *jobs = NULL;
+    *n = 0;
+    int rc = jobs_ready(st, err);
+    if (rc) return rc;
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(st->db,
+                            "SELECT " JOB_COLS " FROM jobs WHERE state IN ('queued', 'running') ORDER BY received_at, rowid",
+                            -1, &q, NULL);
+    sw_job *out = NULL;
+    size_t cap = 0;
+    long k = 0;
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
+                sqlite3_finalize(q);
+                sw_free(out);
+                return sw_fail(err, SW_NOMEM, "out of memory");
+            }
+            job_of(q, &out[k++]);
+        }
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc) {
+        sw_free(out);
+        return db_fail(st, err, rc, "reading unfinished jobs");
+    }
+    *jobs = out;
+    *n = k;
+    return SW_OK;
+}

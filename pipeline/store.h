@@ -63,6 +63,44 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
 int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long *n, char trained_to[11],
                        sw_error *err);
 
+/* A stored prediction, as read back (NaN for NULL numbers, "" for NULL texts). */
+typedef struct {
+    char game_id[32], player_id[32], player_name[96], team[8], opp[8], system[32], version[256], book[48];
+    char call[8], tier[16], trained_to[11];
+    int home;
+    double line, over_price, under_price, pred, lo, hi, p_over, edge, conf, quality;
+    char reason[384];
+    long run_id;
+} sw_stored_pred;
+
+/* The current predictions of a date (system NULL: every system), by game,
+ * then player, then system.  *rows is sw_free'd by the caller. */
+int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pred **rows, long *n, sw_error *err);
+
+/* Jobs: the service's durable record of the work it acknowledged (a Pub/Sub
+ * message: one slate date), keyed by the message id.  States: queued,
+ * running, done, failed. */
+typedef struct {
+    char id[256], date[11], state[8], source[256];
+    int attempts, exit_code;
+    long run_id;                       /* the slate run, 0 none */
+    char received_at[24], started_at[24], finished_at[24];
+    char error[512];
+} sw_job;
+
+/* Record a job unless its id is known; *fresh says which.  Durable when it
+ * returns (the database syncs on commit), so the acknowledgement may follow. */
+int sw_store_job_record(sw_store *st, const char *id, const char *date, const char *source, int *fresh, sw_error *err);
+/* Mark a job running (attempts + 1). */
+int sw_store_job_start(sw_store *st, const char *id, sw_error *err);
+/* Mark a job done (ok) or failed, with the run, the exit code and the error. */
+int sw_store_job_finish(sw_store *st, const char *id, int ok, long run_id, int exit_code, const char *error,
+                        sw_error *err);
+/* One job; SW_NOT_FOUND when the id is unknown. */
+int sw_store_job_get(sw_store *st, const char *id, sw_job *job, sw_error *err);
+/* Jobs queued or running (interrupted), oldest first; *jobs sw_free'd by the caller. */
+int sw_store_jobs_unfinished(sw_store *st, sw_job **jobs, long *n, sw_error *err);
+
 /* The underlying connection, for queries by tests and reports (sqlite3 *). */
 void *sw_store_db(sw_store *st);
 

@@ -12,6 +12,13 @@
 #include "pipeline/slate.h"
 #include "pipeline/store.h"
 #include "runcfg.h"
+#include "slatejob.h"
+
+static void say(void *ctx, const char *kind, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "swish: %s: %s\n", kind, msg);
+}
 
 static const cli_opt opts[] = {
     {"--date", "DATE", "game date (YYYY-MM-DD, or 'next': the first date after the last played)", CLI_REQUIRED},
@@ -62,57 +69,18 @@ int cmd_slate(int argc, char **argv)
     }
     sw_error err;
     sw_error_clear(&err);
-    /* the models first: a store that does not exist stops the run before anything is stored */
-    double t1 = cli_now();
-    sw_models models;
-    if (sw_models_load(&cfg, cfg.models, day, &models, &err)) {
+    char *text = cli_has(&a, "--no-store") ? NULL : runcfg_text(&cfg);
+    slatejob j;
+    rc = slatejob_run(&cfg, lg, day, !cli_has(&a, "--no-store"), text, say, NULL, &j, &err);
+    free(text);
+    if (rc) {
         sw_league_free(lg);
         return cli_fail(&err);
     }
-    for (int i = 0; i < models.n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", models.warnings[i]);
-    for (int i = 0; i < models.n_notes; i++) fprintf(stderr, "swish: note: %s\n", models.notes[i]);
-    double t_models = cli_now() - t1;
-    sw_store *st = NULL;
-    if (!cli_has(&a, "--no-store") && sw_store_open(cfg.db, cfg.busy_timeout_ms, 1, &st, &err)) {
-        sw_models_free(&models);
-        sw_league_free(lg);
-        return cli_fail(&err);
-    }
-    sw_slate_opts so = {.date = day, .cfg = &cfg, .stack = models.has_stack ? &models.stack : NULL,
-                        .stack_version = models.stack_version, .stack_trained_to = models.stack_trained_to};
-    memcpy(so.systems, models.sys, sizeof so.systems);
-    memcpy(so.cand, models.cand, sizeof so.cand);
-    memcpy(so.cand_share, models.cand_share, sizeof so.cand_share);
-    if (models.has_cand_stack) {
-        so.cand_stack = &models.cand_stack;
-        so.cand_stack_version = models.cand_stack_version;
-        so.cand_stack_trained_to = models.cand_stack_trained_to;
-        so.cand_stack_share = models.cand_stack_share;
-    }
-    sw_slate *s = NULL;
-    if (sw_slate_run(lg, &so, &s, &err)) {
-        sw_models_free(&models);
-        sw_store_close(st);
-        sw_league_free(lg);
-        return cli_fail(&err);
-    }
-    for (int i = 0; i < s->n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", s->warnings[i]);
-    sw_store_result res = {0};
-    sw_grade_result regraded = {0};
-    if (st) {
-        char *text = runcfg_text(&cfg);
-        rc = sw_store_write_slate(st, s, lg, text, &res, &err);
-        free(text);
-        /* the replaced rows' grades went with them: grade the new rows the same way */
-        if (rc == SW_OK && res.grades_cleared) rc = sw_grade_date(st, lg, day, &regraded, &err);
-        if (rc) {
-            sw_slate_free(s);
-            sw_models_free(&models);
-            sw_store_close(st);
-            sw_league_free(lg);
-            return cli_fail(&err);
-        }
-    }
+    const sw_slate *s = j.slate;
+    const sw_store_result res = j.res;
+    const sw_grade_result regraded = j.regraded;
+    double t_models = j.t_models;
     if (cli_has(&a, "--json")) sw_slate_print_json(s, lg, stdout);
     else sw_slate_print(s, lg, stdout);
     long calls[4] = {0};
@@ -123,7 +91,7 @@ int cmd_slate(int argc, char **argv)
             ds, s->n, calls[0], calls[1], calls[2], calls[3], 1e3 * t_load, 1e3 * t_models, 1e3 * s->t_features,
             1e3 * (s->t_total - s->t_features - s->t_select - s->t_combine - s->t_explain), 1e3 * s->t_combine,
             1e3 * s->t_explain);
-    if (st)
+    if (res.run_id)
         fprintf(stderr, "; stored run %ld in %s: %ld predictions, %ld replaced (%.1f ms)\n", res.run_id, cfg.db,
                 res.predictions, res.replaced, 1e3 * res.seconds);
     else
@@ -131,12 +99,8 @@ int cmd_slate(int argc, char **argv)
     if (res.grades_cleared)
         fprintf(stderr, "swish: %s: the replaced rows had %ld grades; the new rows were graded: %ld graded, %ld pending\n",
                 ds, res.grades_cleared, regraded.graded, regraded.pending);
-    int degraded = models.degraded || s->refused, offline = models.offline;
-    sw_slate_free(s);
-    sw_models_free(&models);
-    sw_store_close(st);
+    rc = slatejob_exit(&j);
+    slatejob_free(&j);
     sw_league_free(lg);
-    /* served from the cache: said by the loader's warning above; it outranks a partial run */
-    if (offline) return sw_status_exit_code(SW_OFFLINE);
-    return degraded ? sw_status_exit_code(SW_DEGRADED) : 0;
+    return rc;
 }
