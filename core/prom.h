@@ -7,7 +7,8 @@
  * allocating: counters and gauges are one atomic double (a compare-and-swap
  * loop for adds), a histogram child has a short mutex around its buckets, sum
  * and count, so one render always shows them consistent (+Inf == _count).
- * Nothing spins: contended updates sleep on the futex like any mutex.
+ * Nothing spins: a contended lock sleeps (futex), and the compare-and-swap
+ * retries only when another thread's add has just landed.
  *
  * Ownership: the registry owns families and children.  A child pointer stays
  * valid until sw_prom_free or sw_prom_reset of its family; do not keep child

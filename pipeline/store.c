@@ -741,6 +741,14 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
     return SW_OK;
 }
 
+int sw_store_ping(sw_store *st, sw_error *err)
+{
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc) return db_fail(st, err, rc, "the database does not take writes");
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return SW_OK;
+}
+
 /* ---- jobs ---------------------------------------------------------------- */
 
 static const char *schema_jobs =

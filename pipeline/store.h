@@ -77,6 +77,9 @@ typedef struct {
  * then player, then system.  *rows is sw_free'd by the caller. */
 int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pred **rows, long *n, sw_error *err);
 
+/* The database takes writes now (a write lock taken and released). */
+int sw_store_ping(sw_store *st, sw_error *err);
+
 /* Jobs: the service's durable record of the work it acknowledged (a Pub/Sub
  * message: one slate date), keyed by the message id.  States: queued,
  * running, done, failed. */

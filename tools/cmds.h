@@ -16,5 +16,6 @@ int cmd_grade(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_backtest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -76,16 +76,22 @@ int runcfg_league(const char *dir, int lenient, sw_league **lg)
     return 0;
 }
 
+int runcfg_next_day(const sw_league *lg)
+{
+    int first, last, last_sched;
+    sw_league_date_range(lg, &first, &last, &last_sched);
+    int best = -1;
+    for (int g = 0; g < sw_league_n_games(lg); g++) {
+        int d = sw_league_game_date(lg, g);
+        if (d > last && (best < 0 || d < best)) best = d;
+    }
+    return best;
+}
+
 int runcfg_date(const char *s, const sw_league *lg, int *day)
 {
     if (!strcmp(s, "next")) {
-        int first, last, last_sched;
-        sw_league_date_range(lg, &first, &last, &last_sched);
-        int best = -1;
-        for (int g = 0; g < sw_league_n_games(lg); g++) {
-            int d = sw_league_game_date(lg, g);
-            if (d > last && (best < 0 || d < best)) best = d;
-        }
+        int best = runcfg_next_day(lg);
         if (best < 0) return cli_failf(SW_NO_GAMES, "--date next: no scheduled games after the last played date");
         *day = best;
         return 0;

@@ -33,5 +33,7 @@ int runcfg_league(const char *dir, int lenient, sw_league **lg);
 /* "YYYY-MM-DD", or "next": the first date with games after the last played
  * (SW_NO_GAMES when there is none). */
 int runcfg_date(const char *s, const sw_league *lg, int *day);
+/* The first date with games after the last played, or -1. */
+int runcfg_next_day(const sw_league *lg);
 
 #endif

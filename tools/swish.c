@@ -32,6 +32,7 @@ static const command commands[] = {
     {"metrics", cmd_metrics, "hit rates, errors, ROI and calibration of graded predictions"},
     {"backtest", cmd_backtest, "walk-forward backtest with scheduled retraining"},
     {"report", cmd_report, "a self-contained HTML report of a database"},
+    {"serve", cmd_serve, "the prediction service: Pub/Sub push, predict API, health and metrics"},
     {"demo", cmd_demo, "the main job end to end on a simulated league"},
 };
 
