@@ -11,6 +11,9 @@
 #   make bench      every benchmark, one table;  make bench-quick: the CI budget check
 #   make demo       the main job end to end on a simulated league
 #   make deps       install the Debian packages swish needs (only those missing)
+#   make install    build/swish to $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
+#   make install-systemd   the units of tools/deploy to /etc/systemd/system, the example
+#                   config to /etc/swish/swish.conf unless present (docs/DEPLOY.md)
 #   make check-layers   include directions: core <- gbdt <- io <- features <- pipeline <- tools
 #
 # The build prints one line per step ("CC core/csv.c"); V=1 prints the commands.
@@ -55,7 +58,7 @@ TESTBIN := $(BUILD)/run_tests
 REPLAY  := $(BUILD)/fuzz_replay
 BENCHBIN := $(BUILD)/swish_bench
 
-.PHONY: all test asan ubsan tsan fuzz fuzz-bins fuzz-quick bench bench-quick demo deps check-layers clean unit
+.PHONY: all test asan ubsan tsan fuzz fuzz-bins fuzz-quick bench bench-quick bench-serve demo deps install install-systemd check-layers clean unit
 
 all: $(LIB) $(BIN) swish
 
@@ -179,9 +182,32 @@ bench: deps all $(BENCHBIN)
 bench-quick: all $(BENCHBIN)
 	$(Q)./$(BENCHBIN) quick
 bench-contention: all $(BENCHBIN) ; $(Q)./$(BENCHBIN) contention
+bench-serve: all $(BENCHBIN) ; $(Q)./$(BENCHBIN) serve
 
 demo: deps all
 	$(Q)./$(BIN) demo
+
+# install: the binary.  install-systemd: tools/deploy's units, ExecStart pointed at
+# $(PREFIX)/bin/swish, and the example configuration, never over an existing one.
+# DESTDIR stages either for a package.
+PREFIX ?= /usr/local
+SYSTEMD_UNITS := $(wildcard tools/deploy/*.service tools/deploy/*.timer)
+install: $(BIN)
+	$(msg) INSTALL $(DESTDIR)$(PREFIX)/bin/swish
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/swish
+
+install-systemd:
+	$(msg) INSTALL "$(DESTDIR)/etc/systemd/system: $(notdir $(SYSTEMD_UNITS))"
+	$(Q)install -d $(DESTDIR)/etc/systemd/system
+	$(Q)for u in $(SYSTEMD_UNITS); do d=$(DESTDIR)/etc/systemd/system/$${u##*/}; \
+	  sed 's#/usr/local/bin/swish#$(PREFIX)/bin/swish#g' $$u > $$d && chmod 0644 $$d || exit 1; \
+	done
+	$(Q)if [ -e $(DESTDIR)/etc/swish/swish.conf ]; then \
+	  printf '  %-6s %s\n' KEPT "$(DESTDIR)/etc/swish/swish.conf (exists; see tools/deploy/swish.conf.example)"; \
+	else \
+	  printf '  %-6s %s\n' INSTALL $(DESTDIR)/etc/swish/swish.conf; \
+	  install -D -m 0644 tools/deploy/swish.conf.example $(DESTDIR)/etc/swish/swish.conf; \
+	fi
 
 # Debian packages: build (libcurl for the object store), tests (Check, XGBoost as
 # a reference, Chromium for the report test, Python for the fake S3 server),

@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest|contention|store] [--quick]\n"
+        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest|contention|store|serve] [--quick]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
                "         user's budget (450 players in 3 minutes) or when retrain slows down more\n"
@@ -131,6 +131,8 @@ int main(int argc, char **argv)
                "  backtest  a season's walk-forward backtest only\n"
                "  contention  retrain, train and slate alone and beside one busy process per core\n"
                "  store     the slate with its model store on a directory and on S3, cold and warm\n"
+               "  serve     a running `swish serve` on loopback: predict throughput and latency (wrk, hey),\n"
+               "            pushes of the night (acknowledgement, until done), memory under load\n"
                "  --quick   one benchmark at quick mode's sizes\n");
         return 0;
     }
@@ -155,6 +157,7 @@ int main(int argc, char **argv)
     if (every || strcmp(what, "train") == 0) rc |= bench_train(&c);
     if (every || strcmp(what, "contention") == 0) rc |= bench_contention(&c);
     if (every || strcmp(what, "store") == 0) rc |= bench_store(&c);
+    if (every || strcmp(what, "serve") == 0) rc |= bench_serve(&c);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);

@@ -32,6 +32,7 @@ int bench_nightly(const bench_ctx *c);
 int bench_backtest(const bench_ctx *c);
 int bench_contention(const bench_ctx *c);
 int bench_store(const bench_ctx *c);
+int bench_serve(const bench_ctx *c);
 /* The 450-player night with its models (bench_contention.c): league in DIR/night/data,
  * models in DIR/night/models, configuration DIR/night.conf, the night's date in ds. */
 int bench_night_setup(const bench_ctx *c, const char *dir, int threads, char data[1024], char models[1024],

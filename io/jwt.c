@@ -898,13 +898,14 @@ int sw_jwt_verify(sw_jwt_keys *k, const char *token, size_t len, const sw_jwt_po
     if (memchr(d2 + 1, '.', len - i2 - 1)) return auth(err, "malformed token: more than three parts");
     if (i1 == 0 || i2 == i1 + 1) return auth(err, "malformed token: empty header or payload");
 
-    unsigned char *buf = sw_malloc((len / 4 + 1) * 3 + 1);
+    /* payload then signature, decoded side by side */
+    unsigned char *buf = sw_malloc((len / 4 + 2) * 3 + 1);
     if (!buf) return sw_fail(err, SW_NOMEM, "out of memory");
     sw_json *doc = NULL;
     kset *set = NULL;
     char kid[KID_MAX] = "";
     int has_kid = 0, rc;
-    size_t n;
+    size_t n, pn;
 
     /* header: alg and kid */
     if ((rc = decode_part(token, 0, i1, "header", buf, &n, err))) goto done;
@@ -958,12 +959,16 @@ int sw_jwt_verify(sw_jwt_keys *k, const char *token, size_t len, const sw_jwt_po
         doc = NULL;
     }
 
+    /* the payload must decode; it is read only once the signature verified */
+    if ((rc = decode_part(token, i1 + 1, i2, "payload", buf, &pn, err))) goto done;
+    unsigned char *sig = buf + pn;
+
     /* signature, against the keys the kid names */
     if (i2 + 1 == len) {
         rc = auth(err, "malformed token: empty signature");
         goto done;
     }
-    if ((rc = decode_part(token, i2 + 1, len, "signature", buf, &n, err))) goto done;
+    if ((rc = decode_part(token, i2 + 1, len, "signature", sig, &n, err))) goto done;
     {
         int due = 0, tried = 0, ok;
         set = acquire(k, &due);
@@ -972,12 +977,12 @@ int sw_jwt_verify(sw_jwt_keys *k, const char *token, size_t len, const sw_jwt_po
             kset_release(set);
             set = acquire(k, NULL);
         }
-        ok = try_keys(set, kid, has_kid, token, i2, buf, n, &tried);
+        ok = try_keys(set, kid, has_kid, token, i2, sig, n, &tried);
         if (!tried && k->is_url) {
             refresh(k, 1);
             kset_release(set);
             set = acquire(k, NULL);
-            ok = try_keys(set, kid, has_kid, token, i2, buf, n, &tried);
+            ok = try_keys(set, kid, has_kid, token, i2, sig, n, &tried);
         }
         if (ok < 0) {
             rc = sw_fail(err, SW_NOMEM, "out of memory (OpenSSL)");
@@ -999,8 +1004,7 @@ int sw_jwt_verify(sw_jwt_keys *k, const char *token, size_t len, const sw_jwt_po
     }
 
     /* claims */
-    if ((rc = decode_part(token, i1 + 1, i2, "payload", buf, &n, err))) goto done;
-    if ((rc = sw_json_parse("token payload", (const char *)buf, n, &doc, &je))) {
+    if ((rc = sw_json_parse("token payload", (const char *)buf, pn, &doc, &je))) {
         rc = rc == SW_NOMEM ? sw_fail(err, SW_NOMEM, "out of memory")
                             : auth(err, "malformed token: payload is not JSON (byte %lld)", je.offset);
         goto done;

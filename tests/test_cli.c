@@ -1,10 +1,14 @@
 /* test_cli: the swish binary end to end: model info, predict (column matching,
  * tree choice, round-trip output) and one clear error line for bad input. */
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/csv.h"
@@ -602,6 +606,228 @@ START_TEST(cli_train_checks)
 }
 END_TEST
 
+/* tools/deploy: copy the systemd units with ExecStart pointed at the binary
+ * under test into `dir`; `broken` misspells one key. */
+static void deploy_units_copy(const char *dir, int broken)
+{
+    char bin[PATH_MAX];
+    ck_assert_msg(realpath(tu_swish_bin(), bin) != NULL, "%s: not found (SWISH_BIN)", tu_swish_bin());
+    ck_assert_msg(mkdir(dir, 0755) == 0 || errno == EEXIST, "%s: %s", dir, strerror(errno));
+    glob_t g;
+    ck_assert_int_eq(glob("tools/deploy/*.service", 0, NULL, &g), 0);
+    ck_assert_int_eq(glob("tools/deploy/*.timer", GLOB_APPEND, NULL, &g), 0);
+    const char *need[] = {"swish-serve.service", "swish-slate.service", "swish-slate.timer", "swish-grade.service",
+                          "swish-retrain.service", "swish-retrain.timer"};
+    for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
+        int found = 0;
+        for (size_t i = 0; i < g.gl_pathc; i++) found |= !strcmp(strrchr(g.gl_pathv[i], '/') + 1, need[k]);
+        ck_assert_msg(found, "tools/deploy/%s is missing", need[k]);
+    }
+    const char *from = "/usr/local/bin/swish";
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char *text = tu_slurp(g.gl_pathv[i], NULL), path[PATH_MAX];
+        ck_assert_ptr_nonnull(text);
+        snprintf(path, sizeof path, "%s/%s", dir, strrchr(g.gl_pathv[i], '/') + 1);
+        FILE *fp = fopen(path, "w");
+        ck_assert_ptr_nonnull(fp);
+        int n = 0;
+        for (const char *p = text, *q;; p = q + strlen(from), n++) {
+            if (!(q = strstr(p, from))) {
+                fputs(p, fp);
+                break;
+            }
+            fwrite(p, 1, (size_t)(q - p), fp);
+            fputs(bin, fp);
+        }
+        ck_assert_int_eq(fclose(fp), 0);
+        if (strstr(path, ".service")) {
+            ck_assert_msg(strstr(text, "\nExecStart=/usr/local/bin/swish ") || strstr(text, "exec /usr/local/bin/swish "),
+                          "%s: ExecStart does not run /usr/local/bin/swish", g.gl_pathv[i]);
+            ck_assert_msg(strstr(text, "\nUser=swish\n"), "%s: not User=swish", g.gl_pathv[i]);
+        }
+        free(text);
+    }
+    globfree(&g);
+    if (broken)
+        ck_assert_int_eq(tu_sh(NULL, "sed -i 's/^TimeoutStartSec=/TimeoutStartSek=/' %s/swish-slate.service && "
+                                     "grep -q '^TimeoutStartSek=' %s/swish-slate.service", dir, dir), 0);
+}
+
+static int deploy_verify(const char *dir, char **out)
+{
+    return tu_sh(out, "cd %s && SYSTEMD_LOG_LEVEL=info systemd-analyze verify --man=no --recursive-errors=no "
+                      "*.service *.timer", dir);
+}
+
+/* The units pass systemd-analyze verify (exit 0, not a line about them) with
+ * ExecStart pointed at the binary under test, keep their hardening, and the
+ * same check fails on a misspelt key and on a missing binary. */
+START_TEST(cli_deploy_units)
+{
+    char *out, dir[512];
+    int rc = tu_sh(&out, "command -v systemd-analyze");
+    ck_assert_msg(rc == 0, "systemd-analyze not found: run make deps (Debian package systemd)");
+    free(out);
+    snprintf(dir, sizeof dir, "%s/units", tu_tmpdir());
+    deploy_units_copy(dir, 0);
+    rc = deploy_verify(dir, &out);
+    ck_assert_msg(rc == 0 && !strstr(out, "swish"), "systemd-analyze verify: exit %d:\n%s", rc, out);
+    free(out);
+    /* systemd's exposure score of every service at most 2.0 of 10 (1.6 when written) */
+    rc = tu_sh(&out, "cd %s && systemd-analyze security --offline=true --threshold=20 *.service", dir);
+    ck_assert_msg(rc == 0, "systemd-analyze security: exit %d:\n%s", rc, out);
+    free(out);
+    /* a misspelt key: systemd warns (exit 0), the warning names it */
+    snprintf(dir, sizeof dir, "%s/units_bad", tu_tmpdir());
+    deploy_units_copy(dir, 1);
+    rc = deploy_verify(dir, &out);
+    ck_assert_msg(strstr(out, "swish-slate.service") && strstr(out, "Unknown key 'TimeoutStartSek'"),
+                  "a misspelt key went unreported (exit %d):\n%s", rc, out);
+    free(out);
+    /* a missing binary: an error */
+    ck_assert_int_eq(tu_sh(NULL, "sed -i 's#^ExecStart=[^ ]*#ExecStart=/nonexistent/swish#' %s/swish-retrain.service",
+                           dir), 0);
+    rc = deploy_verify(dir, &out);
+    ck_assert_msg(rc != 0 && strstr(out, "/nonexistent/swish"), "a missing binary went unreported (exit %d):\n%s",
+                  rc, out);
+    free(out);
+}
+END_TEST
+
+/* The Dockerfile's instructions of one kind ("RUN", "ENV"), continuation lines
+ * joined and comment lines dropped, one a line (malloc'd). */
+static char *dockerfile_instructions(const char *df, const char *kind)
+{
+    char *res = malloc(strlen(df) + 2), *o = res;
+    size_t kl = strlen(kind);
+    int in = 0;
+    for (const char *l = df; *l;) {
+        size_t n = strcspn(l, "\n");
+        const char *s = l;
+        while (*s == ' ' || *s == '\t') s++;
+        if (*s != '#') {
+            if (!in && !strncmp(s, kind, kl) && s[kl] == ' ') in = 1, s += kl + 1;
+            if (in) {
+                size_t k = n - (size_t)(s - l);
+                int cont = k && s[k - 1] == '\\';
+                memcpy(o, s, k - (size_t)cont);
+                o += k - (size_t)cont;
+                *o++ = cont ? ' ' : '\n';
+                in = cont;
+            }
+        }
+        l += n + (l[n] == '\n');
+    }
+    *o = 0;
+    return res;
+}
+
+/* The Dockerfile runs the README's targets (make deps, make, make install) and
+ * only targets the Makefile has; a non-root user, swish as the entry point. */
+START_TEST(cli_deploy_docker)
+{
+    char *mk = tu_slurp("Makefile", NULL), *df = tu_slurp("tools/deploy/Dockerfile", NULL);
+    ck_assert_ptr_nonnull(mk);
+    ck_assert_ptr_nonnull(df);
+    /* the Makefile's explicit targets: the names before ':' of rule heads (not ':=',
+     * no variables or patterns) */
+    char targets[4096] = " ";
+    for (const char *l = mk; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+        size_t n = strcspn(l, "\n");
+        char line[512];
+        if (*l == '\t' || *l == '#' || n >= sizeof line) continue;
+        memcpy(line, l, n);
+        line[n] = 0;
+        char *c = strchr(line, ':'), *bad = strpbrk(line, "$%=");
+        if (!c || c[1] == '=' || (bad && bad < c)) continue;
+        *c = 0;
+        for (char *w = strtok(line, " "); w; w = strtok(NULL, " ")) {
+            ck_assert_uint_lt(strlen(targets) + strlen(w) + 2, sizeof targets);
+            strcat(strcat(targets, w), " ");
+        }
+    }
+    ck_assert_msg(strstr(targets, " deps ") && strstr(targets, " install ") && strstr(targets, " install-systemd "),
+                  "Makefile targets:%s", targets);
+    char *runs = dockerfile_instructions(df, "RUN");
+    int makes = 0, saw_deps = 0, saw_default = 0, saw_install = 0;
+    for (char *l = runs; *l; l += strcspn(l, "\n") + 1) {
+        char line[2048];
+        size_t n = strcspn(l, "\n");
+        ck_assert_uint_lt(n, sizeof line);
+        memcpy(line, l, n);
+        line[n] = 0;
+        strcat(line, " ;"); /* ends the last command */
+        int cmd_pos = 1, in_make = 0, goals = 0;
+        for (char *w = strtok(line, " \t"); w; w = strtok(NULL, " \t")) {
+            if (!strcmp(w, "&&") || !strcmp(w, "||") || !strcmp(w, ";") || !strcmp(w, "|")) {
+                if (in_make && !goals) saw_default = 1;
+                cmd_pos = 1;
+                in_make = 0;
+                continue;
+            }
+            if (cmd_pos && !strcmp(w, "make")) {
+                makes++;
+                in_make = 1;
+                cmd_pos = goals = 0;
+                continue;
+            }
+            if (cmd_pos && *w != '-' && strchr(w, '=')) continue; /* VAR=value before a command */
+            cmd_pos = 0;
+            if (!in_make) continue;
+            ck_assert_msg(strcmp(w, "-C") && strcmp(w, "-f") && strncmp(w, "--file", 6) && strncmp(w, "--directory", 11),
+                          "Dockerfile: make %s: only the repository's own Makefile is checked", w);
+            if (*w == '-' || strchr(w, '=')) continue; /* options and variables */
+            char key[256];
+            snprintf(key, sizeof key, " %s ", w);
+            ck_assert_msg(strstr(targets, key), "Dockerfile: 'make %s': the Makefile has no such target", w);
+            goals++;
+            saw_deps |= !strcmp(w, "deps");
+            saw_install |= !strcmp(w, "install");
+        }
+    }
+    ck_assert_msg(makes >= 3 && saw_deps && saw_default && saw_install,
+                  "Dockerfile: make deps, make and make install expected in RUN lines:\n%s", runs);
+    free(runs);
+    ck_assert_ptr_nonnull(strstr(df, "\nFROM debian:bookworm-slim AS build\n"));
+    ck_assert_ptr_nonnull(strstr(df, "\nENTRYPOINT [\"swish\"]\n"));
+    ck_assert_ptr_nonnull(strstr(df, "\nCMD [\"serve\", \"--config\", \"/etc/swish/swish.conf\"]\n"));
+    char *u = strstr(df, "\nUSER ");
+    ck_assert_msg(u && strncmp(u + 6, "0", 1) && strncmp(u + 6, "root", 4), "Dockerfile: USER must not be root");
+    free(mk);
+    free(df);
+}
+END_TEST
+
+/* tools/deploy/swish.conf.example loads as the units run it, and with the
+ * image's SWISH_<SECTION>_<KEY> variables on top (each a real key). */
+START_TEST(cli_deploy_config)
+{
+    char *out;
+    int rc = tu_sh(&out, "%s config --config tools/deploy/swish.conf.example", tu_swish_bin());
+    ck_assert_msg(rc == 0, "swish config: exit %d:\n%s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "\ndata = /var/lib/swish/data\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\ndb = /var/lib/swish/swish.db\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\ncache = /var/cache/swish\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nlisten = 127.0.0.1:8080\n"));
+    free(out);
+    char *df = tu_slurp("tools/deploy/Dockerfile", NULL);
+    ck_assert_ptr_nonnull(df);
+    char *envs = dockerfile_instructions(df, "ENV"), env[1024] = "";
+    for (char *w = strtok(envs, " \t\n"); w; w = strtok(NULL, " \t\n"))
+        if (!strncmp(w, "SWISH_", 6) && strncmp(w, "SWISH_CONFIG=", 13)) {
+            ck_assert_uint_lt(strlen(env) + strlen(w) + 2, sizeof env);
+            strcat(strcat(env, " "), w);
+        }
+    ck_assert_msg(strstr(env, " SWISH_SERVE_LISTEN=0.0.0.0:8080"), "Dockerfile ENV:%s", env);
+    rc = tu_sh(&out, "env%s %s config --config tools/deploy/swish.conf.example", env, tu_swish_bin());
+    ck_assert_msg(rc == 0, "env%s swish config: exit %d:\n%s", env, rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "\nlisten = 0.0.0.0:8080\n"));
+    free(out);
+    free(envs);
+    free(df);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -617,6 +843,9 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_config_env);
     tcase_add_test(tc, cli_predict_io);
     tcase_add_test(tc, cli_train_checks);
+    tcase_add_test(tc, cli_deploy_units);
+    tcase_add_test(tc, cli_deploy_docker);
+    tcase_add_test(tc, cli_deploy_config);
     suite_add_tcase(s, tc);
     return s;
 }

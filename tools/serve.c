@@ -122,7 +122,8 @@ static struct {
     /* metrics */
     sw_prom *prom;
     int m_req, m_lat, m_served, m_slates, m_slate_s, m_slate_last, m_models, m_reloads, m_reload_at, m_auth,
-        m_jobs, m_queued, m_ready, m_build, m_conns;
+        m_jobs, m_queued, m_ready, m_build, m_conns, m_refused;
+    int conns;                         /* open connections (atomic) */
     FILE *log;
     pthread_mutex_t logmu;
 } srv;
@@ -844,8 +845,7 @@ static enum MHD_Result on_readyz(struct MHD_Connection *c, req *r)
 
 static enum MHD_Result on_metrics(struct MHD_Connection *c, req *r)
 {
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-    if (di) sw_prom_set_l(srv.prom, srv.m_conns, NULL, (double)di->num_connections);
+    sw_prom_set_l(srv.prom, srv.m_conns, NULL, (double)__atomic_load_n(&srv.conns, __ATOMIC_RELAXED));
     size_t len;
     char *text = sw_prom_render(srv.prom, &len);
     if (!text) return reply_err(c, r, 500, "out of memory");
@@ -1570,6 +1570,27 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     pthread_mutex_unlock(&srv.amu);
 }
 
+/* Connections: counted as they open and close; those beyond serve.max_connections
+ * are closed at once (libmicrohttpd itself would leave them waiting in the
+ * listen backlog). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)cls;
+    (void)addr;
+    (void)len;
+    if (__atomic_load_n(&srv.conns, __ATOMIC_RELAXED) < srv.cfg->max_connections) return MHD_YES;
+    sw_prom_inc_l(srv.prom, srv.m_refused, NULL, 1);
+    return MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx, enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)c;
+    (void)socket_ctx;
+    __atomic_add_fetch(&srv.conns, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1, __ATOMIC_RELAXED);
+}
+
 /* ---- start and stop --------------------------------------------------------------------- */
 
 static int parse_listen(const char *s, struct sockaddr_in *sa)
@@ -1621,6 +1642,8 @@ static void metrics_init(void)
     srv.m_queued = sw_prom_gauge(p, "swish_jobs_queued", "jobs waiting for the worker", "");
     srv.m_ready = sw_prom_gauge(p, "swish_ready", "1 when /readyz last answered ready", "");
     srv.m_conns = sw_prom_gauge(p, "swish_http_connections", "connections open now", "");
+    srv.m_refused = sw_prom_counter(p, "swish_http_connections_refused_total",
+                                    "connections closed at once: serve.max_connections were open", "");
     srv.m_build = sw_prom_gauge(p, "swish_build_info", "the swish build (1)", "version");
     const char *v[1] = {sw_version()};
     sw_prom_set_l(p, srv.m_build, v, 1);
@@ -1712,10 +1735,11 @@ int serve_main(const sw_config *cfg, const char *config_text)
     pthread_create(&worker, NULL, worker_thread, NULL);
     pthread_create(&reloader, NULL, reload_thread, NULL);
     int threads = sw_threads_resolve(cfg->serve_threads);
-    srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO, 0, NULL,
-                             NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+    srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
+                             on_accept, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
-                             (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                             (unsigned)cfg->max_connections + 64u * (unsigned)threads, MHD_OPTION_NOTIFY_CONNECTION,
+                             on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
                              (unsigned)cfg->conn_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                              MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     rc = 0;
