@@ -180,6 +180,7 @@ static pid_t start_serve(const char *swish, const char *nconf, const char *db, c
     dup2(fd, 1);
     dup2(fd, 2);
     close(fd);
+    setenv("SWISH_SERVE_TOKEN", "bench-token", 1); /* pushes carry ?token=bench-token */
     execl(swish, "swish", "serve", "--config", nconf, "--db", db, "--listen", listen, (char *)NULL);
     _exit(127);
 }
@@ -482,7 +483,7 @@ int bench_serve(const bench_ctx *c)
                  "{\"message\":{\"data\":\"%s\",\"messageId\":\"bench-%d\"},\"subscription\":\"bench\"}", b64buf, i + 1);
         hresp h;
         double t0 = bench_now();
-        int e = http(port, "POST", "/pubsub/push", body, &h);
+        int e = http(port, "POST", "/pubsub/push?token=bench-token", body, &h);
         ack[i] = bench_now() - t0;
         if (e || h.status != 202) {
             fprintf(stderr, "bench serve: push %d: %s %d\n%s\n", i + 1, e ? "no answer" : "HTTP", h.status,
@@ -690,7 +691,7 @@ int bench_serve(const bench_ctx *c)
                                                         "\"application/json\"; wrk.body = BODY");
     printf("  %s\n  %s\n", hey_warm, hey_more);
     for (int k = 0; k < 3; k++) printf("  %s\n  %s\n", wcmd[k], hcmd[k]);
-    printf("  pushes: POST http://%s/pubsub/push {\"message\":{\"data\":\"%s\",\"messageId\":\"bench-N\"},"
+    printf("  pushes: POST http://%s/pubsub/push?token=bench-token {\"message\":{\"data\":\"%s\",\"messageId\":\"bench-N\"},"
            "\"subscription\":\"bench\"} (data: base64 of %s)\n\n",
            listen, b64buf, payload);
     return rc;

@@ -92,7 +92,7 @@ static const kdef keys[] = {
      "the service account a push JWT must name (email, verified); unset: any"},
     {"serve", "skew_s", K_INT, O(skew_s), 0, 600, "clock skew allowed on a JWT's exp and iat, seconds"},
     {"serve", "insecure", K_BOOL, O(insecure), 0, 1,
-     "1: accept pushes without a token or JWT on an address beyond loopback"},
+     "1: without serve.jwks or serve.token, take any push (tests, private networks); 0: such pushes are refused"},
     {"serve", "log_json", K_BOOL, O(log_json), 0, 1, "1: one JSON object per request log line"},
     {"serve", "poll_s", K_DBL, O(poll_s), 0, 86400,
      "seconds between checks of the store's champions and the data for changes (0: only on SIGHUP)"},

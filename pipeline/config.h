@@ -57,7 +57,7 @@ typedef struct {
     char jwks[1024];           /* JWT keys: a JWKS/PEM file or an https:// URL ("" : no JWT) */
     char audience[512], issuer[256], push_email[256];
     int skew_s;                /* clock skew allowed on exp/iat */
-    int insecure;              /* 1: accept unauthenticated pushes beyond loopback */
+    int insecure;              /* 1: without a token or JWT keys, take any push */
     int log_json;              /* 1: request log lines as JSON */
     double poll_s;             /* how often the store's champions and the data are checked for changes */
 } sw_config;

@@ -98,8 +98,8 @@ static const char *fixture(const char *extra)
     ck_assert_ptr_nonnull(fp);
     fprintf(fp,
             "[paths]\ndata = %s/data\nmodels = %s/models\ndb = %s/swish.db\n[retrain]\nrounds = 30\nfolds = 3\n"
-            "[serve]\npoll_s = 0\n%s",
-            t, t, t, extra ? extra : "");
+            "[serve]\npoll_s = 0\n%s%s",
+            t, t, t, extra && strstr(extra, "token") ? "" : "insecure = 1\n", extra ? extra : "");
     fclose(fp);
     char data[600];
     snprintf(data, sizeof data, "%s/data", t);
@@ -673,12 +673,16 @@ START_TEST(push_auth)
     ck_assert_ptr_null(strstr(log, "s3cret-token"));
     ck_assert_ptr_null(strstr(log, "Zq9-bad-token"));
     free(log);
-    /* beyond loopback without credentials: refused at start */
-    const char *open_conf = fixture("listen = 0.0.0.0:0\n");
-    char *out = NULL;
-    ck_assert_int_eq(tu_sh(&out, "%s serve --config %s 2>&1", tu_swish_bin(), open_conf), 2);
-    ck_assert_ptr_nonnull(strstr(out, "unauthenticated"));
-    free(out);
+    /* without credentials configured (and serve.insecure = 0), pushes are refused */
+    const char *closed = fixture("token = \n");
+    sv_start(&s, closed, NULL, NULL);
+    char *r = NULL;
+    char *env = envelope("open-1", "{\"game_date\":\"" DATE "\"}");
+    ck_assert_int_eq(http("POST", s.port, "/pubsub/push", env, NULL, &r), 401);
+    ck_assert_ptr_nonnull(strstr(r, "no credentials are configured"));
+    free(r);
+    free(env);
+    ck_assert_int_eq(sv_stop(&s), 0);
 }
 END_TEST
 

@@ -118,7 +118,7 @@ static struct {
     char db_why[256];
     /* auth */
     sw_jwt_keys *keys;
-    int open_push;                     /* no token or JWT configured */
+    int open_push;                     /* serve.insecure without a token or JWT keys: any push is taken */
     /* metrics */
     sw_prom *prom;
     int m_req, m_lat, m_served, m_slates, m_slate_s, m_slate_last, m_models, m_reloads, m_reload_at, m_auth,
@@ -856,7 +856,7 @@ static enum MHD_Result on_metrics(struct MHD_Connection *c, req *r)
 
 /* ---- /v1/predict ------------------------------------------------------------------ */
 
-/* A number (null when not finite); a float32 value as the shortest text of its float. */
+/* A number (null when not finite); a float32 value as float32 text. */
 static void jnum(sw_jw *w, const char *key, double v)
 {
     sw_jw_key(w, key);
@@ -1110,8 +1110,7 @@ static enum MHD_Result on_predict(struct MHD_Connection *c, req *r)
         sw_json_free(doc);
         return ok;
     }
-    sw_jw *w = sw_jw_create(SW_JW_JSON);
-    sw_jw_shortest(w, 1);
+    sw_jw *w = sw_jw_create(SW_JW_JSON); /* numbers as %.9g: exact, and one snprintf each */
     sw_jw_obj_begin(w);
     char dout[11];
     sw_date_format(day, dout);
@@ -1202,7 +1201,6 @@ static enum MHD_Result on_slate(struct MHD_Connection *c, req *r)
         return reply_err(c, r, rc == SW_NOT_FOUND ? 404 : status_of(rc), "%s", m);
     }
     sw_jw *w = sw_jw_create(SW_JW_JSON);
-    sw_jw_shortest(w, 1);
     sw_jw_obj_begin(w);
     char dout[11];
     sw_date_format(day, dout);
@@ -1302,6 +1300,13 @@ static int push_auth(struct MHD_Connection *c, req *r, enum MHD_Result *ok)
 {
     const sw_config *cfg = srv.cfg;
     if (srv.open_push) return 0;
+    if (!cfg->push_token[0] && !srv.keys) {
+        auth_fail("missing");
+        *ok = reply_err(c, r, 401,
+                        "pushes are refused: no credentials are configured (serve.jwks or serve.token; serve.insecure "
+                        "= 1 takes any push)");
+        return 401;
+    }
     const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
     if (tok && cfg->push_token[0]) {
         if (same_secret(tok, cfg->push_token)) return 0;
@@ -1675,13 +1680,7 @@ int serve_main(const sw_config *cfg, const char *config_text)
     struct sockaddr_in sa;
     if (parse_listen(cfg->listen, &sa))
         return cli_failf(SW_ARG, "serve.listen: '%s' is not HOST:PORT with an IPv4 address", cfg->listen);
-    int loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
-    srv.open_push = !cfg->push_token[0] && !cfg->jwks[0];
-    if (srv.open_push && !loopback && !cfg->insecure)
-        return cli_failf(SW_ARG,
-                         "serve: %s is beyond loopback and pushes would be unauthenticated: set serve.jwks (with "
-                         "serve.audience) or serve.token, or serve.insecure = 1",
-                         cfg->listen);
+    srv.open_push = !cfg->push_token[0] && !cfg->jwks[0] && cfg->insecure;
     if (cfg->jwks[0] && !cfg->audience[0])
         return cli_failf(SW_ARG, "serve.audience: required with serve.jwks (the push endpoint's URL)");
     sw_error err;
@@ -1751,7 +1750,8 @@ int serve_main(const sw_config *cfg, const char *config_text)
         char host[64];
         inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
         logf_("info", "serving on http://%s:%d (%d threads, swish %s)%s", host, srv.port, threads, sw_version(),
-              srv.open_push ? "; pushes are not authenticated" : "");
+              srv.open_push ? "; pushes are not authenticated (serve.insecure)"
+              : !cfg->push_token[0] && !cfg->jwks[0] ? "; pushes are refused (no serve.jwks or serve.token)" : "");
         for (;;) {
             int sig = 0;
             if (sigwait(&set, &sig)) continue;
