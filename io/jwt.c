@@ -540,13 +540,14 @@ static int fetch_keys(sw_jwt_keys *k, kset **out, long *ttl, sw_error *err)
 }
 
 /* Fetch again when allowed: `for_kid` waits for a fetch in progress and
- * ignores staleness; otherwise only a stale set is refetched, by one thread. */
-static void refresh(sw_jwt_keys *k, int for_kid)
+ * ignores staleness; otherwise only a stale set is refetched, by one thread.
+ * Returns whether this call fetched. */
+static int refresh(sw_jwt_keys *k, int for_kid)
 {
     if (for_kid) {
         pthread_mutex_lock(&k->fetch_mu);
     } else if (pthread_mutex_trylock(&k->fetch_mu) != 0) {
-        return;
+        return 0;
     }
     pthread_mutex_lock(&k->mu);
     double now = mono_now();
@@ -575,6 +576,7 @@ static void refresh(sw_jwt_keys *k, int for_kid)
         kset_release(old);
     }
     pthread_mutex_unlock(&k->fetch_mu);
+    return go;
 }
 
 /* A reference to the current set; *due: a URL set that is stale and may be
@@ -970,15 +972,15 @@ int sw_jwt_verify(sw_jwt_keys *k, const char *token, size_t len, const sw_jwt_po
     }
     if ((rc = decode_part(token, i2 + 1, len, "signature", sig, &n, err))) goto done;
     {
-        int due = 0, tried = 0, ok;
+        int due = 0, tried = 0, fetched = 0, ok;
         set = acquire(k, &due);
         if (due) {
-            refresh(k, 0);
+            fetched = refresh(k, 0);
             kset_release(set);
             set = acquire(k, NULL);
         }
         ok = try_keys(set, kid, has_kid, token, i2, sig, n, &tried);
-        if (!tried && k->is_url) {
+        if (!tried && k->is_url && !fetched) { /* one fetch per token at most */
             refresh(k, 1);
             kset_release(set);
             set = acquire(k, NULL);

@@ -1065,8 +1065,8 @@ static enum MHD_Result on_predict(struct MHD_Connection *c, req *r)
                 id = sw_json_get(doc, e, "player_id");
                 if (read_line(doc, sw_json_get(doc, e, "line"), &ws[nw], why, sizeof why)) {
                     char t[256];
-                    snprintf(t, sizeof t, "players[%ld]: %s", nw, why);
-                    snprintf(why, sizeof why, "%s", t);
+                    snprintf(t, sizeof t, "players[%ld]: %.200s", nw, why);
+                    scopy(why, sizeof why, t);
                     goto bad;
                 }
             }
