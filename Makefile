@@ -148,7 +148,7 @@ build/fuzz/obj/%.o: %.c
 	    $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) -c $< -o $@
 $(FUZZ_BINS): build/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 	$(msg) LD $@
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) -lcurl -lm
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) -lcurl -lcrypto -lm
 fuzz-bins: $(FUZZ_BINS)
 
 fuzz: deps

@@ -102,7 +102,8 @@ int sw_base64_decode(const char *in, size_t len, int url, unsigned char *out, si
             i++;
             k++;
         }
-        if (k < need) return i == len ? b64_bad(err, len, "padding cut short") : b64_bad(err, i, "character inside the padding");
+        if (k < need)
+            return i == len ? b64_bad(err, len, "padding cut short") : b64_bad(err, i, "character inside the padding");
         if (i < len) return b64_bad(err, i, "character after the padding");
     }
     if (nacc == 1) return b64_bad(err, data_end - 1, "dangling character");
@@ -270,7 +271,8 @@ static int jwk_add(kbuild *b, const sw_json *doc, sw_jnode key, int idx, const c
         return SW_OK;
     }
     sw_jnode use = sw_json_get(doc, key, "use"), alg = sw_json_get(doc, key, "alg");
-    if ((use != SW_JNONE && !sw_json_streq(doc, use, "sig")) || (alg != SW_JNONE && !sw_json_streq(doc, alg, "RS256"))) {
+    if ((use != SW_JNONE && !sw_json_streq(doc, use, "sig")) ||
+        (alg != SW_JNONE && !sw_json_streq(doc, alg, "RS256"))) {
         b->other++;
         return SW_OK;
     }
@@ -320,7 +322,8 @@ static int x509_map_add(kbuild *b, const sw_json *doc, const char *src, sw_error
         EVP_PKEY *pk = x ? X509_get_pubkey(x) : NULL;
         X509_free(x);
         ERR_clear_error();
-        if (!pk) return sw_fail(err, SW_FORMAT, "%s: member %d of the certificate map is not a PEM certificate", src, idx);
+        if (!pk)
+            return sw_fail(err, SW_FORMAT, "%s: member %d of the certificate map is not a PEM certificate", src, idx);
         SW_TRY(kb_add(b, src, kid, kl, pk, err));
     }
     return SW_OK;
@@ -654,6 +657,7 @@ void sw_jwt_keys_free(sw_jwt_keys *k)
 
 int sw_jwt_keys_count(sw_jwt_keys *k)
 {
+    if (!k) return 0;
     pthread_mutex_lock(&k->mu);
     int n = k->set->n;
     pthread_mutex_unlock(&k->mu);
@@ -825,7 +829,8 @@ static int check_claims(const sw_json *doc, const sw_jwt_policy *p, sw_jwt_claim
     int aud_ok = 0, naud = 0;
     sw_jnode aud = m[4];
     int is_arr = aud != SW_JNONE && sw_json_type_of(doc, aud) == SW_JSON_ARRAY;
-    for (sw_jnode a = is_arr ? sw_json_first(doc, aud) : aud; a != SW_JNONE; a = is_arr ? sw_json_next(doc, a) : SW_JNONE) {
+    sw_jnode a = is_arr ? sw_json_first(doc, aud) : aud;
+    for (; a != SW_JNONE; a = is_arr ? sw_json_next(doc, a) : SW_JNONE) {
         size_t l;
         const char *s = sw_json_str(doc, a, &l);
         if (!s) return auth(err, "malformed token: \"aud\" is not a string or an array of strings");

@@ -42,7 +42,7 @@ typedef struct sw_jwt_keys sw_jwt_keys;
  * refetched when stale or when a token names an unknown kid (at most once per
  * 30 s, see sw_jwt_keys_set_refetch_interval), the last good set kept when a
  * refetch fails.  A file is read once.  Keys of other types (EC), of another
- * alg or use ("enc") are skipped; RSA keys under 2048 bits are refused.
+ * alg or use ("enc") and RSA keys under 2048 bits are skipped.
  * Errors (at open): SW_NOT_FOUND (file), SW_NET (URL: unreachable, timeout,
  * non-200 answer), SW_PARSE / SW_FORMAT (naming the source and what is
  * wrong), SW_UNSUPPORTED (only non-RSA or too small keys), SW_NOMEM. */

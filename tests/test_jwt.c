@@ -434,7 +434,8 @@ START_TEST(test_key_errors)
     open_fails(path_in("small.pub"), SW_UNSUPPORTED, "under 2048 bits");
     open_fails(path_in("k1.pem"), SW_FORMAT, "private key");
     open_fails(text_file("mapnum.json", "{\"k1\": 7}"), SW_FORMAT, "not a string");
-    open_fails(text_file("mapjunk.json", "{\"k1\": \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\"}"),
+    open_fails(text_file("mapjunk.json",
+                         "{\"k1\": \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\"}"),
                SW_FORMAT, "not a PEM certificate");
     open_fails(text_file("junk.pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"), SW_FORMAT,
                "does not decode");

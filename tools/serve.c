@@ -42,6 +42,7 @@
 #define CTX_RETRY_S 5.0    /* a date that failed to build is retried after this */
 #define BATCH_MAX 1000     /* players per predict request */
 #define DRAIN_S 30.0       /* SIGTERM waits this long for requests in flight */
+#define INFO_MAX 16        /* versions in the info gauge */
 
 /* ---- generations ---------------------------------------------------------- */
 
@@ -79,6 +80,8 @@ typedef struct {
     pthread_cond_t cv;
     ctx *ctxs[CTX_MAX];
     unsigned long tick;
+    int n_info;                        /* the versions served (system, version, role) */
+    char info[INFO_MAX][3][64];
 } gen;
 
 /* ---- the server ------------------------------------------------------------ */
@@ -417,28 +420,32 @@ static void gen_put(gen *g)
 
 /* ---- reloads ---------------------------------------------------------------- */
 
-static void models_info(const gen *g, const sw_models *m)
+/* The versions a generation serves, for the info gauge (set when it is swapped in). */
+static void models_info(gen *g, const sw_models *m)
+{
+    for (int k = 0; k <= SW_SYS_COUNT; k++) {
+        const char *sys = k < SW_SYS_COUNT ? sw_system_name(k) : "stack";
+        const char *champ = k < SW_SYS_COUNT ? (m->sys[k] ? sw_system_version(m->sys[k]) : NULL)
+                                             : (m->has_stack ? m->stack_version : NULL);
+        const char *cand = k < SW_SYS_COUNT ? (m->cand[k] ? m->cand_version[k] : NULL)
+                                            : (m->has_cand_stack ? m->cand_stack_version : NULL);
+        int share = k < SW_SYS_COUNT ? m->cand_share[k] : m->cand_stack_share;
+        if (champ && g->n_info < INFO_MAX)
+            snprintf(g->info[g->n_info][0], 64, "%s", sys), snprintf(g->info[g->n_info][1], 64, "%s", champ),
+                snprintf(g->info[g->n_info++][2], 64, "champion");
+        if (cand && g->n_info < INFO_MAX)
+            snprintf(g->info[g->n_info][0], 64, "%s", sys), snprintf(g->info[g->n_info][1], 64, "%s", cand),
+                snprintf(g->info[g->n_info++][2], 64, "%s", share ? "canary" : "shadow");
+    }
+}
+
+static void models_info_publish(const gen *g)
 {
     sw_prom_reset(srv.prom, srv.m_models);
-    for (int k = 0; k < SW_SYS_COUNT; k++) {
-        if (m->sys[k]) {
-            const char *v[3] = {sw_system_name(k), sw_system_version(m->sys[k]), "champion"};
-            sw_prom_set_l(srv.prom, srv.m_models, v, 1);
-        }
-        if (m->cand[k]) {
-            const char *v[3] = {sw_system_name(k), m->cand_version[k], m->cand_share[k] ? "canary" : "shadow"};
-            sw_prom_set_l(srv.prom, srv.m_models, v, 1);
-        }
-    }
-    if (m->has_stack) {
-        const char *v[3] = {"stack", m->stack_version, "champion"};
+    for (int i = 0; i < g->n_info; i++) {
+        const char *v[3] = {g->info[i][0], g->info[i][1], g->info[i][2]};
         sw_prom_set_l(srv.prom, srv.m_models, v, 1);
     }
-    if (m->has_cand_stack) {
-        const char *v[3] = {"stack", m->cand_stack_version, m->cand_stack_share ? "canary" : "shadow"};
-        sw_prom_set_l(srv.prom, srv.m_models, v, 1);
-    }
-    (void)g;
 }
 
 /* Build a new generation and swap it in when its models load and verify.
@@ -559,6 +566,7 @@ static int reload(int force)
     const char *v[1] = {"ok"};
     sw_prom_inc_l(srv.prom, srv.m_reloads, v, 1);
     sw_prom_set_l(srv.prom, srv.m_reload_at, NULL, g->loaded_at);
+    models_info_publish(g);
     char nd[11] = "none";
     if (g->next_day >= 0) sw_date_format(g->next_day, nd);
     logf_("info", "loaded %s in %.0f ms; next date %s%s", what, 1e3 * (cli_now() - t0), nd,
@@ -1337,6 +1345,8 @@ static int push_auth(struct MHD_Connection *c, req *r, enum MHD_Result *ok)
     int status = rc == SW_DENIED ? 403 : 401;
     auth_fail(rc == SW_DENIED ? "denied" : "invalid");
     *ok = reply_err(c, r, status, "%s", err.msg);
+    if (rc == SW_DENIED) /* who was refused, for the log */
+        snprintf(r->note, sizeof r->note, "denied: %.60s (iss %.60s)", cl.email[0] ? cl.email : "no email", cl.iss);
     return status;
 }
 
@@ -1472,11 +1482,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->t0 = cli_now();
         r->route = route_of(url);
         snprintf(r->method, sizeof r->method, "%s", method);
-        snprintf(r->path, sizeof r->path, "%s", r->route == (const char *)"other" ? "other" : url);
-        if (!strcmp(r->route, "other")) {
-            size_t ul = strlen(url);
-            snprintf(r->path, sizeof r->path, "%.100s%s", url, ul > 100 ? "..." : "");
-        }
+        /* the path as logged: cut, control bytes (a decoded %0A) replaced */
+        snprintf(r->path, sizeof r->path, "%.100s%s", url, strlen(url) > 100 ? "..." : "");
+        for (char *p = r->path; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
         pthread_mutex_lock(&srv.amu);
         srv.active++;
         pthread_mutex_unlock(&srv.amu);
