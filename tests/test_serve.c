@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <signal.h>
@@ -588,6 +590,56 @@ static char *jwt(const char *key_pem, const char *payload)
     return out;
 }
 
+/* The JWKS of a key file (kid k1), as Google publishes its keys. */
+static void write_jwks(const char *key_pem, const char *out)
+{
+    FILE *fp = fopen(key_pem, "r");
+    ck_assert_ptr_nonnull(fp);
+    EVP_PKEY *k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+    fclose(fp);
+    ck_assert_ptr_nonnull(k);
+    BIGNUM *n = NULL, *e = NULL;
+    ck_assert_int_eq(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+    ck_assert_int_eq(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e), 1);
+    unsigned char nb[1024], eb[16];
+    int nl = BN_bn2bin(n, nb), el = BN_bn2bin(e, eb);
+    char ns[1400], es[32];
+    b64url(nb, (size_t)nl, ns);
+    b64url(eb, (size_t)el, es);
+    fp = fopen(out, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp, "{\"keys\":[{\"kty\":\"RSA\",\"alg\":\"RS256\",\"use\":\"sig\",\"kid\":\"k1\",\"n\":\"%s\",\"e\":\"%s\"}]}",
+            ns, es);
+    fclose(fp);
+    BN_free(n);
+    BN_free(e);
+    EVP_PKEY_free(k);
+}
+
+/* python3's http.server on loopback serving dir; its pid. */
+static int static_server(const char *dir, int port)
+{
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(1);
+        execlp("python3", "python3", "-m", "http.server", ps, "--bind", "127.0.0.1", "--directory", dir, (char *)NULL);
+        _exit(127);
+    }
+    for (double t0 = now_s(); now_s() - t0 < 10; usleep(50000)) {
+        char path[64];
+        snprintf(path, sizeof path, "/jwks.json");
+        if (http("GET", port, path, NULL, NULL, NULL) == 200) return pid;
+    }
+    ck_abort_msg("python3 -m http.server did not start");
+    return -1;
+}
+
 #define AUD "https://swish.example/pubsub/push"
 #define SA "push@proj.iam.gserviceaccount.com"
 
@@ -673,6 +725,31 @@ START_TEST(push_auth)
     ck_assert_ptr_null(strstr(log, "s3cret-token"));
     ck_assert_ptr_null(strstr(log, "Zq9-bad-token"));
     free(log);
+    /* the keys as a JWKS fetched from a URL (Google's form) */
+    char www[600], jwks[700];
+    snprintf(www, sizeof www, "%s/www", t);
+    mkdir(www, 0755);
+    snprintf(jwks, sizeof jwks, "%s/jwks.json", www);
+    write_jwks(key, jwks);
+    int wport = tu_free_port();
+    int wpid = static_server(www, wport);
+    snprintf(extra, sizeof extra, "jwks = http://127.0.0.1:%d/jwks.json\naudience = " AUD "\nemail = " SA "\n", wport);
+    const char *url_conf = fixture(extra);
+    sv_start(&s, url_conf, NULL, NULL);
+    char *good = claims("https://accounts.google.com", AUD, SA, 1, 600);
+    char *tok = jwt(key, good);
+    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", tok);
+    ck_assert_int_eq(push_with(&s, "url-1", hdr, NULL), 202);
+    free(tok);
+    tok = jwt(other, good);
+    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", tok);
+    ck_assert_int_eq(push_with(&s, "url-2", hdr, NULL), 401);
+    free(tok);
+    free(good);
+    ck_assert_int_eq(sv_stop(&s), 0);
+    kill(wpid, SIGKILL);
+    waitpid(wpid, NULL, 0);
+
     /* without credentials configured (and serve.insecure = 0), pushes are refused */
     const char *closed = fixture("token = \n");
     sv_start(&s, closed, NULL, NULL);
