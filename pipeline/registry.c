@@ -306,6 +306,17 @@ static void list_memo_drop(void)
     memset(&g_list_memo, 0, sizeof g_list_memo);
 }
 
+void sw_registry_forget(void)
+{
+    pthread_mutex_lock(&g_mu);
+    for (int i = 0; i < MEMO_MAX; i++) {
+        sw_free(g_memo[i].data);
+        memset(&g_memo[i], 0, sizeof g_memo[i]);
+    }
+    list_memo_drop();
+    pthread_mutex_unlock(&g_mu);
+}
+
 /* The fresh listing's stamp of a key: 1 found (stamp set), 0 absent from the
  * listing, -1 no fresh listing of this store. */
 static int list_stamp(const reg *r, const char *key, const char **stamp)

@@ -87,6 +87,9 @@ void sw_registry_configure(const sw_objstore_opts *opts, const char *cache_dir, 
 /* 1 when a read of this process used cached copies because the store could not
  * be reached; `why` (may be NULL) gets the first cause. */
 int sw_registry_offline(char *why, size_t cap);
+/* Forget the remote pointers and listings remembered for a second: the next
+ * reads ask the store (a reload a person asked for). */
+void sw_registry_forget(void);
 /* The store exists: a directory, or a bucket that answers (or, unreachable,
  * one with cached copies: offline).  SW_NOT_FOUND otherwise. */
 int sw_registry_exists(const char *store, sw_error *err);

@@ -945,6 +945,57 @@ START_TEST(reload_by_poll)
 }
 END_TEST
 
+/* A model store in a bucket (the strict fake S3): served once the versions are
+ * cached, a promotion in the bucket seen on SIGHUP. */
+START_TEST(serve_from_a_bucket)
+{
+    const char *t = tu_tmpdir(), *bin = tu_swish_bin();
+    const char *conf = fixture(NULL);
+    ck_assert_int_eq(tu_sh(NULL, "%s retrain --config %s --until 2025-02-20 >/dev/null 2>&1", bin, conf), 0);
+    tu_server s3;
+    tu_s3_start("fake", NULL, "bkt", "SERVEKEY", "serve-secret-0123456789", &s3);
+    setenv("AWS_ACCESS_KEY_ID", "SERVEKEY", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "serve-secret-0123456789", 1);
+    setenv("AWS_ENDPOINT_URL", s3.endpoint, 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    char cache[600];
+    snprintf(cache, sizeof cache, "SWISH_STORAGE_CACHE=%s/cache", t);
+    setenv("SWISH_STORAGE_CACHE", cache + strlen("SWISH_STORAGE_CACHE="), 1);
+    ck_assert_int_eq(tu_sh(NULL, "%s models sync %s/models s3://bkt/m >/dev/null 2>&1", bin, t), 0);
+    const char *const extra[] = {"--models", "s3://bkt/m", NULL};
+    sv s;
+    sv_start(&s, conf, NULL, extra);
+    char *slate = NULL;
+    ck_assert_int_eq(tu_sh(&slate, "%s slate --config %s --date " DATE " --no-store --json 2>/dev/null", bin, conf), 0);
+    sw_json *sd = tu_json_parse("slate", slate);
+    char *player = sw_json_strdup(sd, sw_json_get(sd, sw_json_first(sd, sw_json_get(sd, sw_json_root(sd), "rows")), "player_id"));
+    sw_json_free(sd);
+    free(slate);
+    char *v = gbdt_version(&s, player);
+    char *list = NULL;
+    ck_assert_int_eq(tu_sh(&list, "ls %s/models/gbdt | grep -v json | sort", t), 0);
+    char v1[80], v2[80];
+    ck_assert_int_eq(sscanf(list, "%79s %79s", v1, v2), 2);
+    free(list);
+    ck_assert(!strcmp(v, v1) || !strcmp(v, v2));
+    const char *other = strcmp(v, v1) ? v1 : v2;
+    ck_assert_int_eq(tu_sh(NULL, "%s models promote gbdt %s --models s3://bkt/m >/dev/null 2>&1", bin, other), 0);
+    kill(s.pid, SIGHUP);
+    char *now = NULL;
+    for (double t0 = now_s(); now_s() - t0 < 15; usleep(100000)) {
+        free(now);
+        now = gbdt_version(&s, player);
+        if (!strcmp(now, other)) break;
+    }
+    ck_assert_str_eq(now, other);
+    free(now);
+    free(v);
+    free(player);
+    ck_assert_int_eq(sv_stop(&s), 0);
+    tu_s3_stop(&s3);
+}
+END_TEST
+
 /* ---- hostile clients, stopping ---------------------------------------------------------- */
 
 static int connect_raw(int port)
@@ -1099,6 +1150,7 @@ Suite *serve_suite(void)
     tcase_add_test(tc, metrics_promtool);
     tcase_add_test(tc, reload_swaps_or_keeps);
     tcase_add_test(tc, reload_by_poll);
+    tcase_add_test(tc, serve_from_a_bucket);
     tcase_add_test(tc, hostile_clients);
     tcase_add_test(tc, sigterm_finishes_in_flight);
     tcase_add_test(tc, json_logs);

@@ -461,6 +461,7 @@ static int reload(int force)
     sw_error err;
     sw_error_clear(&err);
     data_sig(cfg->data, dsig);
+    if (force) sw_registry_forget();
     int rc = models_sig(cfg->models, msig, &err);
     if (rc) {
         char m[600];
