@@ -55,6 +55,11 @@ static const kdef keys[] = {
     {"retrain", "seed", K_U64, O(seed), 0, 0, "random seed"},
     {"retrain", "monotone_minutes", K_BOOL, O(monotone_minutes), 0, 1,
      "1: more minutes never lower the prediction (monotone constraint)"},
+    {"retrain", "every_days", K_INT, O(every_days), 0, 365,
+     "'retrain --if-due' and 'nightly' retrain when the newest gbdt version is this many days old (0: never)"},
+    {"retrain", "at", K_STR, O(retrain_at), 0, 8, "HH:MM UTC: a due retrain waits until this time of day (unset: any)"},
+    {"retrain", "new_versions", K_STR, O(new_versions), 0, 16,
+     "a scheduled retrain's versions: shadow (rollout, after the out-of-sample check), champion, or none (registered)"},
     {"storage", "endpoint", K_STR, O(endpoint), 0, 512,
      "object-store endpoint, path-style (unset: AWS_ENDPOINT_URL or GS_ENDPOINT_URL, else AWS or Google)"},
     {"storage", "region", K_STR, O(region), 0, 64, "S3 region (unset: AWS_REGION, else us-east-1)"},
@@ -96,6 +101,26 @@ static const kdef keys[] = {
     {"serve", "log_json", K_BOOL, O(log_json), 0, 1, "1: one JSON object per request log line"},
     {"serve", "poll_s", K_DBL, O(poll_s), 0, 86400,
      "seconds between checks of the store's champions and the data for changes (0: only on SIGHUP)"},
+    {"monitor", "psi_watch", K_DBL, O(psi_watch), 0, 10, "PSI of a feature against the training window: watch"},
+    {"monitor", "psi_alert", K_DBL, O(psi_alert), 0, 10, "PSI of a feature against the training window: alert"},
+    {"monitor", "ks_alert", K_DBL, O(ks_alert), 0, 1, "KS statistic of a feature against the training window: alert"},
+    {"monitor", "drift_days", K_INT, O(drift_days), 1, 365, "recent days of features compared with the training window"},
+    {"monitor", "min_graded", K_INT, O(perf_min_graded), 1, 1000000,
+     "graded predictions a system needs in a window before its state may leave OK"},
+    {"monitor", "mae_watch", K_DBL, O(mae_watch), 1, 10, "a system's MAE over the line's on the same games: WATCH"},
+    {"monitor", "mae_degrading", K_DBL, O(mae_degrading), 1, 10, "... DEGRADING"},
+    {"monitor", "mae_blocked", K_DBL, O(mae_blocked), 1, 10, "... BLOCKED: left out of final until it recovers"},
+    {"monitor", "stale_days", K_INT, O(stale_days), 0, 365,
+     "the newest box score may be this many days before the run date; older is stale (alerted)"},
+    {"monitor", "slate_deadline", K_STR, O(slate_deadline), 0, 8,
+     "HH:MM UTC by which tonight's slate must be stored (unset: no deadline)"},
+    {"alerts", "slack_url", K_SECRET, O(slack_url), 0, 1024, "Slack-compatible webhook ({\"text\": ...}), never printed"},
+    {"alerts", "webhook_url", K_SECRET, O(webhook_url), 0, 1024,
+     "generic JSON webhook (event, severity, system, figures, run), never printed"},
+    {"alerts", "timeout_s", K_DBL, O(alert_timeout_s), 0.1, 300, "seconds one delivery may take"},
+    {"alerts", "retries", K_INT, O(alert_retries), 0, 10, "retries of a failed delivery (backoff doubling from 0.5 s)"},
+    {"alerts", "dedup_s", K_DBL, O(dedup_s), 0, 31536000, "the same alert is sent once within this many seconds"},
+    {"alerts", "max_per_hour", K_INT, O(max_per_hour), 1, 100000, "alerts sent per hour at most; the rest counted"},
 };
 #undef O
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -121,6 +146,21 @@ void sw_config_default(sw_config *c)
     snprintf(c->issuer, sizeof c->issuer, "https://accounts.google.com");
     c->skew_s = 60;
     c->poll_s = 30;
+    c->every_days = 7;
+    snprintf(c->new_versions, sizeof c->new_versions, "shadow");
+    c->psi_watch = 0.1;
+    c->psi_alert = 0.25;
+    c->ks_alert = 0.2;
+    c->drift_days = 7;
+    c->perf_min_graded = 100;
+    c->mae_watch = 1.05;
+    c->mae_degrading = 1.10;
+    c->mae_blocked = 1.25;
+    c->stale_days = 2;
+    c->alert_timeout_s = 5;
+    c->alert_retries = 3;
+    c->dedup_s = 43200;
+    c->max_per_hour = 30;
     c->n_books = 0; /* every book in the data, swish's default order (features/build.c) */
     for (int i = 0; i < SW_SYS_COUNT; i++) c->systems[i] = 1;
     c->min_minutes = 15;

@@ -60,6 +60,23 @@ typedef struct {
     int insecure;              /* 1: without a token or JWT keys, take any push */
     int log_json;              /* 1: request log lines as JSON */
     double poll_s;             /* how often the store's champions and the data are checked for changes */
+    /* [retrain] scheduling (swish retrain --if-due, swish nightly) */
+    int every_days;            /* retrain when the newest gbdt version is this old (0: never by schedule) */
+    char retrain_at[8];        /* "HH:MM" UTC: not before this time of the due day ("" any time) */
+    char new_versions[16];     /* where a scheduled retrain's versions go: shadow, champion or none */
+    /* [monitor] */
+    double psi_watch, psi_alert, ks_alert;
+    int drift_days;            /* recent days of stored features compared with the training window */
+    int perf_min_graded;       /* graded rows a performance state needs before it leaves OK */
+    double mae_watch, mae_degrading, mae_blocked; /* a system's MAE over the line's on the same rows */
+    int stale_days;            /* newest box score older than this before the run date: stale */
+    char slate_deadline[8];    /* "HH:MM" UTC by which tonight's slate must be stored ("" none) */
+    /* [alerts] */
+    char slack_url[1024], webhook_url[1024]; /* secrets, never printed */
+    double alert_timeout_s;
+    int alert_retries;
+    double dedup_s;            /* the same alert key is sent once per this many seconds */
+    int max_per_hour;
 } sw_config;
 
 void sw_config_default(sw_config *c);
