@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,12 +13,18 @@
 #include "pipeline/models.h"
 #include "pipeline/registry.h"
 #include "pipeline/retrain.h"
+#include "retrainjob.h"
 #include "runcfg.h"
 
 static const cli_opt opts[] = {
     {"--until", "DATE", "train on games strictly before this date (default: every played game)", 0},
     RUNCFG_OPTS,
     {"--promote", NULL, "make the new versions champions (automatic when a system has none)", 0},
+    {"--if-due", NULL,
+     "only when the schedule says so (retrain.every_days after the newest gbdt version, from retrain.at); the new "
+     "versions then go where retrain.new_versions says (shadow: a rollout, compared by its gates)",
+     0},
+    {"--now", "YYYY-MM-DDTHH:MM:SSZ", "the time --if-due judges the schedule at (default: the clock)", 0},
     {"--json", NULL, "print the summary as JSON", 0},
     {"--lenient", NULL, "skip and count bad input rows instead of failing", 0},
 };
@@ -29,7 +36,11 @@ int cmd_retrain(int argc, char **argv)
         .summary = "Train the gbdt system (mean model and 10%/90% quantile models) on every played game before\n"
                    "the cut-off, with early stopping on the latest 15% of dates, then the stacked meta-model\n"
                    "(Ridge over the systems' out-of-fold predictions), and register both in the model store\n"
-                   "with their manifests (training window, features, metrics, sha256).",
+                   "with their manifests (training window, features, metrics, sha256).\n\n"
+                   "With --if-due it does nothing when no retrain is due (exit 0, saying when the next one is),\n"
+                   "else retrains as of the run date and places the versions by retrain.new_versions: shadow\n"
+                   "(default; scored beside the champions, promoted only by a passed rollout gate), champion, or\n"
+                   "none.  A rollout in progress is never replaced by a schedule.",
         .opts = opts,
         .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -46,31 +57,47 @@ int cmd_retrain(int argc, char **argv)
         sw_league_free(lg);
         return rc;
     }
-    /* catboost_v8, when registered, is one of the stack's inputs */
-    sw_config only_cb = cfg;
-    for (int k = 0; k < SW_SYS_COUNT; k++) only_cb.systems[k] = k == SW_SYS_CATBOOST_V8 && cfg.systems[k];
-    sw_models cb;
     sw_error err;
     sw_error_clear(&err);
-    /* (a first retrain creates the store); catboost_v8 must be trained before the cut-off too */
-    memset(&cb, 0, sizeof cb);
-    int have = sw_registry_exists(cfg.models, &err); /* a directory or a bucket; SW_NET stops here */
-    if ((have != SW_OK && have != SW_NOT_FOUND) ||
-        (have == SW_OK && sw_models_load(&only_cb, cfg.models, until, &cb, &err))) {
-        sw_league_free(lg);
-        return cli_fail(&err);
+    retrainjob j;
+    const char *mode = cli_has(&a, "--promote") ? "champion" : "none";
+    if (cli_has(&a, "--if-due")) {
+        int64_t now = (int64_t)time(NULL);
+        const char *ns = cli_get(&a, "--now");
+        if (ns && sw_datetime_parse(ns, strlen(ns), &now)) {
+            sw_league_free(lg);
+            return cli_failf(SW_ARG, "--now: '%s' is not YYYY-MM-DDTHH:MM:SSZ", ns);
+        }
+        if ((rc = retrainjob_due(&cfg, now, &j, &err))) {
+            sw_league_free(lg);
+            return cli_fail(&err);
+        }
+        if (!j.due) {
+            sw_league_free(lg);
+            fprintf(stderr, "swish: retrain: not due: %s\n", j.why);
+            if (cli_has(&a, "--json")) {
+                sw_jw *w = sw_jw_create(SW_JW_JSON);
+                sw_jw_obj_begin(w);
+                sw_jw_kbool(w, "due", 0);
+                sw_jw_kstr(w, "why", j.why);
+                if (j.next_due) {
+                    char nd[21];
+                    sw_datetime_format(j.next_due, nd);
+                    sw_jw_kstr(w, "next_due", nd);
+                }
+                sw_jw_obj_end(w);
+                return cli_print_json(w);
+            }
+            return 0;
+        }
+        fprintf(stderr, "swish: retrain: due: %s\n", j.why);
+        if (!cli_has(&a, "--promote")) mode = NULL; /* retrain.new_versions */
     }
-    sw_error_clear(&err);
-    if (cb.degraded)
-        for (int i = 0; i < cb.n_warnings; i++) fprintf(stderr, "swish: warning: %s\n", cb.warnings[i]);
-    for (int i = 0; i < cb.n_notes; i++) fprintf(stderr, "swish: note: %s\n", cb.notes[i]);
-    sw_retrain_opts o = {.until = until, .cfg = &cfg, .models_dir = cfg.models, .promote = cli_has(&a, "--promote"),
-                         .catboost = cb.sys[SW_SYS_CATBOOST_V8], .log = stderr};
-    sw_retrain_report rep;
-    rc = sw_retrain(lg, &o, &rep, &err);
-    sw_models_free(&cb);
+    rc = retrainjob_run(&cfg, lg, until, mode, stderr, &j, &err);
     sw_league_free(lg);
     if (rc) return cli_fail(&err);
+    if (j.refused[0]) fprintf(stderr, "swish: warning: %s\n", j.refused);
+    const sw_retrain_report rep = j.rep;
     if (cli_has(&a, "--json")) {
         sw_jw *w = sw_jw_create(SW_JW_JSON);
         if (!w) return cli_failf(SW_NOMEM, "out of memory");
@@ -98,9 +125,11 @@ int cmd_retrain(int argc, char **argv)
         sw_jw_kf64(w, "stack_mae", rep.stack_mae);
         sw_jw_key(w, "stack_systems");
         sw_jw_obj_begin(w);
-        for (int j = 0; j < rep.stack_k; j++) sw_jw_kf64(w, sw_system_name(rep.stack_sys[j]), rep.sys_mae[j]);
+        for (int q = 0; q < rep.stack_k; q++) sw_jw_kf64(w, sw_system_name(rep.stack_sys[q]), rep.sys_mae[q]);
         sw_jw_obj_end(w);
         sw_jw_kf64(w, "seconds", round(rep.seconds * 1e3) / 1e3);
+        sw_jw_kstr(w, "placed", j.placed);
+        if (j.refused[0]) sw_jw_kstr(w, "refused", j.refused);
         sw_jw_obj_end(w);
         return cli_print_json(w);
     } else {
@@ -109,7 +138,7 @@ int cmd_retrain(int argc, char **argv)
                rep.gbdt_version, rep.trees, rep.valid_mae, rep.rows_valid, rep.valid_lines, rep.valid_mae_lined,
                rep.line_mae);
         printf("stack  %s  (out-of-fold MAE %.3f on %ld rows)\n", rep.stack_version, rep.stack_mae, rep.rows_stack);
-        printf("models in %s; %.1f s\n", cfg.models, rep.seconds);
+        printf("models in %s (%s); %.1f s\n", cfg.models, j.placed, rep.seconds);
     }
     return 0;
 }
