@@ -412,6 +412,14 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     sw_free(rows);
 
     double t3 = sw__now();
+    int en_final[SW_SYS_COUNT];
+    for (int k = 0; k < SW_SYS_COUNT; k++) {
+        s->blocked[k] = s->enabled[k] && o->blocked[k];
+        en_final[k] = s->enabled[k] && !s->blocked[k];
+        if (s->blocked[k])
+            warn(s, "%s is BLOCKED by the monitor: it predicts and is stored, but is left out of final ('swish monitor "
+                    "--enable %s' lifts it)", sw_system_name(k), sw_system_name(k));
+    }
     sw_slate_opts oc = *o;
     if (oc.stack && !before(oc.stack_trained_to, o->date)) {
         char ds[11];
@@ -449,7 +457,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     }
     s->share = 100;
     for (int k = 0; k < SW_SYS_COUNT; k++) {
-        en_roll[k] = s->enabled[k] || s->cand_enabled[k];
+        en_roll[k] = (s->enabled[k] || s->cand_enabled[k]) && !s->blocked[k];
         if (s->cand_enabled[k]) {
             s->rollout = 1;
             if (s->cand_share[k] < s->share) s->share = s->cand_share[k];
@@ -480,7 +488,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     sw_date_format(o->date, ds_arm);
     for (long i = 0; i < nc; i++) {
         sw_slate_row *r = &s->rows[i];
-        combine(&oc, s->frame, s->enabled, r, std_col);
+        combine(&oc, s->frame, en_final, r, std_col);
         if (!s->rollout) continue;
         final_get(r, &r->champ);
         sw_slate_row t = *r;
@@ -543,14 +551,16 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
     int std_col = sw_feature_find("points_std_last_10");
     sw_slate_opts oc = *o;
     if (!s->stack_used) oc.stack = NULL;
-    combine(&oc, s->frame, s->enabled, out, std_col);
+    int en_final[SW_SYS_COUNT];
+    for (int k = 0; k < SW_SYS_COUNT; k++) en_final[k] = s->enabled[k] && !s->blocked[k];
+    combine(&oc, s->frame, en_final, out, std_col);
     if (s->rollout) {
         sw_slate_opts orl = oc;
         if (s->cand_stack) orl.stack = o->cand_stack;
         int en_roll[SW_SYS_COUNT];
         sw_slate_row t = *out;
         for (int k = 0; k < SW_SYS_COUNT; k++) {
-            en_roll[k] = s->enabled[k] || s->cand_enabled[k];
+            en_roll[k] = (s->enabled[k] || s->cand_enabled[k]) && !s->blocked[k];
             if (s->cand_enabled[k]) t.sys[k] = out->cand[k];
         }
         final_get(out, &out->champ);

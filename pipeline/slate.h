@@ -19,6 +19,8 @@
  *                refused with a warning, never served
  *   drivers      for OVER/UNDER calls, the gbdt model's (else catboost_v8's)
  *                five largest TreeSHAP contributions, named in the reason
+ *   blocked      a system the monitor BLOCKED (monitor.h) still predicts and is
+ *                stored, but is left out of every final
  *   rollout      versions in rollout (rollout.h) are scored on every row
  *                beside the champions (refused like them when trained on the
  *                date or later); each row then has two finals: the champions'
@@ -59,6 +61,7 @@ typedef struct {
     const char *cand_stack_trained_to;
     int cand_stack_share;
     int keep_all;                     /* 1: every expected player, no minutes filter or cap (the service's predict) */
+    int blocked[SW_SYS_COUNT];        /* 1: BLOCKED by the monitor: scored and stored, left out of final */
 } sw_slate_opts;
 
 typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;
@@ -117,6 +120,7 @@ typedef struct {
     char cand_version[SW_SYS_COUNT][64];
     char cand_trained_to[SW_SYS_COUNT][11];
     int stack_used;                   /* the champion stack combined the systems (not refused) */
+    int blocked[SW_SYS_COUNT];        /* ran, but left out of final (BLOCKED by the monitor) */
     int cand_stack, cand_stack_share; /* the candidate stack was used */
     char cand_stack_version[64];
     int share;                        /* the share served by the rollout (0: none) */

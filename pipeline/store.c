@@ -749,6 +749,46 @@ int sw_store_ping(sw_store *st, sw_error *err)
     return SW_OK;
 }
 
+int sw_store_ungraded_dates(sw_store *st, int before, int **dates, long *n, sw_error *err)
+{
+    *dates = NULL;
+    *n = 0;
+    char b[11];
+    sw_date_format(before, b);
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT DISTINCT p.game_date FROM predictions p LEFT JOIN grades g ON g.game_date ="
+                                " p.game_date AND g.game_id = p.game_id AND g.player_id = p.player_id AND g.system ="
+                                " p.system WHERE p.game_date < ?1 AND g.outcome IS NULL ORDER BY 1",
+                                -1, &q, NULL);
+    int *out = NULL;
+    size_t cap = 0;
+    long k = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, b, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(q, 0);
+            int d;
+            if (!t || sw_date_parse(t, strlen(t), &d)) continue;
+            if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
+                sqlite3_finalize(q);
+                sw_free(out);
+                return sw_fail(err, SW_NOMEM, "out of memory");
+            }
+            out[k++] = d;
+        }
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc) {
+        sw_free(out);
+        return db_fail(st, err, rc, "reading ungraded dates");
+    }
+    *dates = out;
+    *n = k;
+    return SW_OK;
+}
+
 /* ---- jobs ---------------------------------------------------------------- */
 
 static const char *schema_jobs =
@@ -906,4 +946,181 @@ int sw_store_jobs_unfinished(sw_store *st, sw_job **jobs, long *n, sw_error *err
     *jobs = out;
     *n = k;
     return SW_OK;
+}
+
+/* ---- alerts (pipeline/alert.h) --------------------------------------------- */
+
+static const char *schema_alerts =
+    "CREATE TABLE IF NOT EXISTS alerts("
+    " key TEXT NOT NULL, endpoint TEXT NOT NULL, event TEXT NOT NULL, severity TEXT NOT NULL, system TEXT,"
+    " text TEXT, first_at TEXT NOT NULL, last_at TEXT NOT NULL, sent_at TEXT, claimed_at TEXT,"
+    " count INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT, PRIMARY KEY (key, endpoint));"
+    "CREATE TABLE IF NOT EXISTS alert_sends(at TEXT NOT NULL, key TEXT NOT NULL, endpoint TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS alert_sends_at ON alert_sends(endpoint, at);";
+
+/* Milliseconds matter here: a dedup window may be a second or two (tests). */
+static void alert_now(char out[32])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char s[24];
+    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", s, (int)(ts.tv_nsec / 1000000));
+}
+
+/* BEGIN IMMEDIATE (the decision and its record are one atomic step between
+ * processes) and the tables. */
+static int alert_begin(sw_store *st, sw_error *err)
+{
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc) return db_fail(st, err, rc, "recording an alert");
+    if ((rc = sqlite3_exec(st->db, schema_alerts, NULL, NULL, NULL))) {
+        int r = db_fail(st, err, rc, "preparing the alerts table");
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+    }
+    return SW_OK;
+}
+
+static int alert_end(sw_store *st, int rc, sw_error *err)
+{
+    if (rc == SQLITE_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK) return SW_OK;
+    int r = db_fail(st, err, rc, "recording an alert");
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return r;
+}
+
+static void alert_bind(sqlite3_stmt *q, const sw_store_alert *a, const char *now)
+{
+    sqlite3_bind_text(q, 1, a->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, a->endpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, a->event, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, a->severity, -1, SQLITE_STATIC);
+    if (a->system) sqlite3_bind_text(q, 5, a->system, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(q, 5);
+    sqlite3_bind_text(q, 6, a->text ? a->text : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+}
+
+int sw_store_alert_should_send(sw_store *st, const sw_store_alert *a, double dedup_s, int max_per_hour,
+                               double claim_s, int *decision, sw_error *err)
+{
+    *decision = SW_STORE_ALERT_SEND;
+    int rc = alert_begin(st, err);
+    if (rc) return rc;
+    char now[32];
+    alert_now(now);
+    sqlite3_stmt *q = NULL;
+    int d = SW_STORE_ALERT_SEND;
+    rc = sqlite3_prepare_v2(st->db,
+                            "SELECT (julianday(?3) - julianday(sent_at)) * 86400.0,"
+                            " (julianday(?3) - julianday(claimed_at)) * 86400.0 FROM alerts"
+                            " WHERE key = ?1 AND endpoint = ?2",
+                            -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, a->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, a->endpoint, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            /* a clock set back makes an age negative: that is "just now" */
+            if (sqlite3_column_type(q, 0) != SQLITE_NULL && sqlite3_column_double(q, 0) < dedup_s)
+                d = SW_STORE_ALERT_DEDUP;
+            if (sqlite3_column_type(q, 1) != SQLITE_NULL && sqlite3_column_double(q, 1) < claim_s)
+                d = SW_STORE_ALERT_DEDUP;
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_OK && d == SW_STORE_ALERT_SEND) {
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT count(*) FROM alert_sends WHERE endpoint = ?1"
+                                " AND julianday(at) > julianday(?2) - 1.0 / 24.0",
+                                -1, &q, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, a->endpoint, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+            if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+                if (sqlite3_column_int64(q, 0) >= max_per_hour) d = SW_STORE_ALERT_RATE;
+                rc = SQLITE_OK;
+            }
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_prepare_v2(st->db,
+                                "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
+                                " claimed_at, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, CASE WHEN ?8 THEN ?7 END, 1)"
+                                " ON CONFLICT(key, endpoint) DO UPDATE SET event = ?3, severity = ?4, system = ?5,"
+                                " text = ?6, last_at = ?7, count = count + 1,"
+                                " claimed_at = CASE WHEN ?8 THEN ?7 ELSE claimed_at END",
+                                -1, &q, NULL);
+        if (rc == SQLITE_OK) {
+            alert_bind(q, a, now);
+            sqlite3_bind_int(q, 8, d == SW_STORE_ALERT_SEND);
+            if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+        }
+        sqlite3_finalize(q);
+    }
+    if ((rc = alert_end(st, rc, err))) return rc;
+    *decision = d;
+    return SW_OK;
+}
+
+int sw_store_alert_record(sw_store *st, const sw_store_alert *a, int delivered, const char *error, sw_error *err)
+{
+    int rc = alert_begin(st, err);
+    if (rc) return rc;
+    char now[32];
+    alert_now(now);
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(st->db,
+                            delivered
+                                ? "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
+                                  " sent_at, count, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, 1, 1)"
+                                  " ON CONFLICT(key, endpoint) DO UPDATE SET sent_at = ?7, claimed_at = NULL,"
+                                  " delivered = delivered + 1, last_error = NULL"
+                                : "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
+                                  " count, failures, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, 1, ?8)"
+                                  " ON CONFLICT(key, endpoint) DO UPDATE SET claimed_at = NULL,"
+                                  " failures = failures + 1, last_error = ?8",
+                            -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        alert_bind(q, a, now);
+        if (!delivered) {
+            if (error) sqlite3_bind_text(q, 8, error, -1, SQLITE_STATIC);
+            else sqlite3_bind_null(q, 8);
+        }
+        if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_OK && delivered) {
+        rc = sqlite3_prepare_v2(st->db, "INSERT INTO alert_sends(at, key, endpoint) VALUES (?1, ?2, ?3)", -1, &q, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, a->key, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, a->endpoint, -1, SQLITE_STATIC);
+            if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_prepare_v2(st->db, "DELETE FROM alert_sends WHERE julianday(at) < julianday(?1) - 2", -1, &q,
+                                    NULL);
+            if (rc == SQLITE_OK) {
+                sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+                if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+            }
+            sqlite3_finalize(q);
+        }
+    }
+    return alert_end(st, rc, err);
 }

@@ -77,6 +77,10 @@ typedef struct {
  * then player, then system.  *rows is sw_free'd by the caller. */
 int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pred **rows, long *n, sw_error *err);
 
+/* Dates before `before` with predictions not graded yet (games not played,
+ * box scores missing, or never graded), ascending; *dates sw_free'd by the caller. */
+int sw_store_ungraded_dates(sw_store *st, int before, int **dates, long *n, sw_error *err);
+
 /* The database takes writes now (a write lock taken and released). */
 int sw_store_ping(sw_store *st, sw_error *err);
 
@@ -106,5 +110,35 @@ int sw_store_jobs_unfinished(sw_store *st, sw_job **jobs, long *n, sw_error *err
 
 /* The underlying connection, for queries by tests and reports (sqlite3 *). */
 void *sw_store_db(sw_store *st);
+
+/* Alerts: the state behind pipeline/alert.h's de-duplication and hourly
+ * limit, so that they hold across processes (the nightly run is one process
+ * a night).  Tables, created with the first alert:
+ *   alerts       one row per (key, endpoint): event, severity, system, text
+ *                of the latest occurrence, first_at, last_at, sent_at (last
+ *                delivered), claimed_at (a delivery in progress), count
+ *                (occurrences), delivered, failures, last_error
+ *   alert_sends  one row per delivery (at, key, endpoint), two days kept
+ * Times are UTC "YYYY-MM-DDTHH:MM:SS.mmmZ".  Each call is one transaction. */
+typedef struct {
+    const char *key, *endpoint;               /* endpoint: "slack", "webhook" */
+    const char *event, *severity, *system, *text; /* system may be NULL */
+} sw_store_alert;
+
+typedef enum { SW_STORE_ALERT_SEND, SW_STORE_ALERT_DEDUP, SW_STORE_ALERT_RATE } sw_store_alert_decision;
+
+/* Record an occurrence of the alert (count + 1, last_at) and decide whether
+ * it goes out to its endpoint now: DEDUP when it was delivered there within
+ * dedup_s seconds or another process claimed it within claim_s seconds (a
+ * delivery in progress); RATE when max_per_hour deliveries went to the
+ * endpoint in the last hour; else SEND, and the row is claimed until
+ * sw_store_alert_record (or claim_s passes, should the process die). */
+int sw_store_alert_should_send(sw_store *st, const sw_store_alert *a, double dedup_s, int max_per_hour,
+                               double claim_s, int *decision, sw_error *err);
+/* The outcome of a delivery: delivered (sent_at, delivered + 1, a row in
+ * alert_sends) or failed (failures + 1, last_error: a message without
+ * secrets, may be NULL, and sent_at unchanged, so it is tried again); the
+ * claim is released.  A row is created when there was none. */
+int sw_store_alert_record(sw_store *st, const sw_store_alert *a, int delivered, const char *error, sw_error *err);
 
 #endif
