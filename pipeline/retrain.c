@@ -12,6 +12,7 @@
 #include "gbdt/score.h"
 #include "gbdt/train.h"
 #include "io/model.h"
+#include "monitor.h"
 #include "registry.h"
 #include "retrain.h"
 #include "pipeline_impl.h"
@@ -403,7 +404,8 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     long *rows = NULL;
     unsigned char *blob[3] = {NULL, NULL, NULL};
     size_t blen[3] = {0, 0, 0};
-    char *stack_js = NULL;
+    char *stack_js = NULL, *drift_js = NULL;
+    size_t dlen = 0;
 
     rows = sw_alloc_array((size_t)sw_frame_rows(fr) + 1, sizeof *rows);
     if (!rows) {
@@ -492,10 +494,15 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     sw_forest *fs[3] = {mb.mean, mb.q_lo, mb.q_hi};
     for (int i = 0; i < 3; i++)
         if ((rc = sw_swm_write(fs[i], &blob[i], &blen[i], err))) goto done;
-    sw_reg_blob gb[3] = {{"mean", "mean.swm", blob[0], blen[0]},
+    /* the drift reference of the training rows (monitor.h), a file of the version */
+    if ((rc = sw_drift_reference(cfg, fr, rows, n, sw_frame_meta_of(fr, rows[0])->date,
+                                 sw_frame_meta_of(fr, rows[n - 1])->date, &drift_js, &dlen, err)))
+        goto done;
+    sw_reg_blob gb[4] = {{"mean", "mean.swm", blob[0], blen[0]},
                          {"q10", "q10.swm", blob[1], blen[1]},
-                         {"q90", "q90.swm", blob[2], blen[2]}};
-    if ((rc = sw_registry_add(o->models_dir, &mg, gb, 3, o->promote, err))) goto done;
+                         {"q90", "q90.swm", blob[2], blen[2]},
+                         {"drift", "drift.json", (const unsigned char *)drift_js, dlen}};
+    if ((rc = sw_registry_add(o->models_dir, &mg, gb, 4, o->promote, err))) goto done;
     snprintf(rep->gbdt_version, sizeof rep->gbdt_version, "%s", mg.version);
 
     size_t slen = 0;
@@ -525,6 +532,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
 done:
     for (int i = 0; i < 3; i++) sw_free(blob[i]);
     sw_free(stack_js);
+    sw_free(drift_js);
     sw_forest_free(mb.mean);
     sw_forest_free(mb.q_lo);
     sw_forest_free(mb.q_hi);

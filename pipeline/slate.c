@@ -226,6 +226,18 @@ static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *en
     }
 }
 
+/* final BLOCKED by the monitor: no OVER/UNDER is served. */
+static void block_final(sw_slate_row *r)
+{
+    if (!is_call(r->call)) return;
+    char why[sizeof r->reason];
+    snprintf(why, sizeof why, "PASS: final is BLOCKED by the monitor ('swish monitor --enable final'); was %.300s",
+             r->reason);
+    memcpy(r->reason, why, sizeof r->reason);
+    r->call = SW_CALL_PASS;
+    r->conf = NAN;
+}
+
 /* The system whose model explains calls: gbdt, else catboost_v8, if it ran. */
 static const sw_system *explainer(const sw_slate *s, const sw_slate_opts *o)
 {
@@ -489,12 +501,14 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     for (long i = 0; i < nc; i++) {
         sw_slate_row *r = &s->rows[i];
         combine(&oc, s->frame, en_final, r, std_col);
+        if (o->final_blocked) block_final(r);
         if (!s->rollout) continue;
         final_get(r, &r->champ);
         sw_slate_row t = *r;
         for (int k = 0; k < SW_SYS_COUNT; k++)
             if (s->cand_enabled[k]) t.sys[k] = r->cand[k];
         combine(&orl, s->frame, en_roll, &t, std_col);
+        if (o->final_blocked) block_final(&t);
         final_get(&t, &r->roll);
         r->arm = sw_rollout_arm(sw_league_player_id(lg, r->player), o->date, s->share);
         if (r->arm) {
@@ -554,6 +568,7 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
     int en_final[SW_SYS_COUNT];
     for (int k = 0; k < SW_SYS_COUNT; k++) en_final[k] = s->enabled[k] && !s->blocked[k];
     combine(&oc, s->frame, en_final, out, std_col);
+    if (o->final_blocked) block_final(out);
     if (s->rollout) {
         sw_slate_opts orl = oc;
         if (s->cand_stack) orl.stack = o->cand_stack;
@@ -565,6 +580,7 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
         }
         final_get(out, &out->champ);
         combine(&orl, s->frame, en_roll, &t, std_col);
+        if (o->final_blocked) block_final(&t);
         final_get(&t, &out->roll);
         if (out->arm) final_set(out, &out->roll);
     }

@@ -62,6 +62,7 @@ typedef struct {
     int cand_stack_share;
     int keep_all;                     /* 1: every expected player, no minutes filter or cap (the service's predict) */
     int blocked[SW_SYS_COUNT];        /* 1: BLOCKED by the monitor: scored and stored, left out of final */
+    int final_blocked;                /* 1: final itself BLOCKED: every call is a PASS saying so */
 } sw_slate_opts;
 
 typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;

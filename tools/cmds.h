@@ -17,5 +17,8 @@ int cmd_metrics(int argc, char **argv);
 int cmd_backtest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_nightly(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 
 #endif

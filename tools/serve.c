@@ -30,7 +30,9 @@
 #include "core/threads.h"
 #include "core/version.h"
 #include "io/jwt.h"
+#include "core/fileio.h"
 #include "pipeline/models.h"
+#include "pipeline/monitor.h"
 #include "pipeline/registry.h"
 #include "pipeline/slate.h"
 #include "pipeline/store.h"
@@ -296,6 +298,16 @@ static void ctx_build(const gen *g, ctx *c)
     if (c->rc == SW_OK) {
         c->has_models = 1;
         opts_of(cfg, &c->models, c->date, &c->so);
+        /* systems the monitor BLOCKED are left out of final, as in the slate */
+        sw_store *st = NULL;
+        sw_error e2;
+        int blocked[SW_SYS_COUNT + 1] = {0};
+        if (sw_file_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &st, &e2) == SW_OK &&
+            sw_monitor_blocked(st, blocked, &e2) != SW_OK)
+            logf_("warning", "the monitor's states cannot be read: %s", e2.msg);
+        sw_store_close(st);
+        memcpy(c->so.blocked, blocked, sizeof c->so.blocked);
+        c->so.final_blocked = blocked[SW_SYS_COUNT];
         c->rc = sw_slate_run(g->lg->lg, &c->so, &c->slate, &err);
     }
     if (c->rc == SW_OK) {
@@ -468,6 +480,19 @@ static int reload(int force)
         sw_error_format(&err, m, sizeof m);
         logf_("warning", "cannot read the model store to check for changes: %s", m);
         snprintf(msig, sizeof msig, "unknown");
+    }
+    {
+        /* the monitor's BLOCKED systems change final too */
+        sw_store *st = NULL;
+        sw_error e2;
+        int blocked[SW_SYS_COUNT + 1] = {0};
+        if (sw_file_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &st, &e2) == SW_OK)
+            sw_monitor_blocked(st, blocked, &e2);
+        sw_store_close(st);
+        char rec[200];
+        int len = snprintf(rec, sizeof rec, "%s|", msig);
+        for (int k = 0; k <= SW_SYS_COUNT; k++) len += snprintf(rec + len, sizeof rec - (size_t)len, "%d", blocked[k]);
+        sw_sha256_hex(rec, (size_t)len, msig);
     }
     if (!force && old && !strcmp(dsig, old->data_sig) && !strcmp(msig, old->models_sig)) {
         gen_put(old);

@@ -2,7 +2,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/fileio.h"
 #include "pipeline/models.h"
+#include "pipeline/monitor.h"
 #include "slatejob.h"
 
 int slatejob_run(const sw_config *cfg, const sw_league *lg, int day, int store, const char *config_text,
@@ -33,6 +35,20 @@ int slatejob_run(const sw_config *cfg, const sw_league *lg, int day, int store, 
         so.cand_stack_trained_to = models.cand_stack_trained_to;
         so.cand_stack_share = models.cand_stack_share;
     }
+    /* systems the monitor BLOCKED are left out of final (monitor.h) */
+    sw_store *rd = st;
+    sw_error e2;
+    sw_error_clear(&e2);
+    if (!rd && sw_file_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &rd, &e2)) rd = NULL;
+    int blocked[SW_SYS_COUNT + 1] = {0};
+    if (rd && sw_monitor_blocked(rd, blocked, &e2)) {
+        char m[600];
+        sw_error_format(&e2, m, sizeof m);
+        say(ctx, "warning", m);
+    }
+    if (rd != st) sw_store_close(rd);
+    memcpy(so.blocked, blocked, sizeof so.blocked);
+    so.final_blocked = blocked[SW_SYS_COUNT];
     if ((rc = sw_slate_run(lg, &so, &out->slate, err))) goto done;
     for (int i = 0; i < out->slate->n_warnings; i++) say(ctx, "warning", out->slate->warnings[i]);
     if (st) {

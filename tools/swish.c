@@ -32,7 +32,10 @@ static const command commands[] = {
     {"metrics", cmd_metrics, "hit rates, errors, ROI and calibration of graded predictions"},
     {"backtest", cmd_backtest, "walk-forward backtest with scheduled retraining"},
     {"report", cmd_report, "a self-contained HTML report of a database"},
+    {"nightly", cmd_nightly, "the whole night: grade, gates, monitor, retrain if due, slate; alerts"},
     {"serve", cmd_serve, "the prediction service: Pub/Sub push, predict API, health and metrics"},
+    {"monitor", cmd_monitor, "drift, performance states and data freshness of the unattended run"},
+    {"alert", cmd_alert, "alerts to Slack or a webhook: alert test sends a test alert"},
     {"demo", cmd_demo, "the main job end to end on a simulated league"},
 };
 
