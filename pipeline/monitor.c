@@ -461,6 +461,13 @@ static int ref_parse(const unsigned char *data, size_t len, drift_ref *r, char *
             snprintf(why, cap, "drift.json: feature '%s' has invalid bins", rf->name);
             goto out;
         }
+        for (uint32_t k = 0; k < np; k++)
+            if (!(rf->props[k] >= 0 && rf->props[k] <= 1)) {
+                snprintf(why, cap, "drift.json: feature '%s' has invalid proportions", rf->name);
+                goto out;
+            }
+        rf->icc_tg = rf->icc_tg > 0 ? fmin(rf->icc_tg, 1) : 0;
+        rf->icc_g = rf->icc_g > 0 ? fmin(rf->icc_g, 1) : 0;
         rf->n_cuts = (int)nc;
         rf->n_sample = ns;
         r->nf++;
@@ -1381,7 +1388,9 @@ void sw_monitor_print(const sw_monitor_result *r, FILE *out)
                     s->manual ? " (set by a person)" : "");
             fprintf(out, "    %s\n", s->reason);
         }
-        fprintf(out, "  (* set by a person: swish monitor --block/--enable)\n");
+        int manual = 0;
+        for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) manual |= r->perf.sys[k].manual;
+        if (manual) fprintf(out, "  (* set by a person: swish monitor --block/--enable)\n");
     }
     const sw_freshness *f = &r->fresh;
     fprintf(out, "\nfreshness\n");

@@ -1,7 +1,7 @@
 /* test_alert: webhooks (io/webhook.h), the alerter (pipeline/alert.h), its
  * state in the store and `swish alert test`.
  *
- * Oracle: a loopback receiver (tests/tools/webhook_receiver.py) that records
+ * Oracle: a loopback tu_receiver (tests/tools/webhook_receiver.py) that records
  * every request it gets (path, headers, body, the status it answered, when)
  * and answers as the path asks: ok, 500 N times, 429 with Retry-After, 400,
  * a hang longer than the client's timeout, a slow answer within it.  Each
@@ -43,157 +43,10 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* ---- the receiver ---- */
-
-typedef struct {
-    int pid, port;
-    char base[64]; /* http://127.0.0.1:PORT */
-} receiver;
-
-static void recv_start(receiver *r)
-{
-    /* a proxy from the environment would take loopback requests elsewhere */
-    unsetenv("http_proxy");
-    unsetenv("HTTP_PROXY");
-    unsetenv("https_proxy");
-    unsetenv("HTTPS_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    const char *script = "tests/tools/webhook_receiver.py";
-    struct stat sb;
-    ck_assert_msg(stat(script, &sb) == 0, "%s not found (tests run from the repository root)", script);
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the test */
-        if (getppid() != parent) _exit(1);
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execlp("python3", "python3", script, "--port", "0", "--lifetime", "120", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[128];
-    size_t len = 0;
-    int port = 0;
-    double until = now_s() + 20;
-    while (!port && now_s() < until) {
-        struct pollfd p = {fds[0], POLLIN, 0};
-        if (poll(&p, 1, 200) <= 0) continue;
-        ssize_t k = read(fds[0], line + len, sizeof line - 1 - len);
-        if (k <= 0) break;
-        len += (size_t)k;
-        line[len] = 0;
-        if (strchr(line, '\n') && sscanf(line, "PORT %d", &port) != 1) break;
-    }
-    close(fds[0]);
-    if (!port) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        ck_abort_msg("could not start tests/tools/webhook_receiver.py (is python3 installed? run `make deps`)");
-    }
-    r->pid = (int)pid;
-    r->port = port;
-    snprintf(r->base, sizeof r->base, "http://127.0.0.1:%d", port);
-}
-
-static void recv_stop(receiver *r)
-{
-    if (r->pid > 0) {
-        kill(r->pid, SIGKILL);
-        waitpid(r->pid, NULL, 0);
-    }
-    r->pid = -1;
-}
-
-typedef struct {
-    char *p;
-    size_t len;
-} membuf;
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-    membuf *m = ud;
-    size_t k = size * n;
-    char *q = realloc(m->p, m->len + k + 1);
-    if (!q) return 0;
-    m->p = q;
-    memcpy(m->p + m->len, p, k);
-    m->len += k;
-    m->p[m->len] = 0;
-    return k;
-}
-
-/* The receiver's log of one path (NULL: every path), parsed. */
-static sw_json *recv_log(const receiver *r, const char *path)
-{
-    char url[1024];
-    snprintf(url, sizeof url, "%s/__log%s%s", r->base, path ? "?path=" : "", path ? path : "");
-    CURL *c = curl_easy_init();
-    ck_assert_ptr_nonnull(c);
-    membuf m = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
-    CURLcode cc = curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    ck_assert_msg(cc == CURLE_OK && m.p, "GET %s: %s", url, curl_easy_strerror(cc));
-    sw_json *doc = tu_json_parse("receiver log", m.p);
-    free(m.p);
-    return doc;
-}
-
-static sw_jnode log_requests(const sw_json *doc)
-{
-    sw_jnode a = sw_json_get(doc, sw_json_root(doc), "requests");
-    ck_assert_int_eq(sw_json_type_of(doc, a), SW_JSON_ARRAY);
-    return a;
-}
-
-static int recv_count(const receiver *r, const char *path)
-{
-    sw_json *doc = recv_log(r, path);
-    int n = (int)sw_json_len(doc, log_requests(doc));
-    sw_json_free(doc);
-    return n;
-}
-
-/* The body of the i-th request of a path (malloc'd). */
-static char *recv_body(const receiver *r, const char *path, int i)
-{
-    sw_json *doc = recv_log(r, path);
-    sw_jnode a = log_requests(doc), n = sw_json_first(doc, a);
-    for (int k = 0; k < i && n != SW_JNONE; k++) n = sw_json_next(doc, n);
-    ck_assert_msg(n != SW_JNONE, "%s: no request %d", path, i);
-    size_t len;
-    const char *s = sw_json_str(doc, sw_json_get(doc, n, "body"), &len);
-    ck_assert_ptr_nonnull(s);
-    char *out = strndup(s, len);
-    sw_json_free(doc);
-    return out;
-}
-
-/* The arrival times of a path's requests. */
-static int recv_times(const receiver *r, const char *path, double *t, int max)
-{
-    sw_json *doc = recv_log(r, path);
-    int k = 0;
-    for (sw_jnode n = sw_json_first(doc, log_requests(doc)); n != SW_JNONE && k < max; n = sw_json_next(doc, n))
-        t[k++] = tu_jf64(doc, n, "t");
-    sw_json_free(doc);
-    return k;
-}
-
 /* ---- helpers ---- */
 
 /* "<base><path>" into a static slot. */
-static const char *url_of(const receiver *r, const char *path)
+static const char *url_of(const tu_receiver *r, const char *path)
 {
     static char slot[8][1024];
     static int k;
@@ -293,8 +146,8 @@ END_TEST
 
 START_TEST(test_webhook_outcomes)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_webhook_opts o = sw_webhook_opts_default();
     o.timeout_s = 2;
     o.retries = 3;
@@ -307,12 +160,12 @@ START_TEST(test_webhook_outcomes)
                      SW_OK);
     ck_assert_int_eq(res.attempts, 1);
     ck_assert_int_eq(res.status, 200);
-    ck_assert_int_eq(recv_count(&r, "/ok/" HOOK_TOKEN), 1);
-    char *b = recv_body(&r, "/ok/" HOOK_TOKEN, 0);
+    ck_assert_int_eq(tu_recv_count(&r, "/ok/" HOOK_TOKEN), 1);
+    char *b = tu_recv_body(&r, "/ok/" HOOK_TOKEN, 0);
     ck_assert_str_eq(b, body);
     free(b);
-    sw_json *doc = recv_log(&r, "/ok/" HOOK_TOKEN);
-    sw_jnode q = sw_json_first(doc, log_requests(doc));
+    sw_json *doc = tu_recv_log(&r, "/ok/" HOOK_TOKEN);
+    sw_jnode q = sw_json_first(doc, tu_recv_requests(doc));
     ck_assert(sw_json_streq(doc, sw_json_get(doc, sw_json_get(doc, q, "headers"), "content-type"), "application/json"));
     sw_json_free(doc);
 
@@ -322,7 +175,7 @@ START_TEST(test_webhook_outcomes)
                                      &err),
                      SW_OK);
     ck_assert_int_eq(res.attempts, 3);
-    ck_assert_int_eq(recv_count(&r, "/fail500-2/" HOOK_TOKEN), 3);
+    ck_assert_int_eq(tu_recv_count(&r, "/fail500-2/" HOOK_TOKEN), 3);
     ck_assert_msg(now_s() - t0 >= 1.4, "backoff 0.5 + 1 s, took %.2f s", now_s() - t0);
 
     /* 400: one POST, a permanent failure naming the status and the host only */
@@ -332,7 +185,7 @@ START_TEST(test_webhook_outcomes)
     ck_assert_int_eq(res.attempts, 1);
     ck_assert_int_eq(res.permanent, 1);
     ck_assert_int_eq(res.status, 400);
-    ck_assert_int_eq(recv_count(&r, "/bad400/" HOOK_TOKEN), 1);
+    ck_assert_int_eq(tu_recv_count(&r, "/bad400/" HOOK_TOKEN), 1);
     ck_assert_msg(strstr(err.msg, "slack webhook (127.0.0.1)") && strstr(err.msg, "HTTP 400 invalid_payload") &&
                       strstr(err.msg, "not retried"),
                   "%s", err.msg);
@@ -343,7 +196,7 @@ START_TEST(test_webhook_outcomes)
                      SW_OK);
     ck_assert_int_eq(res.attempts, 2);
     double t[4];
-    ck_assert_int_eq(recv_times(&r, "/r429-1/" HOOK_TOKEN, t, 4), 2);
+    ck_assert_int_eq(tu_recv_times(&r, "/r429-1/" HOOK_TOKEN, t, 4), 2);
     ck_assert_msg(t[1] - t[0] >= 0.95, "Retry-After 1 s, waited %.2f s", t[1] - t[0]);
 
     /* a redirect is not followed (the body would go where the answer says) */
@@ -351,7 +204,7 @@ START_TEST(test_webhook_outcomes)
                                      &err),
                      SW_NET);
     ck_assert_int_eq(res.permanent, 1);
-    ck_assert_int_eq(recv_count(&r, "/ok/" HOOK_TOKEN), 1);
+    ck_assert_int_eq(tu_recv_count(&r, "/ok/" HOOK_TOKEN), 1);
     no_secret("the error", err.msg);
 
     /* slow but within the timeout: one attempt */
@@ -359,7 +212,7 @@ START_TEST(test_webhook_outcomes)
                                      &err),
                      SW_OK);
     ck_assert_int_eq(res.attempts, 1);
-    ck_assert_int_eq(recv_count(&r, "/slow-0.7/" HOOK_TOKEN), 1);
+    ck_assert_int_eq(tu_recv_count(&r, "/slow-0.7/" HOOK_TOKEN), 1);
 
     /* nothing listening: connection refused is retried, then SW_NET */
     char dead[256];
@@ -370,14 +223,14 @@ START_TEST(test_webhook_outcomes)
     ck_assert_int_eq(res.status, 0);
     ck_assert_msg(strstr(err.msg, "not delivered after 3 attempts"), "%s", err.msg);
     no_secret("the error", err.msg);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
 START_TEST(test_webhook_hang_is_bounded)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_webhook_opts o = sw_webhook_opts_default();
     o.timeout_s = 1;
     o.retries = 2;
@@ -390,7 +243,7 @@ START_TEST(test_webhook_hang_is_bounded)
     ck_assert_int_eq(rc, SW_NET);
     ck_assert_int_eq(res.attempts, 3);
     ck_assert_msg(took >= 3 * 1.0 + 1.5 - 0.1 && took <= budget + 0.5, "budget %.2f s, took %.2f s", budget, took);
-    ck_assert_int_eq(recv_count(&r, "/hang-30/" HOOK_TOKEN), 3);
+    ck_assert_int_eq(tu_recv_count(&r, "/hang-30/" HOOK_TOKEN), 3);
     ck_assert_msg(strstr(err.msg, "not delivered after 3 attempts") && strstr(err.msg, "imed out"), "%s", err.msg);
     no_secret("the error", err.msg);
 
@@ -401,12 +254,12 @@ START_TEST(test_webhook_hang_is_bounded)
     took = now_s() - t0;
     ck_assert_int_eq(rc, SW_OK); /* the second attempt, after the capped wait, is answered */
     ck_assert_msg(took <= sw_webhook_budget_s(&o) + 0.5, "took %.2f s", took);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
 typedef struct {
-    const receiver *r;
+    const tu_receiver *r;
     int i, rc;
 } thread_arg;
 
@@ -424,8 +277,8 @@ static void *post_thread(void *p)
 
 START_TEST(test_webhook_threads)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     enum { T = 6 };
     pthread_t th[T];
     thread_arg args[T];
@@ -439,12 +292,12 @@ START_TEST(test_webhook_threads)
         char path[128], want[64];
         snprintf(path, sizeof path, "/fail500-1/thread%d/" HOOK_TOKEN, i);
         snprintf(want, sizeof want, "{\"thread\":%d}", i);
-        ck_assert_int_eq(recv_count(&r, path), 2);
-        char *b = recv_body(&r, path, 1);
+        ck_assert_int_eq(tu_recv_count(&r, path), 2);
+        char *b = tu_recv_body(&r, path, 1);
         ck_assert_str_eq(b, want);
         free(b);
     }
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
@@ -455,8 +308,8 @@ END_TEST
 
 START_TEST(test_alert_complete)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_config c;
     cfg_for(&c, url_of(&r, SLACK_PATH), url_of(&r, HOOK_PATH));
     logfile l;
@@ -477,12 +330,12 @@ START_TEST(test_alert_complete)
     sw_alerter_close(a);
     ck_assert_int_eq(st.sent, 1);
     ck_assert_int_eq(st.failed + st.deduplicated + st.rate_limited + st.no_endpoint, 0);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 1);
-    ck_assert_int_eq(recv_count(&r, HOOK_PATH), 1);
-    ck_assert_int_eq(recv_count(&r, NULL), 2);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 1);
+    ck_assert_int_eq(tu_recv_count(&r, HOOK_PATH), 1);
+    ck_assert_int_eq(tu_recv_count(&r, NULL), 2);
 
     /* the generic body: every field */
-    char *b = recv_body(&r, HOOK_PATH, 0);
+    char *b = tu_recv_body(&r, HOOK_PATH, 0);
     sw_json *doc = tu_json_parse("generic body", b);
     sw_jnode o = sw_json_root(doc);
     ck_assert(sw_json_streq(doc, sw_json_get(doc, o, "event"), "retrain_failed"));
@@ -516,7 +369,7 @@ START_TEST(test_alert_complete)
     free(b);
 
     /* the Slack body: one text with the event, the system, the figures */
-    b = recv_body(&r, SLACK_PATH, 0);
+    b = tu_recv_body(&r, SLACK_PATH, 0);
     doc = tu_json_parse("slack body", b);
     o = sw_json_root(doc);
     int n = 0;
@@ -554,7 +407,7 @@ START_TEST(test_alert_complete)
     sw_alert al2 = {.event = "stale_input", .severity = SW_ALERT_WARNING, .text = "box scores 3 days old"};
     ck_assert_int_eq(sw_alert_send(a, &al2, NULL), SW_OK);
     sw_alerter_close(a);
-    b = recv_body(&r, "/ok/second/" HOOK_TOKEN, 0);
+    b = tu_recv_body(&r, "/ok/second/" HOOK_TOKEN, 0);
     doc = tu_json_parse("generic body", b);
     o = sw_json_root(doc);
     ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, o, "system")), SW_JSON_NULL);
@@ -564,14 +417,14 @@ START_TEST(test_alert_complete)
     ck_assert(sw_json_streq(doc, sw_json_get(doc, o, "severity"), "warning"));
     sw_json_free(doc);
     free(b);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
 START_TEST(test_alert_retry_and_failure)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_config c;
     const char *p500 = "/fail500-2/services/" SLACK_TOKEN, *p400 = "/bad400/generic/" HOOK_TOKEN;
     cfg_for(&c, url_of(&r, p500), url_of(&r, p400));
@@ -589,13 +442,13 @@ START_TEST(test_alert_retry_and_failure)
     ck_assert_str_eq(d[0].endpoint, "slack webhook");
     ck_assert_int_eq(d[0].outcome, SW_ALERT_DELIVERED);
     ck_assert_int_eq(d[0].attempts, 3);
-    ck_assert_int_eq(recv_count(&r, p500), 3);
+    ck_assert_int_eq(tu_recv_count(&r, p500), 3);
     /* the 400 endpoint: one POST, failed, not retried */
     ck_assert_str_eq(d[1].endpoint, "webhook");
     ck_assert_int_eq(d[1].outcome, SW_ALERT_FAILED);
     ck_assert_int_eq(d[1].attempts, 1);
     ck_assert_int_eq(d[1].status, 400);
-    ck_assert_int_eq(recv_count(&r, p400), 1);
+    ck_assert_int_eq(tu_recv_count(&r, p400), 1);
     ck_assert_msg(strstr(d[1].error, "webhook (127.0.0.1): HTTP 400"), "%s", d[1].error);
     no_secret("the error", d[1].error);
     ck_assert_int_eq(st.failed, 1);
@@ -607,8 +460,8 @@ START_TEST(test_alert_retry_and_failure)
     ck_assert_int_eq(sw_alert_send_detail(a, &al, &st, d, &n), SW_OK);
     ck_assert_int_eq(d[0].outcome, SW_ALERT_DEDUPLICATED);
     ck_assert_int_eq(d[1].outcome, SW_ALERT_FAILED);
-    ck_assert_int_eq(recv_count(&r, p500), 3);
-    ck_assert_int_eq(recv_count(&r, p400), 2);
+    ck_assert_int_eq(tu_recv_count(&r, p500), 3);
+    ck_assert_int_eq(tu_recv_count(&r, p400), 2);
     ck_assert_int_eq(st.failed, 2);
     ck_assert_int_eq(tu_sql_long(c.db, "SELECT failures FROM alerts WHERE endpoint = 'webhook'"), 2);
     ck_assert_int_eq(tu_sql_long(c.db, "SELECT count FROM alerts WHERE endpoint = 'webhook'"), 2);
@@ -618,14 +471,14 @@ START_TEST(test_alert_retry_and_failure)
     free(lt);
     sw_alerter_close(a);
     log_close(&l);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
 START_TEST(test_alert_hang_bounded)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_config c;
     cfg_for(&c, url_of(&r, "/hang-30/services/" SLACK_TOKEN), NULL);
     c.alert_timeout_s = 1;
@@ -641,17 +494,17 @@ START_TEST(test_alert_hang_bounded)
     double took = now_s() - t0;
     ck_assert_msg(took <= 2.5 + 0.5, "took %.2f s", took);
     ck_assert_int_eq(st.failed, 1);
-    ck_assert_int_eq(recv_count(&r, "/hang-30/services/" SLACK_TOKEN), 2);
+    ck_assert_int_eq(tu_recv_count(&r, "/hang-30/services/" SLACK_TOKEN), 2);
     sw_alerter_close(a);
     log_close(&l);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
 START_TEST(test_alert_dedup_across_processes)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_config c;
     cfg_for(&c, url_of(&r, SLACK_PATH), url_of(&r, HOOK_PATH));
     c.dedup_s = 1.5;
@@ -669,20 +522,20 @@ START_TEST(test_alert_dedup_across_processes)
     ck_assert_int_eq(sw_alert_send(b, &al, &st), SW_OK);
     ck_assert_int_eq(st.sent, 1);
     ck_assert_int_eq(st.deduplicated, 1);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 1);
-    ck_assert_int_eq(recv_count(&r, HOOK_PATH), 1);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 1);
+    ck_assert_int_eq(tu_recv_count(&r, HOOK_PATH), 1);
     /* another key is not held back */
     sw_alert other = al;
     other.system = "stack";
     ck_assert_int_eq(sw_alert_send(b, &other, &st), SW_OK);
     ck_assert_int_eq(st.sent, 2);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 2);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 2);
     /* after dedup_s it goes out again */
     usleep(1700 * 1000);
     ck_assert_int_eq(sw_alert_send(b, &al, &st), SW_OK);
     ck_assert_int_eq(st.sent, 3);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 3);
-    ck_assert_int_eq(recv_count(&r, HOOK_PATH), 3);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 3);
+    ck_assert_int_eq(tu_recv_count(&r, HOOK_PATH), 3);
     sw_alerter_close(b);
     ck_assert_int_eq(tu_sql_long(c.db, "SELECT count FROM alerts WHERE key = 'drift/gbdt' AND endpoint = 'slack'"), 3);
     ck_assert_int_eq(tu_sql_long(c.db, "SELECT delivered FROM alerts WHERE key = 'drift/gbdt' AND endpoint = 'slack'"),
@@ -691,7 +544,7 @@ START_TEST(test_alert_dedup_across_processes)
     ck_assert_msg(strstr(lt, "already sent within alerts.dedup_s"), "%s", lt);
     free(lt);
     log_close(&l);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
@@ -733,8 +586,8 @@ END_TEST
 
 START_TEST(test_alert_rate_limit)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_config c;
     cfg_for(&c, url_of(&r, SLACK_PATH), NULL);
     c.max_per_hour = 3;
@@ -751,14 +604,14 @@ START_TEST(test_alert_rate_limit)
     }
     ck_assert_int_eq(st.sent, 3);
     ck_assert_int_eq(st.rate_limited, 2);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 3);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 3);
     /* across processes too */
     sw_alerter_close(a);
     ck_assert_int_eq(sw_alerter_open(&c, l.fp, &a, NULL), SW_OK);
     sw_alert more = {.event = "demotion", .severity = SW_ALERT_CRITICAL, .system = "gbdt", .text = "rolled back"};
     ck_assert_int_eq(sw_alert_send(a, &more, &st), SW_OK);
     ck_assert_int_eq(st.rate_limited, 3);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 3);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 3);
     /* a rate-limited alert is not "sent": no sent_at, tried again later */
     ck_assert_int_eq(tu_sql_long(c.db, "SELECT count(*) FROM alerts WHERE sent_at IS NULL"), 3);
     /* a person's test alert is never held back */
@@ -766,13 +619,13 @@ START_TEST(test_alert_rate_limit)
     ck_assert_int_eq(sw_alert_send(a, &t, &st), SW_OK);
     ck_assert_int_eq(sw_alert_send(a, &t, &st), SW_OK);
     ck_assert_int_eq(st.sent, 5);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 5);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 5);
     sw_alerter_close(a);
     char *lt = log_text(&l);
     ck_assert_msg(strstr(lt, "alerts.max_per_hour (3) reached"), "%s", lt);
     free(lt);
     log_close(&l);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
@@ -821,8 +674,8 @@ END_TEST
 
 START_TEST(test_alert_db_unusable)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_config c;
     cfg_for(&c, url_of(&r, SLACK_PATH), NULL);
     snprintf(c.db, sizeof c.db, "%s/no/such/dir/alerts.db", tu_tmpdir());
@@ -835,7 +688,7 @@ START_TEST(test_alert_db_unusable)
     ck_assert_int_eq(sw_alert_send(a, &al, &st), SW_OK);
     ck_assert_int_eq(sw_alert_send(a, &al, &st), SW_OK); /* no state: no de-duplication */
     ck_assert_int_eq(st.sent, 2);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 2);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 2);
     sw_alerter_close(a);
     char *lt = log_text(&l);
     ck_assert_msg(strstr(lt, "the alert state cannot be kept") && strstr(lt, "without de-duplication"), "%s", lt);
@@ -854,7 +707,7 @@ START_TEST(test_alert_db_unusable)
     memset(&st, 0, sizeof st);
     ck_assert_int_eq(sw_alert_send(a, &al, &st), SW_OK);
     ck_assert_int_eq(st.sent, 1);
-    ck_assert_int_eq(recv_count(&r, "/ok/locked/" HOOK_TOKEN), 1);
+    ck_assert_int_eq(tu_recv_count(&r, "/ok/locked/" HOOK_TOKEN), 1);
     sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
     sw_store_close(st0);
     sw_alerter_close(a);
@@ -862,14 +715,14 @@ START_TEST(test_alert_db_unusable)
     ck_assert_msg(strstr(lt, "delivered") && strstr(lt, "the alert state could not be used"), "%s", lt);
     free(lt);
     log_close(&l);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
 START_TEST(test_alert_alloc_failures)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     sw_config c;
     cfg_for(&c, url_of(&r, SLACK_PATH), url_of(&r, HOOK_PATH));
     c.dedup_s = 0;
@@ -891,7 +744,7 @@ START_TEST(test_alert_alloc_failures)
         sw_alerter_close(a);
     }
     ck_assert(done);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 
@@ -899,8 +752,8 @@ END_TEST
 
 START_TEST(test_cli_alert_test)
 {
-    receiver r;
-    recv_start(&r);
+    tu_receiver r;
+    tu_recv_start(&r);
     char conf[2048];
     snprintf(conf, sizeof conf,
              "[paths]\ndb = %s/cli.db\n\n[alerts]\nslack_url = %s\nwebhook_url = %s\ntimeout_s = 2\nretries = 1\n",
@@ -913,9 +766,9 @@ START_TEST(test_cli_alert_test)
                   "%s", out);
     no_secret("swish alert test", out);
     free(out);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 1);
-    ck_assert_int_eq(recv_count(&r, HOOK_PATH), 1);
-    char *b = recv_body(&r, HOOK_PATH, 0);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 1);
+    ck_assert_int_eq(tu_recv_count(&r, HOOK_PATH), 1);
+    char *b = tu_recv_body(&r, HOOK_PATH, 0);
     sw_json *doc = tu_json_parse("test alert", b);
     ck_assert(sw_json_streq(doc, sw_json_get(doc, sw_json_root(doc), "event"), "test"));
     ck_assert(sw_json_streq(doc, sw_json_get(doc, sw_json_root(doc), "severity"), "info"));
@@ -935,7 +788,7 @@ START_TEST(test_cli_alert_test)
     ck_assert_int_eq(tu_jint(doc, e, "status"), 200);
     sw_json_free(doc);
     free(out);
-    ck_assert_int_eq(recv_count(&r, SLACK_PATH), 2);
+    ck_assert_int_eq(tu_recv_count(&r, SLACK_PATH), 2);
 
     /* one endpoint refusing: exit 14, the reason, no secret (the environment overrides the file) */
     ex = tu_sh(&out, "SWISH_ALERTS_WEBHOOK_URL='%s' %s alert test --config %s", url_of(&r, "/bad400/x/" HOOK_TOKEN),
@@ -968,7 +821,7 @@ START_TEST(test_cli_alert_test)
     ex = tu_sh(&out, "%s alert --help", tu_swish_bin());
     ck_assert_msg(ex == 0 && strstr(out, "usage: swish alert test [--config FILE] [--db FILE] [--json]"), "%s", out);
     free(out);
-    recv_stop(&r);
+    tu_recv_stop(&r);
 }
 END_TEST
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -406,3 +407,153 @@ int tu_free_port(void)
     close(fd);
     return ntohs(a.sin_port);
 }
+
+static double recv_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- the webhook receiver (tests/tools/webhook_receiver.py) ---- */
+
+void tu_recv_start(tu_receiver *r)
+{
+    /* a proxy from the environment would take loopback requests elsewhere */
+    unsetenv("http_proxy");
+    unsetenv("HTTP_PROXY");
+    unsetenv("https_proxy");
+    unsetenv("HTTPS_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
+    const char *script = "tests/tools/webhook_receiver.py";
+    struct stat sb;
+    ck_assert_msg(stat(script, &sb) == 0, "%s not found (tests run from the repository root)", script);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the test */
+        if (getppid() != parent) _exit(1);
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execlp("python3", "python3", script, "--port", "0", "--lifetime", "120", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[128];
+    size_t len = 0;
+    int port = 0;
+    double until = recv_now() + 20;
+    while (!port && recv_now() < until) {
+        struct pollfd p = {fds[0], POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0) continue;
+        ssize_t k = read(fds[0], line + len, sizeof line - 1 - len);
+        if (k <= 0) break;
+        len += (size_t)k;
+        line[len] = 0;
+        if (strchr(line, '\n') && sscanf(line, "PORT %d", &port) != 1) break;
+    }
+    close(fds[0]);
+    if (!port) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        ck_abort_msg("could not start tests/tools/webhook_receiver.py (is python3 installed? run `make deps`)");
+    }
+    r->pid = (int)pid;
+    r->port = port;
+    snprintf(r->base, sizeof r->base, "http://127.0.0.1:%d", port);
+}
+
+void tu_recv_stop(tu_receiver *r)
+{
+    if (r->pid > 0) {
+        kill(r->pid, SIGKILL);
+        waitpid(r->pid, NULL, 0);
+    }
+    r->pid = -1;
+}
+
+typedef struct {
+    char *p;
+    size_t len;
+} recv_buf;
+
+static size_t recv_on_data(char *p, size_t size, size_t n, void *ud)
+{
+    recv_buf *m = ud;
+    size_t k = size * n;
+    char *q = realloc(m->p, m->len + k + 1);
+    if (!q) return 0;
+    m->p = q;
+    memcpy(m->p + m->len, p, k);
+    m->len += k;
+    m->p[m->len] = 0;
+    return k;
+}
+
+/* The tu_receiver's log of one path (NULL: every path), parsed. */
+sw_json *tu_recv_log(const tu_receiver *r, const char *path)
+{
+    char url[1024];
+    snprintf(url, sizeof url, "%s/__log%s%s", r->base, path ? "?path=" : "", path ? path : "");
+    CURL *c = curl_easy_init();
+    ck_assert_ptr_nonnull(c);
+    recv_buf m = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, recv_on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    ck_assert_msg(cc == CURLE_OK && m.p, "GET %s: %s", url, curl_easy_strerror(cc));
+    sw_json *doc = tu_json_parse("tu_receiver log", m.p);
+    free(m.p);
+    return doc;
+}
+
+sw_jnode tu_recv_requests(const sw_json *doc)
+{
+    sw_jnode a = sw_json_get(doc, sw_json_root(doc), "requests");
+    ck_assert_int_eq(sw_json_type_of(doc, a), SW_JSON_ARRAY);
+    return a;
+}
+
+int tu_recv_count(const tu_receiver *r, const char *path)
+{
+    sw_json *doc = tu_recv_log(r, path);
+    int n = (int)sw_json_len(doc, tu_recv_requests(doc));
+    sw_json_free(doc);
+    return n;
+}
+
+/* The body of the i-th request of a path (malloc'd). */
+char *tu_recv_body(const tu_receiver *r, const char *path, int i)
+{
+    sw_json *doc = tu_recv_log(r, path);
+    sw_jnode a = tu_recv_requests(doc), n = sw_json_first(doc, a);
+    for (int k = 0; k < i && n != SW_JNONE; k++) n = sw_json_next(doc, n);
+    ck_assert_msg(n != SW_JNONE, "%s: no request %d", path, i);
+    size_t len;
+    const char *s = sw_json_str(doc, sw_json_get(doc, n, "body"), &len);
+    ck_assert_ptr_nonnull(s);
+    char *out = strndup(s, len);
+    sw_json_free(doc);
+    return out;
+}
+
+/* The arrival times of a path's requests. */
+int tu_recv_times(const tu_receiver *r, const char *path, double *t, int max)
+{
+    sw_json *doc = tu_recv_log(r, path);
+    int k = 0;
+    for (sw_jnode n = sw_json_first(doc, tu_recv_requests(doc)); n != SW_JNONE && k < max; n = sw_json_next(doc, n))
+        t[k++] = tu_jf64(doc, n, "t");
+    sw_json_free(doc);
+    return k;
+}
+

@@ -70,6 +70,22 @@ int tu_s3_log_count(const tu_server *s, const char *method);
 /* A loopback port nothing listens on (bound, then closed). */
 int tu_free_port(void);
 
+/* The webhook receiver, tests/tools/webhook_receiver.py (its docstring lists
+ * the answers by path), on a loopback port; it exits on its own after 120 s. */
+typedef struct {
+    int pid, port;
+    char base[64]; /* http://127.0.0.1:PORT */
+} tu_receiver;
+void tu_recv_start(tu_receiver *r);
+void tu_recv_stop(tu_receiver *r);
+/* The requests a path received (NULL: every path), parsed; their array; their count. */
+sw_json *tu_recv_log(const tu_receiver *r, const char *path);
+sw_jnode tu_recv_requests(const sw_json *doc);
+int tu_recv_count(const tu_receiver *r, const char *path);
+/* The body of the i-th request of a path (malloc'd); the arrival times. */
+char *tu_recv_body(const tu_receiver *r, const char *path, int i);
+int tu_recv_times(const tu_receiver *r, const char *path, double *t, int max);
+
 /* Suites. */
 Suite *core_suite(void);
 Suite *gbdt_suite(void);

@@ -1,0 +1,336 @@
+/* test_nightly: the unattended night.  `swish nightly` end to end on a
+ * simulated league with a webhook receiver (what each alert carries, once,
+ * never blocking the night), `retrain --if-due` and its placement, and a
+ * BLOCKED system left out of final (the oracle: the slate without it). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "testutil.h"
+
+#define BIN tu_swish_bin()
+
+/* A simulated league, gbdt and stack trained before 2025-03-01, a config
+ * (extra: more lines, e.g. an [alerts] section). */
+static const char *night_fixture(const char *extra)
+{
+    static char conf[600];
+    const char *t = tu_tmpdir();
+    snprintf(conf, sizeof conf, "%s/night.conf", t);
+    FILE *fp = fopen(conf, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp, "[paths]\ndata = %s/data\nmodels = %s/models\ndb = %s/night.db\n%s", t, t, t, extra ? extra : "");
+    fclose(fp);
+    char data[600];
+    snprintf(data, sizeof data, "%s/data", t);
+    struct stat st;
+    if (stat(data, &st) != 0) {
+        ck_assert_int_eq(tu_sh(NULL, "%s simulate --seed 11 --seasons 1 --first-season 2024 --out %s/data", BIN, t), 0);
+        ck_assert_int_eq(tu_sh(NULL, "%s retrain --config %s --until 2025-03-01 >/dev/null 2>&1", BIN, conf), 0);
+    }
+    return conf;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static sw_jnode step_of(const sw_json *d, const char *name)
+{
+    sw_jnode steps = sw_json_get(d, sw_json_root(d), "steps");
+    for (sw_jnode s = sw_json_first(d, steps); s != SW_JNONE; s = sw_json_next(d, s))
+        if (sw_json_streq(d, sw_json_get(d, s, "step"), name)) return s;
+    ck_abort_msg("no step %s", name);
+    return SW_JNONE;
+}
+
+static int step_is(const sw_json *d, const char *name, const char *status)
+{
+    return sw_json_streq(d, sw_json_get(d, step_of(d, name), "status"), status);
+}
+
+/* Two nights: the first stores the slate, the second grades it first; the
+ * steps report what they did. */
+START_TEST(nightly_two_nights)
+{
+    const char *conf = night_fixture("[retrain]\nrounds = 30\nfolds = 3\nevery_days = 0\n");
+    char db[600], *out = NULL;
+    snprintf(db, sizeof db, "%s/night.db", tu_tmpdir());
+    int rc = tu_sh(&out, "%s nightly --config %s --date 2025-03-01 --json 2>/dev/null", BIN, conf);
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, out);
+    sw_json *d = tu_json_parse("night 1", out);
+    ck_assert(step_is(d, "grade", "skipped"));
+    ck_assert(step_is(d, "retrain", "skipped"));
+    ck_assert(step_is(d, "slate", "ok"));
+    ck_assert_int_eq(tu_jint(d, sw_json_root(d), "exit_code"), rc);
+    sw_json_free(d);
+    free(out);
+    long stored = tu_sql_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-03-01'");
+    ck_assert_int_gt(stored, 100);
+    rc = tu_sh(&out, "%s nightly --config %s --date 2025-03-02 --json 2>/dev/null", BIN, conf);
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, out);
+    d = tu_json_parse("night 2", out);
+    ck_assert(step_is(d, "grade", "ok"));
+    ck_assert(step_is(d, "monitor", "ok") || step_is(d, "monitor", "warning"));
+    ck_assert(step_is(d, "slate", "ok"));
+    sw_json_free(d);
+    free(out);
+    /* every stored prediction of the first night graded (the league has its box scores) */
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM grades WHERE game_date = '2025-03-01'"), stored);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM runs"), 2);
+    /* the text summary: one line per step */
+    ck_assert_int_eq(tu_sh(&out, "%s nightly --config %s --date 2025-03-02 2>/dev/null | grep -c '^  [a-z]'", BIN, conf),
+                     0);
+    ck_assert_int_eq(atoi(out), 6);
+    free(out);
+}
+END_TEST
+
+/* A failing retrain is alerted once, with its error, to both endpoints; the
+ * slate still runs; the next night the same alert is de-duplicated; an
+ * endpoint that hangs costs its timeout and nothing else. */
+START_TEST(nightly_alerts)
+{
+    tu_receiver rv;
+    tu_recv_start(&rv);
+    char extra[1200];
+    snprintf(extra, sizeof extra,
+             "[retrain]\nrounds = 30\nfolds = 3\nevery_days = 1\nnew_versions = sideways\n"
+             "[alerts]\nslack_url = %s/ok/slack/T000/B000/secretpart\nwebhook_url = %s/ok/hook\ntimeout_s = 2\n"
+             "retries = 1\n",
+             rv.base, rv.base);
+    const char *conf = night_fixture(extra);
+    char db[600], *out = NULL, *err = NULL;
+    snprintf(db, sizeof db, "%s/night.db", tu_tmpdir());
+    int rc = tu_sh(&out, "%s nightly --config %s --date 2025-03-01 --now 2030-01-01T12:00:00Z --json 2>%s/e1.log", BIN,
+                   conf, tu_tmpdir());
+    ck_assert_int_eq(rc, 1);
+    sw_json *d = tu_json_parse("night", out);
+    ck_assert(step_is(d, "retrain", "failed"));
+    ck_assert(step_is(d, "slate", "ok"));
+    sw_json_free(d);
+    free(out);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE game_date = '2025-03-01'"), 100);
+    /* exactly one retrain_failed at each endpoint, complete */
+    sw_json *log = tu_recv_log(&rv, "/ok/hook");
+    int retrain = 0;
+    for (sw_jnode r = sw_json_first(log, tu_recv_requests(log)); r != SW_JNONE; r = sw_json_next(log, r)) {
+        char *body = sw_json_strdup(log, sw_json_get(log, r, "body"));
+        sw_json *b = tu_json_parse("alert", body);
+        sw_jnode root = sw_json_root(b);
+        if (sw_json_streq(b, sw_json_get(b, root, "event"), "retrain_failed")) {
+            retrain++;
+            ck_assert(sw_json_streq(b, sw_json_get(b, root, "severity"), "critical"));
+            ck_assert(sw_json_streq(b, sw_json_get(b, root, "system"), "gbdt"));
+            char *text = sw_json_strdup(b, sw_json_get(b, root, "text"));
+            ck_assert_msg(strstr(text, "sideways"), "the error is not in the alert: %s", text);
+            free(text);
+            char *run = sw_json_strdup(b, sw_json_get(b, root, "run_id"));
+            ck_assert_msg(!strncmp(run, "nightly-", 8), "run id %s", run);
+            free(run);
+        }
+        sw_json_free(b);
+        free(body);
+    }
+    sw_json_free(log);
+    ck_assert_int_eq(retrain, 1);
+    char *slack = NULL;
+    int ns = tu_recv_count(&rv, "/ok/slack/T000/B000/secretpart");
+    ck_assert_int_ge(ns, 1);
+    int found = 0;
+    for (int i = 0; i < ns; i++) {
+        slack = tu_recv_body(&rv, "/ok/slack/T000/B000/secretpart", i);
+        found += strstr(slack, "retrain_failed") != NULL;
+        free(slack);
+    }
+    ck_assert_int_eq(found, 1);
+    /* the secret never in the night's output */
+    char path[700];
+    snprintf(path, sizeof path, "%s/e1.log", tu_tmpdir());
+    err = tu_slurp(path, NULL);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_null(strstr(err, "secretpart"));
+    ck_assert_ptr_nonnull(strstr(err, "alert retrain_failed"));
+    free(err);
+    /* the next night: the same failure, not sent again */
+    int before = tu_recv_count(&rv, "/ok/hook");
+    rc = tu_sh(&out, "%s nightly --config %s --date 2025-03-02 --now 2030-01-02T12:00:00Z --json 2>/dev/null", BIN, conf);
+    ck_assert_int_eq(rc, 1);
+    d = tu_json_parse("night 2", out);
+    sw_jnode al = sw_json_get(d, sw_json_root(d), "alerts");
+    ck_assert_int_ge(tu_jint(d, al, "deduplicated"), 1);
+    sw_json_free(d);
+    free(out);
+    log = tu_recv_log(&rv, "/ok/hook");
+    retrain = 0;
+    for (sw_jnode r = sw_json_first(log, tu_recv_requests(log)); r != SW_JNONE; r = sw_json_next(log, r)) {
+        char *body = sw_json_strdup(log, sw_json_get(log, r, "body"));
+        retrain += strstr(body, "\"retrain_failed\"") != NULL;
+        free(body);
+    }
+    sw_json_free(log);
+    ck_assert_int_eq(retrain, 1);
+    ck_assert_int_ge(tu_recv_count(&rv, "/ok/hook"), before);
+    /* an endpoint that hangs: the night ends within its budget, with the same exit */
+    snprintf(extra, sizeof extra,
+             "[retrain]\nrounds = 30\nfolds = 3\nevery_days = 1\nnew_versions = sideways\n"
+             "[alerts]\nwebhook_url = %s/hang-30/hook\ntimeout_s = 1\nretries = 0\n",
+             rv.base);
+    conf = night_fixture(extra);
+    double t0 = now_s();
+    rc = tu_sh(&out, "%s nightly --config %s --date 2025-03-03 --now 2030-01-03T12:00:00Z --json 2>/dev/null", BIN, conf);
+    double secs = now_s() - t0;
+    ck_assert_int_eq(rc, 1);
+    d = tu_json_parse("night 3", out);
+    ck_assert(step_is(d, "slate", "ok"));
+    al = sw_json_get(d, sw_json_root(d), "alerts");
+    ck_assert_int_ge(tu_jint(d, al, "failed"), 1);
+    sw_json_free(d);
+    free(out);
+    ck_assert_msg(secs < 15, "the night took %.1f s beside a hanging endpoint", secs);
+    tu_recv_stop(&rv);
+}
+END_TEST
+
+/* The final of every row of a slate JSON, by player. */
+static char *finals(const char *json)
+{
+    sw_json *d = tu_json_parse("slate", json);
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    out[0] = 0;
+    sw_jnode rows = sw_json_get(d, sw_json_root(d), "rows");
+    for (sw_jnode r = sw_json_first(d, rows); r != SW_JNONE; r = sw_json_next(d, r)) {
+        char *id = sw_json_strdup(d, sw_json_get(d, r, "player_id"));
+        char *call = sw_json_strdup(d, sw_json_get(d, r, "call"));
+        double p = tu_jf64(d, r, "prediction");
+        if (len + 200 > cap) out = realloc(out, cap *= 2);
+        len += (size_t)snprintf(out + len, cap - len, "%s %.2f %s\n", id, p, call);
+        free(id);
+        free(call);
+    }
+    sw_json_free(d);
+    return out;
+}
+
+/* A system BLOCKED by a person is scored but left out of final: the final is
+ * the one of a slate without that system; --enable brings it back. */
+START_TEST(blocked_system_leaves_final)
+{
+    const char *conf = night_fixture("[retrain]\nrounds = 30\nfolds = 3\n");
+    char *plain = NULL, *blocked = NULL, *without = NULL, *after = NULL;
+    ck_assert_int_eq(tu_sh(&plain, "%s slate --config %s --date 2025-03-01 --no-store --json 2>/dev/null", BIN, conf), 0);
+    ck_assert_int_eq(tu_sh(NULL, "%s monitor --config %s --date 2025-03-01 --block similarity >/dev/null 2>&1", BIN, conf),
+                     0);
+    char *err = NULL;
+    ck_assert_int_eq(tu_sh(&blocked, "%s slate --config %s --date 2025-03-01 --no-store --json 2>%s/b.log", BIN, conf,
+                           tu_tmpdir()),
+                     0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/b.log", tu_tmpdir());
+    err = tu_slurp(path, NULL);
+    ck_assert_ptr_nonnull(strstr(err, "similarity is BLOCKED by the monitor"));
+    free(err);
+    ck_assert_int_eq(tu_sh(&without,
+                           "SWISH_SLATE_SYSTEMS=moving_average,zone_matchup,rules_ensemble,gbdt,catboost_v8 %s slate "
+                           "--config %s --date 2025-03-01 --no-store --json 2>/dev/null",
+                           BIN, conf),
+                     0);
+    char *fb = finals(blocked), *fw = finals(without), *fp = finals(plain);
+    ck_assert_str_eq(fb, fw);
+    ck_assert_str_ne(fb, fp);
+    /* still scored: its own column is there */
+    ck_assert_ptr_nonnull(strstr(blocked, "\"similarity\":{\"prediction\""));
+    ck_assert_int_eq(tu_sh(NULL, "%s monitor --config %s --date 2025-03-01 --enable similarity >/dev/null 2>&1", BIN, conf),
+                     0);
+    ck_assert_int_eq(tu_sh(&after, "%s slate --config %s --date 2025-03-01 --no-store --json 2>/dev/null", BIN, conf), 0);
+    char *fa = finals(after);
+    ck_assert_str_eq(fa, fp);
+    free(fa);
+    free(fb);
+    free(fw);
+    free(fp);
+    free(plain);
+    free(blocked);
+    free(without);
+    free(after);
+}
+END_TEST
+
+/* retrain --if-due: nothing before the schedule; when due, the versions enter
+ * as shadow; a rollout in progress is not replaced; every_days = 0 is off. */
+START_TEST(retrain_if_due)
+{
+    const char *conf = night_fixture("[retrain]\nrounds = 30\nfolds = 3\nevery_days = 7\nat = 06:00\n");
+    const char *t = tu_tmpdir();
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh(&out, "ls %s/models/gbdt | grep -vc json", t), 0);
+    int before = atoi(out);
+    free(out);
+    /* created just now: due in 7 days at 06:00 */
+    ck_assert_int_eq(tu_sh(&out, "%s retrain --config %s --if-due --json 2>/dev/null", BIN, conf), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"due\":false"));
+    char *nd = strstr(out, "\"next_due\":\"");
+    ck_assert_ptr_nonnull(nd);
+    char due[32], before_due[32];
+    snprintf(due, sizeof due, "%.20s", nd + 12);
+    ck_assert_msg(!strcmp(due + 10, "T06:00:00Z"), "next due %s", due);
+    snprintf(before_due, sizeof before_due, "%.10sT05:59:59Z", due);
+    time_t tt = time(NULL);
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    char in7[16];
+    tt += 7 * 86400;
+    gmtime_r(&tt, &tm);
+    strftime(in7, sizeof in7, "%Y-%m-%d", &tm);
+    ck_assert_msg(!strncmp(due, in7, 10), "next due %s, not 7 days from today (%s)", due, in7);
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "%s retrain --config %s --if-due --now %s 2>&1 >/dev/null", BIN, conf, before_due), 0);
+    ck_assert_ptr_nonnull(strstr(out, "not due"));
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "%s retrain --config %s --if-due --now %s --json 2>/dev/null", BIN, conf, due), 0);
+    ck_assert_msg(strstr(out, "\"placed\":\"shadow\""), "%s", strstr(out, "placed") ? strstr(out, "placed") : out);
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "%s models status --config %s --json 2>/dev/null", BIN, conf), 0);
+    ck_assert_ptr_nonnull(strstr(out, "shadow"));
+    free(out);
+    /* due again: the rollout in progress stays, the new versions are only registered */
+    ck_assert_int_eq(tu_sh(&out, "%s retrain --config %s --if-due --now 2040-01-01T06:00:00Z --json 2>/dev/null", BIN,
+                           conf),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "\"placed\":\"registered\""));
+    ck_assert_ptr_nonnull(strstr(out, "is in rollout"));
+    free(out);
+    ck_assert_int_eq(tu_sh(&out, "ls %s/models/gbdt | grep -vc json", t), 0);
+    ck_assert_int_eq(atoi(out), before + 2);
+    free(out);
+    /* off */
+    ck_assert_int_eq(tu_sh(&out,
+                           "SWISH_RETRAIN_EVERY_DAYS=0 %s retrain --config %s --if-due --now 2050-01-01T06:00:00Z "
+                           "2>&1 >/dev/null",
+                           BIN, conf),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "off"));
+    free(out);
+}
+END_TEST
+
+Suite *nightly_suite(void)
+{
+    Suite *s = suite_create("nightly");
+    TCase *tc = tcase_create("nightly");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, nightly_two_nights);
+    tcase_add_test(tc, nightly_alerts);
+    tcase_add_test(tc, blocked_system_leaves_final);
+    tcase_add_test(tc, retrain_if_due);
+    suite_add_tcase(s, tc);
+    return s;
+}
