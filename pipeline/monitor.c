@@ -992,14 +992,21 @@ static void decide(sw_perf_system *s, const sw_config *cfg, int date)
         s->state = t;
         s->changed = 1;
     } else if (t < s->prev) {
-        if (t == SW_STATE_OK && !s->insufficient) {
-            s->state = SW_STATE_OK;
+        /* up only with enough rows and the 14-day ratio clearly inside the
+         * level it moves to: under the threshold of the level above it by
+         * SW_PERF_MARGIN (a ratio hovering at a threshold does not flap) */
+        double above = t == SW_STATE_OK ? cfg->mae_watch : t == SW_STATE_WATCH ? cfg->mae_degrading : cfg->mae_blocked;
+        double r14 = s->win[SW_PERF_14].ratio;
+        if (!s->insufficient && isfinite(r14) && r14 < above - SW_PERF_MARGIN) {
+            s->state = t;
             s->changed = 1;
-            snprintf(s->reason, sizeof s->reason, "recovered: %.360s", why);
+            snprintf(s->reason, sizeof s->reason, "%s: %.360s", t == SW_STATE_OK ? "recovered" : "improved", why);
         } else {
             s->state = s->prev;
-            snprintf(s->reason, sizeof s->reason, "held %s: recovery needs the 14-day MAE under %gx the line's with %ld rows; %.200s",
-                     sw_sys_state_name(s->prev), cfg->mae_watch, (long)cfg->perf_min_graded, why);
+            snprintf(s->reason, sizeof s->reason,
+                     "held %s: moving to %s needs the 14-day MAE under %gx the line's with %ld rows; %.200s",
+                     sw_sys_state_name(s->prev), sw_sys_state_name(t), above - SW_PERF_MARGIN,
+                     (long)cfg->perf_min_graded, why);
             return;
         }
     } else {
@@ -1599,6 +1606,6 @@ void sw_monitor_export(const sw_monitor_result *r, sw_monitor_emit emit, void *c
     emit(ctx, "swish_monitor_input_stale", "1 when an input is stale", "input", v, f->lines_stale);
     v[0] = "slate";
     emit(ctx, "swish_monitor_input_stale", "1 when an input is stale", "input", v, f->slate_late);
-    emit(ctx, "swish_monitor_box_scores_lag_days", "days from the newest box score to the run date", "", NULL,
-         (double)f->box_lag_days);
+    emit(ctx, "swish_monitor_box_scores_lag_seconds", "time from the newest box score's date to the run date (whole days)",
+         "", NULL, f->box_lag_days < 0 ? NAN : 86400.0 * f->box_lag_days);
 }

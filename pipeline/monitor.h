@@ -26,9 +26,31 @@
  *         value did not come from the data), now and in the reference.
  *
  *   state ALERT when PSI >= monitor.psi_alert or KS >= monitor.ks_alert,
- *         WATCH when PSI >= monitor.psi_watch, else OK.  A comparison with
- *         fewer than SW_DRIFT_MIN_ROWS rows is not judged (reported as
- *         insufficient, never as zero).
+ *         WATCH when PSI >= monitor.psi_watch, else OK; each statistic only
+ *         where it also passes its own 99.9% sampling point at the feature's
+ *         effective sample size (below).  A comparison with fewer than
+ *         SW_DRIFT_MIN_ROWS rows is not judged (reported as such, never as
+ *         zero).
+ *
+ *   Rows are not independent: a night's slate is 8-12 teams, so a team-level
+ *   value (team pace, the opponent's rating, the game total, "stars out") has
+ *   about ten independent values, not 150 rows, and fixed thresholds
+ *   false-alarm every night (measured on a simulated season: up to 20
+ *   features ALERT a night with the league unchanged).  Each feature's
+ *   effective sample is n / (1 + (n0 - 1) ICC) (Kish), the intraclass
+ *   correlation by one-way ANOVA over the player's team, the opponent and
+ *   the game (the smallest of the three; the reference's own ICC within a
+ *   team's game and within a game is a floor, so a night that happens to be
+ *   constant is not taken for independent rows).  PSI is judged with at
+ *   least SW_DRIFT_MIN_EFF_PSI effective values (5 a decile) and beyond
+ *   (1/n_eff + 1/m) chi2(bins - 1, 0.999); KS with SW_DRIFT_MIN_EFF_KS and
+ *   beyond 1.95 sqrt(1/n_eff + 1/m) (m the reference's rows).  A feature gone
+ *   all missing or constant is judged on every row, so gross failures alert.
+ *   Features the calendar sets (games in the last 7 days after a break,
+ *   games against the opponent late in the season, rest, fatigue, the
+ *   z-score against a short season average) differ from any training window
+ *   by construction: they are reported and stop at WATCH (calendar_feature
+ *   in monitor.c lists them).
  *
  * and the quality-tier mix (the same population before the quality filter),
  * compared by PSI over the five tiers with the same thresholds.  The overall
@@ -38,8 +60,10 @@
  *
  * Decile bins: the cut points are the 10%, 20%, ..., 90% quantiles of the
  * reference's non-missing values, ties merged and cuts at the minimum dropped
- * (a bin below every training value would be empty), so a 0/1 feature has two
- * bins and a skewed one fewer than ten; bin k holds cut[k-1] <= x < cut[k].
+ * (a bin below every training value would be empty), so a skewed feature has
+ * fewer than ten; a point mass of 10% or more at the minimum gets its own
+ * bin (a cut at the next larger value), so a 0/1 feature that is mostly 0
+ * has two; bin k holds cut[k-1] <= x < cut[k].
  * A constant feature c gets the cuts c and the next float above c: the bins
  * "below c", "c" and "above c", so any change shows.
  *
@@ -69,11 +93,14 @@
  *              "insufficient data": thin data never demotes.
  *
  *   A system moves down (OK -> WATCH -> DEGRADING -> BLOCKED, levels may be
- *   skipped) as soon as the figures say so.  It moves back up only to OK and
- *   only when the 14-day window has enough rows and r14 < W: a ratio between
- *   the thresholds holds the current state, so a system hovering around one
- *   threshold does not flap, and a blocked one comes back only when it beats
- *   the line clearly enough again.  Without enough rows nothing is lifted.
+ *   skipped) as soon as the figures say so.  It moves back up, to the level
+ *   the figures call for, only when the 14-day window has enough rows and
+ *   r14 is under the threshold of the level above that one by SW_PERF_MARGIN
+ *   (back to OK: r14 < W - 0.02; from BLOCKED to DEGRADING: r14 < B - 0.02):
+ *   a ratio hovering at a threshold does not flap, and a system that settled
+ *   at WATCH after a bad start is WATCH, not DEGRADING forever.  A blocked
+ *   system rejoins final once it no longer meets the block with that margin.
+ *   Without enough rows nothing is lifted.
  *   A BLOCKED state a person set (`swish monitor --block`) is never lifted
  *   automatically; `--enable` (a person) sets OK and the rows graded before
  *   that date no longer count against the system (the person vouched for it:
@@ -119,6 +146,7 @@
 #define SW_DRIFT_MAX_BINS 12      /* decile bins (at most 10; 3 for a constant) + missing */
 #define SW_MONITOR_MAX_FEATURES 64
 #define SW_MONITOR_SYSTEMS (SW_SYS_COUNT + 1) /* the six, then "final" */
+#define SW_PERF_MARGIN 0.02       /* hysteresis of a state moving up (rules below) */
 #define SW_MONITOR_VERSIONS 8     /* versions listed per system (the rest summed as "other") */
 
 /* ---- the statistics (exposed for tests) ---- */

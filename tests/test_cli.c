@@ -289,7 +289,8 @@ START_TEST(cli_usage_matches_options)
 {
     static const char *const cmds[] = {"model info", "predict", "train", "features build", "features explain",
                                        "simulate", "slate", "retrain", "models", "config", "grade", "metrics",
-                                       "backtest", "report", "demo", "serve", "version"};
+                                       "backtest", "report", "demo", "serve", "nightly", "monitor", "alert test",
+                                       "version"};
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         char *out;
         ck_assert_int_eq(run(&out, "%s %s --help", tu_swish_bin(), cmds[c]), 0);
@@ -616,12 +617,19 @@ static void deploy_units_copy(const char *dir, int broken)
     glob_t g;
     ck_assert_int_eq(glob("tools/deploy/*.service", 0, NULL, &g), 0);
     ck_assert_int_eq(glob("tools/deploy/*.timer", GLOB_APPEND, NULL, &g), 0);
-    const char *need[] = {"swish-serve.service", "swish-slate.service", "swish-slate.timer", "swish-grade.service",
-                          "swish-retrain.service", "swish-retrain.timer"};
+    const char *need[] = {"swish-serve.service", "swish-nightly.service", "swish-nightly.timer", "swish-grade.service",
+                          "swish-retrain.service"};
     for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
         int found = 0;
         for (size_t i = 0; i < g.gl_pathc; i++) found |= !strcmp(strrchr(g.gl_pathv[i], '/') + 1, need[k]);
         ck_assert_msg(found, "tools/deploy/%s is missing", need[k]);
+    }
+    /* the nightly run replaced the slate and retrain timers: one timer, one command */
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *name = strrchr(g.gl_pathv[i], '/') + 1;
+        ck_assert_msg(strcmp(name, "swish-slate.service") && strcmp(name, "swish-slate.timer") &&
+                          strcmp(name, "swish-retrain.timer"),
+                      "tools/deploy/%s: replaced by swish-nightly", name);
     }
     const char *from = "/usr/local/bin/swish";
     for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -645,12 +653,18 @@ static void deploy_units_copy(const char *dir, int broken)
                           "%s: ExecStart does not run /usr/local/bin/swish", g.gl_pathv[i]);
             ck_assert_msg(strstr(text, "\nUser=swish\n"), "%s: not User=swish", g.gl_pathv[i]);
         }
+        if (strstr(path, "/swish-nightly.service")) /* the one line of the night */
+            ck_assert_msg(strstr(text, "\nExecStart=/usr/local/bin/swish nightly --config /etc/swish/swish.conf\n"),
+                          "%s: ExecStart is not swish nightly --config /etc/swish/swish.conf", g.gl_pathv[i]);
+        if (strstr(path, "/swish-nightly.timer"))
+            ck_assert_msg(strstr(text, "\nOnCalendar=") && strstr(text, "\nWantedBy=timers.target\n"),
+                          "%s: no OnCalendar= or not wanted by timers.target", g.gl_pathv[i]);
         free(text);
     }
     globfree(&g);
     if (broken)
-        ck_assert_int_eq(tu_sh(NULL, "sed -i 's/^TimeoutStartSec=/TimeoutStartSek=/' %s/swish-slate.service && "
-                                     "grep -q '^TimeoutStartSek=' %s/swish-slate.service", dir, dir), 0);
+        ck_assert_int_eq(tu_sh(NULL, "sed -i 's/^TimeoutStartSec=/TimeoutStartSek=/' %s/swish-nightly.service && "
+                                     "grep -q '^TimeoutStartSek=' %s/swish-nightly.service", dir, dir), 0);
 }
 
 static int deploy_verify(const char *dir, char **out)
@@ -681,7 +695,7 @@ START_TEST(cli_deploy_units)
     snprintf(dir, sizeof dir, "%s/units_bad", tu_tmpdir());
     deploy_units_copy(dir, 1);
     rc = deploy_verify(dir, &out);
-    ck_assert_msg(strstr(out, "swish-slate.service") && strstr(out, "Unknown key 'TimeoutStartSek'"),
+    ck_assert_msg(strstr(out, "swish-nightly.service") && strstr(out, "Unknown key 'TimeoutStartSek'"),
                   "a misspelt key went unreported (exit %d):\n%s", rc, out);
     free(out);
     /* a missing binary: an error */
@@ -809,7 +823,22 @@ START_TEST(cli_deploy_config)
     ck_assert_ptr_nonnull(strstr(out, "\ndb = /var/lib/swish/swish.db\n"));
     ck_assert_ptr_nonnull(strstr(out, "\ncache = /var/cache/swish\n"));
     ck_assert_ptr_nonnull(strstr(out, "\nlisten = 127.0.0.1:8080\n"));
+    /* the schedule of swish-nightly's retrain, the monitor and the alerts are set there */
+    ck_assert_ptr_nonnull(strstr(out, "\nevery_days = 7\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nnew_versions = shadow\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\n[monitor]\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\n[alerts]\n"));
     free(out);
+    /* the webhook URLs are secrets: swish.env, never the example (mode 0644) */
+    char *ex = tu_slurp("tools/deploy/swish.conf.example", NULL);
+    ck_assert_ptr_nonnull(ex);
+    for (const char *l = ex; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+        l += strspn(l, " \t");
+        ck_assert_msg(strncmp(l, "slack_url", 9) && strncmp(l, "webhook_url", 11),
+                      "swish.conf.example sets an alert URL: a secret, for swish.env");
+    }
+    ck_assert_ptr_nonnull(strstr(ex, "SWISH_ALERTS_SLACK_URL"));
+    free(ex);
     char *df = tu_slurp("tools/deploy/Dockerfile", NULL);
     ck_assert_ptr_nonnull(df);
     char *envs = dockerfile_instructions(df, "ENV"), env[1024] = "";

@@ -787,6 +787,9 @@ START_TEST(metrics_promtool)
     ck_assert_ptr_nonnull(strstr(m, "swish_http_requests_total{route=\"other\",method=\"GET\",status=\"404\"} 7\n"));
     ck_assert_ptr_nonnull(strstr(m, "swish_models_info{system=\"gbdt\""));
     ck_assert_ptr_nonnull(strstr(m, "swish_ready 1\n"));
+    /* the monitor's figures (monitor.h) as gauges */
+    ck_assert_ptr_nonnull(strstr(m, "\nswish_monitor_system_state{system=\"gbdt\"} "));
+    ck_assert_ptr_nonnull(strstr(m, "\nswish_monitor_input_stale{input=\"box_scores\"} "));
     /* every histogram series: non-decreasing buckets, +Inf == _count */
     int series = 0;
     char prev_key[400] = "";
@@ -1070,7 +1073,9 @@ START_TEST(hostile_clients)
     ck_assert_double_lt(now_s() - t0, 4);
     ck_assert_int_eq(http("GET", s.port, "/healthz", NULL, NULL, NULL), 200);
     ck_assert_int_eq(http("GET", s.port, "/metrics", NULL, NULL, &m), 200);
-    ck_assert_ptr_nonnull(strstr(m, "swish_http_connections_refused_total 4\n"));
+    const char *rf = strstr(m, "\nswish_http_connections_refused_total ");
+    ck_assert_ptr_nonnull(rf);
+    ck_assert_int_eq(atoi(strchr(rf + 1, ' ') + 1), closed_early); /* every refusal counted */
     free(m);
     free(big);
     ck_assert_int_eq(sv_stop(&s), 0);

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "core/alloc.h"
 #include "core/date.h"
 #include "pipeline/monitor.h"
 #include "pipeline/store.h"
@@ -32,7 +33,8 @@ static int manual(const sw_config *cfg, const char *system, sw_sys_state state, 
     sw_store *st;
     sw_error err;
     sw_error_clear(&err);
-    if (sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &st, &err)) return cli_fail(&err);
+    /* a person may decide before the first slate: the database is created */
+    if (sw_store_open(cfg->db, cfg->busy_timeout_ms, 1, &st, &err)) return cli_fail(&err);
     char why[512];
     snprintf(why, sizeof why, "%s by a person%s%s", state == SW_STATE_BLOCKED ? "blocked" : "enabled",
              reason ? ": " : "", reason ? reason : "");
@@ -69,7 +71,8 @@ int cmd_monitor(int argc, char **argv)
             "mae_degrading (or the 30-day ratio over mae_watch and rising), BLOCKED when both the 14- and\n"
             "30-day ratios reach mae_blocked; each window needs monitor.min_graded rows with a line, and a\n"
             "block as many again in the 30 days beyond the 14 (thin data never demotes).  Automatic\n"
-            "moves go down at once and back up only to OK, when the 14-day ratio is under mae_watch.\n"
+            "moves go down at once and back up one level when the 14-day ratio is 0.02 under the\n"
+            "threshold of the level above the one it moves to.\n"
             "The states are stored (table system_states); the slate leaves BLOCKED systems out of\n"
             "final.  A person's --block is never lifted automatically; --enable sets OK and the rows\n"
             "graded before the date stop counting.\n\n"
@@ -119,7 +122,7 @@ int cmd_monitor(int argc, char **argv)
     }
     sw_monitor_opts o = {.cfg = &cfg, .lg = lg, .models = cfg.models, .store = st, .date = day,
                          .persist = !cli_has(&a, "--dry-run")};
-    sw_monitor_result *r = calloc(1, sizeof *r);
+    sw_monitor_result *r = sw_calloc(1, sizeof *r);
     if (!r) {
         sw_store_close(st);
         sw_league_free(lg);
@@ -129,26 +132,26 @@ int cmd_monitor(int argc, char **argv)
     sw_store_close(st);
     sw_league_free(lg);
     if (rc) {
-        free(r);
+        sw_free(r);
         return cli_fail(&err);
     }
     if (!r->drift.available) fprintf(stderr, "swish: warning: drift unavailable: %s\n", r->drift.why);
     if (cli_has(&a, "--json")) {
         sw_jw *w = sw_jw_create(SW_JW_JSON);
         if (!w) {
-            free(r);
+            sw_free(r);
             return cli_failf(SW_NOMEM, "out of memory");
         }
         sw_jw_shortest(w, 1);
         sw_monitor_json(w, r);
         if ((rc = cli_print_json(w))) {
-            free(r);
+            sw_free(r);
             return rc;
         }
     } else {
         sw_monitor_print(r, stdout);
     }
     rc = sw_status_exit_code(sw_monitor_status(r));
-    free(r);
+    sw_free(r);
     return rc;
 }

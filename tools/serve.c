@@ -602,6 +602,68 @@ static int reload(int force)
     return 0;
 }
 
+/* ---- the monitor's figures on /metrics ------------------------------------------- */
+
+#define MON_FAMILIES 64
+#define MONITOR_EVERY_S 300.0 /* the monitor runs at most this often (and after each reload) */
+
+static struct {
+    char name[96];
+    int id;
+    int reset;
+} mon_fam[MON_FAMILIES];
+static int n_mon_fam;
+static double mon_last;
+
+static void mon_emit(void *ud, const char *family, const char *help, const char *labels, const char *const *values,
+                     double v)
+{
+    (void)ud;
+    int i = 0;
+    while (i < n_mon_fam && strcmp(mon_fam[i].name, family)) i++;
+    if (i == n_mon_fam) {
+        if (n_mon_fam == MON_FAMILIES) return;
+        int id = sw_prom_gauge(srv.prom, family, help, labels);
+        if (id < 0) return;
+        snprintf(mon_fam[i].name, sizeof mon_fam[i].name, "%s", family);
+        mon_fam[i].id = id;
+        n_mon_fam++;
+    }
+    if (!mon_fam[i].reset) { /* last refresh's children go: a feature or version may be gone */
+        sw_prom_reset(srv.prom, mon_fam[i].id);
+        mon_fam[i].reset = 1;
+    }
+    sw_prom_set_l(srv.prom, mon_fam[i].id, values, v);
+}
+
+/* Drift, performance states and freshness of the next date as gauges (the
+ * monitor reads; it never moves a state from here: `swish nightly` does). */
+static void monitor_refresh(int force)
+{
+    double now = cli_now();
+    if (!force && now - mon_last < MONITOR_EVERY_S) return;
+    mon_last = now;
+    gen *g = gen_get();
+    if (!g) return;
+    sw_monitor_result *r = sw_calloc(1, sizeof *r);
+    sw_store *st = NULL;
+    sw_error err;
+    sw_error_clear(&err);
+    if (sw_file_exists(srv.cfg->db)) sw_store_open(srv.cfg->db, srv.cfg->busy_timeout_ms, 0, &st, &err);
+    int first, last, last_sched;
+    sw_league_date_range(g->lg->lg, &first, &last, &last_sched);
+    sw_monitor_opts mo = {.cfg = srv.cfg, .lg = g->lg->lg, .store = st, .date = g->next_day >= 0 ? g->next_day : last + 1};
+    if (r && sw_monitor_run(&mo, r, &err) == SW_OK) {
+        for (int i = 0; i < n_mon_fam; i++) mon_fam[i].reset = 0;
+        sw_monitor_export(r, mon_emit, NULL);
+    } else if (r) {
+        logf_("warning", "the monitor's figures are not refreshed: %s", err.msg);
+    }
+    sw_store_close(st);
+    sw_free(r);
+    gen_put(g);
+}
+
 static void *reload_thread(void *arg)
 {
     (void)arg;
@@ -625,6 +687,7 @@ static void *reload_thread(void *arg)
         pthread_mutex_unlock(&srv.rmu);
         if (force) logf_("info", "SIGHUP: reloading models and data");
         reload(force);
+        monitor_refresh(force);
         pthread_mutex_lock(&srv.rmu);
     }
     pthread_mutex_unlock(&srv.rmu);
@@ -1749,6 +1812,7 @@ int serve_main(const sw_config *cfg, const char *config_text)
         sw_prom_free(srv.prom);
         return cli_failf(rc, "serve: %s", why);
     }
+    monitor_refresh(1);
     /* jobs acknowledged before a crash or a stop */
     sw_store *st = NULL;
     sw_job *jobs = NULL;
