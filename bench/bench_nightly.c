@@ -11,6 +11,7 @@
  * the one hard check: quick mode fails if the run breaks it. */
 #include <math.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,71 @@ int bench_nightly_league(const char *data, sw_sim_summary *ss, int *night_out, i
     *night_out = night;
     *last_out = last;
     return 0;
+}
+
+/* The seconds of a step in `swish nightly --json` output (-1 absent). */
+static double step_s(const char *json, const char *step)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\"step\":\"%s\"", step);
+    const char *p = strstr(json, key);
+    if (!p) return -1;
+    const char *q = strstr(p, "\"seconds\":");
+    return q ? atof(q + 10) : -1;
+}
+
+/* `swish nightly` on the same league, as a user runs it: a night with no
+ * retrain due, then one with the retrain due (the worst night); per step. */
+static int command_night(const bench_ctx *c, const char *data, const char *models, const char *ds, int rounds)
+{
+    char conf[1024], db[1024], cmd[4096];
+    snprintf(conf, sizeof conf, "%s/nightly/nightly.conf", c->tmp);
+    snprintf(db, sizeof db, "%s/nightly/nightly-cmd.db", c->tmp);
+    FILE *fp = fopen(conf, "w");
+    if (!fp) return 1;
+    fprintf(fp, "[paths]\ndata = %s\nmodels = %s\ndb = %s\n[slate]\nthreads = 2\n[retrain]\nrounds = %d\nfolds = 3\n"
+                "new_versions = none\n",
+            data, models, db, rounds);
+    fclose(fp);
+    static const char *const steps[] = {"grade", "gates", "monitor", "retrain", "slate"};
+    printf("`swish nightly` on this league (the command a timer runs; 2 threads): seconds per step\n");
+    printf("  %-22s %7s %7s %7s %7s %7s %8s  exit\n", "night", "grade", "gates", "monitor", "retrain", "slate", "total");
+    int rc = 0;
+    for (int k = 0; k < 2 && !rc; k++) {
+        char out[700];
+        snprintf(out, sizeof out, "%s/nightly/nightly-%d.json", c->tmp, k);
+        double t0 = bench_now();
+        snprintf(cmd, sizeof cmd, "%s nightly --config %s --date %s --json %s > %s 2>/dev/null", bench_swish_bin(), conf, ds,
+                 k ? "--now 2100-01-01T12:00:00Z" : "", out);
+        int st = system(cmd);
+        double wall = bench_now() - t0;
+        int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+        char *json = NULL;
+        size_t len = 0;
+        FILE *f = fopen(out, "r");
+        if (f) {
+            json = malloc(1 << 20);
+            len = fread(json, 1, (1 << 20) - 1, f);
+            json[len] = 0;
+            fclose(f);
+        }
+        if (!json || !strstr(json, "\"steps\"")) {
+            printf("FAIL: swish nightly printed no summary (exit %d): %s\n", code, cmd);
+            free(json);
+            return 1;
+        }
+        printf("  %-22s", k ? "retrain due" : "no retrain due");
+        for (int i = 0; i < 5; i++) printf(" %7.2f", step_s(json, steps[i]));
+        printf(" %8.2f  %d\n", wall, code);
+        if (code > 1) rc = 1;
+        if (wall > BUDGET_S) {
+            printf("FAIL: the night took %.1f s, over the budget of %.0f s\n", wall, BUDGET_S);
+            rc = 1;
+        }
+        free(json);
+    }
+    printf("  (exit 1: a step warned, e.g. the monitor's states or drift on this simulated league)\n\n");
+    return rc;
 }
 
 int bench_nightly(const bench_ctx *c)
@@ -244,6 +310,7 @@ int bench_nightly(const bench_ctx *c)
     sw_models_free(&ms);
     sw_league_free(lg);
     if (players < 450) printf("note: the 15-game night holds %ld expected players, fewer than 450\n", players);
+    if (command_night(c, data, models, ds, cfg.rounds)) return 1;
     /* the user's budget, scaled to 450 players when the slate is smaller */
     double at450 = players ? med_total * 450.0 / players : med_total;
     if (at450 > BUDGET_S) {
