@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/date.h"
 #include "testutil.h"
 
 #define BIN tu_swish_bin()
@@ -322,6 +323,69 @@ START_TEST(retrain_if_due)
 }
 END_TEST
 
+/* A gbdt that barely learned (one round at the smallest rate) serves night
+ * after night: the monitor demotes it to BLOCKED once both windows say so,
+ * alerts the demotion, and from then on final is the slate without it. */
+START_TEST(bad_model_blocked_by_the_monitor)
+{
+    tu_receiver rv;
+    tu_recv_start(&rv);
+    char extra[1200];
+    snprintf(extra, sizeof extra,
+             "[retrain]\nrounds = 1\neta = 0.0001\nfolds = 3\nevery_days = 0\n[monitor]\nmin_graded = 300\n"
+             "[alerts]\nwebhook_url = %s/ok/hook\nmax_per_hour = 1000\n",
+             rv.base);
+    const char *conf = night_fixture(extra);
+    char db[600], *out = NULL;
+    snprintf(db, sizeof db, "%s/night.db", tu_tmpdir());
+    int first = sw_date_from_civil(2025, 3, 1), blocked_on = -1;
+    for (int d = first; d < first + 45 && blocked_on < 0; d++) {
+        char ds[11];
+        sw_date_format(d, ds);
+        int rc = tu_sh(NULL, "%s nightly --config %s --date %s --no-retrain >/dev/null 2>&1", BIN, conf, ds);
+        if (rc == 8) continue; /* no games that day */
+        ck_assert_msg(rc == 0 || rc == 1, "%s: exit %d", ds, rc);
+        if (tu_sql_long(db, "SELECT count(*) FROM system_states WHERE system = 'gbdt' AND state = 'BLOCKED'")) blocked_on = d;
+    }
+    ck_assert_msg(blocked_on >= 0, "gbdt was never BLOCKED");
+    ck_assert_int_ge(blocked_on - first, 15); /* two periods of evidence */
+    /* the demotion was alerted once */
+    sw_json *log = tu_recv_log(&rv, "/ok/hook");
+    int demotions = 0;
+    for (sw_jnode r = sw_json_first(log, tu_recv_requests(log)); r != SW_JNONE; r = sw_json_next(log, r)) {
+        char *body = sw_json_strdup(log, sw_json_get(log, r, "body"));
+        demotions += strstr(body, "\"event\":\"demotion\"") && strstr(body, "\"system\":\"gbdt\"");
+        free(body);
+    }
+    sw_json_free(log);
+    ck_assert_int_eq(demotions, 1);
+    /* the night after: final leaves out every BLOCKED system */
+    char ds[11];
+    int night = blocked_on + 1;
+    sw_date_format(night, ds);
+    char *with = NULL, *without = NULL, *sys = NULL;
+    sys = tu_sql_dump(db, "SELECT group_concat(system) FROM (SELECT system FROM system_states WHERE state != 'BLOCKED'"
+                          " AND system != 'final' ORDER BY system)");
+    ck_assert_ptr_nonnull(sys);
+    sys[strcspn(sys, "\n")] = 0;
+    ck_assert_ptr_null(strstr(sys, "gbdt"));
+    ck_assert_int_eq(tu_sh(&with, "%s slate --config %s --date %s --no-store --json 2>/dev/null", BIN, conf, ds), 0);
+    ck_assert_int_eq(tu_sh(&without, "SWISH_SLATE_SYSTEMS=%s %s slate --config %s --date %s --no-store --json 2>/dev/null",
+                           sys, BIN, conf, ds),
+                     0);
+    char *fa = finals(with), *fb = finals(without);
+    ck_assert_str_eq(fa, fb);
+    ck_assert_ptr_nonnull(strstr(with, "\"gbdt\":{\"prediction\"")); /* still scored */
+    free(fa);
+    free(fb);
+    free(with);
+    free(without);
+    free(sys);
+    free(out);
+    tu_recv_stop(&rv);
+}
+END_TEST
+
 Suite *nightly_suite(void)
 {
     Suite *s = suite_create("nightly");
@@ -331,6 +395,7 @@ Suite *nightly_suite(void)
     tcase_add_test(tc, nightly_alerts);
     tcase_add_test(tc, blocked_system_leaves_final);
     tcase_add_test(tc, retrain_if_due);
+    tcase_add_test(tc, bad_model_blocked_by_the_monitor);
     suite_add_tcase(s, tc);
     return s;
 }
