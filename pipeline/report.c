@@ -6,6 +6,7 @@
  * graded player-games, as the gate measures them (rollout.h). */
 #include <math.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -818,6 +819,136 @@ static void importance(FILE *o, sqlite3 *db)
     hbars(o, "importance", "feature importance", names, v, n, "%.1f%%", "#1b6ca8");
 }
 
+/* ---- monitoring: the monitor's states and the 14-day MAE ratio over time ---- */
+
+#define ROLL_DAYS 14
+
+static void monitoring(FILE *o, sqlite3 *db, sysdata *sd, int ns)
+{
+    fprintf(o, "<h2>Monitoring</h2>\n");
+    sqlite3_stmt *q = NULL;
+    int have = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'system_states'", -1,
+                           &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        have = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (have && sqlite3_prepare_v2(db,
+                                   "SELECT system, state, since, manual, reason FROM system_states ORDER BY"
+                                   " CASE state WHEN 'BLOCKED' THEN 0 WHEN 'DEGRADING' THEN 1 WHEN 'WATCH' THEN 2"
+                                   " ELSE 3 END, system",
+                                   -1, &q, NULL) == SQLITE_OK) {
+        fprintf(o, "<table id=\"states\"><tr><th>system</th><th>state</th><th>since</th><th>set by</th><th>why</th></tr>\n");
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            fprintf(o, "<tr><td>");
+            esc(o, (const char *)sqlite3_column_text(q, 0));
+            fprintf(o, "</td><td>");
+            esc(o, (const char *)sqlite3_column_text(q, 1));
+            fprintf(o, "</td><td>");
+            esc(o, sqlite3_column_text(q, 2) ? (const char *)sqlite3_column_text(q, 2) : "");
+            fprintf(o, "</td><td>%s</td><td>", sqlite3_column_int(q, 3) ? "a person" : "the monitor");
+            esc(o, sqlite3_column_text(q, 4) ? (const char *)sqlite3_column_text(q, 4) : "");
+            fprintf(o, "</td></tr>\n");
+        }
+        fprintf(o, "</table>\n");
+    } else {
+        fprintf(o, "<p class=\"note\">No monitor states yet ('swish monitor' or 'swish nightly' records them).</p>\n");
+    }
+    sqlite3_finalize(q);
+    /* per system and date: absolute errors of the system and of the line on graded rows with a line */
+    q = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.system, julianday(p.game_date) - 2440587.5, sum(abs(p.prediction - g.actual)),"
+                           " sum(abs(p.line - g.actual)), count(*) FROM predictions p JOIN grades g USING (game_date,"
+                           " game_id, player_id, system, model_version) WHERE p.line IS NOT NULL AND g.actual IS NOT"
+                           " NULL AND p.prediction IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+                           -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return;
+    }
+    int d0 = INT32_MAX, d1 = INT32_MIN;
+    typedef struct {
+        int sys, day;
+        double e, l;
+        long n;
+    } cell;
+    cell *c = NULL;
+    long nc = 0, cap = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int k = -1;
+        for (int i = 0; i < ns; i++)
+            if (!strcmp(sd[i].name, (const char *)sqlite3_column_text(q, 0))) k = i;
+        if (k < 0) continue;
+        if (nc == cap) {
+            cap = cap ? 2 * cap : 256;
+            cell *t = sw_realloc(c, sizeof *c * (size_t)cap);
+            if (!t) break;
+            c = t;
+        }
+        c[nc] = (cell){k, (int)lround(sqlite3_column_double(q, 1)), sqlite3_column_double(q, 2),
+                       sqlite3_column_double(q, 3), (long)sqlite3_column_int64(q, 4)};
+        if (c[nc].day < d0) d0 = c[nc].day;
+        if (c[nc].day > d1) d1 = c[nc].day;
+        nc++;
+    }
+    sqlite3_finalize(q);
+    if (!nc) {
+        fprintf(o, "<p class=\"note\">No graded predictions with a line yet.</p>\n");
+        sw_free(c);
+        return;
+    }
+    int nd = d1 - d0 + 1;
+    double *ratio = sw_alloc_array((size_t)ns * (size_t)nd, sizeof *ratio);
+    if (!ratio) {
+        sw_free(c);
+        return;
+    }
+    double ymax = 1.3, ymin = 0.9;
+    for (int k = 0; k < ns; k++)
+        for (int d = 0; d < nd; d++) {
+            double e = 0, l = 0;
+            long n = 0;
+            for (long i = 0; i < nc; i++)
+                if (c[i].sys == k && c[i].day <= d0 + d && c[i].day > d0 + d - ROLL_DAYS) e += c[i].e, l += c[i].l, n += c[i].n;
+            ratio[(size_t)k * (size_t)nd + (size_t)d] = n >= 30 && l > 0 ? e / l : NAN;
+            double r = ratio[(size_t)k * (size_t)nd + (size_t)d];
+            if (isfinite(r)) ymax = fmax(ymax, r), ymin = fmin(ymin, r);
+        }
+    frame_t f = {0, nd > 1 ? nd - 1 : 1, floor(ymin * 10) / 10, ceil(ymax * 10) / 10, 900, 320, 50, 20, 34, 40};
+    svg_begin(o, "mae_ratio", &f, "14-day MAE over the line's MAE, per system");
+    y_axis(o, &f, "%.2f", 1);
+    fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa0a6\" stroke-dasharray=\"4 3\"/>\n",
+            f.l, f.w - f.r, fy(&f, 1), fy(&f, 1));
+    for (int k = 0; k < ns; k++) {
+        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" points=\"", palette[k % MAX_SYS]);
+        for (int d = 0; d < nd; d++) {
+            double r = ratio[(size_t)k * (size_t)nd + (size_t)d];
+            if (isfinite(r)) fprintf(o, "%.1f,%.1f ", fx(&f, d), fy(&f, r));
+        }
+        fprintf(o, "\"><title>%s</title></polyline>\n", sd[k].name);
+    }
+    char d0s[11], d1s[11];
+    sw_date_format(d0, d0s);
+    sw_date_format(d1, d1s);
+    fprintf(o, "<text x=\"%d\" y=\"%d\" class=\"tick\">%s</text><text x=\"%d\" y=\"%d\" class=\"tick\" "
+               "text-anchor=\"end\">%s</text>\n",
+            f.l, f.h - f.b + 16, d0s, f.w - f.r, f.h - f.b + 16, d1s);
+    char names[MAX_SYS][32];
+    int colors[MAX_SYS];
+    for (int i = 0; i < ns; i++) {
+        memcpy(names[i], sd[i].name, 32);
+        colors[i] = i;
+    }
+    legend(o, &f, names, colors, ns);
+    fprintf(o, "</svg>\n<p class=\"note\">Each system's MAE over the line's MAE on the same graded player-games of "
+               "the %d days up to each date (30 rows at least); under 1 beats the line.  The monitor's states "
+               "follow the 14- and 30-day ratios (monitor.h); the feature drift below is of the stored rows.</p>\n",
+            ROLL_DAYS);
+    sw_free(ratio);
+    sw_free(c);
+}
+
 static const char *css =
     "body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1000px;"
     "margin:24px auto;padding:0 16px;background:#fafafa}h1{font-size:24px;margin-bottom:2px}h2{font-size:18px;"
@@ -924,6 +1055,7 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         if (ns) chart_edges(f, sd, ns);
         fprintf(f, "<p class=\"note\">Side bets of each system's prediction against the line by |prediction - line|; "
                    "bars are hit rates, whiskers Wilson 95%% intervals.</p>\n");
+        monitoring(f, db, sd, ns);
         importance(f, db);
         tonight(f, db);
         drift(f, db);

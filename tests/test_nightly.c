@@ -376,6 +376,18 @@ START_TEST(bad_model_blocked_by_the_monitor)
     char *fa = finals(with), *fb = finals(without);
     ck_assert_str_eq(fa, fb);
     ck_assert_ptr_nonnull(strstr(with, "\"gbdt\":{\"prediction\"")); /* still scored */
+    /* the report's monitoring section: the states and the ratio over time */
+    char *html = NULL;
+    ck_assert_int_eq(tu_sh(NULL, "%s report --db %s --out %s/r.html >/dev/null 2>&1", BIN, db, tu_tmpdir()), 0);
+    char rp[700];
+    snprintf(rp, sizeof rp, "%s/r.html", tu_tmpdir());
+    html = tu_slurp(rp, NULL);
+    ck_assert_ptr_nonnull(html);
+    ck_assert_ptr_nonnull(strstr(html, "<h2>Monitoring</h2>"));
+    ck_assert_ptr_nonnull(strstr(html, "<tr><td>gbdt</td><td>BLOCKED</td>"));
+    ck_assert_ptr_nonnull(strstr(html, "id=\"mae_ratio\""));
+    ck_assert_ptr_nonnull(strstr(html, "<title>gbdt</title></polyline>"));
+    free(html);
     free(fa);
     free(fb);
     free(with);
