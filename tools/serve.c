@@ -31,6 +31,7 @@
 #include "core/version.h"
 #include "io/jwt.h"
 #include "core/fileio.h"
+#include "pipeline/alert.h"
 #include "pipeline/models.h"
 #include "pipeline/monitor.h"
 #include "pipeline/registry.h"
@@ -123,6 +124,7 @@ static struct {
     char db_why[256];
     /* auth */
     sw_jwt_keys *keys;
+    sw_alerter *alerter;               /* [alerts]: a slate late past its deadline */
     int open_push;                     /* serve.insecure without a token or JWT keys: any push is taken */
     /* metrics */
     sw_prom *prom;
@@ -656,6 +658,18 @@ static void monitor_refresh(int force)
     if (r && sw_monitor_run(&mo, r, &err) == SW_OK) {
         for (int i = 0; i < n_mon_fam; i++) mon_fam[i].reset = 0;
         sw_monitor_export(r, mon_emit, NULL);
+        if (r->fresh.slate_late && srv.alerter) { /* the nightly run did not store tonight's slate in time */
+            char ds[11], text[300];
+            sw_date_format(mo.date, ds);
+            snprintf(text, sizeof text, "no slate of %s is stored and it is past monitor.slate_deadline (%s UTC)", ds,
+                     srv.cfg->slate_deadline);
+            char key[64];
+            snprintf(key, sizeof key, "slate_late/%s", ds);
+            sw_alert al = {.event = "slate_late", .severity = SW_ALERT_CRITICAL, .key = key, .text = text,
+                           .run_id = "serve"};
+            sw_alert_stats as = {0};
+            sw_alert_send(srv.alerter, &al, &as);
+        }
     } else if (r) {
         logf_("warning", "the monitor's figures are not refreshed: %s", err.msg);
     }
@@ -1796,10 +1810,15 @@ int serve_main(const sw_config *cfg, const char *config_text)
 
     srv.prom = sw_prom_new();
     if (!srv.prom) return cli_failf(SW_NOMEM, "out of memory");
+    if (sw_alerter_open(cfg, srv.log, &srv.alerter, &err)) {
+        logf_("warning", "alerts are off: %s", err.msg);
+        srv.alerter = NULL;
+    }
     metrics_init();
     char why[256];
     if (!db_ready(why, sizeof why)) {
         sw_jwt_keys_free(srv.keys);
+        sw_alerter_close(srv.alerter);
         sw_prom_free(srv.prom);
         return cli_failf(SW_DB, "serve: the database cannot be written: %s", why);
     }
@@ -1809,6 +1828,7 @@ int serve_main(const sw_config *cfg, const char *config_text)
         scopy(why, sizeof why, srv.reload_error);
         pthread_mutex_unlock(&srv.rmu);
         sw_jwt_keys_free(srv.keys);
+        sw_alerter_close(srv.alerter);
         sw_prom_free(srv.prom);
         return cli_failf(rc, "serve: %s", why);
     }
@@ -1900,6 +1920,7 @@ int serve_main(const sw_config *cfg, const char *config_text)
     srv.cur = NULL;
     gen_put(g);
     sw_jwt_keys_free(srv.keys);
+    sw_alerter_close(srv.alerter);
     sw_prom_free(srv.prom);
     if (!rc) logf_("info", "stopped");
     return rc;
