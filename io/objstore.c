@@ -38,6 +38,7 @@
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/hash.h"
+#include "core/sbuf.h"
 
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define KEY_MAX 1024
@@ -63,40 +64,21 @@ struct sw_objstore {
 
 /* ---- small helpers ---- */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (sw_grow((void **)&b->p, &b->cap, b->len + n + 1, 1) != 0) {
-        b->oom = 1;
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 
 /* RFC 3986 percent-encoding: unreserved characters stay, '/' stays when
  * keep_slash (object paths), everything else is %XX (upper case, as SigV4
  * requires). */
-static void sb_uri_encode(sbuf *b, const char *s, int keep_slash)
+static void sb_uri_encode(sw_sbuf *b, const char *s, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
             c == '_' || c == '~' || (keep_slash && c == '/')) {
-            sb_putn(b, (const char *)p, 1);
+            sw_sbuf_putn(b, (const char *)p, 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            sb_putn(b, e, 3);
+            sw_sbuf_putn(b, e, 3);
         }
     }
 }
@@ -257,18 +239,18 @@ static int open_remote(sw_objstore *s, const char *location, const sw_objstore_o
         return obj_fail(NULL, err, SW_NOMEM, "out of memory");
     }
     if (strcmp(pfx, "/") == 0) pfx[0] = '\0';
-    sbuf loc = {0};
-    sb_puts(&loc, gcs ? "gs://" : "s3://");
-    sb_puts(&loc, s->bucket);
+    sw_sbuf loc = {0};
+    sw_sbuf_puts(&loc, gcs ? "gs://" : "s3://");
+    sw_sbuf_puts(&loc, s->bucket);
     if (*pfx) {
-        sb_puts(&loc, "/");
-        sb_puts(&loc, pfx);
+        sw_sbuf_puts(&loc, "/");
+        sw_sbuf_puts(&loc, pfx);
     }
-    sbuf pf = {0};
-    sb_puts(&pf, "");
+    sw_sbuf pf = {0};
+    sw_sbuf_puts(&pf, "");
     if (*pfx) {
-        sb_puts(&pf, pfx);
-        sb_puts(&pf, "/");
+        sw_sbuf_puts(&pf, pfx);
+        sw_sbuf_puts(&pf, "/");
     }
     s->location = loc.p;
     s->prefix = pf.p;
@@ -313,7 +295,7 @@ static int open_remote(sw_objstore *s, const char *location, const sw_objstore_o
     }
 
     const char *ep = pick(o ? o->endpoint : NULL, gcs ? "GS_ENDPOINT_URL" : "AWS_ENDPOINT_URL", NULL);
-    sbuf base = {0};
+    sw_sbuf base = {0};
     if (ep) {
         if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)
             return obj_fail(s, err, SW_ARG, "%s: endpoint \"%.200s\" is not an http:// or https:// URL", s->location,
@@ -327,31 +309,31 @@ static int open_remote(sw_objstore *s, const char *location, const sw_objstore_o
         if (!e) return obj_fail(s, err, SW_NOMEM, "out of memory");
         size_t n = strlen(e);
         if (n && e[n - 1] == '/') e[n - 1] = '\0';
-        sb_puts(&base, e);
+        sw_sbuf_puts(&base, e);
         sw_free(e);
-        sb_puts(&base, "/");
-        sb_puts(&base, s->bucket);
+        sw_sbuf_puts(&base, "/");
+        sw_sbuf_puts(&base, s->bucket);
         s->path_style = 1;
     } else if (strchr(s->bucket, '.')) {
         /* a dotted bucket does not match the TLS wildcard of the virtual
          * host: path-style on the service's own host */
-        sb_puts(&base, gcs ? "https://storage.googleapis.com/" : "https://s3.");
+        sw_sbuf_puts(&base, gcs ? "https://storage.googleapis.com/" : "https://s3.");
         if (!gcs) {
-            sb_puts(&base, region);
-            sb_puts(&base, ".amazonaws.com/");
+            sw_sbuf_puts(&base, region);
+            sw_sbuf_puts(&base, ".amazonaws.com/");
         }
-        sb_puts(&base, s->bucket);
+        sw_sbuf_puts(&base, s->bucket);
         s->path_style = 1;
     } else if (gcs) {
-        sb_puts(&base, "https://");
-        sb_puts(&base, s->bucket);
-        sb_puts(&base, ".storage.googleapis.com");
+        sw_sbuf_puts(&base, "https://");
+        sw_sbuf_puts(&base, s->bucket);
+        sw_sbuf_puts(&base, ".storage.googleapis.com");
     } else {
-        sb_puts(&base, "https://");
-        sb_puts(&base, s->bucket);
-        sb_puts(&base, ".s3.");
-        sb_puts(&base, region);
-        sb_puts(&base, ".amazonaws.com");
+        sw_sbuf_puts(&base, "https://");
+        sw_sbuf_puts(&base, s->bucket);
+        sw_sbuf_puts(&base, ".s3.");
+        sw_sbuf_puts(&base, region);
+        sw_sbuf_puts(&base, ".amazonaws.com");
     }
     s->base = base.p;
     if (base.oom) return obj_fail(s, err, SW_NOMEM, "out of memory");
@@ -585,20 +567,20 @@ static int local_walk(const sw_objstore *s, const char *rel, const char *prefix,
     struct dirent *e;
     while (rc == SW_OK && (e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_internal_name(e->d_name)) continue;
-        sbuf k = {0};
-        sb_puts(&k, rel);
-        sb_puts(&k, e->d_name);
-        sbuf full = {0};
-        sb_puts(&full, path);
-        sb_puts(&full, "/");
-        sb_puts(&full, e->d_name);
+        sw_sbuf k = {0};
+        sw_sbuf_puts(&k, rel);
+        sw_sbuf_puts(&k, e->d_name);
+        sw_sbuf full = {0};
+        sw_sbuf_puts(&full, path);
+        sw_sbuf_puts(&full, "/");
+        sw_sbuf_puts(&full, e->d_name);
         struct stat st;
         if (k.oom || full.oom) {
             rc = obj_fail(s, err, SW_NOMEM, "out of memory");
         } else if (lstat(full.p, &st) != 0) {
             /* removed meanwhile */
         } else if (S_ISDIR(st.st_mode)) {
-            sb_puts(&k, "/");
+            sw_sbuf_puts(&k, "/");
             /* descend only where the prefix can still match */
             size_t m = k.len < strlen(prefix) ? k.len : strlen(prefix);
             if (k.oom) {
@@ -750,10 +732,10 @@ static int obj_request(sw_objstore *s, const oreq *q, oresp *r, sw_error *err)
         snprintf(line, sizeof line, "x-%s-meta-sha256: %s", s->xhdr, sha);
         ADD(line);
     }
-    sbuf tok = {0};
+    sw_sbuf tok = {0};
     if (s->token) {
-        sb_puts(&tok, "x-amz-security-token: ");
-        sb_puts(&tok, s->token);
+        sw_sbuf_puts(&tok, "x-amz-security-token: ");
+        sw_sbuf_puts(&tok, s->token);
         ok = ok && !tok.oom;
         if (ok) ADD(tok.p);
     }
@@ -894,9 +876,9 @@ static int http_error(sw_objstore *s, const oreq *q, const oresp *r, sw_error *e
 
 static char *object_url(const sw_objstore *s, const char *key)
 {
-    sbuf u = {0};
-    sb_puts(&u, s->base);
-    sb_puts(&u, "/");
+    sw_sbuf u = {0};
+    sw_sbuf_puts(&u, s->base);
+    sw_sbuf_puts(&u, "/");
     sb_uri_encode(&u, s->prefix, 1);
     sb_uri_encode(&u, key, 1);
     if (u.oom) {
@@ -909,13 +891,13 @@ static char *object_url(const sw_objstore *s, const char *key)
 /* XML entity decoding of body[0..n) (the five named ones and &#..;). */
 static char *xml_decode(const char *p, size_t n)
 {
-    sbuf b = {0};
-    sb_puts(&b, "");
+    sw_sbuf b = {0};
+    sw_sbuf_puts(&b, "");
     for (size_t i = 0; i < n;) {
         if (p[i] != '&') {
             size_t j = i;
             while (j < n && p[j] != '&') j++;
-            sb_putn(&b, p + i, j - i);
+            sw_sbuf_putn(&b, p + i, j - i);
             i = j;
             continue;
         }
@@ -927,7 +909,7 @@ static char *xml_decode(const char *p, size_t n)
         int done = 0;
         for (size_t k = 0; k < 5 && semi; k++) {
             if (el == strlen(named[k].ent) && strncmp(p + i, named[k].ent, el) == 0) {
-                sb_puts(&b, named[k].ch);
+                sw_sbuf_puts(&b, named[k].ch);
                 done = 1;
             }
         }
@@ -957,14 +939,14 @@ static char *xml_decode(const char *p, size_t n)
                     u[3] = (char)(0x80 | (cp & 63));
                     ul = 4;
                 }
-                sb_putn(&b, u, ul);
+                sw_sbuf_putn(&b, u, ul);
                 done = 1;
             }
         }
         if (done) {
             i += el;
         } else {
-            sb_putn(&b, "&", 1);
+            sw_sbuf_putn(&b, "&", 1);
             i++;
         }
     }
@@ -1193,21 +1175,21 @@ static int list_page(sw_objstore *s, const char *full_prefix, const char *token,
     *next = NULL;
     /* Query parameters in byte order of their names (SigV4 signs the query
      * as sent): continuation-token, list-type, max-keys, prefix. */
-    sbuf u = {0};
-    sb_puts(&u, s->base);
-    sb_puts(&u, s->path_style ? "?" : "/?");
+    sw_sbuf u = {0};
+    sw_sbuf_puts(&u, s->base);
+    sw_sbuf_puts(&u, s->path_style ? "?" : "/?");
     if (token) {
-        sb_puts(&u, "continuation-token=");
+        sw_sbuf_puts(&u, "continuation-token=");
         sb_uri_encode(&u, token, 0);
-        sb_puts(&u, "&");
+        sw_sbuf_puts(&u, "&");
     }
-    sb_puts(&u, "list-type=2");
+    sw_sbuf_puts(&u, "list-type=2");
     if (s->list_page > 0) {
         char m[32];
         snprintf(m, sizeof m, "&max-keys=%d", s->list_page);
-        sb_puts(&u, m);
+        sw_sbuf_puts(&u, m);
     }
-    sb_puts(&u, "&prefix=");
+    sw_sbuf_puts(&u, "&prefix=");
     sb_uri_encode(&u, full_prefix, 0);
     if (u.oom) {
         sw_free(u.p);
@@ -1235,11 +1217,11 @@ static int list_page(sw_objstore *s, const char *full_prefix, const char *token,
             char *et = k && stamps ? xml_text(block, "ETag", NULL) : NULL;
             if (!block) rc = obj_fail(s, err, SW_NOMEM, "out of memory");
             else if (k && strncmp(k, s->prefix, plen) == 0 && k[plen]) {
-                sbuf e = {0};
-                sb_puts(&e, k + plen);
+                sw_sbuf e = {0};
+                sw_sbuf_puts(&e, k + plen);
                 if (stamps) {
-                    sb_puts(&e, "\x1f");
-                    sb_puts(&e, et ? et : "");
+                    sw_sbuf_puts(&e, "\x1f");
+                    sw_sbuf_puts(&e, et ? et : "");
                 }
                 if (e.oom || sv_push(out, e.p, strlen(e.p)) != 0) rc = obj_fail(s, err, SW_NOMEM, "out of memory");
                 sw_free(e.p);
@@ -1290,9 +1272,9 @@ int sw_objstore_list_stamped(sw_objstore *s, const char *prefix, char ***keys, c
         rc = local_walk(s, rel, prefix, &sv, err);
         sw_free(rel);
     } else {
-        sbuf fp = {0};
-        sb_puts(&fp, s->prefix);
-        sb_puts(&fp, prefix);
+        sw_sbuf fp = {0};
+        sw_sbuf_puts(&fp, s->prefix);
+        sw_sbuf_puts(&fp, prefix);
         if (fp.oom) return obj_fail(s, err, SW_NOMEM, "out of memory");
         char *token = NULL;
         do {

@@ -24,6 +24,7 @@
 #include "core/date.h"
 #include "core/json.h"
 #include "core/num.h"
+#include "core/sbuf.h"
 #include "core/version.h"
 #include "io/webhook.h"
 #include "store.h"
@@ -127,35 +128,16 @@ int sw_alerter_endpoints(const sw_alerter *a)
 
 /* ---- bodies ---- */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (sw_grow((void **)&b->p, &b->cap, b->len + n + 1, 1) != 0) {
-        b->oom = 1;
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 
 /* Slack's text is mrkdwn: &, < and > must be escaped (and only those). */
-static void sb_slack(sbuf *b, const char *s, size_t n)
+static void sb_slack(sw_sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
-        case '&': sb_puts(b, "&amp;"); break;
-        case '<': sb_puts(b, "&lt;"); break;
-        case '>': sb_puts(b, "&gt;"); break;
-        default: sb_putn(b, s + i, 1);
+        case '&': sw_sbuf_puts(b, "&amp;"); break;
+        case '<': sw_sbuf_puts(b, "&lt;"); break;
+        case '>': sw_sbuf_puts(b, "&gt;"); break;
+        default: sw_sbuf_putn(b, s + i, 1);
         }
     }
 }
@@ -209,7 +191,7 @@ static void emit(sw_jw *w, const sw_json *doc, sw_jnode n, int depth)
 }
 
 /* A value as Slack text: strings as they are, the rest as compact JSON. */
-static void slack_value(sbuf *b, const sw_json *doc, sw_jnode n)
+static void slack_value(sw_sbuf *b, const sw_json *doc, sw_jnode n)
 {
     if (sw_json_type_of(doc, n) == SW_JSON_STRING) {
         size_t len;
@@ -248,18 +230,18 @@ static void bodies_free(bodies *b)
 
 static int build_slack(const sw_alerter *a, const sw_alert *al, bodies *b)
 {
-    sbuf t = {0};
+    sw_sbuf t = {0};
     static const char *const sev[] = {"INFO", "WARNING", "CRITICAL"};
-    sb_puts(&t, "[swish] ");
-    sb_puts(&t, sev[al->severity]);
-    sb_puts(&t, " ");
+    sw_sbuf_puts(&t, "[swish] ");
+    sw_sbuf_puts(&t, sev[al->severity]);
+    sw_sbuf_puts(&t, " ");
     sb_slack(&t, al->event, strlen(al->event));
     if (al->system) {
-        sb_puts(&t, " (");
+        sw_sbuf_puts(&t, " (");
         sb_slack(&t, al->system, strlen(al->system));
-        sb_puts(&t, ")");
+        sw_sbuf_puts(&t, ")");
     }
-    sb_puts(&t, ": ");
+    sw_sbuf_puts(&t, ": ");
     sb_slack(&t, al->text, strlen(al->text));
     if (b->figures) {
         sw_jnode root = sw_json_root(b->figures);
@@ -267,23 +249,23 @@ static int build_slack(const sw_alerter *a, const sw_alert *al, bodies *b)
         for (sw_jnode c = sw_json_first(b->figures, root); c != SW_JNONE; c = sw_json_next(b->figures, c)) {
             size_t kl;
             const char *key = sw_json_key(b->figures, c, &kl);
-            sb_puts(&t, k++ ? ", " : "\nfigures: ");
+            sw_sbuf_puts(&t, k++ ? ", " : "\nfigures: ");
             sb_slack(&t, key ? key : "", key ? kl : 0);
-            sb_puts(&t, " = ");
+            sw_sbuf_puts(&t, " = ");
             slack_value(&t, b->figures, c);
         }
     }
-    sb_puts(&t, "\n");
+    sw_sbuf_puts(&t, "\n");
     if (al->run_id) {
-        sb_puts(&t, "run ");
+        sw_sbuf_puts(&t, "run ");
         sb_slack(&t, al->run_id, strlen(al->run_id));
-        sb_puts(&t, " on ");
+        sw_sbuf_puts(&t, " on ");
     } else {
-        sb_puts(&t, "on ");
+        sw_sbuf_puts(&t, "on ");
     }
     sb_slack(&t, a->host, strlen(a->host));
-    sb_puts(&t, ", swish ");
-    sb_puts(&t, sw_version());
+    sw_sbuf_puts(&t, ", swish ");
+    sw_sbuf_puts(&t, sw_version());
     int rc = t.oom ? SW_NOMEM : SW_OK;
     sw_jw *w = rc ? NULL : sw_jw_create(SW_JW_JSON);
     if (!rc && !w) rc = SW_NOMEM;
@@ -364,14 +346,14 @@ static int check_alert(const sw_alert *al, char *why, size_t n)
 static int make_bodies(const sw_alerter *a, const sw_alert *al, bodies *b, char *why, size_t n)
 {
     memset(b, 0, sizeof *b);
-    sbuf k = {0};
+    sw_sbuf k = {0};
     if (al->key && *al->key) {
-        sb_puts(&k, al->key);
+        sw_sbuf_puts(&k, al->key);
     } else {
-        sb_puts(&k, al->event);
+        sw_sbuf_puts(&k, al->event);
         if (al->system) {
-            sb_puts(&k, "/");
-            sb_puts(&k, al->system);
+            sw_sbuf_puts(&k, "/");
+            sw_sbuf_puts(&k, al->system);
         }
     }
     if (k.oom) return SW_NOMEM;
@@ -423,7 +405,7 @@ int sw_alert_send_detail(sw_alerter *a, const sw_alert *al, sw_alert_stats *st, 
         return SW_OK;
     }
     const int test = strcmp(al->event, "test") == 0;
-    sbuf line = {0};
+    sw_sbuf line = {0};
     char state[600] = "";
     int any_failed = 0, any_sent = 0, any_rate = 0;
     for (int i = 0; i < SW_ALERT_ENDPOINTS; i++) {
@@ -484,8 +466,8 @@ int sw_alert_send_detail(sw_alerter *a, const sw_alert *al, sw_alert_stats *st, 
             }
             rc = SW_OK;
         }
-        sb_puts(&line, nd > 1 ? "; " : "");
-        sb_puts(&line, part);
+        sw_sbuf_puts(&line, nd > 1 ? "; " : "");
+        sw_sbuf_puts(&line, part);
     }
     if (rc == SW_NOMEM || line.oom) {
         sw_free(line.p);

@@ -802,7 +802,9 @@ START_TEST(test_cli_alert_test)
 
     /* nothing configured: exit 2 */
     const char *none = tu_write("none.conf", "[paths]\ndb = x.db\n", 18);
-    ex = tu_sh(&out, "cd %s && %s alert test --config %s", tu_tmpdir(), tu_swish_bin(), none);
+    char abs_bin[4096];
+    ck_assert_ptr_nonnull(realpath(tu_swish_bin(), abs_bin)); /* SWISH_BIN may be relative to the repository */
+    ex = tu_sh(&out, "cd %s && %s alert test --config %s", tu_tmpdir(), abs_bin, none);
     ck_assert_msg(ex == 2 && strstr(out, "no alert endpoint is configured"), "exit %d: %s", ex, out);
     free(out);
     ex = tu_sh(&out, "%s alert bogus --config %s", tu_swish_bin(), cf);
