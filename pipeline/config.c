@@ -207,6 +207,27 @@ static char *trim(char *s)
     return s;
 }
 
+/* Texts with a form: times of day and choices (never ignored when mistyped). */
+static int is_hhmm(const char *v)
+{
+    return strlen(v) == 5 && isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[1]) && v[2] == ':' &&
+           isdigit((unsigned char)v[3]) && isdigit((unsigned char)v[4]) && atoi(v) < 24 && atoi(v + 3) < 60;
+}
+
+static const char *text_rule(const kdef *k)
+{
+    if (!strcmp(k->key, "new_versions")) return "shadow, champion or none";
+    if (!strcmp(k->key, "at") || !strcmp(k->key, "slate_deadline")) return "a UTC time HH:MM, or nothing";
+    return "";
+}
+
+static int valid_text(const kdef *k, const char *v)
+{
+    if (!strcmp(k->key, "new_versions")) return !strcmp(v, "shadow") || !strcmp(v, "champion") || !strcmp(v, "none");
+    if (!strcmp(k->key, "at") || !strcmp(k->key, "slate_deadline")) return !v[0] || is_hhmm(v);
+    return 1;
+}
+
 static int set_value(sw_config *c, const kdef *k, const char *value, char *why, size_t wcap)
 {
     char *dst = (char *)c + k->off;
@@ -217,6 +238,7 @@ static int set_value(sw_config *c, const kdef *k, const char *value, char *why, 
         if ((n == 0 && k->hi == 0) || n >= cap)
             return snprintf(why, wcap, "needs %s of %s to %zu characters", k->hi > 0 ? "a text" : "a path",
                             k->hi > 0 ? "0" : "1", cap - 1), -1;
+        if (!valid_text(k, value)) return snprintf(why, wcap, "needs %s", text_rule(k)), -1;
         memcpy(dst, value, n + 1);
         return 0;
     }
