@@ -138,7 +138,9 @@ static void write_conf(const char *path, const char *data, const char *models, c
 
 static void sim_setup(void)
 {
-    snprintf(g_dir, sizeof g_dir, "%s", tu_tmpdir());
+    /* its own directory: tu_tmpdir() here, in the runner, would be every later test's too */
+    snprintf(g_dir, sizeof g_dir, "/tmp/swish-mon-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(g_dir));
     char data[600];
     snprintf(data, sizeof data, "%s/data", g_dir);
     ck_assert_int_eq(tu_sh(NULL, "%s simulate --seed 11 --seasons 1 --first-season 2024 --out %s >/dev/null 2>&1",
@@ -151,7 +153,10 @@ static void sim_setup(void)
     write_conf(g_conf, data, models, db, NULL);
 }
 
-static void sim_teardown(void) {}
+static void sim_teardown(void)
+{
+    if (g_dir[0]) tu_remove_tree(g_dir);
+}
 
 /* A test's own configuration: the league `data` (NULL: the shared one),
  * models and database under the test's name. */
