@@ -406,6 +406,62 @@ START_TEST(bad_model_blocked_by_the_monitor)
 }
 END_TEST
 
+/* The events that come from the monitor reach the webhook: inputs drifted
+ * (every player's minutes x0.6 after the model's window) and a night without
+ * lines while the days before had them. */
+START_TEST(nightly_alerts_drift_and_stale_lines)
+{
+    tu_receiver rv;
+    tu_recv_start(&rv);
+    night_fixture(NULL); /* the league */
+    const char *t = tu_tmpdir();
+    ck_assert_int_eq(tu_sh(NULL,
+                           "rm -rf %s/shifted && cp -r %s/data %s/shifted && cd %s/shifted && awk -F, 'BEGIN{OFS=\",\"}"
+                           " NR==1{for(i=1;i<=NF;i++){if($i==\"MIN\")m=i;if($i==\"GAME_DATE\")g=i}} NR>1 &&"
+                           " $g>=\"2025-02-01\"{$m=sprintf(\"%%.1f\",$m*0.6)} {print}' player_game_logs.csv > p.tmp &&"
+                           " mv p.tmp player_game_logs.csv && awk -F, '$1 != \"2025-03-01\"' prop_lines.csv > q.tmp &&"
+                           " mv q.tmp prop_lines.csv",
+                           t, t, t, t),
+                     0);
+    char conf[700];
+    snprintf(conf, sizeof conf, "%s/shifted.conf", t);
+    FILE *fp = fopen(conf, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp,
+            "[paths]\ndata = %s/shifted\nmodels = %s/shifted-models\ndb = %s/shifted.db\n[retrain]\nrounds = 30\n"
+            "folds = 3\nevery_days = 0\n[alerts]\nwebhook_url = %s/ok/hook\n",
+            t, t, t, rv.base);
+    fclose(fp);
+    ck_assert_int_eq(tu_sh(NULL, "%s retrain --config %s --until 2025-02-01 >/dev/null 2>&1", BIN, conf), 0);
+    char *out = NULL;
+    int rc = tu_sh(&out, "%s nightly --config %s --date 2025-03-01 --json 2>/dev/null", BIN, conf);
+    ck_assert_int_eq(rc, 1);
+    sw_json *d = tu_json_parse("night", out);
+    ck_assert(step_is(d, "monitor", "warning"));
+    sw_json_free(d);
+    free(out);
+    sw_json *log = tu_recv_log(&rv, "/ok/hook");
+    int drift = 0, stale = 0;
+    for (sw_jnode r = sw_json_first(log, tu_recv_requests(log)); r != SW_JNONE; r = sw_json_next(log, r)) {
+        char *body = sw_json_strdup(log, sw_json_get(log, r, "body"));
+        if (strstr(body, "\"event\":\"drift\"")) {
+            drift++;
+            ck_assert_msg(strstr(body, "minutes_avg_last_10"), "%s", body);
+            ck_assert_ptr_nonnull(strstr(body, "\"psi\":"));
+        }
+        if (strstr(body, "\"event\":\"stale_input\"")) {
+            stale++;
+            ck_assert_msg(strstr(body, "no lines"), "%s", body);
+        }
+        free(body);
+    }
+    sw_json_free(log);
+    ck_assert_int_eq(drift, 1);
+    ck_assert_int_eq(stale, 1);
+    tu_recv_stop(&rv);
+}
+END_TEST
+
 Suite *nightly_suite(void)
 {
     Suite *s = suite_create("nightly");
@@ -413,6 +469,7 @@ Suite *nightly_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, nightly_two_nights);
     tcase_add_test(tc, nightly_alerts);
+    tcase_add_test(tc, nightly_alerts_drift_and_stale_lines);
     tcase_add_test(tc, blocked_system_leaves_final);
     tcase_add_test(tc, retrain_if_due);
     tcase_add_test(tc, bad_model_blocked_by_the_monitor);
