@@ -314,6 +314,19 @@ START_TEST(retrain_if_due)
     ck_assert_int_eq(tu_sh(&out, "ls %s/models/gbdt | grep -vc json", t), 0);
     ck_assert_int_eq(atoi(out), before + 2);
     free(out);
+    /* the slate deadline is HH:MM UTC on the run date: the evening before is on time, after it late */
+    ck_assert_int_eq(tu_sh(&out,
+                           "SWISH_MONITOR_SLATE_DEADLINE=20:00 %s nightly --config %s --no-retrain --date 2025-03-02 "
+                           "--now 2025-03-01T21:00:00Z 2>&1 >/dev/null",
+                           BIN, conf),
+                     0);
+    ck_assert_ptr_null(strstr(out, "alert slate_late"));
+    free(out);
+    tu_sh(&out, "SWISH_MONITOR_SLATE_DEADLINE=20:00 %s nightly --config %s --no-retrain --date 2025-03-02 "
+                "--now 2025-03-02T20:01:00Z 2>&1 >/dev/null",
+          BIN, conf);
+    ck_assert_ptr_nonnull(strstr(out, "alert slate_late"));
+    free(out);
     /* mistyped times and choices are refused, never ignored */
     ck_assert_int_eq(tu_sh(&out, "SWISH_RETRAIN_AT=6h %s config --config %s 2>&1 >/dev/null", BIN, conf), 2);
     ck_assert_ptr_nonnull(strstr(out, "HH:MM"));

@@ -330,8 +330,8 @@ static void do_slate(night *n, const sw_league *lg, int day, int64_t now, const 
               code == 16 ? "cached models: the model store was unreachable" : "a registered model refused");
     int dl = hhmm(n->cfg->slate_deadline);
     if (dl >= 0) {
-        /* the deadline of the night's run: the run date's day at the deadline, or the day before when it is the next date */
-        int64_t deadline = (now / 86400) * 86400 + dl;
+        /* HH:MM UTC on the run date (a slate stored the evening before is on time) */
+        int64_t deadline = (int64_t)day * 86400 + dl;
         if (now > deadline) {
             char t[21];
             sw_datetime_format(now, t);
