@@ -47,7 +47,7 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
 {
     memset(m, 0, sizeof *m);
     double ae = 0, se = 0, b = 0, w3 = 0, w5 = 0, brier = 0;
-    double bl = 0, bs = 0, b10 = 0, bsame = 0;
+    double bl = 0, bs = 0, b10 = 0, bsame = 0, bm = 0, bsm = 0;
     for (long i = 0; i < n; i++) {
         const sw_graded *r = &g[i];
         if (!isfinite(r->actual)) continue; /* voided */
@@ -82,6 +82,13 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
             m->cal_freq[bin] += y;
             brier += (r->p_over - y) * (r->p_over - y);
             m->n_cal++;
+            if (isfinite(r->over_price) && isfinite(r->under_price) && r->over_price != 0 && r->under_price != 0) {
+                double qo = 1 / (1 + sw_units_won(r->over_price)), qu = 1 / (1 + sw_units_won(r->under_price));
+                double pm = qo / (qo + qu);
+                m->n_market++;
+                bm += (pm - y) * (pm - y);
+                bsm += (r->p_over - y) * (r->p_over - y);
+            }
         }
         if (isfinite(r->line) && isfinite(r->pred) && isfinite(r->season_avg) && isfinite(r->last10_avg)) {
             m->n_base++;
@@ -122,6 +129,8 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
             m->cal_freq[k] /= m->cal_n[k];
         }
     m->brier = m->n_cal ? brier / m->n_cal : NAN;
+    m->brier_market = m->n_market ? bm / m->n_market : NAN;
+    m->brier_same = m->n_market ? bsm / m->n_market : NAN;
     if (m->n_base) {
         m->mae_line = bl / m->n_base;
         m->mae_season = bs / m->n_base;
@@ -250,6 +259,10 @@ void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out)
     for (int k = 0; k < SW_CAL_BINS; k++)
         if (m->cal_n[k]) fprintf(out, " %.2f->%.2f (%ld)", m->cal_p[k], m->cal_freq[k], m->cal_n[k]);
     fprintf(out, "\n");
+    if (m->n_market)
+        fprintf(out, "  P(over) against the market on the %ld rows with both prices: Brier %.4f, the de-vigged "
+                     "prices' %.4f\n",
+                m->n_market, m->brier_same, m->brier_market);
 }
 
 static void jhits(sw_jw *w, const char *key, const sw_hits *h)
@@ -309,6 +322,9 @@ void sw_metrics_json(sw_jw *w, const char *name, const sw_metrics *m)
     sw_jw_kf64(w, "mae_line", m->mae_line);
     sw_jw_kf64(w, "mae_season_avg", m->mae_season);
     sw_jw_kf64(w, "mae_last10_avg", m->mae_last10);
+    sw_jw_kint(w, "n_market", m->n_market);
+    sw_jw_kf64(w, "brier_system", m->brier_same);
+    sw_jw_kf64(w, "brier_market", m->brier_market);
     jhits(w, "side_season_avg", &m->side_season);
     jhits(w, "side_last10_avg", &m->side_last10);
     sw_jw_obj_end(w);

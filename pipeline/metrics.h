@@ -10,7 +10,10 @@
  *   calibration  P(over) in ten bins (mean predicted, observed share), Brier
  *   baselines    on the same player-games: the line itself, the season
  *                average and the last-10 average as predictors (MAE, and the
- *                averages' side bets against the line)
+ *                averages' side bets against the line); and the market's own
+ *                P(over), de-vigged from the row's over and under prices
+ *                (implied probabilities 1/decimal odds, scaled to sum to 1),
+ *                whose Brier score the system's must beat on the same rows
  *
  * Pushes count in neither hits nor bets; voided rows (DNP) are left out, and
  * so are rows whose model may have seen the game (store.h: they are never
@@ -57,6 +60,8 @@ typedef struct {
     long n_cal;
     long n_base;
     double mae_line, mae_season, mae_last10, mae_same; /* mae_same: this system on those rows */
+    long n_market;                  /* rows with P(over), a decided side and both prices */
+    double brier_market, brier_same; /* the market's de-vigged P(over), and this system's, on them */
     sw_hits side_season, side_last10;
 } sw_metrics;
 

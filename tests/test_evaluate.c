@@ -149,6 +149,11 @@ START_TEST(wilson_and_metrics_by_hand)
     /* calibration: rows 1 and 2 (push and void out): (0.7 - 1)^2 and (0.3 - 1)^2 (14 > 12.5: over) */
     ck_assert_int_eq(m.n_cal, 2);
     ck_assert_double_eq_tol(m.brier, (0.09 + 0.49) / 2, 1e-6);
+    /* the market's P(over) on the same rows, de-vigged: row 1 at -120/+100: implied 120/220 and 1/2,
+     * scaled to 12/23; row 2 at -110/-110: 1/2; both went over */
+    ck_assert_int_eq(m.n_market, 2);
+    ck_assert_double_eq_tol(m.brier_market, ((11.0 / 23) * (11.0 / 23) + 0.25) / 2, 1e-12);
+    ck_assert_double_eq_tol(m.brier_same, (0.09 + 0.49) / 2, 1e-6);
     /* baselines on rows with a line, a prediction and both averages (1, 2, 3) */
     ck_assert_int_eq(m.n_base, 3);
     ck_assert_double_eq_tol(m.mae_line, (4.5 + 1.5 + 0) / 3, 1e-6);
