@@ -79,7 +79,7 @@ static int cmp_cand(const void *a, const void *b)
 
 static int is_call(sw_call c) { return c == SW_CALL_OVER || c == SW_CALL_UNDER; }
 
-static void final_get(const sw_slate_row *r, sw_slate_final *f)
+void sw_slate_row_final(const sw_slate_row *r, sw_slate_final *f)
 {
     f->pred = r->pred;
     f->lo = r->lo;
@@ -503,13 +503,13 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         combine(&oc, s->frame, en_final, r, std_col);
         if (o->final_blocked) block_final(r);
         if (!s->rollout) continue;
-        final_get(r, &r->champ);
+        sw_slate_row_final(r, &r->champ);
         sw_slate_row t = *r;
         for (int k = 0; k < SW_SYS_COUNT; k++)
             if (s->cand_enabled[k]) t.sys[k] = r->cand[k];
         combine(&orl, s->frame, en_roll, &t, std_col);
         if (o->final_blocked) block_final(&t);
-        final_get(&t, &r->roll);
+        sw_slate_row_final(&t, &r->roll);
         r->arm = sw_rollout_arm(sw_league_player_id(lg, r->player), o->date, s->share);
         if (r->arm) {
             final_set(r, &r->roll);
@@ -578,10 +578,10 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
             en_roll[k] = (s->enabled[k] || s->cand_enabled[k]) && !s->blocked[k];
             if (s->cand_enabled[k]) t.sys[k] = out->cand[k];
         }
-        final_get(out, &out->champ);
+        sw_slate_row_final(out, &out->champ);
         combine(&orl, s->frame, en_roll, &t, std_col);
         if (o->final_blocked) block_final(&t);
-        final_get(&t, &out->roll);
+        sw_slate_row_final(&t, &out->roll);
         if (out->arm) final_set(out, &out->roll);
     }
     out->n_top = 0;

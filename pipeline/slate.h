@@ -139,6 +139,9 @@ typedef struct {
 int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw_error *err);
 void sw_slate_free(sw_slate *s);
 
+/* The served final of a row (its own fields) as one value. */
+void sw_slate_row_final(const sw_slate_row *r, sw_slate_final *f);
+
 /* Row i of a slate against another line (`line` NaN: none), as the run would
  * have combined it: every system's call, the final (champions' and rollout's,
  * the served one by the row's arm), P(over), edge and reason; book and prices

@@ -842,6 +842,27 @@ static char *gbdt_version(const sv *s, const char *player)
     return v;
 }
 
+/* The two gbdt versions of the fixture's store, in creation order. */
+static void two_versions(char v1[80], char v2[80])
+{
+    char *list = NULL;
+    ck_assert_int_eq(tu_sh(&list, "ls %s/models/gbdt | grep -v json | sort", tu_tmpdir()), 0);
+    ck_assert_int_eq(sscanf(list, "%79s %79s", v1, v2), 2);
+    free(list);
+}
+
+/* The first player of the date's slate (malloc'd). */
+static char *first_player(const char *conf)
+{
+    char *slate = NULL;
+    ck_assert_int_eq(tu_sh(&slate, "%s slate --config %s --date " DATE " --no-store --json 2>/dev/null", tu_swish_bin(), conf), 0);
+    sw_json *sd = tu_json_parse("slate", slate);
+    char *player = sw_json_strdup(sd, sw_json_get(sd, sw_json_first(sd, sw_json_get(sd, sw_json_root(sd), "rows")), "player_id"));
+    sw_json_free(sd);
+    free(slate);
+    return player;
+}
+
 static int wait_log(const sv *s, const char *what, double secs)
 {
     for (double t0 = now_s(); now_s() - t0 < secs; usleep(50000)) {
@@ -862,19 +883,11 @@ START_TEST(reload_swaps_or_keeps)
     const char *conf = fixture(NULL);
     /* a second gbdt version, not promoted */
     ck_assert_int_eq(tu_sh(NULL, "%s retrain --config %s --until 2025-02-20 >/dev/null 2>&1", tu_swish_bin(), conf), 0);
-    char *list = NULL;
-    ck_assert_int_eq(tu_sh(&list, "ls %s/models/gbdt | grep -v json | sort", t), 0);
     char v1[80], v2[80];
-    ck_assert_int_eq(sscanf(list, "%79s %79s", v1, v2), 2);
-    free(list);
+    two_versions(v1, v2);
     sv s;
     sv_start(&s, conf, NULL, NULL);
-    char *slate = NULL;
-    ck_assert_int_eq(tu_sh(&slate, "%s slate --config %s --date " DATE " --no-store --json 2>/dev/null", tu_swish_bin(), conf), 0);
-    sw_json *sd = tu_json_parse("slate", slate);
-    char *player = sw_json_strdup(sd, sw_json_get(sd, sw_json_first(sd, sw_json_get(sd, sw_json_root(sd), "rows")), "player_id"));
-    sw_json_free(sd);
-    free(slate);
+    char *player = first_player(conf);
     char *cur = gbdt_version(&s, player);
     const char *other = strcmp(cur, v1) ? v1 : v2;
     char *m = NULL;
@@ -924,11 +937,8 @@ START_TEST(reload_by_poll)
     sv_start(&s, conf, NULL, NULL);
     char *champ = NULL;
     ck_assert_int_eq(tu_sh(&champ, "%s models list --models %s/models --json 2>/dev/null", tu_swish_bin(), t), 0);
-    char *list = NULL;
-    ck_assert_int_eq(tu_sh(&list, "ls %s/models/gbdt | grep -v json | sort", t), 0);
     char v1[80], v2[80];
-    ck_assert_int_eq(sscanf(list, "%79s %79s", v1, v2), 2);
-    free(list);
+    two_versions(v1, v2);
     free(champ);
     char *m = NULL;
     ck_assert_int_eq(http("GET", s.port, "/metrics", NULL, NULL, &m), 200);
@@ -968,18 +978,10 @@ START_TEST(serve_from_a_bucket)
     const char *const extra[] = {"--models", "s3://bkt/m", NULL};
     sv s;
     sv_start(&s, conf, NULL, extra);
-    char *slate = NULL;
-    ck_assert_int_eq(tu_sh(&slate, "%s slate --config %s --date " DATE " --no-store --json 2>/dev/null", bin, conf), 0);
-    sw_json *sd = tu_json_parse("slate", slate);
-    char *player = sw_json_strdup(sd, sw_json_get(sd, sw_json_first(sd, sw_json_get(sd, sw_json_root(sd), "rows")), "player_id"));
-    sw_json_free(sd);
-    free(slate);
+    char *player = first_player(conf);
     char *v = gbdt_version(&s, player);
-    char *list = NULL;
-    ck_assert_int_eq(tu_sh(&list, "ls %s/models/gbdt | grep -v json | sort", t), 0);
     char v1[80], v2[80];
-    ck_assert_int_eq(sscanf(list, "%79s %79s", v1, v2), 2);
-    free(list);
+    two_versions(v1, v2);
     ck_assert(!strcmp(v, v1) || !strcmp(v, v2));
     const char *other = strcmp(v, v1) ? v1 : v2;
     ck_assert_int_eq(tu_sh(NULL, "%s models promote gbdt %s --models s3://bkt/m >/dev/null 2>&1", bin, other), 0);

@@ -1036,9 +1036,7 @@ static void put_row(sw_jw *w, const ctx *c, const sw_league *lg, const sw_slate_
     }
     sw_jw_obj_end(w);
     sw_slate_final f;
-    f.pred = r->pred, f.lo = r->lo, f.hi = r->hi, f.sigma = r->sigma, f.p_over = r->p_over, f.edge = r->edge;
-    f.conf = r->conf, f.n_pred = r->n_pred, f.n_agree = r->n_agree, f.call = r->call;
-    memcpy(f.reason, r->reason, sizeof f.reason);
+    sw_slate_row_final(r, &f);
     char ver[300];
     if (s->rollout && r->arm) snprintf(ver, sizeof ver, "%s canary", s->rollout_version);
     else snprintf(ver, sizeof ver, "%s", s->final_version);
