@@ -343,6 +343,63 @@ static void lines_of(const sw_league *lg, const uint8_t *used, int game, int pla
     }
 }
 
+double sw_decimal_odds(double american)
+{
+    if (!isfinite(american) || (american > -100 && american < 100)) american = -110;
+    return american > 0 ? 1 + american / 100.0 : 1 + 100.0 / -american;
+}
+
+double sw_devig_over(double over_price, double under_price)
+{
+    if (!isfinite(over_price) || !isfinite(under_price) || fabs(over_price) < 100 || fabs(under_price) < 100)
+        return NAN;
+    double qo = 1 / sw_decimal_odds(over_price), qu = 1 / sw_decimal_odds(under_price);
+    return qo / (qo + qu);
+}
+
+/* The market of a row (features.h, sw_frame_meta): the line most configured
+ * books quote, the best prices at it and their mean de-vigged P(over). */
+static void market_of(const sw_league *lg, const bctx *bc, const book_lines *bl, sw_frame_meta *meta)
+{
+    int best = -1, best_n = 0;
+    for (int i = 0; i < bc->n_order; i++) {
+        int b = bc->book_order[i], n = 0;
+        if (isnan(bl->current[b])) continue;
+        for (int j = 0; j < bc->n_order; j++) n += bl->current[bc->book_order[j]] == bl->current[b];
+        if (n > best_n) {
+            best_n = n;
+            best = b;
+        }
+    }
+    meta->line = bl->current[best];
+    meta->line_book = best;
+    meta->line_books = best_n;
+    double po = 0, bo = 0, bu = 0;
+    int np = 0;
+    for (int i = 0; i < bc->n_order; i++) {
+        int b = bc->book_order[i];
+        if (bl->current[b] != meta->line) continue;
+        const sw__prop *pr = &lg->props[bl->cur_row[b]];
+        double o = sw_decimal_odds(pr->over), u = sw_decimal_odds(pr->under);
+        if (o > bo) {
+            bo = o;
+            meta->over_price = (float)pr->over;
+            meta->over_book = b;
+        }
+        if (u > bu) {
+            bu = u;
+            meta->under_price = (float)pr->under;
+            meta->under_book = b;
+        }
+        double p = sw_devig_over(pr->over, pr->under);
+        if (isfinite(p)) {
+            po += p;
+            np++;
+        }
+    }
+    meta->p_market = np ? (float)(po / np) : NAN;
+}
+
 static int cmp_float_asc(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -691,7 +748,9 @@ static void compute_row(const bctx *bc, const req_row *q, const double lz[3], in
      * of the first book in preference order that quotes one */
     meta->line = NAN;
     meta->line_book = -1;
-    meta->over_price = meta->under_price = NAN;
+    meta->over_price = meta->under_price = meta->p_market = NAN;
+    meta->over_book = meta->under_book = -1;
+    meta->line_books = 0;
     book_lines bl;
     if (p >= 0 && q->game >= 0) {
         lines_of(lg, bc->used, q->game, p, &bl);
@@ -707,10 +766,7 @@ static void compute_row(const bctx *bc, const req_row *q, const double lz[3], in
         SET(F_OPEN, bl.opening[chosen], SW_SRC_VEGAS);
         SET(F_MOVE, bl.current[chosen] - bl.opening[chosen], SW_SRC_VEGAS);
         SET(F_HAS_LINE, 1, SW_SRC_VEGAS);
-        meta->line = bl.current[chosen];
-        meta->line_book = chosen;
-        meta->over_price = (float)lg->props[bl.cur_row[chosen]].over;
-        meta->under_price = (float)lg->props[bl.cur_row[chosen]].under;
+        market_of(lg, bc, &bl, meta);
         float ls[MAX_BOOKS];
         int nl = 0;
         for (int b = 0; b < MAX_BOOKS; b++)

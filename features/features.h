@@ -64,13 +64,29 @@ typedef struct {
 
 void sw_feature_request_init(sw_feature_request *r);
 
+/* Decimal odds of an American price (NaN or |price| < 100: -110's). */
+double sw_decimal_odds(double american);
+/* One book's P(over) without its margin: implied probabilities 1/decimal odds
+ * scaled to sum to 1 (NaN when a price is missing). */
+double sw_devig_over(double over_price, double under_price);
+
 typedef struct {
     int game, player, team, opp, home, date;
     float pts;       /* actual points, NaN when not played yet */
     float min;       /* actual minutes, NaN when not played yet */
-    float line;      /* the line of vegas_points_line, NaN when none */
+    /* The market, from the latest snapshot before tip-off of the configured
+     * books: `line` is the one most of them quote (a tie goes to the book
+     * first in preference order), `line_book` the first book in preference
+     * order quoting it; the prices are the best (highest payout) among the
+     * books quoting that line, from over_book and under_book; p_market is the
+     * mean of those books' de-vigged P(over).  The feature vegas_points_line
+     * stays the first book's own line. */
+    float line;      /* NaN when none */
     int line_book;   /* league book index, -1 none */
     float over_price, under_price;
+    int over_book, under_book; /* -1 none */
+    float p_market;  /* NaN without prices */
+    int line_books;  /* books quoting `line` */
     float quality;
     sw_tier tier;
 } sw_frame_meta;

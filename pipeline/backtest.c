@@ -32,12 +32,12 @@ static int push_graded(sw_backtest *b, int k, const sw_graded *g)
 /* The walk-forward's own earlier predictions, the stack's training rows. */
 typedef struct {
     double *pred; /* n x SW_SYS_COUNT */
-    double *y, *line;
+    double *y, *line, *p_mkt;
     float *std10;
     long n, cap;
 } history;
 
-static int hist_push(history *h, const double pred[SW_SYS_COUNT], double y, float std10, double line)
+static int hist_push(history *h, const double pred[SW_SYS_COUNT], double y, float std10, double line, double p_mkt)
 {
     if (h->n == h->cap) {
         long cap = h->cap ? 2 * h->cap : 4096;
@@ -53,12 +53,16 @@ static int hist_push(history *h, const double pred[SW_SYS_COUNT], double y, floa
         double *l = sw_realloc(h->line, sizeof *l * (size_t)cap);
         if (!l) return SW_NOMEM;
         h->line = l;
+        double *pm = sw_realloc(h->p_mkt, sizeof *pm * (size_t)cap);
+        if (!pm) return SW_NOMEM;
+        h->p_mkt = pm;
         h->cap = cap;
     }
     memcpy(h->pred + (size_t)h->n * SW_SYS_COUNT, pred, sizeof(double) * SW_SYS_COUNT);
     h->y[h->n] = y;
     h->std10[h->n] = std10;
     h->line[h->n] = line;
+    h->p_mkt[h->n] = p_mkt;
     h->n++;
     return SW_OK;
 }
@@ -77,26 +81,24 @@ static int fit_stack(const history *h, sw_system *const sys[SW_SYS_COUNT], doubl
         for (int j = 0; j < k; j++) P[i * k + j] = h->pred[(size_t)i * SW_SYS_COUNT + (size_t)ids[j]];
     sw_error e;
     int rc = sw_stack_fit(P, h->y, h->std10, h->n, k, ids, lambda, st, &e);
-    if (rc == SW_OK) { /* calibrate P(over) on the same rows */
-        double *sp = sw_alloc_array((size_t)h->n * 2 + 1, sizeof *sp);
-        if (!sp) {
-            sw_free(P);
-            return SW_NOMEM;
-        }
-        for (long i = 0; i < h->n; i++) {
-            double by[SW_SYS_COUNT];
-            for (int s = 0; s < SW_SYS_COUNT; s++) by[s] = NAN;
-            for (int j = 0; j < k; j++) by[ids[j]] = P[i * k + j];
-            int present = 0;
-            sp[i] = sw_stack_predict(st, by, h->std10[i], &sp[h->n + i], &present);
-            if (present < k) sp[i] = NAN; /* complete rows only, as the fit */
-        }
-        sw_stack_calibrate(st, sp, sp + h->n, h->line, h->y, h->n);
-        sw_free(sp);
-    }
     sw_free(P);
     if (rc == SW_NOMEM) return rc;
     *ok = rc == SW_OK;
+    return SW_OK;
+}
+
+/* Fit the stack's market part on the history: the walk-forward's own
+ * predictions of earlier dates, combined by the stack in use. */
+static int fit_market(const history *h, const sw_config *cfg, sw_stack *st)
+{
+    double *sp = sw_alloc_array((size_t)h->n * 2 + 1, sizeof *sp);
+    if (!sp) return SW_NOMEM;
+    for (long i = 0; i < h->n; i++) {
+        int present = 0;
+        sp[i] = sw_stack_predict(st, h->pred + (size_t)i * SW_SYS_COUNT, h->std10[i], &sp[h->n + i], &present);
+    }
+    sw_market_fit(&st->mk, sp, sp + h->n, h->y, h->line, h->p_mkt, h->n, cfg->market_shrink_rows, cfg->market_prior);
+    sw_free(sp);
     return SW_OK;
 }
 
@@ -194,6 +196,16 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
                 goto done;
             }
         }
+        /* the market anchor on the walk-forward's earlier dates, whichever rows the stack came from */
+        if (due && have_stack && hist.n > 0) {
+            if ((rc = fit_market(&hist, cfg, &stack))) {
+                rc = sw_fail(err, SW_NOMEM, "out of memory");
+                goto done;
+            }
+            sw__log(o->log, "backtest %s: market anchor on %ld earlier rows (%ld with a line): w %.3f, P(over) = "
+                            "logistic(%.3f + %.3f logit(market) + %.3f logit(model))\n",
+                    ds, stack.mk.rows, stack.mk.rows_line, stack.mk.w, stack.mk.a, stack.mk.b, stack.mk.c);
+        }
         /* the slate of D, as the nightly run builds it */
         double ts = sw__now();
         sw_slate_opts so = {.date = D, .cfg = cfg, .stack = have_stack ? &stack : NULL, .stack_version = NULL};
@@ -228,7 +240,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
             int ok = sw_league_result(lg, r->player, r->game, &pts, &min) && min > 0;
             const float *v = sw_frame_values(sl->frame, r->frame_row);
             sw_graded g = {D, NAN, ok ? (float)pts : NAN, r->line, NAN, 0, r->quality, r->over_price, r->under_price,
-                           v[season_col], v[l10_col], r->tier, SW_CALL_PASS};
+                           v[season_col], v[l10_col], r->tier, SW_CALL_PASS, r->p_market};
             double preds[SW_SYS_COUNT];
             for (int s = 0; s < SW_SYS_COUNT; s++) {
                 preds[s] = sl->enabled[s] ? r->sys[s].pred : NAN;
@@ -244,7 +256,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
             g.call = r->call;
             g.p_over = r->p_over;
             if (push_graded(out, SW_SYS_COUNT, &g)) rc = SW_NOMEM;
-            if (ok && hist_push(&hist, preds, pts, v[std_col], r->line)) rc = SW_NOMEM;
+            if (ok && hist_push(&hist, preds, pts, v[std_col], r->line, r->p_market)) rc = SW_NOMEM;
             if (isfinite(r->line)) day->lined++;
             if (ok && isfinite(r->pred)) {
                 day->abs_err += fabs(r->pred - pts);
@@ -277,6 +289,7 @@ done:
     sw_free(hist.y);
     sw_free(hist.std10);
     sw_free(hist.line);
+    sw_free(hist.p_mkt);
     sw_free(played);
     sw_free(rows);
     sw_frame_free(fr);

@@ -38,8 +38,11 @@ static const kdef keys[] = {
      "players averaging fewer minutes (last 10 games) are left out unless they have a line"},
     {"slate", "max_players", K_INT, O(max_players), 1, 5000, "most players per slate (by minutes)"},
     {"slate", "threads", K_INT, O(threads), 0, SW_THREADS_MAX, "threads for features and systems; " SW_THREADS_RULE},
+    {"call", "min_ev", K_DBL, O(min_ev), -1, 10,
+     "expected value per unit staked needed for OVER/UNDER: P(side) x the best price's decimal odds - 1"},
+    {"call", "kelly", K_DBL, O(kelly), 0, 1, "fraction of the Kelly stake suggested with a call (0: none)"},
     {"call", "min_edge", K_DBL, O(min_edge), 0, 30, "|prediction - line| needed for OVER/UNDER, points"},
-    {"call", "min_prob", K_DBL, O(min_prob), 0.5, 1, "probability of the called side needed"},
+    {"call", "min_prob", K_DBL, O(min_prob), 0, 1, "probability of the called side needed (0: none beyond min_ev)"},
     {"call", "min_agreement", K_DBL, O(min_agreement), 0, 1,
      "share of predicting systems that must be on the called side"},
     {"call", "min_systems", K_INT, O(min_systems), 1, SW_SYS_COUNT, "systems that must predict"},
@@ -52,6 +55,10 @@ static const kdef keys[] = {
     {"retrain", "window_days", K_INT, O(window_days), 0, 20000, "training window before the cut-off (0 = all data)"},
     {"retrain", "min_quality", K_DBL, O(min_quality), 0, 100, "training rows need at least this feature quality"},
     {"retrain", "ridge_lambda", K_DBL, O(ridge_lambda), 0, 1e9, "Ridge penalty of the stack"},
+    {"retrain", "market_shrink_rows", K_DBL, O(market_shrink_rows), 0, 1e9,
+     "the model's share of its disagreement with the line is shrunk by rows / (rows + this)"},
+    {"retrain", "market_prior", K_DBL, O(market_prior), 0, 1e9,
+     "penalty pulling P(over)'s blend towards the market's own probability"},
     {"retrain", "seed", K_U64, O(seed), 0, 0, "random seed"},
     {"retrain", "monotone_minutes", K_BOOL, O(monotone_minutes), 0, 1,
      "1: more minutes never lower the prediction (monotone constraint)"},
@@ -166,9 +173,13 @@ void sw_config_default(sw_config *c)
     c->min_minutes = 15;
     c->max_players = 500;
     c->threads = 0;
-    c->min_edge = 1.5;
-    c->min_prob = 0.55;
-    c->min_agreement = 0.5;
+    c->min_ev = 0.02;
+    c->kelly = 0.25;
+    c->min_edge = 0;
+    c->min_prob = 0;
+    c->min_agreement = 0;
+    c->market_shrink_rows = 1000;
+    c->market_prior = 100;
     c->min_systems = 2;
     c->min_tier = SW_TIER_BRONZE;
     c->rounds = 1000;

@@ -31,12 +31,14 @@ typedef struct {
     int max_players;
     int threads;
     /* [call] */
+    double min_ev, kelly;      /* calls by expected value at the best price; Kelly fraction of the stake */
     double min_edge, min_prob, min_agreement;
     int min_systems;
     sw_tier min_tier;
     /* [retrain] */
     int rounds, early_stopping, max_depth, folds, window_days;
     double eta, min_quality, ridge_lambda;
+    double market_shrink_rows, market_prior; /* the market anchor's fit (market.h) */
     unsigned long long seed;
     int monotone_minutes;
     /* [storage]: the model store's object-store settings (unset: the environment, io/objstore.h) */

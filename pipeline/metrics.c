@@ -73,6 +73,10 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
             bet(&m->calls, hit, price);
             bet(&m->conf[r->conf < 55 ? 0 : r->conf < 60 ? 1 : r->conf < 65 ? 2 : 3], hit, price);
             if ((unsigned)r->tier < 5) bet(&m->tier[r->tier], hit, price);
+            if (isfinite(r->p_over)) {
+                double ev = (ov ? r->p_over : 1 - r->p_over) * sw_decimal_odds(price) - 1;
+                bet(&m->ev[ev < 0 ? 0 : ev < 0.02 ? 1 : ev < 0.05 ? 2 : ev < 0.10 ? 3 : 4], hit, price);
+            }
         }
         if (isfinite(r->p_over) && isfinite(r->line) && r->actual != r->line) {
             int y = r->actual > r->line, bin = (int)(r->p_over * SW_CAL_BINS);
@@ -82,9 +86,8 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
             m->cal_freq[bin] += y;
             brier += (r->p_over - y) * (r->p_over - y);
             m->n_cal++;
-            if (isfinite(r->over_price) && isfinite(r->under_price) && r->over_price != 0 && r->under_price != 0) {
-                double qo = 1 / (1 + sw_units_won(r->over_price)), qu = 1 / (1 + sw_units_won(r->under_price));
-                double pm = qo / (qo + qu);
+            double pm = r->p_market > 0 && r->p_market < 1 ? r->p_market : sw_devig_over(r->over_price, r->under_price);
+            if (isfinite(pm)) {
                 m->n_market++;
                 bm += (pm - y) * (pm - y);
                 bsm += (r->p_over - y) * (r->p_over - y);
@@ -118,6 +121,7 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
     for (int k = 0; k < SW_EDGE_BUCKETS; k++) finish(&m->edge[k]);
     for (int k = 0; k < SW_CONF_BUCKETS; k++) finish(&m->conf[k]);
     for (int k = 0; k < 5; k++) finish(&m->tier[k]);
+    for (int k = 0; k < SW_EV_BUCKETS; k++) finish(&m->ev[k]);
     finish(&m->side_season);
     finish(&m->side_last10);
     m->roi_calls = m->calls.n ? m->calls.units / m->calls.n : NAN;
@@ -149,7 +153,7 @@ int sw_metrics_load(sw_store *st, const char *system, int from, int to, sw_grade
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(db,
                                 "SELECT p.game_date, p.prediction, g.actual, p.line, p.p_over, p.confidence, p.quality,"
-                                " p.over_price, p.under_price, g.season_avg, g.last10_avg, p.tier, p.recommendation"
+                                " p.over_price, p.under_price, g.season_avg, g.last10_avg, p.tier, p.recommendation, p.p_market"
                                 " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system,"
                                 " model_version) WHERE p.system = ?1 AND (?2 = '' OR p.game_date >= ?2)"
                                 " AND (?3 = '' OR p.game_date <= ?3) ORDER BY p.game_date, p.game_id, p.player_id",
@@ -188,6 +192,7 @@ int sw_metrics_load(sw_store *st, const char *system, int from, int to, sw_grade
             if (tier && !strcmp(tier, sw_tier_name((sw_tier)t))) r->tier = (sw_tier)t;
         r->call = !strcmp(rec, "OVER") ? SW_CALL_OVER : !strcmp(rec, "UNDER") ? SW_CALL_UNDER
                   : !strcmp(rec, "NO_LINE") ? SW_CALL_NO_LINE : SW_CALL_PASS;
+        r->p_market = sqlite3_column_type(q, 13) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(q, 13);
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) {
@@ -249,6 +254,12 @@ void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out)
         hits_txt(&m->conf[k], t, sizeof t);
         fprintf(out, "  %s: %s", cb[k], t);
     }
+    static const char *const vb[SW_EV_BUCKETS] = {"<0", "0-2%", "2-5%", "5-10%", ">=10%"};
+    fprintf(out, "\n  calls by expected value:");
+    for (int k = 0; k < SW_EV_BUCKETS; k++) {
+        hits_txt(&m->ev[k], t, sizeof t);
+        fprintf(out, "  %s: %s", vb[k], t);
+    }
     fprintf(out, "\n  calls by tier:");
     for (int k = 4; k >= 0; k--) {
         if (!m->tier[k].n) continue;
@@ -260,8 +271,8 @@ void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out)
         if (m->cal_n[k]) fprintf(out, " %.2f->%.2f (%ld)", m->cal_p[k], m->cal_freq[k], m->cal_n[k]);
     fprintf(out, "\n");
     if (m->n_market)
-        fprintf(out, "  P(over) against the market on the %ld rows with both prices: Brier %.4f, the de-vigged "
-                     "prices' %.4f\n",
+        fprintf(out, "  P(over) against the market on the %ld rows with its probability: Brier %.4f, the market's "
+                     "de-vigged %.4f\n",
                 m->n_market, m->brier_same, m->brier_market);
 }
 
@@ -299,6 +310,8 @@ void sw_metrics_json(sw_jw *w, const char *name, const sw_metrics *m)
     for (int k = 0; k < SW_EDGE_BUCKETS; k++) jhits(w, eb[k], &m->edge[k]);
     static const char *const cb[SW_CONF_BUCKETS] = {"conf_lt55", "conf_55_60", "conf_60_65", "conf_ge65"};
     for (int k = 0; k < SW_CONF_BUCKETS; k++) jhits(w, cb[k], &m->conf[k]);
+    static const char *const vb[SW_EV_BUCKETS] = {"ev_lt0", "ev_0_2", "ev_2_5", "ev_5_10", "ev_ge10"};
+    for (int k = 0; k < SW_EV_BUCKETS; k++) jhits(w, vb[k], &m->ev[k]);
     for (int k = 0; k < 5; k++) {
         char key[32];
         snprintf(key, sizeof key, "tier_%s", sw_tier_name((sw_tier)k));

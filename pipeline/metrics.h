@@ -6,13 +6,14 @@
  *                3-5, >=5 points), ROI at -110
  *   calls        the system's OVER/UNDER calls: hit rate and interval, ROI at
  *                the actual American prices and at -110 (flat one-unit stakes),
- *                by confidence bucket and by quality tier
+ *                by confidence bucket, by quality tier and by expected value
+ *                (P(side) x the decimal odds of the price taken - 1)
  *   calibration  P(over) in ten bins (mean predicted, observed share), Brier
  *   baselines    on the same player-games: the line itself, the season
  *                average and the last-10 average as predictors (MAE, and the
  *                averages' side bets against the line); and the market's own
- *                P(over), de-vigged from the row's over and under prices
- *                (implied probabilities 1/decimal odds, scaled to sum to 1),
+ *                P(over) (the books' mean de-vigged probability stored with
+ *                the row; for older rows, de-vigged from the row's prices),
  *                whose Brier score the system's must beat on the same rows
  *
  * Pushes count in neither hits nor bets; voided rows (DNP) are left out, and
@@ -36,6 +37,7 @@ typedef struct {
     float over_price, under_price, season_avg, last10_avg;
     sw_tier tier;
     sw_call call;
+    float p_market; /* the books' de-vigged P(over) stored with the row; 0 or NaN: from the row's prices */
 } sw_graded;
 
 typedef struct {
@@ -44,7 +46,7 @@ typedef struct {
     double units, units_110;
 } sw_hits;
 
-enum { SW_EDGE_BUCKETS = 4, SW_CONF_BUCKETS = 4, SW_CAL_BINS = 10 };
+enum { SW_EDGE_BUCKETS = 4, SW_CONF_BUCKETS = 4, SW_EV_BUCKETS = 5, SW_CAL_BINS = 10 };
 
 typedef struct {
     long n;
@@ -54,6 +56,7 @@ typedef struct {
     sw_hits edge[SW_EDGE_BUCKETS];  /* side bets by |edge|: <1, 1-3, 3-5, >=5 */
     sw_hits conf[SW_CONF_BUCKETS];  /* calls by confidence: <55, 55-60, 60-65, >=65 */
     sw_hits tier[5];                /* calls by tier (sw_tier order) */
+    sw_hits ev[SW_EV_BUCKETS];      /* calls by expected value at their price: <0, 0-2%, 2-5%, 5-10%, >=10% */
     double roi_calls, roi_calls_110, roi_side_110;
     long cal_n[SW_CAL_BINS];
     double cal_p[SW_CAL_BINS], cal_freq[SW_CAL_BINS], brier;

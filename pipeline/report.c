@@ -332,6 +332,32 @@ static void chart_months(FILE *o, sysdata *sd, int ns)
             f.l + 8, f.l + 24);
 }
 
+/* Each system's calls by expected value at the price taken: n, hit rate with
+ * its interval, ROI at the actual prices. */
+static void ev_table(FILE *o, sysdata *sd, int ns)
+{
+    static const char *const vb[SW_EV_BUCKETS] = {"&lt; 0", "0-2%", "2-5%", "5-10%", "&ge; 10%"};
+    fprintf(o, "<h2>Calls by expected value</h2>\n<table id=\"ev\"><tr><th>system</th>");
+    for (int k = 0; k < SW_EV_BUCKETS; k++) fprintf(o, "<th>EV %s</th>", vb[k]);
+    fprintf(o, "</tr>\n");
+    for (int i = 0; i < ns; i++) {
+        fprintf(o, "<tr><td>");
+        esc(o, sd[i].name);
+        fprintf(o, "</td>");
+        for (int k = 0; k < SW_EV_BUCKETS; k++) {
+            const sw_hits *h = &sd[i].m.ev[k];
+            if (!h->n) fprintf(o, "<td>-</td>");
+            else
+                fprintf(o, "<td>%ld: %.1f%% [%.1f, %.1f], ROI %+.1f%%</td>", h->n, 100 * h->rate, 100 * h->lo,
+                        100 * h->hi, 100 * h->units / h->n);
+        }
+        fprintf(o, "</tr>\n");
+    }
+    fprintf(o, "</table>\n<p class=\"note\">Each system's OVER/UNDER calls by P(side) x the decimal odds of the "
+               "price the call was made at, minus 1: the number of calls, the hit rate with its Wilson 95%% "
+               "interval and the return at those prices.</p>\n");
+}
+
 static void chart_edges(FILE *o, sysdata *sd, int ns)
 {
     frame_t f = {0, SW_EDGE_BUCKETS, 0.3, 0.8, 900, 320, 50, 20, 34, 40};
@@ -1044,8 +1070,12 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         if (fin >= 0) {
             chart_calibration(f, &sd[fin].m);
             fprintf(f, "<p class=\"note\">The coordinator's P(over) in ten bins (dot area: rows); Brier score %.4f on "
-                       "%ld rows (0.25 for a coin flip).</p>\n",
+                       "%ld rows (0.25 for a coin flip)",
                     sd[fin].m.brier, sd[fin].m.n_cal);
+            if (sd[fin].m.n_market)
+                fprintf(f, "; on the %ld rows with the market's probability %.4f, the market's own %.4f",
+                        sd[fin].m.n_market, sd[fin].m.brier_same, sd[fin].m.brier_market);
+            fprintf(f, ".</p>\n");
         } else {
             fprintf(f, "<p class=\"note\">No final calls in the database.</p>\n");
         }
@@ -1055,6 +1085,7 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         if (ns) chart_edges(f, sd, ns);
         fprintf(f, "<p class=\"note\">Side bets of each system's prediction against the line by |prediction - line|; "
                    "bars are hit rates, whiskers Wilson 95%% intervals.</p>\n");
+        if (ns) ev_table(f, sd, ns);
         monitoring(f, db, sd, ns);
         importance(f, db);
         tonight(f, db);

@@ -341,26 +341,31 @@ int sw__stack_oof(const sw_config *cfg, const sw_league *lg, const sw_frame *fr,
         for (long i = 0; i < m; i++) P[i * k + j] = pb[i].pred;
     }
         if ((rc = sw_stack_fit(P, Y, S, m, k, ids, cfg->ridge_lambda, st, err))) goto done;
-    /* calibrate P(over) on the same out-of-fold rows, against their lines */
+    /* the market anchor and P(over) on the same out-of-fold rows, against their lines */
     {
-        double *sp = sw_alloc_array((size_t)m * 3 + 1, sizeof *sp);
+        double *sp = sw_alloc_array((size_t)m * 4 + 1, sizeof *sp);
         if (!sp) {
             rc = sw_fail(err, SW_NOMEM, "out of memory");
             goto done;
         }
-        double *ss = sp + m, *sl = sp + 2 * m;
+        double *ss = sp + m, *sl = sp + 2 * m, *pm = sp + 3 * m;
         for (long i = 0; i < m; i++) {
             double by[SW_SYS_COUNT];
             for (int s = 0; s < SW_SYS_COUNT; s++) by[s] = NAN;
             for (int j = 0; j < k; j++) by[ids[j]] = P[i * k + j];
             sp[i] = sw_stack_predict(st, by, S[i], &ss[i], NULL);
-            sl[i] = sw_frame_meta_of(fr, brow[i])->line;
+            const sw_frame_meta *fm = sw_frame_meta_of(fr, brow[i]);
+            sl[i] = fm->line;
+            pm[i] = fm->p_market;
         }
-        sw_stack_calibrate(st, sp, ss, sl, Y, m);
+        sw_market_fit(&st->mk, sp, ss, Y, sl, pm, m, cfg->market_shrink_rows, cfg->market_prior);
         sw_free(sp);
-        if (st->calibrated)
-            sw__log(log, "retrain: P(over) calibrated on %ld rows with a line: logistic(%.3f + %.3f z)\n", st->cal_rows,
-                  st->cal_a, st->cal_b);
+        sw__log(log,
+                "retrain: market anchor on %ld rows (%ld with a line, %ld decided): shift %.3f, w %.3f%s, "
+                "P(over) = logistic(%.3f + %.3f logit(market) + %.3f logit(model))%s\n",
+                st->mk.rows, st->mk.rows_line, st->mk.rows_prob, st->mk.shift, st->mk.w,
+                st->mk.fitted_w ? "" : " (too few lined rows: the line)", st->mk.a, st->mk.b, st->mk.c,
+                st->mk.fitted_p ? "" : " (too few rows: the market alone)");
     }
 done:
     for (int i = 0; i < 4; i++) sw_system_free(rules[i]);

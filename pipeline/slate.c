@@ -92,6 +92,8 @@ void sw_slate_row_final(const sw_slate_row *r, sw_slate_final *f)
     f->n_agree = r->n_agree;
     f->call = r->call;
     memcpy(f->reason, r->reason, sizeof f->reason);
+    f->ev = r->ev;
+    f->stake = r->stake;
 }
 
 static void final_set(sw_slate_row *r, const sw_slate_final *f)
@@ -107,6 +109,8 @@ static void final_set(sw_slate_row *r, const sw_slate_final *f)
     r->n_agree = f->n_agree;
     r->call = f->call;
     memcpy(r->reason, f->reason, sizeof r->reason);
+    r->ev = f->ev;
+    r->stake = f->stake;
 }
 
 /* "; drivers: a 1.2 +0.5, ..." after a call's reason. */
@@ -135,25 +139,28 @@ static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *en
         wc += w;
         sig += r->sys[k].sigma;
     }
-    double pred = NAN, sigma = NAN;
+    double m = NAN, sigma = NAN;
     int stacked = 0;
     if (o->stack) {
         int present = 0;
-        pred = sw_stack_predict(o->stack, by_sys, v[std_col], &sigma, &present);
-        stacked = isfinite(pred);
+        m = sw_stack_predict(o->stack, by_sys, v[std_col], &sigma, &present);
+        stacked = isfinite(m);
     }
     if (!stacked && r->n_pred) {
-        pred = wp / wc;
+        m = wp / wc;
         sigma = sig / r->n_pred;
     }
+    sw_market dflt;
+    sw_market_init(&dflt);
+    const sw_market *mk = stacked ? &o->stack->mk : &dflt;
+    double pred = sw_market_pred(mk, m, sigma, r->line, r->p_market);
     r->pred = isfinite(pred) ? (float)(pred < 0 ? 0 : pred > 60 ? 60 : pred) : NAN;
     r->sigma = (float)sigma;
     r->lo = isfinite(pred) ? (float)fmax(0, r->pred - 1.2815516 * sigma) : NAN;
     r->hi = isfinite(pred) ? (float)fmin(60, r->pred + 1.2815516 * sigma) : NAN;
     r->edge = isfinite(r->line) && isfinite(pred) ? r->pred - r->line : NAN;
-    r->p_over = isfinite(r->edge) ? (float)(stacked ? sw_stack_prob_over(o->stack, r->pred, sigma, r->line)
-                                                    : sw_prob_over(r->pred, sigma, r->line))
-                                   : NAN;
+    r->p_over = isfinite(r->edge) ? (float)sw_market_prob_over(mk, m, sigma, r->line, r->p_market) : NAN;
+    r->ev = r->stake = NAN;
 
     char q[48];
     snprintf(q, sizeof q, "quality %.0f %s", r->quality, sw_tier_name(r->tier));
@@ -163,7 +170,7 @@ static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *en
         snprintf(r->reason, sizeof r->reason, "no line from the configured books; %s", q);
         return;
     }
-    if (r->n_pred == 0) {
+    if (r->n_pred == 0 || !isfinite(r->p_over)) {
         r->call = SW_CALL_PASS;
         r->conf = NAN;
         const char *why = "no system predicted";
@@ -175,30 +182,41 @@ static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *en
         snprintf(r->reason, sizeof r->reason, "no prediction: %s; %s", why, q);
         return;
     }
-    /* the favoured side, its probability and the systems on it */
-    int over = r->edge > 0;
-    double t_under = r->line == floorf(r->line) ? r->line - 0.5 : r->line;
-    double p_under = stacked && o->stack->calibrated ? 1 - r->p_over
-                                                     : 0.5 * erfc(-(t_under - r->pred) / (sigma * sqrt(2.0)));
-    double p_side = over ? r->p_over : p_under;
+    /* the side of the higher expected value at the best prices */
+    double d_over = sw_decimal_odds(r->over_price), d_under = sw_decimal_odds(r->under_price);
+    double ev_over = r->p_over * d_over - 1, ev_under = (1 - r->p_over) * d_under - 1;
+    int over = ev_over >= ev_under;
+    double p_side = over ? r->p_over : 1 - r->p_over, ev = over ? ev_over : ev_under, dec = over ? d_over : d_under;
     r->n_agree = 0;
     for (int k = 0; k < SW_SYS_COUNT; k++)
         if (isfinite(by_sys[k]) && (over ? by_sys[k] > r->line : by_sys[k] < r->line)) r->n_agree++;
     double share = (double)r->n_agree / r->n_pred;
-    double conf = 50 + (100 * p_side - 50) * share;
-    r->conf = (float)(conf < 0 ? 0 : conf > 100 ? 100 : conf);
+    r->conf = (float)(100 * p_side);
 
-    char facts[128], es[16];
+    char facts[200], es[16], pr[16];
     fmt_edge(es, sizeof es, r->edge);
-    snprintf(facts, sizeof facts, "edge %s, P(%s) %.2f, %d of %d systems %s", es, over ? "over" : "under", p_side,
-             r->n_agree, r->n_pred, over ? "over" : "under");
+    double price = over ? r->over_price : r->under_price;
+    if (isfinite(price)) snprintf(pr, sizeof pr, "%+.0f", price);
+    else snprintf(pr, sizeof pr, "-110 (no price)");
+    if (isfinite(r->p_market))
+        snprintf(facts, sizeof facts, "EV %+.1f%% at %s, P(%s) %.3f (market %.3f), edge %s, %d of %d systems %s",
+                 100 * ev, pr, over ? "over" : "under", p_side, over ? r->p_market : 1 - r->p_market, es, r->n_agree,
+                 r->n_pred, over ? "over" : "under");
+    else
+        snprintf(facts, sizeof facts, "EV %+.1f%% at %s, P(%s) %.3f, edge %s, %d of %d systems %s", 100 * ev, pr,
+                 over ? "over" : "under", p_side, es, r->n_agree, r->n_pred, over ? "over" : "under");
     const char *block = NULL;
-    char why[128], a[32], b[32];
+    char why[160], a[32], b[32];
     if (r->tier < cfg->min_tier) {
         snprintf(why, sizeof why, "%s below %s", q, sw_tier_name(cfg->min_tier));
         block = why;
     } else if (r->n_pred < cfg->min_systems) {
         snprintf(why, sizeof why, "%d systems predicted, %d needed", r->n_pred, cfg->min_systems);
+        block = why;
+    } else if (ev < cfg->min_ev) {
+        fmt_vs(a, sizeof a, 100 * ev, 100 * cfg->min_ev);
+        snprintf(b, sizeof b, "%g%%", 100 * cfg->min_ev);
+        snprintf(why, sizeof why, "expected value %s%% is under the minimum %s", a, b);
         block = why;
     } else if (fabs(r->edge) < cfg->min_edge) {
         fmt_vs(a, sizeof a, fabs(r->edge), cfg->min_edge);
@@ -222,6 +240,8 @@ static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *en
         snprintf(r->reason, sizeof r->reason, "PASS: %s; %s", block, facts);
     } else {
         r->call = over ? SW_CALL_OVER : SW_CALL_UNDER;
+        r->ev = (float)ev;
+        r->stake = cfg->kelly > 0 ? (float)(cfg->kelly * ev / (dec - 1)) : NAN;
         snprintf(r->reason, sizeof r->reason, "%s: %s; %s", over ? "OVER" : "UNDER", facts, q);
     }
 }
@@ -324,6 +344,9 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         r->book = m->line_book;
         r->over_price = m->over_price;
         r->under_price = m->under_price;
+        r->over_book = m->over_book;
+        r->under_book = m->under_book;
+        r->p_market = m->p_market;
         r->quality = m->quality;
         r->tier = m->tier;
         char hex[65];
@@ -551,13 +574,24 @@ int sw_slate_drivers(const sw_slate *s, const sw_slate_opts *o, const sw_slate_r
     return sw_system_contributions(ex, s->frame, r->frame_row, 5, top);
 }
 
+/* The market's P(over) at another line: its median found from its
+ * probability at the row's own line (a normal with the row's spread). */
+static float market_at(const sw_slate_row *r, float line)
+{
+    if (!isfinite(line)) return NAN;
+    if (line == r->line) return r->p_market;
+    if (!isfinite(r->p_market) || !isfinite(r->line) || !(r->sigma > 0)) return NAN;
+    return (float)sw_prob_over_decided(sw_market_median(r->line, r->p_market, r->sigma), r->sigma, line);
+}
+
 void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float line, sw_slate_row *out)
 {
     const sw_slate_row *src = &s->rows[i];
     *out = *src;
     out->line = line;
-    out->book = -1;
+    out->book = out->over_book = out->under_book = -1;
     out->over_price = out->under_price = NAN;
+    out->p_market = market_at(src, line);
     for (int k = 0; k < SW_SYS_COUNT; k++) {
         if (s->enabled[k]) out->sys_call[k] = call_of(sw_system_call(o->systems[k], &out->sys[k], line));
         if (s->cand_enabled[k]) out->cand_call[k] = call_of(sw_system_call(o->cand[k], &out->cand[k], line));
@@ -668,7 +702,7 @@ static int cmp_print(const void *a, const void *b)
     int cx = x->call == SW_CALL_OVER || x->call == SW_CALL_UNDER ? 0 : x->call == SW_CALL_PASS ? 1 : 2;
     int cy = y->call == SW_CALL_OVER || y->call == SW_CALL_UNDER ? 0 : y->call == SW_CALL_PASS ? 1 : 2;
     if (cx != cy) return cx - cy;
-    if (cx == 0 && x->conf != y->conf) return x->conf > y->conf ? -1 : 1;
+    if (cx == 0 && x->ev != y->ev) return x->ev > y->ev ? -1 : 1;
     long i = *(const long *)a, j = *(const long *)b;
     return i < j ? -1 : i > j;
 }
@@ -704,7 +738,7 @@ void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
     fprintf(out, " %-4s %-4s %5s %-10s", "TEAM", "OPP", "LINE", "BOOK");
     for (int k = 0; k < SW_SYS_COUNT; k++)
         if (s->enabled[k]) fprintf(out, " %5s", short_sys[k]);
-    fprintf(out, " %5s %-7s %4s  %s\n", "PRED", "CALL", "CONF", "REASON");
+    fprintf(out, " %5s %-7s %5s %6s %6s  %s\n", "PRED", "CALL", "P", "EV", "STAKE", "REASON");
     long *order = sw_alloc_array((size_t)s->n + 1, sizeof *order);
     for (long i = 0; i < s->n; i++) order[i] = i;
     if (order) {
@@ -713,9 +747,11 @@ void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
     }
     for (long j = 0; j < s->n; j++) {
         const sw_slate_row *r = &s->rows[order ? order[j] : j];
-        char line[16] = "-", conf[8] = "-";
+        char line[16] = "-", conf[16] = "-", ev[16] = "-", stake[16] = "-";
         if (isfinite(r->line)) snprintf(line, sizeof line, "%.1f", r->line);
-        if (isfinite(r->conf)) snprintf(conf, sizeof conf, "%.0f", r->conf);
+        if (isfinite(r->conf)) snprintf(conf, sizeof conf, "%.3f", r->conf / 100);
+        if (isfinite(r->ev)) snprintf(ev, sizeof ev, "%+.1f%%", 100 * r->ev);
+        if (isfinite(r->stake)) snprintf(stake, sizeof stake, "%.2f%%", 100 * r->stake);
         print_cell(out, sw_league_player_name(lg, r->player), 24);
         fprintf(out, " %-4s %-4s %5s ", sw_league_team_code(lg, r->team), sw_league_team_code(lg, r->opp), line);
         print_cell(out, r->book >= 0 ? sw_league_book(lg, r->book) : "-", 10);
@@ -726,13 +762,16 @@ void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
         }
         if (isfinite(r->pred)) fprintf(out, " %5.1f", r->pred);
         else fprintf(out, " %5s", "-");
-        fprintf(out, " %-7s %4s  %s\n", sw_call_name(r->call), conf, r->reason);
+        fprintf(out, " %-7s %5s %6s %6s  %s\n", sw_call_name(r->call), conf, ev, stake, r->reason);
     }
     sw_free(order);
-    fprintf(out, "\ncolumns: LINE the book's line (BOOK), PRED the final prediction (points); systems:");
+    fprintf(out, "\ncolumns: LINE the line most books quote (BOOK the first of them), PRED the final prediction (a "
+                 "median, points); systems:");
     for (int k = 0; k < SW_SYS_COUNT; k++)
         if (s->enabled[k]) fprintf(out, " %s %s%s", short_sys[k], sw_system_name(k), ",");
-    fprintf(out, " each one's prediction;\n         CONF the call's confidence 0-100 (50 = a coin flip; none for PASS and NO_LINE)\n");
+    fprintf(out, " each one's prediction;\n         P the calibrated probability of the called side, EV its expected "
+                 "value per unit at the best price, STAKE the suggested stake (share of bankroll, fractional Kelly); "
+                 "none for PASS and NO_LINE\n");
 }
 
 /* A value rounded to `digits` decimals (the precision worth showing), NaN kept. */
@@ -755,6 +794,8 @@ static void json_final(sw_jw *w, const char *key, const sw_slate_final *f, const
     jround(w, "edge", f->edge, 2);
     sw_jw_kstr(w, "call", sw_call_name(f->call));
     jround(w, "confidence", f->conf, 1);
+    jround(w, "ev", f->ev, 4);
+    jround(w, "stake", f->stake, 4);
     sw_jw_kint(w, "systems_predicting", f->n_pred);
     sw_jw_kint(w, "systems_agreeing", f->n_agree);
     if (trained_to[0]) sw_jw_kstr(w, "trained_to", trained_to);
@@ -840,6 +881,13 @@ void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
         jround(w, "line", r->line, 1);
         if (r->book >= 0) sw_jw_kstr(w, "book", sw_league_book(lg, r->book));
         else sw_jw_knull(w, "book");
+        jround(w, "over_price", r->over_price, 0);
+        if (r->over_book >= 0) sw_jw_kstr(w, "over_book", sw_league_book(lg, r->over_book));
+        else sw_jw_knull(w, "over_book");
+        jround(w, "under_price", r->under_price, 0);
+        if (r->under_book >= 0) sw_jw_kstr(w, "under_book", sw_league_book(lg, r->under_book));
+        else sw_jw_knull(w, "under_book");
+        jround(w, "p_market", r->p_market, 4);
         sw_jw_key(w, "systems");
         sw_jw_obj_begin(w);
         for (int k = 0; k < SW_SYS_COUNT; k++) {
@@ -863,6 +911,8 @@ void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
         jround(w, "edge", r->edge, 2);
         sw_jw_kstr(w, "call", sw_call_name(r->call));
         jround(w, "confidence", r->conf, 1);
+        jround(w, "ev", r->ev, 4);
+        jround(w, "stake", r->stake, 4);
         sw_jw_kint(w, "systems_predicting", r->n_pred);
         sw_jw_kint(w, "systems_agreeing", r->n_agree);
         jround(w, "quality", r->quality, 1);

@@ -3,17 +3,24 @@
  * rows), keeps those with a line or enough minutes, runs every enabled system
  * over them, and combines the systems into one call per player:
  *
- *   prediction   the stacked meta-model over the systems (or, without one,
- *                the confidence-weighted mean of the systems that predicted)
- *   P(over)      from a normal predictive distribution around it, with the
- *                stack's fitted spread (integer lines count a push)
+ *   prediction   a median anchored on the market's line (market.h): the
+ *                line moved by the shrunk share of the stacked meta-model's
+ *                disagreement with it (without a stack, the confidence-weighted
+ *                mean of the systems and the market's defaults); without a
+ *                line, the stack's median
+ *   P(over)      the market's de-vigged probability blended with the model's
+ *                own (market.h), given the line is not pushed
  *   consensus    how many predicting systems are on the called side
- *   call         NO_LINE without a real line; PASS below the quality tier,
- *                with too few systems, a small edge, a low probability or
- *                weak agreement (the reason names which); else OVER/UNDER
- *   confidence   0-100: 50 + (100 P(side) - 50) x agreement share, so 50 is a
- *                coin flip and 100 certainty shared by every system; only
- *                OVER/UNDER calls carry one (NaN for PASS and NO_LINE)
+ *   call         by expected value: the side whose P(side) x decimal odds of
+ *                the best price at the line (-110 without prices) is higher;
+ *                NO_LINE without a real line; PASS below the quality tier,
+ *                with too few systems, an expected value under min_ev (or
+ *                the optional minimums of edge, probability and agreement;
+ *                the reason names which); else OVER/UNDER with a suggested
+ *                stake of kelly x the Kelly fraction
+ *   confidence   100 P(side): the calibrated probability of the called side,
+ *                as a percentage; only OVER/UNDER calls carry one (NaN for
+ *                PASS and NO_LINE)
  *   no look-ahead  a model system or stack whose model may have seen games of
  *                the date or later (models.h picks versions that did not) is
  *                refused with a warning, never served
@@ -74,14 +81,17 @@ typedef struct {
     int n_pred, n_agree;
     sw_call call;
     char reason[384];
+    float ev, stake; /* the called side's expected value per unit at its best price; suggested stake (units); NaN none */
 } sw_slate_final;
 
 typedef struct {
     long frame_row;
     int player, game, team, opp, home;
     float line;
-    int book;                         /* league book index, -1 none */
-    float over_price, under_price;
+    int book;                         /* league book index, -1 none (features.h: the market's line) */
+    float over_price, under_price;    /* the best prices at the line */
+    int over_book, under_book;        /* their books, -1 none */
+    float p_market;                   /* the books' de-vigged P(over) at the line, NaN none */
     float quality;
     sw_tier tier;
     sw_pred sys[SW_SYS_COUNT];        /* NaN pred for disabled systems */
@@ -90,6 +100,7 @@ typedef struct {
     int n_pred, n_agree;
     sw_call call;
     char reason[384];
+    float ev, stake;
     char feature_hash[17];
     int n_top, top_system;            /* the model's largest contributions behind a call */
     sw_contrib top[5];
@@ -153,7 +164,7 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
  * gbdt model, else catboost_v8's; *system names it.  0 when neither ran. */
 int sw_slate_drivers(const sw_slate *s, const sw_slate_opts *o, const sw_slate_row *r, sw_contrib top[5], int *system);
 
-/* The slate as a table (calls first, by confidence; names padded by display
+/* The slate as a table (calls first, by expected value; names padded by display
  * width) or as JSON (every row in frame order). */
 void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out);
 void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out);

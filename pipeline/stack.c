@@ -41,6 +41,7 @@ int sw_stack_fit(const double *P, const double *y, const float *std10, long n, i
                  sw_stack *out, sw_error *err)
 {
     memset(out, 0, sizeof *out);
+    sw_market_init(&out->mk);
     if (k < 1 || k > SW_SYS_COUNT) return sw_fail(err, SW_ARG, "stack over %d systems", k);
     if (!(lambda >= 0)) return sw_fail(err, SW_ARG, "Ridge penalty must be >= 0");
     double *X = sw_malloc(sizeof(double) * (size_t)(n ? n : 1) * (size_t)(k + 2));
@@ -148,54 +149,6 @@ double sw_stack_predict(const sw_stack *s, const double pred_by_sys[SW_SYS_COUNT
     return pred;
 }
 
-void sw_stack_calibrate(sw_stack *s, const double *pred, const double *sigma, const double *line, const double *actual,
-                        long n)
-{
-    s->calibrated = 0;
-    s->cal_rows = 0;
-    /* Newton's method on the two-parameter logistic log-likelihood, with a
-     * small ridge so separable data stays finite */
-    double a = 0, b = 1;
-    long m = 0;
-    for (long i = 0; i < n; i++)
-        m += isfinite(pred[i]) && isfinite(sigma[i]) && sigma[i] > 0 && isfinite(line[i]) && isfinite(actual[i]) &&
-             actual[i] != line[i];
-    if (m < 200) return;
-    for (int it = 0; it < 50; it++) {
-        double ga = 0, gb = 0, haa = 1e-6, hab = 0, hbb = 1e-6;
-        for (long i = 0; i < n; i++) {
-            if (!(isfinite(pred[i]) && isfinite(sigma[i]) && sigma[i] > 0 && isfinite(line[i]) && isfinite(actual[i]) &&
-                  actual[i] != line[i]))
-                continue;
-            double z = (pred[i] - line[i]) / sigma[i], y = actual[i] > line[i];
-            double p = 1 / (1 + exp(-(a + b * z))), w = p * (1 - p);
-            ga += y - p;
-            gb += (y - p) * z;
-            haa += w;
-            hab += w * z;
-            hbb += w * z * z;
-        }
-        double det = haa * hbb - hab * hab;
-        if (!(det > 0)) return;
-        double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
-        a += da;
-        b += db;
-        if (fabs(da) < 1e-10 && fabs(db) < 1e-10) break;
-    }
-    if (!isfinite(a) || !isfinite(b)) return;
-    s->calibrated = 1;
-    s->cal_a = a;
-    s->cal_b = b;
-    s->cal_rows = m;
-}
-
-double sw_stack_prob_over(const sw_stack *s, double pred, double sigma, double line)
-{
-    if (!s || !s->calibrated) return sw_prob_over(pred, sigma, line);
-    if (!isfinite(pred) || !isfinite(line) || !(sigma > 0)) return NAN;
-    return 1 / (1 + exp(-(s->cal_a + s->cal_b * (pred - line) / sigma)));
-}
-
 int sw_stack_to_json(const sw_stack *s, char **data, size_t *len, sw_error *err)
 {
     sw_jw *w = sw_jw_create(SW_JW_JSON_PRETTY);
@@ -216,14 +169,17 @@ int sw_stack_to_json(const sw_stack *s, char **data, size_t *len, sw_error *err)
     sw_jw_kf64(w, "sigma_b", s->sigma_b);
     sw_jw_kint(w, "rows", s->rows);
     sw_jw_kf64(w, "mae", s->mae);
-    if (s->calibrated) {
-        sw_jw_key(w, "calibration");
-        sw_jw_obj_begin(w);
-        sw_jw_kf64(w, "a", s->cal_a);
-        sw_jw_kf64(w, "b", s->cal_b);
-        sw_jw_kint(w, "rows", s->cal_rows);
-        sw_jw_obj_end(w);
-    }
+    sw_jw_key(w, "market");
+    sw_jw_obj_begin(w);
+    sw_jw_kint(w, "fitted_w", s->mk.fitted_w);
+    sw_jw_kint(w, "fitted_p", s->mk.fitted_p);
+    sw_jw_kint(w, "rows", s->mk.rows);
+    sw_jw_kint(w, "rows_line", s->mk.rows_line);
+    sw_jw_kint(w, "rows_prob", s->mk.rows_prob);
+    static const char *const mk_keys[] = {"shift", "bias", "w", "a", "b", "c", "shrink_rows", "prior"};
+    const double mk_vals[] = {s->mk.shift, s->mk.bias, s->mk.w, s->mk.a, s->mk.b, s->mk.c, s->mk.shrink_rows, s->mk.prior};
+    for (int i = 0; i < 8; i++) sw_jw_kf64(w, mk_keys[i], mk_vals[i]);
+    sw_jw_obj_end(w);
     sw_jw_key(w, "mae_systems");
     sw_jw_arr_begin(w);
     for (int j = 0; j < s->k; j++) sw_jw_f64(w, s->mae_sys[j]);
@@ -290,15 +246,29 @@ int sw_stack_from_json(const char *name, const char *data, size_t len, sw_stack 
     out->rows = (long)rows;
     sw_jnode ms = sw_json_get(doc, root, "mae_systems");
     if (ms != SW_JNONE && (rc = sw_json_read_f64s(doc, ms, out->mae_sys, (uint32_t)out->k, err))) goto done;
-    sw_jnode cal = sw_json_get(doc, root, "calibration");
-    if (cal != SW_JNONE) {
-        long long cr = 0;
-        if ((rc = sw_json_f64(doc, sw_json_get(doc, cal, "a"), 0, &out->cal_a, err)) ||
-            (rc = sw_json_f64(doc, sw_json_get(doc, cal, "b"), 0, &out->cal_b, err)) ||
-            (rc = sw_json_i64(doc, sw_json_get(doc, cal, "rows"), 0, &cr, err)))
-            goto done;
-        out->cal_rows = (long)cr;
-        out->calibrated = isfinite(out->cal_a) && isfinite(out->cal_b);
+    /* the market part; a stack written before it has the defaults (the market alone) */
+    sw_market_init(&out->mk);
+    sw_jnode mk = sw_json_get(doc, root, "market");
+    if (mk != SW_JNONE) {
+        static const char *const ik[] = {"fitted_w", "fitted_p", "rows", "rows_line", "rows_prob"};
+        long long iv[5];
+        for (int i = 0; i < 5; i++)
+            if ((rc = sw_json_i64(doc, sw_json_get(doc, mk, ik[i]), 0, &iv[i], err))) goto done;
+        static const char *const fk[] = {"shift", "bias", "w", "a", "b", "c", "shrink_rows", "prior"};
+        double *fd[] = {&out->mk.shift, &out->mk.bias, &out->mk.w, &out->mk.a,
+                        &out->mk.b, &out->mk.c, &out->mk.shrink_rows, &out->mk.prior};
+        for (int i = 0; i < 8; i++)
+            if ((rc = sw_json_f64(doc, sw_json_get(doc, mk, fk[i]), 0, fd[i], err))) goto done;
+        for (int i = 0; i < 6; i++)
+            if (!isfinite(*fd[i])) {
+                rc = sw_error_set(err, SW_FORMAT, name, 0, 0, sw_json_offset(doc, mk), "market.%s is not finite", fk[i]);
+                goto done;
+            }
+        out->mk.fitted_w = iv[0] != 0;
+        out->mk.fitted_p = iv[1] != 0;
+        out->mk.rows = (long)iv[2];
+        out->mk.rows_line = (long)iv[3];
+        out->mk.rows_prob = (long)iv[4];
     }
     for (j = 0; j < out->k; j++)
         if (!isfinite(out->coef[j])) {

@@ -2,7 +2,7 @@
  * systems' out-of-fold predictions (intercept fitted and saved, unlike the
  * original's V8 stack), plus a model of the predictive spread:
  * sigma = sqrt(pi/2) * (a + b * points_std_last_10), fitted on the absolute
- * residuals, which P(over) uses.
+ * residuals, which P(over) uses; and the market anchor of market.h.
  *
  * Ownership: plain values.  Thread-safety: reentrant.
  */
@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/status.h"
+#include "market.h"
 #include "systems.h"
 
 typedef struct {
@@ -23,11 +24,9 @@ typedef struct {
     double sigma_a, sigma_b;     /* spread model */
     long rows;                   /* rows fitted */
     double mae, mae_sys[SW_SYS_COUNT]; /* on the fitted rows: the stack's and each system's */
-    /* calibration of P(over): logistic(cal_a + cal_b * (prediction - line) / sigma), fitted on
-     * out-of-fold rows with a line (pushes left out); without it, the normal CDF */
-    int calibrated;
-    double cal_a, cal_b;
-    long cal_rows;
+    /* the forecast anchored on the market and P(over) (market.h); sw_market_init's
+     * defaults until sw_market_fit runs on out-of-fold rows */
+    sw_market mk;
 } sw_stack;
 
 /* Fit on n rows: P is n x k (row-major) predictions of systems sys[0..k);
@@ -41,15 +40,6 @@ int sw_stack_fit(const double *P, const double *y, const float *std10, long n, i
  * fewer than two present the result is NaN.  *sigma gets the spread. */
 double sw_stack_predict(const sw_stack *s, const double pred_by_sys[SW_SYS_COUNT], float std10, double *sigma,
                         int *n_present);
-
-/* Fit the calibration on n rows of stacked predictions, their spreads, lines
- * and outcomes (rows without a line or with a push are left out).  Needs 200
- * rows; leaves the stack uncalibrated otherwise. */
-void sw_stack_calibrate(sw_stack *s, const double *pred, const double *sigma, const double *line, const double *actual,
-                        long n);
-/* P(points > line) of a stacked prediction: calibrated when the stack is, else
- * sw_prob_over. */
-double sw_stack_prob_over(const sw_stack *s, double pred, double sigma, double line);
 
 /* JSON (the model store's stack.json). */
 int sw_stack_to_json(const sw_stack *s, char **data, size_t *len, sw_error *err);

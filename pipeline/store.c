@@ -36,12 +36,12 @@ struct sw_store {
     " confidence REAL CHECK (confidence IS NULL OR (confidence >= 0 AND confidence <= 100)),"                     \
     " quality REAL NOT NULL CHECK (quality >= 0 AND quality <= 100), tier TEXT NOT NULL,"                          \
     " systems_predicting INTEGER, systems_agreeing INTEGER, reason TEXT, feature_hash TEXT NOT NULL,"             \
-    " run_id INTEGER NOT NULL, contributions TEXT, trained_to TEXT"
+    " run_id INTEGER NOT NULL, contributions TEXT, trained_to TEXT, p_market REAL"
 /* the columns in table order, for copies between the tables */
 #define PRED_NAMES                                                                                                 \
     "game_date, game_id, player_id, player_name, team, opp, home, system, model_version, line, book, over_price,"  \
     " under_price, prediction, lo, hi, p_over, edge, recommendation, confidence, quality, tier,"                   \
-    " systems_predicting, systems_agreeing, reason, feature_hash, run_id, contributions, trained_to"
+    " systems_predicting, systems_agreeing, reason, feature_hash, run_id, contributions, trained_to, p_market"
 
 static const char *schema_runs =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -127,17 +127,18 @@ static int migrate_v1(sw_store *st, sw_error *err)
         "DROP TABLE temp.v1",
         "DROP TABLE predictions_v1",
         "DROP TABLE grades_v1",
-        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
     };
     char superseded[1024];
     snprintf(superseded, sizeof superseded,
-             "INSERT INTO predictions_superseded SELECT " PRED_NAMES ", '%s', NULL FROM temp.v1 WHERE rk > 1", now);
+             "INSERT INTO predictions_superseded(" PRED_NAMES ", replaced_at, replaced_by_run) SELECT " PRED_NAMES
+             ", '%s', NULL FROM temp.v1 WHERE rk > 1", now);
     snprintf(sql, sizeof sql,
              "CREATE TEMP TABLE v1 AS SELECT p.game_date, p.game_id, p.player_id, p.player_name, p.team, p.opp,"
              " p.home, p.system, p.model_version, p.line, p.book, p.over_price, p.under_price, p.prediction, p.lo,"
              " p.hi, p.p_over, p.edge, p.recommendation, CASE WHEN p.recommendation IN ('OVER','UNDER') THEN"
              " p.confidence END AS confidence, p.quality, p.tier, p.systems_predicting, p.systems_agreeing,"
-             " p.reason, p.feature_hash, p.run_id, p.contributions, %s AS trained_to, row_number() OVER"
+             " p.reason, p.feature_hash, p.run_id, p.contributions, %s AS trained_to, p.p_market, row_number() OVER"
              " (PARTITION BY p.game_date, p.game_id, p.player_id, p.system ORDER BY p.run_id DESC,"
              " p.model_version DESC) AS rk FROM predictions_v1 p LEFT JOIN runs r ON r.run_id = p.run_id",
              expr);
@@ -146,7 +147,7 @@ static int migrate_v1(sw_store *st, sw_error *err)
     steps[7] = superseded;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         int rc = sqlite3_exec(st->db, steps[i], NULL, NULL, NULL);
-        if (rc) return db_fail(st, err, rc, "cannot upgrade the database to schema 2");
+        if (rc) return db_fail(st, err, rc, "cannot upgrade the database to schema 3");
     }
     return SW_OK;
 }
@@ -179,10 +180,10 @@ static int prepare_schema(sw_store *st, sw_error *err)
 {
     int rc, v = read_version(st, &rc);
     if (v < 0) return db_fail(st, err, rc, "cannot read the database");
-    if (v == 2) return SW_OK;
-    if (v > 2)
+    if (v == 3) return SW_OK;
+    if (v > 3)
         return sw_error_set(err, SW_DB, st->path, 0, 0, -1,
-                            "the database has schema version %d, newer than this swish (2): upgrade swish", v);
+                            "the database has schema version %d, newer than this swish (3): upgrade swish", v);
     if ((rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
         return db_fail(st, err, rc, "cannot prepare the database schema");
     v = read_version(st, &rc); /* another process may have done it meanwhile */
@@ -192,11 +193,12 @@ static int prepare_schema(sw_store *st, sw_error *err)
     } else if (v == 0) {
         if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)) ||
             (rc = sqlite3_exec(st->db, schema_v2, NULL, NULL, NULL)) ||
-            (rc = sqlite3_exec(st->db, "INSERT INTO meta VALUES('schema_version', '2')", NULL, NULL, NULL)))
+            (rc = sqlite3_exec(st->db, "INSERT INTO meta VALUES('schema_version', '3')", NULL, NULL, NULL)))
             out = db_fail(st, err, rc, "cannot prepare the database schema");
     } else if (v == 1) {
         /* columns added to version 1 over time */
         static const char *const added[][3] = {{"predictions", "contributions", "TEXT"},
+                                               {"predictions", "p_market", "REAL"},
                                                {"runs", "train_from", "TEXT"},
                                                {"runs", "train_to", "TEXT"}};
         if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)))
@@ -214,6 +216,17 @@ static int prepare_schema(sw_store *st, sw_error *err)
                 out = db_fail(st, err, rc, "cannot upgrade the database schema");
         }
         if (out == SW_OK) out = migrate_v1(st, err);
+    } else if (v == 2) {
+        /* schema 3: the market's P(over) beside each prediction */
+        static const char *const v3[] = {
+            "ALTER TABLE predictions ADD COLUMN p_market REAL",
+            "ALTER TABLE predictions_superseded ADD COLUMN p_market REAL",
+            "ALTER TABLE predictions_lookahead ADD COLUMN p_market REAL",
+            "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+        };
+        for (size_t i = 0; out == SW_OK && i < sizeof v3 / sizeof v3[0]; i++)
+            if ((rc = sqlite3_exec(st->db, v3[i], NULL, NULL, NULL)))
+                out = db_fail(st, err, rc, "cannot upgrade the database to schema 3");
     }
     if (out == SW_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)))
         out = db_fail(st, err, rc, "cannot commit the database schema");
@@ -426,6 +439,7 @@ static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, cons
         sqlite3_bind_text(q, 28, cj, -1, SQLITE_TRANSIENT);
     }
     if (o->trained_to && o->trained_to[0]) sqlite3_bind_text(q, 29, o->trained_to, -1, SQLITE_TRANSIENT);
+    bind_num(q, 30, r->p_market);
     return sqlite3_step(q);
 }
 
@@ -541,7 +555,8 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
 
     /* the date's current rows go to the audit table, their grades with them */
     long moved;
-    DB(on_date(st, "INSERT INTO predictions_superseded SELECT " PRED_NAMES ", ?2, ?3 FROM predictions"
+    DB(on_date(st, "INSERT INTO predictions_superseded(" PRED_NAMES ", replaced_at, replaced_by_run) SELECT " PRED_NAMES
+                   ", ?2, ?3 FROM predictions"
                    " WHERE game_date = ?1", date, started, res->run_id, &moved),
        "keeping earlier predictions for audit");
     DB(on_date(st, "DELETE FROM predictions WHERE game_date = ?1", date, NULL, 0, &res->replaced),
@@ -555,7 +570,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     DB(sqlite3_step(q_fdel), "replacing earlier features");
 
     DB(sqlite3_prepare_v2(st->db,
-                          "INSERT INTO predictions(" PRED_NAMES ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                          "INSERT INTO predictions(" PRED_NAMES ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                           &q_pred, NULL),
        "preparing predictions");
     DB(sqlite3_prepare_v2(st->db, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &q_feat, NULL),
@@ -608,8 +623,8 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
                 if (!s->rollout) continue;
                 o = final_row("final.rollout", s->rollout_version, s->rollout_trained_to, &r->roll);
             } else {
-                sw_slate_final f = {r->pred, r->lo, r->hi, r->sigma, r->p_over, r->edge, r->conf, r->n_pred,
-                                    r->n_agree, r->call, ""};
+                sw_slate_final f;
+                sw_slate_row_final(r, &f);
                 const char *v = s->final_version, *tt = s->final_trained_to;
                 if (s->rollout && r->arm) {
                     snprintf(served, sizeof served, "%s canary", s->rollout_version);

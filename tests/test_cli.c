@@ -419,7 +419,8 @@ START_TEST(cli_config_env)
 {
     char *out;
     ck_assert_int_eq(run(&out, "%s config", tu_swish_bin()), 0);
-    ck_assert_ptr_nonnull(strstr(out, "\nmin_prob = 0.55\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nmin_ev = 0.02\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nkelly = 0.25\n"));
     ck_assert_ptr_nonnull(strstr(out, "\neta = 0.05\n"));
     ck_assert_ptr_nonnull(strstr(out, "\nthreads = 0\n"));
     free(out);

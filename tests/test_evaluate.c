@@ -122,11 +122,11 @@ START_TEST(wilson_and_metrics_by_hand)
     ck_assert_double_eq_tol(hi, 0.27754, 1e-4);
     /* five graded rows: over hit at -120, under miss, a push, a void, no line */
     sw_graded g[5] = {
-        {1, 24, 27, 22.5, 0.70f, 60, 100, -120, +100, 20, 21, SW_TIER_GOLD, SW_CALL_OVER},
-        {1, 10, 14, 12.5, 0.30f, 58, 90, -110, -110, 11, 12, SW_TIER_SILVER, SW_CALL_UNDER},
-        {1, 20, 18, 18.0, 0.60f, 51, 100, -110, -110, 17, 19, SW_TIER_GOLD, SW_CALL_OVER},
-        {1, 15, NAN, 14.5, 0.55f, 57, 100, -110, -110, 15, 15, SW_TIER_GOLD, SW_CALL_OVER},
-        {1, 8, 6, NAN, NAN, 0, 60, NAN, NAN, 7, 7, SW_TIER_POOR, SW_CALL_NO_LINE},
+        {1, 24, 27, 22.5, 0.70f, 60, 100, -120, +100, 20, 21, SW_TIER_GOLD, SW_CALL_OVER, NAN},
+        {1, 10, 14, 12.5, 0.30f, 58, 90, -110, -110, 11, 12, SW_TIER_SILVER, SW_CALL_UNDER, NAN},
+        {1, 20, 18, 18.0, 0.60f, 51, 100, -110, -110, 17, 19, SW_TIER_GOLD, SW_CALL_OVER, NAN},
+        {1, 15, NAN, 14.5, 0.55f, 57, 100, -110, -110, 15, 15, SW_TIER_GOLD, SW_CALL_OVER, NAN},
+        {1, 8, 6, NAN, NAN, 0, 60, NAN, NAN, 7, 7, SW_TIER_POOR, SW_CALL_NO_LINE, NAN},
     };
     sw_metrics m;
     sw_metrics_compute(g, 5, &m);
@@ -154,6 +154,20 @@ START_TEST(wilson_and_metrics_by_hand)
     ck_assert_int_eq(m.n_market, 2);
     ck_assert_double_eq_tol(m.brier_market, ((11.0 / 23) * (11.0 / 23) + 0.25) / 2, 1e-12);
     ck_assert_double_eq_tol(m.brier_same, (0.09 + 0.49) / 2, 1e-6);
+    /* calls by expected value at their price: row 1 over at -120, 0.7 x (1 + 100/120) - 1 = 0.2833 (a hit);
+     * row 2 under at -110, 0.7 x (1 + 100/110) - 1 = 0.3364 (a miss); both >= 10% */
+    ck_assert_int_eq(m.ev[4].n, 2);
+    ck_assert_int_eq(m.ev[4].hits, 1);
+    ck_assert_int_eq(m.ev[0].n + m.ev[1].n + m.ev[2].n + m.ev[3].n, 0);
+    /* the market's probability stored with a row wins over its prices: row 1 at 0.6 */
+    g[0].p_market = 0.6f;
+    g[1].over_price = 150; /* de-vigged from -110 and this one for the second row */
+    g[1].p_over = 0.55f;   /* under at -110: 0.45 x 1.909 - 1 < 0 */
+    sw_metrics_compute(g, 5, &m);
+    double qo = 100.0 / 250, qu = 110.0 / 210, pm2 = qo / (qo + qu);
+    ck_assert_double_eq_tol(m.brier_market, ((0.6 - 1) * (0.6 - 1) + (pm2 - 1) * (pm2 - 1)) / 2, 1e-7);
+    ck_assert_int_eq(m.ev[0].n, 1);
+    ck_assert_int_eq(m.ev[4].n, 1);
     /* baselines on rows with a line, a prediction and both averages (1, 2, 3) */
     ck_assert_int_eq(m.n_base, 3);
     ck_assert_double_eq_tol(m.mae_line, (4.5 + 1.5 + 0) / 3, 1e-6);
@@ -410,7 +424,7 @@ static int check_metrics_object(const sw_json *doc, sw_jnode m)
             ck_assert_int_eq(t, SW_JSON_NUMBER);
         }
     }
-    ck_assert_int_eq(buckets, 3 + 4 + 4 + 5); /* side, side_edge3, calls; edge, confidence, tier */
+    ck_assert_int_eq(buckets, 3 + 4 + 4 + 5 + 5); /* side, side_edge3, calls; edge, confidence, tier, expected value */
     sw_jnode cal = sw_json_get(doc, m, "calibration");
     ck_assert_int_eq(sw_json_len(doc, cal), 10);
     ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, sw_json_get(doc, m, "baselines"), "side_last10_avg")),

@@ -562,6 +562,86 @@ START_TEST(only_configured_books)
 }
 END_TEST
 
+/* The market of a row against prop_lines.csv read here: the line most of the
+ * books quote (ties: the first in the configured order), the best price of
+ * each side among the books at it, the mean of their de-vigged P(over). */
+START_TEST(market_line_and_best_prices)
+{
+    sw_league *lg = load_real();
+    const char *date = "2025-11-10";
+    int day = day_of(date);
+    const char *books[] = {"fanduel", "draftkings", "betmgm", "bovada"};
+    enum { NB = 4 };
+    static fd_quote q[NB][512];
+    int nq[NB];
+    for (int b = 0; b < NB; b++) nq[b] = scan_book(date, books[b], q[b], 512);
+    int rc;
+    sw_error err;
+    sw_frame *f = slate_with_books(lg, day, books, NB, &rc, &err);
+    ck_assert_msg(rc == SW_OK, "%s", err.msg);
+    long lined = 0, disagree = 0, shopped = 0;
+    for (long r = 0; r < sw_frame_rows(f); r++) {
+        const sw_frame_meta *m = sw_frame_meta_of(f, r);
+        const char *pid = sw_league_player_id(lg, m->player), *gid = sw_league_game_id(lg, m->game);
+        const fd_quote *at[NB] = {NULL};
+        int n_at = 0;
+        for (int b = 0; b < NB; b++)
+            for (int k = 0; k < nq[b]; k++)
+                if (!strcmp(q[b][k].game, gid) && !strcmp(q[b][k].player, pid)) at[b] = &q[b][k];
+        for (int b = 0; b < NB; b++) n_at += at[b] != NULL;
+        if (!n_at) {
+            ck_assert(isnan(m->line) && m->line_books == 0 && isnan(m->p_market) && m->over_book == -1);
+            continue;
+        }
+        lined++;
+        /* the expected line: most books, ties to the earlier book */
+        float want = NAN;
+        int want_n = 0;
+        for (int b = 0; b < NB; b++) {
+            if (!at[b]) continue;
+            int c = 0;
+            for (int j = 0; j < NB; j++) c += at[j] && at[j]->line == at[b]->line;
+            if (c > want_n) {
+                want_n = c;
+                want = at[b]->line;
+            }
+        }
+        for (int b = 0; b < NB; b++) disagree += at[b] && at[b]->line != want && b == 0;
+        ck_assert_msg(m->line == want && m->line_books == want_n, "%s %s: line %g from %d books, want %g from %d", gid,
+                      pid, (double)m->line, m->line_books, (double)want, want_n);
+        double bo = 0, bu = 0, pm = 0;
+        int first = -1;
+        for (int b = 0; b < NB; b++) {
+            if (!at[b] || at[b]->line != want) continue;
+            if (first < 0) first = b;
+            bo = fmax(bo, sw_decimal_odds(at[b]->over));
+            bu = fmax(bu, sw_decimal_odds(at[b]->under));
+            double qo = at[b]->over > 0 ? 100.0 / (100 + at[b]->over) : -at[b]->over / (100.0 - at[b]->over);
+            double qu = at[b]->under > 0 ? 100.0 / (100 + at[b]->under) : -at[b]->under / (100.0 - at[b]->under);
+            pm += qo / (qo + qu);
+        }
+        pm /= want_n;
+        ck_assert_str_eq(sw_league_book(lg, m->line_book), books[first]);
+        ck_assert_double_eq_tol(sw_decimal_odds(m->over_price), bo, 1e-12);
+        ck_assert_double_eq_tol(sw_decimal_odds(m->under_price), bu, 1e-12);
+        ck_assert_double_eq_tol(m->p_market, pm, 1e-6);
+        shopped += sw_decimal_odds(m->over_price) > sw_decimal_odds(at[first]->over) ||
+                   sw_decimal_odds(m->under_price) > sw_decimal_odds(at[first]->under);
+    }
+    ck_assert_int_gt(lined, 100);
+    ck_assert_int_gt(disagree, 0); /* the first book's line is not always the market's */
+    ck_assert_int_gt(shopped, 0);  /* another book's price beat the first book's */
+    /* the odds by hand */
+    ck_assert_double_eq_tol(sw_decimal_odds(-110), 1 + 100.0 / 110, 1e-12);
+    ck_assert_double_eq_tol(sw_decimal_odds(+150), 2.5, 1e-12);
+    ck_assert_double_eq_tol(sw_decimal_odds(NAN), 1 + 100.0 / 110, 1e-12);
+    ck_assert_double_eq_tol(sw_devig_over(-120, 100), (120.0 / 220) / (120.0 / 220 + 0.5), 1e-12);
+    ck_assert(isnan(sw_devig_over(-110, NAN)));
+    sw_frame_free(f);
+    sw_league_free(lg);
+}
+END_TEST
+
 /* ---- issue 13: --lenient skips every kind of malformed row; no box scores is an error ---- */
 
 START_TEST(lenient_skips_malformed_rows)
@@ -743,6 +823,7 @@ Suite *features_suite(void)
     tcase_add_test(tc, loader_errors);
     tcase_add_test(tc, select_by_name);
     tcase_add_test(tc, only_configured_books);
+    tcase_add_test(tc, market_line_and_best_prices);
     tcase_add_test(tc, lenient_skips_malformed_rows);
     tcase_add_test(tc, no_box_scores_is_an_error);
     suite_add_tcase(s, tc);

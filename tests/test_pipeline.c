@@ -282,7 +282,7 @@ START_TEST(config_file_env_errors)
     ck_assert(c.systems[SW_SYS_GBDT] && c.systems[SW_SYS_MOVING_AVERAGE] && !c.systems[SW_SYS_SIMILARITY]);
     ck_assert_int_eq(c.n_books, 2);
     ck_assert_str_eq(c.books[0], "fanduel");
-    ck_assert(c.min_prob == 0.55); /* untouched default */
+    ck_assert(c.min_prob == 0 && c.min_ev == 0.02 && c.kelly == 0.25); /* untouched defaults */
 
     setenv("SWISH_CALL_MIN_EDGE", "3.25", 1);
     ck_assert_int_eq(sw_config_load(&c, path, &err), SW_OK);
@@ -313,8 +313,10 @@ START_TEST(config_file_env_errors)
     ck_assert_int_eq(sw_config_load(&c, tu_write("d.conf", bad2, strlen(bad2)), &err), SW_ARG);
     ck_assert_int_eq(err.line, 2);
     ck_assert_ptr_nonnull(strstr(err.msg, "xgboost_v1"));
-    const char *bad3 = "[call]\nmin_prob = 0.3\n";
+    const char *bad3 = "[call]\nmin_prob = 1.3\n";
     ck_assert_int_eq(sw_config_load(&c, tu_write("e.conf", bad3, strlen(bad3)), &err), SW_ARG);
+    const char *bad4 = "[call]\nkelly = 2\n";
+    ck_assert_int_eq(sw_config_load(&c, tu_write("f.conf", bad4, strlen(bad4)), &err), SW_ARG);
 }
 END_TEST
 
@@ -645,15 +647,32 @@ START_TEST(real_slate_end_to_end)
                                 " GROUP BY 1, 2 HAVING count(DISTINCT system) <> 7)"),
                      0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT system) FROM predictions"), 7);
-    /* the calls obey the configured thresholds (defaults) */
+    /* the calls obey the configured rule (defaults): the side of the higher expected value at the stored
+     * best prices, called when it reaches 2%, confidence 100 P(side); PASS only below it (or for quality) */
+#define DEC(p) "(CASE WHEN " p " IS NULL OR abs(" p ") < 100 THEN 1 + 100.0 / 110 WHEN " p " > 0 THEN 1 + " p \
+               " / 100.0 ELSE 1 - 100.0 / " p " END)"
+#define EV_O "(p_over * " DEC("over_price") " - 1)"
+#define EV_U "((1 - p_over) * " DEC("under_price") " - 1)"
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation IN "
-                                "('OVER','UNDER') AND (abs(edge) < 1.5 OR tier IN ('poor','critical')"
-                                " OR (recommendation='OVER' AND (edge <= 0 OR p_over < 0.55))"
-                                " OR (recommendation='UNDER' AND (edge >= 0 OR p_over > 0.45)))"),
+                                "('OVER','UNDER') AND (tier IN ('poor','critical')"
+                                " OR (recommendation='OVER' AND (" EV_O " < 0.02 OR " EV_O " < " EV_U
+                                " OR abs(confidence - 100 * p_over) > 1e-3))"
+                                " OR (recommendation='UNDER' AND (" EV_U " < 0.02 OR " EV_U " < " EV_O
+                                " OR abs(confidence - 100 * (1 - p_over)) > 1e-3)))"),
                      0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation = 'PASS'"
+                                " AND tier NOT IN ('poor','critical') AND systems_predicting >= 2"
+                                " AND max(" EV_O ", " EV_U ") >= 0.0201"),
+                     0);
+    /* the final is anchored on the market: within a few points of the line, unlike the systems */
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND line IS NOT NULL"
+                                " AND abs(prediction - line) > 3"),
+                     0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND p_market IS NOT NULL"),
+                     100);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE (line IS NULL) <> (recommendation='NO_LINE')"),
                      0);
-    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation IN ('OVER','UNDER')"), 0);
+    ck_assert_int_ge(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND recommendation IN ('OVER','UNDER')"), 0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE reason IS NULL OR reason = ''"), 0);
     /* real lines only: every stored line is one of the book lines of that player and game */
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE line IS NOT NULL AND (line <= 0 OR line > 80"
@@ -868,7 +887,7 @@ START_TEST(old_database_upgraded)
     ck_assert_int_eq(seen, 1);
     sw_json_free(doc);
     free(out);
-    ck_assert_int_eq(tu_sql_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), 4);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE model_version IN ('G1', 'stack-S1')"), 0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded"), 2);
@@ -889,6 +908,23 @@ START_TEST(old_database_upgraded)
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
+
+    /* a schema-2 database (before the market's P(over) was stored) gains the column in place */
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "ALTER TABLE predictions DROP COLUMN p_market;"
+                                  "ALTER TABLE predictions_superseded DROP COLUMN p_market;"
+                                  "ALTER TABLE predictions_lookahead DROP COLUMN p_market;"
+                                  "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    ck_assert_int_eq(tu_sh(&out, "%s metrics --db %s", tu_swish_bin(), db), 0);
+    free(out);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE p_market IS NULL"), 4);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(p_market) + count(*) FROM predictions_superseded"), 2);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(p_market) + count(*) FROM predictions_lookahead"), 2);
 }
 END_TEST
 
@@ -1118,6 +1154,30 @@ START_TEST(sim_bad_database)
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
+
+    /* a database of schema 2 (before the market's P(over) was stored) gains the column in place; a
+     * re-run then moves its rows to the audit table, whose columns are now in another order */
+    long n = tu_sql_long(db, "SELECT count(*) FROM predictions");
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(p_market) FROM predictions"), 0);
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "ALTER TABLE predictions DROP COLUMN p_market;"
+                                  "ALTER TABLE predictions_superseded DROP COLUMN p_market;"
+                                  "ALTER TABLE predictions_lookahead DROP COLUMN p_market;"
+                                  "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    ck_assert_int_eq(tu_sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
+    free(out);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), n);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(p_market) FROM predictions"), 0);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded"), n);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded WHERE p_market IS NOT NULL OR"
+                                     " replaced_at IS NULL OR replaced_by_run IS NULL OR trained_to > game_date"),
+                     0);
 }
 END_TEST
 

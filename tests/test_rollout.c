@@ -183,14 +183,15 @@ static long check_combinations(const char *db, const char *date, const sw_stack 
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *q;
-    const char *sql = "SELECT p.game_id, p.player_id, p.system, p.prediction, f.vals FROM predictions p JOIN features f"
+    const char *sql = "SELECT p.game_id, p.player_id, p.system, p.prediction, f.vals, p.line, p.p_market FROM"
+                      " predictions p JOIN features f"
                       " USING (game_date, game_id, player_id) WHERE p.game_date = ? ORDER BY p.game_id, p.player_id,"
                       " p.system";
     ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
     sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
     long checked = 0;
     char key[128] = "";
-    double by[SW_SYS_COUNT], cand_gbdt = NAN, fc = NAN, fr = NAN;
+    double by[SW_SYS_COUNT], cand_gbdt = NAN, fc = NAN, fr = NAN, line = NAN, pm = NAN;
     float std10 = NAN;
     int more = 1;
     for (int k = 0; k < SW_SYS_COUNT; k++) by[k] = NAN;
@@ -203,11 +204,14 @@ static long check_combinations(const char *db, const char *date, const sw_stack 
             /* one player-game complete */
             double sig;
             int present;
+            /* each stack's combination, then its market anchor (market.h) */
             double pc = sw_stack_predict(champ, by, std10, &sig, &present);
+            pc = sw_market_pred(&champ->mk, pc, sig, line, pm);
             double roll[SW_SYS_COUNT];
             memcpy(roll, by, sizeof roll);
             roll[sys_id("gbdt")] = cand_gbdt;
             double pr = sw_stack_predict(cand, roll, std10, &sig, &present);
+            pr = sw_market_pred(&cand->mk, pr, sig, line, pm);
             if (isfinite(pc) && isfinite(pr)) {
                 pc = pc < 0 ? 0 : pc > 60 ? 60 : pc;
                 pr = pr < 0 ? 0 : pr > 60 ? 60 : pr;
@@ -226,6 +230,8 @@ static long check_combinations(const char *db, const char *date, const sw_stack 
         ck_assert_ptr_nonnull(p);
         p += strlen("\"points_std_last_10\":");
         std10 = strncmp(p, "null", 4) ? strtof(p, NULL) : NAN;
+        line = sqlite3_column_type(q, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 5);
+        pm = sqlite3_column_type(q, 6) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 6);
         int k = sys_id(system);
         if (k >= 0) by[k] = v;
         else if (!strcmp(system, "gbdt.rollout")) cand_gbdt = v;

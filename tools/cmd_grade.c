@@ -211,8 +211,9 @@ int cmd_metrics(int argc, char **argv)
                   .summary = "Metrics of the graded predictions per system: MAE, RMSE, bias, within 3/5; hit rate of\n"
                              "the prediction's side against the line with a Wilson 95% interval, overall and at edge\n"
                              ">= 3; the OVER/UNDER calls' hit rate and ROI (actual prices and -110); with --detail or\n"
-                             "--json the breakdowns by edge, confidence and tier, the calibration of P(over) and the\n"
-                             "baselines (the line, season and last-10 averages) on the same player-games.",
+                             "--json the breakdowns by edge, confidence, tier and expected value, the calibration of\n"
+                             "P(over) and the baselines (the line, season and last-10 averages, the market's P(over))\n"
+                             "on the same player-games.",
                   .opts = metrics_opts,
                   .n_opts = sizeof metrics_opts / sizeof metrics_opts[0]};
     int rc = cli_parse(&a, argc, argv);
