@@ -43,6 +43,40 @@ static int side_outcome(double pred, double line, double actual, int *over)
     return *over ? actual > line : actual < line;
 }
 
+static int cmp_pair(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Deciles of P(over) over the calibration rows (pairs of P and outcome). */
+static void deciles(const sw_graded *g, long n, sw_metrics *m)
+{
+    double *pr = sw_alloc_array((size_t)m->n_cal * 2 + 2, sizeof *pr);
+    if (!pr) return; /* out of memory: no deciles */
+    long k = 0;
+    for (long i = 0; i < n; i++) {
+        const sw_graded *r = &g[i];
+        if (!isfinite(r->actual) || !isfinite(r->p_over) || !isfinite(r->line) || r->actual == r->line) continue;
+        pr[2 * k] = r->p_over;
+        pr[2 * k + 1] = r->actual > r->line;
+        k++;
+    }
+    qsort(pr, (size_t)k, 2 * sizeof *pr, cmp_pair);
+    for (int d = 0; d < SW_CAL_BINS; d++) {
+        long a = k * d / SW_CAL_BINS, b = k * (d + 1) / SW_CAL_BINS;
+        double sp = 0, sy = 0;
+        for (long i = a; i < b; i++) {
+            sp += pr[2 * i];
+            sy += pr[2 * i + 1];
+        }
+        m->rel_n[d] = b - a;
+        m->rel_p[d] = b > a ? sp / (double)(b - a) : NAN;
+        m->rel_freq[d] = b > a ? sy / (double)(b - a) : NAN;
+    }
+    sw_free(pr);
+}
+
 void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
 {
     memset(m, 0, sizeof *m);
@@ -133,6 +167,8 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
             m->cal_freq[k] /= m->cal_n[k];
         }
     m->brier = m->n_cal ? brier / m->n_cal : NAN;
+    for (int d = 0; d < SW_CAL_BINS; d++) m->rel_p[d] = m->rel_freq[d] = NAN;
+    if (m->n_cal) deciles(g, n, m);
     m->brier_market = m->n_market ? bm / m->n_market : NAN;
     m->brier_same = m->n_market ? bsm / m->n_market : NAN;
     if (m->n_base) {
@@ -212,8 +248,8 @@ static void hits_txt(const sw_hits *h, char *buf, size_t cap)
 
 void sw_metrics_print_header(FILE *out)
 {
-    fprintf(out, "%-15s %6s %6s %6s %6s | %-27s | %-27s | %-27s %7s %7s\n", "SYSTEM", "N", "MAE", "LINE", "BIAS",
-            "SIDE HIT RATE [95%]", "EDGE >= 3", "CALLS", "ROI", "ROI-110");
+    fprintf(out, "%-15s %6s %6s %6s %6s %6s %6s | %-27s | %-27s | %-27s %7s %7s\n", "SYSTEM", "N", "MAE", "LINE",
+            "BIAS", "BRIER", "MARKET", "SIDE HIT RATE [95%]", "EDGE >= 3", "CALLS", "ROI", "ROI-110");
 }
 
 void sw_metrics_print_row(const char *name, const sw_metrics *m, FILE *out)
@@ -226,8 +262,11 @@ void sw_metrics_print_row(const char *name, const sw_metrics *m, FILE *out)
         snprintf(roi, sizeof roi, "%+.1f%%", 100 * m->roi_calls);
         snprintf(roi2, sizeof roi2, "%+.1f%%", 100 * m->roi_calls_110);
     }
-    fprintf(out, "%-15s %6ld %6.3f %6.3f %+6.2f | %-27s | %-27s | %-27s %7s %7s\n", name, m->n, m->mae, m->mae_line,
-            m->bias, a, b, c, roi, roi2);
+    char br[16] = "-", bm[16] = "-";
+    if (m->n_cal) snprintf(br, sizeof br, "%.4f", m->brier);
+    if (m->n_market) snprintf(bm, sizeof bm, "%.4f", m->brier_market);
+    fprintf(out, "%-15s %6ld %6.3f %6.3f %+6.2f %6s %6s | %-27s | %-27s | %-27s %7s %7s\n", name, m->n, m->mae,
+            m->mae_line, m->bias, br, bm, a, b, c, roi, roi2);
 }
 
 void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out)
@@ -269,6 +308,9 @@ void sw_metrics_print_detail(const char *name, const sw_metrics *m, FILE *out)
     fprintf(out, "\n  calibration of P(over) (%ld rows, Brier %.4f):", m->n_cal, m->brier);
     for (int k = 0; k < SW_CAL_BINS; k++)
         if (m->cal_n[k]) fprintf(out, " %.2f->%.2f (%ld)", m->cal_p[k], m->cal_freq[k], m->cal_n[k]);
+    fprintf(out, "\n  reliability by decile of P(over):");
+    for (int k = 0; k < SW_CAL_BINS; k++)
+        if (m->rel_n[k]) fprintf(out, " %.3f->%.3f (%ld)", m->rel_p[k], m->rel_freq[k], m->rel_n[k]);
     fprintf(out, "\n");
     if (m->n_market)
         fprintf(out, "  P(over) against the market on the %ld rows with its probability: Brier %.4f, the market's "
@@ -324,6 +366,16 @@ void sw_metrics_json(sw_jw *w, const char *name, const sw_metrics *m)
         sw_jw_kint(w, "n", m->cal_n[k]);
         sw_jw_kf64(w, "p", m->cal_n[k] ? m->cal_p[k] : NAN);
         sw_jw_kf64(w, "freq", m->cal_n[k] ? m->cal_freq[k] : NAN);
+        sw_jw_obj_end(w);
+    }
+    sw_jw_arr_end(w);
+    sw_jw_key(w, "reliability");
+    sw_jw_arr_begin(w);
+    for (int k = 0; k < SW_CAL_BINS; k++) {
+        sw_jw_obj_begin(w);
+        sw_jw_kint(w, "n", m->rel_n[k]);
+        sw_jw_kf64(w, "p", m->rel_p[k]);
+        sw_jw_kf64(w, "freq", m->rel_freq[k]);
         sw_jw_obj_end(w);
     }
     sw_jw_arr_end(w);

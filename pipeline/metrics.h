@@ -8,7 +8,8 @@
  *                the actual American prices and at -110 (flat one-unit stakes),
  *                by confidence bucket, by quality tier and by expected value
  *                (P(side) x the decimal odds of the price taken - 1)
- *   calibration  P(over) in ten bins (mean predicted, observed share), Brier
+ *   calibration  P(over) in ten bins (mean predicted, observed share), the
+ *                same by decile of P(over) (reliability), Brier
  *   baselines    on the same player-games: the line itself, the season
  *                average and the last-10 average as predictors (MAE, and the
  *                averages' side bets against the line); and the market's own
@@ -60,6 +61,10 @@ typedef struct {
     double roi_calls, roi_calls_110, roi_side_110;
     long cal_n[SW_CAL_BINS];
     double cal_p[SW_CAL_BINS], cal_freq[SW_CAL_BINS], brier;
+    /* the same rows in ten equal-count groups by P(over) (deciles): a forecast near 0.5
+     * fills two of the fixed bins, the deciles still show whether it sorts the outcomes */
+    long rel_n[SW_CAL_BINS];
+    double rel_p[SW_CAL_BINS], rel_freq[SW_CAL_BINS];
     long n_cal;
     long n_base;
     double mae_line, mae_season, mae_last10, mae_same; /* mae_same: this system on those rows */

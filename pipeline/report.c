@@ -1075,7 +1075,13 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
             if (sd[fin].m.n_market)
                 fprintf(f, "; on the %ld rows with the market's probability %.4f, the market's own %.4f",
                         sd[fin].m.n_market, sd[fin].m.brier_same, sd[fin].m.brier_market);
-            fprintf(f, ".</p>\n");
+            fprintf(f, ".</p>\n<table id=\"reliability\"><tr><th>decile of P(over)</th><th>rows</th>"
+                       "<th>mean P(over)</th><th>observed over</th></tr>\n");
+            for (int k = 0; k < SW_CAL_BINS; k++)
+                if (sd[fin].m.rel_n[k])
+                    fprintf(f, "<tr><td>%d</td><td>%ld</td><td>%.3f</td><td>%.3f</td></tr>\n", k + 1,
+                            sd[fin].m.rel_n[k], sd[fin].m.rel_p[k], sd[fin].m.rel_freq[k]);
+            fprintf(f, "</table>\n");
         } else {
             fprintf(f, "<p class=\"note\">No final calls in the database.</p>\n");
         }

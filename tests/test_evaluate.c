@@ -154,6 +154,15 @@ START_TEST(wilson_and_metrics_by_hand)
     ck_assert_int_eq(m.n_market, 2);
     ck_assert_double_eq_tol(m.brier_market, ((11.0 / 23) * (11.0 / 23) + 0.25) / 2, 1e-12);
     ck_assert_double_eq_tol(m.brier_same, (0.09 + 0.49) / 2, 1e-6);
+    /* deciles of P(over) over those two rows: the fifth holds 0.3 (rows k/10 .. (k+1)/10 of 2), the tenth 0.7 */
+    ck_assert_int_eq(m.rel_n[4], 1);
+    ck_assert_int_eq(m.rel_n[9], 1);
+    ck_assert_int_eq(m.rel_n[0] + m.rel_n[1] + m.rel_n[2] + m.rel_n[3] + m.rel_n[5] + m.rel_n[6] + m.rel_n[7] + m.rel_n[8],
+                     0);
+    ck_assert_double_eq_tol(m.rel_p[4], 0.3, 1e-6);
+    ck_assert(m.rel_freq[4] == 1);
+    ck_assert_double_eq_tol(m.rel_p[9], 0.7, 1e-6);
+    ck_assert(isnan(m.rel_p[0]));
     /* calls by expected value at their price: row 1 over at -120, 0.7 x (1 + 100/120) - 1 = 0.2833 (a hit);
      * row 2 under at -110, 0.7 x (1 + 100/110) - 1 = 0.3364 (a miss); both >= 10% */
     ck_assert_int_eq(m.ev[4].n, 2);
@@ -427,6 +436,7 @@ static int check_metrics_object(const sw_json *doc, sw_jnode m)
     ck_assert_int_eq(buckets, 3 + 4 + 4 + 5 + 5); /* side, side_edge3, calls; edge, confidence, tier, expected value */
     sw_jnode cal = sw_json_get(doc, m, "calibration");
     ck_assert_int_eq(sw_json_len(doc, cal), 10);
+    ck_assert_int_eq(sw_json_len(doc, sw_json_get(doc, m, "reliability")), 10);
     ck_assert_int_eq(sw_json_type_of(doc, sw_json_get(doc, sw_json_get(doc, m, "baselines"), "side_last10_avg")),
                      SW_JSON_OBJECT);
     return empty;

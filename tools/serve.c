@@ -987,6 +987,8 @@ static void put_final(sw_jw *w, const char *key, const sw_slate_final *f, const 
     jnum(w, "edge", f->edge);
     sw_jw_kstr(w, "call", sw_call_name(f->call));
     jnum(w, "confidence", f->conf);
+    jnum(w, "ev", f->ev);
+    jnum(w, "stake", f->stake);
     sw_jw_kint(w, "systems_predicting", f->n_pred);
     sw_jw_kint(w, "systems_agreeing", f->n_agree);
     sw_jw_kstr(w, "reason", f->reason);
@@ -1009,6 +1011,9 @@ static void put_row(sw_jw *w, const ctx *c, const sw_league *lg, const sw_slate_
     sw_jw_kstr(w, "line_source", line_source);
     if (r->book >= 0) sw_jw_kstr(w, "book", sw_league_book(lg, r->book));
     else sw_jw_knull(w, "book");
+    jnum(w, "over_price", r->over_price);
+    jnum(w, "under_price", r->under_price);
+    jnum(w, "p_market", r->p_market);
     jnum(w, "quality", r->quality);
     sw_jw_kstr(w, "tier", sw_tier_name(r->tier));
     sw_jw_key(w, "systems");
