@@ -202,9 +202,13 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
                 rc = sw_fail(err, SW_NOMEM, "out of memory");
                 goto done;
             }
-            sw__log(o->log, "backtest %s: market anchor on %ld earlier rows (%ld with a line): w %.3f, P(over) = "
-                            "logistic(%.3f + %.3f logit(market) + %.3f logit(model))\n",
-                    ds, stack.mk.rows, stack.mk.rows_line, stack.mk.w, stack.mk.a, stack.mk.b, stack.mk.c);
+            sw__log(o->log,
+                    "backtest %s: market anchor on %ld earlier rows (%ld with a line): w %.3f (holdout MAE %.4f, the "
+                    "market's %.4f), P(over) = logistic(%.3f + %.3f logit(market) + %.3f logit(model)) (holdout log "
+                    "loss %.5f, the market's %.5f)\n",
+                    ds, stack.mk.rows, stack.mk.rows_line, stack.mk.w, stack.mk.hold_mae_model,
+                    stack.mk.hold_mae_market, stack.mk.a, stack.mk.b, stack.mk.c, stack.mk.hold_ll_model,
+                    stack.mk.hold_ll_market);
         }
         /* the slate of D, as the nightly run builds it */
         double ts = sw__now();

@@ -23,10 +23,14 @@
  *                spread, pushes left out), fitted by penalised logistic
  *                regression pulled towards (0, 1, 0), the market alone
  *
- * Unfitted (fewer than 100 lined rows, or 200 decided rows with prices), a
- * part keeps its default: w = 0 (the line), P(over) = p_market.  Every
- * figure is fitted on rows before the dates it serves (retrain's out-of-fold
- * rows, the walk-forward's earlier dates), never on the dates evaluated.
+ * The rows come in time order.  Each part is first fitted on the earlier two
+ * thirds of its rows and kept only if it beats the market on the later third
+ * (absolute error for the anchor, log loss for P(over)); then it is refitted on
+ * every row.  A part that does not beat the market there, or has too few rows
+ * (100 lined, 200 decided), keeps its default: w = 0 (the market's median),
+ * P(over) = p_market.  Every figure is fitted on rows before the dates it
+ * serves (retrain's out-of-fold rows, the walk-forward's earlier dates), never
+ * on the dates evaluated.
  *
  * Ownership: plain values.  Thread-safety: reentrant.
  */
@@ -34,12 +38,15 @@
 #define SW_MARKET_H
 
 typedef struct {
-    int fitted_w, fitted_p; /* which parts are fitted (else their defaults) */
+    int fitted_w, fitted_p; /* which parts had rows enough to be tried (the holdout decides use) */
     long rows, rows_line, rows_prob;
     double shift;           /* median of (prediction - actual) */
     double bias, w;         /* the anchor: market + w (m - shift - market - bias) */
     double a, b, c;         /* P(over) = logistic(a + b logit(p_market) + c logit(p_model)) */
     double shrink_rows, prior; /* the fit's settings, recorded */
+    /* the holdout (the later third of the rows) that decided whether each part is
+     * used: absolute error per row and log loss per decided row, fitted vs market */
+    double hold_mae_model, hold_mae_market, hold_ll_model, hold_ll_market;
 } sw_market;
 
 /* The defaults: shift, bias, w, a, c = 0, b = 1. */

@@ -364,8 +364,12 @@ int sw__stack_oof(const sw_config *cfg, const sw_league *lg, const sw_frame *fr,
                 "retrain: market anchor on %ld rows (%ld with a line, %ld decided): shift %.3f, w %.3f%s, "
                 "P(over) = logistic(%.3f + %.3f logit(market) + %.3f logit(model))%s\n",
                 st->mk.rows, st->mk.rows_line, st->mk.rows_prob, st->mk.shift, st->mk.w,
-                st->mk.fitted_w ? "" : " (too few lined rows: the line)", st->mk.a, st->mk.b, st->mk.c,
-                st->mk.fitted_p ? "" : " (too few rows: the market alone)");
+                !st->mk.fitted_w ? " (too few lined rows: the market's median)"
+                : st->mk.w == 0 ? " (no better than the market's median on the later rows)" : "",
+                st->mk.a, st->mk.b, st->mk.c,
+                !st->mk.fitted_p ? " (too few rows: the market alone)"
+                : st->mk.c == 0 && st->mk.b == 1 && st->mk.a == 0 ? " (no better than the market on the later rows)"
+                                                                   : "");
     }
 done:
     for (int i = 0; i < 4; i++) sw_system_free(rules[i]);

@@ -96,6 +96,7 @@ int sw_stack_fit(const double *P, const double *y, const float *std10, long n, i
     }
     /* residuals (uncentred), the spread model and the errors */
     double s11 = 0, s1x = 0, sxx = 0, s1r = 0, sxr = 0, mae = 0, mae_sys[SW_SYS_COUNT] = {0};
+    double A3[9] = {0}, b3[3] = {0}; /* the spread on (1, std10, prediction) */
     for (long i = 0; i < m; i++) {
         double pred = out->intercept, yi = Y[i] + ymean;
         for (int j = 0; j < k; j++) {
@@ -110,9 +111,20 @@ int sw_stack_fit(const double *P, const double *y, const float *std10, long n, i
         sxx += x * x;
         s1r += r;
         sxr += x * r;
+        double z[3] = {1, x, pred};
+        for (int a = 0; a < 3; a++) {
+            b3[a] += z[a] * r;
+            for (int c = 0; c < 3; c++) A3[a * 3 + c] += z[a] * z[c];
+        }
     }
     double det = s11 * sxx - s1x * s1x;
-    if (det > 1e-9 * s11 * sxx) {
+    double scale = A3[8] > 0 ? A3[8] : 1;
+    for (int a = 0; a < 3; a++) A3[a * 3 + a] += 1e-9 * scale; /* a constant column stays solvable */
+    if (cholesky_solve(A3, b3, 3) == 0 && isfinite(b3[0]) && isfinite(b3[1]) && isfinite(b3[2])) {
+        out->sigma_a = b3[0];
+        out->sigma_b = b3[1];
+        out->sigma_c = b3[2];
+    } else if (det > 1e-9 * s11 * sxx) {
         out->sigma_a = (sxx * s1r - s1x * sxr) / det;
         out->sigma_b = (s11 * sxr - s1x * s1r) / det;
     } else {
@@ -138,14 +150,15 @@ double sw_stack_predict(const sw_stack *s, const double pred_by_sys[SW_SYS_COUNT
         }
     }
     if (n_present) *n_present = present;
-    double sd = sqrt(M_PI / 2) * (s->sigma_a + s->sigma_b * (isfinite(std10) ? std10 : 5.0));
-    if (sigma) *sigma = sd > 2.0 ? sd : 2.0;
-    if (present < 2) return NAN;
-    double fill = sum / present, pred = s->intercept;
+    double fill = present ? sum / present : NAN, pred = s->intercept;
     for (int j = 0; j < s->k; j++) {
         double p = pred_by_sys[s->sys[j]];
         pred += s->coef[j] * (isfinite(p) ? p : fill);
     }
+    double sd = sqrt(M_PI / 2) * (s->sigma_a + s->sigma_b * (isfinite(std10) ? std10 : 5.0) +
+                                  s->sigma_c * (isfinite(pred) ? pred : 0));
+    if (sigma) *sigma = sd > 2.0 ? sd : 2.0;
+    if (present < 2) return NAN;
     return pred;
 }
 
@@ -167,6 +180,7 @@ int sw_stack_to_json(const sw_stack *s, char **data, size_t *len, sw_error *err)
     sw_jw_kf64(w, "lambda", s->lambda);
     sw_jw_kf64(w, "sigma_a", s->sigma_a);
     sw_jw_kf64(w, "sigma_b", s->sigma_b);
+    sw_jw_kf64(w, "sigma_c", s->sigma_c);
     sw_jw_kint(w, "rows", s->rows);
     sw_jw_kf64(w, "mae", s->mae);
     sw_jw_key(w, "market");
@@ -176,9 +190,14 @@ int sw_stack_to_json(const sw_stack *s, char **data, size_t *len, sw_error *err)
     sw_jw_kint(w, "rows", s->mk.rows);
     sw_jw_kint(w, "rows_line", s->mk.rows_line);
     sw_jw_kint(w, "rows_prob", s->mk.rows_prob);
-    static const char *const mk_keys[] = {"shift", "bias", "w", "a", "b", "c", "shrink_rows", "prior"};
-    const double mk_vals[] = {s->mk.shift, s->mk.bias, s->mk.w, s->mk.a, s->mk.b, s->mk.c, s->mk.shrink_rows, s->mk.prior};
-    for (int i = 0; i < 8; i++) sw_jw_kf64(w, mk_keys[i], mk_vals[i]);
+    static const char *const mk_keys[] = {"shift",           "bias",          "w",
+                                          "a",               "b",             "c",
+                                          "shrink_rows",     "prior",         "holdout_mae_model",
+                                          "holdout_mae_market", "holdout_logloss_model", "holdout_logloss_market"};
+    const double mk_vals[] = {s->mk.shift,          s->mk.bias,          s->mk.w,           s->mk.a,
+                              s->mk.b,              s->mk.c,             s->mk.shrink_rows, s->mk.prior,
+                              s->mk.hold_mae_model, s->mk.hold_mae_market, s->mk.hold_ll_model, s->mk.hold_ll_market};
+    for (int i = 0; i < 12; i++) sw_jw_kf64(w, mk_keys[i], mk_vals[i]);
     sw_jw_obj_end(w);
     sw_jw_key(w, "mae_systems");
     sw_jw_arr_begin(w);
@@ -240,6 +259,12 @@ int sw_stack_from_json(const char *name, const char *data, size_t len, sw_stack 
         }
         if ((rc = sw_json_f64(doc, v, 0, dst[i], err))) goto done;
     }
+    sw_jnode sc = sw_json_get(doc, root, "sigma_c"); /* absent in stacks written before it: 0 */
+    if (sc != SW_JNONE && (rc = sw_json_f64(doc, sc, 0, &out->sigma_c, err))) goto done;
+    if (!isfinite(out->sigma_c)) {
+        rc = sw_error_set(err, SW_FORMAT, name, 0, 0, sw_json_offset(doc, sc), "sigma_c is not finite");
+        goto done;
+    }
     long long rows = 0;
     sw_jnode r = sw_json_get(doc, root, "rows");
     if (r != SW_JNONE && (rc = sw_json_i64(doc, r, 0, &rows, err))) goto done;
@@ -259,6 +284,17 @@ int sw_stack_from_json(const char *name, const char *data, size_t len, sw_stack 
                         &out->mk.b, &out->mk.c, &out->mk.shrink_rows, &out->mk.prior};
         for (int i = 0; i < 8; i++)
             if ((rc = sw_json_f64(doc, sw_json_get(doc, mk, fk[i]), 0, fd[i], err))) goto done;
+        static const char *const hk[] = {"holdout_mae_model", "holdout_mae_market", "holdout_logloss_model",
+                                         "holdout_logloss_market"};
+        double *hd[] = {&out->mk.hold_mae_model, &out->mk.hold_mae_market, &out->mk.hold_ll_model,
+                        &out->mk.hold_ll_market};
+        for (int i = 0; i < 4; i++) { /* figures for people; null when not measured */
+            sw_jnode h = sw_json_get(doc, mk, hk[i]);
+            *hd[i] = NAN;
+            if (h != SW_JNONE && sw_json_type_of(doc, h) == SW_JSON_NUMBER &&
+                (rc = sw_json_f64(doc, h, 0, hd[i], err)))
+                goto done;
+        }
         for (int i = 0; i < 6; i++)
             if (!isfinite(*fd[i])) {
                 rc = sw_error_set(err, SW_FORMAT, name, 0, 0, sw_json_offset(doc, mk), "market.%s is not finite", fk[i]);

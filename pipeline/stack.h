@@ -1,8 +1,9 @@
 /* stack: the stacked meta-model, a Ridge regression of actual points on the
  * systems' out-of-fold predictions (intercept fitted and saved, unlike the
- * original's V8 stack), plus a model of the predictive spread:
- * sigma = sqrt(pi/2) * (a + b * points_std_last_10), fitted on the absolute
- * residuals, which P(over) uses; and the market anchor of market.h.
+ * original's V8 stack), plus a model of the predictive spread that grows with
+ * the player's volatility and the expected points:
+ * sigma = sqrt(pi/2) * (a + b * points_std_last_10 + c * prediction), fitted on
+ * the absolute residuals, which P(over) uses; and the market anchor of market.h.
  *
  * Ownership: plain values.  Thread-safety: reentrant.
  */
@@ -21,7 +22,7 @@ typedef struct {
     double coef[SW_SYS_COUNT];
     double intercept;
     double lambda;               /* Ridge penalty (on centred inputs; the intercept is free) */
-    double sigma_a, sigma_b;     /* spread model */
+    double sigma_a, sigma_b, sigma_c; /* spread model (sigma_c: 0 in stacks written before it) */
     long rows;                   /* rows fitted */
     double mae, mae_sys[SW_SYS_COUNT]; /* on the fitted rows: the stack's and each system's */
     /* the forecast anchored on the market and P(over) (market.h); sw_market_init's

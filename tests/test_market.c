@@ -188,6 +188,41 @@ START_TEST(stack_file_carries_the_market)
 }
 END_TEST
 
+/* The spread grows with the expected points: points = m + noise of sd 0.5 + 0.2 m, the
+ * player's volatility unrelated; the fitted sigma follows the truth. */
+START_TEST(spread_grows_with_the_prediction)
+{
+    enum { N = 20000 };
+    double *P = sw_alloc_array(2 * N, sizeof *P), *y = sw_alloc_array(N, sizeof *y);
+    float *sd = sw_alloc_array(N, sizeof *sd);
+    for (int i = 0; i < N; i++) {
+        double m = 4 + 32 * unif();
+        P[2 * i] = m + 0.5 * gauss();
+        P[2 * i + 1] = m + 0.5 * gauss();
+        y[i] = m + (0.5 + 0.2 * m) * gauss();
+        sd[i] = (float)(3 + 6 * unif());
+    }
+    int ids[2] = {SW_SYS_MOVING_AVERAGE, SW_SYS_GBDT};
+    sw_stack st;
+    sw_error err;
+    ck_assert_int_eq(sw_stack_fit(P, y, sd, N, 2, ids, 1.0, &st, &err), SW_OK);
+    double by[SW_SYS_COUNT];
+    for (int k = 0; k < SW_SYS_COUNT; k++) by[k] = NAN;
+    for (double m = 10; m <= 30; m += 10) {
+        by[SW_SYS_MOVING_AVERAGE] = by[SW_SYS_GBDT] = m;
+        double sig;
+        double pred = sw_stack_predict(&st, by, 6.0f, &sig, NULL);
+        /* the residual's sd also holds the inputs' noise the stack cannot remove (about 0.35) */
+        double want = sqrt(pow(0.5 + 0.2 * pred, 2) + 0.35 * 0.35);
+        ck_assert_msg(fabs(sig - want) < 0.1 * want, "sigma %g at %g, want about %g", sig, pred, want);
+    }
+    ck_assert_msg(fabs(st.sigma_b) < 0.05, "sigma_b %g: the volatility carries nothing here", st.sigma_b);
+    sw_free(P);
+    sw_free(y);
+    sw_free(sd);
+}
+END_TEST
+
 Suite *market_suite(void)
 {
     Suite *s = suite_create("market");
@@ -197,6 +232,7 @@ Suite *market_suite(void)
     tcase_add_test(tc, fit_no_information_keeps_the_line);
     tcase_add_test(tc, fit_finds_half_the_disagreement);
     tcase_add_test(tc, stack_file_carries_the_market);
+    tcase_add_test(tc, spread_grows_with_the_prediction);
     suite_add_tcase(s, tc);
     return s;
 }
