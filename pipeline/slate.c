@@ -124,7 +124,8 @@ static void append_drivers(char *reason, size_t cap, const sw_slate_row *r)
 
 /* The combination of the systems for one row (slate.h): the systems of
  * `enabled` with the row's predictions, through o->stack. */
-static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *enabled, sw_slate_row *r, int std_col)
+static void combine(const sw_slate_opts *o, const sw_league *lg, const sw_frame *frame, const int *enabled,
+                    sw_slate_row *r, int std_col)
 {
     const sw_config *cfg = o->cfg;
     const float *v = sw_frame_values(frame, r->frame_row);
@@ -193,10 +194,12 @@ static void combine(const sw_slate_opts *o, const sw_frame *frame, const int *en
     double share = (double)r->n_agree / r->n_pred;
     r->conf = (float)(100 * p_side);
 
-    char facts[200], es[16], pr[16];
+    char facts[200], es[16], pr[48];
     fmt_edge(es, sizeof es, r->edge);
     double price = over ? r->over_price : r->under_price;
-    if (isfinite(price)) snprintf(pr, sizeof pr, "%+.0f", price);
+    int pbook = over ? r->over_book : r->under_book;
+    if (isfinite(price) && lg && pbook >= 0) snprintf(pr, sizeof pr, "%+.0f %s", price, sw_league_book(lg, pbook));
+    else if (isfinite(price)) snprintf(pr, sizeof pr, "%+.0f", price);
     else snprintf(pr, sizeof pr, "-110 (no price)");
     if (isfinite(r->p_market))
         snprintf(facts, sizeof facts, "EV %+.1f%% at %s, P(%s) %.3f (market %.3f), edge %s, %d of %d systems %s",
@@ -523,14 +526,14 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
     sw_date_format(o->date, ds_arm);
     for (long i = 0; i < nc; i++) {
         sw_slate_row *r = &s->rows[i];
-        combine(&oc, s->frame, en_final, r, std_col);
+        combine(&oc, lg, s->frame, en_final, r, std_col);
         if (o->final_blocked) block_final(r);
         if (!s->rollout) continue;
         sw_slate_row_final(r, &r->champ);
         sw_slate_row t = *r;
         for (int k = 0; k < SW_SYS_COUNT; k++)
             if (s->cand_enabled[k]) t.sys[k] = r->cand[k];
-        combine(&orl, s->frame, en_roll, &t, std_col);
+        combine(&orl, lg, s->frame, en_roll, &t, std_col);
         if (o->final_blocked) block_final(&t);
         sw_slate_row_final(&t, &r->roll);
         r->arm = sw_rollout_arm(sw_league_player_id(lg, r->player), o->date, s->share);
@@ -601,7 +604,7 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
     if (!s->stack_used) oc.stack = NULL;
     int en_final[SW_SYS_COUNT];
     for (int k = 0; k < SW_SYS_COUNT; k++) en_final[k] = s->enabled[k] && !s->blocked[k];
-    combine(&oc, s->frame, en_final, out, std_col);
+    combine(&oc, NULL, s->frame, en_final, out, std_col);
     if (o->final_blocked) block_final(out);
     if (s->rollout) {
         sw_slate_opts orl = oc;
@@ -613,7 +616,7 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
             if (s->cand_enabled[k]) t.sys[k] = out->cand[k];
         }
         sw_slate_row_final(out, &out->champ);
-        combine(&orl, s->frame, en_roll, &t, std_col);
+        combine(&orl, NULL, s->frame, en_roll, &t, std_col);
         if (o->final_blocked) block_final(&t);
         sw_slate_row_final(&t, &out->roll);
         if (out->arm) final_set(out, &out->roll);
