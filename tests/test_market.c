@@ -87,14 +87,19 @@ static void synth(long n, double share, double *m, double *s, double *y, double 
     }
 }
 
+/* synth into b (5 x n: m, sigma, y, line, p_market) and fit with the default settings. */
+static void synth_fit(long n, double share, double *b, sw_market *mk)
+{
+    synth(n, share, b, b + n, b + 2 * n, b + 3 * n, b + 4 * n);
+    sw_market_fit(mk, b, b + n, b + 2 * n, b + 3 * n, b + 4 * n, n, 1000, 100);
+}
+
 START_TEST(fit_no_information_keeps_the_line)
 {
     enum { N = 6000 };
     double *b = sw_alloc_array(5 * N, sizeof *b);
-    double *m = b, *s = b + N, *y = b + 2 * N, *l = b + 3 * N, *p = b + 4 * N;
-    synth(N, 0, m, s, y, l, p);
     sw_market mk;
-    sw_market_fit(&mk, m, s, y, l, p, N, 1000, 100);
+    synth_fit(N, 0, b, &mk);
     ck_assert(mk.fitted_w && mk.fitted_p);
     ck_assert_int_eq(mk.rows, N);
     ck_assert_int_eq(mk.rows_line, N - N / 3);
@@ -113,9 +118,8 @@ START_TEST(fit_finds_half_the_disagreement)
     enum { N = 6000 };
     double *b = sw_alloc_array(5 * N, sizeof *b);
     double *m = b, *s = b + N, *y = b + 2 * N, *l = b + 3 * N, *p = b + 4 * N;
-    synth(N, 0.5, m, s, y, l, p);
     sw_market mk;
-    sw_market_fit(&mk, m, s, y, l, p, N, 1000, 100);
+    synth_fit(N, 0.5, b, &mk);
     ck_assert(mk.fitted_w && mk.fitted_p);
     /* w = 0.5 x 4000 / (4000 + 1000) = 0.4, within the grid and the noise */
     ck_assert_msg(fabs(mk.w - 0.4) < 0.08, "w %g", mk.w);

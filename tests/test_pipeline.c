@@ -790,6 +790,21 @@ END_TEST
 /* An older database (schema 1): two versions of one prediction and rows whose
  * model had seen the game.  Opening it keeps one current row per prediction,
  * and metrics and grading report the look-ahead rows as excluded. */
+/* A database as schema 2 left it: without the market's P(over) column. */
+static void to_schema_2(const char *db)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "ALTER TABLE predictions DROP COLUMN p_market;"
+                                  "ALTER TABLE predictions_superseded DROP COLUMN p_market;"
+                                  "ALTER TABLE predictions_lookahead DROP COLUMN p_market;"
+                                  "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+}
+
 START_TEST(old_database_upgraded)
 {
     const char *t = tu_tmpdir();
@@ -910,15 +925,7 @@ START_TEST(old_database_upgraded)
     free(after);
 
     /* a schema-2 database (before the market's P(over) was stored) gains the column in place */
-    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(h,
-                                  "ALTER TABLE predictions DROP COLUMN p_market;"
-                                  "ALTER TABLE predictions_superseded DROP COLUMN p_market;"
-                                  "ALTER TABLE predictions_lookahead DROP COLUMN p_market;"
-                                  "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(h);
+    to_schema_2(db);
     ck_assert_int_eq(tu_sh(&out, "%s metrics --db %s", tu_swish_bin(), db), 0);
     free(out);
     ck_assert_int_eq(tu_sql_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
@@ -1160,15 +1167,7 @@ START_TEST(sim_bad_database)
     long n = tu_sql_long(db, "SELECT count(*) FROM predictions");
     ck_assert_int_gt(n, 0);
     ck_assert_int_gt(tu_sql_long(db, "SELECT count(p_market) FROM predictions"), 0);
-    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(h,
-                                  "ALTER TABLE predictions DROP COLUMN p_market;"
-                                  "ALTER TABLE predictions_superseded DROP COLUMN p_market;"
-                                  "ALTER TABLE predictions_lookahead DROP COLUMN p_market;"
-                                  "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(h);
+    to_schema_2(db);
     ck_assert_int_eq(tu_sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
     free(out);
     ck_assert_int_eq(tu_sql_long(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
