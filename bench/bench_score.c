@@ -9,7 +9,9 @@
  * repetition, so its prediction cache cannot answer).  CatBoost models are
  * timed in XGBoost through the same trees rewritten as binary trees
  * (sw_forest_to_binary).  Each swish figure carries a checksum of its outputs;
- * all ISA variants must agree on it. */
+ * all ISA variants must agree on it.  Beside the ../shared models: models
+ * swish and XGBoost train in the bench itself on the synthetic set (XGBoost's
+ * default 256 bins, max_bin=1024, exact, depth 8, binary:logistic). */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -95,7 +97,8 @@ typedef struct {
     char rows[1024]; /* CSV whose rows are scored (repeated) */
 } entry;
 
-/* A 1000-tree depth-6 model of each kind, trained by swish on bench/gen_nba.c's data. */
+/* A 1000-tree depth-6 model of each kind, trained by swish on bench/gen_nba.c's
+ * data, and XGBoost's own models of the kinds users bring, trained on the same. */
 static int train_models(const bench_ctx *c, entry *e, int *n)
 {
     char tr[600], te[600], cmd[4096];
@@ -113,6 +116,36 @@ static int train_models(const bench_ctx *c, entry *e, int *n)
                  tr, x->path, k ? " --param grow_policy=oblivious" : "");
         if (system(cmd) != 0) return -1;
     }
+    /* the models users bring: trained by XGBoost itself (hist's default 256 bins:
+     * a byte per bin is not enough; max_bin=1024 and exact, the method XGBoost's
+     * "auto" picks for data of this size: thousands of thresholds) */
+    static const struct {
+        const char *name, *params;
+        int rounds;
+    } xm[] = {
+        {"xgboost hist, 256 bins %dx6", "{\"max_depth\": 6, \"tree_method\": \"hist\"}", 1000},
+        {"xgboost hist max_bin=1024 %dx6", "{\"max_depth\": 6, \"tree_method\": \"hist\", \"max_bin\": 1024}", 300},
+        {"xgboost exact %dx6", "{\"max_depth\": 6, \"tree_method\": \"exact\"}", 300},
+        {"xgboost hist depth 8 %dx8", "{\"max_depth\": 8, \"tree_method\": \"hist\"}", 300},
+        {"xgboost binary:logistic %dx6",
+         "{\"max_depth\": 6, \"tree_method\": \"hist\", \"objective\": \"binary:logistic\", \"binarize\": true}",
+         300},
+    };
+    for (size_t k = 0; k < sizeof xm / sizeof xm[0]; k++) {
+        entry *x = &e[(*n)++];
+        int rounds = c->quick ? 100 : xm[k].rounds;
+        snprintf(x->name, sizeof x->name, xm[k].name, rounds);
+        snprintf(x->path, sizeof x->path, "%s/xgb_%zu.json", c->tmp, k);
+        snprintf(x->rows, sizeof x->rows, "%s", te);
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_make.py %s PTS %d '%s' %s", tr, rounds, xm[k].params,
+                 x->path);
+        char *js = bench_capture(cmd);
+        double wide = bench_json_num(js, "widest_feature_thresholds");
+        free(js);
+        if (!(wide > 0)) return -1;
+        size_t len = strlen(x->name);
+        snprintf(x->name + len, sizeof x->name - len, " [%.0f thr]", wide);
+    }
     return 0;
 }
 
@@ -125,7 +158,7 @@ int bench_score(const bench_ctx *c)
         fprintf(stderr, "bench score: %s not found (set SWISH_SHARED)\n", dir);
         return 1;
     }
-    static entry ents[MAX_MODELS + 2];
+    static entry ents[MAX_MODELS + 8];
     int n = 0;
     struct dirent *de;
     while ((de = readdir(d)) && n < MAX_MODELS) {

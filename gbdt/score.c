@@ -3,10 +3,14 @@
  *
  * Variants: scalar is the reference walker (sw_forest_predict_ref, itself
  * blocked by rows); avx2 and avx512 are the binned mask kernels of
- * score_avx2.c / score_avx512.c.  A forest the binned layout cannot hold (a
- * feature with more than 254 distinct thresholds, a tree with more than 256
- * leaves or 65535 nodes, more than 65535 features) is scored by the scalar
- * variant whatever the ISA asked for; sw_scorer_isa reports it.
+ * score_avx2.c / score_avx512.c.  A feature with more than 254 distinct
+ * thresholds (XGBoost's default 256 bins on large data, `exact` models) is
+ * split into chunks of 254 consecutive thresholds, each a byte-binned layout
+ * feature of its own reading the same input column (score_impl.h), so the
+ * byte kernels serve it exactly.  A forest the binned layout cannot hold (a
+ * tree with more than 256 leaves or 65535 nodes, more than 65535 layout
+ * features) is scored by the scalar variant whatever the ISA asked for;
+ * sw_scorer_isa reports it.
  */
 #include "score.h"
 
@@ -33,8 +37,11 @@ static int cmp_float(const void *a, const void *b)
 static void layout_free(sw__layout *L)
 {
     if (L->thr)
-        for (int f = 0; f < L->nf; f++) sw_free(L->thr[f]);
+        for (int f = 0; f < L->nsrc; f++) sw_free(L->thr[f]); /* chunks point into their feature's array */
     sw_free(L->thr);
+    sw_free(L->src);
+    sw_free(L->wide_n);
+    sw_free(L->wide_slot);
     sw_free(L->nthr);
     sw_free(L->used);
     sw_free(L->nan_bin);
@@ -67,6 +74,21 @@ static int thr_index(const float *t, int n, float v)
     return lo;
 }
 
+/* The layout feature and bin index of a split of source feature fe at value
+ * v: a wide feature's threshold i lives in chunk i / 254 (chunk 0 in the
+ * feature's own slot, chunk c >= 1 in wide_slot[fe] + c - 1) as index i % 254. */
+static void split_at(const sw__layout *L, int fe, float v, int *lf, int *k)
+{
+    if (L->wide_n && L->wide_n[fe] > SW__CHUNK) {
+        int i = thr_index(L->thr[fe], L->wide_n[fe], v), c = i / SW__CHUNK;
+        *lf = c ? L->wide_slot[fe] + c - 1 : fe;
+        *k = i % SW__CHUNK;
+    } else {
+        *lf = fe;
+        *k = thr_index(L->thr[fe], L->nthr[fe], v);
+    }
+}
+
 /* Pad the subtree of original node i (tree-local; a leaf repeats itself as
  * padding) into slot p of the complete tree of depth D, d levels down. */
 static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, int D, const sw__layout *L,
@@ -85,11 +107,11 @@ static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, in
         complete_fill(f, s, i, 2 * p + 2, d + 1, D, L, cb, ck, ci, cl);
         return;
     }
-    int fe = f->feat[s + i], dl = f->default_left[s + i];
-    int k = thr_index(L->thr[fe], L->nthr[fe], f->value[s + i]);
+    int fe, k, dl = f->default_left[s + i];
+    split_at(L, f->feat[s + i], f->value[s + i], &fe, &k);
     cb[p] = (uint16_t)(((dl ? L->nf : 0) + fe) * SW__BLOCK);
     ck[p] = (uint8_t)(k + dl);
-    ci[p] = (uint8_t)((fe + (dl ? 64 : 0)) & 0xff);
+    ci[p] = (uint8_t)((fe + (dl ? L->roff : 0)) & 0xff);
     complete_fill(f, s, f->left[s + i], 2 * p + 1, d + 1, D, L, cb, ck, ci, cl);
     complete_fill(f, s, f->right[s + i], 2 * p + 2, d + 1, D, L, cb, ck, ci, cl);
 }
@@ -133,7 +155,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
     int nf = f->n_features;
     if (nf > 65535) return 0;
     L->kind = f->kind;
-    L->nf = nf;
+    L->nf = L->nsrc = nf;
     L->n_trees = n_trees;
     L->base_margin = f->base_margin;
     L->scale = f->scale;
@@ -175,15 +197,55 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
         for (int i = 0; i < n; i++)
             if (u == 0 || L->thr[k][i] != L->thr[k][u - 1]) L->thr[k][u++] = L->thr[k][i];
         L->nthr[k] = u;
-        if (u > 254) return 0;
+    }
+    /* wide features: chunks of SW__CHUNK thresholds, the first in the feature's
+     * own slot, the others in slots nf, nf + 1, ... */
+    int n_lay = nf;
+    for (int k = 0; k < nf; k++)
+        if (L->nthr[k] > SW__CHUNK) n_lay += (L->nthr[k] - 1) / SW__CHUNK;
+    if (n_lay > 65535) return 0;
+    L->src = sw_alloc_array((size_t)n_lay + 1, sizeof *L->src);
+    if (!L->src) goto oom;
+    for (int k = 0; k < nf; k++) L->src[k] = k;
+    if (n_lay > nf) {
+        int *nthr = sw_realloc(L->nthr, sizeof *nthr * ((size_t)n_lay + 1));
+        if (nthr) L->nthr = nthr;
+        float **thr = nthr ? sw_realloc(L->thr, sizeof *thr * ((size_t)n_lay + 1)) : NULL;
+        if (thr) L->thr = thr;
+        int *used = thr ? sw_realloc(L->used, sizeof *used * ((size_t)n_lay + 1)) : NULL;
+        if (used) L->used = used;
+        uint8_t *nb = used ? sw_realloc(L->nan_bin, (size_t)n_lay + 1) : NULL;
+        if (nb) L->nan_bin = nb;
+        L->wide_n = nb ? sw_calloc((size_t)nf + 1, sizeof *L->wide_n) : NULL;
+        L->wide_slot = L->wide_n ? sw_calloc((size_t)nf + 1, sizeof *L->wide_slot) : NULL;
+        if (!L->wide_slot) goto oom;
+        int next = nf;
+        for (int k = 0; k < nf; k++) {
+            int n = L->nthr[k];
+            if (n <= SW__CHUNK) continue;
+            L->wide_n[k] = n;
+            L->wide_slot[k] = next;
+            L->nthr[k] = SW__CHUNK;
+            for (int c = 1; c * SW__CHUNK < n; c++, next++) {
+                L->thr[next] = L->thr[k] + (size_t)c * SW__CHUNK;
+                L->nthr[next] = n - c * SW__CHUNK < SW__CHUNK ? n - c * SW__CHUNK : SW__CHUNK;
+                L->src[next] = k;
+            }
+        }
+    }
+    L->nf = n_lay;
+    for (int k = 0; k < n_lay; k++) {
+        int u = L->nthr[k];
         if (u) L->used[L->nused++] = k;
         if (bin) {
             L->nan_bin[k] = 255;
         } else {
-            sw_nan_mode m = (sw_nan_mode)f->nan_mode[k];
+            sw_nan_mode m = (sw_nan_mode)f->nan_mode[L->src[k]];
             L->nan_bin[k] = m == SW_NAN_ASTRUE ? (uint8_t)u : 0; /* NaN as +inf passes every border */
         }
     }
+    nf = n_lay;
+    L->roff = nf <= 64 ? 64 : 128; /* single rows: where bins + 1 start in the row's bins */
     L->piv = sw_aligned_alloc(((size_t)nf + 1) * 16 * sizeof *L->piv);
     if (!L->piv) goto oom;
     for (int k = 0; k < nf; k++) {
@@ -236,9 +298,10 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             for (int i = 0; i < nn; i++) {
                 if (f->left[s + i] < 0) continue;
                 sw__snode *sn = &L->nodes[io + (size_t)map[i]];
-                int fe = f->feat[s + i];
+                int fe, k;
+                split_at(L, f->feat[s + i], f->value[s + i], &fe, &k);
                 sn->f = (uint16_t)fe;
-                sn->k = (uint8_t)thr_index(L->thr[fe], L->nthr[fe], f->value[s + i]);
+                sn->k = (uint8_t)k;
                 sn->dl = f->default_left[s + i];
                 sn->l = (uint16_t)map[f->left[s + i]];
                 sn->r = (uint16_t)map[f->right[s + i]];
@@ -265,10 +328,11 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             L->ot[t].leaf_off = (uint32_t)f->leaf_start[t];
             L->ot[t].depth = f->depth[t];
             for (int64_t i = f->split_start[t]; i < f->split_start[t + 1]; i++) {
-                int fe = f->split_feat[i];
+                int fe, k;
+                split_at(L, f->split_feat[i], f->split_border[i], &fe, &k);
                 L->of[i] = (uint16_t)fe;
-                /* x > b_k  <=>  #{b < x} > k */
-                L->ok[i] = (uint8_t)thr_index(L->thr[fe], L->nthr[fe], f->split_border[i]);
+                /* x > b_k  <=>  #{b < x} > k (within a chunk too: its borders are consecutive) */
+                L->ok[i] = (uint8_t)k;
             }
         }
         memcpy(L->oleaves, f->leaf, f->n_leaves * sizeof *L->oleaves);
@@ -304,7 +368,7 @@ void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uin
         int n = L->nthr[f];
         uint8_t *o = bins + (size_t)f * SW__BLOCK;
         for (int r = 0; r < nr; r++) {
-            float x = X[(size_t)r * (size_t)stride + (size_t)f];
+            float x = X[(size_t)r * (size_t)stride + (size_t)L->src[f]];
             o[r] = isnan(x) ? L->nan_bin[f] : (uint8_t)sw__bin_value(t, n, x, binary);
         }
         for (int r = nr; r < SW__BLOCK; r++) o[r] = 0;
@@ -431,25 +495,25 @@ const uint8_t sw__exit3[128] = {
 #undef E3
 };
 
-/* One row of a binary forest with the binned layout but without AVX-512 (at
- * most 64 features): the row binned once, then complete trees walked on the
+/* One row of a binary forest with the binned layout but without AVX-512's
+ * path (at most 128 layout features): the row binned once, then complete trees walked on the
  * bins in their single-row order (three levels per depth-3 block), deeper
  * trees node by node. */
 void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb)
 {
     int binary = L->kind == SW_TREES_BINARY;
-    memset(rb, 0, 128);
+    memset(rb, 0, 256);
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];
-        float v = x[f];
+        float v = x[L->src[f]];
         rb[f] = isnan(v) ? L->nan_bin[f] : (uint8_t)sw__bin_value(L->thr[f], L->nthr[f], v, binary);
-        if (binary) rb[64 + f] = (uint8_t)(rb[f] + 1);
+        if (binary) rb[L->roff + f] = (uint8_t)(rb[f] + 1);
     }
 }
 
 static float row_binned(const sw__layout *L, const float *x)
 {
-    uint8_t rb[128];
+    uint8_t rb[256];
     sw__bin_row(L, x, rb);
     float acc = L->base_margin;
     for (int t = 0; t < L->n_trees; t++) {
@@ -478,7 +542,7 @@ double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
         float acc = (float)sw__score_row_avx512(&s->L, x);
         return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
     }
-    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX2 && s->L.nf <= 64) {
+    if (f->kind == SW_TREES_BINARY && s->isa != SW_ISA_SCALAR && s->L.nf <= 128) {
         float acc = row_binned(&s->L, x);
         return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
     }

@@ -179,7 +179,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
             __m256 x[4];
             __m256i pos[4];
             for (int g = 0; g < 4; g++) {
-                x[g] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), X + f, rowoff[g0 + g], _mm256_castsi256_ps(lanes[g0 + g]), 4);
+                x[g] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), X + L->src[f], rowoff[g0 + g], _mm256_castsi256_ps(lanes[g0 + g]), 4);
                 pos[g] = _mm256_setzero_si256();
             }
             for (int st = top; st > 0; st >>= 1) {

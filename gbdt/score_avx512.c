@@ -194,7 +194,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         __m512 x[4];
         __m512i pos[4];
         for (int g = 0; g < 4; g++) {
-            x[g] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[g], rowoff[g], X + f, 4);
+            x[g] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[g], rowoff[g], X + L->src[f], 4);
             pos[g] = _mm512_setzero_si512();
         }
         __m512 piv = _mm512_load_ps(L->piv + (size_t)f * 16);
@@ -242,7 +242,7 @@ void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, fl
  * deeper tree is walked node by node on the same bins. */
 double sw__score_row_avx512(const sw__layout *L, const float *x)
 {
-    uint8_t rb[128] __attribute__((aligned(64)));
+    uint8_t rb[256] __attribute__((aligned(64)));
     sw__bin_row(L, x, rb);
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
@@ -270,7 +270,7 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
  * of the mask is tree j's leaf index. */
 double sw__score_orow_avx512(const sw__layout *L, const float *x)
 {
-    uint8_t rb[128] __attribute__((aligned(64)));
+    uint8_t rb[256] __attribute__((aligned(64)));
     sw__bin_row(L, x, rb);
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));

@@ -1,7 +1,8 @@
 /* score_impl: the scorer's layout and kernels (gbdt/ only).
  *
  * Vector kernels score blocks of 64 rows.  A block is first binned: for each
- * feature the forest splits on, a value becomes the number of the feature's
+ * feature the forest splits on (or each chunk of 254 thresholds of a wider
+ * one), a value becomes the number of the feature's
  * distinct thresholds it passes (uint8; binary trees: #{t <= x}, NaN = 255;
  * oblivious trees: #{b < x}, NaN by the feature's NaN treatment), so that
  * `x < t_k` is exactly `bin <= k` and `x > b_k` is exactly `bin > k`.
@@ -23,6 +24,7 @@
 #include "score.h"
 
 #define SW__BLOCK 64
+#define SW__CHUNK 254 /* thresholds per byte-binned layout feature */
 #define SW__CDEPTH 6 /* deepest tree scored as a complete tree */
 
 /* Internal node of a binary tree in the scorer.  A tree's nodes are slots:
@@ -55,7 +57,7 @@ typedef struct {
      * depth-3 subtrees (the top one, then the 8 below it, each in
      * breadth-first order), so that each block's 7 outcomes are 7 adjacent
      * bits and one table lookup resolves 3 levels. */
-    uint8_t ri[64]; /* the node's byte in [bins | bins + 1] (f, or 64 + f) */
+    uint8_t ri[64]; /* the node's byte in [bins | bins + 1] (f, or roff + f) */
     uint8_t rk[64]; /* right when that byte > rk; 255 for padding */
 } sw__crec;
 
@@ -71,11 +73,20 @@ typedef struct {
 
 typedef struct {
     int kind;
-    int nf, n_trees;
-    /* features with thresholds, and their sorted distinct thresholds */
+    int nf, n_trees; /* nf: layout features (the model's, then the extra chunks of wide ones) */
+    int nsrc;        /* the model's features */
+    /* layout features with thresholds, and their sorted distinct thresholds; a
+     * feature with more than SW__CHUNK thresholds (wide) keeps the first
+     * SW__CHUNK in its own slot and gives each further SW__CHUNK to an extra
+     * layout feature (wide_slot[f] onwards) that reads the same input column
+     * src[]: a value's bin in chunk c counts the chunk's thresholds it passes,
+     * so `x < t_i` is `bin_c <= i - c SW__CHUNK` exactly, NaN keeping its bin */
     int *used, nused;
     int *nthr;
     float **thr;
+    int *src;                /* input column of each layout feature */
+    int roff;                /* single rows: rb[roff + f] = rb[f] + 1 (64 up to 64 layout features, else 128) */
+    int *wide_n, *wide_slot; /* per model feature: all its thresholds (wide: > SW__CHUNK) and its first extra slot */
     uint8_t *nan_bin;
     /* per feature, 16 floats: the thresholds themselves when at most 16, else
      * every 16th (t[16j + 15]): the binary search's steps of 16 and more read
@@ -143,9 +154,9 @@ static inline float sw__walk_binned(const sw__layout *L, int t, const uint8_t *r
     return L->leaves[st->leaf_off + (size_t)(i - ni)];
 }
 
-/* Bin one row into rb[0..128): rb[f] for each used feature (NaN: the
- * feature's NaN bin); binary forests (at most 64 features) also get
- * rb[64 + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
+/* Bin one row into rb[0..256): rb[f] for each used layout feature (NaN: the
+ * feature's NaN bin); binary forests (at most 128 layout features) also get
+ * rb[roff + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
 void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb);
 
 /* Bin rows [0, nr) of a block (row-major, stride floats) into bins[f * 64 + r]

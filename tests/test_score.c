@@ -242,6 +242,123 @@ START_TEST(variants_match_reference)
 }
 END_TEST
 
+/* A forest whose feature 0 splits at `T` distinct thresholds (feature 1 at
+ * 300, the others at a few): complete trees of depth 6 (the complete-tree
+ * kernels), depth-8 and lopsided trees (the node-mask kernels), NaN going
+ * either way; every threshold used.  Oblivious: depth-6 trees drawing borders
+ * the same way, with each NaN treatment. */
+static sw_forest *wide_forest(int T, int oblivious, int nwide)
+{
+    enum { MAXF = 48 };
+    int NF = nwide + 4;
+    sw_forest *f = sw_forest_create(oblivious ? SW_TREES_OBLIVIOUS : SW_TREES_BINARY, NF);
+    char nm[MAXF][8];
+    const char *names[MAXF];
+    for (int k = 0; k < NF; k++) {
+        snprintf(nm[k], sizeof nm[k], "f%d", k);
+        names[k] = nm[k];
+    }
+    sw_forest_set_feature_names(f, names, NULL);
+    sw_forest_set_objective(f, SW_OBJ_SQUAREDERROR);
+    int npool[MAXF], next[MAXF] = {0};
+    static float pool[MAXF][4096];
+    for (int k = 0; k < NF; k++) {
+        npool[k] = k < nwide ? T : (int[]){300, 7, 3, 40}[k - nwide];
+        for (int i = 0; i < npool[k]; i++) /* distinct, irregular, both signs, some a float ulp apart */
+            pool[k][i] = i % 50 == 49 ? nextafterf(pool[k][i - 1], INFINITY) : (float)(i * 0.37 - 0.11 * T + 0.001 * (i % 7) + k);
+    }
+    unsigned long long s = 99;
+#define RND() (s = s * 6364136223846793005ULL + 1442695040888963407ULL, (unsigned)(s >> 33))
+    int n_trees = (oblivious ? T / 3 + 24 : T / 30 + 24) * nwide;
+    for (int t = 0; t < n_trees; t++) {
+        if (oblivious) {
+            int32_t fe[6];
+            float b[6];
+            double lv[64];
+            for (int d = 0; d < 6; d++) {
+                int k = RND() % 10 < 6 ? (int)(RND() % (unsigned)nwide) : nwide + (int)(RND() % 4);
+                fe[d] = k;
+                b[d] = pool[k][next[k]++ % npool[k]];
+            }
+            for (int j = 0; j < 64; j++) lv[j] = (double)(RND() % 2001) / 1000.0 - 1;
+            ck_assert_int_eq(sw_forest_add_oblivious(f, 6, fe, b, lv, NULL, NULL), SW_OK);
+            continue;
+        }
+        /* depth 6 complete (most), 8 complete, or a lopsided chain of depth 9 */
+        int kind = t % 7 == 3 ? 1 : t % 11 == 5 ? 2 : 0, D = kind == 1 ? 8 : 6;
+        int32_t l[1024], r[1024], fe[1024];
+        float v[1024];
+        uint8_t dl[1024];
+        int n = 0;
+        if (kind == 2) { /* internal node 2j (j < 9): a leaf on the left, the next one on the right */
+            n = 19;
+            for (int i = 0; i < n; i++) l[i] = r[i] = -1;
+            for (int j = 0; j < 9; j++) {
+                l[2 * j] = 2 * j + 1;
+                r[2 * j] = 2 * j + 2;
+            }
+        } else {
+            n = (1 << (D + 1)) - 1;
+            for (int i = 0; i < n; i++) {
+                int internal = i < (1 << D) - 1;
+                l[i] = internal ? 2 * i + 1 : -1;
+                r[i] = internal ? 2 * i + 2 : -1;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (l[i] >= 0) {
+                int k = RND() % 10 < 7 ? (int)(RND() % (unsigned)nwide) : nwide + (int)(RND() % 4);
+                fe[i] = k;
+                v[i] = pool[k][next[k]++ % npool[k]];
+            } else {
+                fe[i] = 0;
+                v[i] = (float)((double)(RND() % 2001) / 1000.0 - 1);
+            }
+            dl[i] = (uint8_t)(RND() & 1);
+        }
+        sw_binary_tree_in in = {n, l, r, fe, v, dl, v, NULL, NULL};
+        sw_error err;
+        ck_assert_msg(sw_forest_add_binary(f, &in, &err) == SW_OK, "%s", err.msg);
+    }
+#undef RND
+    if (oblivious) {
+        sw_forest_set_nan_mode(f, 0, T % 2 ? SW_NAN_ASTRUE : SW_NAN_ASFALSE, NULL);
+        sw_forest_set_nan_mode(f, 1, SW_NAN_ASTRUE, NULL);
+        sw_forest_set_scale_bias(f, 1.0, 0.25);
+    }
+    /* every threshold of the wide features was used */
+    for (int k = 0; k < nwide; k++) ck_assert_int_ge(next[k], T);
+    return f;
+}
+
+/* Features with 254, 255, 256, 257 and 4000 distinct thresholds (XGBoost's
+ * default 256 bins, `exact` models): the vector scorers take them (no scalar
+ * fallback) and equal the reference on every probe, alone and in blocks. */
+START_TEST(wide_features_match_reference)
+{
+    /* (the last: 40 features of 256, 80 layout features: single rows past AVX-512's 64) */
+    static const int Ts[] = {254, 255, 256, 257, 4000, 256}, nw[] = {1, 1, 1, 1, 1, 40};
+    for (size_t i = 0; i < sizeof Ts / sizeof Ts[0]; i++)
+        for (int ob = 0; ob < 2; ob++) {
+            if (ob && (Ts[i] > 600 || nw[i] > 1)) continue;
+            sw_forest *f = wide_forest(Ts[i], ob, nw[i]);
+            char what[64];
+            snprintf(what, sizeof what, "%s, %d x %d thresholds", ob ? "oblivious" : "binary", nw[i], Ts[i]);
+            for (int k = 1; k < 3; k++) {
+                if (!sw_isa_supported(isas[k])) continue;
+                sw_scorer *sc;
+                sw_error err;
+                ck_assert_int_eq(sw_scorer_create(f, -1, isas[k], &sc, &err), SW_OK);
+                ck_assert_msg(sw_scorer_isa(sc) == isas[k], "%s: %s fell back to %s", what, sw_isa_name(isas[k]),
+                              sw_isa_name(sw_scorer_isa(sc)));
+                sw_scorer_free(sc);
+            }
+            check_against_reference(f, what);
+            sw_forest_free(f);
+        }
+}
+END_TEST
+
 START_TEST(isa_selection)
 {
     ck_assert(sw_isa_supported(SW_ISA_SCALAR));
@@ -271,6 +388,7 @@ Suite *score_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, variants_match_crosscheck, 0, (n_models ? n_models : 1) * 3);
     tcase_add_test(tc, variants_match_reference);
+    tcase_add_test(tc, wide_features_match_reference);
     tcase_add_test(tc, isa_selection);
     suite_add_tcase(s, tc);
     return s;
