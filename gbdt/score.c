@@ -538,7 +538,7 @@ double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
 {
     const sw_forest *f = s->forest;
     sw_link link = sw_objective_link(f->objective);
-    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX512 && s->L.nf <= 64) {
+    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX512 && s->L.nf <= 128) {
         float acc = (float)sw__score_row_avx512(&s->L, x);
         return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
     }

@@ -234,8 +234,9 @@ void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, fl
     }
 }
 
-/* A single row (at most 64 features): bin it (scalar binary search) into
- * b0, with b1 = b0 + 1 for missing-left nodes.  A complete tree then takes one
+/* A single row (at most 128 layout features): bin it (scalar binary search)
+ * into b0, with b1 = b0 + 1 for missing-left nodes (past 64 features, two
+ * registers each).  A complete tree then takes one
  * byte permute to fetch every node's bin, one compare for every node's
  * outcome (a 64-bit mask, bit i = node i goes right), and a walk of D steps on
  * the mask; consecutive trees' walks overlap in the out-of-order core.  A
@@ -246,6 +247,11 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
     sw__bin_row(L, x, rb);
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
+    /* more than 64 layout features: bins in rb[0..128), bins + 1 in rb[128..256);
+     * each half is one two-table permute, bit 7 of the index picks the half */
+    int wide = L->roff == 128;
+    __m512i b2 = _mm512_load_si512((const void *)(rb + 128));
+    __m512i b3 = _mm512_load_si512((const void *)(rb + 192));
     float acc = L->base_margin;
     for (int t = 0; t < L->n_trees; t++) {
         int D = L->cd[t];
@@ -253,7 +259,9 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
             const sw__crec *c = &L->crec[t];
             __m512i ix = _mm512_load_si512((const void *)c->ri);
             __m512i kk = _mm512_load_si512((const void *)c->rk);
-            uint64_t right = (uint64_t)_mm512_cmpgt_epu8_mask(_mm512_permutex2var_epi8(b0, ix, b1), kk);
+            __m512i v = _mm512_permutex2var_epi8(b0, ix, b1);
+            if (wide) v = _mm512_mask_blend_epi8(_mm512_movepi8_mask(ix), v, _mm512_permutex2var_epi8(b2, ix, b3));
+            uint64_t right = (uint64_t)_mm512_cmpgt_epu8_mask(v, kk);
             unsigned j = sw__exit3[right & 127];
             unsigned k = sw__exit3[(right >> (7 + 7 * j)) & 127];
             acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
