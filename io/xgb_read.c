@@ -2,7 +2,11 @@
  *
  * Both encodings parse into the same document model (core/json), so one
  * builder serves both.  Schema handled: XGBoost 1.x to 3.x "learner" documents
- * with a gbtree booster.  base_score is read from either spelling, "1.07E1" or
+ * with a gbtree booster, or a dart booster (its gbtree inside, one weight per
+ * tree in "weight_drop"): XGBoost predicts with DART as the base margin plus,
+ * tree by tree in float32, leaf x weight, so each leaf is stored as its
+ * float32 product with the tree's weight and every scorer sums the same
+ * numbers in the same order.  base_score is read from either spelling, "1.07E1" or
  * "[1.07E1]" (XGBoost 3.x; XGBoost 1.7 silently reads the bracketed form as 0.5,
  * swish reads the number).  Thresholds and leaves are parsed straight to
  * float32; the margin start is ProbToMargin(base_score) in float32.
@@ -87,7 +91,7 @@ static int array_len_is(ctx *c, sw_jnode arr, const char *name, uint32_t n, int 
     return SW_OK;
 }
 
-static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t)
+static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t, float weight)
 {
     int rc;
     if (sw_json_type_of(c->doc, tree) != SW_JSON_OBJECT)
@@ -162,11 +166,21 @@ static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t)
          * a right child of a leaf is ignored */
         dl[i] = dl32[i] != 0;
     }
+    float *leafv = cond;
+    if (weight != 1.0f) { /* DART: the leaves times the tree's weight (the split conditions stay) */
+        leafv = sw_alloc_array(n, sizeof *leafv);
+        if (!leafv) {
+            rc = sw_fail(c->err, SW_NOMEM, "out of memory reading tree %d", t);
+            goto out;
+        }
+        for (uint32_t i = 0; i < n; i++) leafv[i] = l[i] < 0 ? cond[i] * weight : cond[i];
+    }
     sw_binary_tree_in in = {.n_nodes = (int)n, .left = l, .right = r, .feature = fi, .threshold = cond,
-                            .default_left = dl, .leaf_value = cond, .cover = have_stats ? cover : NULL,
+                            .default_left = dl, .leaf_value = leafv, .cover = have_stats ? cover : NULL,
                             .gain = have_stats ? gain : NULL};
     rc = sw_forest_add_binary(f, &in, c->err);
     if (rc) sw_error_prefix(c->err, "%s: ", sw_json_name(c->doc));
+    if (leafv != cond) sw_free(leafv);
 out:
     sw_free(l);
     sw_free(r);
@@ -244,11 +258,16 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
 
     sw_jnode gb = need(c, learner, "gradient_booster", SW_JSON_OBJECT, &rc);
     if (rc) return rc;
-    sw_jnode gbname = sw_json_get(doc, gb, "name");
-    if (gbname != SW_JNONE && !sw_json_streq(doc, gbname, "gbtree")) {
+    sw_jnode gbname = sw_json_get(doc, gb, "name"), wdrop = SW_JNONE;
+    if (gbname != SW_JNONE && sw_json_streq(doc, gbname, "dart")) {
+        wdrop = need(c, gb, "weight_drop", SW_JSON_ARRAY, &rc);
+        if (rc) return rc;
+        gb = need(c, gb, "gbtree", SW_JSON_OBJECT, &rc);
+        if (rc) return rc;
+    } else if (gbname != SW_JNONE && !sw_json_streq(doc, gbname, "gbtree")) {
         size_t l;
         const char *s = sw_json_str(doc, gbname, &l);
-        return fmt_err(c, gbname, SW_UNSUPPORTED, "booster '%.*s' is not supported (only gbtree)",
+        return fmt_err(c, gbname, SW_UNSUPPORTED, "booster '%.*s' is not supported (only gbtree and dart)",
                        s ? (int)(l > 32 ? 32 : l) : 1, s ? s : "?");
     }
     sw_jnode model = need(c, gb, "model", SW_JSON_OBJECT, &rc);
@@ -338,10 +357,28 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         rc = fmt_err(c, trees, SW_FORMAT, "\"trees\" is not an array of objects");
         goto fail;
     }
-    int t = 0;
-    for (sw_jnode tr = sw_json_first(doc, trees); tr != SW_JNONE; tr = sw_json_next(doc, tr), t++) {
-        if ((rc = read_tree(c, f, tr, t))) goto fail;
+    uint32_t ntr = sw_json_len(doc, trees);
+    float *weights = NULL;
+    if (wdrop != SW_JNONE) {
+        if (sw_json_len(doc, wdrop) != ntr) {
+            rc = fmt_err(c, wdrop, SW_FORMAT, "weight_drop has %u weights for %u trees", sw_json_len(doc, wdrop), ntr);
+            goto fail;
+        }
+        weights = sw_alloc_array((size_t)ntr + 1, sizeof *weights);
+        if (!weights) {
+            rc = sw_fail(err, SW_NOMEM, "out of memory");
+            goto fail;
+        }
+        if ((rc = sw_json_read_f32s(doc, wdrop, weights, ntr, err))) {
+            sw_free(weights);
+            goto fail;
+        }
     }
+    int t = 0;
+    for (sw_jnode tr = sw_json_first(doc, trees); tr != SW_JNONE && rc == SW_OK; tr = sw_json_next(doc, tr), t++)
+        rc = read_tree(c, f, tr, t, weights ? weights[t] : 1.0f);
+    sw_free(weights);
+    if (rc) goto fail;
 
     sw_jnode attrs = sw_json_get(doc, learner, "attributes");
     sw_jnode bi = attrs == SW_JNONE ? SW_JNONE : sw_json_get(doc, attrs, "best_iteration");

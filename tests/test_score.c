@@ -359,6 +359,70 @@ START_TEST(wide_features_match_reference)
 }
 END_TEST
 
+/* DART models trained by XGBoost 1.7.4 itself (tests/tools/xgb_dart.py), JSON
+ * and UBJSON, regression and binary:logistic: every scorer equals XGBoost's
+ * own predictions bit for bit, margins and outputs, on NaN-rich rows. */
+START_TEST(dart_matches_xgboost)
+{
+    const char *t = tu_tmpdir();
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/dart", t);
+    char *out = NULL;
+    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_dart.py %s 2>&1", dir, dir);
+    ck_assert_msg(rc == 0, "xgb_dart.py: %s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/rows.csv", dir);
+    sw_table *tb;
+    sw_error err;
+    ck_assert_int_eq(sw_table_read_csv(path, NULL, &tb, &err), SW_OK);
+    const char *names[6] = {"f0", "f1", "f2", "f3", "f4", "f5"};
+    sw_matrix *X;
+    ck_assert_int_eq(sw_matrix_from_table(tb, names, 6, &X, &err), SW_OK);
+    sw_table_free(tb);
+    long n = X->rows;
+    ck_assert_int_eq(n, 3000);
+    float *want = malloc(sizeof(float) * (size_t)n);
+    double *got = malloc(sizeof(double) * (size_t)n);
+    static const char *const kinds[] = {"reg", "bin"}, *const exts[] = {"json", "ubj"};
+    for (int m = 0; m < 2; m++)
+        for (int e = 0; e < 2; e++) {
+            snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], exts[e]);
+            sw_forest *f;
+            ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s", err.msg);
+            ck_assert_int_eq(sw_forest_n_trees(f), 40);
+            for (int margin = 0; margin < 2; margin++) {
+                snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], margin ? "margin" : "pred");
+                FILE *fp = fopen(path, "r");
+                ck_assert_ptr_nonnull(fp);
+                for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
+                fclose(fp);
+                for (int i = 0; i < 4; i++) {
+                    if (i < 3 && !sw_isa_supported(isas[i])) continue;
+                    if (i == 3) {
+                        sw_forest_predict_ref(f, X->data, n, 6, -1, margin, got);
+                    } else {
+                        sw_scorer *sc;
+                        ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+                        sw_scorer_predict(sc, X->data, n, 6, margin, 2, got);
+                        got[7] = sw_scorer_predict_row(sc, sw_matrix_row(X, 7), margin);
+                        sw_scorer_free(sc);
+                    }
+                    for (long r = 0; r < n; r++) {
+                        float g = (float)got[r];
+                        ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s.%s %s %s row %ld: %.9g, XGBoost %.9g",
+                                      kinds[m], exts[e], margin ? "margin" : "prediction",
+                                      i == 3 ? "reference" : sw_isa_name(isas[i]), r, (double)g, (double)want[r]);
+                    }
+                }
+            }
+            sw_forest_free(f);
+        }
+    free(want);
+    free(got);
+    sw_matrix_free(X);
+}
+END_TEST
+
 START_TEST(isa_selection)
 {
     ck_assert(sw_isa_supported(SW_ISA_SCALAR));
@@ -389,6 +453,7 @@ Suite *score_suite(void)
     tcase_add_loop_test(tc, variants_match_crosscheck, 0, (n_models ? n_models : 1) * 3);
     tcase_add_test(tc, variants_match_reference);
     tcase_add_test(tc, wide_features_match_reference);
+    tcase_add_test(tc, dart_matches_xgboost);
     tcase_add_test(tc, isa_selection);
     suite_add_tcase(s, tc);
     return s;
