@@ -77,18 +77,30 @@ int sw_matrix_from_table(const sw_table *t, const char *const *names, int n, sw_
             return sw_fail(err, SW_NOMEM, "out of memory");
         }
     }
+    /* the cells are parsed on every core (each on its own: the result cannot
+     * depend on the thread count); the first bad cell in row order is then
+     * parsed again to report it */
+    long bad = rows;
+#pragma omp parallel for schedule(static) if (rows >= 8192)
     for (long r = 0; r < rows; r++) {
         float *row = sw_matrix_row(m, r);
         for (int j = 0; j < n; j++) {
-            int rc = sw_table_f32(t, r, cols[j], &row[j], err);
-            if (rc) {
-                sw_free(cols);
-                sw_matrix_free(m);
-                return rc;
-            }
+            if (sw_table_f32(t, r, cols[j], &row[j], NULL) == SW_OK) continue;
+#pragma omp critical(sw_matrix_bad_row)
+            if (r < bad) bad = r;
+            break;
         }
     }
+    int rc = SW_OK;
+    for (int j = 0; bad < rows && j < n && rc == SW_OK; j++) {
+        float v;
+        rc = sw_table_f32(t, bad, cols[j], &v, err);
+    }
     sw_free(cols);
+    if (rc) {
+        sw_matrix_free(m);
+        return rc;
+    }
     *out = m;
     return SW_OK;
 }

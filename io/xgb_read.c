@@ -260,10 +260,12 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
     if (rc) return rc;
     sw_jnode gbname = sw_json_get(doc, gb, "name"), wdrop = SW_JNONE;
     if (gbname != SW_JNONE && sw_json_streq(doc, gbname, "dart")) {
-        wdrop = need(c, gb, "weight_drop", SW_JSON_ARRAY, &rc);
-        if (rc) return rc;
-        gb = need(c, gb, "gbtree", SW_JSON_OBJECT, &rc);
-        if (rc) return rc;
+        wdrop = sw_json_get(doc, gb, "weight_drop");
+        sw_jnode inner = sw_json_get(doc, gb, "gbtree");
+        if (wdrop == SW_JNONE || sw_json_type_of(doc, wdrop) != SW_JSON_ARRAY || inner == SW_JNONE ||
+            sw_json_type_of(doc, inner) != SW_JSON_OBJECT)
+            return fmt_err(c, gb, SW_FORMAT, "a dart booster needs an array \"weight_drop\" and an object \"gbtree\"");
+        gb = inner;
     } else if (gbname != SW_JNONE && !sw_json_streq(doc, gbname, "gbtree")) {
         size_t l;
         const char *s = sw_json_str(doc, gbname, &l);

@@ -322,7 +322,8 @@ START_TEST(hostile_xgboost)
     } kinds[] = {
         {"\"num_class\":\"0\"", "\"num_class\":\"3\"", "multi-class"},
         {"\"num_target\":\"1\"", "\"num_target\":\"2\"", "multi-target"},
-        {"\"name\":\"gbtree\"", "\"name\":\"dart\"", "dart"},
+        {"\"name\":\"gbtree\"", "\"name\":\"dart\"", "a dart booster needs"},
+        {"\"name\":\"gbtree\"", "\"name\":\"gblinear\"", "'gblinear' is not supported"},
         {"reg:squarederror", "multi:softprob", "objective"},
         {"\"num_feature\":\"2\",\"num_target", "\"num_feature\":\"999999999\",\"num_target", "num_feature"},
         {"\"num_feature\":\"2\",\"num_target", "\"num_feature\":\"-5\",\"num_target", "num_feature"},
