@@ -516,7 +516,25 @@ static float row_binned(const sw__layout *L, const float *x)
     uint8_t rb[256];
     sw__bin_row(L, x, rb);
     float acc = L->base_margin;
-    for (int t = 0; t < L->n_trees; t++) {
+    int t = 0;
+    /* four complete trees at a time: their load chains are independent, so the
+     * core overlaps them; the leaves are added in tree order */
+    for (; t + 4 <= L->n_trees && (L->cd[t] | L->cd[t + 1] | L->cd[t + 2] | L->cd[t + 3]) >= 0; t += 4) {
+        unsigned b[4] = {0, 0, 0, 0}, b2[4] = {0, 0, 0, 0}, j[4];
+        for (int q = 0; q < 4; q++) {
+            const sw__crec *c = &L->crec[t + q];
+            for (int k = 0; k < 7; k++) b[q] |= (unsigned)(rb[c->ri[k]] > c->rk[k]) << k;
+        }
+        for (int q = 0; q < 4; q++) {
+            const sw__crec *c = &L->crec[t + q];
+            j[q] = sw__exit3[b[q]];
+            const uint8_t *bi = c->ri + 7 + 7 * j[q], *bk = c->rk + 7 + 7 * j[q];
+            for (int k = 0; k < 7; k++) b2[q] |= (unsigned)(rb[bi[k]] > bk[k]) << k;
+        }
+        for (int q = 0; q < 4; q++)
+            acc += L->cl[(size_t)(t + q) * 64 + ((8 * j[q] + sw__exit3[b2[q]]) >> (6 - L->cd[t + q]))];
+    }
+    for (; t < L->n_trees; t++) {
         int D = L->cd[t];
         if (D >= 0) {
             /* each block's 7 outcomes are independent loads; a table gives its exit */
