@@ -119,13 +119,15 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|features|nightly|backtest|contention|store|serve] [--quick]\n"
+        printf("usage: swish_bench [all|quick|score|train|train-curve|features|nightly|backtest|contention|store|serve]"
+               " [--quick]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
                "         user's budget (450 players in 3 minutes) or when retrain slows down more\n"
                "         than 4 times beside one busy process per core\n"
                "  score  scoring only\n"
                "  train  training only\n"
+               "  train-curve  training time and memory over rows (30k to 4M) and rounds (100 to 1000)\n"
                "  features  the feature pipeline only\n"
                "  nightly   the 450-player nightly run only\n"
                "  backtest  a season's walk-forward backtest only\n"
@@ -155,6 +157,7 @@ int main(int argc, char **argv)
     if (every || strcmp(what, "nightly") == 0) rc |= bench_nightly(&c);
     if (every || strcmp(what, "backtest") == 0) rc |= bench_backtest(&c);
     if (every || strcmp(what, "train") == 0) rc |= bench_train(&c);
+    if (strcmp(what, "all") == 0 || strcmp(what, "train-curve") == 0) rc |= bench_train_curve(&c);
     if (every || strcmp(what, "contention") == 0) rc |= bench_contention(&c);
     if (every || strcmp(what, "store") == 0) rc |= bench_store(&c);
     if (every || strcmp(what, "serve") == 0) rc |= bench_serve(&c);

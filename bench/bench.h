@@ -27,6 +27,8 @@ double bench_median(double *v, int n);
 
 int bench_score(const bench_ctx *c);
 int bench_train(const bench_ctx *c);
+/* The cost curve of training over rows and rounds (swish_bench train-curve). */
+int bench_train_curve(const bench_ctx *c);
 int bench_features(const bench_ctx *c);
 int bench_nightly(const bench_ctx *c);
 int bench_backtest(const bench_ctx *c);

@@ -237,3 +237,70 @@ int bench_train(const bench_ctx *c)
     /* runs of 2 to 9 s, where one slow moment of the VM weighs most: five each */
     return compare_systems(c, tr, te, trz, tez, rounds, 5);
 }
+
+/* One point of the cost curve: swish depthwise as a whole process (CSV read
+ * included) and XGBoost's train call, each once at `th` threads, with peak
+ * memory and test MAE. */
+static int curve_point(const bench_ctx *c, long rows, const char *tr, const char *te, const char *trz,
+                       const char *tez, int rounds, int th)
+{
+    char cmd[4096];
+    double xrss = 0, srss = 0, mae_x, mae_s = NAN, rmse;
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, th, rounds,
+             bench_params_json);
+    char *out = run_rss(cmd, &xrss);
+    if (!out) return 1;
+    if (isfinite(jnum(out, "peak_rss_mib"))) xrss = jnum(out, "peak_rss_mib");
+    double xs = jnum(out, "train_seconds");
+    mae_x = jnum(out, "test_mae");
+    free(out);
+    snprintf(cmd, sizeof cmd,
+             "build/swish train --train %s --target PTS --out %s/curve.json --rounds %d --threads %d --every 0 --json %s",
+             tr, c->tmp, rounds, th, bench_params_cli);
+    double t0 = bench_now();
+    out = run_rss(cmd, &srss);
+    double whole = bench_now() - t0;
+    if (!out) return 1;
+    double strain = jnum(out, "total");
+    free(out);
+    snprintf(cmd, sizeof cmd, "build/swish predict --model %s/curve.json --input %s --output %s/curve_pred.csv", c->tmp,
+             te, c->tmp);
+    double prss;
+    out = run_rss(cmd, &prss);
+    char pred[600];
+    snprintf(pred, sizeof pred, "%s/curve_pred.csv", c->tmp);
+    if (!out || test_error(pred, te, &mae_s, &rmse) != 0) return 1;
+    free(out);
+    printf("%9ld %6d %3d | %8.2f %8.2f %8.1f | %8.2f %8.1f | %6.2f %6.2f | %+6.2f%%\n", rows, rounds, th, whole, strain,
+           srss, xs, xrss, xs / whole, xrss / srss, 100 * (mae_s / mae_x - 1));
+    fflush(stdout);
+    return 0;
+}
+
+/* How training cost grows: rows (30k, 120k, 1M, 4M synthetic rows at 300
+ * rounds) and rounds (100, 300, 1000 at 120k rows), 2 threads; quick mode
+ * stops at 120k rows. */
+int bench_train_curve(const bench_ctx *c)
+{
+    static const long sizes[] = {30000, 120000, 1000000, 4000000};
+    int nsizes = c->quick ? 2 : 4;
+    printf("== train cost curve: swish as a whole process (reading the CSV included) beside XGBoost 1.7.4's train "
+           "call, 2 threads, the parameters of bench train ==\n");
+    printf("%9s %6s %3s | %8s %8s %8s | %8s %8s | %6s %6s | %7s\n", "rows", "rounds", "thr", "swish s", "train s",
+           "RSS MiB", "xgb s", "RSS MiB", "x", "mem x", "MAE/xgb");
+    char tr[512], te[512], trz[512], tez[512];
+    snprintf(te, sizeof te, "%s/curve_test.csv", c->tmp);
+    snprintf(tez, sizeof tez, "%s/curve_test.npz", c->tmp);
+    for (int i = 0; i < nsizes; i++) {
+        snprintf(tr, sizeof tr, "%s/curve_train_%ld.csv", c->tmp, sizes[i]);
+        snprintf(trz, sizeof trz, "%s/curve_train_%ld.npz", c->tmp, sizes[i]);
+        if (bench_gen_nba(tr, te, sizes[i], 30000, 42) != 0 || make_npz(tr, trz) || make_npz(te, tez)) return 1;
+        int rl[3] = {100, 300, 1000}, nr = sizes[i] == 120000 ? 3 : 1;
+        for (int k = 0; k < nr; k++)
+            if (curve_point(c, sizes[i], tr, te, trz, tez, nr == 1 ? 300 : rl[k], 2)) return 1;
+        remove(tr);
+        remove(trz);
+    }
+    printf("(x: XGBoost's train call / swish's whole process; mem x: XGBoost's peak RSS / swish's; one run each)\n\n");
+    return 0;
+}
