@@ -252,7 +252,7 @@ static sw_forest *wide_forest(int T, int oblivious, int nwide)
     enum { MAXF = 48 };
     int NF = nwide + 4;
     sw_forest *f = sw_forest_create(oblivious ? SW_TREES_OBLIVIOUS : SW_TREES_BINARY, NF);
-    char nm[MAXF][8];
+    char nm[MAXF][16];
     const char *names[MAXF];
     for (int k = 0; k < NF; k++) {
         snprintf(nm[k], sizeof nm[k], "f%d", k);
