@@ -39,6 +39,7 @@
 #include "core/fileio.h"
 #include "core/hash.h"
 #include "core/sbuf.h"
+#include "curl_impl.h"
 
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define KEY_MAX 1024
@@ -684,25 +685,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return k;
 }
 
-static int retryable_curl(CURLcode c)
-{
-    switch (c) {
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* The text of <tag>...</tag> in body (first one), entity-decoded. */
 static char *xml_text(const char *body, const char *tag, const char **after);
 
@@ -808,7 +790,7 @@ static int obj_request(sw_objstore *s, const oreq *q, oresp *r, sw_error *err)
         }
         if (cc != CURLE_OK) {
             snprintf(cause, sizeof cause, "%s", ebuf[0] ? ebuf : curl_easy_strerror(cc));
-            if (retryable_curl(cc)) continue;
+            if (sw__curl_retryable(cc)) continue;
             rc = obj_fail(s, err, SW_NET, "%s: %s %s: %s", q->what, q->method, q->url, cause);
             goto out;
         }

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "core/version.h"
+#include "curl_impl.h"
 
 #define SNIPPET_MAX 200   /* bytes of an answer kept for the message */
 #define RETRY_AFTER_MAX 86400.0
@@ -240,26 +241,6 @@ static void snippet_text(const answer *a, char *out, size_t n)
     out[k] = '\0';
 }
 
-static int retryable_curl(CURLcode c)
-{
-    switch (c) {
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_FAILED_INIT;
 static void curl_init(void) { curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -336,7 +317,7 @@ int sw_webhook_post(const char *url, const char *what, const char *body, size_t 
         res->attempts++;
         if (cc != CURLE_OK) {
             snprintf(cause, sizeof cause, "%s", ebuf[0] ? ebuf : curl_easy_strerror(cc));
-            if (retryable_curl(cc)) continue;
+            if (sw__curl_retryable(cc)) continue;
             res->permanent = 1;
             break;
         }
