@@ -17,6 +17,8 @@ typedef struct {
     uint8_t default_left;
     double value;        /* leaf value (scaled) */
     double cover;
+    const uint32_t *cw;  /* categorical split: the set going right (NULL: numeric) */
+    uint32_t cbits;
 } enode;
 
 struct sw_explainer {
@@ -49,20 +51,45 @@ static int depth_of(const enode *t, int n)
 
 int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_error *err)
 {
+    if (f->n_groups > 1) {
+        *out = NULL;
+        return sw_fail(err, SW_ARG, "the model has %d output groups: explain one (sw_explainer_create_group)",
+                       f->n_groups);
+    }
+    return sw_explainer_create_group(f, n_trees, 0, out, err);
+}
+
+int sw_explainer_create_group(const sw_forest *f, int n_trees, int group, sw_explainer **out, sw_error *err)
+{
     *out = NULL;
     if (n_trees < 0 || n_trees > f->n_trees) n_trees = f->n_trees;
+    if (group < 0 || group >= f->n_groups)
+        return sw_fail(err, SW_ARG, "output group %d outside 0..%d", group, f->n_groups - 1);
+    /* the group's trees among the first n_trees */
+    int nt = 0;
+    for (int t = 0; t < n_trees; t++) nt += sw_forest_tree_group(f, t) == group;
     sw_explainer *e = sw_calloc(1, sizeof *e);
     if (!e) return sw_fail(err, SW_NOMEM, "out of memory");
     e->f = f;
-    e->n_trees = n_trees;
+    e->n_trees = nt;
     e->n_features = f->n_features;
-    e->start = sw_alloc_array((size_t)n_trees + 1, sizeof *e->start);
+    e->start = sw_alloc_array((size_t)nt + 1, sizeof *e->start);
+    int *tl = sw_alloc_array((size_t)nt + 1, sizeof *tl);
+    if (!e->start || !tl) {
+        sw_free(tl);
+        sw_explainer_free(e);
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    for (int t = 0, k = 0; t < n_trees; t++)
+        if (sw_forest_tree_group(f, t) == group) tl[k++] = t;
     long total = 0;
-    for (int t = 0; t < n_trees; t++) {
+    for (int q = 0; q < nt; q++) {
+        int t = tl[q];
         if (f->kind == SW_TREES_BINARY) {
             sw_binary_tree_view v;
             sw_forest_binary_tree(f, t, &v);
             if (!v.cover) {
+                sw_free(tl);
                 sw_explainer_free(e);
                 return sw_fail(err, SW_UNSUPPORTED, "the model has no node covers (sum_hessian): TreeSHAP needs them");
             }
@@ -71,6 +98,7 @@ int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_
             sw_oblivious_tree_view v;
             sw_forest_oblivious_tree(f, t, &v);
             if (!v.leaf_weights) {
+                sw_free(tl);
                 sw_explainer_free(e);
                 return sw_fail(err, SW_UNSUPPORTED, "the model has no leaf weights: TreeSHAP needs them");
             }
@@ -78,14 +106,16 @@ int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_
         }
     }
     e->nodes = sw_alloc_array((size_t)total + 1, sizeof *e->nodes);
-    if (!e->start || !e->nodes) {
+    if (!e->nodes) {
+        sw_free(tl);
         sw_explainer_free(e);
         return sw_fail(err, SW_NOMEM, "out of memory");
     }
     long at = 0;
     double expected = f->kind == SW_TREES_BINARY ? (double)f->base_margin : f->bias;
-    for (int t = 0; t < n_trees; t++) {
-        e->start[t] = at;
+    for (int q = 0; q < nt; q++) {
+        int t = tl[q];
+        e->start[q] = at;
         enode *nd = e->nodes + at;
         if (f->kind == SW_TREES_BINARY) {
             sw_binary_tree_view v;
@@ -99,6 +129,9 @@ int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_
                 nd[i].default_left = v.default_left[i];
                 nd[i].value = v.left[i] < 0 ? (double)v.value[i] : 0.0;
                 nd[i].cover = v.cover[i];
+                nd[i].cw = NULL;
+                nd[i].cbits = 0;
+                if (v.left[i] >= 0) sw_forest_node_categories(f, t, i, &nd[i].cw, &nd[i].cbits);
             }
             at += v.n_nodes;
         } else {
@@ -111,7 +144,7 @@ int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_
                      * the choice at level d, so the leaf index is p with its bits reversed */
                     unsigned p = (unsigned)(i - inner), leaf = 0;
                     for (int d = 0; d < D; d++) leaf |= ((p >> (D - 1 - d)) & 1u) << d;
-                    nd[i] = (enode){-1, -1, -1, 0, 0, 0, v.leaves[leaf] * f->scale, v.leaf_weights[leaf]};
+                    nd[i] = (enode){-1, -1, -1, 0, 0, 0, v.leaves[leaf] * f->scale, v.leaf_weights[leaf], NULL, 0};
                     continue;
                 }
                 int level = 0; /* depth of node i in the heap = the level it tests */
@@ -125,6 +158,8 @@ int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_
                 nd[i].default_left = f->nan_mode[feat] != SW_NAN_ASTRUE;
                 nd[i].value = 0;
                 nd[i].cover = nd[2 * i + 1].cover + nd[2 * i + 2].cover;
+                nd[i].cw = NULL;
+                nd[i].cbits = 0;
             }
             at += n;
         }
@@ -132,8 +167,9 @@ int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_
         if (d > e->max_depth) e->max_depth = d;
         expected += subtree_mean(nd, 0);
     }
-    e->start[n_trees] = at;
+    e->start[nt] = at;
     e->expected = expected;
+    sw_free(tl);
     *out = e;
     return SW_OK;
 }
@@ -209,7 +245,10 @@ static void shap(const enode *t, const float *x, double *phi, int n, int d, pele
         return;
     }
     float v = x[nd->feature];
-    int go_left = isnan(v) ? nd->default_left : nd->le ? v <= nd->thr : v < nd->thr;
+    int go_left = isnan(v) ? nd->default_left
+                  : nd->cw  ? !sw__cat_right(nd->cw, nd->cbits, v)
+                  : nd->le  ? v <= nd->thr
+                            : v < nd->thr;
     int hot = go_left ? nd->left : nd->right, cold = go_left ? nd->right : nd->left;
     double w = nd->cover;
     double hz = w > 0 ? t[hot].cover / w : 0, cz = w > 0 ? t[cold].cover / w : 0;

@@ -27,6 +27,10 @@ typedef struct sw_explainer sw_explainer;
 /* The first n_trees trees (sw_forest_tree_limit).  SW_UNSUPPORTED when the
  * model lacks covers or leaf weights. */
 int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_error *err);
+/* Output group `group` (a class of a multi-class model): its trees among the
+ * first n_trees; the base value and contributions of that group's margin.
+ * sw_explainer_create is group 0 of a one-group forest (SW_ARG otherwise). */
+int sw_explainer_create_group(const sw_forest *f, int n_trees, int group, sw_explainer **out, sw_error *err);
 void sw_explainer_free(sw_explainer *e);
 /* The base value: the expected margin over the training data's covers. */
 double sw_explainer_expected(const sw_explainer *e);

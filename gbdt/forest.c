@@ -23,6 +23,7 @@ sw_forest *sw_forest_create(sw_tree_kind kind, int n_features)
     f->objective_param = NAN;
     f->best_iteration = -1;
     f->trees_per_iteration = 1;
+    f->n_groups = 1;
     f->feature_names = sw_calloc((size_t)n_features + 1, sizeof(char *));
     f->nan_mode = sw_calloc((size_t)n_features + 1, 1);
     f->node_start = sw_calloc(1, sizeof(int64_t));
@@ -61,6 +62,12 @@ void sw_forest_free(sw_forest *f)
     sw_free(f->split_border);
     sw_free(f->leaf_start);
     sw_free(f->leaf);
+    sw_free(f->cat_off);
+    sw_free(f->cat_nbits);
+    sw_free(f->cat_words);
+    sw_free(f->group);
+    sw_free(f->gorder);
+    sw_free(f->gstart);
     sw_free(f);
 }
 
@@ -120,7 +127,57 @@ int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *in, sw_error *er
         if (pk) f->packed = pk;
         if (!l || !r || !ft || !v || !dl || !cv || !gn || !pk)
             return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+        if (f->cat_off) {
+            int64_t *co = sw_realloc_array(f->cat_off, nc, sizeof *co);
+            if (co) f->cat_off = co;
+            uint32_t *cn = co ? sw_realloc_array(f->cat_nbits, nc, sizeof *cn) : NULL;
+            if (cn) f->cat_nbits = cn;
+            if (!cn) return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+        }
         f->cap_nodes = nc;
+    }
+    if (in->cat_count && !f->cat_off) { /* the first tree with categorical splits */
+        int any = 0;
+        for (int i = 0; i < n_nodes; i++) any |= in->cat_count[i] > 0 && left[i] >= 0;
+        if (any) {
+            f->cat_off = sw_alloc_array(f->cap_nodes, sizeof *f->cat_off);
+            f->cat_nbits = sw_alloc_array(f->cap_nodes, sizeof *f->cat_nbits);
+            if (!f->cat_off || !f->cat_nbits) {
+                sw_free(f->cat_off);
+                sw_free(f->cat_nbits);
+                f->cat_off = NULL;
+                f->cat_nbits = NULL;
+                return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+            }
+            for (size_t i = 0; i < base; i++) {
+                f->cat_off[i] = -1;
+                f->cat_nbits[i] = 0;
+            }
+        }
+    }
+    /* the categorical sets' words, checked before anything is written */
+    size_t cat_need = 0;
+    if (in->cat_count && f->cat_off) {
+        for (int i = 0; i < n_nodes; i++) {
+            if (left[i] < 0 || in->cat_count[i] <= 0) continue;
+            int32_t mx = -1;
+            for (int32_t j = 0; j < in->cat_count[i]; j++) {
+                int32_t c = in->categories[in->cat_start[i] + j];
+                if (c < 0 || (float)c >= SW__MAX_CAT)
+                    return sw_fail(err, SW_FORMAT, "tree %d node %d: category %d outside 0..%d", t, i, c,
+                                   (int)SW__MAX_CAT - 1);
+                if (c > mx) mx = c;
+            }
+            cat_need += ((size_t)mx + 32) / 32;
+        }
+        if (f->n_cat_words + cat_need > f->cap_cat_words) {
+            size_t nc = f->cap_cat_words ? f->cap_cat_words : 256;
+            while (nc < f->n_cat_words + cat_need) nc *= 2;
+            uint32_t *w = sw_realloc_array(f->cat_words, nc, sizeof *w);
+            if (!w) return sw_fail(err, SW_NOMEM, "out of memory adding tree %d", t);
+            f->cat_words = w;
+            f->cap_cat_words = nc;
+        }
     }
     /* Breadth-first walk from the root: queue[] holds old ids in new order and
      * newid[] maps old -> new (-1 = not reached yet). */
@@ -157,7 +214,12 @@ int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *in, sw_error *er
                          feature[old], f->n_features - 1);
             goto out;
         }
-        if (!isfinite(threshold[old])) {
+        int is_cat = in->cat_count && in->cat_count[old] > 0;
+        if (is_cat && !f->cat_off) {
+            rc = sw_fail(err, SW_FORMAT, "tree %d node %d: categorical split in a forest without them", t, old);
+            goto out;
+        }
+        if (!is_cat && !isfinite(threshold[old])) {
             rc = sw_fail(err, SW_FORMAT, "tree %d node %d: split threshold is not finite", t, old);
             goto out;
         }
@@ -199,10 +261,32 @@ int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *in, sw_error *er
             f->value[p] = threshold[old];
             f->default_left[p] = default_left[old] ? 1 : 0;
         }
+        if (f->cat_off) {
+            f->cat_off[p] = -1;
+            f->cat_nbits[p] = 0;
+            if (left[old] >= 0 && in->cat_count && in->cat_count[old] > 0) {
+                int32_t mx = -1;
+                for (int32_t j = 0; j < in->cat_count[old]; j++)
+                    if (in->categories[in->cat_start[old] + j] > mx) mx = in->categories[in->cat_start[old] + j];
+                size_t nw = ((size_t)mx + 32) / 32;
+                uint32_t *w = f->cat_words + f->n_cat_words;
+                memset(w, 0, nw * sizeof *w);
+                for (int32_t j = 0; j < in->cat_count[old]; j++) {
+                    uint32_t c = (uint32_t)in->categories[in->cat_start[old] + j];
+                    w[c >> 5] |= 1u << (c & 31);
+                }
+                f->cat_off[p] = (int64_t)f->n_cat_words;
+                f->cat_nbits[p] = (uint32_t)mx + 1;
+                f->n_cat_words += nw;
+                f->value[p] = 0.0f; /* unused */
+                f->n_cat_nodes++;
+            }
+        }
         f->packed[p].value = f->value[p];
         f->packed[p].left = f->left[p];
         f->packed[p].feat_dl = f->left[p] < 0 ? 0u
-                               : (uint32_t)f->feat[p] | (f->default_left[p] ? SW__DL_BIT : 0u);
+                               : (uint32_t)f->feat[p] | (f->default_left[p] ? SW__DL_BIT : 0u) |
+                                     (f->cat_off && f->cat_off[p] >= 0 ? SW__CAT_BIT : 0u);
         f->cover[p] = in->cover ? in->cover[old] : 0.0f;
         f->gain[p] = in->gain && left[old] >= 0 ? in->gain[old] : 0.0f;
     }
@@ -324,6 +408,48 @@ int sw_forest_set_trees_per_iteration(sw_forest *f, int n, sw_error *err)
     return SW_OK;
 }
 
+int sw_forest_set_groups(sw_forest *f, int n_groups, const int32_t *group, sw_error *err)
+{
+    if (n_groups < 1 || n_groups > SW_MAX_GROUPS)
+        return sw_fail(err, SW_FORMAT, "%d output groups: expected 1..%d", n_groups, SW_MAX_GROUPS);
+    for (int t = 0; t < f->n_trees; t++)
+        if (group[t] < 0 || group[t] >= n_groups)
+            return sw_fail(err, SW_FORMAT, "tree %d: output group %d outside 0..%d", t, group[t], n_groups - 1);
+    sw_free(f->group);
+    sw_free(f->gorder);
+    sw_free(f->gstart);
+    f->group = f->gorder = f->gstart = NULL;
+    f->n_groups = 1;
+    if (n_groups == 1) return SW_OK;
+    f->group = sw_alloc_array((size_t)f->n_trees + 1, sizeof *f->group);
+    f->gorder = sw_alloc_array((size_t)f->n_trees + 1, sizeof *f->gorder);
+    f->gstart = sw_calloc((size_t)n_groups + 1, sizeof *f->gstart);
+    if (!f->group || !f->gorder || !f->gstart) {
+        sw_free(f->group);
+        sw_free(f->gorder);
+        sw_free(f->gstart);
+        f->group = f->gorder = f->gstart = NULL;
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    for (int t = 0; t < f->n_trees; t++) {
+        f->group[t] = group[t];
+        f->gstart[group[t] + 1]++;
+    }
+    for (int g = 0; g < n_groups; g++) f->gstart[g + 1] += f->gstart[g];
+    int *fill = sw_calloc((size_t)n_groups, sizeof *fill);
+    if (!fill) {
+        sw_free(f->group);
+        sw_free(f->gorder);
+        sw_free(f->gstart);
+        f->group = f->gorder = f->gstart = NULL;
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    for (int t = 0; t < f->n_trees; t++) f->gorder[f->gstart[group[t]] + fill[group[t]]++] = t;
+    sw_free(fill);
+    f->n_groups = n_groups;
+    return SW_OK;
+}
+
 int sw_forest_set_nan_mode(sw_forest *f, int feature, sw_nan_mode mode, sw_error *err)
 {
     if (feature < 0 || feature >= f->n_features)
@@ -364,6 +490,50 @@ int sw_forest_trees_per_iteration(const sw_forest *f) { return f->trees_per_iter
 const char *sw_forest_source_format(const sw_forest *f) { return f->source_format ? f->source_format : ""; }
 const char *sw_forest_source_version(const sw_forest *f) { return f->source_version ? f->source_version : ""; }
 int sw_forest_output_is_f32(const sw_forest *f) { return f->kind == SW_TREES_BINARY; }
+int sw_forest_n_groups(const sw_forest *f) { return f->n_groups; }
+int sw_forest_has_categorical(const sw_forest *f) { return f->n_cat_nodes > 0; }
+
+int sw_forest_tree_group(const sw_forest *f, int tree)
+{
+    if (!f->group || tree < 0 || tree >= f->n_trees) return 0;
+    return f->group[tree];
+}
+
+int sw_forest_n_outputs(const sw_forest *f, int margin)
+{
+    if (f->n_groups > 1 && !margin && f->objective == SW_OBJ_MULTI_SOFTMAX) return 1;
+    return f->n_groups;
+}
+
+void sw_forest_finish_groups(const sw_forest *f, const float *m, int margin, double *out)
+{
+    int G = f->n_groups;
+    if (margin || G == 1) {
+        for (int g = 0; g < G; g++)
+            out[g] = margin ? (double)m[g] : (double)sw_link_apply_f32(sw_objective_link(f->objective), m[g]);
+        return;
+    }
+    if (f->objective == SW_OBJ_MULTI_SOFTMAX) {
+        out[0] = (double)sw_argmax_f32(m, G);
+        return;
+    }
+    float p[SW_MAX_GROUPS];
+    memcpy(p, m, (size_t)G * sizeof *p);
+    if (f->objective == SW_OBJ_MULTI_SOFTPROB) sw_softmax_f32(p, G);
+    else
+        for (int g = 0; g < G; g++) p[g] = sw_link_apply_f32(sw_objective_link(f->objective), p[g]);
+    for (int g = 0; g < G; g++) out[g] = (double)p[g];
+}
+
+int sw_forest_node_categories(const sw_forest *f, int tree, int node, const uint32_t **words, uint32_t *nbits)
+{
+    if (!f->cat_off || tree < 0 || tree >= f->n_trees) return 0;
+    int64_t i = f->node_start[tree] + node;
+    if (node < 0 || i >= f->node_start[tree + 1] || f->cat_off[i] < 0) return 0;
+    *words = f->cat_words + f->cat_off[i];
+    *nbits = f->cat_nbits[i];
+    return 1;
+}
 
 const char *sw_forest_feature_name(const sw_forest *f, int i)
 {
@@ -430,13 +600,35 @@ void sw_forest_oblivious_tree(const sw_forest *f, int tree, sw_oblivious_tree_vi
  * its leaves in tree order, in float32, from the base margin. */
 #define REF_BLOCK 64
 
-static void binary_block(const sw_forest *f, const float *X, long stride, int nrows, int n_trees,
+/* Right child of packed node n of a tree whose nodes start at global index s. */
+static inline int goes_right(const sw_forest *f, const sw__pnode *nd, int64_t gi, float v)
+{
+    uint32_t fd = nd->feat_dl;
+    if (isnan(v)) return !(fd & SW__DL_BIT);
+    if (fd & SW__CAT_BIT) return sw__cat_right(f->cat_words + f->cat_off[gi], f->cat_nbits[gi], v);
+    return !(v < nd->value);
+}
+
+/* acc[r] = base margin + the leaves of trees tl[0..nt) (tl NULL: trees 0..nt). */
+static void binary_block(const sw_forest *f, const float *X, long stride, int nrows, const int32_t *tl, int nt,
                          float *acc)
 {
     for (int r = 0; r < nrows; r++) acc[r] = f->base_margin;
-    for (int t = 0; t < n_trees; t++) {
+    for (int i = 0; i < nt; i++) {
+        int t = tl ? tl[i] : i;
         const sw__pnode *nodes = f->packed + f->node_start[t];
         int r = 0;
+        if (f->cat_off) { /* categorical splits: one row at a time */
+            for (; r < nrows; r++) {
+                const float *x = X + (size_t)r * (size_t)stride;
+                int n = 0;
+                while (nodes[n].left >= 0)
+                    n = nodes[n].left +
+                        goes_right(f, &nodes[n], f->node_start[t] + n, x[nodes[n].feat_dl & SW__FEAT_MASK]);
+                acc[r] += nodes[n].value;
+            }
+            continue;
+        }
         /* four rows walk together: independent chains of loads overlap */
         for (; r + 4 <= nrows; r += 4) {
             const float *x0 = X + (size_t)r * (size_t)stride;
@@ -448,7 +640,7 @@ static void binary_block(const sw_forest *f, const float *X, long stride, int nr
                     const sw__pnode *nd = &nodes[n[k]];
                     int leaf = nd->left < 0;
                     uint32_t fd = nd->feat_dl;
-                    float v = xs[k][fd & ~SW__DL_BIT];
+                    float v = xs[k][fd & SW__FEAT_MASK];
                     int right = isnan(v) ? !(fd & SW__DL_BIT) : !(v < nd->value);
                     n[k] = leaf ? n[k] : nd->left + right;
                     internal |= !leaf;
@@ -462,7 +654,7 @@ static void binary_block(const sw_forest *f, const float *X, long stride, int nr
             int n = 0;
             while (nodes[n].left >= 0) {
                 uint32_t fd = nodes[n].feat_dl;
-                float v = x[fd & ~SW__DL_BIT];
+                float v = x[fd & SW__FEAT_MASK];
                 int right = isnan(v) ? !(fd & SW__DL_BIT) : !(v < nodes[n].value);
                 n = nodes[n].left + right;
             }
@@ -493,13 +685,38 @@ static double oblivious_row(const sw_forest *f, const float *x, int n_trees)
     return sum;
 }
 
+/* Several output groups: each group's trees (those below n_trees) into its
+ * margins, rows in chunks whose margins fit 4096 floats. */
+static void groups_block(const sw_forest *f, const float *X, long stride, int nrows, int n_trees, int margin,
+                         double *out)
+{
+    int G = f->n_groups, no = sw_forest_n_outputs(f, margin);
+    int chunk = 4096 / G < 1 ? 1 : 4096 / G > REF_BLOCK ? REF_BLOCK : 4096 / G;
+    float m[4096], acc[REF_BLOCK];
+    for (int r0 = 0; r0 < nrows; r0 += chunk) {
+        int nr = nrows - r0 < chunk ? nrows - r0 : chunk;
+        for (int g = 0; g < G; g++) {
+            int a = f->gstart[g], b = f->gstart[g + 1];
+            while (b > a && f->gorder[b - 1] >= n_trees) b--;
+            binary_block(f, X + (size_t)r0 * (size_t)stride, stride, nr, f->gorder + a, b - a, acc);
+            for (int r = 0; r < nr; r++) m[(size_t)r * (size_t)G + (size_t)g] = acc[r];
+        }
+        for (int r = 0; r < nr; r++)
+            sw_forest_finish_groups(f, m + (size_t)r * (size_t)G, margin, out + (size_t)(r0 + r) * (size_t)no);
+    }
+}
+
 static void predict_block(const sw_forest *f, const float *X, long stride, int nrows, int n_trees,
                           int margin, double *out)
 {
     sw_link link = sw_objective_link(f->objective);
+    if (f->n_groups > 1) {
+        groups_block(f, X, stride, nrows, n_trees, margin, out);
+        return;
+    }
     if (f->kind == SW_TREES_BINARY) {
         float acc[REF_BLOCK];
-        binary_block(f, X, stride, nrows, n_trees, acc);
+        binary_block(f, X, stride, nrows, NULL, n_trees, acc);
         for (int r = 0; r < nrows; r++)
             out[r] = margin ? (double)acc[r] : (double)sw_link_apply_f32(link, acc[r]);
         return;
@@ -513,6 +730,7 @@ static void predict_block(const sw_forest *f, const float *X, long stride, int n
 double sw_forest_predict_row_ref(const sw_forest *f, const float *x, int n_trees, int margin)
 {
     if (n_trees < 0 || n_trees > f->n_trees) n_trees = f->n_trees;
+    if (sw_forest_n_outputs(f, margin) != 1) return NAN; /* several outputs: sw_forest_predict_ref */
     double out;
     predict_block(f, x, 0, 1, n_trees, margin, &out);
     return out;
@@ -524,7 +742,8 @@ void sw_forest_predict_ref(const sw_forest *f, const float *X, long n_rows, long
     if (n_trees < 0 || n_trees > f->n_trees) n_trees = f->n_trees;
     for (long i = 0; i < n_rows; i += REF_BLOCK) {
         int nr = n_rows - i < REF_BLOCK ? (int)(n_rows - i) : REF_BLOCK;
-        predict_block(f, X + (size_t)i * (size_t)stride, stride, nr, n_trees, margin, out + i);
+        predict_block(f, X + (size_t)i * (size_t)stride, stride, nr, n_trees, margin,
+                      out + (size_t)i * (size_t)sw_forest_n_outputs(f, margin));
     }
 }
 
@@ -569,7 +788,7 @@ sw_forest *sw_forest_to_binary(const sw_forest *f)
                 v[i] = (float)(o.leaves[idx] * f->scale);
             }
         }
-        sw_binary_tree_in in = {n, l, r, ft, v, dl, v, NULL, NULL};
+        sw_binary_tree_in in = {n, l, r, ft, v, dl, v, NULL, NULL, NULL, NULL, NULL};
         rc = sw_forest_add_binary(b, &in, NULL);
     }
     sw_free(l);

@@ -61,6 +61,11 @@ typedef struct {
     const float *leaf_value;
     const float *cover; /* optional */
     const float *gain;  /* optional */
+    /* optional categorical splits (XGBoost's enable_categorical): node i with
+     * cat_count[i] > 0 sends a value right when its category (integer part,
+     * 0 <= x < 2^24) is one of categories[cat_start[i] .. + cat_count[i]), left
+     * otherwise, NaN to its default child; its threshold is ignored */
+    const int32_t *cat_start, *cat_count, *categories;
 } sw_binary_tree_in;
 
 /* Validate and append a tree.  Errors: SW_FORMAT with a message naming the tree
@@ -74,6 +79,12 @@ int sw_forest_add_binary(sw_forest *f, const sw_binary_tree_in *tree, sw_error *
 int sw_forest_add_oblivious(sw_forest *f, int depth, const int32_t *feature,
                             const float *border, const double *leaf_values,
                             const double *leaf_weights, sw_error *err);
+
+/* Output groups (XGBoost's num_class): tree t adds to output group[t]
+ * (0..n_groups-1), one entry per tree added so far.  Errors: SW_FORMAT for a
+ * group out of range or a count above SW_MAX_GROUPS. */
+#define SW_MAX_GROUPS 4096
+int sw_forest_set_groups(sw_forest *f, int n_groups, const int32_t *group, sw_error *err);
 
 /* Names for all n_features columns (copied). */
 int sw_forest_set_feature_names(sw_forest *f, const char *const *names, sw_error *err);
@@ -108,6 +119,17 @@ int sw_forest_trees_per_iteration(const sw_forest *f);
 sw_nan_mode sw_forest_nan_mode(const sw_forest *f, int feature);
 const char *sw_forest_source_format(const sw_forest *f);
 const char *sw_forest_source_version(const sw_forest *f);
+int sw_forest_n_groups(const sw_forest *f);
+int sw_forest_tree_group(const sw_forest *f, int tree);
+/* Values per row a prediction has: the groups (margins, or multi:softprob's
+ * class probabilities), except multi:softmax's class index (margin == 0): 1. */
+int sw_forest_n_outputs(const sw_forest *f, int margin);
+/* A row's group margins (float32, n_groups of them) -> its n_outputs values. */
+void sw_forest_finish_groups(const sw_forest *f, const float *m, int margin, double *out);
+/* Categorical splits: whether the forest has any, and node i of a tree's set
+ * (bits of *words, *nbits of them; returns 0 for a numeric split). */
+int sw_forest_has_categorical(const sw_forest *f);
+int sw_forest_node_categories(const sw_forest *f, int tree, int node, const uint32_t **words, uint32_t *nbits);
 /* True when predictions are float32 values (XGBoost kind). */
 int sw_forest_output_is_f32(const sw_forest *f);
 int sw_forest_tree_depth(const sw_forest *f, int tree);
@@ -149,7 +171,9 @@ sw_forest *sw_forest_to_binary(const sw_forest *f);
 /* Scalar reference scorer: the oracle every fast scorer is tested against.
  * X is row-major with `stride` floats per row, columns in the model's feature
  * order; n_trees from sw_forest_tree_limit; margin != 0 skips the link.
- * Output in double (a float32 value for the XGBoost kind). Thread-safe. */
+ * Output in double (a float32 value for the XGBoost kind), n_outputs values
+ * per row (sw_forest_n_outputs; row-major).  sw_forest_predict_row_ref serves
+ * one-output forests only.  Thread-safe. */
 void sw_forest_predict_ref(const sw_forest *f, const float *X, long n_rows, long stride,
                            int n_trees, int margin, double *out);
 double sw_forest_predict_row_ref(const sw_forest *f, const float *x, int n_trees, int margin);

@@ -21,6 +21,23 @@ typedef struct {
 } sw__pnode;
 
 #define SW__DL_BIT 0x80000000u
+#define SW__CAT_BIT 0x40000000u /* a categorical split (binary trees) */
+#define SW__FEAT_MASK 0x3fffffffu
+
+/* XGBoost's largest category (categories are floats holding integers). */
+#define SW__MAX_CAT 16777216.0f
+
+/* A categorical split sends a value right when its category is in the node's
+ * set (bits of w, nbits of them), left otherwise; a value that is no category
+ * (negative, 2^24 or more) goes left; NaN takes the default child (tested by
+ * the caller).  A fractional value counts as its integer part.  This is
+ * XGBoost 1.7's Decision(). */
+static inline int sw__cat_right(const uint32_t *w, uint32_t nbits, float v)
+{
+    if (!(v >= 0.0f) || v >= SW__MAX_CAT) return 0;
+    uint32_t c = (uint32_t)v;
+    return c < nbits && ((w[c >> 5] >> (c & 31)) & 1u);
+}
 
 struct sw_forest {
     sw_tree_kind kind;
@@ -46,6 +63,18 @@ struct sw_forest {
     float *cover, *gain; /* per node; valid only when has_stats */
     sw__pnode *packed;   /* per node, for scoring */
     int has_stats;       /* every tree so far came with cover and gain */
+    /* categorical splits: node i (global) tests the set cat_words[cat_off[i] ..]
+     * of cat_nbits[i] bits when cat_off[i] >= 0; NULL until a tree has one */
+    int64_t *cat_off;
+    uint32_t *cat_nbits;
+    uint32_t *cat_words;
+    size_t n_cat_words, cap_cat_words;
+    int n_cat_nodes;
+    /* output groups (XGBoost's classes): tree t adds to group[t]; NULL when there is
+     * one group.  gorder lists the trees group by group, in tree order within a group;
+     * gstart[g] is group g's first entry. */
+    int n_groups;
+    int32_t *group, *gorder, *gstart;
     /* oblivious */
     int64_t *split_start; /* n_trees + 1 */
     size_t n_splits, cap_splits;

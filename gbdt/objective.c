@@ -51,6 +51,11 @@ int sw_objective_is_catboost(sw_objective obj)
     return (int)obj >= 0 && obj < SW_OBJ_COUNT && obj_family[obj] == 1;
 }
 
+int sw_objective_is_multiclass(sw_objective obj)
+{
+    return (int)obj >= 0 && obj < SW_OBJ_COUNT && obj_family[obj] == 2;
+}
+
 sw_link sw_objective_link(sw_objective obj)
 {
     if ((int)obj < 0 || obj >= SW_OBJ_COUNT) return SW_LINK_IDENTITY;
@@ -60,7 +65,8 @@ sw_link sw_objective_link(sw_objective obj)
 const char *sw_objective_names(void)
 {
     return "reg:squarederror, reg:absoluteerror, reg:pseudohubererror, reg:quantileerror, "
-           "binary:logistic, count:poisson, reg:tweedie, reg:gamma (XGBoost); RMSE, MAE, "
+           "binary:logistic, count:poisson, reg:tweedie, reg:gamma, multi:softprob, multi:softmax (XGBoost); "
+           "RMSE, MAE, "
            "Quantile, Poisson, Logloss (CatBoost)";
 }
 
@@ -74,6 +80,27 @@ float sw_link_apply_f32(sw_link link, float x)
     case SW_LINK_EXP: return expf(x);
     default: return x;
     }
+}
+
+void sw_softmax_f32(float *m, int k)
+{
+    if (k <= 0) return;
+    float mx = m[0];
+    for (int i = 1; i < k; i++) mx = fmaxf(m[i], mx);
+    double sum = 0.0;
+    for (int i = 0; i < k; i++) {
+        m[i] = expf(m[i] - mx);
+        sum += m[i];
+    }
+    for (int i = 0; i < k; i++) m[i] /= (float)sum;
+}
+
+int sw_argmax_f32(const float *m, int k)
+{
+    int best = 0;
+    for (int i = 1; i < k; i++)
+        if (m[i] > m[best]) best = i;
+    return best;
 }
 
 double sw_link_apply_f64(sw_link link, double x)

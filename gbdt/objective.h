@@ -12,7 +12,8 @@
 typedef enum {
     SW_LINK_IDENTITY,
     SW_LINK_SIGMOID,
-    SW_LINK_EXP
+    SW_LINK_EXP,
+    SW_LINK_SOFTMAX /* across a row's output groups: sw_softmax_f32 */
 } sw_link;
 
 #define SW_OBJECTIVE_LIST(X)                                                        \
@@ -25,6 +26,8 @@ typedef enum {
     X(POISSON,        "count:poisson",            0, SW_LINK_EXP)                   \
     X(TWEEDIE,        "reg:tweedie",              0, SW_LINK_EXP)                   \
     X(GAMMA,          "reg:gamma",                0, SW_LINK_EXP)                   \
+    X(MULTI_SOFTPROB, "multi:softprob",           2, SW_LINK_SOFTMAX)               \
+    X(MULTI_SOFTMAX,  "multi:softmax",            2, SW_LINK_SOFTMAX)               \
     X(CB_RMSE,        "RMSE",                     1, SW_LINK_IDENTITY)              \
     X(CB_MAE,         "MAE",                      1, SW_LINK_IDENTITY)              \
     X(CB_QUANTILE,    "Quantile",                 1, SW_LINK_IDENTITY)              \
@@ -43,12 +46,20 @@ typedef enum {
 int sw_objective_from_name(const char *name);
 const char *sw_objective_name(sw_objective obj);
 int sw_objective_is_catboost(sw_objective obj);
+/* XGBoost's multi-class objectives: one output group (margin) per class. */
+int sw_objective_is_multiclass(sw_objective obj);
 sw_link sw_objective_link(sw_objective obj);
 /* Comma-separated list of every known name, for error messages. */
 const char *sw_objective_names(void);
 
 /* Margin -> prediction, float32 as XGBoost computes it. */
 float sw_link_apply_f32(sw_link link, float margin);
+/* Class probabilities from k margins, in place, as XGBoost 1.7's Softmax:
+ * the float32 maximum, expf(m - max) in float32, their sum in double, each
+ * divided by that sum rounded to float32. */
+void sw_softmax_f32(float *m, int k);
+/* The first index of the largest of k margins (multi:softmax's class). */
+int sw_argmax_f32(const float *m, int k);
 /* Margin -> prediction in double, as CatBoost computes it. */
 double sw_link_apply_f64(sw_link link, double margin);
 /* Prediction-space base_score -> margin, as XGBoost's ProbToMargin (float32).

@@ -59,6 +59,12 @@ static void layout_free(sw__layout *L)
     sw_free(L->oleaves);
     sw_aligned_free(L->of8);
     sw_aligned_free(L->ok8);
+    sw_free(L->cw);
+    sw_free(L->cbits);
+    sw_free(L->cused);
+    sw_free(L->node_slot);
+    sw_free(L->tmap);
+    sw_free(L->gstart);
     memset(L, 0, sizeof *L);
 }
 
@@ -89,6 +95,18 @@ static void split_at(const sw__layout *L, int fe, float v, int *lf, int *k)
     }
 }
 
+/* The layout feature and bin index of forest node gi's split: a categorical
+ * split tests its set's layout feature (left when bin <= 0). */
+static void node_split(const sw__layout *L, const sw_forest *f, int64_t gi, int *lf, int *k)
+{
+    if (f->cat_off && f->cat_off[gi] >= 0) {
+        *lf = L->node_slot[gi];
+        *k = 0;
+        return;
+    }
+    split_at(L, f->feat[gi], f->value[gi], lf, k);
+}
+
 /* Pad the subtree of original node i (tree-local; a leaf repeats itself as
  * padding) into slot p of the complete tree of depth D, d levels down. */
 static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, int D, const sw__layout *L,
@@ -108,7 +126,7 @@ static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, in
         return;
     }
     int fe, k, dl = f->default_left[s + i];
-    split_at(L, f->feat[s + i], f->value[s + i], &fe, &k);
+    node_split(L, f, s + i, &fe, &k);
     cb[p] = (uint16_t)(((dl ? L->nf : 0) + fe) * SW__BLOCK);
     ck[p] = (uint8_t)(k + dl);
     ci[p] = (uint8_t)((fe + (dl ? L->roff : 0)) & 0xff);
@@ -128,12 +146,12 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
     memset(L->crec, 0, ((size_t)n_trees + 1) * sizeof *L->crec);
     memset(L->cl, 0, ((size_t)n_trees + 1) * 64 * sizeof *L->cl);
     for (int t = 0; t < n_trees; t++) {
-        int D = f->depth[t];
+        int D = f->depth[L->tmap[t]];
         L->cd[t] = (int8_t)(fits && D <= SW__CDEPTH ? D : -1);
         if (L->cd[t] < 0) continue;
         sw__crec *c = &L->crec[t];
         uint8_t ci[64];
-        complete_fill(f, f->node_start[t], 0, 0, 0, D, L, c->cb, c->ck, ci, L->cl + (size_t)t * 64);
+        complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, D, L, c->cb, c->ck, ci, L->cl + (size_t)t * 64);
         /* single rows: pad to depth 6, nodes in blocks of depth-3 subtrees */
         for (int lev = 0; lev < 6; lev++)
             for (int q = 0; q < (1 << lev); q++) {
@@ -166,12 +184,29 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
     L->used = sw_calloc((size_t)nf + 1, sizeof *L->used);
     L->nan_bin = sw_calloc((size_t)nf + 1, 1);
     if (!L->nthr || !L->thr || !L->used || !L->nan_bin) goto oom;
+    /* the trees in output-group order */
+    L->ngroups = f->n_groups;
+    L->tmap = sw_alloc_array((size_t)n_trees + 1, sizeof *L->tmap);
+    L->gstart = sw_calloc((size_t)f->n_groups + 1, sizeof *L->gstart);
+    if (!L->tmap || !L->gstart) goto oom;
+    if (f->n_groups == 1) {
+        for (int t = 0; t < n_trees; t++) L->tmap[t] = t;
+    } else {
+        int k = 0;
+        for (int g = 0; g < f->n_groups; g++) {
+            L->gstart[g] = k;
+            for (int i = f->gstart[g]; i < f->gstart[g + 1]; i++)
+                if (f->gorder[i] < n_trees) L->tmap[k++] = f->gorder[i];
+        }
+    }
+    L->gstart[f->n_groups] = n_trees;
     /* count, collect, sort, dedupe thresholds per feature */
     int bin = f->kind == SW_TREES_BINARY;
+#define NUMERIC_SPLIT(i) (f->left[i] >= 0 && !(f->cat_off && f->cat_off[i] >= 0))
     for (int t = 0; t < n_trees; t++) {
         if (bin) {
             for (int64_t i = f->node_start[t]; i < f->node_start[t + 1]; i++)
-                if (f->left[i] >= 0) L->nthr[f->feat[i]]++;
+                if (NUMERIC_SPLIT(i)) L->nthr[f->feat[i]]++;
         } else {
             for (int64_t i = f->split_start[t]; i < f->split_start[t + 1]; i++) L->nthr[f->split_feat[i]]++;
         }
@@ -184,7 +219,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
     for (int t = 0; t < n_trees; t++) {
         if (bin) {
             for (int64_t i = f->node_start[t]; i < f->node_start[t + 1]; i++)
-                if (f->left[i] >= 0) L->thr[f->feat[i]][L->nthr[f->feat[i]]++] = f->value[i];
+                if (NUMERIC_SPLIT(i)) L->thr[f->feat[i]][L->nthr[f->feat[i]]++] = f->value[i];
         } else {
             for (int64_t i = f->split_start[t]; i < f->split_start[t + 1]; i++)
                 L->thr[f->split_feat[i]][L->nthr[f->split_feat[i]]++] = f->split_border[i];
@@ -204,21 +239,78 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
     for (int k = 0; k < nf; k++)
         if (L->nthr[k] > SW__CHUNK) n_lay += (L->nthr[k] - 1) / SW__CHUNK;
     if (n_lay > 65535) return 0;
-    L->src = sw_alloc_array((size_t)n_lay + 1, sizeof *L->src);
-    if (!L->src) goto oom;
+    /* categorical splits: one layout feature per distinct (feature, set), after
+     * the chunks; node_slot maps each categorical node to it */
+    int ncs = 0;
+    int64_t *reps = NULL;
+    if (bin && f->cat_off) {
+        size_t ncat = 0, cap = 16;
+        for (int t = 0; t < n_trees; t++)
+            for (int64_t i = f->node_start[t]; i < f->node_start[t + 1]; i++) ncat += f->cat_off[i] >= 0;
+        while (cap < 2 * ncat) cap *= 2;
+        L->node_slot = sw_alloc_array(f->n_nodes + 1, sizeof *L->node_slot);
+        int64_t *tab = sw_alloc_array(cap, sizeof *tab);
+        reps = sw_alloc_array(ncat + 1, sizeof *reps);
+        if (!L->node_slot || !tab || !reps) {
+            sw_free(tab);
+            sw_free(reps);
+            goto oom;
+        }
+        for (size_t j = 0; j < cap; j++) tab[j] = -1;
+        for (int t = 0; t < n_trees; t++)
+            for (int64_t i = f->node_start[t]; i < f->node_start[t + 1]; i++) {
+                if (f->cat_off[i] < 0) continue;
+                const uint32_t *w = f->cat_words + f->cat_off[i];
+                size_t nw = (f->cat_nbits[i] + 31) / 32;
+                uint64_t h = 1469598103934665603ull ^ (uint64_t)f->feat[i] ^ ((uint64_t)f->cat_nbits[i] << 32);
+                for (size_t q = 0; q < nw; q++) h = (h ^ w[q]) * 1099511628211ull;
+                size_t j = (size_t)(h ^ (h >> 29)) & (cap - 1);
+                for (;; j = (j + 1) & (cap - 1)) {
+                    int64_t r = tab[j];
+                    if (r < 0) {
+                        tab[j] = i;
+                        reps[ncs] = i;
+                        L->node_slot[i] = n_lay + ncs++;
+                        break;
+                    }
+                    if (f->feat[r] == f->feat[i] && f->cat_nbits[r] == f->cat_nbits[i] &&
+                        !memcmp(f->cat_words + f->cat_off[r], w, nw * sizeof *w)) {
+                        L->node_slot[i] = L->node_slot[r];
+                        break;
+                    }
+                }
+            }
+        sw_free(tab);
+    }
+    int n_tot = n_lay + ncs;
+    if (n_tot > 65535) {
+        sw_free(reps);
+        return 0;
+    }
+    L->src = sw_alloc_array((size_t)n_tot + 1, sizeof *L->src);
+    L->cw = sw_calloc((size_t)n_tot + 1, sizeof *L->cw);
+    L->cbits = sw_calloc((size_t)n_tot + 1, sizeof *L->cbits);
+    L->cused = sw_calloc((size_t)ncs + 1, sizeof *L->cused);
+    if (!L->src || !L->cw || !L->cbits || !L->cused) {
+        sw_free(reps);
+        goto oom;
+    }
     for (int k = 0; k < nf; k++) L->src[k] = k;
-    if (n_lay > nf) {
-        int *nthr = sw_realloc(L->nthr, sizeof *nthr * ((size_t)n_lay + 1));
+    if (n_tot > nf) {
+        int *nthr = sw_realloc(L->nthr, sizeof *nthr * ((size_t)n_tot + 1));
         if (nthr) L->nthr = nthr;
-        float **thr = nthr ? sw_realloc(L->thr, sizeof *thr * ((size_t)n_lay + 1)) : NULL;
+        float **thr = nthr ? sw_realloc(L->thr, sizeof *thr * ((size_t)n_tot + 1)) : NULL;
         if (thr) L->thr = thr;
-        int *used = thr ? sw_realloc(L->used, sizeof *used * ((size_t)n_lay + 1)) : NULL;
+        int *used = thr ? sw_realloc(L->used, sizeof *used * ((size_t)n_tot + 1)) : NULL;
         if (used) L->used = used;
-        uint8_t *nb = used ? sw_realloc(L->nan_bin, (size_t)n_lay + 1) : NULL;
+        uint8_t *nb = used ? sw_realloc(L->nan_bin, (size_t)n_tot + 1) : NULL;
         if (nb) L->nan_bin = nb;
         L->wide_n = nb ? sw_calloc((size_t)nf + 1, sizeof *L->wide_n) : NULL;
         L->wide_slot = L->wide_n ? sw_calloc((size_t)nf + 1, sizeof *L->wide_slot) : NULL;
-        if (!L->wide_slot) goto oom;
+        if (!L->wide_slot) {
+            sw_free(reps);
+            goto oom;
+        }
         int next = nf;
         for (int k = 0; k < nf; k++) {
             int n = L->nthr[k];
@@ -233,6 +325,18 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             }
         }
     }
+    for (int c = 0; c < ncs; c++) {
+        int k = n_lay + c;
+        int64_t r = reps[c];
+        L->thr[k] = NULL;
+        L->nthr[k] = 0;
+        L->src[k] = f->feat[r];
+        L->cw[k] = f->cat_words + f->cat_off[r];
+        L->cbits[k] = f->cat_nbits[r];
+        L->cused[L->ncused++] = k;
+    }
+    sw_free(reps);
+    n_lay = n_tot;
     L->nf = n_lay;
     for (int k = 0; k < n_lay; k++) {
         int u = L->nthr[k];
@@ -276,8 +380,8 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
         }
         size_t io = 0, lo = 0;
         for (int t = 0; t < n_trees; t++) {
-            int64_t s = f->node_start[t];
-            int nn = (int)(f->node_start[t + 1] - s);
+            int64_t s = f->node_start[L->tmap[t]];
+            int nn = (int)(f->node_start[L->tmap[t] + 1] - s);
             /* breadth-first order is kept: internal nodes and leaves numbered in order */
             int ni = 0, nl = 0;
             for (int i = 0; i < nn; i++) ni += f->left[s + i] >= 0;
@@ -299,7 +403,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
                 if (f->left[s + i] < 0) continue;
                 sw__snode *sn = &L->nodes[io + (size_t)map[i]];
                 int fe, k;
-                split_at(L, f->feat[s + i], f->value[s + i], &fe, &k);
+                node_split(L, f, s + i, &fe, &k);
                 sn->f = (uint16_t)fe;
                 sn->k = (uint8_t)k;
                 sn->dl = f->default_left[s + i];
@@ -317,6 +421,8 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
         }
         sw_free(map);
         if (!complete_trees(f, n_trees, L)) goto oom;
+        sw_free(L->node_slot);
+        L->node_slot = NULL;
     } else {
         L->ot = sw_alloc_array((size_t)n_trees + 1, sizeof *L->ot);
         L->of = sw_alloc_array(f->n_splits + 1, sizeof *L->of);
@@ -353,6 +459,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
                 }
         }
     }
+#undef NUMERIC_SPLIT
     return 1;
 oom:
     *nomem = 1;
@@ -372,6 +479,24 @@ void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uin
             o[r] = isnan(x) ? L->nan_bin[f] : (uint8_t)sw__bin_value(t, n, x, binary);
         }
         for (int r = nr; r < SW__BLOCK; r++) o[r] = 0;
+    }
+    sw__bin_cats_block(L, X, stride, nr, bins);
+}
+
+/* A categorical layout feature's bin: 1 when x's category is in the set. */
+static inline uint8_t cat_bin(const sw__layout *L, int f, float x)
+{
+    return isnan(x) ? L->nan_bin[f] : (uint8_t)sw__cat_right(L->cw[f], L->cbits[f], x);
+}
+
+void sw__bin_cats_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
+{
+    for (int u = 0; u < L->ncused; u++) {
+        int f = L->cused[u];
+        uint8_t *o = bins + (size_t)f * SW__BLOCK, *o1 = bins + ((size_t)L->nf + (size_t)f) * SW__BLOCK;
+        for (int r = 0; r < nr; r++) o[r] = cat_bin(L, f, X[(size_t)r * (size_t)stride + (size_t)L->src[f]]);
+        for (int r = nr; r < SW__BLOCK; r++) o[r] = 0;
+        for (int r = 0; r < SW__BLOCK; r++) o1[r] = (uint8_t)(o[r] + 1);
     }
 }
 
@@ -417,30 +542,57 @@ void sw_scorer_free(sw_scorer *s)
 sw_isa sw_scorer_isa(const sw_scorer *s) { return s->isa; }
 int sw_scorer_n_trees(const sw_scorer *s) { return s->n_trees; }
 
-static void finish(const sw__layout *L, int nr, const float *accf, const double *accd, int margin, double *out)
-{
-    for (int r = 0; r < nr; r++) {
-        if (L->kind == SW_TREES_BINARY) {
-            out[r] = margin ? (double)accf[r] : (double)sw_link_apply_f32(L->link, accf[r]);
-        } else {
-            double raw = accd[r] * L->scale + L->bias;
-            out[r] = margin ? raw : sw_link_apply_f64(L->link, raw);
-        }
-    }
-}
+int sw_scorer_n_outputs(const sw_scorer *s, int margin) { return sw_forest_n_outputs(s->forest, margin); }
 
 #define REF_CHUNK 256
+
+/* One block: bin it, then each output group's trees into its margins. */
+static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr, int margin, uint8_t *bins,
+                        float *accf, double *accd, float *m, double *out)
+{
+    const sw__layout *L = &s->L;
+    if (s->isa == SW_ISA_AVX512) {
+        sw__bin_block_avx512(L, Xb, stride, nr, bins);
+    } else {
+        sw__bin_block_avx2(L, Xb, stride, nr, bins);
+    }
+    if (L->ncused) sw__bin_cats_block(L, Xb, stride, nr, bins);
+    if (L->ngroups == 1) {
+        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd);
+        else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd);
+        for (int r = 0; r < nr; r++) {
+            if (L->kind == SW_TREES_BINARY) {
+                out[r] = margin ? (double)accf[r] : (double)sw_link_apply_f32(L->link, accf[r]);
+            } else {
+                double raw = accd[r] * L->scale + L->bias;
+                out[r] = margin ? raw : sw_link_apply_f64(L->link, raw);
+            }
+        }
+        return;
+    }
+    /* several groups: each group's trees into m[r * G + g], then each row finished */
+    int G = L->ngroups, no = sw_forest_n_outputs(s->forest, margin);
+    for (int g = 0; g < G; g++) {
+        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd);
+        else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd);
+        for (int r = 0; r < nr; r++) m[(size_t)r * (size_t)G + (size_t)g] = accf[r];
+    }
+    for (int r = 0; r < nr; r++)
+        sw_forest_finish_groups(s->forest, m + (size_t)r * (size_t)G, margin, out + (size_t)r * (size_t)no);
+}
 
 void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long stride, int margin, int threads,
                        double *out)
 {
     if (threads < 1) threads = 1;
+    size_t no = (size_t)sw_forest_n_outputs(s->forest, margin);
     if (s->isa == SW_ISA_SCALAR) {
         long nb = (n_rows + REF_CHUNK - 1) / REF_CHUNK;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && nb > 1)
         for (long b = 0; b < nb; b++) {
             long r0 = b * REF_CHUNK, n = n_rows - r0 < REF_CHUNK ? n_rows - r0 : REF_CHUNK;
-            sw_forest_predict_ref(s->forest, X + (size_t)r0 * (size_t)stride, n, stride, s->n_trees, margin, out + r0);
+            sw_forest_predict_ref(s->forest, X + (size_t)r0 * (size_t)stride, n, stride, s->n_trees, margin,
+                                  out + (size_t)r0 * no);
         }
         return;
     }
@@ -449,6 +601,7 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
 #pragma omp parallel num_threads(threads) if (threads > 1 && nb > 1)
     {
         uint8_t *bins = sw_aligned_alloc(2 * (size_t)L->nf * SW__BLOCK + 64);
+        float *m = L->ngroups > 1 ? sw_alloc_array((size_t)L->ngroups * SW__BLOCK, sizeof *m) : NULL;
         float accf[SW__BLOCK] __attribute__((aligned(64)));
         double accd[SW__BLOCK] __attribute__((aligned(64)));
 #pragma omp for schedule(static)
@@ -457,23 +610,18 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
             int nr = n_rows - r0 < SW__BLOCK ? (int)(n_rows - r0) : SW__BLOCK;
             const float *Xb = X + (size_t)r0 * (size_t)stride;
             if (nr <= 4) { /* a short tail: single rows cost less than a whole block */
-                for (int r = 0; r < nr; r++) out[r0 + r] = sw_scorer_predict_row(s, Xb + (size_t)r * (size_t)stride, margin);
+                for (int r = 0; r < nr; r++)
+                    sw_scorer_predict_rowv(s, Xb + (size_t)r * (size_t)stride, margin, out + (size_t)(r0 + r) * no);
                 continue;
             }
-            if (!bins) { /* no scratch memory: the reference path needs none */
-                sw_forest_predict_ref(s->forest, Xb, nr, stride, s->n_trees, margin, out + r0);
+            if (!bins || (L->ngroups > 1 && !m)) { /* no scratch memory: the reference path needs none */
+                sw_forest_predict_ref(s->forest, Xb, nr, stride, s->n_trees, margin, out + (size_t)r0 * no);
                 continue;
             }
-            if (s->isa == SW_ISA_AVX512) {
-                sw__bin_block_avx512(L, Xb, stride, nr, bins);
-                sw__score_block_avx512(L, bins, nr, accf, accd);
-            } else {
-                sw__bin_block_avx2(L, Xb, stride, nr, bins);
-                sw__score_block_avx2(L, bins, nr, accf, accd);
-            }
-            finish(L, nr, accf, accd, margin, out + r0);
+            score_block(s, Xb, stride, nr, margin, bins, accf, accd, m, out + (size_t)r0 * no);
         }
         sw_aligned_free(bins);
+        sw_free(m);
     }
 }
 
@@ -509,17 +657,20 @@ void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb)
         rb[f] = isnan(v) ? L->nan_bin[f] : (uint8_t)sw__bin_value(L->thr[f], L->nthr[f], v, binary);
         if (binary) rb[L->roff + f] = (uint8_t)(rb[f] + 1);
     }
+    for (int u = 0; u < L->ncused; u++) {
+        int f = L->cused[u];
+        rb[f] = cat_bin(L, f, x[L->src[f]]);
+        rb[L->roff + f] = (uint8_t)(rb[f] + 1);
+    }
 }
 
-static float row_binned(const sw__layout *L, const float *x)
+static float row_binned(const sw__layout *L, const uint8_t *rb, int t0, int t1)
 {
-    uint8_t rb[256];
-    sw__bin_row(L, x, rb);
     float acc = L->base_margin;
-    int t = 0;
+    int t = t0;
     /* four complete trees at a time: their load chains are independent, so the
      * core overlaps them; the leaves are added in tree order */
-    for (; t + 4 <= L->n_trees && (L->cd[t] | L->cd[t + 1] | L->cd[t + 2] | L->cd[t + 3]) >= 0; t += 4) {
+    for (; t + 4 <= t1 && (L->cd[t] | L->cd[t + 1] | L->cd[t + 2] | L->cd[t + 3]) >= 0; t += 4) {
         unsigned b[4] = {0, 0, 0, 0}, b2[4] = {0, 0, 0, 0}, j[4];
         for (int q = 0; q < 4; q++) {
             const sw__crec *c = &L->crec[t + q];
@@ -534,7 +685,7 @@ static float row_binned(const sw__layout *L, const float *x)
         for (int q = 0; q < 4; q++)
             acc += L->cl[(size_t)(t + q) * 64 + ((8 * j[q] + sw__exit3[b2[q]]) >> (6 - L->cd[t + q]))];
     }
-    for (; t < L->n_trees; t++) {
+    for (; t < t1; t++) {
         int D = L->cd[t];
         if (D >= 0) {
             /* each block's 7 outcomes are independent loads; a table gives its exit */
@@ -552,34 +703,69 @@ static float row_binned(const sw__layout *L, const float *x)
     return acc;
 }
 
+/* The packed walk of one binary tree (no binned layout): fixed length, a
+ * leaf stays where it is. */
+static inline float packed_leaf(const sw_forest *f, int t, const float *x)
+{
+    const sw__pnode *nd = f->packed + f->node_start[t];
+    int n = 0;
+    for (int d = f->depth[t]; d > 0; d--) {
+        const sw__pnode *p = &nd[n];
+        uint32_t fd = p->feat_dl;
+        float v = x[fd & SW__FEAT_MASK];
+        int nan = v != v, right;
+        if (nan) right = !(fd & SW__DL_BIT);
+        else if (fd & SW__CAT_BIT) {
+            int64_t gi = f->node_start[t] + n;
+            right = sw__cat_right(f->cat_words + f->cat_off[gi], f->cat_nbits[gi], v);
+        } else right = !(v < p->value);
+        n = p->left < 0 ? n : p->left + right;
+    }
+    return nd[n].value;
+}
+
+void sw_scorer_predict_rowv(const sw_scorer *s, const float *x, int margin, double *out)
+{
+    const sw_forest *f = s->forest;
+    sw_link link = sw_objective_link(f->objective);
+    const sw__layout *L = &s->L;
+    if (f->kind == SW_TREES_BINARY) {
+        int G = f->n_groups;
+        float m[SW_MAX_GROUPS];
+        if (s->isa != SW_ISA_SCALAR && L->nf <= 128) {
+            uint8_t rb[256] __attribute__((aligned(64)));
+            sw__bin_row(L, x, rb);
+            for (int g = 0; g < G; g++)
+                m[g] = s->isa == SW_ISA_AVX512 ? sw__score_row_avx512(L, rb, L->gstart[g], L->gstart[g + 1])
+                                               : row_binned(L, rb, L->gstart[g], L->gstart[g + 1]);
+        } else if (G == 1) {
+            float acc = f->base_margin;
+            for (int t = 0; t < s->n_trees; t++) acc += packed_leaf(f, t, x);
+            m[0] = acc;
+        } else {
+            for (int g = 0; g < G; g++) {
+                float acc = f->base_margin;
+                for (int i = f->gstart[g]; i < f->gstart[g + 1] && f->gorder[i] < s->n_trees; i++)
+                    acc += packed_leaf(f, f->gorder[i], x);
+                m[g] = acc;
+            }
+        }
+        if (G == 1) *out = margin ? (double)m[0] : (double)sw_link_apply_f32(link, m[0]);
+        else sw_forest_finish_groups(f, m, margin, out);
+        return;
+    }
+    *out = sw_scorer_predict_row(s, x, margin);
+}
+
 double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
 {
     const sw_forest *f = s->forest;
     sw_link link = sw_objective_link(f->objective);
-    if (f->kind == SW_TREES_BINARY && s->isa == SW_ISA_AVX512 && s->L.nf <= 128) {
-        float acc = (float)sw__score_row_avx512(&s->L, x);
-        return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
-    }
-    if (f->kind == SW_TREES_BINARY && s->isa != SW_ISA_SCALAR && s->L.nf <= 128) {
-        float acc = row_binned(&s->L, x);
-        return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
-    }
     if (f->kind == SW_TREES_BINARY) {
-        float acc = f->base_margin;
-        for (int t = 0; t < s->n_trees; t++) {
-            const sw__pnode *nd = f->packed + f->node_start[t];
-            int n = 0;
-            for (int d = f->depth[t]; d > 0; d--) {
-                const sw__pnode *p = &nd[n];
-                uint32_t fd = p->feat_dl;
-                float v = x[fd & ~SW__DL_BIT];
-                int nan = v != v;
-                int right = nan ? !(fd & SW__DL_BIT) : !(v < p->value);
-                n = p->left < 0 ? n : p->left + right;
-            }
-            acc += nd[n].value;
-        }
-        return margin ? (double)acc : (double)sw_link_apply_f32(link, acc);
+        if (sw_forest_n_outputs(f, margin) != 1) return NAN;
+        double out;
+        sw_scorer_predict_rowv(s, x, margin, &out);
+        return out;
     }
     if (s->isa == SW_ISA_AVX512 && s->L.orow_ok) {
         double raw = sw__score_orow_avx512(&s->L, x) * f->scale + f->bias;

@@ -27,12 +27,16 @@ void sw_scorer_free(sw_scorer *s);
 sw_isa sw_scorer_isa(const sw_scorer *s);
 int sw_scorer_n_trees(const sw_scorer *s);
 
+/* Values per row of a prediction (sw_forest_n_outputs): 1, or one per class. */
+int sw_scorer_n_outputs(const sw_scorer *s, int margin);
 /* Score n_rows rows of X (row-major, `stride` floats per row, model feature
- * order) with `threads` OpenMP threads over row blocks.  Results do not depend
- * on the thread count. */
+ * order) with `threads` OpenMP threads over row blocks into out (n_outputs
+ * values per row, row-major).  Results do not depend on the thread count. */
 void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long stride, int margin,
                        int threads, double *out);
-/* One row, no allocation. */
+/* One row, no allocation: a one-output forest's prediction (NaN for a forest
+ * with several outputs); sw_scorer_predict_rowv writes all n_outputs. */
 double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin);
+void sw_scorer_predict_rowv(const sw_scorer *s, const float *x, int margin, double *out);
 
 #endif

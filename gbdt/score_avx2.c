@@ -84,14 +84,14 @@ static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const 
     }
 }
 
-static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float *acc)
+static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc)
 {
     uint64_t valid = nr == 64 ? ~0ULL : ((1ULL << nr) - 1);
     __m256 a[8];
     for (int g = 0; g < 8; g++) a[g] = _mm256_set1_ps(L->base_margin);
     uint64_t rm[512];
     uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
-    for (int t = 0; t < L->n_trees; t++) {
+    for (int t = t0; t < t1; t++) {
         const float *lv;
         if (L->cd[t] >= 0) {
             v2 c = complete_leaves(bins, L->crec[t].cb, L->crec[t].ck, L->cd[t]);
@@ -122,13 +122,13 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float
     for (int g = 0; g < 8; g++) _mm256_store_ps(acc + 8 * g, a[g]);
 }
 
-static void oblivious_block(const sw__layout *L, const uint8_t *bins, double *acc)
+static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, int t1, double *acc)
 {
     __m256d a[16];
     for (int g = 0; g < 16; g++) a[g] = _mm256_setzero_pd();
     const __m256i bias = _mm256_set1_epi8((char)0x80);
     uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
-    for (int t = 0; t < L->n_trees; t++) {
+    for (int t = t0; t < t1; t++) {
         const sw__otree *ot = &L->ot[t];
         const uint16_t *of = L->of + ot->split_off;
         const uint8_t *ok = L->ok + ot->split_off;
@@ -209,11 +209,12 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
     }
 }
 
-void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd)
+void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+                          double *accd)
 {
     if (L->kind == SW_TREES_BINARY) {
-        binary_block(L, bins, nr, accf);
+        binary_block(L, bins, nr, t0, t1, accf);
     } else {
-        oblivious_block(L, bins, accd);
+        oblivious_block(L, bins, t0, t1, accd);
     }
 }

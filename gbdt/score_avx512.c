@@ -63,12 +63,12 @@ static inline __m512i complete_leaves(const uint8_t *bins, const uint16_t *cb, c
     }
 }
 
-static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float *acc)
+static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc)
 {
     __m512 a0 = _mm512_set1_ps(L->base_margin), a1 = a0, a2 = a0, a3 = a0;
     __mmask64 rm[512];
     __mmask64 valid = nr == 64 ? ~0ULL : (~0ULL >> (64 - nr));
-    for (int t = 0; t < L->n_trees; t++) {
+    for (int t = t0; t < t1; t++) {
         __m512i idx;
         const float *lv;
         int nl;
@@ -120,11 +120,11 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, float
     _mm512_store_ps(acc + 48, a3);
 }
 
-static void oblivious_block(const sw__layout *L, const uint8_t *bins, double *acc)
+static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, int t1, double *acc)
 {
     __m512d a[8];
     for (int g = 0; g < 8; g++) a[g] = _mm512_setzero_pd();
-    for (int t = 0; t < L->n_trees; t++) {
+    for (int t = t0; t < t1; t++) {
         const sw__otree *ot = &L->ot[t];
         const uint16_t *of = L->of + ot->split_off;
         const uint8_t *ok = L->ok + ot->split_off;
@@ -225,26 +225,25 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
     }
 }
 
-void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd)
+void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+                            double *accd)
 {
     if (L->kind == SW_TREES_BINARY) {
-        binary_block(L, bins, nr, accf);
+        binary_block(L, bins, nr, t0, t1, accf);
     } else {
-        oblivious_block(L, bins, accd);
+        oblivious_block(L, bins, t0, t1, accd);
     }
 }
 
-/* A single row (at most 128 layout features): bin it (scalar binary search)
+/* A single row (at most 128 layout features), binned (scalar binary search)
  * into b0, with b1 = b0 + 1 for missing-left nodes (past 64 features, two
  * registers each).  A complete tree then takes one
  * byte permute to fetch every node's bin, one compare for every node's
  * outcome (a 64-bit mask, bit i = node i goes right), and a walk of D steps on
  * the mask; consecutive trees' walks overlap in the out-of-order core.  A
  * deeper tree is walked node by node on the same bins. */
-double sw__score_row_avx512(const sw__layout *L, const float *x)
+float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1)
 {
-    uint8_t rb[256] __attribute__((aligned(64)));
-    sw__bin_row(L, x, rb);
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
     /* more than 64 layout features: bins in rb[0..128), bins + 1 in rb[128..256);
@@ -253,7 +252,7 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
     __m512i b2 = _mm512_load_si512((const void *)(rb + 128));
     __m512i b3 = _mm512_load_si512((const void *)(rb + 192));
     float acc = L->base_margin;
-    for (int t = 0; t < L->n_trees; t++) {
+    for (int t = t0; t < t1; t++) {
         int D = L->cd[t];
         if (D >= 0) {
             const sw__crec *c = &L->crec[t];
@@ -269,7 +268,7 @@ double sw__score_row_avx512(const sw__layout *L, const float *x)
             acc += sw__walk_binned(L, t, rb);
         }
     }
-    return (double)acc;
+    return acc;
 }
 
 /* A single row of an oblivious forest: bin it (#{b < x}, NaN by its

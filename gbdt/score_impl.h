@@ -88,6 +88,19 @@ typedef struct {
     int roff;                /* single rows: rb[roff + f] = rb[f] + 1 (64 up to 64 layout features, else 128) */
     int *wide_n, *wide_slot; /* per model feature: all its thresholds (wide: > SW__CHUNK) and its first extra slot */
     uint8_t *nan_bin;
+    /* categorical splits: each distinct (feature, category set) is a layout
+     * feature of its own (after the chunks) whose bin is 1 when the value's
+     * category is in the set, 0 when not (or no category), 255 for NaN, so that
+     * the node is `bin <= 0` goes left like any other */
+    const uint32_t **cw; /* per layout feature: the set's words (NULL: thresholds) */
+    uint32_t *cbits;
+    int *cused, ncused;
+    int32_t *node_slot; /* while building: per forest node, its set's layout feature */
+    /* trees: layout tree t is forest tree tmap[t]; output group g's trees are
+     * gstart[g] .. gstart[g + 1] (one group: all) */
+    int32_t *tmap;
+    int ngroups;
+    int *gstart;
     /* per feature, 16 floats: the thresholds themselves when at most 16, else
      * every 16th (t[16j + 15]): the binary search's steps of 16 and more read
      * them from a register instead of gathering */
@@ -165,16 +178,23 @@ void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb);
  * the block buffer holds 2 * nf * 64 bytes. */
 void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 
+/* The categorical layout features of a block (after the vector binners). */
+void sw__bin_cats_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
+
 void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 
-/* One row of a binary forest with at most 64 features; margin. */
-double sw__score_row_avx512(const sw__layout *L, const float *x);
+/* One binned row (sw__bin_row) of a binary forest with at most 128 layout
+ * features: the base margin plus layout trees t0..t1. */
+float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1);
 /* One row of an oblivious forest (L->orow_ok); the raw sum before scale and bias. */
 double sw__score_orow_avx512(const sw__layout *L, const float *x);
 
-/* Margins of a binned block: float32 acc (binary) or double acc (oblivious). */
-void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd);
-void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, float *accf, double *accd);
+/* Margins of layout trees t0..t1 over a binned block: float32 acc from the
+ * base margin (binary) or double acc from 0 (oblivious). */
+void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+                          double *accd);
+void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+                            double *accd);
 
 #endif

@@ -161,7 +161,7 @@ int sw_train_params_set(sw_train_params *p, const char *key, const char *v, cons
 #define IS(name) (strcmp(key, name) == 0)
     if (IS("objective")) {
         int o = sw_objective_from_name(v);
-        if (o < 0 || sw_objective_is_catboost((sw_objective)o))
+        if (o < 0 || sw_objective_is_catboost((sw_objective)o) || sw_objective_is_multiclass((sw_objective)o))
             return sw_fail(err, SW_ARG,
                            "parameter objective: '%s' is not supported (reg:squarederror, reg:absoluteerror, "
                            "reg:pseudohubererror, reg:quantileerror, count:poisson, reg:tweedie, reg:gamma, "
@@ -884,7 +884,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         if (obl) {
             rc = sw_forest_add_oblivious(f, t.depth, t.ofeat, t.oborder, t.oleaf, t.oweight, err);
         } else {
-            sw_binary_tree_in in = {t.n_nodes, t.left, t.right, t.feat, t.thr, t.dl, t.value, t.cover, t.gain};
+            sw_binary_tree_in in = {t.n_nodes, t.left, t.right, t.feat, t.thr, t.dl, t.value, t.cover, t.gain, NULL, NULL, NULL};
             rc = sw_forest_add_binary(f, &in, err);
         }
         if (rc) {

@@ -56,6 +56,9 @@ int sw_swm_write(const sw_forest *f, unsigned char **data, size_t *len, sw_error
 {
     *data = NULL;
     *len = 0;
+    if (sw_forest_n_groups(f) > 1 || sw_forest_has_categorical(f))
+        return sw_fail(err, SW_UNSUPPORTED, "a model with %s cannot be saved as .swm yet: save it as XGBoost JSON",
+                       sw_forest_n_groups(f) > 1 ? "several output groups (classes)" : "categorical splits");
     int bin = sw_forest_kind(f) == SW_TREES_BINARY;
     int nt = sw_forest_n_trees(f), nf = sw_forest_n_features(f);
     int stats = 0;
@@ -297,7 +300,7 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
                     memcpy(gn, p + (size_t)n * 21, (size_t)n * 4);
                 }
                 p += need;
-                sw_binary_tree_in in = {(int)n, l, r, ft, v, dl, v, cv, gn};
+                sw_binary_tree_in in = {(int)n, l, r, ft, v, dl, v, cv, gn, NULL, NULL, NULL};
                 rc = sw_forest_add_binary(f, &in, err);
             }
             sw_free(l);

@@ -126,8 +126,15 @@ static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t, float weight)
     SW_TRY(array_len_is(c, jd, "default_left", n, t));
     sw_jnode st = sw_json_get(c->doc, tree, "split_type");
     sw_jnode cats = sw_json_get(c->doc, tree, "categories");
-    if (cats != SW_JNONE && sw_json_len(c->doc, cats) > 0)
-        return fmt_err(c, cats, SW_UNSUPPORTED, "tree %d: categorical splits are not supported", t);
+    sw_jnode cnodes = sw_json_get(c->doc, tree, "categories_nodes");
+    sw_jnode csegs = sw_json_get(c->doc, tree, "categories_segments");
+    sw_jnode csizes = sw_json_get(c->doc, tree, "categories_sizes");
+    uint32_t ncn = cnodes == SW_JNONE ? 0 : sw_json_len(c->doc, cnodes);
+    uint32_t ncat = cats == SW_JNONE ? 0 : sw_json_len(c->doc, cats);
+    if (ncn && (csegs == SW_JNONE || csizes == SW_JNONE || sw_json_len(c->doc, csegs) != ncn ||
+                sw_json_len(c->doc, csizes) != ncn || cats == SW_JNONE))
+        return fmt_err(c, cnodes, SW_FORMAT,
+                       "tree %d: categories_nodes, categories_segments and categories_sizes differ in length", t);
 
     int32_t *l = sw_alloc_array(n, sizeof *l), *r = sw_alloc_array(n, sizeof *r);
     int32_t *fi = sw_alloc_array(n, sizeof *fi), *dl32 = sw_alloc_array(n, sizeof *dl32);
@@ -135,7 +142,12 @@ static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t, float weight)
     float *cond = sw_alloc_array(n, sizeof *cond);
     uint8_t *dl = sw_alloc_array(n, sizeof *dl);
     float *cover = sw_alloc_array(n, sizeof *cover), *gain = sw_alloc_array(n, sizeof *gain);
-    if (!l || !r || !fi || !dl32 || !stype || !cond || !dl || !cover || !gain) {
+    int32_t *cstart = sw_calloc(n, sizeof *cstart), *ccount = sw_calloc(n, sizeof *ccount);
+    int32_t *catv = sw_alloc_array((size_t)ncat + 1, sizeof *catv);
+    int32_t *cn = sw_alloc_array((size_t)ncn + 1, sizeof *cn), *cs = sw_alloc_array((size_t)ncn + 1, sizeof *cs);
+    int32_t *cz = sw_alloc_array((size_t)ncn + 1, sizeof *cz);
+    if (!l || !r || !fi || !dl32 || !stype || !cond || !dl || !cover || !gain || !cstart || !ccount || !catv || !cn ||
+        !cs || !cz) {
         rc = sw_fail(c->err, SW_NOMEM, "out of memory reading tree %d", t);
         goto out;
     }
@@ -157,9 +169,30 @@ static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t, float weight)
         if ((rc = array_len_is(c, st, "split_type", n, t))) goto out;
         if ((rc = sw_json_read_i32s(c->doc, st, stype, n, c->err))) goto out;
     }
+    /* categorical splits: node cn[k]'s categories are catv[cs[k] .. cs[k] + cz[k]) */
+    if (ncn) {
+        if ((rc = sw_json_read_i32s(c->doc, cnodes, cn, ncn, c->err))) goto out;
+        if ((rc = sw_json_read_i32s(c->doc, csegs, cs, ncn, c->err))) goto out;
+        if ((rc = sw_json_read_i32s(c->doc, csizes, cz, ncn, c->err))) goto out;
+        if ((rc = sw_json_read_i32s(c->doc, cats, catv, ncat, c->err))) goto out;
+        for (uint32_t k = 0; k < ncn; k++) {
+            if (cn[k] < 0 || (uint32_t)cn[k] >= n || cs[k] < 0 || cz[k] <= 0 || (uint32_t)cs[k] > ncat ||
+                (uint32_t)cz[k] > ncat - (uint32_t)cs[k]) {
+                rc = fmt_err(c, cnodes, SW_FORMAT, "tree %d: categorical split %u (node %d, categories %d+%d) "
+                             "outside the tree's %u nodes and %u categories", t, k, cn[k], cs[k], cz[k], n, ncat);
+                goto out;
+            }
+            cstart[cn[k]] = cs[k];
+            ccount[cn[k]] = cz[k];
+        }
+    }
     for (uint32_t i = 0; i < n; i++) {
-        if (st != SW_JNONE && stype[i] != 0 && l[i] >= 0) {
-            rc = fmt_err(c, st, SW_UNSUPPORTED, "tree %d node %u: categorical split is not supported", t, i);
+        int is_cat = st != SW_JNONE && stype[i] != 0 && l[i] >= 0;
+        if (is_cat != (l[i] >= 0 && ccount[i] > 0)) {
+            rc = fmt_err(c, is_cat ? st : cnodes, SW_FORMAT,
+                         is_cat ? "tree %d node %u: categorical split without categories"
+                                : "tree %d node %u: categories for a split that is not categorical",
+                         t, i);
             goto out;
         }
         /* XGBoost marks leaves with left = -1; any negative id is a leaf here and
@@ -177,7 +210,8 @@ static int read_tree(ctx *c, sw_forest *f, sw_jnode tree, int t, float weight)
     }
     sw_binary_tree_in in = {.n_nodes = (int)n, .left = l, .right = r, .feature = fi, .threshold = cond,
                             .default_left = dl, .leaf_value = leafv, .cover = have_stats ? cover : NULL,
-                            .gain = have_stats ? gain : NULL};
+                            .gain = have_stats ? gain : NULL, .cat_start = ncn ? cstart : NULL,
+                            .cat_count = ncn ? ccount : NULL, .categories = ncn ? catv : NULL};
     rc = sw_forest_add_binary(f, &in, c->err);
     if (rc) sw_error_prefix(c->err, "%s: ", sw_json_name(c->doc));
     if (leafv != cond) sw_free(leafv);
@@ -191,6 +225,12 @@ out:
     sw_free(dl);
     sw_free(cover);
     sw_free(gain);
+    sw_free(cstart);
+    sw_free(ccount);
+    sw_free(catv);
+    sw_free(cn);
+    sw_free(cs);
+    sw_free(cz);
     return rc;
 }
 
@@ -222,9 +262,8 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
     SW_TRY(int_field(c, lmp, "num_target", 1, &num_target));
     if (num_feature < 0 || num_feature > SW_MAX_FEATURES)
         return fmt_err(c, lmp, SW_FORMAT, "num_feature %lld outside 0..%d", num_feature, SW_MAX_FEATURES);
-    if (num_class > 1)
-        return fmt_err(c, lmp, SW_UNSUPPORTED, "multi-class model (num_class %lld) is not supported",
-                       num_class);
+    if (num_class < 0 || num_class > SW_MAX_GROUPS)
+        return fmt_err(c, lmp, SW_FORMAT, "num_class %lld outside 0..%d", num_class, SW_MAX_GROUPS);
     if (num_target > 1)
         return fmt_err(c, lmp, SW_UNSUPPORTED, "multi-target model (num_target %lld) is not supported",
                        num_target);
@@ -292,31 +331,20 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         if (enc != SW_JNONE && sw_json_len(doc, enc) > 0)
             return fmt_err(c, enc, SW_UNSUPPORTED, "categorical features are not supported");
     }
+    /* tree_info: each tree's output group (class); checked once the trees are read */
     sw_jnode tinfo = sw_json_get(doc, model, "tree_info");
-    if (tinfo != SW_JNONE) {
-        uint32_t nt = sw_json_len(doc, tinfo);
-        for (sw_jnode e = sw_json_first(doc, tinfo); e != SW_JNONE; e = sw_json_next(doc, e)) {
-            long long g;
-            SW_TRY(sw_json_i64(doc, e, 1, &g, err));
-            if (g != 0)
-                return fmt_err(c, e, SW_UNSUPPORTED, "trees for several output groups are not supported");
-        }
-        (void)nt;
-    }
-    sw_jnode ftypes = sw_json_get(doc, learner, "feature_types");
-    if (ftypes != SW_JNONE) {
-        for (sw_jnode e = sw_json_first(doc, ftypes); e != SW_JNONE; e = sw_json_next(doc, e)) {
-            if (sw_json_streq(doc, e, "c"))
-                return fmt_err(c, e, SW_UNSUPPORTED, "categorical feature types are not supported");
-        }
-    }
+    int n_groups = num_class > 1 ? (int)num_class : 1;
+    if (sw_objective_is_multiclass((sw_objective)objective) && n_groups < 2)
+        return fmt_err(c, lmp, SW_FORMAT, "objective %s needs num_class >= 2", sw_objective_name((sw_objective)objective));
 
     sw_forest *f = sw_forest_create(SW_TREES_BINARY, (int)num_feature);
     if (!f) return sw_fail(err, SW_NOMEM, "out of memory");
     sw_forest_set_objective(f, (sw_objective)objective);
     sw_forest_set_base_score(f, base_score, margin);
     /* out-of-range counts become 0 (refused) before the conversion to int */
-    if ((rc = sw_forest_set_trees_per_iteration(f, npt < 1 || npt > 100000 ? 0 : (int)npt, err))) goto fail;
+    if ((rc = sw_forest_set_trees_per_iteration(f, npt < 1 || npt > 100000 / n_groups ? 0 : (int)npt * n_groups,
+                                                err)))
+        goto fail;
     if ((rc = sw_forest_set_source(f, format, version))) {
         rc = sw_fail(err, SW_NOMEM, "out of memory");
         goto fail;
@@ -381,6 +409,26 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         rc = read_tree(c, f, tr, t, weights ? weights[t] : 1.0f);
     sw_free(weights);
     if (rc) goto fail;
+    if (tinfo != SW_JNONE || n_groups > 1) {
+        if (tinfo == SW_JNONE || sw_json_len(doc, tinfo) != ntr) {
+            rc = fmt_err(c, tinfo == SW_JNONE ? model : tinfo, SW_FORMAT, "tree_info has %u entries for %u trees",
+                         tinfo == SW_JNONE ? 0 : sw_json_len(doc, tinfo), ntr);
+            goto fail;
+        }
+        int32_t *grp = sw_alloc_array((size_t)ntr + 1, sizeof *grp);
+        if (!grp) {
+            rc = sw_fail(err, SW_NOMEM, "out of memory");
+            goto fail;
+        }
+        rc = sw_json_read_i32s(doc, tinfo, grp, ntr, err);
+        for (uint32_t i = 0; i < ntr && rc == SW_OK; i++)
+            if (grp[i] < 0 || grp[i] >= n_groups)
+                rc = fmt_err(c, tinfo, SW_FORMAT, "tree %u: tree_info %d outside 0..%d (num_class %lld)", i, grp[i],
+                             n_groups - 1, num_class);
+        if (rc == SW_OK) rc = sw_forest_set_groups(f, n_groups, grp, err);
+        sw_free(grp);
+        if (rc) goto fail;
+    }
 
     sw_jnode attrs = sw_json_get(doc, learner, "attributes");
     sw_jnode bi = attrs == SW_JNONE ? SW_JNONE : sw_json_get(doc, attrs, "best_iteration");

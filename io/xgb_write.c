@@ -77,6 +77,14 @@ static void objective(sw_jw *w, const sw_forest *f)
         }
         sw_jw_obj_end(w);
         break;
+    case SW_OBJ_MULTI_SOFTPROB:
+    case SW_OBJ_MULTI_SOFTMAX:
+        sw_jw_key(w, "softmax_multiclass_param");
+        sw_jw_obj_begin(w);
+        sw_jw_key(w, "num_class");
+        str_int(w, sw_forest_n_groups(f));
+        sw_jw_obj_end(w);
+        break;
     default: break;
     }
     sw_jw_obj_end(w);
@@ -110,17 +118,56 @@ static int write_tree(sw_jw *w, const sw_forest *f, int t, int32_t *buf_i, float
             parents[v.right[i]] = i;
         }
     }
+    /* categorical splits: their nodes, and each one's categories in order */
+    int ncn = 0;
+    size_t ncat = 0;
+    for (int i = 0; i < n; i++) {
+        const uint32_t *cw;
+        uint32_t nb;
+        if (v.left[i] >= 0 && sw_forest_node_categories(f, t, i, &cw, &nb)) {
+            ncn++;
+            for (uint32_t c = 0; c < nb; c++) ncat += (cw[c >> 5] >> (c & 31)) & 1u;
+            st8[i] = 1;
+            cond[i] = 0.0f; /* unused (XGBoost writes NaN, which JSON cannot spell) */
+        }
+    }
+    int32_t *cats = sw_alloc_array(ncat + 1, sizeof *cats), *cnodes = sw_alloc_array((size_t)ncn + 1, sizeof *cnodes);
+    int64_t *segs = sw_alloc_array((size_t)ncn + 1, sizeof *segs), *sizes = sw_alloc_array((size_t)ncn + 1, sizeof *sizes);
+    if (!cats || !cnodes || !segs || !sizes) {
+        sw_free(cats);
+        sw_free(cnodes);
+        sw_free(segs);
+        sw_free(sizes);
+        return SW_NOMEM;
+    }
+    ncn = 0;
+    ncat = 0;
+    for (int i = 0; i < n; i++) {
+        const uint32_t *cw;
+        uint32_t nb;
+        if (v.left[i] < 0 || !sw_forest_node_categories(f, t, i, &cw, &nb)) continue;
+        cnodes[ncn] = i;
+        segs[ncn] = (int64_t)ncat;
+        for (uint32_t c = 0; c < nb; c++)
+            if ((cw[c >> 5] >> (c & 31)) & 1u) cats[ncat++] = (int32_t)c;
+        sizes[ncn] = (int64_t)ncat - segs[ncn];
+        ncn++;
+    }
     sw_jw_obj_begin(w);
     sw_jw_key(w, "base_weights");
     sw_jw_f32s(w, bw, (size_t)n);
     sw_jw_key(w, "categories");
-    sw_jw_i32s(w, stype, 0);
+    sw_jw_i32s(w, cats, ncat);
     sw_jw_key(w, "categories_nodes");
-    sw_jw_i32s(w, stype, 0);
+    sw_jw_i32s(w, cnodes, (size_t)ncn);
     sw_jw_key(w, "categories_segments");
-    sw_jw_i64s(w, NULL, 0);
+    sw_jw_i64s(w, segs, (size_t)ncn);
     sw_jw_key(w, "categories_sizes");
-    sw_jw_i64s(w, NULL, 0);
+    sw_jw_i64s(w, sizes, (size_t)ncn);
+    sw_free(cats);
+    sw_free(cnodes);
+    sw_free(segs);
+    sw_free(sizes);
     sw_jw_key(w, "default_left");
     sw_jw_u8s(w, dl, (size_t)n);
     sw_jw_kint(w, "id", t);
@@ -200,18 +247,38 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
         sw_jw_str(w, nm);
     }
     sw_jw_arr_end(w);
+    /* a feature some split treats as categories is XGBoost's "c" */
+    uint8_t *is_cat = sw_calloc((size_t)nf + 1, 1);
+    if (!is_cat) {
+        sw_free(bi);
+        sw_free(bf);
+        sw_free(bu);
+        sw_jw_free(w);
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    for (int t = 0; t < nt && sw_forest_has_categorical(f); t++) {
+        sw_binary_tree_view v;
+        sw_forest_binary_tree(f, t, &v);
+        for (int i = 0; i < v.n_nodes; i++) {
+            const uint32_t *cw;
+            uint32_t nb;
+            if (v.left[i] >= 0 && sw_forest_node_categories(f, t, i, &cw, &nb)) is_cat[v.feature[i]] = 1;
+        }
+    }
     sw_jw_key(w, "feature_types");
     sw_jw_arr_begin(w);
-    for (int i = 0; i < nf; i++) sw_jw_str(w, "float");
+    for (int i = 0; i < nf; i++) sw_jw_str(w, is_cat[i] ? "c" : "float");
     sw_jw_arr_end(w);
+    sw_free(is_cat);
     sw_jw_key(w, "gradient_booster");
     sw_jw_obj_begin(w);
     sw_jw_key(w, "model");
     sw_jw_obj_begin(w);
     sw_jw_key(w, "gbtree_model_param");
     sw_jw_obj_begin(w);
+    int G = sw_forest_n_groups(f);
     sw_jw_key(w, "num_parallel_tree");
-    str_int(w, sw_forest_trees_per_iteration(f));
+    str_int(w, sw_forest_trees_per_iteration(f) / G > 0 ? sw_forest_trees_per_iteration(f) / G : 1);
     sw_jw_key(w, "num_trees");
     str_int(w, nt);
     sw_jw_obj_end(w);
@@ -222,12 +289,20 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
     sw_jw_arr_end(w);
     sw_jw_key(w, "tree_info");
     sw_jw_arr_begin(w);
-    for (int t = 0; t < nt; t++) sw_jw_int(w, 0);
+    for (int t = 0; t < nt; t++) sw_jw_int(w, sw_forest_tree_group(f, t));
     sw_jw_arr_end(w);
     sw_jw_key(w, "trees");
     sw_jw_arr_begin(w);
-    for (int t = 0; t < nt; t++) write_tree(w, f, t, bi, bf, bu);
+    int wrc = SW_OK;
+    for (int t = 0; t < nt && wrc == SW_OK; t++) wrc = write_tree(w, f, t, bi, bf, bu);
     sw_jw_arr_end(w);
+    if (wrc) {
+        sw_free(bi);
+        sw_free(bf);
+        sw_free(bu);
+        sw_jw_free(w);
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
     sw_jw_obj_end(w);
     sw_jw_kstr(w, "name", "gbtree");
     sw_jw_obj_end(w);
@@ -244,7 +319,8 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
         sw_jw_str(w, b);
     }
     sw_jw_kstr(w, "boost_from_average", "1");
-    sw_jw_kstr(w, "num_class", "0");
+    sw_jw_key(w, "num_class");
+    str_int(w, G > 1 ? G : 0);
     sw_jw_key(w, "num_feature");
     str_int(w, nf);
     sw_jw_kstr(w, "num_target", "1");

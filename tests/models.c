@@ -62,21 +62,21 @@ sw_forest *tm_binary_forest(sw_objective obj)
     float t0[] = {0.5f, 3.0f, 0.3f, 0.1f, -0.2f};
     uint8_t d0[] = {1, 0, 0, 0, 0};
     float c0[] = {10, 6, 4, 3, 3}, g0[] = {2, 1, 0, 0, 0};
-    sw_binary_tree_in t = {5, l0, r0, f0, t0, d0, t0, c0, g0};
+    sw_binary_tree_in t = {5, l0, r0, f0, t0, d0, t0, c0, g0, NULL, NULL, NULL};
     sw_forest_add_binary(f, &t, NULL);
     /* tree 1: c < -1 (NaN right) ? -0.05 : 0.07 */
     int32_t l1[] = {1, -1, -1}, r1[] = {2, -1, -1}, f1[] = {2, 0, 0};
     float t1[] = {-1.0f, -0.05f, 0.07f};
     uint8_t d1[] = {0, 0, 0};
     float c1[] = {10, 5, 5}, g1[] = {1, 0, 0};
-    sw_binary_tree_in u = {3, l1, r1, f1, t1, d1, t1, c1, g1};
+    sw_binary_tree_in u = {3, l1, r1, f1, t1, d1, t1, c1, g1, NULL, NULL, NULL};
     sw_forest_add_binary(f, &u, NULL);
     /* tree 2: a single leaf */
     int32_t l2[] = {-1}, r2[] = {-1}, f2[] = {0};
     float t2[] = {0.01f};
     uint8_t d2[] = {0};
     float c2[] = {10}, g2[] = {0};
-    sw_binary_tree_in v = {1, l2, r2, f2, t2, d2, t2, c2, g2};
+    sw_binary_tree_in v = {1, l2, r2, f2, t2, d2, t2, c2, g2, NULL, NULL, NULL};
     sw_forest_add_binary(f, &v, NULL);
     return f;
 }

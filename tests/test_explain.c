@@ -165,7 +165,7 @@ START_TEST(shap_binary_brute_force)
             uint8_t dl[256];
             int n = 0;
             gen_binary(2 + rep % 4, M, l, r, ft, thr, dl, leaf, cover, &n, 1000);
-            sw_binary_tree_in in = {n, l, r, ft, thr, dl, leaf, cover, gain};
+            sw_binary_tree_in in = {n, l, r, ft, thr, dl, leaf, cover, gain, NULL, NULL, NULL};
             sw_error err;
             ck_assert_int_eq(sw_forest_add_binary(f, &in, &err), SW_OK);
         }

@@ -14,7 +14,7 @@ static int add_tree(sw_forest *f, int n, const int32_t *l, const int32_t *r, con
                     const float *thr, sw_error *err)
 {
     uint8_t dl[16] = {0};
-    sw_binary_tree_in t = {n, l, r, ft, thr, dl, thr, NULL, NULL};
+    sw_binary_tree_in t = {n, l, r, ft, thr, dl, thr, NULL, NULL, NULL, NULL, NULL};
     return sw_forest_add_binary(f, &t, err);
 }
 
@@ -197,7 +197,9 @@ START_TEST(tree_limits)
     sw_forest_free(f);
     ck_assert_int_eq(sw_objective_from_name("reg:linear"), SW_OBJ_SQUAREDERROR);
     ck_assert_int_eq(sw_objective_from_name("Quantile:alpha=0.9"), SW_OBJ_CB_QUANTILE);
-    ck_assert_int_eq(sw_objective_from_name("multi:softmax"), -1);
+    ck_assert_int_eq(sw_objective_from_name("multi:softmax"), SW_OBJ_MULTI_SOFTMAX);
+    ck_assert(sw_objective_is_multiclass(SW_OBJ_MULTI_SOFTPROB) && !sw_objective_is_multiclass(SW_OBJ_LOGISTIC));
+    ck_assert_int_eq(sw_objective_from_name("multi:bogus"), -1);
 }
 END_TEST
 

@@ -11,6 +11,7 @@
 
 #include "core/csv.h"
 #include "core/matrix.h"
+#include "gbdt/explain.h"
 #include "gbdt/forest.h"
 #include "gbdt/score.h"
 #include "gbdt/train.h"
@@ -316,7 +317,7 @@ static sw_forest *wide_forest(int T, int oblivious, int nwide)
             }
             dl[i] = (uint8_t)(RND() & 1);
         }
-        sw_binary_tree_in in = {n, l, r, fe, v, dl, v, NULL, NULL};
+        sw_binary_tree_in in = {n, l, r, fe, v, dl, v, NULL, NULL, NULL, NULL, NULL};
         sw_error err;
         ck_assert_msg(sw_forest_add_binary(f, &in, &err) == SW_OK, "%s", err.msg);
     }
@@ -423,6 +424,208 @@ START_TEST(dart_matches_xgboost)
 }
 END_TEST
 
+/* n rows of k comma-separated %.9g floats. */
+static float *read_rows(const char *path, long n, int k)
+{
+    FILE *fp = fopen(path, "r");
+    ck_assert_msg(fp != NULL, "%s", path);
+    float *v = malloc(sizeof(float) * (size_t)n * (size_t)k);
+    for (long i = 0; i < n * k; i++) ck_assert_msg(fscanf(fp, " %f ,", &v[i]) == 1, "%s value %ld", path, i);
+    fclose(fp);
+    return v;
+}
+
+/* Categorical splits (partition and one-hot) and multi-class models trained
+ * by XGBoost 1.7.4: every path bit-exact with XGBoost's predictions, on
+ * NaN-rich rows whose categorical columns also hold fractions, negatives,
+ * huge and unseen values; TreeSHAP per class; written back by swish and read
+ * by XGBoost itself with the same margins. */
+START_TEST(categorical_multiclass_match_xgboost)
+{
+    const char *t = tu_tmpdir();
+    char dir[600], path[700], path2[800];
+    snprintf(dir, sizeof dir, "%s/catmulti", t);
+    char *out = NULL;
+    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_catmulti.py %s 2>&1", dir, dir);
+    ck_assert_msg(rc == 0, "xgb_catmulti.py: %s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/rows.csv", dir);
+    sw_table *tb;
+    sw_error err;
+    ck_assert_int_eq(sw_table_read_csv(path, NULL, &tb, &err), SW_OK);
+    const char *names[8] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"};
+    sw_matrix *X;
+    ck_assert_int_eq(sw_matrix_from_table(tb, names, 8, &X, &err), SW_OK);
+    sw_table_free(tb);
+    long n = X->rows;
+    ck_assert_int_eq(n, 4000);
+    static const char *const kinds[] = {"cat", "cat8", "multi", "soft"}, *const exts[] = {"json", "ubj"};
+    static const int groups[] = {1, 1, 4, 4};
+    for (int m = 0; m < 4; m++)
+        for (int e = 0; e < 2; e++) {
+            snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], exts[e]);
+            sw_forest *f;
+            ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s", err.msg);
+            ck_assert_int_eq(sw_forest_n_groups(f), groups[m]);
+            ck_assert_int_eq(sw_forest_has_categorical(f), 1);
+            for (int margin = 0; margin < 2; margin++) {
+                int no = sw_forest_n_outputs(f, margin);
+                ck_assert_int_eq(no, m == 3 && !margin ? 1 : groups[m]);
+                snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], margin ? "margin" : "pred");
+                float *want = read_rows(path, n, no);
+                double *got = malloc(sizeof(double) * (size_t)n * (size_t)no);
+                for (int i = 0; i < 4; i++) {
+                    if (i < 3 && !sw_isa_supported(isas[i])) continue;
+                    if (i == 3) {
+                        sw_forest_predict_ref(f, X->data, n, 8, -1, margin, got);
+                    } else {
+                        sw_scorer *sc;
+                        ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+                        ck_assert_int_eq(sw_scorer_isa(sc), isas[i]);
+                        ck_assert_int_eq(sw_scorer_n_outputs(sc, margin), no);
+                        sw_scorer_predict(sc, X->data, n, 8, margin, 2, got);
+                        /* single rows: invalid categories (first 600 rows) and plain ones */
+                        for (long r = 0; r < n; r += 97)
+                            sw_scorer_predict_rowv(sc, sw_matrix_row(X, r), margin, got + (size_t)r * (size_t)no);
+                        sw_scorer_free(sc);
+                    }
+                    for (long r = 0; r < n * no; r++) {
+                        float g = (float)got[r];
+                        ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s.%s %s %s row %ld output %ld: %.9g, XGBoost %.9g",
+                                      kinds[m], exts[e], margin ? "margin" : "prediction",
+                                      i == 3 ? "reference" : sw_isa_name(isas[i]), r / no, r % no, (double)g,
+                                      (double)want[r]);
+                    }
+                }
+                free(want);
+                free(got);
+            }
+            /* TreeSHAP per class: XGBoost's pred_contribs (float32) within rounding */
+            int G = groups[m];
+            snprintf(path, sizeof path, "%s/%s.shap", dir, kinds[m]);
+            long ns = 400;
+            float *shap = read_rows(path, n, G * 9);
+            double phi[8];
+            for (int g = 0; g < G; g++) {
+                sw_explainer *ex;
+                ck_assert_int_eq(sw_explainer_create_group(f, -1, g, &ex, &err), SW_OK);
+                for (long r = 0; r < ns; r++) {
+                    ck_assert_int_eq(sw_explain_row(ex, sw_matrix_row(X, r), phi), SW_OK);
+                    const float *w = shap + ((size_t)r * (size_t)G + (size_t)g) * 9;
+                    for (int j = 0; j < 8; j++)
+                        ck_assert_msg(fabs(phi[j] - w[j]) <= 2e-5 * (1 + fabs(w[j])), "%s class %d row %ld phi %d: %g vs %g",
+                                      kinds[m], g, r, j, phi[j], (double)w[j]);
+                    ck_assert(fabs(sw_explainer_expected(ex) - w[8]) <= 2e-5 * (1 + fabs(w[8])));
+                }
+                sw_explainer_free(ex);
+            }
+            free(shap);
+            if (G > 1) {
+                sw_explainer *ex;
+                ck_assert_int_eq(sw_explainer_create(f, -1, &ex, &err), SW_ARG);
+            }
+            /* written back by swish (JSON and UBJSON): XGBoost reads it and gives the same margins */
+            if (e == 0 && (m == 0 || m == 2)) {
+                for (int ub = 0; ub < 2; ub++) {
+                    snprintf(path, sizeof path, "%s/%s.back.%s", dir, kinds[m], ub ? "ubj" : "json");
+                    ck_assert_msg(sw_model_save(f, path, &err) == SW_OK, "%s", err.msg);
+                    snprintf(path2, sizeof path2, "%s/%s.back.margin", dir, kinds[m]);
+                    rc = tu_sh(&out, "/usr/bin/python3 tests/tools/xgb_catmulti.py --predict %s %s/rows.csv %s 2>&1",
+                               path, dir, path2);
+                    ck_assert_msg(rc == 0, "xgb_catmulti.py --predict: %s", out);
+                    free(out);
+                    float *back = read_rows(path2, n, G);
+                    snprintf(path2, sizeof path2, "%s/%s.margin", dir, kinds[m]);
+                    float *want = read_rows(path2, n, G);
+                    ck_assert_msg(memcmp(back, want, sizeof(float) * (size_t)n * (size_t)G) == 0,
+                                  "%s written by swish: XGBoost's margins differ", kinds[m]);
+                    sw_forest *b;
+                    ck_assert_msg(sw_model_load(path, &b, &err) == SW_OK, "%s", err.msg);
+                    ck_assert_int_eq(sw_forest_n_groups(b), G);
+                    sw_forest_free(b);
+                    free(back);
+                    free(want);
+                }
+                /* the CLI: a column per class, explanations suffixed by class */
+                rc = tu_sh(&out, "%s predict --model %s/%s.json --input %s/rows.csv --explain | head -2", tu_swish_bin(),
+                           dir, kinds[m], dir);
+                ck_assert_int_eq(rc, 0);
+                if (G > 1) {
+                    const char *hdr = "prediction_0,prediction_1,prediction_2,prediction_3,expected_value_0,shap_f0_0,";
+                    ck_assert_msg(!strncmp(out, hdr, strlen(hdr)), "%s", out);
+                    ck_assert_ptr_nonnull(strstr(out, ",expected_value_3,shap_f0_3,"));
+                    float p[4];
+                    snprintf(path2, sizeof path2, "%s/%s.pred", dir, kinds[m]);
+                    float *want = read_rows(path2, 1, 4);
+                    ck_assert_int_eq(sscanf(strchr(out, '\n') + 1, "%f,%f,%f,%f", &p[0], &p[1], &p[2], &p[3]), 4);
+                    ck_assert_msg(!memcmp(p, want, sizeof p), "CLI row 0: %.9g vs %.9g", (double)p[0], (double)want[0]);
+                    free(want);
+                } else {
+                    ck_assert_msg(!strncmp(out, "prediction,expected_value,shap_f0,", strlen("prediction,expected_value,shap_f0,")),
+                                  "%s", out);
+                }
+                free(out);
+                snprintf(path, sizeof path, "%s/%s.swm", dir, kinds[m]);
+                ck_assert_int_eq(sw_model_save(f, path, &err), SW_UNSUPPORTED);
+                ck_assert_ptr_nonnull(strstr(err.msg, "XGBoost JSON"));
+            }
+            sw_forest_free(f);
+        }
+    sw_matrix_free(X);
+}
+END_TEST
+
+/* Hostile categorical and multi-class fields are refused with the tree named. */
+START_TEST(categorical_multiclass_bad_input)
+{
+    const char *t = tu_tmpdir();
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/catmulti", t);
+    char *out = NULL;
+    snprintf(path, sizeof path, "%s/cat.json", dir);
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_catmulti.py %s 2>&1", dir, dir);
+        ck_assert_msg(rc == 0, "xgb_catmulti.py: %s", out);
+        free(out);
+    } else {
+        fclose(probe);
+    }
+    static const struct {
+        const char *model, *from, *to, *want;
+    } cases[] = {
+        {"cat", "\"categories_sizes\":[237", "\"categories_sizes\":[99999", "outside the tree's"},
+        {"cat", "\"categories_sizes\":[237", "\"categories_sizes\":[0", "outside the tree's"},
+        {"cat", "\"categories\":[", "\"categories\":[-3,", "category -3"},
+        {"cat", "\"split_type\":[1", "\"split_type\":[0", "categories for a split that is not categorical"},
+        {"multi", "\"tree_info\":[0,1,2,3", "\"tree_info\":[0,1,2,7", "tree_info 7 outside 0..3"},
+        {"multi", "\"num_class\":\"4\"", "\"num_class\":\"1\"", "needs num_class >= 2"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        snprintf(path, sizeof path, "%s/%s.json", dir, cases[k].model);
+        size_t len;
+        char *txt = tu_slurp(path, &len);
+        ck_assert_ptr_nonnull(txt);
+        char *at = strstr(txt, cases[k].from);
+        ck_assert_msg(at != NULL, "case %zu: '%s' not in %s", k, cases[k].from, path);
+        size_t fl = strlen(cases[k].from), tl = strlen(cases[k].to);
+        char *bad = malloc(len + tl + 1);
+        memcpy(bad, txt, (size_t)(at - txt));
+        memcpy(bad + (at - txt), cases[k].to, tl);
+        memcpy(bad + (at - txt) + tl, at + fl, len - (size_t)(at - txt) - fl);
+        size_t bl = len - fl + tl;
+        sw_forest *f = NULL;
+        sw_error err;
+        int rc = sw_xgb_read_json("bad.json", bad, bl, &f, &err);
+        ck_assert_msg(rc == SW_FORMAT, "case %zu: rc %d (%s)", k, rc, rc ? err.msg : "");
+        ck_assert_msg(strstr(err.msg, cases[k].want) != NULL, "case %zu: '%s'", k, err.msg);
+        ck_assert_ptr_null(f);
+        free(bad);
+        free(txt);
+    }
+}
+END_TEST
+
 START_TEST(isa_selection)
 {
     ck_assert(sw_isa_supported(SW_ISA_SCALAR));
@@ -454,6 +657,8 @@ Suite *score_suite(void)
     tcase_add_test(tc, variants_match_reference);
     tcase_add_test(tc, wide_features_match_reference);
     tcase_add_test(tc, dart_matches_xgboost);
+    tcase_add_test(tc, categorical_multiclass_match_xgboost);
+    tcase_add_test(tc, categorical_multiclass_bad_input);
     tcase_add_test(tc, isa_selection);
     suite_add_tcase(s, tc);
     return s;

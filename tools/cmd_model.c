@@ -14,6 +14,22 @@ static const cli_opt info_opts[] = {
     {"--json", NULL, "machine-readable output", 0},
 };
 
+/* Categorical splits in the whole forest. */
+static long cat_splits(const sw_forest *f)
+{
+    long n = 0;
+    for (int t = 0; t < sw_forest_n_trees(f) && sw_forest_kind(f) == SW_TREES_BINARY; t++) {
+        sw_binary_tree_view v;
+        sw_forest_binary_tree(f, t, &v);
+        for (int i = 0; i < v.n_nodes; i++) {
+            const uint32_t *w;
+            uint32_t nb;
+            n += v.left[i] >= 0 && sw_forest_node_categories(f, t, i, &w, &nb);
+        }
+    }
+    return n;
+}
+
 static void print_text(const char *path, const sw_forest *f, const int *hist, long nodes)
 {
     int nt = sw_forest_n_trees(f);
@@ -29,6 +45,8 @@ static void print_text(const char *path, const sw_forest *f, const int *hist, lo
         printf(" (best iteration %d: %d trees used by default)", best, sw_forest_tree_limit(f, SW_TREES_BEST));
     printf("\n");
     if (sw_forest_kind(f) == SW_TREES_BINARY) printf("nodes         %ld\n", nodes);
+    if (sw_forest_n_groups(f) > 1) printf("classes       %d (outputs per row)\n", sw_forest_n_groups(f));
+    if (sw_forest_has_categorical(f)) printf("categorical   %ld splits\n", cat_splits(f));
     printf("depths       ");
     for (int d = 0; d <= SW_MAX_BINARY_DEPTH; d++)
         if (hist[d]) printf(" %d:%d", d, hist[d]);
@@ -75,6 +93,8 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
     if (sw_forest_kind(f) == SW_TREES_BINARY) {
         sw_jw_kint(w, "nodes", nodes);
     }
+    sw_jw_kint(w, "classes", sw_forest_n_groups(f));
+    sw_jw_kint(w, "categorical_splits", cat_splits(f));
     sw_jw_key(w, "depth_histogram");
     sw_jw_obj_begin(w);
     for (int d = 0; d <= SW_MAX_BINARY_DEPTH; d++) {
@@ -119,7 +139,8 @@ static int model_info(int argc, char **argv)
     cli_args a = {.usage = "swish model info MODEL",
                   .summary = "Print what a model file holds: format, objective, trees, depth histogram,\n"
                              "feature names, base score or scale/bias, best iteration (null in JSON when the\n"
-                             "model records none).  Numbers are the shortest text that reads back exactly.",
+                             "model records none), classes (output groups, 1 unless multi-class) and\n"
+                             "categorical splits.  Numbers are the shortest text that reads back exactly.",
                   .opts = info_opts,
                   .n_opts = sizeof info_opts / sizeof info_opts[0]};
     int rc = cli_parse(&a, argc, argv);

@@ -3,7 +3,9 @@
  * Input columns are matched to the model's feature names in any order; extra
  * columns are ignored; a missing one is an error naming it.  Output is a CSV
  * with the --keep columns copied from the input, then one `prediction` column
- * printed so that it round-trips (%.9g for XGBoost's float32 results, %.17g
+ * (a multi-class model: prediction_0 .. prediction_<k-1>, the class
+ * probabilities or margins; multi:softmax without --margin: the class) printed
+ * so that it round-trips (%.9g for XGBoost's float32 results, %.17g
  * for CatBoost's doubles). */
 #include <errno.h>
 #include <stdio.h>
@@ -173,7 +175,10 @@ int cmd_predict(int argc, char **argv)
                              "the model holds is an error.  --keep copies id columns from the input so each\n"
                              "prediction can be joined back; the output is refused when it is the input file.\n"
                              "--explain adds the exact TreeSHAP decomposition of each row's margin (before the\n"
-                             "link): expected_value + the sum of the shap_<feature> columns = the margin.",
+                             "link): expected_value + the sum of the shap_<feature> columns = the margin.\n"
+                             "A multi-class model (multi:softprob) gives prediction_0 .. prediction_<k-1>, the\n"
+                             "class probabilities (margins with --margin); multi:softmax gives the class;\n"
+                             "--explain then gives expected_value_<c> and shap_<feature>_<c> per class.",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -206,7 +211,8 @@ int cmd_predict(int argc, char **argv)
     sw_matrix *X = NULL;
     double *pred = NULL, *all = NULL;
     sw_scorer *sc = NULL;
-    sw_explainer *ex = NULL;
+    sw_explainer **ex = NULL;
+    int n_ex = 0;
     obuf ob = {0};
     int *kcol = NULL;
     double t1 = 0, t2 = 0, t2b = 0, t3 = 0;
@@ -243,7 +249,8 @@ int cmd_predict(int argc, char **argv)
 
     n_trees = sw_forest_tree_limit(f, choice);
     n = X->rows;
-    pred = sw_alloc_array((size_t)(n ? n : 1), sizeof *pred);
+    int no = sw_forest_n_outputs(f, margin);
+    pred = sw_alloc_array((size_t)(n ? n : 1) * (size_t)no, sizeof *pred);
     if (!pred) {
         rc = sw_fail(&err, SW_NOMEM, "out of memory");
         goto done;
@@ -260,21 +267,44 @@ int cmd_predict(int argc, char **argv)
         ob_field(&ob, keep[k], strlen(keep[k]));
         ob_ch(&ob, ',');
     }
-    ob_put(&ob, "prediction", 10);
+    /* several outputs (classes): prediction_0, prediction_1, ...; their
+     * explanations suffixed the same way */
+    int G = sw_forest_n_groups(f);
+    for (int o = 0; o < no; o++) {
+        char col[32];
+        int l = no == 1 ? snprintf(col, sizeof col, "prediction") : snprintf(col, sizeof col, "prediction_%d", o);
+        if (o) ob_ch(&ob, ',');
+        ob_put(&ob, col, (size_t)l);
+    }
     if (explain) {
-        if ((rc = sw_explainer_create(f, n_trees, &ex, &err)) != SW_OK) goto done;
-        ob_put(&ob, ",expected_value", 15);
-        for (int j = 0; j < nf; j++) {
-            const char *fn = sw_forest_feature_name(f, j);
-            ob_put(&ob, ",shap_", 6);
-            ob_field(&ob, fn ? fn : "", fn ? strlen(fn) : 0);
+        ex = sw_calloc((size_t)G, sizeof *ex);
+        if (!ex) {
+            rc = sw_fail(&err, SW_NOMEM, "out of memory");
+            goto done;
+        }
+        for (n_ex = 0; n_ex < G; n_ex++)
+            if ((rc = sw_explainer_create_group(f, n_trees, n_ex, &ex[n_ex], &err)) != SW_OK) goto done;
+        for (int g = 0; g < G; g++) {
+            char sfx[16] = "";
+            if (G > 1) snprintf(sfx, sizeof sfx, "_%d", g);
+            ob_put(&ob, ",expected_value", 15);
+            ob_put(&ob, sfx, strlen(sfx));
+            for (int j = 0; j < nf; j++) {
+                const char *fn = sw_forest_feature_name(f, j);
+                ob_put(&ob, ",shap_", 6);
+                ob_field(&ob, fn ? fn : "", fn ? strlen(fn) : 0);
+                ob_put(&ob, sfx, strlen(sfx));
+            }
         }
         /* rows in parallel (each row's contributions are independent), then formatted in order */
-        all = sw_alloc_array((size_t)(n ? n : 1) * (size_t)(nf ? nf : 1), sizeof *all);
+        size_t per = (size_t)G * (size_t)(nf ? nf : 1);
+        all = sw_alloc_array((size_t)(n ? n : 1) * per, sizeof *all);
         int failed = !all;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 8) if (threads > 1)
         for (long i = 0; i < n; i++)
-            if (all && sw_explain_row(ex, sw_matrix_row(X, i), all + (size_t)i * (size_t)nf)) failed = 1;
+            for (int g = 0; g < G; g++)
+                if (all && sw_explain_row(ex[g], sw_matrix_row(X, i), all + (size_t)i * per + (size_t)g * (size_t)nf))
+                    failed = 1;
         if (failed) {
             rc = sw_fail(&err, SW_NOMEM, "out of memory");
             goto done;
@@ -288,13 +318,18 @@ int cmd_predict(int argc, char **argv)
             ob_field(&ob, cell ? cell : "", cell ? len : 0);
             ob_ch(&ob, ',');
         }
-        ob_num(&ob, pred[i], f32);
+        for (int o = 0; o < no; o++) {
+            if (o) ob_ch(&ob, ',');
+            ob_num(&ob, pred[(size_t)i * (size_t)no + (size_t)o], f32);
+        }
         if (explain) {
-            ob_ch(&ob, ',');
-            ob_num(&ob, sw_explainer_expected(ex), 0);
-            for (int j = 0; j < nf; j++) {
+            for (int g = 0; g < G; g++) {
                 ob_ch(&ob, ',');
-                ob_num(&ob, all[(size_t)i * (size_t)nf + (size_t)j], 0);
+                ob_num(&ob, sw_explainer_expected(ex[g]), 0);
+                for (int j = 0; j < nf; j++) {
+                    ob_ch(&ob, ',');
+                    ob_num(&ob, all[((size_t)i * (size_t)G + (size_t)g) * (size_t)nf + (size_t)j], 0);
+                }
             }
         }
         ob_ch(&ob, '\n');
@@ -322,7 +357,8 @@ int cmd_predict(int argc, char **argv)
 done:
     sw_free(ob.p);
     sw_free(all);
-    sw_explainer_free(ex);
+    for (int g = 0; ex && g < n_ex; g++) sw_explainer_free(ex[g]);
+    sw_free(ex);
     sw_scorer_free(sc);
     sw_free(pred);
     sw_matrix_free(X);
