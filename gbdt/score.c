@@ -52,6 +52,10 @@ static void layout_free(sw__layout *L)
     sw_free(L->cd);
     sw_aligned_free(L->crec);
     sw_aligned_free(L->cl);
+    sw_free(L->cd8);
+    sw_free(L->d8ix);
+    sw_aligned_free(L->d8);
+    sw_aligned_free(L->cl8);
     sw_free(L->leaves);
     sw_free(L->ot);
     sw_free(L->of);
@@ -134,6 +138,9 @@ static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, in
     complete_fill(f, s, f->right[s + i], 2 * p + 2, d + 1, D, L, cb, ck, ci, cl);
 }
 
+#define DEEP_MIN_FILL_NUM 1
+#define DEEP_MIN_FILL_DEN 3
+
 /* The complete-tree records (score_impl.h) for the trees of depth <= 6, when
  * block buffer offsets fit 16 bits; 0 when out of memory. */
 static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
@@ -161,6 +168,35 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
                 c->ri[pos] = lev < D ? ci[bfs] : 0;
                 c->rk[pos] = lev < D ? c->ck[bfs] : 255;
             }
+    }
+    /* depth 7-8: a complete record when the tree has at least DEEP_MIN_FILL of
+     * its 2^D - 1 nodes (padding costs a compare per node; the node-mask walk
+     * costs about twice that per real node) */
+    L->cd8 = sw_calloc((size_t)n_trees + 1, 1);
+    L->d8ix = sw_calloc((size_t)n_trees + 1, sizeof *L->d8ix);
+    if (!L->cd8 || !L->d8ix) return 0;
+    size_t nd8 = 0;
+    for (int t = 0; t < n_trees; t++) {
+        int ft = L->tmap[t], D = f->depth[ft];
+        int nn = (int)(f->node_start[ft + 1] - f->node_start[ft]), ni = nn / 2;
+        if (fits && D >= 7 && D <= 8 && ni * DEEP_MIN_FILL_DEN >= ((1 << D) - 1) * DEEP_MIN_FILL_NUM) {
+            L->cd8[t] = (int8_t)D;
+            L->d8ix[t] = (uint32_t)nd8++;
+        }
+    }
+    if (nd8) {
+        L->d8 = sw_aligned_alloc(nd8 * sizeof *L->d8);
+        L->cl8 = sw_aligned_alloc(nd8 * 256 * sizeof *L->cl8);
+        if (!L->d8 || !L->cl8) return 0;
+        memset(L->d8, 0, nd8 * sizeof *L->d8);
+        memset(L->cl8, 0, nd8 * 256 * sizeof *L->cl8);
+        uint8_t ci[256];
+        for (int t = 0; t < n_trees; t++) {
+            if (!L->cd8[t]) continue;
+            sw__crec8 *c = &L->d8[L->d8ix[t]];
+            complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, L->cd8[t], L, c->cb, c->ck, ci,
+                          L->cl8 + (size_t)L->d8ix[t] * 256);
+        }
     }
     return 1;
 }

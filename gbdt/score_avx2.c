@@ -70,6 +70,8 @@ CT(3, 2)
 CT(4, 3)
 CT(5, 4)
 CT(6, 5)
+CT(7, 6)
+CT(8, 7)
 
 static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int D)
 {
@@ -80,6 +82,8 @@ static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const 
     case 4: return ct4(bins, cb, ck, 0);
     case 5: return ct5(bins, cb, ck, 0);
     case 6: return ct6(bins, cb, ck, 0);
+    case 7: return ct7(bins, cb, ck, 0);
+    case 8: return ct8(bins, cb, ck, 0);
     default: return (v2){_mm256_setzero_si256(), _mm256_setzero_si256()};
     }
 }
@@ -98,6 +102,12 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             _mm256_store_si256((__m256i *)idx, c.a);
             _mm256_store_si256((__m256i *)(idx + 32), c.b);
             lv = L->cl + (size_t)t * 64;
+        } else if (L->cd8[t]) {
+            const sw__crec8 *c8 = &L->d8[L->d8ix[t]];
+            v2 c = complete_leaves(bins, c8->cb, c8->ck, L->cd8[t]);
+            _mm256_store_si256((__m256i *)idx, c.a);
+            _mm256_store_si256((__m256i *)(idx + 32), c.b);
+            lv = L->cl8 + (size_t)L->d8ix[t] * 256;
         } else {
             const sw__stree *st = &L->bt[t];
             const sw__vnode *nd = L->vnodes + st->node_off;

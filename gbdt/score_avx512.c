@@ -32,7 +32,8 @@ static inline __m512 leaf_values(const float *lv, int n_leaf, __m512i i32, const
  * child's plus the number of leaves left of it: one compare and one masked
  * byte add per node, in registers (the recursion unrolls at compile time). */
 #define AI static inline __attribute__((always_inline))
-#define RIGHT(i) _mm512_cmpgt_epu8_mask(_mm512_load_si512((const void *)(bins + cb[i])), _mm512_set1_epi8((char)ck[i]))
+/* written k < bins so that the compare takes the bins from memory */
+#define RIGHT(i) _mm512_cmplt_epu8_mask(_mm512_set1_epi8((char)ck[i]), _mm512_load_si512((const void *)(bins + cb[i])))
 
 AI __m512i ct1(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i)
 {
@@ -49,6 +50,8 @@ CT(3, 2)
 CT(4, 3)
 CT(5, 4)
 CT(6, 5)
+CT(7, 6)
+CT(8, 7)
 
 static inline __m512i complete_leaves(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int D)
 {
@@ -59,6 +62,8 @@ static inline __m512i complete_leaves(const uint8_t *bins, const uint16_t *cb, c
     case 4: return ct4(bins, cb, ck, 0);
     case 5: return ct5(bins, cb, ck, 0);
     case 6: return ct6(bins, cb, ck, 0);
+    case 7: return ct7(bins, cb, ck, 0);
+    case 8: return ct8(bins, cb, ck, 0);
     default: return _mm512_setzero_si512();
     }
 }
@@ -77,6 +82,11 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             idx = complete_leaves(bins, L->crec[t].cb, L->crec[t].ck, D);
             lv = L->cl + (size_t)t * 64;
             nl = 1 << D;
+        } else if (L->cd8[t]) {
+            const sw__crec8 *c = &L->d8[L->d8ix[t]];
+            idx = complete_leaves(bins, c->cb, c->ck, L->cd8[t]);
+            lv = L->cl8 + (size_t)L->d8ix[t] * 256;
+            nl = 256;
         } else {
             const sw__stree *st = &L->bt[t];
             const sw__vnode *nd = L->vnodes + st->node_off;

@@ -6,9 +6,9 @@
  * distinct thresholds it passes (uint8; binary trees: #{t <= x}, NaN = 255;
  * oblivious trees: #{b < x}, NaN by the feature's NaN treatment), so that
  * `x < t_k` is exactly `bin <= k` and `x > b_k` is exactly `bin > k`.
- * Binary trees of depth <= 6 are scored as complete trees, bottom-up (each
- * row's leaf position from one compare and one masked add per node); deeper
- * ones compute, node by node in breadth-first order, the 64-bit mask of the
+ * Binary trees of depth <= 6 (and full enough trees of depth 7-8) are scored
+ * as complete trees, bottom-up (each row's leaf position from one compare and
+ * one masked add per node); other ones compute, node by node in breadth-first order, the 64-bit mask of the
  * block's rows that reach each node, and each leaf writes its index into the
  * rows it receives; oblivious trees add one bit per level.  Leaf
  * values are added to per-row accumulators tree by tree: the same float32
@@ -60,6 +60,13 @@ typedef struct {
     uint8_t ri[64]; /* the node's byte in [bins | bins + 1] (f, or roff + f) */
     uint8_t rk[64]; /* right when that byte > rk; 255 for padding */
 } sw__crec;
+
+/* A complete tree of depth 7 or 8 (block kernels only): the same bottom-up
+ * scheme, 2^D - 1 nodes, leaf positions up to 255 in a byte. */
+typedef struct {
+    uint16_t cb[256];
+    uint8_t ck[256];
+} sw__crec8;
 
 typedef struct {
     uint32_t node_off, leaf_off;
@@ -121,6 +128,13 @@ typedef struct {
     int8_t *cd;
     sw__crec *crec; /* per tree */
     float *cl;      /* 64 leaf values per tree, 2^D used */
+    /* trees of depth 7-8 full enough that every padded node costs less than
+     * the node-mask walk: cd8[t] = D and records d8[d8ix[t]] with 256 leaf
+     * values at cl8 + 256 d8ix[t]; 0 for the others */
+    int8_t *cd8;
+    uint32_t *d8ix;
+    sw__crec8 *d8;
+    float *cl8;
     /* oblivious */
     sw__otree *ot;
     uint16_t *of;
