@@ -175,3 +175,19 @@ void sw__binned_free(sw__binned *b)
     sw_aligned_free(b->bins);
     b->bins = NULL;
 }
+
+int sw__cuts_categorical(const sw_matrix *X, int f, sw__cuts *c, sw_error *err)
+{
+    int mx = 0;
+    for (long r = 0; r < X->rows; r++) {
+        float x = sw_matrix_get(X, r, f);
+        if (!isnan(x) && x > (float)mx) mx = (int)x;
+    }
+    float *cuts = sw_alloc_array((size_t)mx + 1, sizeof *cuts);
+    if (!cuts) return sw_fail(err, SW_NOMEM, "out of memory");
+    for (int i = 0; i < mx; i++) cuts[i] = (float)(i + 1);
+    sw_free(c->cuts[f]);
+    c->cuts[f] = cuts;
+    c->ncuts[f] = mx;
+    return SW_OK;
+}

@@ -38,7 +38,17 @@ typedef struct {
     int has_split;
     int fused;                /* split at the last level without a partition: its rows stay
                                * in place and the margin update routes them (children empty) */
+    int cat;                  /* a categorical split: the categories (bins) in cset go right */
+    uint32_t cset[8];
 } gnode;
+
+/* Whether a row with bin v goes left at a split (numeric: bin < s; categorical:
+ * not in the set; missing: dl). */
+static inline int goes_left(int cat, const uint32_t *cset, int bin, int dl, uint8_t v)
+{
+    if (v == SW__MISSING_BIN) return dl;
+    return cat ? !((cset[v >> 5] >> (v & 31)) & 1u) : v < bin;
+}
 
 struct sw__grower {
     const sw_train_params *p;
@@ -76,7 +86,8 @@ struct sw__grower {
     /* per (node, feature) split candidates */
     struct cand {
         double loss_chg, GL, HL;
-        int bin, dl, valid;
+        int bin, dl, valid, cat;
+        uint32_t cset[8];
     } *cands;
     size_t cap_cands;
     int round;
@@ -220,6 +231,8 @@ void sw__tree_out_free(sw__tree_out *t)
     sw_free(t->gain);
     sw_free(t->dl);
     sw_free(t->sbin);
+    sw_free(t->cat);
+    sw_free(t->cset);
     sw_free(t->oleaf);
     sw_free(t->oweight);
     sw_free(t->leaf_nodes);
@@ -593,6 +606,107 @@ static double scan_best(const double *gains, const long long *keys, long long *b
     return best;
 }
 
+/* Best split of node nd on categorical feature position k (XGBoost's
+ * enable_categorical).  Bins are categories.  Fewer than max_cat_to_onehot
+ * categories: each category against the rest.  Otherwise the present
+ * categories sorted by -G/H (ties by category), every cut of that order,
+ * the smaller side as the set going right (at most max_cat_threshold
+ * categories).  Missing values try both sides. */
+static void eval_categorical(const sw__grower *g, const gnode *nd, int k, struct cand *out)
+{
+    const sw_train_params *p = g->p;
+    int f = g->tree_feats[k];
+    int nb = g->c->ncuts[f] + 1;
+    const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
+    double Gm = h[SW__MISSING_BIN].g, Hm = h[SW__MISSING_BIN].h;
+    int ndir = (Hm > 0.0 || Gm != 0.0) ? 2 : 1;
+    double mcw = p->min_child_weight;
+    int ord[256], m = 0;
+    double wt[256];
+    for (int c = 0; c < nb; c++)
+        if (h[c].h > 0.0 || h[c].g != 0.0) {
+            ord[m++] = c;
+            wt[c] = h[c].h > 0.0 ? -h[c].g / h[c].h : 0.0; /* unregularised, as later XGBoost sorts */
+        }
+    out->valid = 0;
+    out->cat = 1;
+    double best = -INFINITY;
+    int bi = -1, bmp = 0, bset_prefix = 0;
+    if (nb < p->max_cat_to_onehot) {
+        /* one category c right, the rest left; missing left (dir 1) or right (dir 0) */
+        for (int q = 0; q < m; q++) {
+            int c = ord[q];
+            for (int dir = 0; dir < ndir; dir++) {
+                double gr = h[c].g + (dir ? 0.0 : Gm), hr = h[c].h + (dir ? 0.0 : Hm);
+                double gl = nd->G - gr, hl = nd->H - hr;
+                if (hl < mcw || hr < mcw) continue;
+                double gain = split_gain(g, nd, f, gl, hl, gr, hr);
+                if (gain > best) {
+                    best = gain;
+                    bi = q;
+                    bmp = dir;
+                }
+            }
+        }
+        if (bi < 0) return;
+        int c = ord[bi];
+        memset(out->cset, 0, sizeof out->cset);
+        out->cset[c >> 5] |= 1u << (c & 31);
+        out->dl = bmp;
+        out->GL = nd->G - h[c].g - (bmp ? 0.0 : Gm);
+        out->HL = nd->H - h[c].h - (bmp ? 0.0 : Hm);
+    } else {
+        /* insertion sort by (weight, category): at most 255 categories */
+        for (int i = 1; i < m; i++) {
+            int v = ord[i], j = i - 1;
+            while (j >= 0 && wt[ord[j]] > wt[v]) {
+                ord[j + 1] = ord[j];
+                j--;
+            }
+            ord[j + 1] = v;
+        }
+        double pg = 0, ph = 0;
+        for (int i = 1; i < m; i++) {
+            pg += h[ord[i - 1]].g;
+            ph += h[ord[i - 1]].h;
+            int set_prefix = i <= m - i; /* the smaller side is the set */
+            if ((set_prefix ? i : m - i) > p->max_cat_threshold) continue;
+            /* mp: missing with the prefix */
+            for (int mp = 0; mp < ndir; mp++) {
+                double ga = pg + (mp ? Gm : 0.0), ha = ph + (mp ? Hm : 0.0);
+                double gb = nd->G - ga, hb = nd->H - ha;
+                if (ha < mcw || hb < mcw) continue;
+                double gain = split_gain(g, nd, f, ga, ha, gb, hb);
+                if (gain > best) {
+                    best = gain;
+                    bi = i;
+                    bmp = mp;
+                    bset_prefix = set_prefix;
+                }
+            }
+        }
+        if (bi < 0) return;
+        memset(out->cset, 0, sizeof out->cset);
+        double ga = 0, ha = 0;
+        for (int q = 0; q < bi; q++) {
+            ga += h[ord[q]].g;
+            ha += h[ord[q]].h;
+        }
+        if (bmp) {
+            ga += Gm;
+            ha += Hm;
+        }
+        for (int q = bset_prefix ? 0 : bi; q < (bset_prefix ? bi : m); q++) out->cset[ord[q] >> 5] |= 1u << (ord[q] & 31);
+        /* left is the side that is not the set */
+        out->dl = bset_prefix ? !bmp : bmp;
+        out->GL = bset_prefix ? nd->G - ga : ga;
+        out->HL = bset_prefix ? nd->H - ha : ha;
+    }
+    out->valid = 1;
+    out->loss_chg = best - nd->root_gain;
+    out->bin = 0;
+}
+
 /* Best split of node nd on tree feature position k.  Without monotone
  * constraints or max_delta_step the gain is XGBoost's
  * T(GL)^2/(HL+lambda) + T(GR)^2/(HR+lambda) (T = L1 soft threshold), computed
@@ -602,6 +716,11 @@ static void eval_feature(const sw__grower *g, const gnode *nd, int k, struct can
 {
     const sw_train_params *p = g->p;
     int f = g->tree_feats[k];
+    if (f < p->n_categorical && p->categorical[f]) {
+        eval_categorical(g, nd, k, out);
+        return;
+    }
+    out->cat = 0;
     int ncuts = g->c->ncuts[f];
     const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
     double Gm = h[SW__MISSING_BIN].g, Hm = h[SW__MISSING_BIN].h;
@@ -739,6 +858,8 @@ static void pick_splits(sw__grower *g, const int *ids, int cnt)
             nd->dl = c->dl;
             nd->GL = c->GL;
             nd->HL = c->HL;
+            nd->cat = c->cat;
+            if (c->cat) memcpy(nd->cset, c->cset, sizeof nd->cset);
             nd->has_split = 1;
         }
         /* XGBoost's ExpandEntry::IsValid: a real gain, not below gamma, both sides non-empty */
@@ -759,15 +880,16 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
     /* lefts compact in place (never ahead of the read position), rights to u,
      * then u after the lefts; both segments (sampled, then unsampled) in turn */
     long nl = 0, nr = 0, lsamp = 0;
+    int cat = nd->cat;
     for (int seg = 0; seg < 2; seg++) {
         long from = seg ? nd->ns : 0, to = seg ? nd->nt : nd->ns;
-        if (g->part16) from += sw__part_avx512(r + from, to - from, col, bin, dl, r, &nl, u, &nr, 0);
-        else if (g->part8) from += sw__part_avx2(r + from, to - from, col, bin, dl, r, &nl, u, &nr, 0);
+        if (g->part16 && !cat) from += sw__part_avx512(r + from, to - from, col, bin, dl, r, &nl, u, &nr, 0);
+        else if (g->part8 && !cat) from += sw__part_avx2(r + from, to - from, col, bin, dl, r, &nl, u, &nr, 0);
         for (long i = from; i < to; i++) {
             /* branchless: the side is unpredictable, so write both and advance one */
             uint32_t row = r[i];
             uint8_t v = col[row];
-            int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
+            int left = goes_left(cat, nd->cset, bin, dl, v);
             r[nl] = row;
             u[nr] = row;
             nl += left;
@@ -787,16 +909,17 @@ static void partition_node(sw__grower *g, gnode *nd, int feat, int bin, int dl, 
  * t[from], rights backward from t[to - 1] (stable once reversed back).
  * Returns the number of lefts. */
 static long split_block(const sw__grower *g, const uint32_t *r, uint32_t *t, long from, long to, const uint8_t *col,
-                        int bin, int dl)
+                        const gnode *nd)
 {
     long t1 = to - 1, nl = 0, nr = 0, i0 = from;
-    if (g->part16) i0 += sw__part_avx512(r + i0, to - i0, col, bin, dl, t + from, &nl, t + t1, &nr, 1);
-    else if (g->part8) i0 += sw__part_avx2(r + i0, to - i0, col, bin, dl, t + from, &nl, t + t1, &nr, 1);
+    int bin = nd->bin, dl = nd->dl, cat = nd->cat;
+    if (g->part16 && !cat) i0 += sw__part_avx512(r + i0, to - i0, col, bin, dl, t + from, &nl, t + t1, &nr, 1);
+    else if (g->part8 && !cat) i0 += sw__part_avx2(r + i0, to - i0, col, bin, dl, t + from, &nl, t + t1, &nr, 1);
     for (long i = i0; i < to; i++) {
         /* branchless: both slots written, one advanced; they never cross */
         uint32_t row = r[i];
         uint8_t v = col[row];
-        int left = (v == SW__MISSING_BIN) ? dl : (v < bin);
+        int left = goes_left(cat, nd->cset, bin, dl, v);
         t[from + nl] = row;
         t[t1 - nr] = row;
         nl += left;
@@ -842,8 +965,7 @@ static int partition_level(sw__grower *g, const int *ids, int cnt, long *ls, lon
         for (long b = 0; b < nb; b++) {
             const gnode *nd = &g->nodes[ids[bl[b].node]];
             const uint8_t *col = g->bins_col + (size_t)nd->feat * (size_t)g->n;
-            bl[b].nleft = split_block(g, g->rows + nd->start, g->scratch + nd->start, bl[b].from, bl[b].to, col,
-                                      nd->bin, nd->dl);
+            bl[b].nleft = split_block(g, g->rows + nd->start, g->scratch + nd->start, bl[b].from, bl[b].to, col, nd);
         }
 #pragma omp single
         {
@@ -1746,8 +1868,14 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     out->cover = sw_alloc_array((size_t)n, sizeof(float));
     out->gain = sw_alloc_array((size_t)n, sizeof(float));
     out->dl = sw_alloc_array((size_t)n, 1);
+    int any_cat = 0;
+    for (int i = 0; i < n; i++) any_cat |= g->nodes[i].left >= 0 && g->nodes[i].cat;
+    if (any_cat) {
+        out->cat = sw_calloc((size_t)n, 1);
+        out->cset = sw_calloc((size_t)n * 8, sizeof *out->cset);
+    }
     if (!out->left || !out->right || !out->feat || !out->sbin || !out->thr || !out->value || !out->cover ||
-        !out->gain || !out->dl) {
+        !out->gain || !out->dl || (any_cat && (!out->cat || !out->cset))) {
         sw__tree_out_free(out);
         return sw_fail(err, SW_NOMEM, "out of memory");
     }
@@ -1761,7 +1889,11 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
         if (nd->left >= 0) {
             out->feat[i] = nd->feat;
             out->sbin[i] = nd->bin;
-            out->thr[i] = g->c->cuts[nd->feat][nd->bin - 1];
+            out->thr[i] = nd->cat ? 0.0f : g->c->cuts[nd->feat][nd->bin - 1];
+            if (nd->cat) {
+                out->cat[i] = 1;
+                memcpy(out->cset + (size_t)i * 8, nd->cset, sizeof nd->cset);
+            }
             out->dl[i] = (uint8_t)nd->dl;
             out->gain[i] = (float)nd->loss_chg;
             out->value[i] = wt * eta;
@@ -1797,20 +1929,18 @@ static void update_rows(const sw__grower *g, const gnode *nd, long from, long to
         return;
     }
     const uint8_t *col = g->bins_col + (size_t)nd->feat * (size_t)g->n;
-    int bin = nd->bin, dl = nd->dl;
+    int bin = nd->bin, dl = nd->dl, cat = nd->cat;
     if (mdouble) {
         double v2[2] = {vr, vl};
         for (long j = from; j < to; j++) {
             uint32_t r = rows[j];
-            uint8_t v = col[r];
-            ((double *)margin)[r] += v2[v == SW__MISSING_BIN ? dl : v < bin];
+            ((double *)margin)[r] += v2[goes_left(cat, nd->cset, bin, dl, col[r])];
         }
     } else {
         float v2[2] = {(float)vr, (float)vl};
         for (long j = from; j < to; j++) {
             uint32_t r = rows[j];
-            uint8_t v = col[r];
-            ((float *)margin)[r] += v2[v == SW__MISSING_BIN ? dl : v < bin];
+            ((float *)margin)[r] += v2[goes_left(cat, nd->cset, bin, dl, col[r])];
         }
     }
 }
@@ -1926,7 +2056,8 @@ int sw__tree_leaf_binned(const sw__tree_out *t, const uint8_t *row, int obliviou
     int n = 0;
     while (t->left[n] >= 0) {
         uint8_t v = row[t->feat[n]];
-        int left = v == SW__MISSING_BIN ? t->dl[n] : v < t->sbin[n];
+        int cat = t->cat && t->cat[n];
+        int left = goes_left(cat, cat ? t->cset + (size_t)n * 8 : NULL, t->sbin[n], t->dl[n], v);
         n = left ? t->left[n] : t->right[n];
     }
     return n;

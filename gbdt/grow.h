@@ -25,6 +25,8 @@ typedef struct {
     float *thr, *value, *cover, *gain;
     uint8_t *dl;
     int32_t *sbin;  /* split bin s: left when bin < s (missing: dl) */
+    uint8_t *cat;   /* NULL, or per node: a categorical split whose categories  */
+    uint32_t *cset; /* cset[8 i .. 8 i + 8) (bins) go right */
     /* oblivious */
     int depth;
     int32_t ofeat[SW_MAX_OBLIVIOUS_DEPTH];

@@ -20,6 +20,20 @@
 #include "grow.h"
 #include "train_impl.h"
 
+/* A categorical column holds NaN or integers 0..254 (a byte of bins, 255 missing). */
+static int check_categories(const sw_train_data *d, int f, sw_error *err)
+{
+    for (long r = 0; r < d->X->rows; r++) {
+        float x = sw_matrix_get(d->X, r, f);
+        if (isnan(x) || (x >= 0 && x <= 254 && x == (float)(int)x)) continue;
+        return sw_fail(err, SW_INVALID_DATA,
+                       "%s row %ld: feature %s is categorical, %g is not a category (an integer 0..254 or missing)",
+                       d->name ? d->name : "data", r + 1, d->X->names && d->X->names[f] ? d->X->names[f] : "?",
+                       (double)x);
+    }
+    return SW_OK;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -48,6 +62,8 @@ sw_train_params sw_train_params_default(void)
     p.quantile_alpha = 0.5;
     p.huber_slope = 1.0;
     p.tweedie_variance_power = 1.5;
+    p.max_cat_to_onehot = 4;
+    p.max_cat_threshold = 64;
     p.seed = 0;
     p.nthread = 1;
     return p;
@@ -67,7 +83,7 @@ const char *sw_train_param_names(void)
            "max_leaves, max_bin, lambda|reg_lambda, alpha|reg_alpha, gamma|min_split_loss, "
            "min_child_weight, max_delta_step, subsample, colsample_bytree, colsample_bylevel, "
            "colsample_bynode, base_score, quantile_alpha, huber_slope, tweedie_variance_power, "
-           "monotone_constraints, eval_metric, num_boost_round|n_estimators|num_round|num_iterations|iterations, "
+           "monotone_constraints, categorical_features, max_cat_to_onehot, max_cat_threshold, eval_metric, num_boost_round|n_estimators|num_round|num_iterations|iterations, "
            "early_stopping_rounds, "
            "seed|random_state, nthread|n_jobs, tree_method (hist), verbosity";
 }
@@ -136,6 +152,27 @@ static int parse_monotone(sw_train_params *p, const char *v, const char *const *
         if (idx >= 256) return sw_fail(err, SW_ARG, "monotone_constraints: at most 256 features");
         p->monotone[idx] = c;
         if (idx + 1 > p->n_monotone) p->n_monotone = idx + 1;
+    }
+    return SW_OK;
+}
+
+/* categorical_features: "team,opp" by name or "3,7" by position. */
+static int parse_categorical(sw_train_params *p, const char *v, const char *const *names, int nf, sw_error *err)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", v);
+    memset(p->categorical, 0, sizeof p->categorical);
+    p->n_categorical = 0;
+    for (char *tok = strtok(buf, ",[]() "); tok; tok = strtok(NULL, ",[]() ")) {
+        int idx = -1;
+        for (int f = 0; f < nf && names; f++)
+            if (names[f] && strcmp(names[f], tok) == 0) idx = f;
+        long long x;
+        if (idx < 0 && sw_parse_i64(tok, strlen(tok), &x) == 0 && x >= 0 && x < (nf > 0 ? nf : 256)) idx = (int)x;
+        if (idx < 0) return sw_fail(err, SW_ARG, "categorical_features: unknown feature '%s'", tok);
+        if (idx >= 256) return sw_fail(err, SW_ARG, "categorical_features: only the first 256 features can be categorical");
+        p->categorical[idx] = 1;
+        if (idx + 1 > p->n_categorical) p->n_categorical = idx + 1;
     }
     return SW_OK;
 }
@@ -212,6 +249,12 @@ int sw_train_params_set(sw_train_params *p, const char *key, const char *v, cons
         p->tweedie_variance_power = x;
     } else if (IS("monotone_constraints")) {
         return parse_monotone(p, v, names, nf, err);
+    } else if (IS("categorical_features") || IS("categorical_feature")) {
+        return parse_categorical(p, v, names, nf, err);
+    } else if (IS("max_cat_to_onehot")) {
+        return parse_int(key, v, 1, 256, &p->max_cat_to_onehot, err);
+    } else if (IS("max_cat_threshold")) {
+        return parse_int(key, v, 1, 256, &p->max_cat_threshold, err);
     } else if (IS("eval_metric")) {
         sw_metric m;
         if (parse_metric(v, &m) != 0)
@@ -746,6 +789,18 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
             if (p->monotone[f]) return sw_fail(err, SW_ARG, "monotone_constraints are not supported with grow_policy=oblivious");
     }
     if (p->n_monotone > nf) return sw_fail(err, SW_ARG, "monotone_constraints has %d entries for %d features", p->n_monotone, nf);
+    if (p->n_categorical > nf)
+        return sw_fail(err, SW_ARG, "categorical_features names feature %d of %d", p->n_categorical - 1, nf);
+    for (int f = 0; f < p->n_categorical; f++) {
+        if (!p->categorical[f]) continue;
+        if (obl) return sw_fail(err, SW_ARG, "categorical features are not supported with grow_policy=oblivious");
+        if (f < p->n_monotone && p->monotone[f])
+            return sw_fail(err, SW_ARG, "feature %s is categorical: it cannot have a monotone constraint",
+                           X->names[f] ? X->names[f] : "?");
+        SW_TRY(check_categories(train, f, err));
+        for (int e = 0; e < n_evals; e++)
+            if (evals[e].X != X && evals[e].X->cols == nf) SW_TRY(check_categories(&evals[e], f, err));
+    }
     if (p->grow_policy == SW_GROW_DEPTHWISE && p->max_depth < 1)
         return sw_fail(err, SW_ARG, "grow_policy=depthwise needs max_depth >= 1");
     if (p->grow_policy == SW_GROW_LOSSGUIDE && p->max_depth == 0 && p->max_leaves == 0)
@@ -790,6 +845,8 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
 
     double t0 = now_s();
     if ((rc = sw__cuts_fit(X, train->w, p->max_bin, p->nthread, &cuts, err))) goto done;
+    for (int k = 0; k < p->n_categorical; k++) /* a categorical feature: bin = category (cuts 1..max) */
+        if (p->categorical[k] && (rc = sw__cuts_categorical(X, k, &cuts, err))) goto done;
     if ((rc = sw__bin_apply(&cuts, X, p->nthread, &bt, err))) goto done;
     es = sw_calloc((size_t)n_evals + 1, sizeof *es);
     if (!es) goto oom;
@@ -885,7 +942,34 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
             rc = sw_forest_add_oblivious(f, t.depth, t.ofeat, t.oborder, t.oleaf, t.oweight, err);
         } else {
             sw_binary_tree_in in = {t.n_nodes, t.left, t.right, t.feat, t.thr, t.dl, t.value, t.cover, t.gain, NULL, NULL, NULL};
+            int32_t *cs = NULL, *cc = NULL, *cv = NULL;
+            if (t.cat) { /* categorical splits: each node's set as a list */
+                cs = sw_calloc((size_t)t.n_nodes, sizeof *cs);
+                cc = sw_calloc((size_t)t.n_nodes, sizeof *cc);
+                cv = sw_alloc_array((size_t)t.n_nodes * 256 + 1, sizeof *cv);
+                if (!cs || !cc || !cv) {
+                    sw_free(cs);
+                    sw_free(cc);
+                    sw_free(cv);
+                    sw__tree_out_free(&t);
+                    goto oom;
+                }
+                int32_t at = 0;
+                for (int i = 0; i < t.n_nodes; i++) {
+                    if (!t.cat[i] || t.left[i] < 0) continue;
+                    cs[i] = at;
+                    for (int c = 0; c < 256; c++)
+                        if ((t.cset[(size_t)i * 8 + (size_t)(c >> 5)] >> (c & 31)) & 1u) cv[at++] = c;
+                    cc[i] = at - cs[i];
+                }
+                in.cat_start = cs;
+                in.cat_count = cc;
+                in.categories = cv;
+            }
             rc = sw_forest_add_binary(f, &in, err);
+            sw_free(cs);
+            sw_free(cc);
+            sw_free(cv);
         }
         if (rc) {
             sw__tree_out_free(&t);

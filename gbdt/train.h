@@ -54,6 +54,15 @@ typedef struct {
     double quantile_alpha, huber_slope, tweedie_variance_power;
     int monotone[256];          /* per feature: -1, 0, +1 (first 256 features) */
     int n_monotone;
+    /* categorical features (first 256): values are categories, integers 0..254
+     * (NaN missing); splits send a set of categories right, as XGBoost's
+     * enable_categorical: one category against the rest when the feature has
+     * fewer than max_cat_to_onehot categories, else the best partition of the
+     * categories sorted by their leaf weight, the set at most
+     * max_cat_threshold categories */
+    uint8_t categorical[256];
+    int n_categorical;
+    int max_cat_to_onehot, max_cat_threshold;
     sw_metric metrics[SW_MAX_METRICS];
     int n_metrics;              /* 0 = the objective's default */
     int early_stopping_rounds;  /* 0 = off; watches the last eval set's first metric */
@@ -68,7 +77,8 @@ sw_train_params sw_train_params_default(void);
 
 /* Set one parameter by XGBoost name or alias ("eta", "learning_rate", "lambda",
  * "reg_lambda", "monotone_constraints", ...).  `feature_names` resolves
- * monotone_constraints given by name.  An unknown name or invalid value is
+ * monotone_constraints and categorical_features (a comma list of names or
+ * positions) given by name.  An unknown name or invalid value is
  * SW_ARG with a message listing what is valid. */
 int sw_train_params_set(sw_train_params *p, const char *key, const char *value,
                         const char *const *feature_names, int n_features, sw_error *err);

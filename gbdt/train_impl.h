@@ -34,6 +34,9 @@ typedef struct {
 int sw__cuts_fit(const sw_matrix *X, const float *w, int max_bin, int nthread, sw__cuts *c,
                  sw_error *err);
 void sw__cuts_free(sw__cuts *c);
+/* Feature f as categories (integers 0..254, checked): cuts 1..max, so that a
+ * value's bin is its category. */
+int sw__cuts_categorical(const sw_matrix *X, int f, sw__cuts *c, sw_error *err);
 int sw__bin_apply(const sw__cuts *c, const sw_matrix *X, int nthread, sw__binned *b, sw_error *err);
 void sw__binned_free(sw__binned *b);
 static inline uint8_t sw__bin_value(const float *cuts, int ncuts, float x)

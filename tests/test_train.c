@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/csv.h"
 #include "core/matrix.h"
 #include "core/simd.h"
 #include "gbdt/forest.h"
@@ -625,6 +626,150 @@ START_TEST(xgboost_reads_swish_models)
 }
 END_TEST
 
+/* Rows of a CSV with header f0..f7,y into X (8 features) and y. */
+static void read_xy(const char *path, sw_matrix **X, float **y)
+{
+    sw_table *tb;
+    sw_error err;
+    ck_assert_msg(sw_table_read_csv(path, NULL, &tb, &err) == SW_OK, "%s", err.msg);
+    const char *names[9] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "y"};
+    sw_matrix *A;
+    ck_assert_int_eq(sw_matrix_from_table(tb, names, 9, &A, &err), SW_OK);
+    sw_table_free(tb);
+    *X = sw_matrix_create(A->rows, 8);
+    *y = malloc(sizeof(float) * (size_t)A->rows);
+    for (int f = 0; f < 8; f++) (*X)->names[f] = sw_strdup(names[f]);
+    for (long r = 0; r < A->rows; r++) {
+        for (int f = 0; f < 8; f++) sw_matrix_set(*X, r, f, sw_matrix_get(A, r, f));
+        (*y)[r] = sw_matrix_get(A, r, 8);
+    }
+    sw_matrix_free(A);
+}
+
+static double mae_of(const sw_forest *f, const sw_matrix *X, const float *y)
+{
+    double *p = malloc(sizeof(double) * (size_t)X->rows), s = 0;
+    sw_forest_predict_ref(f, X->data, X->rows, X->cols, -1, 0, p);
+    for (long r = 0; r < X->rows; r++) s += fabs(p[r] - y[r]);
+    free(p);
+    return s / (double)X->rows;
+}
+
+/* Categorical features (XGBoost's enable_categorical): one-hot and partition
+ * splits learned by swish; the same model at 1 and 2 threads; XGBoost 1.7.4
+ * reads it and predicts exactly what swish does (on rows with fractional,
+ * negative, huge and unseen categories too); the test error is close to
+ * XGBoost's own categorical model and well below the same features taken as
+ * numbers; bad categorical data and settings are refused. */
+START_TEST(categorical_features)
+{
+    const char *t = tu_tmpdir();
+    char dir[600], path[700], path2[800];
+    snprintf(dir, sizeof dir, "%s/trcat", t);
+    char *out = NULL;
+    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_catmulti.py %s 2>&1", dir, dir);
+    ck_assert_msg(rc == 0, "xgb_catmulti.py: %s", out);
+    free(out);
+    sw_matrix *X, *Xh;
+    float *y, *yh;
+    snprintf(path, sizeof path, "%s/train.csv", dir);
+    read_xy(path, &X, &y);
+    snprintf(path, sizeof path, "%s/test.csv", dir);
+    read_xy(path, &Xh, &yh);
+    sw_error err;
+    sw_train_params p = sw_train_params_default();
+    const char *const names[8] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"};
+    ck_assert_int_eq(sw_train_params_set(&p, "eta", "0.3", names, 8, &err), SW_OK);
+    ck_assert_int_eq(sw_train_params_set(&p, "rounds", "60", names, 8, &err), SW_OK);
+    sw_train_params num = p;
+    ck_assert_int_eq(sw_train_params_set(&p, "categorical_features", "f1,f3,f6", names, 8, &err), SW_OK);
+    sw_forest *fs[2];
+    size_t len[2];
+    unsigned char *bytes[2];
+    for (int th = 0; th < 2; th++) {
+        p.nthread = th + 1;
+        fs[th] = train_or_fail(&p, X, y, NULL);
+        ck_assert_int_eq(sw_xgb_write(fs[th], 0, &bytes[th], &len[th], &err), SW_OK);
+    }
+    ck_assert_msg(len[0] == len[1] && !memcmp(bytes[0], bytes[1], len[0]), "categorical model differs at 2 threads");
+    sw_free(bytes[0]);
+    sw_free(bytes[1]);
+    sw_forest *f = fs[0];
+    sw_forest_free(fs[1]);
+    ck_assert(sw_forest_has_categorical(f));
+    /* XGBoost reads it: its margins on the scoring rows (invalid categories in the first 600) are swish's */
+    snprintf(path, sizeof path, "%s/swcat.json", dir);
+    ck_assert_int_eq(sw_model_save(f, path, &err), SW_OK);
+    snprintf(path2, sizeof path2, "%s/swcat.margin", dir);
+    rc = tu_sh(&out, "/usr/bin/python3 tests/tools/xgb_catmulti.py --predict %s %s/rows.csv %s 2>&1", path, dir, path2);
+    ck_assert_msg(rc == 0, "%s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/rows.csv", dir);
+    sw_table *tb;
+    ck_assert_int_eq(sw_table_read_csv(path, NULL, &tb, &err), SW_OK);
+    sw_matrix *R;
+    ck_assert_int_eq(sw_matrix_from_table(tb, (const char **)names, 8, &R, &err), SW_OK);
+    sw_table_free(tb);
+    double *got = malloc(sizeof(double) * (size_t)R->rows);
+    sw_forest_predict_ref(f, R->data, R->rows, 8, -1, 1, got);
+    FILE *fp = fopen(path2, "r");
+    ck_assert_ptr_nonnull(fp);
+    for (long r = 0; r < R->rows; r++) {
+        float want, g = (float)got[r];
+        ck_assert_int_eq(fscanf(fp, "%f", &want), 1);
+        ck_assert_msg(memcmp(&g, &want, 4) == 0, "row %ld: swish %.9g, XGBoost %.9g", r, (double)g, (double)want);
+    }
+    fclose(fp);
+    free(got);
+    sw_matrix_free(R);
+    /* quality: XGBoost's categorical model (same eta, depth and rounds) and the numeric treatment */
+    double mae_cat = mae_of(f, Xh, yh);
+    sw_forest *fn = train_or_fail(&num, X, y, NULL);
+    double mae_num = mae_of(fn, Xh, yh);
+    sw_forest_free(fn);
+    snprintf(path, sizeof path, "%s/cat.test", dir);
+    fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    double mae_xgb = 0;
+    for (long r = 0; r < Xh->rows; r++) {
+        float v;
+        ck_assert_int_eq(fscanf(fp, "%f", &v), 1);
+        mae_xgb += fabs((double)v - yh[r]);
+    }
+    fclose(fp);
+    mae_xgb /= (double)Xh->rows;
+    printf("categorical: test MAE swish %.4f, XGBoost %.4f, swish numeric %.4f\n", mae_cat, mae_xgb, mae_num);
+    ck_assert_msg(mae_cat < 0.95 * mae_num, "categorical %.4f not below numeric %.4f", mae_cat, mae_num);
+    ck_assert_msg(mae_cat < 1.05 * mae_xgb, "categorical %.4f vs XGBoost %.4f", mae_cat, mae_xgb);
+    sw_forest_free(f);
+    /* refused: a value that is no category, oblivious trees, a monotone categorical feature */
+    float keep = sw_matrix_get(X, 9, 1);
+    static const float bad[] = {2.5f, -1.0f, 255.0f, INFINITY};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        sw_matrix_set(X, 9, 1, bad[k]);
+        sw_train_data d = {X, y, NULL, "train"};
+        sw_forest *bf = NULL;
+        ck_assert_int_eq(sw_train(&p, &d, NULL, 0, &bf, NULL, &err), SW_INVALID_DATA);
+        ck_assert_msg(strstr(err.msg, "row 10") && strstr(err.msg, "f1"), "%s", err.msg);
+        ck_assert_ptr_null(bf);
+    }
+    sw_matrix_set(X, 9, 1, keep);
+    sw_train_params q = p;
+    ck_assert_int_eq(sw_train_params_set(&q, "grow_policy", "oblivious", names, 8, &err), SW_OK);
+    sw_train_data d = {X, y, NULL, "train"};
+    sw_forest *bf = NULL;
+    ck_assert_int_eq(sw_train(&q, &d, NULL, 0, &bf, NULL, &err), SW_ARG);
+    q = p;
+    ck_assert_int_eq(sw_train_params_set(&q, "monotone_constraints", "f1:1", names, 8, &err), SW_OK);
+    ck_assert_int_eq(sw_train(&q, &d, NULL, 0, &bf, NULL, &err), SW_ARG);
+    ck_assert_int_eq(sw_train_params_set(&q, "categorical_features", "nope", names, 8, &err), SW_ARG);
+    sw_matrix_free(X);
+    sw_matrix_free(Xh);
+    free(y);
+    free(yh);
+}
+END_TEST
+
 START_TEST(quality_close_to_xgboost)
 {
     /* same data and parameters: swish's test MAE within 1% of XGBoost 1.7.4's,
@@ -693,6 +838,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, parameters);
     tcase_add_test(tc, xgboost_reads_swish_models);
     tcase_add_test(tc, quality_close_to_xgboost);
+    tcase_add_test(tc, categorical_features);
     suite_add_tcase(s, tc);
     return s;
 }

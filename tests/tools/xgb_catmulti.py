@@ -12,7 +12,10 @@ splits), cat8 (depth 8), multi (multi:softprob, 4 classes, categorical
 features too) and soft (multi:softmax, 3 classes): NAME.json, NAME.ubj,
 NAME.margin and NAME.pred (XGBoost's predictions with and without
 output_margin, one row per line, comma-separated, %.9g) and NAME.shap
-(pred_contribs: per row, per class, the features then the bias)."""
+(pred_contribs: per row, per class, the features then the bias).  Also
+OUTDIR/train.csv (the training rows with their target y), OUTDIR/test.csv
+(2,000 held-out rows of the same law, with y) and cat.test, the cat model's
+predictions of test.csv."""
 import sys
 
 import numpy as np
@@ -40,23 +43,33 @@ def main():
     rng = np.random.default_rng(11)
     n, nf = 4000, 8
     types = ["q", "c", "q", "c", "q", "q", "c", "q"]
-    X = rng.normal(size=(n, nf)).astype(np.float32) * 3
-    X[:, 1] = rng.integers(0, 40, size=n)
-    X[:, 3] = rng.integers(0, 3, size=n)
-    X[:, 6] = rng.integers(0, 300, size=n)
-    X[rng.random(size=(n, nf)) < 0.08] = np.nan
-    c1, c3, c6 = (np.nan_to_num(X[:, k], nan=0).astype(int) for k in (1, 3, 6))
-    y = (np.nan_to_num(X[:, 0]) * 2 + np.sin(c1 * 1.7) * 4 + c3 * 2 + ((c6 * 7919) % 13) * 0.6
-         + rng.normal(size=n) + 15)
+    def draw(n):
+        X = rng.normal(size=(n, nf)).astype(np.float32) * 3
+        X[:, 1] = rng.integers(0, 40, size=n)
+        X[:, 3] = rng.integers(0, 3, size=n)
+        X[:, 6] = rng.integers(0, 250, size=n)
+        X[rng.random(size=(n, nf)) < 0.08] = np.nan
+        c1, c3, c6 = (np.nan_to_num(X[:, k], nan=0).astype(int) for k in (1, 3, 6))
+        y = (np.nan_to_num(X[:, 0]) * 2 + np.sin(c1 * 1.7) * 4 + c3 * 2 + ((c6 * 7919) % 13) * 0.6
+             + rng.normal(size=n) + 15)
+        return X, y
+
+    X, y = draw(n)
+    Xh, yh = draw(2000)
     cls = np.digitize(y, np.quantile(y, [0.25, 0.5, 0.75]))
     names = ["f%d" % i for i in range(nf)]
     # rows to score: the training rows, then rows with values no category is:
     # fractions, negatives, huge, unseen and NaN in the categorical columns
     T = X.copy()
     m = 600
-    for k, hi in ((1, 40), (3, 3), (6, 300)):
+    for k, hi in ((1, 40), (3, 3), (6, 250)):
         v = rng.choice([-1.0, -0.5, -0.0, 0.5, 2.7, hi - 0.5, hi, hi + 3, 1e9, 3e7, 16777215.0, np.nan], size=m)
         T[:m, k] = v.astype(np.float32)
+    for fname, A, t in (("train.csv", X, y), ("test.csv", Xh, yh)):
+        with open(out + "/" + fname, "w") as fp:
+            fp.write(",".join(names) + ",y\n")
+            for row, v in zip(A, t):
+                fp.write(",".join("" if np.isnan(x) else repr(float(x)) for x in row) + ",%r\n" % float(v))
     with open(out + "/rows.csv", "w") as fp:
         fp.write(",".join(names) + "\n")
         for row in T:
@@ -73,6 +86,11 @@ def main():
         bst = xgb.train(p, dtrain(target), rounds)
         bst.save_model("%s/%s.json" % (out, name))
         bst.save_model("%s/%s.ubj" % (out, name))
+        if name == "cat":
+            with open("%s/cat.test" % out, "w") as fp:
+                dh = xgb.DMatrix(Xh, missing=np.nan, feature_names=names, feature_types=types, enable_categorical=True)
+                for v in bst.predict(dh):
+                    fp.write("%.9g\n" % v)
         for ext, kw in (("margin", {"output_margin": True}), ("pred", {}), ("shap", {"pred_contribs": True})):
             a = bst.predict(dtest, **kw)
             a = a.reshape(a.shape[0], -1)
