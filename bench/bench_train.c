@@ -282,8 +282,19 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
  * stops at 120k rows. */
 int bench_train_curve(const bench_ctx *c)
 {
-    static const long sizes[] = {30000, 120000, 1000000, 4000000};
+    long sizes[8] = {30000, 120000, 1000000, 4000000};
     int nsizes = c->quick ? 2 : 4;
+    const char *pick = getenv("SW_BENCH_CURVE_ROWS"); /* e.g. "1000000,4000000": only these sizes */
+    if (pick && *pick) {
+        nsizes = 0;
+        for (const char *q = pick; *q && nsizes < 8;) {
+            char *end;
+            long v = strtol(q, &end, 10);
+            if (end == q || v <= 0) break;
+            sizes[nsizes++] = v;
+            q = *end == ',' ? end + 1 : end;
+        }
+    }
     printf("== train cost curve: swish as a whole process (reading the CSV included) beside XGBoost 1.7.4's train "
            "call, 2 threads, the parameters of bench train ==\n");
     printf("%9s %6s %3s | %8s %8s %8s | %8s %8s | %6s %6s | %7s\n", "rows", "rounds", "thr", "swish s", "train s",

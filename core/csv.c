@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "alloc.h"
 #include "num.h"
 
@@ -61,11 +63,10 @@ void sw_table_free(sw_table *t)
  * field ended a record, and *line is advanced by embedded/ending newlines.  A stray
  * quote is an error after which the rest of the line can be skipped: *pos is then
  * left at the offending quote or character. */
-static int parse_field(sw_table *t, size_t *pos, size_t *start, size_t *len, int *eol,
+static int parse_field(sw_table *t, size_t n, size_t *pos, size_t *start, size_t *len, int *eol,
                        long *line, long fieldno, sw_error *err)
 {
     char *b = t->buf;
-    size_t n = t->buf_len;
     size_t p = *pos;
     *eol = 0;
     if (p < n && b[p] == '"') {
@@ -149,10 +150,25 @@ static int is_blank_line(const char *b, size_t n, size_t p)
     return 0;
 }
 
+/* The records of one stretch of the file: [p, end) holds whole lines. */
+typedef struct {
+    size_t p, end;
+    long line;            /* source line at p */
+    cell *cells;
+    uint32_t *lines;
+    long nr;
+    size_t rcap, ccap;
+    skipped_row *skipped;
+    long nskipped;
+    size_t scap;
+    int rc;               /* the stretch's first error (SW_OK: none) */
+    sw_error err;
+} stretch;
+
 /* Record a row left out (opts.skip_bad_rows). */
-static int skip_row(sw_table *t, size_t *cap, long line, long col, const char *why)
+static int skip_row(stretch *t, long line, long col, const char *why)
 {
-    if (sw_grow((void **)&t->skipped, cap, (size_t)t->nskipped + 1, sizeof *t->skipped)) return SW_NOMEM;
+    if (sw_grow((void **)&t->skipped, &t->scap, (size_t)t->nskipped + 1, sizeof *t->skipped)) return SW_NOMEM;
     skipped_row *s = &t->skipped[t->nskipped++];
     s->line = (uint32_t)line;
     s->col = (uint32_t)col;
@@ -161,6 +177,86 @@ static int skip_row(sw_table *t, size_t *cap, long line, long col, const char *w
     memcpy(s->why, why, l);
     s->why[l] = '\0';
     return SW_OK;
+}
+
+/* Stretches of at least 1 MiB when the records are parsed on several cores. */
+#define STRETCH_MIN (1 << 20)
+
+/* The records of stretch st (whole lines): cells of the kept columns (map:
+ * file column -> kept index), lines, rows left out; the first error in st->rc
+ * and st->err. */
+static void parse_stretch(sw_table *t, stretch *st, const int *map, int nh, int nk, int skip_bad)
+{
+    char *b = t->buf;
+    size_t n = st->end, p = st->p;
+    long line = st->line;
+    while (p < n) {
+        if (is_blank_line(b, n, p)) {
+            p += b[p] == '\r' ? 2 : 1;
+            line++;
+            continue;
+        }
+        long rec_line = line;
+        if (sw_grow((void **)&st->lines, &st->rcap, (size_t)st->nr + 1, sizeof *st->lines) ||
+            sw_grow((void **)&st->cells, &st->ccap, ((size_t)st->nr + 1) * (size_t)(nk ? nk : 1), sizeof *st->cells)) {
+            st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
+            return;
+        }
+        cell *row = st->cells + (size_t)st->nr * (size_t)nk;
+        for (int k = 0; k < nk; k++) {
+            row[k].off = (uint32_t)t->buf_len; /* points at the terminating NUL: empty */
+            row[k].len = 0;
+        }
+        int f = 0, bad = 0;
+        for (;;) {
+            size_t s, l;
+            int eol;
+            sw_error fe;
+            size_t at = p;
+            int rc = parse_field(t, n, &p, &s, &l, &eol, &line, f + 1, &fe);
+            if (rc) {
+                /* a stray quote: unless the quote never closes, the rest of the line
+                 * can be skipped and the next row read */
+                if (skip_bad && p != at) {
+                    while (p < n && b[p] != '\n') p++;
+                    if (p < n) {
+                        p++;
+                        line++;
+                    }
+                    if (skip_row(st, fe.line, fe.col, fe.msg)) {
+                        st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
+                        return;
+                    }
+                    bad = 1;
+                    break;
+                }
+                st->rc = rc;
+                st->err = fe;
+                return;
+            }
+            if (f < nh && map[f] >= 0) {
+                row[map[f]].off = (uint32_t)s;
+                row[map[f]].len = (uint32_t)l;
+            }
+            f++;
+            if (eol) break;
+        }
+        if (bad) continue;
+        if (f != nh) {
+            if (skip_bad) {
+                char why[64];
+                snprintf(why, sizeof why, "expected %d fields, found %d", nh, f);
+                if (skip_row(st, rec_line, 0, why)) {
+                    st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
+                    return;
+                }
+                continue;
+            }
+            st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, 0, -1, "expected %d fields, found %d", nh, f);
+            return;
+        }
+        st->lines[st->nr++] = (uint32_t)rec_line;
+    }
 }
 
 static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
@@ -186,7 +282,7 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
     for (;;) {
         size_t s, l;
         int eol;
-        rc = parse_field(t, &p, &s, &l, &eol, &line, nh + 1, err);
+        rc = parse_field(t, n, &p, &s, &l, &eol, &line, nh + 1, err);
         if (rc) goto fail_hdr;
         if (sw_grow((void **)&hdr, &hcap, (size_t)nh + 1, sizeof *hdr)) {
             rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
@@ -263,83 +359,94 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
     sw_free(hdr);
     hdr = NULL;
 
-    /* records */
-    size_t rcap = 0, ccap = 0, scap = 0;
-    long nr = 0;
+    /* records: in stretches of whole lines on all cores when the data hold no
+     * quote (a quoted field may span lines), else in one */
     int skip_bad = opts && opts->skip_bad_rows;
-    while (p < n) {
-        if (is_blank_line(b, n, p)) {
-            p += b[p] == '\r' ? 2 : 1;
-            line++;
-            continue;
-        }
-        long rec_line = line;
-        if (sw_grow((void **)&t->lines, &rcap, (size_t)nr + 1, sizeof *t->lines) ||
-            sw_grow((void **)&t->cells, &ccap, ((size_t)nr + 1) * (size_t)(nk ? nk : 1),
-                    sizeof *t->cells)) {
-            sw_free(map);
-            return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-        }
-        cell *row = t->cells + (size_t)nr * (size_t)nk;
-        for (int k = 0; k < nk; k++) {
-            row[k].off = (uint32_t)(n); /* points at the terminating NUL: empty */
-            row[k].len = 0;
-        }
-        int f = 0, bad = 0;
-        for (;;) {
-            size_t s, l;
-            int eol;
-            sw_error fe;
-            size_t at = p;
-            rc = parse_field(t, &p, &s, &l, &eol, &line, f + 1, &fe);
-            if (rc) {
-                /* a stray quote: unless the quote never closes, the rest of the line
-                 * can be skipped and the next row read */
-                if (skip_bad && p != at) {
-                    while (p < n && b[p] != '\n') p++;
-                    if (p < n) {
-                        p++;
-                        line++;
-                    }
-                    if (skip_row(t, &scap, fe.line, fe.col, fe.msg)) {
-                        sw_free(map);
-                        return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-                    }
-                    bad = 1;
-                    break;
-                }
-                if (err) *err = fe;
-                sw_free(map);
-                return rc;
-            }
-            if (f < nh && map[f] >= 0) {
-                row[map[f]].off = (uint32_t)s;
-                row[map[f]].len = (uint32_t)l;
-            }
-            f++;
-            if (eol) break;
-        }
-        if (bad) continue;
-        if (f != nh) {
-            if (skip_bad) {
-                char why[64];
-                snprintf(why, sizeof why, "expected %d fields, found %d", nh, f);
-                if (skip_row(t, &scap, rec_line, 0, why)) {
-                    sw_free(map);
-                    return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-                }
-                continue;
-            }
-            sw_free(map);
-            return sw_error_set(err, SW_PARSE, t->path, rec_line, 0, -1,
-                                "expected %d fields, found %d", nh, f);
-        }
-        t->lines[nr] = (uint32_t)rec_line;
-        nr++;
+    int ns = 1;
+    if (n - p >= STRETCH_MIN && !memchr(b + p, '"', n - p)) {
+        ns = omp_get_max_threads() * 4;
+        if ((size_t)ns > (n - p) / (STRETCH_MIN / 4)) ns = (int)((n - p) / (STRETCH_MIN / 4));
+        if (ns < 1) ns = 1;
     }
-    t->nrows = nr;
+    stretch *st = sw_calloc((size_t)ns, sizeof *st);
+    if (!st) {
+        sw_free(map);
+        return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+    }
+    /* boundaries just after a newline; each stretch's first line number from the
+     * newlines before it */
+    for (int k = 0; k < ns; k++) {
+        size_t a = p + (n - p) / (size_t)ns * (size_t)k;
+        if (k) {
+            const char *nl = memchr(b + a, '\n', n - a);
+            a = nl ? (size_t)(nl - b) + 1 : n;
+            if (a < st[k - 1].p) a = st[k - 1].p;
+        }
+        st[k].p = a;
+    }
+    for (int k = 0; k < ns; k++) st[k].end = k + 1 < ns ? st[k + 1].p : n;
+    long *nls = sw_calloc((size_t)ns + 1, sizeof *nls);
+    if (!nls) {
+        sw_free(st);
+        sw_free(map);
+        return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+    }
+#pragma omp parallel for schedule(dynamic, 1) if (ns > 1)
+    for (int k = 0; k < ns; k++) {
+        long c = 0;
+        for (const char *q = b + st[k].p, *e = b + st[k].end; (q = memchr(q, '\n', (size_t)(e - q))); q++) c++;
+        nls[k] = c;
+    }
+    st[0].line = line;
+    for (int k = 1; k < ns; k++) st[k].line = st[k - 1].line + nls[k - 1];
+    sw_free(nls);
+#pragma omp parallel for schedule(dynamic, 1) if (ns > 1)
+    for (int k = 0; k < ns; k++) parse_stretch(t, &st[k], map, nh, nk, skip_bad);
     sw_free(map);
-    return SW_OK;
+    /* the first error in file order, else every stretch's rows in order */
+    long nr = 0, nsk = 0;
+    for (int k = 0; k < ns && rc == SW_OK; k++) {
+        rc = st[k].rc;
+        if (rc && err) *err = st[k].err;
+        nr += st[k].nr;
+        nsk += st[k].nskipped;
+    }
+    if (rc == SW_OK && ns == 1) { /* one stretch: its arrays are the table's */
+        t->cells = st[0].cells;
+        t->lines = st[0].lines;
+        t->skipped = st[0].skipped;
+        st[0].cells = NULL;
+        st[0].lines = NULL;
+        st[0].skipped = NULL;
+    } else if (rc == SW_OK) {
+        t->cells = sw_alloc_array((size_t)nr * (size_t)(nk ? nk : 1) + 1, sizeof *t->cells);
+        t->lines = sw_alloc_array((size_t)nr + 1, sizeof *t->lines);
+        t->skipped = nsk ? sw_alloc_array((size_t)nsk, sizeof *t->skipped) : NULL;
+        if (!t->cells || !t->lines || (nsk && !t->skipped)) {
+            rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+        } else {
+            long r0 = 0, s0 = 0;
+            for (int k = 0; k < ns; k++) {
+                if (st[k].nr) {
+                    memcpy(t->cells + (size_t)r0 * (size_t)nk, st[k].cells,
+                           (size_t)st[k].nr * (size_t)nk * sizeof *t->cells);
+                    memcpy(t->lines + r0, st[k].lines, (size_t)st[k].nr * sizeof *t->lines);
+                }
+                if (st[k].nskipped) memcpy(t->skipped + s0, st[k].skipped, (size_t)st[k].nskipped * sizeof *t->skipped);
+                r0 += st[k].nr;
+                s0 += st[k].nskipped;
+            }
+        }
+    }
+    t->nrows = rc == SW_OK ? nr : 0;
+    t->nskipped = rc == SW_OK ? nsk : 0;
+    for (int k = 0; k < ns; k++) {
+        sw_free(st[k].cells);
+        sw_free(st[k].lines);
+        sw_free(st[k].skipped);
+    }
+    sw_free(st);
+    return rc;
 
 fail_hdr:
     sw_free(hdr);

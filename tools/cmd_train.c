@@ -113,10 +113,11 @@ static int feature_columns(const sw_table *t, const char *target, const char *we
     return 0;
 }
 
+/* X, y (and w) from a CSV; *tab is read unless the caller already has it. */
 static int load(const char *path, const char *target, const char *weight, const char *const *feats, int nf,
                 const cli_args *a, sw_table **tab, sw_matrix **X, float **y, float **w, sw_error *err)
 {
-    int rc = sw_table_read_csv(path, NULL, tab, err);
+    int rc = *tab ? SW_OK : sw_table_read_csv(path, NULL, tab, err);
     if (rc) return rc;
     int tc = sw_table_find(*tab, target);
     if (tc < 0) return sw_error_set(err, SW_MISMATCH, path, 1, 0, -1, "no target column '%s'", target);
@@ -222,10 +223,9 @@ int cmd_train(int argc, char **argv)
     int json = cli_has(&a, "--json");
     double t_load = 0, t_save = 0;
     /* rc: an exit code from here on (0 = done) */
-    if (sw_table_read_csv(train_path, NULL, &tt, &err)) goto fail;
+    double t0 = cli_now();
+    if (sw_table_read_csv(train_path, NULL, &tt, &err)) goto fail; /* kept for load() below */
     feature_columns(tt, target, weight, &a, &feats, &nf);
-    sw_table_free(tt);
-    tt = NULL;
     if (nf == 0) {
         rc = cli_failf(SW_ARG, "%s: no feature columns left", train_path);
         goto done;
@@ -254,7 +254,6 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
 
-    double t0 = cli_now();
     if (load(train_path, target, weight, feats, nf, &a, &tt, &X, &y, &w, &err)) goto fail;
     sw_table_free(tt);
     tt = NULL;
