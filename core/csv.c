@@ -1,6 +1,7 @@
 /* csv: an in-place CSV parser.  The file is read into one buffer; each field is
- * unquoted and NUL-terminated where it lies, and the table stores an
- * (offset, length) pair per kept cell plus each row's source line, so that a
+ * unquoted and NUL-terminated where it lies, and the table stores the offset
+ * of each kept cell (4 bytes; a NUL byte in the file is refused, so a cell's
+ * length is its strlen) plus each row's source line, so that a
  * typed accessor can always say exactly where a bad value came from. */
 #include "csv.h"
 
@@ -16,10 +17,7 @@
 #include "alloc.h"
 #include "num.h"
 
-typedef struct {
-    uint32_t off;
-    uint32_t len;
-} cell;
+typedef uint32_t cell; /* offset of the cell's NUL-terminated text in buf */
 
 typedef struct {
     uint32_t line, col; /* col 0: the whole row */
@@ -204,8 +202,7 @@ static void parse_stretch(sw_table *t, stretch *st, const int *map, int nh, int 
         }
         cell *row = st->cells + (size_t)st->nr * (size_t)nk;
         for (int k = 0; k < nk; k++) {
-            row[k].off = (uint32_t)t->buf_len; /* points at the terminating NUL: empty */
-            row[k].len = 0;
+            row[k] = (uint32_t)t->buf_len; /* points at the terminating NUL: empty */
         }
         int f = 0, bad = 0;
         for (;;) {
@@ -234,10 +231,8 @@ static void parse_stretch(sw_table *t, stretch *st, const int *map, int nh, int 
                 st->err = fe;
                 return;
             }
-            if (f < nh && map[f] >= 0) {
-                row[map[f]].off = (uint32_t)s;
-                row[map[f]].len = (uint32_t)l;
-            }
+            if (f < nh && map[f] >= 0) row[map[f]] = (uint32_t)s;
+            (void)l;
             f++;
             if (eol) break;
         }
@@ -273,6 +268,13 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
         line++;
     }
     if (p >= n) return sw_error_set(err, SW_PARSE, t->path, 1, 0, -1, "empty file (no header)");
+    const char *nul = memchr(b, '\0', n);
+    if (nul) { /* cells are NUL-terminated text: a NUL inside one would cut it short */
+        long at = 1;
+        for (const char *q = b; (q = memchr(q, '\n', (size_t)(nul - q))); q++) at++;
+        return sw_error_set(err, SW_PARSE, t->path, at, 0, -1, "NUL byte at offset %zu: not a text file",
+                            (size_t)(nul - b));
+    }
 
     /* header */
     size_t hcap = 0;
@@ -593,9 +595,9 @@ const char *sw_table_str(const sw_table *t, long row, int col, size_t *len)
         if (len) *len = 0;
         return empty_cell;
     }
-    const cell *c = &t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
-    if (len) *len = c->len;
-    return t->buf + c->off;
+    const char *c = t->buf + t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
+    if (len) *len = strlen(c);
+    return c;
 }
 
 long sw_table_line(const sw_table *t, long row)

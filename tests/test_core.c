@@ -457,6 +457,12 @@ START_TEST(csv_errors)
     ck_assert_ptr_null(parse_csv("a,b\n1,x\"y\n", &err));
     ck_assert_int_eq(err.col, 2);
     ck_assert_ptr_null(parse_csv("", &err));
+    /* a NUL byte (cells are NUL-terminated text): refused with its line and offset */
+    sw_table *tn = NULL;
+    ck_assert_int_eq(sw_table_parse("n.csv", "a,b\n1,2\n3,4\0junk\n", 17, NULL, &tn, &err), SW_PARSE);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert_ptr_nonnull(strstr(err.msg, "NUL byte at offset 11"));
+    ck_assert_ptr_null(tn);
     /* column selection: missing ones are listed */
     const char *cols[] = {"b", "zz", "a", "yy"};
     sw_csv_opts o = {.columns = cols, .n_columns = 4};
