@@ -401,7 +401,8 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             int nn = (int)(f->node_start[t + 1] - f->node_start[t]);
             int leaves = 0;
             for (int i = 0; i < nn; i++) leaves += f->left[f->node_start[t] + i] < 0;
-            if (leaves > 256 || nn - leaves > 65535) return 0;
+            if (nn > 65535) return 0; /* slots are 16-bit */
+            if (nn > L->max_slots) L->max_slots = nn;
             n_int += (size_t)(nn - leaves);
             n_leaf += (size_t)leaves;
         }
@@ -584,7 +585,7 @@ int sw_scorer_n_outputs(const sw_scorer *s, int margin) { return sw_forest_n_out
 
 /* One block: bin it, then each output group's trees into its margins. */
 static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr, int margin, uint8_t *bins,
-                        float *accf, double *accd, float *m, double *out)
+                        float *accf, double *accd, float *m, uint64_t *scratch, double *out)
 {
     const sw__layout *L = &s->L;
     if (s->isa == SW_ISA_AVX512) {
@@ -594,8 +595,8 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     }
     if (L->ncused) sw__bin_cats_block(L, Xb, stride, nr, bins);
     if (L->ngroups == 1) {
-        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd);
-        else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd);
+        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd, scratch);
+        else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd, scratch);
         for (int r = 0; r < nr; r++) {
             if (L->kind == SW_TREES_BINARY) {
                 out[r] = margin ? (double)accf[r] : (double)sw_link_apply_f32(L->link, accf[r]);
@@ -609,8 +610,9 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     /* several groups: each group's trees into m[r * G + g], then each row finished */
     int G = L->ngroups, no = sw_forest_n_outputs(s->forest, margin);
     for (int g = 0; g < G; g++) {
-        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd);
-        else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd);
+        if (s->isa == SW_ISA_AVX512)
+            sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch);
+        else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch);
         for (int r = 0; r < nr; r++) m[(size_t)r * (size_t)G + (size_t)g] = accf[r];
     }
     for (int r = 0; r < nr; r++)
@@ -638,6 +640,7 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
     {
         uint8_t *bins = sw_aligned_alloc(2 * (size_t)L->nf * SW__BLOCK + 64);
         float *m = L->ngroups > 1 ? sw_alloc_array((size_t)L->ngroups * SW__BLOCK, sizeof *m) : NULL;
+        uint64_t *scratch = L->max_slots > 512 ? sw_aligned_alloc((size_t)L->max_slots * sizeof *scratch) : NULL;
         float accf[SW__BLOCK] __attribute__((aligned(64)));
         double accd[SW__BLOCK] __attribute__((aligned(64)));
 #pragma omp for schedule(static)
@@ -650,13 +653,15 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
                     sw_scorer_predict_rowv(s, Xb + (size_t)r * (size_t)stride, margin, out + (size_t)(r0 + r) * no);
                 continue;
             }
-            if (!bins || (L->ngroups > 1 && !m)) { /* no scratch memory: the reference path needs none */
+            if (!bins || (L->ngroups > 1 && !m) || (L->max_slots > 512 && !scratch)) {
+                /* no scratch memory: the reference path needs none */
                 sw_forest_predict_ref(s->forest, Xb, nr, stride, s->n_trees, margin, out + (size_t)r0 * no);
                 continue;
             }
-            score_block(s, Xb, stride, nr, margin, bins, accf, accd, m, out + (size_t)r0 * no);
+            score_block(s, Xb, stride, nr, margin, bins, accf, accd, m, scratch, out + (size_t)r0 * no);
         }
         sw_aligned_free(bins);
+        sw_aligned_free(scratch);
         sw_free(m);
     }
 }

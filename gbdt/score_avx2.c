@@ -8,6 +8,7 @@
  * signed compares on bias-shifted bins build the leaf indices of 32 rows per
  * register; values are gathered 4 rows at a time and added in double. */
 #include <immintrin.h>
+#include <string.h>
 
 #include "score_impl.h"
 
@@ -88,7 +89,8 @@ static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const 
     }
 }
 
-static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc)
+static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
+                         uint64_t *scratch)
 {
     uint64_t valid = nr == 64 ? ~0ULL : ((1ULL << nr) - 1);
     __m256 a[8];
@@ -115,14 +117,26 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             lv = L->leaves + st->leaf_off;
             _mm256_store_si256((__m256i *)idx, _mm256_setzero_si256());
             _mm256_store_si256((__m256i *)(idx + 32), _mm256_setzero_si256());
-            rm[0] = valid;
+            uint64_t *rmp = ni + nl > 512 ? scratch : rm;
+            rmp[0] = valid;
             for (int i = 0; i < ni; i++) {
                 uint64_t left = le_mask(bins + nd[i].boff, nd[i].kk);
-                uint64_t m = rm[i];
-                rm[nd[i].l] = m & left;
-                rm[nd[i].r] = m & ~left;
+                uint64_t m = rmp[i];
+                rmp[nd[i].l] = m & left;
+                rmp[nd[i].r] = m & ~left;
             }
-            for (int j = 1; j < nl; j++) write_leaf(idx, rm[ni + j], (uint8_t)j);
+            if (nl > 256) { /* leaf positions past a byte: 16-bit, written row by row */
+                uint16_t i16[SW__BLOCK] __attribute__((aligned(32)));
+                memset(i16, 0, sizeof i16);
+                for (int j = 1; j < nl; j++)
+                    for (uint64_t m = rmp[ni + j]; m; m &= m - 1) i16[__builtin_ctzll(m)] = (uint16_t)j;
+                for (int g = 0; g < 8; g++) {
+                    __m256i i32 = _mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)(i16 + 8 * g)));
+                    a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(lv, i32, 4));
+                }
+                continue;
+            }
+            for (int j = 1; j < nl; j++) write_leaf(idx, rmp[ni + j], (uint8_t)j);
         }
         for (int g = 0; g < 8; g++) {
             __m256i i32 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(idx + 8 * g)));
@@ -220,10 +234,10 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
 }
 
 void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
-                          double *accd)
+                          double *accd, uint64_t *scratch)
 {
     if (L->kind == SW_TREES_BINARY) {
-        binary_block(L, bins, nr, t0, t1, accf);
+        binary_block(L, bins, nr, t0, t1, accf, scratch);
     } else {
         oblivious_block(L, bins, t0, t1, accd);
     }

@@ -68,7 +68,8 @@ static inline __m512i complete_leaves(const uint8_t *bins, const uint16_t *cb, c
     }
 }
 
-static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc)
+static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
+                         __mmask64 *scratch)
 {
     __m512 a0 = _mm512_set1_ps(L->base_margin), a1 = a0, a2 = a0, a3 = a0;
     __mmask64 rm[512];
@@ -93,22 +94,34 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             lv = L->leaves + st->leaf_off;
             int ni = st->n_int;
             nl = st->n_leaf;
-            rm[0] = valid;
+            __mmask64 *rmp = ni + nl > 512 ? scratch : rm;
+            rmp[0] = valid;
             for (int i = 0; i < ni; i++) {
                 __m512i v = _mm512_load_si512((const void *)(bins + nd[i].boff));
-                __mmask64 m = rm[i];
+                __mmask64 m = rmp[i];
                 __mmask64 left = _mm512_mask_cmple_epu8_mask(m, v, _mm512_set1_epi8((char)nd[i].kk));
-                rm[nd[i].l] = left;
-                rm[nd[i].r] = _kandn_mask64(left, m);
+                rmp[nd[i].l] = left;
+                rmp[nd[i].r] = _kandn_mask64(left, m);
+            }
+            if (nl > 256) { /* leaf positions past a byte: 16-bit, written row by row */
+                uint16_t i16[SW__BLOCK] __attribute__((aligned(64)));
+                memset(i16, 0, sizeof i16);
+                for (int j = 1; j < nl; j++)
+                    for (uint64_t m = rmp[ni + j]; m; m &= m - 1) i16[__builtin_ctzll(m)] = (uint16_t)j;
+                a0 = _mm512_add_ps(a0, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)i16)), lv, 4));
+                a1 = _mm512_add_ps(a1, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 16))), lv, 4));
+                a2 = _mm512_add_ps(a2, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 32))), lv, 4));
+                a3 = _mm512_add_ps(a3, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 48))), lv, 4));
+                continue;
             }
             idx = _mm512_setzero_si512();
             __m512i idx2 = _mm512_setzero_si512();
             int j = 1;
             for (; j + 1 < nl; j += 2) {
-                idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
-                idx2 = _mm512_mask_mov_epi8(idx2, rm[ni + j + 1], _mm512_set1_epi8((char)(j + 1)));
+                idx = _mm512_mask_mov_epi8(idx, rmp[ni + j], _mm512_set1_epi8((char)j));
+                idx2 = _mm512_mask_mov_epi8(idx2, rmp[ni + j + 1], _mm512_set1_epi8((char)(j + 1)));
             }
-            if (j < nl) idx = _mm512_mask_mov_epi8(idx, rm[ni + j], _mm512_set1_epi8((char)j));
+            if (j < nl) idx = _mm512_mask_mov_epi8(idx, rmp[ni + j], _mm512_set1_epi8((char)j));
             idx = _mm512_or_si512(idx, idx2);
         }
         __m512 tab[4];
@@ -236,10 +249,10 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
 }
 
 void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
-                            double *accd)
+                            double *accd, uint64_t *scratch)
 {
     if (L->kind == SW_TREES_BINARY) {
-        binary_block(L, bins, nr, t0, t1, accf);
+        binary_block(L, bins, nr, t0, t1, accf, (__mmask64 *)scratch);
     } else {
         oblivious_block(L, bins, t0, t1, accd);
     }

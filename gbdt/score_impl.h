@@ -10,7 +10,8 @@
  * as complete trees, bottom-up (each row's leaf position from one compare and
  * one masked add per node); other ones compute, node by node in breadth-first order, the 64-bit mask of the
  * block's rows that reach each node, and each leaf writes its index into the
- * rows it receives; oblivious trees add one bit per level.  Leaf
+ * rows it receives (16-bit indices past 256 leaves); oblivious trees add one
+ * bit per level.  Leaf
  * values are added to per-row accumulators tree by tree: the same float32
  * (binary) or double (oblivious) additions, in the same order, as the
  * reference scorer, hence bit-identical results.
@@ -118,6 +119,8 @@ typedef struct {
     sw__vnode *vnodes;
     float *leaves;
     int max_int;
+    int max_slots; /* the most slots (nodes) of a tree: past 512 the block kernels take
+                    * their node masks from the caller's scratch (max_slots masks) */
     float base_margin;
     /* complete trees: a tree of depth D <= 6 padded to the complete tree of
      * depth D (a leaf above depth D becomes padding nodes that always go left,
@@ -207,8 +210,8 @@ double sw__score_orow_avx512(const sw__layout *L, const float *x);
 /* Margins of layout trees t0..t1 over a binned block: float32 acc from the
  * base margin (binary) or double acc from 0 (oblivious). */
 void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
-                          double *accd);
+                          double *accd, uint64_t *scratch);
 void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
-                            double *accd);
+                            double *accd, uint64_t *scratch);
 
 #endif

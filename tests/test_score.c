@@ -360,6 +360,53 @@ START_TEST(wide_features_match_reference)
 }
 END_TEST
 
+/* Complete trees of depth 9 and 10 (512 and 1024 leaves: past a byte of leaf
+ * position, and past 512 node masks) beside depth-6 ones: every ISA keeps its
+ * kernels (no scalar fallback for the whole forest) and equals the reference. */
+START_TEST(deep_trees_match_reference)
+{
+    enum { NF = 6 };
+    sw_forest *f = sw_forest_create(SW_TREES_BINARY, NF);
+    sw_forest_set_objective(f, SW_OBJ_SQUAREDERROR);
+    unsigned long long s = 5;
+    static int32_t l[2047], r[2047], fe[2047];
+    static float v[2047];
+    static uint8_t dl[2047];
+    for (int t = 0; t < 40; t++) {
+        int D = t % 3 == 0 ? 10 : t % 3 == 1 ? 9 : 6, n = (2 << D) - 1, inner = (1 << D) - 1;
+        for (int i = 0; i < n; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            if (i < inner) {
+                l[i] = 2 * i + 1;
+                r[i] = 2 * i + 2;
+                fe[i] = (int)((s >> 33) % NF);
+                v[i] = (float)((int)((s >> 40) % 200) - 100) * 0.05f;
+                dl[i] = (uint8_t)((s >> 20) & 1);
+            } else {
+                l[i] = r[i] = -1;
+                fe[i] = 0;
+                v[i] = (float)((int)((s >> 40) % 2001) - 1000) / 997.0f;
+                dl[i] = 0;
+            }
+        }
+        sw_binary_tree_in in = {n, l, r, fe, v, dl, v, NULL, NULL, NULL, NULL, NULL};
+        sw_error err;
+        ck_assert_int_eq(sw_forest_add_binary(f, &in, &err), SW_OK);
+    }
+    for (int k = 1; k < 3; k++) {
+        if (!sw_isa_supported(isas[k])) continue;
+        sw_scorer *sc;
+        sw_error err;
+        ck_assert_int_eq(sw_scorer_create(f, -1, isas[k], &sc, &err), SW_OK);
+        ck_assert_msg(sw_scorer_isa(sc) == isas[k], "deep trees: %s fell back to %s", sw_isa_name(isas[k]),
+                      sw_isa_name(sw_scorer_isa(sc)));
+        sw_scorer_free(sc);
+    }
+    check_against_reference(f, "depth 9 and 10 trees");
+    sw_forest_free(f);
+}
+END_TEST
+
 /* DART models trained by XGBoost 1.7.4 itself (tests/tools/xgb_dart.py), JSON
  * and UBJSON, regression and binary:logistic: every scorer equals XGBoost's
  * own predictions bit for bit, margins and outputs, on NaN-rich rows. */
@@ -660,6 +707,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, variants_match_reference);
     tcase_add_test(tc, wide_features_match_reference);
     tcase_add_test(tc, dart_matches_xgboost);
+    tcase_add_test(tc, deep_trees_match_reference);
     tcase_add_test(tc, categorical_multiclass_match_xgboost);
     tcase_add_test(tc, categorical_multiclass_bad_input);
     tcase_add_test(tc, isa_selection);
