@@ -8,7 +8,7 @@
  * split into chunks of 254 consecutive thresholds, each a byte-binned layout
  * feature of its own reading the same input column (score_impl.h), so the
  * byte kernels serve it exactly.  A forest the binned layout cannot hold (a
- * tree with more than 256 leaves or 65535 nodes, more than 65535 layout
+ * tree with more than 65535 nodes, more than 65535 layout
  * features) is scored by the scalar variant whatever the ISA asked for;
  * sw_scorer_isa reports it.
  */
