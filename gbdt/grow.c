@@ -175,12 +175,13 @@ sw__grower *sw__grower_create(const sw_train_params *p, const sw__binned *b, con
     g->nthread = p->nthread > 0 ? p->nthread : 1;
     for (int f = 0; f < p->n_monotone; f++)
         if (p->monotone[f]) g->has_constraint = 1;
-    g->part16 = sw_isa_best() == SW_ISA_AVX512;
-    g->part8 = !g->part16 && sw_isa_best() >= SW_ISA_AVX2;
-    g->pack_isa = sw_isa_best() >= SW_ISA_AVX2;
+    /* the ISA resolved by sw_train (never AUTO here) */
+    g->part16 = p->isa == SW_ISA_AVX512;
+    g->part8 = !g->part16 && p->isa >= SW_ISA_AVX2;
+    g->pack_isa = p->isa >= SW_ISA_AVX2;
     /* leaves refitted from their rows (L1, quantile) need the last partition */
     g->fuse_last = p->objective != SW_OBJ_ABSOLUTEERROR && p->objective != SW_OBJ_QUANTILE;
-    g->scan_avx2 = sw_isa_best() >= SW_ISA_AVX2;
+    g->scan_avx2 = p->isa >= SW_ISA_AVX2;
     g->rows = sw_alloc_array((size_t)g->n + 1, sizeof *g->rows);
     g->scratch = sw_alloc_array((size_t)g->n + 1, sizeof *g->scratch);
     g->bins_col = sw_alloc_array((size_t)g->n * (size_t)g->nf + 4, 1); /* +3: 4-byte gathers */

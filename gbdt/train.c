@@ -66,6 +66,7 @@ sw_train_params sw_train_params_default(void)
     p.max_cat_threshold = 64;
     p.seed = 0;
     p.nthread = 1;
+    p.isa = SW_ISA_AUTO;
     return p;
 }
 
@@ -776,6 +777,15 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     sw_train_params *p = &P;
     if (p->nthread < 1) p->nthread = 1;
     if (report) memset(report, 0, sizeof *report);
+    if (p->isa == SW_ISA_AUTO) {
+        int k = sw_isa_best();
+        if (k < 0)
+            return sw_fail(err, SW_ARG, "SW_FORCE_ISA=%s: expected scalar, avx2 or avx512 supported by this CPU",
+                           getenv("SW_FORCE_ISA"));
+        p->isa = (sw_isa)k;
+    } else if (!sw_isa_supported(p->isa)) {
+        return sw_fail(err, SW_UNSUPPORTED, "the %s training kernels are not available on this CPU", sw_isa_name(p->isa));
+    }
     double t_start = now_s();
     const sw_matrix *X = train->X;
     long n = X->rows;

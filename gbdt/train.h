@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "core/matrix.h"
+#include "core/simd.h"
 #include "core/status.h"
 #include "forest.h"
 #include "objective.h"
@@ -68,6 +69,9 @@ typedef struct {
     int early_stopping_rounds;  /* 0 = off; watches the last eval set's first metric */
     unsigned long long seed;
     int nthread;
+    sw_isa isa;                 /* kernels (partition, histogram packing, split scan); AUTO = the best
+                                 * the CPU has, or SW_FORCE_ISA (a bogus value is an error).  Every
+                                 * ISA gives the same model. */
     int verbose_every;          /* print metrics every N rounds (0 = never) */
     FILE *log;                  /* where metrics and the summary go (NULL = silent) */
     int progress;               /* draw a progress bar on `log` (a terminal) */

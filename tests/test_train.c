@@ -184,17 +184,30 @@ START_TEST(deterministic_across_threads)
      * the scalar code's model */
     p.nthread = 2;
     const char *isas[] = {"scalar", "avx2"};
-    for (int k = 0; k < 2; k++) {
-        if (k == 1 && (sw_isa_best() != SW_ISA_AVX512 || !sw_isa_supported(SW_ISA_AVX2))) continue;
-        setenv("SW_FORCE_ISA", isas[k], 1);
-        sw_forest *fs = train_or_fail(&p, X, y, NULL);
+    for (int k = 0; k < 4; k++) {
+        if (k % 2 == 1 && (sw_isa_best() != SW_ISA_AVX512 || !sw_isa_supported(SW_ISA_AVX2))) continue;
+        sw_train_params q = p;
+        if (k < 2) setenv("SW_FORCE_ISA", isas[k], 1); /* through the environment, then the parameter */
+        else q.isa = k == 2 ? SW_ISA_SCALAR : SW_ISA_AVX2;
+        sw_forest *fs = train_or_fail(&q, X, y, NULL);
         unsetenv("SW_FORCE_ISA");
         size_t ls;
         unsigned char *bs = swm_bytes(fs, &ls);
-        ck_assert_msg(ls == l0 && memcmp(bs, ref, ls) == 0, "policy %d: the %s kernels differ", _i, isas[k]);
+        ck_assert_msg(ls == l0 && memcmp(bs, ref, ls) == 0, "policy %d: the %s kernels differ", _i, isas[k % 2]);
         sw_free(bs);
         sw_forest_free(fs);
     }
+    /* a bogus SW_FORCE_ISA is an error, not a silent scalar run */
+    setenv("SW_FORCE_ISA", "avx9000", 1);
+    {
+        sw_train_data d = {X, y, NULL, "train"};
+        sw_forest *bf = NULL;
+        sw_error err;
+        ck_assert_int_eq(sw_train(&p, &d, NULL, 0, &bf, NULL, &err), SW_ARG);
+        ck_assert_ptr_nonnull(strstr(err.msg, "SW_FORCE_ISA=avx9000"));
+        ck_assert_ptr_null(bf);
+    }
+    unsetenv("SW_FORCE_ISA");
     /* another seed gives another model */
     p.seed = 99;
     sw_forest *f = train_or_fail(&p, X, y, NULL);
