@@ -180,7 +180,9 @@ static int read_objective(fb *f, const char *params, uint32_t plen, sw_objective
     if (type != SW_JNONE) {
         char *name = sw_json_strdup(doc, type);
         int o = name ? sw_objective_from_name(name) : -1;
-        if (o < 0 || !sw_objective_is_catboost((sw_objective)o)) {
+        if (!name && sw_json_type_of(doc, type) == SW_JSON_STRING) {
+            rc = sw_fail(f->err, SW_NOMEM, "out of memory");
+        } else if (o < 0 || !sw_objective_is_catboost((sw_objective)o)) {
             rc = sw_error_set(f->err, SW_UNSUPPORTED, f->name, 0, 0, -1,
                               "loss function '%s' is not supported (supported: RMSE, MAE, Quantile, "
                               "Poisson, Logloss)",

@@ -225,6 +225,10 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
     int bin = sw_json_streq(doc, kind, "binary");
     int stats = sw_json_type_of(doc, st) == SW_JSON_TRUE;
     char *oname = sw_json_strdup(doc, objn);
+    if (!oname && sw_json_type_of(doc, objn) == SW_JSON_STRING) {
+        rc = sw_fail(err, SW_NOMEM, "out of memory");
+        goto out;
+    }
     int obj = oname ? sw_objective_from_name(oname) : -1;
     sw_free(oname);
     /* ranges checked on the doubles and lengths before any conversion to int

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/csv.h"
 #include "core/matrix.h"
 #include "gbdt/explain.h"
@@ -207,7 +208,7 @@ START_TEST(variants_match_reference)
     sw_matrix *X = sw_matrix_create(n, 5);
     float *y = malloc(sizeof(float) * (size_t)n);
     for (int c = 0; c < 5; c++) {
-        char nm[8];
+        char nm[16];
         snprintf(nm, sizeof nm, "c%d", c);
         sw_matrix_set_name(X, c, nm);
     }
@@ -404,6 +405,69 @@ START_TEST(deep_trees_match_reference)
     }
     check_against_reference(f, "depth 9 and 10 trees");
     sw_forest_free(f);
+}
+END_TEST
+
+/* Fail each allocation in turn while reading every model format (XGBoost JSON
+ * and UBJSON with categorical splits and classes, CatBoost .cbm, .swm) and
+ * building the scorer for every ISA: each step is SW_OK or SW_NOMEM, never a
+ * crash, and (under AddressSanitizer) frees what it had. */
+START_TEST(readers_and_scorer_survive_allocation_failures)
+{
+    unsigned char *blob[6];
+    size_t len[6];
+    const char *names[6] = {"categorical.json", "multiclass.ubj", "t.cbm", "t.swm", "multiclass.json", "categorical.ubj"};
+    char path[512];
+    for (int i = 0; i < 6; i++) {
+        if (i == 2 || i == 3) continue;
+        snprintf(path, sizeof path, "tests/fuzz/corpus/%s/%s", strstr(names[i], "json") ? "xgb_json" : "xgb_ubj",
+                 names[i]);
+        blob[i] = (unsigned char *)tu_slurp(path, &len[i]);
+        ck_assert_msg(blob[i] != NULL, "%s", path);
+    }
+    sw_error err;
+    sw_forest *ob = tm_oblivious_forest(SW_OBJ_CB_RMSE), *bi = tm_binary_forest(SW_OBJ_SQUAREDERROR);
+    ck_assert_int_eq(sw_cbm_write(ob, &blob[2], &len[2], &err), SW_OK);
+    ck_assert_int_eq(sw_swm_write(bi, &blob[3], &len[3], &err), SW_OK);
+    sw_forest_free(ob);
+    sw_forest_free(bi);
+    for (int i = 0; i < 6; i++) {
+        int reached = 0;
+        for (long k = 0; k < 5000 && !reached; k++) {
+            sw_forest *f = NULL;
+            sw_alloc_fail_after(k);
+            int rc = sw_model_read(names[i], blob[i], len[i], &f, &err);
+            sw_alloc_fail_after(-1);
+            ck_assert_msg(rc == SW_OK || rc == SW_NOMEM, "%s, allocation %ld: %s", names[i], k, err.msg);
+            if (rc == SW_OK) reached = 1;
+            else ck_assert_ptr_null(f);
+            sw_forest_free(f);
+        }
+        ck_assert_msg(reached, "%s never read", names[i]);
+        sw_forest *f = NULL;
+        ck_assert_int_eq(sw_model_read(names[i], blob[i], len[i], &f, &err), SW_OK);
+        for (int q = 1; q < 3; q++) {
+            if (!sw_isa_supported(isas[q])) continue;
+            int built = 0;
+            for (long k = 0; k < 5000 && !built; k++) {
+                sw_scorer *sc = NULL;
+                sw_alloc_fail_after(k);
+                int rc = sw_scorer_create(f, -1, isas[q], &sc, &err);
+                sw_alloc_fail_after(-1);
+                ck_assert_msg(rc == SW_OK || rc == SW_NOMEM, "%s scorer, allocation %ld: %d", names[i], k, rc);
+                if (rc == SW_OK) {
+                    built = 1;
+                    ck_assert_int_eq(sw_scorer_isa(sc), isas[q]);
+                } else {
+                    ck_assert_ptr_null(sc);
+                }
+                sw_scorer_free(sc);
+            }
+            ck_assert(built);
+        }
+        sw_forest_free(f);
+        sw_free(blob[i]);
+    }
 }
 END_TEST
 
@@ -707,6 +771,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, variants_match_reference);
     tcase_add_test(tc, wide_features_match_reference);
     tcase_add_test(tc, dart_matches_xgboost);
+    tcase_add_test(tc, readers_and_scorer_survive_allocation_failures);
     tcase_add_test(tc, deep_trees_match_reference);
     tcase_add_test(tc, categorical_multiclass_match_xgboost);
     tcase_add_test(tc, categorical_multiclass_bad_input);
