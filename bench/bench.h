@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "core/clock.h"
 #include "features/simulate.h"
 
 typedef struct {
@@ -13,7 +14,6 @@ typedef struct {
     const char *tmp;     /* scratch directory */
 } bench_ctx;
 
-double bench_now(void);
 /* CPU model, cores, ISA extensions: printed with every table. */
 void bench_machine(char *buf, size_t size);
 /* FNV-1a over the bytes of the outputs: changes if any prediction changes. */

@@ -14,6 +14,7 @@
 #include "io/model.h"
 #include "pipeline/backtest.h"
 #include "pipeline/systems.h"
+#include "core/clock.h"
 
 int bench_backtest(const bench_ctx *c)
 {
@@ -58,9 +59,9 @@ int bench_backtest(const bench_ctx *c)
     if (c->quick) from = last - 30;
     sw_backtest_opts o = {.from = from, .to = last, .retrain_every = 7, .train_window = 0, .cfg = &cfg, .catboost = cb};
     sw_backtest b;
-    double t0 = bench_now();
+    double t0 = sw_clock_now();
     int rc = sw_backtest_run(lg, &o, &b, &err);
-    double secs = bench_now() - t0;
+    double secs = sw_clock_now() - t0;
     if (rc) {
         fprintf(stderr, "bench backtest: %s\n", err.msg);
         sw_system_free(cb);

@@ -33,6 +33,7 @@
 #include "core/date.h"
 #include "core/fileio.h"
 #include "pipeline/registry.h"
+#include "core/clock.h"
 
 #define MAX_BUSY 256
 #define MAX_REPS 5
@@ -128,7 +129,7 @@ static int run_case(const char *cmd, const char *out, int nbusy, double limit, r
     fflush(stdout);
     fflush(stderr);
     pid_t parent = getpid();
-    double m0 = machine_busy_s(), t0 = bench_now();
+    double m0 = machine_busy_s(), t0 = sw_clock_now();
     pid_t pid = fork();
     if (pid < 0) {
         busy_stop();
@@ -154,14 +155,14 @@ static int run_case(const char *cmd, const char *out, int nbusy, double limit, r
             busy_stop();
             return -1;
         }
-        if (bench_now() - t0 > limit && !r->killed) {
+        if (sw_clock_now() - t0 > limit && !r->killed) {
             kill(-pid, SIGKILL);
             r->killed = 1;
         }
         struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    r->wall = bench_now() - t0;
+    r->wall = sw_clock_now() - t0;
     run_pid = 0;
     double bcpu = busy_stop();
     double m1 = machine_busy_s();

@@ -11,6 +11,7 @@
 #include "features/features.h"
 #include "features/league.h"
 #include "features/simulate.h"
+#include "core/clock.h"
 
 static int tiers_line(const sw_frame *f, char *buf, size_t n)
 {
@@ -31,9 +32,9 @@ static double best_slate(const sw_league *lg, int day, int reps, long *rows)
         r.slate_date = day;
         sw_frame *f;
         sw_error err;
-        double t0 = bench_now();
+        double t0 = sw_clock_now();
         if (sw_features_build(lg, &r, &f, &err) != SW_OK) return -1;
-        double t = bench_now() - t0;
+        double t = sw_clock_now() - t0;
         *rows = sw_frame_rows(f);
         sw_frame_free(f);
         if (t < best) best = t;
@@ -54,15 +55,15 @@ int bench_features(const bench_ctx *c)
         sw_error err;
         sw_league_free(lg);
         sw_frame_free(all);
-        double t0 = bench_now();
+        double t0 = sw_clock_now();
         if (sw_league_load(dir, NULL, &lg, NULL, &err) != SW_OK) {
             fprintf(stderr, "bench features: %s\n", err.msg);
             return 1;
         }
-        double t1 = bench_now();
+        double t1 = sw_clock_now();
         if (sw_features_build(lg, NULL, &all, &err) != SW_OK) return 1;
         loads[i] = t1 - t0;
-        builds[i] = bench_now() - t1;
+        builds[i] = sw_clock_now() - t1;
         rows = sw_frame_rows(all);
     }
     char tl[512];

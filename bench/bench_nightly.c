@@ -26,6 +26,7 @@
 #include "pipeline/retrain.h"
 #include "pipeline/slate.h"
 #include "pipeline/store.h"
+#include "core/clock.h"
 
 #define BUDGET_S 180.0
 #define TARGET_S 0.100
@@ -147,11 +148,11 @@ static int command_night(const bench_ctx *c, const char *data, const char *model
     for (int k = 0; k < 2 && !rc; k++) {
         char out[700];
         snprintf(out, sizeof out, "%s/nightly/nightly-%d.json", c->tmp, k);
-        double t0 = bench_now();
+        double t0 = sw_clock_now();
         snprintf(cmd, sizeof cmd, "%s nightly --config %s --date %s --json %s > %s 2>/dev/null", bench_swish_bin(), conf, ds,
                  k ? "--now 2100-01-01T12:00:00Z" : "", out);
         int st = system(cmd);
-        double wall = bench_now() - t0;
+        double wall = sw_clock_now() - t0;
         int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
         char *json = NULL;
         size_t len = 0;
@@ -190,17 +191,17 @@ int bench_nightly(const bench_ctx *c)
     snprintf(data, sizeof data, "%s/nightly/data", c->tmp);
     snprintf(models, sizeof models, "%s/nightly/models", c->tmp);
     snprintf(db, sizeof db, "%s/nightly/swish.db", c->tmp);
-    double t0 = bench_now();
+    double t0 = sw_clock_now();
     sw_sim_summary ss;
     int night, last;
     if (bench_nightly_league(data, &ss, &night, &last)) return 1;
-    double t_sim = bench_now() - t0;
+    double t_sim = sw_clock_now() - t0;
     char ds[11];
     sw_date_format(night, ds);
     sw_league *lg = NULL;
-    t0 = bench_now();
+    t0 = sw_clock_now();
     if (sw_league_load(data, NULL, &lg, NULL, &err)) return fail("load", &err);
-    double t_load = bench_now() - t0;
+    double t_load = sw_clock_now() - t0;
 
     sw_config cfg;
     sw_config_default(&cfg);
@@ -233,18 +234,18 @@ int bench_nightly(const bench_ctx *c)
     for (int k = 0; k < SW_SYS_COUNT; k++) only.systems[k] = k == SW_SYS_CATBOOST_V8;
     if (sw_models_load(&only, models, last + 1, &cb, &err)) return fail("models", &err);
     int busiest = night, most = 15;
-    t0 = bench_now();
+    t0 = sw_clock_now();
     sw_retrain_opts ro = {.until = last + 1, .cfg = &cfg, .models_dir = models, .promote = 1,
                           .catboost = cb.sys[SW_SYS_CATBOOST_V8], .log = NULL};
     sw_retrain_report rr;
     if (sw_retrain(lg, &ro, &rr, &err)) return fail("retrain", &err);
-    double t_retrain = bench_now() - t0;
+    double t_retrain = sw_clock_now() - t0;
     sw_models_free(&cb);
 
-    t0 = bench_now();
+    t0 = sw_clock_now();
     sw_models ms;
     if (sw_models_load(&cfg, models, busiest, &ms, &err)) return fail("models", &err);
-    double t_models = bench_now() - t0;
+    double t_models = sw_clock_now() - t0;
     for (int i = 0; i < ms.n_warnings; i++) printf("warning: %s\n", ms.warnings[i]);
     sw_store *st;
     if (sw_store_open(db, 5000, 1, &st, &err)) return fail("store", &err);
@@ -258,11 +259,11 @@ int bench_nightly(const bench_ctx *c)
                             .stack_version = ms.stack_version, .stack_trained_to = ms.stack_trained_to};
         memcpy(so.systems, ms.sys, sizeof so.systems);
         sw_slate *s;
-        double a = bench_now();
+        double a = sw_clock_now();
         if (sw_slate_run(lg, &so, &s, &err)) return fail("slate", &err);
         sw_store_result res;
         if (sw_store_write_slate(st, s, lg, "bench", &res, &err)) return fail("store", &err);
-        tt[r] = bench_now() - a;
+        tt[r] = sw_clock_now() - a;
         tf[r] = s->t_features;
         tsel[r] = s->t_select;
         tc[r] = s->t_combine;

@@ -25,6 +25,7 @@
 #include "gbdt/forest.h"
 #include "gbdt/score.h"
 #include "io/model.h"
+#include "core/clock.h"
 
 #define MAX_MODELS 32
 
@@ -67,9 +68,9 @@ static double time_scorer(const sw_scorer *s, const sw_matrix *X, int threads, i
 {
     double best = 1e30;
     for (int r = 0; r < reps; r++) {
-        double t0 = bench_now();
+        double t0 = sw_clock_now();
         sw_scorer_predict(s, X->data, X->rows, X->cols, 0, threads, out);
-        double t = bench_now() - t0;
+        double t = sw_clock_now() - t0;
         if (t < best) best = t;
     }
     return best;
@@ -79,13 +80,13 @@ static double latency(const sw_scorer *s, const sw_matrix *X, long rows, int rep
 {
     double best = 1e30;
     for (int r = 0; r < reps; r++) {
-        double t0 = bench_now();
+        double t0 = sw_clock_now();
         if (rows == 1) {
             out[0] = sw_scorer_predict_row(s, X->data, 0);
         } else {
             sw_scorer_predict(s, X->data, rows, X->cols, 0, 1, out);
         }
-        double t = bench_now() - t0;
+        double t = sw_clock_now() - t0;
         if (t < best) best = t;
     }
     return best;
@@ -191,12 +192,12 @@ int bench_score(const bench_ctx *c)
         sw_error err;
         for (int k = 0; k < 7; k++) {
             sw_forest_free(f);
-            double t0 = bench_now();
+            double t0 = sw_clock_now();
             if (sw_model_load(path, &f, &err) != SW_OK) {
                 fprintf(stderr, "%s: %s\n", path, err.msg);
                 return 1;
             }
-            loads[k] = bench_now() - t0;
+            loads[k] = sw_clock_now() - t0;
         }
         double load_ms = bench_median(loads, 7) * 1e3;
         char tag[64];

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "core/clock.h"
 
 #define BUDGET_S 180.0
 
@@ -367,10 +368,10 @@ static int load(const char *phase, const char *tool, const char *cmd, int conc, 
     r->phase = phase;
     r->tool = tool;
     r->conc = conc;
-    double c0 = proc_cpu(srv), m0 = machine_busy(), t0 = bench_now(), cli = 0;
+    double c0 = proc_cpu(srv), m0 = machine_busy(), t0 = sw_clock_now(), cli = 0;
     int st = 0;
     char *out = run_capture(cmd, &cli, &st);
-    double wall = bench_now() - t0, c1 = proc_cpu(srv), m1 = machine_busy();
+    double wall = sw_clock_now() - t0, c1 = proc_cpu(srv), m1 = machine_busy();
     if (!out || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         fprintf(stderr, "bench serve: failed: %s\n%s", cmd, out ? out : "");
         free(out);
@@ -426,11 +427,11 @@ int bench_serve(const bench_ctx *c)
     bench_machine(machine, sizeof machine);
 
     /* start, wait for /healthz */
-    double t_start = bench_now();
+    double t_start = sw_clock_now();
     g_srv = start_serve(swish, nconf, db, listen, logf);
     if (g_srv < 0) return 1;
     int up = 0;
-    while (bench_now() - t_start < 300) {
+    while (sw_clock_now() - t_start < 300) {
         int st;
         if (waitpid(g_srv, &st, WNOHANG) == g_srv) {
             g_srv = 0;
@@ -446,7 +447,7 @@ int bench_serve(const bench_ctx *c)
         }
         usleep(50000);
     }
-    double t_up = bench_now() - t_start;
+    double t_up = sw_clock_now() - t_start;
     if (!up) {
         fprintf(stderr, "bench serve: no answer from /healthz in 300 s\n");
         log_tail(logf);
@@ -482,9 +483,9 @@ int bench_serve(const bench_ctx *c)
         snprintf(body, sizeof body,
                  "{\"message\":{\"data\":\"%s\",\"messageId\":\"bench-%d\"},\"subscription\":\"bench\"}", b64buf, i + 1);
         hresp h;
-        double t0 = bench_now();
+        double t0 = sw_clock_now();
         int e = http(port, "POST", "/pubsub/push?token=bench-token", body, &h);
-        ack[i] = bench_now() - t0;
+        ack[i] = sw_clock_now() - t0;
         if (e || h.status != 202) {
             fprintf(stderr, "bench serve: push %d: %s %d\n%s\n", i + 1, e ? "no answer" : "HTTP", h.status,
                     h.body ? h.body : "");
@@ -501,7 +502,7 @@ int bench_serve(const bench_ctx *c)
                 json_str(h.body, "state", state, sizeof state);
                 exit_code = (int)json_num(h.body, "exit_code");
             }
-            double el = bench_now() - t0;
+            double el = sw_clock_now() - t0;
             if (!strcmp(state, "failed")) {
                 fprintf(stderr, "bench serve: job bench-%d failed: %s\n", i + 1, h.body ? h.body : "");
                 rc = 1;
@@ -655,10 +656,10 @@ int bench_serve(const bench_ctx *c)
            rss0 / 1024.0, rss1 / 1024.0, more, rss1 - rss0, rss2 / 1024.0, threads_end);
 
     /* SIGTERM: exit 0 */
-    double t_term = bench_now();
+    double t_term = sw_clock_now();
     kill(g_srv, SIGTERM);
     int st = 0, exited = 0;
-    while (bench_now() - t_term < 60) {
+    while (sw_clock_now() - t_term < 60) {
         if (waitpid(g_srv, &st, WNOHANG) == g_srv) {
             exited = 1;
             break;
@@ -685,7 +686,7 @@ int bench_serve(const bench_ctx *c)
     if (fp) fclose(fp);
     printf("SIGTERM: exited %s in %.2f s; the request log (stderr, one line per request; writing it costs time): "
            "%.1f MiB, %ld lines for ~%ld requests\n",
-           exited && WIFEXITED(st) ? (WEXITSTATUS(st) == 0 ? "0" : "non-zero") : "abnormally", bench_now() - t_term,
+           exited && WIFEXITED(st) ? (WEXITSTATUS(st) == 0 ? "0" : "non-zero") : "abnormally", sw_clock_now() - t_term,
            stat(logf, &sb) == 0 ? sb.st_size / 1048576.0 : -1.0, lines, total);
     printf("commands (%s: the wrk script, %s):\n", lua, "wrk.method = \"POST\"; wrk.headers[\"Content-Type\"] = "
                                                         "\"application/json\"; wrk.body = BODY");

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "core/clock.h"
 
 const char *const bench_params_json =
     "{\"eta\":0.03,\"max_depth\":6,\"subsample\":0.7,\"colsample_bytree\":0.7,\"lambda\":5,\"alpha\":0.5,"
@@ -257,9 +258,9 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
     snprintf(cmd, sizeof cmd,
              "build/swish train --train %s --target PTS --out %s/curve.json --rounds %d --threads %d --every 0 --json %s",
              tr, c->tmp, rounds, th, bench_params_cli);
-    double t0 = bench_now();
+    double t0 = sw_clock_now();
     out = run_rss(cmd, &srss);
-    double whole = bench_now() - t0;
+    double whole = sw_clock_now() - t0;
     if (!out) return 1;
     double strain = jnum(out, "total");
     free(out);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/csv.h"
 #include "core/date.h"
 #include "core/fileio.h"
@@ -953,8 +954,7 @@ int sw_league_load(const char *dir, const sw_load_opts *opts, sw_league **out, s
     sw_load_report local;
     if (!report) report = &local;
     memset(report, 0, sizeof *report);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = sw_clock_now();
     sw_league *lg = sw_calloc(1, sizeof *lg);
     if (!lg) return sw_fail(err, SW_NOMEM, "out of memory");
     lg->dir = sw_strdup(dir);
@@ -994,8 +994,7 @@ int sw_league_load(const char *dir, const sw_load_opts *opts, sw_league **out, s
         }
         if (d > lg->last_scheduled) lg->last_scheduled = d;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    report->seconds = sw_clock_now() - t0;
     *out = lg;
     return SW_OK;
 }

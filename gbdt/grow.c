@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/simd.h"
+#include "core/clock.h"
 
 #define ROW_BLOCK 4096 /* rows per partial histogram: fixed, independent of threads (enough
                         * blocks at the root for 16 threads); it also bounds each float32
@@ -1147,13 +1148,6 @@ static void level_features(sw__grower *g, int depth)
 
 /* --------------------------------------------------------- the policies */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Depthwise children in two parallel regions instead of four: the smaller
  * child of each pair built by blocks, then one pass over (pair, feature) items
  * that reduces the built child's partials, subtracts it from the parent's
@@ -1178,9 +1172,9 @@ static int child_hists_eval(sw__grower *g, const int *parents, int cnt, const in
     for (int i = 0; i < nc; i++) node_features(g, p, children[i], nl, tmp, use + (size_t)i * nl);
     for (int k = 0; k < g->ntf; k++) inv[k] = -1;
     for (int j = 0; j < nl; j++) inv[g->level_pos[j]] = j;
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     if ((rc = build_blocks(g, built, cnt, &pt))) goto out;
-    double t1 = now_s();
+    double t1 = sw_clock_now();
     tm->t_hist += t1 - t0;
     for (int i = 0, j = 0; i < cnt; i++) /* pt lists the built children of several blocks, in order */
         pidx[i] = j < pt.n && pt.ids[j] == built[i] ? j++ : -1;
@@ -1201,7 +1195,7 @@ static int child_hists_eval(sw__grower *g, const int *parents, int cnt, const in
         }
     }
     pick_splits(g, children, nc);
-    tm->t_split += now_s() - t1;
+    tm->t_split += sw_clock_now() - t1;
     rc = SW_OK;
 out:
     for (int i = 0; i < cnt; i++) {
@@ -1226,13 +1220,13 @@ static int grow_depthwise(sw__grower *g, sw__grow_times *tm)
     if (!level) return SW_NOMEM;
     level[0] = 0;
     int cnt = 1, rc = SW_OK;
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     if ((rc = build_hists(g, level, 1))) goto out;
-    double t1 = now_s();
+    double t1 = sw_clock_now();
     tm->t_hist += t1 - t0;
     level_features(g, 0);
     if ((rc = eval_splits(g, level, 1))) goto out;
-    tm->t_split += now_s() - t1;
+    tm->t_split += sw_clock_now() - t1;
     for (int depth = 0; depth < max_depth && cnt > 0; depth++) {
         int ne = 0;
         for (int i = 0; i < cnt; i++)
@@ -1251,12 +1245,12 @@ static int grow_depthwise(sw__grower *g, sw__grow_times *tm)
             goto out;
         }
         int last = depth + 1 >= max_depth;
-        double a = now_s();
+        double a = sw_clock_now();
         if ((rc = split_nodes(g, level, ne, children, last && g->fuse_last))) {
             sw_free(children);
             goto out;
         }
-        double b = now_s();
+        double b = sw_clock_now();
         tm->t_partition += b - a;
         if (!last) {
             level_features(g, depth + 1);
@@ -1290,13 +1284,13 @@ static int grow_lossguide(sw__grower *g, sw__grow_times *tm)
     int max_depth = p->max_depth > 0 ? p->max_depth : 1 << 30;
     int rc = SW_OK;
     int root = 0;
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     if ((rc = build_hists(g, &root, 1))) return rc;
-    double t1 = now_s();
+    double t1 = sw_clock_now();
     tm->t_hist += t1 - t0;
     level_features(g, 0);
     if ((rc = eval_splits(g, &root, 1))) return rc;
-    tm->t_split += now_s() - t1;
+    tm->t_split += sw_clock_now() - t1;
     int leaves = 1;
     for (;;) {
         /* best open leaf: largest loss change, earliest node on ties */
@@ -1308,19 +1302,19 @@ static int grow_lossguide(sw__grower *g, sw__grow_times *tm)
         }
         if (best < 0 || leaves >= max_leaves) break;
         int children[2];
-        double a = now_s();
+        double a = sw_clock_now();
         if ((rc = split_nodes(g, &best, 1, children, 0))) break;
-        double b = now_s();
+        double b = sw_clock_now();
         tm->t_partition += b - a;
         leaves++;
         int d = g->nodes[children[0]].depth;
         if (d < max_depth) {
             if ((rc = child_hists(g, &best, 1, children))) break;
-            double c = now_s();
+            double c = sw_clock_now();
             tm->t_hist += c - b;
             level_features(g, d);
             if ((rc = eval_splits(g, children, 2))) break;
-            tm->t_split += now_s() - c;
+            tm->t_split += sw_clock_now() - c;
         }
     }
     for (int i = 0; i < g->nn; i++) {
@@ -1460,9 +1454,9 @@ static int obl_children(sw__grower *g, const int *parents, int cnt, const int *c
             ss[nsub++] = sib[i];
         }
     }
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     if ((rc = build_blocks(g, bl, nbl, &pt))) goto out;
-    double t1 = now_s();
+    double t1 = sw_clock_now();
     tm->t_hist += t1 - t0;
     pass_to_siblings(g, sp, ss, nsub);
     memset(use, 0, (size_t)g->ntf);
@@ -1486,7 +1480,7 @@ static int obl_children(sw__grower *g, const int *parents, int cnt, const int *c
         sc[0] = 0.0;
         for (int s = 1; s <= ncuts; s++) sc[s] = acc[s];
     }
-    tm->t_split += now_s() - t1;
+    tm->t_split += sw_clock_now() - t1;
     rc = SW_OK;
 out:
     for (int i = 0; i < cnt; i++) {
@@ -1522,17 +1516,17 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
     }
     level[0] = 0;
     int cnt = 1;
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     if ((rc = build_hists(g, level, 1))) goto out;
-    double t1 = now_s();
+    double t1 = sw_clock_now();
     tm->t_hist += t1 - t0;
     out->depth = 0;
     level_features(g, 0);
     score_level(g, level, 1, score);
-    tm->t_split += now_s() - t1;
+    tm->t_split += sw_clock_now() - t1;
     for (int depth = 0; depth < max_depth; depth++) {
         /* score holds this level's cut scores (level_pos: its features) */
-        double a = now_s();
+        double a = sw_clock_now();
         int bk = -1, bs = 0;
         double bestsc = -INFINITY;
         for (int j = 0; j < g->nlevel; j++) {
@@ -1546,10 +1540,10 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
                 }
             }
         }
-        tm->t_split += now_s() - a;
+        tm->t_split += sw_clock_now() - a;
         if (bk < 0 || !(bestsc > RT_EPS) || bestsc < p->gamma) break;
         int f = g->tree_feats[bk];
-        double b = now_s();
+        double b = sw_clock_now();
         /* split every node of the level the same way */
         for (int i = 0; i < cnt; i++) {
             gnode *nd = &g->nodes[level[i]];
@@ -1587,7 +1581,7 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
             sw_free(children);
             goto out;
         }
-        double c = now_s();
+        double c = sw_clock_now();
         tm->t_partition += c - b;
         out->ofeat[depth] = f;
         out->obin[depth] = bs;
@@ -1609,10 +1603,10 @@ static int grow_oblivious(sw__grower *g, sw__tree_out *out, sw__grow_times *tm)
                     sw_free(children);
                     goto out;
                 }
-                double d = now_s();
+                double d = sw_clock_now();
                 tm->t_hist += d - c;
                 score_level(g, next, 2 * cnt, score);
-                tm->t_split += now_s() - d;
+                tm->t_split += sw_clock_now() - d;
             }
         } else {
             for (int i = 0; i < cnt; i++) {
@@ -1814,7 +1808,7 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
     }
     g->pack_gh = g->pack && g->ntf <= 24;
     if (g->pack) {
-        double t0 = now_s();
+        double t0 = sw_clock_now();
         enum { PACK_CHUNK = 2048 }; /* small enough to balance the threads */
         long npk = (ns + PACK_CHUNK - 1) / PACK_CHUNK;
 #pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 2) if (g->nthread > 1 && npk > 1)
@@ -1822,7 +1816,7 @@ int sw__grow(sw__grower *g, int round, const sw__gpair *gh, const uint8_t *sampl
             sw__pack_rows_avx2(g->b, g->tree_feats, g->ntf, g->rows + c * PACK_CHUNK,
                                c * PACK_CHUNK + PACK_CHUNK < ns ? PACK_CHUNK : ns - c * PACK_CHUNK,
                                g->pack_gh ? gh : NULL, g->packed);
-        tm->t_hist += now_s() - t0;
+        tm->t_hist += sw_clock_now() - t0;
     }
     int root = new_node(g, -1, 0);
     if (root < 0) return sw_fail(err, SW_NOMEM, "out of memory growing a tree");

@@ -19,6 +19,7 @@
 #include "core/num.h"
 #include "grow.h"
 #include "train_impl.h"
+#include "core/clock.h"
 
 /* A categorical column holds NaN or integers 0..254 (a byte of bins, 255 missing). */
 static int check_categories(const sw_train_data *d, int f, sw_error *err)
@@ -32,13 +33,6 @@ static int check_categories(const sw_train_data *d, int f, sw_error *err)
                        (double)x);
     }
     return SW_OK;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 sw_train_params sw_train_params_default(void)
@@ -786,7 +780,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     } else if (!sw_isa_supported(p->isa)) {
         return sw_fail(err, SW_UNSUPPORTED, "the %s training kernels are not available on this CPU", sw_isa_name(p->isa));
     }
-    double t_start = now_s();
+    double t_start = sw_clock_now();
     const sw_matrix *X = train->X;
     long n = X->rows;
     int nf = X->cols;
@@ -853,7 +847,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     double *history = NULL;
     memset(&cuts, 0, sizeof cuts);
 
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     if ((rc = sw__cuts_fit(X, train->w, p->max_bin, p->nthread, &cuts, err))) goto done;
     for (int k = 0; k < p->n_categorical; k++) /* a categorical feature: bin = category (cuts 1..max) */
         if (p->categorical[k] && (rc = sw__cuts_categorical(X, k, &cuts, err))) goto done;
@@ -865,7 +859,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         es[e].is_train = evals[e].X == X && evals[e].y == train->y && evals[e].w == train->w;
         if (!es[e].is_train && (rc = sw__bin_apply(&cuts, evals[e].X, p->nthread, &es[e].b, err))) goto done;
     }
-    double t_binning = now_s() - t0;
+    double t_binning = sw_clock_now() - t0;
 
     /* base score and the model */
     double base = p->base_score;
@@ -931,7 +925,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     int best_round = -1, rounds_done = 0;
     double best_score = INFINITY;
     for (int round = 0; round < p->rounds; round++) {
-        double a = now_s();
+        double a = sw_clock_now();
         const float *y = train->y, *w = train->w;
         uint64_t key = sw__rand(p->seed, (uint64_t)round, 0x53554253ULL, 0); /* this round's row draws */
         uint64_t cut = p->subsample >= 1.0 ? UINT64_MAX : (uint64_t)(p->subsample * 0x1p32); /* < 2^32 */
@@ -945,7 +939,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
             }
             draw_rows(sampled, n, key, cut, p->nthread);
         }
-        t_gradient += now_s() - a;
+        t_gradient += sw_clock_now() - a;
         sw__tree_out t;
         if ((rc = sw__grow(g, round, gh, sampled, y, w, margin, obl, &t, &tm, err))) goto done;
         if (obl) {
@@ -985,7 +979,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
             sw__tree_out_free(&t);
             goto done;
         }
-        double b = now_s();
+        double b = sw_clock_now();
         if (sw__grow_update_margin(g, &t, margin, obl) != SW_OK) {
             sw__tree_out_free(&t);
             rc = sw_fail(err, SW_NOMEM, "out of memory updating the margins");
@@ -1030,7 +1024,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
                     metric(p, p->metrics[k], es[e].pred, evals[e].y, evals[e].w, ne);
         }
         sw__tree_out_free(&t);
-        t_eval += now_s() - b;
+        t_eval += sw_clock_now() - b;
         rounds_done = round + 1;
         if (n_evals) {
             double v = history[((size_t)round * n_evals + (n_evals - 1)) * nm];
@@ -1051,7 +1045,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         }
         if (p->log && p->progress)
             progress_bar(p->log, round + 1, p->rounds, n_evals ? sw_metric_name(p->metrics[0]) : NULL,
-                         n_evals ? history[((size_t)round * n_evals + (n_evals - 1)) * nm] : 0, now_s() - t_start);
+                         n_evals ? history[((size_t)round * n_evals + (n_evals - 1)) * nm] : 0, sw_clock_now() - t_start);
         if (p->early_stopping_rounds > 0 && n_evals && round - best_round >= p->early_stopping_rounds) break;
     }
     if (p->log && p->progress) fprintf(p->log, "\n");
@@ -1063,7 +1057,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         report->t_partition = tm.t_partition;
         report->t_gradient = t_gradient;
         report->t_eval = t_eval;
-        report->t_total = now_s() - t_start;
+        report->t_total = sw_clock_now() - t_start;
         report->n_trees = sw_forest_n_trees(f);
         report->best_iteration = p->early_stopping_rounds > 0 ? best_round : -1;
         report->best_score = best_score;

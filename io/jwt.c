@@ -45,6 +45,7 @@
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/json.h"
+#include "core/clock.h"
 
 #define KEYS_MAX 256
 #define KEYS_BYTES_MAX (1 << 20) /* a key document (file or answer) */
@@ -147,13 +148,6 @@ struct sw_jwt_keys {
     long fetches, failed;
     char last_err[256];
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void kset_release(kset *s)
 {
@@ -553,7 +547,7 @@ static int refresh(sw_jwt_keys *k, int for_kid)
         return 0;
     }
     pthread_mutex_lock(&k->mu);
-    double now = mono_now();
+    double now = sw_clock_now();
     int go = now - k->last_fetch >= k->interval && (for_kid || now >= k->stale_at);
     if (go) k->last_fetch = now;
     pthread_mutex_unlock(&k->mu);
@@ -571,7 +565,7 @@ static int refresh(sw_jwt_keys *k, int for_kid)
         } else {
             old = k->set;
             k->set = ns;
-            k->stale_at = mono_now() + (double)ttl;
+            k->stale_at = sw_clock_now() + (double)ttl;
             k->expires_unix = (long long)time(NULL) + ttl;
             k->last_err[0] = '\0';
         }
@@ -589,7 +583,7 @@ static kset *acquire(sw_jwt_keys *k, int *due)
     pthread_mutex_lock(&k->mu);
     kset *s = k->set;
     atomic_fetch_add(&s->refs, 1);
-    double now = mono_now();
+    double now = sw_clock_now();
     if (due) *due = k->is_url && now >= k->stale_at && now - k->last_fetch >= k->interval;
     pthread_mutex_unlock(&k->mu);
     return s;
@@ -618,10 +612,10 @@ int sw_jwt_keys_open(const char *src, double timeout_s, sw_jwt_keys **out, sw_er
         } else {
             k->curl_ready = 1;
             long ttl = 0;
-            k->last_fetch = mono_now();
+            k->last_fetch = sw_clock_now();
             k->fetches = 1;
             rc = fetch_keys(k, &k->set, &ttl, err);
-            k->stale_at = mono_now() + (double)ttl;
+            k->stale_at = sw_clock_now() + (double)ttl;
             k->expires_unix = (long long)time(NULL) + ttl;
         }
     } else {
@@ -676,7 +670,7 @@ void sw_jwt_keys_expire(sw_jwt_keys *k)
 {
     if (!k->is_url) return;
     pthread_mutex_lock(&k->mu);
-    k->stale_at = mono_now();
+    k->stale_at = sw_clock_now();
     k->expires_unix = (long long)time(NULL);
     pthread_mutex_unlock(&k->mu);
 }

@@ -27,6 +27,7 @@
 
 #include "core/version.h"
 #include "curl_impl.h"
+#include "core/clock.h"
 
 #define SNIPPET_MAX 200   /* bytes of an answer kept for the message */
 #define RETRY_AFTER_MAX 86400.0
@@ -65,13 +66,6 @@ double sw_webhook_budget_s(const sw_webhook_opts *o)
     double b = r.timeout_s * (r.retries + 1);
     for (int i = 1; i <= r.retries; i++) b += backoff(&r, i);
     return b;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void sleep_s(double sec)
@@ -259,7 +253,7 @@ int sw_webhook_post(const char *url, const char *what, const char *body, size_t 
     char host[256];
     sw_webhook_host(url, host, sizeof host);
     const sw_webhook_opts o = resolved(opts);
-    const double t0 = now_s(), deadline = t0 + sw_webhook_budget_s(&o);
+    const double t0 = sw_clock_now(), deadline = t0 + sw_webhook_budget_s(&o);
 
     pthread_once(&curl_once, curl_init);
     if (curl_init_rc != CURLE_OK) return sw_error_set(err, SW_NET, NULL, 0, 0, -1, "%s: libcurl failed to initialise", what);
@@ -285,12 +279,12 @@ int sw_webhook_post(const char *url, const char *what, const char *body, size_t 
     for (int k = 0; k <= o.retries; k++) {
         if (k > 0) {
             double wait = a.retry_after > 0 ? a.retry_after : backoff(&o, k);
-            double left = deadline - now_s(), keep = o.timeout_s < 0.25 ? o.timeout_s : 0.25;
+            double left = deadline - sw_clock_now(), keep = o.timeout_s < 0.25 ? o.timeout_s : 0.25;
             if (wait > left - keep) wait = left - keep; /* Retry-After is honoured within the budget */
             if (wait < 0) break;
             sleep_s(wait);
         }
-        double left = deadline - now_s();
+        double left = deadline - sw_clock_now();
         if (left < 0.01) break;
         double tmo = o.timeout_s < left ? o.timeout_s : left;
         memset(&a, 0, sizeof a);
@@ -335,7 +329,7 @@ int sw_webhook_post(const char *url, const char *what, const char *body, size_t 
         res->permanent = 1; /* 4xx (the URL or the body is wrong), a redirect, anything else */
         break;
     }
-    res->seconds = now_s() - t0;
+    res->seconds = sw_clock_now() - t0;
     if (delivered) {
         rc = SW_OK;
     } else if (res->permanent) {

@@ -13,6 +13,7 @@
 #include "pipeline_impl.h"
 #include "slate.h"
 #include "stack.h"
+#include "core/clock.h"
 
 
 
@@ -106,7 +107,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
 {
     memset(out, 0, sizeof *out);
     const sw_config *cfg = o->cfg;
-    double t0 = sw__now();
+    double t0 = sw_clock_now();
     int first, last, last_sched;
     sw_league_date_range(lg, &first, &last, &last_sched);
     if (first < 0) return sw_fail(err, SW_INVALID_DATA, "the data has no played games");
@@ -117,7 +118,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
     sw_frame *fr = NULL;
     int rc = sw__build_frame(lg, cfg, first, to, -1, &fr, err);
     if (rc) return rc;
-    out->t_features = sw__now() - t0;
+    out->t_features = sw_clock_now() - t0;
 
     /* the played dates of the range */
     int n_days = to - o->from + 1, *played = sw_calloc((size_t)n_days + 1, sizeof *played);
@@ -149,7 +150,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
         /* retrain on the schedule: rows strictly before D */
         int due = last_train < 0 || (o->retrain_every > 0 && D - last_train >= o->retrain_every);
         if (due && cfg->systems[SW_SYS_GBDT]) {
-            double tt = sw__now();
+            double tt = sw_clock_now();
             int lo = o->train_window > 0 ? D - o->train_window : first;
             long n = sw__training_rows(fr, cfg, lo, D - 1, rows);
             if (n < 0) {
@@ -185,7 +186,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
                 sw__log(o->log, "backtest %s: %ld training rows before the date, too few for gbdt\n", ds, n);
             }
             last_train = D;
-            out->t_train += sw__now() - tt;
+            out->t_train += sw_clock_now() - tt;
         }
         if (due && hist.n >= 2000) {
             sw_system *avail[SW_SYS_COUNT];
@@ -211,7 +212,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
                     stack.mk.hold_ll_market);
         }
         /* the slate of D, as the nightly run builds it */
-        double ts = sw__now();
+        double ts = sw_clock_now();
         sw_slate_opts so = {.date = D, .cfg = cfg, .stack = have_stack ? &stack : NULL, .stack_version = NULL};
         char sv[64];
         snprintf(sv, sizeof sv, "bt-%s", ds);
@@ -223,16 +224,16 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
             so.systems[s] = s == SW_SYS_CATBOOST_V8 ? (sw_system *)o->catboost : sys[s];
         sw_slate *sl = NULL;
         if ((rc = sw_slate_run(lg, &so, &sl, err))) goto done;
-        out->t_slate += sw__now() - ts;
+        out->t_slate += sw_clock_now() - ts;
         if (o->store) {
-            double tw = sw__now();
+            double tw = sw_clock_now();
             sw_grade_result gr;
             if ((rc = sw_store_write_slate(o->store, sl, lg, NULL, NULL, err)) ||
                 (rc = sw_grade_date(o->store, lg, D, &gr, err))) {
                 sw_slate_free(sl);
                 goto done;
             }
-            out->t_store += sw__now() - tw;
+            out->t_store += sw_clock_now() - tw;
         }
         /* grade in memory */
         sw_backtest_day *day = &out->days[out->n_days++];
@@ -286,7 +287,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
         out->dates++;
         sw__log(o->log, "backtest %s: %ld players, %ld bets, %ld hits\n", ds, day->players, day->bets, day->hits);
     }
-    out->seconds = sw__now() - t0;
+    out->seconds = sw_clock_now() - t0;
 done:
     for (int s = 0; s < SW_SYS_COUNT; s++) sw_system_free(sys[s]);
     sw_free(hist.pred);

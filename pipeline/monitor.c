@@ -19,6 +19,7 @@
 #include "monitor.h"
 #include "pipeline_impl.h"
 #include "registry.h"
+#include "core/clock.h"
 
 const int sw_perf_days[SW_PERF_WINDOWS] = {7, 14, 30};
 
@@ -1269,15 +1270,15 @@ int sw_monitor_status(const sw_monitor_result *r)
 int sw_monitor_run(const sw_monitor_opts *o, sw_monitor_result *r, sw_error *err)
 {
     memset(r, 0, sizeof *r);
-    double t0 = sw__now();
+    double t0 = sw_clock_now();
     sw_date_format(o->date, r->date);
     int rc = sw_monitor_drift(o->cfg, o->lg, o->models, o->date, &r->drift, &r->fresh, err);
     if (rc) return rc;
-    double t1 = sw__now();
+    double t1 = sw_clock_now();
     r->t_drift = t1 - t0;
     if (o->store) {
         if ((rc = sw_monitor_performance(o->store, o->cfg, o->date, o->persist, &r->perf, err))) return rc;
-        r->t_perf = sw__now() - t1;
+        r->t_perf = sw_clock_now() - t1;
     } else {
         snprintf(r->perf.why, sizeof r->perf.why, "no database");
         for (int k = 0; k < SW_MONITOR_SYSTEMS; k++)
@@ -1302,7 +1303,7 @@ int sw_monitor_run(const sw_monitor_opts *o, sw_monitor_result *r, sw_error *err
     r->degraded = f->stale || (r->drift.available && r->drift.level == SW_LEVEL_ALERT);
     for (int k = 0; k < SW_MONITOR_SYSTEMS; k++)
         if (r->perf.sys[k].state >= SW_STATE_DEGRADING) r->degraded = 1;
-    r->seconds = sw__now() - t0;
+    r->seconds = sw_clock_now() - t0;
     return SW_OK;
 }
 

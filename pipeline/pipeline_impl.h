@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "core/clock.h"
 #include "config.h"
 #include "core/matrix.h"
 #include "core/threads.h"
@@ -13,8 +14,6 @@
 #include "stack.h"
 #include "systems.h"
 
-/* Monotonic seconds. */
-double sw__now(void);
 /* The configuration's thread count resolved (0 = all usable CPUs, core/threads.h). */
 #define SW__THREADS(cfg) sw_threads_resolve((cfg)->threads)
 /* printf to a progress log (NULL: nothing), flushed. */

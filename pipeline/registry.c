@@ -17,6 +17,7 @@
 #include "core/json.h"
 #include "io/model.h"
 #include "registry.h"
+#include "core/clock.h"
 
 #define MANIFEST_MAX (1 << 20)
 #define POINTER_MAX (16 << 20)
@@ -249,13 +250,6 @@ static struct {
     double t;
 } g_list_memo;
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int memo_slot(const reg *r, const char *key, int make)
 {
     char k[2300];
@@ -285,13 +279,13 @@ static void memo_put(const reg *r, const char *key, const void *data, size_t len
     memcpy(d, data, len);
     g_memo[i].data = d;
     g_memo[i].len = len;
-    g_memo[i].t = mono_now();
+    g_memo[i].t = sw_clock_now();
 }
 
 static int memo_get(const reg *r, const char *key, unsigned char **data, size_t *len)
 {
     int i = memo_slot(r, key, 0);
-    if (i < 0 || !g_memo[i].data || mono_now() - g_memo[i].t > MEMO_TTL) return 0;
+    if (i < 0 || !g_memo[i].data || sw_clock_now() - g_memo[i].t > MEMO_TTL) return 0;
     *data = sw_malloc(g_memo[i].len + 1);
     if (!*data) return 0;
     memcpy(*data, g_memo[i].data, g_memo[i].len);
@@ -321,7 +315,7 @@ void sw_registry_forget(void)
  * listing, -1 no fresh listing of this store. */
 static int list_stamp(const reg *r, const char *key, const char **stamp)
 {
-    if (strcmp(g_list_memo.loc, r->loc) != 0 || mono_now() - g_list_memo.t > MEMO_TTL) return -1;
+    if (strcmp(g_list_memo.loc, r->loc) != 0 || sw_clock_now() - g_list_memo.t > MEMO_TTL) return -1;
     int lo = 0, hi = g_list_memo.n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2, c = strcmp(g_list_memo.keys[mid], key);
@@ -495,7 +489,7 @@ static int list_copies(const reg *r, const char *prefix, char ***keys, int *n, s
  * under `prefix` copied out. */
 static int list_remote(reg *r, const char *prefix, char ***keys, int *n, sw_error *err)
 {
-    if (strcmp(g_list_memo.loc, r->loc) != 0 || mono_now() - g_list_memo.t > MEMO_TTL) {
+    if (strcmp(g_list_memo.loc, r->loc) != 0 || sw_clock_now() - g_list_memo.t > MEMO_TTL) {
         list_memo_drop();
         char **all = NULL, **stamps = NULL;
         int na = 0;
@@ -504,7 +498,7 @@ static int list_remote(reg *r, const char *prefix, char ***keys, int *n, sw_erro
         g_list_memo.keys = all;
         g_list_memo.stamps = stamps;
         g_list_memo.n = na;
-        g_list_memo.t = mono_now();
+        g_list_memo.t = sw_clock_now();
         snprintf(g_list_memo.loc, sizeof g_list_memo.loc, "%s", r->loc);
     }
     size_t pl = strlen(prefix), bytes = 0;

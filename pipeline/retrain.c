@@ -17,14 +17,8 @@
 #include "retrain.h"
 #include "pipeline_impl.h"
 #include "stack.h"
+#include "core/clock.h"
 
-
-double sw__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void sw__log(FILE *log, const char *fmt, ...)
 {
@@ -391,7 +385,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     if (!rep) rep = &local;
     memset(rep, 0, sizeof *rep);
     const sw_config *cfg = o->cfg;
-    double t0 = sw__now();
+    double t0 = sw_clock_now();
     int first, last, last_sched;
     sw_league_date_range(lg, &first, &last, &last_sched);
     if (first < 0) return sw_fail(err, SW_INVALID_DATA, "the data has no played games");
@@ -427,7 +421,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
         goto done;
     }
     rep->rows = n;
-    rep->t_features = sw__now() - t0;
+    rep->t_features = sw_clock_now() - t0;
     /* the window is the rows' own: the first and last game trained on */
     if (n > 0) {
         sw_date_format(sw_frame_meta_of(fr, rows[0])->date, rep->from);
@@ -440,7 +434,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
                      "only %ld usable training rows before the cut-off (need 2000): simulate or load more seasons", n);
         goto done;
     }
-    double tt = sw__now();
+    double tt = sw_clock_now();
     sw__gbdt_report gr;
     if ((rc = sw__gbdt_fit(cfg, fr, rows, n, 1, &mb, &gr, o->log, err))) goto done;
     rep->rows_train = gr.rows_train;
@@ -455,16 +449,16 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     rep->valid_lines = gr.valid_lines;
     rep->valid_mae_lined = gr.valid_mae_lined;
     rep->line_mae = gr.line_mae;
-    rep->t_train = sw__now() - tt;
+    rep->t_train = sw_clock_now() - tt;
     int rounds = gr.best_iteration + 1;
 
     /* the stack on out-of-fold predictions */
-    double to0 = sw__now();
+    double to0 = sw_clock_now();
     sw_stack st;
     if ((rc = sw__stack_oof(cfg, lg, fr, rows, n, rounds, o->catboost, &st, o->log, err))) goto done;
     int k = st.k, K = cfg->folds, ids[SW_SYS_COUNT];
     for (int j = 0; j < k; j++) ids[j] = st.sys[j];
-    rep->t_oof = sw__now() - to0;
+    rep->t_oof = sw_clock_now() - to0;
     rep->rows_stack = st.rows;
     rep->stack_mae = st.mae;
     rep->stack_k = k;
@@ -535,7 +529,7 @@ int sw_retrain(const sw_league *lg, const sw_retrain_opts *o, sw_retrain_report 
     sw_reg_blob sb = {"stack", "stack.json", (const unsigned char *)stack_js, slen};
     if ((rc = sw_registry_add(o->models_dir, &ms, &sb, 1, o->promote, err))) goto done;
     snprintf(rep->stack_version, sizeof rep->stack_version, "%s", ms.version);
-    rep->seconds = sw__now() - t0;
+    rep->seconds = sw_clock_now() - t0;
     sw__log(o->log, "retrain: registered gbdt %s and stack %s in %s (%.1f s)\n", rep->gbdt_version, rep->stack_version,
           o->models_dir, rep->seconds);
 done:

@@ -13,6 +13,7 @@
 #include "pipeline_impl.h"
 #include "rollout.h"
 #include "slate.h"
+#include "core/clock.h"
 
 const char *sw_call_name(sw_call c)
 {
@@ -272,7 +273,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
 {
     *out = NULL;
     const sw_config *cfg = o->cfg;
-    double t0 = sw__now();
+    double t0 = sw_clock_now();
     int games = 0;
     for (int g = 0; g < sw_league_n_games(lg); g++) games += sw_league_game_date(lg, g) == o->date;
     if (!games) {
@@ -287,7 +288,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
 
     /* features of every expected player, lines by the configured preference */
     if ((rc = sw__build_frame(lg, cfg, 0, -1, o->date, &s->frame, err))) goto fail;
-    double t1 = sw__now();
+    double t1 = sw_clock_now();
     s->t_features = t1 - t0;
 
     /* players with a line or enough minutes, by minutes, capped */
@@ -363,7 +364,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             r->cand_call[k] = SW_CALL_PASS;
         }
     }
-    double t2 = sw__now();
+    double t2 = sw_clock_now();
     s->t_select = t2 - t1;
 
     /* every enabled system over the batch */
@@ -386,7 +387,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             snprintf(s->trained_to[k], sizeof s->trained_to[k], "%s", to);
             if (strcmp(to, s->final_trained_to) > 0) snprintf(s->final_trained_to, sizeof s->final_trained_to, "%s", to);
         }
-        double ts = sw__now();
+        double ts = sw_clock_now();
         sw_error e;
         sw_error_clear(&e);
         if (sw_system_predict(sys, &b, buf, &e)) {
@@ -409,7 +410,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             s->rows[i].sys[k] = buf[i];
             s->rows[i].sys_call[k] = call_of(sw_system_call(sys, &buf[i], s->rows[i].line));
         }
-        s->t_system[k] = sw__now() - ts;
+        s->t_system[k] = sw_clock_now() - ts;
     }
     /* the versions in rollout over the same batch (scoring is cheap: every row) */
     for (int k = 0; k < SW_SYS_COUNT; k++) {
@@ -427,7 +428,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
                 continue;
             }
         }
-        double ts = sw__now();
+        double ts = sw_clock_now();
         sw_error e;
         sw_error_clear(&e);
         if (sw_system_predict(sys, &b, buf, &e)) {
@@ -444,12 +445,12 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             s->rows[i].cand[k] = buf[i];
             s->rows[i].cand_call[k] = call_of(sw_system_call(sys, &buf[i], s->rows[i].line));
         }
-        s->t_system[k] += sw__now() - ts;
+        s->t_system[k] += sw_clock_now() - ts;
     }
     sw_free(buf);
     sw_free(rows);
 
-    double t3 = sw__now();
+    double t3 = sw_clock_now();
     int en_final[SW_SYS_COUNT];
     for (int k = 0; k < SW_SYS_COUNT; k++) {
         s->blocked[k] = s->enabled[k] && o->blocked[k];
@@ -542,7 +543,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             s->served_rollout++;
         }
     }
-    double t4 = sw__now();
+    double t4 = sw_clock_now();
     s->t_combine = t4 - t3;
     /* the drivers of each call: TreeSHAP of the gbdt model (else catboost_v8) */
     const sw_system *ex = explainer(s, o);
@@ -560,8 +561,8 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             if (s->rollout && is_call(r->roll.call)) append_drivers(r->roll.reason, sizeof r->roll.reason, r);
         }
     }
-    s->t_explain = sw__now() - t4;
-    s->t_total = sw__now() - t0;
+    s->t_explain = sw_clock_now() - t4;
+    s->t_total = sw_clock_now() - t0;
     *out = s;
     return SW_OK;
 fail:

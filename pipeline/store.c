@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/date.h"
 #include "core/fileio.h"
 #include "core/hash.h"
@@ -469,8 +470,7 @@ static int on_date(sw_store *st, const char *sql, const char *date, const char *
 int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
                          sw_store_result *res, sw_error *err)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = sw_clock_now();
     sw_store_result local;
     if (!res) res = &local;
     memset(res, 0, sizeof *res);
@@ -653,8 +653,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
         DB(sqlite3_step(q_feat), "writing features");
         res->features++;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    res->seconds = sw_clock_now() - t0;
     utc_now(finished);
     DB(sqlite3_prepare_v2(st->db, "UPDATE runs SET finished_at=?, predictions=?, seconds=? WHERE run_id=?", -1, &q_upd,
                           NULL),
@@ -670,8 +669,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
         ok = db_fail(st, err, rc, "cannot commit the run");
         goto rollback;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    res->seconds = sw_clock_now() - t0;
     return SW_OK;
 #undef DB
 rollback:

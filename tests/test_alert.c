@@ -31,17 +31,11 @@
 #include "pipeline/alert.h"
 #include "pipeline/store.h"
 #include "testutil.h"
+#include "core/clock.h"
 
 /* the secret parts of the URLs: none may appear in any output */
 #define SLACK_TOKEN "T0SWISH/B0ALERTS/xoxbSeCrEtToKeN1234"
 #define HOOK_TOKEN "hookSeCrEt5678"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- helpers ---- */
 
@@ -170,13 +164,13 @@ START_TEST(test_webhook_outcomes)
     sw_json_free(doc);
 
     /* 500 twice: three POSTs, delivered, after 0.5 + 1 s of backoff */
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     ck_assert_int_eq(sw_webhook_post(url_of(&r, "/fail500-2/" HOOK_TOKEN), "webhook", body, strlen(body), &o, &res,
                                      &err),
                      SW_OK);
     ck_assert_int_eq(res.attempts, 3);
     ck_assert_int_eq(tu_recv_count(&r, "/fail500-2/" HOOK_TOKEN), 3);
-    ck_assert_msg(now_s() - t0 >= 1.4, "backoff 0.5 + 1 s, took %.2f s", now_s() - t0);
+    ck_assert_msg(sw_clock_now() - t0 >= 1.4, "backoff 0.5 + 1 s, took %.2f s", sw_clock_now() - t0);
 
     /* 400: one POST, a permanent failure naming the status and the host only */
     ck_assert_int_eq(sw_webhook_post(url_of(&r, "/bad400/" HOOK_TOKEN), "slack webhook", body, strlen(body), &o, &res,
@@ -237,9 +231,9 @@ START_TEST(test_webhook_hang_is_bounded)
     double budget = sw_webhook_budget_s(&o); /* 1 * 3 + 0.5 + 1 = 4.5 */
     sw_error err;
     sw_webhook_result res;
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     int rc = sw_webhook_post(url_of(&r, "/hang-30/" HOOK_TOKEN), "webhook", "{}", 2, &o, &res, &err);
-    double took = now_s() - t0;
+    double took = sw_clock_now() - t0;
     ck_assert_int_eq(rc, SW_NET);
     ck_assert_int_eq(res.attempts, 3);
     ck_assert_msg(took >= 3 * 1.0 + 1.5 - 0.1 && took <= budget + 0.5, "budget %.2f s, took %.2f s", budget, took);
@@ -248,10 +242,10 @@ START_TEST(test_webhook_hang_is_bounded)
     no_secret("the error", err.msg);
 
     /* Retry-After longer than the budget is cut to it */
-    t0 = now_s();
+    t0 = sw_clock_now();
     o.retries = 1; /* budget 2 + 0.5 */
     rc = sw_webhook_post(url_of(&r, "/r429-60/" HOOK_TOKEN), "webhook", "{}", 2, &o, &res, &err);
-    took = now_s() - t0;
+    took = sw_clock_now() - t0;
     ck_assert_int_eq(rc, SW_OK); /* the second attempt, after the capped wait, is answered */
     ck_assert_msg(took <= sw_webhook_budget_s(&o) + 0.5, "took %.2f s", took);
     tu_recv_stop(&r);
@@ -489,9 +483,9 @@ START_TEST(test_alert_hang_bounded)
     ck_assert_int_eq(sw_alerter_open(&c, l.fp, &a, NULL), SW_OK);
     sw_alert al = {.event = "slate_late", .severity = SW_ALERT_WARNING, .text = "not stored by 22:00"};
     sw_alert_stats st = {0};
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     ck_assert_int_eq(sw_alert_send(a, &al, &st), SW_OK);
-    double took = now_s() - t0;
+    double took = sw_clock_now() - t0;
     ck_assert_msg(took <= 2.5 + 0.5, "took %.2f s", took);
     ck_assert_int_eq(st.failed, 1);
     ck_assert_int_eq(tu_recv_count(&r, "/hang-30/services/" SLACK_TOKEN), 2);

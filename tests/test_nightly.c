@@ -12,6 +12,7 @@
 
 #include "core/date.h"
 #include "testutil.h"
+#include "core/clock.h"
 
 #define BIN tu_swish_bin()
 
@@ -34,13 +35,6 @@ static const char *night_fixture(const char *extra)
         ck_assert_int_eq(tu_sh(NULL, "%s retrain --config %s --until 2025-03-01 >/dev/null 2>&1", BIN, conf), 0);
     }
     return conf;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static sw_jnode step_of(const sw_json *d, const char *name)
@@ -187,9 +181,9 @@ START_TEST(nightly_alerts)
              "[alerts]\nwebhook_url = %s/hang-30/hook\ntimeout_s = 1\nretries = 0\n",
              rv.base);
     conf = night_fixture(extra);
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     rc = tu_sh(&out, "%s nightly --config %s --date 2024-10-26 --now 2030-01-03T12:00:00Z --json 2>/dev/null", BIN, conf);
-    double secs = now_s() - t0;
+    double secs = sw_clock_now() - t0;
     ck_assert_int_eq(rc, 1);
     d = tu_json_parse("night 3", out);
     ck_assert(step_is(d, "slate", "warning"));

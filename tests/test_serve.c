@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "core/clock.h"
 
 #define DATE "2025-03-01"
 
@@ -31,13 +32,6 @@ typedef struct {
     int pid, port;
     char log[600];
 } sv;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- HTTP ------------------------------------------------------------------ */
 
@@ -144,7 +138,7 @@ static void sv_spawn(sv *s, const char *conf, const char *env, const char *const
 static void sv_start(sv *s, const char *conf, const char *env, const char *const *extra)
 {
     sv_spawn(s, conf, env, extra);
-    for (double t0 = now_s(); now_s() - t0 < 30;) {
+    for (double t0 = sw_clock_now(); sw_clock_now() - t0 < 30;) {
         if (http("GET", s->port, "/healthz", NULL, NULL, NULL) == 200) return;
         int st;
         if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
@@ -159,7 +153,7 @@ static void sv_start(sv *s, const char *conf, const char *env, const char *const
 /* Wait for the process; its exit code, 128 + signal when killed, -1 if still running after `secs`. */
 static int sv_wait(sv *s, double secs)
 {
-    for (double t0 = now_s(); now_s() - t0 < secs; usleep(20000)) {
+    for (double t0 = sw_clock_now(); sw_clock_now() - t0 < secs; usleep(20000)) {
         int st;
         if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
             s->pid = 0;
@@ -192,7 +186,7 @@ static void wait_job(const sv *s, const char *id, const char *state)
 {
     char path[300], *r = NULL;
     snprintf(path, sizeof path, "/v1/jobs/%s", id);
-    for (double t0 = now_s(); now_s() - t0 < 60; usleep(50000)) {
+    for (double t0 = sw_clock_now(); sw_clock_now() - t0 < 60; usleep(50000)) {
         free(r);
         r = NULL;
         if (http("GET", s->port, path, NULL, NULL, &r) == 200 && (strstr(r, "\"done\"") || strstr(r, "\"failed\""))) {
@@ -543,10 +537,10 @@ START_TEST(push_unrecorded_is_5xx)
     close(fds[1]);
     char x;
     ck_assert_int_eq(read(fds[0], &x, 1), 1);
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     ck_assert_int_eq(http("POST", s.port, "/pubsub/push", env, NULL, &r), 503);
     ck_assert_ptr_nonnull(strstr(r, "retry"));
-    ck_assert_double_lt(now_s() - t0, 7.5);
+    ck_assert_double_lt(sw_clock_now() - t0, 7.5);
     free(r);
     kill(holder, SIGKILL);
     waitpid(holder, NULL, 0);
@@ -635,7 +629,7 @@ static int static_server(const char *dir, int port)
         execlp("python3", "python3", "-m", "http.server", ps, "--bind", "127.0.0.1", "--directory", dir, (char *)NULL);
         _exit(127);
     }
-    for (double t0 = now_s(); now_s() - t0 < 10; usleep(50000)) {
+    for (double t0 = sw_clock_now(); sw_clock_now() - t0 < 10; usleep(50000)) {
         char path[64];
         snprintf(path, sizeof path, "/jwks.json");
         if (http("GET", port, path, NULL, NULL, NULL) == 200) return pid;
@@ -869,7 +863,7 @@ static char *first_player(const char *conf)
 
 static int wait_log(const sv *s, const char *what, double secs)
 {
-    for (double t0 = now_s(); now_s() - t0 < secs; usleep(50000)) {
+    for (double t0 = sw_clock_now(); sw_clock_now() - t0 < secs; usleep(50000)) {
         char *log = sv_log(s);
         int found = strstr(log, what) != NULL;
         free(log);
@@ -952,7 +946,7 @@ START_TEST(reload_by_poll)
     ck_assert_int_eq(tu_sh(NULL, "%s models promote gbdt %s --models %s/models >/dev/null 2>&1", tu_swish_bin(), other, t), 0);
     snprintf(want, sizeof want, "swish_models_info{system=\"gbdt\",version=\"%s\",role=\"champion\"} 1\n", other);
     int seen = 0;
-    for (double t0 = now_s(); now_s() - t0 < 15 && !seen; usleep(100000)) {
+    for (double t0 = sw_clock_now(); sw_clock_now() - t0 < 15 && !seen; usleep(100000)) {
         ck_assert_int_eq(http("GET", s.port, "/metrics", NULL, NULL, &m), 200);
         seen = strstr(m, want) != NULL;
         free(m);
@@ -991,7 +985,7 @@ START_TEST(serve_from_a_bucket)
     ck_assert_int_eq(tu_sh(NULL, "%s models promote gbdt %s --models s3://bkt/m >/dev/null 2>&1", bin, other), 0);
     kill(s.pid, SIGHUP);
     char *now = NULL;
-    for (double t0 = now_s(); now_s() - t0 < 15; usleep(100000)) {
+    for (double t0 = sw_clock_now(); sw_clock_now() - t0 < 15; usleep(100000)) {
         free(now);
         now = gbdt_version(&s, player);
         if (!strcmp(now, other)) break;
@@ -1068,7 +1062,7 @@ START_TEST(hostile_clients)
     }
     ck_assert_int_ge(closed_early, 4);
     char *m = NULL;
-    double t0 = now_s();
+    double t0 = sw_clock_now();
     for (int i = 0; i < 8; i++) {
         char c;
         struct timeval tv = {5, 0};
@@ -1076,7 +1070,7 @@ START_TEST(hostile_clients)
         ck_assert_int_le(read(fds[i], &c, 1), 0);
         close(fds[i]);
     }
-    ck_assert_double_lt(now_s() - t0, 4);
+    ck_assert_double_lt(sw_clock_now() - t0, 4);
     ck_assert_int_eq(http("GET", s.port, "/healthz", NULL, NULL, NULL), 200);
     ck_assert_int_eq(http("GET", s.port, "/metrics", NULL, NULL, &m), 200);
     const char *rf = strstr(m, "\nswish_http_connections_refused_total ");

@@ -210,10 +210,3 @@ int cli_print_json(sw_jw *w)
     if (rc == SW_NOMEM) return cli_failf(rc, "out of memory");
     return rc ? cli_failf(rc, "unbalanced JSON output") : 0;
 }
-
-double cli_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}

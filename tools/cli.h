@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 
+#include "core/clock.h"
 #include "core/json.h"
 #include "core/status.h"
 #include "core/threads.h"
@@ -76,8 +77,5 @@ int cli_failf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Finish a JSON writer, print its text and a newline on stdout and free it
  * (NULL: out of memory).  0, or the exit code of the error it printed. */
 int cli_print_json(sw_jw *w);
-
-/* Monotonic seconds. */
-double cli_now(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "core/fileio.h"
+#include "core/clock.h"
 
 static const cli_opt opts[] = {
     {"--dir", "DIR", "working directory (default: demo): DIR/data, DIR/models, DIR/swish.db", 0},
@@ -47,7 +48,7 @@ int cmd_demo(int argc, char **argv)
     snprintf(data, sizeof data, "%s/data", dir);
     snprintf(models, sizeof models, "%s/models", dir);
     snprintf(db, sizeof db, "%s/swish.db", dir);
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
 
     char *sim[] = {"simulate", "--seed", (char *)seed, "--seasons", (char *)seasons, "--out", data, NULL};
     if ((rc = step("simulate a league", cmd_simulate, sim))) return rc;
@@ -69,7 +70,7 @@ int cmd_demo(int argc, char **argv)
     char *sl[] = {"slate", "--date", "next", "--data", data, "--models", models, "--db", db,
                   "--threads", (char *)threads, cli_has(&a, "--json") ? "--json" : NULL, NULL};
     rc = step("the nightly slate", cmd_slate, sl);
-    fprintf(stderr, "\n== demo finished in %.1f s (data %s, models %s, database %s)\n", cli_now() - t0, data, models,
+    fprintf(stderr, "\n== demo finished in %.1f s (data %s, models %s, database %s)\n", sw_clock_now() - t0, data, models,
             db);
     return rc;
 }

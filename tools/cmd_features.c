@@ -7,6 +7,7 @@
 #include "core/date.h"
 #include "features/features.h"
 #include "features/league.h"
+#include "core/clock.h"
 
 static int parse_date_opt(const cli_args *a, const char *name, int *day)
 {
@@ -50,7 +51,7 @@ static int features_build(int argc, char **argv)
     sw_league *lg;
     sw_load_report rep;
     sw_load_opts lo = {.lenient = cli_has(&a, "--lenient")};
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     if (sw_league_load(dir, &lo, &lg, &rep, &err) != SW_OK) return cli_fail(&err);
     print_report(&rep);
     sw_feature_request req;
@@ -61,13 +62,13 @@ static int features_build(int argc, char **argv)
         sw_league_free(lg);
         return rc;
     }
-    double t1 = cli_now();
+    double t1 = sw_clock_now();
     sw_frame *f;
     if (sw_features_build(lg, &req, &f, &err) != SW_OK || sw_frame_write_csv(f, lg, out, &err) != SW_OK) {
         sw_league_free(lg);
         return cli_fail(&err);
     }
-    double t2 = cli_now();
+    double t2 = sw_clock_now();
     int tiers[5] = {0};
     for (long r = 0; r < sw_frame_rows(f); r++) tiers[sw_frame_meta_of(f, r)->tier]++;
     fprintf(stderr, "swish: %ld rows, %d features (load %.3f s, features %.3f s); tiers: gold %d, silver %d, bronze %d, "

@@ -26,6 +26,7 @@
 #include "retrainjob.h"
 #include "runcfg.h"
 #include "slatejob.h"
+#include "core/clock.h"
 
 static const cli_opt opts[] = {
     {"--date", "DATE", "the night's date (YYYY-MM-DD or next; default: next)", 0},
@@ -376,7 +377,7 @@ int cmd_nightly(int argc, char **argv)
         fprintf(stderr, "swish: warning: alerts are off tonight: %s\n", m);
         n.alerter = NULL;
     }
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     step steps[5] = {{.name = "grade"}, {.name = "gates"}, {.name = "monitor"}, {.name = "retrain"}, {.name = "slate"}};
     sw_league *lg = NULL;
     if ((rc = runcfg_league(cfg.data, cli_has(&a, "--lenient"), &lg))) {
@@ -399,7 +400,7 @@ int cmd_nightly(int argc, char **argv)
     sw_store *st = NULL;
     int st_rc = sw_store_open(cfg.db, cfg.busy_timeout_ms, 1, &st, &err);
     double t;
-    t = cli_now();
+    t = sw_clock_now();
     if (st_rc) {
         step_set(&steps[0], ST_FAILED, sw_status_exit_code(st_rc), "%s", err.msg);
         step_set(&steps[1], ST_SKIPPED, 0, "no database");
@@ -407,25 +408,25 @@ int cmd_nightly(int argc, char **argv)
         alert(&n, "database_failed", SW_ALERT_CRITICAL, NULL, NULL, NULL, "the database cannot be opened: %s", err.msg);
     } else {
         do_grade(&n, st, lg, day, &steps[0]);
-        steps[0].seconds = cli_now() - t;
-        t = cli_now();
+        steps[0].seconds = sw_clock_now() - t;
+        t = sw_clock_now();
         do_gates(&n, st, &steps[1]);
-        steps[1].seconds = cli_now() - t;
-        t = cli_now();
+        steps[1].seconds = sw_clock_now() - t;
+        t = sw_clock_now();
         do_monitor(&n, st, lg, day, now, &steps[2]);
-        steps[2].seconds = cli_now() - t;
+        steps[2].seconds = sw_clock_now() - t;
     }
     sw_store_close(st);
-    t = cli_now();
+    t = sw_clock_now();
     do_retrain(&n, lg, day, now, cli_has(&a, "--no-retrain"), &steps[3]);
-    steps[3].seconds = cli_now() - t;
-    t = cli_now();
+    steps[3].seconds = sw_clock_now() - t;
+    t = sw_clock_now();
     char *text = runcfg_text(&cfg);
     int offline = 0;
-    do_slate(&n, lg, day, now + (int64_t)(cli_now() - t0), text, &steps[4], &offline);
+    do_slate(&n, lg, day, now + (int64_t)(sw_clock_now() - t0), text, &steps[4], &offline);
     free(text);
-    steps[4].seconds = cli_now() - t;
-    double total = cli_now() - t0;
+    steps[4].seconds = sw_clock_now() - t;
+    double total = sw_clock_now() - t0;
     sw_league_free(lg);
     /* one exit status */
     int code = 0;

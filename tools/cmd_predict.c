@@ -24,6 +24,7 @@
 #include "gbdt/forest.h"
 #include "gbdt/score.h"
 #include "io/model.h"
+#include "core/clock.h"
 
 static const cli_opt opts[] = {
     {"--model", "MODEL", "model file (XGBoost .json/.ubj, CatBoost .cbm, swish .swm)", CLI_REQUIRED},
@@ -204,7 +205,7 @@ int cmd_predict(int argc, char **argv)
 
     sw_error err;
     sw_error_clear(&err);
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     sw_forest *f = NULL;
     const char **names = NULL;
     sw_table *t = NULL;
@@ -219,7 +220,7 @@ int cmd_predict(int argc, char **argv)
     int n_trees = 0;
     long n = 0;
     if ((rc = sw_model_load(model_path, &f, &err)) != SW_OK) goto done;
-    t1 = cli_now();
+    t1 = sw_clock_now();
     int nf = sw_forest_n_features(f);
     if (choice > 0 && choice > sw_forest_n_trees(f)) {
         rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1, "--trees %d: the model has %d trees", choice,
@@ -245,7 +246,7 @@ int cmd_predict(int argc, char **argv)
     if ((rc = read_input(in_path, &copts, &t, &err)) != SW_OK) goto done;
     if ((rc = sw_matrix_from_table(t, names, nf, &X, &err)) != SW_OK) goto done;
     for (int k = 0; k < nk; k++) kcol[k] = sw_table_find(t, keep[k]);
-    t2 = cli_now();
+    t2 = sw_clock_now();
 
     n_trees = sw_forest_tree_limit(f, choice);
     n = X->rows;
@@ -256,9 +257,9 @@ int cmd_predict(int argc, char **argv)
         goto done;
     }
     if ((rc = sw_scorer_create(f, n_trees, SW_ISA_AUTO, &sc, &err)) != SW_OK) goto done;
-    t2b = cli_now();
+    t2b = sw_clock_now();
     sw_scorer_predict(sc, X->data, n, X->cols, margin, threads, pred);
-    t3 = cli_now();
+    t3 = sw_clock_now();
 
     /* format */
     int f32 = sw_forest_output_is_f32(f);
@@ -345,7 +346,7 @@ int cmd_predict(int argc, char **argv)
                  ? SW_OK
                  : sw_error_set(&err, SW_IO, "<stdout>", 0, 0, -1, "write failed: %s", strerror(errno));
     }
-    double t4 = cli_now();
+    double t4 = sw_clock_now();
     if (rc == SW_OK && cli_has(&a, "--timing")) {
         double per = n && n_trees ? (t3 - t2b) * 1e9 / ((double)n * n_trees) : 0.0;
         fprintf(stderr,

@@ -5,6 +5,7 @@
 #include "cmds.h"
 #include "pipeline/report.h"
 #include "runcfg.h"
+#include "core/clock.h"
 
 static const cli_opt opts[] = {
     {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
@@ -33,10 +34,10 @@ int cmd_report(int argc, char **argv)
     sw_error_clear(&err);
     if (sw_store_open(cfg.db, cfg.busy_timeout_ms, 0, &st, &err)) return cli_fail(&err);
     sw_report_opts o = {.title = cli_get(&a, "--title"), .db_name = cfg.db};
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     rc = sw_report_write(st, &o, out, &err);
     sw_store_close(st);
     if (rc) return cli_fail(&err);
-    fprintf(stderr, "swish: wrote %s (%.0f ms)\n", out, 1e3 * (cli_now() - t0));
+    fprintf(stderr, "swish: wrote %s (%.0f ms)\n", out, 1e3 * (sw_clock_now() - t0));
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/num.h"
 #include "features/simulate.h"
+#include "core/clock.h"
 
 static const cli_opt opts[] = {
     {"--seed", "S", "random seed (default 42); the same seed gives the same files", 0},
@@ -48,9 +49,9 @@ int cmd_simulate(int argc, char **argv)
     sw_error err;
     sw_error_clear(&err);
     sw_sim_summary s;
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     if (sw_simulate(&p, out, &s, &err)) return cli_fail(&err);
-    double dt = cli_now() - t0;
+    double dt = sw_clock_now() - t0;
     if (cli_has(&a, "--json")) {
         sw_jw *w = sw_jw_create(SW_JW_JSON);
         if (!w) return cli_failf(SW_NOMEM, "out of memory");

@@ -13,6 +13,7 @@
 #include "pipeline/store.h"
 #include "runcfg.h"
 #include "slatejob.h"
+#include "core/clock.h"
 
 static void say(void *ctx, const char *kind, const char *msg)
 {
@@ -58,10 +59,10 @@ int cmd_slate(int argc, char **argv)
     if (!ds) return 2;
     sw_config cfg;
     if ((rc = runcfg_load(&a, &cfg))) return rc;
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     sw_league *lg = NULL;
     if ((rc = runcfg_league(cfg.data, cli_has(&a, "--lenient"), &lg))) return rc;
-    double t_load = cli_now() - t0;
+    double t_load = sw_clock_now() - t0;
     int day;
     if ((rc = runcfg_date(ds, lg, &day))) {
         sw_league_free(lg);

@@ -16,6 +16,7 @@
 #include "core/num.h"
 #include "gbdt/train.h"
 #include "io/model.h"
+#include "core/clock.h"
 
 static const cli_opt opts[] = {
     {"--train", "TRAIN.csv", "training rows with a header", CLI_REQUIRED},
@@ -223,7 +224,7 @@ int cmd_train(int argc, char **argv)
     int json = cli_has(&a, "--json");
     double t_load = 0, t_save = 0;
     /* rc: an exit code from here on (0 = done) */
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     if (sw_table_read_csv(train_path, NULL, &tt, &err)) goto fail; /* kept for load() below */
     feature_columns(tt, target, weight, &a, &feats, &nf);
     if (nf == 0) {
@@ -266,15 +267,15 @@ int cmd_train(int argc, char **argv)
         snprintf(vname[i], sizeof vname[i], nv == 1 ? "valid" : "valid%d", i);
         evals[ne++] = (sw_train_data){VX[i], vy[i], vw[i], vname[i]};
     }
-    t_load = cli_now() - t0;
+    t_load = sw_clock_now() - t0;
     p.log = json ? stderr : stdout;
     p.verbose_every = (int)every;
     p.progress = !json && isatty(STDOUT_FILENO);
     sw_train_data tr = {X, y, w, "train"};
     if (sw_train(&p, &tr, evals, ne, &f, &rep, &err)) goto fail;
-    double ts = cli_now();
+    double ts = sw_clock_now();
     if (sw_model_save(f, out_path, &err)) goto fail;
-    t_save = cli_now() - ts;
+    t_save = sw_clock_now() - ts;
     int last = rep.rounds_done - 1;
     int best = rep.best_iteration;
     if (json) {

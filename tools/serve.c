@@ -40,6 +40,7 @@
 #include "runcfg.h"
 #include "serve.h"
 #include "slatejob.h"
+#include "core/clock.h"
 
 #define CTX_MAX 8          /* dates cached per generation */
 #define CTX_RETRY_S 5.0    /* a date that failed to build is retried after this */
@@ -501,7 +502,7 @@ static int reload(int force)
         pthread_mutex_unlock(&srv.reload_mu);
         return 0;
     }
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     gen *g = sw_calloc(1, sizeof *g);
     if (!g) {
         gen_put(old);
@@ -597,7 +598,7 @@ static int reload(int force)
     models_info_publish(g);
     char nd[11] = "none";
     if (g->next_day >= 0) sw_date_format(g->next_day, nd);
-    logf_("info", "loaded %s in %.0f ms; next date %s%s", what, 1e3 * (cli_now() - t0), nd,
+    logf_("info", "loaded %s in %.0f ms; next date %s%s", what, 1e3 * (sw_clock_now() - t0), nd,
           g->degraded ? " (degraded: a registered version was refused)" : "");
     for (int i = 0; i < g->n_warnings; i++) logf_("warning", "%s", g->warnings[i]);
     pthread_mutex_unlock(&srv.reload_mu);
@@ -642,7 +643,7 @@ static void mon_emit(void *ud, const char *family, const char *help, const char 
  * monitor reads; it never moves a state from here: `swish nightly` does). */
 static void monitor_refresh(int force)
 {
-    double now = cli_now();
+    double now = sw_clock_now();
     if (!force && now - mon_last < MONITOR_EVERY_S) return;
     mon_last = now;
     gen *g = gen_get();
@@ -760,7 +761,7 @@ static void run_job(const char *id)
     }
     logf_("info", "job %s: slate of %s (attempt %d)", id, j.date, j.attempts + 1);
     reload(0); /* new data or models since the last poll: the slate sees them */
-    double t0 = cli_now();
+    double t0 = sw_clock_now();
     gen *g = gen_get();
     int day = -1;
     slatejob sj;
@@ -769,7 +770,7 @@ static void run_job(const char *id)
     if (!g) rc = sw_fail(&err, SW_NOT_FOUND, "no models or data loaded (see the reload errors)");
     else if (sw_date_parse(j.date, strlen(j.date), &day)) rc = sw_fail(&err, SW_ARG, "'%s' is not a date", j.date);
     else rc = slatejob_run(cfg, g->lg->lg, day, 1, srv.config_text, job_say, &say, &sj, &err);
-    double secs = cli_now() - t0;
+    double secs = sw_clock_now() - t0;
     int code = rc ? sw_status_exit_code(rc) : slatejob_exit(&sj);
     char m[800] = "";
     if (rc) sw_error_format(&err, m, sizeof m);
@@ -904,7 +905,7 @@ static int status_of(int code)
 static int db_ready(char *why, size_t cap)
 {
     pthread_mutex_lock(&srv.dbmu);
-    double now = cli_now();
+    double now = sw_clock_now();
     if (now - srv.db_checked > 5 || !srv.db_ok) {
         sw_error err;
         sw_error_clear(&err);
@@ -1585,7 +1586,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r = sw_calloc(1, sizeof *r);
         if (!r) return MHD_NO;
         *con_cls = r;
-        r->t0 = cli_now();
+        r->t0 = sw_clock_now();
         r->route = route_of(url);
         snprintf(r->method, sizeof r->method, "%s", method);
         /* the path as logged: cut, control bytes (a decoded %0A) replaced */
@@ -1645,7 +1646,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     req *r = *con_cls;
     if (!r) return;
     *con_cls = NULL;
-    double secs = cli_now() - r->t0;
+    double secs = sw_clock_now() - r->t0;
     char st[8];
     snprintf(st, sizeof st, "%d", r->status ? r->status : 0);
     const char *v3[3] = {r->route, r->method, st};
@@ -1891,8 +1892,8 @@ int serve_main(const sw_config *cfg, const char *config_text)
         MHD_socket ls = MHD_quiesce_daemon(srv.d);
         if (ls != MHD_INVALID_SOCKET) close(ls);
         pthread_mutex_lock(&srv.amu);
-        double until = cli_now() + DRAIN_S;
-        while (srv.active > 0 && cli_now() < until) {
+        double until = sw_clock_now() + DRAIN_S;
+        while (srv.active > 0 && sw_clock_now() < until) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 50000000;

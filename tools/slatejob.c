@@ -6,19 +6,20 @@
 #include "pipeline/models.h"
 #include "pipeline/monitor.h"
 #include "slatejob.h"
+#include "core/clock.h"
 
 int slatejob_run(const sw_config *cfg, const sw_league *lg, int day, int store, const char *config_text,
                  slatejob_say say, void *ctx, slatejob *out, sw_error *err)
 {
     memset(out, 0, sizeof *out);
     /* the models first: a store that does not exist stops the run before anything is stored */
-    double t1 = cli_now();
+    double t1 = sw_clock_now();
     sw_models models;
     int rc = sw_models_load(cfg, cfg->models, day, &models, err);
     if (rc) return rc;
     for (int i = 0; i < models.n_warnings; i++) say(ctx, "warning", models.warnings[i]);
     for (int i = 0; i < models.n_notes; i++) say(ctx, "note", models.notes[i]);
-    out->t_models = cli_now() - t1;
+    out->t_models = sw_clock_now() - t1;
     sw_store *st = NULL;
     if (store && (rc = sw_store_open(cfg->db, cfg->busy_timeout_ms, 1, &st, err))) {
         sw_models_free(&models);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "core/clock.h"
 #include "runcfg.h"
 #include "core/version.h"
 
@@ -146,11 +147,9 @@ static long spins_per(double seconds)
 #if defined(__x86_64__) || defined(__i386__)
     double best = 1.0; /* seconds per pause: the fastest of three timings */
     for (int k = 0; k < 3; k++) {
-        struct timespec a, b;
-        clock_gettime(CLOCK_MONOTONIC, &a);
+        double a = sw_clock_now();
         for (int i = 0; i < 256; i++) __builtin_ia32_pause();
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        double t = ((double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec)) / 256;
+        double t = (sw_clock_now() - a) / 256;
         if (t > 0 && t < best) best = t;
     }
     long n = (long)(seconds / best);
