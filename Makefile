@@ -1,7 +1,7 @@
 # swish: one non-recursive Makefile.
 #
 #   make            build/swish and build/libswish.a (plus ./swish, a link to the binary)
-#   make test       every test: Check suites, fuzz-corpus replay, cross-checks (installs deps)
+#   make test       every test: the layer check, Check suites, fuzz-corpus replay, cross-checks (installs deps)
 #   make asan       the whole suite under AddressSanitizer
 #   make ubsan      the whole suite under UndefinedBehaviorSanitizer
 #   make tsan       the whole suite under ThreadSanitizer (clang, LLVM libomp + Archer)
@@ -105,7 +105,7 @@ unit: $(TESTBIN) $(REPLAY) $(BIN)
 	$(Q)SWISH_BIN=$(BIN) ./$(TESTBIN)
 	$(Q)./$(REPLAY) tests/fuzz/corpus
 
-test: deps all unit
+test: deps check-layers all unit
 
 asan:
 	$(Q)$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
