@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/csv.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "core/matrix.h"
 #include "core/num.h"
@@ -799,6 +800,52 @@ END_TEST
 
 /* ------------------------------------------------------------- allocation */
 
+/* SHA-256 against FIPS 180-2's known answers (one shot, and fed in uneven
+ * pieces), CRC-32 against the standard check value. */
+START_TEST(hash_known_answers)
+{
+    static const struct {
+        const char *msg;
+        long repeat;
+        const char *hex;
+    } kat[] = {
+        {"", 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+        {"a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+    };
+    for (size_t k = 0; k < sizeof kat / sizeof kat[0]; k++) {
+        size_t l = strlen(kat[k].msg), n = l * (size_t)kat[k].repeat;
+        char *buf = malloc(n + 1);
+        for (long r = 0; r < kat[k].repeat; r++) memcpy(buf + (size_t)r * l, kat[k].msg, l);
+        char hex[65];
+        sw_sha256_hex(buf, n, hex);
+        ck_assert_str_eq(hex, kat[k].hex);
+        /* the same in pieces of 1, 2, ... 97 bytes */
+        sw_sha256 st;
+        sw_sha256_init(&st);
+        size_t at = 0, piece = 1;
+        while (at < n) {
+            size_t m = n - at < piece ? n - at : piece;
+            sw_sha256_update(&st, buf + at, m);
+            at += m;
+            piece = piece % 97 + 1;
+        }
+        unsigned char d[32];
+        sw_sha256_final(&st, d);
+        for (int i = 0; i < 32; i++) {
+            char two[3];
+            snprintf(two, sizeof two, "%02x", d[i]);
+            ck_assert(two[0] == kat[k].hex[2 * i] && two[1] == kat[k].hex[2 * i + 1]);
+        }
+        free(buf);
+    }
+    ck_assert_uint_eq(sw_crc32(0, "123456789", 9), 0xCBF43926u);
+    ck_assert_uint_eq(sw_crc32(0, "", 0), 0u);
+}
+END_TEST
+
 START_TEST(alloc_failure_paths)
 {
     /* fail each allocation in turn: the parsers must report SW_NOMEM and free
@@ -835,6 +882,7 @@ Suite *core_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, status_list);
+    tcase_add_test(tc, hash_known_answers);
     tcase_add_test(tc, num_parse_matches_strtod);
     tcase_add_test(tc, num_roundtrip);
     tcase_add_test(tc, num_float_midpoints);
