@@ -63,6 +63,7 @@ static void layout_free(sw__layout *L)
     sw_free(L->oleaves);
     sw_aligned_free(L->of8);
     sw_aligned_free(L->ok8);
+    sw_aligned_free(L->r2);
     sw_free(L->cw);
     sw_free(L->cbits);
     sw_free(L->cused);
@@ -168,6 +169,22 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
                 c->ri[pos] = lev < D ? ci[bfs] : 0;
                 c->rk[pos] = lev < D ? c->ck[bfs] : 255;
             }
+    }
+    if (L->nf <= 64) { /* AVX2 single rows: the bins themselves, NaN-left as a mask */
+        L->r2 = sw_aligned_alloc(((size_t)n_trees + 1) * 192);
+        if (!L->r2) return 0;
+        memset(L->r2, 0, ((size_t)n_trees + 1) * 192);
+        for (int t = 0; t < n_trees; t++) {
+            if (L->cd[t] < 0) continue;
+            const sw__crec *c = &L->crec[t];
+            uint8_t *fi = L->r2 + (size_t)t * 192, *kk = fi + 64, *dm = fi + 128;
+            for (int q = 0; q < 64; q++) {
+                int dl = c->ri[q] >= L->roff; /* a missing-left node reads bins + 1 against k + 1 */
+                fi[q] = (uint8_t)(dl ? c->ri[q] - L->roff : c->ri[q]);
+                kk[q] = (uint8_t)(dl ? c->rk[q] - 1 : c->rk[q]);
+                dm[q] = dl ? 0xff : 0;
+            }
+        }
     }
     /* depth 7-8: a complete record when the tree has at least DEEP_MIN_FILL of
      * its 2^D - 1 nodes (padding costs a compare per node; the node-mask walk
@@ -778,6 +795,7 @@ void sw_scorer_predict_rowv(const sw_scorer *s, const float *x, int margin, doub
             sw__bin_row(L, x, rb);
             for (int g = 0; g < G; g++)
                 m[g] = s->isa == SW_ISA_AVX512 ? sw__score_row_avx512(L, rb, L->gstart[g], L->gstart[g + 1])
+                       : L->r2                 ? sw__score_row_avx2(L, rb, L->gstart[g], L->gstart[g + 1])
                                                : row_binned(L, rb, L->gstart[g], L->gstart[g + 1]);
         } else if (G == 1) {
             float acc = f->base_margin;

@@ -242,3 +242,59 @@ void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int 
         oblivious_block(L, bins, t0, t1, accd);
     }
 }
+
+/* 32 bytes of the row's 64 bins picked by idx (0..63): four 16-byte tables,
+ * each shuffle zeroing the lanes whose index lies outside its table (index ^
+ * 16t, plus 0x70 with saturation, has bit 7 set unless it is below 16). */
+static inline __m256i pick64(const __m256i *tab, __m256i idx)
+{
+    const __m256i lift = _mm256_set1_epi8(0x70);
+    __m256i r = _mm256_shuffle_epi8(tab[0], _mm256_adds_epu8(idx, lift));
+    r = _mm256_or_si256(r, _mm256_shuffle_epi8(tab[1], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8(0x10)), lift)));
+    r = _mm256_or_si256(r, _mm256_shuffle_epi8(tab[2], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8(0x20)), lift)));
+    return _mm256_or_si256(r, _mm256_shuffle_epi8(tab[3], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8(0x30)), lift)));
+}
+
+/* Bit i set: node i (single-row order) goes right: bin > k, except NaN (255)
+ * at a missing-left node. */
+static inline uint64_t right_mask(const __m256i *tab, const uint8_t *r)
+{
+    const __m256i nan = _mm256_set1_epi8((char)0xff);
+    uint64_t m = 0;
+    for (int h = 0; h < 2; h++) {
+        __m256i v = pick64(tab, _mm256_load_si256((const __m256i *)(r + 32 * h)));
+        __m256i k = _mm256_load_si256((const __m256i *)(r + 64 + 32 * h));
+        __m256i dm = _mm256_load_si256((const __m256i *)(r + 128 + 32 * h));
+        __m256i le = _mm256_cmpeq_epi8(_mm256_min_epu8(v, k), v);
+        __m256i nanl = _mm256_and_si256(_mm256_cmpeq_epi8(v, nan), dm);
+        m |= (uint64_t)(uint32_t)~_mm256_movemask_epi8(_mm256_or_si256(le, nanl)) << (32 * h);
+    }
+    return m;
+}
+
+float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+{
+    __m256i tab[4];
+    for (int q = 0; q < 4; q++) tab[q] = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q)));
+    float acc = L->base_margin;
+    int t = t0;
+    /* two complete trees at a time: independent chains the core overlaps */
+    for (; t + 2 <= t1 && (L->cd[t] | L->cd[t + 1]) >= 0; t += 2) {
+        uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192), b = right_mask(tab, L->r2 + (size_t)(t + 1) * 192);
+        unsigned ja = sw__exit3[a & 127], jb = sw__exit3[b & 127];
+        unsigned ka = sw__exit3[(a >> (7 + 7 * ja)) & 127], kb = sw__exit3[(b >> (7 + 7 * jb)) & 127];
+        acc += L->cl[(size_t)t * 64 + ((8 * ja + ka) >> (6 - L->cd[t]))];
+        acc += L->cl[(size_t)(t + 1) * 64 + ((8 * jb + kb) >> (6 - L->cd[t + 1]))];
+    }
+    for (; t < t1; t++) {
+        int D = L->cd[t];
+        if (D >= 0) {
+            uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192);
+            unsigned j = sw__exit3[a & 127], k = sw__exit3[(a >> (7 + 7 * j)) & 127];
+            acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
+        } else {
+            acc += sw__walk_binned(L, t, rb);
+        }
+    }
+    return acc;
+}

@@ -148,6 +148,10 @@ typedef struct {
      * index and the level's k (255 pads a level, and a group past the last tree) */
     int orow_ok;
     uint8_t *of8, *ok8;
+    /* single rows with AVX2 only (at most 64 layout features): per complete tree,
+     * in the single-row node order, the node's feature (a byte of the row's bins),
+     * its k (right when bin > k) and 0xff where NaN goes left: 192 bytes */
+    uint8_t *r2;
     double scale, bias;
     sw_link link;
 } sw__layout;
@@ -204,6 +208,9 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
 /* One binned row (sw__bin_row) of a binary forest with at most 128 layout
  * features: the base margin plus layout trees t0..t1. */
 float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1);
+/* The same with AVX2 (L->r2, at most 64 layout features): 64 nodes a tree
+ * fetched from the row's bins with four byte shuffles. */
+float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1);
 /* One row of an oblivious forest (L->orow_ok); the raw sum before scale and bias. */
 double sw__score_orow_avx512(const sw__layout *L, const float *x);
 
