@@ -657,6 +657,13 @@ START_TEST(categorical_multiclass_match_xgboost)
                     free(back);
                     free(want);
                 }
+                /* a part of a round is refused for a multi-class model */
+                if (G > 1) {
+                    rc = tu_sh(&out, "%s predict --model %s/%s.json --input %s/rows.csv --trees 6 2>&1", tu_swish_bin(),
+                               dir, kinds[m], dir);
+                    ck_assert_msg(rc != 0 && strstr(out, "give a multiple of 4"), "%s", out);
+                    free(out);
+                }
                 /* the CLI: a column per class, explanations suffixed by class */
                 rc = tu_sh(&out, "%s predict --model %s/%s.json --input %s/rows.csv --explain | head -2", tu_swish_bin(),
                            dir, kinds[m], dir);

@@ -32,7 +32,7 @@ static const cli_opt opts[] = {
      CLI_REQUIRED},
     {"--output", "OUT.csv", "where to write predictions (default: stdout); never the input file", 0},
     {"--keep", "COL,...", "copy these input columns (ids) into the output, in front of prediction", CLI_REPEAT},
-    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration; N: the first N)", 0},
+    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration; N: the first N, whole rounds for a multi-class model)", 0},
     {"--margin", NULL, "raw margin, before the objective's link", 0},
     CLI_OPT_THREADS,
     {"--timing", NULL, "print load, parse and scoring times on stderr", 0},
@@ -225,6 +225,13 @@ int cmd_predict(int argc, char **argv)
     if (choice > 0 && choice > sw_forest_n_trees(f)) {
         rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1, "--trees %d: the model has %d trees", choice,
                           sw_forest_n_trees(f));
+        goto done;
+    }
+    if (choice > 0 && sw_forest_n_groups(f) > 1 && choice % sw_forest_trees_per_iteration(f) != 0) {
+        /* a part of a round would score some classes with one tree more than others */
+        rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1,
+                          "--trees %d: this %d-class model adds %d trees a round; give a multiple of %d", choice,
+                          sw_forest_n_groups(f), sw_forest_trees_per_iteration(f), sw_forest_trees_per_iteration(f));
         goto done;
     }
 
