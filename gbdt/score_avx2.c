@@ -192,8 +192,12 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
                                                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
     }
     int32_t tmp[8] __attribute__((aligned(32)));
+    int32_t wpos[SW__BLOCK];
     for (int u = 0; u < L->nused; u++) {
-        int f = L->used[u], n = L->nthr[f];
+        int f = L->used[u];
+        if (L->src[f] != f) continue; /* a wide feature's later chunk: binned with its first */
+        /* a wide feature: one search over all its thresholds, each chunk's bin from it */
+        int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
         int top = 1;
         while (top * 2 <= n) top *= 2;
@@ -218,11 +222,22 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
                 }
             }
             for (int g = 0; g < 4; g++) {
-                __m256i b = _mm256_blendv_epi8(pos[g], nanb, _mm256_castps_si256(_mm256_cmp_ps(x[g], x[g], _CMP_UNORD_Q)));
+                __m256i nanm = _mm256_castps_si256(_mm256_cmp_ps(x[g], x[g], _CMP_UNORD_Q));
+                if (wide) { /* the position among all thresholds; -1 for NaN */
+                    __m256i b = _mm256_blendv_epi8(pos[g], _mm256_set1_epi32(-1), nanm);
+                    _mm256_storeu_si256((__m256i *)(wpos + 8 * (g0 + g)), b);
+                    continue;
+                }
+                __m256i b = _mm256_blendv_epi8(pos[g], nanb, nanm);
                 b = _mm256_and_si256(b, lanes[g0 + g]);
                 _mm256_store_si256((__m256i *)tmp, b);
                 for (int k = 0; k < 8; k++) o[8 * (g0 + g) + k] = (uint8_t)tmp[k];
             }
+        }
+        if (wide) {
+            for (int r = nr; r < SW__BLOCK; r++) wpos[r] = 0; /* rows past the block: bin 0 */
+            sw__wide_chunks(L, f, wpos, bins);
+            continue;
         }
         if (binary) {
             uint8_t *p1 = bins + ((size_t)L->nf + (size_t)f) * SW__BLOCK;

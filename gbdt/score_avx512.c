@@ -207,8 +207,13 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         int cnt = nr - 16 * g;
         lanes[g] = (__mmask16)(cnt >= 16 ? 0xffff : cnt <= 0 ? 0 : (1u << cnt) - 1);
     }
+    int32_t wpos[SW__BLOCK] __attribute__((aligned(64)));
     for (int u = 0; u < L->nused; u++) {
-        int f = L->used[u], n = L->nthr[f];
+        int f = L->used[u];
+        if (L->src[f] != f) continue; /* a wide feature's later chunk: binned with its first */
+        /* a wide feature: one search over all its thresholds (gathers only: the
+         * register pivots cover 256), each chunk's bin from it */
+        int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
         int top = 1;
         while (top * 2 <= n) top *= 2;
@@ -227,13 +232,22 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
                 __mmask16 ok = _mm512_cmple_epi32_mask(cand, vn);
                 __m512i at = _mm512_sub_epi32(cand, _mm512_set1_epi32(1));
                 /* from the register: every threshold (n <= 16) or t[16j + 15] (steps >= 16) */
-                __m512 tv = n <= 16 ? _mm512_permutexvar_ps(at, piv)
-                            : st >= 16 ? _mm512_permutexvar_ps(_mm512_srli_epi32(at, 4), piv)
-                                       : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, at, t, 4);
+                __m512 tv = n <= 16              ? _mm512_permutexvar_ps(at, piv)
+                            : st >= 16 && !wide ? _mm512_permutexvar_ps(_mm512_srli_epi32(at, 4), piv)
+                                                : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, at, t, 4);
                 __mmask16 go = binary ? _mm512_mask_cmp_ps_mask(ok, tv, x[g], _CMP_LE_OQ)
                                       : _mm512_mask_cmp_ps_mask(ok, tv, x[g], _CMP_LT_OQ);
                 pos[g] = _mm512_mask_mov_epi32(pos[g], go, cand);
             }
+        }
+        if (wide) { /* positions among all thresholds, -1 for NaN */
+            for (int g = 0; g < 4; g++)
+                _mm512_store_si512((void *)(wpos + 16 * g),
+                                   _mm512_mask_mov_epi32(pos[g], _mm512_cmp_ps_mask(x[g], x[g], _CMP_UNORD_Q),
+                                                         _mm512_set1_epi32(-1)));
+            for (int r = nr; r < SW__BLOCK; r++) wpos[r] = 0; /* rows past the block: bin 0 */
+            sw__wide_chunks(L, f, wpos, bins);
+            continue;
         }
         for (int g = 0; g < 4; g++) {
             __m512i b = _mm512_mask_mov_epi32(pos[g], _mm512_cmp_ps_mask(x[g], x[g], _CMP_UNORD_Q), nanb);

@@ -188,6 +188,38 @@ static inline float sw__walk_binned(const sw__layout *L, int t, const uint8_t *r
     return L->leaves[st->leaf_off + (size_t)(i - ni)];
 }
 
+/* A wide feature f's chunks from each row's position among all its
+ * thresholds (pos[0..64), -1 for NaN, 0 past the block's rows): chunk c's bin
+ * is the position less 254 c, clamped to the chunk, NaN the chunk's NaN bin;
+ * binary forests also get bins + 1.  Sixteen rows per step in GCC vector types
+ * (the including kernel's ISA). */
+typedef int32_t sw__v16i __attribute__((vector_size(64)));
+typedef uint8_t sw__v16b __attribute__((vector_size(16)));
+static inline void sw__wide_chunks(const sw__layout *L, int f, const int32_t *pos, uint8_t *bins)
+{
+    int nch = (L->wide_n[f] + SW__CHUNK - 1) / SW__CHUNK;
+    for (int c = 0; c < nch; c++) {
+        int s = c ? L->wide_slot[f] + c - 1 : f;
+        uint8_t *o = bins + (size_t)s * SW__BLOCK, *o1 = bins + ((size_t)L->nf + (size_t)s) * SW__BLOCK;
+        sw__v16i n = (sw__v16i){0} + L->nthr[s], nb = (sw__v16i){0} + L->nan_bin[s];
+        for (int q = 0; q < SW__BLOCK / 16; q++) {
+            sw__v16i p;
+            __builtin_memcpy(&p, pos + 16 * q, sizeof p);
+            sw__v16i v = p - c * SW__CHUNK;
+            v &= v > 0;
+            sw__v16i over = v > n, nan = p < 0;
+            v = (v & ~over) | (n & over);
+            v = (v & ~nan) | (nb & nan);
+            sw__v16b b = __builtin_convertvector(v, sw__v16b);
+            __builtin_memcpy(o + 16 * q, &b, sizeof b);
+            if (L->kind == SW_TREES_BINARY) {
+                b += 1;
+                __builtin_memcpy(o1 + 16 * q, &b, sizeof b);
+            }
+        }
+    }
+}
+
 /* Bin one row into rb[0..256): rb[f] for each used layout feature (NaN: the
  * feature's NaN bin); binary forests (at most 128 layout features) also get
  * rb[roff + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
