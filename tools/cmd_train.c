@@ -162,7 +162,10 @@ int cmd_train(int argc, char **argv)
                              "data, parameters and seed give the same model, bit for bit, at any thread count.\n"
                              "The output name is checked first; then the training data: non-finite targets, a\n"
                              "feature equal to the target (leakage) or too few rows stop training; constant or\n"
-                             "empty columns and duplicated rows are reported.",
+                             "empty columns and duplicated rows are reported.  --param\n"
+                             "categorical_features=COL,... treats those columns (integers 0..254) as categories,\n"
+                             "as XGBoost's enable_categorical (max_cat_to_onehot, max_cat_threshold); such a model\n"
+                             "is saved as XGBoost JSON/UBJSON.",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
