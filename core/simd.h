@@ -1,9 +1,14 @@
 /* simd: which vector instruction sets this CPU can run, chosen once.
  *
  * The only place swish asks the CPU about its ISA.  Kernels come in variants
- * (scalar, AVX2, AVX-512) compiled from one body in files named *_avx2.c /
- * *_avx512.c, which alone get the ISA flags; callers pick a variant through
- * sw_isa_best(), which honours SW_FORCE_ISA=scalar|avx2|avx512.
+ * (scalar, AVX2, AVX-512) written per ISA in files named *_avx2.c /
+ * *_avx512.c, which alone get the ISA flags: the two differ in more than width
+ * (AVX-512's byte permutes and mask registers have no AVX2 counterpart, AVX2
+ * needs shuffles, blends and movemasks instead), so one body would serve one
+ * of them badly.  A few portable loops use GCC vector types with a clone per
+ * ISA instead.  Callers pick a variant through sw_isa_best(), which honours
+ * SW_FORCE_ISA=scalar|avx2|avx512, or take it as a parameter (the scorer, the
+ * trainer).
  * Thread-safety: pure queries. */
 #ifndef SW_SIMD_H
 #define SW_SIMD_H

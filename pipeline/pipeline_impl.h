@@ -1,12 +1,13 @@
-/* pipeline_impl: what retrain and backtest share: choosing training rows and
- * fitting the gbdt system's three models. */
+/* pipeline_impl: what the pipeline's jobs share (slate, retrain, backtest): the
+ * feature frame of a date range, the progress log, choosing training rows and
+ * fitting the gbdt system's models and the stack. */
 #ifndef SW_PIPELINE_IMPL_H
 #define SW_PIPELINE_IMPL_H
 
 #include <stdio.h>
 
-#include "core/clock.h"
 #include "config.h"
+#include "core/clock.h"
 #include "core/matrix.h"
 #include "core/threads.h"
 #include "features/features.h"
