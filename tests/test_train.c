@@ -776,6 +776,11 @@ START_TEST(categorical_features)
     ck_assert_int_eq(sw_train_params_set(&q, "monotone_constraints", "f1:1", names, 8, &err), SW_OK);
     ck_assert_int_eq(sw_train(&q, &d, NULL, 0, &bf, NULL, &err), SW_ARG);
     ck_assert_int_eq(sw_train_params_set(&q, "categorical_features", "nope", names, 8, &err), SW_ARG);
+    /* the CLI refuses a categorical model's .swm/.cbm output before training */
+    rc = tu_sh(&out, "%s train --train %s/train.csv --target y --out %s/c.swm --param categorical_features=f1 2>&1",
+               tu_swish_bin(), dir, dir);
+    ck_assert_msg(rc != 0 && strstr(out, "categorical_features need an XGBoost file"), "%s", out);
+    free(out);
     sw_matrix_free(X);
     sw_matrix_free(Xh);
     free(y);

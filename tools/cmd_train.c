@@ -65,7 +65,7 @@ static int ends_with(const char *s, const char *suffix)
 /* The model format must be known and the directory must take the file; once the
  * parameters are known (oblivious >= 0), the format must hold the kind of trees
  * trained.  All checked before any training. */
-static int check_out(const char *path, int oblivious)
+static int check_out(const char *path, int oblivious, int categorical)
 {
     int xgb = ends_with(path, ".json") || ends_with(path, ".ubj");
     int cbm = ends_with(path, ".cbm"), swm = ends_with(path, ".swm");
@@ -79,6 +79,8 @@ static int check_out(const char *path, int oblivious)
                          "--out %s: CatBoost .cbm holds oblivious trees; use --param grow_policy=oblivious, "
                          "or .json, .ubj or .swm",
                          path);
+    if ((swm || cbm) && categorical)
+        return cli_failf(SW_UNSUPPORTED, "--out %s: categorical_features need an XGBoost file (.json or .ubj)", path);
     char dir[4096];
     const char *slash = strrchr(path, '/');
     if (slash) snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
@@ -208,7 +210,7 @@ int cmd_train(int argc, char **argv)
         given[g] = setting_names[g][0];
         snprintf(given_text[g], sizeof given_text[g], "--param %s", params[r]);
     }
-    if ((rc = check_out(out_path, -1))) return rc;
+    if ((rc = check_out(out_path, -1, 0))) return rc;
 
     sw_error err;
     sw_error_clear(&err);
@@ -252,7 +254,7 @@ int cmd_train(int argc, char **argv)
         if (sw_train_params_set(&p, kv, eq + 1, feats, nf, &err) != SW_OK) goto fail;
     }
     p.nthread = sw_threads_resolve(threads);
-    if ((rc = check_out(out_path, p.grow_policy == SW_GROW_OBLIVIOUS))) goto done;
+    if ((rc = check_out(out_path, p.grow_policy == SW_GROW_OBLIVIOUS, p.n_categorical > 0))) goto done;
     if (p.early_stopping_rounds && nv == 0) {
         rc = cli_failf(SW_ARG, "--early-stopping needs --valid");
         goto done;
