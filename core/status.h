@@ -89,13 +89,24 @@ void sw_error_prefix(sw_error *err, const char *fmt, ...) __attribute__((format(
 /* One line: "file:line:col: message" (or "file: byte N: message"), no newline. */
 void sw_error_format(const sw_error *err, char *buf, size_t size);
 
-/* Programmer errors abort with file and line; bad input never reaches these. */
+/* Invariants the code relies on (a byte cast that must not wrap, a partition
+ * that must keep every row): a failure is a bug in swish, never bad input, and
+ * aborts with file and line.  Checked in debug builds (-DSW_DEBUG: make asan,
+ * ubsan, tsan, or make DEBUG=1); compiled out of release builds, as zstd's and
+ * ggml's asserts are, where the condition is type-checked but never evaluated. */
 void sw__assert_fail(const char *expr, const char *file, int line, const char *msg)
     __attribute__((noreturn));
+#ifdef SW_DEBUG
 #define SW_ASSERT(cond, msg)                                                        \
     do {                                                                            \
         if (!(cond)) sw__assert_fail(#cond, __FILE__, __LINE__, (msg));             \
     } while (0)
+#else
+#define SW_ASSERT(cond, msg)                                                        \
+    do {                                                                            \
+        (void)sizeof(!(cond));                                                      \
+    } while (0)
+#endif
 
 /* Propagation helpers. */
 #define SW_TRY(expr)                                                                \

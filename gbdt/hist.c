@@ -77,6 +77,7 @@ void sw__hist_build_packed(const uint8_t *bins, int stride, const uint32_t *rows
 
 void sw__hist_build_packed_gh(const uint8_t *bins, const uint32_t *rows, long n, int nfeat, sw__gpair *hist)
 {
+    SW_ASSERT(nfeat <= 24, "a packed row's gradient pair sits in bytes 24..31");
     for (long i = 0; i < n; i++) {
         if (i + PREFETCH < n) __builtin_prefetch(bins + (size_t)rows[i + PREFETCH] * 32);
         const uint8_t *row = bins + (size_t)rows[i] * 32;

@@ -16,6 +16,7 @@ void sw__pack_rows_avx2(const sw__binned *b, const int *feats, int nfeat, const 
                         const sw__gpair *gh, uint8_t *out)
 {
     int nch = (b->nf + 15) / 16; /* at most 4 */
+    SW_ASSERT(b->nf <= 64 && nfeat <= 32, "packing reads four 16-byte loads of a row and writes 32 bytes");
     uint8_t m[2][4][16];
     memset(m, 0x80, sizeof m); /* 0x80: the shuffle writes zero */
     for (int j = 0; j < nfeat; j++) m[j / 16][feats[j] / 16][j % 16] = (uint8_t)(feats[j] % 16);

@@ -1,6 +1,6 @@
 /* part_avx2: the trainer's row partition, 8 rows at a time (AVX2).
  *
- * The same stable split as the scalar loop in grow.c: one gather brings the 8
+ * The same stable split as the scalar loop in partition.c: one gather brings the 8
  * rows' bins, one compare gives the rows that go left, and a permute from a
  * 256-entry table moves them (and the rights) to the front of a vector that is
  * stored whole.  AVX2 has no masked store that is fast on every CPU, so a
@@ -33,6 +33,9 @@ long sw__part_avx2(const uint32_t *src, long n, const uint8_t *col, int bin, int
     const __m256i lo8 = _mm256_set1_epi32(0xff), vbinm1 = _mm256_set1_epi32(bin - 1);
     const __m256i miss = _mm256_set1_epi32(SW__MISSING_BIN);
     const __m256i rev_idx = _mm256_set_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    SW_ASSERT(bin >= 1 && bin <= SW__MISSING_BIN, "a split bin is above bin 0 and at most the missing bin");
+    SW_ASSERT(rev || L + *nl <= src || L >= src + n, "in place, lefts never pass the read position (whole-vector stores)");
+    SW_ASSERT(!rev || (R - *nr) - (L + *nl) + 1 >= n, "lefts and reversed rights have room for every row");
     long a = *nl, b = *nr, i = 0, stop = rev ? n - 16 : n - 8;
     for (; i <= stop; i += 8) {
         if (i + PF + 8 <= n) /* the bins PF rows ahead: the node's rows are sparse in the column */

@@ -1,6 +1,6 @@
 /* part_avx512: the trainer's row partition, 16 rows at a time (AVX-512 F).
  *
- * The same stable split as the scalar loop in grow.c: one gather brings the 16
+ * The same stable split as the scalar loop in partition.c: one gather brings the 16
  * rows' bins, one compare gives the rows that go left, and two compresses with
  * masked stores append them to the left and right lists.  Masked stores write
  * exactly the slots the scalar loop writes, so in-place use and neighbouring
@@ -17,6 +17,9 @@ long sw__part_avx512(const uint32_t *src, long n, const uint8_t *col, int bin, i
     const __m512i lo8 = _mm512_set1_epi32(0xff), vbin = _mm512_set1_epi32(bin);
     const __m512i miss = _mm512_set1_epi32(SW__MISSING_BIN);
     const __m512i rev_idx = _mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    SW_ASSERT(bin >= 1 && bin <= SW__MISSING_BIN, "a split bin is above bin 0 and at most the missing bin");
+    SW_ASSERT(rev || L + *nl <= src || L >= src + n, "in place, lefts never pass the read position (whole-vector stores)");
+    SW_ASSERT(!rev || (R - *nr) - (L + *nl) + 1 >= n, "lefts and reversed rights have room for every row");
     long a = *nl, b = *nr, i = 0;
     for (; i + 16 <= n; i += 16) {
         if (i + PF + 16 <= n) /* the bins PF rows ahead: the node's rows are sparse in the column */

@@ -132,6 +132,8 @@ static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, in
     }
     int fe, k, dl = f->default_left[s + i];
     node_split(L, f, s + i, &fe, &k);
+    SW_ASSERT(p < (1 << D) - 1 && k + dl <= 255 && (size_t)((dl ? L->nf : 0) + fe) * SW__BLOCK < 65536,
+              "a complete node's slot, byte threshold and 16-bit bin offset fit its record");
     cb[p] = (uint16_t)(((dl ? L->nf : 0) + fe) * SW__BLOCK);
     ck[p] = (uint8_t)(k + dl);
     ci[p] = (uint8_t)((fe + (dl ? L->roff : 0)) & 0xff);
@@ -181,6 +183,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
             for (int q = 0; q < 64; q++) {
                 int dl = c->ri[q] >= L->roff; /* a missing-left node reads bins + 1 against k + 1 */
                 fi[q] = (uint8_t)(dl ? c->ri[q] - L->roff : c->ri[q]);
+                SW_ASSERT(fi[q] < 64, "pick64 reads one of the row's first 64 bins");
                 kk[q] = (uint8_t)(dl ? c->rk[q] - 1 : c->rk[q]);
                 dm[q] = dl ? 0xff : 0;
             }
@@ -450,6 +453,8 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             }
             L->bt[t].node_off = (uint32_t)io;
             L->bt[t].leaf_off = (uint32_t)lo;
+            SW_ASSERT(ni <= UINT16_MAX && nl <= UINT16_MAX && io + (size_t)ni <= UINT32_MAX,
+                      "16-bit node and leaf indices, 32-bit offsets");
             L->bt[t].n_int = (uint16_t)ni;
             L->bt[t].n_leaf = (uint16_t)nl;
             if (ni > L->max_int) L->max_int = ni;
@@ -458,6 +463,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
                 sw__snode *sn = &L->nodes[io + (size_t)map[i]];
                 int fe, k;
                 node_split(L, f, s + i, &fe, &k);
+                SW_ASSERT(fe < nf && nf <= UINT16_MAX && k <= 255, "a node's layout feature and byte threshold");
                 sn->f = (uint16_t)fe;
                 sn->k = (uint8_t)k;
                 sn->dl = f->default_left[s + i];
@@ -490,6 +496,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             for (int64_t i = f->split_start[t]; i < f->split_start[t + 1]; i++) {
                 int fe, k;
                 split_at(L, f->split_feat[i], f->split_border[i], &fe, &k);
+                SW_ASSERT(fe <= UINT16_MAX && k <= 255, "an oblivious split's layout feature and byte threshold");
                 L->of[i] = (uint16_t)fe;
                 /* x > b_k  <=>  #{b < x} > k (within a chunk too: its borders are consecutive) */
                 L->ok[i] = (uint8_t)k;
@@ -523,10 +530,12 @@ oom:
 void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
 {
     int binary = L->kind == SW_TREES_BINARY;
+    SW_ASSERT(nr >= 1 && nr <= SW__BLOCK, "a block holds 1..SW__BLOCK rows");
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];
         const float *t = L->thr[f];
         int n = L->nthr[f];
+        SW_ASSERT(n <= 254, "a layout feature has at most 254 thresholds (wider ones are chunked): bins fit a byte");
         uint8_t *o = bins + (size_t)f * SW__BLOCK;
         for (int r = 0; r < nr; r++) {
             float x = X[(size_t)r * (size_t)stride + (size_t)L->src[f]];
@@ -708,6 +717,7 @@ const uint8_t sw__exit3[128] = {
 void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb)
 {
     int binary = L->kind == SW_TREES_BINARY;
+    SW_ASSERT(L->roff + L->nf <= 256, "a row's bins and its bins + 1 fit 256 bytes");
     memset(rb, 0, 256);
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];

@@ -1,6 +1,6 @@
-/* split_avx2: the split scan of grow.c (scan_cuts) with AVX2 intrinsics.
+/* split_avx2: the split scan of split.c (scan_cuts) with AVX2 intrinsics.
  *
- * The generic-vector version in grow.c is the reference: this one performs the
+ * The generic-vector version in split.c is the reference: this one performs the
  * same IEEE operations on the same lanes in the same order (GCC's generic
  * float-to-double conversion goes through memory, which made that version
  * twice as slow), so the model does not depend on which one runs; the

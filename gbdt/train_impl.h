@@ -1,5 +1,5 @@
-/* train_impl: the trainer's internal types, shared by bin.c, hist.c, grow.c and
- * train.c (gbdt/ only). */
+/* train_impl: the trainer's internal types, shared by bin.c, hist.c, the grower
+ * (grow.c and the files of grow_impl.h) and train.c (gbdt/ only). */
 #ifndef SW_TRAIN_IMPL_H
 #define SW_TRAIN_IMPL_H
 
@@ -91,7 +91,7 @@ long sw__part_avx512(const uint32_t *src, long n, const uint8_t *col, int bin, i
 long sw__part_avx2(const uint32_t *src, long n, const uint8_t *col, int bin, int dl, uint32_t *L, long *nl,
                    uint32_t *R, long *nr, int rev);
 
-/* The split scan of grow.c with AVX2 (split_avx2.c; AVX2 CPUs only): the left
+/* The split scan of split.c with AVX2 (split_avx2.c; AVX2 CPUs only): the left
  * sums of cuts 1..ncuts into GLs/HLs (ncuts rounded up to 8 entries), and for
  * each of 16 lanes its best gain and key 2 * cut + (missing goes left). */
 void sw__scan_cuts_avx2(const sw__gpair *h, int ncuts, double G, double H, double Gm, double Hm, int ndir,
