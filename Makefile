@@ -1,9 +1,10 @@
 # swish: one non-recursive Makefile.
 #
-#   make            build/swish and build/libswish.a (plus ./swish, a link to the binary)
+#   make            build/swish, build/libswish.a and build/libswish.so (plus ./swish, a link to the binary)
 #   make test       every test: the layer check, Check suites, fuzz-corpus replay, cross-checks (installs deps)
 #   make asan       the whole suite under AddressSanitizer
 #   make ubsan      the whole suite under UndefinedBehaviorSanitizer
+#   make DEBUG=1    any build with the SW_ASSERT invariants checked (the sanitizer builds do)
 #   make tsan       the whole suite under ThreadSanitizer (clang, LLVM libomp + Archer)
 #   make fuzz       libFuzzer on each model reader (FUZZ_SECONDS each, clang;
 #                   FUZZ_TARGETS=cbm picks readers)
@@ -11,11 +12,16 @@
 #   make bench      every benchmark, one table;  make bench-quick: the CI budget check
 #   make demo       the main job end to end on a simulated league
 #   make deps       install the Debian packages swish needs (only those missing)
-#   make install    build/swish to $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
+#   make install    the binary, libswish.so/.a, headers (swish.h), pkg-config file, man page and
+#                   the Python module under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
+#   make check-install  install into a temporary prefix; test the C library through pkg-config
+#                   and the Python module against the CLI and XGBoost (part of make test)
 #   make install-systemd   the units of tools/deploy to /etc/systemd/system, the example
 #                   config to /etc/swish/swish.conf unless present (docs/DEPLOY.md)
 #   make check-layers   include directions: core <- gbdt <- io <- features <- pipeline <- tools
 #
+# Objects are position-independent: one set serves the binary, libswish.a and
+# libswish.so (-fno-semantic-interposition keeps calls inside the library direct).
 # The build prints one line per step ("CC core/csv.c"); V=1 prints the commands.
 
 CC      ?= cc
@@ -32,9 +38,11 @@ BUILD   ?= build
 SWISH_SHARED ?= ../shared
 export SWISH_SHARED
 
+# DEBUG=1 (and the sanitizer builds) check the SW_ASSERT invariants.
+DEBUG_FLAGS := $(if $(DEBUG),-DSW_DEBUG)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS_ALL := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -fopenmp -MMD -MP -I. \
-              -I/usr/include/x86_64-linux-gnu/openblas-pthread $(EXTRA_CFLAGS)
+CFLAGS_ALL := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -fopenmp -fPIC -fno-semantic-interposition -MMD -MP -I. \
+              -I/usr/include/x86_64-linux-gnu/openblas-pthread $(DEBUG_FLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL := -fopenmp -lsqlite3 -lopenblas -lcurl -lmicrohttpd -lcrypto -lm -lpthread $(EXTRA_LDFLAGS)
 CHECK_LIBS := -lcheck -lsubunit -lrt -lm -pthread
 
@@ -53,19 +61,34 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
 LIB  := $(BUILD)/libswish.a
+# libswish.so: the public API (every exported sw_ name; sw__ names are internal)
+# under one symbol version.  Before 1.0 a minor release may change the ABI, so
+# the soname carries major.minor.
+SW_VERSION_FULL := $(shell sed -n 's/^\#define SW_VERSION "\(.*\)"/\1/p' core/version.h)
+SOVERSION := $(basename $(SW_VERSION_FULL))
+SONAME := libswish.so.$(SOVERSION)
+SHLIB := $(BUILD)/libswish.so.$(SW_VERSION_FULL)
+# Installed headers: every module header but the internal ones.
+PUBLIC_HDRS := $(filter-out %_impl.h gbdt/grow.h,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.h)))
 BIN  := $(BUILD)/swish
 TESTBIN := $(BUILD)/run_tests
 REPLAY  := $(BUILD)/fuzz_replay
 BENCHBIN := $(BUILD)/swish_bench
 
-.PHONY: all test asan ubsan tsan fuzz fuzz-bins fuzz-quick bench bench-quick bench-serve demo deps install install-systemd check-layers clean unit
+.PHONY: all test asan ubsan tsan fuzz fuzz-bins fuzz-quick bench bench-quick bench-serve demo deps install uninstall \
+        check-install install-systemd check-layers clean unit
 
-all: $(LIB) $(BIN) swish
+all: $(LIB) $(SHLIB) $(BUILD)/include/swish.h $(BIN) swish
 
 swish: $(BIN)
 	@if [ "$(BUILD)" = "build" ]; then ln -sf $(BIN) swish; fi
 
-$(BUILD)/%.o: %.c
+# Objects are rebuilt when the compiler flags change (build/.flags holds the last ones).
+ifneq ($(file <$(BUILD)/.flags),$(CFLAGS_ALL))
+$(shell mkdir -p $(BUILD))
+$(file >$(BUILD)/.flags,$(CFLAGS_ALL))
+endif
+$(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(msg) CC $<
 	$(Q)$(CC) $(CFLAGS_ALL) $(if $(findstring _avx512,$<),$(AVX512_FLAGS),$(if $(findstring _avx2,$<),$(AVX2_FLAGS))) \
@@ -81,6 +104,25 @@ $(LIB): $(LIB_OBJ)
 	$(msg) AR $@
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
+
+$(BUILD)/libswish.map: core/version.h
+	@mkdir -p $(dir $@)
+	$(Q)printf 'SWISH_%s {\n  global: sw_[a-z0-9]*;\n  local: *;\n};\n' $(SOVERSION) > $@
+
+$(SHLIB): $(LIB_OBJ) $(BUILD)/libswish.map
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(BUILD)/libswish.map \
+	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDLIBS_ALL)
+	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libswish.so
+
+# swish.h: the umbrella header, one include per public header.
+$(BUILD)/include/swish.h: $(PUBLIC_HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(msg) GEN $@
+	$(Q){ printf '/* swish.h: the whole public API of libswish (generated by make). */\n'; \
+	  printf '#ifndef SWISH_H\n#define SWISH_H\n\n#ifdef __cplusplus\nextern "C" {\n#endif\n\n'; \
+	  for h in $(PUBLIC_HDRS); do printf '#include "%s"\n' $$h; done; \
+	  printf '\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n'; } > $@
 
 $(BIN): $(TOOL_OBJ) $(LIB)
 	$(msg) LD $@
@@ -105,14 +147,14 @@ unit: $(TESTBIN) $(REPLAY) $(BIN)
 	$(Q)SWISH_BIN=$(BIN) ./$(TESTBIN)
 	$(Q)./$(REPLAY) tests/fuzz/corpus
 
-test: deps check-layers all unit
+test: deps check-layers all unit check-install
 
 asan:
-	$(Q)$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
+	$(Q)$(MAKE) BUILD=build/asan OPT=-O1 DEBUG=1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
 	    EXTRA_LDFLAGS="-fsanitize=address" ASAN_OPTIONS=detect_leaks=1 unit
 
 ubsan:
-	$(Q)$(MAKE) BUILD=build/ubsan OPT=-O1 EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
+	$(Q)$(MAKE) BUILD=build/ubsan OPT=-O1 DEBUG=1 EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=undefined" unit
 
 # ThreadSanitizer must see every synchronisation: GCC's libgomp is not
@@ -128,7 +170,7 @@ TSAN_ARCHER := /usr/lib/llvm-14/lib/libarcher.so
 tsan: deps
 	$(Q)OMP_TOOL_LIBRARIES=$(TSAN_ARCHER) CK_TIMEOUT_MULTIPLIER=20 \
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 $(TSAN_OPTIONS)" \
-	$(MAKE) BUILD=build/tsan CC=clang OPT=-O1 EXTRA_LDFLAGS="-fsanitize=thread" \
+	$(MAKE) BUILD=build/tsan CC=clang OPT=-O1 DEBUG=1 EXTRA_LDFLAGS="-fsanitize=thread" \
 	    EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer -D'target_clones(...)='" unit
 
 # libFuzzer targets: tests/fuzz/fuzz_<reader>.c linked with core, gbdt and io
@@ -137,7 +179,7 @@ tsan: deps
 # goes into tests/fuzz/corpus/<reader>/, which make test replays.
 FUZZ_SECONDS ?= 60
 FUZZ_QUICK_SECONDS ?= 20
-FUZZ_CFLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fopenmp
+FUZZ_CFLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -DSW_DEBUG -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fopenmp
 FUZZ_OPTS = -max_len=65536 -rss_limit_mb=1024 -timeout=10 -artifact_prefix=build/fuzz/$$t-
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(wildcard core/*.c gbdt/*.c io/*.c))
 FUZZ_BINS := $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
@@ -187,14 +229,52 @@ bench-serve: all $(BENCHBIN) ; $(Q)./$(BENCHBIN) serve
 demo: deps all
 	$(Q)./$(BIN) demo
 
-# install: the binary.  install-systemd: tools/deploy's units, ExecStart pointed at
-# $(PREFIX)/bin/swish, and the example configuration, never over an existing one.
-# DESTDIR stages either for a package.
+# install: the binary, the libraries, the headers under include/swish (swish.h
+# includes them all), swish.pc, the man page made from the commands' own --help,
+# and the Python module (tools/python/swish.py, told where libswish.so is).
+# install-systemd: tools/deploy's units, ExecStart pointed at $(PREFIX)/bin/swish,
+# and the example configuration, never over an existing one.  DESTDIR stages
+# either for a package.
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PYTHON ?= /usr/bin/python3
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(PY_VERSION)/dist-packages)
 SYSTEMD_UNITS := $(wildcard tools/deploy/*.service tools/deploy/*.timer)
-install: $(BIN)
-	$(msg) INSTALL $(DESTDIR)$(PREFIX)/bin/swish
+$(BUILD)/swish.1: $(BIN) tools/manpage.sh
+	$(msg) GEN $@
+	$(Q)sh tools/manpage.sh $(BIN) > $@.tmp && mv $@.tmp $@
+
+install: all $(BUILD)/swish.1
+	$(msg) INSTALL "$(DESTDIR)$(PREFIX): bin/swish, $(SHLIB:$(BUILD)/%=%), libswish.a, swish.h, swish.pc, swish.1, swish.py"
 	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/swish
+	$(Q)install -D -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
+	$(Q)ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libswish.so
+	$(Q)install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libswish.a
+	$(Q)for h in $(PUBLIC_HDRS); do install -D -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/swish/$$h || exit 1; done
+	$(Q)install -m 0644 $(BUILD)/include/swish.h $(DESTDIR)$(INCLUDEDIR)/swish/swish.h
+	$(Q)install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: swish' 'Description: NBA player-points prediction engine: GBDT training, exact XGBoost/CatBoost scoring' \
+	  'Version: $(SW_VERSION_FULL)' 'Cflags: -I$${includedir}/swish' 'Libs: -L$${libdir} -lswish' \
+	  'Libs.private: $(filter-out $(EXTRA_LDFLAGS),$(LDLIBS_ALL))' > $(DESTDIR)$(LIBDIR)/pkgconfig/swish.pc
+	$(Q)install -D -m 0644 $(BUILD)/swish.1 $(DESTDIR)$(MANDIR)/man1/swish.1
+	$(Q)install -d $(DESTDIR)$(PYTHONDIR)
+	$(Q)sed 's#^_INSTALLED_LIB = None#_INSTALLED_LIB = "$(LIBDIR)/$(SONAME)"#' tools/python/swish.py \
+	  > $(DESTDIR)$(PYTHONDIR)/swish.py && chmod 0644 $(DESTDIR)$(PYTHONDIR)/swish.py
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig 2>/dev/null || true; fi
+
+uninstall:
+	$(msg) REMOVE "$(DESTDIR)$(PREFIX): what make install put there"
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/bin/swish $(DESTDIR)$(LIBDIR)/libswish.so* $(DESTDIR)$(LIBDIR)/libswish.a \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/swish.pc $(DESTDIR)$(MANDIR)/man1/swish.1 $(DESTDIR)$(PYTHONDIR)/swish.py
+	$(Q)rm -rf $(DESTDIR)$(INCLUDEDIR)/swish
+
+check-install: all
+	$(Q)PYTHON=$(PYTHON) BUILD=$(BUILD) sh tests/install/run.sh
 
 install-systemd:
 	$(msg) INSTALL "$(DESTDIR)/etc/systemd/system: $(notdir $(SYSTEMD_UNITS))"
@@ -216,7 +296,7 @@ install-systemd:
 # conflicts with Debian's npm); the real S3 server of the object-store tests,
 # s3rver, is pinned in tests/s3/package-lock.json.
 DEB_PKGS := gcc make pkg-config libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev \
-            check libsubunit-dev python3 python3-xgboost clang libclang-rt-14-dev libomp-14-dev chromium \
+            check libsubunit-dev python3 python3-numpy python3-xgboost groff-base clang libclang-rt-14-dev libomp-14-dev chromium \
             prometheus wrk hey systemd openssl
 S3RVER := tests/s3/node_modules/@20minutes/s3rver/package.json
 deps:

@@ -64,6 +64,34 @@ sw_train_params sw_train_params_default(void)
     return p;
 }
 
+sw_train_params *sw_train_params_new(void)
+{
+    sw_train_params *p = sw_malloc(sizeof *p);
+    if (p) *p = sw_train_params_default();
+    return p;
+}
+
+/* Parameters with several names (XGBoost's, scikit-learn's, LightGBM's, CatBoost's). */
+static const char *const param_groups[][7] = {
+    {"num_boost_round", "n_estimators", "rounds", "num_round", "num_iterations", "iterations", NULL},
+    {"early_stopping_rounds", NULL},
+    {"nthread", "n_jobs", NULL},
+    {"seed", "random_state", NULL},
+    {"eta", "learning_rate", NULL},
+    {"lambda", "reg_lambda", NULL},
+    {"alpha", "reg_alpha", NULL},
+    {"gamma", "min_split_loss", NULL},
+    {"categorical_features", "categorical_feature", NULL},
+};
+
+int sw_train_param_group(const char *name)
+{
+    for (size_t g = 0; g < sizeof param_groups / sizeof param_groups[0]; g++)
+        for (int i = 0; param_groups[g][i]; i++)
+            if (!strcmp(param_groups[g][i], name)) return (int)g;
+    return -1;
+}
+
 static const char *const metric_names[SW_METRIC_COUNT] = {"rmse", "mae", "mape", "quantile",
                                                           "poisson-nloglik"};
 

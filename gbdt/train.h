@@ -86,6 +86,12 @@ sw_train_params sw_train_params_default(void);
  * SW_ARG with a message listing what is valid. */
 int sw_train_params_set(sw_train_params *p, const char *key, const char *value,
                         const char *const *feature_names, int n_features, sw_error *err);
+/* The defaults on the heap (sw_free it): for bindings that cannot mirror the
+ * struct (swish's Python module sets every field by name). */
+sw_train_params *sw_train_params_new(void);
+/* Names of one setting ("eta" and "learning_rate") share a group number, other
+ * names give -1: two names of one group given together are a conflict. */
+int sw_train_param_group(const char *name);
 /* Names accepted by sw_train_params_set, for help texts. */
 const char *sw_train_param_names(void);
 const char *sw_metric_name(sw_metric m);

@@ -34,27 +34,14 @@ static const cli_opt opts[] = {
     {"--json", NULL, "print the summary as JSON", 0},
 };
 
-/* Settings that have several names: an option and/or parameter aliases.  Any
- * two of one group given together are a conflict (which one would win?). */
-static const char *const setting_names[][8] = {
-    {"--rounds", "num_boost_round", "n_estimators", "rounds", "num_round", "num_iterations", "iterations", NULL},
-    {"--early-stopping", "early_stopping_rounds", NULL},
-    {"--threads", "nthread", "n_jobs", NULL},
-    {"--seed", "seed", "random_state", NULL},
-    {"eta", "learning_rate", NULL},
-    {"lambda", "reg_lambda", NULL},
-    {"alpha", "reg_alpha", NULL},
-    {"gamma", "min_split_loss", NULL},
+/* Options that are also parameters: given with any name of the parameter's
+ * group (sw_train_param_group), a conflict (which one would win?). */
+static const char *const option_params[][2] = {
+    {"--rounds", "num_boost_round"},
+    {"--early-stopping", "early_stopping_rounds"},
+    {"--threads", "nthread"},
+    {"--seed", "seed"},
 };
-
-/* The group of a name, or -1 (a parameter with one name). */
-static int setting_group(const char *name)
-{
-    for (size_t g = 0; g < sizeof setting_names / sizeof setting_names[0]; g++)
-        for (int i = 0; setting_names[g][i]; i++)
-            if (!strcmp(setting_names[g][i], name)) return (int)g;
-    return -1;
-}
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -190,24 +177,25 @@ int cmd_train(int argc, char **argv)
     /* each setting once: by option or by parameter, under one of its names */
     int np;
     const char *const *params = cli_all(&a, "--param", &np);
-    enum { NGROUPS = sizeof setting_names / sizeof setting_names[0] };
+    enum { NGROUPS = 64 };
     const char *given[NGROUPS] = {0};
     char given_text[NGROUPS][160];
-    for (int g = 0; g < NGROUPS; g++)
-        if (setting_names[g][0][0] == '-' && cli_has(&a, setting_names[g][0])) {
-            given[g] = setting_names[g][0];
-            snprintf(given_text[g], sizeof given_text[g], "%s %s", setting_names[g][0], cli_get(&a, setting_names[g][0]));
+    for (size_t o = 0; o < sizeof option_params / sizeof option_params[0]; o++)
+        if (cli_has(&a, option_params[o][0])) {
+            int g = sw_train_param_group(option_params[o][1]);
+            given[g] = option_params[o][0];
+            snprintf(given_text[g], sizeof given_text[g], "%s %s", option_params[o][0], cli_get(&a, option_params[o][0]));
         }
     for (int r = 0; r < np; r++) {
         const char *eq = strchr(params[r], '=');
         if (!eq || eq == params[r]) return cli_failf(SW_ARG, "--param expects KEY=VALUE, got '%s'", params[r]);
         char key[128];
         snprintf(key, sizeof key, "%.*s", (int)(eq - params[r]), params[r]);
-        int g = setting_group(key);
-        if (g < 0) continue;
+        int g = sw_train_param_group(key);
+        if (g < 0 || g >= NGROUPS) continue;
         if (given[g])
             return cli_failf(SW_ARG, "--param %s conflicts with %s: give the setting once", params[r], given_text[g]);
-        given[g] = setting_names[g][0];
+        given[g] = params[r];
         snprintf(given_text[g], sizeof given_text[g], "--param %s", params[r]);
     }
     if ((rc = check_out(out_path, -1, 0))) return rc;
