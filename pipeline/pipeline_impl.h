@@ -1,6 +1,7 @@
-/* pipeline_impl: what the pipeline's jobs share (slate, retrain, backtest): the
- * feature frame of a date range, the progress log, choosing training rows and
- * fitting the gbdt system's models and the stack. */
+/* pipeline_impl: what the pipeline's jobs share (slate, retrain, backtest,
+ * monitor): the feature frame of a date range, the progress log and choosing
+ * training rows (frame.c, below every job), and fitting the gbdt system's models
+ * and the stack (retrain.c, for retrain and backtest). */
 #ifndef SW_PIPELINE_IMPL_H
 #define SW_PIPELINE_IMPL_H
 
