@@ -8,9 +8,11 @@
  * bet, as books do); OVER/UNDER calls
  * are HIT, MISS or PUSH (actual = line, neither hit nor miss); other rows are
  * NO_BET but still have an error.  Units: flat one-unit stakes at the stored
- * American price of the called side (-110 when none) and at -110.  Grades go
- * to the `grades` table in one transaction; re-grading a date replaces its
- * grades (idempotent).
+ * American price of the called side (-110 when none) and at -110.  Each grade
+ * also records the season and last-10 points averages of the row's stored
+ * feature vector (the metrics' baselines).  The store reads the rows and
+ * writes the grades to the `grades` table in one transaction
+ * (sw_store_grade_date); re-grading a date replaces its grades (idempotent).
  *
  * Ownership: borrows the store and league.  Thread-safety: one store per thread.
  */

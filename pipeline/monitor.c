@@ -4,8 +4,8 @@
  * The drift reference is written here too (sw_drift_reference, called by
  * retrain) so that the population filter, the bins and the subsample are
  * defined in one place for both sides of every comparison.  The states live
- * in the database through raw SQL on sw_store_db, as metrics.c and grade.c
- * read their rows today. */
+ * in the database through raw SQL on sw_store_db, as metrics.c, report.c and
+ * rollout.c read their rows today (grading goes through typed store calls). */
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>

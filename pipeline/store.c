@@ -14,6 +14,7 @@
 #include "core/date.h"
 #include "core/fileio.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/num.h"
 #include "core/version.h"
 #include "store.h"
@@ -798,6 +799,152 @@ int sw_store_ungraded_dates(sw_store *st, int before, int **dates, long *n, sw_e
         return db_fail(st, err, rc, "reading ungraded dates");
     }
     *dates = out;
+    *n = k;
+    return SW_OK;
+}
+
+/* ---- grading (pipeline/grade.h) -------------------------------------------- */
+
+/* A number of a stored feature vector (JSON by name, as features_json writes
+ * it), read with the project's parser: exact and locale-free.  NaN when null,
+ * absent or not a number. */
+static double feature_value(const sw_json *doc, const char *name)
+{
+    sw_jnode n = doc ? sw_json_get(doc, sw_json_root(doc), name) : SW_JNONE;
+    double v;
+    if (n == SW_JNONE || sw_json_type_of(doc, n) != SW_JSON_NUMBER || sw_json_f64(doc, n, 0, &v, NULL)) return NAN;
+    return v;
+}
+
+static const char *col_str(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? (const char *)t : "";
+}
+
+int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, sw_error *err)
+{
+    static const char *const outcomes[] = {NULL, "HIT", "MISS", "PUSH", "VOID", "NO_BET"};
+    char ds[11], now[24];
+    sw_date_format(date, ds);
+    utc_now(now);
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc) return db_fail(st, err, rc, "cannot start grading");
+    sqlite3_stmt *sel = NULL, *del = NULL, *ins = NULL;
+    sqlite3_stmt **qs[] = {&sel, &del, &ins};
+    int out = SW_OK;
+    if ((rc = sqlite3_prepare_v2(st->db,
+                                 "SELECT p.game_id, p.player_id, p.system, p.model_version, p.line, p.prediction,"
+                                 " p.recommendation, p.over_price, p.under_price, f.vals FROM predictions p"
+                                 " LEFT JOIN features f ON f.game_date = p.game_date AND f.game_id = p.game_id"
+                                 " AND f.player_id = p.player_id AND f.feature_set = ?2 WHERE p.game_date = ?1"
+                                 " ORDER BY p.game_id",
+                                 -1, &sel, NULL)) ||
+        (rc = sqlite3_prepare_v2(st->db, "DELETE FROM grades WHERE game_date = ?1", -1, &del, NULL)) ||
+        (rc = sqlite3_prepare_v2(st->db,
+                                 "INSERT INTO grades(game_date, game_id, player_id, system, model_version, actual,"
+                                 " minutes, outcome, abs_error, units, units_110, season_avg, last10_avg, graded_at)"
+                                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                 -1, &ins, NULL))) {
+        out = db_fail(st, err, rc, "preparing grading");
+        goto done;
+    }
+    sqlite3_bind_text(del, 1, ds, -1, SQLITE_STATIC);
+    if ((rc = sqlite3_step(del)) != SQLITE_DONE) {
+        out = db_fail(st, err, rc, "replacing earlier grades");
+        goto done;
+    }
+    sqlite3_bind_text(sel, 1, ds, -1, SQLITE_STATIC);
+    sqlite3_bind_text(sel, 2, SW_FEATURE_SET, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        sw_store_gradable row = {col_str(sel, 0), col_str(sel, 1), col_str(sel, 2), col_str(sel, 3), col_str(sel, 6),
+                                 col_num(sel, 4), col_num(sel, 5), col_num(sel, 7), col_num(sel, 8), NAN, NAN};
+        const char *vals = (const char *)sqlite3_column_text(sel, 9);
+        if (vals) {
+            sw_json *doc = NULL;
+            sw_error jerr;
+            int jr = sw_json_parse("features", vals, (size_t)sqlite3_column_bytes(sel, 9), &doc, &jerr);
+            if (jr == SW_NOMEM) {
+                out = sw_fail(err, SW_NOMEM, "out of memory");
+                goto done;
+            }
+            /* a vector that does not parse has no values (grading goes on) */
+            row.points_avg_season = feature_value(doc, "points_avg_season");
+            row.points_avg_last_10 = feature_value(doc, "points_avg_last_10");
+            sw_json_free(doc);
+        }
+        sw_store_grade g = {SW_STORE_GRADE_PENDING, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+        if ((out = fn(ctx, &row, &g, err))) goto done;
+        if (g.outcome == SW_STORE_GRADE_PENDING) continue;
+        if ((unsigned)g.outcome >= sizeof outcomes / sizeof outcomes[0]) {
+            out = sw_fail(err, SW_INTERNAL, "grading: outcome %d out of range", (int)g.outcome);
+            goto done;
+        }
+        sqlite3_reset(ins);
+        sqlite3_clear_bindings(ins);
+        sqlite3_bind_text(ins, 1, ds, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, row.game_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 3, row.player_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 4, row.system, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 5, row.version, -1, SQLITE_TRANSIENT);
+        bind_num(ins, 6, g.actual);
+        bind_num(ins, 7, g.minutes);
+        sqlite3_bind_text(ins, 8, outcomes[g.outcome], -1, SQLITE_STATIC);
+        bind_num(ins, 9, g.abs_error);
+        bind_num(ins, 10, g.units);
+        bind_num(ins, 11, g.units_110);
+        bind_num(ins, 12, g.season_avg);
+        bind_num(ins, 13, g.last10_avg);
+        sqlite3_bind_text(ins, 14, now, -1, SQLITE_STATIC);
+        if ((rc = sqlite3_step(ins)) != SQLITE_DONE) {
+            out = db_fail(st, err, rc, "writing a grade");
+            goto done;
+        }
+    }
+    if (rc != SQLITE_DONE) out = db_fail(st, err, rc, "reading predictions");
+done:
+    finalize_all(qs, (int)(sizeof qs / sizeof qs[0]));
+    if (out == SW_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)))
+        out = db_fail(st, err, rc, "committing grades");
+    if (out != SW_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return out;
+}
+
+int sw_store_systems(sw_store *st, int from, int to, sw_store_name **names, int *n, sw_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    char a[11] = "", b[11] = "";
+    if (from >= 0) sw_date_format(from, a);
+    if (to >= 0) sw_date_format(to, b);
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT system FROM (SELECT system, game_date FROM predictions UNION ALL SELECT system,"
+                                " game_date FROM predictions_lookahead) WHERE (?1 = '' OR game_date >= ?1)"
+                                " AND (?2 = '' OR game_date <= ?2) GROUP BY system ORDER BY system = 'final', system",
+                                -1, &q, NULL);
+    sw_store_name *out = NULL;
+    size_t cap = 0;
+    int k = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
+                sqlite3_finalize(q);
+                sw_free(out);
+                return sw_fail(err, SW_NOMEM, "out of memory");
+            }
+            col_text(q, 0, out[k++], sizeof *out);
+        }
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc) {
+        sw_free(out);
+        return db_fail(st, err, rc, "reading the systems");
+    }
+    *names = out;
     *n = k;
     return SW_OK;
 }

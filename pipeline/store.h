@@ -81,6 +81,52 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
  * box scores missing, or never graded), ascending; *dates sw_free'd by the caller. */
 int sw_store_ungraded_dates(sw_store *st, int before, int **dates, long *n, sw_error *err);
 
+/* Grading (grade.h decides the outcomes; the store reads and writes).  A
+ * stored prediction to grade: its keys, line, prediction, call and prices
+ * (NaN for NULL numbers), and two values of its stored feature vector that
+ * the grade records (NaN when null or absent, or when the vector does not
+ * parse).  The texts are valid during the grader's call only. */
+typedef struct {
+    const char *game_id, *player_id, *system, *version, *call; /* call: OVER, UNDER, PASS, NO_LINE */
+    double line, pred, over_price, under_price;
+    double points_avg_season, points_avg_last_10;
+} sw_store_gradable;
+
+typedef enum {
+    SW_STORE_GRADE_PENDING, /* no grade written (the game was not played, or has no box scores yet) */
+    SW_STORE_GRADE_HIT,
+    SW_STORE_GRADE_MISS,
+    SW_STORE_GRADE_PUSH,
+    SW_STORE_GRADE_VOID,
+    SW_STORE_GRADE_NO_BET
+} sw_store_outcome;
+
+/* A row's grade, as the `grades` table keeps it (NaN: NULL). */
+typedef struct {
+    sw_store_outcome outcome;
+    double actual, minutes;            /* the player's points and minutes; NaN when he did not play */
+    double abs_error, units, units_110;
+    double season_avg, last10_avg;     /* the baselines recorded with the grade */
+} sw_store_grade;
+
+/* Fills *g (given as PENDING, every number NaN) for one row; a status other
+ * than SW_OK stops grading (nothing of the date changes). */
+typedef int (*sw_store_grader)(void *ctx, const sw_store_gradable *row, sw_store_grade *g, sw_error *err);
+
+/* Grade a date in one transaction: its earlier grades are deleted, its
+ * current predictions (joined with their feature vectors) go to `fn` one by
+ * one, by game, and every grade other than PENDING is written; any failure
+ * rolls all of it back, so re-grading a date replaces its grades. */
+int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, sw_error *err);
+
+/* A system's name as stored ("gbdt", "final", "gbdt.rollout", ...). */
+typedef char sw_store_name[32];
+
+/* Every system with rows between two dates (inclusive, -1 = open), current
+ * or kept out for lookahead, by name with "final" last; *names sw_free'd by
+ * the caller. */
+int sw_store_systems(sw_store *st, int from, int to, sw_store_name **names, int *n, sw_error *err);
+
 /* The database takes writes now (a write lock taken and released). */
 int sw_store_ping(sw_store *st, sw_error *err);
 

@@ -4,12 +4,15 @@
  * re-implementations of the rule systems' definitions (ORIGINAL-SYSTEM.md 7.1,
  * 7.2, 7.3) on real rows, the similarity one without BLAS; the reference
  * scorer for the CatBoost V8 model; the model store's own history; SQLite
- * queries on what a run stored.  End to end on a simulated league (simulated,
+ * queries on what a run stored; the feature frame and the C library's reading
+ * of the stored vector behind the averages a grade records (also graded under
+ * a decimal-comma LC_NUMERIC when such a locale is installed).  End to end on a simulated league (simulated,
  * registered and trained once, through the CLI, before the tests fork) and on
  * the real slate of 2025-11-10 with real lines; idempotent re-runs; a run
  * killed in the middle of its write; bad input of every kind named by the
  * issue. */
 #include <dirent.h>
+#include <locale.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -28,8 +31,10 @@
 #include "features/league.h"
 #include "io/model.h"
 #include "pipeline/config.h"
+#include "pipeline/grade.h"
 #include "pipeline/registry.h"
 #include "pipeline/stack.h"
+#include "pipeline/store.h"
 #include "pipeline/systems.h"
 #include "testutil.h"
 
@@ -1057,6 +1062,174 @@ START_TEST(sim_rerun_after_model_change)
 }
 END_TEST
 
+/* A grade as stored (numbers NaN for NULL) with its row's stored feature vector. */
+typedef struct {
+    char game_id[32], player_id[32], system[32], outcome[8];
+    double v[7]; /* actual, minutes, abs_error, units, units_110, season_avg, last10_avg */
+    char *vals;
+} stored_grade;
+
+static long read_grades(const char *db, const char *date, stored_grade **out)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q;
+    ck_assert_int_eq(sqlite3_prepare_v2(h,
+                                        "SELECT g.game_id, g.player_id, g.system, g.outcome, g.actual, g.minutes,"
+                                        " g.abs_error, g.units, g.units_110, g.season_avg, g.last10_avg, f.vals"
+                                        " FROM grades g LEFT JOIN features f USING (game_date, game_id, player_id)"
+                                        " WHERE g.game_date = ?1 ORDER BY g.game_id, g.player_id, g.system",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
+    long n = 0, cap = 64;
+    stored_grade *g = calloc((size_t)cap, sizeof *g);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (n == cap) g = realloc(g, (size_t)(cap *= 2) * sizeof *g);
+        stored_grade *r = &g[n++];
+        snprintf(r->game_id, sizeof r->game_id, "%s", sqlite3_column_text(q, 0));
+        snprintf(r->player_id, sizeof r->player_id, "%s", sqlite3_column_text(q, 1));
+        snprintf(r->system, sizeof r->system, "%s", sqlite3_column_text(q, 2));
+        snprintf(r->outcome, sizeof r->outcome, "%s", sqlite3_column_text(q, 3));
+        for (int k = 0; k < 7; k++)
+            r->v[k] = sqlite3_column_type(q, 4 + k) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 4 + k);
+        const char *v = (const char *)sqlite3_column_text(q, 11);
+        r->vals = v ? strdup(v) : NULL;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    *out = g;
+    return n;
+}
+
+static void free_grades(stored_grade *g, long n)
+{
+    for (long i = 0; i < n; i++) free(g[i].vals);
+    free(g);
+}
+
+/* A member of a stored feature vector read as the C library reads it in the C
+ * locale (an oracle independent of the store's parser); NaN when null or absent. */
+static double libc_member(const char *js, const char *name, locale_t c)
+{
+    char pat[80];
+    snprintf(pat, sizeof pat, "\"%s\":", name);
+    const char *p = js ? strstr(js, pat) : NULL;
+    if (!p || !strncmp(p + strlen(pat), "null", 4)) return NAN;
+    return strtod_l(p + strlen(pat), NULL, c);
+}
+
+static int same_num(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
+
+/* The two feature values every grade records (the metrics' season and last-10
+ * baselines) are those of the row's feature vector: of the feature frame of
+ * the date, built here, and of the stored JSON read by the C library.
+ * Grading in a process whose LC_NUMERIC writes decimal commas (an embedding
+ * application's locale) gives the same grades, number for number. */
+START_TEST(sim_grade_feature_values)
+{
+    need_sim();
+    const char *bin = tu_swish_bin();
+    char D[11], db[600], *out = NULL;
+    last_played(g_data, D);
+    snprintf(db, sizeof db, "%s/gradefv.db", tu_tmpdir());
+    int rc = tu_sh(&out, "%s slate --date %s --config %s --db %s", bin, D, g_conf, db);
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, out); /* 1: gbdt and the stack saw D, refused */
+    free(out);
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM features"), 50);
+    sw_league *lg;
+    sw_error err;
+    ck_assert_msg(sw_league_load(g_data, NULL, &lg, NULL, &err) == SW_OK, "%s", err.msg);
+    sw_store *st;
+    ck_assert_msg(sw_store_open(db, 1000, 0, &st, &err) == SW_OK, "%s", err.msg);
+    int day = day_of(D);
+    ck_assert_ptr_nonnull(setlocale(LC_NUMERIC, "C"));
+    sw_grade_result r1, r2;
+    ck_assert_msg(sw_grade_date(st, lg, day, &r1, &err) == SW_OK, "%s", err.msg);
+    ck_assert_int_gt(r1.graded, 50);
+    stored_grade *a;
+    long na = read_grades(db, D, &a);
+    ck_assert_int_eq(na, r1.graded);
+
+    /* the oracles: the frame's float32 values and the stored text */
+    sw_feature_request req;
+    sw_feature_request_init(&req);
+    req.slate_date = day;
+    sw_frame *f;
+    ck_assert_int_eq(sw_features_build(lg, &req, &f, &err), SW_OK);
+    int cs = sw_feature_find("points_avg_season"), cl = sw_feature_find("points_avg_last_10");
+    ck_assert(cs >= 0 && cl >= 0);
+    locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    ck_assert_ptr_nonnull(c);
+    long with_season = 0, with_last10 = 0;
+    for (long i = 0; i < na; i++) {
+        long row = sw_frame_find(f, sw_league_find_player(lg, a[i].player_id), sw_league_find_game(lg, a[i].game_id));
+        ck_assert_msg(row >= 0 && a[i].vals, "%s %s: no feature row", a[i].game_id, a[i].player_id);
+        const float *fv_ = sw_frame_values(f, row);
+        double want[2] = {libc_member(a[i].vals, "points_avg_season", c), libc_member(a[i].vals, "points_avg_last_10", c)};
+        float frame[2] = {fv_[cs], fv_[cl]};
+        for (int k = 0; k < 2; k++) {
+            double got = a[i].v[5 + k];
+            ck_assert_msg(same_num(got, want[k]), "%s %s %s: recorded %.17g, stored text %.17g", a[i].game_id,
+                          a[i].player_id, a[i].system, got, want[k]);
+            ck_assert_msg(isfinite(frame[k]) ? (float)got == frame[k] : isnan(got), "%s %s: recorded %.17g, frame %.9g",
+                          a[i].game_id, a[i].player_id, got, (double)frame[k]);
+        }
+        with_season += isfinite(a[i].v[5]);
+        with_last10 += isfinite(a[i].v[6]);
+    }
+    ck_assert_int_gt(with_season, na / 2);
+    ck_assert_int_gt(with_last10, na / 2);
+    /* decimals among them: a parser that stops at the '.' would differ */
+    ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM grades WHERE season_avg <> round(season_avg)"), 0);
+
+    /* a locale with decimal commas, where the C library's strtod stops at the '.' */
+    static const char *const comma[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8", "fr_FR.utf8", "fr_FR"};
+    const char *loc = NULL;
+    for (size_t k = 0; k < sizeof comma / sizeof comma[0] && !loc; k++)
+        if (setlocale(LC_NUMERIC, comma[k]) && !strcmp(localeconv()->decimal_point, ",")) loc = comma[k];
+    if (!loc) { /* none installed: compile de_DE from Debian's locale sources (package locales) */
+        char locdir[512], *o2 = NULL;
+        snprintf(locdir, sizeof locdir, "%s/locales", tu_tmpdir());
+        if (tu_sh(&o2, "mkdir -p %s && localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 2>&1", locdir, locdir) == 0) {
+            setenv("LOCPATH", locdir, 1); /* glibc reads it at every setlocale */
+            if (setlocale(LC_NUMERIC, "de_DE.UTF-8") && !strcmp(localeconv()->decimal_point, ",")) loc = "de_DE.UTF-8";
+        }
+        free(o2);
+    }
+    if (!loc) {
+        fprintf(stderr, "sim_grade_feature_values: no decimal-comma locale installed (de_DE, fr_FR): the locale part"
+                        " is skipped\n");
+    } else {
+        ck_assert(strtod("21.5", NULL) != 21.5); /* the locale is in force */
+        ck_assert_msg(sw_grade_date(st, lg, day, &r2, &err) == SW_OK, "%s", err.msg);
+        setlocale(LC_NUMERIC, "C");
+        ck_assert_int_eq(r2.graded, r1.graded);
+        ck_assert_int_eq(r2.hit, r1.hit);
+        ck_assert_int_eq(r2.void_, r1.void_);
+        stored_grade *b;
+        long nb = read_grades(db, D, &b);
+        ck_assert_int_eq(nb, na);
+        for (long i = 0; i < na; i++) {
+            ck_assert_str_eq(a[i].game_id, b[i].game_id);
+            ck_assert_str_eq(a[i].player_id, b[i].player_id);
+            ck_assert_str_eq(a[i].system, b[i].system);
+            ck_assert_str_eq(a[i].outcome, b[i].outcome);
+            for (int k = 0; k < 7; k++)
+                ck_assert_msg(same_num(a[i].v[k], b[i].v[k]), "%s %s %s, number %d under %s: %.17g, not %.17g",
+                              a[i].game_id, a[i].player_id, a[i].system, k, loc, b[i].v[k], a[i].v[k]);
+        }
+        free_grades(b, nb);
+    }
+    setlocale(LC_NUMERIC, "C");
+    freelocale(c);
+    free_grades(a, na);
+    sw_frame_free(f);
+    sw_store_close(st);
+    sw_league_free(lg);
+}
+END_TEST
+
 START_TEST(sim_kill_during_write)
 {
     need_sim();
@@ -1560,6 +1733,7 @@ Suite *pipeline_suite(void)
     tcase_add_test(ts, sim_slate_rows_and_idempotence);
     tcase_add_test(ts, sim_kill_during_write);
     tcase_add_test(ts, sim_rerun_after_model_change);
+    tcase_add_test(ts, sim_grade_feature_values);
     tcase_add_test(ts, sim_bad_models);
     tcase_add_test(ts, sim_bad_database);
     tcase_add_test(ts, sim_bad_data);

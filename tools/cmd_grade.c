@@ -1,6 +1,5 @@
 /* cmd_grade: `swish grade` (stored predictions against the box scores) and
  * `swish metrics` (how good they were, per system). */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,38 +24,19 @@ static int parse_day(const cli_args *a, const char *opt, int *day)
     return 0;
 }
 
-#define MAX_NAMES 24 /* the systems, their rollouts, the finals */
-
-/* Every system with rows between two dates (counted or excluded), "final" last. */
-static int systems_of(sw_store *st, int from, int to, char names[MAX_NAMES][32])
-{
-    sqlite3_stmt *q;
-    int n = 0;
-    char a[11] = "", b[11] = "";
-    if (from >= 0) sw_date_format(from, a);
-    if (to >= 0) sw_date_format(to, b);
-    if (sqlite3_prepare_v2(sw_store_db(st),
-                           "SELECT system FROM (SELECT system, game_date FROM predictions UNION ALL SELECT system,"
-                           " game_date FROM predictions_lookahead) WHERE (?1 = '' OR game_date >= ?1)"
-                           " AND (?2 = '' OR game_date <= ?2) GROUP BY system ORDER BY system = 'final', system",
-                           -1, &q, NULL))
-        return 0;
-    sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-    while (sqlite3_step(q) == SQLITE_ROW && n < MAX_NAMES) snprintf(names[n++], 32, "%s", sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    return n;
-}
-
 static int report(sw_store *st, int from, int to, int json, int detail)
 {
-    char names[MAX_NAMES][32];
-    int ns = systems_of(st, from, to, names);
     sw_error err;
     sw_error_clear(&err);
+    sw_store_name *names; /* every system with rows in the range, "final" last */
+    int ns;
+    if (sw_store_systems(st, from, to, &names, &ns, &err)) return cli_fail(&err);
     sw_jw *w = NULL;
     if (json) {
-        if (!(w = sw_jw_create(SW_JW_JSON))) return cli_failf(SW_NOMEM, "out of memory");
+        if (!(w = sw_jw_create(SW_JW_JSON))) {
+            sw_free(names);
+            return cli_failf(SW_NOMEM, "out of memory");
+        }
         sw_jw_shortest(w, 1);
         sw_jw_arr_begin(w);
     } else {
@@ -69,6 +49,7 @@ static int report(sw_store *st, int from, int to, int json, int detail)
         if (sw_metrics_load(st, names[i], from, to, &rows, &n, &err) ||
             sw_store_lookahead(st, names[i], from, to, &excluded, ex_to, &err)) {
             sw_jw_free(w);
+            sw_free(names);
             return cli_fail(&err);
         }
         sw_metrics m;
@@ -84,6 +65,7 @@ static int report(sw_store *st, int from, int to, int json, int detail)
         else sw_metrics_print_row(names[i], &m, stdout);
         if (detail && !json) sw_metrics_print_detail(names[i], &m, stderr);
     }
+    sw_free(names);
     if (!json) return 0;
     sw_jw_arr_end(w);
     return cli_print_json(w);
