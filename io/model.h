@@ -1,14 +1,21 @@
-/* model: reading (and later writing) tree-ensemble model files into sw_forest.
+/* model: reading and writing tree-ensemble model files as sw_forest.
  *
  * Formats: XGBoost JSON (as saved by XGBoost 1.x, 2.x and 3.x), XGBoost UBJSON
- * (.ubj, XGBoost's default since 2.1) and CatBoost .cbm (flatbuffers model core).
- * sw_model_load picks the format from the file's first bytes.  Anything swish
- * cannot reproduce exactly (categorical splits, multi-class or multi-target
- * models, dart or linear boosters, CTR/one-hot/text features, non-symmetric
- * CatBoost trees, model parts after the core) is refused with SW_UNSUPPORTED
- * and a message naming it.  Malformed files give SW_FORMAT/SW_PARSE with the
- * byte offset; sizes read from a file are checked against the file's length
- * before anything is allocated.
+ * (.ubj, XGBoost's default since 2.1), CatBoost .cbm (flatbuffers model core)
+ * and swish's own .swm.  sw_model_load picks the format from the file's first
+ * bytes.  XGBoost models with categorical splits, several classes
+ * (multi:softprob / multi:softmax) or a dart booster are read exactly.
+ * Anything swish cannot reproduce exactly is refused with SW_UNSUPPORTED and a
+ * message naming it: XGBoost multi-target models (num_target > 1, vector
+ * leaves, several base scores), boosters other than gbtree and dart (gblinear),
+ * XGBoost 3's string category encoders (cats.enc), unknown objectives;
+ * CatBoost categorical, CTR, one-hot, text, embedding and estimated features,
+ * non-symmetric trees, multi-class or multi-target models (approx dimension
+ * > 1), model parts after the core.  .swm holds neither categorical splits nor
+ * several classes yet (saving such a forest as .swm is SW_UNSUPPORTED).
+ * Malformed files give SW_FORMAT/SW_PARSE with the byte offset; sizes read
+ * from a file are checked against the file's length before anything is
+ * allocated.
  *
  * Ownership: on success *out is a new forest the caller frees.
  * Thread-safety: reentrant.
