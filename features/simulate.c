@@ -5,7 +5,7 @@
  * can be demonstrated, tested and benchmarked on complete, consistent data of any size
  * (the real sample is partial and may not be shipped). One season takes about 0.13 s.
  *
- * The model (docs/SIMULATOR.md holds the same text):
+ * The model:
  *
  * - League: the 30 NBA teams (real codes, TEAM_IDs, conferences, divisions, time
  *   zones), 15 rostered players each. A team has a pace (possessions per 48 minutes,

@@ -1,4 +1,5 @@
-/* runcfg: what the pipeline commands (slate, retrain, models, demo) share:
+/* runcfg: what the pipeline commands (slate, retrain, nightly, serve, grade,
+ * backtest, report, monitor, models, alert, config) share:
  * the configuration with its command-line overrides, loading a data
  * directory with its warnings, and dates given as YYYY-MM-DD or "next". */
 #ifndef SW_RUNCFG_H
