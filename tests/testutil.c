@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -44,12 +45,33 @@ const char *tu_swish_bin(void)
 }
 
 static char g_tmp[256];
+static pid_t g_tmp_pid;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path); /* best effort: go on past what cannot be removed */
+    return 0;
+}
+
+/* The temporary folder goes with the process that made it (a fixture's in
+ * the runner, a test's in its forked child), unless SWISH_KEEP_TMP is set:
+ * a run of make test leaves nothing in /tmp. */
+static void tmp_cleanup(void)
+{
+    if (!g_tmp[0] || getpid() != g_tmp_pid || getenv("SWISH_KEEP_TMP")) return;
+    nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 const char *tu_tmpdir(void)
 {
-    if (!g_tmp[0]) {
+    if (!g_tmp[0]) { /* a child of a fixture's process uses (and leaves) the fixture's */
         snprintf(g_tmp, sizeof g_tmp, "/tmp/swish-test-XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(g_tmp));
+        g_tmp_pid = getpid();
+        atexit(tmp_cleanup);
     }
     return g_tmp;
 }
