@@ -267,7 +267,7 @@ int sw_backtest_run(const sw_league *lg, const sw_backtest_opts *o, sw_backtest 
                 day->abs_err += fabs(r->pred - pts);
                 day->n_err++;
             }
-            if (ok && (r->call == SW_CALL_OVER || r->call == SW_CALL_UNDER)) {
+            if (ok && sw_call_is_bet(r->call)) {
                 if (pts == r->line) {
                     day->pushes++;
                 } else {

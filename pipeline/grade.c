@@ -40,7 +40,7 @@ static int grade_row(void *ctx, const sw_store_gradable *r, sw_store_grade *g, s
     }
     double pts = NAN, min = NAN;
     int played = pl >= 0 && sw_league_result(c->lg, pl, gm, &pts, &min) && min > 0;
-    int bet = isfinite(r->line) && (!strcmp(r->call, "OVER") || !strcmp(r->call, "UNDER"));
+    int bet = isfinite(r->line) && sw_call_is_bet(r->call);
     if (!played) {
         g->outcome = SW_STORE_GRADE_VOID;
         res->void_++;
@@ -56,7 +56,7 @@ static int grade_row(void *ctx, const sw_store_gradable *r, sw_store_grade *g, s
             g->units = g->units_110 = 0;
             res->push++;
         } else {
-            int over = !strcmp(r->call, "OVER");
+            int over = r->call == SW_CALL_OVER;
             int hit = over ? pts > r->line : pts < r->line;
             g->outcome = hit ? SW_STORE_GRADE_HIT : SW_STORE_GRADE_MISS;
             g->units = hit ? sw_units_won(over ? r->over_price : r->under_price) : -1.0;

@@ -1,11 +1,9 @@
 /* metrics: the measurements of metrics.h from graded rows. */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/date.h"
 #include "grade.h"
 #include "metrics.h"
 
@@ -101,7 +99,7 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
             if (edge >= 3) bet(&m->side_edge3, o, price);
             bet(&m->edge[edge < 1 ? 0 : edge < 3 ? 1 : edge < 5 ? 2 : 3], o, price);
         }
-        if ((r->call == SW_CALL_OVER || r->call == SW_CALL_UNDER) && isfinite(r->line) && r->actual != r->line) {
+        if (sw_call_is_bet(r->call) && isfinite(r->line) && r->actual != r->line) {
             int ov = r->call == SW_CALL_OVER, hit = ov ? r->actual > r->line : r->actual < r->line;
             double price = ov ? r->over_price : r->under_price;
             bet(&m->calls, hit, price);
@@ -183,61 +181,7 @@ void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m)
 
 int sw_metrics_load(sw_store *st, const char *system, int from, int to, sw_graded **rows, long *n, sw_error *err)
 {
-    *rows = NULL;
-    *n = 0;
-    sqlite3 *db = sw_store_db(st);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT p.game_date, p.prediction, g.actual, p.line, p.p_over, p.confidence, p.quality,"
-                                " p.over_price, p.under_price, g.season_avg, g.last10_avg, p.tier, p.recommendation, p.p_market"
-                                " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system,"
-                                " model_version) WHERE p.system = ?1 AND (?2 = '' OR p.game_date >= ?2)"
-                                " AND (?3 = '' OR p.game_date <= ?3) ORDER BY p.game_date, p.game_id, p.player_id",
-                                -1, &q, NULL);
-    if (rc) return sw_fail(err, SW_DB, "reading grades: %s", sqlite3_errmsg(db));
-    char a[11] = "", b[11] = "";
-    if (from >= 0) sw_date_format(from, a);
-    if (to >= 0) sw_date_format(to, b);
-    sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
-    long cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            sw_graded *nr = sw_realloc(*rows, sizeof **rows * (size_t)cap);
-            if (!nr) {
-                sqlite3_finalize(q);
-                sw_free(*rows);
-                *rows = NULL;
-                *n = 0;
-                return sw_fail(err, SW_NOMEM, "out of memory");
-            }
-            *rows = nr;
-        }
-        sw_graded *r = &(*rows)[(*n)++];
-        const char *d = (const char *)sqlite3_column_text(q, 0);
-        sw_date_parse(d, strlen(d), &r->date);
-        float *dst[] = {&r->pred, &r->actual, &r->line, &r->p_over, &r->conf, &r->quality,
-                        &r->over_price, &r->under_price, &r->season_avg, &r->last10_avg};
-        for (int k = 0; k < 10; k++)
-            *dst[k] = sqlite3_column_type(q, k + 1) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(q, k + 1);
-        const char *tier = (const char *)sqlite3_column_text(q, 11), *rec = (const char *)sqlite3_column_text(q, 12);
-        r->tier = SW_TIER_CRITICAL;
-        for (int t = 0; t <= SW_TIER_GOLD; t++)
-            if (tier && !strcmp(tier, sw_tier_name((sw_tier)t))) r->tier = (sw_tier)t;
-        r->call = !strcmp(rec, "OVER") ? SW_CALL_OVER : !strcmp(rec, "UNDER") ? SW_CALL_UNDER
-                  : !strcmp(rec, "NO_LINE") ? SW_CALL_NO_LINE : SW_CALL_PASS;
-        r->p_market = sqlite3_column_type(q, 13) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(q, 13);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        sw_free(*rows);
-        *rows = NULL;
-        *n = 0;
-        return sw_fail(err, SW_DB, "reading grades: %s", sqlite3_errmsg(db));
-    }
-    return SW_OK;
+    return sw_store_graded(st, system, from, to, rows, n, err);
 }
 
 static void hits_txt(const sw_hits *h, char *buf, size_t cap)

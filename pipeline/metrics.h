@@ -32,14 +32,7 @@
 #include "slate.h"
 #include "store.h"
 
-typedef struct {
-    int date;
-    float pred, actual, line, p_over, conf, quality;
-    float over_price, under_price, season_avg, last10_avg;
-    sw_tier tier;
-    sw_call call;
-    float p_market; /* the books' de-vigged P(over) stored with the row; 0 or NaN: from the row's prices */
-} sw_graded;
+/* sw_graded, the row measured, is the store's (store.h). */
 
 typedef struct {
     long n, hits;        /* bets decided (pushes excluded) and hits */
@@ -78,7 +71,7 @@ void sw_wilson(long k, long n, double *lo, double *hi);
 void sw_metrics_compute(const sw_graded *g, long n, sw_metrics *m);
 
 /* Graded rows of one system ("final" for the coordinator's calls) between two
- * dates (inclusive; -1 = open), every model version. */
+ * dates (inclusive; -1 = open), every model version (sw_store_graded). */
 int sw_metrics_load(sw_store *st, const char *system, int from, int to, sw_graded **rows, long *n, sw_error *err);
 
 void sw_metrics_print_header(FILE *out);

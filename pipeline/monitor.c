@@ -839,7 +839,7 @@ typedef struct {
     double ae, e, ae_lined, ae_line, brier;
 } acc;
 
-static void acc_add(acc *a, double pred, double line, double actual, double p_over, const char *rec)
+static void acc_add(acc *a, double pred, double line, double actual, double p_over, sw_call call)
 {
     a->n++;
     a->ae += fabs(pred - actual);
@@ -849,9 +849,9 @@ static void acc_add(acc *a, double pred, double line, double actual, double p_ov
         a->ae_lined += fabs(pred - actual);
         a->ae_line += fabs(line - actual);
         if (actual != line) {
-            if (rec && (!strcmp(rec, "OVER") || !strcmp(rec, "UNDER"))) {
+            if (sw_call_is_bet(call)) {
                 a->calls++;
-                a->hits += !strcmp(rec, "OVER") ? actual > line : actual < line;
+                a->hits += call == SW_CALL_OVER ? actual > line : actual < line;
             }
             if (isfinite(p_over)) {
                 double y = actual > line;
@@ -915,8 +915,10 @@ static int load_windows(sqlite3 *db, int date, sw_perf_report *p, sw_error *err)
         double pred = sqlite3_column_double(q, 3), actual = sqlite3_column_double(q, 7);
         double line = sqlite3_column_type(q, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 4);
         double po = sqlite3_column_type(q, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 5);
+        sw_call call = SW_CALL_PASS;
+        sw_call_parse(rec, &call);
         for (int w = 0; w < SW_PERF_WINDOWS; w++)
-            if (day >= date - sw_perf_days[w]) acc_add(&win[k][w], pred, line, actual, po, rec);
+            if (day >= date - sw_perf_days[w]) acc_add(&win[k][w], pred, line, actual, po, call);
         /* the 30-day window by version: the first SW_MONITOR_VERSIONS - 1
          * versions met (in date order), the rest summed in the last slot */
         sw_perf_system *ps = &p->sys[k];
@@ -931,7 +933,7 @@ static int load_windows(sqlite3 *db, int date, sw_perf_report *p, sw_error *err)
             snprintf(ps->version[v], sizeof ps->version[v], "(other versions)");
             ps->n_versions = SW_MONITOR_VERSIONS;
         }
-        acc_add(&ver[k][v], pred, line, actual, po, rec);
+        acc_add(&ver[k][v], pred, line, actual, po, call);
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return db_fail(db, err, rc, "reading graded predictions");

@@ -602,6 +602,8 @@ static void tonight(FILE *o, sqlite3 *db)
         return;
     int rows = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
+        sw_call call = SW_CALL_UNDER; /* the query keeps OVER and UNDER only */
+        sw_call_parse((const char *)sqlite3_column_text(q, 8), &call);
         if (!rows++)
             fprintf(o, "<h2>Calls of %s and what drove them</h2>\n<table><tr><th>player</th><th>team</th><th>line</th>"
                        "<th>prediction</th><th>P(over)</th><th>call</th><th>confidence</th><th>largest contributions "
@@ -614,7 +616,7 @@ static void tonight(FILE *o, sqlite3 *db)
         esc(o, (const char *)sqlite3_column_text(q, 5));
         fprintf(o, "</span></td><td>%.1f</td><td>%.2f</td><td class=\"%s\">%s</td><td>%.0f</td><td>",
                 sqlite3_column_double(q, 6), sqlite3_column_double(q, 7),
-                !strcmp((const char *)sqlite3_column_text(q, 8), "OVER") ? "over" : "under", sqlite3_column_text(q, 8),
+                call == SW_CALL_OVER ? "over" : "under", sw_call_name(call),
                 sqlite3_column_double(q, 9));
         const char *cj = (const char *)sqlite3_column_text(q, 10);
         sw_json *doc = NULL;

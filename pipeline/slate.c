@@ -15,13 +15,6 @@
 #include "slate.h"
 #include "core/clock.h"
 
-const char *sw_call_name(sw_call c)
-{
-    static const char *const n[] = {"OVER", "UNDER", "PASS", "NO_LINE"};
-    return (unsigned)c <= SW_CALL_NO_LINE ? n[c] : "?";
-}
-
-
 static void warn(sw_slate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(sw_slate *s, const char *fmt, ...)
 {
@@ -30,11 +23,6 @@ static void warn(sw_slate *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s->warnings[s->n_warnings++], sizeof s->warnings[0], fmt, ap);
     va_end(ap);
-}
-
-static sw_call call_of(const char *c)
-{
-    return !strcmp(c, "OVER") ? SW_CALL_OVER : !strcmp(c, "UNDER") ? SW_CALL_UNDER : !strcmp(c, "NO_LINE") ? SW_CALL_NO_LINE : SW_CALL_PASS;
 }
 
 /* 1 when a model trained through `to` (YYYY-MM-DD) may serve `date`. */
@@ -77,8 +65,6 @@ static int cmp_cand(const void *a, const void *b)
     if (x->min10 != y->min10) return x->min10 < y->min10 ? 1 : -1;
     return x->row < y->row ? -1 : x->row > y->row;
 }
-
-static int is_call(sw_call c) { return c == SW_CALL_OVER || c == SW_CALL_UNDER; }
 
 void sw_slate_row_final(const sw_slate_row *r, sw_slate_final *f)
 {
@@ -241,19 +227,19 @@ static void combine(const sw_slate_opts *o, const sw_league *lg, const sw_frame 
     if (block) {
         r->conf = NAN;
         r->call = SW_CALL_PASS;
-        snprintf(r->reason, sizeof r->reason, "PASS: %s; %s", block, facts);
+        snprintf(r->reason, sizeof r->reason, "%s: %s; %s", sw_call_name(r->call), block, facts);
     } else {
         r->call = over ? SW_CALL_OVER : SW_CALL_UNDER;
         r->ev = (float)ev;
         r->stake = cfg->kelly > 0 ? (float)(cfg->kelly * ev / (dec - 1)) : NAN;
-        snprintf(r->reason, sizeof r->reason, "%s: %s; %s", over ? "OVER" : "UNDER", facts, q);
+        snprintf(r->reason, sizeof r->reason, "%s: %s; %s", sw_call_name(r->call), facts, q);
     }
 }
 
 /* final BLOCKED by the monitor: no OVER/UNDER is served. */
 static void block_final(sw_slate_row *r)
 {
-    if (!is_call(r->call)) return;
+    if (!sw_call_is_bet(r->call)) return;
     char why[sizeof r->reason];
     snprintf(why, sizeof why, "PASS: final is BLOCKED by the monitor ('swish monitor --enable final'); was %.300s",
              r->reason);
@@ -408,7 +394,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         }
         for (long i = 0; i < nc; i++) {
             s->rows[i].sys[k] = buf[i];
-            s->rows[i].sys_call[k] = call_of(sw_system_call(sys, &buf[i], s->rows[i].line));
+            s->rows[i].sys_call[k] = sw_system_call(sys, &buf[i], s->rows[i].line);
         }
         s->t_system[k] = sw_clock_now() - ts;
     }
@@ -443,7 +429,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         snprintf(s->cand_trained_to[k], sizeof s->cand_trained_to[k], "%s", to);
         for (long i = 0; i < nc; i++) {
             s->rows[i].cand[k] = buf[i];
-            s->rows[i].cand_call[k] = call_of(sw_system_call(sys, &buf[i], s->rows[i].line));
+            s->rows[i].cand_call[k] = sw_system_call(sys, &buf[i], s->rows[i].line);
         }
         s->t_system[k] += sw_clock_now() - ts;
     }
@@ -552,13 +538,13 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
         for (long i = 0; i < nc; i++) {
             sw_slate_row *r = &s->rows[i];
-            int roll = s->rollout && (is_call(r->champ.call) || is_call(r->roll.call));
-            if (!is_call(r->call) && !roll) continue;
+            int roll = s->rollout && (sw_call_is_bet(r->champ.call) || sw_call_is_bet(r->roll.call));
+            if (!sw_call_is_bet(r->call) && !roll) continue;
             r->n_top = sw_system_contributions(ex, s->frame, r->frame_row, 5, r->top);
             r->top_system = sw_system_id_of(ex);
-            if (is_call(r->call)) append_drivers(r->reason, sizeof r->reason, r);
-            if (s->rollout && is_call(r->champ.call)) append_drivers(r->champ.reason, sizeof r->champ.reason, r);
-            if (s->rollout && is_call(r->roll.call)) append_drivers(r->roll.reason, sizeof r->roll.reason, r);
+            if (sw_call_is_bet(r->call)) append_drivers(r->reason, sizeof r->reason, r);
+            if (s->rollout && sw_call_is_bet(r->champ.call)) append_drivers(r->champ.reason, sizeof r->champ.reason, r);
+            if (s->rollout && sw_call_is_bet(r->roll.call)) append_drivers(r->roll.reason, sizeof r->roll.reason, r);
         }
     }
     s->t_explain = sw_clock_now() - t4;
@@ -597,8 +583,8 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
     out->over_price = out->under_price = NAN;
     out->p_market = market_at(src, line);
     for (int k = 0; k < SW_SYS_COUNT; k++) {
-        if (s->enabled[k]) out->sys_call[k] = call_of(sw_system_call(o->systems[k], &out->sys[k], line));
-        if (s->cand_enabled[k]) out->cand_call[k] = call_of(sw_system_call(o->cand[k], &out->cand[k], line));
+        if (s->enabled[k]) out->sys_call[k] = sw_system_call(o->systems[k], &out->sys[k], line);
+        if (s->cand_enabled[k]) out->cand_call[k] = sw_system_call(o->cand[k], &out->cand[k], line);
     }
     int std_col = sw_feature_find("points_std_last_10");
     sw_slate_opts oc = *o;
@@ -623,12 +609,12 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
         if (out->arm) final_set(out, &out->roll);
     }
     out->n_top = 0;
-    int roll = s->rollout && (is_call(out->champ.call) || is_call(out->roll.call));
-    if (!is_call(out->call) && !roll) return;
+    int roll = s->rollout && (sw_call_is_bet(out->champ.call) || sw_call_is_bet(out->roll.call));
+    if (!sw_call_is_bet(out->call) && !roll) return;
     out->n_top = sw_slate_drivers(s, o, out, out->top, &out->top_system);
-    if (is_call(out->call)) append_drivers(out->reason, sizeof out->reason, out);
-    if (s->rollout && is_call(out->champ.call)) append_drivers(out->champ.reason, sizeof out->champ.reason, out);
-    if (s->rollout && is_call(out->roll.call)) append_drivers(out->roll.reason, sizeof out->roll.reason, out);
+    if (sw_call_is_bet(out->call)) append_drivers(out->reason, sizeof out->reason, out);
+    if (s->rollout && sw_call_is_bet(out->champ.call)) append_drivers(out->champ.reason, sizeof out->champ.reason, out);
+    if (s->rollout && sw_call_is_bet(out->roll.call)) append_drivers(out->roll.reason, sizeof out->roll.reason, out);
 }
 
 void sw_slate_free(sw_slate *s)
@@ -703,8 +689,8 @@ static const sw_slate *g_order_slate; /* only for the comparator below; printing
 static int cmp_print(const void *a, const void *b)
 {
     const sw_slate_row *x = &g_order_slate->rows[*(const long *)a], *y = &g_order_slate->rows[*(const long *)b];
-    int cx = x->call == SW_CALL_OVER || x->call == SW_CALL_UNDER ? 0 : x->call == SW_CALL_PASS ? 1 : 2;
-    int cy = y->call == SW_CALL_OVER || y->call == SW_CALL_UNDER ? 0 : y->call == SW_CALL_PASS ? 1 : 2;
+    int cx = sw_call_is_bet(x->call) ? 0 : x->call == SW_CALL_PASS ? 1 : 2;
+    int cy = sw_call_is_bet(y->call) ? 0 : y->call == SW_CALL_PASS ? 1 : 2;
     if (cx != cy) return cx - cy;
     if (cx == 0 && x->ev != y->ev) return x->ev > y->ev ? -1 : 1;
     long i = *(const long *)a, j = *(const long *)b;
@@ -716,7 +702,7 @@ void sw_slate_print(const sw_slate *s, const sw_league *lg, FILE *out)
     char ds[11];
     sw_date_format(s->date, ds);
     long calls = 0;
-    for (long i = 0; i < s->n; i++) calls += s->rows[i].call == SW_CALL_OVER || s->rows[i].call == SW_CALL_UNDER;
+    for (long i = 0; i < s->n; i++) calls += sw_call_is_bet(s->rows[i].call);
     fprintf(out, "slate %s: %ld players, %ld calls\n", ds, s->n, calls);
     if (s->rollout) {
         fprintf(out, "rollout:");
@@ -896,7 +882,7 @@ void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
         sw_jw_obj_begin(w);
         for (int k = 0; k < SW_SYS_COUNT; k++) {
             if (!s->enabled[k]) continue;
-            int called = r->sys_call[k] == SW_CALL_OVER || r->sys_call[k] == SW_CALL_UNDER;
+            int called = sw_call_is_bet(r->sys_call[k]);
             sw_jw_key(w, sw_system_name(k));
             sw_jw_obj_begin(w);
             jround(w, "prediction", r->sys[k].pred, 2);
@@ -934,7 +920,7 @@ void sw_slate_print_json(const sw_slate *s, const sw_league *lg, FILE *out)
             sw_jw_obj_begin(w);
             for (int k = 0; k < SW_SYS_COUNT; k++) {
                 if (!s->cand_enabled[k]) continue;
-                int called = is_call(r->cand_call[k]);
+                int called = sw_call_is_bet(r->cand_call[k]);
                 sw_jw_key(w, sw_system_name(k));
                 sw_jw_obj_begin(w);
                 sw_jw_kstr(w, "version", s->cand_version[k]);

@@ -72,8 +72,6 @@ typedef struct {
     int final_blocked;                /* 1: final itself BLOCKED: every call is a PASS saying so */
 } sw_slate_opts;
 
-typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;
-const char *sw_call_name(sw_call c);
 
 /* One combined call: the served one lives in the row's own fields. */
 typedef struct {

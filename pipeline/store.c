@@ -392,8 +392,6 @@ typedef struct {
     int n_pred, n_agree;
 } pred_row;
 
-static int is_call(sw_call c) { return c == SW_CALL_OVER || c == SW_CALL_UNDER; }
-
 /* Bind one prediction row of slate row r and write it; a SQLite code. */
 static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, const sw_slate_row *r, const pred_row *o,
                     long run_id)
@@ -421,7 +419,7 @@ static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, cons
     bind_num(q, 17, pov);
     bind_num(q, 18, edge);
     sqlite3_bind_text(q, 19, sw_call_name(o->call), -1, SQLITE_STATIC);
-    if (is_call(o->call)) bind_num(q, 20, o->conf);
+    if (sw_call_is_bet(o->call)) bind_num(q, 20, o->conf);
     sqlite3_bind_double(q, 21, r->quality);
     sqlite3_bind_text(q, 22, sw_tier_name(r->tier), -1, SQLITE_STATIC);
     if (o->fin) {
@@ -431,7 +429,7 @@ static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, cons
     sqlite3_bind_text(q, 25, o->reason, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 26, r->feature_hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 27, run_id);
-    if (o->fin && r->n_top > 0 && is_call(o->call)) {
+    if (o->fin && r->n_top > 0 && sw_call_is_bet(o->call)) {
         char cj[640];
         size_t cl = (size_t)snprintf(cj, sizeof cj, "{\"system\":\"%s\",\"top\":[", sw_system_name(r->top_system));
         for (int t = 0; t < r->n_top && cl < sizeof cj; t++)
@@ -691,6 +689,16 @@ static double col_num(sqlite3_stmt *q, int i)
     return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
 }
 
+/* A stored call (the recommendation column) back to its enum: the one place
+ * the store reads the text that put_pred writes with sw_call_name. */
+static int col_call(sw_store *st, sqlite3_stmt *q, int i, sw_call *out, sw_error *err)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    if (sw_call_parse(t, out) == 0) return SW_OK;
+    return sw_error_set(err, SW_DB, st->path, 0, 0, -1,
+                        "predictions: recommendation '%.16s' is not OVER, UNDER, PASS or NO_LINE", t ? t : "NULL");
+}
+
 int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pred **rows, long *n, sw_error *err)
 {
     *rows = NULL;
@@ -735,7 +743,11 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
             r->hi = col_num(q, 14);
             r->p_over = col_num(q, 15);
             r->edge = col_num(q, 16);
-            col_text(q, 17, r->call, sizeof r->call);
+            if (col_call(st, q, 17, &r->call, err)) {
+                sqlite3_finalize(q);
+                sw_free(out);
+                return SW_DB;
+            }
             r->conf = col_num(q, 18);
             r->quality = col_num(q, 19);
             col_text(q, 20, r->tier, sizeof r->tier);
@@ -857,8 +869,9 @@ int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, s
     sqlite3_bind_text(sel, 1, ds, -1, SQLITE_STATIC);
     sqlite3_bind_text(sel, 2, SW_FEATURE_SET, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        sw_store_gradable row = {col_str(sel, 0), col_str(sel, 1), col_str(sel, 2), col_str(sel, 3), col_str(sel, 6),
+        sw_store_gradable row = {col_str(sel, 0), col_str(sel, 1), col_str(sel, 2), col_str(sel, 3), SW_CALL_PASS,
                                  col_num(sel, 4), col_num(sel, 5), col_num(sel, 7), col_num(sel, 8), NAN, NAN};
+        if ((out = col_call(st, sel, 6, &row.call, err))) goto done;
         const char *vals = (const char *)sqlite3_column_text(sel, 9);
         if (vals) {
             sw_json *doc = NULL;
@@ -945,6 +958,59 @@ int sw_store_systems(sw_store *st, int from, int to, sw_store_name **names, int 
         return db_fail(st, err, rc, "reading the systems");
     }
     *names = out;
+    *n = k;
+    return SW_OK;
+}
+
+int sw_store_graded(sw_store *st, const char *system, int from, int to, sw_graded **rows, long *n, sw_error *err)
+{
+    *rows = NULL;
+    *n = 0;
+    char a[11] = "", b[11] = "";
+    if (from >= 0) sw_date_format(from, a);
+    if (to >= 0) sw_date_format(to, b);
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT p.game_date, p.prediction, g.actual, p.line, p.p_over, p.confidence, p.quality,"
+                                " p.over_price, p.under_price, g.season_avg, g.last10_avg, p.tier, p.recommendation, p.p_market"
+                                " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system,"
+                                " model_version) WHERE p.system = ?1 AND (?2 = '' OR p.game_date >= ?2)"
+                                " AND (?3 = '' OR p.game_date <= ?3) ORDER BY p.game_date, p.game_id, p.player_id",
+                                -1, &q, NULL);
+    sw_graded *out = NULL;
+    size_t cap = 0;
+    long k = 0;
+    int fail = SW_OK;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
+                fail = sw_fail(err, SW_NOMEM, "out of memory");
+                break;
+            }
+            sw_graded *r = &out[k++];
+            const char *d = col_str(q, 0);
+            if (sw_date_parse(d, strlen(d), &r->date)) r->date = -1;
+            float *dst[] = {&r->pred, &r->actual, &r->line, &r->p_over, &r->conf, &r->quality,
+                            &r->over_price, &r->under_price, &r->season_avg, &r->last10_avg};
+            for (int c = 0; c < 10; c++) *dst[c] = (float)col_num(q, c + 1);
+            const char *tier = col_str(q, 11);
+            r->tier = SW_TIER_CRITICAL;
+            for (int t = 0; t <= SW_TIER_GOLD; t++)
+                if (!strcmp(tier, sw_tier_name((sw_tier)t))) r->tier = (sw_tier)t;
+            if ((fail = col_call(st, q, 12, &r->call, err))) break;
+            r->p_market = (float)col_num(q, 13);
+        }
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (fail || rc) {
+        sw_free(out);
+        return fail ? fail : db_fail(st, err, rc, "reading grades");
+    }
+    *rows = out;
     *n = k;
     return SW_OK;
 }

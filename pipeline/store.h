@@ -63,10 +63,12 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
 int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long *n, char trained_to[11],
                        sw_error *err);
 
-/* A stored prediction, as read back (NaN for NULL numbers, "" for NULL texts). */
+/* A stored prediction, as read back (NaN for NULL numbers, "" for NULL texts;
+ * a stored call that is not one of the four names is SW_DB). */
 typedef struct {
     char game_id[32], player_id[32], player_name[96], team[8], opp[8], system[32], version[256], book[48];
-    char call[8], tier[16], trained_to[11];
+    char tier[16], trained_to[11];
+    sw_call call;
     int home;
     double line, over_price, under_price, pred, lo, hi, p_over, edge, conf, quality;
     char reason[384];
@@ -85,9 +87,11 @@ int sw_store_ungraded_dates(sw_store *st, int before, int **dates, long *n, sw_e
  * stored prediction to grade: its keys, line, prediction, call and prices
  * (NaN for NULL numbers), and two values of its stored feature vector that
  * the grade records (NaN when null or absent, or when the vector does not
- * parse).  The texts are valid during the grader's call only. */
+ * parse).  The texts are valid during the grader's call only; a stored call
+ * that is not one of the four names stops grading (SW_DB). */
 typedef struct {
-    const char *game_id, *player_id, *system, *version, *call; /* call: OVER, UNDER, PASS, NO_LINE */
+    const char *game_id, *player_id, *system, *version;
+    sw_call call;
     double line, pred, over_price, under_price;
     double points_avg_season, points_avg_last_10;
 } sw_store_gradable;
@@ -126,6 +130,22 @@ typedef char sw_store_name[32];
  * or kept out for lookahead, by name with "final" last; *names sw_free'd by
  * the caller. */
 int sw_store_systems(sw_store *st, int from, int to, sw_store_name **names, int *n, sw_error *err);
+
+/* A current prediction joined with its grade, as metrics.h measures it (NaN
+ * for NULL numbers; tier CRITICAL when the stored one is unknown). */
+typedef struct {
+    int date;
+    float pred, actual, line, p_over, conf, quality;
+    float over_price, under_price, season_avg, last10_avg;
+    sw_tier tier;
+    sw_call call;
+    float p_market; /* the books' de-vigged P(over) stored with the row; 0 or NaN: from the row's prices */
+} sw_graded;
+
+/* The graded rows of one system between two dates (inclusive, -1 = open),
+ * every model version, by date, game and player; *rows sw_free'd by the
+ * caller (NULL and *n 0 on failure). */
+int sw_store_graded(sw_store *st, const char *system, int from, int to, sw_graded **rows, long *n, sw_error *err);
 
 /* The database takes writes now (a write lock taken and released). */
 int sw_store_ping(sw_store *st, sw_error *err);

@@ -253,16 +253,32 @@ int sw__predict_rows(const sw_system *s, const sw_batch *b, sw_pred *out,
     return SW_OK;
 }
 
-const char *sw_system_call(const sw_system *s, const sw_pred *p, float line)
+const char *sw_call_name(sw_call c)
 {
-    if (!isfinite(line)) return "NO_LINE";
-    if (!isfinite(p->pred)) return "PASS";
+    static const char *const n[] = {"OVER", "UNDER", "PASS", "NO_LINE"};
+    return (unsigned)c <= SW_CALL_NO_LINE ? n[c] : "?";
+}
+
+int sw_call_parse(const char *s, sw_call *out)
+{
+    for (int c = SW_CALL_OVER; s && c <= SW_CALL_NO_LINE; c++)
+        if (!strcmp(s, sw_call_name((sw_call)c))) {
+            *out = (sw_call)c;
+            return 0;
+        }
+    return -1;
+}
+
+sw_call sw_system_call(const sw_system *s, const sw_pred *p, float line)
+{
+    if (!isfinite(line)) return SW_CALL_NO_LINE;
+    if (!isfinite(p->pred)) return SW_CALL_PASS;
     const sw__call_rule *r = &s->ops->rule;
     double edge = (double)p->pred - line, ae = fabs(edge);
     int conf_ok = r->conf_strict ? p->conf > r->min_conf : p->conf >= r->min_conf;
     int edge_ok = r->edge_strict ? ae > r->min_edge : ae >= r->min_edge;
-    if (!conf_ok || !edge_ok || edge == 0) return "PASS";
-    return edge > 0 ? "OVER" : "UNDER";
+    if (!conf_ok || !edge_ok || edge == 0) return SW_CALL_PASS;
+    return edge > 0 ? SW_CALL_OVER : SW_CALL_UNDER;
 }
 
 double sw_prob_over(double mean, double sigma, double line)

@@ -79,9 +79,21 @@ void sw_system_train_window(const sw_system *s, char from[11], char to[11]);
  * get pred = NaN and a note; only an invalid batch is an error. */
 int sw_system_predict(const sw_system *s, const sw_batch *b, sw_pred *out, sw_error *err);
 
-/* The system's own call rule (section 7): "OVER", "UNDER" or "PASS" for a
- * prediction against a real line; "NO_LINE" when line is NaN. */
-const char *sw_system_call(const sw_system *s, const sw_pred *p, float line);
+/* A call: the one representation from the systems through the store (which
+ * keeps its name as text, checked by the schema) to grading and metrics. */
+typedef enum { SW_CALL_OVER, SW_CALL_UNDER, SW_CALL_PASS, SW_CALL_NO_LINE } sw_call;
+
+/* "OVER", "UNDER", "PASS", "NO_LINE" ("?" out of range). */
+const char *sw_call_name(sw_call c);
+/* The call named `s` (exactly as sw_call_name writes it): 0 and *out set, or
+ * -1 (NULL or any other text) with *out unchanged. */
+int sw_call_parse(const char *s, sw_call *out);
+/* 1 for OVER and UNDER: a side taken (a bet), else 0. */
+static inline int sw_call_is_bet(sw_call c) { return c == SW_CALL_OVER || c == SW_CALL_UNDER; }
+
+/* The system's own call rule (section 7): OVER, UNDER or PASS for a
+ * prediction against a real line; NO_LINE when line is NaN. */
+sw_call sw_system_call(const sw_system *s, const sw_pred *p, float line);
 
 /* One feature's part in a model system's prediction (TreeSHAP, points). */
 typedef struct {

@@ -480,12 +480,22 @@ START_TEST(rules_by_hand_real)
     ck_assert_int_gt(checked, 100);
     /* calls: section 7.1's rule against a line */
     sw_pred p = {.pred = 20, .conf = 60};
-    ck_assert_str_eq(sw_system_call(sma, &p, 17.5), "OVER");
-    ck_assert_str_eq(sw_system_call(sma, &p, 18.0), "PASS"); /* |edge| <= 2 */
-    ck_assert_str_eq(sw_system_call(sma, &p, 22.5), "UNDER");
+    ck_assert_int_eq(sw_system_call(sma, &p, 17.5), SW_CALL_OVER);
+    ck_assert_int_eq(sw_system_call(sma, &p, 18.0), SW_CALL_PASS); /* |edge| <= 2 */
+    ck_assert_int_eq(sw_system_call(sma, &p, 22.5), SW_CALL_UNDER);
     p.conf = 45;
-    ck_assert_str_eq(sw_system_call(sma, &p, 10.5), "PASS"); /* confidence <= 45 */
-    ck_assert_str_eq(sw_system_call(sma, &p, NAN), "NO_LINE");
+    ck_assert_int_eq(sw_system_call(sma, &p, 10.5), SW_CALL_PASS); /* confidence <= 45 */
+    ck_assert_int_eq(sw_system_call(sma, &p, NAN), SW_CALL_NO_LINE);
+    /* the stored text and back: exactly the four names */
+    for (int c = SW_CALL_OVER; c <= SW_CALL_NO_LINE; c++) {
+        sw_call back = SW_CALL_PASS;
+        ck_assert_int_eq(sw_call_parse(sw_call_name((sw_call)c), &back), 0);
+        ck_assert_int_eq(back, c);
+    }
+    sw_call back = SW_CALL_OVER;
+    ck_assert_int_eq(sw_call_parse("over", &back), -1);
+    ck_assert_int_eq(sw_call_parse(NULL, &back), -1);
+    ck_assert_int_eq(back, SW_CALL_OVER);
     sw_system_free(sma);
     sw_system_free(szm);
     free(ma);

@@ -1343,7 +1343,7 @@ static enum MHD_Result on_slate(struct MHD_Connection *c, req *r)
         jnum(w, "hi", p->hi);
         jnum(w, "p_over", p->p_over);
         jnum(w, "edge", p->edge);
-        sw_jw_kstr(w, "call", p->call);
+        sw_jw_kstr(w, "call", sw_call_name(p->call));
         jnum(w, "confidence", p->conf);
         jnum(w, "quality", p->quality);
         sw_jw_kstr(w, "tier", p->tier);
