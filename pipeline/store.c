@@ -18,11 +18,8 @@
 #include "core/num.h"
 #include "core/version.h"
 #include "store.h"
+#include "store_impl.h"
 
-struct sw_store {
-    sqlite3 *db;
-    char path[1024];
-};
 
 /* Schema version 2: one current prediction per (date, game, player, system);
  * rows a re-run replaced go to predictions_superseded (audit, never counted);
@@ -76,7 +73,7 @@ static const char *schema_v2 =
     " abs_error REAL, units REAL, units_110 REAL, season_avg REAL, last10_avg REAL, graded_at TEXT NOT NULL,"
     " PRIMARY KEY (game_date, game_id, player_id, system));";
 
-static int db_fail(sw_store *st, sw_error *err, int rc, const char *what)
+int sw__store_fail(sw_store *st, sw_error *err, int rc, const char *what)
 {
     int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? SW_BUSY : SW_DB;
     return sw_error_set(err, code, st->path, 0, 0, -1, "%s: %s%s", what, sqlite3_errmsg(st->db),
@@ -149,7 +146,7 @@ static int migrate_v1(sw_store *st, sw_error *err)
     steps[7] = superseded;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         int rc = sqlite3_exec(st->db, steps[i], NULL, NULL, NULL);
-        if (rc) return db_fail(st, err, rc, "cannot upgrade the database to schema 3");
+        if (rc) return sw__store_fail(st, err, rc, "cannot upgrade the database to schema 3");
     }
     return SW_OK;
 }
@@ -181,22 +178,22 @@ static int read_version(sw_store *st, int *rc)
 static int prepare_schema(sw_store *st, sw_error *err)
 {
     int rc, v = read_version(st, &rc);
-    if (v < 0) return db_fail(st, err, rc, "cannot read the database");
+    if (v < 0) return sw__store_fail(st, err, rc, "cannot read the database");
     if (v == 3) return SW_OK;
     if (v > 3)
         return sw_error_set(err, SW_DB, st->path, 0, 0, -1,
                             "the database has schema version %d, newer than this swish (3): upgrade swish", v);
     if ((rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
-        return db_fail(st, err, rc, "cannot prepare the database schema");
+        return sw__store_fail(st, err, rc, "cannot prepare the database schema");
     v = read_version(st, &rc); /* another process may have done it meanwhile */
     int out = SW_OK;
     if (v < 0) {
-        out = db_fail(st, err, rc, "cannot read the database");
+        out = sw__store_fail(st, err, rc, "cannot read the database");
     } else if (v == 0) {
         if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)) ||
             (rc = sqlite3_exec(st->db, schema_v2, NULL, NULL, NULL)) ||
             (rc = sqlite3_exec(st->db, "INSERT INTO meta VALUES('schema_version', '3')", NULL, NULL, NULL)))
-            out = db_fail(st, err, rc, "cannot prepare the database schema");
+            out = sw__store_fail(st, err, rc, "cannot prepare the database schema");
     } else if (v == 1) {
         /* columns added to version 1 over time */
         static const char *const added[][3] = {{"predictions", "contributions", "TEXT"},
@@ -204,7 +201,7 @@ static int prepare_schema(sw_store *st, sw_error *err)
                                                {"runs", "train_from", "TEXT"},
                                                {"runs", "train_to", "TEXT"}};
         if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)))
-            out = db_fail(st, err, rc, "cannot upgrade the database schema");
+            out = sw__store_fail(st, err, rc, "cannot upgrade the database schema");
         for (size_t a = 0; out == SW_OK && a < sizeof added / sizeof added[0]; a++) {
             char sql[200];
             snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", added[a][0]);
@@ -215,7 +212,7 @@ static int prepare_schema(sw_store *st, sw_error *err)
             sqlite3_finalize(ti);
             snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[a][0], added[a][1], added[a][2]);
             if (!has && (rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)))
-                out = db_fail(st, err, rc, "cannot upgrade the database schema");
+                out = sw__store_fail(st, err, rc, "cannot upgrade the database schema");
         }
         if (out == SW_OK) out = migrate_v1(st, err);
     } else if (v == 2) {
@@ -228,10 +225,10 @@ static int prepare_schema(sw_store *st, sw_error *err)
         };
         for (size_t i = 0; out == SW_OK && i < sizeof v3 / sizeof v3[0]; i++)
             if ((rc = sqlite3_exec(st->db, v3[i], NULL, NULL, NULL)))
-                out = db_fail(st, err, rc, "cannot upgrade the database to schema 3");
+                out = sw__store_fail(st, err, rc, "cannot upgrade the database to schema 3");
     }
     if (out == SW_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)))
-        out = db_fail(st, err, rc, "cannot commit the database schema");
+        out = sw__store_fail(st, err, rc, "cannot commit the database schema");
     if (out != SW_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return out;
 }
@@ -248,7 +245,7 @@ int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
                              NULL);
     if (rc != SQLITE_OK) {
-        int r = st->db ? db_fail(st, err, rc, "cannot open the database")
+        int r = st->db ? sw__store_fail(st, err, rc, "cannot open the database")
                        : sw_error_set(err, SW_DB, path, 0, 0, -1, "cannot open the database");
         sqlite3_close(st->db);
         sw_free(st);
@@ -262,12 +259,12 @@ int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **
     int wal = !strcmp(mode, "wal") || (!strcmp(path, ":memory:") && !strcmp(mode, "memory"));
     sqlite3_finalize(q);
     if (!wal) {
-        int r = db_fail(st, err, rc == SQLITE_ROW ? SQLITE_ERROR : rc, "cannot use the database (WAL mode)");
+        int r = sw__store_fail(st, err, rc == SQLITE_ROW ? SQLITE_ERROR : rc, "cannot use the database (WAL mode)");
         sw_store_close(st);
         return r;
     }
     if ((rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL))) {
-        int r = db_fail(st, err, rc, "cannot prepare the database");
+        int r = sw__store_fail(st, err, rc, "cannot prepare the database");
         sw_store_close(st);
         return r;
     }
@@ -314,10 +311,10 @@ int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long 
         }
     }
     sqlite3_finalize(q);
-    return rc ? db_fail(st, err, rc, "reading excluded rows") : SW_OK;
+    return rc ? sw__store_fail(st, err, rc, "reading excluded rows") : SW_OK;
 }
 
-static void utc_now(char out[24])
+void sw__store_utc_now(char out[24])
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -333,7 +330,7 @@ static void finalize_all(sqlite3_stmt **const *qs, int n)
     }
 }
 
-static void bind_num(sqlite3_stmt *q, int i, double v)
+void sw__store_bind_num(sqlite3_stmt *q, int i, double v)
 {
     if (isfinite(v)) sqlite3_bind_double(q, i, v);
     else sqlite3_bind_null(q, i);
@@ -409,17 +406,17 @@ static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, cons
     sqlite3_bind_int(q, 7, r->home);
     sqlite3_bind_text(q, 8, o->system, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 9, o->version, -1, SQLITE_TRANSIENT);
-    bind_num(q, 10, r->line);
+    sw__store_bind_num(q, 10, r->line);
     if (r->book >= 0) sqlite3_bind_text(q, 11, sw_league_book(lg, r->book), -1, SQLITE_STATIC);
-    bind_num(q, 12, r->over_price);
-    bind_num(q, 13, r->under_price);
-    bind_num(q, 14, o->pred);
-    bind_num(q, 15, o->lo);
-    bind_num(q, 16, o->hi);
-    bind_num(q, 17, pov);
-    bind_num(q, 18, edge);
+    sw__store_bind_num(q, 12, r->over_price);
+    sw__store_bind_num(q, 13, r->under_price);
+    sw__store_bind_num(q, 14, o->pred);
+    sw__store_bind_num(q, 15, o->lo);
+    sw__store_bind_num(q, 16, o->hi);
+    sw__store_bind_num(q, 17, pov);
+    sw__store_bind_num(q, 18, edge);
     sqlite3_bind_text(q, 19, sw_call_name(o->call), -1, SQLITE_STATIC);
-    if (sw_call_is_bet(o->call)) bind_num(q, 20, o->conf);
+    if (sw_call_is_bet(o->call)) sw__store_bind_num(q, 20, o->conf);
     sqlite3_bind_double(q, 21, r->quality);
     sqlite3_bind_text(q, 22, sw_tier_name(r->tier), -1, SQLITE_STATIC);
     if (o->fin) {
@@ -439,7 +436,7 @@ static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, cons
         sqlite3_bind_text(q, 28, cj, -1, SQLITE_TRANSIENT);
     }
     if (o->trained_to && o->trained_to[0]) sqlite3_bind_text(q, 29, o->trained_to, -1, SQLITE_TRANSIENT);
-    bind_num(q, 30, r->p_market);
+    sw__store_bind_num(q, 30, r->p_market);
     return sqlite3_step(q);
 }
 
@@ -476,7 +473,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     long kill_after = getenv("SWISH_FAULT_KILL_AFTER") ? atol(getenv("SWISH_FAULT_KILL_AFTER")) : -1;
     char date[11], started[24], finished[24], cfg_hash[65] = "";
     sw_date_format(s->date, date);
-    utc_now(started);
+    sw__store_utc_now(started);
     if (config_text) sw_sha256_hex(config_text, strlen(config_text), cfg_hash);
     char systems[1024];
     size_t sl = 0;
@@ -521,13 +518,13 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     sqlite3_stmt **qs[] = {&q_run, &q_pred, &q_fdel, &q_feat, &q_upd};
     const int n_qs = (int)(sizeof qs / sizeof qs[0]);
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc) return db_fail(st, err, rc, "cannot start the run's transaction");
+    if (rc) return sw__store_fail(st, err, rc, "cannot start the run's transaction");
     int ok = SW_OK;
 #define DB(expr, what)                                                                                              \
     do {                                                                                                           \
         int r_ = (expr);                                                                                           \
         if (r_ != SQLITE_OK && r_ != SQLITE_DONE && r_ != SQLITE_ROW) {                                            \
-            ok = db_fail(st, err, r_, what);                                                                       \
+            ok = sw__store_fail(st, err, r_, what);                                                                       \
             goto rollback;                                                                                         \
         }                                                                                                          \
     } while (0)
@@ -589,7 +586,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
             int r_ = sqlite3_step(qi);
             if (r_ != SQLITE_DONE) {
                 sqlite3_finalize(qi);
-                ok = db_fail(st, err, r_, "writing importance");
+                ok = sw__store_fail(st, err, r_, "writing importance");
                 goto rollback;
             }
         }
@@ -653,7 +650,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
         res->features++;
     }
     res->seconds = sw_clock_now() - t0;
-    utc_now(finished);
+    sw__store_utc_now(finished);
     DB(sqlite3_prepare_v2(st->db, "UPDATE runs SET finished_at=?, predictions=?, seconds=? WHERE run_id=?", -1, &q_upd,
                           NULL),
        "preparing the run update");
@@ -665,7 +662,7 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     finalize_all(qs, n_qs);
     rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc) {
-        ok = db_fail(st, err, rc, "cannot commit the run");
+        ok = sw__store_fail(st, err, rc, "cannot commit the run");
         goto rollback;
     }
     res->seconds = sw_clock_now() - t0;
@@ -678,20 +675,20 @@ rollback:
     return ok;
 }
 
-static void col_text(sqlite3_stmt *q, int i, char *out, size_t cap)
+void sw__store_col_text(sqlite3_stmt *q, int i, char *out, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
     snprintf(out, cap, "%s", t ? (const char *)t : "");
 }
 
-static double col_num(sqlite3_stmt *q, int i)
+double sw__store_col_num(sqlite3_stmt *q, int i)
 {
     return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
 }
 
 /* A stored call (the recommendation column) back to its enum: the one place
  * the store reads the text that put_pred writes with sw_call_name. */
-static int col_call(sw_store *st, sqlite3_stmt *q, int i, sw_call *out, sw_error *err)
+int sw__store_col_call(sw_store *st, sqlite3_stmt *q, int i, sw_call *out, sw_error *err)
 {
     const char *t = (const char *)sqlite3_column_text(q, i);
     if (sw_call_parse(t, out) == 0) return SW_OK;
@@ -726,41 +723,41 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
                 return sw_fail(err, SW_NOMEM, "out of memory");
             }
             sw_stored_pred *r = &out[k++];
-            col_text(q, 0, r->game_id, sizeof r->game_id);
-            col_text(q, 1, r->player_id, sizeof r->player_id);
-            col_text(q, 2, r->player_name, sizeof r->player_name);
-            col_text(q, 3, r->team, sizeof r->team);
-            col_text(q, 4, r->opp, sizeof r->opp);
+            sw__store_col_text(q, 0, r->game_id, sizeof r->game_id);
+            sw__store_col_text(q, 1, r->player_id, sizeof r->player_id);
+            sw__store_col_text(q, 2, r->player_name, sizeof r->player_name);
+            sw__store_col_text(q, 3, r->team, sizeof r->team);
+            sw__store_col_text(q, 4, r->opp, sizeof r->opp);
             r->home = sqlite3_column_int(q, 5);
-            col_text(q, 6, r->system, sizeof r->system);
-            col_text(q, 7, r->version, sizeof r->version);
-            r->line = col_num(q, 8);
-            col_text(q, 9, r->book, sizeof r->book);
-            r->over_price = col_num(q, 10);
-            r->under_price = col_num(q, 11);
-            r->pred = col_num(q, 12);
-            r->lo = col_num(q, 13);
-            r->hi = col_num(q, 14);
-            r->p_over = col_num(q, 15);
-            r->edge = col_num(q, 16);
-            if (col_call(st, q, 17, &r->call, err)) {
+            sw__store_col_text(q, 6, r->system, sizeof r->system);
+            sw__store_col_text(q, 7, r->version, sizeof r->version);
+            r->line = sw__store_col_num(q, 8);
+            sw__store_col_text(q, 9, r->book, sizeof r->book);
+            r->over_price = sw__store_col_num(q, 10);
+            r->under_price = sw__store_col_num(q, 11);
+            r->pred = sw__store_col_num(q, 12);
+            r->lo = sw__store_col_num(q, 13);
+            r->hi = sw__store_col_num(q, 14);
+            r->p_over = sw__store_col_num(q, 15);
+            r->edge = sw__store_col_num(q, 16);
+            if (sw__store_col_call(st, q, 17, &r->call, err)) {
                 sqlite3_finalize(q);
                 sw_free(out);
                 return SW_DB;
             }
-            r->conf = col_num(q, 18);
-            r->quality = col_num(q, 19);
-            col_text(q, 20, r->tier, sizeof r->tier);
-            col_text(q, 21, r->reason, sizeof r->reason);
+            r->conf = sw__store_col_num(q, 18);
+            r->quality = sw__store_col_num(q, 19);
+            sw__store_col_text(q, 20, r->tier, sizeof r->tier);
+            sw__store_col_text(q, 21, r->reason, sizeof r->reason);
             r->run_id = (long)sqlite3_column_int64(q, 22);
-            col_text(q, 23, r->trained_to, sizeof r->trained_to);
+            sw__store_col_text(q, 23, r->trained_to, sizeof r->trained_to);
         }
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     sqlite3_finalize(q);
     if (rc) {
         sw_free(out);
-        return db_fail(st, err, rc, "reading predictions");
+        return sw__store_fail(st, err, rc, "reading predictions");
     }
     *rows = out;
     *n = k;
@@ -770,7 +767,7 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
 int sw_store_ping(sw_store *st, sw_error *err)
 {
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc) return db_fail(st, err, rc, "the database does not take writes");
+    if (rc) return sw__store_fail(st, err, rc, "the database does not take writes");
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return SW_OK;
 }
@@ -808,7 +805,7 @@ int sw_store_ungraded_dates(sw_store *st, int before, int **dates, long *n, sw_e
     sqlite3_finalize(q);
     if (rc) {
         sw_free(out);
-        return db_fail(st, err, rc, "reading ungraded dates");
+        return sw__store_fail(st, err, rc, "reading ungraded dates");
     }
     *dates = out;
     *n = k;
@@ -828,7 +825,7 @@ static double feature_value(const sw_json *doc, const char *name)
     return v;
 }
 
-static const char *col_str(sqlite3_stmt *q, int i)
+const char *sw__store_col_str(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
     return t ? (const char *)t : "";
@@ -839,9 +836,9 @@ int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, s
     static const char *const outcomes[] = {NULL, "HIT", "MISS", "PUSH", "VOID", "NO_BET"};
     char ds[11], now[24];
     sw_date_format(date, ds);
-    utc_now(now);
+    sw__store_utc_now(now);
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc) return db_fail(st, err, rc, "cannot start grading");
+    if (rc) return sw__store_fail(st, err, rc, "cannot start grading");
     sqlite3_stmt *sel = NULL, *del = NULL, *ins = NULL;
     sqlite3_stmt **qs[] = {&sel, &del, &ins};
     int out = SW_OK;
@@ -858,20 +855,20 @@ int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, s
                                  " minutes, outcome, abs_error, units, units_110, season_avg, last10_avg, graded_at)"
                                  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                  -1, &ins, NULL))) {
-        out = db_fail(st, err, rc, "preparing grading");
+        out = sw__store_fail(st, err, rc, "preparing grading");
         goto done;
     }
     sqlite3_bind_text(del, 1, ds, -1, SQLITE_STATIC);
     if ((rc = sqlite3_step(del)) != SQLITE_DONE) {
-        out = db_fail(st, err, rc, "replacing earlier grades");
+        out = sw__store_fail(st, err, rc, "replacing earlier grades");
         goto done;
     }
     sqlite3_bind_text(sel, 1, ds, -1, SQLITE_STATIC);
     sqlite3_bind_text(sel, 2, SW_FEATURE_SET, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        sw_store_gradable row = {col_str(sel, 0), col_str(sel, 1), col_str(sel, 2), col_str(sel, 3), SW_CALL_PASS,
-                                 col_num(sel, 4), col_num(sel, 5), col_num(sel, 7), col_num(sel, 8), NAN, NAN};
-        if ((out = col_call(st, sel, 6, &row.call, err))) goto done;
+        sw_store_gradable row = {sw__store_col_str(sel, 0), sw__store_col_str(sel, 1), sw__store_col_str(sel, 2), sw__store_col_str(sel, 3), SW_CALL_PASS,
+                                 sw__store_col_num(sel, 4), sw__store_col_num(sel, 5), sw__store_col_num(sel, 7), sw__store_col_num(sel, 8), NAN, NAN};
+        if ((out = sw__store_col_call(st, sel, 6, &row.call, err))) goto done;
         const char *vals = (const char *)sqlite3_column_text(sel, 9);
         if (vals) {
             sw_json *doc = NULL;
@@ -900,25 +897,25 @@ int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, s
         sqlite3_bind_text(ins, 3, row.player_id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(ins, 4, row.system, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(ins, 5, row.version, -1, SQLITE_TRANSIENT);
-        bind_num(ins, 6, g.actual);
-        bind_num(ins, 7, g.minutes);
+        sw__store_bind_num(ins, 6, g.actual);
+        sw__store_bind_num(ins, 7, g.minutes);
         sqlite3_bind_text(ins, 8, outcomes[g.outcome], -1, SQLITE_STATIC);
-        bind_num(ins, 9, g.abs_error);
-        bind_num(ins, 10, g.units);
-        bind_num(ins, 11, g.units_110);
-        bind_num(ins, 12, g.season_avg);
-        bind_num(ins, 13, g.last10_avg);
+        sw__store_bind_num(ins, 9, g.abs_error);
+        sw__store_bind_num(ins, 10, g.units);
+        sw__store_bind_num(ins, 11, g.units_110);
+        sw__store_bind_num(ins, 12, g.season_avg);
+        sw__store_bind_num(ins, 13, g.last10_avg);
         sqlite3_bind_text(ins, 14, now, -1, SQLITE_STATIC);
         if ((rc = sqlite3_step(ins)) != SQLITE_DONE) {
-            out = db_fail(st, err, rc, "writing a grade");
+            out = sw__store_fail(st, err, rc, "writing a grade");
             goto done;
         }
     }
-    if (rc != SQLITE_DONE) out = db_fail(st, err, rc, "reading predictions");
+    if (rc != SQLITE_DONE) out = sw__store_fail(st, err, rc, "reading predictions");
 done:
     finalize_all(qs, (int)(sizeof qs / sizeof qs[0]));
     if (out == SW_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)))
-        out = db_fail(st, err, rc, "committing grades");
+        out = sw__store_fail(st, err, rc, "committing grades");
     if (out != SW_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return out;
 }
@@ -948,14 +945,14 @@ int sw_store_systems(sw_store *st, int from, int to, sw_store_name **names, int 
                 sw_free(out);
                 return sw_fail(err, SW_NOMEM, "out of memory");
             }
-            col_text(q, 0, out[k++], sizeof *out);
+            sw__store_col_text(q, 0, out[k++], sizeof *out);
         }
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     sqlite3_finalize(q);
     if (rc) {
         sw_free(out);
-        return db_fail(st, err, rc, "reading the systems");
+        return sw__store_fail(st, err, rc, "reading the systems");
     }
     *names = out;
     *n = k;
@@ -991,24 +988,24 @@ int sw_store_graded(sw_store *st, const char *system, int from, int to, sw_grade
                 break;
             }
             sw_graded *r = &out[k++];
-            const char *d = col_str(q, 0);
+            const char *d = sw__store_col_str(q, 0);
             if (sw_date_parse(d, strlen(d), &r->date)) r->date = -1;
             float *dst[] = {&r->pred, &r->actual, &r->line, &r->p_over, &r->conf, &r->quality,
                             &r->over_price, &r->under_price, &r->season_avg, &r->last10_avg};
-            for (int c = 0; c < 10; c++) *dst[c] = (float)col_num(q, c + 1);
-            const char *tier = col_str(q, 11);
+            for (int c = 0; c < 10; c++) *dst[c] = (float)sw__store_col_num(q, c + 1);
+            const char *tier = sw__store_col_str(q, 11);
             r->tier = SW_TIER_CRITICAL;
             for (int t = 0; t <= SW_TIER_GOLD; t++)
                 if (!strcmp(tier, sw_tier_name((sw_tier)t))) r->tier = (sw_tier)t;
-            if ((fail = col_call(st, q, 12, &r->call, err))) break;
-            r->p_market = (float)col_num(q, 13);
+            if ((fail = sw__store_col_call(st, q, 12, &r->call, err))) break;
+            r->p_market = (float)sw__store_col_num(q, 13);
         }
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     sqlite3_finalize(q);
     if (fail || rc) {
         sw_free(out);
-        return fail ? fail : db_fail(st, err, rc, "reading grades");
+        return fail ? fail : sw__store_fail(st, err, rc, "reading grades");
     }
     *rows = out;
     *n = k;
@@ -1029,7 +1026,7 @@ static const char *schema_jobs =
 static int jobs_ready(sw_store *st, sw_error *err)
 {
     int rc = sqlite3_exec(st->db, schema_jobs, NULL, NULL, NULL);
-    return rc ? db_fail(st, err, rc, "preparing the jobs table") : SW_OK;
+    return rc ? sw__store_fail(st, err, rc, "preparing the jobs table") : SW_OK;
 }
 
 int sw_store_job_record(sw_store *st, const char *id, const char *date, const char *source, int *fresh, sw_error *err)
@@ -1038,7 +1035,7 @@ int sw_store_job_record(sw_store *st, const char *id, const char *date, const ch
     int rc = jobs_ready(st, err);
     if (rc) return rc;
     char now[24];
-    utc_now(now);
+    sw__store_utc_now(now);
     sqlite3_stmt *q = NULL;
     rc = sqlite3_prepare_v2(st->db,
                             "INSERT INTO jobs(id, game_date, source, received_at, state) VALUES (?1, ?2, ?3, ?4, 'queued')"
@@ -1056,7 +1053,7 @@ int sw_store_job_record(sw_store *st, const char *id, const char *date, const ch
         }
     }
     sqlite3_finalize(q);
-    return rc ? db_fail(st, err, rc, "recording a job") : SW_OK;
+    return rc ? sw__store_fail(st, err, rc, "recording a job") : SW_OK;
 }
 
 static int job_update(sw_store *st, const char *sql, const char *id, int ok, long run_id, int exit_code,
@@ -1065,7 +1062,7 @@ static int job_update(sw_store *st, const char *sql, const char *id, int ok, lon
     int rc = jobs_ready(st, err);
     if (rc) return rc;
     char now[24];
-    utc_now(now);
+    sw__store_utc_now(now);
     sqlite3_stmt *q = NULL;
     rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
     if (rc == SQLITE_OK) {
@@ -1080,7 +1077,7 @@ static int job_update(sw_store *st, const char *sql, const char *id, int ok, lon
     }
     sqlite3_finalize(q);
     if (rc == SQLITE_NOTFOUND) return sw_error_set(err, SW_NOT_FOUND, st->path, 0, 0, -1, "no job '%s'", id);
-    return rc ? db_fail(st, err, rc, "updating a job") : SW_OK;
+    return rc ? sw__store_fail(st, err, rc, "updating a job") : SW_OK;
 }
 
 int sw_store_job_start(sw_store *st, const char *id, sw_error *err)
@@ -1102,17 +1099,17 @@ int sw_store_job_finish(sw_store *st, const char *id, int ok, long run_id, int e
 static void job_of(sqlite3_stmt *q, sw_job *j)
 {
     memset(j, 0, sizeof *j);
-    col_text(q, 0, j->id, sizeof j->id);
-    col_text(q, 1, j->date, sizeof j->date);
-    col_text(q, 2, j->source, sizeof j->source);
-    col_text(q, 3, j->received_at, sizeof j->received_at);
-    col_text(q, 4, j->state, sizeof j->state);
+    sw__store_col_text(q, 0, j->id, sizeof j->id);
+    sw__store_col_text(q, 1, j->date, sizeof j->date);
+    sw__store_col_text(q, 2, j->source, sizeof j->source);
+    sw__store_col_text(q, 3, j->received_at, sizeof j->received_at);
+    sw__store_col_text(q, 4, j->state, sizeof j->state);
     j->attempts = sqlite3_column_int(q, 5);
-    col_text(q, 6, j->started_at, sizeof j->started_at);
-    col_text(q, 7, j->finished_at, sizeof j->finished_at);
+    sw__store_col_text(q, 6, j->started_at, sizeof j->started_at);
+    sw__store_col_text(q, 7, j->finished_at, sizeof j->finished_at);
     j->run_id = (long)sqlite3_column_int64(q, 8);
     j->exit_code = sqlite3_column_int(q, 9);
-    col_text(q, 10, j->error, sizeof j->error);
+    sw__store_col_text(q, 10, j->error, sizeof j->error);
 }
 
 #define JOB_COLS "id, game_date, source, received_at, state, attempts, started_at, finished_at, run_id, exit_code, error"
@@ -1136,7 +1133,7 @@ int sw_store_job_get(sw_store *st, const char *id, sw_job *job, sw_error *err)
         }
     }
     sqlite3_finalize(q);
-    if (rc) return db_fail(st, err, rc, "reading a job");
+    if (rc) return sw__store_fail(st, err, rc, "reading a job");
     return found ? SW_OK : sw_error_set(err, SW_NOT_FOUND, st->path, 0, 0, -1, "no job '%s'", id);
 }
 
@@ -1167,7 +1164,7 @@ int sw_store_jobs_unfinished(sw_store *st, sw_job **jobs, long *n, sw_error *err
     sqlite3_finalize(q);
     if (rc) {
         sw_free(out);
-        return db_fail(st, err, rc, "reading unfinished jobs");
+        return sw__store_fail(st, err, rc, "reading unfinished jobs");
     }
     *jobs = out;
     *n = k;
@@ -1202,9 +1199,9 @@ static void alert_now(char out[32])
 static int alert_begin(sw_store *st, sw_error *err)
 {
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc) return db_fail(st, err, rc, "recording an alert");
+    if (rc) return sw__store_fail(st, err, rc, "recording an alert");
     if ((rc = sqlite3_exec(st->db, schema_alerts, NULL, NULL, NULL))) {
-        int r = db_fail(st, err, rc, "preparing the alerts table");
+        int r = sw__store_fail(st, err, rc, "preparing the alerts table");
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return r;
     }
@@ -1214,7 +1211,7 @@ static int alert_begin(sw_store *st, sw_error *err)
 static int alert_end(sw_store *st, int rc, sw_error *err)
 {
     if (rc == SQLITE_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK) return SW_OK;
-    int r = db_fail(st, err, rc, "recording an alert");
+    int r = sw__store_fail(st, err, rc, "recording an alert");
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return r;
 }

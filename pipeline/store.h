@@ -207,4 +207,10 @@ int sw_store_alert_should_send(sw_store *st, const sw_store_alert *a, double ded
  * claim is released.  A row is created when there was none. */
 int sw_store_alert_record(sw_store *st, const sw_store_alert *a, int delivered, const char *error, sw_error *err);
 
+/* ---- rollout (store_rollout.c) ---- */
+
+/* ---- monitor (store_monitor.c) ---- */
+
+/* ---- report (store_report.c) ---- */
+
 #endif
