@@ -279,6 +279,16 @@ int sw_explain_row(const sw_explainer *e, const float *x, double *phi)
     return SW_OK;
 }
 
+int sw_explain_rows(const sw_explainer *e, const float *X, long n, long stride, int threads, double *phi,
+                    long phi_stride)
+{
+    int failed = 0;
+#pragma omp parallel for num_threads(threads > 0 ? threads : 1) schedule(dynamic, 8) if (threads > 1)
+    for (long r = 0; r < n; r++)
+        if (sw_explain_row(e, X + (size_t)r * (size_t)stride, phi + (size_t)r * (size_t)phi_stride)) failed = 1;
+    return failed ? SW_NOMEM : SW_OK;
+}
+
 int sw_explain_importance(const sw_explainer *e, const float *X, long n, long stride, double *imp)
 {
     memset(imp, 0, sizeof *imp * (size_t)e->n_features);

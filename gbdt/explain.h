@@ -37,6 +37,12 @@ double sw_explainer_expected(const sw_explainer *e);
 /* phi[0..n_features) for one row (model feature order); returns SW_NOMEM or SW_OK. */
 int sw_explain_row(const sw_explainer *e, const float *x, double *phi);
 
+/* n rows of X (`stride` floats apart) on `threads` OpenMP threads: row r's
+ * contributions at phi + r * phi_stride (n_features values each).  The same
+ * values as sw_explain_row at any thread count.  SW_NOMEM or SW_OK. */
+int sw_explain_rows(const sw_explainer *e, const float *X, long n, long stride, int threads, double *phi,
+                    long phi_stride);
+
 /* Mean |phi| per feature over n rows: a global importance. */
 int sw_explain_importance(const sw_explainer *e, const float *X, long n, long stride, double *imp);
 

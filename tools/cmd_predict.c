@@ -308,11 +308,8 @@ int cmd_predict(int argc, char **argv)
         size_t per = (size_t)G * (size_t)(nf ? nf : 1);
         all = sw_alloc_array((size_t)(n ? n : 1) * per, sizeof *all);
         int failed = !all;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 8) if (threads > 1)
-        for (long i = 0; i < n; i++)
-            for (int g = 0; g < G; g++)
-                if (all && sw_explain_row(ex[g], sw_matrix_row(X, i), all + (size_t)i * per + (size_t)g * (size_t)nf))
-                    failed = 1;
+        for (int g = 0; g < G && !failed; g++)
+            failed = sw_explain_rows(ex[g], X->data, n, X->cols, threads, all + (size_t)g * (size_t)nf, (long)per) != SW_OK;
         if (failed) {
             rc = sw_fail(&err, SW_NOMEM, "out of memory");
             goto done;

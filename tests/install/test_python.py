@@ -137,6 +137,7 @@ class AgainstXGBoost(unittest.TestCase):
             np.testing.assert_array_equal(m.predict(self.X), self.bst.predict(d, iteration_range=(0, bi + 1)))
             np.testing.assert_array_equal(m.predict(self.X, trees=10), self.bst.predict(d, iteration_range=(0, 10)))
             got = m.explain(self.X[:300], trees="all")
+            np.testing.assert_array_equal(m.explain(self.X[:300], trees="all", threads=1), got)  # any thread count
             want = self.bst.predict(xgb.DMatrix(self.X[:300], missing=np.nan), pred_contribs=True)
             self.assertEqual(got.shape, want.shape)
             np.testing.assert_allclose(got, want, rtol=0, atol=2e-4)
@@ -154,6 +155,7 @@ class AgainstXGBoost(unittest.TestCase):
         with self.assertRaises(ValueError):
             m.predict(self.Xc, trees=6)  # not whole rounds of 4 trees
         got = m.explain(self.Xc[:200])
+        np.testing.assert_array_equal(m.explain(self.Xc[:200], threads=1), got)
         want = self.mc.predict(xgb.DMatrix(self.Xc[:200], missing=np.nan), pred_contribs=True)
         self.assertEqual(got.shape, want.shape)
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-4)

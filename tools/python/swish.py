@@ -89,7 +89,7 @@ def _open_library():
         "sw_explainer_create_group": (I, [P, I, I, ctypes.POINTER(P), E]),
         "sw_explainer_free": (None, [P]),
         "sw_explainer_expected": (D, [P]),
-        "sw_explain_row": (I, [P, FP, DP]),
+        "sw_explain_rows": (I, [P, FP, L, L, I, DP, L]),
         "sw_threads_resolve": (I, [L]),
         "sw_train_params_new": (P, []),
         "sw_train_param_group": (I, [ctypes.c_char_p]),
@@ -230,26 +230,26 @@ class Model:
             out = out.astype(np.float32)
         return out[:, 0] if no == 1 else out
 
-    def explain(self, X, trees="best"):
+    def explain(self, X, trees="best", threads=0):
         """Exact TreeSHAP of each row's margin, in XGBoost's pred_contribs layout:
         (rows, features + 1), the last column the expected value (the bias);
         (rows, classes, features + 1) for a multi-class model.  Each row sums to
-        its margin.  float64 (the library's sums; XGBoost's are float32)."""
+        its margin.  float64 (the library's sums; XGBoost's are float32).
+        threads: as in predict; the values do not depend on it."""
         X = _rows(X, self.n_features)
         n_trees = self._tree_limit(trees)
         G, nf = self.n_classes, self.n_features
         out = np.empty((X.shape[0], G, nf + 1), dtype=np.float64)
-        phi = np.empty(nf, dtype=np.float64)
+        nt = _lib.sw_threads_resolve(int(threads))
         for g in range(G):
             ex = ctypes.c_void_p()
             err = _Err()
             _check(_lib.sw_explainer_create_group(self._f, n_trees, g, ctypes.byref(ex), ctypes.byref(err)), err)
             try:
                 out[:, g, nf] = _lib.sw_explainer_expected(ex)
-                for i in range(X.shape[0]):
-                    if _lib.sw_explain_row(ex, _fptr(X[i]), _dptr(phi)) != 0:
-                        raise MemoryError("TreeSHAP: out of memory")
-                    out[i, g, :nf] = phi
+                base = out[:, g, :].ctypes.data_as(ctypes.POINTER(ctypes.c_double))  # row i at i * G * (nf + 1)
+                if X.shape[0] and _lib.sw_explain_rows(ex, _fptr(X), X.shape[0], nf, nt, base, G * (nf + 1)) != 0:
+                    raise MemoryError("TreeSHAP: out of memory")
             finally:
                 _lib.sw_explainer_free(ex)
         return out[:, 0, :] if G == 1 else out
