@@ -3,11 +3,11 @@
  *
  * The drift reference is written here too (sw_drift_reference, called by
  * retrain) so that the population filter, the bins and the subsample are
- * defined in one place for both sides of every comparison.  The states live
- * in the database through raw SQL on sw_store_db, as metrics.c, report.c and
- * rollout.c read their rows today (grading goes through typed store calls). */
+ * defined in one place for both sides of every comparison.  The states, the
+ * graded rows the windows measure and the runs of a date are read and
+ * written through the store's typed calls (store.h, store_monitor.c); the
+ * windows, the rules and the figures' JSON stay here. */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -776,62 +776,26 @@ done:
 
 /* ---- performance ---- */
 
-static const char *schema_states =
-    "CREATE TABLE IF NOT EXISTS system_states("
-    " system TEXT PRIMARY KEY,"
-    " state TEXT NOT NULL CHECK (state IN ('OK','WATCH','DEGRADING','BLOCKED')),"
-    " since TEXT NOT NULL, reason TEXT NOT NULL, figures TEXT NOT NULL,"
-    " manual INTEGER NOT NULL DEFAULT 0 CHECK (manual IN (0, 1)), updated_at TEXT NOT NULL, evidence_from TEXT);"
-    "CREATE TABLE IF NOT EXISTS system_state_events("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, run_date TEXT NOT NULL, system TEXT NOT NULL,"
-    " from_state TEXT, to_state TEXT NOT NULL, manual INTEGER NOT NULL, reason TEXT NOT NULL);";
-
-static int db_fail(sqlite3 *db, sw_error *err, int rc, const char *what)
-{
-    int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? SW_BUSY : SW_DB;
-    return sw_fail(err, code, "%s: %s%s", what, sqlite3_errmsg(db),
-                   code == SW_BUSY ? " (another process holds the database; retry later)" : "");
-}
-
-static void utc_now(char out[24])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int table_exists(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &q, NULL)) return 0;
-    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    int yes = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
-    return yes;
-}
-
 /* The stored states into p->sys (prev, manual, since, evidence_from, reason). */
-static int read_states(sqlite3 *db, sw_perf_report *p, sw_error *err)
+static int read_states(sw_store *st, sw_perf_report *p, sw_error *err)
 {
-    if (!table_exists(db, "system_states")) return SW_OK;
-    sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(db, "SELECT system, state, since, manual, coalesce(evidence_from, ''), reason"
-                                    " FROM system_states", -1, &q, NULL);
-    if (rc) return db_fail(db, err, rc, "reading system_states");
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int k = mon_system_find((const char *)sqlite3_column_text(q, 0));
-        int s = sw_sys_state_find((const char *)sqlite3_column_text(q, 1));
+    sw_store_sys_state *ss;
+    int n;
+    int rc = sw_store_monitor_states(st, &ss, &n, err);
+    if (rc) return rc;
+    for (int i = 0; i < n; i++) {
+        int k = mon_system_find(ss[i].system);
+        int s = sw_sys_state_find(ss[i].state);
         if (k < 0 || s < 0) continue;
         sw_perf_system *ps = &p->sys[k];
         ps->prev = ps->state = (sw_sys_state)s;
-        ps->manual = sqlite3_column_int(q, 3) != 0;
-        snprintf(ps->since, sizeof ps->since, "%s", (const char *)sqlite3_column_text(q, 2));
-        snprintf(ps->evidence_from, sizeof ps->evidence_from, "%s", (const char *)sqlite3_column_text(q, 4));
-        snprintf(ps->reason, sizeof ps->reason, "%s", (const char *)sqlite3_column_text(q, 5));
+        ps->manual = ss[i].manual;
+        snprintf(ps->since, sizeof ps->since, "%s", ss[i].since);
+        snprintf(ps->evidence_from, sizeof ps->evidence_from, "%s", ss[i].evidence_from);
+        snprintf(ps->reason, sizeof ps->reason, "%s", ss[i].reason);
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? SW_OK : db_fail(db, err, rc, "reading system_states");
+    sw_free(ss);
+    return SW_OK;
 }
 
 typedef struct {
@@ -879,69 +843,61 @@ static void acc_finish(const acc *a, sw_perf_window *w)
     w->brier = a->n_brier ? a->brier / (double)a->n_brier : NAN;
 }
 
-static int load_windows(sqlite3 *db, int date, sw_perf_report *p, sw_error *err)
-{
-    char sql[1024], a[11], b[11];
-    int len = snprintf(sql, sizeof sql,
-                       "SELECT p.game_date, p.system, p.model_version, p.prediction, p.line, p.p_over,"
-                       " p.recommendation, g.actual FROM predictions p JOIN grades g USING (game_date, game_id,"
-                       " player_id, system, model_version) WHERE p.game_date >= ?1 AND p.game_date <= ?2"
-                       " AND g.actual IS NOT NULL AND p.prediction IS NOT NULL AND p.system IN (");
-    for (int k = 0; k < SW_MONITOR_SYSTEMS; k++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s'%s'", k ? "," : "", mon_system_name(k));
-    snprintf(sql + len, sizeof sql - (size_t)len, ") ORDER BY p.game_date, p.game_id, p.player_id, p.system");
-    sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
-    if (rc) return db_fail(db, err, rc, "reading graded predictions");
-    sw_date_format(date - sw_perf_days[SW_PERF_30], a);
-    sw_date_format(date - 1, b);
-    sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-    acc win[SW_MONITOR_SYSTEMS][SW_PERF_WINDOWS], ver[SW_MONITOR_SYSTEMS][SW_MONITOR_VERSIONS];
-    memset(win, 0, sizeof win);
-    memset(ver, 0, sizeof ver);
+typedef struct {
+    int date;
+    sw_perf_report *p;
     int evid[SW_MONITOR_SYSTEMS];
-    for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) {
-        evid[k] = -1;
-        const char *ef = p->sys[k].evidence_from;
-        if (ef[0]) sw_date_parse(ef, strlen(ef), &evid[k]);
+    acc win[SW_MONITOR_SYSTEMS][SW_PERF_WINDOWS], ver[SW_MONITOR_SYSTEMS][SW_MONITOR_VERSIONS];
+} windows_ctx;
+
+static int window_row(void *ctx, const sw_store_perf_row *r, sw_error *err)
+{
+    (void)err;
+    windows_ctx *c = ctx;
+    int day = r->date, k = mon_system_find(r->system);
+    if (k < 0 || day < 0) return SW_OK;
+    if (day < c->evid[k]) return SW_OK; /* before a person vouched for the system */
+    for (int w = 0; w < SW_PERF_WINDOWS; w++)
+        if (day >= c->date - sw_perf_days[w]) acc_add(&c->win[k][w], r->pred, r->line, r->actual, r->p_over, r->call);
+    /* the 30-day window by version: the first SW_MONITOR_VERSIONS - 1
+     * versions met (in date order), the rest summed in the last slot */
+    sw_perf_system *ps = &c->p->sys[k];
+    const char *vs = r->version;
+    int v = 0;
+    while (v < ps->n_versions && strcmp(ps->version[v], vs)) v++;
+    if (v == ps->n_versions && v < SW_MONITOR_VERSIONS - 1) {
+        snprintf(ps->version[v], sizeof ps->version[v], "%s", vs);
+        ps->n_versions++;
+    } else if (v == ps->n_versions || v == SW_MONITOR_VERSIONS - 1) {
+        v = SW_MONITOR_VERSIONS - 1;
+        snprintf(ps->version[v], sizeof ps->version[v], "(other versions)");
+        ps->n_versions = SW_MONITOR_VERSIONS;
     }
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *ds = (const char *)sqlite3_column_text(q, 0), *sys = (const char *)sqlite3_column_text(q, 1);
-        const char *ver_s = (const char *)sqlite3_column_text(q, 2), *rec = (const char *)sqlite3_column_text(q, 6);
-        int day, k = mon_system_find(sys);
-        if (k < 0 || !ds || sw_date_parse(ds, strlen(ds), &day)) continue;
-        if (day < evid[k]) continue; /* before a person vouched for the system */
-        double pred = sqlite3_column_double(q, 3), actual = sqlite3_column_double(q, 7);
-        double line = sqlite3_column_type(q, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 4);
-        double po = sqlite3_column_type(q, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 5);
-        sw_call call = SW_CALL_PASS;
-        sw_call_parse(rec, &call);
-        for (int w = 0; w < SW_PERF_WINDOWS; w++)
-            if (day >= date - sw_perf_days[w]) acc_add(&win[k][w], pred, line, actual, po, call);
-        /* the 30-day window by version: the first SW_MONITOR_VERSIONS - 1
-         * versions met (in date order), the rest summed in the last slot */
-        sw_perf_system *ps = &p->sys[k];
-        const char *vs = ver_s ? ver_s : "";
-        int v = 0;
-        while (v < ps->n_versions && strcmp(ps->version[v], vs)) v++;
-        if (v == ps->n_versions && v < SW_MONITOR_VERSIONS - 1) {
-            snprintf(ps->version[v], sizeof ps->version[v], "%s", vs);
-            ps->n_versions++;
-        } else if (v == ps->n_versions || v == SW_MONITOR_VERSIONS - 1) {
-            v = SW_MONITOR_VERSIONS - 1;
-            snprintf(ps->version[v], sizeof ps->version[v], "(other versions)");
-            ps->n_versions = SW_MONITOR_VERSIONS;
-        }
-        acc_add(&ver[k][v], pred, line, actual, po, call);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) return db_fail(db, err, rc, "reading graded predictions");
-    for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) {
-        for (int w = 0; w < SW_PERF_WINDOWS; w++) acc_finish(&win[k][w], &p->sys[k].win[w]);
-        for (int v = 0; v < p->sys[k].n_versions; v++) acc_finish(&ver[k][v], &p->sys[k].by_version[v]);
-    }
+    acc_add(&c->ver[k][v], r->pred, r->line, r->actual, r->p_over, r->call);
     return SW_OK;
+}
+
+static int load_windows(sw_store *st, int date, sw_perf_report *p, sw_error *err)
+{
+    windows_ctx wc, *c = &wc;
+    memset(c, 0, sizeof *c);
+    c->date = date;
+    c->p = p;
+    const char *systems[SW_MONITOR_SYSTEMS];
+    for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) {
+        systems[k] = mon_system_name(k);
+        c->evid[k] = -1;
+        const char *ef = p->sys[k].evidence_from;
+        if (ef[0]) sw_date_parse(ef, strlen(ef), &c->evid[k]);
+    }
+    int rc = sw_store_monitor_rows(st, systems, SW_MONITOR_SYSTEMS, date - sw_perf_days[SW_PERF_30], date - 1,
+                                   window_row, c, err);
+    if (!rc)
+        for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) {
+            for (int w = 0; w < SW_PERF_WINDOWS; w++) acc_finish(&c->win[k][w], &p->sys[k].win[w]);
+            for (int v = 0; v < p->sys[k].n_versions; v++) acc_finish(&c->ver[k][v], &p->sys[k].by_version[v]);
+        }
+    return rc;
 }
 
 /* The state the figures call for, and why (rules in monitor.h). */
@@ -1057,68 +1013,51 @@ static void windows_json(sw_jw *w, const sw_perf_system *s)
     sw_jw_obj_end(w);
 }
 
-static int write_states(sqlite3 *db, const sw_perf_report *p, int date, sw_error *err)
+/* Reads, measures and decides: the whole of a run but its writes. */
+static int measure(sw_store *st, const sw_config *cfg, int date, sw_perf_report *p, sw_error *err)
 {
-    sqlite3_stmt *up = NULL, *ev = NULL;
-    char now[24], ds[11];
-    utc_now(now);
-    sw_date_format(date, ds);
-    int rc = sqlite3_prepare_v2(db,
-                                "INSERT INTO system_states(system, state, since, reason, figures, manual, updated_at,"
-                                " evidence_from) VALUES(?1,?2,?3,?4,?5,?6,?7,NULLIF(?8,'')) ON CONFLICT(system) DO"
-                                " UPDATE SET state = ?2, since = ?3, reason = ?4, figures = ?5, manual = ?6,"
-                                " updated_at = ?7",
-                                -1, &up, NULL);
-    if (!rc)
-        rc = sqlite3_prepare_v2(db,
-                                "INSERT INTO system_state_events(at, run_date, system, from_state, to_state, manual,"
-                                " reason) VALUES(?,?,?,?,?,0,?)",
-                                -1, &ev, NULL);
-    if (rc) {
-        sqlite3_finalize(up);
-        return db_fail(db, err, rc, "writing system_states");
-    }
-    int out = SW_OK;
-    for (int k = 0; k < SW_MONITOR_SYSTEMS && out == SW_OK; k++) {
-        const sw_perf_system *s = &p->sys[k];
-        sw_jw *w = sw_jw_create(SW_JW_JSON);
-        if (!w) {
-            out = sw_fail(err, SW_NOMEM, "out of memory");
-            break;
-        }
+    int out = read_states(st, p, err);
+    if (!out) out = load_windows(st, date, p, err);
+    if (!out)
+        for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) decide(&p->sys[k], cfg, date);
+    return out;
+}
+
+typedef struct {
+    sw_store *st;
+    const sw_config *cfg;
+    int date;
+    sw_perf_report *p;
+    sw_jw *fig[SW_MONITOR_SYSTEMS];
+    sw_store_sys_update ups[SW_MONITOR_SYSTEMS];
+} persist_ctx;
+
+/* Inside the store's transaction: measure, decide, and the states to write
+ * with their figures (the JSON of the windows). */
+static int persist_decide(void *ctx, const sw_store_sys_update **ups, int *n, sw_error *err)
+{
+    persist_ctx *c = ctx;
+    int out = measure(c->st, c->cfg, c->date, c->p, err);
+    if (out) return out;
+    for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) {
+        const sw_perf_system *s = &c->p->sys[k];
+        sw_store_sys_update *u = &c->ups[k];
+        sw_jw *w = c->fig[k] = sw_jw_create(SW_JW_JSON);
+        if (!w) return sw_fail(err, SW_NOMEM, "out of memory");
         sw_jw_shortest(w, 1);
         windows_json(w, s);
-        const char *fig;
-        size_t fl;
-        if (sw_jw_finish(w, &fig, &fl)) {
-            sw_jw_free(w);
-            out = sw_fail(err, SW_NOMEM, "out of memory");
-            break;
-        }
-        sqlite3_reset(up);
-        sqlite3_bind_text(up, 1, mon_system_name(k), -1, SQLITE_STATIC);
-        sqlite3_bind_text(up, 2, sw_sys_state_name(s->state), -1, SQLITE_STATIC);
-        sqlite3_bind_text(up, 3, s->since, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(up, 4, s->reason, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(up, 5, fig, (int)fl, SQLITE_TRANSIENT);
-        sqlite3_bind_int(up, 6, s->manual);
-        sqlite3_bind_text(up, 7, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(up, 8, s->evidence_from, -1, SQLITE_TRANSIENT);
-        if ((rc = sqlite3_step(up)) != SQLITE_DONE) out = db_fail(db, err, rc, "writing system_states");
-        sw_jw_free(w);
-        if (out || !s->changed) continue;
-        sqlite3_reset(ev);
-        sqlite3_bind_text(ev, 1, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ev, 2, ds, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ev, 3, mon_system_name(k), -1, SQLITE_STATIC);
-        sqlite3_bind_text(ev, 4, sw_sys_state_name(s->prev), -1, SQLITE_STATIC);
-        sqlite3_bind_text(ev, 5, sw_sys_state_name(s->state), -1, SQLITE_STATIC);
-        sqlite3_bind_text(ev, 6, s->reason, -1, SQLITE_TRANSIENT);
-        if ((rc = sqlite3_step(ev)) != SQLITE_DONE) out = db_fail(db, err, rc, "writing system_state_events");
+        if (sw_jw_finish(w, &u->figures, &u->figures_len)) return sw_fail(err, SW_NOMEM, "out of memory");
+        snprintf(u->s.system, sizeof u->s.system, "%s", mon_system_name(k));
+        snprintf(u->s.state, sizeof u->s.state, "%s", sw_sys_state_name(s->state));
+        snprintf(u->s.since, sizeof u->s.since, "%s", s->since);
+        snprintf(u->s.evidence_from, sizeof u->s.evidence_from, "%s", s->evidence_from);
+        snprintf(u->s.reason, sizeof u->s.reason, "%s", s->reason);
+        u->s.manual = s->manual;
+        u->from = s->changed ? sw_sys_state_name(s->prev) : NULL;
     }
-    sqlite3_finalize(up);
-    sqlite3_finalize(ev);
-    return out;
+    *ups = c->ups;
+    *n = SW_MONITOR_SYSTEMS;
+    return SW_OK;
 }
 
 int sw_monitor_performance(sw_store *st, const sw_config *cfg, int date, int persist, sw_perf_report *p,
@@ -1126,24 +1065,18 @@ int sw_monitor_performance(sw_store *st, const sw_config *cfg, int date, int per
 {
     memset(p, 0, sizeof *p);
     for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) snprintf(p->sys[k].system, sizeof p->sys[k].system, "%s", mon_system_name(k));
-    sqlite3 *db = sw_store_db(st);
-    int rc;
+    int out;
     if (persist) {
-        if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))) return db_fail(db, err, rc, "locking the database");
-        if ((rc = sqlite3_exec(db, schema_states, NULL, NULL, NULL))) {
-            int out = db_fail(db, err, rc, "creating system_states");
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            return out;
-        }
-    }
-    int out = read_states(db, p, err);
-    if (!out) out = load_windows(db, date, p, err);
-    if (!out)
-        for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) decide(&p->sys[k], cfg, date);
-    if (!out && persist) out = write_states(db, p, date, err);
-    if (persist) {
-        if (!out && (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))) out = db_fail(db, err, rc, "committing system_states");
-        if (out) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        persist_ctx pc, *c = &pc;
+        memset(c, 0, sizeof *c);
+        c->st = st;
+        c->cfg = cfg;
+        c->date = date;
+        c->p = p;
+        out = sw_store_monitor_persist(st, date, persist_decide, c, err);
+        for (int k = 0; k < SW_MONITOR_SYSTEMS; k++) sw_jw_free(c->fig[k]);
+    } else {
+        out = measure(st, cfg, date, p, err);
     }
     if (!out) p->available = 1;
     return out;
@@ -1160,82 +1093,24 @@ int sw_monitor_set_state(sw_store *st, const char *system, sw_sys_state state, i
             len += snprintf(list + len, sizeof list - (size_t)len, "%s%s", i ? ", " : "", mon_system_name(i));
         return sw_fail(err, SW_ARG, "unknown system '%s' (one of %s)", system, list);
     }
-    sqlite3 *db = sw_store_db(st);
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc) return db_fail(db, err, rc, "locking the database");
-    char ds[11], now[24], prev[16] = "";
-    sw_date_format(date, ds);
-    utc_now(now);
-    sqlite3_stmt *q = NULL;
-    int out = SW_OK;
-    if ((rc = sqlite3_exec(db, schema_states, NULL, NULL, NULL))) {
-        out = db_fail(db, err, rc, "creating system_states");
-        goto done;
-    }
-    if (!sqlite3_prepare_v2(db, "SELECT state FROM system_states WHERE system = ?", -1, &q, NULL)) {
-        sqlite3_bind_text(q, 1, mon_system_name(k), -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW) snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(q, 0));
-    }
-    sqlite3_finalize(q);
-    q = NULL;
     /* --enable: the rows graded before the date stop counting against the system */
-    int enable = state == SW_STATE_OK;
-    if ((rc = sqlite3_prepare_v2(db,
-                                 "INSERT INTO system_states(system, state, since, reason, figures, manual, updated_at,"
-                                 " evidence_from) VALUES(?1,?2,?3,?4,'{}',1,?5,CASE WHEN ?6 THEN ?3 END)"
-                                 " ON CONFLICT(system) DO UPDATE SET state = ?2, since = ?3, reason = ?4, manual = 1,"
-                                 " updated_at = ?5, evidence_from = CASE WHEN ?6 THEN ?3 ELSE evidence_from END",
-                                 -1, &q, NULL))) {
-        out = db_fail(db, err, rc, "writing system_states");
-        goto done;
-    }
-    sqlite3_bind_text(q, 1, mon_system_name(k), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, sw_sys_state_name(state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, ds, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 6, enable);
-    if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
-        out = db_fail(db, err, rc, "writing system_states");
-        goto done;
-    }
-    sqlite3_finalize(q);
-    q = NULL;
-    if ((rc = sqlite3_prepare_v2(db,
-                                 "INSERT INTO system_state_events(at, run_date, system, from_state, to_state, manual,"
-                                 " reason) VALUES(?,?,?,NULLIF(?,''),?,1,?)",
-                                 -1, &q, NULL))) {
-        out = db_fail(db, err, rc, "writing system_state_events");
-        goto done;
-    }
-    sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, ds, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, mon_system_name(k), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, prev, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, sw_sys_state_name(state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 6, reason, -1, SQLITE_STATIC);
-    if ((rc = sqlite3_step(q)) != SQLITE_DONE) out = db_fail(db, err, rc, "writing system_state_events");
-done:
-    sqlite3_finalize(q);
-    if (!out && (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))) out = db_fail(db, err, rc, "committing system_states");
-    if (out) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return out;
+    return sw_store_monitor_set(st, mon_system_name(k), sw_sys_state_name(state), date, reason, state == SW_STATE_OK,
+                                err);
 }
 
 int sw_monitor_blocked(sw_store *st, int blocked[SW_SYS_COUNT + 1], sw_error *err)
 {
     for (int k = 0; k <= SW_SYS_COUNT; k++) blocked[k] = 0;
-    sqlite3 *db = sw_store_db(st);
-    if (!table_exists(db, "system_states")) return SW_OK;
-    sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(db, "SELECT system FROM system_states WHERE state = 'BLOCKED'", -1, &q, NULL);
-    if (rc) return db_fail(db, err, rc, "reading system_states");
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int k = mon_system_find((const char *)sqlite3_column_text(q, 0));
-        if (k >= 0) blocked[k] = 1;
+    sw_store_sys_state *ss;
+    int n;
+    int rc = sw_store_monitor_states(st, &ss, &n, err);
+    if (rc) return rc;
+    for (int i = 0; i < n; i++) {
+        int k = mon_system_find(ss[i].system);
+        if (k >= 0 && !strcmp(ss[i].state, "BLOCKED")) blocked[k] = 1;
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? SW_OK : db_fail(db, err, rc, "reading system_states");
+    sw_free(ss);
+    return SW_OK;
 }
 
 /* ---- the whole run ---- */
@@ -1250,17 +1125,8 @@ static void slate_deadline(const sw_config *cfg, sw_store *st, int date, long lo
     long long sec = now % 86400;
     if (today != date || sec < (long long)(hh * 3600 + mm * 60) || !st) return;
     f->slate_checked = 1;
-    sqlite3 *db = sw_store_db(st);
-    sqlite3_stmt *q;
-    if (!table_exists(db, "runs") || sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE game_date = ?", -1, &q, NULL)) {
-        f->slate_late = f->run_games > 0;
-        return;
-    }
-    char ds[11];
-    sw_date_format(date, ds);
-    sqlite3_bind_text(q, 1, ds, -1, SQLITE_STATIC);
-    long n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_finalize(q);
+    long n;
+    if (sw_store_monitor_runs(st, date, &n, NULL)) n = 0; /* unreadable: as if none were stored */
     f->slate_late = f->run_games > 0 && n == 0;
 }
 

@@ -5,7 +5,6 @@
  * a section of their own: each candidate against its champion on the same
  * graded player-games, as the gate measures them (rollout.h). */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 #include "core/alloc.h"
 #include "core/date.h"
 #include "core/fileio.h"
-#include "core/json.h"
 #include "core/version.h"
 #include "features/features.h"
 #include "config.h"
@@ -45,86 +43,22 @@ static void esc(FILE *o, const char *s)
 typedef struct {
     char name[32];
     sw_metrics m;
-    int *day;       /* dates with calls */
-    double *cum;    /* cumulative units at those dates */
+    sw_store_day_units *days; /* dates with calls */
+    double *cum;              /* cumulative units at those dates */
     long n_days;
-    char (*month)[8];
-    double *month_mae, *month_line;
+    sw_store_month_mae *months;
     long n_months;
 } sysdata;
 
-static int systems_in(sqlite3 *db, char names[MAX_SYS][32])
+static int load_series(sw_store *st, sysdata *s, sw_error *err)
 {
-    sqlite3_stmt *q;
-    int n = 0;
-    /* the rows of versions in rollout (names with a dot) have their own section */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT DISTINCT system FROM predictions WHERE system NOT LIKE '%.%'"
-                           " ORDER BY system = 'final' DESC, system",
-                           -1, &q, NULL))
-        return 0;
-    while (sqlite3_step(q) == SQLITE_ROW && n < MAX_SYS) snprintf(names[n++], 32, "%s", sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    return n;
-}
-
-static int load_series(sqlite3 *db, sysdata *s)
-{
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT p.game_date, sum(g.units) FROM predictions p JOIN grades g USING (game_date, game_id,"
-                           " player_id, system, model_version) WHERE p.system = ? AND g.outcome IN ('HIT','MISS','PUSH')"
-                           " GROUP BY 1 ORDER BY 1",
-                           -1, &q, NULL))
-        return SW_DB;
-    sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
-    long cap = 0;
+    int rc = sw_store_report_units(st, s->name, &s->days, &s->n_days, err);
+    if (rc) return rc;
+    if (s->n_days && !(s->cum = sw_alloc_array((size_t)s->n_days, sizeof *s->cum)))
+        return sw_fail(err, SW_NOMEM, "out of memory");
     double cum = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (s->n_days == cap) {
-            cap = cap ? 2 * cap : 64;
-            int *d = sw_realloc(s->day, sizeof *d * (size_t)cap);
-            if (!d) break;
-            s->day = d;
-            double *c = sw_realloc(s->cum, sizeof *c * (size_t)cap);
-            if (!c) break;
-            s->cum = c;
-        }
-        const char *ds = (const char *)sqlite3_column_text(q, 0);
-        sw_date_parse(ds, strlen(ds), &s->day[s->n_days]);
-        cum += sqlite3_column_double(q, 1);
-        s->cum[s->n_days++] = cum;
-    }
-    sqlite3_finalize(q);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT substr(p.game_date, 1, 7), avg(g.abs_error), avg(abs(p.line - g.actual))"
-                           " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system, model_version)"
-                           " WHERE p.system = ? AND g.abs_error IS NOT NULL GROUP BY 1 ORDER BY 1",
-                           -1, &q, NULL))
-        return SW_DB;
-    sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
-    cap = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (s->n_months == cap) {
-            cap = cap ? 2 * cap : 16;
-            char(*mm)[8] = sw_realloc(s->month, sizeof *mm * (size_t)cap);
-            if (!mm) break;
-            s->month = mm;
-            double *a = sw_realloc(s->month_mae, sizeof *a * (size_t)cap);
-            if (!a) break;
-            s->month_mae = a;
-            double *b = sw_realloc(s->month_line, sizeof *b * (size_t)cap);
-            if (!b) break;
-            s->month_line = b;
-        }
-        snprintf(s->month[s->n_months], 8, "%s", sqlite3_column_text(q, 0));
-        s->month_mae[s->n_months] = sqlite3_column_double(q, 1);
-        s->month_line[s->n_months] =
-            sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
-        s->n_months++;
-    }
-    sqlite3_finalize(q);
-    return SW_OK;
+    for (long k = 0; k < s->n_days; k++) s->cum[k] = cum += s->days[k].units;
+    return sw_store_report_months(st, s->name, &s->months, &s->n_months, err);
 }
 
 /* ---- SVG ---- */
@@ -185,8 +119,8 @@ static void chart_units(FILE *o, sysdata *sd, int ns)
     for (int i = 0; i < ns; i++)
         for (long k = 0; k < sd[i].n_days; k++) {
             any = 1;
-            f.x0 = fmin(f.x0, sd[i].day[k]);
-            f.x1 = fmax(f.x1, sd[i].day[k]);
+            f.x0 = fmin(f.x0, sd[i].days[k].date);
+            f.x1 = fmax(f.x1, sd[i].days[k].date);
             f.y0 = fmin(f.y0, sd[i].cum[k]);
             f.y1 = fmax(f.y1, sd[i].cum[k]);
         }
@@ -221,7 +155,7 @@ static void chart_units(FILE *o, sysdata *sd, int ns)
         if (!sd[i].n_days) continue;
         fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" points=\"", palette[i % MAX_SYS],
                 strcmp(sd[i].name, "final") ? "1.5" : "3");
-        for (long k = 0; k < sd[i].n_days; k++) fprintf(o, "%.1f,%.1f ", fx(&f, sd[i].day[k]), fy(&f, sd[i].cum[k]));
+        for (long k = 0; k < sd[i].n_days; k++) fprintf(o, "%.1f,%.1f ", fx(&f, sd[i].days[k].date), fy(&f, sd[i].cum[k]));
         fprintf(o, "\"/>\n");
         memcpy(names[nl], sd[i].name, 32);
         colors[nl++] = i;
@@ -274,8 +208,8 @@ static void chart_months(FILE *o, sysdata *sd, int ns)
     for (int i = 0; i < ns; i++)
         for (long k = 0; k < sd[i].n_months; k++) {
             int found = 0;
-            for (int j = 0; j < nm; j++) found |= !strcmp(months[j], sd[i].month[k]);
-            if (!found && nm < 64) snprintf(months[nm++], 8, "%s", sd[i].month[k]);
+            for (int j = 0; j < nm; j++) found |= !strcmp(months[j], sd[i].months[k].month);
+            if (!found && nm < 64) snprintf(months[nm++], 8, "%s", sd[i].months[k].month);
         }
     if (!nm) {
         fprintf(o, "<p class=\"note\">No graded predictions yet.</p>\n");
@@ -292,8 +226,9 @@ static void chart_months(FILE *o, sysdata *sd, int ns)
     double ymax = 0;
     for (int i = 0; i < ns; i++)
         for (long k = 0; k < sd[i].n_months; k++) {
-            ymax = fmax(ymax, sd[i].month_mae[k]);
-            if (!strcmp(sd[i].name, "final") && isfinite(sd[i].month_line[k])) ymax = fmax(ymax, sd[i].month_line[k]);
+            ymax = fmax(ymax, sd[i].months[k].mae);
+            if (!strcmp(sd[i].name, "final") && isfinite(sd[i].months[k].line_mae))
+                ymax = fmax(ymax, sd[i].months[k].line_mae);
         }
     f.y1 = ymax * 1.15 + 0.5;
     svg_begin(o, "mae_month", &f, "MAE by month");
@@ -311,7 +246,7 @@ static void chart_months(FILE *o, sysdata *sd, int ns)
             if (i < ns) src = &sd[i];
             if (!src) continue;
             for (long k = 0; k < src->n_months; k++)
-                if (!strcmp(src->month[k], months[j])) v = i < ns ? src->month_mae[k] : src->month_line[k];
+                if (!strcmp(src->months[k].month, months[j])) v = i < ns ? src->months[k].mae : src->months[k].line_mae;
             if (!isfinite(v)) continue;
             double x = fx(&f, j + 0.1) + i * slot;
             fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s %s: %.3f</title></rect>",
@@ -461,44 +396,6 @@ static void metrics_table(FILE *o, sysdata *sd, int ns)
 
 /* ---- the rollout ---- */
 
-/* The graded player-games of each version in rollout against its champion:
- * a model system's "S.rollout" rows against "S", a candidate stack's
- * "final.rollout" rows (whose version starts with another stack than
- * final.champion's) against "final.champion"; the hit rates are always the
- * combined calls' (final.rollout against final.champion).  Columns: system,
- * candidate, champions, first, last, n, sum of the errors of each, of the
- * differences and their squares, calls and hits of each final. */
-static const char *rollout_sql =
-    "WITH c AS ("
-    " SELECT p.game_date, p.game_id, p.player_id, p.system, p.model_version,"
-    "  substr(p.system, 1, length(p.system) - 8) AS sys, p.model_version AS cand, p.system AS csys"
-    "  FROM predictions p WHERE p.system LIKE '%.rollout' AND p.system <> 'final.rollout'"
-    " UNION ALL"
-    " SELECT p.game_date, p.game_id, p.player_id, p.system, p.model_version, 'final.champion',"
-    "  CASE WHEN instr(p.model_version, '+') > 0 THEN substr(p.model_version, 1, instr(p.model_version, '+') - 1)"
-    "  ELSE p.model_version END, 'stack'"
-    "  FROM predictions p WHERE p.system = 'final.rollout')"
-    " SELECT CASE WHEN c.csys = 'stack' THEN 'stack' ELSE c.sys END, CASE WHEN c.csys = 'stack' THEN substr(c.cand, 7)"
-    "  ELSE c.cand END, group_concat(DISTINCT h.model_version), min(c.game_date), max(c.game_date), count(*),"
-    "  sum(gc.abs_error), sum(gh.abs_error), sum(gc.abs_error - gh.abs_error),"
-    "  sum((gc.abs_error - gh.abs_error) * (gc.abs_error - gh.abs_error)),"
-    "  sum(fr.outcome IN ('HIT', 'MISS')), sum(fr.outcome = 'HIT'), sum(fc.outcome IN ('HIT', 'MISS')),"
-    "  sum(fc.outcome = 'HIT')"
-    " FROM c JOIN grades gc ON gc.game_date = c.game_date AND gc.game_id = c.game_id AND gc.player_id = c.player_id"
-    "  AND gc.system = c.system AND gc.model_version = c.model_version"
-    " JOIN predictions h ON h.game_date = c.game_date AND h.game_id = c.game_id AND h.player_id = c.player_id"
-    "  AND h.system = c.sys"
-    " JOIN grades gh ON gh.game_date = h.game_date AND gh.game_id = h.game_id AND gh.player_id = h.player_id"
-    "  AND gh.system = h.system AND gh.model_version = h.model_version"
-    " LEFT JOIN grades fr ON fr.game_date = c.game_date AND fr.game_id = c.game_id AND fr.player_id = c.player_id"
-    "  AND fr.system = 'final.rollout'"
-    " LEFT JOIN grades fc ON fc.game_date = c.game_date AND fc.game_id = c.game_id AND fc.player_id = c.player_id"
-    "  AND fc.system = 'final.champion'"
-    " WHERE (c.csys <> 'stack' OR (c.cand LIKE 'stack-%' AND c.cand <> h.model_version))"
-    "  AND gc.outcome <> 'VOID' AND gc.actual IS NOT NULL AND gc.abs_error IS NOT NULL"
-    "  AND gh.outcome <> 'VOID' AND gh.actual IS NOT NULL AND gh.abs_error IS NOT NULL"
-    " GROUP BY 1, 2 ORDER BY 1, min(c.game_date), 2";
-
 static void rate_cell(FILE *o, long hits, long n)
 {
     if (!n) {
@@ -511,37 +408,34 @@ static void rate_cell(FILE *o, long hits, long n)
             100.0 * hits / n, 100 * lo, 100 * hi, n);
 }
 
-static void rollout_section(FILE *o, sqlite3 *db)
+/* Each version in rollout against its champion (sw_store_report_rollout),
+ * with the gate's verdict (rollout.h). */
+static void rollout_section(FILE *o, sw_store *st)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM predictions WHERE system LIKE '%.rollout'", -1, &q, NULL))
-        return;
-    long rows = sqlite3_step(q) == SQLITE_ROW ? (long)sqlite3_column_int64(q, 0) : 0;
-    sqlite3_finalize(q);
-    if (!rows) return;
+    long rows = 0, n_out = 0;
+    sw_store_rollout_cmp *r = NULL;
+    sw_error e, ce;
+    int rc = sw_store_report_rollout(st, &rows, &r, &n_out, &e);
+    if (!rc && !rows) return;
     /* the verdict as the gate gives it (rollout.h), at the configured minimum of the environment or the default */
     sw_config cfg;
     sw_config_default(&cfg);
-    sw_error e;
-    if (sw_config_apply_env(&cfg, &e)) sw_config_default(&cfg);
+    if (sw_config_apply_env(&cfg, &ce)) sw_config_default(&cfg);
     fprintf(o, "<h2 id=\"rollout\">Rollout</h2>\n");
-    if (sqlite3_prepare_v2(db, rollout_sql, -1, &q, NULL)) {
+    if (rc) {
         fprintf(o, "<p class=\"note\">The rollout's rows cannot be read: ");
-        esc(o, sqlite3_errmsg(db));
+        esc(o, e.msg);
         fprintf(o, "</p>\n");
         return;
     }
-    int n_out = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (!n_out++)
+    for (long i = 0; i < n_out; i++) {
+        if (!i)
             fprintf(o, "<table><tr><th>system</th><th>candidate</th><th>champion</th><th>dates</th><th>graded</th>"
                        "<th>MAE candidate</th><th>MAE champion</th><th>difference [95%%]</th><th>final calls, rollout"
                        "</th><th>final calls, champions</th><th>verdict</th></tr>\n");
-        long n = (long)sqlite3_column_int64(q, 5);
-        double sc = sqlite3_column_double(q, 6), sh = sqlite3_column_double(q, 7), sd = sqlite3_column_double(q, 8),
-               sd2 = sqlite3_column_double(q, 9);
-        long cc = (long)sqlite3_column_int64(q, 10), hc = (long)sqlite3_column_int64(q, 11),
-             ch = (long)sqlite3_column_int64(q, 12), hh = (long)sqlite3_column_int64(q, 13);
+        long n = r[i].n;
+        double sc = r[i].err_cand, sh = r[i].err_champ, sd = r[i].diff, sd2 = r[i].diff2;
+        long cc = r[i].calls_rollout, hc = r[i].hits_rollout, ch = r[i].calls_champion, hh = r[i].hits_champion;
         double mean = n ? sd / n : NAN, lo = NAN, hi = NAN;
         if (n >= 2) {
             double var = (sd2 - n * mean * mean) / (n - 1);
@@ -557,13 +451,13 @@ static void rollout_section(FILE *o, sqlite3 *db)
             else if (cc && ch) verdict = "pass", cls = "good";
         }
         fprintf(o, "<tr><td>");
-        esc(o, (const char *)sqlite3_column_text(q, 0));
+        esc(o, r[i].system);
         fprintf(o, "</td><td><code>");
-        esc(o, (const char *)sqlite3_column_text(q, 1));
+        esc(o, r[i].candidate);
         fprintf(o, "</code></td><td><code>");
-        esc(o, (const char *)sqlite3_column_text(q, 2));
-        fprintf(o, "</code></td><td>%s to %s</td><td>%ld</td><td>%.3f</td><td>%.3f</td>", sqlite3_column_text(q, 3),
-                sqlite3_column_text(q, 4), n, n ? sc / n : NAN, n ? sh / n : NAN);
+        esc(o, r[i].champions);
+        fprintf(o, "</code></td><td>%s to %s</td><td>%ld</td><td>%.3f</td><td>%.3f</td>", r[i].first, r[i].last, n,
+                n ? sc / n : NAN, n ? sh / n : NAN);
         if (isfinite(lo))
             fprintf(o, "<td class=\"%s\">%+.3f <span class=\"ci\">[%+.3f, %+.3f]</span></td>",
                     lo > 0 ? "bad" : hi < 0 ? "good" : "", mean, lo, hi);
@@ -573,7 +467,7 @@ static void rollout_section(FILE *o, sqlite3 *db)
         rate_cell(o, hh, ch);
         fprintf(o, "<td class=\"%s\">%s</td></tr>\n", cls, verdict);
     }
-    sqlite3_finalize(q);
+    sw_store_rollout_cmp_free(r, n_out);
     if (!n_out) {
         fprintf(o, "<p class=\"note\">Versions in rollout were scored (%ld rows) but none of their player-games is "
                    "graded yet: run <code>swish grade</code>.</p>\n",
@@ -590,57 +484,37 @@ static void rollout_section(FILE *o, sqlite3 *db)
             cfg.min_graded);
 }
 
-static void tonight(FILE *o, sqlite3 *db)
+static int tonight(FILE *o, sw_store *st, sw_error *err)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT game_date, player_name, team, opp, line, book, prediction, p_over, recommendation,"
-                           " confidence, contributions FROM predictions WHERE system = 'final' AND game_date ="
-                           " (SELECT max(game_date) FROM predictions) AND recommendation IN ('OVER','UNDER')"
-                           " ORDER BY confidence DESC LIMIT 40",
-                           -1, &q, NULL))
-        return;
-    int rows = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        sw_call call = SW_CALL_UNDER; /* the query keeps OVER and UNDER only */
-        sw_call_parse((const char *)sqlite3_column_text(q, 8), &call);
-        if (!rows++)
+    sw_store_call *c;
+    long rows;
+    int rc = sw_store_report_calls(st, 40, &c, &rows, err);
+    if (rc) return rc;
+    for (long i = 0; i < rows; i++) {
+        if (!i)
             fprintf(o, "<h2>Calls of %s and what drove them</h2>\n<table><tr><th>player</th><th>team</th><th>line</th>"
                        "<th>prediction</th><th>P(over)</th><th>call</th><th>confidence</th><th>largest contributions "
                        "(TreeSHAP, points)</th></tr>\n",
-                    sqlite3_column_text(q, 0));
+                    c[i].date);
         fprintf(o, "<tr><td>");
-        esc(o, (const char *)sqlite3_column_text(q, 1));
-        fprintf(o, "</td><td>%s v %s</td><td>%.1f <span class=\"n\">", sqlite3_column_text(q, 2),
-                sqlite3_column_text(q, 3), sqlite3_column_double(q, 4));
-        esc(o, (const char *)sqlite3_column_text(q, 5));
-        fprintf(o, "</span></td><td>%.1f</td><td>%.2f</td><td class=\"%s\">%s</td><td>%.0f</td><td>",
-                sqlite3_column_double(q, 6), sqlite3_column_double(q, 7),
-                call == SW_CALL_OVER ? "over" : "under", sw_call_name(call),
-                sqlite3_column_double(q, 9));
-        const char *cj = (const char *)sqlite3_column_text(q, 10);
-        sw_json *doc = NULL;
-        sw_error e;
-        if (cj && sw_json_parse("contributions", cj, strlen(cj), &doc, &e) == SW_OK) {
-            sw_jnode top = sw_json_get(doc, sw_json_root(doc), "top");
-            for (sw_jnode c = top == SW_JNONE ? SW_JNONE : sw_json_first(doc, top); c != SW_JNONE; c = sw_json_next(doc, c)) {
-                char *name = sw_json_strdup(doc, sw_json_get(doc, c, "feature"));
-                double phi = 0, val = 0;
-                sw_json_f64(doc, sw_json_get(doc, c, "phi"), 0, &phi, &e);
-                sw_json_f64(doc, sw_json_get(doc, c, "value"), 0, &val, &e);
-                int wpx = (int)fmin(60, fabs(phi) * 12) + 1;
-                fprintf(o, "<div class=\"contrib\"><span class=\"bar %s\" style=\"width:%dpx\"></span>",
-                        phi >= 0 ? "pos" : "neg", wpx);
-                esc(o, name);
-                fprintf(o, " = %.3g: <b>%+.2f</b></div>", val, phi);
-                sw_free(name);
-            }
-            sw_json_free(doc);
+        esc(o, c[i].player_name);
+        fprintf(o, "</td><td>%s v %s</td><td>%.1f <span class=\"n\">", c[i].team, c[i].opp, c[i].line);
+        esc(o, c[i].book);
+        fprintf(o, "</span></td><td>%.1f</td><td>%.2f</td><td class=\"%s\">%s</td><td>%.0f</td><td>", c[i].pred,
+                c[i].p_over, c[i].call == SW_CALL_OVER ? "over" : "under", sw_call_name(c[i].call), c[i].conf);
+        for (int t = 0; t < c[i].n_top; t++) {
+            const sw_store_contrib *k = &c[i].top[t];
+            int wpx = (int)fmin(60, fabs(k->phi) * 12) + 1;
+            fprintf(o, "<div class=\"contrib\"><span class=\"bar %s\" style=\"width:%dpx\"></span>",
+                    k->phi >= 0 ? "pos" : "neg", wpx);
+            esc(o, k->feature);
+            fprintf(o, " = %.3g: <b>%+.2f</b></div>", k->value, k->phi);
         }
         fprintf(o, "</td></tr>\n");
     }
-    sqlite3_finalize(q);
     if (rows) fprintf(o, "</table>\n");
+    sw_free(c);
+    return SW_OK;
 }
 
 static int cmp_f(const void *a, const void *b)
@@ -684,82 +558,43 @@ double sw_psi(const float *ref, long n_ref, const float *cur, long n_cur)
     return psi;
 }
 
-/* Feature vectors stored for dates in [from, to] (at most cap, the latest). */
-static long load_features(sqlite3 *db, const char *from, const char *to, long cap, float *out)
+static int drift(FILE *o, sw_store *st, sw_error *err)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT vals FROM features WHERE game_date >= ? AND game_date <= ? AND feature_set = ?"
-                           " ORDER BY game_date DESC LIMIT ?",
-                           -1, &q, NULL))
-        return 0;
-    sqlite3_bind_text(q, 1, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, to, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, SW_FEATURE_SET, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 4, cap);
-    int nf = sw_feature_count();
-    long n = 0;
-    while (sqlite3_step(q) == SQLITE_ROW && n < cap) {
-        const char *js = (const char *)sqlite3_column_text(q, 0);
-        sw_json *doc = NULL;
-        sw_error e;
-        if (!js || sw_json_parse("features", js, strlen(js), &doc, &e) != SW_OK) continue;
-        sw_jnode root = sw_json_root(doc);
-        float *row = out + (size_t)n * (size_t)nf;
-        for (int c = 0; c < nf; c++) {
-            sw_jnode v = sw_json_get(doc, root, sw_feature_name(c));
-            double d = NAN;
-            if (v != SW_JNONE && sw_json_type_of(doc, v) == SW_JSON_NUMBER) sw_json_f64(doc, v, 0, &d, &e);
-            row[c] = (float)d;
-        }
-        sw_json_free(doc);
-        n++;
-    }
-    sqlite3_finalize(q);
-    return n;
-}
-
-static void drift(FILE *o, sqlite3 *db)
-{
-    sqlite3_stmt *q;
-    char latest[16] = "", from[16] = "", to[16] = "";
-    if (sqlite3_prepare_v2(db,
-                           "SELECT game_date, train_from, train_to FROM runs WHERE run_id ="
-                           " (SELECT max(run_id) FROM runs WHERE game_date = (SELECT max(game_date) FROM features))",
-                           -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-        snprintf(latest, sizeof latest, "%s", sqlite3_column_text(q, 0));
-        if (sqlite3_column_type(q, 1) != SQLITE_NULL) snprintf(from, sizeof from, "%s", sqlite3_column_text(q, 1));
-        if (sqlite3_column_type(q, 2) != SQLITE_NULL) snprintf(to, sizeof to, "%s", sqlite3_column_text(q, 2));
-    }
-    sqlite3_finalize(q);
+    int ld, fd, td;
+    int rc = sw_store_report_window(st, &ld, &fd, &td, err);
+    if (rc) return rc;
+    char latest[11] = "", from[11] = "", to[11] = "";
     fprintf(o, "<h2>Feature drift</h2>\n");
-    if (!latest[0]) {
+    if (ld < 0) {
         fprintf(o, "<p class=\"note\">No stored features.</p>\n");
-        return;
+        return SW_OK;
     }
+    sw_date_format(ld, latest);
     const char *basis = "the gbdt model's training window";
-    if (!from[0] || !to[0]) {
+    if (fd < 0 || td < 0) {
         snprintf(from, sizeof from, "0000-00-00");
-        int d;
-        sw_date_parse(latest, 10, &d);
-        sw_date_format(d - 1, to);
+        fd = -1; /* open */
+        td = ld - 1;
         basis = "every earlier stored date (the training window is unknown)";
+    } else {
+        sw_date_format(fd, from);
     }
+    sw_date_format(td, to);
     int nf = sw_feature_count();
     long cap = 20000;
     float *ref = sw_alloc_array((size_t)cap * (size_t)nf, sizeof *ref), *cur = sw_alloc_array(2000 * (size_t)nf, sizeof *cur);
     /* the last seven days of stored features (one night has too few distinct team-level values) */
-    char week[16];
-    int ld;
-    sw_date_parse(latest, 10, &ld);
-    sw_date_format(ld - 6, week);
-    if (strcmp(week, to) <= 0) { /* keep the periods apart */
-        int td;
-        sw_date_parse(to, 10, &td);
-        sw_date_format(td + 1, week);
+    int wd = ld - 6 > td ? ld - 6 : td + 1; /* keep the periods apart */
+    char week[11];
+    sw_date_format(wd, week);
+    long nr = 0, nc = 0;
+    if (ref) rc = sw_store_report_features(st, fd, td, cap, ref, &nr, err);
+    if (!rc && cur) rc = sw_store_report_features(st, wd, ld, 2000, cur, &nc, err);
+    if (rc) {
+        sw_free(ref);
+        sw_free(cur);
+        return rc;
     }
-    long nr = ref ? load_features(db, from, to, cap, ref) : 0, nc = cur ? load_features(db, week, latest, 2000, cur) : 0;
     if (nr < 50 || nc < 10) {
         fprintf(o, "<p class=\"note\">Drift needs stored features of the reference period (%s, %s to %s: %ld rows) and "
                    "of the week to %s (%ld rows). A backtest database (<code>swish backtest --db</code>) or a few weeks of "
@@ -767,7 +602,7 @@ static void drift(FILE *o, sqlite3 *db)
                 basis, from, to, nr, latest, nc);
         sw_free(ref);
         sw_free(cur);
-        return;
+        return SW_OK;
     }
     char names[64][48];
     double psi[64];
@@ -799,138 +634,107 @@ static void drift(FILE *o, sqlite3 *db)
     sw_free(b);
     sw_free(ref);
     sw_free(cur);
+    return SW_OK;
 }
 
-static void importance(FILE *o, sqlite3 *db)
+static int importance(FILE *o, sw_store *st, sw_error *err)
 {
-    sqlite3_stmt *q;
-    char ver[80] = "";
-    if (sqlite3_prepare_v2(db,
-                           "SELECT model_version FROM predictions WHERE system = 'gbdt' ORDER BY game_date DESC LIMIT 1",
-                           -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        snprintf(ver, sizeof ver, "%s", sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
+    char ver[256];
+    sw_store_gain g[15];
+    int n;
+    double all;
+    int rc = sw_store_report_importance(st, ver, g, 15, &n, &all, err);
+    if (rc) return rc;
     fprintf(o, "<h2>Feature importance</h2>\n");
-    if (!ver[0] || sqlite3_prepare_v2(db,
-                                      "SELECT feature, gain FROM importance WHERE system = 'gbdt' AND model_version = ?"
-                                      " ORDER BY gain DESC LIMIT 15",
-                                      -1, &q, NULL)) {
+    if (!ver[0]) {
         fprintf(o, "<p class=\"note\">No gbdt model in these runs.</p>\n");
-        return;
+        return SW_OK;
     }
-    sqlite3_bind_text(q, 1, ver, -1, SQLITE_STATIC);
-    char names[15][48];
-    double v[15], total = 0;
-    int n = 0;
-    while (sqlite3_step(q) == SQLITE_ROW && n < 15) {
-        snprintf(names[n], 48, "%s", sqlite3_column_text(q, 0));
-        v[n] = sqlite3_column_double(q, 1);
-        total += v[n++];
-    }
-    sqlite3_finalize(q);
     if (!n) {
         fprintf(o, "<p class=\"note\">The gbdt model %s records no split gains.</p>\n", ver);
-        return;
+        return SW_OK;
     }
-    double all = 0;
-    if (sqlite3_prepare_v2(db, "SELECT sum(gain) FROM importance WHERE system = 'gbdt' AND model_version = ?", -1, &q,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, ver, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW) all = sqlite3_column_double(q, 0);
-        sqlite3_finalize(q);
+    char names[15][48];
+    double v[15], total = 0;
+    for (int i = 0; i < n; i++) {
+        memcpy(names[i], g[i].feature, sizeof names[i]);
+        total += v[i] = g[i].gain;
     }
     for (int i = 0; i < n; i++) v[i] = all > 0 ? 100 * v[i] / all : v[i];
     fprintf(o, "<p>Share of the total split gain of gbdt model <code>");
     esc(o, ver);
     fprintf(o, "</code> (the top %d features hold %.0f%%).</p>\n", n, all > 0 ? 100 * total / all : 100.0);
     hbars(o, "importance", "feature importance", names, v, n, "%.1f%%", "#1b6ca8");
+    return SW_OK;
 }
 
 /* ---- monitoring: the monitor's states and the 14-day MAE ratio over time ---- */
 
 #define ROLL_DAYS 14
 
-static void monitoring(FILE *o, sqlite3 *db, sysdata *sd, int ns)
+static int monitoring(FILE *o, sw_store *st, sysdata *sd, int ns, sw_error *err)
 {
     fprintf(o, "<h2>Monitoring</h2>\n");
-    sqlite3_stmt *q = NULL;
-    int have = 0;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'system_states'", -1,
-                           &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        have = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    q = NULL;
-    if (have && sqlite3_prepare_v2(db,
-                                   "SELECT system, state, since, manual, reason FROM system_states ORDER BY"
-                                   " CASE state WHEN 'BLOCKED' THEN 0 WHEN 'DEGRADING' THEN 1 WHEN 'WATCH' THEN 2"
-                                   " ELSE 3 END, system",
-                                   -1, &q, NULL) == SQLITE_OK) {
+    sw_store_state_row *sr;
+    long nsr;
+    int have;
+    int rc = sw_store_report_states(st, &sr, &nsr, &have, err);
+    if (rc) return rc;
+    if (have) {
         fprintf(o, "<table id=\"states\"><tr><th>system</th><th>state</th><th>since</th><th>set by</th><th>why</th></tr>\n");
-        while (sqlite3_step(q) == SQLITE_ROW) {
+        for (long i = 0; i < nsr; i++) {
             fprintf(o, "<tr><td>");
-            esc(o, (const char *)sqlite3_column_text(q, 0));
+            esc(o, sr[i].system);
             fprintf(o, "</td><td>");
-            esc(o, (const char *)sqlite3_column_text(q, 1));
+            esc(o, sr[i].state);
             fprintf(o, "</td><td>");
-            esc(o, sqlite3_column_text(q, 2) ? (const char *)sqlite3_column_text(q, 2) : "");
-            fprintf(o, "</td><td>%s</td><td>", sqlite3_column_int(q, 3) ? "a person" : "the monitor");
-            esc(o, sqlite3_column_text(q, 4) ? (const char *)sqlite3_column_text(q, 4) : "");
+            esc(o, sr[i].since);
+            fprintf(o, "</td><td>%s</td><td>", sr[i].manual ? "a person" : "the monitor");
+            esc(o, sr[i].reason);
             fprintf(o, "</td></tr>\n");
         }
         fprintf(o, "</table>\n");
     } else {
         fprintf(o, "<p class=\"note\">No monitor states yet ('swish monitor' or 'swish nightly' records them).</p>\n");
     }
-    sqlite3_finalize(q);
+    sw_free(sr);
     /* per system and date: absolute errors of the system and of the line on graded rows with a line */
-    q = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT p.system, julianday(p.game_date) - 2440587.5, sum(abs(p.prediction - g.actual)),"
-                           " sum(abs(p.line - g.actual)), count(*) FROM predictions p JOIN grades g USING (game_date,"
-                           " game_id, player_id, system, model_version) WHERE p.line IS NOT NULL AND g.actual IS NOT"
-                           " NULL AND p.prediction IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
-                           -1, &q, NULL) != SQLITE_OK) {
-        sqlite3_finalize(q);
-        return;
-    }
+    sw_store_day_errors *de;
+    long nde;
+    if ((rc = sw_store_report_errors(st, &de, &nde, err))) return rc;
     int d0 = INT32_MAX, d1 = INT32_MIN;
     typedef struct {
         int sys, day;
         double e, l;
         long n;
     } cell;
-    cell *c = NULL;
-    long nc = 0, cap = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    cell *c = nde ? sw_alloc_array((size_t)nde, sizeof *c) : NULL;
+    long nc = 0;
+    if (nde && !c) {
+        sw_free(de);
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    for (long r = 0; r < nde; r++) {
         int k = -1;
         for (int i = 0; i < ns; i++)
-            if (!strcmp(sd[i].name, (const char *)sqlite3_column_text(q, 0))) k = i;
+            if (!strcmp(sd[i].name, de[r].system)) k = i;
         if (k < 0) continue;
-        if (nc == cap) {
-            cap = cap ? 2 * cap : 256;
-            cell *t = sw_realloc(c, sizeof *c * (size_t)cap);
-            if (!t) break;
-            c = t;
-        }
-        c[nc] = (cell){k, (int)lround(sqlite3_column_double(q, 1)), sqlite3_column_double(q, 2),
-                       sqlite3_column_double(q, 3), (long)sqlite3_column_int64(q, 4)};
+        c[nc] = (cell){k, de[r].date, de[r].err, de[r].line_err, de[r].n};
         if (c[nc].day < d0) d0 = c[nc].day;
         if (c[nc].day > d1) d1 = c[nc].day;
         nc++;
     }
-    sqlite3_finalize(q);
+    sw_free(de);
     if (!nc) {
         fprintf(o, "<p class=\"note\">No graded predictions with a line yet.</p>\n");
         sw_free(c);
-        return;
+        return SW_OK;
     }
     int nd = d1 - d0 + 1;
     double *ratio = sw_alloc_array((size_t)ns * (size_t)nd, sizeof *ratio);
     if (!ratio) {
         sw_free(c);
-        return;
+        return sw_fail(err, SW_NOMEM, "out of memory");
     }
     double ymax = 1.3, ymin = 0.9;
     for (int k = 0; k < ns; k++)
@@ -975,6 +779,7 @@ static void monitoring(FILE *o, sqlite3 *db, sysdata *sd, int ns)
             ROLL_DAYS);
     sw_free(ratio);
     sw_free(c);
+    return SW_OK;
 }
 
 static const char *css =
@@ -999,12 +804,11 @@ static const char *script =
 
 int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path, sw_error *err)
 {
-    sqlite3 *db = sw_store_db(st);
-    char names[MAX_SYS][32];
-    int ns = systems_in(db, names);
+    sw_store_name names[MAX_SYS];
+    int ns = 0;
     sysdata sd[MAX_SYS];
     memset(sd, 0, sizeof sd);
-    int rc = SW_OK;
+    int rc = sw_store_report_systems(st, names, MAX_SYS, &ns, err);
     for (int i = 0; i < ns && rc == SW_OK; i++) {
         memcpy(sd[i].name, names[i], sizeof sd[i].name);
         sw_graded *rows;
@@ -1012,28 +816,16 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         if ((rc = sw_metrics_load(st, names[i], -1, -1, &rows, &n, err))) break;
         sw_metrics_compute(rows, n, &sd[i].m);
         sw_free(rows);
-        if (load_series(db, &sd[i])) rc = sw_fail(err, SW_DB, "reading grades: %s", sqlite3_errmsg(db));
+        rc = load_series(st, &sd[i], err);
     }
     char *html = NULL;
     size_t len = 0;
     FILE *f = rc ? NULL : open_memstream(&html, &len);
     if (!rc && !f) rc = sw_fail(err, SW_NOMEM, "out of memory");
     if (f) {
-        char first[16] = "-", last[16] = "-", now[32];
-        long npred = 0, ngraded = 0;
-        sqlite3_stmt *q;
-        if (sqlite3_prepare_v2(db, "SELECT min(game_date), max(game_date), count(*) FROM predictions", -1, &q, NULL) ==
-                SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
-            snprintf(first, sizeof first, "%s", sqlite3_column_text(q, 0));
-            snprintf(last, sizeof last, "%s", sqlite3_column_text(q, 1));
-            npred = sqlite3_column_int64(q, 2);
-        }
-        sqlite3_finalize(q);
-        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM grades WHERE outcome <> 'VOID'", -1, &q, NULL) == SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_ROW)
-            ngraded = sqlite3_column_int64(q, 0);
-        sqlite3_finalize(q);
+        char now[32];
+        sw_store_totals tot;
+        rc = sw_store_report_totals(st, &tot, err);
         time_t t = time(NULL);
         struct tm tm;
         gmtime_r(&t, &tm);
@@ -1050,8 +842,9 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
             esc(f, o->db_name);
             fprintf(f, " &middot; ");
         }
-        fprintf(f, "%s to %s &middot; %ld predictions, %ld graded &middot; generated %s by swish %s</p>\n", first, last,
-                npred, ngraded, now, sw_version());
+        fprintf(f, "%s to %s &middot; %ld predictions, %ld graded &middot; generated %s by swish %s</p>\n",
+                tot.first[0] ? tot.first : "-", tot.first[0] ? tot.last : "-", tot.predictions, tot.graded, now,
+                sw_version());
         long excluded = 0;
         char ex_to[11] = "";
         sw_error e;
@@ -1062,7 +855,7 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         fprintf(f, "<h2>How the systems did</h2>\n");
         if (ns) metrics_table(f, sd, ns);
         else fprintf(f, "<p class=\"note\">The database holds no predictions.</p>\n");
-        rollout_section(f, db);
+        rollout_section(f, st);
         fprintf(f, "<h2>Cumulative units</h2>\n");
         chart_units(f, sd, ns);
         fprintf(f, "<div class=\"grid2\"><div><h2>Calibration of P(over)</h2>\n");
@@ -1094,21 +887,22 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         fprintf(f, "<p class=\"note\">Side bets of each system's prediction against the line by |prediction - line|; "
                    "bars are hit rates, whiskers Wilson 95%% intervals.</p>\n");
         if (ns) ev_table(f, sd, ns);
-        monitoring(f, db, sd, ns);
-        importance(f, db);
-        tonight(f, db);
-        drift(f, db);
+        if (!rc) rc = monitoring(f, st, sd, ns, err);
+        if (!rc) rc = importance(f, st, err);
+        if (!rc) rc = tonight(f, st, err);
+        if (!rc) rc = drift(f, st, err);
         fprintf(f, "<script>%s</script>\n</body></html>\n", script);
-        if (fclose(f) != 0) rc = sw_fail(err, SW_NOMEM, "out of memory");
-        else rc = sw_write_file_atomic(out_path, html, len, err);
+        if (fclose(f) != 0) {
+            if (!rc) rc = sw_fail(err, SW_NOMEM, "out of memory");
+        } else if (!rc) {
+            rc = sw_write_file_atomic(out_path, html, len, err);
+        }
     }
     free(html);
     for (int i = 0; i < MAX_SYS; i++) {
-        sw_free(sd[i].day);
+        sw_free(sd[i].days);
         sw_free(sd[i].cum);
-        sw_free(sd[i].month);
-        sw_free(sd[i].month_mae);
-        sw_free(sd[i].month_line);
+        sw_free(sd[i].months);
     }
     return rc;
 }

@@ -11,10 +11,10 @@
  * too few player-games, or figures that cannot be computed, never act.
  */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/date.h"
 #include "core/hash.h"
 #include "metrics.h"
@@ -48,25 +48,6 @@ static void stage_text(sw_stage s, int share, char out[24])
 /* The pairs of one gate.  ?1 the candidate's system, ?2 the champion's, ?3
  * the candidate's version (for the stack: final.rollout's version prefix),
  * ?4 the first game date, ?5 1 for the stack. */
-static const char *pairs_sql =
-    "SELECT gc.abs_error, gh.abs_error, fr.outcome, fc.outcome FROM predictions pc"
-    " JOIN grades gc ON gc.game_date = pc.game_date AND gc.game_id = pc.game_id AND gc.player_id = pc.player_id"
-    "  AND gc.system = pc.system AND gc.model_version = pc.model_version"
-    " JOIN predictions ph ON ph.game_date = pc.game_date AND ph.game_id = pc.game_id AND ph.player_id = pc.player_id"
-    "  AND ph.system = ?2"
-    " JOIN grades gh ON gh.game_date = ph.game_date AND gh.game_id = ph.game_id AND gh.player_id = ph.player_id"
-    "  AND gh.system = ph.system AND gh.model_version = ph.model_version"
-    " LEFT JOIN grades fr ON fr.game_date = pc.game_date AND fr.game_id = pc.game_id AND fr.player_id = pc.player_id"
-    "  AND fr.system = 'final.rollout'"
-    " LEFT JOIN grades fc ON fc.game_date = pc.game_date AND fc.game_id = pc.game_id AND fc.player_id = pc.player_id"
-    "  AND fc.system = 'final.champion'"
-    " WHERE pc.system = ?1 AND pc.game_date >= ?4"
-    "  AND CASE WHEN ?5 THEN substr(pc.model_version, 1, length(?3)) = ?3"
-    "   AND substr(pc.model_version, length(?3) + 1, 1) IN ('', '+', ' ') ELSE pc.model_version = ?3 END"
-    "  AND gc.outcome <> 'VOID' AND gc.actual IS NOT NULL AND gc.abs_error IS NOT NULL"
-    "  AND gh.outcome <> 'VOID' AND gh.actual IS NOT NULL AND gh.abs_error IS NOT NULL"
-    " ORDER BY pc.game_date, pc.game_id, pc.player_id";
-
 static void figures_text(const sw_gate *g, char *out, size_t cap)
 {
     snprintf(out, cap,
@@ -140,19 +121,14 @@ int sw_rollout_gate(sw_store *st, const sw_config *cfg, const char *models, cons
     snprintf(version, sizeof version, "%s%s", stack ? "stack-" : "", g->candidate);
     snprintf(first, sizeof first, "%.10s", g->since);
 
-    sqlite3 *db = sw_store_db(st);
-    sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(db, pairs_sql, -1, &q, NULL);
-    if (rc != SQLITE_OK)
-        return sw_fail(err, rc == SQLITE_BUSY ? SW_BUSY : SW_DB, "reading the rollout's grades: %s", sqlite3_errmsg(db));
-    sqlite3_bind_text(q, 1, cand_sys, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, stack ? "final.champion" : system, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, first, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 5, stack);
+    sw_store_pair *pairs;
+    long np;
+    if ((rc = sw_store_rollout_pairs(st, cand_sys, stack ? "final.champion" : system, version, stack, first, &pairs, &np,
+                                     err)))
+        return rc;
     double sc = 0, sh = 0, mean = 0, m2 = 0; /* Welford for the paired differences */
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        double ec = sqlite3_column_double(q, 0), eh = sqlite3_column_double(q, 1), d = ec - eh;
+    for (long i = 0; i < np; i++) {
+        double ec = pairs[i].err_cand, eh = pairs[i].err_champ, d = ec - eh;
         g->n++;
         sc += ec;
         sh += eh;
@@ -160,16 +136,14 @@ int sw_rollout_gate(sw_store *st, const sw_config *cfg, const char *models, cons
         mean += delta / (double)g->n;
         m2 += delta * (d - mean);
         for (int side = 0; side < 2; side++) {
-            const char *o = (const char *)sqlite3_column_text(q, 2 + side);
-            if (!o || (strcmp(o, "HIT") != 0 && strcmp(o, "MISS") != 0)) continue;
-            int hit = !strcmp(o, "HIT");
+            sw_store_outcome o = side == 0 ? pairs[i].final_cand : pairs[i].final_champ;
+            if (o != SW_STORE_GRADE_HIT && o != SW_STORE_GRADE_MISS) continue;
+            int hit = o == SW_STORE_GRADE_HIT;
             if (side == 0) g->calls_cand++, g->hits_cand += hit;
             else g->calls_champ++, g->hits_champ += hit;
         }
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return sw_fail(err, rc == SQLITE_BUSY ? SW_BUSY : SW_DB, "reading the rollout's grades: %s", sqlite3_errmsg(db));
+    sw_free(pairs);
     g->mae_cand = g->n ? sc / (double)g->n : NAN;
     g->mae_champ = g->n ? sh / (double)g->n : NAN;
     g->mae_diff = g->n ? mean : NAN;

@@ -283,7 +283,6 @@ void sw_store_close(sw_store *st)
     sw_free(st);
 }
 
-void *sw_store_db(sw_store *st) { return st->db; }
 
 int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long *n, char trained_to[11],
                        sw_error *err)
@@ -831,9 +830,23 @@ const char *sw__store_col_str(sqlite3_stmt *q, int i)
     return t ? (const char *)t : "";
 }
 
+/* The grades table's outcome texts (its CHECK), by sw_store_outcome. */
+static const char *const outcomes[] = {NULL, "HIT", "MISS", "PUSH", "VOID", "NO_BET"};
+
+const char *sw__store_outcome_name(sw_store_outcome o)
+{
+    return (int)o > 0 && (size_t)o < sizeof outcomes / sizeof outcomes[0] ? outcomes[o] : NULL;
+}
+
+sw_store_outcome sw__store_outcome_parse(const char *s)
+{
+    for (size_t k = 1; s && k < sizeof outcomes / sizeof outcomes[0]; k++)
+        if (!strcmp(s, outcomes[k])) return (sw_store_outcome)k;
+    return SW_STORE_GRADE_PENDING;
+}
+
 int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, sw_error *err)
 {
-    static const char *const outcomes[] = {NULL, "HIT", "MISS", "PUSH", "VOID", "NO_BET"};
     char ds[11], now[24];
     sw_date_format(date, ds);
     sw__store_utc_now(now);

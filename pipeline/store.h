@@ -29,6 +29,12 @@
  * is refused (by the writer, and by a CHECK of the schema).  Confidence in
  * [0, 100] and the four calls are checked by the schema too.
  *
+ * The boundary: every statement of swish runs behind the typed calls below
+ * (store.c: schema, slates, grading, jobs, alerts; store_rollout.c,
+ * store_monitor.c, store_report.c: one consumer each; store_impl.h holds
+ * what they share, the one SQLite error mapping among it).  No SQLite handle
+ * leaves the store.
+ *
  * Ownership: the store owns its connection.  Thread-safety: one thread per
  * store; processes coordinate through SQLite's locks (a busy database waits
  * up to busy_timeout_ms, then SW_BUSY).
@@ -174,9 +180,6 @@ int sw_store_job_get(sw_store *st, const char *id, sw_job *job, sw_error *err);
 /* Jobs queued or running (interrupted), oldest first; *jobs sw_free'd by the caller. */
 int sw_store_jobs_unfinished(sw_store *st, sw_job **jobs, long *n, sw_error *err);
 
-/* The underlying connection, for queries by tests and reports (sqlite3 *). */
-void *sw_store_db(sw_store *st);
-
 /* Alerts: the state behind pipeline/alert.h's de-duplication and hourly
  * limit, so that they hold across processes (the nightly run is one process
  * a night).  Tables, created with the first alert:
@@ -209,8 +212,194 @@ int sw_store_alert_record(sw_store *st, const sw_store_alert *a, int delivered, 
 
 /* ---- rollout (store_rollout.c) ---- */
 
+/* A graded pair of a rollout gate: the candidate's and the champion's absolute
+ * errors on one player-game, and the two finals' outcomes there
+ * (final.rollout, final.champion; PENDING when not graded). */
+typedef struct {
+    double err_cand, err_champ;
+    sw_store_outcome final_cand, final_champ;
+} sw_store_pair;
+
+/* The player-games where system `cand` (model version `version`; with
+ * `prefix`, also `version+...` and `version ...`) and system `champ` were both
+ * graded, not void, with an actual and an error, on or after `first`
+ * (YYYY-MM-DD); by date, game and player.  *pairs sw_free'd by the caller. */
+int sw_store_rollout_pairs(sw_store *st, const char *cand, const char *champ, const char *version, int prefix,
+                           const char *first, sw_store_pair **pairs, long *n, sw_error *err);
+
 /* ---- monitor (store_monitor.c) ---- */
 
+/* The monitor's states (monitor.h has the rules), in two tables created by
+ * the first write:
+ *   system_states        one row per system: state, since, reason, figures
+ *                        (JSON), manual, updated_at, evidence_from
+ *   system_state_events  one row per change: at, run_date, system,
+ *                        from_state, to_state, manual, reason
+ * A stored state, as read back. */
+typedef struct {
+    sw_store_name system;
+    char state[16];                   /* "OK", "WATCH", "DEGRADING", "BLOCKED" */
+    char since[11];                   /* the run date the state began */
+    char evidence_from[11];           /* rows before it do not count ("" all) */
+    int manual;                       /* a person set it */
+    char reason[384];
+} sw_store_sys_state;
+
+/* The stored states (none before the first write); *states sw_free'd by the caller. */
+int sw_store_monitor_states(sw_store *st, sw_store_sys_state **states, int *n, sw_error *err);
+
+/* A graded row as the monitor measures it (texts valid during the visitor's call). */
+typedef struct {
+    int date;                         /* -1 when the stored date does not parse */
+    const char *system, *version;     /* version "" for NULL */
+    double pred, actual, line, p_over; /* line, p_over NaN for NULL */
+    sw_call call;                     /* PASS when the stored text is none of the four */
+} sw_store_perf_row;
+typedef int (*sw_store_perf_visitor)(void *ctx, const sw_store_perf_row *row, sw_error *err);
+
+/* The current predictions of the given systems between two dates
+ * (inclusive) with a prediction and a graded actual, every model version, by
+ * date, game, player and system, to `fn` one by one (a status other than
+ * SW_OK stops and is returned). */
+int sw_store_monitor_rows(sw_store *st, const char *const *systems, int n_systems, int from, int to,
+                          sw_store_perf_visitor fn, void *ctx, sw_error *err);
+
+/* A state to write after a run (the texts live until the run's call returns). */
+typedef struct {
+    sw_store_sys_state s;             /* its evidence_from is written for a new row only */
+    const char *figures;              /* JSON of the windows */
+    size_t figures_len;
+    const char *from;                 /* the state it moved from; NULL: unchanged, no event */
+} sw_store_sys_update;
+
+/* Reads (with the calls above, inside the run's transaction) and decides;
+ * sets *ups to its n updates, valid until sw_store_monitor_persist returns. */
+typedef int (*sw_store_sys_decider)(void *ctx, const sw_store_sys_update **ups, int *n, sw_error *err);
+
+/* One persisted run of the monitor on run date `date`, in one transaction
+ * (BEGIN IMMEDIATE): the tables created when missing, `fn` called, and each
+ * update written (manual from it, stamped now; an event with manual 0 for
+ * each with `from`); any failure rolls all of it back. */
+int sw_store_monitor_persist(sw_store *st, int date, sw_store_sys_decider fn, void *ctx, sw_error *err);
+
+/* A person sets a system's state in one transaction: manual 1, since = the
+ * run date, figures '{}' for a new row; with `vouch`, evidence_from = the run
+ * date too (else the stored one is kept); an event with manual 1 from the
+ * stored state (NULL when none). */
+int sw_store_monitor_set(sw_store *st, const char *system, const char *state, int date, const char *reason,
+                         int vouch, sw_error *err);
+
+/* Slate runs stored for a date (0 when the database has no runs table). */
+int sw_store_monitor_runs(sw_store *st, int date, long *n, sw_error *err);
+
 /* ---- report (store_report.c) ---- */
+
+/* What the HTML report (report.h) shows, one query a call (no snapshot
+ * across the calls); NaN for NULL numbers, "" for NULL texts, dates
+ * -1 when the stored text does not parse; arrays sw_free'd by the caller. */
+
+/* The systems with current predictions, without the versions in rollout
+ * (names with a dot), "final" first and then by name; at most `max`. */
+int sw_store_report_systems(sw_store *st, sw_store_name *names, int max, int *n, sw_error *err);
+
+/* The first and last dates of the current predictions ("" when none), their
+ * number, and the grades other than VOID. */
+typedef struct {
+    char first[11], last[11];
+    long predictions, graded;
+} sw_store_totals;
+int sw_store_report_totals(sw_store *st, sw_store_totals *t, sw_error *err);
+
+/* A system's units per date on its graded calls (HIT, MISS, PUSH), by date. */
+typedef struct {
+    int date;
+    double units;
+} sw_store_day_units;
+int sw_store_report_units(sw_store *st, const char *system, sw_store_day_units **rows, long *n, sw_error *err);
+
+/* A system's mean absolute error per month ("YYYY-MM") on its graded rows
+ * with an error, and the line's on the same rows (NaN: none had a line). */
+typedef struct {
+    char month[8];
+    double mae, line_mae;
+} sw_store_month_mae;
+int sw_store_report_months(sw_store *st, const char *system, sw_store_month_mae **rows, long *n, sw_error *err);
+
+/* Per system and date, on the graded rows with a prediction, a line and an
+ * actual: the sums of the absolute errors of the prediction and of the line,
+ * and the rows; by system, then date. */
+typedef struct {
+    sw_store_name system;
+    int date;
+    double err, line_err;
+    long n;
+} sw_store_day_errors;
+int sw_store_report_errors(sw_store *st, sw_store_day_errors **rows, long *n, sw_error *err);
+
+/* Each version in rollout against its champion on the graded player-games
+ * of every stored date (both scored, not void): a model system's "S.rollout"
+ * rows against "S", a candidate stack ("final.rollout" rows whose stack
+ * differs from the champion's) against "final.champion"; by system, first
+ * date and candidate.  *rows_in_rollout counts every "%.rollout" row, graded
+ * or not (none: no query of the pairs).  Free with sw_store_rollout_cmp_free. */
+typedef struct {
+    sw_store_name system;             /* the model system, or "stack" */
+    char candidate[256];              /* its version (a stack's without "stack-") */
+    char *champions;                  /* the champions' versions, comma-separated */
+    char first[11], last[11];
+    long n;                           /* graded player-games */
+    double err_cand, err_champ, diff, diff2; /* sums of the errors, of the differences and their squares */
+    long calls_rollout, hits_rollout; /* final.rollout's OVER/UNDER calls graded HIT or MISS there, and hits */
+    long calls_champion, hits_champion; /* final.champion's */
+} sw_store_rollout_cmp;
+int sw_store_report_rollout(sw_store *st, long *rows_in_rollout, sw_store_rollout_cmp **rows, long *n,
+                            sw_error *err);
+void sw_store_rollout_cmp_free(sw_store_rollout_cmp *rows, long n);
+
+/* The OVER/UNDER calls of "final" on the latest date with predictions, by
+ * confidence (descending), at most `max`, with the largest contributions
+ * stored with them (none when absent or unreadable). */
+#define SW_STORE_TOP_CONTRIBS 16
+typedef struct {
+    char feature[48];
+    double value, phi;                /* 0 when absent */
+} sw_store_contrib;
+typedef struct {
+    char date[11], player_name[96], team[8], opp[8], book[48];
+    double line, pred, p_over, conf;
+    sw_call call;
+    int n_top;
+    sw_store_contrib top[SW_STORE_TOP_CONTRIBS];
+} sw_store_call;
+int sw_store_report_calls(sw_store *st, int max, sw_store_call **rows, long *n, sw_error *err);
+
+/* The monitor's states (monitor.h) by severity (BLOCKED, DEGRADING, WATCH,
+ * the rest), then system; *recorded 0 when the monitor never wrote one. */
+typedef struct {
+    sw_store_name system;
+    char state[16], since[24];
+    int manual;
+    char reason[512];
+} sw_store_state_row;
+int sw_store_report_states(sw_store *st, sw_store_state_row **rows, long *n, int *recorded, sw_error *err);
+
+/* The latest gbdt model version with predictions ("" none: *n 0), its `max`
+ * largest split gains, largest first, and the sum of all of its gains. */
+typedef struct {
+    char feature[48];
+    double gain;
+} sw_store_gain;
+int sw_store_report_importance(sw_store *st, char version[256], sw_store_gain *top, int max, int *n, double *total,
+                               sw_error *err);
+
+/* The latest run of the latest date with stored features: that date (-1:
+ * no features) and its gbdt training window (-1 when NULL). */
+int sw_store_report_window(sw_store *st, int *date, int *train_from, int *train_to, sw_error *err);
+
+/* The stored feature vectors of the current feature set (SW_FEATURE_SET) of
+ * dates in [from, to] (-1: open), latest dates first: of the `cap` first
+ * rows, those that parse, as sw_feature_count() floats each in
+ * sw_feature_name order into out (NaN: null, absent or not a number). */
+int sw_store_report_features(sw_store *st, int from, int to, long cap, float *out, long *n, sw_error *err);
 
 #endif

@@ -23,6 +23,10 @@ void sw__store_bind_num(sqlite3_stmt *q, int i, double v); /* NaN/inf bind NULL 
 void sw__store_col_text(sqlite3_stmt *q, int i, char *out, size_t cap); /* NULL: "" */
 double sw__store_col_num(sqlite3_stmt *q, int i);   /* NULL: NaN */
 const char *sw__store_col_str(sqlite3_stmt *q, int i); /* NULL: ""; valid until the next step */
+/* The grades table's outcome text ("HIT", ...; NULL for PENDING) and back
+ * (PENDING for NULL or any other text). */
+const char *sw__store_outcome_name(sw_store_outcome o);
+sw_store_outcome sw__store_outcome_parse(const char *s);
 /* The recommendation column back to its enum (an unknown text is SW_DB). */
 int sw__store_col_call(sw_store *st, sqlite3_stmt *q, int i, sw_call *out, sw_error *err);
 

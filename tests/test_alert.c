@@ -696,13 +696,15 @@ START_TEST(test_alert_db_unusable)
     ck_assert_int_eq(sw_store_open(c.db, 100, 1, &st0, NULL), SW_OK);
     log_open(&l);
     ck_assert_int_eq(sw_alerter_open(&c, l.fp, &a, NULL), SW_OK);
-    sqlite3 *h = sw_store_db(st0);
+    sqlite3 *h; /* another connection, as another process would hold it */
+    ck_assert_int_eq(sqlite3_open(c.db, &h), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(h, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
     memset(&st, 0, sizeof st);
     ck_assert_int_eq(sw_alert_send(a, &al, &st), SW_OK);
     ck_assert_int_eq(st.sent, 1);
     ck_assert_int_eq(tu_recv_count(&r, "/ok/locked/" HOOK_TOKEN), 1);
     sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(h);
     sw_store_close(st0);
     sw_alerter_close(a);
     lt = log_text(&l);

@@ -506,11 +506,9 @@ START_TEST(slate_deadline)
     ck_assert(!r->fresh.slate_checked);
     /* with the date's run stored: on time */
     o.now -= 86400;
-    ck_assert_int_eq(sqlite3_exec(sw_store_db(st),
-                                  "INSERT INTO runs(game_date, started_at, finished_at, swish_version, feature_set,"
-                                  " systems, players, predictions, seconds) VALUES('2025-04-07', 'x', 'x', 'v', 'f',"
-                                  " 's', 1, 1, 1)",
-                                  NULL, NULL, NULL),
+    ck_assert_int_eq(tu_sql_exec(path, "INSERT INTO runs(game_date, started_at, finished_at, swish_version, feature_set,"
+                                       " systems, players, predictions, seconds) VALUES('2025-04-07', 'x', 'x', 'v', 'f',"
+                                       " 's', 1, 1, 1)"),
                      SQLITE_OK);
     ck_assert_int_eq(sw_monitor_run(&o, r, &err), SW_OK);
     ck_assert(r->fresh.slate_checked && !r->fresh.slate_late && !r->degraded);
@@ -572,8 +570,9 @@ static sw_store *fill_bad(const char *path, int *day0)
     unlink(path);
     sw_store *st;
     sw_error err;
-    ck_assert_int_eq(sw_store_open(path, 1000, 1, &st, &err), SW_OK);
-    sqlite3 *db = sw_store_db(st);
+    ck_assert_int_eq(sw_store_open(path, 1000, 1, &st, &err), SW_OK); /* the schema */
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     ck_assert_int_eq(sw_date_parse(D0, 10, day0), 0);
     ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
     for (int d = 0; d < 90; d++) {
@@ -581,6 +580,7 @@ static sw_store *fill_bad(const char *path, int *day0)
         fill_day(db, *day0, d, "moving_average", "rules-1", 3.6);
     }
     ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
     return st;
 }
 

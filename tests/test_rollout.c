@@ -594,8 +594,9 @@ static void fill(const char *path, const char *system, const char *cand, const c
     sw_store *st;
     sw_error err;
     unlink(path);
-    ck_assert_int_eq(sw_store_open(path, 1000, 1, &st, &err), SW_OK);
-    sqlite3 *db = sw_store_db(st);
+    ck_assert_int_eq(sw_store_open(path, 1000, 1, &st, &err), SW_OK); /* the schema */
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
     int stack = !strcmp(system, "stack"), d0 = day_of(first);
     char sys_c[48], sys_h[48], ver_c[96], ver_h[96], before[11];
@@ -671,6 +672,7 @@ static void fill(const char *path, const char *system, const char *cand, const c
     put_row(db, first, j, sys_c, ver_c, 50, "NO_BET");
     put_row(db, first, j++, sys_h, ver_h, 0, NULL);
     ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
     sw_store_close(st);
     /* two passes: the mean, then the spread */
     e->n = n;

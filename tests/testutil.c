@@ -112,6 +112,15 @@ long tu_sql_long(const char *db, const char *sql)
     return v;
 }
 
+int tu_sql_exec(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+    sqlite3_close(h);
+    return rc;
+}
+
 int tu_run(const char *cmd, char **output)
 {
     char full[4096];

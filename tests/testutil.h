@@ -22,6 +22,8 @@ int tu_run(const char *cmd, char **output);
 int tu_sh(char **output, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The integer the first row of a query on a SQLite file gives; fails the test otherwise. */
 long tu_sql_long(const char *db, const char *sql);
+/* Run SQL on the database file through a connection of its own; SQLite's status. */
+int tu_sql_exec(const char *db, const char *sql);
 /* rm -r, without a shell. */
 void tu_remove_tree(const char *dir);
 /* Every row of a query on a SQLite file, one line each, columns joined by '|'
