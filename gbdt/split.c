@@ -507,13 +507,21 @@ scan_level_body(const sw__gpair *h, const sw__gpair *next, int ncuts, double G_,
     }
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void
-sw__scan_level(const sw__gpair *h, const sw__gpair *next, int ncuts, double G_, double H_, double root_gain,
-               double lambda_, double alpha_, double mcw_, double *acc)
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+scan_level(const sw__gpair *h, const sw__gpair *next, int ncuts, double G_, double H_, double root_gain,
+           double lambda_, double alpha_, double mcw_, double *acc)
 {
     /* with min_child_weight > 0 a side that passes has hessian */
     if (mcw_ > 0.0) scan_level_body(h, next, ncuts, G_, H_, root_gain, lambda_, alpha_, mcw_, acc, 0);
     else scan_level_body(h, next, ncuts, G_, H_, root_gain, lambda_, alpha_, mcw_, acc, 1);
+}
+
+/* The multiversioned function stays static: clang resolves target_clones
+ * only for calls inside its own file. */
+void sw__scan_level(const sw__gpair *h, const sw__gpair *next, int ncuts, double G_, double H_, double root_gain,
+                    double lambda_, double alpha_, double mcw_, double *acc)
+{
+    scan_level(h, next, ncuts, G_, H_, root_gain, lambda_, alpha_, mcw_, acc);
 }
 
 /* score[k][s] = the sum over nodes[0..cnt) (in list order) of cut s's gain on
@@ -534,8 +542,8 @@ void sw__score_level(sw__grower *g, const int *nodes, int cnt, double *score)
                 const sw__gnode *nd = &g->nodes[nodes[i]];
                 if (!sw__splittable(g, nd)) continue; /* would add 0 to every cut */
                 const sw__gpair *nx = i + 1 < cnt ? g->hbuf[g->nodes[nodes[i + 1]].hist] + (size_t)k * SW__HB : NULL;
-                sw__scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, nx, ncuts, nd->G, nd->H, nd->root_gain,
-                               p->lambda, p->alpha, p->min_child_weight, acc);
+                scan_level(g->hbuf[nd->hist] + (size_t)k * SW__HB, nx, ncuts, nd->G, nd->H, nd->root_gain,
+                           p->lambda, p->alpha, p->min_child_weight, acc);
             }
             for (int s = 1; s <= ncuts; s++) sc[s] = acc[s];
             continue;
