@@ -181,11 +181,13 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
             const sw__crec *c = &L->crec[t];
             uint8_t *fi = L->r2 + (size_t)t * 192, *kk = fi + 64, *dm = fi + 128;
             for (int q = 0; q < 64; q++) {
-                int dl = c->ri[q] >= L->roff; /* a missing-left node reads bins + 1 against k + 1 */
+                /* a missing-left node compares bin + 1 (wrapping: NaN's 255 becomes 0) with k + 1 */
+                int dl = c->ri[q] >= L->roff;
                 fi[q] = (uint8_t)(dl ? c->ri[q] - L->roff : c->ri[q]);
                 SW_ASSERT(fi[q] < 64, "pick64 reads one of the row's first 64 bins");
-                kk[q] = (uint8_t)(dl ? c->rk[q] - 1 : c->rk[q]);
-                dm[q] = dl ? 0xff : 0;
+                kk[q] = c->rk[q];
+                dm[q] = (uint8_t)dl;
+                if (fi[q] / 16 + 1 > L->r2_tabs) L->r2_tabs = fi[q] / 16 + 1;
             }
         }
     }

@@ -258,44 +258,44 @@ void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int 
     }
 }
 
-/* 32 bytes of the row's 64 bins picked by idx (0..63): four 16-byte tables,
- * each shuffle zeroing the lanes whose index lies outside its table (index ^
- * 16t, plus 0x70 with saturation, has bit 7 set unless it is below 16). */
-static inline __m256i pick64(const __m256i *tab, __m256i idx)
+/* 32 bytes of the row's bins picked by idx, from T 16-byte tables (the bins
+ * the trees use lie in the first 16 T): each shuffle zeroes the lanes whose
+ * index lies outside its table (index ^ 16t, plus 0x70 with saturation, has
+ * bit 7 set unless it is below 16). */
+#define AI static inline __attribute__((always_inline))
+AI __m256i pick(const __m256i *tab, __m256i idx, int T)
 {
     const __m256i lift = _mm256_set1_epi8(0x70);
-    __m256i r = _mm256_shuffle_epi8(tab[0], _mm256_adds_epu8(idx, lift));
-    r = _mm256_or_si256(r, _mm256_shuffle_epi8(tab[1], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8(0x10)), lift)));
-    r = _mm256_or_si256(r, _mm256_shuffle_epi8(tab[2], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8(0x20)), lift)));
-    return _mm256_or_si256(r, _mm256_shuffle_epi8(tab[3], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8(0x30)), lift)));
+    __m256i r = _mm256_shuffle_epi8(tab[0], T == 1 ? idx : _mm256_adds_epu8(idx, lift));
+    for (int q = 1; q < T; q++)
+        r = _mm256_or_si256(r, _mm256_shuffle_epi8(tab[q], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8((char)(16 * q))), lift)));
+    return r;
 }
 
-/* Bit i set: node i (single-row order) goes right: bin > k, except NaN (255)
- * at a missing-left node. */
-static inline uint64_t right_mask(const __m256i *tab, const uint8_t *r)
+/* Bit i set: node i (single-row order) goes right: bin + dl > k' (the add
+ * wraps, so NaN's 255 goes left where dl = 1). */
+AI uint64_t right_mask(const __m256i *tab, const uint8_t *r, int T)
 {
-    const __m256i nan = _mm256_set1_epi8((char)0xff);
     uint64_t m = 0;
     for (int h = 0; h < 2; h++) {
-        __m256i v = pick64(tab, _mm256_load_si256((const __m256i *)(r + 32 * h)));
+        __m256i v = _mm256_add_epi8(pick(tab, _mm256_load_si256((const __m256i *)(r + 32 * h)), T),
+                                    _mm256_load_si256((const __m256i *)(r + 128 + 32 * h)));
         __m256i k = _mm256_load_si256((const __m256i *)(r + 64 + 32 * h));
-        __m256i dm = _mm256_load_si256((const __m256i *)(r + 128 + 32 * h));
         __m256i le = _mm256_cmpeq_epi8(_mm256_min_epu8(v, k), v);
-        __m256i nanl = _mm256_and_si256(_mm256_cmpeq_epi8(v, nan), dm);
-        m |= (uint64_t)(uint32_t)~_mm256_movemask_epi8(_mm256_or_si256(le, nanl)) << (32 * h);
+        m |= (uint64_t)(uint32_t)~_mm256_movemask_epi8(le) << (32 * h);
     }
     return m;
 }
 
-float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+AI float score_row(const sw__layout *L, const uint8_t *rb, int t0, int t1, int T)
 {
     __m256i tab[4];
-    for (int q = 0; q < 4; q++) tab[q] = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q)));
+    for (int q = 0; q < T; q++) tab[q] = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q)));
     float acc = L->base_margin;
     int t = t0;
     /* two complete trees at a time: independent chains the core overlaps */
     for (; t + 2 <= t1 && (L->cd[t] | L->cd[t + 1]) >= 0; t += 2) {
-        uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192), b = right_mask(tab, L->r2 + (size_t)(t + 1) * 192);
+        uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192, T), b = right_mask(tab, L->r2 + (size_t)(t + 1) * 192, T);
         unsigned ja = sw__exit3[a & 127], jb = sw__exit3[b & 127];
         unsigned ka = sw__exit3[(a >> (7 + 7 * ja)) & 127], kb = sw__exit3[(b >> (7 + 7 * jb)) & 127];
         acc += L->cl[(size_t)t * 64 + ((8 * ja + ka) >> (6 - L->cd[t]))];
@@ -304,7 +304,7 @@ float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
     for (; t < t1; t++) {
         int D = L->cd[t];
         if (D >= 0) {
-            uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192);
+            uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192, T);
             unsigned j = sw__exit3[a & 127], k = sw__exit3[(a >> (7 + 7 * j)) & 127];
             acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
         } else {
@@ -312,4 +312,15 @@ float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
         }
     }
     return acc;
+}
+
+float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+{
+    switch (L->r2_tabs) { /* one kernel per table count: the picks unroll */
+    case 0:
+    case 1: return score_row(L, rb, t0, t1, 1);
+    case 2: return score_row(L, rb, t0, t1, 2);
+    case 3: return score_row(L, rb, t0, t1, 3);
+    default: return score_row(L, rb, t0, t1, 4);
+    }
 }

@@ -150,8 +150,10 @@ typedef struct {
     uint8_t *of8, *ok8;
     /* single rows with AVX2 only (at most 64 layout features): per complete tree,
      * in the single-row node order, the node's feature (a byte of the row's bins),
-     * its k (right when bin > k) and 0xff where NaN goes left: 192 bytes */
+     * its k' (right when bin + dl > k', wrapping) and dl (1 where NaN goes left):
+     * 192 bytes */
     uint8_t *r2;
+    int r2_tabs;             /* 16-byte tables the AVX2 single-row pick needs: 1..4 (bins used / 16) */
     double scale, bias;
     sw_link link;
 } sw__layout;
