@@ -325,6 +325,17 @@ static int format_special(char *buf, double v)
     return snprintf(buf, SW_NUM_BUF, v < 0 ? "-inf" : "inf");
 }
 
+void *sw_locale_c_enter(void)
+{
+    pthread_once(&g_c_locale_once, init_c_locale);
+    return g_c_locale ? (void *)uselocale(g_c_locale) : NULL;
+}
+
+void sw_locale_c_leave(void *old)
+{
+    if (old) uselocale((locale_t)old);
+}
+
 /* printf's decimal point follows LC_NUMERIC: format in the C locale, per thread. */
 static int format_c(char *buf, const char *fmt, double v)
 {

@@ -42,4 +42,12 @@ int sw_format_f64(char *buf, double v);
 int sw_format_f32_short(char *buf, float v);
 int sw_format_f64_short(char *buf, double v);
 
+/* printf's decimal point follows LC_NUMERIC, which a program using swish as a
+ * library may have set to a decimal-comma locale.  Code that writes
+ * machine-readable text (JSON, SVG, CSV) with printf formats runs between
+ * these two on its own thread in the C locale:
+ *     void *old = sw_locale_c_enter(); ...; sw_locale_c_leave(old); */
+void *sw_locale_c_enter(void);
+void sw_locale_c_leave(void *old);
+
 #endif

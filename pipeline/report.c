@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/num.h"
 #include "core/date.h"
 #include "core/fileio.h"
 #include "core/version.h"
@@ -802,7 +803,7 @@ static const char *script =
     "var b=s.getBBox();if(!(b.width>0&&b.height>0)){bad++;console.error('empty chart '+s.id);}});"
     "document.body.setAttribute('data-charts-ok',bad===0?'yes':'no');});";
 
-int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path, sw_error *err)
+static int report_write(sw_store *st, const sw_report_opts *o, const char *out_path, sw_error *err)
 {
     sw_store_name names[MAX_SYS];
     int ns = 0;
@@ -904,5 +905,14 @@ int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path,
         sw_free(sd[i].cum);
         sw_free(sd[i].months);
     }
+    return rc;
+}
+
+/* The SVG coordinates and figures are printf text: written in the C locale. */
+int sw_report_write(sw_store *st, const sw_report_opts *o, const char *out_path, sw_error *err)
+{
+    void *old = sw_locale_c_enter();
+    int rc = report_write(st, o, out_path, err);
+    sw_locale_c_leave(old);
     return rc;
 }

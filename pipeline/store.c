@@ -462,8 +462,8 @@ static int on_date(sw_store *st, const char *sql, const char *date, const char *
     return rc;
 }
 
-int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
-                         sw_store_result *res, sw_error *err)
+static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
+                       sw_store_result *res, sw_error *err)
 {
     double t0 = sw_clock_now();
     sw_store_result local;
@@ -672,6 +672,16 @@ rollback:
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     memset(res, 0, sizeof *res);
     return ok;
+}
+
+/* The contributions JSON is printf text: written in the C locale. */
+int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, const char *config_text,
+                         sw_store_result *res, sw_error *err)
+{
+    void *old = sw_locale_c_enter();
+    int rc = write_slate(st, s, lg, config_text, res, err);
+    sw_locale_c_leave(old);
+    return rc;
 }
 
 void sw__store_col_text(sqlite3_stmt *q, int i, char *out, size_t cap)

@@ -10,6 +10,7 @@
  * console message and every chart drawn.  The league is simulated and the
  * backtests run once, through the CLI, before the tests fork. */
 #include <dirent.h>
+#include <locale.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -537,6 +538,43 @@ START_TEST(report_renders_in_chromium)
 }
 END_TEST
 
+/* The report's SVG and figures are printf text: a program that set a
+ * decimal-comma LC_NUMERIC gets the same bytes as the C locale (the
+ * generation line aside). */
+START_TEST(report_same_in_a_comma_locale)
+{
+    need();
+    char db[400], a[400], b[400];
+    snprintf(db, sizeof db, "%s/a.db", g_root);
+    snprintf(a, sizeof a, "%s/report_c.html", tu_tmpdir());
+    snprintf(b, sizeof b, "%s/report_comma.html", tu_tmpdir());
+    sw_store *st;
+    sw_error err;
+    ck_assert_msg(sw_store_open(db, 1000, 0, &st, &err) == SW_OK, "%s", err.msg);
+    sw_report_opts o = {.title = "t", .db_name = "a.db"};
+    ck_assert_msg(sw_report_write(st, &o, a, &err) == SW_OK, "%s", err.msg);
+    const char *loc = tu_comma_locale();
+    ck_assert_msg(loc != NULL, "no decimal-comma locale could be installed (Debian package locales)");
+    ck_assert_str_eq(localeconv()->decimal_point, ",");
+    int rc = sw_report_write(st, &o, b, &err);
+    setlocale(LC_NUMERIC, "C");
+    ck_assert_msg(rc == SW_OK, "%s", err.msg);
+    sw_store_close(st);
+    char *pa = tu_slurp(a, NULL), *pb = tu_slurp(b, NULL);
+    ck_assert(pa && pb);
+    /* the generation line names the time */
+    for (char **p = (char *[]){pa, pb, NULL}; *p; p++) {
+        char *g = strstr(*p, "generated");
+        if (g)
+            for (char *e = strchr(g, '<'); g < e; g++) *g = '.';
+    }
+    ck_assert_msg(strcmp(pa, pb) == 0, "the report differs under %s", loc);
+    ck_assert(strstr(pa, "<polyline") || strstr(pa, "<circle")); /* with figures to differ in */
+    free(pa);
+    free(pb);
+}
+END_TEST
+
 /* ---- predict --explain ---- */
 
 START_TEST(predict_explain_sums_to_prediction)
@@ -586,6 +624,7 @@ Suite *evaluate_suite(void)
     tcase_add_test(tb, backtest_metrics_match_database);
     tcase_add_test(tb, backtest_and_metrics_json_parse);
     tcase_add_test(tb, report_renders_in_chromium);
+    tcase_add_test(tb, report_same_in_a_comma_locale);
     suite_add_tcase(s, tb);
     return s;
 }

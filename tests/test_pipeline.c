@@ -1194,23 +1194,9 @@ START_TEST(sim_grade_feature_values)
     ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM grades WHERE season_avg <> round(season_avg)"), 0);
 
     /* a locale with decimal commas, where the C library's strtod stops at the '.' */
-    static const char *const comma[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8", "fr_FR.utf8", "fr_FR"};
-    const char *loc = NULL;
-    for (size_t k = 0; k < sizeof comma / sizeof comma[0] && !loc; k++)
-        if (setlocale(LC_NUMERIC, comma[k]) && !strcmp(localeconv()->decimal_point, ",")) loc = comma[k];
-    if (!loc) { /* none installed: compile de_DE from Debian's locale sources (package locales) */
-        char locdir[512], *o2 = NULL;
-        snprintf(locdir, sizeof locdir, "%s/locales", tu_tmpdir());
-        if (tu_sh(&o2, "mkdir -p %s && localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 2>&1", locdir, locdir) == 0) {
-            setenv("LOCPATH", locdir, 1); /* glibc reads it at every setlocale */
-            if (setlocale(LC_NUMERIC, "de_DE.UTF-8") && !strcmp(localeconv()->decimal_point, ",")) loc = "de_DE.UTF-8";
-        }
-        free(o2);
-    }
-    if (!loc) {
-        fprintf(stderr, "sim_grade_feature_values: no decimal-comma locale installed (de_DE, fr_FR): the locale part"
-                        " is skipped\n");
-    } else {
+    const char *loc = tu_comma_locale();
+    ck_assert_msg(loc != NULL, "no decimal-comma locale could be installed (Debian package locales)");
+    {
         ck_assert(strtod("21.5", NULL) != 21.5); /* the locale is in force */
         ck_assert_msg(sw_grade_date(st, lg, day, &r2, &err) == SW_OK, "%s", err.msg);
         setlocale(LC_NUMERIC, "C");

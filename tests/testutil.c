@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <locale.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -110,6 +111,26 @@ long tu_sql_long(const char *db, const char *sql)
     sqlite3_finalize(q);
     sqlite3_close(h);
     return v;
+}
+
+const char *tu_comma_locale(void)
+{
+    static const char *const comma[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8", "fr_FR.utf8", "fr_FR"};
+    for (size_t k = 0; k < sizeof comma / sizeof comma[0]; k++)
+        if (setlocale(LC_NUMERIC, comma[k]) && !strcmp(localeconv()->decimal_point, ",")) return comma[k];
+    /* none installed: compile de_DE from Debian's locale sources (package locales) */
+    char locdir[512], *out = NULL;
+    snprintf(locdir, sizeof locdir, "%s/locales", tu_tmpdir());
+    if (tu_sh(&out, "mkdir -p %s && localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 2>&1", locdir, locdir) == 0) {
+        setenv("LOCPATH", locdir, 1); /* glibc reads it at every setlocale */
+        if (setlocale(LC_NUMERIC, "de_DE.UTF-8") && !strcmp(localeconv()->decimal_point, ",")) {
+            free(out);
+            return "de_DE.UTF-8";
+        }
+    }
+    free(out);
+    setlocale(LC_NUMERIC, "C");
+    return NULL;
 }
 
 int tu_sql_exec(const char *db, const char *sql)

@@ -22,6 +22,10 @@ int tu_run(const char *cmd, char **output);
 int tu_sh(char **output, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The integer the first row of a query on a SQLite file gives; fails the test otherwise. */
 long tu_sql_long(const char *db, const char *sql);
+/* Set LC_NUMERIC to a locale with a decimal comma (de_DE or fr_FR; compiled
+ * with localedef into the test's folder when none is installed) and return
+ * its name, or NULL (and LC_NUMERIC "C") when there is none to be had. */
+const char *tu_comma_locale(void);
 /* Run SQL on the database file through a connection of its own; SQLite's status. */
 int tu_sql_exec(const char *db, const char *sql);
 /* rm -r, without a shell. */
