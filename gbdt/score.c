@@ -505,6 +505,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             }
         }
         memcpy(L->oleaves, f->leaf, f->n_leaves * sizeof *L->oleaves);
+        L->orow_tabs = 0;
         L->orow_ok = nf <= 128;
         for (int t = 0; t < n_trees && L->orow_ok; t++) L->orow_ok = f->depth[t] <= 8;
         if (L->orow_ok) {
@@ -519,6 +520,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
                     size_t i = L->ot[t].split_off + (size_t)d;
                     L->of8[(size_t)t * 8 + (size_t)d] = (uint8_t)L->of[i];
                     L->ok8[(size_t)t * 8 + (size_t)d] = L->ok[i];
+                    if (L->of[i] / 16 + 1 > L->orow_tabs) L->orow_tabs = L->of[i] / 16 + 1;
                 }
         }
     }
@@ -840,6 +842,10 @@ double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
     }
     if (s->isa == SW_ISA_AVX512 && s->L.orow_ok) {
         double raw = sw__score_orow_avx512(&s->L, x) * f->scale + f->bias;
+        return margin ? raw : sw_link_apply_f64(link, raw);
+    }
+    if (s->isa == SW_ISA_AVX2 && s->L.orow_ok && s->L.orow_tabs > 0 && s->L.orow_tabs <= 4) {
+        double raw = sw__score_orow_avx2(&s->L, x) * f->scale + f->bias;
         return margin ? raw : sw_link_apply_f64(link, raw);
     }
     float xs[ROW_STACK];

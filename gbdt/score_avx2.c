@@ -324,3 +324,35 @@ float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
     default: return score_row(L, rb, t0, t1, 4);
     }
 }
+
+/* One row of an oblivious forest: bin it (NaN by its treatment), then per
+ * four trees one set of byte shuffles fetches each (tree, level)'s bin and
+ * one compare gives the 32 level outcomes: byte j of the mask is tree j's leaf
+ * index (levels past a tree's depth compare with 255: never right).  The
+ * leaves are added in tree order, in double, as the reference does. */
+AI double orow(const sw__layout *L, const uint8_t *rb, int T)
+{
+    __m256i tab[4];
+    for (int q = 0; q < T; q++) tab[q] = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q)));
+    double sum = 0.0;
+    for (int t0 = 0; t0 < L->n_trees; t0 += 4) {
+        __m256i v = pick(tab, _mm256_loadu_si256((const __m256i *)(L->of8 + (size_t)t0 * 8)), T);
+        __m256i k = _mm256_loadu_si256((const __m256i *)(L->ok8 + (size_t)t0 * 8));
+        uint32_t m = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, k), v));
+        int end = L->n_trees - t0 < 4 ? L->n_trees - t0 : 4;
+        for (int j = 0; j < end; j++) sum += L->oleaves[L->ot[t0 + j].leaf_off + ((m >> (8 * j)) & 0xff)];
+    }
+    return sum;
+}
+
+double sw__score_orow_avx2(const sw__layout *L, const float *x)
+{
+    uint8_t rb[256] __attribute__((aligned(64)));
+    sw__bin_row(L, x, rb);
+    switch (L->orow_tabs) { /* one kernel per table count: the picks unroll */
+    case 1: return orow(L, rb, 1);
+    case 2: return orow(L, rb, 2);
+    case 3: return orow(L, rb, 3);
+    default: return orow(L, rb, 4);
+    }
+}

@@ -147,6 +147,7 @@ typedef struct {
      * <= 8): trees in groups of 8, a byte per (tree, level): the feature's bin
      * index and the level's k (255 pads a level, and a group past the last tree) */
     int orow_ok;
+    int orow_tabs;           /* AVX2 single rows: 16-byte tables of the row's bins the splits read (1..4); 0 when a split reads past bin 63 */
     uint8_t *of8, *ok8;
     /* single rows with AVX2 only (at most 64 layout features): per complete tree,
      * in the single-row node order, the node's feature (a byte of the row's bins),
@@ -247,6 +248,9 @@ float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t
 float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1);
 /* One row of an oblivious forest (L->orow_ok); the raw sum before scale and bias. */
 double sw__score_orow_avx512(const sw__layout *L, const float *x);
+/* The same with AVX2 (L->orow_tabs > 0): four trees' 32 levels a step, their
+ * bins fetched with byte shuffles from the row's first 16 * orow_tabs bins. */
+double sw__score_orow_avx2(const sw__layout *L, const float *x);
 
 /* Margins of layout trees t0..t1 over a binned block: float32 acc from the
  * base margin (binary) or double acc from 0 (oblivious). */
