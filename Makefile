@@ -42,8 +42,8 @@ export SWISH_SHARED
 DEBUG_FLAGS := $(if $(DEBUG),-DSW_DEBUG)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS_ALL := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -fopenmp -fPIC -fno-semantic-interposition -MMD -MP -I. \
-              -I/usr/include/x86_64-linux-gnu/openblas-pthread $(DEBUG_FLAGS) $(EXTRA_CFLAGS)
-LDLIBS_ALL := -fopenmp -lsqlite3 -lopenblas -lcurl -lmicrohttpd -lcrypto -lm -lpthread $(EXTRA_LDFLAGS)
+              -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/postgresql $(DEBUG_FLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL := -fopenmp -lsqlite3 -lpq -lopenblas -lcurl -lmicrohttpd -lcrypto -lm -lpthread $(EXTRA_LDFLAGS)
 CHECK_LIBS := -lcheck -lsubunit -lrt -lm -pthread
 
 # ISA-specific translation units: only these get vector ISA flags.
@@ -295,7 +295,7 @@ install-systemd:
 # Node and npm come from Debian only when no npm is found (a NodeSource nodejs
 # conflicts with Debian's npm); the real S3 server of the object-store tests,
 # s3rver, is pinned in tests/s3/package-lock.json.
-DEB_PKGS := gcc make pkg-config libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev \
+DEB_PKGS := gcc make pkg-config libsqlite3-dev libpq-dev postgresql libopenblas-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev \
             check libsubunit-dev python3 python3-numpy python3-xgboost groff-base locales clang libclang-rt-14-dev libomp-14-dev chromium \
             prometheus wrk hey systemd openssl
 S3RVER := tests/s3/node_modules/@20minutes/s3rver/package.json

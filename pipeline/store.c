@@ -1,9 +1,9 @@
-/* store: SQLite persistence of slate runs (see store.h).  Fault injection for
+/* store: persistence of slate runs on SQLite or PostgreSQL (see store.h and
+ * store_impl.h).  Fault injection for
  * tests: SWISH_FAULT_KILL_AFTER=N kills the process with SIGKILL after N
  * prediction rows are written inside the transaction. */
 #include <math.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +42,8 @@
     " under_price, prediction, lo, hi, p_over, edge, recommendation, confidence, quality, tier,"                   \
     " systems_predicting, systems_agreeing, reason, feature_hash, run_id, contributions, trained_to, p_market"
 
+static const char *schema_jobs, *schema_alerts; /* below, with their tables' calls */
+
 static const char *schema_runs =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS runs("
@@ -75,8 +77,9 @@ static const char *schema_v2 =
 
 int sw__store_fail(sw_store *st, sw_error *err, int rc, const char *what)
 {
-    int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? SW_BUSY : SW_DB;
-    return sw_error_set(err, code, st->path, 0, 0, -1, "%s: %s%s", what, sqlite3_errmsg(st->db),
+    if (rc == SW__NOMEM) return sw_fail(err, SW_NOMEM, "%s: out of memory", what);
+    int code = rc == SW__BUSY || rc == SW__LOCKED ? SW_BUSY : SW_DB;
+    return sw_error_set(err, code, st->path, 0, 0, -1, "%s: %s%s", what, sw__db_errmsg(st),
                         code == SW_BUSY ? " (another process holds the database; retry later)" : "");
 }
 
@@ -145,7 +148,7 @@ static int migrate_v1(sw_store *st, sw_error *err)
     steps[4] = sql;
     steps[7] = superseded;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        int rc = sqlite3_exec(st->db, steps[i], NULL, NULL, NULL);
+        int rc = sw__db_exec(st, steps[i]);
         if (rc) return sw__store_fail(st, err, rc, "cannot upgrade the database to schema 3");
     }
     return SW_OK;
@@ -155,22 +158,18 @@ static int migrate_v1(sw_store *st, sw_error *err)
  * error (rc set). */
 static int read_version(sw_store *st, int *rc)
 {
-    sqlite3_stmt *q = NULL;
-    *rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", -1,
-                             &q, NULL);
-    if (*rc == SQLITE_OK && (*rc = sqlite3_step(q)) == SQLITE_ROW) *rc = SQLITE_OK;
-    int has_meta = *rc == SQLITE_OK ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
-    if (*rc) return -1;
+    int has_meta = 0;
+    if ((*rc = sw__db_has_table(st, "meta", &has_meta))) return -1;
     if (!has_meta) return 0;
-    *rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL);
+    sw__q *q = NULL;
+    *rc = sw__q_prepare(st, "SELECT value FROM meta WHERE key = 'schema_version'", &q);
     int v = 0;
-    if (*rc == SQLITE_OK) {
-        int r = sqlite3_step(q);
-        if (r == SQLITE_ROW) v = atoi((const char *)sqlite3_column_text(q, 0));
-        else if (r != SQLITE_DONE) *rc = r;
+    if (*rc == SW__OK) {
+        int r = sw__q_step(q);
+        if (r == SW__ROW) v = atoi(sw__q_col_text(q, 0));
+        else if (r != SW__DONE) *rc = r;
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     return *rc ? -1 : v;
 }
 
@@ -183,35 +182,41 @@ static int prepare_schema(sw_store *st, sw_error *err)
     if (v > 3)
         return sw_error_set(err, SW_DB, st->path, 0, 0, -1,
                             "the database has schema version %d, newer than this swish (3): upgrade swish", v);
-    if ((rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
+    if ((rc = sw__db_begin(st)))
         return sw__store_fail(st, err, rc, "cannot prepare the database schema");
     v = read_version(st, &rc); /* another process may have done it meanwhile */
     int out = SW_OK;
     if (v < 0) {
         out = sw__store_fail(st, err, rc, "cannot read the database");
     } else if (v == 0) {
-        if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)) ||
-            (rc = sqlite3_exec(st->db, schema_v2, NULL, NULL, NULL)) ||
-            (rc = sqlite3_exec(st->db, "INSERT INTO meta VALUES('schema_version', '3')", NULL, NULL, NULL)))
+        /* PostgreSQL: every table and the SQLite functions now, under the
+         * write lock (concurrent CREATE ... IF NOT EXISTS may collide there) */
+        if ((rc = sw__db_exec(st, schema_runs)) || (rc = sw__db_exec(st, schema_v2)) ||
+            (st->pg && ((rc = sw__db_exec(st, schema_jobs)) || (rc = sw__db_exec(st, schema_alerts)) ||
+                        (rc = sw__db_exec(st, sw__store_schema_states)) || (rc = sw__db_exec(st, sw__pg_functions())) ||
+                        (rc = sw__db_exec(st, "ALTER TABLE jobs ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY")))) ||
+            (rc = sw__db_exec(st, "INSERT INTO meta VALUES('schema_version', '3')")))
             out = sw__store_fail(st, err, rc, "cannot prepare the database schema");
+    } else if (st->pg) { /* schemas 1 and 2 predate the PostgreSQL backend */
+        out = sw_error_set(err, SW_DB, st->path, 0, 0, -1, "the database has schema version %d, never written by swish", v);
     } else if (v == 1) {
         /* columns added to version 1 over time */
         static const char *const added[][3] = {{"predictions", "contributions", "TEXT"},
                                                {"predictions", "p_market", "REAL"},
                                                {"runs", "train_from", "TEXT"},
                                                {"runs", "train_to", "TEXT"}};
-        if ((rc = sqlite3_exec(st->db, schema_runs, NULL, NULL, NULL)))
+        if ((rc = sw__db_exec(st, schema_runs)))
             out = sw__store_fail(st, err, rc, "cannot upgrade the database schema");
         for (size_t a = 0; out == SW_OK && a < sizeof added / sizeof added[0]; a++) {
             char sql[200];
             snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", added[a][0]);
-            sqlite3_stmt *ti = NULL;
+            sw__q *ti = NULL;
             int has = 0;
-            if (sqlite3_prepare_v2(st->db, sql, -1, &ti, NULL) == SQLITE_OK)
-                while (sqlite3_step(ti) == SQLITE_ROW) has |= !strcmp((const char *)sqlite3_column_text(ti, 1), added[a][1]);
-            sqlite3_finalize(ti);
+            if (sw__q_prepare(st, sql, &ti) == SW__OK)
+                while (sw__q_step(ti) == SW__ROW) has |= !strcmp(sw__q_col_text(ti, 1), added[a][1]);
+            sw__q_finalize(ti);
             snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[a][0], added[a][1], added[a][2]);
-            if (!has && (rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)))
+            if (!has && (rc = sw__db_exec(st, sql)))
                 out = sw__store_fail(st, err, rc, "cannot upgrade the database schema");
         }
         if (out == SW_OK) out = migrate_v1(st, err);
@@ -224,51 +229,27 @@ static int prepare_schema(sw_store *st, sw_error *err)
             "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
         };
         for (size_t i = 0; out == SW_OK && i < sizeof v3 / sizeof v3[0]; i++)
-            if ((rc = sqlite3_exec(st->db, v3[i], NULL, NULL, NULL)))
+            if ((rc = sw__db_exec(st, v3[i])))
                 out = sw__store_fail(st, err, rc, "cannot upgrade the database to schema 3");
     }
-    if (out == SW_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)))
+    if (out == SW_OK && (rc = sw__db_commit(st)))
         out = sw__store_fail(st, err, rc, "cannot commit the database schema");
-    if (out != SW_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (out != SW_OK) sw__db_rollback(st);
     return out;
 }
 
 int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **out, sw_error *err)
 {
     *out = NULL;
-    if (!create && strcmp(path, ":memory:") != 0 && !sw_file_exists(path))
+    int pg = sw__pg_is_url(path);
+    if (!pg && !create && strcmp(path, ":memory:") != 0 && !sw_file_exists(path))
         return sw_error_set(err, SW_NOT_FOUND, path, 0, 0, -1,
                             "the database does not exist (paths.db or --db; 'swish slate' creates it)");
     sw_store *st = sw_calloc(1, sizeof *st);
     if (!st) return sw_fail(err, SW_NOMEM, "out of memory");
-    snprintf(st->path, sizeof st->path, "%s", path);
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
-                             NULL);
-    if (rc != SQLITE_OK) {
-        int r = st->db ? sw__store_fail(st, err, rc, "cannot open the database")
-                       : sw_error_set(err, SW_DB, path, 0, 0, -1, "cannot open the database");
-        sqlite3_close(st->db);
-        sw_free(st);
-        return r;
-    }
-    sqlite3_busy_timeout(st->db, busy_timeout_ms);
-    sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_step(q);
-    const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : "";
-    int wal = !strcmp(mode, "wal") || (!strcmp(path, ":memory:") && !strcmp(mode, "memory"));
-    sqlite3_finalize(q);
-    if (!wal) {
-        int r = sw__store_fail(st, err, rc == SQLITE_ROW ? SQLITE_ERROR : rc, "cannot use the database (WAL mode)");
-        sw_store_close(st);
-        return r;
-    }
-    if ((rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL))) {
-        int r = sw__store_fail(st, err, rc, "cannot prepare the database");
-        sw_store_close(st);
-        return r;
-    }
-    if ((rc = prepare_schema(st, err))) {
+    int rc = pg ? sw__pg_open(st, path, busy_timeout_ms, err) : sw__lite_open(st, path, busy_timeout_ms, create, err);
+    if (rc == SW_OK) rc = prepare_schema(st, err);
+    if (rc) {
         sw_store_close(st);
         return rc;
     }
@@ -279,10 +260,10 @@ int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **
 void sw_store_close(sw_store *st)
 {
     if (!st) return;
-    sqlite3_close(st->db);
+    if (st->pg) sw__pg_close(st);
+    else sw__lite_close(st);
     sw_free(st);
 }
-
 
 int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long *n, char trained_to[11],
                        sw_error *err)
@@ -292,24 +273,22 @@ int sw_store_lookahead(sw_store *st, const char *system, int from, int to, long 
     char a[11] = "", b[11] = "";
     if (from >= 0) sw_date_format(from, a);
     if (to >= 0) sw_date_format(to, b);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT count(*), max(trained_to) FROM predictions_lookahead WHERE (?1 IS NULL OR"
-                                " system = ?1) AND (?2 = '' OR game_date >= ?2) AND (?3 = '' OR game_date <= ?3)",
-                                -1, &q, NULL);
-    if (rc == SQLITE_OK) {
-        if (system) sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
-            *n = (long)sqlite3_column_int64(q, 0);
-            if (trained_to && sqlite3_column_type(q, 1) != SQLITE_NULL)
-                snprintf(trained_to, 11, "%s", (const char *)sqlite3_column_text(q, 1));
-            rc = SQLITE_OK;
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT count(*), max(trained_to) FROM predictions_lookahead WHERE (CAST(?1 AS TEXT) IS NULL OR"
+                                " system = ?1) AND (?2 = '' OR game_date >= ?2) AND (?3 = '' OR game_date <= ?3)", &q);
+    if (rc == SW__OK) {
+        if (system) sw__q_text(q, 1, system);
+        sw__q_text(q, 2, a);
+        sw__q_text(q, 3, b);
+        rc = sw__q_step(q);
+        if (rc == SW__ROW) {
+            *n = (long)sw__q_col_int(q, 0);
+            if (trained_to && !sw__q_isnull(q, 1))
+                snprintf(trained_to, 11, "%s", sw__q_col_text(q, 1));
+            rc = SW__OK;
         }
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     return rc ? sw__store_fail(st, err, rc, "reading excluded rows") : SW_OK;
 }
 
@@ -321,18 +300,18 @@ void sw__store_utc_now(char out[24])
     strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void finalize_all(sqlite3_stmt **const *qs, int n)
+static void finalize_all(sw__q **const *qs, int n)
 {
     for (int i = 0; i < n; i++) {
-        sqlite3_finalize(*qs[i]);
+        sw__q_finalize(*qs[i]);
         *qs[i] = NULL;
     }
 }
 
-void sw__store_bind_num(sqlite3_stmt *q, int i, double v)
+void sw__store_bind_num(sw__q *q, int i, double v)
 {
-    if (isfinite(v)) sqlite3_bind_double(q, i, v);
-    else sqlite3_bind_null(q, i);
+    if (isfinite(v)) sw__q_double(q, i, v);
+    else sw__q_null(q, i);
 }
 
 /* Features as JSON objects by name: values (null when missing, shortest
@@ -389,24 +368,24 @@ typedef struct {
 } pred_row;
 
 /* Bind one prediction row of slate row r and write it; a SQLite code. */
-static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, const sw_slate_row *r, const pred_row *o,
+static int put_pred(sw__q *q, const char *date, const sw_league *lg, const sw_slate_row *r, const pred_row *o,
                     long run_id)
 {
     double edge = isfinite(r->line) && isfinite(o->pred) ? o->pred - r->line : NAN;
     double pov = isfinite(edge) ? (o->fin ? o->p_over : sw_prob_over(o->pred, o->sigma, r->line)) : NAN;
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    sqlite3_bind_text(q, 1, date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 2, sw_league_game_id(lg, r->game), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, sw_league_player_id(lg, r->player), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, sw_league_player_name(lg, r->player), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, sw_league_team_code(lg, r->team), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 6, sw_league_team_code(lg, r->opp), -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 7, r->home);
-    sqlite3_bind_text(q, 8, o->system, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 9, o->version, -1, SQLITE_TRANSIENT);
+    sw__q_reset(q);
+    sw__q_clear(q);
+    sw__q_text(q, 1, date);
+    sw__q_text(q, 2, sw_league_game_id(lg, r->game));
+    sw__q_text(q, 3, sw_league_player_id(lg, r->player));
+    sw__q_text(q, 4, sw_league_player_name(lg, r->player));
+    sw__q_text(q, 5, sw_league_team_code(lg, r->team));
+    sw__q_text(q, 6, sw_league_team_code(lg, r->opp));
+    sw__q_int(q, 7, r->home);
+    sw__q_text(q, 8, o->system);
+    sw__q_text(q, 9, o->version);
     sw__store_bind_num(q, 10, r->line);
-    if (r->book >= 0) sqlite3_bind_text(q, 11, sw_league_book(lg, r->book), -1, SQLITE_STATIC);
+    if (r->book >= 0) sw__q_text(q, 11, sw_league_book(lg, r->book));
     sw__store_bind_num(q, 12, r->over_price);
     sw__store_bind_num(q, 13, r->under_price);
     sw__store_bind_num(q, 14, o->pred);
@@ -414,17 +393,17 @@ static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, cons
     sw__store_bind_num(q, 16, o->hi);
     sw__store_bind_num(q, 17, pov);
     sw__store_bind_num(q, 18, edge);
-    sqlite3_bind_text(q, 19, sw_call_name(o->call), -1, SQLITE_STATIC);
+    sw__q_text(q, 19, sw_call_name(o->call));
     if (sw_call_is_bet(o->call)) sw__store_bind_num(q, 20, o->conf);
-    sqlite3_bind_double(q, 21, r->quality);
-    sqlite3_bind_text(q, 22, sw_tier_name(r->tier), -1, SQLITE_STATIC);
+    sw__q_double(q, 21, r->quality);
+    sw__q_text(q, 22, sw_tier_name(r->tier));
     if (o->fin) {
-        sqlite3_bind_int(q, 23, o->n_pred);
-        sqlite3_bind_int(q, 24, o->n_agree);
+        sw__q_int(q, 23, o->n_pred);
+        sw__q_int(q, 24, o->n_agree);
     }
-    sqlite3_bind_text(q, 25, o->reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 26, r->feature_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 27, run_id);
+    sw__q_text(q, 25, o->reason);
+    sw__q_text(q, 26, r->feature_hash);
+    sw__q_int(q, 27, run_id);
     if (o->fin && r->n_top > 0 && sw_call_is_bet(o->call)) {
         char cj[640];
         size_t cl = (size_t)snprintf(cj, sizeof cj, "{\"system\":\"%s\",\"top\":[", sw_system_name(r->top_system));
@@ -432,11 +411,11 @@ static int put_pred(sqlite3_stmt *q, const char *date, const sw_league *lg, cons
             cl += (size_t)snprintf(cj + cl, sizeof cj - cl, "%s{\"feature\":\"%s\",\"value\":%.6g,\"phi\":%.6g}",
                                    t ? "," : "", sw_feature_name(r->top[t].feature), r->top[t].value, r->top[t].phi);
         if (cl < sizeof cj) snprintf(cj + cl, sizeof cj - cl, "]}");
-        sqlite3_bind_text(q, 28, cj, -1, SQLITE_TRANSIENT);
+        sw__q_text(q, 28, cj);
     }
-    if (o->trained_to && o->trained_to[0]) sqlite3_bind_text(q, 29, o->trained_to, -1, SQLITE_TRANSIENT);
+    if (o->trained_to && o->trained_to[0]) sw__q_text(q, 29, o->trained_to);
     sw__store_bind_num(q, 30, r->p_market);
-    return sqlite3_step(q);
+    return sw__q_step(q);
 }
 
 static pred_row final_row(const char *system, const char *version, const char *trained_to, const sw_slate_final *f)
@@ -450,15 +429,15 @@ static pred_row final_row(const char *system, const char *version, const char *t
  * the statement has them); *changes the rows it changed.  A SQLite code. */
 static int on_date(sw_store *st, const char *sql, const char *date, const char *at, long run_id, long *changes)
 {
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
-    if (rc != SQLITE_OK) return rc;
-    sqlite3_bind_text(q, 1, date, -1, SQLITE_TRANSIENT);
-    if (sqlite3_bind_parameter_count(q) >= 2) sqlite3_bind_text(q, 2, at, -1, SQLITE_TRANSIENT);
-    if (sqlite3_bind_parameter_count(q) >= 3) sqlite3_bind_int64(q, 3, run_id);
-    rc = sqlite3_step(q);
-    *changes = sqlite3_changes(st->db);
-    sqlite3_finalize(q);
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, sql, &q);
+    if (rc != SW__OK) return rc;
+    sw__q_text(q, 1, date);
+    if (sw__q_nparams(q) >= 2) sw__q_text(q, 2, at);
+    if (sw__q_nparams(q) >= 3) sw__q_int(q, 3, run_id);
+    rc = sw__q_step(q);
+    *changes = sw__db_changes(st);
+    sw__q_finalize(q);
     return rc;
 }
 
@@ -513,40 +492,38 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
                                 "refusing to store %s predictions for %s: the model was trained on games through %s",
                                 who, date, tt);
     }
-    sqlite3_stmt *q_run = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
-    sqlite3_stmt **qs[] = {&q_run, &q_pred, &q_fdel, &q_feat, &q_upd};
+    sw__q *q_run = NULL, *q_pred = NULL, *q_fdel = NULL, *q_feat = NULL, *q_upd = NULL;
+    sw__q **qs[] = {&q_run, &q_pred, &q_fdel, &q_feat, &q_upd};
     const int n_qs = (int)(sizeof qs / sizeof qs[0]);
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sw__db_begin(st);
     if (rc) return sw__store_fail(st, err, rc, "cannot start the run's transaction");
     int ok = SW_OK;
 #define DB(expr, what)                                                                                              \
     do {                                                                                                           \
         int r_ = (expr);                                                                                           \
-        if (r_ != SQLITE_OK && r_ != SQLITE_DONE && r_ != SQLITE_ROW) {                                            \
+        if (r_ != SW__OK && r_ != SW__DONE && r_ != SW__ROW) {                                            \
             ok = sw__store_fail(st, err, r_, what);                                                                       \
             goto rollback;                                                                                         \
         }                                                                                                          \
     } while (0)
-    DB(sqlite3_prepare_v2(st->db,
-                          "INSERT INTO runs(game_date, started_at, finished_at, swish_version, feature_set,"
+    DB(sw__q_prepare(st, "INSERT INTO runs(game_date, started_at, finished_at, swish_version, feature_set,"
                           " config_sha256, config, systems, players, predictions, seconds, train_from, train_to)"
-                          " VALUES(?,?,?,?,?,?,?,?,?,0,0,?,?)",
-                          -1, &q_run, NULL),
+                          " VALUES(?,?,?,?,?,?,?,?,?,0,0,?,?) RETURNING run_id", &q_run),
        "preparing the run");
-    sqlite3_bind_text(q_run, 1, date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q_run, 2, started, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q_run, 3, started, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q_run, 4, sw_version(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q_run, 5, SW_FEATURE_SET, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q_run, 6, cfg_hash, -1, SQLITE_TRANSIENT);
-    if (config_text) sqlite3_bind_text(q_run, 7, config_text, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(q_run, 7);
-    sqlite3_bind_text(q_run, 8, systems, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q_run, 9, s->n);
-    if (s->train_from[0]) sqlite3_bind_text(q_run, 10, s->train_from, -1, SQLITE_STATIC);
-    if (s->train_to[0]) sqlite3_bind_text(q_run, 11, s->train_to, -1, SQLITE_STATIC);
-    DB(sqlite3_step(q_run), "recording the run");
-    res->run_id = (long)sqlite3_last_insert_rowid(st->db);
+    sw__q_text(q_run, 1, date);
+    sw__q_text(q_run, 2, started);
+    sw__q_text(q_run, 3, started);
+    sw__q_text(q_run, 4, sw_version());
+    sw__q_text(q_run, 5, SW_FEATURE_SET);
+    sw__q_text(q_run, 6, cfg_hash);
+    if (config_text) sw__q_text(q_run, 7, config_text);
+    else sw__q_null(q_run, 7);
+    sw__q_text(q_run, 8, systems);
+    sw__q_int(q_run, 9, s->n);
+    if (s->train_from[0]) sw__q_text(q_run, 10, s->train_from);
+    if (s->train_to[0]) sw__q_text(q_run, 11, s->train_to);
+    DB(sw__q_step(q_run), "recording the run");
+    res->run_id = (long)sw__q_col_int(q_run, 0);
 
     /* the date's current rows go to the audit table, their grades with them */
     long moved;
@@ -558,38 +535,36 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
        "replacing earlier predictions");
     DB(on_date(st, "DELETE FROM grades WHERE game_date = ?1", date, NULL, 0, &res->grades_cleared),
        "clearing the replaced rows' grades");
-    DB(sqlite3_prepare_v2(st->db, "DELETE FROM features WHERE game_date=? AND feature_set=?", -1, &q_fdel, NULL),
+    DB(sw__q_prepare(st, "DELETE FROM features WHERE game_date=? AND feature_set=?", &q_fdel),
        "preparing the replacement");
-    sqlite3_bind_text(q_fdel, 1, date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q_fdel, 2, SW_FEATURE_SET, -1, SQLITE_STATIC);
-    DB(sqlite3_step(q_fdel), "replacing earlier features");
+    sw__q_text(q_fdel, 1, date);
+    sw__q_text(q_fdel, 2, SW_FEATURE_SET);
+    DB(sw__q_step(q_fdel), "replacing earlier features");
 
-    DB(sqlite3_prepare_v2(st->db,
-                          "INSERT INTO predictions(" PRED_NAMES ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
-                          &q_pred, NULL),
+    DB(sw__q_prepare(st, "INSERT INTO predictions(" PRED_NAMES ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &q_pred),
        "preparing predictions");
-    DB(sqlite3_prepare_v2(st->db, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &q_feat, NULL),
+    DB(sw__q_prepare(st, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?)", &q_feat),
        "preparing features");
     for (int k = 0; k < SW_SYS_COUNT; k++) {
         if (!s->enabled[k] || !s->importance[k]) continue;
-        sqlite3_stmt *qi = NULL;
-        DB(sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO importance VALUES(?,?,?,?)", -1, &qi, NULL),
+        sw__q *qi = NULL;
+        DB(sw__q_prepare(st, "INSERT INTO importance VALUES(?,?,?,?) ON CONFLICT DO NOTHING", &qi),
            "preparing importance");
         for (int c = 0; c < sw_feature_count(); c++) {
             if (s->importance[k][c] <= 0) continue;
-            sqlite3_reset(qi);
-            sqlite3_bind_text(qi, 1, sw_system_name(k), -1, SQLITE_STATIC);
-            sqlite3_bind_text(qi, 2, s->version[k], -1, SQLITE_STATIC);
-            sqlite3_bind_text(qi, 3, sw_feature_name(c), -1, SQLITE_STATIC);
-            sqlite3_bind_double(qi, 4, s->importance[k][c]);
-            int r_ = sqlite3_step(qi);
-            if (r_ != SQLITE_DONE) {
-                sqlite3_finalize(qi);
+            sw__q_reset(qi);
+            sw__q_text(qi, 1, sw_system_name(k));
+            sw__q_text(qi, 2, s->version[k]);
+            sw__q_text(qi, 3, sw_feature_name(c));
+            sw__q_double(qi, 4, s->importance[k][c]);
+            int r_ = sw__q_step(qi);
+            if (r_ != SW__DONE) {
+                sw__q_finalize(qi);
                 ok = sw__store_fail(st, err, r_, "writing importance");
                 goto rollback;
             }
         }
-        sqlite3_finalize(qi);
+        sw__q_finalize(qi);
     }
     char vals[8192], srcs[8192];
     for (long i = 0; i < s->n; i++) {
@@ -634,32 +609,31 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
             if (kill_after >= 0 && res->predictions >= kill_after) raise(SIGKILL);
         }
         features_json(s->frame, r->frame_row, vals, sizeof vals, srcs, sizeof srcs);
-        sqlite3_reset(q_feat);
-        sqlite3_bind_text(q_feat, 1, date, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q_feat, 2, gid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q_feat, 3, pid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q_feat, 4, SW_FEATURE_SET, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q_feat, 5, r->feature_hash, -1, SQLITE_STATIC);
-        sqlite3_bind_double(q_feat, 6, r->quality);
-        sqlite3_bind_text(q_feat, 7, sw_tier_name(r->tier), -1, SQLITE_STATIC);
-        sqlite3_bind_text(q_feat, 8, vals, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q_feat, 9, srcs, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(q_feat, 10, res->run_id);
-        DB(sqlite3_step(q_feat), "writing features");
+        sw__q_reset(q_feat);
+        sw__q_text(q_feat, 1, date);
+        sw__q_text(q_feat, 2, gid);
+        sw__q_text(q_feat, 3, pid);
+        sw__q_text(q_feat, 4, SW_FEATURE_SET);
+        sw__q_text(q_feat, 5, r->feature_hash);
+        sw__q_double(q_feat, 6, r->quality);
+        sw__q_text(q_feat, 7, sw_tier_name(r->tier));
+        sw__q_text(q_feat, 8, vals);
+        sw__q_text(q_feat, 9, srcs);
+        sw__q_int(q_feat, 10, res->run_id);
+        DB(sw__q_step(q_feat), "writing features");
         res->features++;
     }
     res->seconds = sw_clock_now() - t0;
     sw__store_utc_now(finished);
-    DB(sqlite3_prepare_v2(st->db, "UPDATE runs SET finished_at=?, predictions=?, seconds=? WHERE run_id=?", -1, &q_upd,
-                          NULL),
+    DB(sw__q_prepare(st, "UPDATE runs SET finished_at=?, predictions=?, seconds=? WHERE run_id=?", &q_upd),
        "preparing the run update");
-    sqlite3_bind_text(q_upd, 1, finished, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q_upd, 2, res->predictions);
-    sqlite3_bind_double(q_upd, 3, s->t_total + res->seconds);
-    sqlite3_bind_int64(q_upd, 4, res->run_id);
-    DB(sqlite3_step(q_upd), "finishing the run");
+    sw__q_text(q_upd, 1, finished);
+    sw__q_int(q_upd, 2, res->predictions);
+    sw__q_double(q_upd, 3, s->t_total + res->seconds);
+    sw__q_int(q_upd, 4, res->run_id);
+    DB(sw__q_step(q_upd), "finishing the run");
     finalize_all(qs, n_qs);
-    rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    rc = sw__db_commit(st);
     if (rc) {
         ok = sw__store_fail(st, err, rc, "cannot commit the run");
         goto rollback;
@@ -669,7 +643,7 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
 #undef DB
 rollback:
     finalize_all(qs, n_qs);
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sw__db_rollback(st);
     memset(res, 0, sizeof *res);
     return ok;
 }
@@ -684,22 +658,22 @@ int sw_store_write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, c
     return rc;
 }
 
-void sw__store_col_text(sqlite3_stmt *q, int i, char *out, size_t cap)
+void sw__store_col_text(sw__q *q, int i, char *out, size_t cap)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
+    const char *t = sw__q_col_text(q, i);
     snprintf(out, cap, "%s", t ? (const char *)t : "");
 }
 
-double sw__store_col_num(sqlite3_stmt *q, int i)
+double sw__store_col_num(sw__q *q, int i)
 {
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+    return sw__q_isnull(q, i) ? NAN : sw__q_col_double(q, i);
 }
 
 /* A stored call (the recommendation column) back to its enum: the one place
  * the store reads the text that put_pred writes with sw_call_name. */
-int sw__store_col_call(sw_store *st, sqlite3_stmt *q, int i, sw_call *out, sw_error *err)
+int sw__store_col_call(sw_store *st, sw__q *q, int i, sw_call *out, sw_error *err)
 {
-    const char *t = (const char *)sqlite3_column_text(q, i);
+    const char *t = sw__q_col_text(q, i);
     if (sw_call_parse(t, out) == 0) return SW_OK;
     return sw_error_set(err, SW_DB, st->path, 0, 0, -1,
                         "predictions: recommendation '%.16s' is not OVER, UNDER, PASS or NO_LINE", t ? t : "NULL");
@@ -711,23 +685,21 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
     *n = 0;
     char ds[11];
     sw_date_format(date, ds);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT game_id, player_id, player_name, team, opp, home, system, model_version, line,"
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT game_id, player_id, player_name, team, opp, home, system, model_version, line,"
                                 " book, over_price, under_price, prediction, lo, hi, p_over, edge, recommendation,"
                                 " confidence, quality, tier, reason, run_id, trained_to FROM predictions"
-                                " WHERE game_date = ?1 AND (?2 IS NULL OR system = ?2)"
-                                " ORDER BY game_id, player_id, system",
-                                -1, &q, NULL);
+                                " WHERE game_date = ?1 AND (CAST(?2 AS TEXT) IS NULL OR system = ?2)"
+                                " ORDER BY game_id, player_id, system", &q);
     sw_stored_pred *out = NULL;
     size_t cap = 0;
     long k = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, ds, -1, SQLITE_STATIC);
-        if (system) sqlite3_bind_text(q, 2, system, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, ds);
+        if (system) sw__q_text(q, 2, system);
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
-                sqlite3_finalize(q);
+                sw__q_finalize(q);
                 sw_free(out);
                 return sw_fail(err, SW_NOMEM, "out of memory");
             }
@@ -737,7 +709,7 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
             sw__store_col_text(q, 2, r->player_name, sizeof r->player_name);
             sw__store_col_text(q, 3, r->team, sizeof r->team);
             sw__store_col_text(q, 4, r->opp, sizeof r->opp);
-            r->home = sqlite3_column_int(q, 5);
+            r->home = sw__q_col_int(q, 5);
             sw__store_col_text(q, 6, r->system, sizeof r->system);
             sw__store_col_text(q, 7, r->version, sizeof r->version);
             r->line = sw__store_col_num(q, 8);
@@ -750,7 +722,7 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
             r->p_over = sw__store_col_num(q, 15);
             r->edge = sw__store_col_num(q, 16);
             if (sw__store_col_call(st, q, 17, &r->call, err)) {
-                sqlite3_finalize(q);
+                sw__q_finalize(q);
                 sw_free(out);
                 return SW_DB;
             }
@@ -758,12 +730,12 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
             r->quality = sw__store_col_num(q, 19);
             sw__store_col_text(q, 20, r->tier, sizeof r->tier);
             sw__store_col_text(q, 21, r->reason, sizeof r->reason);
-            r->run_id = (long)sqlite3_column_int64(q, 22);
+            r->run_id = (long)sw__q_col_int(q, 22);
             sw__store_col_text(q, 23, r->trained_to, sizeof r->trained_to);
         }
-        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        if (rc == SW__DONE) rc = SW__OK;
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     if (rc) {
         sw_free(out);
         return sw__store_fail(st, err, rc, "reading predictions");
@@ -775,9 +747,9 @@ int sw_store_read_date(sw_store *st, int date, const char *system, sw_stored_pre
 
 int sw_store_ping(sw_store *st, sw_error *err)
 {
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sw__db_begin(st);
     if (rc) return sw__store_fail(st, err, rc, "the database does not take writes");
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sw__db_rollback(st);
     return SW_OK;
 }
 
@@ -787,31 +759,29 @@ int sw_store_ungraded_dates(sw_store *st, int before, int **dates, long *n, sw_e
     *n = 0;
     char b[11];
     sw_date_format(before, b);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT DISTINCT p.game_date FROM predictions p LEFT JOIN grades g ON g.game_date ="
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT DISTINCT p.game_date FROM predictions p LEFT JOIN grades g ON g.game_date ="
                                 " p.game_date AND g.game_id = p.game_id AND g.player_id = p.player_id AND g.system ="
-                                " p.system WHERE p.game_date < ?1 AND g.outcome IS NULL ORDER BY 1",
-                                -1, &q, NULL);
+                                " p.system WHERE p.game_date < ?1 AND g.outcome IS NULL ORDER BY 1", &q);
     int *out = NULL;
     size_t cap = 0;
     long k = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, b, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-            const char *t = (const char *)sqlite3_column_text(q, 0);
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, b);
+        while ((rc = sw__q_step(q)) == SW__ROW) {
+            const char *t = sw__q_col_text(q, 0);
             int d;
             if (!t || sw_date_parse(t, strlen(t), &d)) continue;
             if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
-                sqlite3_finalize(q);
+                sw__q_finalize(q);
                 sw_free(out);
                 return sw_fail(err, SW_NOMEM, "out of memory");
             }
             out[k++] = d;
         }
-        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        if (rc == SW__DONE) rc = SW__OK;
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     if (rc) {
         sw_free(out);
         return sw__store_fail(st, err, rc, "reading ungraded dates");
@@ -834,9 +804,9 @@ static double feature_value(const sw_json *doc, const char *name)
     return v;
 }
 
-const char *sw__store_col_str(sqlite3_stmt *q, int i)
+const char *sw__store_col_str(sw__q *q, int i)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
+    const char *t = sw__q_col_text(q, i);
     return t ? (const char *)t : "";
 }
 
@@ -860,43 +830,39 @@ int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, s
     char ds[11], now[24];
     sw_date_format(date, ds);
     sw__store_utc_now(now);
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sw__db_begin(st);
     if (rc) return sw__store_fail(st, err, rc, "cannot start grading");
-    sqlite3_stmt *sel = NULL, *del = NULL, *ins = NULL;
-    sqlite3_stmt **qs[] = {&sel, &del, &ins};
+    sw__q *sel = NULL, *del = NULL, *ins = NULL;
+    sw__q **qs[] = {&sel, &del, &ins};
     int out = SW_OK;
-    if ((rc = sqlite3_prepare_v2(st->db,
-                                 "SELECT p.game_id, p.player_id, p.system, p.model_version, p.line, p.prediction,"
+    if ((rc = sw__q_prepare(st, "SELECT p.game_id, p.player_id, p.system, p.model_version, p.line, p.prediction,"
                                  " p.recommendation, p.over_price, p.under_price, f.vals FROM predictions p"
                                  " LEFT JOIN features f ON f.game_date = p.game_date AND f.game_id = p.game_id"
                                  " AND f.player_id = p.player_id AND f.feature_set = ?2 WHERE p.game_date = ?1"
-                                 " ORDER BY p.game_id",
-                                 -1, &sel, NULL)) ||
-        (rc = sqlite3_prepare_v2(st->db, "DELETE FROM grades WHERE game_date = ?1", -1, &del, NULL)) ||
-        (rc = sqlite3_prepare_v2(st->db,
-                                 "INSERT INTO grades(game_date, game_id, player_id, system, model_version, actual,"
+                                 " ORDER BY p.game_id", &sel)) ||
+        (rc = sw__q_prepare(st, "DELETE FROM grades WHERE game_date = ?1", &del)) ||
+        (rc = sw__q_prepare(st, "INSERT INTO grades(game_date, game_id, player_id, system, model_version, actual,"
                                  " minutes, outcome, abs_error, units, units_110, season_avg, last10_avg, graded_at)"
-                                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                 -1, &ins, NULL))) {
+                                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &ins))) {
         out = sw__store_fail(st, err, rc, "preparing grading");
         goto done;
     }
-    sqlite3_bind_text(del, 1, ds, -1, SQLITE_STATIC);
-    if ((rc = sqlite3_step(del)) != SQLITE_DONE) {
+    sw__q_text(del, 1, ds);
+    if ((rc = sw__q_step(del)) != SW__DONE) {
         out = sw__store_fail(st, err, rc, "replacing earlier grades");
         goto done;
     }
-    sqlite3_bind_text(sel, 1, ds, -1, SQLITE_STATIC);
-    sqlite3_bind_text(sel, 2, SW_FEATURE_SET, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+    sw__q_text(sel, 1, ds);
+    sw__q_text(sel, 2, SW_FEATURE_SET);
+    while ((rc = sw__q_step(sel)) == SW__ROW) {
         sw_store_gradable row = {sw__store_col_str(sel, 0), sw__store_col_str(sel, 1), sw__store_col_str(sel, 2), sw__store_col_str(sel, 3), SW_CALL_PASS,
                                  sw__store_col_num(sel, 4), sw__store_col_num(sel, 5), sw__store_col_num(sel, 7), sw__store_col_num(sel, 8), NAN, NAN};
         if ((out = sw__store_col_call(st, sel, 6, &row.call, err))) goto done;
-        const char *vals = (const char *)sqlite3_column_text(sel, 9);
+        const char *vals = sw__q_col_text(sel, 9);
         if (vals) {
             sw_json *doc = NULL;
             sw_error jerr;
-            int jr = sw_json_parse("features", vals, (size_t)sqlite3_column_bytes(sel, 9), &doc, &jerr);
+            int jr = sw_json_parse("features", vals, (size_t)sw__q_col_bytes(sel, 9), &doc, &jerr);
             if (jr == SW_NOMEM) {
                 out = sw_fail(err, SW_NOMEM, "out of memory");
                 goto done;
@@ -913,33 +879,33 @@ int sw_store_grade_date(sw_store *st, int date, sw_store_grader fn, void *ctx, s
             out = sw_fail(err, SW_INTERNAL, "grading: outcome %d out of range", (int)g.outcome);
             goto done;
         }
-        sqlite3_reset(ins);
-        sqlite3_clear_bindings(ins);
-        sqlite3_bind_text(ins, 1, ds, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 2, row.game_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 3, row.player_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 4, row.system, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 5, row.version, -1, SQLITE_TRANSIENT);
+        sw__q_reset(ins);
+        sw__q_clear(ins);
+        sw__q_text(ins, 1, ds);
+        sw__q_text(ins, 2, row.game_id);
+        sw__q_text(ins, 3, row.player_id);
+        sw__q_text(ins, 4, row.system);
+        sw__q_text(ins, 5, row.version);
         sw__store_bind_num(ins, 6, g.actual);
         sw__store_bind_num(ins, 7, g.minutes);
-        sqlite3_bind_text(ins, 8, outcomes[g.outcome], -1, SQLITE_STATIC);
+        sw__q_text(ins, 8, outcomes[g.outcome]);
         sw__store_bind_num(ins, 9, g.abs_error);
         sw__store_bind_num(ins, 10, g.units);
         sw__store_bind_num(ins, 11, g.units_110);
         sw__store_bind_num(ins, 12, g.season_avg);
         sw__store_bind_num(ins, 13, g.last10_avg);
-        sqlite3_bind_text(ins, 14, now, -1, SQLITE_STATIC);
-        if ((rc = sqlite3_step(ins)) != SQLITE_DONE) {
+        sw__q_text(ins, 14, now);
+        if ((rc = sw__q_step(ins)) != SW__DONE) {
             out = sw__store_fail(st, err, rc, "writing a grade");
             goto done;
         }
     }
-    if (rc != SQLITE_DONE) out = sw__store_fail(st, err, rc, "reading predictions");
+    if (rc != SW__DONE) out = sw__store_fail(st, err, rc, "reading predictions");
 done:
     finalize_all(qs, (int)(sizeof qs / sizeof qs[0]));
-    if (out == SW_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)))
+    if (out == SW_OK && (rc = sw__db_commit(st)))
         out = sw__store_fail(st, err, rc, "committing grades");
-    if (out != SW_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (out != SW_OK) sw__db_rollback(st);
     return out;
 }
 
@@ -950,29 +916,27 @@ int sw_store_systems(sw_store *st, int from, int to, sw_store_name **names, int 
     char a[11] = "", b[11] = "";
     if (from >= 0) sw_date_format(from, a);
     if (to >= 0) sw_date_format(to, b);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT system FROM (SELECT system, game_date FROM predictions UNION ALL SELECT system,"
-                                " game_date FROM predictions_lookahead) WHERE (?1 = '' OR game_date >= ?1)"
-                                " AND (?2 = '' OR game_date <= ?2) GROUP BY system ORDER BY system = 'final', system",
-                                -1, &q, NULL);
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT system FROM (SELECT system, game_date FROM predictions UNION ALL SELECT system,"
+                                " game_date FROM predictions_lookahead) AS s WHERE (?1 = '' OR game_date >= ?1)"
+                                " AND (?2 = '' OR game_date <= ?2) GROUP BY system ORDER BY system = 'final', system", &q);
     sw_store_name *out = NULL;
     size_t cap = 0;
     int k = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, a);
+        sw__q_text(q, 2, b);
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
-                sqlite3_finalize(q);
+                sw__q_finalize(q);
                 sw_free(out);
                 return sw_fail(err, SW_NOMEM, "out of memory");
             }
             sw__store_col_text(q, 0, out[k++], sizeof *out);
         }
-        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        if (rc == SW__DONE) rc = SW__OK;
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     if (rc) {
         sw_free(out);
         return sw__store_fail(st, err, rc, "reading the systems");
@@ -989,23 +953,21 @@ int sw_store_graded(sw_store *st, const char *system, int from, int to, sw_grade
     char a[11] = "", b[11] = "";
     if (from >= 0) sw_date_format(from, a);
     if (to >= 0) sw_date_format(to, b);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT p.game_date, p.prediction, g.actual, p.line, p.p_over, p.confidence, p.quality,"
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT p.game_date, p.prediction, g.actual, p.line, p.p_over, p.confidence, p.quality,"
                                 " p.over_price, p.under_price, g.season_avg, g.last10_avg, p.tier, p.recommendation, p.p_market"
                                 " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system,"
                                 " model_version) WHERE p.system = ?1 AND (?2 = '' OR p.game_date >= ?2)"
-                                " AND (?3 = '' OR p.game_date <= ?3) ORDER BY p.game_date, p.game_id, p.player_id",
-                                -1, &q, NULL);
+                                " AND (?3 = '' OR p.game_date <= ?3) ORDER BY p.game_date, p.game_id, p.player_id", &q);
     sw_graded *out = NULL;
     size_t cap = 0;
     long k = 0;
     int fail = SW_OK;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, system);
+        sw__q_text(q, 2, a);
+        sw__q_text(q, 3, b);
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
                 fail = sw_fail(err, SW_NOMEM, "out of memory");
                 break;
@@ -1023,9 +985,9 @@ int sw_store_graded(sw_store *st, const char *system, int from, int to, sw_grade
             if ((fail = sw__store_col_call(st, q, 12, &r->call, err))) break;
             r->p_market = (float)sw__store_col_num(q, 13);
         }
-        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        if (rc == SW__DONE) rc = SW__OK;
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     if (fail || rc) {
         sw_free(out);
         return fail ? fail : sw__store_fail(st, err, rc, "reading grades");
@@ -1048,7 +1010,7 @@ static const char *schema_jobs =
 /* The jobs table exists from the first job on (databases of `swish slate` alone never have it). */
 static int jobs_ready(sw_store *st, sw_error *err)
 {
-    int rc = sqlite3_exec(st->db, schema_jobs, NULL, NULL, NULL);
+    int rc = sw__db_exec(st, schema_jobs);
     return rc ? sw__store_fail(st, err, rc, "preparing the jobs table") : SW_OK;
 }
 
@@ -1059,23 +1021,21 @@ int sw_store_job_record(sw_store *st, const char *id, const char *date, const ch
     if (rc) return rc;
     char now[24];
     sw__store_utc_now(now);
-    sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(st->db,
-                            "INSERT INTO jobs(id, game_date, source, received_at, state) VALUES (?1, ?2, ?3, ?4, 'queued')"
-                            " ON CONFLICT(id) DO NOTHING",
-                            -1, &q, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, date, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, source ? source : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            *fresh = sqlite3_changes(st->db) > 0;
+    sw__q *q = NULL;
+    rc = sw__q_prepare(st, "INSERT INTO jobs(id, game_date, source, received_at, state) VALUES (?1, ?2, ?3, ?4, 'queued')"
+                            " ON CONFLICT(id) DO NOTHING", &q);
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, id);
+        sw__q_text(q, 2, date);
+        sw__q_text(q, 3, source ? source : "");
+        sw__q_text(q, 4, now);
+        rc = sw__q_step(q);
+        if (rc == SW__DONE) {
+            rc = SW__OK;
+            *fresh = sw__db_changes(st) > 0;
         }
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     return rc ? sw__store_fail(st, err, rc, "recording a job") : SW_OK;
 }
 
@@ -1086,20 +1046,20 @@ static int job_update(sw_store *st, const char *sql, const char *id, int ok, lon
     if (rc) return rc;
     char now[24];
     sw__store_utc_now(now);
-    sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, ok ? "done" : "failed", -1, SQLITE_STATIC);
-        if (run_id > 0) sqlite3_bind_int64(q, 4, run_id);
-        sqlite3_bind_int(q, 5, exit_code);
-        if (error && *error) sqlite3_bind_text(q, 6, error, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_DONE) rc = sqlite3_changes(st->db) > 0 ? SQLITE_OK : SQLITE_NOTFOUND;
+    sw__q *q = NULL;
+    rc = sw__q_prepare(st, sql, &q);
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, id);
+        sw__q_text(q, 2, now);
+        sw__q_text(q, 3, ok ? "done" : "failed");
+        if (run_id > 0) sw__q_int(q, 4, run_id);
+        sw__q_int(q, 5, exit_code);
+        if (error && *error) sw__q_text(q, 6, error);
+        rc = sw__q_step(q);
+        if (rc == SW__DONE) rc = sw__db_changes(st) > 0 ? SW__OK : SW__NOTFOUND;
     }
-    sqlite3_finalize(q);
-    if (rc == SQLITE_NOTFOUND) return sw_error_set(err, SW_NOT_FOUND, st->path, 0, 0, -1, "no job '%s'", id);
+    sw__q_finalize(q);
+    if (rc == SW__NOTFOUND) return sw_error_set(err, SW_NOT_FOUND, st->path, 0, 0, -1, "no job '%s'", id);
     return rc ? sw__store_fail(st, err, rc, "updating a job") : SW_OK;
 }
 
@@ -1119,7 +1079,7 @@ int sw_store_job_finish(sw_store *st, const char *id, int ok, long run_id, int e
                       id, ok, run_id, exit_code, error, err);
 }
 
-static void job_of(sqlite3_stmt *q, sw_job *j)
+static void job_of(sw__q *q, sw_job *j)
 {
     memset(j, 0, sizeof *j);
     sw__store_col_text(q, 0, j->id, sizeof j->id);
@@ -1127,11 +1087,11 @@ static void job_of(sqlite3_stmt *q, sw_job *j)
     sw__store_col_text(q, 2, j->source, sizeof j->source);
     sw__store_col_text(q, 3, j->received_at, sizeof j->received_at);
     sw__store_col_text(q, 4, j->state, sizeof j->state);
-    j->attempts = sqlite3_column_int(q, 5);
+    j->attempts = sw__q_col_int(q, 5);
     sw__store_col_text(q, 6, j->started_at, sizeof j->started_at);
     sw__store_col_text(q, 7, j->finished_at, sizeof j->finished_at);
-    j->run_id = (long)sqlite3_column_int64(q, 8);
-    j->exit_code = sqlite3_column_int(q, 9);
+    j->run_id = (long)sw__q_col_int(q, 8);
+    j->exit_code = sw__q_col_int(q, 9);
     sw__store_col_text(q, 10, j->error, sizeof j->error);
 }
 
@@ -1141,21 +1101,21 @@ int sw_store_job_get(sw_store *st, const char *id, sw_job *job, sw_error *err)
 {
     int rc = jobs_ready(st, err);
     if (rc) return rc;
-    sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(st->db, "SELECT " JOB_COLS " FROM jobs WHERE id = ?1", -1, &q, NULL);
+    sw__q *q = NULL;
+    rc = sw__q_prepare(st, "SELECT " JOB_COLS " FROM jobs WHERE id = ?1", &q);
     int found = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, id);
+        rc = sw__q_step(q);
+        if (rc == SW__ROW) {
             job_of(q, job);
             found = 1;
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
+            rc = SW__OK;
+        } else if (rc == SW__DONE) {
+            rc = SW__OK;
         }
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     if (rc) return sw__store_fail(st, err, rc, "reading a job");
     return found ? SW_OK : sw_error_set(err, SW_NOT_FOUND, st->path, 0, 0, -1, "no job '%s'", id);
 }
@@ -1166,25 +1126,23 @@ int sw_store_jobs_unfinished(sw_store *st, sw_job **jobs, long *n, sw_error *err
     *n = 0;
     int rc = jobs_ready(st, err);
     if (rc) return rc;
-    sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(st->db,
-                            "SELECT " JOB_COLS " FROM jobs WHERE state IN ('queued', 'running') ORDER BY received_at, rowid",
-                            -1, &q, NULL);
+    sw__q *q = NULL;
+    rc = sw__q_prepare(st, "SELECT " JOB_COLS " FROM jobs WHERE state IN ('queued', 'running') ORDER BY received_at, rowid", &q);
     sw_job *out = NULL;
     size_t cap = 0;
     long k = 0;
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
-                sqlite3_finalize(q);
+                sw__q_finalize(q);
                 sw_free(out);
                 return sw_fail(err, SW_NOMEM, "out of memory");
             }
             job_of(q, &out[k++]);
         }
-        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        if (rc == SW__DONE) rc = SW__OK;
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     if (rc) {
         sw_free(out);
         return sw__store_fail(st, err, rc, "reading unfinished jobs");
@@ -1221,11 +1179,11 @@ static void alert_now(char out[32])
  * processes) and the tables. */
 static int alert_begin(sw_store *st, sw_error *err)
 {
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sw__db_begin(st);
     if (rc) return sw__store_fail(st, err, rc, "recording an alert");
-    if ((rc = sqlite3_exec(st->db, schema_alerts, NULL, NULL, NULL))) {
+    if ((rc = sw__db_exec(st, schema_alerts))) {
         int r = sw__store_fail(st, err, rc, "preparing the alerts table");
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sw__db_rollback(st);
         return r;
     }
     return SW_OK;
@@ -1233,22 +1191,22 @@ static int alert_begin(sw_store *st, sw_error *err)
 
 static int alert_end(sw_store *st, int rc, sw_error *err)
 {
-    if (rc == SQLITE_OK && (rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK) return SW_OK;
+    if (rc == SW__OK && (rc = sw__db_commit(st)) == SW__OK) return SW_OK;
     int r = sw__store_fail(st, err, rc, "recording an alert");
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sw__db_rollback(st);
     return r;
 }
 
-static void alert_bind(sqlite3_stmt *q, const sw_store_alert *a, const char *now)
+static void alert_bind(sw__q *q, const sw_store_alert *a, const char *now)
 {
-    sqlite3_bind_text(q, 1, a->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, a->endpoint, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, a->event, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, a->severity, -1, SQLITE_STATIC);
-    if (a->system) sqlite3_bind_text(q, 5, a->system, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(q, 5);
-    sqlite3_bind_text(q, 6, a->text ? a->text : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+    sw__q_text(q, 1, a->key);
+    sw__q_text(q, 2, a->endpoint);
+    sw__q_text(q, 3, a->event);
+    sw__q_text(q, 4, a->severity);
+    if (a->system) sw__q_text(q, 5, a->system);
+    else sw__q_null(q, 5);
+    sw__q_text(q, 6, a->text ? a->text : "");
+    sw__q_text(q, 7, now);
 }
 
 int sw_store_alert_should_send(sw_store *st, const sw_store_alert *a, double dedup_s, int max_per_hour,
@@ -1259,61 +1217,55 @@ int sw_store_alert_should_send(sw_store *st, const sw_store_alert *a, double ded
     if (rc) return rc;
     char now[32];
     alert_now(now);
-    sqlite3_stmt *q = NULL;
+    sw__q *q = NULL;
     int d = SW_STORE_ALERT_SEND;
-    rc = sqlite3_prepare_v2(st->db,
-                            "SELECT (julianday(?3) - julianday(sent_at)) * 86400.0,"
+    rc = sw__q_prepare(st, "SELECT (julianday(?3) - julianday(sent_at)) * 86400.0,"
                             " (julianday(?3) - julianday(claimed_at)) * 86400.0 FROM alerts"
-                            " WHERE key = ?1 AND endpoint = ?2",
-                            -1, &q, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, a->key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, a->endpoint, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
+                            " WHERE key = ?1 AND endpoint = ?2", &q);
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, a->key);
+        sw__q_text(q, 2, a->endpoint);
+        sw__q_text(q, 3, now);
+        rc = sw__q_step(q);
+        if (rc == SW__ROW) {
             /* a clock set back makes an age negative: that is "just now" */
-            if (sqlite3_column_type(q, 0) != SQLITE_NULL && sqlite3_column_double(q, 0) < dedup_s)
+            if (!sw__q_isnull(q, 0) && sw__q_col_double(q, 0) < dedup_s)
                 d = SW_STORE_ALERT_DEDUP;
-            if (sqlite3_column_type(q, 1) != SQLITE_NULL && sqlite3_column_double(q, 1) < claim_s)
+            if (!sw__q_isnull(q, 1) && sw__q_col_double(q, 1) < claim_s)
                 d = SW_STORE_ALERT_DEDUP;
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
+            rc = SW__OK;
+        } else if (rc == SW__DONE) {
+            rc = SW__OK;
         }
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     q = NULL;
-    if (rc == SQLITE_OK && d == SW_STORE_ALERT_SEND) {
-        rc = sqlite3_prepare_v2(st->db,
-                                "SELECT count(*) FROM alert_sends WHERE endpoint = ?1"
-                                " AND julianday(at) > julianday(?2) - 1.0 / 24.0",
-                                -1, &q, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_text(q, 1, a->endpoint, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-            if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-                if (sqlite3_column_int64(q, 0) >= max_per_hour) d = SW_STORE_ALERT_RATE;
-                rc = SQLITE_OK;
+    if (rc == SW__OK && d == SW_STORE_ALERT_SEND) {
+        rc = sw__q_prepare(st, "SELECT count(*) FROM alert_sends WHERE endpoint = ?1"
+                                " AND julianday(at) > julianday(?2) - 1.0 / 24.0", &q);
+        if (rc == SW__OK) {
+            sw__q_text(q, 1, a->endpoint);
+            sw__q_text(q, 2, now);
+            if ((rc = sw__q_step(q)) == SW__ROW) {
+                if (sw__q_col_int(q, 0) >= max_per_hour) d = SW_STORE_ALERT_RATE;
+                rc = SW__OK;
             }
         }
-        sqlite3_finalize(q);
+        sw__q_finalize(q);
         q = NULL;
     }
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(st->db,
-                                "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
-                                " claimed_at, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, CASE WHEN ?8 THEN ?7 END, 1)"
+    if (rc == SW__OK) {
+        rc = sw__q_prepare(st, "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
+                                " claimed_at, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, CASE WHEN ?8 <> 0 THEN ?7 END, 1)"
                                 " ON CONFLICT(key, endpoint) DO UPDATE SET event = ?3, severity = ?4, system = ?5,"
                                 " text = ?6, last_at = ?7, count = count + 1,"
-                                " claimed_at = CASE WHEN ?8 THEN ?7 ELSE claimed_at END",
-                                -1, &q, NULL);
-        if (rc == SQLITE_OK) {
+                                " claimed_at = CASE WHEN ?8 <> 0 THEN ?7 ELSE claimed_at END", &q);
+        if (rc == SW__OK) {
             alert_bind(q, a, now);
-            sqlite3_bind_int(q, 8, d == SW_STORE_ALERT_SEND);
-            if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+            sw__q_int(q, 8, d == SW_STORE_ALERT_SEND);
+            if ((rc = sw__q_step(q)) == SW__DONE) rc = SW__OK;
         }
-        sqlite3_finalize(q);
+        sw__q_finalize(q);
     }
     if ((rc = alert_end(st, rc, err))) return rc;
     *decision = d;
@@ -1326,9 +1278,8 @@ int sw_store_alert_record(sw_store *st, const sw_store_alert *a, int delivered, 
     if (rc) return rc;
     char now[32];
     alert_now(now);
-    sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(st->db,
-                            delivered
+    sw__q *q = NULL;
+    rc = sw__q_prepare(st, delivered
                                 ? "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
                                   " sent_at, count, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, 1, 1)"
                                   " ON CONFLICT(key, endpoint) DO UPDATE SET sent_at = ?7, claimed_at = NULL,"
@@ -1336,36 +1287,34 @@ int sw_store_alert_record(sw_store *st, const sw_store_alert *a, int delivered, 
                                 : "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
                                   " count, failures, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, 1, ?8)"
                                   " ON CONFLICT(key, endpoint) DO UPDATE SET claimed_at = NULL,"
-                                  " failures = failures + 1, last_error = ?8",
-                            -1, &q, NULL);
-    if (rc == SQLITE_OK) {
+                                  " failures = failures + 1, last_error = ?8", &q);
+    if (rc == SW__OK) {
         alert_bind(q, a, now);
         if (!delivered) {
-            if (error) sqlite3_bind_text(q, 8, error, -1, SQLITE_STATIC);
-            else sqlite3_bind_null(q, 8);
+            if (error) sw__q_text(q, 8, error);
+            else sw__q_null(q, 8);
         }
-        if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+        if ((rc = sw__q_step(q)) == SW__DONE) rc = SW__OK;
     }
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     q = NULL;
-    if (rc == SQLITE_OK && delivered) {
-        rc = sqlite3_prepare_v2(st->db, "INSERT INTO alert_sends(at, key, endpoint) VALUES (?1, ?2, ?3)", -1, &q, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 2, a->key, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 3, a->endpoint, -1, SQLITE_STATIC);
-            if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+    if (rc == SW__OK && delivered) {
+        rc = sw__q_prepare(st, "INSERT INTO alert_sends(at, key, endpoint) VALUES (?1, ?2, ?3)", &q);
+        if (rc == SW__OK) {
+            sw__q_text(q, 1, now);
+            sw__q_text(q, 2, a->key);
+            sw__q_text(q, 3, a->endpoint);
+            if ((rc = sw__q_step(q)) == SW__DONE) rc = SW__OK;
         }
-        sqlite3_finalize(q);
+        sw__q_finalize(q);
         q = NULL;
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_prepare_v2(st->db, "DELETE FROM alert_sends WHERE julianday(at) < julianday(?1) - 2", -1, &q,
-                                    NULL);
-            if (rc == SQLITE_OK) {
-                sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
-                if ((rc = sqlite3_step(q)) == SQLITE_DONE) rc = SQLITE_OK;
+        if (rc == SW__OK) {
+            rc = sw__q_prepare(st, "DELETE FROM alert_sends WHERE julianday(at) < julianday(?1) - 2", &q);
+            if (rc == SW__OK) {
+                sw__q_text(q, 1, now);
+                if ((rc = sw__q_step(q)) == SW__DONE) rc = SW__OK;
             }
-            sqlite3_finalize(q);
+            sw__q_finalize(q);
         }
     }
     return alert_end(st, rc, err);

@@ -12,7 +12,7 @@
 #include "store_impl.h"
 
 /* A date column to its day number (-1 when it does not parse). */
-static int col_date(sqlite3_stmt *q, int i)
+static int col_date(sw__q *q, int i)
 {
     const char *s = sw__store_col_str(q, i);
     int d;
@@ -27,25 +27,23 @@ static int more(void **rows, size_t *cap, long n, size_t elem, sw_error *err)
 }
 
 /* The end of a read: the statement finalized, SW_OK when it ran to its end
- * (rc SQLITE_DONE) and no other failure (`out`) came first. */
-static int finish(sw_store *st, sqlite3_stmt *q, int rc, int out, const char *what, sw_error *err)
+ * (rc SW__DONE) and no other failure (`out`) came first. */
+static int finish(sw_store *st, sw__q *q, int rc, int out, const char *what, sw_error *err)
 {
-    sqlite3_finalize(q);
+    sw__q_finalize(q);
     if (out) return out;
-    return rc == SQLITE_DONE || rc == SQLITE_OK ? SW_OK : sw__store_fail(st, err, rc, what);
+    return rc == SW__DONE || rc == SW__OK ? SW_OK : sw__store_fail(st, err, rc, what);
 }
 
 int sw_store_report_systems(sw_store *st, sw_store_name *names, int max, int *n, sw_error *err)
 {
     *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT DISTINCT system FROM predictions WHERE system NOT LIKE '%.%'"
-                                " ORDER BY system = 'final' DESC, system",
-                                -1, &q, NULL);
-    while (rc == SQLITE_OK && *n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT system FROM predictions WHERE system NOT LIKE '%.%'"
+                                " GROUP BY system ORDER BY system = 'final' DESC, system", &q);
+    while (rc == SW__OK && *n < max && (rc = sw__q_step(q)) == SW__ROW) {
         sw__store_col_text(q, 0, names[(*n)++], sizeof *names);
-        rc = SQLITE_OK; /* enough rows: done */
+        rc = SW__OK; /* enough rows: done */
     }
     return finish(st, q, rc, SW_OK, "reading the systems", err);
 }
@@ -53,17 +51,15 @@ int sw_store_report_systems(sw_store *st, sw_store_name *names, int max, int *n,
 int sw_store_report_totals(sw_store *st, sw_store_totals *t, sw_error *err)
 {
     memset(t, 0, sizeof *t);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT min(game_date), max(game_date), count(*),"
-                                " (SELECT count(*) FROM grades WHERE outcome <> 'VOID') FROM predictions",
-                                -1, &q, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT min(game_date), max(game_date), count(*),"
+                                " (SELECT count(*) FROM grades WHERE outcome <> 'VOID') FROM predictions", &q);
+    if (rc == SW__OK && (rc = sw__q_step(q)) == SW__ROW) {
         sw__store_col_text(q, 0, t->first, sizeof t->first);
         sw__store_col_text(q, 1, t->last, sizeof t->last);
-        t->predictions = (long)sqlite3_column_int64(q, 2);
-        t->graded = (long)sqlite3_column_int64(q, 3);
-        rc = SQLITE_DONE;
+        t->predictions = (long)sw__q_col_int(q, 2);
+        t->graded = (long)sw__q_col_int(q, 3);
+        rc = SW__DONE;
     }
     return finish(st, q, rc, SW_OK, "reading the totals", err);
 }
@@ -72,22 +68,20 @@ int sw_store_report_units(sw_store *st, const char *system, sw_store_day_units *
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT p.game_date, sum(g.units) FROM predictions p JOIN grades g USING (game_date,"
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT p.game_date, sum(g.units) FROM predictions p JOIN grades g USING (game_date,"
                                 " game_id, player_id, system, model_version) WHERE p.system = ?"
-                                " AND g.outcome IN ('HIT','MISS','PUSH') GROUP BY 1 ORDER BY 1",
-                                -1, &q, NULL);
+                                " AND g.outcome IN ('HIT','MISS','PUSH') GROUP BY 1 ORDER BY 1", &q);
     sw_store_day_units *out = NULL;
     size_t cap = 0;
     long k = 0;
     int fail = SW_OK;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, system);
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((fail = more((void **)&out, &cap, k, sizeof *out, err))) break;
             out[k].date = col_date(q, 0);
-            out[k++].units = sqlite3_column_double(q, 1);
+            out[k++].units = sw__q_col_double(q, 1);
         }
     }
     if ((fail = finish(st, q, rc, fail, "reading units", err))) {
@@ -103,19 +97,17 @@ int sw_store_report_months(sw_store *st, const char *system, sw_store_month_mae 
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT substr(p.game_date, 1, 7), avg(g.abs_error), avg(abs(p.line - g.actual))"
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT substr(p.game_date, 1, 7), avg(g.abs_error), avg(abs(p.line - g.actual))"
                                 " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system,"
-                                " model_version) WHERE p.system = ? AND g.abs_error IS NOT NULL GROUP BY 1 ORDER BY 1",
-                                -1, &q, NULL);
+                                " model_version) WHERE p.system = ? AND g.abs_error IS NOT NULL GROUP BY 1 ORDER BY 1", &q);
     sw_store_month_mae *out = NULL;
     size_t cap = 0;
     long k = 0;
     int fail = SW_OK;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, system, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, system);
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((fail = more((void **)&out, &cap, k, sizeof *out, err))) break;
             sw__store_col_text(q, 0, out[k].month, sizeof out[k].month);
             out[k].mae = sw__store_col_num(q, 1);
@@ -135,27 +127,25 @@ int sw_store_report_errors(sw_store *st, sw_store_day_errors **rows, long *n, sw
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT p.system, julianday(p.game_date) - 2440587.5,"
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT p.system, julianday(p.game_date) - 2440587.5,"
                                 " sum(abs(p.prediction - g.actual)), sum(abs(p.line - g.actual)), count(*)"
                                 " FROM predictions p JOIN grades g USING (game_date, game_id, player_id, system,"
                                 " model_version) WHERE p.line IS NOT NULL AND g.actual IS NOT NULL"
-                                " AND p.prediction IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
-                                -1, &q, NULL);
+                                " AND p.prediction IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2", &q);
     sw_store_day_errors *out = NULL;
     size_t cap = 0;
     long k = 0;
     int fail = SW_OK;
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((fail = more((void **)&out, &cap, k, sizeof *out, err))) break;
             sw_store_day_errors *r = &out[k++];
             sw__store_col_text(q, 0, r->system, sizeof r->system);
-            r->date = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : (int)lround(sqlite3_column_double(q, 1));
-            r->err = sqlite3_column_double(q, 2);
-            r->line_err = sqlite3_column_double(q, 3);
-            r->n = (long)sqlite3_column_int64(q, 4);
+            r->date = sw__q_isnull(q, 1) ? -1 : (int)lround(sw__q_col_double(q, 1));
+            r->err = sw__q_col_double(q, 2);
+            r->line_err = sw__q_col_double(q, 3);
+            r->n = (long)sw__q_col_int(q, 4);
         }
     }
     if ((fail = finish(st, q, rc, fail, "reading errors by date", err))) {
@@ -217,21 +207,21 @@ int sw_store_report_rollout(sw_store *st, long *rows_in_rollout, sw_store_rollou
     *rows_in_rollout = 0;
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM predictions WHERE system LIKE '%.rollout'", -1, &q, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows_in_rollout = (long)sqlite3_column_int64(q, 0);
-        rc = SQLITE_DONE;
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT count(*) FROM predictions WHERE system LIKE '%.rollout'", &q);
+    if (rc == SW__OK && (rc = sw__q_step(q)) == SW__ROW) {
+        *rows_in_rollout = (long)sw__q_col_int(q, 0);
+        rc = SW__DONE;
     }
     int fail = finish(st, q, rc, SW_OK, "reading the rollout's rows", err);
     if (fail || !*rows_in_rollout) return fail;
     q = NULL;
-    rc = sqlite3_prepare_v2(st->db, rollout_sql, -1, &q, NULL);
+    rc = sw__q_prepare(st, rollout_sql, &q);
     sw_store_rollout_cmp *out = NULL;
     size_t cap = 0;
     long k = 0;
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((fail = more((void **)&out, &cap, k, sizeof *out, err))) break;
             sw_store_rollout_cmp *r = &out[k];
             memset(r, 0, sizeof *r);
@@ -244,15 +234,15 @@ int sw_store_report_rollout(sw_store *st, long *rows_in_rollout, sw_store_rollou
             sw__store_col_text(q, 1, r->candidate, sizeof r->candidate);
             sw__store_col_text(q, 3, r->first, sizeof r->first);
             sw__store_col_text(q, 4, r->last, sizeof r->last);
-            r->n = (long)sqlite3_column_int64(q, 5);
-            r->err_cand = sqlite3_column_double(q, 6);
-            r->err_champ = sqlite3_column_double(q, 7);
-            r->diff = sqlite3_column_double(q, 8);
-            r->diff2 = sqlite3_column_double(q, 9);
-            r->calls_rollout = (long)sqlite3_column_int64(q, 10);
-            r->hits_rollout = (long)sqlite3_column_int64(q, 11);
-            r->calls_champion = (long)sqlite3_column_int64(q, 12);
-            r->hits_champion = (long)sqlite3_column_int64(q, 13);
+            r->n = (long)sw__q_col_int(q, 5);
+            r->err_cand = sw__q_col_double(q, 6);
+            r->err_champ = sw__q_col_double(q, 7);
+            r->diff = sw__q_col_double(q, 8);
+            r->diff2 = sw__q_col_double(q, 9);
+            r->calls_rollout = (long)sw__q_col_int(q, 10);
+            r->hits_rollout = (long)sw__q_col_int(q, 11);
+            r->calls_champion = (long)sw__q_col_int(q, 12);
+            r->hits_champion = (long)sw__q_col_int(q, 13);
         }
     }
     if ((fail = finish(st, q, rc, fail, "reading the rollout's grades", err))) {
@@ -292,21 +282,19 @@ int sw_store_report_calls(sw_store *st, int max, sw_store_call **rows, long *n, 
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT game_date, player_name, team, opp, line, book, prediction, p_over,"
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT game_date, player_name, team, opp, line, book, prediction, p_over,"
                                 " recommendation, confidence, contributions FROM predictions WHERE system = 'final'"
                                 " AND game_date = (SELECT max(game_date) FROM predictions)"
                                 " AND recommendation IN ('OVER','UNDER')"
-                                " ORDER BY confidence DESC LIMIT ?",
-                                -1, &q, NULL);
+                                " ORDER BY confidence DESC LIMIT ?", &q);
     sw_store_call *out = NULL;
     size_t cap = 0;
     long k = 0;
     int fail = SW_OK;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int(q, 1, max);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        sw__q_int(q, 1, max);
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((fail = more((void **)&out, &cap, k, sizeof *out, err))) break;
             sw_store_call *c = &out[k++];
             memset(c, 0, sizeof *c);
@@ -320,8 +308,8 @@ int sw_store_report_calls(sw_store *st, int max, sw_store_call **rows, long *n, 
             c->p_over = sw__store_col_num(q, 7);
             if ((fail = sw__store_col_call(st, q, 8, &c->call, err))) break;
             c->conf = sw__store_col_num(q, 9);
-            const char *cj = (const char *)sqlite3_column_text(q, 10);
-            if (cj && (fail = read_contribs(cj, (size_t)sqlite3_column_bytes(q, 10), c, err))) break;
+            const char *cj = sw__q_col_text(q, 10);
+            if (cj && (fail = read_contribs(cj, (size_t)sw__q_col_bytes(q, 10), c, err))) break;
         }
     }
     if ((fail = finish(st, q, rc, fail, "reading the latest calls", err))) {
@@ -338,33 +326,33 @@ int sw_store_report_states(sw_store *st, sw_store_state_row **rows, long *n, int
     *rows = NULL;
     *n = 0;
     *recorded = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'system_states'",
-                                -1, &q, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *recorded = sqlite3_column_int(q, 0) > 0;
-        rc = SQLITE_DONE;
+    sw__q *q = NULL;
+    /* recorded: the monitor has persisted states (PostgreSQL has the table from the start) */
+    int has = 0, rc = sw__db_has_table(st, "system_states", &has);
+    if (rc == SW__OK && has && (rc = sw__q_prepare(st, "SELECT count(*) FROM system_states", &q)) == SW__OK &&
+        (rc = sw__q_step(q)) == SW__ROW) {
+        *recorded = sw__q_col_int(q, 0) > 0;
+        rc = SW__DONE;
+    } else if (rc == SW__OK && !has) {
+        rc = SW__DONE;
     }
     int fail = finish(st, q, rc, SW_OK, "reading the monitor's states", err);
     if (fail || !*recorded) return fail;
     q = NULL;
-    rc = sqlite3_prepare_v2(st->db,
-                            "SELECT system, state, since, manual, reason FROM system_states ORDER BY"
+    rc = sw__q_prepare(st, "SELECT system, state, since, manual, reason FROM system_states ORDER BY"
                             " CASE state WHEN 'BLOCKED' THEN 0 WHEN 'DEGRADING' THEN 1 WHEN 'WATCH' THEN 2"
-                            " ELSE 3 END, system",
-                            -1, &q, NULL);
+                            " ELSE 3 END, system", &q);
     sw_store_state_row *out = NULL;
     size_t cap = 0;
     long k = 0;
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (rc == SW__OK) {
+        while ((rc = sw__q_step(q)) == SW__ROW) {
             if ((fail = more((void **)&out, &cap, k, sizeof *out, err))) break;
             sw_store_state_row *r = &out[k++];
             sw__store_col_text(q, 0, r->system, sizeof r->system);
             sw__store_col_text(q, 1, r->state, sizeof r->state);
             sw__store_col_text(q, 2, r->since, sizeof r->since);
-            r->manual = sqlite3_column_int(q, 3) != 0;
+            r->manual = sw__q_col_int(q, 3) != 0;
             sw__store_col_text(q, 4, r->reason, sizeof r->reason);
         }
     }
@@ -384,31 +372,27 @@ int sw_store_report_importance(sw_store *st, char version[256], sw_store_gain *t
     version[0] = 0;
     *n = 0;
     *total = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT model_version FROM predictions WHERE system = 'gbdt' ORDER BY game_date DESC"
-                                " LIMIT 1",
-                                -1, &q, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT model_version FROM predictions WHERE system = 'gbdt' ORDER BY game_date DESC"
+                                " LIMIT 1", &q);
+    if (rc == SW__OK && (rc = sw__q_step(q)) == SW__ROW) {
         sw__store_col_text(q, 0, version, 256);
-        rc = SQLITE_DONE;
+        rc = SW__DONE;
     }
     int fail = finish(st, q, rc, SW_OK, "reading the gbdt model's version", err);
     if (fail || !version[0]) return fail;
     q = NULL;
-    rc = sqlite3_prepare_v2(st->db,
-                            "SELECT feature, gain, (SELECT sum(gain) FROM importance WHERE system = 'gbdt' AND"
+    rc = sw__q_prepare(st, "SELECT feature, gain, (SELECT sum(gain) FROM importance WHERE system = 'gbdt' AND"
                             " model_version = ?1) FROM importance WHERE system = 'gbdt' AND model_version = ?1"
-                            " ORDER BY gain DESC LIMIT ?2",
-                            -1, &q, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, version, -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, 2, max);
-        while (*n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+                            " ORDER BY gain DESC LIMIT ?2", &q);
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, version);
+        sw__q_int(q, 2, max);
+        while (*n < max && (rc = sw__q_step(q)) == SW__ROW) {
             sw__store_col_text(q, 0, top[*n].feature, sizeof top[*n].feature);
-            top[(*n)++].gain = sqlite3_column_double(q, 1);
-            *total = sqlite3_column_double(q, 2);
-            rc = SQLITE_DONE;
+            top[(*n)++].gain = sw__q_col_double(q, 1);
+            *total = sw__q_col_double(q, 2);
+            rc = SW__DONE;
         }
     }
     return finish(st, q, rc, SW_OK, "reading the gbdt model's importance", err);
@@ -417,16 +401,14 @@ int sw_store_report_importance(sw_store *st, char version[256], sw_store_gain *t
 int sw_store_report_window(sw_store *st, int *date, int *train_from, int *train_to, sw_error *err)
 {
     *date = *train_from = *train_to = -1;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT game_date, train_from, train_to FROM runs WHERE run_id = (SELECT max(run_id)"
-                                " FROM runs WHERE game_date = (SELECT max(game_date) FROM features))",
-                                -1, &q, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT game_date, train_from, train_to FROM runs WHERE run_id = (SELECT max(run_id)"
+                                " FROM runs WHERE game_date = (SELECT max(game_date) FROM features))", &q);
+    if (rc == SW__OK && (rc = sw__q_step(q)) == SW__ROW) {
         *date = col_date(q, 0);
         *train_from = col_date(q, 1);
         *train_to = col_date(q, 2);
-        rc = SQLITE_DONE;
+        rc = SW__DONE;
     }
     return finish(st, q, rc, SW_OK, "reading the latest run", err);
 }
@@ -437,23 +419,21 @@ int sw_store_report_features(sw_store *st, int from, int to, long cap, float *ou
     char a[11] = "", b[11] = "";
     if (from >= 0) sw_date_format(from, a);
     if (to >= 0) sw_date_format(to, b);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT vals FROM features WHERE (?1 = '' OR game_date >= ?1) AND (?2 = '' OR"
-                                " game_date <= ?2) AND feature_set = ?3 ORDER BY game_date DESC LIMIT ?4",
-                                -1, &q, NULL);
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, "SELECT vals FROM features WHERE (?1 = '' OR game_date >= ?1) AND (?2 = '' OR"
+                                " game_date <= ?2) AND feature_set = ?3 ORDER BY game_date DESC LIMIT ?4", &q);
     int fail = SW_OK, nf = sw_feature_count();
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, SW_FEATURE_SET, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 4, cap);
-        while (*n < cap && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-            rc = SQLITE_DONE;
-            const char *js = (const char *)sqlite3_column_text(q, 0);
+    if (rc == SW__OK) {
+        sw__q_text(q, 1, a);
+        sw__q_text(q, 2, b);
+        sw__q_text(q, 3, SW_FEATURE_SET);
+        sw__q_int(q, 4, cap);
+        while (*n < cap && (rc = sw__q_step(q)) == SW__ROW) {
+            rc = SW__DONE;
+            const char *js = sw__q_col_text(q, 0);
             sw_json *doc = NULL;
             sw_error e;
-            int jr = js ? sw_json_parse("features", js, (size_t)sqlite3_column_bytes(q, 0), &doc, &e) : SW_PARSE;
+            int jr = js ? sw_json_parse("features", js, (size_t)sw__q_col_bytes(q, 0), &doc, &e) : SW_PARSE;
             if (jr == SW_NOMEM) {
                 fail = sw_fail(err, SW_NOMEM, "out of memory");
                 break;

@@ -16,7 +16,7 @@ static const char *pairs_sql =
     " LEFT JOIN grades fc ON fc.game_date = pc.game_date AND fc.game_id = pc.game_id AND fc.player_id = pc.player_id"
     "  AND fc.system = 'final.champion'"
     " WHERE pc.system = ?1 AND pc.game_date >= ?4"
-    "  AND CASE WHEN ?5 THEN substr(pc.model_version, 1, length(?3)) = ?3"
+    "  AND CASE WHEN ?5 <> 0 THEN substr(pc.model_version, 1, length(?3)) = ?3"
     "   AND substr(pc.model_version, length(?3) + 1, 1) IN ('', '+', ' ') ELSE pc.model_version = ?3 END"
     "  AND gc.outcome <> 'VOID' AND gc.actual IS NOT NULL AND gc.abs_error IS NOT NULL"
     "  AND gh.outcome <> 'VOID' AND gh.actual IS NOT NULL AND gh.abs_error IS NOT NULL"
@@ -27,31 +27,31 @@ int sw_store_rollout_pairs(sw_store *st, const char *cand, const char *champ, co
 {
     *pairs = NULL;
     *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db, pairs_sql, -1, &q, NULL);
-    if (rc != SQLITE_OK) return sw__store_fail(st, err, rc, "reading the rollout's grades");
-    sqlite3_bind_text(q, 1, cand, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, champ, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, first, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 5, prefix != 0);
+    sw__q *q = NULL;
+    int rc = sw__q_prepare(st, pairs_sql, &q);
+    if (rc != SW__OK) return sw__store_fail(st, err, rc, "reading the rollout's grades");
+    sw__q_text(q, 1, cand);
+    sw__q_text(q, 2, champ);
+    sw__q_text(q, 3, version);
+    sw__q_text(q, 4, first);
+    sw__q_int(q, 5, prefix != 0);
     sw_store_pair *out = NULL;
     size_t cap = 0;
     long k = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = sw__q_step(q)) == SW__ROW) {
         if ((size_t)k >= cap && sw_grow((void **)&out, &cap, (size_t)k + 1, sizeof *out)) {
-            sqlite3_finalize(q);
+            sw__q_finalize(q);
             sw_free(out);
             return sw_fail(err, SW_NOMEM, "out of memory");
         }
         sw_store_pair *p = &out[k++];
-        p->err_cand = sqlite3_column_double(q, 0);
-        p->err_champ = sqlite3_column_double(q, 1);
-        p->final_cand = sw__store_outcome_parse((const char *)sqlite3_column_text(q, 2));
-        p->final_champ = sw__store_outcome_parse((const char *)sqlite3_column_text(q, 3));
+        p->err_cand = sw__q_col_double(q, 0);
+        p->err_champ = sw__q_col_double(q, 1);
+        p->final_cand = sw__store_outcome_parse(sw__q_col_text(q, 2));
+        p->final_champ = sw__store_outcome_parse(sw__q_col_text(q, 3));
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
+    sw__q_finalize(q);
+    if (rc != SW__DONE) {
         sw_free(out);
         return sw__store_fail(st, err, rc, "reading the rollout's grades");
     }

@@ -728,6 +728,9 @@ START_TEST(test_alert_alloc_failures)
     for (long n = 0; !done && n < 400; n++) {
         sw_alerter *a = NULL;
         sw_alert_stats st = {0};
+        /* a fresh state each time: a send that failed after its claim leaves
+         * the claim (by design), which would deduplicate the next try */
+        snprintf(c.db, sizeof c.db, "%s/alloc%ld.db", tu_tmpdir(), n);
         sw_alloc_fail_after(n);
         int rc = sw_alerter_open(&c, NULL, &a, NULL);
         if (rc == SW_OK) {

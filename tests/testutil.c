@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <locale.h>
 #include <math.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,17 +101,145 @@ int tu_sh(char **output, const char *fmt, ...)
     return tu_run(cmd, output);
 }
 
-long tu_sql_long(const char *db, const char *sql)
+/* ---- the store's database: SQLite, or PostgreSQL under tests/pg/run.sh ---- */
+
+int tu_db_pg(void)
 {
+    const char *u = getenv("SW_TEST_PG");
+    return u && *u;
+}
+
+static PGconn *pg_connect(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s: %s", url, PQerrorMessage(c));
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    return c;
+}
+
+/* The URL of database `name` on the server of SW_TEST_PG. */
+static void pg_url(char *out, size_t cap, const char *name)
+{
+    const char *admin = getenv("SW_TEST_PG");
+    const char *slash = strrchr(admin, '/');
+    snprintf(out, cap, "%.*s/%s", (int)(slash - admin), admin, name);
+}
+
+/* A new database's name from a test's name for it (lower case, unique). */
+static void pg_name(char *out, size_t cap, const char *name)
+{
+    static int seq;
+    char clean[40];
+    size_t k = 0;
+    for (const char *p = name; *p && k + 1 < sizeof clean; p++)
+        clean[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p
+                            : *p >= 'A' && *p <= 'Z'                         ? *p - 'A' + 'a'
+                                                                             : '_');
+    clean[k] = 0;
+    snprintf(out, cap, "t_%s_%d_%d", clean, (int)getpid(), ++seq);
+}
+
+static void pg_create(const char *name, const char *template_)
+{
+    PGconn *c = pg_connect(getenv("SW_TEST_PG"));
+    char sql[400];
+    if (template_) snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", name, template_);
+    else snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    PGresult *r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+const char *tu_db(char *out, size_t cap, const char *dir, const char *name)
+{
+    if (!tu_db_pg()) {
+        snprintf(out, cap, "%s/%s.db", dir ? dir : tu_tmpdir(), name);
+        return out;
+    }
+    char db[64];
+    pg_name(db, sizeof db, name);
+    pg_create(db, NULL);
+    pg_url(out, cap, db);
+    return out;
+}
+
+const char *tu_db_copy(const char *from, char *out, size_t cap, const char *dir, const char *name)
+{
+    if (!tu_db_pg()) {
+        snprintf(out, cap, "%s/%s.db", dir ? dir : tu_tmpdir(), name);
+        ck_assert_int_eq(tu_sh(NULL, "cp %s %s", from, out), 0);
+        return out;
+    }
+    char db[64];
+    pg_name(db, sizeof db, name);
+    pg_create(db, strrchr(from, '/') + 1);
+    pg_url(out, cap, db);
+    return out;
+}
+
+/* A query's rows on either backend: cells[row][col] text or NULL. */
+typedef struct {
+    int rows, cols;
+    char **cell;
+} tu_rows;
+
+static tu_rows query_rows(const char *db, const char *sql)
+{
+    tu_rows t = {0, 0, NULL};
+    if (!strncmp(db, "postgresql://", 13)) {
+        PGconn *c = pg_connect(db);
+        PGresult *r = PQexec(c, sql);
+        ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+        t.rows = PQntuples(r);
+        t.cols = PQnfields(r);
+        t.cell = calloc((size_t)(t.rows * t.cols) + 1, sizeof *t.cell);
+        for (int i = 0; i < t.rows; i++)
+            for (int j = 0; j < t.cols; j++)
+                t.cell[i * t.cols + j] = PQgetisnull(r, i, j) ? NULL : strdup(PQgetvalue(r, i, j));
+        PQclear(r);
+        PQfinish(c);
+        return t;
+    }
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *q;
     ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-    long v = (long)sqlite3_column_int64(q, 0);
+    t.cols = sqlite3_column_count(q);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((size_t)((t.rows + 1) * t.cols) + 1 > cap) {
+            cap = 2 * cap + (size_t)t.cols + 1;
+            t.cell = realloc(t.cell, cap * sizeof *t.cell);
+        }
+        for (int j = 0; j < t.cols; j++) {
+            const char *v = (const char *)sqlite3_column_text(q, j);
+            t.cell[t.rows * t.cols + j] = v ? strdup(v) : NULL;
+        }
+        t.rows++;
+    }
+    ck_assert_msg(rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(h));
     sqlite3_finalize(q);
     sqlite3_close(h);
-    return v;
+    return t;
+}
+
+static void rows_free(tu_rows *t)
+{
+    for (int i = 0; i < t->rows * t->cols; i++) free(t->cell[i]);
+    free(t->cell);
+}
+
+long tu_sql_long(const char *db, const char *sql)
+{
+    tu_rows t = query_rows(db, sql);
+    ck_assert_msg(t.rows >= 1 && t.cols >= 1, "%s: no row", sql);
+    const char *v = t.cell[0];
+    /* SQLite's integer of a text or real; PostgreSQL's booleans and numerics */
+    long out = !v ? 0 : !strcmp(v, "t") ? 1 : !strcmp(v, "f") ? 0 : (long)strtod(v, NULL);
+    rows_free(&t);
+    return out;
 }
 
 const char *tu_comma_locale(void)
@@ -135,6 +264,14 @@ const char *tu_comma_locale(void)
 
 int tu_sql_exec(const char *db, const char *sql)
 {
+    if (!strncmp(db, "postgresql://", 13)) {
+        PGconn *c = pg_connect(db);
+        PGresult *r = PQexec(c, sql);
+        int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : 1;
+        PQclear(r);
+        PQfinish(c);
+        return rc;
+    }
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
     int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
@@ -202,16 +339,13 @@ void tu_remove_tree(const char *dir)
 
 char *tu_sql_dump(const char *db, const char *sql)
 {
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
+    tu_rows t = query_rows(db, sql);
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
     buf[0] = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(q); c++) {
-            const char *v = (const char *)sqlite3_column_text(q, c);
+    for (int i = 0; i < t.rows; i++) {
+        for (int c = 0; c < t.cols; c++) {
+            const char *v = t.cell[i * t.cols + c];
             size_t n = strlen(v ? v : "NULL") + 2;
             if (len + n + 2 > cap) buf = realloc(buf, cap = 2 * cap + n);
             len += (size_t)snprintf(buf + len, cap - len, "%s%s", c ? "|" : "", v ? v : "NULL");
@@ -219,8 +353,7 @@ char *tu_sql_dump(const char *db, const char *sql)
         buf[len++] = '\n';
         buf[len] = 0;
     }
-    sqlite3_finalize(q);
-    sqlite3_close(h);
+    rows_free(&t);
     return buf;
 }
 

@@ -20,17 +20,28 @@ const char *tu_write(const char *name, const void *data, size_t len);
 int tu_run(const char *cmd, char **output);
 /* tu_run of a printf-formatted command (output may be NULL). */
 int tu_sh(char **output, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The integer the first row of a query on a SQLite file gives; fails the test otherwise. */
+/* The store's database for a test: the SQLite file <dir>/<name>.db (dir NULL:
+ * tu_tmpdir()), or under tests/pg/run.sh (SW_TEST_PG: the server's admin
+ * URL) a new PostgreSQL database, its URL.  Into out; returns out. */
+const char *tu_db(char *out, size_t cap, const char *dir, const char *name);
+/* The same, a copy of the database `from` (PostgreSQL: from as a template,
+ * which nothing may be connected to). */
+const char *tu_db_copy(const char *from, char *out, size_t cap, const char *dir, const char *name);
+/* The store tests run on PostgreSQL (SW_TEST_PG is set). */
+int tu_db_pg(void);
+/* The integer the first row of a query on the database (a SQLite file or a
+ * postgresql:// URL) gives; fails the test otherwise. */
 long tu_sql_long(const char *db, const char *sql);
 /* Set LC_NUMERIC to a locale with a decimal comma (de_DE or fr_FR; compiled
  * with localedef into the test's folder when none is installed) and return
  * its name, or NULL (and LC_NUMERIC "C") when there is none to be had. */
 const char *tu_comma_locale(void);
-/* Run SQL on the database file through a connection of its own; SQLite's status. */
+/* Run SQL on the database through a connection of its own; 0 when it worked
+ * (SQLite's status for a file). */
 int tu_sql_exec(const char *db, const char *sql);
 /* rm -r, without a shell. */
 void tu_remove_tree(const char *dir);
-/* Every row of a query on a SQLite file, one line each, columns joined by '|'
+/* Every row of a query on the database, one line each, columns joined by '|'
  * (NULL for null); malloc'd.  Fails the test on a bad query. */
 char *tu_sql_dump(const char *db, const char *sql);
 /* Read a whole file (malloc'd, NUL-terminated), NULL if unreadable. */
