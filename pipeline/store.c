@@ -197,7 +197,7 @@ static int prepare_schema(sw_store *st, sw_error *err)
                         (rc = sw__db_exec(st, "ALTER TABLE jobs ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY")))) ||
             (rc = sw__db_exec(st, "INSERT INTO meta VALUES('schema_version', '3')")))
             out = sw__store_fail(st, err, rc, "cannot prepare the database schema");
-    } else if (st->pg) { /* schemas 1 and 2 predate the PostgreSQL backend */
+    } else if (st->pg && v < 3) { /* schemas 1 and 2 predate the PostgreSQL backend */
         out = sw_error_set(err, SW_DB, st->path, 0, 0, -1, "the database has schema version %d, never written by swish", v);
     } else if (v == 1) {
         /* columns added to version 1 over time */

@@ -13,6 +13,7 @@ Suite *nightly_suite(void);
 Suite *monitor_suite(void);
 Suite *alert_suite(void);
 Suite *market_suite(void);
+Suite *store_suite(void);
 
 /* SW_SUITE is a comma-separated list of suite names. */
 static int listed(const char *list, const char *name)
@@ -33,7 +34,7 @@ int main(void)
     static const struct {
         const char *name;
         Suite *(*make)(void);
-    } suites[] = {{"core", core_suite}, {"gbdt", gbdt_suite}, {"io", io_suite}, {"score", score_suite}, {"train", train_suite}, {"explain", explain_suite}, {"features", features_suite}, {"simulate", simulate_suite}, {"pipeline", pipeline_suite}, {"evaluate", evaluate_suite}, {"objstore", objstore_suite}, {"cli", cli_suite}, {"modelstore", modelstore_suite}, {"rollout", rollout_suite}, {"jwt", jwt_suite}, {"prom", prom_suite}, {"serve", serve_suite}, {"nightly", nightly_suite}, {"monitor", monitor_suite}, {"alert", alert_suite}, {"market", market_suite}};
+    } suites[] = {{"core", core_suite}, {"gbdt", gbdt_suite}, {"io", io_suite}, {"score", score_suite}, {"train", train_suite}, {"explain", explain_suite}, {"features", features_suite}, {"simulate", simulate_suite}, {"pipeline", pipeline_suite}, {"evaluate", evaluate_suite}, {"objstore", objstore_suite}, {"cli", cli_suite}, {"modelstore", modelstore_suite}, {"rollout", rollout_suite}, {"jwt", jwt_suite}, {"prom", prom_suite}, {"serve", serve_suite}, {"nightly", nightly_suite}, {"monitor", monitor_suite}, {"alert", alert_suite}, {"market", market_suite}, {"store", store_suite}};
     const char *only = getenv("SW_SUITE");
     SRunner *sr = NULL;
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
