@@ -1258,8 +1258,8 @@ int sw_store_alert_should_send(sw_store *st, const sw_store_alert *a, double ded
         rc = sw__q_prepare(st, "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
                                 " claimed_at, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, CASE WHEN ?8 <> 0 THEN ?7 END, 1)"
                                 " ON CONFLICT(key, endpoint) DO UPDATE SET event = ?3, severity = ?4, system = ?5,"
-                                " text = ?6, last_at = ?7, count = count + 1,"
-                                " claimed_at = CASE WHEN ?8 <> 0 THEN ?7 ELSE claimed_at END", &q);
+                                " text = ?6, last_at = ?7, count = alerts.count + 1,"
+                                " claimed_at = CASE WHEN ?8 <> 0 THEN ?7 ELSE alerts.claimed_at END", &q);
         if (rc == SW__OK) {
             alert_bind(q, a, now);
             sw__q_int(q, 8, d == SW_STORE_ALERT_SEND);
@@ -1283,11 +1283,11 @@ int sw_store_alert_record(sw_store *st, const sw_store_alert *a, int delivered, 
                                 ? "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
                                   " sent_at, count, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, 1, 1)"
                                   " ON CONFLICT(key, endpoint) DO UPDATE SET sent_at = ?7, claimed_at = NULL,"
-                                  " delivered = delivered + 1, last_error = NULL"
+                                  " delivered = alerts.delivered + 1, last_error = NULL"
                                 : "INSERT INTO alerts(key, endpoint, event, severity, system, text, first_at, last_at,"
                                   " count, failures, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, 1, ?8)"
                                   " ON CONFLICT(key, endpoint) DO UPDATE SET claimed_at = NULL,"
-                                  " failures = failures + 1, last_error = ?8", &q);
+                                  " failures = alerts.failures + 1, last_error = ?8", &q);
     if (rc == SW__OK) {
         alert_bind(q, a, now);
         if (!delivered) {

@@ -190,7 +190,7 @@ int sw_store_monitor_set(sw_store *st, const char *system, const char *state, in
     if ((rc = sw__q_prepare(st, "INSERT INTO system_states(system, state, since, reason, figures, manual, updated_at,"
                                  " evidence_from) VALUES(?1,?2,?3,?4,'{}',1,?5,CASE WHEN ?6 <> 0 THEN ?3 END)"
                                  " ON CONFLICT(system) DO UPDATE SET state = ?2, since = ?3, reason = ?4, manual = 1,"
-                                 " updated_at = ?5, evidence_from = CASE WHEN ?6 <> 0 THEN ?3 ELSE evidence_from END", &q))) {
+                                 " updated_at = ?5, evidence_from = CASE WHEN ?6 <> 0 THEN ?3 ELSE system_states.evidence_from END", &q))) {
         out = sw__store_fail(st, err, rc, "writing system_states");
         goto done;
     }

@@ -199,34 +199,14 @@ START_TEST(store_busy)
     FILE *fp = fopen(conf, "w");
     fprintf(fp, "[paths]\ndb_busy_timeout_ms = 300\n");
     fclose(fp);
-    PGconn *pg = NULL;
-    sqlite3 *lite = NULL;
-    if (tu_db_pg()) { /* the store's write lock (store_pg.c) */
-        pg = PQconnectdb(db);
-        ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
-        PQclear(PQexec(pg, "BEGIN"));
-        char lock[64];
-        snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", 0x73776973);
-        PGresult *r = PQexec(pg, lock);
-        ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
-        PQclear(r);
-    } else {
-        ck_assert_int_eq(sqlite3_open(db, &lite), SQLITE_OK);
-        ck_assert_int_eq(sqlite3_exec(lite, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    }
+    void *lock = tu_db_lock(db);
     snprintf(args, sizeof args, "slate --date %s --data %s --models %s --config %s", D2, g_data, g_models, conf);
     int rc = swish(&out, db, args);
     ck_assert_msg(rc != 0, "%.600s", out);
     ck_assert_msg(strstr(out, "another process holds the database"), "%.600s", out);
     ck_assert_msg(strstr(out, tu_db_pg() ? strrchr(db, '/') : db), "%.600s", out);
     free(out);
-    if (pg) {
-        PQclear(PQexec(pg, "ROLLBACK"));
-        PQfinish(pg);
-    } else {
-        sqlite3_exec(lite, "ROLLBACK", NULL, NULL, NULL);
-        sqlite3_close(lite);
-    }
+    tu_db_unlock(db, lock);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM runs"), before);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE game_date = '" D2 "'"), 0);
     /* free again: the same command works */

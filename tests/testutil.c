@@ -178,6 +178,35 @@ const char *tu_db_copy(const char *from, char *out, size_t cap, const char *dir,
     return out;
 }
 
+void *tu_db_lock(const char *db)
+{
+    if (!strncmp(db, "postgresql://", 13)) {
+        PGconn *c = pg_connect(db);
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", 0x73776973); /* store_pg.c's WRITE_LOCK */
+        PQclear(PQexec(c, "BEGIN"));
+        PGresult *r = PQexec(c, sql);
+        ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+        PQclear(r);
+        return c;
+    }
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    return h;
+}
+
+void tu_db_unlock(const char *db, void *h)
+{
+    if (!strncmp(db, "postgresql://", 13)) {
+        PQclear(PQexec(h, "ROLLBACK"));
+        PQfinish(h);
+        return;
+    }
+    sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(h);
+}
+
 /* A query's rows on either backend: cells[row][col] text or NULL. */
 typedef struct {
     int rows, cols;
@@ -196,7 +225,10 @@ static tu_rows query_rows(const char *db, const char *sql)
         t.cell = calloc((size_t)(t.rows * t.cols) + 1, sizeof *t.cell);
         for (int i = 0; i < t.rows; i++)
             for (int j = 0; j < t.cols; j++)
-                t.cell[i * t.cols + j] = PQgetisnull(r, i, j) ? NULL : strdup(PQgetvalue(r, i, j));
+                t.cell[i * t.cols + j] = PQgetisnull(r, i, j) ? NULL
+                                         : PQftype(r, j) == 16 /* boolean: as SQLite gives it */
+                                             ? strdup(!strcmp(PQgetvalue(r, i, j), "t") ? "1" : "0")
+                                             : strdup(PQgetvalue(r, i, j));
         PQclear(r);
         PQfinish(c);
         return t;
