@@ -149,7 +149,7 @@ static void sim_setup(void)
     snprintf(g_conf, sizeof g_conf, "%s/monitor.conf", g_dir);
     char models[600], db[600];
     snprintf(models, sizeof models, "%s/models", g_dir);
-    snprintf(db, sizeof db, "%s/swish.db", g_dir);
+    tu_db(db, sizeof db, g_dir, "swish");
     write_conf(g_conf, data, models, db, NULL);
 }
 
@@ -166,7 +166,7 @@ static const char *conf_for(const char *name, const char *data, char models[600]
     char dd[600];
     snprintf(dd, sizeof dd, "%s/data", g_dir);
     snprintf(models, 600, "%s/%s-models", g_dir, name);
-    snprintf(db, 600, "%s/%s.db", g_dir, name);
+    tu_db(db, 600, g_dir, name);
     snprintf(conf, sizeof conf, "%s/%s.conf", g_dir, name);
     write_conf(conf, data ? data : dd, models, db, NULL);
     return conf;
@@ -471,13 +471,12 @@ START_TEST(slate_deadline)
 {
     char data[600], path[600];
     snprintf(data, sizeof data, "%s/data", g_dir);
-    snprintf(path, sizeof path, "%s/deadline.db", g_dir);
+    tu_db(path, sizeof path, g_dir, "deadline");
     sw_league *lg = NULL;
     sw_error err;
     sw_error_clear(&err);
     ck_assert_int_eq(sw_league_load(data, NULL, &lg, NULL, &err), SW_OK);
     sw_store *st;
-    unlink(path);
     ck_assert_int_eq(sw_store_open(path, 1000, 1, &st, &err), SW_OK);
     sw_config cfg;
     sw_config_default(&cfg);
@@ -509,7 +508,7 @@ START_TEST(slate_deadline)
     ck_assert_int_eq(tu_sql_exec(path, "INSERT INTO runs(game_date, started_at, finished_at, swish_version, feature_set,"
                                        " systems, players, predictions, seconds) VALUES('2025-04-07', 'x', 'x', 'v', 'f',"
                                        " 's', 1, 1, 1)"),
-                     SQLITE_OK);
+                     0);
     ck_assert_int_eq(sw_monitor_run(&o, r, &err), SW_OK);
     ck_assert(r->fresh.slate_checked && !r->fresh.slate_late && !r->degraded);
     ck_assert_int_eq(sw_monitor_status(r), SW_OK);
@@ -528,59 +527,49 @@ END_TEST
  * days 0-9 4.3 (ratio 1.075), 10-19 4.6 (1.15), 20-44 6.0 (1.5), then 3.0 (0.75). */
 static double err_of(int d) { return d < 10 ? 4.3 : d < 20 ? 4.6 : d < 45 ? 6.0 : 3.0; }
 
-static void fill_day(sqlite3 *db, int day0, int d, const char *system, const char *version, double err)
+/* Day d's rows as SQL text (the same on either backend), appended to sql. */
+static void fill_day(char **sql, size_t *len, int day0, int d, const char *system, const char *version, double err)
 {
     char ds[11];
     sw_date_format(day0 + d, ds);
-    sqlite3_stmt *p, *g;
-    ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                        "INSERT INTO predictions(game_date, game_id, player_id, system, model_version,"
-                                        " line, prediction, p_over, recommendation, quality, tier, feature_hash, run_id)"
-                                        " VALUES(?,?,?,?,?,24,?,0.6,'OVER',100,'gold','h',1)",
-                                        -1, &p, NULL),
-                     SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                        "INSERT INTO grades(game_date, game_id, player_id, system, model_version, actual,"
-                                        " minutes, outcome, abs_error, graded_at) VALUES(?,?,?,?,?,20,30,'MISS',?,'now')",
-                                        -1, &g, NULL),
-                     SQLITE_OK);
-    for (int i = 0; i < PER_DAY; i++) {
-        char gid[32], pid[32];
-        snprintf(gid, sizeof gid, "G%04d", d);
-        snprintf(pid, sizeof pid, "P%03d", i);
-        const char *v[5] = {ds, gid, pid, system, version};
-        sqlite3_reset(p);
-        sqlite3_reset(g);
-        for (int k = 0; k < 5; k++) {
-            sqlite3_bind_text(p, k + 1, v[k], -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(g, k + 1, v[k], -1, SQLITE_TRANSIENT);
+    const char *tables[2] = {"INSERT INTO predictions(game_date, game_id, player_id, system, model_version, line,"
+                             " prediction, p_over, recommendation, quality, tier, feature_hash, run_id) VALUES",
+                             "INSERT INTO grades(game_date, game_id, player_id, system, model_version, actual,"
+                             " minutes, outcome, abs_error, graded_at) VALUES"};
+    for (int t = 0; t < 2; t++) {
+        *sql = realloc(*sql, *len + 400 + PER_DAY * 160);
+        *len += (size_t)sprintf(*sql + *len, "%s", tables[t]);
+        for (int i = 0; i < PER_DAY; i++) {
+            if (t == 0)
+                *len += (size_t)sprintf(*sql + *len, "%s('%s','G%04d','P%03d','%s','%s',24,%.17g,0.6,'OVER',100,'gold','h',1)",
+                                        i ? "," : "", ds, d, i, system, version, 20 + err);
+            else
+                *len += (size_t)sprintf(*sql + *len, "%s('%s','G%04d','P%03d','%s','%s',20,30,'MISS',%.17g,'now')",
+                                        i ? "," : "", ds, d, i, system, version, err);
         }
-        sqlite3_bind_double(p, 6, 20 + err);
-        sqlite3_bind_double(g, 6, err);
-        ck_assert_int_eq(sqlite3_step(p), SQLITE_DONE);
-        ck_assert_int_eq(sqlite3_step(g), SQLITE_DONE);
+        *len += (size_t)sprintf(*sql + *len, ";");
     }
-    sqlite3_finalize(p);
-    sqlite3_finalize(g);
 }
 
 /* The bad gbdt over 90 days, and a good moving_average (ratio 0.9). */
-static sw_store *fill_bad(const char *path, int *day0)
+static sw_store *fill_bad(const char *name, char path[600], int *day0)
 {
-    unlink(path);
+    tu_db(path, 600, g_dir, name);
     sw_store *st;
     sw_error err;
     ck_assert_int_eq(sw_store_open(path, 1000, 1, &st, &err), SW_OK); /* the schema */
-    sqlite3 *db;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     ck_assert_int_eq(sw_date_parse(D0, 10, day0), 0);
-    ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    size_t len = 0;
+    char *sql = malloc(16);
+    len += (size_t)sprintf(sql, "BEGIN;");
     for (int d = 0; d < 90; d++) {
-        fill_day(db, *day0, d, "gbdt", d < 40 ? "bad-1" : "bad-2", err_of(d));
-        fill_day(db, *day0, d, "moving_average", "rules-1", 3.6);
+        fill_day(&sql, &len, *day0, d, "gbdt", d < 40 ? "bad-1" : "bad-2", err_of(d));
+        fill_day(&sql, &len, *day0, d, "moving_average", "rules-1", 3.6);
     }
-    ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    sql = realloc(sql, len + 16);
+    sprintf(sql + len, "COMMIT;");
+    ck_assert_int_eq(tu_sql_exec(path, sql), 0);
+    free(sql);
     return st;
 }
 
@@ -605,9 +594,8 @@ static sw_sys_state run_day(sw_store *st, const sw_config *cfg, int day0, int t,
 START_TEST(states_follow_the_windows)
 {
     char path[600];
-    snprintf(path, sizeof path, "%s/perf.db", g_dir);
     int day0;
-    sw_store *st = fill_bad(path, &day0);
+    sw_store *st = fill_bad("perf", path, &day0);
     sw_config cfg = test_cfg();
     sw_perf_report *p = malloc(sizeof *p);
     const sw_perf_system *g = &p->sys[SW_SYS_GBDT];
@@ -679,7 +667,7 @@ START_TEST(states_follow_the_windows)
     sw_store_close(st);
     dump_eq(path,
             "SELECT group_concat(to_state, ' ') FROM (SELECT to_state FROM system_state_events WHERE system = 'gbdt'"
-            " ORDER BY id)",
+            " ORDER BY id) AS e",
             "WATCH DEGRADING BLOCKED DEGRADING WATCH OK\n");
     ck_assert_int_eq(tu_sql_long(path, "SELECT count(*) FROM system_states"), SW_SYS_COUNT + 1);
     free(p);
@@ -689,9 +677,8 @@ END_TEST
 START_TEST(a_person_blocks_and_enables)
 {
     char path[600];
-    snprintf(path, sizeof path, "%s/manual.db", g_dir);
     int day0;
-    sw_store *st = fill_bad(path, &day0);
+    sw_store *st = fill_bad("manual", path, &day0);
     sw_config cfg = test_cfg();
     sw_perf_report *p = malloc(sizeof *p);
     /* good figures (t=60..), blocked by a person: never lifted by the monitor */
@@ -786,16 +773,18 @@ static void emit(void *ctx, const char *family, const char *help, const char *la
 START_TEST(export_for_metrics)
 {
     char path[600];
-    snprintf(path, sizeof path, "%s/export.db", g_dir);
     int day0;
-    sw_store *st = fill_bad(path, &day0);
+    sw_store *st = fill_bad("export", path, &day0);
     sw_monitor_result *r = calloc(1, sizeof *r);
     sw_config cfg = test_cfg();
     sw_error err;
     ck_assert_int_eq(sw_monitor_performance(st, &cfg, day0 + 31, 0, &r->perf, &err), SW_OK);
     ck_assert_int_eq(r->perf.sys[SW_SYS_GBDT].state, SW_STATE_BLOCKED); /* from OK at once: levels may be skipped */
     sw_store_close(st);
-    ck_assert_int_eq(tu_sql_long(path, "SELECT count(*) FROM sqlite_master WHERE name = 'system_states'"), 0);
+    if (tu_db_pg()) /* the table comes with the schema there */
+        ck_assert_int_eq(tu_sql_long(path, "SELECT count(*) FROM system_states"), 0);
+    else
+        ck_assert_int_eq(tu_sql_long(path, "SELECT count(*) FROM sqlite_master WHERE name = 'system_states'"), 0);
     emitted e = {0, 0, 0, -1};
     sw_monitor_export(r, emit, &e);
     ck_assert_int_eq(e.states, SW_SYS_COUNT + 1);

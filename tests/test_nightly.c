@@ -380,7 +380,7 @@ START_TEST(bad_model_blocked_by_the_monitor)
     sw_date_format(night, ds);
     char *with = NULL, *without = NULL, *sys = NULL;
     sys = tu_sql_dump(db, "SELECT group_concat(system) FROM (SELECT system FROM system_states WHERE state != 'BLOCKED'"
-                          " AND system != 'final' ORDER BY system)");
+                          " AND system != 'final' ORDER BY system) AS s");
     ck_assert_ptr_nonnull(sys);
     sys[strcspn(sys, "\n")] = 0;
     ck_assert_ptr_null(strstr(sys, "gbdt"));

@@ -659,7 +659,7 @@ START_TEST(real_slate_end_to_end)
     ck_assert_int_gt(lined, 100);
     /* every player with a line: one row per system, six systems, and the final call */
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT game_id, player_id FROM predictions WHERE line IS NOT NULL"
-                                " GROUP BY 1, 2 HAVING count(DISTINCT system) <> 7)"),
+                                " GROUP BY 1, 2 HAVING count(DISTINCT system) <> 7) AS d"),
                      0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT system) FROM predictions"), 7);
     /* the calls obey the configured rule (defaults): the side of the higher expected value at the stored
@@ -968,7 +968,7 @@ START_TEST(sim_slate_rows_and_idempotence)
     ck_assert_int_gt(players, 50);
     ck_assert_int_eq(total, players * 7); /* six systems and the final call */
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT game_id, player_id FROM predictions WHERE line IS NOT NULL"
-                                " GROUP BY 1, 2 HAVING count(DISTINCT system) <> 7)"),
+                                " GROUP BY 1, 2 HAVING count(DISTINCT system) <> 7) AS d"),
                      0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM features"), players);
     char *before = dump_predictions(db);
@@ -1044,7 +1044,7 @@ START_TEST(sim_rerun_after_model_change)
     /* one current row per (game, player, system): the new version's; the old ones kept for audit */
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), n);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_date, game_id,"
-                                " player_id, system HAVING count(*) > 1)"), 0);
+                                " player_id, system HAVING count(*) > 1) AS d"), 0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'gbdt' AND model_version <> 'alt2'"), 0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded"), n);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT run_id) FROM predictions"), 1);
@@ -1286,7 +1286,7 @@ START_TEST(sim_bad_models)
     /* one current final row per player; the first run's are kept for audit */
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(DISTINCT model_version) FROM predictions WHERE system='final'"), 1);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_id, player_id, system"
-                                " HAVING count(*) > 1)"), 0);
+                                " HAVING count(*) > 1) AS d"), 0);
     ck_assert_int_gt(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded WHERE system='final'"), 50);
     /* no catboost_v8 registered: disabled with a warning, not a failure */
     ck_assert_int_eq(tu_sh(NULL, "rm -rf %s/models/catboost_v8", dir), 0);

@@ -447,7 +447,7 @@ START_TEST(push_runs_the_slate_once)
     free(a);
     free(b);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM (SELECT 1 FROM predictions GROUP BY game_date, game_id,"
-                                     " player_id, system HAVING count(*) > 1)"),
+                                     " player_id, system HAVING count(*) > 1) AS d"),
                      0);
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM runs"), 2); /* m-1 and m-2, not the redelivery */
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM jobs WHERE state = 'done' AND attempts = 1"), 2);
