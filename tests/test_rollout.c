@@ -527,36 +527,40 @@ static int add_version(const char *store, const char *system, const char *versio
     return rc;
 }
 
-static void put_row(sqlite3 *db, const char *date, int i, const char *system, const char *version, double abs_err,
+/* SQL text for a fresh database, run at once with tu_sql_exec (either backend). */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} sqlbuf;
+
+static void sql_add(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sql_add(sqlbuf *b, const char *fmt, ...)
+{
+    if (b->cap - b->len < 1024) b->p = realloc(b->p, b->cap = 2 * b->cap + 4096);
+    va_list ap;
+    va_start(ap, fmt);
+    b->len += (size_t)vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+}
+
+static void put_row(sqlbuf *db, const char *date, int i, const char *system, const char *version, double abs_err,
                     const char *outcome)
 {
-    char gid[32], pid[32];
-    snprintf(gid, sizeof gid, "G%04d", i);
-    snprintf(pid, sizeof pid, "P%04d", i);
-    sqlite3_stmt *q;
-    ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                        "INSERT INTO predictions(game_date, game_id, player_id, system, model_version,"
-                                        " recommendation, quality, tier, feature_hash, run_id) VALUES(?,?,?,?,?,"
-                                        "'PASS',100,'gold','h',1)",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
-    const char *vals[] = {date, gid, pid, system, version};
-    for (int k = 0; k < 5; k++) sqlite3_bind_text(q, k + 1, vals[k], -1, SQLITE_TRANSIENT);
-    ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
-    sqlite3_finalize(q);
+    sql_add(db,
+            "INSERT INTO predictions(game_date, game_id, player_id, system, model_version, recommendation, quality,"
+            " tier, feature_hash, run_id) VALUES('%s','G%04d','P%04d','%s','%s','PASS',100,'gold','h',1);",
+            date, i, i, system, version);
     if (!outcome) return; /* not graded */
-    ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                        "INSERT INTO grades(game_date, game_id, player_id, system, model_version, actual,"
-                                        " outcome, abs_error, graded_at) VALUES(?,?,?,?,?,?,?,?,'now')",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
-    for (int k = 0; k < 5; k++) sqlite3_bind_text(q, k + 1, vals[k], -1, SQLITE_TRANSIENT);
     int void_ = !strcmp(outcome, "VOID");
-    if (!void_) sqlite3_bind_double(q, 6, 20);
-    sqlite3_bind_text(q, 7, outcome, -1, SQLITE_TRANSIENT);
-    if (!void_) sqlite3_bind_double(q, 8, abs_err);
-    ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
-    sqlite3_finalize(q);
+    char actual[32] = "NULL", err[32] = "NULL";
+    if (!void_) {
+        snprintf(actual, sizeof actual, "20");
+        snprintf(err, sizeof err, "%.17g", abs_err);
+    }
+    sql_add(db,
+            "INSERT INTO grades(game_date, game_id, player_id, system, model_version, actual, outcome, abs_error,"
+            " graded_at) VALUES('%s','G%04d','P%04d','%s','%s',%s,'%s',%s,'now');",
+            date, i, i, system, version, actual, outcome, err);
 }
 
 static unsigned long long g_lcg;
@@ -588,16 +592,15 @@ enum { MODE_PASS, MODE_MAE_LOSS, MODE_HIT_LOSS };
  * "stack") from date `first` on, plus rows the gate must leave out.  The
  * candidate's errors are the champion's plus a shift (by mode) and noise; the
  * combined calls hit at rates by mode. */
-static void fill(const char *path, const char *system, const char *cand, const char *champ, const char *first, long n,
-                 int mode, expect *e)
+static void fill(char path[600], const char *name, const char *system, const char *cand, const char *champ,
+                 const char *first, long n, int mode, expect *e)
 {
     sw_store *st;
     sw_error err;
-    unlink(path);
+    tu_db(path, 600, NULL, name);
     ck_assert_int_eq(sw_store_open(path, 1000, 1, &st, &err), SW_OK); /* the schema */
-    sqlite3 *db;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    sqlbuf b = {NULL, 0, 0}, *db = &b;
+    sql_add(db, "BEGIN;");
     int stack = !strcmp(system, "stack"), d0 = day_of(first);
     char sys_c[48], sys_h[48], ver_c[96], ver_h[96], before[11];
     snprintf(sys_c, sizeof sys_c, stack ? "final.rollout" : "%s.rollout", system);
@@ -627,20 +630,9 @@ static void fill(const char *path, const char *system, const char *cand, const c
         oc = u < 0.15 ? "NO_BET" : u < 0.2 ? "PUSH" : unif() < p_c ? "HIT" : "MISS";
         oh = v < 0.15 ? "NO_BET" : v < 0.2 ? "PUSH" : unif() < p_h ? "HIT" : "MISS";
         if (stack) {
-            sqlite3_stmt *q;
-            ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE grades SET outcome = ? WHERE game_id = ? AND system = ?",
-                                                -1, &q, NULL),
-                             SQLITE_OK);
-            char gid[32];
-            snprintf(gid, sizeof gid, "G%04ld", i);
-            for (int s = 0; s < 2; s++) {
-                sqlite3_reset(q);
-                sqlite3_bind_text(q, 1, s ? oh : oc, -1, SQLITE_STATIC);
-                sqlite3_bind_text(q, 2, gid, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(q, 3, s ? sys_h : sys_c, -1, SQLITE_STATIC);
-                ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
-            }
-            sqlite3_finalize(q);
+            for (int k = 0; k < 2; k++)
+                sql_add(db, "UPDATE grades SET outcome = '%s' WHERE game_id = 'G%04ld' AND system = '%s';", k ? oh : oc,
+                        i, k ? sys_h : sys_c);
         } else {
             put_row(db, ds, (int)i, "final.rollout", "mean-of-systems+gbdt=x", 1, oc);
             put_row(db, ds, (int)i, "final.champion", "mean-of-systems", 1, oh);
@@ -671,8 +663,9 @@ static void fill(const char *path, const char *system, const char *cand, const c
     put_row(db, first, j++, sys_c, ver_c, 50, "NO_BET");
     put_row(db, first, j, sys_c, ver_c, 50, "NO_BET");
     put_row(db, first, j++, sys_h, ver_h, 0, NULL);
-    ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    sql_add(db, "COMMIT;");
+    ck_assert_int_eq(tu_sql_exec(path, b.p), 0);
+    free(b.p);
     sw_store_close(st);
     /* two passes: the mean, then the spread */
     e->n = n;
@@ -717,7 +710,7 @@ START_TEST(gate_figures_by_hand)
     sw_registry_configure(NULL, NULL, "test_rollout");
     char store[600], path[600];
     snprintf(store, sizeof store, "%s/gstore", tu_tmpdir());
-    snprintf(path, sizeof path, "%s/g.db", tu_tmpdir());
+    tu_db(path, sizeof path, NULL, "g");
     add_version(store, "gbdt", "c1", 1);
     add_version(store, "gbdt", "c2", 0);
     add_version(store, "stack", "s1", 1);
@@ -751,7 +744,7 @@ START_TEST(gate_figures_by_hand)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         expect e;
         int stack = !strcmp(cases[c].system, "stack");
-        fill(path, cases[c].system, stack ? "s2" : "c2", stack ? "s1" : "c1", first, 300, cases[c].mode, &e);
+        fill(path, "gate", cases[c].system, stack ? "s2" : "c2", stack ? "s1" : "c1", first, 300, cases[c].mode, &e);
         ck_assert_int_eq(sw_store_open(path, 1000, 0, &st, &err), SW_OK);
         ck_assert_int_eq(sw_rollout_gate(st, &cfg, store, cases[c].system, &g, &err), SW_OK);
         check_figures(&g, &e);
@@ -829,7 +822,7 @@ START_TEST(gate_actions)
     sw_registry_configure(NULL, NULL, "test_rollout");
     char store[600], path[600], *log = NULL;
     snprintf(store, sizeof store, "%s/astore", tu_tmpdir());
-    snprintf(path, sizeof path, "%s/a.db", tu_tmpdir());
+    tu_db(path, sizeof path, NULL, "a");
     add_version(store, "gbdt", "c1", 1);
     add_version(store, "gbdt", "c2", 0);
     sw_error err;
@@ -845,7 +838,7 @@ START_TEST(gate_actions)
     cfg.auto_rollback = 1;
     cfg.auto_promote = 1;
     expect e;
-    fill(path, "gbdt", "c2", "c1", first, 60, MODE_MAE_LOSS, &e);
+    fill(path, "actions", "gbdt", "c2", "c1", first, 60, MODE_MAE_LOSS, &e);
     int ev = n_events(store, "gbdt", NULL);
     /* too few: no action, even with every automatic action allowed */
     sw_gate g = gate_all(path, &cfg, store, &log);
@@ -898,7 +891,7 @@ START_TEST(gate_actions)
 
     /* a pass: nothing without auto_promote, then one step at a time */
     ck_assert_int_eq(sw_registry_rollout(store, "gbdt", "c2", SW_STAGE_SHADOW, 0, "again", &err), SW_OK);
-    fill(path, "gbdt", "c2", "c1", first, 60, MODE_PASS, &e);
+    fill(path, "actions2", "gbdt", "c2", "c1", first, 60, MODE_PASS, &e);
     ck_assert(e.lo <= 0 && e.rc_hi >= e.rh);
     cfg.auto_promote = 0;
     ev = n_events(store, "gbdt", NULL);

@@ -153,8 +153,14 @@ static void pg_create(const char *name, const char *template_)
 
 const char *tu_db(char *out, size_t cap, const char *dir, const char *name)
 {
-    if (!tu_db_pg()) {
+    if (!tu_db_pg()) { /* fresh: no file of that name left */
         snprintf(out, cap, "%s/%s.db", dir ? dir : tu_tmpdir(), name);
+        const char *ext[] = {"", "-wal", "-shm"};
+        for (int i = 0; i < 3; i++) {
+            char f[1100];
+            snprintf(f, sizeof f, "%s%s", out, ext[i]);
+            unlink(f);
+        }
         return out;
     }
     char db[64];

@@ -20,7 +20,7 @@ const char *tu_write(const char *name, const void *data, size_t len);
 int tu_run(const char *cmd, char **output);
 /* tu_run of a printf-formatted command (output may be NULL). */
 int tu_sh(char **output, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The store's database for a test: the SQLite file <dir>/<name>.db (dir NULL:
+/* The store's database for a test, fresh: the SQLite file <dir>/<name>.db (dir NULL:
  * tu_tmpdir()), or under tests/pg/run.sh (SW_TEST_PG: the server's admin
  * URL) a new PostgreSQL database, its URL.  Into out; returns out. */
 const char *tu_db(char *out, size_t cap, const char *dir, const char *name);
