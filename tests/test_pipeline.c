@@ -36,6 +36,7 @@
 #include "pipeline/stack.h"
 #include "pipeline/store.h"
 #include "pipeline/systems.h"
+#include "core/num.h"
 #include "testutil.h"
 
 #define V8 "models/catboost_v8_33features_20260108_211817.cbm"
@@ -957,7 +958,7 @@ START_TEST(sim_slate_rows_and_idempotence)
     need_sim();
     const char *bin = tu_swish_bin();
     char *out = NULL, db[600], conf[700];
-    snprintf(db, sizeof db, "%s/idem.db", tu_tmpdir());
+    tu_db(db, sizeof db, NULL, "idem");
     snprintf(conf, sizeof conf, "%s", g_conf);
     int rc = tu_sh(&out, "%s slate --date next --config %s --db %s", bin, conf, db);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
@@ -1014,7 +1015,7 @@ START_TEST(sim_rerun_after_model_change)
     snprintf(data, sizeof data, "%s/data", dir);
     last_played(data, D);
     sw_date_format(day_of(D) - 1, prev);
-    snprintf(db, sizeof db, "%s/r.db", dir);
+    tu_db(db, sizeof db, dir, "r");
     char o[2400], mo[700], go[2400];
     snprintf(o, sizeof o, "--config %s --data %s/data --models %s/models --db %s", g_conf, dir, dir, db);
     snprintf(mo, sizeof mo, "--models %s/models", dir);
@@ -1081,6 +1082,39 @@ typedef struct {
 
 static long read_grades(const char *db, const char *date, stored_grade **out)
 {
+    if (tu_db_pg()) { /* PostgreSQL's text is the shortest exact: parsed back, the same doubles */
+        char sql[600];
+        snprintf(sql, sizeof sql,
+                 "SELECT g.game_id, g.player_id, g.system, g.outcome, g.actual, g.minutes, g.abs_error, g.units,"
+                 " g.units_110, g.season_avg, g.last10_avg, f.vals FROM grades g LEFT JOIN features f USING (game_date,"
+                 " game_id, player_id) WHERE g.game_date = '%s' ORDER BY g.game_id, g.player_id, g.system", date);
+        char *dump = tu_sql_dump(db, sql), *line = dump;
+        long n = 0, cap = 64;
+        stored_grade *g = calloc((size_t)cap, sizeof *g);
+        while (*line) {
+            char *end = strchr(line, '\n');
+            *end = 0;
+            if (n == cap) g = realloc(g, (size_t)(cap *= 2) * sizeof *g);
+            stored_grade *r = &g[n++];
+            char *f[12];
+            for (int k = 0; k < 12; k++) {
+                f[k] = line;
+                line += k < 11 ? strcspn(line, "|") : strlen(line);
+                if (k < 11) *line++ = 0;
+            }
+            snprintf(r->game_id, sizeof r->game_id, "%s", f[0]);
+            snprintf(r->player_id, sizeof r->player_id, "%s", f[1]);
+            snprintf(r->system, sizeof r->system, "%s", f[2]);
+            snprintf(r->outcome, sizeof r->outcome, "%s", f[3]);
+            for (int k = 0; k < 7; k++)
+                if (!strcmp(f[4 + k], "NULL") || sw_parse_f64(f[4 + k], strlen(f[4 + k]), &r->v[k])) r->v[k] = NAN;
+            r->vals = strcmp(f[11], "NULL") ? strdup(f[11]) : NULL;
+            line = end + 1;
+        }
+        free(dump);
+        *out = g;
+        return n;
+    }
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *q;
@@ -1142,7 +1176,7 @@ START_TEST(sim_grade_feature_values)
     const char *bin = tu_swish_bin();
     char D[11], db[600], *out = NULL;
     last_played(g_data, D);
-    snprintf(db, sizeof db, "%s/gradefv.db", tu_tmpdir());
+    tu_db(db, sizeof db, NULL, "gradefv");
     int rc = tu_sh(&out, "%s slate --date %s --config %s --db %s", bin, D, g_conf, db);
     ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, out); /* 1: gbdt and the stack saw D, refused */
     free(out);
@@ -1231,7 +1265,7 @@ START_TEST(sim_kill_during_write)
     need_sim();
     const char *bin = tu_swish_bin();
     char *out = NULL, db[600];
-    snprintf(db, sizeof db, "%s/kill.db", tu_tmpdir());
+    tu_db(db, sizeof db, NULL, "kill");
     ck_assert_int_eq(tu_sh(&out, "%s slate --date next --config %s --db %s", bin, g_conf, db), 0);
     free(out);
     char *before = dump_predictions(db);
@@ -1253,7 +1287,7 @@ START_TEST(sim_kill_during_write)
     free(after);
     /* a kill on a fresh database leaves no rows at all */
     char db2[600];
-    snprintf(db2, sizeof db2, "%s/kill2.db", tu_tmpdir());
+    tu_db(db2, sizeof db2, NULL, "kill2");
     rc = tu_sh(&out, "SWISH_FAULT_KILL_AFTER=1 %s slate --date next --config %s --db %s", bin, g_conf, db2);
     ck_assert_int_ne(rc, 0);
     free(out);
