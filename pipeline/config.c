@@ -12,6 +12,7 @@
 #include "core/num.h"
 #include "core/threads.h"
 #include "config.h"
+#include "store.h"
 
 typedef enum { K_STR, K_INT, K_DBL, K_U64, K_BOOKS, K_SYSTEMS, K_TIER, K_BOOL, K_SECRET } ktype;
 
@@ -26,7 +27,9 @@ typedef struct {
 #define O(f) offsetof(sw_config, f)
 static const kdef keys[] = {
     {"paths", "data", K_STR, O(data), 0, 0, "data directory (docs/DATA.md)"},
-    {"paths", "db", K_STR, O(db), 0, 0, "SQLite database of runs and predictions"},
+    {"paths", "db", K_STR, O(db), 0, 0,
+     "database of runs and predictions: a SQLite file, or postgresql://user@host:port/dbname (a shared store;"
+     " the password in PGPASSWORD or ~/.pgpass, never printed)"},
     {"paths", "models", K_STR, O(models), 0, 0,
      "model store: a directory, file://DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX"},
     {"paths", "db_busy_timeout_ms", K_INT, O(busy_timeout_ms), 0, 600000,
@@ -464,8 +467,15 @@ void sw_config_write(const sw_config *c, FILE *out)
         }
         fprintf(out, "# %s\n%s = ", k->help, k->key);
         const char *src = (const char *)c + k->off;
+        char shown[1024];
         switch (k->type) {
-        case K_STR: fprintf(out, "%s\n", src); break;
+        case K_STR:
+            if (k->off == offsetof(sw_config, db)) { /* a URL's password is not shown */
+                sw_store_redact(src, shown, sizeof shown);
+                src = shown;
+            }
+            fprintf(out, "%s\n", src);
+            break;
         case K_SECRET: break; /* above */
         case K_INT:
         case K_BOOL: fprintf(out, "%d\n", *(const int *)src); break;

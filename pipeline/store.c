@@ -257,6 +257,11 @@ int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **
     return SW_OK;
 }
 
+int sw_store_exists(const char *path)
+{
+    return sw__pg_is_url(path) || sw_file_exists(path);
+}
+
 void sw_store_close(sw_store *st)
 {
     if (!st) return;

@@ -1,4 +1,8 @@
-/* store: the SQLite database of runs, predictions and features (WAL mode).
+/* store: the database of runs, predictions and features: a SQLite file (WAL
+ * mode; the embedded default) or a PostgreSQL database (paths.db =
+ * postgresql://user@host/db, libpq's URL: several machines, or a service
+ * without a durable disk, share one store), with the same schema, rules and
+ * results on both.
  *
  *   runs         one row per slate run: date, times, swish version, config
  *                hash, systems and versions, counts
@@ -32,12 +36,14 @@
  * The boundary: every statement of swish runs behind the typed calls below
  * (store.c: schema, slates, grading, jobs, alerts; store_rollout.c,
  * store_monitor.c, store_report.c: one consumer each; store_impl.h holds
- * what they share, the one SQLite error mapping among it).  No SQLite handle
- * leaves the store.
+ * what they share, the one error mapping among it; store_db.c and
+ * store_pg.c the two backends under one statement layer).  No database
+ * handle leaves the store.
  *
  * Ownership: the store owns its connection.  Thread-safety: one thread per
- * store; processes coordinate through SQLite's locks (a busy database waits
- * up to busy_timeout_ms, then SW_BUSY).
+ * store; processes coordinate through the database's locks (SQLite's; on
+ * PostgreSQL an advisory lock for each write transaction): a busy database
+ * waits up to busy_timeout_ms, then SW_BUSY.
  */
 #ifndef SW_STORE_H
 #define SW_STORE_H
@@ -48,8 +54,17 @@ typedef struct sw_store sw_store;
 
 /* Open (and with `create`, create) a database; an older schema is upgraded
  * in place.  SW_NOT_FOUND for a missing file without `create`, SW_DB for a
- * file that is not a database or cannot be written, SW_BUSY when locked. */
+ * file that is not a database or cannot be written, or a server that cannot
+ * be reached (the message names the URL, never its password), SW_BUSY when
+ * locked.  A PostgreSQL database must exist; its tables are made on first use. */
 int sw_store_open(const char *path, int busy_timeout_ms, int create, sw_store **out, sw_error *err);
+/* The database may hold a store: a SQLite file that exists, or any
+ * PostgreSQL URL (only opening it tells).  For readers that skip a missing store. */
+int sw_store_exists(const char *path);
+/* The database's name for messages and reports: the path, or the URL with
+ * its password (if any) replaced by "***".  Passwords belong in PGPASSWORD
+ * or ~/.pgpass rather than in paths.db. */
+void sw_store_redact(const char *path, char *out, size_t cap);
 void sw_store_close(sw_store *st);
 
 typedef struct {

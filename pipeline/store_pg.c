@@ -29,7 +29,7 @@ int sw__pg_is_url(const char *path)
 }
 
 /* The URL for messages: a password between "user:" and "@" becomes "***". */
-static void redact(const char *url, char *out, size_t cap)
+void sw_store_redact(const char *url, char *out, size_t cap)
 {
     const char *at = strchr(url, '@'), *auth = strstr(url, "://");
     const char *colon = auth && at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
@@ -170,7 +170,7 @@ static const char *functions =
 
 int sw__pg_open(sw_store *st, const char *url, int busy_timeout_ms, sw_error *err)
 {
-    redact(url, st->path, sizeof st->path);
+    sw_store_redact(url, st->path, sizeof st->path);
     st->pg = sw_calloc(1, sizeof *st->pg);
     if (!st->pg) return sw_fail(err, SW_NOMEM, "out of memory");
     st->pg->conn = PQconnectdb(url);

@@ -83,19 +83,22 @@ static long http(const char *method, int port, const char *path, const char *bod
 
 /* ---- the service as a process ------------------------------------------------ */
 
+static char g_db[600]; /* the test's store (tu_db), made by the first fixture */
+
 /* A league simulated and a gbdt and stack trained before DATE, and a config
  * (extra: more lines for it). */
 static const char *fixture(const char *extra)
 {
     static char conf[600];
     const char *t = tu_tmpdir(), *bin = tu_swish_bin();
+    if (!g_db[0]) tu_db(g_db, sizeof g_db, NULL, "swish");
     snprintf(conf, sizeof conf, "%s/serve.conf", t);
     FILE *fp = fopen(conf, "w");
     ck_assert_ptr_nonnull(fp);
     fprintf(fp,
-            "[paths]\ndata = %s/data\nmodels = %s/models\ndb = %s/swish.db\n[retrain]\nrounds = 30\nfolds = 3\n"
+            "[paths]\ndata = %s/data\nmodels = %s/models\ndb = %s\n[retrain]\nrounds = 30\nfolds = 3\n"
             "[serve]\npoll_s = 0\n%s%s",
-            t, t, t, extra && strstr(extra, "token") ? "" : "insecure = 1\n", extra ? extra : "");
+            t, t, g_db, extra && strstr(extra, "token") ? "" : "insecure = 1\n", extra ? extra : "");
     fclose(fp);
     char data[600];
     snprintf(data, sizeof data, "%s/data", t);
@@ -232,7 +235,7 @@ START_TEST(predict_matches_slate)
 {
     const char *conf = fixture(NULL);
     char db[600];
-    snprintf(db, sizeof db, "%s/swish.db", tu_tmpdir());
+    snprintf(db, sizeof db, "%s", g_db);
     ck_assert_int_eq(tu_sh(NULL, "%s slate --config %s --date " DATE " >/dev/null 2>&1", tu_swish_bin(), conf), 0);
     long stored = tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system = 'final' AND game_date = '" DATE "'");
     ck_assert_int_gt(stored, 50);
@@ -420,8 +423,8 @@ START_TEST(push_runs_the_slate_once)
 {
     const char *conf = fixture(NULL);
     char db[600], ref[600];
-    snprintf(db, sizeof db, "%s/swish.db", tu_tmpdir());
-    snprintf(ref, sizeof ref, "%s/ref.db", tu_tmpdir());
+    snprintf(db, sizeof db, "%s", g_db);
+    tu_db(ref, sizeof ref, NULL, "ref");
     ck_assert_int_eq(tu_sh(NULL, "%s slate --config %s --db %s --date " DATE " >/dev/null 2>&1", tu_swish_bin(), conf, ref), 0);
     sv s;
     sv_start(&s, conf, NULL, NULL);
@@ -441,7 +444,7 @@ START_TEST(push_runs_the_slate_once)
     wait_job(&s, "m-2", "done");
     /* the rows: one per prediction, the same as the CLI's */
     const char *q = "SELECT player_id || '|' || system || '|' || model_version || '|' || recommendation || '|' ||"
-                    " printf('%.6f', prediction) FROM predictions WHERE game_date = '" DATE "' ORDER BY 1";
+                    " CAST(round(prediction * 1000000) AS INTEGER) FROM predictions WHERE game_date = '" DATE "' ORDER BY 1";
     char *a = tu_sql_dump(db, q), *b = tu_sql_dump(ref, q);
     ck_assert_str_eq(a, b);
     free(a);
@@ -484,7 +487,7 @@ START_TEST(push_resumes_after_a_crash)
 {
     const char *conf = fixture(NULL);
     char db[600];
-    snprintf(db, sizeof db, "%s/swish.db", tu_tmpdir());
+    snprintf(db, sizeof db, "%s", g_db);
     sv s;
     sv_start(&s, conf, "SWISH_FAULT_KILL_AFTER=40", NULL);
     char *env = envelope("crash-1", "{\"game_date\":\"" DATE "\"}");
@@ -516,7 +519,7 @@ START_TEST(push_unrecorded_is_5xx)
 {
     const char *conf = fixture(NULL);
     char db[600];
-    snprintf(db, sizeof db, "%s/swish.db", tu_tmpdir());
+    snprintf(db, sizeof db, "%s", g_db);
     sv s;
     sv_start(&s, conf, NULL, NULL);
     /* another process holds the write lock past the busy timeout */
@@ -526,13 +529,10 @@ START_TEST(push_unrecorded_is_5xx)
     pid_t holder = fork();
     if (holder == 0) {
         close(fds[0]);
-        char cmd[900];
-        snprintf(cmd, sizeof cmd,
-                 "python3 -c \"import sqlite3,time,os,sys; c=sqlite3.connect('%s', isolation_level=None); "
-                 "c.execute('BEGIN EXCLUSIVE'); os.write(%d, b'x'); time.sleep(8)\"",
-                 db, fds[1]);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
+        tu_db_lock(db);
+        if (write(fds[1], "x", 1) != 1) _exit(1);
+        sleep(8);
+        _exit(0);
     }
     close(fds[1]);
     char x;
@@ -714,9 +714,7 @@ START_TEST(push_auth)
     ck_assert_ptr_nonnull(strstr(m, "swish_auth_failures_total{reason=\"malformed\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(m, "swish_auth_failures_total{reason=\"token\"} 1\n"));
     free(m);
-    char db[600];
-    snprintf(db, sizeof db, "%s/swish.db", t);
-    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM jobs"), 3); /* auth-0, auth-1, tok-1 */
+    ck_assert_int_eq(tu_sql_long(g_db, "SELECT count(*) FROM jobs"), 3); /* auth-0, auth-1, tok-1 */
     /* the token never reaches the log */
     ck_assert_int_eq(sv_stop(&s), 0);
     char *log = sv_log(&s);

@@ -301,6 +301,18 @@ START_TEST(store_unreachable)
     ck_assert_msg(strstr(out, "postgresql://swish:***@127.0.0.1:1/nodb") && strstr(out, "cannot connect"), "%s", out);
     ck_assert_msg(!strstr(out, "s3cret"), "%s", out);
     free(out);
+    /* nor in the configuration shown, nor in a report's header */
+    rc = tu_sh(&out, "%s config --db 'postgresql://swish:s3cret@127.0.0.1:1/nodb'", tu_swish_bin());
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(strstr(out, "\ndb = postgresql://swish:***@127.0.0.1:1/nodb\n") && !strstr(out, "s3cret"), "%s", out);
+    free(out);
+    char red[100];
+    sw_store_redact("postgresql://a:b@h:5/d?sslmode=require", red, sizeof red);
+    ck_assert_str_eq(red, "postgresql://a:***@h:5/d?sslmode=require");
+    sw_store_redact("postgresql://a@h/d", red, sizeof red);
+    ck_assert_str_eq(red, "postgresql://a@h/d");
+    sw_store_redact("/var/lib/swish/a:b@c.db", red, sizeof red);
+    ck_assert_str_eq(red, "/var/lib/swish/a:b@c.db");
     sw_store *st = NULL;
     sw_error err;
     ck_assert_int_eq(sw_store_open("postgres://127.0.0.1:1/x?connect_timeout=2", 100, 1, &st, &err), SW_DB);

@@ -194,6 +194,12 @@ void *tu_db_lock(const char *db)
         PGresult *r = PQexec(c, sql);
         ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
         PQclear(r);
+        /* and every table's writes, as SQLite's lock holds the file's (readers go on) */
+        r = PQexec(c, "LOCK TABLE meta, runs, features, importance, predictions, predictions_superseded,"
+                      " predictions_lookahead, grades, jobs, alerts, alert_sends, system_states, system_state_events"
+                      " IN EXCLUSIVE MODE");
+        ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+        PQclear(r);
         return c;
     }
     sqlite3 *h;

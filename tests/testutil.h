@@ -28,8 +28,9 @@ const char *tu_db(char *out, size_t cap, const char *dir, const char *name);
  * which nothing may be connected to). */
 const char *tu_db_copy(const char *from, char *out, size_t cap, const char *dir, const char *name);
 /* Hold the store's write lock from a connection of another process's kind
- * (SQLite: BEGIN IMMEDIATE; PostgreSQL: the store's advisory lock) until
- * tu_db_unlock: the store's writers wait their busy timeout, then SW_BUSY. */
+ * (SQLite: BEGIN IMMEDIATE; PostgreSQL: the store's advisory lock and every
+ * table in EXCLUSIVE mode) until tu_db_unlock: the store's writers wait their
+ * busy timeout, then SW_BUSY; readers go on. */
 void *tu_db_lock(const char *db);
 void tu_db_unlock(const char *db, void *h);
 /* The store tests run on PostgreSQL (SW_TEST_PG is set). */

@@ -12,7 +12,7 @@
 
 static const cli_opt opts[] = {
     RUNCFG_OPT_CONFIG,
-    {"--db", "FILE", "SQLite database keeping the alert state (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL keeping the alert state (overrides paths.db)", 0},
     {"--json", NULL, "the result as JSON", 0},
 };
 

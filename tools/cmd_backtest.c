@@ -20,7 +20,7 @@ static const cli_opt opts[] = {
     {"--retrain-every", "DAYS", "retrain the gbdt system every DAYS days (\"7d\" or \"7\"; 0: once; default 7)", 0},
     {"--train-window", "DAYS", "train on the DAYS days before each date (default: everything before it)", 0},
     {"--systems", "LIST", "systems to run, comma-separated (default: the configuration's)", 0},
-    {"--db", "FILE", "also store every date's predictions and grades (for swish report)", 0},
+    {"--db", "DB", "also store every date's predictions and grades (for swish report)", 0},
     RUNCFG_OPTS,
     {"--json", NULL, "print the metrics and the daily series as JSON", 0},
     {"--detail", NULL, "print every breakdown on stderr", 0},

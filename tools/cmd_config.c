@@ -5,7 +5,7 @@
 #include "cmds.h"
 #include "runcfg.h"
 
-static const cli_opt opts[] = {RUNCFG_OPTS, {"--db", "FILE", "SQLite database (overrides paths.db)", 0}};
+static const cli_opt opts[] = {RUNCFG_OPTS, {"--db", "DB", "SQLite file or postgresql:// URL (overrides paths.db)", 0}};
 
 int cmd_config(int argc, char **argv)
 {

@@ -75,7 +75,7 @@ static const cli_opt grade_opts[] = {
     {"--date", "DATE", "grade one date", 0},
     {"--from", "DATE", "grade every stored date from this one", 0},
     {"--to", "DATE", "... to this one (inclusive)", 0},
-    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL (overrides paths.db)", 0},
     RUNCFG_OPT_CONFIG,
     RUNCFG_OPT_DATA,
     {"--json", NULL, "print the metrics as JSON", 0},
@@ -181,7 +181,7 @@ int cmd_grade(int argc, char **argv)
 static const cli_opt metrics_opts[] = {
     {"--from", "DATE", "first date (default: all)", 0},
     {"--to", "DATE", "last date (default: all)", 0},
-    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL (overrides paths.db)", 0},
     {"--config", "FILE", "configuration file", 0},
     {"--json", NULL, "JSON: every metric and breakdown", 0},
     {"--detail", NULL, "print every breakdown on stderr", 0},

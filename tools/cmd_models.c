@@ -28,7 +28,7 @@ static const cli_opt opts[] = {
                            "                             have seen every game before it was added, and serves no earlier date)", 0},
     {"--to", "STAGE", "rollout: shadow, a canary share in percent (10, 50) or 100 (champion)", 0},
     {"--force", NULL, "rollout: advance although the gate has not passed (recorded in the history)", 0},
-    {"--db", "FILE", "rollout, status, gate: the database of graded predictions (overrides paths.db)", 0},
+    {"--db", "DB", "rollout, status, gate: the database of graded predictions (overrides paths.db)", 0},
     {"--json", NULL, "list, status, history, gate: JSON", 0},
 };
 

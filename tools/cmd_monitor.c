@@ -16,7 +16,7 @@
 
 static const cli_opt opts[] = {
     {"--date", "DATE", "run date (YYYY-MM-DD, or 'next': the first date after the last played; default: today, UTC)", 0},
-    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL (overrides paths.db)", 0},
     RUNCFG_OPT_CONFIG,
     RUNCFG_OPT_DATA,
     RUNCFG_OPT_MODELS,

@@ -31,7 +31,7 @@
 static const cli_opt opts[] = {
     {"--date", "DATE", "the night's date (YYYY-MM-DD or next; default: next)", 0},
     RUNCFG_OPTS,
-    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL (overrides paths.db)", 0},
     {"--now", "YYYY-MM-DDTHH:MM:SSZ", "the time the schedule and deadlines are judged at (default: the clock)", 0},
     {"--no-retrain", NULL, "skip the scheduled retrain tonight", 0},
     {"--json", NULL, "print the summary as JSON", 0},

@@ -4,11 +4,12 @@
 #include "cli.h"
 #include "cmds.h"
 #include "pipeline/report.h"
+#include "pipeline/store.h"
 #include "runcfg.h"
 #include "core/clock.h"
 
 static const cli_opt opts[] = {
-    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL (overrides paths.db)", 0},
     {"--out", "report.html", "output file", CLI_REQUIRED},
     {"--title", "TEXT", "page title", 0},
     {"--config", "FILE", "configuration file", 0},
@@ -33,7 +34,9 @@ int cmd_report(int argc, char **argv)
     sw_error err;
     sw_error_clear(&err);
     if (sw_store_open(cfg.db, cfg.busy_timeout_ms, 0, &st, &err)) return cli_fail(&err);
-    sw_report_opts o = {.title = cli_get(&a, "--title"), .db_name = cfg.db};
+    char db_name[1024];
+    sw_store_redact(cfg.db, db_name, sizeof db_name);
+    sw_report_opts o = {.title = cli_get(&a, "--title"), .db_name = db_name};
     double t0 = sw_clock_now();
     rc = sw_report_write(st, &o, out, &err);
     sw_store_close(st);

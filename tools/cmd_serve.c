@@ -12,7 +12,7 @@ static const cli_opt opts[] = {
     RUNCFG_OPT_CONFIG,
     RUNCFG_OPT_DATA,
     RUNCFG_OPT_MODELS,
-    {"--db", "FILE", "SQLite database: predictions and the push jobs (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL: predictions and the push jobs (overrides paths.db)", 0},
     {"--listen", "HOST:PORT", "address to listen on (overrides serve.listen; port 0: any free port)", 0},
     {"--threads", "N", "request threads, also the slate's (overrides serve.threads and slate.threads); " SW_THREADS_RULE,
      0},

@@ -23,7 +23,7 @@ static void say(void *ctx, const char *kind, const char *msg)
 
 static const cli_opt opts[] = {
     {"--date", "DATE", "game date (YYYY-MM-DD, or 'next': the first date after the last played)", CLI_REQUIRED},
-    {"--db", "FILE", "SQLite database (overrides paths.db)", 0},
+    {"--db", "DB", "SQLite file or postgresql:// URL (overrides paths.db)", 0},
     RUNCFG_OPTS,
     {"--json", NULL, "print the slate as JSON instead of a table", 0},
     {"--no-store", NULL, "do not write the database", 0},

@@ -305,7 +305,7 @@ static void ctx_build(const gen *g, ctx *c)
         sw_store *st = NULL;
         sw_error e2;
         int blocked[SW_SYS_COUNT + 1] = {0};
-        if (sw_file_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &st, &e2) == SW_OK &&
+        if (sw_store_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &st, &e2) == SW_OK &&
             sw_monitor_blocked(st, blocked, &e2) != SW_OK)
             logf_("warning", "the monitor's states cannot be read: %s", e2.msg);
         sw_store_close(st);
@@ -489,7 +489,7 @@ static int reload(int force)
         sw_store *st = NULL;
         sw_error e2;
         int blocked[SW_SYS_COUNT + 1] = {0};
-        if (sw_file_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &st, &e2) == SW_OK)
+        if (sw_store_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &st, &e2) == SW_OK)
             sw_monitor_blocked(st, blocked, &e2);
         sw_store_close(st);
         char rec[200];
@@ -652,7 +652,7 @@ static void monitor_refresh(int force)
     sw_store *st = NULL;
     sw_error err;
     sw_error_clear(&err);
-    if (sw_file_exists(srv.cfg->db)) sw_store_open(srv.cfg->db, srv.cfg->busy_timeout_ms, 0, &st, &err);
+    if (sw_store_exists(srv.cfg->db)) sw_store_open(srv.cfg->db, srv.cfg->busy_timeout_ms, 0, &st, &err);
     int first, last, last_sched;
     sw_league_date_range(g->lg->lg, &first, &last, &last_sched);
     sw_monitor_opts mo = {.cfg = srv.cfg, .lg = g->lg->lg, .store = st, .date = g->next_day >= 0 ? g->next_day : last + 1};

@@ -40,7 +40,7 @@ int slatejob_run(const sw_config *cfg, const sw_league *lg, int day, int store, 
     sw_store *rd = st;
     sw_error e2;
     sw_error_clear(&e2);
-    if (!rd && sw_file_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &rd, &e2)) rd = NULL;
+    if (!rd && sw_store_exists(cfg->db) && sw_store_open(cfg->db, cfg->busy_timeout_ms, 0, &rd, &e2)) rd = NULL;
     int blocked[SW_SYS_COUNT + 1] = {0};
     if (rd && sw_monitor_blocked(rd, blocked, &e2)) {
         char m[600];
