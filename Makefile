@@ -16,6 +16,7 @@
 #                   the Python module under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
 #   make check-install  install into a temporary prefix; test the C library through pkg-config
 #                   and the Python module against the CLI and XGBoost (part of make test)
+#   make check-pg   the store's suites on a PostgreSQL server started for them (part of make test)
 #   make install-systemd   the units of tools/deploy to /etc/systemd/system, the example
 #                   config to /etc/swish/swish.conf unless present (docs/DEPLOY.md)
 #   make check-layers   include directions: core <- gbdt <- io <- features <- pipeline <- tools
@@ -76,7 +77,7 @@ REPLAY  := $(BUILD)/fuzz_replay
 BENCHBIN := $(BUILD)/swish_bench
 
 .PHONY: all test asan ubsan tsan fuzz fuzz-bins fuzz-quick bench bench-quick bench-serve demo deps install uninstall \
-        check-install install-systemd check-layers clean unit
+        check-install check-pg install-systemd check-layers clean unit
 
 all: $(LIB) $(SHLIB) $(BUILD)/include/swish.h $(BIN) swish
 
@@ -147,7 +148,12 @@ unit: $(TESTBIN) $(REPLAY) $(BIN)
 	$(Q)SWISH_BIN=$(BIN) ./$(TESTBIN)
 	$(Q)./$(REPLAY) tests/fuzz/corpus
 
-test: deps check-layers all unit check-install
+test: deps check-layers all unit check-install check-pg
+
+# The store's suites again on a real PostgreSQL server (tests/pg/run.sh: initdb
+# in a temporary folder, an unprivileged user, 127.0.0.1 only).
+check-pg: $(TESTBIN) $(BIN)
+	$(Q)SWISH_BIN=$(BIN) tests/pg/run.sh ./$(TESTBIN)
 
 asan:
 	$(Q)$(MAKE) BUILD=build/asan OPT=-O1 DEBUG=1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \

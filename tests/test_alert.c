@@ -817,7 +817,7 @@ START_TEST(test_cli_alert_test)
     ck_assert_ptr_null(strstr(out, "hooks.slack.com"));
     free(out);
     ex = tu_sh(&out, "%s alert --help", tu_swish_bin());
-    ck_assert_msg(ex == 0 && strstr(out, "usage: swish alert test [--config FILE] [--db FILE] [--json]"), "%s", out);
+    ck_assert_msg(ex == 0 && strstr(out, "usage: swish alert test [--config FILE] [--db DB] [--json]"), "%s", out);
     free(out);
     tu_recv_stop(&r);
 }
