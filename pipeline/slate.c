@@ -59,6 +59,15 @@ typedef struct {
     float min10;
 } cand;
 
+/* A system's own figures at the row's line, stored beside its prediction: its
+ * edge (prediction minus line) and P(over) from its prediction and spread;
+ * NaN without a line or a prediction.  In double, as stored. */
+static void system_figures(const sw_pred *p, float line, double *p_over, double *edge)
+{
+    *edge = isfinite(line) && isfinite(p->pred) ? (double)p->pred - (double)line : NAN;
+    *p_over = isfinite(*edge) ? sw_prob_over(p->pred, p->sigma, line) : NAN;
+}
+
 static int cmp_cand(const void *a, const void *b)
 {
     const cand *x = a, *y = b;
@@ -348,6 +357,7 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             r->sys_call[k] = SW_CALL_PASS;
             r->cand[k].pred = r->cand[k].lo = r->cand[k].hi = r->cand[k].sigma = NAN;
             r->cand_call[k] = SW_CALL_PASS;
+            r->sys_p_over[k] = r->sys_edge[k] = r->cand_p_over[k] = r->cand_edge[k] = NAN;
         }
     }
     double t2 = sw_clock_now();
@@ -393,8 +403,10 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
             }
         }
         for (long i = 0; i < nc; i++) {
-            s->rows[i].sys[k] = buf[i];
-            s->rows[i].sys_call[k] = sw_system_call(sys, &buf[i], s->rows[i].line);
+            sw_slate_row *r = &s->rows[i];
+            r->sys[k] = buf[i];
+            r->sys_call[k] = sw_system_call(sys, &buf[i], r->line);
+            system_figures(&buf[i], r->line, &r->sys_p_over[k], &r->sys_edge[k]);
         }
         s->t_system[k] = sw_clock_now() - ts;
     }
@@ -428,8 +440,10 @@ int sw_slate_run(const sw_league *lg, const sw_slate_opts *o, sw_slate **out, sw
         snprintf(s->cand_version[k], sizeof s->cand_version[k], "%s", sw_system_version(sys));
         snprintf(s->cand_trained_to[k], sizeof s->cand_trained_to[k], "%s", to);
         for (long i = 0; i < nc; i++) {
-            s->rows[i].cand[k] = buf[i];
-            s->rows[i].cand_call[k] = sw_system_call(sys, &buf[i], s->rows[i].line);
+            sw_slate_row *r = &s->rows[i];
+            r->cand[k] = buf[i];
+            r->cand_call[k] = sw_system_call(sys, &buf[i], r->line);
+            system_figures(&buf[i], r->line, &r->cand_p_over[k], &r->cand_edge[k]);
         }
         s->t_system[k] += sw_clock_now() - ts;
     }
@@ -583,8 +597,14 @@ void sw_slate_reline(const sw_slate *s, const sw_slate_opts *o, long i, float li
     out->over_price = out->under_price = NAN;
     out->p_market = market_at(src, line);
     for (int k = 0; k < SW_SYS_COUNT; k++) {
-        if (s->enabled[k]) out->sys_call[k] = sw_system_call(o->systems[k], &out->sys[k], line);
-        if (s->cand_enabled[k]) out->cand_call[k] = sw_system_call(o->cand[k], &out->cand[k], line);
+        if (s->enabled[k]) {
+            out->sys_call[k] = sw_system_call(o->systems[k], &out->sys[k], line);
+            system_figures(&out->sys[k], line, &out->sys_p_over[k], &out->sys_edge[k]);
+        }
+        if (s->cand_enabled[k]) {
+            out->cand_call[k] = sw_system_call(o->cand[k], &out->cand[k], line);
+            system_figures(&out->cand[k], line, &out->cand_p_over[k], &out->cand_edge[k]);
+        }
     }
     int std_col = sw_feature_find("points_std_last_10");
     sw_slate_opts oc = *o;

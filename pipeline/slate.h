@@ -94,6 +94,8 @@ typedef struct {
     sw_tier tier;
     sw_pred sys[SW_SYS_COUNT];        /* NaN pred for disabled systems */
     sw_call sys_call[SW_SYS_COUNT];
+    double sys_p_over[SW_SYS_COUNT];  /* each system's own P(over) at the line, and its edge (prediction */
+    double sys_edge[SW_SYS_COUNT];    /* minus line): NaN without a line or a prediction */
     float pred, lo, hi, sigma, p_over, edge, conf;
     int n_pred, n_agree;
     sw_call call;
@@ -105,6 +107,7 @@ typedef struct {
     /* with a rollout (s->rollout): */
     sw_pred cand[SW_SYS_COUNT];       /* the candidates' predictions (NaN where none) */
     sw_call cand_call[SW_SYS_COUNT];
+    double cand_p_over[SW_SYS_COUNT], cand_edge[SW_SYS_COUNT];
     sw_slate_final champ, roll;       /* the champions' final and the rollout's */
     int arm;                          /* 1: served by the rollout (canary), 0: by the champions */
 } sw_slate_row;

@@ -366,7 +366,7 @@ static void features_json(const sw_frame *f, long row, char *vals, size_t vcap, 
 /* One stored prediction row: a system's, a candidate's or a combined call. */
 typedef struct {
     const char *system, *version, *trained_to, *reason;
-    double pred, lo, hi, sigma, p_over, conf; /* p_over: combined calls only (NaN: computed) */
+    double pred, lo, hi, p_over, edge, conf;  /* as the slate computed them (NaN: none) */
     sw_call call;
     int fin;                                  /* a combined call: counts and contributions */
     int n_pred, n_agree;
@@ -376,8 +376,7 @@ typedef struct {
 static int put_pred(sw__q *q, const char *date, const sw_league *lg, const sw_slate_row *r, const pred_row *o,
                     long run_id)
 {
-    double edge = isfinite(r->line) && isfinite(o->pred) ? o->pred - r->line : NAN;
-    double pov = isfinite(edge) ? (o->fin ? o->p_over : sw_prob_over(o->pred, o->sigma, r->line)) : NAN;
+    double edge = o->edge, pov = isfinite(edge) ? o->p_over : NAN;
     sw__q_reset(q);
     sw__q_clear(q);
     sw__q_text(q, 1, date);
@@ -425,7 +424,7 @@ static int put_pred(sw__q *q, const char *date, const sw_league *lg, const sw_sl
 
 static pred_row final_row(const char *system, const char *version, const char *trained_to, const sw_slate_final *f)
 {
-    pred_row o = {system, version, trained_to, f->reason, f->pred, f->lo, f->hi, f->sigma, f->p_over, f->conf,
+    pred_row o = {system, version, trained_to, f->reason, f->pred, f->lo, f->hi, f->p_over, f->edge, f->conf,
                   f->call, 1, f->n_pred, f->n_agree};
     return o;
 }
@@ -583,14 +582,14 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
                 if (!s->enabled[k]) continue;
                 const sw_pred *p = &r->sys[k];
                 o = (pred_row){sw_system_name(k), s->version[k], s->trained_to[k], p->note, p->pred, p->lo, p->hi,
-                               p->sigma, NAN, p->conf, r->sys_call[k], 0, 0, 0};
+                               r->sys_p_over[k], r->sys_edge[k], p->conf, r->sys_call[k], 0, 0, 0};
             } else if (k < 2 * SW_SYS_COUNT) {
                 int c = k - SW_SYS_COUNT;
                 if (!s->cand_enabled[c]) continue;
                 const sw_pred *p = &r->cand[c];
                 snprintf(name, sizeof name, "%s.rollout", sw_system_name(c));
                 o = (pred_row){name, s->cand_version[c], s->cand_trained_to[c], p->note, p->pred, p->lo, p->hi,
-                               p->sigma, NAN, p->conf, r->cand_call[c], 0, 0, 0};
+                               r->cand_p_over[c], r->cand_edge[c], p->conf, r->cand_call[c], 0, 0, 0};
             } else if (k == 2 * SW_SYS_COUNT) {
                 if (!s->rollout) continue;
                 o = final_row("final.champion", s->final_version, s->final_trained_to, &r->champ);

@@ -18,14 +18,17 @@
 
 /* A simulated league, gbdt and stack trained before 2025-03-01, a config
  * (extra: more lines, e.g. an [alerts] section). */
+static char g_db[600]; /* the test's store (tu_db), made by the first fixture */
+
 static const char *night_fixture(const char *extra)
 {
     static char conf[600];
     const char *t = tu_tmpdir();
+    if (!g_db[0]) tu_db(g_db, sizeof g_db, NULL, "night");
     snprintf(conf, sizeof conf, "%s/night.conf", t);
     FILE *fp = fopen(conf, "w");
     ck_assert_ptr_nonnull(fp);
-    fprintf(fp, "[paths]\ndata = %s/data\nmodels = %s/models\ndb = %s/night.db\n%s", t, t, t, extra ? extra : "");
+    fprintf(fp, "[paths]\ndata = %s/data\nmodels = %s/models\ndb = %s\n%s", t, t, g_db, extra ? extra : "");
     fclose(fp);
     char data[600];
     snprintf(data, sizeof data, "%s/data", t);
@@ -57,7 +60,7 @@ START_TEST(nightly_two_nights)
 {
     const char *conf = night_fixture("[retrain]\nrounds = 30\nfolds = 3\nevery_days = 0\n");
     char db[600], *out = NULL;
-    snprintf(db, sizeof db, "%s/night.db", tu_tmpdir());
+    snprintf(db, sizeof db, "%s", g_db);
     int rc = tu_sh(&out, "%s nightly --config %s --date 2025-03-01 --json 2>/dev/null", BIN, conf);
     ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, out);
     sw_json *d = tu_json_parse("night 1", out);
@@ -104,7 +107,7 @@ START_TEST(nightly_alerts)
              rv.base, rv.base);
     const char *conf = night_fixture(extra);
     char db[600], *out = NULL, *err = NULL;
-    snprintf(db, sizeof db, "%s/night.db", tu_tmpdir());
+    snprintf(db, sizeof db, "%s", g_db);
     int rc = tu_sh(&out, "%s nightly --config %s --date 2024-10-24 --now 2030-01-01T12:00:00Z --json 2>%s/e1.log", BIN,
                    conf, tu_tmpdir());
     ck_assert_int_eq(rc, 1);
@@ -352,7 +355,7 @@ START_TEST(bad_model_blocked_by_the_monitor)
              rv.base);
     const char *conf = night_fixture(extra);
     char db[600], *out = NULL;
-    snprintf(db, sizeof db, "%s/night.db", tu_tmpdir());
+    snprintf(db, sizeof db, "%s", g_db);
     int first = sw_date_from_civil(2025, 3, 1), blocked_on = -1;
     for (int d = first; d < first + 45 && blocked_on < 0; d++) {
         char ds[11];
@@ -430,14 +433,15 @@ START_TEST(nightly_alerts_drift_and_stale_lines)
                            " mv q.tmp prop_lines.csv",
                            t, t, t, t),
                      0);
-    char conf[700];
+    char conf[700], sdb[600];
     snprintf(conf, sizeof conf, "%s/shifted.conf", t);
+    tu_db(sdb, sizeof sdb, NULL, "shifted");
     FILE *fp = fopen(conf, "w");
     ck_assert_ptr_nonnull(fp);
     fprintf(fp,
-            "[paths]\ndata = %s/shifted\nmodels = %s/shifted-models\ndb = %s/shifted.db\n[retrain]\nrounds = 30\n"
+            "[paths]\ndata = %s/shifted\nmodels = %s/shifted-models\ndb = %s\n[retrain]\nrounds = 30\n"
             "folds = 3\nevery_days = 0\n[alerts]\nwebhook_url = %s/ok/hook\n",
-            t, t, t, rv.base);
+            t, t, sdb, rv.base);
     fclose(fp);
     ck_assert_int_eq(tu_sh(NULL, "%s retrain --config %s --until 2025-02-01 >/dev/null 2>&1", BIN, conf), 0);
     char *out = NULL;

@@ -638,9 +638,11 @@ START_TEST(real_slate_end_to_end)
     tu_shared_path(v8, sizeof v8, V8);
     char conf[600];
     snprintf(conf, sizeof conf, "%s/real.conf", t);
+    char db[600];
+    tu_db(db, sizeof db, NULL, "real");
     FILE *fp = fopen(conf, "w");
-    fprintf(fp, "[paths]\ndata = %s\ndb = %s/real.db\nmodels = %s/real-models\n[retrain]\nrounds = 60\n"
-                "early_stopping = 10\nfolds = 3\n", data, t, t);
+    fprintf(fp, "[paths]\ndata = %s\ndb = %s\nmodels = %s/real-models\n[retrain]\nrounds = 60\n"
+                "early_stopping = 10\nfolds = 3\n", data, db, t);
     fclose(fp);
     ck_assert_int_eq(tu_sh(&out, "%s models add --system catboost_v8 --train-from 2021-11-01 --train-to 2024-05-31 %s"
                         " --config %s", bin, v8, conf), 0);
@@ -654,8 +656,6 @@ START_TEST(real_slate_end_to_end)
     rc = tu_sh(&out, "%s slate --date 2025-11-10 --config %s --json > %s/real.json", bin, conf, t);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     free(out);
-    char db[600];
-    snprintf(db, sizeof db, "%s/real.db", t);
     long lined = tu_sql_long(db, "SELECT count(*) FROM predictions WHERE system='final' AND line IS NOT NULL");
     ck_assert_int_gt(lined, 100);
     /* every player with a line: one row per system, six systems, and the final call */
@@ -714,7 +714,7 @@ START_TEST(real_nightly_never_looks_ahead)
     tu_shared_path(data, sizeof data, "data/nba");
     tu_shared_path(v8, sizeof v8, V8);
     snprintf(conf, sizeof conf, "%s/night.conf", t);
-    snprintf(db, sizeof db, "%s/night.db", t);
+    tu_db(db, sizeof db, NULL, "night");
     FILE *fp = fopen(conf, "w");
     fprintf(fp, "[paths]\ndata = %s\ndb = %s\nmodels = %s/night-models\n[retrain]\nrounds = 60\n"
                 "early_stopping = 10\nfolds = 3\n", data, db, t);
