@@ -36,6 +36,7 @@
 /* ---- fixture: a league, three backtests ---- */
 
 static char g_root[256], g_why[4096];
+static char g_da[600], g_da1[600], g_db[600]; /* the backtests' stores (tu_db): a, a at 1 thread, b planted */
 static char g_from[11], g_to[11], g_mid[11];
 static int g_ready;
 
@@ -78,11 +79,14 @@ static void setup(void)
     const char *bt = "backtest --from %s --to %s --retrain-every 7 --quiet --json";
     char args[512];
     snprintf(args, sizeof args, bt, g_from, g_to);
-    snprintf(cmd, sizeof cmd, "%s %s --data %s/data --models %s/none --db %s/a.db --threads 2 > %s/a.json", bin, args,
-             g_root, g_root, g_root, g_root);
+    tu_db(g_da, sizeof g_da, g_root, "a");
+    tu_db(g_da1, sizeof g_da1, g_root, "a1");
+    tu_db(g_db, sizeof g_db, g_root, "b");
+    snprintf(cmd, sizeof cmd, "%s %s --data %s/data --models %s/none --db %s --threads 2 > %s/a.json", bin, args,
+             g_root, g_root, g_da, g_root);
     if (run_step("backtest_a", cmd)) return;
-    snprintf(cmd, sizeof cmd, "%s %s --data %s/data --models %s/none --db %s/a1.db --threads 1 > %s/a1.json", bin, args,
-             g_root, g_root, g_root, g_root);
+    snprintf(cmd, sizeof cmd, "%s %s --data %s/data --models %s/none --db %s --threads 1 > %s/a1.json", bin, args,
+             g_root, g_root, g_da1, g_root);
     if (run_step("backtest_a1", cmd)) return;
     /* the planted league: every result from g_mid on changed (+4 points from free throws,
      * identities kept) and, on every game of the window, a snapshot after tip-off with a
@@ -97,8 +101,8 @@ static void setup(void)
              "$h[\"LINE\"]=$h[\"LINE\"]+7; print}' %s/data/prop_lines.csv >> %s/planted/prop_lines.csv",
              g_root, g_root, g_root, g_mid, g_root, g_root, g_from, g_root, g_root);
     if (run_step("plant", cmd)) return;
-    snprintf(cmd, sizeof cmd, "%s %s --data %s/planted --models %s/none --db %s/b.db --threads 2 > %s/b.json", bin, args,
-             g_root, g_root, g_root, g_root);
+    snprintf(cmd, sizeof cmd, "%s %s --data %s/planted --models %s/none --db %s --threads 2 > %s/b.json", bin, args,
+             g_root, g_root, g_db, g_root);
     if (run_step("backtest_b", cmd)) return;
     g_ready = 1;
 }
@@ -213,8 +217,8 @@ END_TEST
 START_TEST(grades_match_box_scores)
 {
     need();
-    char db[400], csv[400];
-    snprintf(db, sizeof db, "%s/a.db", g_root);
+    char db[600], csv[400];
+    snprintf(db, sizeof db, "%s", g_da);
     snprintf(csv, sizeof csv, "%s/data/player_game_logs.csv", g_root);
     sw_table *t;
     sw_error err;
@@ -289,9 +293,8 @@ END_TEST
 START_TEST(regrade_is_idempotent)
 {
     need();
-    char db[400], *out = NULL;
-    snprintf(db, sizeof db, "%s/regrade.db", tu_tmpdir());
-    ck_assert_int_eq(tu_sh(NULL, "cp %s/a.db %s", g_root, db), 0);
+    char db[600], *out = NULL;
+    tu_db_copy(g_da, db, sizeof db, NULL, "regrade");
     const char *q = "SELECT game_date, game_id, player_id, system, model_version, actual, outcome, units, units_110"
                     " FROM grades ORDER BY 1, 2, 3, 4, 5";
     char *before = tu_sql_dump(db, q);
@@ -325,7 +328,7 @@ static char *json_without_seconds(const char *path)
 START_TEST(backtest_deterministic_across_threads)
 {
     need();
-    char a[400], b[400];
+    char a[600], b[600];
     snprintf(a, sizeof a, "%s/a.json", g_root);
     snprintf(b, sizeof b, "%s/a1.json", g_root);
     char *x = json_without_seconds(a), *y = json_without_seconds(b);
@@ -333,8 +336,8 @@ START_TEST(backtest_deterministic_across_threads)
     ck_assert_ptr_nonnull(strstr(x, "\"retrains\":3"));
     free(x);
     free(y);
-    snprintf(a, sizeof a, "%s/a.db", g_root);
-    snprintf(b, sizeof b, "%s/a1.db", g_root);
+    snprintf(a, sizeof a, "%s", g_da);
+    snprintf(b, sizeof b, "%s", g_da1);
     const char *q = "SELECT game_date, game_id, player_id, system, model_version, line, prediction, p_over,"
                     " recommendation, confidence FROM predictions ORDER BY 1, 2, 3, 4, 5";
     char *da = tu_sql_dump(a, q), *db = tu_sql_dump(b, q);
@@ -348,9 +351,9 @@ END_TEST
 START_TEST(backtest_cannot_see_the_future)
 {
     need();
-    char a[400], b[400], q[512];
-    snprintf(a, sizeof a, "%s/a.db", g_root);
-    snprintf(b, sizeof b, "%s/b.db", g_root);
+    char a[600], b[600], q[512];
+    snprintf(a, sizeof a, "%s", g_da);
+    snprintf(b, sizeof b, "%s", g_db);
     /* every prediction up to and including the planted date is unchanged... */
     snprintf(q, sizeof q,
              "SELECT game_date, game_id, player_id, system, model_version, line, book, prediction, lo, hi, p_over,"
@@ -394,7 +397,7 @@ START_TEST(backtest_metrics_match_database)
     char path[400], *out = NULL;
     snprintf(path, sizeof path, "%s/a.json", g_root);
     char *js = tu_slurp(path, NULL);
-    int rc = tu_sh(&out, "%s metrics --db %s/a.db --json", tu_swish_bin(), g_root);
+    int rc = tu_sh(&out, "%s metrics --db %s --json", tu_swish_bin(), g_da);
     ck_assert_msg(rc == 0, "%s", out);
     /* the final system's figures, in memory and from the stored grades */
     const char *keys[] = {"\"mae\":", "\"side\":{\"n\":", "\"calls\":{\"n\":", "\"brier\":"};
@@ -484,7 +487,7 @@ START_TEST(backtest_and_metrics_json_parse)
     sw_json_free(doc);
     free(js);
     /* metrics --json: an array of the same objects, the stored grades giving the same figures */
-    int rc = tu_sh(&out, "%s metrics --db %s/a.db --json 2>/dev/null", tu_swish_bin(), g_root);
+    int rc = tu_sh(&out, "%s metrics --db %s --json 2>/dev/null", tu_swish_bin(), g_da);
     ck_assert_msg(rc == 0, "%s", out);
     doc = tu_json_parse("metrics --json", out);
     root = sw_json_root(doc);
@@ -509,7 +512,7 @@ START_TEST(report_renders_in_chromium)
     need();
     char html[400], *out = NULL;
     snprintf(html, sizeof html, "%s/report.html", tu_tmpdir());
-    int rc = tu_sh(&out, "%s report --db %s/a.db --out %s", tu_swish_bin(), g_root, html);
+    int rc = tu_sh(&out, "%s report --db %s --out %s", tu_swish_bin(), g_da, html);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
     char *page = tu_slurp(html, NULL);
@@ -544,8 +547,8 @@ END_TEST
 START_TEST(report_same_in_a_comma_locale)
 {
     need();
-    char db[400], a[400], b[400];
-    snprintf(db, sizeof db, "%s/a.db", g_root);
+    char db[600], a[400], b[400];
+    snprintf(db, sizeof db, "%s", g_da);
     snprintf(a, sizeof a, "%s/report_c.html", tu_tmpdir());
     snprintf(b, sizeof b, "%s/report_comma.html", tu_tmpdir());
     sw_store *st;

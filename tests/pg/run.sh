@@ -6,7 +6,7 @@
 #   tests/pg/run.sh [command...]     (default build/run_tests; SW_SUITE: the suites, default the store's)
 set -euo pipefail
 [ $# -gt 0 ] || set -- build/run_tests
-suites=${SW_SUITE:-store,alert,monitor,rollout,pipeline,serve,nightly}
+suites=${SW_SUITE:-store,alert,monitor,rollout,pipeline,serve,nightly,evaluate}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
     echo "tests/pg: no PostgreSQL server (run 'make deps': Debian's postgresql)" >&2
