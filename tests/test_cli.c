@@ -737,6 +737,35 @@ static char *dockerfile_instructions(const char *df, const char *kind)
     return res;
 }
 
+/* The runtime image installs the Debian package of every library the binary
+ * links directly (ldd, dpkg -S), libc6 aside (the base image has it): a new
+ * dependency cannot be forgotten there. */
+START_TEST(cli_deploy_docker_libraries)
+{
+    char *df = tu_slurp("tools/deploy/Dockerfile", NULL), *out = NULL;
+    ck_assert_ptr_nonnull(df);
+    const char *runtime = strstr(df, "\nFROM debian");
+    ck_assert_ptr_nonnull(runtime);
+    runtime = strstr(runtime + 1, "\nFROM debian") ? strstr(runtime + 1, "\nFROM debian") : runtime;
+    int rc = tu_sh(&out,
+                   "for l in $(objdump -p %s | awk '/NEEDED/{print $2}'); do p=$(ldd %s | awk -v l=$l '$1==l{print $3}');"
+                   " (dpkg -S \"$p\" 2>/dev/null || dpkg -S \"$(readlink -f $p)\") | head -1 | cut -d: -f1; done",
+                   tu_swish_bin(), tu_swish_bin());
+    ck_assert_msg(rc == 0 && *out, "%s", out);
+    int n = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strcmp(line, "libc6")) continue;
+        char want[80];
+        snprintf(want, sizeof want, " %s ", line);
+        ck_assert_msg(strstr(runtime, want), "the runtime image does not install %s (tools/deploy/Dockerfile)", line);
+        n++;
+    }
+    ck_assert_int_ge(n, 7); /* sqlite, libpq, OpenBLAS, curl, microhttpd, OpenSSL, OpenMP */
+    free(out);
+    free(df);
+}
+END_TEST
+
 /* The Dockerfile runs the README's targets (make deps, make, make install) and
  * only targets the Makefile has; a non-root user, swish as the entry point. */
 START_TEST(cli_deploy_docker)
@@ -875,6 +904,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_train_checks);
     tcase_add_test(tc, cli_deploy_units);
     tcase_add_test(tc, cli_deploy_docker);
+    tcase_add_test(tc, cli_deploy_docker_libraries);
     tcase_add_test(tc, cli_deploy_config);
     suite_add_tcase(s, tc);
     return s;
