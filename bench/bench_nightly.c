@@ -247,8 +247,12 @@ int bench_nightly(const bench_ctx *c)
     if (sw_models_load(&cfg, models, busiest, &ms, &err)) return fail("models", &err);
     double t_models = sw_clock_now() - t0;
     for (int i = 0; i < ms.n_warnings; i++) printf("warning: %s\n", ms.warnings[i]);
-    sw_store *st;
+    sw_store *st, *pg = NULL;
     if (sw_store_open(db, 5000, 1, &st, &err)) return fail("store", &err);
+    /* SW_BENCH_PG=postgresql://...: the same runs written to PostgreSQL too (tests/pg/run.sh starts one) */
+    const char *pg_url = getenv("SW_BENCH_PG");
+    if (pg_url && *pg_url && sw_store_open(pg_url, 5000, 1, &pg, &err)) return fail("store (PostgreSQL)", &err);
+    double tpg[15];
 
     int reps = c->quick ? 3 : 15;
     double tf[15], tsys[15], tc[15], tw[15], tt[15], tsel[15], tx[15], ts_each[SW_SYS_COUNT][15];
@@ -269,6 +273,11 @@ int bench_nightly(const bench_ctx *c)
         tc[r] = s->t_combine;
         tx[r] = s->t_explain;
         tw[r] = res.seconds;
+        if (pg) {
+            sw_store_result rp;
+            if (sw_store_write_slate(pg, s, lg, "bench", &rp, &err)) return fail("store (PostgreSQL)", &err);
+            tpg[r] = rp.seconds;
+        }
         double all_sys = 0;
         for (int k = 0; k < SW_SYS_COUNT; k++) {
             ts_each[k][r] = s->t_system[k];
@@ -303,11 +312,18 @@ int bench_nightly(const bench_ctx *c)
     printf("  %-26s %9.2f ms\n", "coordinator (combine)", 1e3 * bench_median(tc, reps));
     printf("  %-26s %9.2f ms\n", "TreeSHAP drivers of calls", 1e3 * bench_median(tx, reps));
     printf("  %-26s %9.2f ms\n", "SQLite write (1 txn)", 1e3 * bench_median(tw, reps));
+    if (pg) { /* not in the total: the same rows a second time */
+        char name[1024];
+        sw_store_redact(pg_url, name, sizeof name);
+        printf("  %-26s %9.2f ms   (%s; not in the total)\n", "PostgreSQL write (1 txn)",
+               1e3 * bench_median(tpg, reps), name);
+    }
     printf("  %-26s %9.2f ms   (target %.0f ms; budget %.0f s)   checksum %016llx\n", "total nightly run",
            1e3 * med_total, 1e3 * TARGET_S, BUDGET_S, sum);
     double per_player = players ? med_total / players : 0;
     printf("  %.1f us per player; the original system: 200-300 ms per player\n\n", 1e6 * per_player);
     sw_store_close(st);
+    sw_store_close(pg);
     sw_models_free(&ms);
     sw_league_free(lg);
     if (players < 450) printf("note: the 15-game night holds %ld expected players, fewer than 450\n", players);

@@ -549,6 +549,7 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
        "preparing predictions");
     DB(sw__q_prepare(st, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?)", &q_feat),
        "preparing features");
+    sw__db_defer(st, 1); /* the rows: sent in batches on PostgreSQL, checked at the flush below */
     for (int k = 0; k < SW_SYS_COUNT; k++) {
         if (!s->enabled[k] || !s->importance[k]) continue;
         sw__q *qi = NULL;
@@ -627,6 +628,8 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
         DB(sw__q_step(q_feat), "writing features");
         res->features++;
     }
+    sw__db_defer(st, 0);
+    DB(sw__db_flush(st), "writing the predictions");
     res->seconds = sw_clock_now() - t0;
     sw__store_utc_now(finished);
     DB(sw__q_prepare(st, "UPDATE runs SET finished_at=?, predictions=?, seconds=? WHERE run_id=?", &q_upd),
@@ -646,6 +649,7 @@ static int write_slate(sw_store *st, const sw_slate *s, const sw_league *lg, con
     return SW_OK;
 #undef DB
 rollback:
+    sw__db_defer(st, 0);
     finalize_all(qs, n_qs);
     sw__db_rollback(st);
     memset(res, 0, sizeof *res);

@@ -161,7 +161,7 @@ int sw__db_begin(sw_store *st)
 
 int sw__db_commit(sw_store *st)
 {
-    return sw__db_exec(st, "COMMIT");
+    return st->pg ? sw__pg_commit(st) : sw__db_exec(st, "COMMIT");
 }
 
 void sw__db_rollback(sw_store *st)
@@ -171,6 +171,16 @@ void sw__db_rollback(sw_store *st)
     memcpy(keep, st->msg, sizeof keep);
     sw__db_exec(st, "ROLLBACK");
     memcpy(st->msg, keep, sizeof keep);
+}
+
+void sw__db_defer(sw_store *st, int on)
+{
+    if (st->pg) sw__pg_defer(st, on);
+}
+
+int sw__db_flush(sw_store *st)
+{
+    return st->pg ? sw__pg_flush(st) : SW__OK;
 }
 
 long sw__db_changes(sw_store *st)

@@ -64,6 +64,13 @@ int sw__db_begin(sw_store *st);    /* a write transaction: one writer at a time 
 int sw__db_commit(sw_store *st);
 void sw__db_rollback(sw_store *st);
 long sw__db_changes(sw_store *st); /* rows the last statement changed */
+/* Statements without rows may be sent without waiting for each (PostgreSQL:
+ * libpq's pipeline mode, a sync every few hundred; SQLite: no effect); a
+ * failure among them comes back from the next statement, sw__db_flush or
+ * the commit.  For the slate's thousands of row inserts: one round trip per
+ * batch instead of one per row. */
+void sw__db_defer(sw_store *st, int on);
+int sw__db_flush(sw_store *st);
 int sw__db_has_table(sw_store *st, const char *name, int *has);
 const char *sw__db_errmsg(sw_store *st);
 
@@ -85,7 +92,10 @@ int sw__pg_isnull(sw__q *q, int i);
 const char *sw__pg_col(sw__q *q, int i, size_t *n);
 int sw__pg_exec(sw_store *st, const char *sql);
 int sw__pg_begin(sw_store *st);
+int sw__pg_commit(sw_store *st);
 long sw__pg_changes(sw_store *st);
+void sw__pg_defer(sw_store *st, int on);
+int sw__pg_flush(sw_store *st);
 
 /* The one error mapping: BUSY and LOCKED are SW_BUSY (another process holds
  * the database), anything else SW_DB; the message names the database and `what`. */

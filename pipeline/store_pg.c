@@ -21,7 +21,14 @@ struct sw__pg {
     PGconn *conn;
     long changes;   /* rows the last statement changed */
     unsigned named; /* server-side statements prepared so far (their names) */
+    int defer;      /* statements without rows are sent without waiting (libpq's pipeline mode) */
+    int pending;    /* of those, sent and not yet synced */
+    int failed;     /* the first failure among them (a store code), kept for the next sync */
 };
+
+/* Deferred statements between two syncs: a bound on what the server buffers
+ * for us (a result is about 20 bytes) while we only write. */
+#define DEFER_BATCH 256
 
 int sw__pg_is_url(const char *path)
 {
@@ -233,11 +240,86 @@ void sw__pg_bind(sw__q *q, int i, const char *text, size_t n, unsigned type)
     q->val[i - 1] = v;
 }
 
+/* Sync the deferred statements: wait for the server to have run them, keep
+ * the first failure (its message in the handle's) and leave pipeline mode. */
+static int flush(sw_store *st)
+{
+    sw__pg *pg = st->pg;
+    if (PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF) {
+        int rc = pg->failed;
+        pg->failed = SW__OK;
+        return rc;
+    }
+    if (!PQpipelineSync(pg->conn)) {
+        keep_msg(st, PQerrorMessage(pg->conn));
+        if (!pg->failed) pg->failed = SW__ERROR;
+    }
+    for (;;) {
+        PGresult *r = PQgetResult(pg->conn);
+        if (!r) {
+            if (PQstatus(pg->conn) != CONNECTION_OK) break;
+            continue; /* the end of one statement's results */
+        }
+        ExecStatusType t = PQresultStatus(r);
+        if (t == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (t != PGRES_PIPELINE_ABORTED && t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && !pg->failed)
+            pg->failed = result_code(st, r);
+        PQclear(r);
+    }
+    PQexitPipelineMode(pg->conn);
+    pg->pending = 0;
+    int rc = pg->failed;
+    pg->failed = SW__OK;
+    return rc;
+}
+
+/* Send a statement without waiting for it (in pipeline mode): its failure
+ * comes with the next sync. */
+static int send_deferred(sw__q *q)
+{
+    sw__pg *pg = q->st->pg;
+    const char *const *vals = (const char *const *)q->val;
+    if (PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(pg->conn)) {
+        keep_msg(q->st, PQerrorMessage(pg->conn));
+        return SW__ERROR;
+    }
+    int ok = 1;
+    if (q->runs == 1 && !q->name[0]) {
+        snprintf(q->name, sizeof q->name, "sw_q%u", ++pg->named);
+        ok = PQsendPrepare(pg->conn, q->name, q->sql, q->np, q->type);
+    }
+    if (ok)
+        ok = q->name[0] ? PQsendQueryPrepared(pg->conn, q->name, q->np, vals, NULL, NULL, 0)
+                        : PQsendQueryParams(pg->conn, q->sql, q->np, q->type, vals, NULL, NULL, 0);
+    q->runs++;
+    if (!ok) {
+        keep_msg(q->st, PQerrorMessage(pg->conn));
+        flush(q->st);
+        return SW__ERROR;
+    }
+    return ++pg->pending >= DEFER_BATCH ? flush(q->st) : SW__OK;
+}
+
+void sw__pg_defer(sw_store *st, int on)
+{
+    st->pg->defer = on;
+}
+
+int sw__pg_flush(sw_store *st)
+{
+    return flush(st);
+}
+
 /* Run the statement: the first time as is, from the second on as a
  * server-side prepared statement (the slate's row inserts). */
 static int run(sw__q *q)
 {
     sw__pg *pg = q->st->pg;
+    int frc = flush(q->st); /* in order, after what was deferred */
+    if (frc) return frc;
     const char *const *vals = (const char *const *)q->val;
     PGresult *r;
     if (q->runs == 1 && !q->name[0]) {
@@ -268,6 +350,12 @@ int sw__pg_step(sw__q *q)
 {
     if (!q->ran) {
         q->ran = 1;
+        /* a statement that returns no rows may go without waiting (sw__db_defer) */
+        if (q->st->pg->defer && !strstr(q->sql, "RETURNING") && strncmp(q->sql, "SELECT", 6)) {
+            q->res = NULL;
+            int rc = send_deferred(q);
+            return rc ? rc : SW__DONE;
+        }
         int rc = run(q);
         if (rc) return rc;
     }
@@ -286,6 +374,8 @@ void sw__pg_reset(sw__q *q)
 void sw__pg_finalize(sw__q *q)
 {
     sw__pg_reset(q);
+    if (q->name[0] && PQpipelineStatus(q->st->pg->conn) != PQ_PIPELINE_OFF) /* its failure waits for the next sync */
+        q->st->pg->failed = q->st->pg->failed ? q->st->pg->failed : flush(q->st);
     if (q->name[0] && PQstatus(q->st->pg->conn) == CONNECTION_OK &&
         PQtransactionStatus(q->st->pg->conn) != PQTRANS_INERROR) {
         char sql[48];
@@ -312,16 +402,22 @@ const char *sw__pg_col(sw__q *q, int i, size_t *n)
     return PQgetvalue(q->res, q->row, i);
 }
 
+/* After a deferred statement failed, the statement still runs (a ROLLBACK
+ * must) and the first failure is the one returned, with its message. */
 int sw__pg_exec(sw_store *st, const char *sql)
 {
+    int frc = flush(st);
+    char keep[sizeof st->msg];
+    if (frc) memcpy(keep, st->msg, sizeof keep);
     int np = 0;
     char *t = translate(sql, &np);
-    if (!t) return SW__NOMEM;
+    if (!t) return frc ? frc : SW__NOMEM;
     PGresult *r = PQexec(st->pg->conn, t);
     sw_free(t);
     int rc = result_code(st, r);
     PQclear(r);
-    return rc;
+    if (frc) memcpy(st->msg, keep, sizeof keep);
+    return frc ? frc : rc;
 }
 
 int sw__pg_begin(sw_store *st)
@@ -330,6 +426,21 @@ int sw__pg_begin(sw_store *st)
     snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", WRITE_LOCK);
     int rc = sw__pg_exec(st, "BEGIN");
     if (!rc && (rc = sw__pg_exec(st, sql))) sw__db_rollback(st);
+    return rc;
+}
+
+/* COMMIT of a transaction PostgreSQL has aborted answers "ROLLBACK", not an
+ * error: a commit that did not commit is one here. */
+int sw__pg_commit(sw_store *st)
+{
+    int frc = flush(st);
+    PGresult *r = PQexec(st->pg->conn, "COMMIT");
+    int rc = frc ? frc : result_code(st, r);
+    if (!rc && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        keep_msg(st, "the transaction was rolled back: a statement in it failed");
+        rc = SW__ERROR;
+    }
+    PQclear(r);
     return rc;
 }
 

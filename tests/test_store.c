@@ -216,6 +216,57 @@ START_TEST(store_busy)
 }
 END_TEST
 
+/* A row the database refuses in the middle of a slate (a trigger planted
+ * here, past the first batches PostgreSQL sends without waiting): the run
+ * fails naming the database's reason, and the date's earlier rows stand. */
+START_TEST(store_row_refused_mid_write)
+{
+    need_sim();
+    char db[600], args[1400], *out = NULL;
+    tu_db(db, sizeof db, NULL, "refused");
+    snprintf(args, sizeof args, "slate --date %s --data %s --models %s", D1, g_data, g_models);
+    ck_assert_int_eq(swish(&out, db, args), 0);
+    free(out);
+    const char *q = "SELECT game_id, player_id, system, model_version, prediction, recommendation FROM predictions"
+                    " ORDER BY game_id, player_id, system";
+    char *before = tu_sql_dump(db, q);
+    long rows = tu_sql_long(db, "SELECT count(*) FROM predictions");
+    ck_assert_int_gt(rows, 600); /* more than two batches before the last player */
+    char *pid = tu_sql_dump(db, "SELECT max(player_id) FROM predictions");
+    pid[strcspn(pid, "\n")] = 0;
+    char sql[1200];
+    if (tu_db_pg())
+        snprintf(sql, sizeof sql,
+                 "CREATE FUNCTION sw_test_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.player_id = '%s'"
+                 " AND NEW.system = 'final' THEN RAISE EXCEPTION 'planted failure'; END IF; RETURN NEW; END $$;"
+                 " CREATE TRIGGER sw_test_fail BEFORE INSERT ON predictions FOR EACH ROW EXECUTE FUNCTION sw_test_fail()",
+                 pid);
+    else
+        snprintf(sql, sizeof sql,
+                 "CREATE TRIGGER sw_test_fail BEFORE INSERT ON predictions WHEN NEW.player_id = '%s' AND NEW.system ="
+                 " 'final' BEGIN SELECT RAISE(ABORT, 'planted failure'); END",
+                 pid);
+    ck_assert_int_eq(tu_sql_exec(db, sql), 0);
+    int rc = swish(&out, db, args);
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(out, "planted failure") && strstr(out, tu_db_pg() ? strrchr(db, '/') : db), "%.800s", out);
+    free(out);
+    char *after = tu_sql_dump(db, q);
+    ck_assert_str_eq(before, after);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM runs"), 1);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions_superseded"), 0);
+    /* the store still works on that connection's successors */
+    ck_assert_int_eq(
+        tu_sql_exec(db, tu_db_pg() ? "DROP TRIGGER sw_test_fail ON predictions" : "DROP TRIGGER sw_test_fail"), 0);
+    ck_assert_int_eq(swish(&out, db, args), 0);
+    free(out);
+    ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions"), rows);
+    free(before);
+    free(after);
+    free(pid);
+}
+END_TEST
+
 /* Writers of several processes on one store: four slates of two dates at
  * once, each in one transaction; one current row per prediction after. */
 START_TEST(store_concurrent_writers)
@@ -333,6 +384,7 @@ Suite *store_suite(void)
     tcase_add_unchecked_fixture(ts, sim_setup, sim_teardown);
     tcase_add_test(ts, store_nightly_on_backend);
     tcase_add_test(ts, store_busy);
+    tcase_add_test(ts, store_row_refused_mid_write);
     tcase_add_test(ts, store_concurrent_writers);
     suite_add_tcase(s, ts);
     return s;
