@@ -31,6 +31,7 @@ typedef struct sw__q {
     unsigned *type;
     struct pg_result *res;     /* the result being stepped through */
     int row, nrow, ran, runs;
+    int oom;                   /* a value could not be bound: the statement fails */
     char name[24];             /* a server-side prepared statement, once run twice */
 } sw__q;
 

@@ -234,7 +234,10 @@ void sw__pg_bind(sw__q *q, int i, const char *text, size_t n, unsigned type)
     q->type[i - 1] = type;
     if (!text) return;
     char *v = sw_malloc(n + 1);
-    if (!v) return; /* binds NULL; the NOT NULL constraints catch what matters */
+    if (!v) { /* the statement fails rather than store a NULL */
+        q->oom = 1;
+        return;
+    }
     memcpy(v, text, n);
     v[n] = 0;
     q->val[i - 1] = v;
@@ -250,11 +253,12 @@ static int flush(sw_store *st)
         pg->failed = SW__OK;
         return rc;
     }
-    if (!PQpipelineSync(pg->conn)) {
+    int synced = PQpipelineSync(pg->conn);
+    if (!synced) { /* no sync will come back: the connection is broken */
         keep_msg(st, PQerrorMessage(pg->conn));
         if (!pg->failed) pg->failed = SW__ERROR;
     }
-    for (;;) {
+    while (synced) {
         PGresult *r = PQgetResult(pg->conn);
         if (!r) {
             if (PQstatus(pg->conn) != CONNECTION_OK) break;
@@ -348,6 +352,7 @@ static int run(sw__q *q)
 
 int sw__pg_step(sw__q *q)
 {
+    if (q->oom) return SW__NOMEM;
     if (!q->ran) {
         q->ran = 1;
         /* a statement that returns no rows may go without waiting (sw__db_defer) */
