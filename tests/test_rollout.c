@@ -10,7 +10,6 @@
  * database filled by hand; the registry's state and history after every
  * automatic action. */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,27 +25,33 @@
 #include "pipeline/rollout.h"
 #include "pipeline/stack.h"
 #include "pipeline/store.h"
+#include "core/num.h"
 #include "testutil.h"
 
 /* ---- helpers ---- */
 
 
 
-/* A query on `db` with `other` attached as "o". */
-static long q_long2(const char *db, const char *other, const char *sql)
+/* Every row `sql` gives on `small` is among those it gives on `big` (either backend). */
+static long missing_rows(const char *small, const char *big, const char *sql)
 {
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    char att[1024];
-    snprintf(att, sizeof att, "ATTACH DATABASE '%s' AS o", other);
-    ck_assert_int_eq(sqlite3_exec(h, att, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-    long v = (long)sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(h);
-    return v;
+    char *a = tu_sql_dump(small, sql), *b = tu_sql_dump(big, sql);
+    size_t nb = strlen(b);
+    char *hay = malloc(nb + 2);
+    hay[0] = '\n';
+    memcpy(hay + 1, b, nb + 1);
+    long missing = 0;
+    for (char *line = a; *line;) {
+        char *end = strchr(line, '\n');
+        char want[256];
+        snprintf(want, sizeof want, "\n%.*s\n", (int)(end - line), line);
+        missing += !strstr(hay, want);
+        line = end + 1;
+    }
+    free(hay);
+    free(a);
+    free(b);
+    return missing;
 }
 
 /* The served rows of a database, every column that a reader sees (run ids left out). */
@@ -86,7 +91,7 @@ static int day_of(const char *s)
 
 /* ---- the simulated league: simulated, a champion and a candidate of each model, once ---- */
 
-static char g_root[256], g_conf[320], g_data[320], g_models[320], g_db0[320];
+static char g_root[256], g_conf[320], g_data[320], g_models[320], g_db0[600];
 static int g_ready;
 static char g_why[4600];
 
@@ -99,7 +104,9 @@ static void sim_setup(void)
     if (!mkdtemp(g_root)) return;
     snprintf(g_data, sizeof g_data, "%s/data", g_root);
     snprintf(g_models, sizeof g_models, "%s/models", g_root);
-    snprintf(g_db0, sizeof g_db0, "%s/base.db", g_root);
+    tu_db(g_db0, sizeof g_db0, g_root, "base");
+    char gdb[600];
+    tu_db(gdb, sizeof gdb, g_root, "swish");
     snprintf(g_conf, sizeof g_conf, "%s/test.conf", g_root);
     char conf2[400];
     snprintf(conf2, sizeof conf2, "%s/cand.conf", g_root);
@@ -107,9 +114,9 @@ static void sim_setup(void)
     for (int i = 0; i < 2; i++) {
         FILE *fp = fopen(i ? conf2 : g_conf, "w");
         if (!fp) return;
-        fprintf(fp, "[paths]\ndata = %s\ndb = %s/swish.db\nmodels = %s\n\n[retrain]\nrounds = %d\nearly_stopping = %d\n"
+        fprintf(fp, "[paths]\ndata = %s\ndb = %s\nmodels = %s\n\n[retrain]\nrounds = %d\nearly_stopping = %d\n"
                     "folds = 3\n",
-                g_data, g_root, g_models, i ? 10 : 80, i ? 0 : 10);
+                g_data, gdb, g_models, i ? 10 : 80, i ? 0 : 10);
         fclose(fp);
     }
     const char *bin = tu_swish_bin();
@@ -174,44 +181,59 @@ static int sys_id(const char *name)
     return -1;
 }
 
+/* A dumped cell as a number: NaN for NULL (the text is exact on PostgreSQL,
+ * 15 digits on SQLite: within the tolerances below). */
+static double num_or_nan(const char *t)
+{
+    double v;
+    return !strcmp(t, "NULL") || sw_parse_f64(t, strlen(t), &v) ? NAN : v;
+}
+
 /* The stacks applied by hand to the stored predictions of one date: the
  * champion stack to the champions' rows must give final.champion, the
  * candidate stack to the same rows with gbdt.rollout in place of gbdt must
  * give final.rollout.  Returns the rows checked. */
 static long check_combinations(const char *db, const char *date, const sw_stack *champ, const sw_stack *cand)
 {
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    const char *sql = "SELECT p.game_id, p.player_id, p.system, p.prediction, f.vals, p.line, p.p_market FROM"
-                      " predictions p JOIN features f"
-                      " USING (game_date, game_id, player_id) WHERE p.game_date = ? ORDER BY p.game_id, p.player_id,"
-                      " p.system";
-    ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
-    sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT p.game_id, p.player_id, p.system, p.prediction, f.vals, p.line, p.p_market FROM predictions p"
+             " JOIN features f USING (game_date, game_id, player_id) WHERE p.game_date = '%s' ORDER BY p.game_id,"
+             " p.player_id, p.system",
+             date);
+    char *dump = tu_sql_dump(db, sql), *line = dump, *col[7];
     long checked = 0;
     char key[128] = "";
-    double by[SW_SYS_COUNT], cand_gbdt = NAN, fc = NAN, fr = NAN, line = NAN, pm = NAN;
+    double by[SW_SYS_COUNT], cand_gbdt = NAN, fc = NAN, fr = NAN, ln = NAN, pm = NAN;
     float std10 = NAN;
     int more = 1;
     for (int k = 0; k < SW_SYS_COUNT; k++) by[k] = NAN;
     while (more) {
-        int rc = sqlite3_step(q);
-        more = rc == SQLITE_ROW;
+        more = *line != 0;
+        if (more) { /* the row's seven columns (the features' JSON has no '|') */
+            char *end = strchr(line, '\n');
+            *end = 0;
+            for (int c = 0; c < 7; c++) {
+                col[c] = line;
+                line += c < 6 ? strcspn(line, "|") : strlen(line);
+                if (c < 6) *line++ = 0;
+            }
+            line = end + 1;
+        }
         char k2[128] = "";
-        if (more) snprintf(k2, sizeof k2, "%s|%s", sqlite3_column_text(q, 0), sqlite3_column_text(q, 1));
+        if (more) snprintf(k2, sizeof k2, "%s|%s", col[0], col[1]);
         if (key[0] && strcmp(k2, key) != 0) {
             /* one player-game complete */
             double sig;
             int present;
             /* each stack's combination, then its market anchor (market.h) */
             double pc = sw_stack_predict(champ, by, std10, &sig, &present);
-            pc = sw_market_pred(&champ->mk, pc, sig, line, pm);
+            pc = sw_market_pred(&champ->mk, pc, sig, ln, pm);
             double roll[SW_SYS_COUNT];
             memcpy(roll, by, sizeof roll);
             roll[sys_id("gbdt")] = cand_gbdt;
             double pr = sw_stack_predict(cand, roll, std10, &sig, &present);
-            pr = sw_market_pred(&cand->mk, pr, sig, line, pm);
+            pr = sw_market_pred(&cand->mk, pr, sig, ln, pm);
             if (isfinite(pc) && isfinite(pr)) {
                 pc = pc < 0 ? 0 : pc > 60 ? 60 : pc;
                 pr = pr < 0 ? 0 : pr > 60 ? 60 : pr;
@@ -224,22 +246,21 @@ static long check_combinations(const char *db, const char *date, const sw_stack 
         }
         if (!more) break;
         snprintf(key, sizeof key, "%s", k2);
-        const char *system = (const char *)sqlite3_column_text(q, 2);
-        double v = sqlite3_column_type(q, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 3);
-        const char *vals = (const char *)sqlite3_column_text(q, 4), *p = strstr(vals, "\"points_std_last_10\":");
+        const char *system = col[2];
+        double v = num_or_nan(col[3]);
+        const char *vals = col[4], *p = strstr(vals, "\"points_std_last_10\":");
         ck_assert_ptr_nonnull(p);
         p += strlen("\"points_std_last_10\":");
         std10 = strncmp(p, "null", 4) ? strtof(p, NULL) : NAN;
-        line = sqlite3_column_type(q, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 5);
-        pm = sqlite3_column_type(q, 6) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 6);
+        ln = num_or_nan(col[5]);
+        pm = num_or_nan(col[6]);
         int k = sys_id(system);
         if (k >= 0) by[k] = v;
         else if (!strcmp(system, "gbdt.rollout")) cand_gbdt = v;
         else if (!strcmp(system, "final.champion")) fc = v;
         else if (!strcmp(system, "final.rollout")) fr = v;
     }
-    sqlite3_finalize(q);
-    sqlite3_close(h);
+    free(dump);
     return checked;
 }
 
@@ -252,7 +273,7 @@ START_TEST(shadow_scored_never_served)
     char dir[600], m[700], db[700], *out = NULL;
     copy_models("shadow", dir, sizeof dir);
     snprintf(m, sizeof m, "%s/models", dir);
-    snprintf(db, sizeof db, "%s/s.db", dir);
+    tu_db(db, sizeof db, dir, "s");
     char g1[64], g2[64], s1[64], s2[64];
     versions(m, "gbdt", g1, g2);
     versions(m, "stack", s1, s2);
@@ -310,10 +331,12 @@ START_TEST(shadow_scored_never_served)
     /* final = final.champion on every row, in everything a reader sees */
     ck_assert_int_eq(tu_sql_long(db, "SELECT count(*) FROM predictions f JOIN predictions c USING (game_date, game_id,"
                                 " player_id) WHERE f.system = 'final' AND c.system = 'final.champion' AND NOT"
-                                " (f.prediction IS c.prediction AND f.lo IS c.lo AND f.hi IS c.hi AND f.p_over IS c.p_over"
-                                " AND f.recommendation = c.recommendation AND f.confidence IS c.confidence AND"
-                                " f.reason = c.reason AND f.contributions IS c.contributions AND f.trained_to IS"
-                                " c.trained_to AND f.model_version = c.model_version)"),
+                                " (f.prediction IS NOT DISTINCT FROM c.prediction AND f.lo IS NOT DISTINCT FROM c.lo"
+                                " AND f.hi IS NOT DISTINCT FROM c.hi AND f.p_over IS NOT DISTINCT FROM c.p_over"
+                                " AND f.recommendation = c.recommendation AND f.confidence IS NOT DISTINCT FROM"
+                                " c.confidence AND f.reason = c.reason AND f.contributions IS NOT DISTINCT FROM"
+                                " c.contributions AND f.trained_to IS NOT DISTINCT FROM c.trained_to"
+                                " AND f.model_version = c.model_version)"),
                      0);
     /* and every served and system row is the one a run without the rollout stores, byte for byte */
     static const char *const same[] = {"final", "gbdt", "moving_average", "zone_matchup", "similarity",
@@ -351,26 +374,34 @@ END_TEST
  * here; returns the rows served by the canary (and *total the rows). */
 static long check_served(const char *db, int share, long *total)
 {
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q;
-    const char *sql =
-        "SELECT f.game_date, f.player_id, f.model_version, r.model_version, c.model_version,"
-        " f.prediction IS r.prediction AND f.lo IS r.lo AND f.hi IS r.hi AND f.p_over IS r.p_over AND f.recommendation ="
-        " r.recommendation AND f.confidence IS r.confidence AND f.reason = r.reason AND f.trained_to IS r.trained_to"
-        " AND f.systems_predicting IS r.systems_predicting AND f.systems_agreeing IS r.systems_agreeing,"
-        " f.prediction IS c.prediction AND f.lo IS c.lo AND f.hi IS c.hi AND f.p_over IS c.p_over AND f.recommendation ="
-        " c.recommendation AND f.confidence IS c.confidence AND f.reason = c.reason AND f.trained_to IS c.trained_to"
-        " AND f.systems_predicting IS c.systems_predicting AND f.systems_agreeing IS c.systems_agreeing"
-        " FROM predictions f JOIN predictions r USING (game_date, game_id, player_id) JOIN predictions c USING"
-        " (game_date, game_id, player_id) WHERE f.system = 'final' AND r.system = 'final.rollout' AND c.system ="
-        " 'final.champion' ORDER BY 1, 2";
-    ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+    /* the served row equals one final in every column a reader sees (IS NOT DISTINCT FROM: NULLs equal) */
+    static const char *const cols[] = {"prediction", "lo", "hi", "p_over", "recommendation", "confidence", "reason",
+                                       "trained_to", "systems_predicting", "systems_agreeing"};
+    char sql[4096], same[2][1400];
+    for (int w = 0; w < 2; w++) {
+        size_t k = 0;
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+            k += (size_t)snprintf(same[w] + k, sizeof same[w] - k, "%sf.%s IS NOT DISTINCT FROM %c.%s", c ? " AND " : "",
+                                  cols[c], w ? 'c' : 'r', cols[c]);
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT f.game_date, f.player_id, f.model_version, r.model_version, c.model_version, %s, %s"
+             " FROM predictions f JOIN predictions r USING (game_date, game_id, player_id) JOIN predictions c USING"
+             " (game_date, game_id, player_id) WHERE f.system = 'final' AND r.system = 'final.rollout' AND c.system ="
+             " 'final.champion' ORDER BY 1, 2",
+             same[0], same[1]);
+    char *dump = tu_sql_dump(db, sql), *line = dump;
     long canary = 0, n = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        const char *date = (const char *)sqlite3_column_text(q, 0), *pid = (const char *)sqlite3_column_text(q, 1);
-        const char *fv = (const char *)sqlite3_column_text(q, 2), *rv = (const char *)sqlite3_column_text(q, 3),
-                   *cv = (const char *)sqlite3_column_text(q, 4);
+    while (*line) {
+        char *end = strchr(line, '\n'), *col[7];
+        *end = 0;
+        for (int c = 0; c < 7; c++) { /* versions and reasons have no '|' */
+            col[c] = line;
+            line += strcspn(line, "|");
+            if (*line) *line++ = 0;
+        }
+        line = end + 1;
+        const char *date = col[0], *pid = col[1], *fv = col[2], *rv = col[3], *cv = col[4];
         int arm = arm_of(pid, date, share);
         ck_assert_int_eq(sw_rollout_arm(pid, day_of(date), share), arm);
         n++;
@@ -379,14 +410,13 @@ static long check_served(const char *db, int share, long *total)
             char want[300];
             snprintf(want, sizeof want, "%s canary", rv);
             ck_assert_str_eq(fv, want);
-            ck_assert_msg(sqlite3_column_int(q, 5), "%s %s: served %s, not final.rollout", date, pid, fv);
+            ck_assert_msg(!strcmp(col[5], "1"), "%s %s: served %s, not final.rollout", date, pid, fv);
         } else {
             ck_assert_str_eq(fv, cv);
-            ck_assert_msg(sqlite3_column_int(q, 6), "%s %s: served %s, not final.champion", date, pid, fv);
+            ck_assert_msg(!strcmp(col[6], "1"), "%s %s: served %s, not final.champion", date, pid, fv);
         }
     }
-    sqlite3_finalize(q);
-    sqlite3_close(h);
+    free(dump);
     *total = n;
     return canary;
 }
@@ -398,8 +428,8 @@ START_TEST(canary_follows_the_hash)
     char dir[600], m[700], db10[700], db50[700], *out = NULL;
     copy_models("canary", dir, sizeof dir);
     snprintf(m, sizeof m, "%s/models", dir);
-    snprintf(db10, sizeof db10, "%s/c10.db", dir);
-    snprintf(db50, sizeof db50, "%s/c50.db", dir);
+    tu_db(db10, sizeof db10, dir, "c10");
+    tu_db(db50, sizeof db50, dir, "c50");
     char g1[64], g2[64];
     versions(m, "gbdt", g1, g2);
     sw_registry_configure(NULL, NULL, "test_rollout");
@@ -440,11 +470,9 @@ START_TEST(canary_follows_the_hash)
     /* raising the share only adds player-games: those served at 10% are served at 50% */
     long c10 = tu_sql_long(db10, "SELECT count(*) FROM predictions WHERE system = 'final' AND model_version LIKE '% canary'");
     ck_assert_int_gt(c10, 0);
-    ck_assert_int_eq(q_long2(db50, db10,
-                             "SELECT count(*) FROM o.predictions a WHERE a.system = 'final' AND a.model_version LIKE"
-                             " '% canary' AND NOT EXISTS (SELECT 1 FROM main.predictions b WHERE b.system = 'final' AND"
-                             " b.model_version LIKE '% canary' AND b.game_date = a.game_date AND b.game_id = a.game_id"
-                             " AND b.player_id = a.player_id)"),
+    ck_assert_int_eq(missing_rows(db10, db50,
+                                  "SELECT game_date, game_id, player_id FROM predictions WHERE system = 'final' AND"
+                                  " model_version LIKE '% canary' ORDER BY 1, 2, 3"),
                      0);
     /* the JSON says which arm served each row */
     int rc = tu_sh(&out, "%s slate --date " D1 " --config %s --models %s --no-store --json 2>/dev/null", bin, g_conf, m);
@@ -938,7 +966,7 @@ START_TEST(rollback_restores_serving)
     char dir[600], m[700], db[700], *out = NULL;
     copy_models("rollback", dir, sizeof dir);
     snprintf(m, sizeof m, "%s/models", dir);
-    snprintf(db, sizeof db, "%s/r.db", dir);
+    tu_db(db, sizeof db, dir, "r");
     char g1[64], g2[64], s1[64], s2[64];
     versions(m, "gbdt", g1, g2);
     versions(m, "stack", s1, s2);
