@@ -44,7 +44,7 @@ static void sim_setup(void)
 
 static void sim_teardown(void)
 {
-    if (g_root[0] && !getenv("SWISH_KEEP_TMP")) tu_remove_tree(g_root);
+    if (g_root[0] && !getenv("SW_KEEP_TMP")) tu_remove_tree(g_root);
 }
 
 static void need_sim(void)

@@ -59,11 +59,13 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 }
 
 /* The temporary folder goes with the process that made it (a fixture's in
- * the runner, a test's in its forked child), unless SWISH_KEEP_TMP is set:
- * a run of make test leaves nothing in /tmp. */
+ * the runner, a test's in its forked child), unless SW_KEEP_TMP is set:
+ * a run of make test leaves nothing in /tmp.  (SW_, not SWISH_: the swish
+ * commands the tests run inherit the environment and refuse SWISH_* names
+ * that are no configuration key.) */
 static void tmp_cleanup(void)
 {
-    if (!g_tmp[0] || getpid() != g_tmp_pid || getenv("SWISH_KEEP_TMP")) return;
+    if (!g_tmp[0] || getpid() != g_tmp_pid || getenv("SW_KEEP_TMP")) return;
     nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 

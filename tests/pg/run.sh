@@ -22,7 +22,7 @@ if [ "$(id -u)" = 0 ]; then # initdb refuses root: the server runs as nobody
 fi
 stop() {
     "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-    [ -n "${SWISH_KEEP_TMP:-}" ] || rm -rf "$dir"
+    [ -n "${SW_KEEP_TMP:-}" ] || rm -rf "$dir"
 }
 trap stop EXIT
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U swish --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
