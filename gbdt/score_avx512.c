@@ -1,7 +1,9 @@
 /* score_avx512: the binned block kernels with AVX-512 (F, BW, VL, DQ, VBMI).
  *
  * Binary trees of depth <= 6: complete trees, bottom-up (score_impl.h).
- * Deeper trees: for each internal node, one byte compare over the block's 64
+ * Depth 7-8 trees full enough: complete, the top six levels bottom-up, the
+ * others level by level by each row's node (deep_level); their 256 leaf
+ * values from registers.  Other deeper trees: for each internal node, one byte compare over the block's 64
  * bins gives the rows that go left; the rows reaching each node are a 64-bit
  * mask; a leaf writes its index into its rows with one masked byte move.
  * Leaf values are then looked up 16 rows at a time (a permute for trees of up
@@ -68,6 +70,93 @@ static inline __m512i complete_leaves(const uint8_t *bins, const uint16_t *cb, c
     }
 }
 
+/* Depth 7-8: the top six levels bottom-up (ct6), then level by level by the
+ * row's node: its feature, NaN side and threshold by byte permutes over the
+ * level's 64 or 128 nodes, the row's bin picked from the bins of the level's
+ * distinct features (one compare and one masked move each: a gather of the
+ * bins costs more). */
+AI __m512i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m512i p)
+{
+    int off = (1 << lev) - 1;
+    __m512i fv, dv, k;
+    if (lev <= 6) {
+        fv = _mm512_permutexvar_epi8(p, _mm512_loadu_si512((const void *)(c->cf + off)));
+        dv = _mm512_permutexvar_epi8(p, _mm512_loadu_si512((const void *)(c->cdl + off)));
+        k = _mm512_permutexvar_epi8(p, _mm512_loadu_si512((const void *)(c->ck + off)));
+    } else {
+        fv = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(c->cf + off)), p,
+                                      _mm512_loadu_si512((const void *)(c->cf + off + 64)));
+        dv = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(c->cdl + off)), p,
+                                      _mm512_loadu_si512((const void *)(c->cdl + off + 64)));
+        k = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(c->ck + off)), p,
+                                     _mm512_loadu_si512((const void *)(c->ck + off + 64)));
+    }
+    /* each row matches one feature (padding none: bin 0, never right): two chains, ORed */
+    __m512i b0 = _mm512_setzero_si512(), b1 = b0;
+    const uint8_t *u = c->u + off;
+    int j = 0, n = c->un[lev];
+#define PICK(b, j) b = _mm512_mask_mov_epi8(b, _mm512_cmpeq_epi8_mask(fv, _mm512_set1_epi8((char)u[j])), \
+                                            _mm512_load_si512((const void *)(bins + (size_t)u[j] * SW__BLOCK)))
+    for (; j + 1 < n; j += 2) {
+        PICK(b0, j);
+        PICK(b1, j + 1);
+    }
+    if (j < n) PICK(b0, j);
+#undef PICK
+    __m512i bv = _mm512_or_si512(b0, b1);
+    /* right when bin + dl > k (k holds k + dl): NaN's 255 wraps to 0 where missing goes left */
+    __mmask64 right = _mm512_cmpgt_epu8_mask(_mm512_add_epi8(bv, dv), k);
+    __m512i pp = _mm512_add_epi8(p, p);
+    return _mm512_mask_add_epi8(pp, right, pp, _mm512_set1_epi8(1));
+}
+
+static inline __m512i deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D)
+{
+    __m512i p = ct6(bins, c->cb, c->ck, 0);
+    for (int lev = 6; lev < D; lev++) p = deep_level(bins, c, lev, p);
+    return p;
+}
+
+/* 256 leaf values of 16 rows from 16 registers: 8 two-table permutes, blends on bits 5-7 */
+static inline __m512 leaf256(const __m512 *T, __m512i i)
+{
+    __m512 v0 = _mm512_permutex2var_ps(T[0], i, T[1]), v1 = _mm512_permutex2var_ps(T[2], i, T[3]);
+    __m512 v2 = _mm512_permutex2var_ps(T[4], i, T[5]), v3 = _mm512_permutex2var_ps(T[6], i, T[7]);
+    __m512 v4 = _mm512_permutex2var_ps(T[8], i, T[9]), v5 = _mm512_permutex2var_ps(T[10], i, T[11]);
+    __m512 v6 = _mm512_permutex2var_ps(T[12], i, T[13]), v7 = _mm512_permutex2var_ps(T[14], i, T[15]);
+    __mmask16 b5 = _mm512_test_epi32_mask(i, _mm512_set1_epi32(32)), b6 = _mm512_test_epi32_mask(i, _mm512_set1_epi32(64)),
+              b7 = _mm512_test_epi32_mask(i, _mm512_set1_epi32(128));
+    __m512 w0 = _mm512_mask_blend_ps(b5, v0, v1), w1 = _mm512_mask_blend_ps(b5, v2, v3);
+    __m512 w2 = _mm512_mask_blend_ps(b5, v4, v5), w3 = _mm512_mask_blend_ps(b5, v6, v7);
+    return _mm512_mask_blend_ps(b7, _mm512_mask_blend_ps(b6, w0, w1), _mm512_mask_blend_ps(b6, w2, w3));
+}
+
+static inline void add_leaves256(const float *lv, __m512i idx, __m512 *a0, __m512 *a1, __m512 *a2, __m512 *a3)
+{
+    __m512 T[16];
+    for (int q = 0; q < 16; q++) T[q] = _mm512_load_ps(lv + 16 * q);
+    *a0 = _mm512_add_ps(*a0, leaf256(T, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 0))));
+    *a1 = _mm512_add_ps(*a1, leaf256(T, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 1))));
+    *a2 = _mm512_add_ps(*a2, leaf256(T, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 2))));
+    *a3 = _mm512_add_ps(*a3, leaf256(T, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 3))));
+}
+
+static inline void add_leaves(const float *lv, int nl, __m512i idx, __m512 *a0, __m512 *a1, __m512 *a2, __m512 *a3)
+{
+    __m512 tab[4];
+    if (nl <= 64) {
+        for (int q = 0; q < 4; q++) {
+            int cnt = nl - 16 * q;
+            tab[q] = cnt <= 0 ? _mm512_setzero_ps()
+                              : _mm512_maskz_loadu_ps((__mmask16)(cnt >= 16 ? 0xffff : (1u << cnt) - 1), lv + 16 * q);
+        }
+    }
+    *a0 = _mm512_add_ps(*a0, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 0)), tab));
+    *a1 = _mm512_add_ps(*a1, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 1)), tab));
+    *a2 = _mm512_add_ps(*a2, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 2)), tab));
+    *a3 = _mm512_add_ps(*a3, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 3)), tab));
+}
+
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
                          __mmask64 *scratch)
 {
@@ -85,9 +174,9 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             nl = 1 << D;
         } else if (L->cd8[t]) {
             const sw__crec8 *c = &L->d8[L->d8ix[t]];
-            idx = complete_leaves(bins, c->cb, c->ck, L->cd8[t]);
-            lv = L->cl8 + (size_t)L->d8ix[t] * 256;
-            nl = 256;
+            idx = L->d8top ? deep_leaves(bins, c, L->cd8[t]) : complete_leaves(bins, c->cb, c->ck, L->cd8[t]);
+            add_leaves256(L->cl8 + (size_t)L->d8ix[t] * 256, idx, &a0, &a1, &a2, &a3);
+            continue;
         } else {
             const sw__stree *st = &L->bt[t];
             const sw__vnode *nd = L->vnodes + st->node_off;
@@ -124,18 +213,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             if (j < nl) idx = _mm512_mask_mov_epi8(idx, rmp[ni + j], _mm512_set1_epi8((char)j));
             idx = _mm512_or_si512(idx, idx2);
         }
-        __m512 tab[4];
-        if (nl <= 64) {
-            for (int q = 0; q < 4; q++) {
-                int cnt = nl - 16 * q;
-                tab[q] = cnt <= 0 ? _mm512_setzero_ps()
-                                  : _mm512_maskz_loadu_ps((__mmask16)(cnt >= 16 ? 0xffff : (1u << cnt) - 1), lv + 16 * q);
-            }
-        }
-        a0 = _mm512_add_ps(a0, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 0)), tab));
-        a1 = _mm512_add_ps(a1, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 1)), tab));
-        a2 = _mm512_add_ps(a2, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 2)), tab));
-        a3 = _mm512_add_ps(a3, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 3)), tab));
+        add_leaves(lv, nl, idx, &a0, &a1, &a2, &a3);
     }
     _mm512_store_ps(acc, a0);
     _mm512_store_ps(acc + 16, a1);

@@ -62,11 +62,17 @@ typedef struct {
     uint8_t rk[64]; /* right when that byte > rk; 255 for padding */
 } sw__crec;
 
-/* A complete tree of depth 7 or 8 (block kernels only): the same bottom-up
- * scheme, 2^D - 1 nodes, leaf positions up to 255 in a byte. */
+/* A tree of depth 7 or 8 (block kernels only), complete: 2^D - 1 nodes in
+ * breadth-first order, leaf positions up to 255 in a byte.  AVX-512 scores
+ * its top L->d8top (6) levels bottom-up (cb, ck) and each level below by the
+ * row's node (cf, cdl, ck, and the level's distinct features u). */
 typedef struct {
     uint16_t cb[256];
     uint8_t ck[256];
+    uint8_t cf[256];  /* the node's layout feature */
+    uint8_t cdl[256]; /* 1 where missing goes left */
+    uint8_t u[256];   /* level l's distinct features (padding left out) at u + 2^l - 1, un[l] of them */
+    uint8_t un[8];
 } sw__crec8;
 
 typedef struct {
@@ -135,6 +141,7 @@ typedef struct {
      * the node-mask walk: cd8[t] = D and records d8[d8ix[t]] with 256 leaf
      * values at cl8 + 256 d8ix[t]; 0 for the others */
     int8_t *cd8;
+    int d8top; /* AVX-512: levels scored bottom-up above those by node (6); 0 past 255 layout features */
     uint32_t *d8ix;
     sw__crec8 *d8;
     float *cl8;

@@ -408,6 +408,89 @@ START_TEST(deep_trees_match_reference)
 }
 END_TEST
 
+/* Trees of depth 7 and 8 as XGBoost grows them: full at the top, leaves from
+ * depth 5 on (padding at every level of the complete record), missing going
+ * either way, categorical splits (feature 0) at any level, a feature with 300
+ * thresholds (two byte chunks) beside features with a few.  With 12 features
+ * AVX-512 scores the levels below 6 by each row's node; with 300 (layout
+ * features past a byte) it keeps the bottom-up record.  Every ISA keeps its
+ * kernels and equals the reference on thresholds, one ulp around them and NaN. */
+static int deep_grow(unsigned long long *s, int d, int D, int force, int nf, int32_t *l, int32_t *r, int32_t *fe,
+                     float *v, uint8_t *dl, int32_t *cs, int32_t *cc, int *n, int *ncat)
+{
+#define RND() (*s = *s * 6364136223846793005ULL + 1442695040888963407ULL, (unsigned)(*s >> 33))
+    int i = (*n)++;
+    cs[i] = cc[i] = 0;
+    dl[i] = (uint8_t)(RND() & 1);
+    if (d == D || (!force && d >= 5 && RND() % 10 < 3)) {
+        l[i] = r[i] = -1;
+        fe[i] = 0;
+        v[i] = (float)((int)(RND() % 2001) - 1000) / 997.0f;
+        return i;
+    }
+    int k = (int)(RND() % (unsigned)nf);
+    fe[i] = k;
+    if (k == 0) { /* categorical: three categories, drawn by the caller */
+        cs[i] = *ncat;
+        cc[i] = 3;
+        *ncat += 3;
+        v[i] = 0;
+    } else if (k == 1) {
+        v[i] = (float)(RND() % 300) * 0.173f - 25.0f;
+    } else {
+        v[i] = (float)(RND() % 9) * 1.5f - 6.0f + (float)k * 0.01f;
+    }
+    int a = deep_grow(s, d + 1, D, force, nf, l, r, fe, v, dl, cs, cc, n, ncat);
+    int b = deep_grow(s, d + 1, D, 0, nf, l, r, fe, v, dl, cs, cc, n, ncat);
+    l[i] = a;
+    r[i] = b;
+    return i;
+#undef RND
+}
+
+START_TEST(depth_7_8_trees_match_reference)
+{
+    static const int nfs[] = {12, 300};
+    static int32_t l[1024], r[1024], fe[1024], cs[1024], cc[1024], cats[3072];
+    static float v[1024];
+    static uint8_t dl[1024];
+    for (size_t z = 0; z < sizeof nfs / sizeof nfs[0]; z++) {
+        int nf = nfs[z];
+        sw_forest *f = sw_forest_create(SW_TREES_BINARY, nf);
+        sw_forest_set_objective(f, SW_OBJ_SQUAREDERROR);
+        unsigned long long s = 11 + z;
+        for (int t = 0; t < 48; t++) {
+            int D = t % 5 == 4 ? 6 : t % 2 ? 7 : 8, n = 0, ncat = 0;
+            deep_grow(&s, 0, D, 1, nf, l, r, fe, v, dl, cs, cc, &n, &ncat);
+            for (int q = 0; q < ncat; q += 3) { /* each categorical node's three categories */
+                s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+                int c0 = (int)((s >> 33) % 30);
+                cats[q] = c0;
+                cats[q + 1] = c0 + 3;
+                cats[q + 2] = c0 + 7;
+            }
+            sw_binary_tree_in in = {n, l, r, fe, v, dl, v, NULL, NULL, cs, cc, cats};
+            sw_error err;
+            ck_assert_msg(sw_forest_add_binary(f, &in, &err) == SW_OK, "%s", err.msg);
+            ck_assert_int_eq(sw_forest_tree_depth(f, t), D);
+        }
+        for (int k = 1; k < 3; k++) {
+            if (!sw_isa_supported(isas[k])) continue;
+            sw_scorer *sc;
+            sw_error err;
+            ck_assert_int_eq(sw_scorer_create(f, -1, isas[k], &sc, &err), SW_OK);
+            ck_assert_msg(sw_scorer_isa(sc) == isas[k], "depth 7-8 trees: %s fell back to %s",
+                          sw_isa_name(isas[k]), sw_isa_name(sw_scorer_isa(sc)));
+            sw_scorer_free(sc);
+        }
+        char what[64];
+        snprintf(what, sizeof what, "depth 7 and 8 trees on %d features", nf);
+        check_against_reference(f, what);
+        sw_forest_free(f);
+    }
+}
+END_TEST
+
 /* Fail each allocation in turn while reading every model format (XGBoost JSON
  * and UBJSON with categorical splits and classes, CatBoost .cbm, .swm) and
  * building the scorer for every ISA: each step is SW_OK or SW_NOMEM, never a
@@ -780,6 +863,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, dart_matches_xgboost);
     tcase_add_test(tc, readers_and_scorer_survive_allocation_failures);
     tcase_add_test(tc, deep_trees_match_reference);
+    tcase_add_test(tc, depth_7_8_trees_match_reference);
     tcase_add_test(tc, categorical_multiclass_match_xgboost);
     tcase_add_test(tc, categorical_multiclass_bad_input);
     tcase_add_test(tc, isa_selection);
