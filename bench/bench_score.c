@@ -100,6 +100,18 @@ typedef struct {
 
 /* A 1000-tree depth-6 model of each kind, trained by swish on bench/gen_nba.c's
  * data, and XGBoost's own models of the kinds users bring, trained on the same. */
+/* SW_BENCH_MODELS=a,b: only the models whose name contains one of the words */
+static int picked(const char *name)
+{
+    const char *pick = getenv("SW_BENCH_MODELS");
+    if (!pick || !*pick) return 1;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", pick);
+    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+        if (strstr(name, w)) return 1;
+    return 0;
+}
+
 static int train_models(const bench_ctx *c, entry *e, int *n)
 {
     char tr[600], te[600], cmd[4096];
@@ -107,8 +119,10 @@ static int train_models(const bench_ctx *c, entry *e, int *n)
     snprintf(te, sizeof te, "%s/score_test.csv", c->tmp);
     if (bench_gen_nba(tr, te, c->quick ? 20000 : 60000, 20000, 7) != 0) return -1;
     for (int k = 0; k < 2; k++) {
-        entry *x = &e[(*n)++];
+        entry *x = &e[*n];
         snprintf(x->name, sizeof x->name, "swish-trained %s 1000x6", k ? "oblivious" : "binary");
+        if (!picked(x->name)) continue;
+        (*n)++;
         snprintf(x->path, sizeof x->path, "%s/swish_1000x6.%s", c->tmp, k ? "cbm" : "json");
         snprintf(x->rows, sizeof x->rows, "%s", te);
         snprintf(cmd, sizeof cmd,
@@ -133,9 +147,11 @@ static int train_models(const bench_ctx *c, entry *e, int *n)
          300},
     };
     for (size_t k = 0; k < sizeof xm / sizeof xm[0]; k++) {
-        entry *x = &e[(*n)++];
+        entry *x = &e[*n];
         int rounds = c->quick ? 100 : xm[k].rounds;
         snprintf(x->name, sizeof x->name, xm[k].name, rounds);
+        if (!picked(x->name)) continue;
+        (*n)++;
         snprintf(x->path, sizeof x->path, "%s/xgb_%zu.json", c->tmp, k);
         snprintf(x->rows, sizeof x->rows, "%s", te);
         snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_make.py %s PTS %d '%s' %s", tr, rounds, xm[k].params,
@@ -167,6 +183,10 @@ int bench_score(const bench_ctx *c)
         if (!(ends_with(de->d_name, ".json") && !ends_with(de->d_name, "_metadata.json")) && !cbm) continue;
         entry *x = &ents[n++];
         snprintf(x->name, sizeof x->name, "%.*s", (int)(strlen(de->d_name) - (cbm ? 4 : 5)), de->d_name);
+        if (!picked(x->name)) {
+            n--;
+            continue;
+        }
         snprintf(x->path, sizeof x->path, "%s/%.250s", dir, de->d_name);
         snprintf(x->rows, sizeof x->rows, "%s/crosscheck/%s/%.200s/inputs.csv", c->shared, cbm ? "catboost" : "xgboost",
                  x->name);
