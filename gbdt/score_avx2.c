@@ -2,7 +2,9 @@
  *
  * Binary trees of depth <= 6: each node's left-going rows come from unsigned
  * compares (min + equality), and a blend per node builds the leaf positions
- * bottom-up (see score_impl.h).  Deeper trees: the rows reaching each node are
+ * bottom-up (see score_impl.h); depth 7-8 trees full enough the same for their
+ * top six levels, then level by level by each row's node (deep_level).  Other
+ * deeper trees: the rows reaching each node are
  * a 64-bit mask (compares and movemask); leaves write their index into their
  * rows bit by bit.  Values are gathered 8 rows at a time and added in float32.  Oblivious trees:
  * signed compares on bias-shifted bins build the leaf indices of 32 rows per
@@ -89,6 +91,62 @@ static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const 
     }
 }
 
+/* Byte tables of 64 and 128 entries looked up by each row's position
+ * (0..63 or 0..127; 32 rows per register): a 16-entry shuffle per quarter,
+ * then blends on the position's bits 4-6 (moved to each byte's sign bit). */
+AI __m256i look64(const uint8_t *tab, __m256i p, __m256i s4, __m256i s5)
+{
+    __m256i q0 = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)tab)), p);
+    __m256i q1 = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(tab + 16))), p);
+    __m256i q2 = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(tab + 32))), p);
+    __m256i q3 = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(tab + 48))), p);
+    return _mm256_blendv_epi8(_mm256_blendv_epi8(q0, q1, s4), _mm256_blendv_epi8(q2, q3, s4), s5);
+}
+
+AI __m256i lookup(const uint8_t *tab, int n, __m256i p)
+{
+    __m256i p4 = _mm256_and_si256(p, _mm256_set1_epi8(15)); /* pshufb zeroes where bit 7 is set */
+    __m256i s4 = _mm256_slli_epi16(p, 3), s5 = _mm256_slli_epi16(p, 2);
+    __m256i lo = look64(tab, p4, s4, s5);
+    if (n == 64) return lo;
+    return _mm256_blendv_epi8(lo, look64(tab + 64, p4, s4, s5), _mm256_slli_epi16(p, 1));
+}
+
+/* Depth 7-8 (score_impl.h, sw__crec8): the top six levels bottom-up, then
+ * each level by the row's node: feature, NaN side and threshold looked up by
+ * position, the row's bin blended from the level's distinct features. */
+AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i p, int half)
+{
+    int off = (1 << lev) - 1, n = 1 << lev;
+    __m256i fv = lookup(c->cf + off, n, p), dv = lookup(c->cdl + off, n, p), k = lookup(c->ck + off, n, p);
+    __m256i b0 = _mm256_setzero_si256(), b1 = b0;
+    const uint8_t *u = c->u + off, *hb = bins + 32 * half;
+    int j = 0, nu = c->un[lev];
+#define PICK(b, j) b = _mm256_blendv_epi8(b, _mm256_load_si256((const __m256i *)(hb + (size_t)u[j] * SW__BLOCK)), \
+                                          _mm256_cmpeq_epi8(fv, _mm256_set1_epi8((char)u[j])))
+    for (; j + 1 < nu; j += 2) {
+        PICK(b0, j);
+        PICK(b1, j + 1);
+    }
+    if (j < nu) PICK(b0, j);
+#undef PICK
+    /* left when bin + dl <= k (k holds k + dl; NaN's 255 wraps to 0 where missing goes left) */
+    __m256i x = _mm256_add_epi8(_mm256_or_si256(b0, b1), dv);
+    __m256i left = _mm256_cmpeq_epi8(_mm256_min_epu8(x, k), x);
+    __m256i pp = _mm256_add_epi8(p, p);
+    return _mm256_add_epi8(pp, _mm256_andnot_si256(left, _mm256_set1_epi8(1)));
+}
+
+static inline v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D)
+{
+    v2 p = ct6(bins, c->cb, c->ck, 0);
+    for (int lev = 6; lev < D; lev++) {
+        p.a = deep_level(bins, c, lev, p.a, 0);
+        p.b = deep_level(bins, c, lev, p.b, 1);
+    }
+    return p;
+}
+
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
                          uint64_t *scratch)
 {
@@ -106,7 +164,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             lv = L->cl + (size_t)t * 64;
         } else if (L->cd8[t]) {
             const sw__crec8 *c8 = &L->d8[L->d8ix[t]];
-            v2 c = complete_leaves(bins, c8->cb, c8->ck, L->cd8[t]);
+            v2 c = L->d8top ? deep_leaves(bins, c8, L->cd8[t]) : complete_leaves(bins, c8->cb, c8->ck, L->cd8[t]);
             _mm256_store_si256((__m256i *)idx, c.a);
             _mm256_store_si256((__m256i *)(idx + 32), c.b);
             lv = L->cl8 + (size_t)L->d8ix[t] * 256;

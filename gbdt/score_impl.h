@@ -63,9 +63,9 @@ typedef struct {
 } sw__crec;
 
 /* A tree of depth 7 or 8 (block kernels only), complete: 2^D - 1 nodes in
- * breadth-first order, leaf positions up to 255 in a byte.  AVX-512 scores
- * its top L->d8top (6) levels bottom-up (cb, ck) and each level below by the
- * row's node (cf, cdl, ck, and the level's distinct features u). */
+ * breadth-first order, leaf positions up to 255 in a byte.  The kernels
+ * score its top L->d8top (6) levels bottom-up (cb, ck) and each level below
+ * by the row's node (cf, cdl, ck, and the level's distinct features u). */
 typedef struct {
     uint16_t cb[256];
     uint8_t ck[256];
@@ -141,7 +141,7 @@ typedef struct {
      * the node-mask walk: cd8[t] = D and records d8[d8ix[t]] with 256 leaf
      * values at cl8 + 256 d8ix[t]; 0 for the others */
     int8_t *cd8;
-    int d8top; /* AVX-512: levels scored bottom-up above those by node (6); 0 past 255 layout features */
+    int d8top; /* levels scored bottom-up above those by node (6); 0 past 255 layout features (all bottom-up) */
     uint32_t *d8ix;
     sw__crec8 *d8;
     float *cl8;
