@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|train-curve|features|nightly|backtest|contention|store|serve]"
+        printf("usage: swish_bench [all|quick|score|train|train-curve|scaling|features|nightly|backtest|contention|store|serve]"
                " [--quick]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
@@ -122,6 +122,8 @@ int main(int argc, char **argv)
                "  train  training only\n"
                "  train-curve  training time and memory over rows (30k to 4M) and rounds (100 to 1000);\n"
                "               SW_BENCH_CURVE_ROWS=1000000,4000000 picks the sizes\n"
+               "  scaling  training and scoring from 1 thread to every CPU, model bytes and scores\n"
+               "           the same at each count; SW_BENCH_THREADS=1,4,16 picks the counts\n"
                "  features  the feature pipeline only\n"
                "  nightly   the 450-player nightly run only\n"
                "  backtest  a season's walk-forward backtest only\n"
@@ -152,6 +154,7 @@ int main(int argc, char **argv)
     if (every || strcmp(what, "backtest") == 0) rc |= bench_backtest(&c);
     if (every || strcmp(what, "train") == 0) rc |= bench_train(&c);
     if (strcmp(what, "all") == 0 || strcmp(what, "train-curve") == 0) rc |= bench_train_curve(&c);
+    if (strcmp(what, "all") == 0 || strcmp(what, "scaling") == 0) rc |= bench_scaling(&c);
     if (every || strcmp(what, "contention") == 0) rc |= bench_contention(&c);
     if (every || strcmp(what, "store") == 0) rc |= bench_store(&c);
     if (every || strcmp(what, "serve") == 0) rc |= bench_serve(&c);

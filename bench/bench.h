@@ -22,6 +22,11 @@ unsigned long long bench_checksum(const double *v, long n);
 char *bench_capture(const char *cmd);
 /* Find "key": number in a one-line JSON object; NaN if absent. */
 double bench_json_num(const char *json, const char *key);
+/* Run a shell command, capture its stdout (malloc'd; NULL and the output on
+ * stderr when it fails), the child's peak RSS in MiB. */
+char *bench_run_rss(const char *cmd, double *rss_mib);
+/* CSV -> .npz for bench/xgb_train.py (target PTS); non-zero on failure. */
+int bench_make_npz(const char *csv, const char *npz);
 /* Median of n values (sorts in place). */
 double bench_median(double *v, int n);
 
@@ -29,6 +34,8 @@ int bench_score(const bench_ctx *c);
 int bench_train(const bench_ctx *c);
 /* The cost curve of training over rows and rounds (swish_bench train-curve). */
 int bench_train_curve(const bench_ctx *c);
+/* Training and scoring from 1 thread to every CPU (swish_bench scaling). */
+int bench_scaling(const bench_ctx *c);
 int bench_features(const bench_ctx *c);
 int bench_nightly(const bench_ctx *c);
 int bench_backtest(const bench_ctx *c);

@@ -28,7 +28,7 @@ const char *const bench_params_cli = "--param eta=0.03 --param max_depth=6 --par
                                 "--param max_bin=256 --seed 42";
 
 /* Run a shell command, capture stdout, report the child's peak RSS (MiB). */
-static char *run_rss(const char *cmd, double *rss_mib)
+char *bench_run_rss(const char *cmd, double *rss_mib)
 {
     int fd[2];
     if (pipe(fd) != 0) return NULL;
@@ -55,7 +55,7 @@ static char *run_rss(const char *cmd, double *rss_mib)
     wait4(pid, &st, 0, &ru);
     *rss_mib = (double)ru.ru_maxrss / 1024.0;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "bench train: command failed: %s\n%s\n", cmd, buf);
+        fprintf(stderr, "bench: command failed: %s\n%s\n", cmd, buf);
         free(buf);
         return NULL;
     }
@@ -123,7 +123,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
                 if (sys == 0) {
                     snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, th,
                              rounds, bench_params_json);
-                    out = run_rss(cmd, &rss);
+                    out = bench_run_rss(cmd, &rss);
                     if (!out) return 1;
                     if (isfinite(jnum(out, "peak_rss_mib"))) rss = jnum(out, "peak_rss_mib");
                     secs = jnum(out, "train_seconds");
@@ -136,7 +136,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
                              "build/swish train --train %s --target PTS --out %s/m.%s --rounds %d --threads %d --every 0 "
                              "--json %s%s",
                              tr, c->tmp, ext, rounds, th, bench_params_cli, sys == 2 ? " --param grow_policy=oblivious" : "");
-                    out = run_rss(cmd, &rss);
+                    out = bench_run_rss(cmd, &rss);
                     if (!out) return 1;
                     if (isfinite(jnum(out, "peak_rss_mib"))) rss = jnum(out, "peak_rss_mib");
                     secs = jnum(out, "total");
@@ -148,7 +148,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
                     char pred[600];
                     snprintf(pred, sizeof pred, "%s/pred.csv", c->tmp);
                     double prss;
-                    out = run_rss(cmd, &prss);
+                    out = bench_run_rss(cmd, &prss);
                     if (!out || test_error(pred, te, &mae, &rmse) != 0) return 1;
                     free(out);
                 }
@@ -175,7 +175,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
     return 0;
 }
 
-static int make_npz(const char *csv, const char *npz)
+int bench_make_npz(const char *csv, const char *npz)
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py --npz %s %s PTS", csv, npz);
@@ -222,7 +222,7 @@ int bench_train(const bench_ctx *c)
     snprintf(te, sizeof te, "%s/nba_test.csv", c->tmp);
     snprintf(trz, sizeof trz, "%s/nba_train.npz", c->tmp);
     snprintf(tez, sizeof tez, "%s/nba_test.npz", c->tmp);
-    if (bench_gen_nba(tr, te, ntr, nte, 42) != 0 || make_npz(tr, trz) || make_npz(te, tez)) return 1;
+    if (bench_gen_nba(tr, te, ntr, nte, 42) != 0 || bench_make_npz(tr, trz) || bench_make_npz(te, tez)) return 1;
     printf("== train: %ld x 33 synthetic NBA-shaped rows, %d rounds, eta 0.03, depth 6, subsample 0.7, "
            "colsample_bytree 0.7, lambda 5, alpha 0.5, gamma 0.1, min_child_weight 10, max_bin 256 ==\n",
            ntr, rounds);
@@ -231,7 +231,7 @@ int bench_train(const bench_ctx *c)
     snprintf(te, sizeof te, "%s/real_test.csv", c->tmp);
     snprintf(trz, sizeof trz, "%s/real_train.npz", c->tmp);
     snprintf(tez, sizeof tez, "%s/real_test.npz", c->tmp);
-    if (real_table(c, tr, te, &ntr, &nte) || make_npz(tr, trz) || make_npz(te, tez)) return 1;
+    if (real_table(c, tr, te, &ntr, &nte) || bench_make_npz(tr, trz) || bench_make_npz(te, tez)) return 1;
     printf("== train: the real feature table (%s/data/nba through `swish features build`): %ld player-games of "
            "2023-24 and 2024-25 x 44 features, tested on %ld of 2025-26; the same parameters, %d rounds ==\n",
            c->shared, ntr, nte, rounds);
@@ -249,7 +249,7 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
     double xrss = 0, srss = 0, mae_x, mae_s = NAN, rmse;
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, th, rounds,
              bench_params_json);
-    char *out = run_rss(cmd, &xrss);
+    char *out = bench_run_rss(cmd, &xrss);
     if (!out) return 1;
     if (isfinite(jnum(out, "peak_rss_mib"))) xrss = jnum(out, "peak_rss_mib");
     double xs = jnum(out, "train_seconds");
@@ -259,7 +259,7 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
              "build/swish train --train %s --target PTS --out %s/curve.json --rounds %d --threads %d --every 0 --json %s",
              tr, c->tmp, rounds, th, bench_params_cli);
     double t0 = sw_clock_now();
-    out = run_rss(cmd, &srss);
+    out = bench_run_rss(cmd, &srss);
     double whole = sw_clock_now() - t0;
     if (!out) return 1;
     double strain = jnum(out, "total");
@@ -267,7 +267,7 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
     snprintf(cmd, sizeof cmd, "build/swish predict --model %s/curve.json --input %s --output %s/curve_pred.csv", c->tmp,
              te, c->tmp);
     double prss;
-    out = run_rss(cmd, &prss);
+    out = bench_run_rss(cmd, &prss);
     char pred[600];
     snprintf(pred, sizeof pred, "%s/curve_pred.csv", c->tmp);
     if (!out || test_error(pred, te, &mae_s, &rmse) != 0) return 1;
@@ -306,7 +306,7 @@ int bench_train_curve(const bench_ctx *c)
     for (int i = 0; i < nsizes; i++) {
         snprintf(tr, sizeof tr, "%s/curve_train_%ld.csv", c->tmp, sizes[i]);
         snprintf(trz, sizeof trz, "%s/curve_train_%ld.npz", c->tmp, sizes[i]);
-        if (bench_gen_nba(tr, te, sizes[i], 30000, 42) != 0 || make_npz(tr, trz) || make_npz(te, tez)) return 1;
+        if (bench_gen_nba(tr, te, sizes[i], 30000, 42) != 0 || bench_make_npz(tr, trz) || bench_make_npz(te, tez)) return 1;
         int rl[3] = {100, 300, 1000}, nr = sizes[i] == 120000 ? 3 : 1;
         for (int k = 0; k < nr; k++)
             if (curve_point(c, sizes[i], tr, te, trz, tez, nr == 1 ? 300 : rl[k], 2)) return 1;
