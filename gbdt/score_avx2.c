@@ -3,8 +3,9 @@
  * Binary trees of depth <= 6: each node's left-going rows come from unsigned
  * compares (min + equality), and a blend per node builds the leaf positions
  * bottom-up (see score_impl.h); depth 7-8 trees full enough the same for their
- * top six levels, then level by level by each row's node (deep_level).  Other
- * deeper trees: the rows reaching each node are
+ * top six levels, then level by level by each row's node (deep_level); bushy
+ * deeper trees the same six levels, then one level a step with gathers
+ * (walk_tree).  Other deeper trees: the rows reaching each node are
  * a 64-bit mask (compares and movemask); leaves write their index into their
  * rows bit by bit.  Values are gathered 8 rows at a time and added in float32.  Oblivious trees:
  * signed compares on bias-shifted bins build the leaf indices of 32 rows per
@@ -147,6 +148,35 @@ static inline v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D)
     return p;
 }
 
+/* A walked tree (sw__wtree): the top six levels bottom-up, then per 8 rows
+ * one level a step (the node's record and the row's bin gathered), the leaf
+ * values gathered by id. */
+static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint8_t *bins, __m256 *a)
+{
+    uint8_t pos[SW__BLOCK] __attribute__((aligned(32)));
+    v2 p = ct6(bins, w->cb, w->ck, 0);
+    _mm256_store_si256((__m256i *)pos, p.a);
+    _mm256_store_si256((__m256i *)(pos + 32), p.b);
+    const int *rec = (const int *)(L->wrec + w->off);
+    const float *val = L->wval + w->off;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m9 = _mm256_set1_epi32(511), m8 = _mm256_set1_epi32(255);
+    __m256i id[8];
+    for (int g = 0; g < 8; g++)
+        id[g] = _mm256_i32gather_epi32((const int *)w->id6, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(pos + 8 * g))), 4);
+    for (int lev = 6; lev < w->depth; lev++)
+        for (int g = 0; g < 8; g++) {
+            __m256i r = _mm256_i32gather_epi32(rec, id[g], 4);
+            __m256i at = _mm256_add_epi32(_mm256_slli_epi32(_mm256_and_si256(r, m9), 6),
+                                          _mm256_add_epi32(lane, _mm256_set1_epi32(8 * g)));
+            __m256i b = _mm256_and_si256(_mm256_i32gather_epi32((const int *)bins, at, 1), m8);
+            /* bin and k are 0..255: a signed compare is exact */
+            __m256i right = _mm256_cmpgt_epi32(b, _mm256_and_si256(_mm256_srli_epi32(r, 9), m8));
+            id[g] = _mm256_sub_epi32(_mm256_srli_epi32(r, 17), right);
+        }
+    for (int g = 0; g < 8; g++) a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(val, id[g], 4));
+}
+
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
                          uint64_t *scratch)
 {
@@ -162,6 +192,9 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             _mm256_store_si256((__m256i *)idx, c.a);
             _mm256_store_si256((__m256i *)(idx + 32), c.b);
             lv = L->cl + (size_t)t * 64;
+        } else if (L->wix && L->wix[t] >= 0) {
+            walk_tree(L, &L->wt[L->wix[t]], bins, a);
+            continue;
         } else if (L->cd8[t]) {
             const sw__crec8 *c8 = &L->d8[L->d8ix[t]];
             v2 c = L->d8top ? deep_leaves(bins, c8, L->cd8[t]) : complete_leaves(bins, c8->cb, c8->ck, L->cd8[t]);

@@ -3,7 +3,9 @@
  * Binary trees of depth <= 6: complete trees, bottom-up (score_impl.h).
  * Depth 7-8 trees full enough: complete, the top six levels bottom-up, the
  * others level by level by each row's node (deep_level); their 256 leaf
- * values from registers.  Other deeper trees: for each internal node, one byte compare over the block's 64
+ * values from registers.  Bushy deeper trees: the top six levels the same,
+ * then one level a step with gathers (walk_tree).  Other deeper trees: for
+ * each internal node, one byte compare over the block's 64
  * bins gives the rows that go left; the rows reaching each node are a 64-bit
  * mask; a leaf writes its index into its rows with one masked byte move.
  * Leaf values are then looked up 16 rows at a time (a permute for trees of up
@@ -157,6 +159,43 @@ static inline void add_leaves(const float *lv, int nl, __m512i idx, __m512 *a0, 
     *a3 = _mm512_add_ps(*a3, leaf_values(lv, nl, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 3)), tab));
 }
 
+/* A walked tree (sw__wtree): the top six levels bottom-up, then per 16 rows
+ * one level a step (the node's record and the row's bin gathered), the leaf
+ * values gathered by id. */
+static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint8_t *bins, __m512 *a)
+{
+    __m512i p = ct6(bins, w->cb, w->ck, 0);
+    const uint32_t *rec = L->wrec + w->off;
+    const float *val = L->wval + w->off;
+    __m512i t0 = _mm512_load_si512((const void *)w->id6), t1 = _mm512_load_si512((const void *)(w->id6 + 16));
+    __m512i t2 = _mm512_load_si512((const void *)(w->id6 + 32)), t3 = _mm512_load_si512((const void *)(w->id6 + 48));
+    __m512i id[4];
+#define ID(q)                                                                                                  \
+    do {                                                                                                       \
+        __m512i i32 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(p, q));                                   \
+        id[q] = _mm512_mask_blend_epi32(_mm512_test_epi32_mask(i32, _mm512_set1_epi32(32)),                    \
+                                        _mm512_permutex2var_epi32(t0, i32, t1), _mm512_permutex2var_epi32(t2, i32, t3)); \
+    } while (0)
+    ID(0);
+    ID(1);
+    ID(2);
+    ID(3);
+#undef ID
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i m9 = _mm512_set1_epi32(511), m8 = _mm512_set1_epi32(255), one = _mm512_set1_epi32(1);
+    for (int lev = 6; lev < w->depth; lev++)
+        for (int q = 0; q < 4; q++) {
+            __m512i r = _mm512_i32gather_epi32(id[q], (const void *)rec, 4);
+            __m512i at = _mm512_add_epi32(_mm512_slli_epi32(_mm512_and_si512(r, m9), 6),
+                                          _mm512_add_epi32(lane, _mm512_set1_epi32(16 * q)));
+            __m512i b = _mm512_and_si512(_mm512_i32gather_epi32(at, (const void *)bins, 1), m8);
+            __mmask16 right = _mm512_cmpgt_epu32_mask(b, _mm512_and_si512(_mm512_srli_epi32(r, 9), m8));
+            __m512i lc = _mm512_srli_epi32(r, 17);
+            id[q] = _mm512_mask_add_epi32(lc, right, lc, one);
+        }
+    for (int q = 0; q < 4; q++) a[q] = _mm512_add_ps(a[q], _mm512_i32gather_ps(id[q], val, 4));
+}
+
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
                          __mmask64 *scratch)
 {
@@ -172,6 +211,14 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             idx = complete_leaves(bins, L->crec[t].cb, L->crec[t].ck, D);
             lv = L->cl + (size_t)t * 64;
             nl = 1 << D;
+        } else if (L->wix && L->wix[t] >= 0) {
+            __m512 a[4] = {a0, a1, a2, a3};
+            walk_tree(L, &L->wt[L->wix[t]], bins, a);
+            a0 = a[0];
+            a1 = a[1];
+            a2 = a[2];
+            a3 = a[3];
+            continue;
         } else if (L->cd8[t]) {
             const sw__crec8 *c = &L->d8[L->d8ix[t]];
             idx = L->d8top ? deep_leaves(bins, c, L->cd8[t]) : complete_leaves(bins, c->cb, c->ck, L->cd8[t]);

@@ -8,7 +8,9 @@
  * `x < t_k` is exactly `bin <= k` and `x > b_k` is exactly `bin > k`.
  * Binary trees of depth <= 6 (and full enough trees of depth 7-8) are scored
  * as complete trees, bottom-up (each row's leaf position from one compare and
- * one masked add per node); other ones compute, node by node in breadth-first order, the 64-bit mask of the
+ * one masked add per node; past level 6 by each row's node); bushy deeper
+ * trees are walked a level a step after their top six levels (sw__wtree);
+ * other ones compute, node by node in breadth-first order, the 64-bit mask of the
  * block's rows that reach each node, and each leaf writes its index into the
  * rows it receives (16-bit indices past 256 leaves); oblivious trees add one
  * bit per level.  Leaf
@@ -74,6 +76,22 @@ typedef struct {
     uint8_t u[256];   /* level l's distinct features (padding left out) at u + 2^l - 1, un[l] of them */
     uint8_t un[8];
 } sw__crec8;
+
+/* A deeper tree walked level by level (AVX-512 blocks): its top six levels
+ * as a complete record (cb, ck) whose 64 positions give the node each
+ * reaches (id6: a node at depth 6, or the leaf above it), then one level a
+ * step from per-node records (L->wrec + off, breadth-first with the two
+ * children adjacent): bits 0-8 the slot (the node's bins at bins + 64 slot),
+ * 9-16 k (right when bin > k), 17-31 the left child's id (a leaf: its own
+ * id, k 255); L->wval + off holds the leaves' values by id. */
+typedef struct {
+    uint32_t id6[64];
+    uint16_t cb[64];
+    uint8_t ck[64];
+    uint32_t off;
+    int32_t depth;
+    uint8_t pad[56]; /* 512 bytes: records stay aligned */
+} sw__wtree;
 
 typedef struct {
     uint32_t node_off, leaf_off;
@@ -145,6 +163,12 @@ typedef struct {
     uint32_t *d8ix;
     sw__crec8 *d8;
     float *cl8;
+    /* binary trees past the complete records (depth 9 and more, at most
+     * 32767 nodes, at most 256 layout features): wix[t] >= 0 indexes wt */
+    int32_t *wix;
+    sw__wtree *wt;
+    uint32_t *wrec;
+    float *wval;
     /* oblivious */
     sw__otree *ot;
     uint16_t *of;

@@ -408,13 +408,14 @@ START_TEST(deep_trees_match_reference)
 }
 END_TEST
 
-/* Trees of depth 7 and 8 as XGBoost grows them: full at the top, leaves from
- * depth 5 on (padding at every level of the complete record), missing going
+/* Trees of depth 7 to 11 as XGBoost grows them: full at the top, leaves from
+ * depth 5 on (padding at every level of the complete records), missing going
  * either way, categorical splits (feature 0) at any level, a feature with 300
  * thresholds (two byte chunks) beside features with a few.  With 12 features
- * AVX-512 scores the levels below 6 by each row's node; with 300 (layout
- * features past a byte) it keeps the bottom-up record.  Every ISA keeps its
- * kernels and equals the reference on thresholds, one ulp around them and NaN. */
+ * the kernels score depth 7-8 below level 6 by each row's node and walk the
+ * deeper ones level by level; with 300 (layout features past a byte) they
+ * keep the bottom-up record and the node masks.  Every ISA keeps its kernels
+ * and equals the reference on thresholds, one ulp around them and NaN. */
 static int deep_grow(unsigned long long *s, int d, int D, int force, int nf, int32_t *l, int32_t *r, int32_t *fe,
                      float *v, uint8_t *dl, int32_t *cs, int32_t *cc, int *n, int *ncat)
 {
@@ -448,19 +449,19 @@ static int deep_grow(unsigned long long *s, int d, int D, int force, int nf, int
 #undef RND
 }
 
-START_TEST(depth_7_8_trees_match_reference)
+START_TEST(deep_irregular_trees_match_reference)
 {
     static const int nfs[] = {12, 300};
-    static int32_t l[1024], r[1024], fe[1024], cs[1024], cc[1024], cats[3072];
-    static float v[1024];
-    static uint8_t dl[1024];
+    static int32_t l[4096], r[4096], fe[4096], cs[4096], cc[4096], cats[12288];
+    static float v[4096];
+    static uint8_t dl[4096];
     for (size_t z = 0; z < sizeof nfs / sizeof nfs[0]; z++) {
         int nf = nfs[z];
         sw_forest *f = sw_forest_create(SW_TREES_BINARY, nf);
         sw_forest_set_objective(f, SW_OBJ_SQUAREDERROR);
         unsigned long long s = 11 + z;
         for (int t = 0; t < 48; t++) {
-            int D = t % 5 == 4 ? 6 : t % 2 ? 7 : 8, n = 0, ncat = 0;
+            int D = t % 5 == 4 ? 6 : t % 3 == 2 ? 9 + (t / 3) % 3 : t % 2 ? 7 : 8, n = 0, ncat = 0;
             deep_grow(&s, 0, D, 1, nf, l, r, fe, v, dl, cs, cc, &n, &ncat);
             for (int q = 0; q < ncat; q += 3) { /* each categorical node's three categories */
                 s = s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -479,12 +480,12 @@ START_TEST(depth_7_8_trees_match_reference)
             sw_scorer *sc;
             sw_error err;
             ck_assert_int_eq(sw_scorer_create(f, -1, isas[k], &sc, &err), SW_OK);
-            ck_assert_msg(sw_scorer_isa(sc) == isas[k], "depth 7-8 trees: %s fell back to %s",
+            ck_assert_msg(sw_scorer_isa(sc) == isas[k], "deep trees: %s fell back to %s",
                           sw_isa_name(isas[k]), sw_isa_name(sw_scorer_isa(sc)));
             sw_scorer_free(sc);
         }
         char what[64];
-        snprintf(what, sizeof what, "depth 7 and 8 trees on %d features", nf);
+        snprintf(what, sizeof what, "depth 7 to 11 trees on %d features", nf);
         check_against_reference(f, what);
         sw_forest_free(f);
     }
@@ -863,7 +864,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, dart_matches_xgboost);
     tcase_add_test(tc, readers_and_scorer_survive_allocation_failures);
     tcase_add_test(tc, deep_trees_match_reference);
-    tcase_add_test(tc, depth_7_8_trees_match_reference);
+    tcase_add_test(tc, deep_irregular_trees_match_reference);
     tcase_add_test(tc, categorical_multiclass_match_xgboost);
     tcase_add_test(tc, categorical_multiclass_bad_input);
     tcase_add_test(tc, isa_selection);
