@@ -618,7 +618,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
                 L->ok[i] = (uint8_t)k;
             }
         }
-        memcpy(L->oleaves, f->leaf, f->n_leaves * sizeof *L->oleaves);
+        if (f->n_leaves) memcpy(L->oleaves, f->leaf, f->n_leaves * sizeof *L->oleaves); /* none: f->leaf is NULL */
         L->orow_tabs = 0;
         L->orow_ok = nf <= 128;
         for (int t = 0; t < n_trees && L->orow_ok; t++) L->orow_ok = f->depth[t] <= 8;
