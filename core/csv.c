@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include <omp.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alloc.h"
 #include "num.h"
@@ -113,6 +116,20 @@ static int parse_field(sw_table *t, size_t n, size_t *pos, size_t *start, size_t
         return SW_OK;
     }
     size_t s = p;
+#ifdef __SSE2__
+    /* the field's end 16 bytes at a time: the first delimiter, newline or quote */
+    while (p + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(b + p));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask) {
+            p += (size_t)__builtin_ctz(mask);
+            break;
+        }
+        p += 16;
+    }
+#endif
     while (p < n) {
         char c = b[p];
         if (c == ',' || c == '\n') break;
@@ -641,6 +658,29 @@ int sw_table_f64(const sw_table *t, long row, int col, double *out, sw_error *er
 int sw_table_f32(const sw_table *t, long row, int col, float *out, sw_error *err)
 {
     size_t len;
+    if (row >= 0 && row < t->nrows && col >= 0 && col < t->ncols) {
+        /* plain decimals ([-]digits[.digits], at most 19 digits) read in one
+         * pass up to the cell's NUL; anything else below */
+        const char *c = t->buf + t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
+        size_t i = c[0] == '-';
+        uint64_t m = 0;
+        int nd = 0, e = 0, dot = 0;
+        for (;; i++) {
+            unsigned d = (unsigned)(unsigned char)c[i] - '0';
+            if (d < 10) {
+                m = m * 10 + d;
+                nd++;
+                e -= dot;
+            } else if (c[i] == '.' && !dot) {
+                dot = 1;
+            } else {
+                break;
+            }
+        }
+        if (c[i] == '\0' && nd > 0 && nd <= 15 && e >= -22) {
+            if (sw_parse_f32_digits(m, e, c[0] == '-', c, i, out) == 0) return SW_OK;
+        }
+    }
     const char *s = sw_table_str(t, row, col, &len);
     if (sw_is_missing_token(s, len)) {
         *out = NAN;

@@ -234,6 +234,36 @@ int sw_parse_f64(const char *s, size_t len, double *out)
     return slow_parse(s, len, 0, out, NULL);
 }
 
+/* The fast path's float: v (the correctly rounded double of the text s) to
+ * float, unless v is a float midpoint (then the text decides). */
+static int f32_of_fast(double v, int neg, const char *s, size_t len, float *out)
+{
+    /* a double lies exactly halfway between two normal floats iff its 29
+     * mantissa bits below float precision are 1000...0 */
+    double a = fabs(v);
+    if (a >= 0x1p-125 && a < 0x1p127) {
+        uint64_t u;
+        memcpy(&u, &v, 8);
+        if ((u & ((1ULL << 29) - 1)) == (1ULL << 28)) return slow_parse(s, len, 1, NULL, out);
+    } else if (v != 0.0) {
+        float f = (float)v;
+        if ((double)f != v && isfinite(f)) {
+            float g = nextafterf(f, v > (double)f ? INFINITY : -INFINITY);
+            double mid = ((double)f + (double)g) * 0.5;
+            if (isfinite(g) && mid == v) return slow_parse(s, len, 1, NULL, out);
+        }
+    }
+    float f = (float)v;
+    *out = neg ? -f : f;
+    return 0;
+}
+
+int sw_parse_f32_digits(uint64_t m, int exp10, int neg, const char *s, size_t len, float *out)
+{
+    double v = m == 0 ? 0.0 : exp10 >= 0 ? (double)m * pow10_tab[exp10] : (double)m / pow10_tab[-exp10];
+    return f32_of_fast(v, neg, s, len, out);
+}
+
 int sw_parse_f32(const char *s, size_t len, float *out)
 {
     int neg, special, fast;
@@ -247,26 +277,7 @@ int sw_parse_f32(const char *s, size_t len, float *out)
         *out = NAN;
         return 0;
     }
-    if (fast) {
-        /* a double lies exactly halfway between two normal floats iff its 29
-         * mantissa bits below float precision are 1000...0 */
-        double a = fabs(v);
-        if (a >= 0x1p-125 && a < 0x1p127) {
-            uint64_t u;
-            memcpy(&u, &v, 8);
-            if ((u & ((1ULL << 29) - 1)) == (1ULL << 28)) return slow_parse(s, len, 1, NULL, out);
-        } else if (v != 0.0) {
-            float f = (float)v;
-            if ((double)f != v && isfinite(f)) {
-                float g = nextafterf(f, v > (double)f ? INFINITY : -INFINITY);
-                double mid = ((double)f + (double)g) * 0.5;
-                if (isfinite(g) && mid == v) return slow_parse(s, len, 1, NULL, out);
-            }
-        }
-        float f = (float)v;
-        *out = neg ? -f : f;
-        return 0;
-    }
+    if (fast) return f32_of_fast(v, neg, s, len, out);
     /* long mantissas (17-digit float reprs): the approximation is within 4
      * double ulps of the decimal; unless that is within 16 ulps of a float
      * midpoint, it rounds to the same float as the exact value */

@@ -16,10 +16,15 @@
 #define SW_NUM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Return 0 on success, -1 if [s, s+len) is not exactly one number. */
 int sw_parse_f64(const char *s, size_t len, double *out);
 int sw_parse_f32(const char *s, size_t len, float *out);
+/* sw_parse_f32 of a text already read as m x 10^exp10 (m < 2^53, at most 19
+ * digits, -22 <= exp10 <= 22, sign neg): the same float; s/len are the text
+ * itself, read again only when the value is a float midpoint. */
+int sw_parse_f32_digits(uint64_t m, int exp10, int neg, const char *s, size_t len, float *out);
 /* Integers: optional sign and decimal digits; -1 on overflow too. */
 int sw_parse_i64(const char *s, size_t len, long long *out);
 

@@ -627,6 +627,64 @@ START_TEST(matrix_from_csv)
 }
 END_TEST
 
+/* A table's cells read as float32 (sw_table_f32: plain decimals in one pass,
+ * the rest through sw_parse_f32) equal glibc's strtof: random decimals of 1 to
+ * 20 digits with and without a sign, a dot or an exponent, exact float
+ * midpoints and neighbours, and texts that are not numbers refused. */
+START_TEST(table_f32_matches_strtof)
+{
+    enum { N = 60000 };
+    char *csv = malloc((size_t)N * 48 + 16), *q = csv;
+    q += sprintf(q, "x\n");
+    static char texts[N][40];
+    for (int i = 0; i < N; i++) {
+        char *s = texts[i];
+        int pos = 0, kind = (int)(rnd() % 4);
+        if (kind == 3) { /* a float midpoint, or a neighbour of one */
+            uint32_t u = (uint32_t)rnd() & 0x4fffffffu;
+            float a;
+            memcpy(&a, &u, 4);
+            double mid = ((double)a + (double)nextafterf(a, INFINITY)) / 2;
+            pos = snprintf(s, 40, "%.*f", (int)(rnd() % 3) + 6, mid);
+            if (pos >= 40 || strchr(s, 'e')) pos = snprintf(s, 40, "%.9g", mid);
+        } else {
+            if (rnd() & 1) s[pos++] = '-';
+            int nd = 1 + (int)(rnd() % 20), dot = (int)(rnd() % (nd + 2)) - 1;
+            for (int d = 0; d < nd; d++) {
+                if (d == dot) s[pos++] = '.';
+                s[pos++] = (char)('0' + rnd() % 10);
+            }
+            if (dot == nd) s[pos++] = '.';
+            if (kind == 2) pos += sprintf(s + pos, "e%d", (int)(rnd() % 60) - 30);
+            s[pos] = 0;
+        }
+        q += sprintf(q, "%s\n", s);
+    }
+    sw_error err;
+    sw_table *t = parse_csv(csv, &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(sw_table_rows(t), N);
+    for (int i = 0; i < N; i++) {
+        float f, r = strtof(texts[i], NULL);
+        ck_assert_msg(sw_table_f32(t, i, 0, &f, &err) == SW_OK, "'%s': %s", texts[i], err.msg);
+        ck_assert_msg(memcmp(&f, &r, 4) == 0, "'%s': %a vs strtof %a", texts[i], (double)f, (double)r);
+    }
+    sw_table_free(t);
+    free(csv);
+    const char *bad[] = {"1.2.3", "--5", "-", ".", "1-2", "12a", "0x10", "1e", " 7"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char one[32];
+        snprintf(one, sizeof one, "x\n%s\n", bad[i]);
+        t = parse_csv(one, &err);
+        ck_assert_ptr_nonnull(t);
+        float f;
+        ck_assert_msg(sw_table_f32(t, 0, 0, &f, &err) == SW_PARSE, "'%s' read as a number", bad[i]);
+        ck_assert_int_eq(err.line, 2);
+        sw_table_free(t);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------- json */
 
 START_TEST(json_parse)
@@ -896,6 +954,7 @@ Suite *core_suite(void)
     tcase_add_test(tc, csv_skip_bad_rows);
     tcase_add_test(tc, csv_parallel_matches_sequential);
     tcase_add_test(tc, matrix_from_csv);
+    tcase_add_test(tc, table_f32_matches_strtof);
     tcase_add_test(tc, json_parse);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, json_writer_roundtrip);
