@@ -198,6 +198,40 @@ static int skip_row(stretch *t, long line, long col, const char *why)
 /* Stretches of at least 1 MiB when the records are parsed on several cores. */
 #define STRETCH_MIN (1 << 20)
 
+/* A new row of nk empty cells at the end of st's arrays; NULL (st->rc set)
+ * when out of memory. */
+static cell *new_row(sw_table *t, stretch *st, int nk)
+{
+    if (sw_grow((void **)&st->lines, &st->rcap, (size_t)st->nr + 1, sizeof *st->lines) ||
+        sw_grow((void **)&st->cells, &st->ccap, ((size_t)st->nr + 1) * (size_t)(nk ? nk : 1), sizeof *st->cells)) {
+        st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
+        return NULL;
+    }
+    cell *row = st->cells + (size_t)st->nr * (size_t)nk;
+    for (int k = 0; k < nk; k++) row[k] = (uint32_t)t->buf_len; /* points at the terminating NUL: empty */
+    return row;
+}
+
+/* A row of f fields read from source line rec_line: kept when f is the
+ * header's nh, else left out (skip_bad) or the stretch's error.  Returns 0
+ * to go on, -1 when the stretch stops (st->rc set). */
+static int end_row(sw_table *t, stretch *st, long rec_line, int f, int nh, int skip_bad)
+{
+    if (f == nh) {
+        st->lines[st->nr++] = (uint32_t)rec_line;
+        return 0;
+    }
+    if (skip_bad) {
+        char why[64];
+        snprintf(why, sizeof why, "expected %d fields, found %d", nh, f);
+        if (!skip_row(st, rec_line, 0, why)) return 0;
+        st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
+        return -1;
+    }
+    st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, 0, -1, "expected %d fields, found %d", nh, f);
+    return -1;
+}
+
 /* The records of stretch st (whole lines): cells of the kept columns (map:
  * file column -> kept index), lines, rows left out; the first error in st->rc
  * and st->err. */
@@ -213,15 +247,8 @@ static void parse_stretch(sw_table *t, stretch *st, const int *map, int nh, int 
             continue;
         }
         long rec_line = line;
-        if (sw_grow((void **)&st->lines, &st->rcap, (size_t)st->nr + 1, sizeof *st->lines) ||
-            sw_grow((void **)&st->cells, &st->ccap, ((size_t)st->nr + 1) * (size_t)(nk ? nk : 1), sizeof *st->cells)) {
-            st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
-            return;
-        }
-        cell *row = st->cells + (size_t)st->nr * (size_t)nk;
-        for (int k = 0; k < nk; k++) {
-            row[k] = (uint32_t)t->buf_len; /* points at the terminating NUL: empty */
-        }
+        cell *row = new_row(t, st, nk);
+        if (!row) return;
         int f = 0, bad = 0;
         for (;;) {
             size_t s, l;
@@ -255,20 +282,7 @@ static void parse_stretch(sw_table *t, stretch *st, const int *map, int nh, int 
             if (eol) break;
         }
         if (bad) continue;
-        if (f != nh) {
-            if (skip_bad) {
-                char why[64];
-                snprintf(why, sizeof why, "expected %d fields, found %d", nh, f);
-                if (skip_row(st, rec_line, 0, why)) {
-                    st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
-                    return;
-                }
-                continue;
-            }
-            st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, 0, -1, "expected %d fields, found %d", nh, f);
-            return;
-        }
-        st->lines[st->nr++] = (uint32_t)rec_line;
+        if (end_row(t, st, rec_line, f, nh, skip_bad)) return;
     }
 }
 
@@ -302,13 +316,8 @@ static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int 
             continue;
         }
         long rec_line = line;
-        if (sw_grow((void **)&st->lines, &st->rcap, (size_t)st->nr + 1, sizeof *st->lines) ||
-            sw_grow((void **)&st->cells, &st->ccap, ((size_t)st->nr + 1) * (size_t)(nk ? nk : 1), sizeof *st->cells)) {
-            st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
-            return;
-        }
-        cell *row = st->cells + (size_t)st->nr * (size_t)nk;
-        for (int k = 0; k < nk; k++) row[k] = (uint32_t)t->buf_len;
+        cell *row = new_row(t, st, nk);
+        if (!row) return;
         int f = 0;
         size_t s = p;
         for (;;) {
@@ -349,20 +358,7 @@ static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int 
             }
             p = s = d + 1;
         }
-        if (f != nh) {
-            if (skip_bad) {
-                char why[64];
-                snprintf(why, sizeof why, "expected %d fields, found %d", nh, f);
-                if (skip_row(st, rec_line, 0, why)) {
-                    st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
-                    return;
-                }
-                continue;
-            }
-            st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, 0, -1, "expected %d fields, found %d", nh, f);
-            return;
-        }
-        st->lines[st->nr++] = (uint32_t)rec_line;
+        if (end_row(t, st, rec_line, f, nh, skip_bad)) return;
     }
 }
 #endif
