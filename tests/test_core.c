@@ -556,6 +556,25 @@ static char *big_csv(long rows, long bad_row, int quote, size_t *len)
     return b;
 }
 
+/* Tables a and b hold the same first `rows` rows (cells of ncols columns and
+ * source lines) and the same rows left out. */
+static void tables_agree(const sw_table *a, const sw_table *b, long rows, int ncols, const char *what)
+{
+    ck_assert_int_eq(sw_table_n_skipped(a), sw_table_n_skipped(b));
+    for (long i = 0; i < sw_table_n_skipped(a); i++) {
+        long l1, c1, l2, c2;
+        ck_assert_str_eq(sw_table_skipped(a, i, &l1, &c1), sw_table_skipped(b, i, &l2, &c2));
+        ck_assert_int_eq(l1, l2);
+    }
+    for (long r = 0; r < rows; r++) {
+        ck_assert_int_eq(sw_table_line(a, r), sw_table_line(b, r));
+        for (int c = 0; c < ncols; c++)
+            ck_assert_msg(strcmp(sw_table_str(a, r, c, NULL), sw_table_str(b, r, c, NULL)) == 0,
+                          "%s: row %ld col %d: '%s' vs '%s'", what, r, c, sw_table_str(a, r, c, NULL),
+                          sw_table_str(b, r, c, NULL));
+    }
+}
+
 START_TEST(csv_parallel_matches_sequential)
 {
     for (int mode = 0; mode < 3; mode++) { /* clean; a bad row (error); a bad row skipped */
@@ -578,16 +597,7 @@ START_TEST(csv_parallel_matches_sequential)
             ck_assert_int_eq(ra, SW_OK);
             ck_assert_int_eq(sw_table_rows(ta), sw_table_rows(tb));
             ck_assert_int_eq(sw_table_rows(ta), rows - (mode == 2));
-            ck_assert_int_eq(sw_table_n_skipped(ta), sw_table_n_skipped(tb));
-            for (long i = 0; i < sw_table_n_skipped(ta); i++) {
-                long l1, c1, l2, c2;
-                ck_assert_str_eq(sw_table_skipped(ta, i, &l1, &c1), sw_table_skipped(tb, i, &l2, &c2));
-                ck_assert_int_eq(l1, l2);
-            }
-            for (long r = 0; r < sw_table_rows(ta); r++) {
-                ck_assert_int_eq(sw_table_line(ta, r), sw_table_line(tb, r));
-                for (int c = 0; c < 4; c++) ck_assert_str_eq(sw_table_str(ta, r, c, NULL), sw_table_str(tb, r, c, NULL));
-            }
+            tables_agree(ta, tb, sw_table_rows(ta), 4, "big.csv");
             /* the last row's source line counted by hand: header, rows, blank lines */
             long last = rows - 1, blanks = 0;
             for (long r = 0; r <= last; r++) blanks += (r % 997 == 5) + (r % 1009 == 7);
@@ -637,19 +647,9 @@ START_TEST(csv_noquote_matches_general)
                 continue;
             }
             ck_assert_int_eq(sw_table_rows(ta) + 1, sw_table_rows(tb));
-            ck_assert_int_eq(sw_table_n_skipped(ta), sw_table_n_skipped(tb));
-            for (long k = 0; k < sw_table_n_skipped(ta); k++) {
-                long l1, c1, l2, c2;
-                ck_assert_str_eq(sw_table_skipped(ta, k, &l1, &c1), sw_table_skipped(tb, k, &l2, &c2));
-                ck_assert_int_eq(l1, l2);
-            }
-            for (long r = 0; r < sw_table_rows(ta); r++) {
-                ck_assert_int_eq(sw_table_line(ta, r), sw_table_line(tb, r));
-                for (int c = 0; c < 2; c++)
-                    ck_assert_msg(strcmp(sw_table_str(ta, r, c, NULL), sw_table_str(tb, r, c, NULL)) == 0,
-                                  "case %zu row %ld col %d: '%s' vs '%s'", i, r, c, sw_table_str(ta, r, c, NULL),
-                                  sw_table_str(tb, r, c, NULL));
-            }
+            char what[32];
+            snprintf(what, sizeof what, "case %zu", i);
+            tables_agree(ta, tb, sw_table_rows(ta), 2, what);
             sw_table_free(ta);
             sw_table_free(tb);
         }
