@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <omp.h>
 #ifdef __SSE2__
@@ -19,6 +21,7 @@
 #endif
 
 #include "alloc.h"
+#include "matrix.h"
 #include "num.h"
 
 typedef uint32_t cell; /* offset of the cell's NUL-terminated text in buf */
@@ -179,7 +182,18 @@ typedef struct {
     size_t scap;
     int rc;               /* the stretch's first error (SW_OK: none) */
     sw_error err;
+    const struct fsink *fs; /* set: kept cells parsed as floats into fs, not stored */
+    size_t row0, cap;       /* with fs: the stretch's first output row and its room */
 } stretch;
+
+/* Where the float value of kept column k of output row r goes:
+ * dst[k][r * stride[k]]; names[k] and file_col[k] for errors. */
+typedef struct fsink {
+    float **dst;
+    const size_t *stride;
+    const char *const *names;
+    const int *file_col;
+} fsink;
 
 /* Record a row left out (opts.skip_bad_rows). */
 static int skip_row(stretch *t, long line, long col, const char *why)
@@ -202,6 +216,12 @@ static int skip_row(stretch *t, long line, long col, const char *why)
  * when out of memory. */
 static cell *new_row(sw_table *t, stretch *st, int nk)
 {
+    static cell none;
+    if (st->fs) {
+        if (st->nr < (long)st->cap) return &none;
+        st->rc = sw_fail(&st->err, SW_INTERNAL, "%s: more records than lines", t->path);
+        return NULL;
+    }
     if (sw_grow((void **)&st->lines, &st->rcap, (size_t)st->nr + 1, sizeof *st->lines) ||
         sw_grow((void **)&st->cells, &st->ccap, ((size_t)st->nr + 1) * (size_t)(nk ? nk : 1), sizeof *st->cells)) {
         st->rc = sw_fail(&st->err, SW_NOMEM, "out of memory reading %s", t->path);
@@ -218,7 +238,8 @@ static cell *new_row(sw_table *t, stretch *st, int nk)
 static int end_row(sw_table *t, stretch *st, long rec_line, int f, int nh, int skip_bad)
 {
     if (f == nh) {
-        st->lines[st->nr++] = (uint32_t)rec_line;
+        if (!st->fs) st->lines[st->nr] = (uint32_t)rec_line;
+        st->nr++;
         return 0;
     }
     if (skip_bad) {
@@ -229,6 +250,65 @@ static int end_row(sw_table *t, stretch *st, long rec_line, int f, int nh, int s
         return -1;
     }
     st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, 0, -1, "expected %d fields, found %d", nh, f);
+    return -1;
+}
+
+/* [-]digits[.digits] at the start of c as m x 10^e with nd digits: the
+ * length read (it stops at any other byte). */
+static inline size_t scan_plain(const char *c, uint64_t *m, int *nd, int *e)
+{
+    size_t i = c[0] == '-';
+    uint64_t v = 0;
+    int n = 0, x = 0, dot = 0;
+    for (;; i++) {
+        unsigned d = (unsigned)(unsigned char)c[i] - '0';
+        if (d < 10) {
+            v = v * 10 + d;
+            n++;
+            x -= dot;
+        } else if (c[i] == '.' && !dot) {
+            dot = 1;
+        } else {
+            break;
+        }
+    }
+    *m = v;
+    *nd = n;
+    *e = x;
+    return i;
+}
+
+/* A cell's text [c, c + len) as float32, exactly as sw_parse_f32 reads it;
+ * missing tokens are NaN; -1 when it is not a number.  c[len] must not be a
+ * digit or a dot (a delimiter, a line end or the NUL). */
+static inline int cell_f32(const char *c, size_t len, float *out)
+{
+    uint64_t m;
+    int nd, e;
+    size_t i = scan_plain(c, &m, &nd, &e);
+    if (i == len && nd > 0 && nd <= 15 && e >= -22 && sw_parse_f32_decimal(m, e, c[0] == '-', c, len, out) == 0)
+        return 0;
+    if (sw_is_missing_token(c, len)) {
+        *out = NAN;
+        return 0;
+    }
+    return sw_parse_f32(c, len, out);
+}
+
+/* Keep field [s, s + len) of file column f (0-based) as kept column k of the
+ * row: its offset, or with a float sink its value.  Returns -1 (st->rc set)
+ * when the sink's cell is not a number. */
+static inline int keep_cell(const sw_table *t, stretch *st, cell *row, int k, size_t s, size_t len, long rec_line)
+{
+    if (!st->fs) {
+        row[k] = (uint32_t)s;
+        return 0;
+    }
+    const fsink *fs = st->fs;
+    const char *c = t->buf + s;
+    if (cell_f32(c, len, &fs->dst[k][(st->row0 + (size_t)st->nr) * fs->stride[k]]) == 0) return 0;
+    st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, fs->file_col[k], -1,
+                          "column %s: not a number: '%.*s'", fs->names[k], (int)(len < 40 ? len : 40), c);
     return -1;
 }
 
@@ -276,8 +356,7 @@ static void parse_stretch(sw_table *t, stretch *st, const int *map, int nh, int 
                 st->err = fe;
                 return;
             }
-            if (f < nh && map[f] >= 0) row[map[f]] = (uint32_t)s;
-            (void)l;
+            if (f < nh && map[f] >= 0 && keep_cell(t, st, row, map[f], s, l, rec_line)) return;
             f++;
             if (eol) break;
         }
@@ -287,91 +366,93 @@ static void parse_stretch(sw_table *t, stretch *st, const int *map, int nh, int 
 }
 
 #ifdef __SSE2__
-/* Bit i set where b[at + i] is a comma or a newline (at + 64 <= the buffer's end). */
-static inline uint64_t delim_bits(const char *b)
+/* Bits i of the commas and of the newlines among the 64 bytes at b (which
+ * must all be readable). */
+static inline void delim_bits(const char *b, uint64_t *comma, uint64_t *nl)
 {
-    uint64_t m = 0;
+    uint64_t c = 0, l = 0;
     for (int k = 0; k < 4; k++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(b + 16 * k));
-        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-        m |= (uint64_t)(unsigned)_mm_movemask_epi8(hit) << (16 * k);
+        c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(','))) << (16 * k);
+        l |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))) << (16 * k);
     }
-    return m;
+    *comma = c;
+    *nl = l;
 }
 
-/* parse_stretch for data without a quote: the delimiters of 64 bytes at a
- * time as a bit mask, each field from one bit; the same cells, lines, rows
+/* parse_stretch for data without a quote: the commas and newlines of 64
+ * bytes at a time as bit masks, a field per bit; the same cells, lines, rows
  * left out and errors as parse_stretch. */
 static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int nh, int nk, int skip_bad)
 {
     char *b = t->buf;
-    size_t n = st->end, p = st->p, wbase = 0;
-    uint64_t wmask = 0;
-    int have = 0;
-    long line = st->line;
-    while (p < n) {
-        if (is_blank_line(b, n, p)) {
-            p += b[p] == '\r' ? 2 : 1;
-            line++;
-            continue;
-        }
-        long rec_line = line;
-        cell *row = new_row(t, st, nk);
-        if (!row) return;
-        int f = 0;
-        size_t s = p;
-        for (;;) {
-            /* the next comma or newline at or after p, or n */
-            size_t d = n;
-            for (;;) {
-                if (!have || p >= wbase + 64) {
-                    wbase = p;
-                    if (p + 64 <= t->buf_len) {
-                        wmask = delim_bits(b + p);
-                    } else {
-                        wmask = 0;
-                        for (size_t i = p; i < t->buf_len && i < p + 64; i++)
-                            if (b[i] == ',' || b[i] == '\n') wmask |= 1ULL << (i - p);
-                    }
-                    have = 1;
-                }
-                uint64_t m = wmask & (~0ULL << (p - wbase));
-                if (m) {
-                    d = wbase + (size_t)__builtin_ctzll(m);
-                    break;
-                }
-                if (wbase + 64 >= n) break;
-                p = wbase + 64;
-                have = 0;
+    size_t n = st->end, s = st->p; /* s: the field's start */
+    long line = st->line, rec_line = line;
+    int f = 0; /* fields of the record so far */
+    cell *row = NULL;
+    for (size_t w = st->p; w < n; w += 64) {
+        uint64_t cm = 0, nl = 0;
+        if (w + 64 <= t->buf_len) {
+            delim_bits(b + w, &cm, &nl);
+        } else {
+            for (size_t i = w; i < t->buf_len && i < w + 64; i++) {
+                cm |= (uint64_t)(b[i] == ',') << (i - w);
+                nl |= (uint64_t)(b[i] == '\n') << (i - w);
             }
-            if (d > n) d = n;
-            int eol = d >= n || b[d] == '\n';
+        }
+        uint64_t m = cm | nl;
+        if (n - w < 64) m &= (1ULL << (n - w)) - 1;
+        while (m) {
+            size_t d = w + (size_t)__builtin_ctzll(m);
+            m &= m - 1;
+            int eol = (int)(nl >> (d - w)) & 1;
+            if (f == 0) {
+                if (eol && (d == s || (d == s + 1 && b[s] == '\r'))) { /* a blank line */
+                    line++;
+                    s = d + 1;
+                    continue;
+                }
+                if (!(row = new_row(t, st, nk))) return;
+                rec_line = line;
+            }
             size_t e = d;
             if (eol && e > s && b[e - 1] == '\r') e--;
-            b[e] = '\0';
-            if (f < nh && map[f] >= 0) row[map[f]] = (uint32_t)s;
+            if (!st->fs) b[e] = '\0';
+            if (f < nh && map[f] >= 0 && keep_cell(t, st, row, map[f], s, e - s, rec_line)) return;
             f++;
+            s = d + 1;
             if (eol) {
-                if (d < n) line++;
-                p = d < n ? d + 1 : n;
-                break;
+                line++;
+                if (end_row(t, st, rec_line, f, nh, skip_bad)) return;
+                f = 0;
             }
-            p = s = d + 1;
         }
-        if (end_row(t, st, rec_line, f, nh, skip_bad)) return;
+    }
+    if (s < n || f > 0) { /* the last record, without a newline at the end of the data */
+        if (f == 0) {
+            if (!(row = new_row(t, st, nk))) return;
+            rec_line = line;
+        }
+        size_t e = n;
+        if (e > s && b[e - 1] == '\r') e--;
+        if (!st->fs) b[e] = '\0';
+        if (f < nh && map[f] >= 0 && keep_cell(t, st, row, map[f], s, e - s, rec_line)) return;
+        end_row(t, st, rec_line, f + 1, nh, skip_bad);
     }
 }
 #endif
 
-static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
+/* The header: the BOM and blank lines before it skipped, its fields (pointers
+ * into t->buf) in *hdr (caller frees), duplicates refused; *p and *line are
+ * left at the first record. */
+static int parse_header(sw_table *t, size_t *pp, long *pline, char ***out, int *nout, sw_error *err)
 {
     char *b = t->buf;
-    size_t n = t->buf_len;
-    size_t p = 0;
+    size_t n = t->buf_len, p = 0;
     long line = 1;
-    if (n >= 3 && (unsigned char)b[0] == 0xEF && (unsigned char)b[1] == 0xBB &&
-        (unsigned char)b[2] == 0xBF)
-        p = 3;
+    *out = NULL;
+    *nout = 0;
+    if (n >= 3 && (unsigned char)b[0] == 0xEF && (unsigned char)b[1] == 0xBB && (unsigned char)b[2] == 0xBF) p = 3;
     while (p < n && is_blank_line(b, n, p)) {
         p += b[p] == '\r' ? 2 : 1;
         line++;
@@ -384,108 +465,93 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
         return sw_error_set(err, SW_PARSE, t->path, at, 0, -1, "NUL byte at offset %zu: not a text file",
                             (size_t)(nul - b));
     }
-
-    /* header */
     size_t hcap = 0;
     char **hdr = NULL;
-    int nh = 0;
-    int rc = SW_OK;
+    int nh = 0, rc = SW_OK;
     for (;;) {
         size_t s, l;
         int eol;
-        rc = parse_field(t, n, &p, &s, &l, &eol, &line, nh + 1, err);
-        if (rc) goto fail_hdr;
+        if ((rc = parse_field(t, n, &p, &s, &l, &eol, &line, nh + 1, err))) break;
         if (sw_grow((void **)&hdr, &hcap, (size_t)nh + 1, sizeof *hdr)) {
             rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-            goto fail_hdr;
+            break;
         }
         hdr[nh++] = b + s;
         if (eol) break;
     }
-    for (int i = 0; i < nh; i++) {
-        for (int j = 0; j < i; j++) {
-            if (strcmp(hdr[i], hdr[j]) == 0) {
-                rc = sw_error_set(err, SW_PARSE, t->path, 1, i + 1, -1,
-                                  "duplicate column name '%s'", hdr[i]);
-                goto fail_hdr;
-            }
+    for (int i = 0; i < nh && rc == SW_OK; i++) {
+        for (int j = 0; j < i && rc == SW_OK; j++) {
+            if (strcmp(hdr[i], hdr[j]) == 0)
+                rc = sw_error_set(err, SW_PARSE, t->path, 1, i + 1, -1, "duplicate column name '%s'", hdr[i]);
         }
     }
-    /* choose kept columns */
-    int nk = opts && opts->columns ? opts->n_columns : nh;
-    t->ncols = nk;
-    t->names = sw_calloc((size_t)nk ? (size_t)nk : 1, sizeof *t->names);
-    t->file_col = sw_calloc((size_t)nk ? (size_t)nk : 1, sizeof *t->file_col);
-    int *map = sw_alloc_array((size_t)nh, sizeof *map); /* file col -> kept index */
-    if (!t->names || !t->file_col || !map) {
-        sw_free(map);
-        rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-        goto fail_hdr;
+    if (rc) {
+        sw_free(hdr);
+        return rc;
     }
-    for (int j = 0; j < nh; j++) map[j] = -1;
-    if (opts && opts->columns) {
-        char missing[512];
-        size_t mlen = 0;
-        int nmissing = 0;
-        missing[0] = '\0';
-        for (int k = 0; k < nk; k++) {
-            t->names[k] = sw_strdup(opts->columns[k]);
-            if (!t->names[k]) {
-                sw_free(map);
-                rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-                goto fail_hdr;
-            }
-            for (int j = 0; j < nh; j++) {
-                if (strcmp(hdr[j], opts->columns[k]) == 0) {
-                    if (map[j] < 0) map[j] = k;
-                    t->file_col[k] = j + 1;
-                    break;
-                }
-            }
-            if (!t->file_col[k]) {
-                nmissing++;
-                if (mlen < sizeof missing - 64)
-                    mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
-                                             nmissing > 1 ? ", " : "", opts->columns[k]);
-            }
-        }
-        if (nmissing && !opts->allow_missing_columns) {
-            sw_free(map);
-            rc = sw_error_set(err, SW_MISMATCH, t->path, 1, 0, -1, "missing column%s: %s",
-                              nmissing > 1 ? "s" : "", missing);
-            goto fail_hdr;
-        }
-    } else {
-        for (int j = 0; j < nh; j++) {
-            map[j] = j;
-            t->file_col[j] = j + 1;
-            t->names[j] = sw_strdup(hdr[j]);
-            if (!t->names[j]) {
-                sw_free(map);
-                rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-                goto fail_hdr;
-            }
-        }
-    }
-    sw_free(hdr);
-    hdr = NULL;
+    *out = hdr;
+    *nout = nh;
+    *pp = p;
+    *pline = line;
+    return SW_OK;
+}
 
-    /* records: in stretches of whole lines on all cores when the data hold no
-     * quote (a quoted field may span lines), else in one */
-    int skip_bad = opts && opts->skip_bad_rows;
-    int ns = 1, noquote = !memchr(b + p, '"', n - p);
-    if (n - p >= STRETCH_MIN && noquote) {
+/* Kept column k from header field map[j] == k: which file column each of the
+ * n names is (file_col, 1-based; 0 when absent) and the map; with
+ * allow_missing unset an absent name is an error listing them all. */
+static int map_columns(const sw_table *t, char **hdr, int nh, const char *const *names, int n, int allow_missing,
+                       int *map, int *file_col, sw_error *err)
+{
+    char missing[512];
+    size_t mlen = 0;
+    int nmissing = 0;
+    missing[0] = '\0';
+    for (int j = 0; j < nh; j++) map[j] = -1;
+    for (int k = 0; k < n; k++) {
+        file_col[k] = 0;
+        for (int j = 0; j < nh; j++) {
+            if (strcmp(hdr[j], names[k]) == 0) {
+                if (map[j] < 0) map[j] = k;
+                file_col[k] = j + 1;
+                break;
+            }
+        }
+        if (!file_col[k]) {
+            nmissing++;
+            if (mlen < sizeof missing - 64)
+                mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s", nmissing > 1 ? ", " : "",
+                                         names[k]);
+        }
+    }
+    if (nmissing && !allow_missing)
+        return sw_error_set(err, SW_MISMATCH, t->path, 1, 0, -1, "missing column%s: %s", nmissing > 1 ? "s" : "",
+                            missing);
+    return SW_OK;
+}
+
+/* The records from p on, cut into stretches of whole lines (on all cores when
+ * the data hold no quote: a quoted field may span lines, else one), each with
+ * its first line number and its count of newlines (*nls, caller frees). */
+static int plan_stretches(sw_table *t, size_t p, long line, stretch **out, long **nls_out, int *ns_out, int *noquote,
+                          sw_error *err)
+{
+    char *b = t->buf;
+    size_t n = t->buf_len;
+    int ns = 1;
+    *noquote = !memchr(b + p, '"', n - p);
+    if (n - p >= STRETCH_MIN && *noquote) {
         ns = omp_get_max_threads() * 4;
         if ((size_t)ns > (n - p) / (STRETCH_MIN / 4)) ns = (int)((n - p) / (STRETCH_MIN / 4));
         if (ns < 1) ns = 1;
     }
     stretch *st = sw_calloc((size_t)ns, sizeof *st);
-    if (!st) {
-        sw_free(map);
+    long *nls = sw_calloc((size_t)ns + 1, sizeof *nls);
+    if (!st || !nls) {
+        sw_free(st);
+        sw_free(nls);
         return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
     }
-    /* boundaries just after a newline; each stretch's first line number from the
-     * newlines before it */
+    /* boundaries just after a newline */
     for (int k = 0; k < ns; k++) {
         size_t a = p + (n - p) / (size_t)ns * (size_t)k;
         if (k) {
@@ -496,12 +562,6 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
         st[k].p = a;
     }
     for (int k = 0; k < ns; k++) st[k].end = k + 1 < ns ? st[k + 1].p : n;
-    long *nls = sw_calloc((size_t)ns + 1, sizeof *nls);
-    if (!nls) {
-        sw_free(st);
-        sw_free(map);
-        return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-    }
 #pragma omp parallel for schedule(dynamic, 1) if (ns > 1)
     for (int k = 0; k < ns; k++) {
         long c = 0;
@@ -510,7 +570,16 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
     }
     st[0].line = line;
     for (int k = 1; k < ns; k++) st[k].line = st[k - 1].line + nls[k - 1];
-    sw_free(nls);
+    *out = st;
+    *nls_out = nls;
+    *ns_out = ns;
+    return SW_OK;
+}
+
+/* Every stretch parsed (in parallel); the first error in file order. */
+static int run_stretches(sw_table *t, stretch *st, int ns, int noquote, const int *map, int nh, int nk, int skip_bad,
+                         sw_error *err)
+{
 #pragma omp parallel for schedule(dynamic, 1) if (ns > 1)
     for (int k = 0; k < ns; k++) {
 #ifdef __SSE2__
@@ -521,54 +590,96 @@ static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
 #endif
         parse_stretch(t, &st[k], map, nh, nk, skip_bad);
     }
-    sw_free(map);
-    /* the first error in file order, else every stretch's rows in order */
-    long nr = 0, nsk = 0;
-    for (int k = 0; k < ns && rc == SW_OK; k++) {
-        rc = st[k].rc;
-        if (rc && err) *err = st[k].err;
-        nr += st[k].nr;
-        nsk += st[k].nskipped;
+    (void)noquote;
+    for (int k = 0; k < ns; k++) {
+        if (st[k].rc == SW_OK) continue;
+        if (err) *err = st[k].err;
+        return st[k].rc;
     }
+    return SW_OK;
+}
+
+static void free_stretches(stretch *st, int ns)
+{
+    for (int k = 0; st && k < ns; k++) {
+        sw_free(st[k].cells);
+        sw_free(st[k].lines);
+        sw_free(st[k].skipped);
+    }
+    sw_free(st);
+}
+
+/* The rows left out by every stretch, in file order, as the table's list. */
+static int gather_skipped(sw_table *t, stretch *st, int ns, sw_error *err)
+{
+    long nsk = 0;
+    for (int k = 0; k < ns; k++) nsk += st[k].nskipped;
+    t->nskipped = 0;
+    if (!nsk) return SW_OK;
+    t->skipped = sw_alloc_array((size_t)nsk, sizeof *t->skipped);
+    if (!t->skipped) return sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+    for (int k = 0; k < ns; k++) {
+        if (st[k].nskipped)
+            memcpy(t->skipped + t->nskipped, st[k].skipped, (size_t)st[k].nskipped * sizeof *t->skipped);
+        t->nskipped += st[k].nskipped;
+    }
+    return SW_OK;
+}
+
+static int parse_all(sw_table *t, const sw_csv_opts *opts, sw_error *err)
+{
+    size_t p = 0;
+    long line = 1;
+    char **hdr;
+    int nh;
+    SW_TRY(parse_header(t, &p, &line, &hdr, &nh, err));
+    /* kept columns: those asked for, else all */
+    int nk = opts && opts->columns ? opts->n_columns : nh;
+    t->ncols = nk;
+    t->names = sw_calloc((size_t)nk ? (size_t)nk : 1, sizeof *t->names);
+    t->file_col = sw_calloc((size_t)nk ? (size_t)nk : 1, sizeof *t->file_col);
+    int *map = sw_alloc_array((size_t)nh + 1, sizeof *map); /* file col -> kept index */
+    int rc = !t->names || !t->file_col || !map ? sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path) : SW_OK;
+    for (int k = 0; k < nk && rc == SW_OK; k++) {
+        t->names[k] = sw_strdup(opts && opts->columns ? opts->columns[k] : hdr[k]);
+        if (!t->names[k]) rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+    }
+    if (rc == SW_OK)
+        rc = map_columns(t, hdr, nh, (const char *const *)t->names, nk, opts && opts->allow_missing_columns, map,
+                         t->file_col, err);
+    sw_free(hdr);
+    stretch *st = NULL;
+    long *nls = NULL;
+    int ns = 0, noquote;
+    if (rc == SW_OK) rc = plan_stretches(t, p, line, &st, &nls, &ns, &noquote, err);
+    if (rc == SW_OK) rc = run_stretches(t, st, ns, noquote, map, nh, nk, opts && opts->skip_bad_rows, err);
+    sw_free(map);
+    sw_free(nls);
+    /* every stretch's rows in order */
+    long nr = 0;
+    for (int k = 0; k < ns && rc == SW_OK; k++) nr += st[k].nr;
     if (rc == SW_OK && ns == 1) { /* one stretch: its arrays are the table's */
         t->cells = st[0].cells;
         t->lines = st[0].lines;
         t->skipped = st[0].skipped;
+        t->nskipped = st[0].nskipped;
         st[0].cells = NULL;
         st[0].lines = NULL;
         st[0].skipped = NULL;
     } else if (rc == SW_OK) {
         t->cells = sw_alloc_array((size_t)nr * (size_t)(nk ? nk : 1) + 1, sizeof *t->cells);
         t->lines = sw_alloc_array((size_t)nr + 1, sizeof *t->lines);
-        t->skipped = nsk ? sw_alloc_array((size_t)nsk, sizeof *t->skipped) : NULL;
-        if (!t->cells || !t->lines || (nsk && !t->skipped)) {
-            rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
-        } else {
-            long r0 = 0, s0 = 0;
-            for (int k = 0; k < ns; k++) {
-                if (st[k].nr) {
-                    memcpy(t->cells + (size_t)r0 * (size_t)nk, st[k].cells,
-                           (size_t)st[k].nr * (size_t)nk * sizeof *t->cells);
-                    memcpy(t->lines + r0, st[k].lines, (size_t)st[k].nr * sizeof *t->lines);
-                }
-                if (st[k].nskipped) memcpy(t->skipped + s0, st[k].skipped, (size_t)st[k].nskipped * sizeof *t->skipped);
-                r0 += st[k].nr;
-                s0 += st[k].nskipped;
-            }
+        if (!t->cells || !t->lines) rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", t->path);
+        if (rc == SW_OK) rc = gather_skipped(t, st, ns, err);
+        for (long k = 0, r0 = 0; k < ns && rc == SW_OK; r0 += st[k].nr, k++) {
+            if (!st[k].nr) continue;
+            memcpy(t->cells + (size_t)r0 * (size_t)nk, st[k].cells, (size_t)st[k].nr * (size_t)nk * sizeof *t->cells);
+            memcpy(t->lines + r0, st[k].lines, (size_t)st[k].nr * sizeof *t->lines);
         }
     }
     t->nrows = rc == SW_OK ? nr : 0;
-    t->nskipped = rc == SW_OK ? nsk : 0;
-    for (int k = 0; k < ns; k++) {
-        sw_free(st[k].cells);
-        sw_free(st[k].lines);
-        sw_free(st[k].skipped);
-    }
-    sw_free(st);
-    return rc;
-
-fail_hdr:
-    sw_free(hdr);
+    if (rc) t->nskipped = 0;
+    free_stretches(st, ns);
     return rc;
 }
 
@@ -599,69 +710,202 @@ int sw_table_parse(const char *name, const char *data, size_t len, const sw_csv_
     return SW_OK;
 }
 
-int sw_table_read_csv(const char *path, const sw_csv_opts *opts, sw_table **out, sw_error *err)
+/* Read chunks of 4 MiB of a regular file at once, on every core. */
+#define READ_CHUNK (4 << 20)
+
+/* [0, len) of fd into data by pread, chunks in parallel; 0 when all of it
+ * was there. */
+static int pread_all(int fd, char *data, size_t len)
+{
+    long nc = (long)((len + READ_CHUNK - 1) / READ_CHUNK);
+    int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) if (nc > 1) reduction(| : bad)
+    for (long c = 0; c < nc; c++) {
+        size_t a = (size_t)c * READ_CHUNK, e = a + READ_CHUNK < len ? a + READ_CHUNK : len;
+        while (a < e) {
+            ssize_t got = pread(fd, data + a, e - a, (off_t)a);
+            if (got <= 0) {
+                if (got < 0 && errno == EINTR) continue;
+                bad = 1;
+                break;
+            }
+            a += (size_t)got;
+        }
+    }
+    return bad;
+}
+
+/* The file at path in a new table's buffer (NUL-terminated, 64 KiB of room
+ * after it), not parsed. */
+static int read_file(const char *path, long long max, sw_table **out, sw_error *err)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return sw_error_set(err, SW_IO, path, 0, 0, -1, "cannot open: %s", strerror(errno));
-    long long max = opts && opts->max_bytes > 0 ? opts->max_bytes : (2LL << 30);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return sw_error_set(err, SW_IO, path, 0, 0, -1, "cannot open: %s", strerror(errno));
     char *data = NULL;
     size_t len = 0, cap = 0;
     int rc = SW_OK;
-    /* a regular file: its size read in one buffer (no regrowth copies) */
+    /* a regular file: its size read in one buffer (no regrowth copies), in
+     * parallel; then on to the end, should it have grown */
     struct stat sb;
-    if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && sb.st_size <= max &&
-        sw_grow((void **)&data, &cap, (size_t)sb.st_size + 65536, 1)) {
-        fclose(fp);
-        return sw_fail(err, SW_NOMEM, "out of memory reading %s", path);
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && sb.st_size <= max) {
+        if (sw_grow((void **)&data, &cap, (size_t)sb.st_size + 65536, 1)) {
+            close(fd);
+            return sw_fail(err, SW_NOMEM, "out of memory reading %s", path);
+        }
+        if (pread_all(fd, data, (size_t)sb.st_size) == 0 && lseek(fd, sb.st_size, SEEK_SET) == sb.st_size)
+            len = (size_t)sb.st_size;
+        else if (lseek(fd, 0, SEEK_SET) != 0) /* shrunk meanwhile: read it as it is now */
+            rc = sw_error_set(err, SW_IO, path, 0, 0, -1, "read error: %s", strerror(errno));
     }
-    for (;;) {
+    while (rc == SW_OK) {
         if (sw_grow((void **)&data, &cap, len + 65536, 1)) {
             rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", path);
             break;
         }
-        size_t got = fread(data + len, 1, cap - len, fp);
-        len += got;
+        ssize_t got = read(fd, data + len, cap - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            rc = sw_error_set(err, SW_IO, path, 0, 0, -1, "read error: %s", strerror(errno));
+            break;
+        }
+        len += (size_t)got;
         if ((long long)len > max) {
             rc = sw_error_set(err, SW_RANGE, path, 0, 0, -1, "file larger than %lld bytes", max);
             break;
         }
-        if (got == 0) {
-            if (ferror(fp)) rc = sw_error_set(err, SW_IO, path, 0, 0, -1, "read error");
-            break;
-        }
+        if (got == 0) break;
     }
-    fclose(fp);
+    close(fd);
+    sw_table *t = rc == SW_OK ? sw_calloc(1, sizeof *t) : NULL;
+    if (t) t->path = sw_strdup(path);
+    if (rc == SW_OK && (!t || !t->path || (len + 65536 > cap && sw_grow((void **)&data, &cap, len + 65536, 1))))
+        rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", path);
+    if (rc) {
+        sw_table_free(t);
+        sw_free(data);
+        return rc;
+    }
+    data[len] = '\0';
+    t->buf = data; /* parsed in place: no second copy */
+    t->buf_len = len;
+    *out = t;
+    return SW_OK;
+}
+
+int sw_table_read_csv(const char *path, const sw_csv_opts *opts, sw_table **out, sw_error *err)
+{
+    sw_table *t;
+    SW_TRY(read_file(path, opts && opts->max_bytes > 0 ? opts->max_bytes : (2LL << 30), &t, err));
+    int rc = parse_all(t, opts, err);
+    if (rc) {
+        sw_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return SW_OK;
+}
+
+static int named(const char *const *list, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0) return 1;
+    return 0;
+}
+
+int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix **out, float **vec, sw_error *err)
+{
+    *out = NULL;
+    int nv = o->n_vectors;
+    for (int i = 0; i < nv; i++) vec[i] = NULL;
+    sw_table *t;
+    SW_TRY(read_file(path, o->max_bytes > 0 ? o->max_bytes : (2LL << 30), &t, err));
+    size_t p = 0;
+    long line = 1;
+    char **hdr = NULL;
+    int nh = 0, nm = 0;
+    int rc = parse_header(t, &p, &line, &hdr, &nh, err);
+    /* kept columns: the matrix's, then the vectors */
+    int cap_k = (o->columns ? o->n_columns : nh) + nv;
+    const char **names = sw_alloc_array((size_t)cap_k + 1, sizeof *names);
+    int *map = sw_alloc_array((size_t)nh + 1, sizeof *map);
+    int *file_col = sw_alloc_array((size_t)cap_k + 1, sizeof *file_col);
+    if (rc == SW_OK && (!names || !map || !file_col)) rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", path);
     if (rc == SW_OK) {
-        /* parse without a second copy: hand the buffer over */
-        sw_table *t = sw_calloc(1, sizeof *t);
-        char *pth = sw_strdup(path);
-        if (!t || !pth) {
-            sw_free(t);
-            sw_free(pth);
-            sw_free(data);
-            return sw_fail(err, SW_NOMEM, "out of memory");
+        for (int j = 0; j < (o->columns ? o->n_columns : nh); j++) {
+            const char *nmj = o->columns ? o->columns[j] : hdr[j];
+            if (!o->columns && (named(o->vectors, nv, nmj) || named(o->drop, o->n_drop, nmj))) continue;
+            names[nm++] = nmj;
         }
-        if (len + 1 > cap && sw_grow((void **)&data, &cap, len + 1, 1)) {
-            sw_free(t);
-            sw_free(pth);
-            sw_free(data);
-            return sw_fail(err, SW_NOMEM, "out of memory");
-        }
-        data[len] = '\0';
-        t->path = pth;
-        t->buf = data;
-        t->buf_len = len;
-        rc = parse_all(t, opts, err);
-        if (rc) {
-            sw_table_free(t);
-            return rc;
-        }
-        *out = t;
-        return SW_OK;
+        for (int i = 0; i < nv; i++) names[nm + i] = o->vectors[i];
+        rc = map_columns(t, hdr, nh, names, nm + nv, 0, map, file_col, err);
     }
-    sw_free(data);
-    return rc;
+    for (int k = 0; k < nm + nv && rc == SW_OK; k++) {
+        if (map[file_col[k] - 1] != k)
+            rc = sw_error_set(err, SW_ARG, path, 1, file_col[k], -1, "column %s asked for twice", names[k]);
+    }
+    stretch *st = NULL;
+    long *nls = NULL;
+    int ns = 0, noquote = 0;
+    if (rc == SW_OK) rc = plan_stretches(t, p, line, &st, &nls, &ns, &noquote, err);
+    /* room: a stretch has at most a record per newline (the last stretch one more) */
+    size_t rows = 0;
+    for (int k = 0; k < ns; k++) {
+        st[k].row0 = rows;
+        st[k].cap = (size_t)nls[k] + (k == ns - 1);
+        rows += st[k].cap;
+    }
+    sw_matrix *X = NULL;
+    float **dst = sw_alloc_array((size_t)(nm + nv) + 1, sizeof *dst);
+    size_t *stride = sw_alloc_array((size_t)(nm + nv) + 1, sizeof *stride);
+    if (rc == SW_OK) {
+        X = sw__matrix_new((long)rows, nm, 0);
+        for (int i = 0; i < nv; i++) vec[i] = sw_alloc_array(rows + 1, sizeof **vec);
+        for (int k = 0; X && k < nm; k++)
+            if (sw_matrix_set_name(X, k, names[k])) rc = SW_NOMEM;
+        for (int i = 0; i < nv; i++)
+            if (!vec[i]) rc = SW_NOMEM;
+        if (!X || !dst || !stride || rc) rc = sw_fail(err, SW_NOMEM, "out of memory for %zu rows of %s", rows, path);
+    }
+    if (rc == SW_OK) {
+        for (int k = 0; k < nm + nv; k++) {
+            dst[k] = k < nm ? X->data + k : vec[k - nm];
+            stride[k] = k < nm ? (size_t)nm : 1;
+        }
+        fsink fs = {dst, stride, names, file_col};
+        for (int k = 0; k < ns; k++) st[k].fs = &fs;
+        rc = run_stretches(t, st, ns, noquote, map, nh, nm + nv, 0, err);
+    }
+    /* the stretches' rows brought together (blank lines leave gaps) */
+    size_t r = 0;
+    for (int k = 0; k < ns && rc == SW_OK; k++) {
+        size_t nr = (size_t)st[k].nr;
+        if (st[k].row0 != r && nr) {
+            memmove(X->data + r * (size_t)nm, X->data + st[k].row0 * (size_t)nm, nr * (size_t)nm * sizeof *X->data);
+            for (int i = 0; i < nv; i++) memmove(vec[i] + r, vec[i] + st[k].row0, nr * sizeof **vec);
+        }
+        r += nr;
+    }
+    if (X) X->rows = (long)r;
+    free_stretches(st, ns);
+    sw_free(nls);
+    sw_free(dst);
+    sw_free(stride);
+    sw_free(names);
+    sw_free(map);
+    sw_free(file_col);
+    sw_free(hdr);
+    sw_table_free(t);
+    if (rc) {
+        sw_matrix_free(X);
+        for (int i = 0; i < nv; i++) {
+            sw_free(vec[i]);
+            vec[i] = NULL;
+        }
+        return rc;
+    }
+    *out = X;
+    return SW_OK;
 }
 
 long sw_table_rows(const sw_table *t) { return t->nrows; }
@@ -766,34 +1010,16 @@ int sw_table_f32(const sw_table *t, long row, int col, float *out, sw_error *err
 {
     size_t len;
     if (row >= 0 && row < t->nrows && col >= 0 && col < t->ncols) {
-        /* plain decimals ([-]digits[.digits], at most 19 digits) read in one
-         * pass up to the cell's NUL; anything else below */
+        /* plain decimals read in one pass up to the cell's NUL (no strlen) */
         const char *c = t->buf + t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
-        size_t i = c[0] == '-';
-        uint64_t m = 0;
-        int nd = 0, e = 0, dot = 0;
-        for (;; i++) {
-            unsigned d = (unsigned)(unsigned char)c[i] - '0';
-            if (d < 10) {
-                m = m * 10 + d;
-                nd++;
-                e -= dot;
-            } else if (c[i] == '.' && !dot) {
-                dot = 1;
-            } else {
-                break;
-            }
-        }
-        if (c[i] == '\0' && nd > 0 && nd <= 15 && e >= -22) {
-            if (sw_parse_f32_digits(m, e, c[0] == '-', c, i, out) == 0) return SW_OK;
-        }
+        uint64_t m;
+        int nd, e;
+        size_t i = scan_plain(c, &m, &nd, &e);
+        if (c[i] == '\0' && nd > 0 && nd <= 15 && e >= -22 && sw_parse_f32_decimal(m, e, c[0] == '-', c, i, out) == 0)
+            return SW_OK;
     }
     const char *s = sw_table_str(t, row, col, &len);
-    if (sw_is_missing_token(s, len)) {
-        *out = NAN;
-        return SW_OK;
-    }
-    if (sw_parse_f32(s, len, out) != 0)
+    if (cell_f32(s, len, out) != 0)
         return sw_table_error(t, row, col, err, SW_PARSE, "column %s: not a number: '%.40s'",
                               sw_table_colname(t, col), s);
     return SW_OK;

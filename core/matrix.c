@@ -5,7 +5,9 @@
 
 #include "alloc.h"
 
-sw_matrix *sw_matrix_create(long rows, int cols)
+sw_matrix *sw_matrix_create(long rows, int cols) { return sw__matrix_new(rows, cols, 1); }
+
+sw_matrix *sw__matrix_new(long rows, int cols, int zero)
 {
     if (rows < 0 || cols < 0) return NULL;
     sw_matrix *m = sw_calloc(1, sizeof *m);
@@ -23,7 +25,7 @@ sw_matrix *sw_matrix_create(long rows, int cols)
         sw_matrix_free(m);
         return NULL;
     }
-    memset(m->data, 0, (n ? n : 1) * sizeof(float));
+    if (zero) memset(m->data, 0, (n ? n : 1) * sizeof(float));
     return m;
 }
 

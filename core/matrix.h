@@ -21,6 +21,8 @@ typedef struct {
 
 /* Zero-filled matrix; names all NULL. */
 sw_matrix *sw_matrix_create(long rows, int cols);
+/* The same, zero-filled only when `zero` is set (internal). */
+sw_matrix *sw__matrix_new(long rows, int cols, int zero);
 void sw_matrix_free(sw_matrix *m);
 int sw_matrix_set_name(sw_matrix *m, int col, const char *name); /* copies; SW_NOMEM */
 int sw_matrix_find(const sw_matrix *m, const char *name);       /* -1 if absent */
@@ -43,5 +45,30 @@ static inline float *sw_matrix_row(const sw_matrix *m, long r)
  * missing tokens become NaN; anything else is SW_PARSE at file:line:col. */
 int sw_matrix_from_table(const sw_table *t, const char *const *names, int n, sw_matrix **out,
                          sw_error *err);
+
+typedef struct {
+    /* The matrix's columns, in this order; NULL: every column of the file
+     * not named in `vectors` or `drop`, in file order. */
+    const char *const *columns;
+    int n_columns;
+    /* Columns read each into an array of its own (a target, a weight). */
+    const char *const *vectors;
+    int n_vectors;
+    /* With columns NULL: columns left out (names not in the file are ignored). */
+    const char *const *drop;
+    int n_drop;
+    long long max_bytes; /* refuse larger files; 0 = 2 GiB */
+} sw_csv_matrix_opts;
+
+/* The numeric columns of a CSV file (the format of sw_table_read_csv) read
+ * straight into a matrix, and vectors[i] into vec[i] (rows + 1 floats, freed
+ * with sw_free): one pass over the text, on every core when it holds no
+ * quote.  The values are exactly those of sw_table_read_csv followed by
+ * sw_matrix_from_table (NaN for missing tokens); a malformed row or a cell
+ * that is not a number is SW_PARSE at file:line:col (the first in the file),
+ * a column absent from the file SW_MISMATCH naming them all, a column asked
+ * for twice SW_ARG.  Results do not depend on the thread count. */
+int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix **out, float **vec,
+                       sw_error *err);
 
 #endif

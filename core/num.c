@@ -48,7 +48,7 @@ static inline uint32_t parse_8digits(uint64_t v)
 }
 
 /* 10^-k rounded: used only for approximations (a multiply is faster than a divide) */
-static const double neg_pow10_tab[23] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
+const double sw__neg_pow10[23] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
                                          1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
                                          1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
 
@@ -176,7 +176,7 @@ static int scan_number(const char *s, size_t len, int *neg, int *special, int *f
      * when not near a float midpoint (see sw_parse_f32) */
     *approx = NAN;
     if (m && exp10 >= -22 && exp10 <= 22 && (dropped || m >= ((uint64_t)1 << 53)))
-        *approx = exp10 >= 0 ? (double)m * pow10_tab[exp10] : (double)m * neg_pow10_tab[-exp10];
+        *approx = exp10 >= 0 ? (double)m * pow10_tab[exp10] : (double)m * sw__neg_pow10[-exp10];
     if (!dropped && m < ((uint64_t)1 << 53)) {
         if (m == 0) {
             *fast = 1;

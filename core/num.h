@@ -25,6 +25,32 @@ int sw_parse_f32(const char *s, size_t len, float *out);
  * digits, -22 <= exp10 <= 22, sign neg): the same float; s/len are the text
  * itself, read again only when the value is a float midpoint. */
 int sw_parse_f32_digits(uint64_t m, int exp10, int neg, const char *s, size_t len, float *out);
+
+extern const double sw__neg_pow10[23]; /* 10^-k rounded to double */
+
+/* sw_parse_f32_digits for m < 10^15 and -22 <= exp10 <= 0, inline and
+ * without a division: m x 10^exp10 by a multiplication is within 3 double
+ * ulps of the decimal (and a normal float's magnitude, 1e-22 to 1e15), so
+ * unless it lies within 16 ulps of a float midpoint it rounds to the same
+ * float as the decimal; otherwise the exact path decides. */
+static inline int sw_parse_f32_decimal(uint64_t m, int exp10, int neg, const char *s, size_t len, float *out)
+{
+    if (m == 0) {
+        *out = neg ? -0.0f : 0.0f;
+        return 0;
+    }
+    union {
+        double d;
+        uint64_t u;
+    } b = {(double)m * sw__neg_pow10[-exp10]};
+    int64_t low = (int64_t)(b.u & ((1ULL << 29) - 1)) - (int64_t)(1ULL << 28);
+    if (low > 16 || low < -16) {
+        float f = (float)b.d;
+        *out = neg ? -f : f;
+        return 0;
+    }
+    return sw_parse_f32_digits(m, exp10, neg, s, len, out);
+}
 /* Integers: optional sign and decimal digits; -1 on overflow too. */
 int sw_parse_i64(const char *s, size_t len, long long *out);
 

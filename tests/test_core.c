@@ -1,6 +1,7 @@
 /* test_core: status list, exact number parsing, CSV, JSON/UBJSON, matrix and
  * the allocation hook (every allocation failure path of the parsers). */
 #include <math.h>
+#include <omp.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -682,6 +683,31 @@ START_TEST(matrix_from_csv)
 }
 END_TEST
 
+/* A random decimal text in s (40 bytes): 1 to 20 digits with or without a
+ * sign, a dot or an exponent, or a float midpoint or a neighbour of one. */
+static void random_decimal(char *s)
+{
+    int pos = 0, kind = (int)(rnd() % 4);
+    if (kind == 3) { /* a float midpoint, or a neighbour of one */
+        uint32_t u = (uint32_t)rnd() & 0x4fffffffu;
+        float a;
+        memcpy(&a, &u, 4);
+        double mid = ((double)a + (double)nextafterf(a, INFINITY)) / 2;
+        pos = snprintf(s, 40, "%.*f", (int)(rnd() % 3) + 6, mid);
+        if (pos >= 40 || strchr(s, 'e')) snprintf(s, 40, "%.9g", mid);
+        return;
+    }
+    if (rnd() & 1) s[pos++] = '-';
+    int nd = 1 + (int)(rnd() % 20), dot = (int)(rnd() % (nd + 2)) - 1;
+    for (int d = 0; d < nd; d++) {
+        if (d == dot) s[pos++] = '.';
+        s[pos++] = (char)('0' + rnd() % 10);
+    }
+    if (dot == nd) s[pos++] = '.';
+    if (kind == 2) pos += sprintf(s + pos, "e%d", (int)(rnd() % 60) - 30);
+    s[pos] = 0;
+}
+
 /* A table's cells read as float32 (sw_table_f32: plain decimals in one pass,
  * the rest through sw_parse_f32) equal glibc's strtof: random decimals of 1 to
  * 20 digits with and without a sign, a dot or an exponent, exact float
@@ -694,25 +720,7 @@ START_TEST(table_f32_matches_strtof)
     static char texts[N][40];
     for (int i = 0; i < N; i++) {
         char *s = texts[i];
-        int pos = 0, kind = (int)(rnd() % 4);
-        if (kind == 3) { /* a float midpoint, or a neighbour of one */
-            uint32_t u = (uint32_t)rnd() & 0x4fffffffu;
-            float a;
-            memcpy(&a, &u, 4);
-            double mid = ((double)a + (double)nextafterf(a, INFINITY)) / 2;
-            pos = snprintf(s, 40, "%.*f", (int)(rnd() % 3) + 6, mid);
-            if (pos >= 40 || strchr(s, 'e')) pos = snprintf(s, 40, "%.9g", mid);
-        } else {
-            if (rnd() & 1) s[pos++] = '-';
-            int nd = 1 + (int)(rnd() % 20), dot = (int)(rnd() % (nd + 2)) - 1;
-            for (int d = 0; d < nd; d++) {
-                if (d == dot) s[pos++] = '.';
-                s[pos++] = (char)('0' + rnd() % 10);
-            }
-            if (dot == nd) s[pos++] = '.';
-            if (kind == 2) pos += sprintf(s + pos, "e%d", (int)(rnd() % 60) - 30);
-            s[pos] = 0;
-        }
+        random_decimal(s);
         q += sprintf(q, "%s\n", s);
     }
     sw_error err;
@@ -737,6 +745,137 @@ START_TEST(table_f32_matches_strtof)
         ck_assert_int_eq(err.line, 2);
         sw_table_free(t);
     }
+}
+END_TEST
+
+/* A file of about 7 MB for sw_matrix_read_csv: id, u (random decimals), v
+ * (decimals or missing tokens), txt (text), y and w; blank and CRLF lines,
+ * no newline at the end; optionally a quoted cell, a bad cell in row bad_cell
+ * and a row of five fields at short_row.  texts[r] holds row r's u. */
+static char *wide_csv(long rows, int quote, long bad_cell, long short_row, char (*texts)[40], size_t *len)
+{
+    size_t cap = (size_t)rows * 160 + 256, n = 0;
+    char *b = malloc(cap);
+    n += (size_t)snprintf(b + n, cap - n, "id,u,v,txt,y,w\n");
+    static const char *miss[] = {"", "nan", "NA", "-0", "inf", "0.5"};
+    for (long r = 0; r < rows; r++) {
+        if (r % 997 == 5) n += (size_t)snprintf(b + n, cap - n, "\n");
+        if (r % 1009 == 7) n += (size_t)snprintf(b + n, cap - n, "\r\n");
+        char v[40];
+        if (r % 4) random_decimal(v);
+        else snprintf(v, sizeof v, "%s", miss[(r / 4) % 6]);
+        random_decimal(texts[r]);
+        if (r == bad_cell) snprintf(texts[r], 40, "1.5x");
+        const char *end = r == rows - 1 ? "" : r % 3 ? "\n" : "\r\n";
+        if (r == short_row) n += (size_t)snprintf(b + n, cap - n, "%ld,%s,%s,p%ld,1%s", r, texts[r], v, r, end);
+        else n += (size_t)snprintf(b + n, cap - n, "%ld,%s,%s,%sp%ld%s,%ld.25,%s%s", r, texts[r], v,
+                                   quote && r == rows - 2 ? "\"q," : "", r, quote && r == rows - 2 ? "\"" : "",
+                                   r % 50, v, end);
+    }
+    *len = n;
+    return b;
+}
+
+/* The source line of row r of wide_csv: the header, the rows and the blank
+ * lines before it. */
+static long wide_line(long r)
+{
+    long blanks = 0;
+    for (long i = 0; i <= r; i++) blanks += (i % 997 == 5) + (i % 1009 == 7);
+    return 2 + r + blanks;
+}
+
+/* sw_matrix_read_csv (one pass, in stretches on every core) against the
+ * table path (sw_table_read_csv, sw_matrix_from_table, sw_table_f32) and
+ * glibc's strtof: the same bits at 1, 2 and 3 threads, with and without a
+ * quote (the general parser); the first error in the file; columns chosen,
+ * dropped, missing or asked for twice. */
+START_TEST(matrix_read_csv_matches_table)
+{
+    enum { ROWS = 150000 };
+    char(*texts)[40] = malloc((size_t)ROWS * 40);
+    int threads0 = omp_get_max_threads();
+    for (int quote = 0; quote < 2; quote++) {
+        size_t len;
+        char *csv = wide_csv(ROWS, quote, -1, -1, texts, &len);
+        const char *path = tu_write("wide.csv", csv, len);
+        free(csv);
+        sw_error err;
+        sw_table *t;
+        ck_assert_int_eq(sw_table_read_csv(path, NULL, &t, &err), SW_OK);
+        ck_assert_int_eq(sw_table_rows(t), ROWS);
+        const char *cols[] = {"id", "u", "v"}, *vecs[] = {"y", "w"}, *drop[] = {"txt", "absent"};
+        sw_matrix *want;
+        ck_assert_int_eq(sw_matrix_from_table(t, cols, 3, &want, &err), SW_OK);
+        for (int nt = 1; nt <= 3; nt++) {
+            omp_set_num_threads(nt);
+            sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 2, .drop = drop, .n_drop = 2};
+            sw_matrix *X;
+            float *v[2];
+            ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_OK);
+            ck_assert_int_eq(X->rows, ROWS);
+            ck_assert_int_eq(X->cols, 3);
+            for (int c = 0; c < 3; c++) ck_assert_str_eq(X->names[c], cols[c]);
+            ck_assert(memcmp(X->data, want->data, (size_t)ROWS * 3 * sizeof(float)) == 0);
+            for (long r = 0; r < ROWS; r++) {
+                float y, w, u = strtof(texts[r], NULL);
+                ck_assert_int_eq(sw_table_f32(t, r, 4, &y, &err), SW_OK);
+                ck_assert_int_eq(sw_table_f32(t, r, 5, &w, &err), SW_OK);
+                ck_assert_msg(memcmp(&v[0][r], &y, 4) == 0 && memcmp(&v[1][r], &w, 4) == 0, "row %ld", r);
+                ck_assert_msg(memcmp(&sw_matrix_row(X, r)[1], &u, 4) == 0, "'%s'", texts[r]);
+            }
+            sw_matrix_free(X);
+            sw_free(v[0]);
+            sw_free(v[1]);
+        }
+        omp_set_num_threads(threads0);
+        /* columns by name, in another order */
+        const char *two[] = {"v", "id"};
+        sw_csv_matrix_opts o = {.columns = two, .n_columns = 2};
+        sw_matrix *X;
+        ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, NULL, &err), SW_OK);
+        for (long r = 0; r < ROWS; r++)
+            ck_assert(memcmp(&sw_matrix_row(X, r)[0], &sw_matrix_row(want, r)[2], 4) == 0 &&
+                      sw_matrix_get(X, r, 1) == sw_matrix_get(want, r, 0));
+        sw_matrix_free(X);
+        sw_matrix_free(want);
+        sw_table_free(t);
+        const char *absent[] = {"u", "zz", "qq"}, *twice[] = {"u", "v", "u"};
+        o = (sw_csv_matrix_opts){.columns = absent, .n_columns = 3};
+        ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, NULL, &err), SW_MISMATCH);
+        ck_assert_ptr_nonnull(strstr(err.msg, "missing columns: zz, qq"));
+        o = (sw_csv_matrix_opts){.columns = twice, .n_columns = 3};
+        ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, NULL, &err), SW_ARG);
+        ck_assert_ptr_nonnull(strstr(err.msg, "column u asked for twice"));
+    }
+    /* the first error in the file, whichever stretch finds which */
+    struct { long bad_cell, short_row; const char *msg; } errs[] = {
+        {120000, 130000, "column u: not a number: '1.5x'"},
+        {140000, 30000, "expected 6 fields, found 5"},
+        {10, -1, "column u: not a number: '1.5x'"},
+    };
+    for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
+        for (int nt = 1; nt <= 2; nt++) {
+            omp_set_num_threads(nt);
+            size_t len;
+            char *csv = wide_csv(ROWS, 0, errs[i].bad_cell, errs[i].short_row, texts, &len);
+            const char *path = tu_write("wide.csv", csv, len);
+            free(csv);
+            const char *vecs[] = {"y"}, *drop[] = {"txt", "w"};
+            sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 1, .drop = drop, .n_drop = 2};
+            sw_matrix *X = (sw_matrix *)1;
+            float *v[1] = {(float *)1};
+            sw_error err;
+            ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_PARSE);
+            ck_assert_ptr_null(X);
+            ck_assert_ptr_null(v[0]);
+            ck_assert_msg(strstr(err.msg, errs[i].msg), "%s", err.msg);
+            long at = errs[i].short_row >= 0 && errs[i].short_row < errs[i].bad_cell ? errs[i].short_row : errs[i].bad_cell;
+            ck_assert_int_eq(err.line, wide_line(at));
+            ck_assert_int_eq(err.col, at == errs[i].bad_cell ? 2 : 0);
+        }
+    omp_set_num_threads(threads0);
+    free(texts);
 }
 END_TEST
 
@@ -1011,6 +1150,7 @@ Suite *core_suite(void)
     tcase_add_test(tc, csv_noquote_matches_general);
     tcase_add_test(tc, matrix_from_csv);
     tcase_add_test(tc, table_f32_matches_strtof);
+    tcase_add_test(tc, matrix_read_csv_matches_table);
     tcase_add_test(tc, json_parse);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, json_writer_roundtrip);

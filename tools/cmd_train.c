@@ -77,55 +77,48 @@ static int check_out(const char *path, int oblivious, int categorical)
 }
 
 /* Columns of t that are features: everything but target, weight and drops. */
-static int feature_columns(const sw_table *t, const char *target, const char *weight, const cli_args *a,
-                           const char ***out, int *n)
+/* The --drop names (each value a comma-separated list), pointing into buf;
+ * -1 when they do not fit. */
+static int drop_names(const cli_args *a, char *buf, size_t cap, const char **out, int max)
 {
-    int nc = sw_table_cols(t);
-    const char **names = sw_calloc((size_t)nc + 1, sizeof *names);
-    int k = 0;
-    int di = -1;
-    for (int i = 0; i < a->n_opts; i++)
-        if (strcmp(a->opts[i].name, "--drop") == 0) di = i;
-    for (int c = 0; c < nc; c++) {
-        const char *nm = sw_table_colname(t, c);
-        if (strcmp(nm, target) == 0 || (weight && strcmp(nm, weight) == 0)) continue;
-        int dropped = 0;
-        for (int r = 0; di >= 0 && r < a->count[di]; r++) {
-            char buf[4096];
-            snprintf(buf, sizeof buf, "%s", a->values[di][r]);
-            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
-                if (strcmp(tok, nm) == 0) dropped = 1;
+    int n = 0;
+    size_t used = 0;
+    int nd;
+    const char *const *vals = cli_all(a, "--drop", &nd);
+    for (int r = 0; r < nd; r++) {
+        size_t l = strlen(vals[r]);
+        if (used + l + 1 > cap) return -1;
+        char *d = memcpy(buf + used, vals[r], l + 1);
+        used += l + 1;
+        for (char *sv, *tok = strtok_r(d, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
+            if (n == max) return -1;
+            out[n++] = tok;
         }
-        if (!dropped) names[k++] = sw_strdup(nm);
     }
-    *out = names;
-    *n = k;
-    return 0;
+    return n;
 }
 
-/* X, y (and w) from a CSV; *tab is read unless the caller already has it. */
+/* X, y (and w) from a CSV in one pass: the matrix's columns are `feats` when
+ * given, else every column but the target, the weight and the dropped ones. */
 static int load(const char *path, const char *target, const char *weight, const char *const *feats, int nf,
-                const cli_args *a, sw_table **tab, sw_matrix **X, float **y, float **w, sw_error *err)
+                const cli_args *a, sw_matrix **X, float **y, float **w, sw_error *err)
 {
-    int rc = *tab ? SW_OK : sw_table_read_csv(path, NULL, tab, err);
-    if (rc) return rc;
-    int tc = sw_table_find(*tab, target);
-    if (tc < 0) return sw_error_set(err, SW_MISMATCH, path, 1, 0, -1, "no target column '%s'", target);
-    int wc = weight ? sw_table_find(*tab, weight) : -1;
-    if (weight && wc < 0) return sw_error_set(err, SW_MISMATCH, path, 1, 0, -1, "no weight column '%s'", weight);
-    rc = sw_matrix_from_table(*tab, feats, nf, X, err);
-    if (rc == SW_PARSE) sw_error_prefix(err, "(non-numeric columns must be dropped with --drop) ");
-    if (rc) return rc;
-    long n = sw_table_rows(*tab);
-    *y = sw_alloc_array((size_t)n + 1, sizeof **y);
-    *w = weight ? sw_alloc_array((size_t)n + 1, sizeof **w) : NULL;
-    if (!*y || (weight && !*w)) return sw_fail(err, SW_NOMEM, "out of memory");
-    for (long r = 0; r < n; r++) {
-        if ((rc = sw_table_f32(*tab, r, tc, &(*y)[r], err))) return rc;
-        if (weight && (rc = sw_table_f32(*tab, r, wc, &(*w)[r], err))) return rc;
+    char buf[8192];
+    const char *drops[512];
+    const char *vecs[2] = {target, weight};
+    float *v[2] = {NULL, NULL};
+    sw_csv_matrix_opts o = {.columns = feats, .n_columns = nf, .vectors = vecs, .n_vectors = weight ? 2 : 1};
+    if (!feats) {
+        o.drop = drops;
+        o.n_drop = drop_names(a, buf, sizeof buf, drops, 512);
+        if (o.n_drop < 0) return sw_fail(err, SW_ARG, "--drop: at most 512 names, 8 KiB in all");
     }
-    (void)a;
-    return SW_OK;
+    int rc = sw_matrix_read_csv(path, &o, X, v, err);
+    if (rc == SW_PARSE && strstr(err->msg, "not a number"))
+        sw_error_prefix(err, "(non-numeric columns must be dropped with --drop) ");
+    *y = v[0];
+    *w = v[1];
+    return rc;
 }
 
 /* Peak resident memory of this process image (VmHWM): ru_maxrss would carry
@@ -202,7 +195,6 @@ int cmd_train(int argc, char **argv)
 
     sw_error err;
     sw_error_clear(&err);
-    sw_table *tt = NULL;
     sw_matrix *X = NULL;
     float *y = NULL, *w = NULL;
     const char **feats = NULL;
@@ -218,8 +210,9 @@ int cmd_train(int argc, char **argv)
     double t_load = 0, t_save = 0;
     /* rc: an exit code from here on (0 = done) */
     double t0 = sw_clock_now();
-    if (sw_table_read_csv(train_path, NULL, &tt, &err)) goto fail; /* kept for load() below */
-    feature_columns(tt, target, weight, &a, &feats, &nf);
+    if (load(train_path, target, weight, NULL, 0, &a, &X, &y, &w, &err)) goto fail;
+    feats = (const char **)X->names;
+    nf = X->cols;
     if (nf == 0) {
         rc = cli_failf(SW_ARG, "%s: no feature columns left", train_path);
         goto done;
@@ -248,15 +241,9 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
 
-    if (load(train_path, target, weight, feats, nf, &a, &tt, &X, &y, &w, &err)) goto fail;
-    sw_table_free(tt);
-    tt = NULL;
     evals[ne++] = (sw_train_data){X, y, w, "train"};
     for (int i = 0; i < nv; i++) {
-        int lrc = load(valid[i], target, weight, feats, nf, &a, &tt, &VX[i], &vy[i], &vw[i], &err);
-        sw_table_free(tt);
-        tt = NULL;
-        if (lrc) goto fail;
+        if (load(valid[i], target, weight, feats, nf, &a, &VX[i], &vy[i], &vw[i], &err)) goto fail;
         snprintf(vname[i], sizeof vname[i], nv == 1 ? "valid" : "valid%d", i);
         evals[ne++] = (sw_train_data){VX[i], vy[i], vw[i], vname[i]};
     }
@@ -342,7 +329,6 @@ int cmd_train(int argc, char **argv)
 fail:
     rc = cli_fail(&err);
 done:
-    sw_table_free(tt);
     sw_train_report_free(&rep);
     sw_forest_free(f);
     sw_matrix_free(X);
@@ -353,7 +339,5 @@ done:
         sw_free(vy[i]);
         sw_free(vw[i]);
     }
-    for (int i = 0; i < nf; i++) sw_free((char *)feats[i]);
-    sw_free(feats);
     return rc;
 }
