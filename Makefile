@@ -6,7 +6,7 @@
 #   make ubsan      the whole suite under UndefinedBehaviorSanitizer
 #   make DEBUG=1    any build with the SW_ASSERT invariants checked (the sanitizer builds do)
 #   make tsan       the whole suite under ThreadSanitizer (clang, LLVM libomp + Archer)
-#   make fuzz       libFuzzer on each model reader (FUZZ_SECONDS each, clang;
+#   make fuzz       libFuzzer on each model reader and CSV (FUZZ_SECONDS each, clang;
 #                   FUZZ_TARGETS=cbm picks readers)
 #   make fuzz-quick every reader for FUZZ_QUICK_SECONDS (CI): a finding fails
 #   make bench      every benchmark, one table;  make bench-quick: the CI budget check
@@ -179,7 +179,7 @@ tsan: deps
 	$(MAKE) BUILD=build/tsan CC=clang OPT=-O1 DEBUG=1 EXTRA_LDFLAGS="-fsanitize=thread" \
 	    EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer -D'target_clones(...)='" unit
 
-# libFuzzer targets: tests/fuzz/fuzz_<reader>.c linked with core, gbdt and io
+# libFuzzer targets: tests/fuzz/fuzz_<reader>.c (model readers, csv) linked with core, gbdt and io
 # (what the readers use) built once with ASan, UBSan and coverage.  Findings
 # are saved as build/fuzz/<reader>-crash-* (or -timeout-, -oom-); a fixed one
 # goes into tests/fuzz/corpus/<reader>/, which make test replays.
@@ -208,7 +208,7 @@ fuzz: deps
 	    build/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
-# CI: each reader for FUZZ_QUICK_SECONDS (4 readers: about 80 s plus the build);
+# CI: each reader for FUZZ_QUICK_SECONDS (5 targets: about 100 s plus the build);
 # one line per reader, the fuzzer's log tail and a failure on any finding.
 fuzz-quick: deps
 	$(Q)$(MAKE) fuzz-bins
