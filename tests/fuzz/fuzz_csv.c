@@ -20,11 +20,17 @@
 #define LLVMFuzzerTestOneInput sw_fuzz_csv
 #endif
 
+static char path[64];
+
+static void remove_file(void) { unlink(path); }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0]) snprintf(path, sizeof path, "/tmp/sw_fuzz_csv.%ld", (long)getpid());
+    if (!path[0]) {
+        snprintf(path, sizeof path, "/tmp/sw_fuzz_csv.%ld", (long)getpid());
+        atexit(remove_file);
+    }
     FILE *fp = fopen(path, "wb");
     if (!fp) return 0;
     size_t put = fwrite(data, 1, size, fp);
