@@ -249,9 +249,14 @@ int cmd_predict(int argc, char **argv)
         for (int i = 0; i < nf; i++) dup |= names[i] && !strcmp(names[i], keep[k]);
         if (!dup) names[ncols++] = keep[k];
     }
-    sw_csv_opts copts = {.columns = names, .n_columns = ncols};
-    if ((rc = read_input(in_path, &copts, &t, &err)) != SW_OK) goto done;
-    if ((rc = sw_matrix_from_table(t, names, nf, &X, &err)) != SW_OK) goto done;
+    if (nk == 0 && strcmp(in_path, "-") != 0) { /* features only: one pass, no table of cells */
+        sw_csv_matrix_opts mo = {.columns = names, .n_columns = nf};
+        if ((rc = sw_matrix_read_csv(in_path, &mo, &X, NULL, &err)) != SW_OK) goto done;
+    } else {
+        sw_csv_opts copts = {.columns = names, .n_columns = ncols};
+        if ((rc = read_input(in_path, &copts, &t, &err)) != SW_OK) goto done;
+        if ((rc = sw_matrix_from_table(t, names, nf, &X, &err)) != SW_OK) goto done;
+    }
     for (int k = 0; k < nk; k++) kcol[k] = sw_table_find(t, keep[k]);
     t2 = sw_clock_now();
 
