@@ -848,11 +848,13 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
     long *nls = NULL;
     int ns = 0, noquote = 0;
     if (rc == SW_OK) rc = plan_stretches(t, p, line, &st, &nls, &ns, &noquote, err);
-    /* room: a stretch has at most a record per newline (the last stretch one more) */
+    /* room: a stretch has at most a record per newline (the last stretch one
+     * more), and a record of nh fields at least nh bytes with its line end */
     size_t rows = 0;
     for (int k = 0; k < ns; k++) {
+        size_t by_lines = (size_t)nls[k] + (k == ns - 1), by_bytes = (st[k].end - st[k].p + 1) / (size_t)nh + 1;
         st[k].row0 = rows;
-        st[k].cap = (size_t)nls[k] + (k == ns - 1);
+        st[k].cap = by_lines < by_bytes ? by_lines : by_bytes;
         rows += st[k].cap;
     }
     sw_matrix *X = NULL;

@@ -876,6 +876,25 @@ START_TEST(matrix_read_csv_matches_table)
         }
     omp_set_num_threads(threads0);
     free(texts);
+    /* a wide header over many blank lines: room by bytes, not by lines (20,000
+     * columns x 200,000 lines would be 16 GB) */
+    enum { W = 20000, BLANK = 200000 };
+    char *wide = malloc((size_t)W * 8 + BLANK + (size_t)W * 2 + 16), *q = wide;
+    for (int c = 0; c < W; c++) q += sprintf(q, "%sc%d", c ? "," : "", c);
+    *q++ = '\n';
+    memset(q, '\n', BLANK);
+    q += BLANK;
+    for (int c = 0; c < W; c++) q += sprintf(q, "%s%d", c ? "," : "", c % 10);
+    const char *path = tu_write("wide_blank.csv", wide, (size_t)(q - wide));
+    free(wide);
+    sw_csv_matrix_opts o = {0};
+    sw_matrix *X;
+    sw_error err;
+    ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, NULL, &err), SW_OK);
+    ck_assert_int_eq(X->rows, 1);
+    ck_assert_int_eq(X->cols, W);
+    ck_assert(sw_matrix_get(X, 0, W - 1) == (float)((W - 1) % 10));
+    sw_matrix_free(X);
 }
 END_TEST
 
