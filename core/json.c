@@ -1074,7 +1074,9 @@ void sw_jw_str(sw_jw *w, const char *s) { sw_jw_strn(w, s, strlen(s)); }
 /* A float always reads back as a float ("2" would be an integer to XGBoost). */
 static int float_text(char *b, int n)
 {
-    if (!strpbrk(b, ".eE")) {
+    int frac = 0;
+    for (int i = 0; i < n; i++) frac |= b[i] == '.' || b[i] == 'e' || b[i] == 'E';
+    if (!frac) {
         memcpy(b + n, ".0", 3);
         n += 2;
     }
@@ -1126,9 +1128,13 @@ void sw_jw_int(sw_jw *w, long long v)
         ub_int(w, v);
         return;
     }
-    char b[32];
-    int n = snprintf(b, sizeof b, "%lld", v);
-    put(w, b, (size_t)n);
+    char b[24], *e = b + sizeof b, *q = e;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--q = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0) *--q = '-';
+    put(w, q, (size_t)(e - q));
 }
 
 void sw_jw_bool(sw_jw *w, int v)

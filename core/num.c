@@ -357,12 +357,6 @@ static int format_c(char *buf, const char *fmt, double v)
     return n;
 }
 
-int sw_format_f32(char *buf, float v)
-{
-    if (!isfinite(v)) return format_special(buf, v);
-    return format_c(buf, "%.9g", (double)v);
-}
-
 int sw_format_f64(char *buf, double v)
 {
     if (!isfinite(v)) return format_special(buf, v);
@@ -393,15 +387,86 @@ static void digits_at(double a, int p, unsigned long long *m, int *x)
     *x = *s == 'e' ? atoi(s + 1) : 0;
 }
 
-/* Text of (-)m.mmm e x, trailing zeros dropped, plain for -4 <= x < 16. */
-static int digits_text(char *buf, int neg, unsigned long long m, int p, int x)
+/* A positive float's first 19 significant digits, exactly: T (10^18 <= T <
+ * 10^19), whether any nonzero digit follows (sticky) and the decimal
+ * exponent x of its first digit.  0 when the float is out of the range done
+ * in 128-bit integers (below 2^-20 or from 2^104 on). */
+struct digits19 {
+    uint64_t T;
+    int sticky, x;
+};
+
+static unsigned __int128 g_pow5[45], g_pow10[40];
+static pthread_once_t g_pow_once = PTHREAD_ONCE_INIT;
+
+static void init_pow(void)
+{
+    g_pow5[0] = g_pow10[0] = 1;
+    for (int k = 1; k < 45; k++) g_pow5[k] = g_pow5[k - 1] * 5;
+    for (int k = 1; k < 40; k++) g_pow10[k] = g_pow10[k - 1] * 10;
+}
+
+static int f32_digits19(float a, struct digits19 *d)
+{
+    int e2;
+    float fr = frexpf(a, &e2);
+    uint32_t M = (uint32_t)ldexpf(fr, 24); /* a = M x 2^E exactly */
+    int E = e2 - 24, e10 = 0;
+    if (E > 103 || E < -44) return 0; /* M x 5^44 < 2^127 */
+    pthread_once(&g_pow_once, init_pow);
+    unsigned __int128 N = M;
+    if (E >= 0) {
+        N <<= E;
+    } else {
+        N *= g_pow5[-E];
+        e10 = E; /* a = M x 5^-E x 10^E */
+    }
+    /* digits of N: from its bit length (x log10 2), then one compare */
+    uint64_t hi = (uint64_t)(N >> 64);
+    int bits = hi ? 128 - __builtin_clzll(hi) : 64 - __builtin_clzll((uint64_t)N);
+    int D = (bits * 1233) >> 12;
+    if (N >= g_pow10[D]) D++;
+    if (D > 19) {
+        unsigned __int128 div = g_pow10[D - 19];
+        d->T = (uint64_t)(N / div);
+        d->sticky = N % div != 0;
+    } else {
+        d->T = (uint64_t)N * (uint64_t)g_pow10[19 - D];
+        d->sticky = 0;
+    }
+    d->x = D - 1 + e10;
+    return 1;
+}
+
+/* digits_at from the 19 exact digits: rounded to p, ties to even (as printf). */
+static void digits_at19(const struct digits19 *d, int p, unsigned long long *m, int *x)
+{
+    static const uint64_t p10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+                                     100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+                                     1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+                                     1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+                                     1000000000000000000ULL, 10000000000000000000ULL};
+    uint64_t q = d->T / p10[19 - p], r = d->T % p10[19 - p], half = 5 * p10[18 - p];
+    int up = r > half || (r == half && (d->sticky || (q & 1)));
+    *x = d->x;
+    if (up && ++q == p10[p]) {
+        q = p10[p - 1];
+        (*x)++;
+    }
+    *m = q;
+}
+
+/* Text of (-)m.mmm e x, trailing zeros dropped, plain for -4 <= x < hi (as
+ * printf's %g with precision hi; the shortest texts use 16). */
+static int digits_text(char *buf, int neg, unsigned long long m, int p, int x, int hi)
 {
     char d[24];
-    int k = snprintf(d, sizeof d, "%0*llu", p, m);
+    int k = p;
+    for (int i = p - 1; i >= 0; i--, m /= 10) d[i] = (char)('0' + m % 10);
     while (k > 1 && d[k - 1] == '0') k--;
     int n = 0;
     if (neg) buf[n++] = '-';
-    if (x >= -4 && x < 16) {
+    if (x >= -4 && x < hi) {
         if (x < 0) {
             buf[n++] = '0';
             buf[n++] = '.';
@@ -422,8 +487,28 @@ static int digits_text(char *buf, int neg, unsigned long long m, int p, int x)
         buf[n++] = '.';
         for (int i = 1; i < k; i++) buf[n++] = d[i];
     }
-    n += snprintf(buf + n, (size_t)(SW_NUM_BUF - n), "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    int ax = x < 0 ? -x : x;
+    buf[n++] = 'e';
+    buf[n++] = x < 0 ? '-' : '+';
+    if (ax >= 100) buf[n++] = (char)('0' + ax / 100);
+    buf[n++] = (char)('0' + ax / 10 % 10);
+    buf[n++] = (char)('0' + ax % 10);
+    buf[n] = '\0';
     return n;
+}
+
+int sw_format_f32(char *buf, float v)
+{
+    if (!isfinite(v)) return format_special(buf, v);
+    struct digits19 d;
+    if (v == 0) return (int)(stpcpy(buf, signbit(v) ? "-0" : "0") - buf);
+    if (f32_digits19(fabsf(v), &d)) { /* %.9g without printf */
+        unsigned long long m;
+        int x;
+        digits_at19(&d, 9, &m, &x);
+        return digits_text(buf, signbit(v) != 0, m, 9, x, 9);
+    }
+    return format_c(buf, "%.9g", (double)v);
 }
 
 static int reads_back(const char *buf, int n, double v, int f32)
@@ -461,11 +546,14 @@ static int format_short(char *buf, double v, int f32)
                                                   1000000000000000ULL,
                                                   10000000000000000ULL,
                                                   100000000000000000ULL};
+    struct digits19 d19;
+    int exact = f32 && f32_digits19((float)a, &d19); /* floats: no printf */
     for (int p = 1; p <= maxp; p++) {
         unsigned long long m;
         int x;
-        digits_at(a, p, &m, &x);
-        int n = digits_text(buf, neg, m, p, x);
+        if (exact) digits_at19(&d19, p, &m, &x);
+        else digits_at(a, p, &m, &x);
+        int n = digits_text(buf, neg, m, p, x, 16);
         if (reads_back(buf, n, v, f32)) return n;
         /* the neighbour on the other side of v */
         double d;
@@ -481,7 +569,7 @@ static int format_short(char *buf, double v, int f32)
                 x--;
             }
         }
-        n = digits_text(buf, neg, m, p, x);
+        n = digits_text(buf, neg, m, p, x, 16);
         if (reads_back(buf, n, v, f32)) return n;
     }
     return f32 ? sw_format_f32(buf, (float)v) : sw_format_f64(buf, v); /* not reached */

@@ -280,6 +280,39 @@ static int sig_digits(const char *s)
     return n - trailing; /* "100" has one significant digit */
 }
 
+/* Floats printed without printf where 128-bit integers hold them exactly
+ * (2^-20 to 2^104): %.9g equals glibc's text, and the shortest text is the
+ * fewest digits that read back, the correctly rounded decimal of that length
+ * whenever that one reads back.  Exponents across the range's ends, powers of
+ * two, zeros, short decimals. */
+START_TEST(num_format_f32_matches_printf)
+{
+    char buf[SW_NUM_BUF], want[64];
+    for (int i = 0; i < 400000; i++) {
+        uint32_t u = (uint32_t)rnd(), ex = 127 - 24 + (uint32_t)(rnd() % 134); /* 2^-24 .. 2^110 */
+        u = (u & 0x807fffffu) | ex << 23;
+        if (i % 7 == 0) u &= 0xff800000u; /* powers of two */
+        float f;
+        memcpy(&f, &u, 4);
+        if (i % 5 == 1) f = (float)(int)(u % 2000001) / 1000.0f;
+        if (i == 0) f = 0.0f;
+        if (i == 1) f = -0.0f;
+        int n = sw_format_f32(buf, f);
+        snprintf(want, sizeof want, "%.9g", (double)f);
+        ck_assert_msg(strcmp(buf, want) == 0 && n == (int)strlen(want), "%a: %s vs printf %s", (double)f, buf, want);
+        sw_format_f32_short(buf, f);
+        float back = strtof(buf, NULL);
+        ck_assert_msg(memcmp(&back, &f, 4) == 0, "%a printed %s", (double)f, buf);
+        if (f == 0) continue;
+        int p = sig_digits(buf);
+        ck_assert_msg(p == oracle_digits(f, 1), "%a printed %s", (double)f, buf);
+        snprintf(want, sizeof want, "%.*e", p - 1, fabs((double)f));
+        if (strtof(want, NULL) == fabsf(f))
+            ck_assert_msg(fabs(strtod(buf, NULL)) == strtod(want, NULL), "%a printed %s, not %s", (double)f, buf, want);
+    }
+}
+END_TEST
+
 START_TEST(num_format_short)
 {
     static const struct {
@@ -1161,6 +1194,7 @@ Suite *core_suite(void)
     tcase_add_test(tc, status_exit_table);
     tcase_add_test(tc, threads_rule);
     tcase_add_test(tc, num_format_short);
+    tcase_add_test(tc, num_format_f32_matches_printf);
     tcase_add_test(tc, json_writer_shortest);
     tcase_add_test(tc, csv_basic);
     tcase_add_test(tc, csv_errors);
