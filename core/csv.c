@@ -840,6 +840,9 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
         for (int i = 0; i < nv; i++) names[nm + i] = o->vectors[i];
         rc = map_columns(t, hdr, nh, names, nm + nv, 0, map, file_col, err);
     }
+    for (int i = 0; !o->columns && i < o->n_drop && rc == SW_OK; i++) /* a misspelt name would keep a column */
+        if (!named((const char *const *)hdr, nh, o->drop[i]))
+            rc = sw_error_set(err, SW_MISMATCH, path, 1, 0, -1, "no column %s to drop", o->drop[i]);
     for (int k = 0; k < nm + nv && rc == SW_OK; k++) {
         if (map[file_col[k] - 1] != k)
             rc = sw_error_set(err, SW_ARG, path, 1, file_col[k], -1, "column %s asked for twice", names[k]);

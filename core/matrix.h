@@ -54,7 +54,7 @@ typedef struct {
     /* Columns read each into an array of its own (a target, a weight). */
     const char *const *vectors;
     int n_vectors;
-    /* With columns NULL: columns left out (names not in the file are ignored). */
+    /* With columns NULL: columns left out (each must be in the file). */
     const char *const *drop;
     int n_drop;
     long long max_bytes; /* refuse larger files; 0 = 2 GiB */
@@ -66,7 +66,7 @@ typedef struct {
  * quote.  The values are exactly those of sw_table_read_csv followed by
  * sw_matrix_from_table (NaN for missing tokens); a malformed row or a cell
  * that is not a number is SW_PARSE at file:line:col (the first in the file),
- * a column absent from the file SW_MISMATCH naming them all, a column asked
+ * a column absent from the file (or one to drop) SW_MISMATCH, a column asked
  * for twice SW_ARG.  Results do not depend on the thread count. */
 int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix **out, float **vec,
                        sw_error *err);

@@ -842,7 +842,7 @@ START_TEST(matrix_read_csv_matches_table)
         ck_assert_int_eq(sw_matrix_from_table(t, cols, 3, &want, &err), SW_OK);
         for (int nt = 1; nt <= 3; nt++) {
             omp_set_num_threads(nt);
-            sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 2, .drop = drop, .n_drop = 2};
+            sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 2, .drop = drop, .n_drop = 1};
             sw_matrix *X;
             float *v[2];
             ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_OK);
@@ -880,6 +880,10 @@ START_TEST(matrix_read_csv_matches_table)
         o = (sw_csv_matrix_opts){.columns = twice, .n_columns = 3};
         ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, NULL, &err), SW_ARG);
         ck_assert_ptr_nonnull(strstr(err.msg, "column u asked for twice"));
+        o = (sw_csv_matrix_opts){.vectors = vecs, .n_vectors = 2, .drop = drop, .n_drop = 2};
+        float *v[2];
+        ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_MISMATCH);
+        ck_assert_ptr_nonnull(strstr(err.msg, "no column absent to drop"));
     }
     /* the first error in the file, whichever stretch finds which */
     struct { long bad_cell, short_row; const char *msg; } errs[] = {
