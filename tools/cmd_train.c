@@ -24,7 +24,7 @@ static const cli_opt opts[] = {
     {"--out", "MODEL", "output model: .json/.ubj (XGBoost), .cbm (CatBoost, oblivious), .swm", CLI_REQUIRED},
     {"--valid", "VALID.csv", "evaluation rows (early stopping watches the last one)", CLI_REPEAT},
     {"--weight", "COL", "sample weights column", 0},
-    {"--drop", "COL,...", "columns that are not features (ids, dates, text)", CLI_REPEAT},
+    {"--drop", "COL,...", "columns that are not features (ids, dates, text); each must exist", CLI_REPEAT},
     {"--rounds", "N", "boosting rounds (default 100; = --param num_round=N)", 0},
     {"--early-stopping", "N", "stop after N rounds without improvement on the last eval set", 0},
     {"--param", "KEY=VALUE", "an XGBoost parameter (eta, max_depth, lambda, grow_policy, num_round, ...)", CLI_REPEAT},
