@@ -25,6 +25,8 @@ double bench_json_num(const char *json, const char *key);
 /* Run a shell command, capture its stdout (malloc'd; NULL and the output on
  * stderr when it fails), the child's peak RSS in MiB. */
 char *bench_run_rss(const char *cmd, double *rss_mib);
+/* bench_run_rss, and the command's wall time in *secs. */
+char *bench_run_timed(const char *cmd, double *rss_mib, double *secs);
 /* CSV -> .npz for bench/xgb_train.py (target PTS); non-zero on failure. */
 int bench_make_npz(const char *csv, const char *npz);
 /* Median of n values (sorts in place). */

@@ -95,9 +95,8 @@ int bench_scaling(const bench_ctx *c)
         snprintf(cmd, sizeof cmd,
                  "%s train --train %s --target PTS --out %s --rounds %d --threads %d --every 0 --json %s",
                  bench_swish_bin(), tr, model, rounds, t, bench_params_cli);
-        double t0 = sw_clock_now();
-        js = bench_run_rss(cmd, &rss);
-        double whole = sw_clock_now() - t0;
+        double whole;
+        js = bench_run_timed(cmd, &rss, &whole);
         if (!js) return 1;
         double strain = bench_json_num(js, "total");
         free(js);

@@ -62,6 +62,14 @@ char *bench_run_rss(const char *cmd, double *rss_mib)
     return buf;
 }
 
+char *bench_run_timed(const char *cmd, double *rss_mib, double *secs)
+{
+    double t0 = sw_clock_now();
+    char *out = bench_run_rss(cmd, rss_mib);
+    *secs = sw_clock_now() - t0;
+    return out;
+}
+
 static int test_error(const char *pred_csv, const char *test_csv, double *mae, double *rmse)
 {
     FILE *p = fopen(pred_csv, "r"), *t = fopen(test_csv, "r");
@@ -136,9 +144,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
                              "build/swish train --train %s --target PTS --out %s/m.%s --rounds %d --threads %d --every 0 "
                              "--json %s%s",
                              tr, c->tmp, ext, rounds, th, bench_params_cli, sys == 2 ? " --param grow_policy=oblivious" : "");
-                    double t0 = sw_clock_now();
-                    out = bench_run_rss(cmd, &rss);
-                    whole = sw_clock_now() - t0;
+                    out = bench_run_timed(cmd, &rss, &whole);
                     if (!out) return 1;
                     if (isfinite(jnum(out, "peak_rss_mib"))) rss = jnum(out, "peak_rss_mib");
                     secs = jnum(out, "total");
@@ -269,9 +275,8 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
     snprintf(cmd, sizeof cmd,
              "build/swish train --train %s --target PTS --out %s/curve.json --rounds %d --threads %d --every 0 --json %s",
              tr, c->tmp, rounds, th, bench_params_cli);
-    double t0 = sw_clock_now();
-    out = bench_run_rss(cmd, &srss);
-    double whole = sw_clock_now() - t0;
+    double whole;
+    out = bench_run_timed(cmd, &srss, &whole);
     if (!out) return 1;
     double strain = jnum(out, "total");
     free(out);
