@@ -1889,8 +1889,12 @@ int serve_main(const sw_config *cfg, const char *config_text)
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
         }
+        /* no new connections: the listen socket stops listening (shutdown), but
+         * is closed only after MHD_stop_daemon, as its polling thread may still
+         * remove it from its epoll set (closing it first made that fail and
+         * libmicrohttpd abort, now and then, at SIGTERM) */
         MHD_socket ls = MHD_quiesce_daemon(srv.d);
-        if (ls != MHD_INVALID_SOCKET) close(ls);
+        if (ls != MHD_INVALID_SOCKET) shutdown(ls, SHUT_RDWR);
         pthread_mutex_lock(&srv.amu);
         double until = sw_clock_now() + DRAIN_S;
         while (srv.active > 0 && sw_clock_now() < until) {
@@ -1904,6 +1908,7 @@ int serve_main(const sw_config *cfg, const char *config_text)
         pthread_mutex_unlock(&srv.amu);
         if (left) logf_("warning", "%ld requests still in flight after %.0f s; closing them", left, DRAIN_S);
         MHD_stop_daemon(srv.d);
+        if (ls != MHD_INVALID_SOCKET) close(ls);
     }
     pthread_mutex_lock(&srv.qmu);
     srv.worker_stop = 1;
