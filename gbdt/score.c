@@ -283,7 +283,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
                 int dl = c->ri[q] >= L->roff;
                 fi[q] = (uint8_t)(dl ? c->ri[q] - L->roff : c->ri[q]);
                 SW_ASSERT(fi[q] < 64, "pick64 reads one of the row's first 64 bins");
-                kk[q] = c->rk[q];
+                kk[q] = (uint8_t)(c->rk[q] ^ 0x80); /* compared signed, with the bins' bias */
                 dm[q] = (uint8_t)dl;
                 if (fi[q] / 16 + 1 > L->r2_tabs) L->r2_tabs = fi[q] / 16 + 1;
             }

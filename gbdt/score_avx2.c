@@ -349,22 +349,23 @@ void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int 
     }
 }
 
-/* 32 bytes of the row's bins picked by idx, from T 16-byte tables (the bins
- * the trees use lie in the first 16 T): each shuffle zeroes the lanes whose
- * index lies outside its table (index ^ 16t, plus 0x70 with saturation, has
- * bit 7 set unless it is below 16). */
-#define AI static inline __attribute__((always_inline))
+/* 32 bytes of the row's bins picked by idx (below 16 T) from T 16-byte tables:
+ * one shuffle per table, bits 4 and 5 of idx choose among them (the blends
+ * read each byte's bit 7, where a 16-bit shift by 3 or 2 puts them). */
 AI __m256i pick(const __m256i *tab, __m256i idx, int T)
 {
-    const __m256i lift = _mm256_set1_epi8(0x70);
-    __m256i r = _mm256_shuffle_epi8(tab[0], T == 1 ? idx : _mm256_adds_epu8(idx, lift));
-    for (int q = 1; q < T; q++)
-        r = _mm256_or_si256(r, _mm256_shuffle_epi8(tab[q], _mm256_adds_epu8(_mm256_xor_si256(idx, _mm256_set1_epi8((char)(16 * q))), lift)));
-    return r;
+    if (T == 1) return _mm256_shuffle_epi8(tab[0], idx);
+    __m256i s4 = _mm256_slli_epi16(idx, 3);
+    __m256i a = _mm256_blendv_epi8(_mm256_shuffle_epi8(tab[0], idx), _mm256_shuffle_epi8(tab[1], idx), s4);
+    if (T == 2) return a;
+    __m256i b = T == 3 ? _mm256_shuffle_epi8(tab[2], idx)
+                       : _mm256_blendv_epi8(_mm256_shuffle_epi8(tab[2], idx), _mm256_shuffle_epi8(tab[3], idx), s4);
+    return _mm256_blendv_epi8(a, b, _mm256_slli_epi16(idx, 2));
 }
 
 /* Bit i set: node i (single-row order) goes right: bin + dl > k' (the add
- * wraps, so NaN's 255 goes left where dl = 1). */
+ * wraps, so NaN's 255 goes left where dl = 1), one signed compare on
+ * bias-shifted bytes (the tables and k' carry the bias). */
 AI uint64_t right_mask(const __m256i *tab, const uint8_t *r, int T)
 {
     uint64_t m = 0;
@@ -372,8 +373,7 @@ AI uint64_t right_mask(const __m256i *tab, const uint8_t *r, int T)
         __m256i v = _mm256_add_epi8(pick(tab, _mm256_load_si256((const __m256i *)(r + 32 * h)), T),
                                     _mm256_load_si256((const __m256i *)(r + 128 + 32 * h)));
         __m256i k = _mm256_load_si256((const __m256i *)(r + 64 + 32 * h));
-        __m256i le = _mm256_cmpeq_epi8(_mm256_min_epu8(v, k), v);
-        m |= (uint64_t)(uint32_t)~_mm256_movemask_epi8(le) << (32 * h);
+        m |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(v, k)) << (32 * h);
     }
     return m;
 }
@@ -381,27 +381,13 @@ AI uint64_t right_mask(const __m256i *tab, const uint8_t *r, int T)
 AI float score_row(const sw__layout *L, const uint8_t *rb, int t0, int t1, int T)
 {
     __m256i tab[4];
-    for (int q = 0; q < T; q++) tab[q] = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q)));
+    for (int q = 0; q < T; q++)
+        tab[q] = _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q))),
+                                  _mm256_set1_epi8((char)0x80));
     float acc = L->base_margin;
-    int t = t0;
-    /* two complete trees at a time: independent chains the core overlaps */
-    for (; t + 2 <= t1 && (L->cd[t] | L->cd[t + 1]) >= 0; t += 2) {
-        uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192, T), b = right_mask(tab, L->r2 + (size_t)(t + 1) * 192, T);
-        unsigned ja = sw__exit3[a & 127], jb = sw__exit3[b & 127];
-        unsigned ka = sw__exit3[(a >> (7 + 7 * ja)) & 127], kb = sw__exit3[(b >> (7 + 7 * jb)) & 127];
-        acc += L->cl[(size_t)t * 64 + ((8 * ja + ka) >> (6 - L->cd[t]))];
-        acc += L->cl[(size_t)(t + 1) * 64 + ((8 * jb + kb) >> (6 - L->cd[t + 1]))];
-    }
-    for (; t < t1; t++) {
-        int D = L->cd[t];
-        if (D >= 0) {
-            uint64_t a = right_mask(tab, L->r2 + (size_t)t * 192, T);
-            unsigned j = sw__exit3[a & 127], k = sw__exit3[(a >> (7 + 7 * j)) & 127];
-            acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
-        } else {
-            acc += sw__walk_binned(L, t, rb);
-        }
-    }
+#define ROW_MASK(t) right_mask(tab, L->r2 + (size_t)(t) * 192, T)
+    SW__ROW_TREES(L, rb, t0, t1, acc, ROW_MASK);
+#undef ROW_MASK
     return acc;
 }
 

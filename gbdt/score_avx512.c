@@ -399,38 +399,41 @@ void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, in
 
 /* A single row (at most 128 layout features), binned (scalar binary search)
  * into b0, with b1 = b0 + 1 for missing-left nodes (past 64 features, two
- * registers each).  A complete tree then takes one
- * byte permute to fetch every node's bin, one compare for every node's
- * outcome (a 64-bit mask, bit i = node i goes right), and a walk of D steps on
- * the mask; consecutive trees' walks overlap in the out-of-order core.  A
- * deeper tree is walked node by node on the same bins. */
-float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+ * registers each).  A complete tree then takes one byte permute to fetch
+ * every node's bin and one compare for every node's outcome (a 64-bit mask,
+ * bit i = node i goes right); two table lookups on the mask give the leaf
+ * (SW__ROW_TREES: two trees at a time, software-pipelined).  A deeper tree is
+ * walked node by node on the same bins. */
+static inline __attribute__((always_inline)) uint64_t row_right(const sw__layout *L, int t, __m512i b0, __m512i b1,
+                                                                __m512i b2, __m512i b3, int wide)
+{
+    const sw__crec *c = &L->crec[t];
+    __m512i ix = _mm512_load_si512((const void *)c->ri);
+    __m512i kk = _mm512_load_si512((const void *)c->rk);
+    __m512i v = _mm512_permutex2var_epi8(b0, ix, b1);
+    /* more than 64 layout features: bins in rb[0..128), bins + 1 in rb[128..256);
+     * each half is one two-table permute, bit 7 of the index picks the half */
+    if (wide) v = _mm512_mask_blend_epi8(_mm512_movepi8_mask(ix), v, _mm512_permutex2var_epi8(b2, ix, b3));
+    return (uint64_t)_mm512_cmpgt_epu8_mask(v, kk);
+}
+
+static inline __attribute__((always_inline)) float score_row(const sw__layout *L, const uint8_t *rb, int t0, int t1,
+                                                             int wide)
 {
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
-    /* more than 64 layout features: bins in rb[0..128), bins + 1 in rb[128..256);
-     * each half is one two-table permute, bit 7 of the index picks the half */
-    int wide = L->roff == 128;
     __m512i b2 = _mm512_load_si512((const void *)(rb + 128));
     __m512i b3 = _mm512_load_si512((const void *)(rb + 192));
     float acc = L->base_margin;
-    for (int t = t0; t < t1; t++) {
-        int D = L->cd[t];
-        if (D >= 0) {
-            const sw__crec *c = &L->crec[t];
-            __m512i ix = _mm512_load_si512((const void *)c->ri);
-            __m512i kk = _mm512_load_si512((const void *)c->rk);
-            __m512i v = _mm512_permutex2var_epi8(b0, ix, b1);
-            if (wide) v = _mm512_mask_blend_epi8(_mm512_movepi8_mask(ix), v, _mm512_permutex2var_epi8(b2, ix, b3));
-            uint64_t right = (uint64_t)_mm512_cmpgt_epu8_mask(v, kk);
-            unsigned j = sw__exit3[right & 127];
-            unsigned k = sw__exit3[(right >> (7 + 7 * j)) & 127];
-            acc += L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - D))];
-        } else {
-            acc += sw__walk_binned(L, t, rb);
-        }
-    }
+#define ROW_MASK(t) row_right(L, (t), b0, b1, b2, b3, wide)
+    SW__ROW_TREES(L, rb, t0, t1, acc, ROW_MASK);
+#undef ROW_MASK
     return acc;
+}
+
+float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+{
+    return L->roff == 128 ? score_row(L, rb, t0, t1, 1) : score_row(L, rb, t0, t1, 0);
 }
 
 /* A single row of an oblivious forest: bin it (#{b < x}, NaN by its

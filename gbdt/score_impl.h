@@ -182,8 +182,8 @@ typedef struct {
     uint8_t *of8, *ok8;
     /* single rows with AVX2 only (at most 64 layout features): per complete tree,
      * in the single-row node order, the node's feature (a byte of the row's bins),
-     * its k' (right when bin + dl > k', wrapping) and dl (1 where NaN goes left):
-     * 192 bytes */
+     * its k' ^ 0x80 (right when bin + dl > k', wrapping; stored with the
+     * bias of a signed compare) and dl (1 where NaN goes left): 192 bytes */
     uint8_t *r2;
     int r2_tabs;             /* 16-byte tables the AVX2 single-row pick needs: 1..4 (bins used / 16) */
     double scale, bias;
@@ -193,6 +193,45 @@ typedef struct {
 /* exit leaf (0-7) of a complete depth-3 tree from its 7 outcomes (bit i: node
  * i in breadth-first order goes right) */
 extern const uint8_t sw__exit3[128];
+
+/* Single rows: the leaf value of complete tree t from its nodes' outcomes in
+ * the single-row order (bit i: node i goes right; sw__crec ri/rk): the top
+ * block's exit j picks the block below it. */
+static inline float sw__row_leaf(const sw__layout *L, int t, uint64_t right)
+{
+    unsigned j = sw__exit3[right & 127], k = sw__exit3[(right >> (7 + 7 * j)) & 127];
+    return L->cl[(size_t)t * 64 + ((8 * j + k) >> (6 - L->cd[t]))];
+}
+
+/* The vector kernels' single-row loop over trees t0..t1, adding to acc;
+ * RIGHT(t) is a kernel's outcome mask of complete tree t.  Complete trees go
+ * two at a time, software-pipelined: the next pair's masks are computed
+ * before this pair's leaves are looked up, so that the lookups' load chains
+ * overlap vector work; the leaves are still added in tree order.  A deeper
+ * tree is walked node by node on the row's bins rb. */
+#define SW__ROW_TREES(L, rb, t0, t1, acc, RIGHT)                                          \
+    do {                                                                                  \
+        int t_ = (t0);                                                                    \
+        uint64_t a_ = 0, b_ = 0;                                                          \
+        for (int pending_ = 0;; t_ += 2) {                                                \
+            int more_ = t_ + 2 <= (t1) && ((L)->cd[t_] | (L)->cd[t_ + 1]) >= 0;           \
+            uint64_t na_ = 0, nb_ = 0;                                                    \
+            if (more_) {                                                                  \
+                na_ = RIGHT(t_);                                                          \
+                nb_ = RIGHT(t_ + 1);                                                      \
+            }                                                                             \
+            if (pending_) {                                                               \
+                (acc) += sw__row_leaf((L), t_ - 2, a_);                                   \
+                (acc) += sw__row_leaf((L), t_ - 1, b_);                                   \
+            }                                                                             \
+            if (!more_) break;                                                            \
+            a_ = na_;                                                                     \
+            b_ = nb_;                                                                     \
+            pending_ = 1;                                                                 \
+        }                                                                                 \
+        for (; t_ < (t1); t_++)                                                           \
+            (acc) += (L)->cd[t_] >= 0 ? sw__row_leaf((L), t_, RIGHT(t_)) : sw__walk_binned((L), t_, (rb)); \
+    } while (0)
 
 /* #{t <= v} (binary trees) or #{t < v} (oblivious) over sorted thresholds
  * t[0..n), by branchless halving; v is not NaN. */
