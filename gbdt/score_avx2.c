@@ -271,7 +271,8 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
 }
 
 /* Binning 8 rows at a time: a gather of the feature's values, then a
- * branchless binary search over its thresholds, one gather per step. */
+ * branchless binary search over its thresholds: the first five steps permute
+ * the step's candidates from registers (L->lvl), the later ones gather. */
 void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
 {
     int binary = L->kind == SW_TREES_BINARY;
@@ -301,14 +302,30 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
                 x[g] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), X + L->src[f], rowoff[g0 + g], _mm256_castsi256_ps(lanes[g0 + g]), 4);
                 pos[g] = _mm256_setzero_si256();
             }
-            for (int st = top; st > 0; st >>= 1) {
+            /* the first five steps from registers (L->lvl: a step's candidates
+             * are few; NaN past n never compares true), then gathers */
+            const float *lv = L->lvl + (size_t)f * 48;
+            int l = 0, sh = 1;
+            while ((2 << (sh - 1)) <= top) sh++; /* pos >> sh: the candidate's entry */
+            for (int st = top; st > 0; st >>= 1, l++, sh--) {
+                __m256 tl = _mm256_load_ps(lv + 8 * (l < 4 ? l : 4)), th = _mm256_load_ps(lv + 40);
                 for (int g = 0; g < 4; g++) {
                     __m256i cand = _mm256_add_epi32(pos[g], _mm256_set1_epi32(st));
-                    __m256i ok = _mm256_cmpgt_epi32(vn1, cand); /* cand <= n */
-                    __m256 tv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), t, _mm256_sub_epi32(cand, _mm256_set1_epi32(1)),
-                                                         _mm256_castsi256_ps(ok), 4);
-                    __m256 go = binary ? _mm256_cmp_ps(tv, x[g], _CMP_LE_OQ) : _mm256_cmp_ps(tv, x[g], _CMP_LT_OQ);
-                    go = _mm256_and_ps(go, _mm256_castsi256_ps(ok));
+                    __m256 tv, go;
+                    if (l < 5) {
+                        __m256i j = _mm256_srli_epi32(pos[g], sh);
+                        tv = _mm256_permutevar8x32_ps(tl, j);
+                        if (l == 4)
+                            tv = _mm256_blendv_ps(tv, _mm256_permutevar8x32_ps(th, j),
+                                                  _mm256_castsi256_ps(_mm256_slli_epi32(j, 28)));
+                        go = binary ? _mm256_cmp_ps(tv, x[g], _CMP_LE_OQ) : _mm256_cmp_ps(tv, x[g], _CMP_LT_OQ);
+                    } else {
+                        __m256i ok = _mm256_cmpgt_epi32(vn1, cand); /* cand <= n */
+                        tv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), t, _mm256_sub_epi32(cand, _mm256_set1_epi32(1)),
+                                                      _mm256_castsi256_ps(ok), 4);
+                        go = binary ? _mm256_cmp_ps(tv, x[g], _CMP_LE_OQ) : _mm256_cmp_ps(tv, x[g], _CMP_LT_OQ);
+                        go = _mm256_and_ps(go, _mm256_castsi256_ps(ok));
+                    }
                     pos[g] = _mm256_blendv_epi8(pos[g], cand, _mm256_castps_si256(go));
                 }
             }

@@ -137,6 +137,12 @@ typedef struct {
      * every 16th (t[16j + 15]): the binary search's steps of 16 and more read
      * them from a register instead of gathering */
     float *piv;
+    /* AVX2 binning: per layout feature, 48 floats: the candidates of its
+     * binary search's first five steps over all its thresholds (n, top the
+     * largest power of two <= n): step l (stride top >> l) at lvl + 8 l
+     * (l = 4: 16 floats), entry j the threshold t[(2j + 1)(top >> l) - 1],
+     * NaN past n; a step then permutes a register instead of gathering */
+    float *lvl;
     /* binary */
     sw__stree *bt;
     sw__snode *nodes;
