@@ -45,7 +45,6 @@ static void layout_free(sw__layout *L)
     sw_free(L->nthr);
     sw_free(L->used);
     sw_free(L->nan_bin);
-    sw_aligned_free(L->piv);
     sw_aligned_free(L->lvl);
     sw_free(L->bt);
     sw_free(L->nodes);
@@ -523,24 +522,15 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
     }
     nf = n_lay;
     L->roff = nf <= 64 ? 64 : 128; /* single rows: where bins + 1 start in the row's bins */
-    L->piv = sw_aligned_alloc(((size_t)nf + 1) * 16 * sizeof *L->piv);
-    if (!L->piv) goto oom;
-    for (int k = 0; k < nf; k++) {
-        int n = L->nthr[k];
-        for (int j = 0; j < 16; j++) {
-            int i = n <= 16 ? j : 16 * j + 15;
-            L->piv[(size_t)k * 16 + (size_t)j] = i < n ? L->thr[k][i] : INFINITY;
-        }
-    }
-    L->lvl = sw_aligned_alloc(((size_t)nf + 1) * 48 * sizeof *L->lvl);
+    L->lvl = sw_aligned_alloc(((size_t)nf + 1) * SW__LVL * sizeof *L->lvl);
     if (!L->lvl) goto oom;
     for (int k = 0; k < nf; k++) {
         int n = k < L->nsrc && L->wide_n && L->wide_n[k] > SW__CHUNK ? L->wide_n[k] : L->nthr[k], top = 1;
         while (top * 2 <= n) top *= 2;
-        for (int l = 0; l < 5; l++)
-            for (int j = 0; j < (l < 4 ? 8 : 16); j++) {
+        for (int l = 0; l < SW__NLVL; l++)
+            for (int j = 0; j < sw__lvl_off(l + 1) - sw__lvl_off(l); j++) {
                 long i = (2L * j + 1) * (top >> l); /* the candidate position; its threshold t[i - 1] */
-                L->lvl[(size_t)k * 48 + (size_t)(8 * l + j)] =
+                L->lvl[(size_t)k * SW__LVL + (size_t)(sw__lvl_off(l) + j)] =
                     j < (1 << l) && (top >> l) > 0 && i <= n ? L->thr[k][i - 1] : NAN;
             }
     }

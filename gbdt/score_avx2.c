@@ -304,11 +304,11 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
             }
             /* the first five steps from registers (L->lvl: a step's candidates
              * are few; NaN past n never compares true), then gathers */
-            const float *lv = L->lvl + (size_t)f * 48;
+            const float *lv = L->lvl + (size_t)f * SW__LVL;
             int l = 0, sh = 1;
             while ((2 << (sh - 1)) <= top) sh++; /* pos >> sh: the candidate's entry */
             for (int st = top; st > 0; st >>= 1, l++, sh--) {
-                __m256 tl = _mm256_load_ps(lv + 8 * (l < 4 ? l : 4)), th = _mm256_load_ps(lv + 40);
+                __m256 tl = _mm256_load_ps(lv + sw__lvl_off(l < 4 ? l : 4)), th = _mm256_load_ps(lv + sw__lvl_off(4) + 8);
                 for (int g = 0; g < 4; g++) {
                     __m256i cand = _mm256_add_epi32(pos[g], _mm256_set1_epi32(st));
                     __m256 tv, go;

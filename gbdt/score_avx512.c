@@ -319,7 +319,8 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
 }
 
 /* Binning 16 rows at a time: a gather of the feature's values, then a
- * branchless binary search over its thresholds, one gather per step. */
+ * branchless binary search over its thresholds: the first seven steps permute
+ * the step's candidates from registers (L->lvl), the later ones gather. */
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
 {
     int binary = L->kind == SW_TREES_BINARY;
@@ -336,8 +337,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];
         if (L->src[f] != f) continue; /* a wide feature's later chunk: binned with its first */
-        /* a wide feature: one search over all its thresholds (gathers only: the
-         * register pivots cover 256), each chunk's bin from it */
+        /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
         int top = 1;
@@ -350,16 +350,33 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
             x[g] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[g], rowoff[g], X + L->src[f], 4);
             pos[g] = _mm512_setzero_si512();
         }
-        __m512 piv = _mm512_load_ps(L->piv + (size_t)f * 16);
-        for (int st = top; st > 0; st >>= 1) {
+        /* the first SW__NLVL steps permute their candidates from registers
+         * (L->lvl; NaN past n never compares true), the later ones gather */
+        const float *lv = L->lvl + (size_t)f * SW__LVL;
+        int l = 0, sh = 1;
+        while ((2 << (sh - 1)) <= top) sh++; /* pos >> sh: the candidate's entry */
+        for (int st = top; st > 0; st >>= 1, l++, sh--) {
+            const float *q = lv + sw__lvl_off(l < SW__NLVL ? l : 0);
+            __m512 q0 = _mm512_loadu_ps(q), q1 = _mm512_setzero_ps(), q2 = q1, q3 = q1;
+            if (l >= 5 && l < SW__NLVL) q1 = _mm512_load_ps(q + 16);
+            if (l == 6) {
+                q2 = _mm512_load_ps(q + 32);
+                q3 = _mm512_load_ps(q + 48);
+            }
             for (int g = 0; g < 4; g++) {
                 __m512i cand = _mm512_add_epi32(pos[g], _mm512_set1_epi32(st));
-                __mmask16 ok = _mm512_cmple_epi32_mask(cand, vn);
-                __m512i at = _mm512_sub_epi32(cand, _mm512_set1_epi32(1));
-                /* from the register: every threshold (n <= 16) or t[16j + 15] (steps >= 16) */
-                __m512 tv = n <= 16              ? _mm512_permutexvar_ps(at, piv)
-                            : st >= 16 && !wide ? _mm512_permutexvar_ps(_mm512_srli_epi32(at, 4), piv)
-                                                : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, at, t, 4);
+                __mmask16 ok = 0xffff;
+                __m512 tv;
+                if (l < SW__NLVL) {
+                    __m512i j = _mm512_srli_epi32(pos[g], (unsigned)sh);
+                    tv = l < 5 ? _mm512_permutexvar_ps(j, q0) : _mm512_permutex2var_ps(q0, j, q1);
+                    if (l == 6)
+                        tv = _mm512_mask_blend_ps(_mm512_test_epi32_mask(j, _mm512_set1_epi32(32)), tv,
+                                                  _mm512_permutex2var_ps(q2, j, q3));
+                } else {
+                    ok = _mm512_cmple_epi32_mask(cand, vn);
+                    tv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, _mm512_sub_epi32(cand, _mm512_set1_epi32(1)), t, 4);
+                }
                 __mmask16 go = binary ? _mm512_mask_cmp_ps_mask(ok, tv, x[g], _CMP_LE_OQ)
                                       : _mm512_mask_cmp_ps_mask(ok, tv, x[g], _CMP_LT_OQ);
                 pos[g] = _mm512_mask_mov_epi32(pos[g], go, cand);

@@ -29,6 +29,12 @@
 #define SW__BLOCK 64
 #define SW__CHUNK 254 /* thresholds per byte-binned layout feature */
 #define SW__CDEPTH 6 /* deepest tree scored as a complete tree */
+#define SW__NLVL 7   /* binary-search steps from registers (L->lvl) */
+#define SW__LVL 144  /* floats per feature in L->lvl */
+
+/* Offset of search step l's candidates in a feature's L->lvl: steps 0-3 in 8
+ * floats each, then 16, 32 and 64 (whole registers, aligned). */
+static inline int sw__lvl_off(int l) { return l < 4 ? 8 * l : 16 + (16 << (l - 4)); }
 
 /* Internal node of a binary tree in the scorer.  A tree's nodes are slots:
  * internal nodes 0..n_int-1 (breadth-first, root 0), then leaves
@@ -133,15 +139,12 @@ typedef struct {
     int32_t *tmap;
     int ngroups;
     int *gstart;
-    /* per feature, 16 floats: the thresholds themselves when at most 16, else
-     * every 16th (t[16j + 15]): the binary search's steps of 16 and more read
-     * them from a register instead of gathering */
-    float *piv;
-    /* AVX2 binning: per layout feature, 48 floats: the candidates of its
-     * binary search's first five steps over all its thresholds (n, top the
-     * largest power of two <= n): step l (stride top >> l) at lvl + 8 l
-     * (l = 4: 16 floats), entry j the threshold t[(2j + 1)(top >> l) - 1],
-     * NaN past n; a step then permutes a register instead of gathering */
+    /* binning: per layout feature, SW__LVL floats: the candidates of the
+     * first SW__NLVL steps of its binary search over all its thresholds (n,
+     * top the largest power of two <= n): step l (stride top >> l) has 2^l,
+     * at lvl + sw__lvl_off(l), entry j the threshold t[(2j + 1)(top >> l) - 1]
+     * (NaN past n, which never compares true); such a step permutes registers
+     * instead of gathering (AVX2: the first five steps, AVX-512: seven) */
     float *lvl;
     /* binary */
     sw__stree *bt;
