@@ -52,6 +52,7 @@ static void layout_free(sw__layout *L)
     sw_free(L->cd);
     sw_aligned_free(L->crec);
     sw_aligned_free(L->cl);
+    sw_aligned_free(L->clp);
     sw_free(L->cd8);
     sw_free(L->d8ix);
     sw_free(L->wix);
@@ -250,9 +251,11 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
     L->cd = sw_alloc_array((size_t)n_trees + 1, 1);
     L->crec = sw_aligned_alloc(((size_t)n_trees + 1) * sizeof *L->crec);
     L->cl = sw_aligned_alloc(((size_t)n_trees + 1) * 64 * sizeof *L->cl);
-    if (!L->cd || !L->crec || !L->cl) return 0;
+    L->clp = sw_aligned_alloc(((size_t)n_trees + 1) * 256);
+    if (!L->cd || !L->crec || !L->cl || !L->clp) return 0;
     memset(L->crec, 0, ((size_t)n_trees + 1) * sizeof *L->crec);
     memset(L->cl, 0, ((size_t)n_trees + 1) * 64 * sizeof *L->cl);
+    memset(L->clp, 0, ((size_t)n_trees + 1) * 256);
     for (int t = 0; t < n_trees; t++) {
         int D = f->depth[L->tmap[t]];
         L->cd[t] = (int8_t)(fits && D <= SW__CDEPTH ? D : -1);
@@ -260,6 +263,11 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
         sw__crec *c = &L->crec[t];
         uint8_t ci[64];
         complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, D, L, c->cb, c->ck, ci, L->cl + (size_t)t * 64);
+        for (int j = 0; j < 64; j++) {
+            uint32_t u;
+            memcpy(&u, L->cl + (size_t)t * 64 + j, sizeof u);
+            for (int q = 0; q < 4; q++) L->clp[(size_t)t * 256 + (size_t)(64 * q + j)] = (uint8_t)(u >> (8 * q));
+        }
         /* single rows: pad to depth 6, nodes in blocks of depth-3 subtrees */
         for (int lev = 0; lev < 6; lev++)
             for (int q = 0; q < (1 << lev); q++) {

@@ -164,6 +164,8 @@ typedef struct {
     int8_t *cd;
     sw__crec *crec; /* per tree */
     float *cl;      /* 64 leaf values per tree, 2^D used */
+    uint8_t *clp;   /* AVX2 blocks: the same as four byte planes (byte q of leaf j at clp + 256 t + 64 q + j),
+                     * looked up by byte shuffles instead of gathered */
     /* trees of depth 7-8 full enough that every padded node costs less than
      * the node-mask walk: cd8[t] = D and records d8[d8ix[t]] with 256 leaf
      * values at cl8 + 256 d8ix[t]; 0 for the others */
