@@ -232,6 +232,7 @@ static int walk_trees(const sw_forest *f, int n_trees, sw__layout *L)
         sw__wtree *w = &L->wt[L->wix[t]];
         memset(w, 0, sizeof *w);
         walk_top(f, s, 0, 0, 0, L, w, id);
+        for (int q = 0; q < 64; q++) w->ckb[q] = (uint8_t)(w->ck[q] ^ 0x80);
         w->off = (uint32_t)off;
         w->depth = f->depth[ft];
         off += (size_t)nn;
@@ -263,6 +264,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
         sw__crec *c = &L->crec[t];
         uint8_t ci[64];
         complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, D, L, c->cb, c->ck, ci, L->cl + (size_t)t * 64);
+        for (int q = 0; q < 64; q++) c->ckb[q] = (uint8_t)(c->ck[q] ^ 0x80);
         for (int j = 0; j < 64; j++) {
             uint32_t u;
             memcpy(&u, L->cl + (size_t)t * 64 + j, sizeof u);
@@ -325,6 +327,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
             sw__crec8 *c = &L->d8[L->d8ix[t]];
             complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, L->cd8[t], L, c->cb, c->ck, ci,
                           L->cl8 + (size_t)L->d8ix[t] * 256);
+            for (int q = 0; q < 256; q++) c->ckb[q] = (uint8_t)(c->ck[q] ^ 0x80);
             if (L->d8top) {
                 for (int q = 0; q < 255; q++) {
                     int slot = c->cb[q] / SW__BLOCK, dl = slot >= L->nf;
@@ -656,38 +659,19 @@ oom:
     return 0;
 }
 
-void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
-{
-    int binary = L->kind == SW_TREES_BINARY;
-    SW_ASSERT(nr >= 1 && nr <= SW__BLOCK, "a block holds 1..SW__BLOCK rows");
-    for (int u = 0; u < L->nused; u++) {
-        int f = L->used[u];
-        const float *t = L->thr[f];
-        int n = L->nthr[f];
-        SW_ASSERT(n <= 254, "a layout feature has at most 254 thresholds (wider ones are chunked): bins fit a byte");
-        uint8_t *o = bins + (size_t)f * SW__BLOCK;
-        for (int r = 0; r < nr; r++) {
-            float x = X[(size_t)r * (size_t)stride + (size_t)L->src[f]];
-            o[r] = isnan(x) ? L->nan_bin[f] : (uint8_t)sw__bin_value(t, n, x, binary);
-        }
-        for (int r = nr; r < SW__BLOCK; r++) o[r] = 0;
-    }
-    sw__bin_cats_block(L, X, stride, nr, bins);
-}
-
 /* A categorical layout feature's bin: 1 when x's category is in the set. */
 static inline uint8_t cat_bin(const sw__layout *L, int f, float x)
 {
     return isnan(x) ? L->nan_bin[f] : (uint8_t)sw__cat_right(L->cw[f], L->cbits[f], x);
 }
 
-void sw__bin_cats_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
+void sw__bin_cats_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins, uint8_t bias)
 {
     for (int u = 0; u < L->ncused; u++) {
         int f = L->cused[u];
         uint8_t *o = bins + (size_t)f * SW__BLOCK, *o1 = bins + ((size_t)L->nf + (size_t)f) * SW__BLOCK;
-        for (int r = 0; r < nr; r++) o[r] = cat_bin(L, f, X[(size_t)r * (size_t)stride + (size_t)L->src[f]]);
-        for (int r = nr; r < SW__BLOCK; r++) o[r] = 0;
+        for (int r = 0; r < nr; r++) o[r] = cat_bin(L, f, X[(size_t)r * (size_t)stride + (size_t)L->src[f]]) ^ bias;
+        for (int r = nr; r < SW__BLOCK; r++) o[r] = bias;
         for (int r = 0; r < SW__BLOCK; r++) o1[r] = (uint8_t)(o[r] + 1);
     }
 }
@@ -748,7 +732,7 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     } else {
         sw__bin_block_avx2(L, Xb, stride, nr, bins);
     }
-    if (L->ncused) sw__bin_cats_block(L, Xb, stride, nr, bins);
+    if (L->ncused) sw__bin_cats_block(L, Xb, stride, nr, bins, s->isa == SW_ISA_AVX2 ? 0x80 : 0);
     if (L->ngroups == 1) {
         if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd, scratch);
         else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd, scratch);

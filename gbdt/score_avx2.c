@@ -1,7 +1,9 @@
 /* score_avx2: the binned block kernels with AVX2.
  *
- * Binary trees of depth <= 6: each node's left-going rows come from unsigned
- * compares (min + equality), and a blend per node builds the leaf positions
+ * The block's bins carry a bias of 0x80 (the binner XORs it in), so that one
+ * signed compare tells bin > k for a threshold with the same bias (ckb).
+ * Binary trees of depth <= 6: each node's right-going rows come from that
+ * compare, and a blend per node builds the leaf positions
  * bottom-up (see score_impl.h); depth 7-8 trees full enough the same for their
  * top six levels, then level by level by each row's node (deep_level); bushy
  * deeper trees the same six levels, then one level a step with gathers
@@ -10,7 +12,7 @@
  * rows bit by bit.  Complete depth-6 trees' values come from byte planes by
  * shuffles (add_planes), other trees' are gathered 8 rows at a time; all are
  * added in float32.  Oblivious trees:
- * signed compares on bias-shifted bins build the leaf indices of 32 rows per
+ * signed compares build the leaf indices of 32 rows per
  * register; values are gathered 4 rows at a time and added in double. */
 #include <immintrin.h>
 #include <string.h>
@@ -18,15 +20,13 @@
 #include "score_impl.h"
 
 /* Rows going left: bin <= kk on the node's bins (bins + 1 for missing-left
- * nodes, see sw__vnode). */
+ * nodes, see sw__vnode), bias-shifted bins compared signed. */
 static inline uint64_t le_mask(const uint8_t *b, uint8_t kk)
 {
-    __m256i K = _mm256_set1_epi8((char)kk);
-    __m256i v0 = _mm256_load_si256((const __m256i *)b);
-    __m256i v1 = _mm256_load_si256((const __m256i *)(b + 32));
-    uint32_t m0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v0, K), v0));
-    uint32_t m1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v1, K), v1));
-    return (uint64_t)m0 | (uint64_t)m1 << 32;
+    __m256i K = _mm256_set1_epi8((char)(kk ^ 0x80));
+    uint32_t m0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)b), K));
+    uint32_t m1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(b + 32)), K));
+    return ~((uint64_t)m0 | (uint64_t)m1 << 32);
 }
 
 static inline void write_leaf(uint8_t *idx, uint64_t m, uint8_t leaf)
@@ -40,36 +40,36 @@ static inline void write_leaf(uint8_t *idx, uint64_t m, uint8_t leaf)
 /* Complete trees (score_impl.h): the leaf position of each row, bottom-up:
  * a node's value is its left child's where the row goes left, else its right
  * child's plus the number of leaves left of it; 32 rows per register, the
- * recursion unrolled at compile time. */
+ * recursion unrolled at compile time.  The bins carry a bias of 0x80 (so one
+ * signed compare tells bin > k) and ckb holds the thresholds with the same
+ * bias. */
 typedef struct {
     __m256i a, b;
 } v2;
 
 #define AI static inline __attribute__((always_inline))
 
-AI void left_of(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i, __m256i *m0, __m256i *m1)
+AI void right_of(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int i, __m256i *m0, __m256i *m1)
 {
-    __m256i K = _mm256_set1_epi8((char)ck[i]);
-    __m256i v0 = _mm256_load_si256((const __m256i *)(bins + cb[i]));
-    __m256i v1 = _mm256_load_si256((const __m256i *)(bins + cb[i] + 32));
-    *m0 = _mm256_cmpeq_epi8(_mm256_min_epu8(v0, K), v0);
-    *m1 = _mm256_cmpeq_epi8(_mm256_min_epu8(v1, K), v1);
+    __m256i K = _mm256_set1_epi8((char)ckb[i]);
+    *m0 = _mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(bins + cb[i])), K);
+    *m1 = _mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(bins + cb[i] + 32)), K);
 }
 
-AI v2 ct1(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i)
+AI v2 ct1(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int i)
 {
     __m256i m0, m1, one = _mm256_set1_epi8(1);
-    left_of(bins, cb, ck, i, &m0, &m1);
-    return (v2){_mm256_andnot_si256(m0, one), _mm256_andnot_si256(m1, one)};
+    right_of(bins, cb, ckb, i, &m0, &m1);
+    return (v2){_mm256_and_si256(m0, one), _mm256_and_si256(m1, one)};
 }
 #define CT(n, m)                                                                        \
-    AI v2 ct##n(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int i)      \
+    AI v2 ct##n(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int i)     \
     {                                                                                   \
-        v2 l = ct##m(bins, cb, ck, 2 * i + 1), r = ct##m(bins, cb, ck, 2 * i + 2);      \
+        v2 l = ct##m(bins, cb, ckb, 2 * i + 1), r = ct##m(bins, cb, ckb, 2 * i + 2);    \
         __m256i m0, m1, bit = _mm256_set1_epi8((char)(1 << (n - 1)));                   \
-        left_of(bins, cb, ck, i, &m0, &m1);                                             \
-        return (v2){_mm256_blendv_epi8(_mm256_add_epi8(r.a, bit), l.a, m0),            \
-                    _mm256_blendv_epi8(_mm256_add_epi8(r.b, bit), l.b, m1)};            \
+        right_of(bins, cb, ckb, i, &m0, &m1);                                           \
+        return (v2){_mm256_blendv_epi8(l.a, _mm256_add_epi8(r.a, bit), m0),            \
+                    _mm256_blendv_epi8(l.b, _mm256_add_epi8(r.b, bit), m1)};            \
     }
 CT(2, 1)
 CT(3, 2)
@@ -79,17 +79,17 @@ CT(6, 5)
 CT(7, 6)
 CT(8, 7)
 
-static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const uint8_t *ck, int D)
+static inline v2 complete_leaves(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int D)
 {
     switch (D) {
-    case 1: return ct1(bins, cb, ck, 0);
-    case 2: return ct2(bins, cb, ck, 0);
-    case 3: return ct3(bins, cb, ck, 0);
-    case 4: return ct4(bins, cb, ck, 0);
-    case 5: return ct5(bins, cb, ck, 0);
-    case 6: return ct6(bins, cb, ck, 0);
-    case 7: return ct7(bins, cb, ck, 0);
-    case 8: return ct8(bins, cb, ck, 0);
+    case 1: return ct1(bins, cb, ckb, 0);
+    case 2: return ct2(bins, cb, ckb, 0);
+    case 3: return ct3(bins, cb, ckb, 0);
+    case 4: return ct4(bins, cb, ckb, 0);
+    case 5: return ct5(bins, cb, ckb, 0);
+    case 6: return ct6(bins, cb, ckb, 0);
+    case 7: return ct7(bins, cb, ckb, 0);
+    case 8: return ct8(bins, cb, ckb, 0);
     default: return (v2){_mm256_setzero_si256(), _mm256_setzero_si256()};
     }
 }
@@ -141,7 +141,7 @@ AI void add_planes(__m256 *a, __m256i pos, const uint8_t *pl)
 AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i p, int half)
 {
     int off = (1 << lev) - 1, n = 1 << lev;
-    __m256i fv = lookup(c->cf + off, n, p), dv = lookup(c->cdl + off, n, p), k = lookup(c->ck + off, n, p);
+    __m256i fv = lookup(c->cf + off, n, p), dv = lookup(c->cdl + off, n, p), k = lookup(c->ckb + off, n, p);
     __m256i b0 = _mm256_setzero_si256(), b1 = b0;
     const uint8_t *u = c->u + off, *hb = bins + 32 * half;
     int j = 0, nu = c->un[lev];
@@ -153,16 +153,18 @@ AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i 
     }
     if (j < nu) PICK(b0, j);
 #undef PICK
-    /* left when bin + dl <= k (k holds k + dl; NaN's 255 wraps to 0 where missing goes left) */
+    /* right when bin + dl > k (k holds k + dl; NaN's 255 wraps to 0 where
+     * missing goes left), on biased bytes; padding picks no bin (0) and has
+     * k 255, biased 127: left */
     __m256i x = _mm256_add_epi8(_mm256_or_si256(b0, b1), dv);
-    __m256i left = _mm256_cmpeq_epi8(_mm256_min_epu8(x, k), x);
+    __m256i right = _mm256_cmpgt_epi8(x, k);
     __m256i pp = _mm256_add_epi8(p, p);
-    return _mm256_add_epi8(pp, _mm256_andnot_si256(left, _mm256_set1_epi8(1)));
+    return _mm256_add_epi8(pp, _mm256_and_si256(right, _mm256_set1_epi8(1)));
 }
 
 static inline v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D)
 {
-    v2 p = ct6(bins, c->cb, c->ck, 0);
+    v2 p = ct6(bins, c->cb, c->ckb, 0);
     for (int lev = 6; lev < D; lev++) {
         p.a = deep_level(bins, c, lev, p.a, 0);
         p.b = deep_level(bins, c, lev, p.b, 1);
@@ -176,7 +178,7 @@ static inline v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D)
 static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint8_t *bins, __m256 *a)
 {
     uint8_t pos[SW__BLOCK] __attribute__((aligned(32)));
-    v2 p = ct6(bins, w->cb, w->ck, 0);
+    v2 p = ct6(bins, w->cb, w->ckb, 0);
     _mm256_store_si256((__m256i *)pos, p.a);
     _mm256_store_si256((__m256i *)(pos + 32), p.b);
     const int *rec = (const int *)(L->wrec + w->off);
@@ -191,8 +193,9 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
             __m256i r = _mm256_i32gather_epi32(rec, id[g], 4);
             __m256i at = _mm256_add_epi32(_mm256_slli_epi32(_mm256_and_si256(r, m9), 6),
                                           _mm256_add_epi32(lane, _mm256_set1_epi32(8 * g)));
-            __m256i b = _mm256_and_si256(_mm256_i32gather_epi32((const int *)bins, at, 1), m8);
-            /* bin and k are 0..255: a signed compare is exact */
+            __m256i b = _mm256_and_si256(_mm256_xor_si256(_mm256_i32gather_epi32((const int *)bins, at, 1),
+                                                          _mm256_set1_epi32(0x80)), m8);
+            /* bin (its bias removed) and k are 0..255: a signed compare is exact */
             __m256i right = _mm256_cmpgt_epi32(b, _mm256_and_si256(_mm256_srli_epi32(r, 9), m8));
             id[g] = _mm256_sub_epi32(_mm256_srli_epi32(r, 17), right);
         }
@@ -210,7 +213,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
     for (int t = t0; t < t1; t++) {
         const float *lv;
         if (L->cd[t] >= 0) {
-            v2 c = complete_leaves(bins, L->crec[t].cb, L->crec[t].ck, L->cd[t]);
+            v2 c = complete_leaves(bins, L->crec[t].cb, L->crec[t].ckb, L->cd[t]);
             add_planes(a, c.a, L->clp + (size_t)t * 256);
             add_planes(a + 4, c.b, L->clp + (size_t)t * 256);
             continue;
@@ -219,7 +222,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             continue;
         } else if (L->cd8[t]) {
             const sw__crec8 *c8 = &L->d8[L->d8ix[t]];
-            v2 c = L->d8top ? deep_leaves(bins, c8, L->cd8[t]) : complete_leaves(bins, c8->cb, c8->ck, L->cd8[t]);
+            v2 c = L->d8top ? deep_leaves(bins, c8, L->cd8[t]) : complete_leaves(bins, c8->cb, c8->ckb, L->cd8[t]);
             _mm256_store_si256((__m256i *)idx, c.a);
             _mm256_store_si256((__m256i *)(idx + 32), c.b);
             lv = L->cl8 + (size_t)L->d8ix[t] * 256;
@@ -274,8 +277,8 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
             const uint8_t *b = bins + (size_t)of[d] * SW__BLOCK;
             __m256i K = _mm256_xor_si256(_mm256_set1_epi8((char)ok[d]), bias);
             __m256i bit = _mm256_set1_epi8((char)(1 << d));
-            __m256i v0 = _mm256_xor_si256(_mm256_load_si256((const __m256i *)b), bias);
-            __m256i v1 = _mm256_xor_si256(_mm256_load_si256((const __m256i *)(b + 32)), bias);
+            __m256i v0 = _mm256_load_si256((const __m256i *)b); /* the bins carry the bias */
+            __m256i v1 = _mm256_load_si256((const __m256i *)(b + 32));
             i0 = _mm256_or_si256(i0, _mm256_and_si256(_mm256_cmpgt_epi8(v0, K), bit));
             i1 = _mm256_or_si256(i1, _mm256_and_si256(_mm256_cmpgt_epi8(v1, K), bit));
         }
@@ -361,12 +364,12 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
                 __m256i b = _mm256_blendv_epi8(pos[g], nanb, nanm);
                 b = _mm256_and_si256(b, lanes[g0 + g]);
                 _mm256_store_si256((__m256i *)tmp, b);
-                for (int k = 0; k < 8; k++) o[8 * (g0 + g) + k] = (uint8_t)tmp[k];
+                for (int k = 0; k < 8; k++) o[8 * (g0 + g) + k] = (uint8_t)(tmp[k] ^ 0x80);
             }
         }
         if (wide) {
             for (int r = nr; r < SW__BLOCK; r++) wpos[r] = 0; /* rows past the block: bin 0 */
-            sw__wide_chunks(L, f, wpos, bins);
+            sw__wide_chunks(L, f, wpos, bins, 0x80);
             continue;
         }
         if (binary) {

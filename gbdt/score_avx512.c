@@ -388,7 +388,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
                                    _mm512_mask_mov_epi32(pos[g], _mm512_cmp_ps_mask(x[g], x[g], _CMP_UNORD_Q),
                                                          _mm512_set1_epi32(-1)));
             for (int r = nr; r < SW__BLOCK; r++) wpos[r] = 0; /* rows past the block: bin 0 */
-            sw__wide_chunks(L, f, wpos, bins);
+            sw__wide_chunks(L, f, wpos, bins, 0);
             continue;
         }
         for (int g = 0; g < 4; g++) {

@@ -61,7 +61,7 @@ typedef struct {
 typedef struct {
     uint16_t cb[64]; /* byte offset of the node's bins in the block buffer (vnode.boff) */
     uint8_t ck[64];  /* right when bin > ck (vnode.kk); 255 for padding */
-    uint8_t pad[64];
+    uint8_t ckb[64]; /* ck ^ 0x80: AVX2 compares bias-shifted bins signed */
     /* Single rows: the tree padded to depth 6 and its nodes in blocks of
      * depth-3 subtrees (the top one, then the 8 below it, each in
      * breadth-first order), so that each block's 7 outcomes are 7 adjacent
@@ -77,6 +77,7 @@ typedef struct {
 typedef struct {
     uint16_t cb[256];
     uint8_t ck[256];
+    uint8_t ckb[256]; /* ck ^ 0x80 (AVX2) */
     uint8_t cf[256];  /* the node's layout feature */
     uint8_t cdl[256]; /* 1 where missing goes left */
     uint8_t u[256];   /* level l's distinct features (padding left out) at u + 2^l - 1, un[l] of them */
@@ -94,10 +95,12 @@ typedef struct {
     uint32_t id6[64];
     uint16_t cb[64];
     uint8_t ck[64];
+    uint8_t ckb[64]; /* ck ^ 0x80 (AVX2) */
     uint32_t off;
     int32_t depth;
-    uint8_t pad[56]; /* 512 bytes: records stay aligned */
+    uint8_t pad[56]; /* 576 bytes: records stay aligned */
 } sw__wtree;
+_Static_assert(sizeof(sw__wtree) % 64 == 0, "walked-tree records stay 64-byte aligned");
 
 typedef struct {
     uint32_t node_off, leaf_off;
@@ -275,11 +278,11 @@ static inline float sw__walk_binned(const sw__layout *L, int t, const uint8_t *r
 /* A wide feature f's chunks from each row's position among all its
  * thresholds (pos[0..64), -1 for NaN, 0 past the block's rows): chunk c's bin
  * is the position less 254 c, clamped to the chunk, NaN the chunk's NaN bin;
- * binary forests also get bins + 1.  Sixteen rows per step in GCC vector types
- * (the including kernel's ISA). */
+ * binary forests also get bins + 1; every bin XORed with bias (the kernel's).
+ * Sixteen rows per step in GCC vector types (the including kernel's ISA). */
 typedef int32_t sw__v16i __attribute__((vector_size(64)));
 typedef uint8_t sw__v16b __attribute__((vector_size(16)));
-static inline void sw__wide_chunks(const sw__layout *L, int f, const int32_t *pos, uint8_t *bins)
+static inline void sw__wide_chunks(const sw__layout *L, int f, const int32_t *pos, uint8_t *bins, uint8_t bias)
 {
     int nch = (L->wide_n[f] + SW__CHUNK - 1) / SW__CHUNK;
     for (int c = 0; c < nch; c++) {
@@ -294,7 +297,7 @@ static inline void sw__wide_chunks(const sw__layout *L, int f, const int32_t *po
             sw__v16i over = v > n, nan = p < 0;
             v = (v & ~over) | (n & over);
             v = (v & ~nan) | (nb & nan);
-            sw__v16b b = __builtin_convertvector(v, sw__v16b);
+            sw__v16b b = __builtin_convertvector(v, sw__v16b) ^ bias;
             __builtin_memcpy(o + 16 * q, &b, sizeof b);
             if (L->kind == SW_TREES_BINARY) {
                 b += 1;
@@ -309,14 +312,15 @@ static inline void sw__wide_chunks(const sw__layout *L, int f, const int32_t *po
  * rb[roff + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
 void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb);
 
-/* Bin rows [0, nr) of a block (row-major, stride floats) into bins[f * 64 + r]
- * for the used features; rows nr..63 are zero.  The vector binners also fill
- * bins[(nf + f) * 64 + r] = bins[f * 64 + r] + 1 (mod 256) for binary forests;
- * the block buffer holds 2 * nf * 64 bytes. */
-void sw__bin_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
+/* The vector binners: rows [0, nr) of a block (row-major, stride floats) into
+ * bins[f * 64 + r] for the used features, rows nr..63 bin 0, and for binary
+ * forests bins[(nf + f) * 64 + r] = bins[f * 64 + r] + 1 (mod 256); the block
+ * buffer holds 2 * nf * 64 bytes.  AVX2 stores every bin XORed with 0x80 (its
+ * kernels compare bytes signed); AVX-512 stores them as they are. */
 
-/* The categorical layout features of a block (after the vector binners). */
-void sw__bin_cats_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
+/* The categorical layout features of a block (after the vector binners),
+ * XORed with bias. */
+void sw__bin_cats_block(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins, uint8_t bias);
 
 void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
