@@ -1857,7 +1857,13 @@ int serve_main(const sw_config *cfg, const char *config_text)
     pthread_create(&worker, NULL, worker_thread, NULL);
     pthread_create(&reloader, NULL, reload_thread, NULL);
     int threads = sw_threads_resolve(cfg->serve_threads);
-    srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
+    /* poll, not epoll: with a thread pool on epoll, libmicrohttpd 0.9.75's
+     * MHD_quiesce_daemon removes the listen socket from each worker's epoll set
+     * while the worker may do the same, and aborts when it finds it gone
+     * (ENOENT, tolerated only for the master's set): swish serve died at
+     * SIGTERM now and then.  With poll the workers are told through their
+     * inter-thread channel. */
+    srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
                              on_accept, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
                              (unsigned)cfg->max_connections + 64u * (unsigned)threads, MHD_OPTION_NOTIFY_CONNECTION,
@@ -1889,10 +1895,9 @@ int serve_main(const sw_config *cfg, const char *config_text)
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
         }
-        /* no new connections: the listen socket stops listening (shutdown), but
-         * is closed only after MHD_stop_daemon, as its polling thread may still
-         * remove it from its epoll set (closing it first made that fail and
-         * libmicrohttpd abort, now and then, at SIGTERM) */
+        /* no new connections: the listen socket stops listening (shutdown: a
+         * connection attempt is refused), and is closed after MHD_stop_daemon,
+         * as libmicrohttpd's manual asks of a threaded daemon */
         MHD_socket ls = MHD_quiesce_daemon(srv.d);
         if (ls != MHD_INVALID_SOCKET) shutdown(ls, SHUT_RDWR);
         pthread_mutex_lock(&srv.amu);
