@@ -295,16 +295,15 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
     for (int g = 0; g < 16; g++) _mm256_store_pd(acc + 4 * g, a[g]);
 }
 
-/* Binning 8 rows at a time: a gather of the feature's values, then a
+/* Binning 8 rows at a time: the feature's column copied out, then a
  * branchless binary search over its thresholds: the first five steps permute
  * the step's candidates from registers (L->lvl), the later ones gather. */
 void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
 {
     int binary = L->kind == SW_TREES_BINARY;
-    __m256i rowoff[8], lanes[8];
+    __m256i lanes[8];
+    float xc[SW__BLOCK] __attribute__((aligned(32)));
     for (int g = 0; g < 8; g++) {
-        rowoff[g] = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(8 * g), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
-                                       _mm256_set1_epi32((int)stride));
         lanes[g] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_add_epi32(_mm256_set1_epi32(8 * g),
                                                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
     }
@@ -316,6 +315,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
         /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
+        sw__block_column(X, stride, nr, L->src[f], xc);
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m256i vn1 = _mm256_set1_epi32(n + 1), nanb = _mm256_set1_epi32(L->nan_bin[f]);
@@ -324,7 +324,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
             __m256 x[4];
             __m256i pos[4];
             for (int g = 0; g < 4; g++) {
-                x[g] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), X + L->src[f], rowoff[g0 + g], _mm256_castsi256_ps(lanes[g0 + g]), 4);
+                x[g] = _mm256_load_ps(xc + 8 * (g0 + g));
                 pos[g] = _mm256_setzero_si256();
             }
             /* the first five steps from registers (L->lvl: a step's candidates

@@ -318,18 +318,15 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
     for (int g = 0; g < 8; g++) _mm512_store_pd(acc + 8 * g, a[g]);
 }
 
-/* Binning 16 rows at a time: a gather of the feature's values, then a
+/* Binning 16 rows at a time: the feature's column copied out, then a
  * branchless binary search over its thresholds: the first seven steps permute
  * the step's candidates from registers (L->lvl), the later ones gather. */
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
 {
     int binary = L->kind == SW_TREES_BINARY;
-    __m512i rowoff[4];
     __mmask16 lanes[4];
+    float xc[SW__BLOCK] __attribute__((aligned(64)));
     for (int g = 0; g < 4; g++) {
-        rowoff[g] = _mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32(16 * g),
-                                                        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
-                                       _mm512_set1_epi32((int)stride));
         int cnt = nr - 16 * g;
         lanes[g] = (__mmask16)(cnt >= 16 ? 0xffff : cnt <= 0 ? 0 : (1u << cnt) - 1);
     }
@@ -340,6 +337,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
+        sw__block_column(X, stride, nr, L->src[f], xc);
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m512i vn = _mm512_set1_epi32(n), nanb = _mm512_set1_epi32(L->nan_bin[f]);
@@ -347,7 +345,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         __m512 x[4];
         __m512i pos[4];
         for (int g = 0; g < 4; g++) {
-            x[g] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[g], rowoff[g], X + L->src[f], 4);
+            x[g] = _mm512_load_ps(xc + 16 * g);
             pos[g] = _mm512_setzero_si512();
         }
         /* the first SW__NLVL steps permute their candidates from registers

@@ -307,6 +307,16 @@ static inline void sw__wide_chunks(const sw__layout *L, int f, const int32_t *po
     }
 }
 
+/* Column c of a block's rows (row-major, stride floats) into out[0..64):
+ * rows past nr are 0.  Scalar loads: cheaper than gathering from rows that
+ * each lie in their own cache line. */
+static inline void sw__block_column(const float *X, long stride, int nr, int c, float *out)
+{
+    const float *p = X + c;
+    for (int r = 0; r < nr; r++, p += stride) out[r] = *p;
+    for (int r = nr; r < SW__BLOCK; r++) out[r] = 0.0f;
+}
+
 /* Bin one row into rb[0..256): rb[f] for each used layout feature (NaN: the
  * feature's NaN bin); binary forests (at most 128 layout features) also get
  * rb[roff + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
