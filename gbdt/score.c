@@ -280,7 +280,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
                 c->rk[pos] = lev < D ? c->ck[bfs] : 255;
             }
     }
-    if (L->nf <= 64) { /* AVX2 single rows: the bins themselves, NaN-left as a mask */
+    if (L->nf <= 128) { /* AVX2 single rows: the bins themselves, NaN-left as a mask */
         L->r2 = sw_aligned_alloc(((size_t)n_trees + 1) * 192);
         if (!L->r2) return 0;
         memset(L->r2, 0, ((size_t)n_trees + 1) * 192);
@@ -292,7 +292,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
                 /* a missing-left node compares bin + 1 (wrapping: NaN's 255 becomes 0) with k + 1 */
                 int dl = c->ri[q] >= L->roff;
                 fi[q] = (uint8_t)(dl ? c->ri[q] - L->roff : c->ri[q]);
-                SW_ASSERT(fi[q] < 64, "pick64 reads one of the row's first 64 bins");
+                SW_ASSERT(fi[q] < 128, "the AVX2 pick reads one of the row's first 128 bins");
                 kk[q] = (uint8_t)(c->rk[q] ^ 0x80); /* compared signed, with the bins' bias */
                 dm[q] = (uint8_t)dl;
                 if (fi[q] / 16 + 1 > L->r2_tabs) L->r2_tabs = fi[q] / 16 + 1;
@@ -953,7 +953,7 @@ double sw_scorer_predict_row(const sw_scorer *s, const float *x, int margin)
         double raw = sw__score_orow_avx512(&s->L, x) * f->scale + f->bias;
         return margin ? raw : sw_link_apply_f64(link, raw);
     }
-    if (s->isa == SW_ISA_AVX2 && s->L.orow_ok && s->L.orow_tabs > 0 && s->L.orow_tabs <= 4) {
+    if (s->isa == SW_ISA_AVX2 && s->L.orow_ok && s->L.orow_tabs > 0 && s->L.orow_tabs <= 8) {
         double raw = sw__score_orow_avx2(&s->L, x) * f->scale + f->bias;
         return margin ? raw : sw_link_apply_f64(link, raw);
     }

@@ -391,18 +391,24 @@ void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int 
     }
 }
 
-/* 32 bytes of the row's bins picked by idx (below 16 T) from T 16-byte tables:
- * one shuffle per table, bits 4 and 5 of idx choose among them (the blends
- * read each byte's bit 7, where a 16-bit shift by 3 or 2 puts them). */
+/* 32 bytes of the row's bins picked by idx (below 16 T, T <= 8) from T
+ * 16-byte tables: one shuffle per table, bits 4, 5 and 6 of idx choose among
+ * them (the blends read each byte's bit 7, where a 16-bit shift by 3, 2 or 1
+ * puts them). */
 AI __m256i pick(const __m256i *tab, __m256i idx, int T)
 {
-    if (T == 1) return _mm256_shuffle_epi8(tab[0], idx);
+#define SH(j) _mm256_shuffle_epi8(tab[j], idx)
+    if (T == 1) return SH(0);
     __m256i s4 = _mm256_slli_epi16(idx, 3);
-    __m256i a = _mm256_blendv_epi8(_mm256_shuffle_epi8(tab[0], idx), _mm256_shuffle_epi8(tab[1], idx), s4);
+    __m256i a = _mm256_blendv_epi8(SH(0), SH(1), s4);
     if (T == 2) return a;
-    __m256i b = T == 3 ? _mm256_shuffle_epi8(tab[2], idx)
-                       : _mm256_blendv_epi8(_mm256_shuffle_epi8(tab[2], idx), _mm256_shuffle_epi8(tab[3], idx), s4);
-    return _mm256_blendv_epi8(a, b, _mm256_slli_epi16(idx, 2));
+    __m256i s5 = _mm256_slli_epi16(idx, 2);
+    a = _mm256_blendv_epi8(a, T == 3 ? SH(2) : _mm256_blendv_epi8(SH(2), SH(3), s4), s5);
+    if (T <= 4) return a;
+    __m256i b = T == 5 ? SH(4) : _mm256_blendv_epi8(SH(4), SH(5), s4);
+    if (T >= 7) b = _mm256_blendv_epi8(b, T == 7 ? SH(6) : _mm256_blendv_epi8(SH(6), SH(7), s4), s5);
+    return _mm256_blendv_epi8(a, b, _mm256_slli_epi16(idx, 1));
+#undef SH
 }
 
 /* Bit i set: node i (single-row order) goes right: bin + dl > k' (the add
@@ -422,7 +428,7 @@ AI uint64_t right_mask(const __m256i *tab, const uint8_t *r, int T)
 
 AI float score_row(const sw__layout *L, const uint8_t *rb, int t0, int t1, int T)
 {
-    __m256i tab[4];
+    __m256i tab[8];
     for (int q = 0; q < T; q++)
         tab[q] = _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q))),
                                   _mm256_set1_epi8((char)0x80));
@@ -440,7 +446,11 @@ float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
     case 1: return score_row(L, rb, t0, t1, 1);
     case 2: return score_row(L, rb, t0, t1, 2);
     case 3: return score_row(L, rb, t0, t1, 3);
-    default: return score_row(L, rb, t0, t1, 4);
+    case 4: return score_row(L, rb, t0, t1, 4);
+    case 5: return score_row(L, rb, t0, t1, 5);
+    case 6: return score_row(L, rb, t0, t1, 6);
+    case 7: return score_row(L, rb, t0, t1, 7);
+    default: return score_row(L, rb, t0, t1, 8);
     }
 }
 
@@ -451,7 +461,7 @@ float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
  * leaves are added in tree order, in double, as the reference does. */
 AI double orow(const sw__layout *L, const uint8_t *rb, int T)
 {
-    __m256i tab[4];
+    __m256i tab[8];
     for (int q = 0; q < T; q++) tab[q] = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q)));
     double sum = 0.0;
     for (int t0 = 0; t0 < L->n_trees; t0 += 4) {
@@ -472,6 +482,10 @@ double sw__score_orow_avx2(const sw__layout *L, const float *x)
     case 1: return orow(L, rb, 1);
     case 2: return orow(L, rb, 2);
     case 3: return orow(L, rb, 3);
-    default: return orow(L, rb, 4);
+    case 4: return orow(L, rb, 4);
+    case 5: return orow(L, rb, 5);
+    case 6: return orow(L, rb, 6);
+    case 7: return orow(L, rb, 7);
+    default: return orow(L, rb, 8);
     }
 }

@@ -192,14 +192,14 @@ typedef struct {
      * <= 8): trees in groups of 8, a byte per (tree, level): the feature's bin
      * index and the level's k (255 pads a level, and a group past the last tree) */
     int orow_ok;
-    int orow_tabs;           /* AVX2 single rows: 16-byte tables of the row's bins the splits read (1..4); 0 when a split reads past bin 63 */
+    int orow_tabs;           /* AVX2 single rows: 16-byte tables of the row's bins the splits read (1..8) */
     uint8_t *of8, *ok8;
-    /* single rows with AVX2 only (at most 64 layout features): per complete tree,
+    /* single rows with AVX2 only (at most 128 layout features): per complete tree,
      * in the single-row node order, the node's feature (a byte of the row's bins),
      * its k' ^ 0x80 (right when bin + dl > k', wrapping; stored with the
      * bias of a signed compare) and dl (1 where NaN goes left): 192 bytes */
     uint8_t *r2;
-    int r2_tabs;             /* 16-byte tables the AVX2 single-row pick needs: 1..4 (bins used / 16) */
+    int r2_tabs;             /* 16-byte tables the AVX2 single-row pick needs: 1..8 (bins used / 16) */
     double scale, bias;
     sw_link link;
 } sw__layout;
@@ -338,8 +338,8 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
 /* One binned row (sw__bin_row) of a binary forest with at most 128 layout
  * features: the base margin plus layout trees t0..t1. */
 float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1);
-/* The same with AVX2 (L->r2, at most 64 layout features): 64 nodes a tree
- * fetched from the row's bins with four byte shuffles. */
+/* The same with AVX2 (L->r2, at most 128 layout features): 64 nodes a tree
+ * fetched from the row's bins with a byte shuffle per 16 bins used. */
 float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1);
 /* One row of an oblivious forest (L->orow_ok); the raw sum before scale and bias. */
 double sw__score_orow_avx512(const sw__layout *L, const float *x);
