@@ -392,10 +392,11 @@ static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int 
     cell *row = NULL;
     for (size_t w = st->p; w < n; w += 64) {
         uint64_t cm = 0, nl = 0;
-        if (w + 64 <= t->buf_len) {
+        if (w + 64 <= n) {
             delim_bits(b + w, &cm, &nl);
-        } else {
-            for (size_t i = w; i < t->buf_len && i < w + 64; i++) {
+        } else { /* the stretch's last bytes: reading past its end would race with the next
+                  * stretch's thread, which writes its fields' ends there */
+            for (size_t i = w; i < n; i++) {
                 cm |= (uint64_t)(b[i] == ',') << (i - w);
                 nl |= (uint64_t)(b[i] == '\n') << (i - w);
             }
