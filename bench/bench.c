@@ -96,6 +96,12 @@ const char *bench_swish_bin(void)
     return path;
 }
 
+const char *bench_python(void)
+{
+    const char *env = getenv("SW_BENCH_PYTHON");
+    return env && *env ? env : "/usr/bin/python3";
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

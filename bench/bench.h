@@ -52,6 +52,9 @@ int bench_night_setup(const bench_ctx *c, const char *dir, int threads, char dat
 extern const char *const bench_params_json, *const bench_params_cli;
 /* The swish binary beside swish_bench ($SWISH_BIN overrides; else build/swish). */
 const char *bench_swish_bin(void);
+/* The Python with XGBoost 1.7.4 that runs bench/xgb_*.py ($SW_BENCH_PYTHON overrides;
+ * else /usr/bin/python3, Debian's, which has python3-xgboost). */
+const char *bench_python(void);
 /* The nightly benchmark's league (bench_nightly.c): 3 simulated seasons and a full
  * 15-game night after them, with lines. */
 int bench_nightly_league(const char *data, sw_sim_summary *ss, int *night, int *last);

@@ -379,8 +379,8 @@ int bench_contention(const bench_ctx *c)
     snprintf(tez, sizeof tez, "%s/test.npz", dir);
     if (bench_gen_nba(tr, te, ntr, nte, 42) != 0) return 1;
     snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 bench/xgb_train.py --npz %s %s PTS && /usr/bin/python3 bench/xgb_train.py --npz %s %s PTS",
-             tr, trz, te, tez);
+             "%s bench/xgb_train.py --npz %s %s PTS && %s bench/xgb_train.py --npz %s %s PTS", bench_python(),
+             tr, trz, bench_python(), te, tez);
     if (system(cmd) != 0) return 1;
     snprintf(conf, sizeof conf, "%s/retrain.conf", dir);
     snprintf(cmd, sizeof cmd, "%s config > %s", swish, conf);
@@ -436,7 +436,7 @@ int bench_contention(const bench_ctx *c)
                 snprintf(m.sum_glob, sizeof m.sum_glob, "%s/m.swm", dir);
                 break;
             case XGB:
-                snprintf(m.cmd, sizeof m.cmd, "exec /usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez,
+                snprintf(m.cmd, sizeof m.cmd, "exec %s bench/xgb_train.py %s %s PTS %d %d '%s'", bench_python(), trz, tez,
                          threads, rounds, bench_params_json);
                 m.json_key = "train_seconds";
                 break;

@@ -7,7 +7,9 @@
  * first count's model on the test rows, in process, beside xgb_score.py.  Every
  * count must give the same model bytes and the same scores as the first:
  * otherwise the table says so and the benchmark fails.  The thread counts are
- * 1, 2, 4, ... up to the CPUs online (and their number), or SW_BENCH_THREADS. */
+ * 1, 2, 4, ... up to the CPUs online (and their number), or SW_BENCH_THREADS.
+ * SW_BENCH_PYTHON=none runs swish alone (a machine without XGBoost): the
+ * XGBoost columns read nan. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +71,9 @@ int bench_scaling(const bench_ctx *c)
     snprintf(te, sizeof te, "%s/scale_test.csv", c->tmp);
     snprintf(trz, sizeof trz, "%s/scale_train.npz", c->tmp);
     snprintf(tez, sizeof tez, "%s/scale_test.npz", c->tmp);
-    if (bench_gen_nba(tr, te, ntr, nte, 42) != 0 || bench_make_npz(tr, trz) || bench_make_npz(te, tez)) return 1;
+    int xgb = strcmp(bench_python(), "none") != 0;
+    if (bench_gen_nba(tr, te, ntr, nte, 42) != 0 || (xgb && (bench_make_npz(tr, trz) || bench_make_npz(te, tez))))
+        return 1;
     printf("== scaling: training %ld x 33 synthetic rows, %d rounds (the parameters of bench train), and scoring "
            "%ld rows with the model, 1 to %d threads, swish beside XGBoost 1.7.4 ==\n",
            ntr, rounds, nte, th[nth - 1]);
@@ -84,12 +88,16 @@ int bench_scaling(const bench_ctx *c)
         int t = th[i];
         double rss;
         /* XGBoost's train call */
-        snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, t, rounds,
+        snprintf(cmd, sizeof cmd, "%s bench/xgb_train.py %s %s PTS %d %d '%s'", bench_python(), trz, tez, t, rounds,
                  bench_params_json);
-        char *js = bench_run_rss(cmd, &rss);
-        if (!js) return 1;
-        double xs = bench_json_num(js, "train_seconds");
-        free(js);
+        double xs = NAN;
+        char *js = NULL;
+        if (xgb) {
+            js = bench_run_rss(cmd, &rss);
+            if (!js) return 1;
+            xs = bench_json_num(js, "train_seconds");
+            free(js);
+        }
         /* swish as a whole process */
         snprintf(model, sizeof model, "%s/scale_%d.json", c->tmp, t);
         snprintf(cmd, sizeof cmd,
@@ -145,10 +153,13 @@ int bench_scaling(const bench_ctx *c)
         sw_scorer_free(s);
         sw_forest_free(f);
         if (i == 0) sum1 = sum;
-        snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_score.py %s %s %d %d", first, te, t, reps);
-        js = bench_capture(cmd);
-        double xns = bench_json_num(js, "ns_row_tree");
-        free(js);
+        snprintf(cmd, sizeof cmd, "%s bench/xgb_score.py %s %s %d %d", bench_python(), first, te, t, reps);
+        double xns = NAN;
+        if (xgb) {
+            js = bench_capture(cmd);
+            xns = bench_json_num(js, "ns_row_tree");
+            free(js);
+        }
         if (i == 0) {
             base[0] = whole;
             base[1] = xs;

@@ -154,7 +154,7 @@ static int train_models(const bench_ctx *c, entry *e, int *n)
         (*n)++;
         snprintf(x->path, sizeof x->path, "%s/xgb_%zu.json", c->tmp, k);
         snprintf(x->rows, sizeof x->rows, "%s", te);
-        snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_make.py %s PTS %d '%s' %s", tr, rounds, xm[k].params,
+        snprintf(cmd, sizeof cmd, "%s bench/xgb_make.py %s PTS %d '%s' %s", bench_python(), tr, rounds, xm[k].params,
                  x->path);
         char *js = bench_capture(cmd);
         double wide = bench_json_num(js, "widest_feature_thresholds");
@@ -278,7 +278,7 @@ int bench_score(const bench_ctx *c)
                 /* XGBoost runs interleaved with the first (fastest) variant */
                 for (int th = 1; th <= 2; th++) {
                     char cmd[4096];
-                    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_score.py %s %s %d %d", xgb_model, rows, th,
+                    snprintf(cmd, sizeof cmd, "%s bench/xgb_score.py %s %s %d %d", bench_python(), xgb_model, rows, th,
                              reps);
                     char *js = bench_capture(cmd);
                     xgb[th - 1][0] = bench_json_num(js, "ns_row_tree");

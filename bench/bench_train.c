@@ -129,7 +129,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
                 double rss = 0, secs, whole = INFINITY, mae = NAN, rmse = NAN, ph[5] = {0};
                 char *out;
                 if (sys == 0) {
-                    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, th,
+                    snprintf(cmd, sizeof cmd, "%s bench/xgb_train.py %s %s PTS %d %d '%s'", bench_python(), trz, tez, th,
                              rounds, bench_params_json);
                     out = bench_run_rss(cmd, &rss);
                     if (!out) return 1;
@@ -189,7 +189,7 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
 int bench_make_npz(const char *csv, const char *npz)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py --npz %s %s PTS", csv, npz);
+    snprintf(cmd, sizeof cmd, "%s bench/xgb_train.py --npz %s %s PTS", bench_python(), csv, npz);
     return system(cmd) != 0;
 }
 
@@ -264,7 +264,7 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
 {
     char cmd[4096];
     double xrss = 0, srss = 0, mae_x, mae_s = NAN, rmse;
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/xgb_train.py %s %s PTS %d %d '%s'", trz, tez, th, rounds,
+    snprintf(cmd, sizeof cmd, "%s bench/xgb_train.py %s %s PTS %d %d '%s'", bench_python(), trz, tez, th, rounds,
              bench_params_json);
     char *out = bench_run_rss(cmd, &xrss);
     if (!out) return 1;

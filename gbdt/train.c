@@ -324,6 +324,37 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A row's bytes (features, then the target's) hashed for the duplicate count:
+ * 8 bytes at a time, so byte-identical rows (NaN payloads and the sign of zero
+ * included) and only those, up to 64-bit collisions, hash alike. */
+static uint64_t row_hash(const float *x, int cols, float y)
+{
+    const unsigned char *b = (const unsigned char *)x;
+    size_t len = (size_t)cols * sizeof(float), i = 0;
+    uint64_t h = 0x5357495348ULL ^ len;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    uint64_t t = 0;
+    memcpy(&t, b + i, len - i);
+    uint32_t yb;
+    memcpy(&yb, &y, 4);
+    return sw__splitmix(h ^ t ^ ((uint64_t)yb << 32));
+}
+
+/* Per chunk of rows, per column: missing and target-equal counts, the first
+ * value (when any) and whether all values equal it. */
+typedef struct {
+    long nmiss, eq;
+    float first;
+    int seen, constant;
+} col_stat;
+
+enum { CHECK_CHUNK = 16384, CHECK_BUCKETS = 256 };
+
 int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_data_check *c, sw_error *err)
 {
     memset(c, 0, sizeof *c);
@@ -348,19 +379,66 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
     for (long r = 0; d->w && r < X->rows; r++)
         if (!(d->w[r] >= 0) || !isfinite(d->w[r])) bad_w++;
     if (bad_w) NOTE("error: %d rows have a negative or non-finite weight\n", bad_w);
-    for (int f = 0; f < X->cols; f++) {
-        long nmiss = 0, eq = 0, seen = 0;
-        float first = NAN;
-        int constant = 1;
-        for (long r = 0; r < X->rows; r++) {
-            float x = sw_matrix_get(X, r, f);
-            if (isnan(x)) {
-                nmiss++;
-                continue;
+    /* The columns and the row hashes in one pass over the rows, by fixed chunks
+     * in parallel (the figures do not depend on the threads): the row-major
+     * matrix is read once, not once per column.  Duplicated rows: the row
+     * hashes spread into buckets by their top byte, each bucket's repeats
+     * counted in parallel. */
+    int nc = X->cols, nth = p->nthread > 0 ? p->nthread : 1;
+    long n = X->rows, nck = (n + CHECK_CHUNK - 1) / CHECK_CHUNK;
+    col_stat *cs = sw_alloc_array((size_t)nck * (size_t)nc + 1, sizeof *cs);
+    uint64_t *h = n > 1 ? sw_alloc_array((size_t)n, sizeof *h) : NULL;
+    uint64_t *hb = n > 1 ? sw_alloc_array((size_t)n, sizeof *hb) : NULL;
+    long *bc = n > 1 ? sw_calloc((size_t)nck * CHECK_BUCKETS + 1, sizeof *bc) : NULL;
+    if (!cs || (n > 1 && (!h || !hb || !bc))) {
+        sw_free(cs);
+        sw_free(h);
+        sw_free(hb);
+        sw_free(bc);
+        return sw_fail(err, SW_NOMEM, "out of memory checking the training data");
+    }
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1) if (nth > 1 && nck > 1)
+    for (long k = 0; k < nck; k++) {
+        col_stat *st = cs + (size_t)k * (size_t)nc;
+        long r0 = k * CHECK_CHUNK, r1 = r0 + CHECK_CHUNK < n ? r0 + CHECK_CHUNK : n;
+        for (int f = 0; f < nc; f++) st[f] = (col_stat){0, 0, NAN, 0, 1};
+        for (long r = r0; r < r1; r++) {
+            const float *x = sw_matrix_row(X, r);
+            float yr = d->y[r];
+            for (int f = 0; f < nc; f++) {
+                float v = x[f];
+                if (isnan(v)) {
+                    st[f].nmiss++;
+                    continue;
+                }
+                if (!st[f].seen) {
+                    st[f].seen = 1;
+                    st[f].first = v;
+                } else if (v != st[f].first) {
+                    st[f].constant = 0;
+                }
+                st[f].eq += v == yr;
             }
-            if (!seen++) first = x;
-            else if (x != first) constant = 0;
-            if (x == d->y[r]) eq++;
+            if (h) {
+                h[r] = row_hash(x, nc, yr);
+                bc[k * CHECK_BUCKETS + (long)(h[r] >> 56)]++;
+            }
+        }
+    }
+    for (int f = 0; f < nc; f++) {
+        long nmiss = 0, eq = 0;
+        int seen = 0, constant = 1;
+        float first = NAN;
+        for (long k = 0; k < nck; k++) { /* chunk order: the first value is the first row's */
+            const col_stat *st = cs + (size_t)k * (size_t)nc + f;
+            nmiss += st->nmiss;
+            eq += st->eq;
+            if (!st->seen) continue;
+            if (!st->constant || (seen && st->first != first)) constant = 0;
+            if (!seen) {
+                seen = 1;
+                first = st->first;
+            }
         }
         const char *nm = X->names[f] ? X->names[f] : "?";
         if (nmiss == X->rows) {
@@ -376,28 +454,72 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
             c->leakage_share = share;
         }
     }
+    sw_free(cs);
     if (c->leakage_col >= 0)
         NOTE("error: column %s equals the target on %.1f%% of rows (leakage?); drop it\n",
              X->names[c->leakage_col] ? X->names[c->leakage_col] : "?", 100 * c->leakage_share);
-    /* duplicated rows: hash features + target, sort, count repeats */
-    if (X->rows > 1) {
-        uint64_t *h = sw_alloc_array((size_t)X->rows, sizeof *h);
-        if (h) {
-            for (long r = 0; r < X->rows; r++) {
-                uint64_t x = 1469598103934665603ULL;
-                const unsigned char *b = (const unsigned char *)sw_matrix_row(X, r);
-                for (size_t i = 0; i < (size_t)X->cols * sizeof(float); i++) x = (x ^ b[i]) * 1099511628211ULL;
-                uint32_t yb;
-                memcpy(&yb, &d->y[r], 4);
-                h[r] = sw__splitmix(x ^ yb);
+    if (h) {
+        long bstart[CHECK_BUCKETS + 1], pos = 0;
+        for (int b = 0; b < CHECK_BUCKETS; b++) { /* bucket b's slots: chunk by chunk */
+            bstart[b] = pos;
+            for (long k = 0; k < nck; k++) {
+                long v = bc[k * CHECK_BUCKETS + b];
+                bc[k * CHECK_BUCKETS + b] = pos;
+                pos += v;
             }
-            qsort(h, (size_t)X->rows, sizeof *h, cmp_u64);
-            for (long r = 1; r < X->rows; r++)
-                if (h[r] == h[r - 1]) c->duplicate_rows++;
-            sw_free(h);
+        }
+        bstart[CHECK_BUCKETS] = pos;
+        long most = 0;
+        for (int b = 0; b < CHECK_BUCKETS; b++)
+            if (bstart[b + 1] - bstart[b] > most) most = bstart[b + 1] - bstart[b];
+        size_t tcap = 16;
+        while (tcap < 2 * (size_t)most) tcap <<= 1;
+#pragma omp parallel num_threads(nth) if (nth > 1 && nck > 1)
+        {
+#pragma omp for schedule(dynamic, 1)
+            for (long k = 0; k < nck; k++) {
+                long r0 = k * CHECK_CHUNK, r1 = r0 + CHECK_CHUNK < n ? r0 + CHECK_CHUNK : n;
+                long *at = bc + k * CHECK_BUCKETS;
+                for (long r = r0; r < r1; r++) hb[at[h[r] >> 56]++] = h[r];
+            }
+            /* each bucket's repeats: an open-addressing set of its hashes (0
+             * marks a free slot, so zeros are counted apart), or sorted when
+             * the set cannot be allocated */
+            uint64_t *set = sw_alloc_array(tcap, sizeof *set);
+            long dup = 0;
+#pragma omp for schedule(dynamic, 4)
+            for (int b = 0; b < CHECK_BUCKETS; b++) {
+                uint64_t *q = hb + bstart[b];
+                long m = bstart[b + 1] - bstart[b], zeros = 0;
+                if (!set) {
+                    qsort(q, (size_t)m, sizeof *q, cmp_u64);
+                    for (long i = 1; i < m; i++) dup += q[i] == q[i - 1];
+                    continue;
+                }
+                size_t cap = 16;
+                while (cap < 2 * (size_t)m) cap <<= 1;
+                memset(set, 0, cap * sizeof *set);
+                for (long i = 0; i < m; i++) {
+                    uint64_t v = q[i];
+                    if (!v) {
+                        dup += zeros++ > 0;
+                        continue;
+                    }
+                    size_t j = (size_t)v & (cap - 1);
+                    while (set[j] && set[j] != v) j = (j + 1) & (cap - 1);
+                    dup += set[j] == v;
+                    set[j] = v;
+                }
+            }
+            sw_free(set);
+#pragma omp atomic
+            c->duplicate_rows += dup;
         }
         if (c->duplicate_rows) NOTE("warning: %ld rows duplicate an earlier row\n", c->duplicate_rows);
     }
+    sw_free(h);
+    sw_free(hb);
+    sw_free(bc);
     double need = 2.0 * p->min_child_weight;
     if (X->rows < 2 || wsum < need) {
         c->too_few_rows = 1;

@@ -506,6 +506,96 @@ START_TEST(swm_checksum_and_version)
 }
 END_TEST
 
+/* Reference figures for data_checks_chunks: one column at a time, rows
+ * compared byte for byte after a sort. */
+static const sw_matrix *g_ref_x;
+static const float *g_ref_y;
+static int cmp_rowbytes(const void *a, const void *b)
+{
+    long i = *(const long *)a, j = *(const long *)b;
+    int c = memcmp(sw_matrix_row(g_ref_x, i), sw_matrix_row(g_ref_x, j), (size_t)g_ref_x->cols * sizeof(float));
+    return c ? c : memcmp(&g_ref_y[i], &g_ref_y[j], sizeof(float));
+}
+
+static void ref_check(const sw_matrix *X, const float *y, int *constant, int *missing, long *dup)
+{
+    *constant = *missing = 0;
+    for (int f = 0; f < X->cols; f++) {
+        long nm = 0, seen = 0;
+        int same = 1;
+        float first = 0;
+        for (long r = 0; r < X->rows; r++) {
+            float v = sw_matrix_get(X, r, f);
+            if (isnan(v)) nm++;
+            else if (!seen++) first = v;
+            else if (v != first) same = 0;
+        }
+        if (nm == X->rows) ++*missing;
+        else if (same) ++*constant;
+    }
+    long *ix = malloc(sizeof(long) * (size_t)X->rows);
+    for (long r = 0; r < X->rows; r++) ix[r] = r;
+    g_ref_x = X;
+    g_ref_y = y;
+    qsort(ix, (size_t)X->rows, sizeof *ix, cmp_rowbytes);
+    *dup = 0;
+    for (long r = 1; r < X->rows; r++) *dup += cmp_rowbytes(&ix[r], &ix[r - 1]) == 0;
+    free(ix);
+}
+
+/* The checks run by chunks of rows in parallel: the same figures as one pass
+ * over the whole matrix at any thread count, with the cases that cross chunks
+ * (a column's first value in a later chunk, one differing value in the last
+ * chunk, -0 beside +0, duplicates far apart, rows that differ only in a NaN's
+ * payload or the sign of zero). */
+START_TEST(data_checks_chunks)
+{
+    sw_matrix *X;
+    float *y;
+    long n = 40000;
+    synth(n, 8, 11, &X, &y);
+    for (long r = 0; r < n; r++) {
+        sw_matrix_set(X, r, 1, 3.0f);                            /* constant but for one row */
+        sw_matrix_set(X, r, 2, r == 30000 ? 5.0f : NAN);         /* one value, in the third chunk */
+        sw_matrix_set(X, r, 3, r % 2 ? -0.0f : 0.0f);            /* -0 == +0: constant */
+        sw_matrix_set(X, r, 4, NAN);                             /* all missing */
+        sw_matrix_set(X, r, 5, r >= 20000 ? 2.0f : NAN);         /* constant from the second chunk */
+    }
+    sw_matrix_set(X, n - 1, 1, 4.0f);
+    long pairs[][2] = {{3, 39000}, {100, 101}, {17000, 33000}, {5, 6}, {7, 8}};
+    for (int k = 0; k < 5; k++) {
+        memcpy(sw_matrix_row(X, pairs[k][1]), sw_matrix_row(X, pairs[k][0]), 8 * sizeof(float));
+        y[pairs[k][1]] = y[pairs[k][0]];
+    }
+    memcpy(sw_matrix_row(X, 200), sw_matrix_row(X, 100), 8 * sizeof(float)); /* a third copy */
+    y[200] = y[100];
+    uint32_t qnan = 0x7fc00001u; /* row 6: a NaN of another payload, no longer a duplicate */
+    memcpy(&sw_matrix_row(X, 6)[0], &qnan, 4);
+    sw_matrix_set(X, 8, 3, sw_matrix_get(X, 8, 3) == 0 && !signbit(sw_matrix_get(X, 8, 3)) ? -0.0f : 0.0f);
+    int rc_const, rc_miss;
+    long rc_dup;
+    ref_check(X, y, &rc_const, &rc_miss, &rc_dup);
+    ck_assert_int_eq(rc_const, 3);
+    ck_assert_int_eq(rc_miss, 1);
+    ck_assert_int_eq(rc_dup, 4);
+    sw_train_params p = sw_train_params_default();
+    sw_train_data d = {X, y, NULL, "train"};
+    for (int t = 1; t <= 4; t += 3) {
+        sw_data_check c;
+        sw_error err;
+        p.nthread = t;
+        ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_OK);
+        ck_assert_int_eq(c.constant_cols, rc_const);
+        ck_assert_int_eq(c.all_missing_cols, rc_miss);
+        ck_assert_int_eq(c.duplicate_rows, rc_dup);
+        ck_assert_ptr_nonnull(strstr(c.detail, "x5 is constant"));
+        ck_assert_ptr_null(strstr(c.detail, "x1 is constant"));
+    }
+    sw_matrix_free(X);
+    free(y);
+}
+END_TEST
+
 START_TEST(data_checks)
 {
     sw_matrix *X;
@@ -853,6 +943,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, save_load_every_format);
     tcase_add_test(tc, swm_checksum_and_version);
     tcase_add_test(tc, data_checks);
+    tcase_add_test(tc, data_checks_chunks);
     tcase_add_test(tc, parameters);
     tcase_add_test(tc, xgboost_reads_swish_models);
     tcase_add_test(tc, quality_close_to_xgboost);
