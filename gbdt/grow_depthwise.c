@@ -39,7 +39,7 @@ static int child_hists_eval(sw__grower *g, const int *parents, int cnt, const in
         pidx[i] = j < pt.n && pt.ids[j] == built[i] ? j++ : -1;
     sw__pass_to_siblings(g, parents, sib, cnt);
     int work = cnt * g->ntf;
-#pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 2) if (g->nthread > 1 && work > 2)
+#pragma omp parallel for num_threads(g->nthread) schedule(dynamic, 1) if (g->nthread > 1 && work > 2)
     for (int wi = 0; wi < work; wi++) {
         int i = wi / g->ntf, k = g->korder[wi % g->ntf]; /* features by bins in use, most first */
         if (pidx[i] >= 0) sw__reduce_feature(g, &pt, pidx[i], k);

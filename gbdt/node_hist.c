@@ -44,23 +44,31 @@ void sw__partials_free(sw__partials *pt)
     memset(pt, 0, sizeof *pt);
 }
 
-/* Feature position f of partials j summed in block order into the node's histogram. */
-void sw__reduce_feature(const sw__grower *g, const sw__partials *pt, int j, int f)
+/* Bins [b0, b1) of feature position f of partials j (and its missing bin when
+ * `miss`) summed in block order into the node's histogram. */
+static void reduce_bins(const sw__grower *g, const sw__partials *pt, int j, int f, int b0, int b1, int miss)
 {
     sw__gpair *dst = g->hbuf[g->nodes[pt->ids[j]].hist] + (size_t)f * SW__HB;
     const sw__gpair *src0 = pt->first[j] + (size_t)f * SW__HB;
-    int nb = g->hspan[f];
-    for (int bin = 0; bin < nb; bin++) dst[bin] = src0[bin];
-    dst[SW__MISSING_BIN] = src0[SW__MISSING_BIN];
+    for (int bin = b0; bin < b1; bin++) dst[bin] = src0[bin];
+    if (miss) dst[SW__MISSING_BIN] = src0[SW__MISSING_BIN];
     for (long bk = 1; bk < pt->nb[j]; bk++) {
         const sw__gpair *src = pt->first[j] + (size_t)bk * g->hsize + (size_t)f * SW__HB;
-        for (int bin = 0; bin < nb; bin++) {
+        for (int bin = b0; bin < b1; bin++) {
             dst[bin].g += src[bin].g;
             dst[bin].h += src[bin].h;
         }
-        dst[SW__MISSING_BIN].g += src[SW__MISSING_BIN].g;
-        dst[SW__MISSING_BIN].h += src[SW__MISSING_BIN].h;
+        if (miss) {
+            dst[SW__MISSING_BIN].g += src[SW__MISSING_BIN].g;
+            dst[SW__MISSING_BIN].h += src[SW__MISSING_BIN].h;
+        }
     }
+}
+
+/* Feature position f of partials j summed in block order into the node's histogram. */
+void sw__reduce_feature(const sw__grower *g, const sw__partials *pt, int j, int f)
+{
+    reduce_bins(g, pt, j, f, 0, g->hspan[f], 1);
 }
 
 struct item {
@@ -154,9 +162,15 @@ int sw__build_hists(sw__grower *g, const int *ids, int cnt)
 {
     sw__partials pt;
     SW_TRY(sw__build_blocks(g, ids, cnt, &pt));
-    int work = pt.n * g->ntf;
+    /* by (node, feature, quarter of its bins) when (node, feature) items are
+     * too few to keep the threads busy (the root: one node); each bin's sum
+     * is the same either way */
+    int parts = pt.n * g->ntf < 4 * g->nthread ? 4 : 1, work = pt.n * g->ntf * parts;
 #pragma omp parallel for num_threads(g->nthread) schedule(static) if (g->nthread > 1 && work > 1)
-    for (int wi = 0; wi < work; wi++) sw__reduce_feature(g, &pt, wi / g->ntf, wi % g->ntf);
+    for (int wi = 0; wi < work; wi++) {
+        int q = wi % parts, f = wi / parts % g->ntf, j = wi / parts / g->ntf, nb = g->hspan[f];
+        reduce_bins(g, &pt, j, f, nb * q / parts, nb * (q + 1) / parts, q == parts - 1);
+    }
     sw__partials_free(&pt);
     return SW_OK;
 }
