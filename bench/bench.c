@@ -137,7 +137,9 @@ int main(int argc, char **argv)
                "  store     the slate with its model store on a directory and on S3, cold and warm\n"
                "  serve     a running `swish serve` on loopback: predict throughput and latency (wrk, hey),\n"
                "            pushes of the night (acknowledgement, until done), memory under load\n"
-               "  --quick   one benchmark at quick mode's sizes\n");
+               "  --quick   one benchmark at quick mode's sizes\n"
+               "XGBoost 1.7.4 runs under /usr/bin/python3; SW_BENCH_PYTHON names another Python with it\n"
+               "(none: scaling without XGBoost)\n");
         return 0;
     }
     bench_ctx c = {0};
