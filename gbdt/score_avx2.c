@@ -309,13 +309,18 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
     }
     int32_t tmp[8] __attribute__((aligned(32)));
     int32_t wpos[SW__BLOCK];
+    float xt[SW__TCOLS * SW__BLOCK] __attribute__((aligned(32)));
+    int trans = L->nsrc <= SW__TCOLS;
+    if (trans) sw__block_transpose(X, stride, nr, L->nsrc, xt);
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];
         if (L->src[f] != f) continue; /* a wide feature's later chunk: binned with its first */
         /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
-        sw__block_column(X, stride, nr, L->src[f], xc);
+        const float *xcol = xc;
+        if (trans) xcol = xt + (size_t)L->src[f] * SW__BLOCK;
+        else sw__block_column(X, stride, nr, L->src[f], xc);
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m256i vn1 = _mm256_set1_epi32(n + 1), nanb = _mm256_set1_epi32(L->nan_bin[f]);
@@ -324,7 +329,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
             __m256 x[4];
             __m256i pos[4];
             for (int g = 0; g < 4; g++) {
-                x[g] = _mm256_load_ps(xc + 8 * (g0 + g));
+                x[g] = _mm256_load_ps(xcol + 8 * (g0 + g));
                 pos[g] = _mm256_setzero_si256();
             }
             /* the first five steps from registers (L->lvl: a step's candidates

@@ -331,13 +331,18 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         lanes[g] = (__mmask16)(cnt >= 16 ? 0xffff : cnt <= 0 ? 0 : (1u << cnt) - 1);
     }
     int32_t wpos[SW__BLOCK] __attribute__((aligned(64)));
+    float xt[SW__TCOLS * SW__BLOCK] __attribute__((aligned(64)));
+    int trans = L->nsrc <= SW__TCOLS;
+    if (trans) sw__block_transpose(X, stride, nr, L->nsrc, xt);
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];
         if (L->src[f] != f) continue; /* a wide feature's later chunk: binned with its first */
         /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
-        sw__block_column(X, stride, nr, L->src[f], xc);
+        const float *xcol = xc;
+        if (trans) xcol = xt + (size_t)L->src[f] * SW__BLOCK;
+        else sw__block_column(X, stride, nr, L->src[f], xc);
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m512i vn = _mm512_set1_epi32(n), nanb = _mm512_set1_epi32(L->nan_bin[f]);
@@ -345,7 +350,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         __m512 x[4];
         __m512i pos[4];
         for (int g = 0; g < 4; g++) {
-            x[g] = _mm512_load_ps(xc + 16 * g);
+            x[g] = _mm512_load_ps(xcol + 16 * g);
             pos[g] = _mm512_setzero_si512();
         }
         /* the first SW__NLVL steps permute their candidates from registers

@@ -317,6 +317,22 @@ static inline void sw__block_column(const float *X, long stride, int nr, int c, 
     for (int r = nr; r < SW__BLOCK; r++) out[r] = 0.0f;
 }
 
+/* Columns 0..nc of a block's rows into out[c * 64 + r] in one pass along
+ * the rows (sequential loads; the stores stay in L1), rows past nr 0: the
+ * binners read each feature's column from it when nc <= SW__TCOLS. */
+#define SW__TCOLS 128
+static inline void sw__block_transpose(const float *X, long stride, int nr, int nc, float *out)
+{
+    for (int r = 0; r < nr; r++) {
+        const float *p = X + (size_t)r * (size_t)stride;
+        for (int c = 0; c < nc; c += 16) /* the next block's row: a hint, never a fault */
+            __builtin_prefetch(p + (size_t)SW__BLOCK * (size_t)stride + c);
+        for (int c = 0; c < nc; c++) out[c * SW__BLOCK + r] = p[c];
+    }
+    for (int c = 0; c < nc && nr < SW__BLOCK; c++)
+        for (int r = nr; r < SW__BLOCK; r++) out[c * SW__BLOCK + r] = 0.0f;
+}
+
 /* Bin one row into rb[0..256): rb[f] for each used layout feature (NaN: the
  * feature's NaN bin); binary forests (at most 128 layout features) also get
  * rb[roff + f] = rb[f] + 1 (mod 256) for missing-left nodes. */
