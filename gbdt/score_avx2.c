@@ -295,6 +295,37 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
     for (int g = 0; g < 16; g++) _mm256_store_pd(acc + 4 * g, a[g]);
 }
 
+/* sw__wide_chunks on 16-bit lanes, 32 rows a step: the positions packed once,
+ * then per chunk a subtract, clamp, NaN blend and a pack to bytes (the GCC
+ * vector version converts 32-bit lanes to bytes chunk by chunk).  Positions
+ * up to 32000 (beyond, the generic version). */
+static void wide_chunks16(const sw__layout *L, int f, const int32_t *pos, uint8_t *bins)
+{
+    int nch = (L->wide_n[f] + SW__CHUNK - 1) / SW__CHUNK;
+    __m256i p16[2], q16[2]; /* rows 32h..32h+15 and 32h+16..32h+31 */
+    for (int h = 0; h < 2; h++) {
+        const __m256i *p = (const __m256i *)(pos + 32 * h);
+        p16[h] = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p), _mm256_loadu_si256(p + 1)), 0xD8);
+        q16[h] = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p + 2), _mm256_loadu_si256(p + 3)), 0xD8);
+    }
+    const __m256i zero = _mm256_setzero_si256(), bias = _mm256_set1_epi8((char)0x80), one = _mm256_set1_epi8(1);
+    for (int c = 0; c < nch; c++) {
+        int s = c ? L->wide_slot[f] + c - 1 : f;
+        uint8_t *o = bins + (size_t)s * SW__BLOCK, *o1 = bins + ((size_t)L->nf + (size_t)s) * SW__BLOCK;
+        __m256i off = _mm256_set1_epi16((short)(c * SW__CHUNK)), n = _mm256_set1_epi16((short)L->nthr[s]);
+        __m256i nb = _mm256_set1_epi16((short)L->nan_bin[s]);
+        for (int h = 0; h < 2; h++) {
+            __m256i v0 = _mm256_min_epi16(_mm256_max_epi16(_mm256_sub_epi16(p16[h], off), zero), n);
+            __m256i v1 = _mm256_min_epi16(_mm256_max_epi16(_mm256_sub_epi16(q16[h], off), zero), n);
+            v0 = _mm256_blendv_epi8(v0, nb, _mm256_cmpgt_epi16(zero, p16[h]));
+            v1 = _mm256_blendv_epi8(v1, nb, _mm256_cmpgt_epi16(zero, q16[h]));
+            __m256i b = _mm256_xor_si256(_mm256_permute4x64_epi64(_mm256_packus_epi16(v0, v1), 0xD8), bias);
+            _mm256_store_si256((__m256i *)(o + 32 * h), b);
+            if (L->kind == SW_TREES_BINARY) _mm256_store_si256((__m256i *)(o1 + 32 * h), _mm256_add_epi8(b, one));
+        }
+    }
+}
+
 /* Binning 8 rows at a time: the feature's column copied out, then a
  * branchless binary search over its thresholds: the first five steps permute
  * the step's candidates from registers (L->lvl), the later ones gather. */
@@ -374,7 +405,8 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
         }
         if (wide) {
             for (int r = nr; r < SW__BLOCK; r++) wpos[r] = 0; /* rows past the block: bin 0 */
-            sw__wide_chunks(L, f, wpos, bins, 0x80);
+            if (L->wide_n[f] <= 32000) wide_chunks16(L, f, wpos, bins);
+            else sw__wide_chunks(L, f, wpos, bins, 0x80);
             continue;
         }
         if (binary) {
