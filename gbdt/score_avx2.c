@@ -338,7 +338,6 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
         lanes[g] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_add_epi32(_mm256_set1_epi32(8 * g),
                                                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
     }
-    int32_t tmp[8] __attribute__((aligned(32)));
     int32_t wpos[SW__BLOCK];
     float xt[SW__TCOLS * SW__BLOCK] __attribute__((aligned(32)));
     int trans = L->nsrc <= SW__TCOLS;
@@ -398,11 +397,17 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
                     continue;
                 }
                 __m256i b = _mm256_blendv_epi8(pos[g], nanb, nanm);
-                b = _mm256_and_si256(b, lanes[g0 + g]);
-                _mm256_store_si256((__m256i *)tmp, b);
-                for (int k = 0; k < 8; k++) o[8 * (g0 + g) + k] = (uint8_t)(tmp[k] ^ 0x80);
+                _mm256_storeu_si256((__m256i *)(wpos + 8 * (g0 + g)), _mm256_and_si256(b, lanes[g0 + g]));
             }
         }
+        if (!wide) /* 64 bins (0..255) packed to bytes, biased */
+            for (int h = 0; h < 2; h++) {
+                const __m256i *p = (const __m256i *)(wpos + 32 * h);
+                __m256i v0 = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p), _mm256_loadu_si256(p + 1)), 0xD8);
+                __m256i v1 = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p + 2), _mm256_loadu_si256(p + 3)), 0xD8);
+                __m256i b = _mm256_permute4x64_epi64(_mm256_packus_epi16(v0, v1), 0xD8);
+                _mm256_store_si256((__m256i *)(o + 32 * h), _mm256_xor_si256(b, _mm256_set1_epi8((char)0x80)));
+            }
         if (wide) {
             for (int r = nr; r < SW__BLOCK; r++) wpos[r] = 0; /* rows past the block: bin 0 */
             if (L->wide_n[f] <= 32000) wide_chunks16(L, f, wpos, bins);
