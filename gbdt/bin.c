@@ -2,7 +2,9 @@
  * them.
  *
  * For each feature the non-missing values are sorted (an LSD radix sort on the
- * float bits, with row weights alongside).  A feature with few distinct values
+ * float bits, the row indices alongside when rows are weighted; unweighted,
+ * the keys alone and the runs of equal values read as weights of 1).  A
+ * feature with few distinct values
  * gets one bin per value; otherwise cuts are placed at equal steps of cumulative
  * weight.  Cut values are data values, so a split "bin < s" is exactly the float
  * test "x < cuts[s-1]" a binary tree stores: binned and float traversal agree.
@@ -49,6 +51,81 @@ static void radix_sort(uint32_t *key, uint32_t *idx, uint32_t *tk, uint32_t *ti,
     /* four passes: the result is back in the original arrays */
 }
 
+static inline float key_float(uint32_t k)
+{
+    uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+/* Sort keys alone ascending (unweighted rows): the four 8-bit passes counted in
+ * one read, a pass skipped when every key has the same byte there.  Returns
+ * the array holding the result (key or tk). */
+static uint32_t *radix_sort_keys(uint32_t *key, uint32_t *tk, long n)
+{
+    long count[4][256];
+    memset(count, 0, sizeof count);
+    for (long i = 0; i < n; i++) {
+        uint32_t k = key[i];
+        count[0][k & 255]++;
+        count[1][(k >> 8) & 255]++;
+        count[2][(k >> 16) & 255]++;
+        count[3][k >> 24]++;
+    }
+    for (int pass = 0; pass < 4; pass++) {
+        int sh = pass * 8;
+        if (n == 0 || count[pass][(key[0] >> sh) & 255] == n) continue;
+        long pos = 0;
+        for (int b = 0; b < 256; b++) {
+            long c = count[pass][b];
+            count[pass][b] = pos;
+            pos += c;
+        }
+        for (long i = 0; i < n; i++) tk[count[pass][(key[i] >> sh) & 255]++] = key[i];
+        uint32_t *t = key;
+        key = tk;
+        tk = t;
+    }
+    return key;
+}
+
+/* Unweighted rows: the cuts of fit_feature from the sorted keys' runs of equal
+ * values (-0 and +0 one value, as there), with the same arithmetic: every
+ * weight is 1, so the cumulative sums are exact integers either way. */
+static void cuts_unweighted(const uint32_t *key, long n, int max_cuts, float *cuts, int *ncuts)
+{
+    long nd = 0;
+    for (long i = 0; i < n && nd <= max_cuts + 1; i++)
+        if (i == 0 || key_float(key[i]) != key_float(key[i - 1])) nd++;
+    int k = 0;
+    if (nd <= max_cuts + 1) {
+        for (long i = 1; i < n; i++)
+            if (key_float(key[i]) != key_float(key[i - 1])) cuts[k++] = key_float(key[i]);
+        *ncuts = k;
+        return;
+    }
+    double total = (double)n, acc = 0;
+    long pos = 0, run = -1; /* the run starting at pos (its length once known) */
+    for (int j = 1; j <= max_cuts; j++) {
+        double target = total * (double)j / (double)(max_cuts + 1);
+        for (;;) {
+            if (pos >= n) break;
+            if (run < 0) {
+                float v = key_float(key[pos]);
+                run = 1;
+                while (pos + run < n && key_float(key[pos + run]) == v) run++;
+            }
+            if (!(acc + (double)run <= target)) break;
+            acc += (double)run;
+            pos += run;
+            run = -1;
+        }
+        if (pos < n && pos > 0 && (k == 0 || key_float(key[pos]) > cuts[k - 1])) cuts[k++] = key_float(key[pos]);
+    }
+    *ncuts = k;
+}
+
 static int fit_feature(const sw_matrix *X, const float *w, int f, int max_cuts, uint32_t *key,
                        uint32_t *idx, uint32_t *tk, uint32_t *ti, float *vals, double *cw, sw__cuts *c)
 {
@@ -58,8 +135,12 @@ static int fit_feature(const sw_matrix *X, const float *w, int f, int max_cuts, 
         if (isnan(x)) continue;
         if (isinf(x)) x = x > 0 ? FLT_MAX : -FLT_MAX; /* infinities share the extreme bins */
         key[n] = float_key(x);
-        idx[n] = (uint32_t)r;
+        if (w) idx[n] = (uint32_t)r;
         n++;
+    }
+    if (!w) {
+        cuts_unweighted(radix_sort_keys(key, tk, n), n, max_cuts, c->cuts[f], &c->ncuts[f]);
+        return SW_OK;
     }
     radix_sort(key, idx, tk, ti, n);
     /* distinct values and their cumulative weights */
@@ -117,11 +198,13 @@ int sw__cuts_fit(const sw_matrix *X, const float *w, int max_bin, int nthread, s
     int failed = 0;
 #pragma omp parallel num_threads(nthread > 0 ? nthread : 1)
     {
-        uint32_t *key = sw_alloc_array((size_t)n + 1, 4), *idx = sw_alloc_array((size_t)n + 1, 4);
-        uint32_t *tk = sw_alloc_array((size_t)n + 1, 4), *ti = sw_alloc_array((size_t)n + 1, 4);
-        float *vals = sw_alloc_array((size_t)n + 1, sizeof(float));
-        double *cw = sw_alloc_array((size_t)n + 1, sizeof(double));
-        int ok = key && idx && tk && ti && vals && cw;
+        /* unweighted rows need the keys and one buffer (8 bytes a row a
+         * thread, not 28) */
+        uint32_t *key = sw_alloc_array((size_t)n + 1, 4), *tk = sw_alloc_array((size_t)n + 1, 4);
+        uint32_t *idx = w ? sw_alloc_array((size_t)n + 1, 4) : NULL, *ti = w ? sw_alloc_array((size_t)n + 1, 4) : NULL;
+        float *vals = w ? sw_alloc_array((size_t)n + 1, sizeof(float)) : NULL;
+        double *cw = w ? sw_alloc_array((size_t)n + 1, sizeof(double)) : NULL;
+        int ok = key && tk && (!w || (idx && ti && vals && cw));
         if (!ok) {
 #pragma omp atomic write
             failed = 1;

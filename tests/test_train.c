@@ -18,6 +18,7 @@
 #include "core/simd.h"
 #include "gbdt/forest.h"
 #include "gbdt/train.h"
+#include "gbdt/train_impl.h"
 #include "io/model.h"
 #include "testutil.h"
 
@@ -596,6 +597,56 @@ START_TEST(data_checks_chunks)
 }
 END_TEST
 
+/* Quantile cuts: unweighted rows take the keys-only path (runs of equal
+ * values as weights of 1); the weighted path with every weight 1 is its
+ * reference.  Columns with few and many distinct values, -0 beside +0 (one
+ * value), infinities, NaN, a constant byte in every key (a skipped radix
+ * pass), at several max_bin. */
+START_TEST(cuts_unweighted_match_weighted)
+{
+    long n = 30000;
+    int nf = 6;
+    sw_matrix *X = sw_matrix_create(n, nf);
+    float *w = malloc(sizeof(float) * (size_t)n);
+    unsigned long long s = 99;
+    for (long r = 0; r < n; r++) {
+        w[r] = 1.0f;
+        for (int f = 0; f < nf; f++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            double u = (double)(s >> 11) * 0x1p-53;
+            float v;
+            switch (f) {
+            case 0: v = (float)(u * 100 - 50); break;                       /* many distinct */
+            case 1: v = (float)(int)(u * 40); break;                        /* 40 values */
+            case 2: v = (float)(int)(u * 600) * 0.25f; break;               /* 600 values, repeats */
+            case 3: v = u < 0.3 ? -0.0f : u < 0.6 ? 0.0f : (float)(u * 7); break; /* -0 and +0 */
+            case 4: v = u < 0.01 ? INFINITY : u < 0.02 ? -INFINITY : (float)(1.0 + u * 0x1p-10); break;
+            default: v = (float)(int)(u * 300); break;
+            }
+            if ((s >> 20) % 23 == 0) v = NAN;
+            sw_matrix_set(X, r, f, v);
+        }
+    }
+    const int bins[] = {2, 16, 64, 256};
+    for (int b = 0; b < 4; b++) {
+        sw__cuts cu, cw;
+        sw_error err;
+        ck_assert_int_eq(sw__cuts_fit(X, NULL, bins[b], 2, &cu, &err), SW_OK);
+        ck_assert_int_eq(sw__cuts_fit(X, w, bins[b], 2, &cw, &err), SW_OK);
+        for (int f = 0; f < nf; f++) {
+            ck_assert_msg(cu.ncuts[f] == cw.ncuts[f], "max_bin %d feature %d: %d cuts, weighted %d", bins[b], f,
+                          cu.ncuts[f], cw.ncuts[f]);
+            ck_assert_msg(cu.ncuts[f] > 0 || bins[b] == 2, "feature %d has cuts", f); /* max_bin 2: one cut, past a 60% run of zeros */
+            ck_assert_int_eq(memcmp(cu.cuts[f], cw.cuts[f], (size_t)cu.ncuts[f] * sizeof(float)), 0);
+        }
+        sw__cuts_free(&cu);
+        sw__cuts_free(&cw);
+    }
+    sw_matrix_free(X);
+    free(w);
+}
+END_TEST
+
 START_TEST(data_checks)
 {
     sw_matrix *X;
@@ -943,6 +994,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, save_load_every_format);
     tcase_add_test(tc, swm_checksum_and_version);
     tcase_add_test(tc, data_checks);
+    tcase_add_test(tc, cuts_unweighted_match_weighted);
     tcase_add_test(tc, data_checks_chunks);
     tcase_add_test(tc, parameters);
     tcase_add_test(tc, xgboost_reads_swish_models);
