@@ -295,6 +295,20 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
     for (int g = 0; g < 16; g++) _mm256_store_pd(acc + 4 * g, a[g]);
 }
 
+/* 16 rows' 32-bit values (at most 32767) as 16-bit lanes in row order, and two
+ * such (32 rows, values 0..255) as bytes in row order: packs work within
+ * 128-bit lanes, so each is followed by a 64-bit permute. */
+AI __m256i rows16(const int32_t *p)
+{
+    __m256i v = _mm256_packs_epi32(_mm256_loadu_si256((const __m256i *)p), _mm256_loadu_si256((const __m256i *)(p + 8)));
+    return _mm256_permute4x64_epi64(v, 0xD8);
+}
+
+AI __m256i bytes32(__m256i lo, __m256i hi)
+{
+    return _mm256_permute4x64_epi64(_mm256_packus_epi16(lo, hi), 0xD8);
+}
+
 /* sw__wide_chunks on 16-bit lanes, 32 rows a step: the positions packed once,
  * then per chunk a subtract, clamp, NaN blend and a pack to bytes (the GCC
  * vector version converts 32-bit lanes to bytes chunk by chunk).  Positions
@@ -302,24 +316,21 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
 static void wide_chunks16(const sw__layout *L, int f, const int32_t *pos, uint8_t *bins)
 {
     int nch = (L->wide_n[f] + SW__CHUNK - 1) / SW__CHUNK;
-    __m256i p16[2], q16[2]; /* rows 32h..32h+15 and 32h+16..32h+31 */
-    for (int h = 0; h < 2; h++) {
-        const __m256i *p = (const __m256i *)(pos + 32 * h);
-        p16[h] = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p), _mm256_loadu_si256(p + 1)), 0xD8);
-        q16[h] = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p + 2), _mm256_loadu_si256(p + 3)), 0xD8);
-    }
+    __m256i p16[4]; /* rows 16q..16q+15 */
+    for (int q = 0; q < 4; q++) p16[q] = rows16(pos + 16 * q);
     const __m256i zero = _mm256_setzero_si256(), bias = _mm256_set1_epi8((char)0x80), one = _mm256_set1_epi8(1);
     for (int c = 0; c < nch; c++) {
         int s = c ? L->wide_slot[f] + c - 1 : f;
         uint8_t *o = bins + (size_t)s * SW__BLOCK, *o1 = bins + ((size_t)L->nf + (size_t)s) * SW__BLOCK;
         __m256i off = _mm256_set1_epi16((short)(c * SW__CHUNK)), n = _mm256_set1_epi16((short)L->nthr[s]);
         __m256i nb = _mm256_set1_epi16((short)L->nan_bin[s]);
+        __m256i v[4];
+        for (int q = 0; q < 4; q++) {
+            v[q] = _mm256_min_epi16(_mm256_max_epi16(_mm256_sub_epi16(p16[q], off), zero), n);
+            v[q] = _mm256_blendv_epi8(v[q], nb, _mm256_cmpgt_epi16(zero, p16[q]));
+        }
         for (int h = 0; h < 2; h++) {
-            __m256i v0 = _mm256_min_epi16(_mm256_max_epi16(_mm256_sub_epi16(p16[h], off), zero), n);
-            __m256i v1 = _mm256_min_epi16(_mm256_max_epi16(_mm256_sub_epi16(q16[h], off), zero), n);
-            v0 = _mm256_blendv_epi8(v0, nb, _mm256_cmpgt_epi16(zero, p16[h]));
-            v1 = _mm256_blendv_epi8(v1, nb, _mm256_cmpgt_epi16(zero, q16[h]));
-            __m256i b = _mm256_xor_si256(_mm256_permute4x64_epi64(_mm256_packus_epi16(v0, v1), 0xD8), bias);
+            __m256i b = _mm256_xor_si256(bytes32(v[2 * h], v[2 * h + 1]), bias);
             _mm256_store_si256((__m256i *)(o + 32 * h), b);
             if (L->kind == SW_TREES_BINARY) _mm256_store_si256((__m256i *)(o1 + 32 * h), _mm256_add_epi8(b, one));
         }
@@ -402,10 +413,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
         }
         if (!wide) /* 64 bins (0..255) packed to bytes, biased */
             for (int h = 0; h < 2; h++) {
-                const __m256i *p = (const __m256i *)(wpos + 32 * h);
-                __m256i v0 = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p), _mm256_loadu_si256(p + 1)), 0xD8);
-                __m256i v1 = _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_loadu_si256(p + 2), _mm256_loadu_si256(p + 3)), 0xD8);
-                __m256i b = _mm256_permute4x64_epi64(_mm256_packus_epi16(v0, v1), 0xD8);
+                __m256i b = bytes32(rows16(wpos + 32 * h), rows16(wpos + 32 * h + 16));
                 _mm256_store_si256((__m256i *)(o + 32 * h), _mm256_xor_si256(b, _mm256_set1_epi8((char)0x80)));
             }
         if (wide) {

@@ -9,6 +9,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,12 +319,6 @@ void sw_train_report_free(sw_train_report *r)
 
 /* ------------------------------------------------------------ checking */
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* A row's bytes (features, then the target's) hashed for the duplicate count:
  * 8 bytes at a time, so byte-identical rows (NaN payloads and the sign of zero
  * included) and only those, up to 64-bit collisions, hash alike. */
@@ -474,6 +469,15 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
             if (bstart[b + 1] - bstart[b] > most) most = bstart[b + 1] - bstart[b];
         size_t tcap = 16;
         while (tcap < 2 * (size_t)most) tcap <<= 1;
+        /* each thread's set of a bucket's hashes (open addressing; 0 marks a
+         * free slot, so zero hashes are counted apart) */
+        uint64_t *sets = sw_alloc_array(tcap * (size_t)nth, sizeof *sets);
+        if (!sets) {
+            sw_free(h);
+            sw_free(hb);
+            sw_free(bc);
+            return sw_fail(err, SW_NOMEM, "out of memory checking the training data");
+        }
 #pragma omp parallel num_threads(nth) if (nth > 1 && nck > 1)
         {
 #pragma omp for schedule(dynamic, 1)
@@ -482,20 +486,12 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
                 long *at = bc + k * CHECK_BUCKETS;
                 for (long r = r0; r < r1; r++) hb[at[h[r] >> 56]++] = h[r];
             }
-            /* each bucket's repeats: an open-addressing set of its hashes (0
-             * marks a free slot, so zeros are counted apart), or sorted when
-             * the set cannot be allocated */
-            uint64_t *set = sw_alloc_array(tcap, sizeof *set);
+            uint64_t *set = sets + tcap * (size_t)omp_get_thread_num();
             long dup = 0;
 #pragma omp for schedule(dynamic, 4)
             for (int b = 0; b < CHECK_BUCKETS; b++) {
-                uint64_t *q = hb + bstart[b];
+                const uint64_t *q = hb + bstart[b];
                 long m = bstart[b + 1] - bstart[b], zeros = 0;
-                if (!set) {
-                    qsort(q, (size_t)m, sizeof *q, cmp_u64);
-                    for (long i = 1; i < m; i++) dup += q[i] == q[i - 1];
-                    continue;
-                }
                 size_t cap = 16;
                 while (cap < 2 * (size_t)m) cap <<= 1;
                 memset(set, 0, cap * sizeof *set);
@@ -511,10 +507,10 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
                     set[j] = v;
                 }
             }
-            sw_free(set);
 #pragma omp atomic
             c->duplicate_rows += dup;
         }
+        sw_free(sets);
         if (c->duplicate_rows) NOTE("warning: %ld rows duplicate an earlier row\n", c->duplicate_rows);
     }
     sw_free(h);
