@@ -187,12 +187,14 @@ typedef struct {
 } stretch;
 
 /* Where the float value of kept column k of output row r goes:
- * dst[k][r * stride[k]]; names[k] and file_col[k] for errors. */
+ * dst[k][r * stride[k]]; names[k] and file_col[k] for errors.  Columns from
+ * finite_from on must hold finite numbers. */
 typedef struct fsink {
     float **dst;
     const size_t *stride;
     const char *const *names;
     const int *file_col;
+    int finite_from;
 } fsink;
 
 /* Record a row left out (opts.skip_bad_rows). */
@@ -306,7 +308,13 @@ static inline int keep_cell(const sw_table *t, stretch *st, cell *row, int k, si
     }
     const fsink *fs = st->fs;
     const char *c = t->buf + s;
-    if (cell_f32(c, len, &fs->dst[k][(st->row0 + (size_t)st->nr) * fs->stride[k]]) == 0) return 0;
+    float *v = &fs->dst[k][(st->row0 + (size_t)st->nr) * fs->stride[k]];
+    if (cell_f32(c, len, v) == 0) {
+        if (k < fs->finite_from || isfinite(*v)) return 0;
+        st->rc = sw_error_set(&st->err, SW_INVALID_DATA, t->path, rec_line, fs->file_col[k], -1,
+                              "column %s: missing or not finite: '%.*s'", fs->names[k], (int)(len < 40 ? len : 40), c);
+        return -1;
+    }
     st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, fs->file_col[k], -1,
                           "column %s: not a number: '%.*s'", fs->names[k], (int)(len < 40 ? len : 40), c);
     return -1;
@@ -878,7 +886,7 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
             dst[k] = k < nm ? X->data + k : vec[k - nm];
             stride[k] = k < nm ? (size_t)nm : 1;
         }
-        fsink fs = {dst, stride, names, file_col};
+        fsink fs = {dst, stride, names, file_col, o->finite_vectors ? nm : nm + nv};
         for (int k = 0; k < ns; k++) st[k].fs = &fs;
         rc = run_stretches(t, st, ns, noquote, map, nh, nm + nv, 0, err);
     }

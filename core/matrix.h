@@ -58,6 +58,9 @@ typedef struct {
     const char *const *drop;
     int n_drop;
     long long max_bytes; /* refuse larger files; 0 = 2 GiB */
+    /* Set: a vector's cell that is missing, NaN or infinite is SW_INVALID_DATA
+     * at file:line:col (a target or a weight). */
+    int finite_vectors;
 } sw_csv_matrix_opts;
 
 /* The numeric columns of a CSV file (the format of sw_table_read_csv) read

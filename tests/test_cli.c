@@ -605,6 +605,20 @@ START_TEST(cli_train_checks)
                      0);
     ck_assert_ptr_nonnull(strstr(out, "\"threads\": 3,"));
     free(out);
+    /* a missing or infinite target or weight is refused at its file:line:column
+     * (after a blank line), in the training and in a validation file */
+    const char *bad = tu_write("bad_target.csv", "a,y,w\n1,2,1\n\n2,3,1\n3,,1\n4,5,1\n", strlen("a,y,w\n1,2,1\n\n2,3,1\n3,,1\n4,5,1\n"));
+    ck_assert_int_eq(run(&out, "%s train --train %s --target y --weight w --out %s/bt.json", bin, bad, tmp),
+                     sw_status_exit_code(SW_INVALID_DATA));
+    ck_assert_msg(strstr(out, ":5:2: column y: missing or not finite: ''"), "%s", out);
+    free(out);
+    const char *badw = tu_write("bad_weight.csv", "a,y,w\n1,2,1\n2,3,-inf\n", strlen("a,y,w\n1,2,1\n2,3,-inf\n"));
+    const char *good = tu_write("good_target.csv", "a,y,w\n1,2,1\n2,3,1\n3,4,1\n4,5,1\n", strlen("a,y,w\n1,2,1\n2,3,1\n3,4,1\n4,5,1\n"));
+    ck_assert_int_eq(run(&out, "%s train --train %s --valid %s --target y --weight w --out %s/bt.json", bin, good, badw,
+                         tmp),
+                     sw_status_exit_code(SW_INVALID_DATA));
+    ck_assert_msg(strstr(out, "bad_weight.csv:3:3: column w: missing or not finite: '-inf'"), "%s", out);
+    free(out);
 }
 END_TEST
 

@@ -913,6 +913,35 @@ START_TEST(matrix_read_csv_matches_table)
         }
     omp_set_num_threads(threads0);
     free(texts);
+    /* finite_vectors: a missing or infinite target is an error at its line
+     * (the first in the file, at any thread count); features may be missing */
+    {
+        enum { N = 100000 };
+        char *b = malloc((size_t)N * 24 + 64), *q = b;
+        q += sprintf(q, "x,y\n");
+        for (long r = 0; r < N; r++)
+            q += sprintf(q, "%s,%s\n", r % 7 ? "1.5" : "", r == 90000 ? "inf" : r == 95000 ? "" : "2.25");
+        const char *path = tu_write("finite.csv", b, (size_t)(q - b));
+        free(b);
+        const char *vecs[] = {"y"};
+        for (int nt = 1; nt <= 2; nt++) {
+            omp_set_num_threads(nt);
+            sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 1, .finite_vectors = 1};
+            sw_matrix *X;
+            float *v[1];
+            sw_error err;
+            ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_INVALID_DATA);
+            ck_assert_int_eq(err.line, 90002);
+            ck_assert_int_eq(err.col, 2);
+            ck_assert_msg(strstr(err.msg, "column y: missing or not finite: 'inf'"), "%s", err.msg);
+            o.finite_vectors = 0; /* without: read as they are */
+            ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_OK);
+            ck_assert(isinf(v[0][90000]) && isnan(v[0][95000]) && isnan(sw_matrix_get(X, 0, 0)));
+            sw_matrix_free(X);
+            sw_free(v[0]);
+        }
+        omp_set_num_threads(threads0);
+    }
     /* a wide header over many blank lines: room by bytes, not by lines (20,000
      * columns x 200,000 lines would be 16 GB) */
     enum { W = 20000, BLANK = 200000 };

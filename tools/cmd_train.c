@@ -107,7 +107,8 @@ static int load(const char *path, const char *target, const char *weight, const 
     const char *drops[512];
     const char *vecs[2] = {target, weight};
     float *v[2] = {NULL, NULL};
-    sw_csv_matrix_opts o = {.columns = feats, .n_columns = nf, .vectors = vecs, .n_vectors = weight ? 2 : 1};
+    sw_csv_matrix_opts o = {.columns = feats, .n_columns = nf, .vectors = vecs, .n_vectors = weight ? 2 : 1,
+                            .finite_vectors = 1};
     if (!feats) {
         o.drop = drops;
         o.n_drop = drop_names(a, buf, sizeof buf, drops, 512);
@@ -142,12 +143,12 @@ int cmd_train(int argc, char **argv)
                              "XGBoost's names and aliases (num_round as in XGBoost's CLI); one setting given twice\n"
                              "(--rounds and --param n_estimators, eta and learning_rate) is an error.  The same\n"
                              "data, parameters and seed give the same model, bit for bit, at any thread count.\n"
-                             "The output name is checked first; then the training data: non-finite targets, a\n"
-                             "feature equal to the target (leakage) or too few rows stop training; constant or\n"
-                             "empty columns and duplicated rows are reported.  --param\n"
-                             "categorical_features=COL,... treats those columns (integers 0..254) as categories,\n"
-                             "as XGBoost's enable_categorical (max_cat_to_onehot, max_cat_threshold); such a model\n"
-                             "is saved as XGBoost JSON/UBJSON.",
+                             "The output name is checked first; then the training data: a missing or non-finite\n"
+                             "target or weight (named by file:line:column), a feature equal to the target\n"
+                             "(leakage) or too few rows stop training; constant or empty columns and duplicated\n"
+                             "rows are reported.  --param categorical_features=COL,... treats those columns\n"
+                             "(integers 0..254) as categories, as XGBoost's enable_categorical (max_cat_to_onehot,\n"
+                             "max_cat_threshold); such a model is saved as XGBoost JSON/UBJSON.",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
