@@ -168,6 +168,10 @@ ubsan:
 # LLVM's libomp, whose OMPT tool Archer (libarcher.so) tells TSan about OpenMP's
 # barriers, reductions and locks; ignore_noninstrumented_modules=1 is Archer's
 # documented companion setting (libomp's own accesses).  No suppressions.
+# The options go to the inner make as a command-line variable: one given to
+# `make tsan TSAN_OPTIONS=...` is added to them (an environment value made
+# in this recipe would lose to it, and the reports of libomp's internals that
+# ignore_noninstrumented_modules hides came back).
 # target_clones is defined away: the ifunc resolvers it generates run before
 # the TSan runtime starts and crash in their instrumentation (each such
 # function is compiled once, for the baseline ISA).  Check's timeouts are
@@ -175,8 +179,8 @@ ubsan:
 TSAN_ARCHER := /usr/lib/llvm-14/lib/libarcher.so
 tsan: deps
 	$(Q)OMP_TOOL_LIBRARIES=$(TSAN_ARCHER) CK_TIMEOUT_MULTIPLIER=20 \
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 $(TSAN_OPTIONS)" \
 	$(MAKE) BUILD=build/tsan CC=clang OPT=-O1 DEBUG=1 EXTRA_LDFLAGS="-fsanitize=thread" \
+	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 $(TSAN_OPTIONS)" \
 	    EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer -D'target_clones(...)='" unit
 
 # libFuzzer targets: tests/fuzz/fuzz_<reader>.c (model readers, csv) linked with core, gbdt and io
