@@ -8,6 +8,7 @@
  */
 #include "train.h"
 
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
@@ -94,7 +95,7 @@ int sw_train_param_group(const char *name)
 }
 
 static const char *const metric_names[SW_METRIC_COUNT] = {"rmse", "mae", "mape", "quantile",
-                                                          "poisson-nloglik"};
+                                                          "poisson-nloglik", "mlogloss", "merror"};
 
 const char *sw_metric_name(sw_metric m)
 {
@@ -107,7 +108,8 @@ const char *sw_train_param_names(void)
            "max_leaves, max_bin, lambda|reg_lambda, alpha|reg_alpha, gamma|min_split_loss, "
            "min_child_weight, max_delta_step, subsample, colsample_bytree, colsample_bylevel, "
            "colsample_bynode, base_score, quantile_alpha, huber_slope, tweedie_variance_power, "
-           "monotone_constraints, categorical_features, max_cat_to_onehot, max_cat_threshold, eval_metric, num_boost_round|n_estimators|num_round|num_iterations|iterations, "
+           "monotone_constraints, categorical_features, max_cat_to_onehot, max_cat_threshold, num_class, eval_metric, "
+           "num_boost_round|n_estimators|num_round|num_iterations|iterations, "
            "early_stopping_rounds, "
            "seed|random_state, nthread|n_jobs, tree_method (hist), verbosity";
 }
@@ -222,11 +224,11 @@ int sw_train_params_set(sw_train_params *p, const char *key, const char *v, cons
 #define IS(name) (strcmp(key, name) == 0)
     if (IS("objective")) {
         int o = sw_objective_from_name(v);
-        if (o < 0 || sw_objective_is_catboost((sw_objective)o) || sw_objective_is_multiclass((sw_objective)o))
+        if (o < 0 || sw_objective_is_catboost((sw_objective)o))
             return sw_fail(err, SW_ARG,
                            "parameter objective: '%s' is not supported (reg:squarederror, reg:absoluteerror, "
                            "reg:pseudohubererror, reg:quantileerror, count:poisson, reg:tweedie, reg:gamma, "
-                           "binary:logistic)",
+                           "binary:logistic, multi:softprob, multi:softmax)",
                            v);
         p->objective = (sw_objective)o;
     } else if (IS("grow_policy")) {
@@ -279,11 +281,13 @@ int sw_train_params_set(sw_train_params *p, const char *key, const char *v, cons
         return parse_int(key, v, 1, 256, &p->max_cat_to_onehot, err);
     } else if (IS("max_cat_threshold")) {
         return parse_int(key, v, 1, 256, &p->max_cat_threshold, err);
+    } else if (IS("num_class")) {
+        return parse_int(key, v, 2, SW_MAX_GROUPS, &p->num_class, err);
     } else if (IS("eval_metric")) {
         sw_metric m;
         if (parse_metric(v, &m) != 0)
             return sw_fail(err, SW_ARG, "parameter eval_metric: '%s' is not supported (rmse, mae, mape, quantile, "
-                           "poisson-nloglik)", v);
+                           "poisson-nloglik, mlogloss, merror)", v);
         if (p->n_metrics >= SW_MAX_METRICS) return sw_fail(err, SW_ARG, "at most %d eval metrics", SW_MAX_METRICS);
         p->metrics[p->n_metrics++] = m;
     } else if (IS("num_boost_round") || IS("n_estimators") || IS("rounds") || IS("num_round") ||
@@ -613,6 +617,12 @@ static int check_targets(const sw_train_params *p, const sw_train_data *d, sw_er
         case SW_OBJ_TWEEDIE: bad = y < 0; break;
         case SW_OBJ_GAMMA: bad = !(y > 0); break;
         case SW_OBJ_LOGISTIC: bad = y < 0 || y > 1; break;
+        case SW_OBJ_MULTI_SOFTPROB:
+        case SW_OBJ_MULTI_SOFTMAX:
+            if (!(y >= 0 && y < (float)p->num_class && y == floorf(y)))
+                return sw_fail(err, SW_INVALID_DATA, "%s row %ld: label %g is not a class (an integer 0..%d)",
+                               d->name ? d->name : "data", i + 1, (double)y, p->num_class - 1);
+            break;
         default: break;
         }
         if (bad)
@@ -620,6 +630,33 @@ static int check_targets(const sw_train_params *p, const sw_train_data *d, sw_er
                            d->name ? d->name : "data", i + 1, (double)y, sw_objective_name(p->objective));
     }
     return SW_OK;
+}
+
+/* multi:softprob / multi:softmax: each row's gradients of its k classes
+ * (into gh + c n) from its margins (margin + c n), as XGBoost 1.7's softmax
+ * objective computes them in float32: the maximum (from FLT_MIN, as there),
+ * the sum of expf(m - max) in double, p = expf(m - max) / (float)sum,
+ * h = max(2 p (1 - p) w, 1e-16), g = (p - 1) w for the label's class, p w
+ * for the others. */
+static void softmax_gradients(sw__gpair *gh, const void *margin, int k, const float *y, const float *w, long n,
+                              int nthread)
+{
+    const float *mf = margin;
+#pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1)
+    for (long r = 0; r < n; r++) {
+        float wmax = FLT_MIN;
+        for (int c = 0; c < k; c++) wmax = fmaxf(mf[(size_t)c * (size_t)n + (size_t)r], wmax);
+        double wsum = 0;
+        for (int c = 0; c < k; c++) wsum += expf(mf[(size_t)c * (size_t)n + (size_t)r] - wmax);
+        float wt = w ? w[r] : 1.0f;
+        int label = (int)y[r];
+        for (int c = 0; c < k; c++) {
+            float pc = expf(mf[(size_t)c * (size_t)n + (size_t)r] - wmax) / (float)wsum;
+            float h = fmaxf(2.0f * pc * (1.0f - pc) * wt, 1e-16f);
+            if (c == label) pc -= 1.0f;
+            gh[(size_t)c * (size_t)n + (size_t)r] = (sw__gpair){pc * wt, h};
+        }
+    }
 }
 
 /* Gradient and hessian of one row, as XGBoost's objectives define them. */
@@ -824,6 +861,38 @@ static double metric(const sw_train_params *p, sw_metric m, const double *pred, 
 /* RMSE or MAE straight from identity-link margins (float or double), the
  * values metric() gives on the predictions: four accumulators per chunk in
  * an explicit unrolling, chunks summed in order. */
+/* mlogloss or merror of k class margins per row (margin + c n: class c's),
+ * from the probabilities XGBoost 1.7 evaluates (sw_softmax_f32): -log of the
+ * label's, at least 1e-16 (float32), or whether the first most probable class
+ * is not the label; weighted means summed by fixed chunks. */
+static double metric_classes(const sw_train_params *p, sw_metric m, const void *margin, int k, const float *y,
+                             const float *w, long n)
+{
+    long nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
+    double stack_part[2 * 64], *part = nchunk <= 64 ? stack_part : sw_alloc_array((size_t)nchunk * 2, sizeof(double));
+    if (!part) return NAN;
+    const float *mf = margin;
+#pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1 && nchunk > 1)
+    for (long c = 0; c < nchunk; c++) {
+        long from = c * METRIC_CHUNK, to = from + METRIC_CHUNK < n ? from + METRIC_CHUNK : n;
+        float pr[SW_MAX_GROUPS];
+        double s = 0, ws = 0;
+        for (long i = from; i < to; i++) {
+            for (int j = 0; j < k; j++) pr[j] = mf[(size_t)j * (size_t)n + (size_t)i];
+            sw_softmax_f32(pr, k);
+            int label = (int)y[i];
+            double wi = w ? w[i] : 1.0, v;
+            if (m == SW_METRIC_MERROR) v = sw_argmax_f32(pr, k) != label;
+            else v = -log((double)(pr[label] > 1e-16f ? pr[label] : 1e-16f));
+            s += wi * v;
+            ws += wi;
+        }
+        part[2 * c] = s;
+        part[2 * c + 1] = ws;
+    }
+    return metric_finish(m, part, nchunk, part != stack_part);
+}
+
 static double metric_margin(const sw_train_params *p, sw_metric m, const void *margin, int mdouble, const float *y,
                             const float *w, long n)
 {
@@ -885,6 +954,8 @@ static sw_metric default_metric(sw_objective o)
     case SW_OBJ_ABSOLUTEERROR: return SW_METRIC_MAE;
     case SW_OBJ_QUANTILE: return SW_METRIC_QUANTILE;
     case SW_OBJ_POISSON: return SW_METRIC_POISSON_NLOGLIK;
+    case SW_OBJ_MULTI_SOFTPROB:
+    case SW_OBJ_MULTI_SOFTMAX: return SW_METRIC_MLOGLOSS;
     default: return SW_METRIC_RMSE;
     }
 }
@@ -951,6 +1022,18 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         for (int e = 0; e < n_evals; e++)
             if (evals[e].X != X && evals[e].X->cols == nf) SW_TRY(check_categories(&evals[e], f, err));
     }
+    int multi = sw_objective_is_multiclass(p->objective), K = multi ? p->num_class : 1;
+    if (multi && p->num_class < 2)
+        return sw_fail(err, SW_ARG, "objective %s needs num_class (2 or more)", sw_objective_name(p->objective));
+    if (!multi && p->num_class > 0)
+        return sw_fail(err, SW_ARG, "num_class is for multi:softprob and multi:softmax, not %s",
+                       sw_objective_name(p->objective));
+    for (int k = 0; k < p->n_metrics; k++)
+        if ((p->metrics[k] == SW_METRIC_MLOGLOSS || p->metrics[k] == SW_METRIC_MERROR) != multi)
+            return sw_fail(err, SW_ARG, "eval_metric %s %s", sw_metric_name(p->metrics[k]),
+                           multi ? "does not measure classes (mlogloss, merror)"
+                                 : "needs multi:softprob or multi:softmax");
+    if ((long long)n * K > 0xfffffff0LL) return sw_fail(err, SW_RANGE, "too many rows x classes");
     if (p->grow_policy == SW_GROW_DEPTHWISE && p->max_depth < 1)
         return sw_fail(err, SW_ARG, "grow_policy=depthwise needs max_depth >= 1");
     if (p->grow_policy == SW_GROW_LOSSGUIDE && p->max_depth == 0 && p->max_leaves == 0)
@@ -960,6 +1043,8 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     SW_TRY(sw_train_check_data(p, train, &chk, err));
     if (chk.detail[0] && p->log) fprintf(p->log, "%s", chk.detail);
     SW_TRY(check_targets(p, train, err));
+    for (int e = 0; e < n_evals && multi; e++) /* the metrics index the label's class */
+        SW_TRY(check_targets(p, &evals[e], err));
     for (int e = 0; e < n_evals; e++) {
         if (evals[e].X->cols != nf)
             return sw_fail(err, SW_MISMATCH, "eval set %s has %d features, training has %d",
@@ -1009,7 +1094,8 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
 
     /* base score and the model */
     double base = p->base_score;
-    if (isnan(base) && (rc = base_score_from_target(p, train, &base, err))) goto done;
+    if (isnan(base) && multi) base = 0.5; /* XGBoost's default margin of every class */
+    else if (isnan(base) && (rc = base_score_from_target(p, train, &base, err))) goto done;
     sw_link link = sw_objective_link(p->objective);
     int ok = 1;
     float base_margin_f = sw_link_inverse_f32(link, (float)base, &ok);
@@ -1038,19 +1124,22 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     sw_forest_set_source(f, "swish", "1");
 
     size_t msz = obl ? sizeof(double) : sizeof(float);
-    margin = sw_alloc_array((size_t)n + 1, msz);
-    gh = sw_alloc_array((size_t)n + 1, sizeof *gh);
+    /* margins and gradients: n per class, class after class */
+    size_t nK = (size_t)n * (size_t)K;
+    margin = sw_alloc_array(nK + 1, msz);
+    gh = sw_alloc_array(nK + 1, sizeof *gh);
     sampled = sw_alloc_array((size_t)n + 1, 1);
     if (!margin || !gh || !sampled) goto oom;
-    for (long r = 0; r < n; r++) {
+    for (size_t r = 0; r < nK; r++) {
         if (obl) ((double *)margin)[r] = base_margin_d;
         else ((float *)margin)[r] = base_margin_f;
     }
+    if (multi && (rc = sw_forest_set_trees_per_iteration(f, K, err))) goto done;
     for (int e = 0; e < n_evals; e++) {
-        es[e].margin = es[e].is_train ? NULL : sw_alloc_array((size_t)es[e].n + 1, msz);
+        es[e].margin = es[e].is_train ? NULL : sw_alloc_array((size_t)es[e].n * (size_t)K + 1, msz);
         es[e].pred = sw_alloc_array((size_t)es[e].n + 1, sizeof(double));
         if ((!es[e].margin && !es[e].is_train) || !es[e].pred) goto oom;
-        for (long r = 0; r < es[e].n && !es[e].is_train; r++) {
+        for (long r = 0; r < es[e].n * K && !es[e].is_train; r++) {
             if (obl) ((double *)es[e].margin)[r] = base_margin_d;
             else ((float *)es[e].margin)[r] = base_margin_f;
         }
@@ -1075,7 +1164,9 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         const float *y = train->y, *w = train->w;
         uint64_t key = sw__rand(p->seed, (uint64_t)round, 0x53554253ULL, 0); /* this round's row draws */
         uint64_t cut = p->subsample >= 1.0 ? UINT64_MAX : (uint64_t)(p->subsample * 0x1p32); /* < 2^32 */
-        if (p->objective == SW_OBJ_SQUAREDERROR) { /* the common case, without the per-row switch */
+        if (multi) { /* every class's gradients from the margins before this round's trees */
+            softmax_gradients(gh, margin, K, y, w, n, p->nthread);
+        } else if (p->objective == SW_OBJ_SQUAREDERROR) { /* the common case, without the per-row switch */
             sq_gradients(gh, margin, obl, y, w, n, p->nthread, sampled, key, cut);
         } else {
 #pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
@@ -1086,65 +1177,87 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
             draw_rows(sampled, n, key, cut, p->nthread);
         }
         t_gradient += sw_clock_now() - a;
-        sw__tree_out t;
-        if ((rc = sw__grow(g, round, gh, sampled, y, w, margin, obl, &t, &tm, err))) goto done;
-        if (obl) {
-            rc = sw_forest_add_oblivious(f, t.depth, t.ofeat, t.oborder, t.oleaf, t.oweight, err);
-        } else {
-            sw_binary_tree_in in = {t.n_nodes, t.left, t.right, t.feat, t.thr, t.dl, t.value, t.cover, t.gain, NULL, NULL, NULL};
-            int32_t *cs = NULL, *cc = NULL, *cv = NULL;
-            if (t.cat) { /* categorical splits: each node's set as a list */
-                cs = sw_calloc((size_t)t.n_nodes, sizeof *cs);
-                cc = sw_calloc((size_t)t.n_nodes, sizeof *cc);
-                cv = sw_alloc_array((size_t)t.n_nodes * 256 + 1, sizeof *cv);
-                if (!cs || !cc || !cv) {
-                    sw_free(cs);
-                    sw_free(cc);
-                    sw_free(cv);
-                    sw__tree_out_free(&t);
-                    goto oom;
-                }
-                int32_t at = 0;
-                for (int i = 0; i < t.n_nodes; i++) {
-                    if (!t.cat[i] || t.left[i] < 0) continue;
-                    cs[i] = at;
-                    for (int c = 0; c < 256; c++)
-                        if ((t.cset[(size_t)i * 8 + (size_t)(c >> 5)] >> (c & 31)) & 1u) cv[at++] = c;
-                    cc[i] = at - cs[i];
-                }
-                in.cat_start = cs;
-                in.cat_count = cc;
-                in.categories = cv;
+        /* one tree per class (one in all but multi-class): tree number
+         * round K + k draws its rows and features */
+        for (int k = 0; k < K; k++) {
+            int tree = round * K + k;
+            if (multi) {
+                double c = sw_clock_now();
+                draw_rows(sampled, n, sw__rand(p->seed, (uint64_t)tree, 0x53554253ULL, 0), cut, p->nthread);
+                t_gradient += sw_clock_now() - c;
             }
-            rc = sw_forest_add_binary(f, &in, err);
-            sw_free(cs);
-            sw_free(cc);
-            sw_free(cv);
-        }
-        if (rc) {
-            sw__tree_out_free(&t);
-            goto done;
-        }
-        double b = sw_clock_now();
-        if (sw__grow_update_margin(g, &t, margin, obl) != SW_OK) {
-            sw__tree_out_free(&t);
-            rc = sw_fail(err, SW_NOMEM, "out of memory updating the margins");
-            goto done;
-        }
-        /* eval sets: the tree applied to their binned rows */
-        for (int e = 0; e < n_evals; e++) {
-            const uint8_t *bins = es[e].b.bins;
-            long ne = es[e].n;
-            void *em = es[e].margin;
-            if (es[e].is_train) {
-                em = margin; /* the training rows' margins are already up to date */
+            void *mk = obl ? margin : (void *)((float *)margin + (size_t)k * (size_t)n);
+            sw__tree_out t;
+            if ((rc = sw__grow(g, tree, gh + (size_t)k * (size_t)n, sampled, y, w, mk, obl, &t, &tm, err))) goto done;
+            if (obl) {
+                rc = sw_forest_add_oblivious(f, t.depth, t.ofeat, t.oborder, t.oleaf, t.oweight, err);
             } else {
+                sw_binary_tree_in in = {t.n_nodes, t.left, t.right, t.feat, t.thr, t.dl, t.value, t.cover, t.gain, NULL, NULL, NULL};
+                int32_t *cs = NULL, *cc = NULL, *cv = NULL;
+                if (t.cat) { /* categorical splits: each node's set as a list */
+                    cs = sw_calloc((size_t)t.n_nodes, sizeof *cs);
+                    cc = sw_calloc((size_t)t.n_nodes, sizeof *cc);
+                    cv = sw_alloc_array((size_t)t.n_nodes * 256 + 1, sizeof *cv);
+                    if (!cs || !cc || !cv) {
+                        sw_free(cs);
+                        sw_free(cc);
+                        sw_free(cv);
+                        sw__tree_out_free(&t);
+                        goto oom;
+                    }
+                    int32_t at = 0;
+                    for (int i = 0; i < t.n_nodes; i++) {
+                        if (!t.cat[i] || t.left[i] < 0) continue;
+                        cs[i] = at;
+                        for (int c = 0; c < 256; c++)
+                            if ((t.cset[(size_t)i * 8 + (size_t)(c >> 5)] >> (c & 31)) & 1u) cv[at++] = c;
+                        cc[i] = at - cs[i];
+                    }
+                    in.cat_start = cs;
+                    in.cat_count = cc;
+                    in.categories = cv;
+                }
+                rc = sw_forest_add_binary(f, &in, err);
+                sw_free(cs);
+                sw_free(cc);
+                sw_free(cv);
+            }
+            if (rc) {
+                sw__tree_out_free(&t);
+                goto done;
+            }
+            double b = sw_clock_now();
+            if (sw__grow_update_margin(g, &t, mk, obl) != SW_OK) {
+                sw__tree_out_free(&t);
+                rc = sw_fail(err, SW_NOMEM, "out of memory updating the margins");
+                goto done;
+            }
+            /* eval sets: the tree applied to their binned rows (the training
+             * rows' margins are already up to date) */
+            for (int e = 0; e < n_evals; e++) {
+                if (es[e].is_train) continue;
+                const uint8_t *bins = es[e].b.bins;
+                long ne = es[e].n;
+                void *em = obl ? es[e].margin : (void *)((float *)es[e].margin + (size_t)k * (size_t)ne);
 #pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1)
                 for (long r = 0; r < ne; r++) {
                     int leaf = sw__tree_leaf_binned(&t, bins + (size_t)r * (size_t)nf, obl);
                     if (obl) ((double *)em)[r] += t.oleaf[leaf];
                     else ((float *)em)[r] += t.value[leaf];
                 }
+            }
+            sw__tree_out_free(&t);
+            t_eval += sw_clock_now() - b;
+        }
+        double b = sw_clock_now();
+        for (int e = 0; e < n_evals; e++) {
+            long ne = es[e].n;
+            void *em = es[e].is_train ? margin : es[e].margin;
+            if (multi) {
+                for (int k = 0; k < nm; k++)
+                    history[((size_t)round * n_evals + e) * nm + k] =
+                        metric_classes(p, p->metrics[k], em, K, evals[e].y, evals[e].w, ne);
+                continue;
             }
             int direct = link == SW_LINK_IDENTITY;
             for (int k = 0; k < nm; k++)
@@ -1169,7 +1282,6 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
                 history[((size_t)round * n_evals + e) * nm + k] =
                     metric(p, p->metrics[k], es[e].pred, evals[e].y, evals[e].w, ne);
         }
-        sw__tree_out_free(&t);
         t_eval += sw_clock_now() - b;
         rounds_done = round + 1;
         if (n_evals) {
@@ -1196,6 +1308,15 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     }
     if (p->log && p->progress) fprintf(p->log, "\n");
     if (p->early_stopping_rounds > 0 && best_round >= 0) sw_forest_set_best_iteration(f, best_round);
+    if (multi) { /* tree t adds to class t mod K */
+        int nt = sw_forest_n_trees(f);
+        int32_t *grp = sw_alloc_array((size_t)nt + 1, sizeof *grp);
+        if (!grp) goto oom;
+        for (int t = 0; t < nt; t++) grp[t] = t % K;
+        rc = sw_forest_set_groups(f, K, grp, err);
+        sw_free(grp);
+        if (rc) goto done;
+    }
     if (report) {
         report->t_binning = t_binning;
         report->t_hist = tm.t_hist;

@@ -35,6 +35,8 @@ typedef enum {
     SW_METRIC_MAPE,
     SW_METRIC_QUANTILE, /* pinball loss at quantile_alpha */
     SW_METRIC_POISSON_NLOGLIK,
+    SW_METRIC_MLOGLOSS, /* multi-class: -log of the label's probability (at least 1e-16) */
+    SW_METRIC_MERROR,   /* multi-class: share of rows whose most probable class is not the label */
     SW_METRIC_COUNT
 } sw_metric;
 
@@ -75,6 +77,8 @@ typedef struct {
     int verbose_every;          /* print metrics every N rounds (0 = never) */
     FILE *log;                  /* where metrics and the summary go (NULL = silent) */
     int progress;               /* draw a progress bar on `log` (a terminal) */
+    int num_class;              /* multi:softprob / multi:softmax: classes, labels 0..num_class-1; each
+                                 * round grows one tree per class (binary trees only) */
 } sw_train_params;
 
 sw_train_params sw_train_params_default(void);

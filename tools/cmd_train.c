@@ -52,7 +52,7 @@ static int ends_with(const char *s, const char *suffix)
 /* The model format must be known and the directory must take the file; once the
  * parameters are known (oblivious >= 0), the format must hold the kind of trees
  * trained.  All checked before any training. */
-static int check_out(const char *path, int oblivious, int categorical)
+static int check_out(const char *path, int oblivious, int categorical, int classes)
 {
     int xgb = ends_with(path, ".json") || ends_with(path, ".ubj");
     int cbm = ends_with(path, ".cbm"), swm = ends_with(path, ".swm");
@@ -68,6 +68,8 @@ static int check_out(const char *path, int oblivious, int categorical)
                          path);
     if ((swm || cbm) && categorical)
         return cli_failf(SW_UNSUPPORTED, "--out %s: categorical_features need an XGBoost file (.json or .ubj)", path);
+    if ((swm || cbm) && classes)
+        return cli_failf(SW_UNSUPPORTED, "--out %s: a multi-class model needs an XGBoost file (.json or .ubj)", path);
     char dir[4096];
     const char *slash = strrchr(path, '/');
     if (slash) snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
@@ -148,7 +150,9 @@ int cmd_train(int argc, char **argv)
                              "(leakage) or too few rows stop training; constant or empty columns and duplicated\n"
                              "rows are reported.  --param categorical_features=COL,... treats those columns\n"
                              "(integers 0..254) as categories, as XGBoost's enable_categorical (max_cat_to_onehot,\n"
-                             "max_cat_threshold); such a model is saved as XGBoost JSON/UBJSON.",
+                             "max_cat_threshold); such a model is saved as XGBoost JSON/UBJSON.  --param\n"
+                             "objective=multi:softprob (or multi:softmax) --param num_class=K trains one tree per\n"
+                             "class a round on labels 0..K-1 (metrics mlogloss, merror; XGBoost files too).",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -192,7 +196,7 @@ int cmd_train(int argc, char **argv)
         given[g] = params[r];
         snprintf(given_text[g], sizeof given_text[g], "--param %s", params[r]);
     }
-    if ((rc = check_out(out_path, -1, 0))) return rc;
+    if ((rc = check_out(out_path, -1, 0, 0))) return rc;
 
     sw_error err;
     sw_error_clear(&err);
@@ -236,7 +240,7 @@ int cmd_train(int argc, char **argv)
         if (sw_train_params_set(&p, kv, eq + 1, feats, nf, &err) != SW_OK) goto fail;
     }
     p.nthread = sw_threads_resolve(threads);
-    if ((rc = check_out(out_path, p.grow_policy == SW_GROW_OBLIVIOUS, p.n_categorical > 0))) goto done;
+    if ((rc = check_out(out_path, p.grow_policy == SW_GROW_OBLIVIOUS, p.n_categorical > 0, p.num_class > 1))) goto done;
     if (p.early_stopping_rounds && nv == 0) {
         rc = cli_failf(SW_ARG, "--early-stopping needs --valid");
         goto done;
