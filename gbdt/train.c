@@ -8,7 +8,6 @@
  */
 #include "train.h"
 
-#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
@@ -634,17 +633,18 @@ static int check_targets(const sw_train_params *p, const sw_train_data *d, sw_er
 
 /* multi:softprob / multi:softmax: each row's gradients of its k classes
  * (into gh + c n) from its margins (margin + c n), as XGBoost 1.7's softmax
- * objective computes them in float32: the maximum (from FLT_MIN, as there),
- * the sum of expf(m - max) in double, p = expf(m - max) / (float)sum,
- * h = max(2 p (1 - p) w, 1e-16), g = (p - 1) w for the label's class, p w
- * for the others. */
+ * objective computes them in float32: the sum of expf(m - max) in double,
+ * p = expf(m - max) / (float)sum, h = max(2 p (1 - p) w, 1e-16),
+ * g = (p - 1) w for the label's class, p w for the others.  The maximum is
+ * the row's own (XGBoost starts from FLT_MIN, so margins all below -88 would
+ * underflow to 0 / 0 there). */
 static void softmax_gradients(sw__gpair *gh, const void *margin, int k, const float *y, const float *w, long n,
                               int nthread)
 {
     const float *mf = margin;
 #pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1)
     for (long r = 0; r < n; r++) {
-        float wmax = FLT_MIN;
+        float wmax = -INFINITY;
         for (int c = 0; c < k; c++) wmax = fmaxf(mf[(size_t)c * (size_t)n + (size_t)r], wmax);
         double wsum = 0;
         for (int c = 0; c < k; c++) wsum += expf(mf[(size_t)c * (size_t)n + (size_t)r] - wmax);
@@ -858,9 +858,6 @@ static double metric(const sw_train_params *p, sw_metric m, const double *pred, 
     return metric_finish(m, part, nchunk, part != stack_part);
 }
 
-/* RMSE or MAE straight from identity-link margins (float or double), the
- * values metric() gives on the predictions: four accumulators per chunk in
- * an explicit unrolling, chunks summed in order. */
 /* mlogloss or merror of k class margins per row (margin + c n: class c's),
  * from the probabilities XGBoost 1.7 evaluates (sw_softmax_f32): -log of the
  * label's, at least 1e-16 (float32), or whether the first most probable class
@@ -893,6 +890,9 @@ static double metric_classes(const sw_train_params *p, sw_metric m, const void *
     return metric_finish(m, part, nchunk, part != stack_part);
 }
 
+/* RMSE or MAE straight from identity-link margins (float or double), the
+ * values metric() gives on the predictions: four accumulators per chunk in
+ * an explicit unrolling, chunks summed in order. */
 static double metric_margin(const sw_train_params *p, sw_metric m, const void *margin, int mdouble, const float *y,
                             const float *w, long n)
 {

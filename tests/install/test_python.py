@@ -161,6 +161,25 @@ class AgainstXGBoost(unittest.TestCase):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-4)
 
 
+    def test_multiclass_training(self):
+        # swish trains a 4-class model: the same bytes at 1 and 2 threads, and XGBoost
+        # reads it and predicts the same probabilities
+        yc = synthetic(2000, 6, 2, classes=4)[1]
+        paths = []
+        for threads in (1, 2):
+            m = swish.train({"objective": "multi:softprob", "num_class": 4, "max_depth": 4, "nthread": threads},
+                            self.Xc, yc, num_boost_round=20)
+            self.assertEqual(m.n_classes, 4)
+            paths.append(os.path.join(self.tmp, "mct%d.json" % threads))
+            m.save(paths[-1])
+        self.assertEqual(read_bytes(paths[0]), read_bytes(paths[1]))
+        bst = xgb.Booster(model_file=paths[0])
+        np.testing.assert_array_equal(m.predict(self.Xc), bst.predict(xgb.DMatrix(self.Xc, missing=np.nan)))
+        with self.assertRaises(swish.Error) as e:
+            swish.train({"objective": "multi:softprob", "num_class": 3}, self.Xc, yc)
+        self.assertIn("is not a class", str(e.exception))  # label 3 of 0..2
+
+
 class AgainstCLI(unittest.TestCase):
     """The module and `swish predict` / `swish train` give the same numbers and models."""
 
