@@ -918,8 +918,14 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_train_checks);
     tcase_add_test(tc, cli_deploy_units);
     tcase_add_test(tc, cli_deploy_docker);
-    tcase_add_test(tc, cli_deploy_docker_libraries);
     tcase_add_test(tc, cli_deploy_config);
     suite_add_tcase(s, tc);
+    /* the shared libraries of the binary the Makefile's default toolchain builds
+     * (make tsan's clang build links LLVM's libomp instead: it excludes the tag) */
+    TCase *tp = tcase_create("cli_product_build");
+    tcase_set_tags(tp, "product-build");
+    tcase_set_timeout(tp, 120);
+    tcase_add_test(tp, cli_deploy_docker_libraries);
+    suite_add_tcase(s, tp);
     return s;
 }
