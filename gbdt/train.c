@@ -631,34 +631,6 @@ static int check_targets(const sw_train_params *p, const sw_train_data *d, sw_er
     return SW_OK;
 }
 
-/* multi:softprob / multi:softmax: each row's gradients of its k classes
- * (into gh + c n) from its margins (margin + c n), as XGBoost 1.7's softmax
- * objective computes them in float32: the sum of expf(m - max) in double,
- * p = expf(m - max) / (float)sum, h = max(2 p (1 - p) w, 1e-16),
- * g = (p - 1) w for the label's class, p w for the others.  The maximum is
- * the row's own (XGBoost starts from FLT_MIN, so margins all below -88 would
- * underflow to 0 / 0 there). */
-static void softmax_gradients(sw__gpair *gh, const void *margin, int k, const float *y, const float *w, long n,
-                              int nthread)
-{
-    const float *mf = margin;
-#pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1)
-    for (long r = 0; r < n; r++) {
-        float wmax = -INFINITY;
-        for (int c = 0; c < k; c++) wmax = fmaxf(mf[(size_t)c * (size_t)n + (size_t)r], wmax);
-        double wsum = 0;
-        for (int c = 0; c < k; c++) wsum += expf(mf[(size_t)c * (size_t)n + (size_t)r] - wmax);
-        float wt = w ? w[r] : 1.0f;
-        int label = (int)y[r];
-        for (int c = 0; c < k; c++) {
-            float pc = expf(mf[(size_t)c * (size_t)n + (size_t)r] - wmax) / (float)wsum;
-            float h = fmaxf(2.0f * pc * (1.0f - pc) * wt, 1e-16f);
-            if (c == label) pc -= 1.0f;
-            gh[(size_t)c * (size_t)n + (size_t)r] = (sw__gpair){pc * wt, h};
-        }
-    }
-}
-
 /* Gradient and hessian of one row, as XGBoost's objectives define them. */
 /* This round's rows (subsample): row r is drawn when h(h(r ^ k0) ^ k1) < cut,
  * h being the 32-bit "lowbias32" mixer (two multiplies) and k0, k1 the halves of
@@ -890,6 +862,60 @@ static double metric_classes(const sw_train_params *p, sw_metric m, const void *
     return metric_finish(m, part, nchunk, part != stack_part);
 }
 
+/* multi:softprob / multi:softmax: each row's gradients of its k classes
+ * (into gh + c n) from its margins (margin + c n), as XGBoost 1.7's softmax
+ * objective computes them in float32: e = expf(m - max), their sum in double,
+ * p = e / (float)sum, h = max(2 p (1 - p) w, 1e-16), g = (p - 1) w for the
+ * label's class, p w for the others.  The maximum is the row's own (XGBoost
+ * starts from FLT_MIN: margins all below -88 would give 0 / 0 there).  The
+ * same p are sw_softmax_f32's, so the pass also sums, per chunk of
+ * METRIC_CHUNK rows, the rows' w, w mlogloss and w merror (part + 3 chunk):
+ * the training rows' metrics of these margins come with the next round's
+ * gradients. */
+static void softmax_pass(sw__gpair *gh, const void *margin, int k, const float *y, const float *w, long n,
+                         int nthread, double *part)
+{
+    const float *mf = margin;
+    long nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
+#pragma omp parallel for num_threads(nthread) schedule(static) if (nthread > 1 && nchunk > 1)
+    for (long ch = 0; ch < nchunk; ch++) {
+        long from = ch * METRIC_CHUNK, to = from + METRIC_CHUNK < n ? from + METRIC_CHUNK : n;
+        float e[SW_MAX_GROUPS];
+        double sw = 0, sl = 0, se = 0;
+        for (long r = from; r < to; r++) {
+            float wmax = -INFINITY; /* margins are finite: a compare, not a call to fmaxf */
+            for (int c = 0; c < k; c++) {
+                float v = mf[(size_t)c * (size_t)n + (size_t)r];
+                wmax = v > wmax ? v : wmax;
+            }
+            double wsum = 0;
+            for (int c = 0; c < k; c++) {
+                e[c] = expf(mf[(size_t)c * (size_t)n + (size_t)r] - wmax);
+                wsum += e[c];
+            }
+            float wt = w ? w[r] : 1.0f, sum = (float)wsum;
+            int label = (int)y[r], best = 0;
+            for (int c = 0; c < k; c++) {
+                float pc = e[c] / sum;
+                e[c] = pc;
+                if (pc > e[best]) best = c;
+                float h = 2.0f * pc * (1.0f - pc) * wt;
+                h = h > 1e-16f ? h : 1e-16f; /* fmaxf's value, without its call */
+                gh[(size_t)c * (size_t)n + (size_t)r] = (sw__gpair){(c == label ? pc - 1.0f : pc) * wt, h};
+            }
+            double wi = w ? w[r] : 1.0;
+            sw += wi;
+            sl += wi * -log((double)(e[label] > 1e-16f ? e[label] : 1e-16f));
+            se += wi * (best != label);
+        }
+        if (part) {
+            part[3 * ch] = sw;
+            part[3 * ch + 1] = sl;
+            part[3 * ch + 2] = se;
+        }
+    }
+}
+
 /* RMSE or MAE straight from identity-link margins (float or double), the
  * values metric() gives on the predictions: four accumulators per chunk in
  * an explicit unrolling, chunks summed in order. */
@@ -1075,7 +1101,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     sw__gpair *gh = NULL;
     uint8_t *sampled = NULL;
     void *margin = NULL;
-    double *history = NULL;
+    double *history = NULL, *mparts = NULL;
     memset(&cuts, 0, sizeof cuts);
 
     double t0 = sw_clock_now();
@@ -1135,6 +1161,12 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         else ((float *)margin)[r] = base_margin_f;
     }
     if (multi && (rc = sw_forest_set_trees_per_iteration(f, K, err))) goto done;
+    long nmchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
+    if (multi) { /* the first round's gradients */
+        mparts = sw_alloc_array((size_t)nmchunk * 3 + 1, sizeof *mparts);
+        if (!mparts) goto oom;
+        softmax_pass(gh, margin, K, train->y, train->w, n, p->nthread, NULL);
+    }
     for (int e = 0; e < n_evals; e++) {
         es[e].margin = es[e].is_train ? NULL : sw_alloc_array((size_t)es[e].n * (size_t)K + 1, msz);
         es[e].pred = sw_alloc_array((size_t)es[e].n + 1, sizeof(double));
@@ -1164,8 +1196,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         const float *y = train->y, *w = train->w;
         uint64_t key = sw__rand(p->seed, (uint64_t)round, 0x53554253ULL, 0); /* this round's row draws */
         uint64_t cut = p->subsample >= 1.0 ? UINT64_MAX : (uint64_t)(p->subsample * 0x1p32); /* < 2^32 */
-        if (multi) { /* every class's gradients from the margins before this round's trees */
-            softmax_gradients(gh, margin, K, y, w, n, p->nthread);
+        if (multi) { /* every class's gradients, from the margins before this round's trees: done */
         } else if (p->objective == SW_OBJ_SQUAREDERROR) { /* the common case, without the per-row switch */
             sq_gradients(gh, margin, obl, y, w, n, p->nthread, sampled, key, cut);
         } else {
@@ -1249,14 +1280,30 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
             sw__tree_out_free(&t);
             t_eval += sw_clock_now() - b;
         }
+        if (multi) { /* the next round's gradients and the training rows' metrics */
+            double c = sw_clock_now();
+            softmax_pass(gh, margin, K, train->y, train->w, n, p->nthread, mparts);
+            t_gradient += sw_clock_now() - c;
+        }
         double b = sw_clock_now();
         for (int e = 0; e < n_evals; e++) {
             long ne = es[e].n;
             void *em = es[e].is_train ? margin : es[e].margin;
             if (multi) {
-                for (int k = 0; k < nm; k++)
-                    history[((size_t)round * n_evals + e) * nm + k] =
-                        metric_classes(p, p->metrics[k], em, K, evals[e].y, evals[e].w, ne);
+                for (int k = 0; k < nm; k++) {
+                    double v = 0;
+                    if (es[e].is_train) { /* from the pass: chunk sums in order */
+                        double sw = 0, sv = 0;
+                        for (long ch = 0; ch < nmchunk; ch++) {
+                            sw += mparts[3 * ch];
+                            sv += mparts[3 * ch + (p->metrics[k] == SW_METRIC_MERROR ? 2 : 1)];
+                        }
+                        v = sw > 0 ? sv / sw : 0.0;
+                    } else {
+                        v = metric_classes(p, p->metrics[k], em, K, evals[e].y, evals[e].w, ne);
+                    }
+                    history[((size_t)round * n_evals + e) * nm + k] = v;
+                }
                 continue;
             }
             int direct = link == SW_LINK_IDENTITY;
@@ -1358,5 +1405,6 @@ done:
     sw_free(sampled);
     sw_free(margin);
     sw_free(history);
+    sw_free(mparts);
     return rc;
 }
