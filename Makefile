@@ -155,12 +155,15 @@ test: deps check-layers all unit check-install check-pg
 check-pg: $(TESTBIN) $(BIN)
 	$(Q)SWISH_BIN=$(BIN) tests/pg/run.sh ./$(TESTBIN)
 
+# Sanitizer builds link their runtimes (libasan, libubsan; make tsan: LLVM's
+# libomp): the test of the product binary's shared libraries against the Docker
+# image (tag product-build) does not apply to them and is left out.
 asan:
-	$(Q)$(MAKE) BUILD=build/asan OPT=-O1 DEBUG=1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
+	$(Q)CK_EXCLUDE_TAGS=product-build $(MAKE) BUILD=build/asan OPT=-O1 DEBUG=1 EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" \
 	    EXTRA_LDFLAGS="-fsanitize=address" ASAN_OPTIONS=detect_leaks=1 unit
 
 ubsan:
-	$(Q)$(MAKE) BUILD=build/ubsan OPT=-O1 DEBUG=1 EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
+	$(Q)CK_EXCLUDE_TAGS=product-build $(MAKE) BUILD=build/ubsan OPT=-O1 DEBUG=1 EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=undefined" unit
 
 # ThreadSanitizer must see every synchronisation: GCC's libgomp is not
@@ -175,9 +178,7 @@ ubsan:
 # target_clones is defined away: the ifunc resolvers it generates run before
 # the TSan runtime starts and crash in their instrumentation (each such
 # function is compiled once, for the baseline ISA).  Check's timeouts are
-# stretched for TSan's slowdown.  The test of the product binary's shared
-# libraries against the Docker image (tag product-build) does not apply to this
-# clang/libomp build and is left out.
+# stretched for TSan's slowdown; the product-build test is left out (above).
 TSAN_ARCHER := /usr/lib/llvm-14/lib/libarcher.so
 tsan: deps
 	$(Q)OMP_TOOL_LIBRARIES=$(TSAN_ARCHER) CK_TIMEOUT_MULTIPLIER=20 CK_EXCLUDE_TAGS=product-build \

@@ -920,8 +920,8 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_deploy_docker);
     tcase_add_test(tc, cli_deploy_config);
     suite_add_tcase(s, tc);
-    /* the shared libraries of the binary the Makefile's default toolchain builds
-     * (make tsan's clang build links LLVM's libomp instead: it excludes the tag) */
+    /* the shared libraries of the binary the Makefile's default build makes
+     * (make asan, ubsan and tsan link sanitizer runtimes: they exclude the tag) */
     TCase *tp = tcase_create("cli_product_build");
     tcase_set_tags(tp, "product-build");
     tcase_set_timeout(tp, 120);
