@@ -6,7 +6,8 @@
  * (`swish train` / bench/xgb_train.py), so peak RSS is that run's; the runs are
  * interleaved (XGBoost, swish, swish oblivious), three times in full mode (the
  * fastest run of each is reported), at 1 then 2 threads.  The same then runs on
- * the real feature table built by `swish features build` from ../shared/data/nba.
+ * the real feature table built by `swish features build` from ../shared/data/nba,
+ * and a multi-class version of the synthetic set (PTS in four bands).
  * Times exclude reading the data on both sides; XGBoost reads a prepared .npz
  * so that CSV parsing does not inflate its memory. */
 #include <math.h>
@@ -186,6 +187,109 @@ static int compare_systems(const bench_ctx *c, const char *tr, const char *te, c
     return 0;
 }
 
+/* Test mlogloss and merror of `swish predict`'s class probabilities
+ * (prediction_0 .. prediction_<k-1>, one row per line) against the test CSV's
+ * last column (the class). */
+static int test_classes(const char *pred_csv, const char *test_csv, int k, double *ll, double *merr)
+{
+    FILE *p = fopen(pred_csv, "r"), *t = fopen(test_csv, "r");
+    char line[8192];
+    if (!p || !t || !fgets(line, sizeof line, p) || !fgets(line, sizeof line, t)) {
+        if (p) fclose(p);
+        if (t) fclose(t);
+        return -1;
+    }
+    double sl = 0, se = 0;
+    long n = 0;
+    while (fgets(line, sizeof line, t)) {
+        int y = atoi(strrchr(line, ',') + 1), best = 0;
+        double pr[16];
+        for (int j = 0; j < k; j++)
+            if (fscanf(p, j ? ",%lf" : "%lf", &pr[j]) != 1) goto out;
+        for (int j = 1; j < k; j++)
+            if (pr[j] > pr[best]) best = j;
+        sl -= log(pr[y] > 1e-16 ? pr[y] : 1e-16);
+        se += best != y;
+        n++;
+    }
+out:
+    fclose(p);
+    fclose(t);
+    if (n == 0) return -1;
+    *ll = sl / (double)n;
+    *merr = se / (double)n;
+    return 0;
+}
+
+/* Multi-class: the synthetic rows' PTS as four bands (under 10, 10-19, 20-29,
+ * 30 and more points; still called PTS), multi:softprob with the parameters
+ * above: swish's training and whole process beside XGBoost's train call at 1
+ * and 2 threads (reps interleaved runs, the fastest), test mlogloss. */
+static int compare_multiclass(const bench_ctx *c, const char *tr, const char *te, int rounds, int reps)
+{
+    char trb[512], teb[512], trz[512], tez[512], cmd[4096], pred[600];
+    snprintf(trb, sizeof trb, "%s/band_train.csv", c->tmp);
+    snprintf(teb, sizeof teb, "%s/band_test.csv", c->tmp);
+    snprintf(trz, sizeof trz, "%s/band_train.npz", c->tmp);
+    snprintf(tez, sizeof tez, "%s/band_test.npz", c->tmp);
+    snprintf(pred, sizeof pred, "%s/pred.csv", c->tmp);
+    const char *io[2][2] = {{tr, trb}, {te, teb}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"PTS\") p = i; print; next }"
+                 " { v = $p + 0; $p = v >= 30 ? 3 : v >= 20 ? 2 : v >= 10 ? 1 : 0; print }' %s > %s",
+                 io[i][0], io[i][1]);
+        if (system(cmd) != 0) return 1;
+    }
+    if (bench_make_npz(trb, trz) || bench_make_npz(teb, tez)) return 1;
+    char xparams[1024];
+    snprintf(xparams, sizeof xparams, "%.*s,\"objective\":\"multi:softprob\",\"num_class\":4}",
+             (int)strlen(bench_params_json) - 1, bench_params_json);
+    printf("%-22s %3s %9s %7s %8s %7s %12s %11s %8s\n", "system", "thr", "train s", "xgb/x", "whole s", "xgb/w",
+           "test mlogl", "test merror", "RSS MiB");
+    reps = c->quick ? 1 : reps;
+    for (int th = 1; th <= 2; th++) {
+        double secs[2] = {INFINITY, INFINITY}, whole = INFINITY, rss[2] = {0, 0}, ll[2] = {NAN, NAN},
+               me[2] = {NAN, NAN};
+        for (int rep = 0; rep < reps; rep++) {
+            double r, s, w;
+            snprintf(cmd, sizeof cmd, "%s bench/xgb_train.py %s %s PTS %d %d '%s'", bench_python(), trz, tez, th,
+                     rounds, xparams);
+            char *out = bench_run_rss(cmd, &r);
+            if (!out) return 1;
+            s = jnum(out, "train_seconds");
+            if (s < secs[0]) secs[0] = s;
+            if (isfinite(jnum(out, "peak_rss_mib"))) r = jnum(out, "peak_rss_mib");
+            if (r > rss[0]) rss[0] = r;
+            ll[0] = jnum(out, "test_mlogloss");
+            me[0] = jnum(out, "test_merror");
+            free(out);
+            snprintf(cmd, sizeof cmd,
+                     "build/swish train --train %s --target PTS --out %s/mc.json --rounds %d --threads %d --every 0 "
+                     "--json %s --param objective=multi:softprob --param num_class=4",
+                     trb, c->tmp, rounds, th, bench_params_cli);
+            out = bench_run_timed(cmd, &r, &w);
+            if (!out) return 1;
+            s = jnum(out, "total");
+            if (s < secs[1]) secs[1] = s;
+            if (w < whole) whole = w;
+            if (isfinite(jnum(out, "peak_rss_mib"))) r = jnum(out, "peak_rss_mib");
+            if (r > rss[1]) rss[1] = r;
+            free(out);
+            snprintf(cmd, sizeof cmd, "build/swish predict --model %s/mc.json --input %s --output %s", c->tmp, teb, pred);
+            out = bench_run_rss(cmd, &r);
+            if (!out || test_classes(pred, teb, 4, &ll[1], &me[1]) != 0) return 1;
+            free(out);
+        }
+        printf("%-22s %3d %9.2f %7s %8s %7s %12.5f %11.5f %8.1f\n", "xgboost 1.7.4 hist", th, secs[0], "1.00", "", "",
+               ll[0], me[0], rss[0]);
+        printf("%-22s %3d %9.2f %7.2f %8.2f %7.2f %12.5f %11.5f %8.1f\n", "swish depthwise", th, secs[1],
+               secs[0] / secs[1], whole, secs[0] / whole, ll[1], me[1], rss[1]);
+    }
+    printf("(fastest of %d interleaved runs; columns as above)\n\n", reps);
+    return 0;
+}
+
 int bench_make_npz(const char *csv, const char *npz)
 {
     char cmd[2048];
@@ -241,6 +345,11 @@ int bench_train(const bench_ctx *c)
                ntr, rl[k]);
         if (compare_systems(c, tr, te, trz, tez, rl[k], 3)) return 1;
     }
+    int mrounds = c->quick ? 50 : 100;
+    printf("== train: multi-class, the same %ld synthetic rows with PTS as 4 bands (<10, 10-19, 20-29, 30+), "
+           "multi:softprob, the same parameters, %d rounds (%d trees) ==\n",
+           ntr, mrounds, 4 * mrounds);
+    if (compare_multiclass(c, tr, te, mrounds, 3)) return 1;
     snprintf(tr, sizeof tr, "%s/real_train.csv", c->tmp);
     snprintf(te, sizeof te, "%s/real_test.csv", c->tmp);
     snprintf(trz, sizeof trz, "%s/real_train.npz", c->tmp);

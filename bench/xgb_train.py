@@ -7,7 +7,8 @@ TRAIN/TEST are CSV files with a header, or .npz files (X, y, names) made by
 process's peak memory.
 Trains with tree_method=hist and the given parameters, predicts TEST, prints one JSON
 line: train_seconds (xgb.train only, DMatrix construction excluded, as for swish),
-test_mae, test_rmse, trees, peak_rss_mib (of this process).
+test_mae, test_rmse (multi:softprob: test_mlogloss, test_merror), trees, peak_rss_mib
+(of this process).
 """
 import json
 import resource
@@ -46,6 +47,13 @@ def main():
     bst = xgb.train(p, dt, int(rounds))
     secs = time.perf_counter() - t0
     pred = bst.predict(xgb.DMatrix(Xv, missing=np.nan, feature_names=names, nthread=int(nthread)))
+    if str(p.get("objective", "")).startswith("multi:softprob"):  # class probabilities: mlogloss, merror
+        k = yv.astype(int)
+        pk = pred[np.arange(len(k)), k].astype(np.float64)
+        print(json.dumps({"train_seconds": secs, "test_mlogloss": float(np.mean(-np.log(np.maximum(pk, 1e-16)))),
+                          "test_merror": float(np.mean(np.argmax(pred, axis=1) != k)), "trees": int(rounds),
+                          "peak_rss_mib": peak_rss_mib()}))
+        return
     err = pred.astype(np.float64) - yv
     print(json.dumps({"train_seconds": secs, "test_mae": float(np.mean(np.abs(err))),
                       "test_rmse": float(np.sqrt(np.mean(err * err))), "trees": int(rounds),
