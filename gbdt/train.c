@@ -775,6 +775,14 @@ static inline void gradient(const sw_train_params *p, double poisson_mds, double
 
 #define METRIC_CHUNK 4096 /* rows per partial sum: fixed, so the value does not depend on threads */
 
+/* Room for two partial sums per chunk of n rows: stack (64 chunks) when they
+ * fit, else the heap (freed by metric_finish); NULL when out of memory. */
+static double *metric_parts(double *stack, long n, long *nchunk)
+{
+    *nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
+    return *nchunk <= 64 ? stack : sw_alloc_array((size_t)*nchunk * 2, sizeof(double));
+}
+
 /* The metric from its chunks' (sum, weight) pairs, added in order (part
  * released when `owned`). */
 static double metric_finish(sw_metric m, double *part, long nchunk, int owned)
@@ -794,8 +802,8 @@ static double metric(const sw_train_params *p, sw_metric m, const double *pred, 
                      long n)
 {
     double a = p->quantile_alpha;
-    long nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
-    double stack_part[2 * 64], *part = nchunk <= 64 ? stack_part : sw_alloc_array((size_t)nchunk * 2, sizeof(double));
+    long nchunk;
+    double stack_part[2 * 64], *part = metric_parts(stack_part, n, &nchunk);
     if (!part) return NAN;
     /* one loop per metric (the switch hoisted out of the row loop); four
      * accumulators per chunk so that the additions overlap, summed in a fixed
@@ -837,8 +845,8 @@ static double metric(const sw_train_params *p, sw_metric m, const double *pred, 
 static double metric_classes(const sw_train_params *p, sw_metric m, const void *margin, int k, const float *y,
                              const float *w, long n)
 {
-    long nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
-    double stack_part[2 * 64], *part = nchunk <= 64 ? stack_part : sw_alloc_array((size_t)nchunk * 2, sizeof(double));
+    long nchunk;
+    double stack_part[2 * 64], *part = metric_parts(stack_part, n, &nchunk);
     if (!part) return NAN;
     const float *mf = margin;
 #pragma omp parallel for num_threads(p->nthread) schedule(static) if (p->nthread > 1 && nchunk > 1)
@@ -922,8 +930,8 @@ static void softmax_pass(sw__gpair *gh, const void *margin, int k, const float *
 static double metric_margin(const sw_train_params *p, sw_metric m, const void *margin, int mdouble, const float *y,
                             const float *w, long n)
 {
-    long nchunk = (n + METRIC_CHUNK - 1) / METRIC_CHUNK;
-    double stack_part[2 * 64], *part = nchunk <= 64 ? stack_part : sw_alloc_array((size_t)nchunk * 2, sizeof(double));
+    long nchunk;
+    double stack_part[2 * 64], *part = metric_parts(stack_part, n, &nchunk);
     if (!part) return NAN;
     const float *mf = margin;
     const double *md = margin;

@@ -802,6 +802,22 @@ static void read_xy(const char *path, sw_matrix **X, float **y)
     sw_matrix_free(A);
 }
 
+/* tests/tools/xgb_catmulti.py's files in a new folder `sub` of the test
+ * directory (its path in dir), its training and test rows read. */
+static void catmulti_data(const char *sub, char *dir, size_t cap, sw_matrix **X, float **y, sw_matrix **Xh,
+                          float **yh)
+{
+    char path[800], *out = NULL;
+    snprintf(dir, cap, "%s/%s", tu_tmpdir(), sub);
+    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_catmulti.py %s 2>&1", dir, dir);
+    ck_assert_msg(rc == 0, "xgb_catmulti.py: %s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/train.csv", dir);
+    read_xy(path, X, y);
+    snprintf(path, sizeof path, "%s/test.csv", dir);
+    read_xy(path, Xh, yh);
+}
+
 static double mae_of(const sw_forest *f, const sw_matrix *X, const float *y)
 {
     double *p = malloc(sizeof(double) * (size_t)X->rows), s = 0;
@@ -819,19 +835,12 @@ static double mae_of(const sw_forest *f, const sw_matrix *X, const float *y)
  * numbers; bad categorical data and settings are refused. */
 START_TEST(categorical_features)
 {
-    const char *t = tu_tmpdir();
     char dir[600], path[700], path2[800];
-    snprintf(dir, sizeof dir, "%s/trcat", t);
-    char *out = NULL;
-    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_catmulti.py %s 2>&1", dir, dir);
-    ck_assert_msg(rc == 0, "xgb_catmulti.py: %s", out);
-    free(out);
     sw_matrix *X, *Xh;
     float *y, *yh;
-    snprintf(path, sizeof path, "%s/train.csv", dir);
-    read_xy(path, &X, &y);
-    snprintf(path, sizeof path, "%s/test.csv", dir);
-    read_xy(path, &Xh, &yh);
+    catmulti_data("trcat", dir, sizeof dir, &X, &y, &Xh, &yh);
+    char *out = NULL;
+    int rc;
     sw_error err;
     sw_train_params p = sw_train_params_default();
     const char *const names[8] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"};
@@ -940,19 +949,12 @@ END_TEST
  * settings are refused. */
 START_TEST(multiclass_training)
 {
-    const char *t = tu_tmpdir();
     char dir[600], path[700], path2[800];
-    snprintf(dir, sizeof dir, "%s/trmulti", t);
-    char *out = NULL;
-    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_catmulti.py %s 2>&1", dir, dir);
-    ck_assert_msg(rc == 0, "xgb_catmulti.py: %s", out);
-    free(out);
     sw_matrix *X, *Xh;
     float *y, *yh;
-    snprintf(path, sizeof path, "%s/train.csv", dir);
-    read_xy(path, &X, &y);
-    snprintf(path, sizeof path, "%s/test.csv", dir);
-    read_xy(path, &Xh, &yh);
+    catmulti_data("trmulti", dir, sizeof dir, &X, &y, &Xh, &yh);
+    char *out = NULL;
+    int rc;
     /* classes: the training rows' from multi.cls, the test rows' and XGBoost's probabilities from multi.test */
     snprintf(path, sizeof path, "%s/multi.cls", dir);
     FILE *fp = fopen(path, "r");
