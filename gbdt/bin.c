@@ -233,6 +233,7 @@ void sw__cuts_free(sw__cuts *c)
         for (int f = 0; f < c->nf; f++) sw_free(c->cuts[f]);
     sw_free(c->cuts);
     sw_free(c->ncuts);
+    sw_free(c->seen);
     memset(c, 0, sizeof *c);
 }
 
@@ -261,10 +262,17 @@ void sw__binned_free(sw__binned *b)
 
 int sw__cuts_categorical(const sw_matrix *X, int f, sw__cuts *c, sw_error *err)
 {
+    if (!c->seen && !(c->seen = sw_calloc((size_t)c->nf * 8, sizeof *c->seen)))
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    uint32_t *seen = c->seen + (size_t)f * 8;
+    memset(seen, 0, 8 * sizeof *seen);
     int mx = 0;
     for (long r = 0; r < X->rows; r++) {
         float x = sw_matrix_get(X, r, f);
-        if (!isnan(x) && x > (float)mx) mx = (int)x;
+        if (isnan(x)) continue;
+        int v = (int)x; /* checked before: an integer 0..254 */
+        seen[v >> 5] |= 1u << (v & 31);
+        if (v > mx) mx = v;
     }
     float *cuts = sw_alloc_array((size_t)mx + 1, sizeof *cuts);
     if (!cuts) return sw_fail(err, SW_NOMEM, "out of memory");

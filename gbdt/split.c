@@ -205,18 +205,23 @@ static double scan_best(const double *gains, const long long *keys, long long *b
     return best;
 }
 
-/* Best split of node nd on categorical feature position k (XGBoost's
- * enable_categorical).  Bins are categories.  Fewer than max_cat_to_onehot
- * categories: each category against the rest.  Otherwise the present
- * categories sorted by their leaf weight, -T(G)/(H + lambda) (0 under
- * min_child_weight; ties by category), every cut of that order,
- * the smaller side as the set going right (at most max_cat_threshold
- * categories).  Missing values try both sides. */
+/* Best split of node nd on categorical feature position k, as XGBoost 1.7's
+ * enable_categorical enumerates them.  Bins are categories; the feature's
+ * categories are those of the training rows (g->c->seen, XGBoost's cut
+ * values).  Fewer than max_cat_to_onehot of them: each category (one
+ * without rows in this node too) against the rest, missing on either side.
+ * Otherwise all of them (those without rows in
+ * this node too) sorted by their leaf weight, -T(G)/(H + lambda) (0 under
+ * min_child_weight; ties by category), and a prefix of that order is the set
+ * that goes right: its length 1 .. t - 1 with missing values left (forward),
+ * then all but 1 .. t - 1 with missing values right (backward), t =
+ * min(max_cat_threshold, categories).  Unseen categories go left. */
 static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, struct sw__cand *out)
 {
     const sw_train_params *p = g->p;
     int f = g->tree_feats[k];
     int nb = g->c->ncuts[f] + 1;
+    const uint32_t *seen = g->c->seen + (size_t)f * 8;
     const sw__gpair *h = g->hbuf[nd->hist] + (size_t)k * SW__HB;
     double Gm = h[SW__MISSING_BIN].g, Hm = h[SW__MISSING_BIN].h;
     int ndir = (Hm > 0.0 || Gm != 0.0) ? 2 : 1;
@@ -224,21 +229,18 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
     int ord[256], m = 0;
     double wt[256];
     for (int c = 0; c < nb; c++)
-        if (h[c].h > 0.0 || h[c].g != 0.0) {
+        if ((seen[c >> 5] >> (c & 31)) & 1u) {
             ord[m++] = c;
-            /* XGBoost's leaf weight (CalcWeight): a category with few rows
-             * sorts near 0 instead of at an end (unregularised -G/H put
-             * them there: multi-class test mlogloss 0.80 against 0.62) */
             wt[c] = h[c].h < mcw || h[c].h <= 0.0 ? 0.0 : -threshold_l1(h[c].g, p->alpha) / (h[c].h + p->lambda);
         }
     out->valid = 0;
     out->cat = 1;
     double best = -INFINITY;
-    int bi = -1, bmp = 0, bset_prefix = 0;
-    if (nb < p->max_cat_to_onehot) {
+    int bi = -1, bdl = 0;
+    if (m < p->max_cat_to_onehot) {
         /* one category c right, the rest left; missing left (dir 1) or right (dir 0) */
         for (int q = 0; q < m; q++) {
-            int c = ord[q];
+            int c = ord[q]; /* one without rows here too: with missing right, it splits off the missing values */
             for (int dir = 0; dir < ndir; dir++) {
                 double gr = h[c].g + (dir ? 0.0 : Gm), hr = h[c].h + (dir ? 0.0 : Hm);
                 double gl = nd->G - gr, hl = nd->H - hr;
@@ -247,7 +249,7 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
                 if (gain > best) {
                     best = gain;
                     bi = q;
-                    bmp = dir;
+                    bdl = dir;
                 }
             }
         }
@@ -255,9 +257,9 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
         int c = ord[bi];
         memset(out->cset, 0, sizeof out->cset);
         out->cset[c >> 5] |= 1u << (c & 31);
-        out->dl = bmp;
-        out->GL = nd->G - h[c].g - (bmp ? 0.0 : Gm);
-        out->HL = nd->H - h[c].h - (bmp ? 0.0 : Hm);
+        out->dl = bdl;
+        out->GL = nd->G - h[c].g - (bdl ? 0.0 : Gm);
+        out->HL = nd->H - h[c].h - (bdl ? 0.0 : Hm);
     } else {
         /* insertion sort by (weight, category): at most 255 categories */
         for (int i = 1; i < m; i++) {
@@ -268,42 +270,48 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
             }
             ord[j + 1] = v;
         }
-        double pg = 0, ph = 0;
-        for (int i = 1; i < m; i++) {
-            pg += h[ord[i - 1]].g;
-            ph += h[ord[i - 1]].h;
-            int set_prefix = i <= m - i; /* the smaller side is the set */
-            if ((set_prefix ? i : m - i) > p->max_cat_threshold) continue;
-            /* mp: missing with the prefix */
-            for (int mp = 0; mp < ndir; mp++) {
-                double ga = pg + (mp ? Gm : 0.0), ha = ph + (mp ? Hm : 0.0);
-                double gb = nd->G - ga, hb = nd->H - ha;
-                if (ha < mcw || hb < mcw) continue;
-                double gain = split_gain(g, nd, f, ga, ha, gb, hb);
-                if (gain > best) {
-                    best = gain;
-                    bi = i;
-                    bmp = mp;
-                    bset_prefix = set_prefix;
-                }
+        int t = p->max_cat_threshold < m ? p->max_cat_threshold : m;
+        double ag = 0, ah = 0; /* forward: the prefix (right), missing left */
+        for (int i = 1; i < t; i++) {
+            ag += h[ord[i - 1]].g;
+            ah += h[ord[i - 1]].h;
+            double gl = nd->G - ag, hl = nd->H - ah;
+            if (hl < mcw || ah < mcw) continue;
+            double gain = split_gain(g, nd, f, gl, hl, ag, ah);
+            if (gain > best) {
+                best = gain;
+                bi = i;
+                bdl = 1;
+            }
+        }
+        ag = ah = 0; /* backward: the suffix (left), missing right with the prefix */
+        for (int j = 1; j < t; j++) {
+            ag += h[ord[m - j]].g;
+            ah += h[ord[m - j]].h;
+            double gr = nd->G - ag, hr = nd->H - ah;
+            if (ah < mcw || hr < mcw) continue;
+            double gain = split_gain(g, nd, f, ag, ah, gr, hr);
+            if (gain > best) {
+                best = gain;
+                bi = m - j;
+                bdl = 0;
             }
         }
         if (bi < 0) return;
         memset(out->cset, 0, sizeof out->cset);
-        double ga = 0, ha = 0;
+        double gr = 0, hr = 0;
         for (int q = 0; q < bi; q++) {
-            ga += h[ord[q]].g;
-            ha += h[ord[q]].h;
+            out->cset[ord[q] >> 5] |= 1u << (ord[q] & 31);
+            gr += h[ord[q]].g;
+            hr += h[ord[q]].h;
         }
-        if (bmp) {
-            ga += Gm;
-            ha += Hm;
+        if (!bdl) {
+            gr += Gm;
+            hr += Hm;
         }
-        for (int q = bset_prefix ? 0 : bi; q < (bset_prefix ? bi : m); q++) out->cset[ord[q] >> 5] |= 1u << (ord[q] & 31);
-        /* left is the side that is not the set */
-        out->dl = bset_prefix ? !bmp : bmp;
-        out->GL = bset_prefix ? nd->G - ga : ga;
-        out->HL = bset_prefix ? nd->H - ha : ha;
+        out->dl = bdl;
+        out->GL = nd->G - gr;
+        out->HL = nd->H - hr;
     }
     out->valid = 1;
     out->loss_chg = best - nd->root_gain;

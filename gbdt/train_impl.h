@@ -18,6 +18,8 @@ typedef struct {
     int nf;
     int *ncuts;    /* per feature, at most 254 */
     float **cuts;  /* per feature, sorted, distinct, finite */
+    uint32_t *seen; /* categorical features: 8 words each, bit c set when category c is in the
+                     * training rows (XGBoost's cut values); NULL without categorical features */
 } sw__cuts;
 
 /* A matrix binned with some cuts: row-major uint8 bin ids. */

@@ -828,7 +828,8 @@ static double mae_of(const sw_forest *f, const sw_matrix *X, const float *y)
 }
 
 /* Categorical features (XGBoost's enable_categorical): one-hot and partition
- * splits learned by swish; the same model at 1 and 2 threads; XGBoost 1.7.4
+ * splits learned by swish; on the categorical features alone, the model
+ * XGBoost trains; the same model at 1 and 2 threads; XGBoost 1.7.4
  * reads it and predicts exactly what swish does (on rows with fractional,
  * negative, huge and unseen categories too); the test error is close to
  * XGBoost's own categorical model and well below the same features taken as
@@ -919,6 +920,40 @@ START_TEST(categorical_features)
         ck_assert_ptr_null(bf);
     }
     sw_matrix_set(X, 9, 1, keep);
+    /* the categorical features alone: XGBoost's enumeration (the seen categories sorted by
+     * regularised weight, prefixes of at most max_cat_threshold - 1 from either end, the
+     * one-hot splits), so the trees are XGBoost's: the same predictions up to float sums */
+    sw_matrix *Xc = sw_matrix_create(X->rows, 3);
+    static const int cols3[3] = {1, 3, 6};
+    for (int j = 0; j < 3; j++) Xc->names[j] = sw_strdup(names[cols3[j]]);
+    for (long r = 0; r < X->rows; r++)
+        for (int j = 0; j < 3; j++) sw_matrix_set(Xc, r, j, sw_matrix_get(X, r, cols3[j]));
+    for (int mct = 8; mct <= 64; mct *= 8) {
+        sw_train_params qc = sw_train_params_default();
+        char v[16];
+        snprintf(v, sizeof v, "%d", mct);
+        ck_assert_int_eq(sw_train_params_set(&qc, "max_cat_threshold", v, NULL, 0, &err), SW_OK);
+        ck_assert_int_eq(sw_train_params_set(&qc, "categorical_features", "0,1,2", NULL, 0, &err), SW_OK);
+        qc.max_depth = 4;
+        qc.rounds = 30;
+        qc.base_score = 15;
+        sw_forest *fc = train_or_fail(&qc, Xc, y, NULL);
+        double *pc = malloc(sizeof(double) * (size_t)Xc->rows), worst = 0;
+        sw_forest_predict_ref(fc, Xc->data, Xc->rows, 3, -1, 0, pc);
+        snprintf(path, sizeof path, "%s/catonly%d.pred", dir, mct);
+        FILE *fq = fopen(path, "r");
+        ck_assert_ptr_nonnull(fq);
+        for (long r = 0; r < Xc->rows; r++) {
+            double want;
+            ck_assert_int_eq(fscanf(fq, "%lf", &want), 1);
+            if (fabs(pc[r] - want) > worst) worst = fabs(pc[r] - want);
+        }
+        fclose(fq);
+        ck_assert_msg(worst < 1e-3, "max_cat_threshold %d: predictions differ from XGBoost's by up to %g", mct, worst);
+        free(pc);
+        sw_forest_free(fc);
+    }
+    sw_matrix_free(Xc);
     sw_train_params q = p;
     ck_assert_int_eq(sw_train_params_set(&q, "grow_policy", "oblivious", names, 8, &err), SW_OK);
     sw_train_data d = {X, y, NULL, "train"};

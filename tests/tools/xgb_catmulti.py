@@ -17,7 +17,9 @@ OUTDIR/train.csv (the training rows with their target y), OUTDIR/test.csv
 (2,000 held-out rows of the same law, with y), cat.test, the cat model's
 predictions of test.csv, multi.cls (the training rows' classes: y's quartile)
 and multi.test (per test row: its class, then the multi model's four
-probabilities)."""
+probabilities), catonly8.pred and catonly64.pred (the predictions on the
+training rows of a model of f1, f3 and f6 alone: depth 4, 30 rounds,
+base_score 15, max_cat_threshold 8 or 64)."""
 import sys
 
 import numpy as np
@@ -84,6 +86,14 @@ def main():
               ("cat8", dict(base, objective="reg:squarederror", max_depth=8), y, 20),
               ("multi", dict(base, objective="multi:softprob", num_class=4, max_depth=5), cls, 25),
               ("soft", dict(base, objective="multi:softmax", num_class=4, max_depth=4), cls, 15))
+    # the categorical features alone: swish's training must grow XGBoost's trees
+    for mct in (8, 64):
+        dc = xgb.DMatrix(X[:, [1, 3, 6]], y, missing=np.nan, feature_names=["f1", "f3", "f6"],
+                         feature_types=["c", "c", "c"], enable_categorical=True)
+        bc = xgb.train(dict(base, objective="reg:squarederror", max_depth=4, max_cat_threshold=mct, base_score=15.0),
+                       dc, 30)
+        with open("%s/catonly%d.pred" % (out, mct), "w") as fp:
+            fp.write("".join("%.9g\n" % v for v in bc.predict(dc)))
     for name, p, target, rounds in models:
         bst = xgb.train(p, dtrain(target), rounds)
         bst.save_model("%s/%s.json" % (out, name))
