@@ -314,7 +314,8 @@ def train(params, X, y, num_boost_round=None, evals=(), weight=None, feature_nam
           early_stopping_rounds=None):
     """Train gradient-boosted trees as `swish train` does: XGBoost's parameter
     names and aliases in `params` (eta, max_depth, lambda, grow_policy,
-    monotone_constraints, categorical_features, seed, nthread, ...).
+    monotone_constraints, categorical_features, seed, nthread, ...;
+    objective multi:softprob with num_class K for classes 0..K-1).
     num_boost_round and early_stopping_rounds as in xgboost.train (or as
     params; one setting given under two names is an error).  evals: a list of
     (X, y, name) or (X, y, weight, name); early stopping watches the last.
