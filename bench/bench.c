@@ -125,7 +125,7 @@ int main(int argc, char **argv)
                "         user's budget (450 players in 3 minutes) or when retrain slows down more\n"
                "         than 4 times beside one busy process per core\n"
                "  score  scoring only; SW_BENCH_MODELS=depth,v4 only the models whose name has a word\n"
-               "  train  training only\n"
+               "  train  training only; SW_BENCH_TRAIN=synthetic,multi,real picks the sections\n"
                "  train-curve  training time and memory over rows (30k to 4M) and rounds (100 to 1000);\n"
                "               SW_BENCH_CURVE_ROWS=1000000,4000000 picks the sizes\n"
                "  scaling  training and scoring from 1 thread to every CPU, model bytes and scores\n"

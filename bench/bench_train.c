@@ -328,6 +328,18 @@ static int real_table(const bench_ctx *c, const char *tr, const char *te, long *
     return 0;
 }
 
+/* SW_BENCH_TRAIN=a,b: only the sections (synthetic, multi, real) named */
+static int section(const char *name)
+{
+    const char *pick = getenv("SW_BENCH_TRAIN");
+    if (!pick || !*pick) return 1;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", pick);
+    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+        if (!strcmp(name, w)) return 1;
+    return 0;
+}
+
 int bench_train(const bench_ctx *c)
 {
     long ntr = c->quick ? 20000 : 120000, nte = c->quick ? 5000 : 30000;
@@ -339,17 +351,20 @@ int bench_train(const bench_ctx *c)
     snprintf(trz, sizeof trz, "%s/nba_train.npz", c->tmp);
     snprintf(tez, sizeof tez, "%s/nba_test.npz", c->tmp);
     if (bench_gen_nba(tr, te, ntr, nte, 42) != 0 || bench_make_npz(tr, trz) || bench_make_npz(te, tez)) return 1;
-    for (int k = 0; k < nr; k++) {
+    for (int k = 0; k < nr && section("synthetic"); k++) {
         printf("== train: %ld x 33 synthetic NBA-shaped rows, %d rounds, eta 0.03, depth 6, subsample 0.7, "
                "colsample_bytree 0.7, lambda 5, alpha 0.5, gamma 0.1, min_child_weight 10, max_bin 256 ==\n",
                ntr, rl[k]);
         if (compare_systems(c, tr, te, trz, tez, rl[k], 3)) return 1;
     }
     int mrounds = c->quick ? 50 : 100;
-    printf("== train: multi-class, the same %ld synthetic rows with PTS as 4 bands (<10, 10-19, 20-29, 30+), "
-           "multi:softprob, the same parameters, %d rounds (%d trees) ==\n",
-           ntr, mrounds, 4 * mrounds);
-    if (compare_multiclass(c, tr, te, mrounds, 3)) return 1;
+    if (section("multi")) {
+        printf("== train: multi-class, the same %ld synthetic rows with PTS as 4 bands (<10, 10-19, 20-29, 30+), "
+               "multi:softprob, the same parameters, %d rounds (%d trees) ==\n",
+               ntr, mrounds, 4 * mrounds);
+        if (compare_multiclass(c, tr, te, mrounds, 3)) return 1;
+    }
+    if (!section("real")) return 0;
     snprintf(tr, sizeof tr, "%s/real_train.csv", c->tmp);
     snprintf(te, sizeof te, "%s/real_test.csv", c->tmp);
     snprintf(trz, sizeof trz, "%s/real_train.npz", c->tmp);
