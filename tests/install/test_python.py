@@ -173,8 +173,9 @@ class AgainstXGBoost(unittest.TestCase):
             paths.append(os.path.join(self.tmp, "mct%d.json" % threads))
             m.save(paths[-1])
         self.assertEqual(read_bytes(paths[0]), read_bytes(paths[1]))
-        bst = xgb.Booster(model_file=paths[0])
-        np.testing.assert_array_equal(m.predict(self.Xc), bst.predict(xgb.DMatrix(self.Xc, missing=np.nan)))
+        bst = xgb.Booster(model_file=paths[0])  # swish names the features f0 .. f5
+        d = xgb.DMatrix(self.Xc, missing=np.nan, feature_names=["f%d" % j for j in range(self.Xc.shape[1])])
+        np.testing.assert_array_equal(m.predict(self.Xc), bst.predict(d))
         with self.assertRaises(swish.Error) as e:
             swish.train({"objective": "multi:softprob", "num_class": 3}, self.Xc, yc)
         self.assertIn("is not a class", str(e.exception))  # label 3 of 0..2
