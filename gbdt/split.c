@@ -205,6 +205,19 @@ static double scan_best(const double *gains, const long long *keys, long long *b
     return best;
 }
 
+/* A categorical cut with left (gl, hl) and right (gr, hr): whether both
+ * sides reach min_child_weight and its gain beats *best (then *best is it). */
+static inline int cut_better(const sw__grower *g, const sw__gnode *nd, int f, double gl, double hl, double gr,
+                             double hr, double *best)
+{
+    double mcw = g->p->min_child_weight;
+    if (hl < mcw || hr < mcw) return 0;
+    double gain = split_gain(g, nd, f, gl, hl, gr, hr);
+    if (!(gain > *best)) return 0;
+    *best = gain;
+    return 1;
+}
+
 /* Best split of node nd on categorical feature position k, as XGBoost 1.7's
  * enable_categorical enumerates them.  Bins are categories; the feature's
  * categories are those of the training rows (g->c->seen, XGBoost's cut
@@ -243,11 +256,7 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
             int c = ord[q]; /* one without rows here too: with missing right, it splits off the missing values */
             for (int dir = 0; dir < ndir; dir++) {
                 double gr = h[c].g + (dir ? 0.0 : Gm), hr = h[c].h + (dir ? 0.0 : Hm);
-                double gl = nd->G - gr, hl = nd->H - hr;
-                if (hl < mcw || hr < mcw) continue;
-                double gain = split_gain(g, nd, f, gl, hl, gr, hr);
-                if (gain > best) {
-                    best = gain;
+                if (cut_better(g, nd, f, nd->G - gr, nd->H - hr, gr, hr, &best)) {
                     bi = q;
                     bdl = dir;
                 }
@@ -275,11 +284,7 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
         for (int i = 1; i < t; i++) {
             ag += h[ord[i - 1]].g;
             ah += h[ord[i - 1]].h;
-            double gl = nd->G - ag, hl = nd->H - ah;
-            if (hl < mcw || ah < mcw) continue;
-            double gain = split_gain(g, nd, f, gl, hl, ag, ah);
-            if (gain > best) {
-                best = gain;
+            if (cut_better(g, nd, f, nd->G - ag, nd->H - ah, ag, ah, &best)) {
                 bi = i;
                 bdl = 1;
             }
@@ -288,11 +293,7 @@ static void eval_categorical(const sw__grower *g, const sw__gnode *nd, int k, st
         for (int j = 1; j < t; j++) {
             ag += h[ord[m - j]].g;
             ah += h[ord[m - j]].h;
-            double gr = nd->G - ag, hr = nd->H - ah;
-            if (ah < mcw || hr < mcw) continue;
-            double gain = split_gain(g, nd, f, ag, ah, gr, hr);
-            if (gain > best) {
-                best = gain;
+            if (cut_better(g, nd, f, ag, ah, nd->G - ag, nd->H - ah, &best)) {
                 bi = m - j;
                 bdl = 0;
             }
