@@ -102,6 +102,17 @@ const char *bench_python(void)
     return env && *env ? env : "/usr/bin/python3";
 }
 
+int bench_env_picks(const char *var, const char *name, int substring)
+{
+    const char *pick = getenv(var);
+    if (!pick || !*pick) return 1;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", pick);
+    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+        if (substring ? strstr(name, w) != NULL : !strcmp(name, w)) return 1;
+    return 0;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

@@ -55,6 +55,9 @@ const char *bench_swish_bin(void);
 /* The Python with XGBoost 1.7.4 that runs bench/xgb_*.py ($SW_BENCH_PYTHON overrides;
  * else /usr/bin/python3, Debian's, which has python3-xgboost). */
 const char *bench_python(void);
+/* Whether the comma list in environment variable `var` takes `name`: unset or
+ * empty takes all; a word equal to name, or (substring) contained in it. */
+int bench_env_picks(const char *var, const char *name, int substring);
 /* The nightly benchmark's league (bench_nightly.c): 3 simulated seasons and a full
  * 15-game night after them, with lines. */
 int bench_nightly_league(const char *data, sw_sim_summary *ss, int *night, int *last);

@@ -101,16 +101,7 @@ typedef struct {
 /* A 1000-tree depth-6 model of each kind, trained by swish on bench/gen_nba.c's
  * data, and XGBoost's own models of the kinds users bring, trained on the same. */
 /* SW_BENCH_MODELS=a,b: only the models whose name contains one of the words */
-static int picked(const char *name)
-{
-    const char *pick = getenv("SW_BENCH_MODELS");
-    if (!pick || !*pick) return 1;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", pick);
-    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
-        if (strstr(name, w)) return 1;
-    return 0;
-}
+static int picked(const char *name) { return bench_env_picks("SW_BENCH_MODELS", name, 1); }
 
 static int train_models(const bench_ctx *c, entry *e, int *n)
 {

@@ -329,16 +329,7 @@ static int real_table(const bench_ctx *c, const char *tr, const char *te, long *
 }
 
 /* SW_BENCH_TRAIN=a,b: only the sections (synthetic, multi, real) named */
-static int section(const char *name)
-{
-    const char *pick = getenv("SW_BENCH_TRAIN");
-    if (!pick || !*pick) return 1;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", pick);
-    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
-        if (!strcmp(name, w)) return 1;
-    return 0;
-}
+static int section(const char *name) { return bench_env_picks("SW_BENCH_TRAIN", name, 0); }
 
 int bench_train(const bench_ctx *c)
 {
