@@ -7,6 +7,7 @@
  * identically; test error of swish within 1% of XGBoost's on the same data),
  * round trips through every format, monotone predictions under constraints,
  * quantile coverage, and data checks that stop bad training sets. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -597,15 +598,52 @@ START_TEST(data_checks_chunks)
 }
 END_TEST
 
+static int cmp_float_bits(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    if (x != y) return x < y ? -1 : 1;
+    return signbit(y) - signbit(x); /* -0 first */
+}
+
+/* The cuts as a plain sort defines them: non-missing values (infinities as
+ * +-FLT_MAX) sorted; few distinct values: each but the smallest; otherwise,
+ * for j = 1..m (max_bin - 1, at most 254), the first value of the run of equal values (-0 == +0)
+ * that holds rank floor(n j / (m + 1)), unless it is the smallest or the last cut. */
+static int ref_cuts(const sw_matrix *X, int f, int max_bin, float *cuts)
+{
+    float *v = malloc(sizeof(float) * (size_t)(X->rows + 1));
+    long n = 0, nd = 0;
+    for (long r = 0; r < X->rows; r++) {
+        float x = sw_matrix_get(X, r, f);
+        if (!isnan(x)) v[n++] = isinf(x) ? (x > 0 ? FLT_MAX : -FLT_MAX) : x;
+    }
+    qsort(v, (size_t)n, sizeof *v, cmp_float_bits);
+    for (long i = 0; i < n; i++) nd += i == 0 || v[i] != v[i - 1];
+    int k = 0, m = (max_bin > 255 ? 255 : max_bin) - 1; /* bin 255: missing values */
+    if (nd <= m + 1) {
+        for (long i = 1; i < n; i++)
+            if (v[i] != v[i - 1]) cuts[k++] = v[i];
+    } else {
+        for (int j = 1; j <= m; j++) {
+            long at = (long)floor((double)n * (double)j / (double)(m + 1));
+            while (at > 0 && v[at - 1] == v[at]) at--; /* the run's first value */
+            if (at > 0 && (k == 0 || v[at] > cuts[k - 1])) cuts[k++] = v[at];
+        }
+    }
+    free(v);
+    return k;
+}
+
 /* Quantile cuts: unweighted rows take the keys-only path (runs of equal
  * values as weights of 1); the weighted path with every weight 1 is its
- * reference.  Columns with few and many distinct values, -0 beside +0 (one
- * value), infinities, NaN, a constant byte in every key (a skipped radix
- * pass), at several max_bin. */
+ * reference, and both equal a plain sort's (ref_cuts) at 1, 2 and 3 threads
+ * (features keyed in groups of 8: 11 features are two groups).  Columns with
+ * few and many distinct values, -0 beside +0 (one value), infinities, NaN, a
+ * constant byte in every key (a skipped radix pass), at several max_bin. */
 START_TEST(cuts_unweighted_match_weighted)
 {
     long n = 30000;
-    int nf = 6;
+    int nf = 11;
     sw_matrix *X = sw_matrix_create(n, nf);
     float *w = malloc(sizeof(float) * (size_t)n);
     unsigned long long s = 99;
@@ -615,7 +653,7 @@ START_TEST(cuts_unweighted_match_weighted)
             s = s * 6364136223846793005ULL + 1442695040888963407ULL;
             double u = (double)(s >> 11) * 0x1p-53;
             float v;
-            switch (f) {
+            switch (f % 6) {
             case 0: v = (float)(u * 100 - 50); break;                       /* many distinct */
             case 1: v = (float)(int)(u * 40); break;                        /* 40 values */
             case 2: v = (float)(int)(u * 600) * 0.25f; break;               /* 600 values, repeats */
@@ -631,16 +669,22 @@ START_TEST(cuts_unweighted_match_weighted)
     for (int b = 0; b < 4; b++) {
         sw__cuts cu, cw;
         sw_error err;
-        ck_assert_int_eq(sw__cuts_fit(X, NULL, bins[b], 2, &cu, &err), SW_OK);
-        ck_assert_int_eq(sw__cuts_fit(X, w, bins[b], 2, &cw, &err), SW_OK);
-        for (int f = 0; f < nf; f++) {
-            ck_assert_msg(cu.ncuts[f] == cw.ncuts[f], "max_bin %d feature %d: %d cuts, weighted %d", bins[b], f,
-                          cu.ncuts[f], cw.ncuts[f]);
-            ck_assert_msg(cu.ncuts[f] > 0 || bins[b] == 2, "feature %d has cuts", f); /* max_bin 2: one cut, past a 60% run of zeros */
-            ck_assert_int_eq(memcmp(cu.cuts[f], cw.cuts[f], (size_t)cu.ncuts[f] * sizeof(float)), 0);
+        for (int th = 1; th <= 3; th++) {
+            ck_assert_int_eq(sw__cuts_fit(X, NULL, bins[b], th, &cu, &err), SW_OK);
+            ck_assert_int_eq(sw__cuts_fit(X, w, bins[b], th, &cw, &err), SW_OK);
+            for (int f = 0; f < nf; f++) {
+                float ref[256];
+                int nr = ref_cuts(X, f, bins[b], ref);
+                ck_assert_msg(cu.ncuts[f] == cw.ncuts[f] && cu.ncuts[f] == nr,
+                              "max_bin %d feature %d: %d cuts, weighted %d, reference %d", bins[b], f, cu.ncuts[f],
+                              cw.ncuts[f], nr);
+                ck_assert_msg(cu.ncuts[f] > 0 || bins[b] == 2, "feature %d has cuts", f); /* max_bin 2: one cut, past a 60% run of zeros */
+                ck_assert_int_eq(memcmp(cu.cuts[f], cw.cuts[f], (size_t)cu.ncuts[f] * sizeof(float)), 0);
+                ck_assert_int_eq(memcmp(cu.cuts[f], ref, (size_t)nr * sizeof(float)), 0);
+            }
+            sw__cuts_free(&cu);
+            sw__cuts_free(&cw);
         }
-        sw__cuts_free(&cu);
-        sw__cuts_free(&cw);
     }
     sw_matrix_free(X);
     free(w);
