@@ -310,7 +310,7 @@ install-systemd:
 # s3rver, is pinned in tests/s3/package-lock.json.
 DEB_PKGS := gcc make pkg-config libsqlite3-dev libpq-dev postgresql libopenblas-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev \
             check libsubunit-dev python3 python3-numpy python3-xgboost groff-base locales clang libclang-rt-14-dev libomp-14-dev chromium \
-            prometheus wrk hey systemd openssl
+            prometheus wrk hey systemd openssl strace
 S3RVER := tests/s3/node_modules/@20minutes/s3rver/package.json
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -300,7 +300,7 @@ static inline int cell_f32(const char *c, size_t len, float *out)
 /* Keep field [s, s + len) of file column f (0-based) as kept column k of the
  * row: its offset, or with a float sink its value.  Returns -1 (st->rc set)
  * when the sink's cell is not a number. */
-static inline int keep_cell(const sw_table *t, stretch *st, cell *row, int k, size_t s, size_t len, long rec_line)
+static inline __attribute__((always_inline)) int keep_cell(const sw_table *t, stretch *st, cell *row, int k, size_t s, size_t len, long rec_line)
 {
     if (!st->fs) {
         row[k] = (uint32_t)s;

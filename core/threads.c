@@ -2,6 +2,7 @@
 #include "threads.h"
 
 #include <limits.h>
+#include <omp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +86,9 @@ int sw_threads_resolve(long requested)
         if (end != omp && (*end == 0 || *end == ',') && v > 0) return v > SW_THREADS_MAX ? SW_THREADS_MAX : (int)v;
     }
     return sw_cpu_count();
+}
+
+void sw_threads_set_default(int n)
+{
+    omp_set_num_threads(n > 0 ? n : 1);
 }

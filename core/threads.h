@@ -23,5 +23,9 @@
 int sw_cpu_count(void);
 /* The thread count for a requested value (see above): always 1..SW_THREADS_MAX. */
 int sw_threads_resolve(long requested);
+/* The team size of the calling thread's parallel regions that name none
+ * (reading CSVs, filling matrices): a command sets its resolved --threads, so
+ * that a count given holds for all of its work, not only for training. */
+void sw_threads_set_default(int n);
 
 #endif

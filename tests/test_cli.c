@@ -530,6 +530,57 @@ START_TEST(cli_predict_io)
 }
 END_TEST
 
+/* Threads a command starts, counted by strace (clone calls): a baseline for
+ * what the runtime starts on its own (a sanitizer's thread), then the command. */
+static int clones(const char *args)
+{
+    char *out;
+    const char *tmp = tu_tmpdir();
+    int rc = run(&out, "strace -f -qq -e trace=clone,clone3 -o %s/clones.txt %s %s > /dev/null 2>&1; "
+                       "grep -c 'clone' %s/clones.txt",
+                 tmp, tu_swish_bin(), args, tmp);
+    int n = rc == 0 || rc == 1 ? atoi(out) : -1;
+    free(out);
+    return n;
+}
+
+/* --threads (and --param nthread) hold for all of a command's work: reading a
+ * CSV of several MiB (parsed on all CPUs by default) included. */
+START_TEST(cli_threads_all_work)
+{
+    const char *tmp = tu_tmpdir();
+    char csv[512], *out;
+    snprintf(csv, sizeof csv, "%s/threads.csv", tmp);
+    FILE *fp = fopen(csv, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp, "a,b,c,d,pts\n");
+    unsigned long long s = 7;
+    for (int r = 0; r < 120000; r++) { /* about 4 MiB: many stretches */
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        fprintf(fp, "%.4f,%d,%.3f,%d,%d\n", (double)(s >> 40) / 1e4, (int)(s >> 58), (double)(s >> 44) / 1e3,
+                (int)(s >> 60), (int)((s >> 33) % 40));
+    }
+    ck_assert_int_eq(fclose(fp), 0);
+    int base = clones("--version");
+    ck_assert_msg(base >= 0, "strace runs");
+    char args[2048];
+    snprintf(args, sizeof args, "train --train %s --target pts --out %s/t.json --rounds 1 --every 0 --threads 1", csv, tmp);
+    ck_assert_int_eq(clones(args), base);
+    snprintf(args, sizeof args, "train --train %s --target pts --out %s/t.json --rounds 1 --every 0 --param nthread=1",
+             csv, tmp);
+    ck_assert_int_eq(clones(args), base);
+    snprintf(args, sizeof args, "train --train %s --target pts --out %s/t.json --rounds 1 --every 0 --threads 2", csv, tmp);
+    ck_assert_int_gt(clones(args), base); /* the count can tell */
+    /* predict reads its rows with the count given too */
+    ck_assert_int_eq(run(&out, "%s train --train %s --target pts --out %s/t.json --rounds 2 --every 0", tu_swish_bin(),
+                         csv, tmp),
+                     0);
+    free(out);
+    snprintf(args, sizeof args, "predict --model %s/t.json --input %s --output %s/p.csv --threads 1", tmp, csv, tmp);
+    ck_assert_int_eq(clones(args), base);
+}
+END_TEST
+
 START_TEST(cli_train_checks)
 {
     char path[512], vpath[512], *out;
@@ -916,6 +967,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_config_env);
     tcase_add_test(tc, cli_predict_io);
     tcase_add_test(tc, cli_train_checks);
+    tcase_add_test(tc, cli_threads_all_work);
     tcase_add_test(tc, cli_deploy_units);
     tcase_add_test(tc, cli_deploy_docker);
     tcase_add_test(tc, cli_deploy_config);

@@ -177,6 +177,7 @@ int cli_threads(const cli_args *a, long def, int *out)
     int rc = cli_int(a, "--threads", def, 0, SW_THREADS_MAX, &t);
     if (rc) return rc;
     *out = sw_threads_resolve(t);
+    sw_threads_set_default(*out);
     return 0;
 }
 

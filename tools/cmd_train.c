@@ -189,6 +189,13 @@ int cmd_train(int argc, char **argv)
         if (!eq || eq == params[r]) return cli_failf(SW_ARG, "--param expects KEY=VALUE, got '%s'", params[r]);
         char key[128];
         snprintf(key, sizeof key, "%.*s", (int)(eq - params[r]), params[r]);
+        if (!strcmp(key, "nthread") || !strcmp(key, "n_jobs")) { /* the --threads rule, 0 included */
+            long long t;
+            if (sw_parse_i64(eq + 1, strlen(eq + 1), &t) || t < 0 || t > SW_THREADS_MAX)
+                return cli_failf(SW_ARG, "parameter %s: expected an integer in 0..%d, got '%s'", key, SW_THREADS_MAX,
+                                 eq + 1);
+            threads = (long)t;
+        }
         int g = sw_train_param_group(key);
         if (g < 0 || g >= NGROUPS) continue;
         if (given[g])
@@ -197,6 +204,8 @@ int cmd_train(int argc, char **argv)
         snprintf(given_text[g], sizeof given_text[g], "--param %s", params[r]);
     }
     if ((rc = check_out(out_path, -1, 0, 0))) return rc;
+    p.nthread = sw_threads_resolve(threads);
+    sw_threads_set_default(p.nthread); /* reading the CSVs too */
 
     sw_error err;
     sw_error_clear(&err);
@@ -228,18 +237,9 @@ int cmd_train(int argc, char **argv)
         snprintf(kv, sizeof kv, "%s", params[r]);
         char *eq = strchr(kv, '=');
         *eq = 0;
-        if (!strcmp(kv, "nthread") || !strcmp(kv, "n_jobs")) { /* the --threads rule, 0 included */
-            long long t;
-            if (sw_parse_i64(eq + 1, strlen(eq + 1), &t) || t < 0 || t > SW_THREADS_MAX) {
-                rc = cli_failf(SW_ARG, "parameter %s: expected an integer in 0..%d, got '%s'", kv, SW_THREADS_MAX, eq + 1);
-                goto done;
-            }
-            threads = (long)t;
-            continue;
-        }
+        if (!strcmp(kv, "nthread") || !strcmp(kv, "n_jobs")) continue; /* read above */
         if (sw_train_params_set(&p, kv, eq + 1, feats, nf, &err) != SW_OK) goto fail;
     }
-    p.nthread = sw_threads_resolve(threads);
     if ((rc = check_out(out_path, p.grow_policy == SW_GROW_OBLIVIOUS, p.n_categorical > 0, p.num_class > 1))) goto done;
     if (p.early_stopping_rounds && nv == 0) {
         rc = cli_failf(SW_ARG, "--early-stopping needs --valid");

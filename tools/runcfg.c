@@ -36,6 +36,7 @@ static int load(const cli_args *a, sw_config *c, int resolve)
     int rc = cli_int(a, "--threads", c->threads, 0, SW_THREADS_MAX, &t);
     if (rc) return rc;
     c->threads = resolve ? sw_threads_resolve(t) : (int)t;
+    if (resolve) sw_threads_set_default(c->threads);
     sw_objstore_opts so = {.endpoint = c->endpoint[0] ? c->endpoint : NULL,
                            .region = c->region[0] ? c->region : NULL,
                            .access_key = c->access_key_id[0] ? c->access_key_id : NULL,
