@@ -722,17 +722,18 @@ int sw_table_parse(const char *name, const char *data, size_t len, const sw_csv_
 /* Read chunks of 4 MiB of a regular file at once, on every core. */
 #define READ_CHUNK (4 << 20)
 
-/* [0, len) of fd into data by pread, chunks in parallel; 0 when all of it
- * was there. */
-static int pread_all(int fd, char *data, size_t len)
+/* [off, off + len) of fd into data by pread, chunks in parallel; 0 when all
+ * of it was there.  With nl set, the chunks are scanned while in cache: *nl
+ * gets the newlines and *special is set when a quote or a NUL is among them. */
+static int pread_scan(int fd, char *data, size_t len, size_t off, long *nl, int *special)
 {
-    long nc = (long)((len + READ_CHUNK - 1) / READ_CHUNK);
-    int bad = 0;
-#pragma omp parallel for schedule(dynamic, 1) if (nc > 1) reduction(| : bad)
+    long nc = (long)((len + READ_CHUNK - 1) / READ_CHUNK), lines = 0;
+    int bad = 0, sp = 0;
+#pragma omp parallel for schedule(dynamic, 1) if (nc > 1) reduction(| : bad, sp) reduction(+ : lines)
     for (long c = 0; c < nc; c++) {
-        size_t a = (size_t)c * READ_CHUNK, e = a + READ_CHUNK < len ? a + READ_CHUNK : len;
+        size_t a = (size_t)c * READ_CHUNK, e = a + READ_CHUNK < len ? a + READ_CHUNK : len, a0 = a;
         while (a < e) {
-            ssize_t got = pread(fd, data + a, e - a, (off_t)a);
+            ssize_t got = pread(fd, data + a, e - a, (off_t)(off + a));
             if (got <= 0) {
                 if (got < 0 && errno == EINTR) continue;
                 bad = 1;
@@ -740,9 +741,17 @@ static int pread_all(int fd, char *data, size_t len)
             }
             a += (size_t)got;
         }
+        if (nl && a == e) {
+            sp |= memchr(data + a0, '"', e - a0) || memchr(data + a0, '\0', e - a0);
+            for (const char *q = data + a0, *z = data + e; (q = memchr(q, '\n', (size_t)(z - q))); q++) lines++;
+        }
     }
+    if (nl) *nl = lines;
+    if (special) *special = sp;
     return bad;
 }
+
+static int pread_all(int fd, char *data, size_t len) { return pread_scan(fd, data, len, 0, NULL, NULL); }
 
 /* The file at path in a new table's buffer (NUL-terminated, 64 KiB of room
  * after it), not parsed. */
@@ -822,18 +831,166 @@ static int named(const char *const *list, int n, const char *name)
     return 0;
 }
 
+/* Large regular files are read in windows of whole lines instead of into one
+ * buffer of their size: a first pass counts each window's lines (and gives up
+ * at a quote, which may hide a newline, or a NUL: the whole-file path handles
+ * both), the second reads each window again into the same buffer and parses
+ * it straight into the matrix.  Memory: the matrix and one window. */
+size_t sw__csv_window = (size_t)8 << 20;
+
+typedef struct {
+    int fd, n;       /* windows */
+    size_t *at;      /* window k: file bytes [at[k], at[k + 1]) */
+    long *nl;        /* newlines in window k */
+    char *buf;       /* room for a window, its NUL and 64 KiB */
+    size_t cap;
+} windows;
+
+static void windows_free(windows *w)
+{
+    if (w->fd >= 0) close(w->fd);
+    sw_free(w->at);
+    sw_free(w->nl);
+    sw_free(w->buf);
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+}
+
+/* The first pass: 1 when path is read in windows (w filled), 0 when it is
+ * read whole (small, not a regular file, a quote or NUL, a line longer than a
+ * window, a read error: the whole-file path reports what it finds). */
+static int windows_plan(const char *path, long long max, windows *w)
+{
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    size_t win = sw__csv_window;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    w->fd = fd;
+    struct stat sb;
+    if (win == 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || (size_t)sb.st_size <= win ||
+        sb.st_size > max)
+        goto whole;
+    size_t size = (size_t)sb.st_size, off = 0, acap = 0, ncap = 0;
+    if (sw_grow((void **)&w->buf, &w->cap, win + 65536 + 1, 1)) goto whole;
+    while (off < size) {
+        size_t want = size - off < win ? size - off : win, end = want;
+        long nl;
+        int special;
+        if (pread_scan(fd, w->buf, want, off, &nl, &special) || special) goto whole;
+        if (off == 0) { /* the header in the first window (else read whole: blank lines first) */
+            size_t q = want >= 3 && !memcmp(w->buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+            while (q < want && (w->buf[q] == '\n' || w->buf[q] == '\r')) q++;
+            if (q == want || !memchr(w->buf + q, '\n', want - q)) goto whole;
+        }
+        if (off + want < size) { /* up to the window's last line end */
+            const char *last = memrchr(w->buf, '\n', want);
+            if (!last) goto whole;
+            end = (size_t)(last - w->buf) + 1;
+        }
+        if (sw_grow((void **)&w->at, &acap, (size_t)w->n + 2, sizeof *w->at) ||
+            sw_grow((void **)&w->nl, &ncap, (size_t)w->n + 1, sizeof *w->nl))
+            goto whole;
+        w->at[w->n] = off;
+        w->nl[w->n++] = nl; /* no newline lies past end */
+        off += end;
+    }
+    w->at[w->n] = size;
+    return 1;
+whole:
+    windows_free(w);
+    return 0;
+}
+
+/* Window k read again into w->buf as t's text; an error when it is no longer
+ * what the first pass saw. */
+static int window_load(windows *w, int k, sw_table *t, sw_error *err)
+{
+    size_t len = w->at[k + 1] - w->at[k];
+    long nl;
+    int special;
+    if (pread_scan(w->fd, w->buf, len, w->at[k], &nl, &special) || nl != w->nl[k] || special)
+        return sw_error_set(err, SW_IO, t->path, 0, 0, (long long)w->at[k], "the file changed while it was read");
+    w->buf[len] = '\0';
+    t->buf = w->buf;
+    t->buf_len = len;
+    return SW_OK;
+}
+
+/* t's text from p cut into stretches, each with its room for rows: a record
+ * per newline (the last stretch one more) and at most a record per nh bytes
+ * with its line end; *need: the rows of room in all. */
+static int plan_rows(sw_table *t, size_t p, long line, int nh, stretch **st, int *ns, int *noquote, size_t *need,
+                     sw_error *err)
+{
+    long *nls = NULL;
+    SW_TRY(plan_stretches(t, p, line, st, &nls, ns, noquote, err));
+    size_t at = 0;
+    for (int k = 0; k < *ns; k++) {
+        size_t by_lines = (size_t)nls[k] + (k == *ns - 1), by_bytes = ((*st)[k].end - (*st)[k].p + 1) / (size_t)nh + 1;
+        (*st)[k].row0 = at;
+        (*st)[k].cap = by_lines < by_bytes ? by_lines : by_bytes;
+        at += (*st)[k].cap;
+    }
+    sw_free(nls);
+    *need = at;
+    return SW_OK;
+}
+
+/* The planned stretches parsed into the matrix and vectors from row *rows on,
+ * then their rows brought together (blank lines leave gaps). */
+static int parse_rows(sw_table *t, stretch *st, int ns, int noquote, const fsink *fs, const int *map, int nh, int nm,
+                      int nv, sw_matrix *X, float **vec, size_t *rows, sw_error *err)
+{
+    for (int k = 0; k < ns; k++) {
+        st[k].row0 += *rows;
+        st[k].fs = fs;
+    }
+    SW_TRY(run_stretches(t, st, ns, noquote, map, nh, nm + nv, 0, err));
+    size_t r = *rows;
+    for (int k = 0; k < ns; k++) {
+        size_t nr = (size_t)st[k].nr;
+        if (st[k].row0 != r && nr) {
+            memmove(X->data + r * (size_t)nm, X->data + st[k].row0 * (size_t)nm, nr * (size_t)nm * sizeof *X->data);
+            for (int i = 0; i < nv; i++) memmove(vec[i] + r, vec[i] + st[k].row0, nr * sizeof **vec);
+        }
+        r += nr;
+    }
+    *rows = r;
+    return SW_OK;
+}
+
 int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix **out, float **vec, sw_error *err)
 {
     *out = NULL;
     int nv = o->n_vectors;
     for (int i = 0; i < nv; i++) vec[i] = NULL;
-    sw_table *t;
-    SW_TRY(read_file(path, o->max_bytes > 0 ? o->max_bytes : (2LL << 30), &t, err));
+    long long max = o->max_bytes > 0 ? o->max_bytes : (2LL << 30);
+    windows w;
+    sw_table *t = NULL;
+    int rc = SW_OK;
+    char *hbuf = NULL; /* windows: the header's text, kept while the buffer is reused */
+    if (windows_plan(path, max, &w)) {
+        t = sw_calloc(1, sizeof *t);
+        if (!t || !(t->path = sw_strdup(path))) {
+            sw_free(t);
+            windows_free(&w);
+            return sw_fail(err, SW_NOMEM, "out of memory reading %s", path);
+        }
+        rc = window_load(&w, 0, t, err);
+    } else {
+        SW_TRY(read_file(path, max, &t, err));
+    }
     size_t p = 0;
     long line = 1;
     char **hdr = NULL;
     int nh = 0, nm = 0;
-    int rc = parse_header(t, &p, &line, &hdr, &nh, err);
+    if (rc == SW_OK) rc = parse_header(t, &p, &line, &hdr, &nh, err);
+    if (rc == SW_OK && w.n) { /* the header's names outlive the first window */
+        if (!(hbuf = sw_malloc(p + 1))) rc = sw_fail(err, SW_NOMEM, "out of memory reading %s", path);
+        for (int j = 0; rc == SW_OK && j < nh; j++) hdr[j] = hbuf + (hdr[j] - t->buf);
+        if (hbuf) memcpy(hbuf, t->buf, p);
+    }
     /* kept columns: the matrix's, then the vectors */
     int cap_k = (o->columns ? o->n_columns : nh) + nv;
     const char **names = sw_alloc_array((size_t)cap_k + 1, sizeof *names);
@@ -856,30 +1013,34 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
         if (map[file_col[k] - 1] != k)
             rc = sw_error_set(err, SW_ARG, path, 1, file_col[k], -1, "column %s asked for twice", names[k]);
     }
+    /* the first (or only) text planned, then room for every row: with
+     * windows, a record per newline and one more per window */
     stretch *st = NULL;
-    long *nls = NULL;
     int ns = 0, noquote = 0;
-    if (rc == SW_OK) rc = plan_stretches(t, p, line, &st, &nls, &ns, &noquote, err);
-    /* room: a stretch has at most a record per newline (the last stretch one
-     * more), and a record of nh fields at least nh bytes with its line end */
-    size_t rows = 0;
-    for (int k = 0; k < ns; k++) {
-        size_t by_lines = (size_t)nls[k] + (k == ns - 1), by_bytes = (st[k].end - st[k].p + 1) / (size_t)nh + 1;
-        st[k].row0 = rows;
-        st[k].cap = by_lines < by_bytes ? by_lines : by_bytes;
-        rows += st[k].cap;
+    size_t cap = 0, rows = 0;
+    if (rc == SW_OK) rc = plan_rows(t, p, line, nh, &st, &ns, &noquote, &cap, err);
+    if (rc == SW_OK && w.n) { /* what plan_rows gives each window, at most: by lines, or by bytes
+                                * (plus two rows a stretch, at most 4 stretches a thread) */
+        size_t by_lines = 0, by_bytes = 0, per = 8 * (size_t)omp_get_max_threads() + 2;
+        for (int k = 0; k < w.n; k++) {
+            by_lines += (size_t)w.nl[k] + 1;
+            by_bytes += (w.at[k + 1] - w.at[k]) / (size_t)nh + per;
+        }
+        size_t all = by_lines < by_bytes ? by_lines : by_bytes;
+        if (all < cap) rc = sw_fail(err, SW_INTERNAL, "%s: %zu rows of room for a window needing %zu", path, all, cap);
+        cap = all;
     }
     sw_matrix *X = NULL;
     float **dst = sw_alloc_array((size_t)(nm + nv) + 1, sizeof *dst);
     size_t *stride = sw_alloc_array((size_t)(nm + nv) + 1, sizeof *stride);
     if (rc == SW_OK) {
-        X = sw__matrix_new((long)rows, nm, 0);
-        for (int i = 0; i < nv; i++) vec[i] = sw_alloc_array(rows + 1, sizeof **vec);
+        X = sw__matrix_new((long)cap, nm, 0);
+        for (int i = 0; i < nv; i++) vec[i] = sw_alloc_array(cap + 1, sizeof **vec);
         for (int k = 0; X && k < nm; k++)
             if (sw_matrix_set_name(X, k, names[k])) rc = SW_NOMEM;
         for (int i = 0; i < nv; i++)
             if (!vec[i]) rc = SW_NOMEM;
-        if (!X || !dst || !stride || rc) rc = sw_fail(err, SW_NOMEM, "out of memory for %zu rows of %s", rows, path);
+        if (!X || !dst || !stride || rc) rc = sw_fail(err, SW_NOMEM, "out of memory for %zu rows of %s", cap, path);
     }
     if (rc == SW_OK) {
         for (int k = 0; k < nm + nv; k++) {
@@ -887,28 +1048,32 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
             stride[k] = k < nm ? (size_t)nm : 1;
         }
         fsink fs = {dst, stride, names, file_col, o->finite_vectors ? nm : nm + nv};
-        for (int k = 0; k < ns; k++) st[k].fs = &fs;
-        rc = run_stretches(t, st, ns, noquote, map, nh, nm + nv, 0, err);
-    }
-    /* the stretches' rows brought together (blank lines leave gaps) */
-    size_t r = 0;
-    for (int k = 0; k < ns && rc == SW_OK; k++) {
-        size_t nr = (size_t)st[k].nr;
-        if (st[k].row0 != r && nr) {
-            memmove(X->data + r * (size_t)nm, X->data + st[k].row0 * (size_t)nm, nr * (size_t)nm * sizeof *X->data);
-            for (int i = 0; i < nv; i++) memmove(vec[i] + r, vec[i] + st[k].row0, nr * sizeof **vec);
+        rc = parse_rows(t, st, ns, noquote, &fs, map, nh, nm, nv, X, vec, &rows, err);
+        long wline = 1; /* the line at the window's start */
+        for (int k = 1; k < w.n && rc == SW_OK; k++) {
+            free_stretches(st, ns);
+            st = NULL;
+            ns = 0;
+            wline += w.nl[k - 1];
+            size_t need;
+            if ((rc = window_load(&w, k, t, err)) == SW_OK && (rc = plan_rows(t, 0, wline, nh, &st, &ns, &noquote, &need, err)) == SW_OK) {
+                if (rows + need > cap)
+                    rc = sw_fail(err, SW_INTERNAL, "%s: %zu rows of room for a window needing %zu", path, cap - rows, need);
+                else rc = parse_rows(t, st, ns, noquote, &fs, map, nh, nm, nv, X, vec, &rows, err);
+            }
         }
-        r += nr;
     }
-    if (X) X->rows = (long)r;
     free_stretches(st, ns);
-    sw_free(nls);
+    if (X) X->rows = (long)rows;
     sw_free(dst);
     sw_free(stride);
     sw_free(names);
     sw_free(map);
     sw_free(file_col);
     sw_free(hdr);
+    sw_free(hbuf);
+    if (w.n) t->buf = NULL; /* the windows' buffer */
+    windows_free(&w);
     sw_table_free(t);
     if (rc) {
         sw_matrix_free(X);

@@ -66,12 +66,17 @@ typedef struct {
 /* The numeric columns of a CSV file (the format of sw_table_read_csv) read
  * straight into a matrix, and vectors[i] into vec[i] (rows + 1 floats, freed
  * with sw_free): one pass over the text, on every core when it holds no
- * quote.  The values are exactly those of sw_table_read_csv followed by
- * sw_matrix_from_table (NaN for missing tokens); a malformed row or a cell
- * that is not a number is SW_PARSE at file:line:col (the first in the file),
- * a column absent from the file (or one to drop) SW_MISMATCH, a column asked
- * for twice SW_ARG.  Results do not depend on the thread count. */
+ * quote.  A regular file larger than sw__csv_window (8 MiB) without quotes
+ * is read in windows of whole lines, so memory holds the matrix and one
+ * window, not the text (a file that changes between the two reads of a
+ * window is SW_IO).  The values are exactly those of sw_table_read_csv
+ * followed by sw_matrix_from_table (NaN for missing tokens); a malformed row
+ * or a cell that is not a number is SW_PARSE at file:line:col (the first in
+ * the file), a column absent from the file (or one to drop) SW_MISMATCH, a
+ * column asked for twice SW_ARG.  Results do not depend on the thread count. */
 int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix **out, float **vec,
                        sw_error *err);
+/* Internal (tests set it smaller): the window of sw_matrix_read_csv, bytes. */
+extern size_t sw__csv_window;
 
 #endif

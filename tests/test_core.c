@@ -964,6 +964,126 @@ START_TEST(matrix_read_csv_matches_table)
 }
 END_TEST
 
+/* sw_matrix_read_csv on a regular file larger than its window reads it in
+ * windows of whole lines: the same matrix, vectors and first error (line and
+ * column) as one buffer for the whole file, at 1 to 3 threads, with windows
+ * of 1 MiB, 100,003 bytes and 4,099 bytes (many windows, stretches of one
+ * line); a quote, a NUL or a line longer than the window send the file to the
+ * whole-file path; a wide header over many blank lines keeps its room by bytes. */
+static void read_both(const char *path, const sw_csv_matrix_opts *o, size_t window, int *rc, sw_matrix **X,
+                      float **v, sw_error *err)
+{
+    size_t w0 = sw__csv_window;
+    sw__csv_window = window;
+    *rc = sw_matrix_read_csv(path, o, X, v, err);
+    sw__csv_window = w0;
+}
+
+START_TEST(matrix_read_csv_windows)
+{
+    enum { ROWS = 150000 };
+    char(*texts)[40] = malloc((size_t)ROWS * 40);
+    int threads0 = omp_get_max_threads();
+    const size_t windows[] = {1 << 20, 100003, 4099};
+    struct { int quote; long bad_cell, short_row; } files[] = {{0, -1, -1}, {1, -1, -1}, {0, 120000, 130000},
+                                                                {0, 140000, 30000}, {0, 10, -1}};
+    for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
+        size_t len;
+        char *csv = wide_csv(ROWS, files[fi].quote, files[fi].bad_cell, files[fi].short_row, texts, &len);
+        const char *path = tu_write("windows.csv", csv, len);
+        free(csv);
+        const char *vecs[] = {"y", "w"}, *drop[] = {"txt"};
+        sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 2, .drop = drop, .n_drop = 1};
+        sw_matrix *want;
+        float *wv[2];
+        sw_error werr;
+        int wrc;
+        read_both(path, &o, (size_t)-1, &wrc, &want, wv, &werr);
+        ck_assert_int_eq(wrc, files[fi].bad_cell >= 0 ? SW_PARSE : SW_OK);
+        for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
+            for (int nt = 1; nt <= 3; nt++) {
+                omp_set_num_threads(nt);
+                sw_matrix *X;
+                float *v[2];
+                sw_error err;
+                int rc;
+                read_both(path, &o, windows[wi], &rc, &X, v, &err);
+                ck_assert_msg(rc == wrc, "file %zu window %zu: %s", fi, windows[wi], err.msg);
+                if (rc) {
+                    ck_assert_str_eq(err.msg, werr.msg);
+                    ck_assert_int_eq(err.line, werr.line);
+                    ck_assert_int_eq(err.col, werr.col);
+                    continue;
+                }
+                ck_assert_int_eq(X->rows, want->rows);
+                ck_assert_int_eq(X->cols, want->cols);
+                ck_assert(memcmp(X->data, want->data, (size_t)X->rows * (size_t)X->cols * sizeof(float)) == 0);
+                for (int i = 0; i < 2; i++) ck_assert(memcmp(v[i], wv[i], (size_t)X->rows * sizeof(float)) == 0);
+                sw_matrix_free(X);
+                sw_free(v[0]);
+                sw_free(v[1]);
+            }
+        omp_set_num_threads(threads0);
+        if (wrc == SW_OK) {
+            ck_assert_int_eq(want->rows, ROWS);
+            sw_matrix_free(want);
+            sw_free(wv[0]);
+            sw_free(wv[1]);
+        }
+    }
+    free(texts);
+    /* a NUL: the same error, from the whole-file path; a target that is not
+     * finite in a late window: the same error at its line */
+    for (int nul = 0; nul < 2; nul++) {
+        enum { N = 40000 };
+        char *b = malloc((size_t)N * 16 + 64), *q = b;
+        q += sprintf(q, "x,y\n");
+        for (long r = 0; r < N; r++) q += sprintf(q, "%ld.5,%s\n", r, r == 35000 && !nul ? "inf" : "2");
+        if (nul) b[(size_t)(q - b) - 100] = '\0';
+        const char *path = tu_write("nul.csv", b, (size_t)(q - b));
+        free(b);
+        const char *vecs[] = {"y"};
+        sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 1, .finite_vectors = 1};
+        sw_matrix *X;
+        float *v[1];
+        sw_error err, werr;
+        int rc, wrc;
+        read_both(path, &o, (size_t)-1, &wrc, &X, v, &werr);
+        read_both(path, &o, 4099, &rc, &X, v, &err);
+        ck_assert_int_eq(wrc, nul ? SW_PARSE : SW_INVALID_DATA);
+        ck_assert_int_eq(rc, wrc);
+        ck_assert_str_eq(err.msg, werr.msg);
+        if (!nul) ck_assert_int_eq(err.line, 35002);
+        ck_assert_int_eq(werr.line, err.line);
+    }
+    /* a wide header over many blank lines, then one row: windows of 150 KiB
+     * (the header line is about 129 KB); one of 64 KiB is shorter than the
+     * header, so the file is read whole */
+    enum { W = 20000, BLANK = 200000 };
+    char *wide = malloc((size_t)W * 8 + BLANK + (size_t)W * 2 + 16), *q = wide;
+    for (int c = 0; c < W; c++) q += sprintf(q, "%sc%d", c ? "," : "", c);
+    *q++ = '\n';
+    memset(q, '\n', BLANK);
+    q += BLANK;
+    for (int c = 0; c < W; c++) q += sprintf(q, "%s%d", c ? "," : "", c % 10);
+    const char *path = tu_write("wide_blank.csv", wide, (size_t)(q - wide));
+    free(wide);
+    const size_t ws[] = {150 << 10, 64 << 10};
+    for (int i = 0; i < 2; i++) {
+        sw_csv_matrix_opts o = {0};
+        sw_matrix *X;
+        sw_error err;
+        int rc;
+        read_both(path, &o, ws[i], &rc, &X, NULL, &err);
+        ck_assert_msg(rc == SW_OK, "%s", err.msg);
+        ck_assert_int_eq(X->rows, 1);
+        ck_assert_int_eq(X->cols, W);
+        ck_assert(sw_matrix_get(X, 0, W - 1) == (float)((W - 1) % 10));
+        sw_matrix_free(X);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------- json */
 
 START_TEST(json_parse)
@@ -1237,6 +1357,7 @@ Suite *core_suite(void)
     tcase_add_test(tc, matrix_from_csv);
     tcase_add_test(tc, table_f32_matches_strtof);
     tcase_add_test(tc, matrix_read_csv_matches_table);
+    tcase_add_test(tc, matrix_read_csv_windows);
     tcase_add_test(tc, json_parse);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, json_writer_roundtrip);

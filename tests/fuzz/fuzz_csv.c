@@ -2,8 +2,10 @@
  * as a file read by the table path (sw_table_read_csv, then
  * sw_matrix_from_table on every column) and by the one-pass reader
  * (sw_matrix_read_csv, the last column as a vector when there are two or
- * more).  Invariant: never a crash or a hang; both succeed or both fail;
- * when both succeed, the same rows, names and floats, bit for bit.  Built
+ * more), the latter also in windows of whole lines as for large files (a
+ * window size taken from the input).  Invariant: never a crash or a hang;
+ * all succeed or all fail (the two one-pass reads with the same error and
+ * line); when they succeed, the same rows, names and floats, bit for bit.  Built
  * with -DSW_FUZZ_REPLAY the entry point is renamed for tests/fuzz/replay.c. */
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.n_vectors = 1;
     }
     int rb = sw_matrix_read_csv(path, &o, &B, vec, &err);
+    sw_error werr;
+    sw_matrix *C = NULL;
+    float *wvec[1] = {NULL};
+    size_t w0 = sw__csv_window;
+    sw__csv_window = size > 2 ? 1 + (size_t)data[size - 1] % (size / 2) : 1;
+    int rw = sw_matrix_read_csv(path, &o, &C, wvec, &werr);
+    sw__csv_window = w0;
+    if (rw != rb || (rb != SW_OK && (werr.line != err.line || strcmp(werr.msg, err.msg)))) abort();
+    if (rb == SW_OK && (B->rows != C->rows || B->cols != C->cols ||
+                        memcmp(B->data, C->data, sizeof(float) * (size_t)B->rows * (size_t)B->cols) ||
+                        (wvec[0] && memcmp(vec[0], wvec[0], sizeof(float) * (size_t)B->rows))))
+        abort();
+    sw_matrix_free(C);
+    sw_free(wvec[0]);
     if (ra == SW_OK) {
         if (rb != SW_OK) abort();
         if (A->rows != B->rows || A->cols != B->cols) abort();
