@@ -2,7 +2,9 @@
  * unquoted and NUL-terminated where it lies, and the table stores the offset
  * of each kept cell (4 bytes; a NUL byte in the file is refused, so a cell's
  * length is its strlen) plus each row's source line, so that a
- * typed accessor can always say exactly where a bad value came from. */
+ * typed accessor can always say exactly where a bad value came from.
+ * sw_matrix_read_csv converts cells straight into floats instead, and reads a
+ * large file in windows of whole lines (see windows_plan). */
 #include "csv.h"
 
 #include <errno.h>
