@@ -602,7 +602,7 @@ static int cmp_float_bits(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
     if (x != y) return x < y ? -1 : 1;
-    return signbit(y) - signbit(x); /* -0 first */
+    return (signbit(y) != 0) - (signbit(x) != 0); /* -0 first */
 }
 
 /* The cuts as a plain sort defines them: non-missing values (infinities as
