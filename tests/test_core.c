@@ -818,6 +818,16 @@ static long wide_line(long r)
     return 2 + r + blanks;
 }
 
+/* sw_matrix_read_csv with sw__csv_window set to window. */
+static void read_windowed(const char *path, const sw_csv_matrix_opts *o, size_t window, int *rc, sw_matrix **X,
+                      float **v, sw_error *err)
+{
+    size_t w0 = sw__csv_window;
+    sw__csv_window = window;
+    *rc = sw_matrix_read_csv(path, o, X, v, err);
+    sw__csv_window = w0;
+}
+
 /* sw_matrix_read_csv (one pass, in stretches on every core) against the
  * table path (sw_table_read_csv, sw_matrix_from_table, sw_table_f32) and
  * glibc's strtof: the same bits at 1, 2 and 3 threads, with and without a
@@ -943,7 +953,9 @@ START_TEST(matrix_read_csv_matches_table)
         omp_set_num_threads(threads0);
     }
     /* a wide header over many blank lines: room by bytes, not by lines (20,000
-     * columns x 200,000 lines would be 16 GB) */
+     * columns x 200,000 lines would be 16 GB); in one buffer, in windows of
+     * 150 KiB (the header line is about 129 KB) and with a window of 64 KiB,
+     * shorter than the header, which sends the file to one buffer */
     enum { W = 20000, BLANK = 200000 };
     char *wide = malloc((size_t)W * 8 + BLANK + (size_t)W * 2 + 16), *q = wide;
     for (int c = 0; c < W; c++) q += sprintf(q, "%sc%d", c ? "," : "", c);
@@ -953,14 +965,19 @@ START_TEST(matrix_read_csv_matches_table)
     for (int c = 0; c < W; c++) q += sprintf(q, "%s%d", c ? "," : "", c % 10);
     const char *path = tu_write("wide_blank.csv", wide, (size_t)(q - wide));
     free(wide);
-    sw_csv_matrix_opts o = {0};
-    sw_matrix *X;
-    sw_error err;
-    ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, NULL, &err), SW_OK);
-    ck_assert_int_eq(X->rows, 1);
-    ck_assert_int_eq(X->cols, W);
-    ck_assert(sw_matrix_get(X, 0, W - 1) == (float)((W - 1) % 10));
-    sw_matrix_free(X);
+    const size_t ws[] = {(size_t)-1, 150 << 10, 64 << 10};
+    for (int i = 0; i < 3; i++) {
+        sw_csv_matrix_opts o = {0};
+        sw_matrix *X;
+        sw_error err;
+        int rc;
+        read_windowed(path, &o, ws[i], &rc, &X, NULL, &err);
+        ck_assert_msg(rc == SW_OK, "%s", err.msg);
+        ck_assert_int_eq(X->rows, 1);
+        ck_assert_int_eq(X->cols, W);
+        ck_assert(sw_matrix_get(X, 0, W - 1) == (float)((W - 1) % 10));
+        sw_matrix_free(X);
+    }
 }
 END_TEST
 
@@ -968,17 +985,8 @@ END_TEST
  * windows of whole lines: the same matrix, vectors and first error (line and
  * column) as one buffer for the whole file, at 1 to 3 threads, with windows
  * of 1 MiB, 100,003 bytes and 4,099 bytes (many windows, stretches of one
- * line); a quote, a NUL or a line longer than the window send the file to the
- * whole-file path; a wide header over many blank lines keeps its room by bytes. */
-static void read_both(const char *path, const sw_csv_matrix_opts *o, size_t window, int *rc, sw_matrix **X,
-                      float **v, sw_error *err)
-{
-    size_t w0 = sw__csv_window;
-    sw__csv_window = window;
-    *rc = sw_matrix_read_csv(path, o, X, v, err);
-    sw__csv_window = w0;
-}
-
+ * line); a quote or a NUL sends the file to the whole-file path (a line
+ * longer than the window too: matrix_read_csv_matches_table's wide header). */
 START_TEST(matrix_read_csv_windows)
 {
     enum { ROWS = 150000 };
@@ -998,7 +1006,7 @@ START_TEST(matrix_read_csv_windows)
         float *wv[2];
         sw_error werr;
         int wrc;
-        read_both(path, &o, (size_t)-1, &wrc, &want, wv, &werr);
+        read_windowed(path, &o, (size_t)-1, &wrc, &want, wv, &werr);
         ck_assert_int_eq(wrc, files[fi].bad_cell >= 0 ? SW_PARSE : SW_OK);
         for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
             for (int nt = 1; nt <= 3; nt++) {
@@ -1007,7 +1015,7 @@ START_TEST(matrix_read_csv_windows)
                 float *v[2];
                 sw_error err;
                 int rc;
-                read_both(path, &o, windows[wi], &rc, &X, v, &err);
+                read_windowed(path, &o, windows[wi], &rc, &X, v, &err);
                 ck_assert_msg(rc == wrc, "file %zu window %zu: %s", fi, windows[wi], err.msg);
                 if (rc) {
                     ck_assert_str_eq(err.msg, werr.msg);
@@ -1048,38 +1056,13 @@ START_TEST(matrix_read_csv_windows)
         float *v[1];
         sw_error err, werr;
         int rc, wrc;
-        read_both(path, &o, (size_t)-1, &wrc, &X, v, &werr);
-        read_both(path, &o, 4099, &rc, &X, v, &err);
+        read_windowed(path, &o, (size_t)-1, &wrc, &X, v, &werr);
+        read_windowed(path, &o, 4099, &rc, &X, v, &err);
         ck_assert_int_eq(wrc, nul ? SW_PARSE : SW_INVALID_DATA);
         ck_assert_int_eq(rc, wrc);
         ck_assert_str_eq(err.msg, werr.msg);
         if (!nul) ck_assert_int_eq(err.line, 35002);
         ck_assert_int_eq(werr.line, err.line);
-    }
-    /* a wide header over many blank lines, then one row: windows of 150 KiB
-     * (the header line is about 129 KB); one of 64 KiB is shorter than the
-     * header, so the file is read whole */
-    enum { W = 20000, BLANK = 200000 };
-    char *wide = malloc((size_t)W * 8 + BLANK + (size_t)W * 2 + 16), *q = wide;
-    for (int c = 0; c < W; c++) q += sprintf(q, "%sc%d", c ? "," : "", c);
-    *q++ = '\n';
-    memset(q, '\n', BLANK);
-    q += BLANK;
-    for (int c = 0; c < W; c++) q += sprintf(q, "%s%d", c ? "," : "", c % 10);
-    const char *path = tu_write("wide_blank.csv", wide, (size_t)(q - wide));
-    free(wide);
-    const size_t ws[] = {150 << 10, 64 << 10};
-    for (int i = 0; i < 2; i++) {
-        sw_csv_matrix_opts o = {0};
-        sw_matrix *X;
-        sw_error err;
-        int rc;
-        read_both(path, &o, ws[i], &rc, &X, NULL, &err);
-        ck_assert_msg(rc == SW_OK, "%s", err.msg);
-        ck_assert_int_eq(X->rows, 1);
-        ck_assert_int_eq(X->cols, W);
-        ck_assert(sw_matrix_get(X, 0, W - 1) == (float)((W - 1) % 10));
-        sw_matrix_free(X);
     }
 }
 END_TEST
