@@ -1125,6 +1125,7 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
         if (!es[e].is_train && (rc = sw__bin_apply(&cuts, evals[e].X, p->nthread, &es[e].b, err))) goto done;
     }
     double t_binning = sw_clock_now() - t0;
+    if (p->binned) p->binned(p->binned_ctx);
 
     /* base score and the model */
     double base = p->base_score;

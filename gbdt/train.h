@@ -79,6 +79,12 @@ typedef struct {
     int progress;               /* draw a progress bar on `log` (a terminal) */
     int num_class;              /* multi:softprob / multi:softmax: classes, labels 0..num_class-1; each
                                  * round grows one tree per class (binary trees only) */
+    /* Called once when the training and evaluation rows are binned: from then on
+     * sw_train reads no feature value of their matrices (only names and shapes;
+     * targets and weights still), so the caller may free the values (swish
+     * train does: its peak memory is then the binned rows, not the floats). */
+    void (*binned)(void *ctx);
+    void *binned_ctx;
 } sw_train_params;
 
 sw_train_params sw_train_params_default(void);

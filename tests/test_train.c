@@ -406,6 +406,68 @@ START_TEST(early_stopping_and_report)
 }
 END_TEST
 
+/* sw_train_params.binned: called once, after binning, and from then on no
+ * feature value is read: the matrices poisoned in the callback (NaN), training
+ * and validation, give the same model bytes and validation history as a run
+ * without it (depthwise and oblivious, 2 threads). */
+typedef struct {
+    sw_matrix *m[2];
+    int calls;
+} poison_ctx;
+
+static void poison(void *ctx)
+{
+    poison_ctx *c = ctx;
+    c->calls++;
+    for (int i = 0; i < 2; i++)
+        for (size_t k = 0; k < (size_t)c->m[i]->rows * (size_t)c->m[i]->cols; k++) c->m[i]->data[k] = NAN;
+}
+
+START_TEST(binned_callback)
+{
+    for (int obl = 0; obl < 2; obl++) {
+        unsigned char *bytes[2];
+        size_t len[2];
+        double hist[2];
+        for (int k = 0; k < 2; k++) {
+            sw_matrix *X, *V;
+            float *y, *yv;
+            synth(5000, 4, 21, &X, &y);
+            synth(1000, 4, 22, &V, &yv);
+            sw_train_params p = sw_train_params_default();
+            p.rounds = 20;
+            p.nthread = 2;
+            p.subsample = 0.8;
+            if (obl) p.grow_policy = SW_GROW_OBLIVIOUS;
+            poison_ctx pc = {{X, V}, 0};
+            if (k) {
+                p.binned = poison;
+                p.binned_ctx = &pc;
+            }
+            sw_train_data tr = {X, y, NULL, "train"}, ev[2] = {{X, y, NULL, "train"}, {V, yv, NULL, "valid"}};
+            sw_forest *f;
+            sw_train_report rep;
+            sw_error err;
+            ck_assert_int_eq(sw_train(&p, &tr, ev, 2, &f, &rep, &err), SW_OK);
+            ck_assert_int_eq(pc.calls, k);
+            hist[k] = rep.history[((size_t)(rep.rounds_done - 1) * 2 + 1) * rep.n_metrics];
+            bytes[k] = swm_bytes(f, &len[k]);
+            sw_train_report_free(&rep);
+            sw_forest_free(f);
+            sw_matrix_free(X);
+            sw_matrix_free(V);
+            free(y);
+            free(yv);
+        }
+        ck_assert_uint_eq(len[0], len[1]);
+        ck_assert(memcmp(bytes[0], bytes[1], len[0]) == 0);
+        ck_assert(hist[0] == hist[1]);
+        sw_free(bytes[0]);
+        sw_free(bytes[1]);
+    }
+}
+END_TEST
+
 START_TEST(training_margins_match_scorer)
 {
     /* the training set's metric comes from the margins training keeps (the last
@@ -1261,6 +1323,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, swm_checksum_and_version);
     tcase_add_test(tc, data_checks);
     tcase_add_test(tc, cuts_unweighted_match_weighted);
+    tcase_add_test(tc, binned_callback);
     tcase_add_test(tc, data_checks_chunks);
     tcase_add_test(tc, parameters);
     tcase_add_test(tc, xgboost_reads_swish_models);

@@ -124,6 +124,22 @@ static int load(const char *path, const char *target, const char *weight, const 
     return rc;
 }
 
+/* The feature values, once binned (sw_train_params.binned): freed, shapes and
+ * names kept. */
+typedef struct {
+    sw_matrix **m;
+    int n;
+} float_data;
+
+static void free_float_data(void *ctx)
+{
+    const float_data *d = ctx;
+    for (int i = 0; i < d->n; i++) {
+        sw_aligned_free(d->m[i]->data);
+        d->m[i]->data = NULL;
+    }
+}
+
 /* Peak resident memory of this process image (VmHWM): ru_maxrss would carry
  * the peak of a parent that forked us across exec. */
 static double peak_rss_mib(void)
@@ -257,6 +273,12 @@ int cmd_train(int argc, char **argv)
     p.verbose_every = (int)every;
     p.progress = !json && isatty(STDOUT_FILENO);
     sw_train_data tr = {X, y, w, "train"};
+    sw_matrix *mats[CLI_MAX_REPEAT + 1];
+    float_data fd = {mats, 0};
+    mats[fd.n++] = X;
+    for (int i = 0; i < nv; i++) mats[fd.n++] = VX[i];
+    p.binned = free_float_data;
+    p.binned_ctx = &fd;
     if (sw_train(&p, &tr, evals, ne, &f, &rep, &err)) goto fail;
     double ts = sw_clock_now();
     if (sw_model_save(f, out_path, &err)) goto fail;
