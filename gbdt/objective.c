@@ -1,28 +1,29 @@
 /* objective: name tables and link functions.
  *
  * The float32 links copy XGBoost 1.7's arithmetic: the sigmoid is
- * 1 / (expf(min(-x, 88.7)) + 1) and ProbToMargin is -logf(1/p - 1) for the
- * logistic link and logf(p) for the log links.  Tests compare them with the
- * real library's output. */
+ * 1 / (expf(min(-x, 88.7)) + 1), the log links expf (survival:aft: exp in
+ * double, then rounded), binary:hinge x > 0 ? 1 : 0; ProbToMargin is
+ * -logf(1/p - 1) for the logistic link and logf(p) for the log links.  Tests
+ * compare them with the real library's output. */
 #include "objective.h"
 
 #include <math.h>
 #include <string.h>
 
 static const char *const obj_names[] = {
-#define SW__OBJ_NAME(id, name, fam, link) name,
+#define SW__OBJ_NAME(id, name, fam, link, base) name,
     SW_OBJECTIVE_LIST(SW__OBJ_NAME)
 #undef SW__OBJ_NAME
 };
 
 static const int obj_family[] = {
-#define SW__OBJ_FAM(id, name, fam, link) fam,
+#define SW__OBJ_FAM(id, name, fam, link, base) fam,
     SW_OBJECTIVE_LIST(SW__OBJ_FAM)
 #undef SW__OBJ_FAM
 };
 
 static const sw_link obj_link[] = {
-#define SW__OBJ_LINK(id, name, fam, link) link,
+#define SW__OBJ_LINK(id, name, fam, link, base) link,
     SW_OBJECTIVE_LIST(SW__OBJ_LINK)
 #undef SW__OBJ_LINK
 };
@@ -56,16 +57,35 @@ int sw_objective_is_multiclass(sw_objective obj)
     return (int)obj >= 0 && obj < SW_OBJ_COUNT && obj_family[obj] == 2;
 }
 
+static const sw_link obj_base[] = {
+#define SW__OBJ_BASE(id, name, fam, link, base) base,
+    SW_OBJECTIVE_LIST(SW__OBJ_BASE)
+#undef SW__OBJ_BASE
+};
+
 sw_link sw_objective_link(sw_objective obj)
 {
     if ((int)obj < 0 || obj >= SW_OBJ_COUNT) return SW_LINK_IDENTITY;
     return obj_link[obj];
 }
 
+sw_link sw_objective_base_link(sw_objective obj)
+{
+    if ((int)obj < 0 || obj >= SW_OBJ_COUNT) return SW_LINK_IDENTITY;
+    return obj_base[obj];
+}
+
+int sw_objective_trainable(sw_objective obj)
+{
+    return (int)obj >= 0 && obj < SW_OBJ_COUNT && (obj_family[obj] == 0 || obj_family[obj] == 2);
+}
+
 const char *sw_objective_names(void)
 {
     return "reg:squarederror, reg:absoluteerror, reg:pseudohubererror, reg:quantileerror, "
-           "binary:logistic, count:poisson, reg:tweedie, reg:gamma, multi:softprob, multi:softmax (XGBoost); "
+           "binary:logistic, count:poisson, reg:tweedie, reg:gamma, multi:softprob, multi:softmax, "
+           "and for scoring only reg:logistic, binary:logitraw, binary:hinge, reg:squaredlogerror, survival:cox, "
+           "survival:aft, rank:pairwise, rank:ndcg, rank:map (XGBoost); "
            "RMSE, MAE, "
            "Quantile, Poisson, Logloss (CatBoost)";
 }
@@ -78,6 +98,8 @@ float sw_link_apply_f32(sw_link link, float x)
         return 1.0f / (expf(t) + 1.0f);
     }
     case SW_LINK_EXP: return expf(x);
+    case SW_LINK_HINGE: return x > 0.0f ? 1.0f : 0.0f;
+    case SW_LINK_EXP64: return (float)exp((double)x);
     default: return x;
     }
 }
@@ -107,7 +129,9 @@ double sw_link_apply_f64(sw_link link, double x)
 {
     switch (link) {
     case SW_LINK_SIGMOID: return 1.0 / (1.0 + exp(-x));
-    case SW_LINK_EXP: return exp(x);
+    case SW_LINK_EXP:
+    case SW_LINK_EXP64: return exp(x);
+    case SW_LINK_HINGE: return x > 0.0 ? 1.0 : 0.0;
     default: return x;
     }
 }

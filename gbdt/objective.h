@@ -13,29 +13,45 @@ typedef enum {
     SW_LINK_IDENTITY,
     SW_LINK_SIGMOID,
     SW_LINK_EXP,
-    SW_LINK_SOFTMAX /* across a row's output groups: sw_softmax_f32 */
+    SW_LINK_SOFTMAX, /* across a row's output groups: sw_softmax_f32 */
+    SW_LINK_HINGE,   /* 1 when the margin is above 0, else 0 (binary:hinge) */
+    SW_LINK_EXP64    /* exp in double, rounded to float (survival:aft's, where the others use expf) */
 } sw_link;
 
-#define SW_OBJECTIVE_LIST(X)                                                        \
-    /* id,            name,                       family, link */                  \
-    X(SQUAREDERROR,   "reg:squarederror",         0, SW_LINK_IDENTITY)              \
-    X(ABSOLUTEERROR,  "reg:absoluteerror",        0, SW_LINK_IDENTITY)              \
-    X(PSEUDOHUBER,    "reg:pseudohubererror",     0, SW_LINK_IDENTITY)              \
-    X(QUANTILE,       "reg:quantileerror",        0, SW_LINK_IDENTITY)              \
-    X(LOGISTIC,       "binary:logistic",          0, SW_LINK_SIGMOID)               \
-    X(POISSON,        "count:poisson",            0, SW_LINK_EXP)                   \
-    X(TWEEDIE,        "reg:tweedie",              0, SW_LINK_EXP)                   \
-    X(GAMMA,          "reg:gamma",                0, SW_LINK_EXP)                   \
-    X(MULTI_SOFTPROB, "multi:softprob",           2, SW_LINK_SOFTMAX)               \
-    X(MULTI_SOFTMAX,  "multi:softmax",            2, SW_LINK_SOFTMAX)               \
-    X(CB_RMSE,        "RMSE",                     1, SW_LINK_IDENTITY)              \
-    X(CB_MAE,         "MAE",                      1, SW_LINK_IDENTITY)              \
-    X(CB_QUANTILE,    "Quantile",                 1, SW_LINK_IDENTITY)              \
-    X(CB_POISSON,     "Poisson",                  1, SW_LINK_EXP)                   \
-    X(CB_LOGLOSS,     "Logloss",                  1, SW_LINK_SIGMOID)
+/* Family 0: XGBoost, trained and read; 1: CatBoost; 2: XGBoost multi-class;
+ * 3: XGBoost, read and scored but not trained by swish.  link turns the margin
+ * into the prediction; base is the link whose inverse turns base_score into
+ * the margin, as XGBoost 1.7's ProbToMargin (binary:hinge's is the identity,
+ * and so is binary:logitraw's). */
+#define SW_OBJECTIVE_LIST(X)                                                                     \
+    /* id,            name,                       family, link,            base */              \
+    X(SQUAREDERROR,   "reg:squarederror",         0, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(ABSOLUTEERROR,  "reg:absoluteerror",        0, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(PSEUDOHUBER,    "reg:pseudohubererror",     0, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(QUANTILE,       "reg:quantileerror",        0, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(LOGISTIC,       "binary:logistic",          0, SW_LINK_SIGMOID,  SW_LINK_SIGMOID)          \
+    X(POISSON,        "count:poisson",            0, SW_LINK_EXP,      SW_LINK_EXP)              \
+    X(TWEEDIE,        "reg:tweedie",              0, SW_LINK_EXP,      SW_LINK_EXP)              \
+    X(GAMMA,          "reg:gamma",                0, SW_LINK_EXP,      SW_LINK_EXP)              \
+    X(MULTI_SOFTPROB, "multi:softprob",           2, SW_LINK_SOFTMAX,  SW_LINK_IDENTITY)         \
+    X(MULTI_SOFTMAX,  "multi:softmax",            2, SW_LINK_SOFTMAX,  SW_LINK_IDENTITY)         \
+    X(CB_RMSE,        "RMSE",                     1, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(CB_MAE,         "MAE",                      1, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(CB_QUANTILE,    "Quantile",                 1, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(CB_POISSON,     "Poisson",                  1, SW_LINK_EXP,      SW_LINK_EXP)              \
+    X(CB_LOGLOSS,     "Logloss",                  1, SW_LINK_SIGMOID,  SW_LINK_SIGMOID)          \
+    X(REG_LOGISTIC,   "reg:logistic",             3, SW_LINK_SIGMOID,  SW_LINK_SIGMOID)          \
+    X(LOGITRAW,       "binary:logitraw",          3, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(HINGE,          "binary:hinge",             3, SW_LINK_HINGE,    SW_LINK_IDENTITY)         \
+    X(SQUAREDLOG,     "reg:squaredlogerror",      3, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(COX,            "survival:cox",             3, SW_LINK_EXP,      SW_LINK_EXP)              \
+    X(AFT,            "survival:aft",             3, SW_LINK_EXP64,    SW_LINK_EXP)              \
+    X(RANK_PAIRWISE,  "rank:pairwise",            3, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(RANK_NDCG,      "rank:ndcg",                3, SW_LINK_IDENTITY, SW_LINK_IDENTITY)         \
+    X(RANK_MAP,       "rank:map",                 3, SW_LINK_IDENTITY, SW_LINK_IDENTITY)
 
 typedef enum {
-#define SW__OBJ_ENUM(id, name, fam, link) SW_OBJ_##id,
+#define SW__OBJ_ENUM(id, name, fam, link, base) SW_OBJ_##id,
     SW_OBJECTIVE_LIST(SW__OBJ_ENUM)
 #undef SW__OBJ_ENUM
     SW_OBJ_COUNT
@@ -49,6 +65,11 @@ int sw_objective_is_catboost(sw_objective obj);
 /* XGBoost's multi-class objectives: one output group (margin) per class. */
 int sw_objective_is_multiclass(sw_objective obj);
 sw_link sw_objective_link(sw_objective obj);
+/* The link whose inverse maps the model's base_score to its base margin. */
+sw_link sw_objective_base_link(sw_objective obj);
+/* Whether swish's trainer takes the objective (families 0 and 2 of the list);
+ * the others are read and scored only. */
+int sw_objective_trainable(sw_objective obj);
 /* Comma-separated list of every known name, for error messages. */
 const char *sw_objective_names(void);
 

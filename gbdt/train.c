@@ -223,12 +223,12 @@ int sw_train_params_set(sw_train_params *p, const char *key, const char *v, cons
 #define IS(name) (strcmp(key, name) == 0)
     if (IS("objective")) {
         int o = sw_objective_from_name(v);
-        if (o < 0 || sw_objective_is_catboost((sw_objective)o))
+        if (o < 0 || !sw_objective_trainable((sw_objective)o))
             return sw_fail(err, SW_ARG,
-                           "parameter objective: '%s' is not supported (reg:squarederror, reg:absoluteerror, "
+                           "parameter objective: '%s' is not supported%s (reg:squarederror, reg:absoluteerror, "
                            "reg:pseudohubererror, reg:quantileerror, count:poisson, reg:tweedie, reg:gamma, "
                            "binary:logistic, multi:softprob, multi:softmax)",
-                           v);
+                           v, o >= 0 && !sw_objective_is_catboost((sw_objective)o) ? " for training (swish scores such XGBoost models)" : "");
         p->objective = (sw_objective)o;
     } else if (IS("grow_policy")) {
         if (strcmp(v, "depthwise") == 0) p->grow_policy = SW_GROW_DEPTHWISE;
@@ -1036,6 +1036,8 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
     long n = X->rows;
     int nf = X->cols;
     int obl = p->grow_policy == SW_GROW_OBLIVIOUS;
+    if (!sw_objective_trainable(p->objective))
+        return sw_fail(err, SW_ARG, "objective %s is not supported for training", sw_objective_name(p->objective));
     if (obl && catboost_objective(p->objective) == SW_OBJ_COUNT)
         return sw_fail(err, SW_ARG, "grow_policy=oblivious supports reg:squarederror, reg:absoluteerror, "
                        "reg:quantileerror, count:poisson and binary:logistic (not %s)", sw_objective_name(p->objective));

@@ -290,7 +290,7 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
     }
     sw_free(oname);
     int ok;
-    float margin = sw_link_inverse_f32(sw_objective_link((sw_objective)objective), base_score, &ok);
+    float margin = sw_link_inverse_f32(sw_objective_base_link((sw_objective)objective), base_score, &ok);
     if (!ok)
         return fmt_err(c, bs, SW_FORMAT, "base_score %g is outside the domain of objective %s",
                        (double)base_score, sw_objective_name((sw_objective)objective));

@@ -38,6 +38,9 @@ static void objective(sw_jw *w, const sw_forest *f)
     switch (o) {
     case SW_OBJ_SQUAREDERROR:
     case SW_OBJ_LOGISTIC:
+    case SW_OBJ_REG_LOGISTIC:
+    case SW_OBJ_LOGITRAW:
+    case SW_OBJ_SQUAREDLOG:
         sw_jw_key(w, "reg_loss_param");
         sw_jw_obj_begin(w);
         sw_jw_kstr(w, "scale_pos_weight", "1");
@@ -210,6 +213,15 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
     if (sw_objective_is_catboost(sw_forest_objective(f)))
         return sw_fail(err, SW_UNSUPPORTED, "objective %s has no XGBoost equivalent",
                        sw_objective_name(sw_forest_objective(f)));
+    switch (sw_forest_objective(f)) { /* XGBoost needs their parameters, which swish does not keep */
+    case SW_OBJ_AFT:
+    case SW_OBJ_RANK_PAIRWISE:
+    case SW_OBJ_RANK_NDCG:
+    case SW_OBJ_RANK_MAP:
+        return sw_fail(err, SW_UNSUPPORTED, "a model with objective %s cannot be written in XGBoost format (use .swm)",
+                       sw_objective_name(sw_forest_objective(f)));
+    default: break;
+    }
     int nt = sw_forest_n_trees(f), nf = sw_forest_n_features(f);
     int maxn = 1;
     for (int t = 0; t < nt; t++)

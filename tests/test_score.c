@@ -623,6 +623,136 @@ START_TEST(dart_matches_xgboost)
 }
 END_TEST
 
+/* The XGBoost objectives swish scores but does not train (reg:logistic,
+ * binary:logitraw, binary:hinge, reg:squaredlogerror, survival:cox,
+ * survival:aft, rank:*), trained by XGBoost 1.7.4 itself
+ * (tests/tools/xgb_objectives.py), some with a base_score: every scorer and
+ * the CLI equal XGBoost's margins and predictions bit for bit, JSON and UBJSON,
+ * on NaN-rich rows.  The trainer refuses them; written back by swish, XGBoost
+ * reads the same predictions, or swish refuses the format where it keeps no
+ * parameters XGBoost needs (rank:*, survival:aft). */
+START_TEST(scored_objectives_match_xgboost)
+{
+    const char *t = tu_tmpdir();
+    char dir[600], path[700], path2[800];
+    snprintf(dir, sizeof dir, "%s/objectives", t);
+    char *out = NULL;
+    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_objectives.py %s 2>&1", dir, dir);
+    ck_assert_msg(rc == 0, "xgb_objectives.py: %s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/rows.csv", dir);
+    sw_table *tb;
+    sw_error err;
+    ck_assert_int_eq(sw_table_read_csv(path, NULL, &tb, &err), SW_OK);
+    const char *names[6] = {"f0", "f1", "f2", "f3", "f4", "f5"};
+    sw_matrix *X;
+    ck_assert_int_eq(sw_matrix_from_table(tb, names, 6, &X, &err), SW_OK);
+    sw_table_free(tb);
+    long n = X->rows;
+    ck_assert_int_eq(n, 2000);
+    float *want = malloc(sizeof(float) * (size_t)n), *back = malloc(sizeof(float) * (size_t)n);
+    double *got = malloc(sizeof(double) * (size_t)n);
+    snprintf(path, sizeof path, "%s/names", dir);
+    FILE *lf = fopen(path, "r");
+    ck_assert_ptr_nonnull(lf);
+    char kind[64];
+    int n_kinds = 0, hinge_ones = 0;
+    while (fscanf(lf, "%63s", kind) == 1) {
+        n_kinds++;
+        for (int e = 0; e < 2; e++) {
+            snprintf(path, sizeof path, "%s/%s.%s", dir, kind, e ? "ubj" : "json");
+            sw_forest *f;
+            ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s: %s", path, err.msg);
+            ck_assert_int_eq(sw_forest_n_trees(f), 25);
+            sw_objective obj = sw_forest_objective(f);
+            ck_assert_msg(!sw_objective_trainable(obj), "%s", kind);
+            for (int margin = 0; margin < 2; margin++) {
+                snprintf(path, sizeof path, "%s/%s.%s", dir, kind, margin ? "margin" : "pred");
+                FILE *fp = fopen(path, "r");
+                ck_assert_ptr_nonnull(fp);
+                for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
+                fclose(fp);
+                for (int i = 0; i < 4; i++) {
+                    if (i < 3 && !sw_isa_supported(isas[i])) continue;
+                    if (i == 3) {
+                        sw_forest_predict_ref(f, X->data, n, 6, -1, margin, got);
+                    } else {
+                        sw_scorer *sc;
+                        ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+                        sw_scorer_predict(sc, X->data, n, 6, margin, 2, got);
+                        got[7] = sw_scorer_predict_row(sc, sw_matrix_row(X, 7), margin);
+                        sw_scorer_free(sc);
+                    }
+                    for (long r = 0; r < n; r++) {
+                        float g = (float)got[r];
+                        ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s.%s %s %s row %ld: %.9g, XGBoost %.9g", kind,
+                                      e ? "ubj" : "json", margin ? "margin" : "prediction",
+                                      i == 3 ? "reference" : sw_isa_name(isas[i]), r, (double)g, (double)want[r]);
+                    }
+                }
+                if (!margin && obj == SW_OBJ_HINGE)
+                    for (long r = 0; r < n; r++) hinge_ones += want[r] == 1.0f;
+            }
+            if (e == 0) {
+                /* the CLI's predictions, as XGBoost's */
+                snprintf(path2, sizeof path2, "%s/%s.cli.csv", dir, kind);
+                rc = tu_sh(&out, "%s predict --model %s/%s.json --input %s/rows.csv --output %s 2>&1", tu_swish_bin(), dir,
+                           kind, dir, path2);
+                ck_assert_msg(rc == 0, "%s", out);
+                free(out);
+                snprintf(path, sizeof path, "%s/%s.pred", dir, kind);
+                rc = tu_sh(&out, "tail -n +2 %s | cmp - %s 2>&1 || (tail -n +2 %s | paste - %s | awk '$1 != $2' | head -3)",
+                           path2, path, path2, path);
+                ck_assert_msg(rc == 0 && out[0] == 0, "%s: swish predict differs from XGBoost: %s", kind, out);
+                free(out);
+                /* written back: XGBoost reads the same predictions, or a clear refusal */
+                snprintf(path, sizeof path, "%s/%s.back.json", dir, kind);
+                int wr = sw_model_save(f, path, &err);
+                if (obj == SW_OBJ_AFT || obj == SW_OBJ_RANK_PAIRWISE || obj == SW_OBJ_RANK_NDCG || obj == SW_OBJ_RANK_MAP) {
+                    ck_assert_int_eq(wr, SW_UNSUPPORTED);
+                    ck_assert_msg(strstr(err.msg, "use .swm") != NULL, "%s", err.msg);
+                    snprintf(path, sizeof path, "%s/%s.back.swm", dir, kind);
+                    ck_assert_msg(sw_model_save(f, path, &err) == SW_OK, "%s", err.msg);
+                    sw_forest *b;
+                    ck_assert_msg(sw_model_load(path, &b, &err) == SW_OK, "%s", err.msg);
+                    ck_assert_int_eq(sw_forest_objective(b), obj);
+                    sw_forest_predict_ref(b, X->data, n, 6, -1, 0, got);
+                    for (long r = 0; r < n; r++) back[r] = (float)got[r];
+                    sw_forest_free(b);
+                } else {
+                    ck_assert_msg(wr == SW_OK, "%s: %s", kind, err.msg);
+                    snprintf(path2, sizeof path2, "%s/%s.back.pred", dir, kind);
+                    rc = tu_sh(&out, "/usr/bin/python3 tests/tools/xgb_predict.py %s %s/rows.csv %s 2>&1", path, dir, path2);
+                    ck_assert_msg(rc == 0, "xgb_predict.py: %s", out);
+                    free(out);
+                    FILE *fp = fopen(path2, "r");
+                    ck_assert_ptr_nonnull(fp);
+                    for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &back[r]), 1);
+                    fclose(fp);
+                }
+                snprintf(path, sizeof path, "%s/%s.pred", dir, kind);
+                FILE *fp = fopen(path, "r");
+                for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
+                fclose(fp);
+                ck_assert_msg(memcmp(back, want, sizeof(float) * (size_t)n) == 0, "%s written back: predictions differ", kind);
+                /* not trained by swish: a clear refusal naming the objective */
+                sw_train_params p = sw_train_params_default();
+                ck_assert_int_eq(sw_train_params_set(&p, "objective", sw_objective_name(obj), NULL, 0, &err), SW_ARG);
+                ck_assert_msg(strstr(err.msg, sw_objective_name(obj)) && strstr(err.msg, "for training"), "%s", err.msg);
+            }
+            sw_forest_free(f);
+        }
+    }
+    fclose(lf);
+    ck_assert_int_eq(n_kinds, 9);
+    ck_assert_msg(hinge_ones > 0 && hinge_ones < 2 * n, "binary:hinge gave %d ones", hinge_ones);
+    free(want);
+    free(back);
+    free(got);
+    sw_matrix_free(X);
+}
+END_TEST
+
 /* n rows of k comma-separated %.9g floats. */
 static float *read_rows(const char *path, long n, int k)
 {
@@ -866,6 +996,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, variants_match_reference);
     tcase_add_test(tc, wide_features_match_reference);
     tcase_add_test(tc, dart_matches_xgboost);
+    tcase_add_test(tc, scored_objectives_match_xgboost);
     tcase_add_test(tc, readers_and_scorer_survive_allocation_failures);
     tcase_add_test(tc, deep_trees_match_reference);
     tcase_add_test(tc, deep_irregular_trees_match_reference);
