@@ -630,7 +630,8 @@ END_TEST
  * the CLI equal XGBoost's margins and predictions bit for bit, JSON and UBJSON,
  * on NaN-rich rows.  The trainer refuses them; written back by swish, XGBoost
  * reads the same predictions, or swish refuses the format where it keeps no
- * parameters XGBoost needs (rank:*, survival:aft). */
+ * parameters XGBoost needs (rank:*, survival:aft).  And a random forest
+ * (num_parallel_tree 3): --trees counts whole rounds, as XGBoost does. */
 START_TEST(scored_objectives_match_xgboost)
 {
     const char *t = tu_tmpdir();
@@ -745,6 +746,21 @@ START_TEST(scored_objectives_match_xgboost)
     }
     fclose(lf);
     ck_assert_int_eq(n_kinds, 9);
+    /* a random forest stopped early: --trees counts whole rounds of num_parallel_tree trees */
+    static const char *const rf_runs[][2] = {{"", "best"}, {"--trees 6", "r2"}};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path2, sizeof path2, "%s/rf.%s.csv", dir, rf_runs[k][1]);
+        rc = tu_sh(&out, "%s predict --model %s/rf.json --input %s/rows.csv %s --output %s 2>&1", tu_swish_bin(), dir,
+                   dir, rf_runs[k][0], path2);
+        ck_assert_msg(rc == 0, "%s", out);
+        free(out);
+        rc = tu_sh(&out, "tail -n +2 %s | cmp - %s/rf.%s 2>&1", path2, dir, rf_runs[k][1]);
+        ck_assert_msg(rc == 0, "random forest, %s: %s", rf_runs[k][1], out);
+        free(out);
+    }
+    rc = tu_sh(&out, "%s predict --model %s/rf.json --input %s/rows.csv --trees 4 2>&1", tu_swish_bin(), dir, dir);
+    ck_assert_msg(rc == 2 && strstr(out, "adds 3 trees a round (num_parallel_tree); give a multiple of 3"), "%s", out);
+    free(out);
     ck_assert_msg(hinge_ones > 0 && hinge_ones < 2 * n, "binary:hinge gave %d ones", hinge_ones);
     free(want);
     free(back);

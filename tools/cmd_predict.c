@@ -32,7 +32,7 @@ static const cli_opt opts[] = {
      CLI_REQUIRED},
     {"--output", "OUT.csv", "where to write predictions (default: stdout); never the input file", 0},
     {"--keep", "COL,...", "copy these input columns (ids) into the output, in front of prediction", CLI_REPEAT},
-    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration; N: the first N, whole rounds for a multi-class model)", 0},
+    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration; N: the first N, in whole rounds where a round adds several: multi-class, num_parallel_tree)", 0},
     {"--margin", NULL, "raw margin, before the objective's link", 0},
     CLI_OPT_THREADS,
     {"--timing", NULL, "print load, parse and scoring times on stderr", 0},
@@ -227,11 +227,18 @@ int cmd_predict(int argc, char **argv)
                           sw_forest_n_trees(f));
         goto done;
     }
-    if (choice > 0 && sw_forest_n_groups(f) > 1 && choice % sw_forest_trees_per_iteration(f) != 0) {
-        /* a part of a round would score some classes with one tree more than others */
-        rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1,
-                          "--trees %d: this %d-class model adds %d trees a round; give a multiple of %d", choice,
-                          sw_forest_n_groups(f), sw_forest_trees_per_iteration(f), sw_forest_trees_per_iteration(f));
+    if (choice > 0 && choice % sw_forest_trees_per_iteration(f) != 0) {
+        /* a part of a round would score some classes with one tree more than
+         * others, or take part of a random forest's round (XGBoost counts rounds) */
+        int tpi = sw_forest_trees_per_iteration(f);
+        if (sw_forest_n_groups(f) > 1)
+            rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1,
+                              "--trees %d: this %d-class model adds %d trees a round; give a multiple of %d", choice,
+                              sw_forest_n_groups(f), tpi, tpi);
+        else
+            rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1,
+                              "--trees %d: this model adds %d trees a round (num_parallel_tree); give a multiple of %d",
+                              choice, tpi, tpi);
         goto done;
     }
 

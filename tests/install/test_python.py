@@ -161,6 +161,21 @@ class AgainstXGBoost(unittest.TestCase):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-4)
 
 
+    def test_random_forest_rounds(self):
+        # num_parallel_tree 3 with early stopping: rounds of three trees, as XGBoost counts them
+        dtr = xgb.DMatrix(self.X[:2400], label=self.y[:2400], missing=np.nan)
+        dva = xgb.DMatrix(self.X[2400:], label=self.y[2400:], missing=np.nan)
+        rf = xgb.train({"eta": 0.5, "max_depth": 4, "num_parallel_tree": 3, "subsample": 0.8, "seed": 5}, dtr, 100,
+                       evals=[(dva, "valid")], early_stopping_rounds=3, verbose_eval=False)
+        path = os.path.join(self.tmp, "rf.json")
+        rf.save_model(path)
+        m = swish.load(path)
+        d = xgb.DMatrix(self.X, missing=np.nan)
+        np.testing.assert_array_equal(m.predict(self.X), rf.predict(d, iteration_range=(0, rf.best_iteration + 1)))
+        np.testing.assert_array_equal(m.predict(self.X, trees=6), rf.predict(d, iteration_range=(0, 2)))
+        with self.assertRaises(ValueError):
+            m.predict(self.X, trees=4)  # not whole rounds of 3 trees
+
     def test_multiclass_training(self):
         # swish trains a 4-class model: the same bytes at 1 and 2 threads, and XGBoost
         # reads it and predicts the same probabilities

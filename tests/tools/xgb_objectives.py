@@ -7,7 +7,8 @@ Writes OUTDIR/rows.csv (NaN-rich rows, empty cells for NaN), OUTDIR/names (one
 model name per line) and for each model NAME.json, NAME.ubj, NAME.margin
 (XGBoost's output_margin predictions) and NAME.pred (its predictions), one
 %.9g float32 value per line.  Some set a base_score, which each objective
-turns into its base margin in its own way."""
+turns into its base margin in its own way.  Also rf.json, a random forest
+stopped early, with rf.best and rf.r2 (see the end)."""
 import sys
 
 import numpy as np
@@ -59,6 +60,18 @@ def main():
             with open("%s/%s.%s" % (out, name, ext), "w") as fp:
                 for v in bst.predict(dp, output_margin=margin):
                     fp.write("%.9g\n" % v)
+    # a random forest (num_parallel_tree 3) stopped early: rf.best (at the best
+    # iteration), rf.r2 (the first two rounds, six trees)
+    dtr = xgb.DMatrix(X[:1600], y[:1600], missing=np.nan, feature_names=names)
+    dva = xgb.DMatrix(X[1600:], y[1600:], missing=np.nan, feature_names=names)
+    rf = xgb.train({"max_depth": 4, "eta": 0.5, "num_parallel_tree": 3, "subsample": 0.8, "seed": 5, "nthread": 1},
+                   dtr, 100, evals=[(dva, "valid")], early_stopping_rounds=3, verbose_eval=False)
+    rf.save_model(out + "/rf.json")
+    dp = xgb.DMatrix(X, missing=np.nan, feature_names=names)
+    for ext, rounds in (("best", rf.best_iteration + 1), ("r2", 2)):
+        with open("%s/rf.%s" % (out, ext), "w") as fp:
+            for v in rf.predict(dp, iteration_range=(0, rounds)):
+                fp.write("%.9g\n" % v)
 
 
 if __name__ == "__main__":

@@ -200,6 +200,9 @@ class Model:
             if self.n_classes > 1 and choice % tpi:
                 raise ValueError("trees=%d: a %d-class model takes whole rounds of %d trees"
                                  % (choice, self.n_classes, tpi))
+            if choice % tpi:
+                raise ValueError("trees=%d: this model takes whole rounds of %d trees (num_parallel_tree)"
+                                 % (choice, tpi))
         else:
             raise ValueError("trees must be 'all', 'best' or a positive count, got %r" % (trees,))
         return _lib.sw_forest_tree_limit(self._f, choice)
