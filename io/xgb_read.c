@@ -436,12 +436,11 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         long long b;
         if ((rc = sw_json_i64(doc, bi, 1, &b, err))) goto fail;
         long long rounds = sw_forest_n_trees(f) / sw_forest_trees_per_iteration(f);
-        if (b < 0 || b >= rounds) {
-            rc = fmt_err(c, bi, SW_FORMAT, "best_iteration %lld outside the model's %d rounds", b,
-                         sw_forest_n_trees(f));
+        if ((b < 0 || b >= rounds) && !(b == -1 && rounds == 0)) { /* XGBoost writes -1 for 0 rounds */
+            rc = fmt_err(c, bi, SW_FORMAT, "best_iteration %lld outside the model's %lld rounds", b, rounds);
             goto fail;
         }
-        sw_forest_set_best_iteration(f, (int)b);
+        if (b >= 0) sw_forest_set_best_iteration(f, (int)b);
     }
     *out = f;
     return SW_OK;

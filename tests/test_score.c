@@ -631,7 +631,8 @@ END_TEST
  * on NaN-rich rows.  The trainer refuses them; written back by swish, XGBoost
  * reads the same predictions, or swish refuses the format where it keeps no
  * parameters XGBoost needs (rank:*, survival:aft).  And a random forest
- * (num_parallel_tree 3): --trees counts whole rounds, as XGBoost does. */
+ * (num_parallel_tree 3): --trees counts whole rounds, as XGBoost does; a
+ * model trained for no round scores its base_score. */
 START_TEST(scored_objectives_match_xgboost)
 {
     const char *t = tu_tmpdir();
@@ -761,6 +762,30 @@ START_TEST(scored_objectives_match_xgboost)
     rc = tu_sh(&out, "%s predict --model %s/rf.json --input %s/rows.csv --trees 4 2>&1", tu_swish_bin(), dir, dir);
     ck_assert_msg(rc == 2 && strstr(out, "adds 3 trees a round (num_parallel_tree); give a multiple of 3"), "%s", out);
     free(out);
+    /* trained for no round: XGBoost's best_iteration -1 read as none, every row its base_score */
+    for (int e = 0; e < 2; e++) {
+        snprintf(path, sizeof path, "%s/zero.%s", dir, e ? "ubj" : "json");
+        sw_forest *f;
+        ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s: %s", path, err.msg);
+        ck_assert_int_eq(sw_forest_n_trees(f), 0);
+        ck_assert_int_eq(sw_forest_best_iteration(f), -1);
+        snprintf(path, sizeof path, "%s/zero.pred", dir);
+        FILE *fp = fopen(path, "r");
+        ck_assert_ptr_nonnull(fp);
+        for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
+        fclose(fp);
+        ck_assert(want[0] == 7.25f);
+        for (int i = 0; i < 3; i++) {
+            if (!sw_isa_supported(isas[i])) continue;
+            sw_scorer *sc;
+            ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+            sw_scorer_predict(sc, X->data, n, 6, 0, 2, got);
+            got[7] = sw_scorer_predict_row(sc, sw_matrix_row(X, 7), 0);
+            sw_scorer_free(sc);
+            for (long r = 0; r < n; r++) ck_assert_msg((float)got[r] == want[r], "zero rounds, %s row %ld: %g", sw_isa_name(isas[i]), r, got[r]);
+        }
+        sw_forest_free(f);
+    }
     ck_assert_msg(hinge_ones > 0 && hinge_ones < 2 * n, "binary:hinge gave %d ones", hinge_ones);
     free(want);
     free(back);

@@ -8,7 +8,8 @@ model name per line) and for each model NAME.json, NAME.ubj, NAME.margin
 (XGBoost's output_margin predictions) and NAME.pred (its predictions), one
 %.9g float32 value per line.  Some set a base_score, which each objective
 turns into its base margin in its own way.  Also rf.json, a random forest
-stopped early, with rf.best and rf.r2 (see the end)."""
+stopped early, with rf.best and rf.r2, and zero.json/.ubj, trained for no
+round, with zero.pred (see the end)."""
 import sys
 
 import numpy as np
@@ -72,6 +73,13 @@ def main():
         with open("%s/rf.%s" % (out, ext), "w") as fp:
             for v in rf.predict(dp, iteration_range=(0, rounds)):
                 fp.write("%.9g\n" % v)
+    # no rounds at all (XGBoost writes best_iteration -1): zero.pred, every row base_score
+    zero = xgb.train({"base_score": 7.25, "nthread": 1}, dtr, 0)
+    zero.save_model(out + "/zero.json")
+    zero.save_model(out + "/zero.ubj")
+    with open(out + "/zero.pred", "w") as fp:
+        for v in zero.predict(dp):
+            fp.write("%.9g\n" % v)
 
 
 if __name__ == "__main__":
