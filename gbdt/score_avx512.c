@@ -334,15 +334,14 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
     float xt[SW__TCOLS * SW__BLOCK] __attribute__((aligned(64)));
     int trans = L->nsrc <= SW__TCOLS;
     if (trans) sw__block_transpose(X, stride, nr, L->nsrc, xt);
+    sw__tblock tb = {trans, 0, 0, 0};
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];
         if (L->src[f] != f) continue; /* a wide feature's later chunk: binned with its first */
         /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
-        const float *xcol = xc;
-        if (trans) xcol = xt + (size_t)L->src[f] * SW__BLOCK;
-        else sw__block_column(X, stride, nr, L->src[f], xc);
+        const float *xcol = sw__block_src(L, X, stride, nr, u, &tb, xt, xc);
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m512i vn = _mm512_set1_epi32(n), nanb = _mm512_set1_epi32(L->nan_bin[f]);

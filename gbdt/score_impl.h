@@ -333,6 +333,34 @@ static inline void sw__block_transpose(const float *X, long stride, int nr, int 
         for (int r = nr; r < SW__BLOCK; r++) out[c * SW__BLOCK + r] = 0.0f;
 }
 
+/* Where the binners read a used feature's column (used[u], source column s;
+ * the sources ascend with u): from the whole block transposed (all: at most
+ * SW__TCOLS columns), else from a chunk of up to SW__TCOLS columns from s on,
+ * transposed when it holds at least SW__TCOLS / 8 used features (wide
+ * tables: the rows are read along, not one cache line per row and feature),
+ * else from a column copy into xc. */
+typedef struct {
+    int all, c0, c1, on; /* xt holds columns [c0, c1) when on */
+} sw__tblock;
+
+static inline const float *sw__block_src(const sw__layout *L, const float *X, long stride, int nr, int u,
+                                         sw__tblock *tb, float *xt, float *xc)
+{
+    int s = L->src[L->used[u]];
+    if (tb->all) return xt + (size_t)s * SW__BLOCK;
+    if (s >= tb->c1) {
+        tb->c0 = s;
+        tb->c1 = s + SW__TCOLS < L->nsrc ? s + SW__TCOLS : L->nsrc;
+        int cnt = 0;
+        for (int v = u; v < L->nused && L->used[v] < tb->c1; v++) cnt += L->src[L->used[v]] == L->used[v];
+        tb->on = cnt >= SW__TCOLS / 8;
+        if (tb->on) sw__block_transpose(X + tb->c0, stride, nr, tb->c1 - tb->c0, xt);
+    }
+    if (tb->on) return xt + (size_t)(s - tb->c0) * SW__BLOCK;
+    sw__block_column(X, stride, nr, s, xc);
+    return xc;
+}
+
 /* Bin one row into rb[0..256): rb[f] for each used layout feature (NaN: the
  * feature's NaN bin); binary forests (at most 128 layout features) also get
  * rb[roff + f] = rb[f] + 1 (mod 256) for missing-left nodes. */

@@ -365,6 +365,61 @@ START_TEST(wide_features_match_reference)
 }
 END_TEST
 
+/* A table of 700 features, past the 128 columns a block transposes whole:
+ * columns 0-299 used densely (chunks transposed), 300-599 one in 25 (column
+ * copies), 600-699 again densely after a gap; depth-6 and depth-8 trees, a few
+ * features with 300 thresholds.  Every ISA equals the reference. */
+START_TEST(many_features_match_reference)
+{
+    enum { NF = 700 };
+    sw_forest *f = sw_forest_create(SW_TREES_BINARY, NF);
+    static char nm[NF][16];
+    static const char *names[NF];
+    for (int k = 0; k < NF; k++) {
+        snprintf(nm[k], sizeof nm[k], "c%d", k);
+        names[k] = nm[k];
+    }
+    sw_forest_set_feature_names(f, names, NULL);
+    sw_forest_set_objective(f, SW_OBJ_SQUAREDERROR);
+    unsigned long long s = 41;
+#define RND() (s = s * 6364136223846793005ULL + 1442695040888963407ULL, (unsigned)(s >> 33))
+    for (int t = 0; t < 60; t++) {
+        int D = t % 5 == 2 ? 8 : 6, n = (1 << (D + 1)) - 1;
+        int32_t l[511], r[511], fe[511];
+        float v[511];
+        uint8_t dl[511];
+        for (int i = 0; i < n; i++) {
+            int internal = i < (1 << D) - 1;
+            l[i] = internal ? 2 * i + 1 : -1;
+            r[i] = internal ? 2 * i + 2 : -1;
+            unsigned z = RND() % 10;
+            int k = z < 5 ? (int)(RND() % 300) : z < 7 ? 300 + 25 * (int)(RND() % 12) : z < 9 ? 600 + (int)(RND() % 100)
+                                                                                         : (int)(RND() % 4);
+            fe[i] = internal ? k : 0;
+            /* features 0-3 draw from 300 thresholds, the others from 8 */
+            int m = k < 4 ? 300 : 8;
+            v[i] = internal ? (float)((int)(RND() % (unsigned)m) * 0.37 - 1.1 + 0.01 * k)
+                            : (float)((double)(RND() % 2001) / 1000.0 - 1);
+            dl[i] = (uint8_t)(RND() & 1);
+        }
+        sw_binary_tree_in in = {n, l, r, fe, v, dl, v, NULL, NULL, NULL, NULL, NULL};
+        sw_error err;
+        ck_assert_msg(sw_forest_add_binary(f, &in, &err) == SW_OK, "%s", err.msg);
+    }
+#undef RND
+    for (int k = 1; k < 3; k++) {
+        if (!sw_isa_supported(isas[k])) continue;
+        sw_scorer *sc;
+        sw_error err;
+        ck_assert_int_eq(sw_scorer_create(f, -1, isas[k], &sc, &err), SW_OK);
+        ck_assert_int_eq(sw_scorer_isa(sc), isas[k]);
+        sw_scorer_free(sc);
+    }
+    check_against_reference(f, "700 features");
+    sw_forest_free(f);
+}
+END_TEST
+
 /* Complete trees of depth 9 and 10 (512 and 1024 leaves: past a byte of leaf
  * position, and past 512 node masks) beside depth-6 ones: every ISA keeps its
  * kernels (no scalar fallback for the whole forest) and equals the reference. */
@@ -1038,6 +1093,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, wide_features_match_reference);
     tcase_add_test(tc, dart_matches_xgboost);
     tcase_add_test(tc, scored_objectives_match_xgboost);
+    tcase_add_test(tc, many_features_match_reference);
     tcase_add_test(tc, readers_and_scorer_survive_allocation_failures);
     tcase_add_test(tc, deep_trees_match_reference);
     tcase_add_test(tc, deep_irregular_trees_match_reference);
