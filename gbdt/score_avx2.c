@@ -360,7 +360,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
         /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
-        const float *xcol = sw__block_src(L, X, stride, nr, u, &tb, xt, xc);
+        const float *xcol = sw__block_src(L, X, stride, nr, u, &tb, xt, xc, sw__block_transpose);
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m256i vn1 = _mm256_set1_epi32(n + 1), nanb = _mm256_set1_epi32(L->nan_bin[f]);

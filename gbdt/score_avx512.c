@@ -321,6 +321,61 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
 /* Binning 16 rows at a time: the feature's column copied out, then a
  * branchless binary search over its thresholds: the first seven steps permute
  * the step's candidates from registers (L->lvl), the later ones gather. */
+/* sw__block_transpose in 16 x 16 tiles: sixteen rows' 16 floats loaded
+ * (masked past nc: no fault), transposed in registers, stored as 16 column
+ * pieces; the next block's rows prefetched.  The loops over the tile's
+ * registers must unroll (else the tile lives on the stack). */
+static void transpose16(const float *X, long stride, int nr, int nc, float *out)
+{
+    for (int r0 = 0; r0 < SW__BLOCK; r0 += 16) {
+        int rows = nr - r0;
+        for (int i = 0; i < 16 && i < rows; i++) {
+            const float *p = X + (size_t)(r0 + i) * (size_t)stride + (size_t)SW__BLOCK * (size_t)stride;
+            for (int c = 0; c < nc; c += 16) __builtin_prefetch(p + c);
+        }
+        for (int c0 = 0; c0 < nc; c0 += 16) {
+            int w = nc - c0 < 16 ? nc - c0 : 16;
+            __mmask16 cm = (__mmask16)(w == 16 ? 0xffff : (1u << w) - 1);
+            __m512 r[16], t[16];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++)
+                r[i] = i < rows ? _mm512_maskz_loadu_ps(cm, X + (size_t)(r0 + i) * (size_t)stride + c0) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i += 2) {
+                t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+                t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+            }
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i += 4) {
+                r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+                r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+                r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+                r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+            }
+#pragma GCC unroll 16
+            for (int i = 0; i < 4; i++) {
+                t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+                t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+                t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+                t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+            }
+#pragma GCC unroll 16
+            for (int i = 0; i < 8; i++) {
+                r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+                r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+            }
+            if (w == 16) {
+#pragma GCC unroll 16
+                for (int j = 0; j < 16; j++) _mm512_store_ps(out + (size_t)(c0 + j) * SW__BLOCK + r0, r[j]);
+            } else {
+#pragma GCC unroll 16
+                for (int j = 0; j < 16; j++)
+                    if (j < w) _mm512_store_ps(out + (size_t)(c0 + j) * SW__BLOCK + r0, r[j]);
+            }
+        }
+    }
+}
+
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins)
 {
     int binary = L->kind == SW_TREES_BINARY;
@@ -333,7 +388,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
     int32_t wpos[SW__BLOCK] __attribute__((aligned(64)));
     float xt[SW__TCOLS * SW__BLOCK] __attribute__((aligned(64)));
     int trans = L->nsrc <= SW__TCOLS;
-    if (trans) sw__block_transpose(X, stride, nr, L->nsrc, xt);
+    if (trans) transpose16(X, stride, nr, L->nsrc, xt);
     sw__tblock tb = {trans, 0, 0, 0};
     for (int u = 0; u < L->nused; u++) {
         int f = L->used[u];
@@ -341,7 +396,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         /* a wide feature: one search over all its thresholds, each chunk's bin from it */
         int wide = L->wide_n && L->wide_n[f] > SW__CHUNK, n = wide ? L->wide_n[f] : L->nthr[f];
         const float *t = L->thr[f];
-        const float *xcol = sw__block_src(L, X, stride, nr, u, &tb, xt, xc);
+        const float *xcol = sw__block_src(L, X, stride, nr, u, &tb, xt, xc, transpose16);
         int top = 1;
         while (top * 2 <= n) top *= 2;
         __m512i vn = _mm512_set1_epi32(n), nanb = _mm512_set1_epi32(L->nan_bin[f]);

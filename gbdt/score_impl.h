@@ -319,7 +319,9 @@ static inline void sw__block_column(const float *X, long stride, int nr, int c, 
 
 /* Columns 0..nc of a block's rows into out[c * 64 + r] in one pass along
  * the rows (sequential loads; the stores stay in L1), rows past nr 0: the
- * binners read each feature's column from it when nc <= SW__TCOLS. */
+ * binners read each feature's column from it when nc <= SW__TCOLS.  AVX-512
+ * transposes 16 x 16 tiles in registers instead (transpose16); 8 x 8 tiles
+ * gained nothing with AVX2. */
 #define SW__TCOLS 128
 static inline void sw__block_transpose(const float *X, long stride, int nr, int nc, float *out)
 {
@@ -343,8 +345,10 @@ typedef struct {
     int all, c0, c1, on; /* xt holds columns [c0, c1) when on */
 } sw__tblock;
 
+typedef void (*sw__transpose_fn)(const float *X, long stride, int nr, int nc, float *out);
+
 static inline const float *sw__block_src(const sw__layout *L, const float *X, long stride, int nr, int u,
-                                         sw__tblock *tb, float *xt, float *xc)
+                                         sw__tblock *tb, float *xt, float *xc, sw__transpose_fn transpose)
 {
     int s = L->src[L->used[u]];
     if (tb->all) return xt + (size_t)s * SW__BLOCK;
@@ -354,7 +358,7 @@ static inline const float *sw__block_src(const sw__layout *L, const float *X, lo
         int cnt = 0;
         for (int v = u; v < L->nused && L->used[v] < tb->c1; v++) cnt += L->src[L->used[v]] == L->used[v];
         tb->on = cnt >= SW__TCOLS / 8;
-        if (tb->on) sw__block_transpose(X + tb->c0, stride, nr, tb->c1 - tb->c0, xt);
+        if (tb->on) transpose(X + tb->c0, stride, nr, tb->c1 - tb->c0, xt);
     }
     if (tb->on) return xt + (size_t)(s - tb->c0) * SW__BLOCK;
     sw__block_column(X, stride, nr, s, xc);
