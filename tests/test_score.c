@@ -614,17 +614,14 @@ START_TEST(readers_and_scorer_survive_allocation_failures)
 }
 END_TEST
 
-/* DART models trained by XGBoost 1.7.4 itself (tests/tools/xgb_dart.py), JSON
- * and UBJSON, regression and binary:logistic: every scorer equals XGBoost's
- * own predictions bit for bit, margins and outputs, on NaN-rich rows. */
-START_TEST(dart_matches_xgboost)
+/* tests/tools/SCRIPT run into DIR (made under the test's temporary
+ * directory, named SUB); its rows.csv read (features f0..f5). */
+static sw_matrix *xgb_rows(const char *script, const char *sub, char *dir, size_t dsize)
 {
-    const char *t = tu_tmpdir();
-    char dir[600], path[700];
-    snprintf(dir, sizeof dir, "%s/dart", t);
-    char *out = NULL;
-    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_dart.py %s 2>&1", dir, dir);
-    ck_assert_msg(rc == 0, "xgb_dart.py: %s", out);
+    snprintf(dir, dsize, "%s/%s", tu_tmpdir(), sub);
+    char *out = NULL, path[800];
+    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/%s %s 2>&1", dir, script, dir);
+    ck_assert_msg(rc == 0, "%s: %s", script, out);
     free(out);
     snprintf(path, sizeof path, "%s/rows.csv", dir);
     sw_table *tb;
@@ -634,6 +631,52 @@ START_TEST(dart_matches_xgboost)
     sw_matrix *X;
     ck_assert_int_eq(sw_matrix_from_table(tb, names, 6, &X, &err), SW_OK);
     sw_table_free(tb);
+    return X;
+}
+
+/* Every scorer of f on X's rows (each ISA, one row alone, the reference)
+ * against XGBoost's own margins and predictions (DIR/KIND.margin, .pred, one
+ * float a line), bit for bit; want ends holding the predictions. */
+static void check_xgb_outputs(const sw_forest *f, const sw_matrix *X, const char *dir, const char *kind,
+                              const char *what, float *want, double *got)
+{
+    long n = X->rows;
+    char path[800];
+    sw_error err;
+    for (int margin = 1; margin >= 0; margin--) {
+        snprintf(path, sizeof path, "%s/%s.%s", dir, kind, margin ? "margin" : "pred");
+        FILE *fp = fopen(path, "r");
+        ck_assert_ptr_nonnull(fp);
+        for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
+        fclose(fp);
+        for (int i = 0; i < 4; i++) {
+            if (i < 3 && !sw_isa_supported(isas[i])) continue;
+            if (i == 3) {
+                sw_forest_predict_ref(f, X->data, n, X->cols, -1, margin, got);
+            } else {
+                sw_scorer *sc;
+                ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+                sw_scorer_predict(sc, X->data, n, X->cols, margin, 2, got);
+                got[7] = sw_scorer_predict_row(sc, sw_matrix_row(X, 7), margin);
+                sw_scorer_free(sc);
+            }
+            for (long r = 0; r < n; r++) {
+                float g = (float)got[r];
+                ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s %s %s row %ld: %.9g, XGBoost %.9g", what,
+                              margin ? "margin" : "prediction", i == 3 ? "reference" : sw_isa_name(isas[i]), r,
+                              (double)g, (double)want[r]);
+            }
+        }
+    }
+}
+
+/* DART models trained by XGBoost 1.7.4 itself (tests/tools/xgb_dart.py), JSON
+ * and UBJSON, regression and binary:logistic: every scorer equals XGBoost's
+ * own predictions bit for bit, margins and outputs, on NaN-rich rows. */
+START_TEST(dart_matches_xgboost)
+{
+    char dir[600], path[700];
+    sw_matrix *X = xgb_rows("xgb_dart.py", "dart", dir, sizeof dir);
     long n = X->rows;
     ck_assert_int_eq(n, 3000);
     float *want = malloc(sizeof(float) * (size_t)n);
@@ -643,33 +686,12 @@ START_TEST(dart_matches_xgboost)
         for (int e = 0; e < 2; e++) {
             snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], exts[e]);
             sw_forest *f;
+            sw_error err;
             ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s", err.msg);
             ck_assert_int_eq(sw_forest_n_trees(f), 40);
-            for (int margin = 0; margin < 2; margin++) {
-                snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], margin ? "margin" : "pred");
-                FILE *fp = fopen(path, "r");
-                ck_assert_ptr_nonnull(fp);
-                for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
-                fclose(fp);
-                for (int i = 0; i < 4; i++) {
-                    if (i < 3 && !sw_isa_supported(isas[i])) continue;
-                    if (i == 3) {
-                        sw_forest_predict_ref(f, X->data, n, 6, -1, margin, got);
-                    } else {
-                        sw_scorer *sc;
-                        ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
-                        sw_scorer_predict(sc, X->data, n, 6, margin, 2, got);
-                        got[7] = sw_scorer_predict_row(sc, sw_matrix_row(X, 7), margin);
-                        sw_scorer_free(sc);
-                    }
-                    for (long r = 0; r < n; r++) {
-                        float g = (float)got[r];
-                        ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s.%s %s %s row %ld: %.9g, XGBoost %.9g",
-                                      kinds[m], exts[e], margin ? "margin" : "prediction",
-                                      i == 3 ? "reference" : sw_isa_name(isas[i]), r, (double)g, (double)want[r]);
-                    }
-                }
-            }
+            char what[64];
+            snprintf(what, sizeof what, "%s.%s", kinds[m], exts[e]);
+            check_xgb_outputs(f, X, dir, kinds[m], what, want, got);
             sw_forest_free(f);
         }
     free(want);
@@ -690,21 +712,11 @@ END_TEST
  * model trained for no round scores its base_score. */
 START_TEST(scored_objectives_match_xgboost)
 {
-    const char *t = tu_tmpdir();
     char dir[600], path[700], path2[800];
-    snprintf(dir, sizeof dir, "%s/objectives", t);
     char *out = NULL;
-    int rc = tu_sh(&out, "mkdir -p %s && /usr/bin/python3 tests/tools/xgb_objectives.py %s 2>&1", dir, dir);
-    ck_assert_msg(rc == 0, "xgb_objectives.py: %s", out);
-    free(out);
-    snprintf(path, sizeof path, "%s/rows.csv", dir);
-    sw_table *tb;
+    int rc;
     sw_error err;
-    ck_assert_int_eq(sw_table_read_csv(path, NULL, &tb, &err), SW_OK);
-    const char *names[6] = {"f0", "f1", "f2", "f3", "f4", "f5"};
-    sw_matrix *X;
-    ck_assert_int_eq(sw_matrix_from_table(tb, names, 6, &X, &err), SW_OK);
-    sw_table_free(tb);
+    sw_matrix *X = xgb_rows("xgb_objectives.py", "objectives", dir, sizeof dir);
     long n = X->rows;
     ck_assert_int_eq(n, 2000);
     float *want = malloc(sizeof(float) * (size_t)n), *back = malloc(sizeof(float) * (size_t)n);
@@ -723,33 +735,11 @@ START_TEST(scored_objectives_match_xgboost)
             ck_assert_int_eq(sw_forest_n_trees(f), 25);
             sw_objective obj = sw_forest_objective(f);
             ck_assert_msg(!sw_objective_trainable(obj), "%s", kind);
-            for (int margin = 0; margin < 2; margin++) {
-                snprintf(path, sizeof path, "%s/%s.%s", dir, kind, margin ? "margin" : "pred");
-                FILE *fp = fopen(path, "r");
-                ck_assert_ptr_nonnull(fp);
-                for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
-                fclose(fp);
-                for (int i = 0; i < 4; i++) {
-                    if (i < 3 && !sw_isa_supported(isas[i])) continue;
-                    if (i == 3) {
-                        sw_forest_predict_ref(f, X->data, n, 6, -1, margin, got);
-                    } else {
-                        sw_scorer *sc;
-                        ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
-                        sw_scorer_predict(sc, X->data, n, 6, margin, 2, got);
-                        got[7] = sw_scorer_predict_row(sc, sw_matrix_row(X, 7), margin);
-                        sw_scorer_free(sc);
-                    }
-                    for (long r = 0; r < n; r++) {
-                        float g = (float)got[r];
-                        ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s.%s %s %s row %ld: %.9g, XGBoost %.9g", kind,
-                                      e ? "ubj" : "json", margin ? "margin" : "prediction",
-                                      i == 3 ? "reference" : sw_isa_name(isas[i]), r, (double)g, (double)want[r]);
-                    }
-                }
-                if (!margin && obj == SW_OBJ_HINGE)
-                    for (long r = 0; r < n; r++) hinge_ones += want[r] == 1.0f;
-            }
+            char what[96];
+            snprintf(what, sizeof what, "%s.%s", kind, e ? "ubj" : "json");
+            check_xgb_outputs(f, X, dir, kind, what, want, got);
+            if (obj == SW_OBJ_HINGE)
+                for (long r = 0; r < n; r++) hinge_ones += want[r] == 1.0f;
             if (e == 0) {
                 /* the CLI's predictions, as XGBoost's */
                 snprintf(path2, sizeof path2, "%s/%s.cli.csv", dir, kind);
@@ -787,10 +777,6 @@ START_TEST(scored_objectives_match_xgboost)
                     for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &back[r]), 1);
                     fclose(fp);
                 }
-                snprintf(path, sizeof path, "%s/%s.pred", dir, kind);
-                FILE *fp = fopen(path, "r");
-                for (long r = 0; r < n; r++) ck_assert_int_eq(fscanf(fp, "%f", &want[r]), 1);
-                fclose(fp);
                 ck_assert_msg(memcmp(back, want, sizeof(float) * (size_t)n) == 0, "%s written back: predictions differ", kind);
                 /* not trained by swish: a clear refusal naming the objective */
                 sw_train_params p = sw_train_params_default();

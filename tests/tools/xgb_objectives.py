@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 import xgboost as xgb
+from xgb_out import save_with_outputs, write_rows, write_values
 
 
 def main():
@@ -26,10 +27,7 @@ def main():
     pos = np.exp(y / 6).astype(np.float32)
     yes = (y > np.median(y)).astype(np.float32)
     names = ["f%d" % i for i in range(nf)]
-    with open(out + "/rows.csv", "w") as fp:
-        fp.write(",".join(names) + "\n")
-        for row in X:
-            fp.write(",".join("" if np.isnan(v) else repr(float(v)) for v in row) + "\n")
+    write_rows(out + "/rows.csv", X, names)
     models = (
         ("reg_logistic", {"objective": "reg:logistic"}, yes),
         ("logitraw", {"objective": "binary:logitraw", "base_score": 0.3}, yes),
@@ -53,14 +51,7 @@ def main():
         if name == "aft":
             dm.set_float_info("label_lower_bound", target)
             dm.set_float_info("label_upper_bound", np.where(yes > 0, target, np.inf).astype(np.float32))
-        bst = xgb.train(p, dm, 25)
-        bst.save_model("%s/%s.json" % (out, name))
-        bst.save_model("%s/%s.ubj" % (out, name))
-        dp = xgb.DMatrix(X, missing=np.nan, feature_names=names)
-        for ext, margin in (("margin", True), ("pred", False)):
-            with open("%s/%s.%s" % (out, name, ext), "w") as fp:
-                for v in bst.predict(dp, output_margin=margin):
-                    fp.write("%.9g\n" % v)
+        save_with_outputs(xgb.train(p, dm, 25), out, name, X, names)
     # a random forest (num_parallel_tree 3) stopped early: rf.best (at the best
     # iteration), rf.r2 (the first two rounds, six trees)
     dtr = xgb.DMatrix(X[:1600], y[:1600], missing=np.nan, feature_names=names)
@@ -70,16 +61,10 @@ def main():
     rf.save_model(out + "/rf.json")
     dp = xgb.DMatrix(X, missing=np.nan, feature_names=names)
     for ext, rounds in (("best", rf.best_iteration + 1), ("r2", 2)):
-        with open("%s/rf.%s" % (out, ext), "w") as fp:
-            for v in rf.predict(dp, iteration_range=(0, rounds)):
-                fp.write("%.9g\n" % v)
+        write_values("%s/rf.%s" % (out, ext), rf.predict(dp, iteration_range=(0, rounds)))
     # no rounds at all (XGBoost writes best_iteration -1): zero.pred, every row base_score
     zero = xgb.train({"base_score": 7.25, "nthread": 1}, dtr, 0)
-    zero.save_model(out + "/zero.json")
-    zero.save_model(out + "/zero.ubj")
-    with open(out + "/zero.pred", "w") as fp:
-        for v in zero.predict(dp):
-            fp.write("%.9g\n" % v)
+    save_with_outputs(zero, out, "zero", X, names)
 
 
 if __name__ == "__main__":
