@@ -128,7 +128,7 @@ AI void add_planes(__m256 *a, __m256i pos, const uint8_t *pl)
 {
     __m256i p = _mm256_permutevar8x32_epi32(pos, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
     __m256i s4 = _mm256_slli_epi16(p, 3), s5 = _mm256_slli_epi16(p, 2), b[4];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int q = 0; q < 4; q++) b[q] = look64(pl + 64 * q, p, s4, s5);
     __m256i lo01 = _mm256_unpacklo_epi8(b[0], b[1]), hi01 = _mm256_unpackhi_epi8(b[0], b[1]);
     __m256i lo23 = _mm256_unpacklo_epi8(b[2], b[3]), hi23 = _mm256_unpackhi_epi8(b[2], b[3]);
@@ -189,11 +189,11 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i m9 = _mm256_set1_epi32(511), m8 = _mm256_set1_epi32(255);
     __m256i id[8];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 8; g++)
         id[g] = _mm256_i32gather_epi32((const int *)w->id6, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(pos + 8 * g))), 4);
-    for (int lev = 6; lev < w->depth; lev++)
-        #pragma GCC unroll 16
+    for (int lev = 6; lev < w->depth; lev++) {
+#pragma GCC unroll 16
         for (int g = 0; g < 8; g++) {
             __m256i r = _mm256_i32gather_epi32(rec, id[g], 4);
             __m256i at = _mm256_add_epi32(_mm256_slli_epi32(_mm256_and_si256(r, m9), 6),
@@ -204,7 +204,8 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
             __m256i right = _mm256_cmpgt_epi32(b, _mm256_and_si256(_mm256_srli_epi32(r, 9), m8));
             id[g] = _mm256_sub_epi32(_mm256_srli_epi32(r, 17), right);
         }
-    #pragma GCC unroll 16
+    }
+#pragma GCC unroll 16
     for (int g = 0; g < 8; g++) a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(val, id[g], 4));
 }
 
@@ -213,7 +214,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
 {
     uint64_t valid = nr == 64 ? ~0ULL : ((1ULL << nr) - 1);
     __m256 a[8];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 8; g++) a[g] = _mm256_set1_ps(L->base_margin);
     uint64_t rm[512];
     uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
@@ -253,7 +254,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
                 memset(i16, 0, sizeof i16);
                 for (int j = 1; j < nl; j++)
                     for (uint64_t m = rmp[ni + j]; m; m &= m - 1) i16[__builtin_ctzll(m)] = (uint16_t)j;
-                #pragma GCC unroll 16
+#pragma GCC unroll 16
                 for (int g = 0; g < 8; g++) {
                     __m256i i32 = _mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)(i16 + 8 * g)));
                     a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(lv, i32, 4));
@@ -262,20 +263,20 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             }
             for (int j = 1; j < nl; j++) write_leaf(idx, rmp[ni + j], (uint8_t)j);
         }
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (int g = 0; g < 8; g++) {
             __m256i i32 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(idx + 8 * g)));
             a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(lv, i32, 4));
         }
     }
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 8; g++) _mm256_store_ps(acc + 8 * g, a[g]);
 }
 
 static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, int t1, double *acc)
 {
     __m256d a[16];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 16; g++) a[g] = _mm256_setzero_pd();
     const __m256i bias = _mm256_set1_epi8((char)0x80);
     uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
@@ -296,7 +297,7 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
         _mm256_store_si256((__m256i *)idx, i0);
         _mm256_store_si256((__m256i *)(idx + 32), i1);
         const double *lv = L->oleaves + ot->leaf_off;
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (int g = 0; g < 16; g++) {
             int32_t w;
             __builtin_memcpy(&w, idx + 4 * g, 4);
@@ -304,7 +305,7 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
             a[g] = _mm256_add_pd(a[g], _mm256_i32gather_pd(lv, i32, 8));
         }
     }
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 16; g++) _mm256_store_pd(acc + 4 * g, a[g]);
 }
 
@@ -330,7 +331,7 @@ static void wide_chunks16(const sw__layout *L, int f, const int32_t *pos, uint8_
 {
     int nch = (L->wide_n[f] + SW__CHUNK - 1) / SW__CHUNK;
     __m256i p16[4]; /* rows 16q..16q+15 */
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int q = 0; q < 4; q++) p16[q] = rows16(pos + 16 * q);
     const __m256i zero = _mm256_setzero_si256(), bias = _mm256_set1_epi8((char)0x80), one = _mm256_set1_epi8(1);
     for (int c = 0; c < nch; c++) {
@@ -339,7 +340,7 @@ static void wide_chunks16(const sw__layout *L, int f, const int32_t *pos, uint8_
         __m256i off = _mm256_set1_epi16((short)(c * SW__CHUNK)), n = _mm256_set1_epi16((short)L->nthr[s]);
         __m256i nb = _mm256_set1_epi16((short)L->nan_bin[s]);
         __m256i v[4];
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (int q = 0; q < 4; q++) {
             v[q] = _mm256_min_epi16(_mm256_max_epi16(_mm256_sub_epi16(p16[q], off), zero), n);
             v[q] = _mm256_blendv_epi8(v[q], nb, _mm256_cmpgt_epi16(zero, p16[q]));
@@ -360,7 +361,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
     int binary = L->kind == SW_TREES_BINARY;
     __m256i lanes[8];
     float xc[SW__BLOCK] __attribute__((aligned(32)));
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 8; g++) {
         lanes[g] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_add_epi32(_mm256_set1_epi32(8 * g),
                                                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
@@ -384,7 +385,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
         for (int g0 = 0; g0 < 8; g0 += 4) { /* four groups' searches interleaved: independent gather chains */
             __m256 x[4];
             __m256i pos[4];
-            #pragma GCC unroll 4
+#pragma GCC unroll 16
             for (int g = 0; g < 4; g++) {
                 x[g] = _mm256_load_ps(xcol + 8 * (g0 + g));
                 pos[g] = _mm256_setzero_si256();
@@ -396,7 +397,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
             while ((2 << (sh - 1)) <= top) sh++; /* pos >> sh: the candidate's entry */
             for (int st = top; st > 0; st >>= 1, l++, sh--) {
                 __m256 tl = _mm256_load_ps(lv + sw__lvl_off(l < 4 ? l : 4)), th = _mm256_load_ps(lv + sw__lvl_off(4) + 8);
-                #pragma GCC unroll 4
+#pragma GCC unroll 16
                 for (int g = 0; g < 4; g++) {
                     __m256i cand = _mm256_add_epi32(pos[g], _mm256_set1_epi32(st));
                     __m256 tv, go;
@@ -417,7 +418,7 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
                     pos[g] = _mm256_blendv_epi8(pos[g], cand, _mm256_castps_si256(go));
                 }
             }
-            #pragma GCC unroll 4
+#pragma GCC unroll 16
             for (int g = 0; g < 4; g++) {
                 __m256i nanm = _mm256_castps_si256(_mm256_cmp_ps(x[g], x[g], _CMP_UNORD_Q));
                 if (wide) { /* the position among all thresholds; -1 for NaN */

@@ -137,7 +137,7 @@ static inline __m512 leaf256(const __m512 *T, __m512i i)
 static inline void add_leaves256(const float *lv, __m512i idx, __m512 *a0, __m512 *a1, __m512 *a2, __m512 *a3)
 {
     __m512 T[16];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int q = 0; q < 16; q++) T[q] = _mm512_load_ps(lv + 16 * q);
     *a0 = _mm512_add_ps(*a0, leaf256(T, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 0))));
     *a1 = _mm512_add_ps(*a1, leaf256(T, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 1))));
@@ -149,7 +149,7 @@ static inline void add_leaves(const float *lv, int nl, __m512i idx, __m512 *a0, 
 {
     __m512 tab[4];
     if (nl <= 64) {
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (int q = 0; q < 4; q++) {
             int cnt = nl - 16 * q;
             tab[q] = cnt <= 0 ? _mm512_setzero_ps()
@@ -187,7 +187,7 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i m9 = _mm512_set1_epi32(511), m8 = _mm512_set1_epi32(255), one = _mm512_set1_epi32(1);
     for (int lev = 6; lev < w->depth; lev++)
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (int q = 0; q < 4; q++) {
             __m512i r = _mm512_i32gather_epi32(id[q], (const void *)rec, 4);
             __m512i at = _mm512_add_epi32(_mm512_slli_epi32(_mm512_and_si512(r, m9), 6),
@@ -197,7 +197,7 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
             __m512i lc = _mm512_srli_epi32(r, 17);
             id[q] = _mm512_mask_add_epi32(lc, right, lc, one);
         }
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int q = 0; q < 4; q++) a[q] = _mm512_add_ps(a[q], _mm512_i32gather_ps(id[q], val, 4));
 }
 
@@ -276,7 +276,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
 static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, int t1, double *acc)
 {
     __m512d a[8];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 8; g++) a[g] = _mm512_setzero_pd();
     for (int t = t0; t < t1; t++) {
         const sw__otree *ot = &L->ot[t];
@@ -295,20 +295,20 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
                             i2, _mm_srli_si128(i2, 8), i3, _mm_srli_si128(i3, 8)};
         if (ot->depth <= 3) {
             __m512d tab = _mm512_maskz_loadu_pd((__mmask8)((1u << (1 << ot->depth)) - 1), lv);
-            #pragma GCC unroll 16
+#pragma GCC unroll 16
             for (int g = 0; g < 8; g++)
                 a[g] = _mm512_add_pd(a[g], _mm512_permutexvar_pd(_mm512_cvtepu8_epi64(parts[g]), tab));
         } else if (ot->depth == 4) {
             __m512d lo = _mm512_loadu_pd(lv), hi = _mm512_loadu_pd(lv + 8);
-            #pragma GCC unroll 16
+#pragma GCC unroll 16
             for (int g = 0; g < 8; g++)
                 a[g] = _mm512_add_pd(a[g], _mm512_permutex2var_pd(lo, _mm512_cvtepu8_epi64(parts[g]), hi));
         } else if (ot->depth <= 6) { /* up to 64 leaves: permutes from registers, blends on bits 4 and 5 */
             __m512d tb[8];
             int nl = 1 << ot->depth;
-            #pragma GCC unroll 16
+#pragma GCC unroll 16
             for (int q = 0; q < 8; q++) tb[q] = 8 * q < nl ? _mm512_loadu_pd(lv + 8 * q) : _mm512_setzero_pd();
-            #pragma GCC unroll 16
+#pragma GCC unroll 16
             for (int g = 0; g < 8; g++) {
                 __m512i i = _mm512_cvtepu8_epi64(parts[g]);
                 __mmask8 b4 = _mm512_test_epi64_mask(i, _mm512_set1_epi64(16));
@@ -321,12 +321,12 @@ static void oblivious_block(const sw__layout *L, const uint8_t *bins, int t0, in
                 a[g] = _mm512_add_pd(a[g], v);
             }
         } else {
-            #pragma GCC unroll 16
+#pragma GCC unroll 16
             for (int g = 0; g < 8; g++)
                 a[g] = _mm512_add_pd(a[g], _mm512_i64gather_pd(_mm512_cvtepu8_epi64(parts[g]), lv, 8));
         }
     }
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (int g = 0; g < 8; g++) _mm512_store_pd(acc + 8 * g, a[g]);
 }
 
@@ -393,7 +393,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
     int binary = L->kind == SW_TREES_BINARY;
     __mmask16 lanes[4];
     float xc[SW__BLOCK] __attribute__((aligned(64)));
-    #pragma GCC unroll 4
+#pragma GCC unroll 16
     for (int g = 0; g < 4; g++) {
         int cnt = nr - 16 * g;
         lanes[g] = (__mmask16)(cnt >= 16 ? 0xffff : cnt <= 0 ? 0 : (1u << cnt) - 1);
@@ -416,7 +416,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
         /* the four groups' searches interleaved: four independent gather chains */
         __m512 x[4];
         __m512i pos[4];
-        #pragma GCC unroll 4
+#pragma GCC unroll 16
         for (int g = 0; g < 4; g++) {
             x[g] = _mm512_load_ps(xcol + 16 * g);
             pos[g] = _mm512_setzero_si512();
@@ -434,7 +434,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
                 q2 = _mm512_load_ps(q + 32);
                 q3 = _mm512_load_ps(q + 48);
             }
-            #pragma GCC unroll 4
+#pragma GCC unroll 16
             for (int g = 0; g < 4; g++) {
                 __m512i cand = _mm512_add_epi32(pos[g], _mm512_set1_epi32(st));
                 __mmask16 ok = 0xffff;
@@ -455,7 +455,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
             }
         }
         if (wide) { /* positions among all thresholds, -1 for NaN */
-            #pragma GCC unroll 4
+#pragma GCC unroll 16
             for (int g = 0; g < 4; g++)
                 _mm512_store_si512((void *)(wpos + 16 * g),
                                    _mm512_mask_mov_epi32(pos[g], _mm512_cmp_ps_mask(x[g], x[g], _CMP_UNORD_Q),
@@ -464,7 +464,7 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
             sw__wide_chunks(L, f, wpos, bins, 0);
             continue;
         }
-        #pragma GCC unroll 4
+#pragma GCC unroll 16
         for (int g = 0; g < 4; g++) {
             __m512i b = _mm512_mask_mov_epi32(pos[g], _mm512_cmp_ps_mask(x[g], x[g], _CMP_UNORD_Q), nanb);
             b = _mm512_maskz_mov_epi32(lanes[g], b);
