@@ -117,6 +117,15 @@ static void node_split(const sw__layout *L, const sw_forest *f, int64_t gi, int 
     split_at(L, f->feat[gi], f->value[gi], lf, k);
 }
 
+/* A complete node's threshold for the AVX2 kernels, which tell left by one
+ * signed compare, kb > bin, with the bins' bias of 0x80 (the compare's
+ * register operand is kb, so the bins can be its memory operand): kb = (ck +
+ * 1) ^ 0x80.  A real node's ck is at most 254 (k <= 253: a byte-binned
+ * feature or chunk has at most SW__CHUNK thresholds); padding's 255 wraps to
+ * "always right", which is as good as left, since padding repeats one leaf
+ * below it. */
+static uint8_t avx2_kb(uint8_t ck) { return (uint8_t)((ck + 1) ^ 0x80); }
+
 /* Pad the subtree of original node i (tree-local; a leaf repeats itself as
  * padding) into slot p of the complete tree of depth D, d levels down. */
 static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, int D, const sw__layout *L,
@@ -137,7 +146,7 @@ static void complete_fill(const sw_forest *f, int64_t s, int i, int p, int d, in
     }
     int fe, k, dl = f->default_left[s + i];
     node_split(L, f, s + i, &fe, &k);
-    SW_ASSERT(p < (1 << D) - 1 && k + dl <= 255 && (size_t)((dl ? L->nf : 0) + fe) * SW__BLOCK < 65536,
+    SW_ASSERT(p < (1 << D) - 1 && k + dl <= 254 && (size_t)((dl ? L->nf : 0) + fe) * SW__BLOCK < 65536,
               "a complete node's slot, byte threshold and 16-bit bin offset fit its record");
     cb[p] = (uint16_t)(((dl ? L->nf : 0) + fe) * SW__BLOCK);
     ck[p] = (uint8_t)(k + dl);
@@ -162,6 +171,7 @@ static void walk_top(const sw_forest *f, int64_t s, int i, int p, int d, const s
     } else {
         int fe, k, dl = f->default_left[s + i];
         node_split(L, f, s + i, &fe, &k);
+        SW_ASSERT(k + dl <= 254, "a walked tree's top node has a byte threshold below padding's");
         w->cb[p] = (uint16_t)(((dl ? L->nf : 0) + fe) * SW__BLOCK);
         w->ck[p] = (uint8_t)(k + dl);
     }
@@ -232,7 +242,7 @@ static int walk_trees(const sw_forest *f, int n_trees, sw__layout *L)
         sw__wtree *w = &L->wt[L->wix[t]];
         memset(w, 0, sizeof *w);
         walk_top(f, s, 0, 0, 0, L, w, id);
-        for (int q = 0; q < 64; q++) w->ckb[q] = (uint8_t)(w->ck[q] ^ 0x80);
+        for (int q = 0; q < 64; q++) w->ckb[q] = avx2_kb(w->ck[q]);
         w->off = (uint32_t)off;
         w->depth = f->depth[ft];
         off += (size_t)nn;
@@ -264,7 +274,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
         sw__crec *c = &L->crec[t];
         uint8_t ci[64];
         complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, D, L, c->cb, c->ck, ci, L->cl + (size_t)t * 64);
-        for (int q = 0; q < 64; q++) c->ckb[q] = (uint8_t)(c->ck[q] ^ 0x80);
+        for (int q = 0; q < 64; q++) c->ckb[q] = avx2_kb(c->ck[q]);
         for (int j = 0; j < 64; j++) {
             uint32_t u;
             memcpy(&u, L->cl + (size_t)t * 64 + j, sizeof u);
@@ -327,7 +337,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
             sw__crec8 *c = &L->d8[L->d8ix[t]];
             complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, L->cd8[t], L, c->cb, c->ck, ci,
                           L->cl8 + (size_t)L->d8ix[t] * 256);
-            for (int q = 0; q < 256; q++) c->ckb[q] = (uint8_t)(c->ck[q] ^ 0x80);
+            for (int q = 0; q < 256; q++) c->ckb[q] = avx2_kb(c->ck[q]);
             if (L->d8top) {
                 for (int q = 0; q < 255; q++) {
                     int slot = c->cb[q] / SW__BLOCK, dl = slot >= L->nf;

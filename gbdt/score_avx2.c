@@ -1,7 +1,8 @@
 /* score_avx2: the binned block kernels with AVX2.
  *
  * The block's bins carry a bias of 0x80 (the binner XORs it in), so that one
- * signed compare tells bin > k for a threshold with the same bias (ckb).
+ * signed compare tells bin <= k: ckb > bin, ckb holding k + 1 with the same
+ * bias (the bins are the compare's memory operand).
  * Binary trees of depth <= 6: each node's right-going rows come from that
  * compare, and a blend per node builds the leaf positions
  * bottom-up (see score_impl.h); depth 7-8 trees full enough the same for their
@@ -42,36 +43,36 @@ static inline void write_leaf(uint8_t *idx, uint64_t m, uint8_t leaf)
 /* Complete trees (score_impl.h): the leaf position of each row, bottom-up:
  * a node's value is its left child's where the row goes left, else its right
  * child's plus the number of leaves left of it; 32 rows per register, the
- * recursion unrolled at compile time.  The bins carry a bias of 0x80 (so one
- * signed compare tells bin > k) and ckb holds the thresholds with the same
- * bias. */
+ * recursion unrolled at compile time.  The bins carry a bias of 0x80 and ckb
+ * holds k + 1 with the same bias, so that one signed compare tells left,
+ * ckb > bin, with the bins read by the compare itself. */
 typedef struct {
     __m256i a, b;
 } v2;
 
 #define AI static inline __attribute__((always_inline))
 
-AI void right_of(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int i, __m256i *m0, __m256i *m1)
+AI void left_of(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int i, __m256i *m0, __m256i *m1)
 {
     __m256i K = _mm256_set1_epi8((char)ckb[i]);
-    *m0 = _mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(bins + cb[i])), K);
-    *m1 = _mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(bins + cb[i] + 32)), K);
+    *m0 = _mm256_cmpgt_epi8(K, _mm256_load_si256((const __m256i *)(bins + cb[i])));
+    *m1 = _mm256_cmpgt_epi8(K, _mm256_load_si256((const __m256i *)(bins + cb[i] + 32)));
 }
 
 AI v2 ct1(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int i)
 {
     __m256i m0, m1, one = _mm256_set1_epi8(1);
-    right_of(bins, cb, ckb, i, &m0, &m1);
-    return (v2){_mm256_and_si256(m0, one), _mm256_and_si256(m1, one)};
+    left_of(bins, cb, ckb, i, &m0, &m1);
+    return (v2){_mm256_andnot_si256(m0, one), _mm256_andnot_si256(m1, one)};
 }
 #define CT(n, m)                                                                        \
     AI v2 ct##n(const uint8_t *bins, const uint16_t *cb, const uint8_t *ckb, int i)     \
     {                                                                                   \
         v2 l = ct##m(bins, cb, ckb, 2 * i + 1), r = ct##m(bins, cb, ckb, 2 * i + 2);    \
         __m256i m0, m1, bit = _mm256_set1_epi8((char)(1 << (n - 1)));                   \
-        right_of(bins, cb, ckb, i, &m0, &m1);                                           \
-        return (v2){_mm256_blendv_epi8(l.a, _mm256_add_epi8(r.a, bit), m0),            \
-                    _mm256_blendv_epi8(l.b, _mm256_add_epi8(r.b, bit), m1)};            \
+        left_of(bins, cb, ckb, i, &m0, &m1);                                            \
+        return (v2){_mm256_blendv_epi8(_mm256_add_epi8(r.a, bit), l.a, m0),            \
+                    _mm256_blendv_epi8(_mm256_add_epi8(r.b, bit), l.b, m1)};            \
     }
 CT(2, 1)
 CT(3, 2)
@@ -156,13 +157,13 @@ AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i 
     }
     if (j < nu) PICK(b0, j);
 #undef PICK
-    /* right when bin + dl > k (k holds k + dl; NaN's 255 wraps to 0 where
-     * missing goes left), on biased bytes; padding picks no bin (0) and has
-     * k 255, biased 127: left */
+    /* left when k > bin + dl (k holds k + dl + 1; NaN's 255 wraps to 0 where
+     * missing goes left), on biased bytes; padding picks no bin, and either
+     * side of it repeats one leaf */
     __m256i x = _mm256_add_epi8(_mm256_or_si256(b0, b1), dv);
-    __m256i right = _mm256_cmpgt_epi8(x, k);
+    __m256i left = _mm256_cmpgt_epi8(k, x);
     __m256i pp = _mm256_add_epi8(p, p);
-    return _mm256_add_epi8(pp, _mm256_and_si256(right, _mm256_set1_epi8(1)));
+    return _mm256_add_epi8(_mm256_add_epi8(pp, _mm256_set1_epi8(1)), left);
 }
 
 static inline v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D)

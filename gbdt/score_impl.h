@@ -61,7 +61,7 @@ typedef struct {
 typedef struct {
     uint16_t cb[64]; /* byte offset of the node's bins in the block buffer (vnode.boff) */
     uint8_t ck[64];  /* right when bin > ck (vnode.kk); 255 for padding */
-    uint8_t ckb[64]; /* ck ^ 0x80: AVX2 compares bias-shifted bins signed */
+    uint8_t ckb[64]; /* (ck + 1) ^ 0x80: AVX2 goes left when ckb > bin, bias-shifted bins compared signed */
     /* Single rows: the tree padded to depth 6 and its nodes in blocks of
      * depth-3 subtrees (the top one, then the 8 below it, each in
      * breadth-first order), so that each block's 7 outcomes are 7 adjacent
@@ -77,7 +77,7 @@ typedef struct {
 typedef struct {
     uint16_t cb[256];
     uint8_t ck[256];
-    uint8_t ckb[256]; /* ck ^ 0x80 (AVX2) */
+    uint8_t ckb[256]; /* (ck + 1) ^ 0x80 (AVX2, sw__crec) */
     uint8_t cf[256];  /* the node's layout feature */
     uint8_t cdl[256]; /* 1 where missing goes left */
     uint8_t u[256];   /* level l's distinct features (padding left out) at u + 2^l - 1, un[l] of them */
@@ -95,7 +95,7 @@ typedef struct {
     uint32_t id6[64];
     uint16_t cb[64];
     uint8_t ck[64];
-    uint8_t ckb[64]; /* ck ^ 0x80 (AVX2) */
+    uint8_t ckb[64]; /* (ck + 1) ^ 0x80 (AVX2, sw__crec) */
     uint32_t off;
     int32_t depth;
     uint8_t pad[56]; /* 576 bytes: records stay aligned */
