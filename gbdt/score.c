@@ -317,6 +317,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
     if (!L->cd8 || !L->d8ix) return 0;
     size_t nd8 = 0;
     L->d8top = L->nf <= 255 ? 6 : 0; /* features by byte below the top levels (ct6 measured faster than ct5) */
+    L->d8fd = L->nf <= 128;
     for (int t = 0; t < n_trees; t++) {
         int ft = L->tmap[t], D = f->depth[ft];
         int nn = (int)(f->node_start[ft + 1] - f->node_start[ft]), ni = nn / 2;
@@ -343,6 +344,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
                     int slot = c->cb[q] / SW__BLOCK, dl = slot >= L->nf;
                     c->cf[q] = (uint8_t)(dl ? slot - L->nf : slot);
                     c->cdl[q] = (uint8_t)dl;
+                    c->cfd[q] = (uint8_t)(c->cf[q] | dl << 7);
                 }
                 for (int lev = L->d8top; lev < L->cd8[t]; lev++) {
                     uint8_t seen[256] = {0}, *u = c->u + (1 << lev) - 1;

@@ -141,11 +141,20 @@ AI void add_planes(__m256 *a, __m256i pos, const uint8_t *pl)
 
 /* Depth 7-8 (score_impl.h, sw__crec8): the top six levels bottom-up, then
  * each level by the row's node: feature, NaN side and threshold looked up by
- * position, the row's bin blended from the level's distinct features. */
-AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i p, int half)
+ * position (feature and side in one byte when merged: L->d8fd), the row's bin
+ * blended from the level's distinct features. */
+AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i p, int half, int merged)
 {
     int off = (1 << lev) - 1, n = 1 << lev;
-    __m256i fv = lookup(c->cf + off, n, p), dv = lookup(c->cdl + off, n, p), k = lookup(c->ckb + off, n, p);
+    __m256i fv, dv, k = lookup(c->ckb + off, n, p);
+    if (merged) {
+        __m256i fd = lookup(c->cfd + off, n, p);
+        fv = _mm256_and_si256(fd, _mm256_set1_epi8(0x7f));
+        dv = _mm256_cmpgt_epi8(_mm256_setzero_si256(), fd); /* -1 where missing goes left */
+    } else {
+        fv = lookup(c->cf + off, n, p);
+        dv = _mm256_sub_epi8(_mm256_setzero_si256(), lookup(c->cdl + off, n, p));
+    }
     __m256i b0 = _mm256_setzero_si256(), b1 = b0;
     const uint8_t *u = c->u + off, *hb = bins + 32 * half;
     int j = 0, nu = c->un[lev];
@@ -160,18 +169,18 @@ AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i 
     /* left when k > bin + dl (k holds k + dl + 1; NaN's 255 wraps to 0 where
      * missing goes left), on biased bytes; padding picks no bin, and either
      * side of it repeats one leaf */
-    __m256i x = _mm256_add_epi8(_mm256_or_si256(b0, b1), dv);
+    __m256i x = _mm256_sub_epi8(_mm256_or_si256(b0, b1), dv);
     __m256i left = _mm256_cmpgt_epi8(k, x);
     __m256i pp = _mm256_add_epi8(p, p);
     return _mm256_add_epi8(_mm256_add_epi8(pp, _mm256_set1_epi8(1)), left);
 }
 
-static inline v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D)
+AI v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D, int merged)
 {
     v2 p = ct6(bins, c->cb, c->ckb, 0);
     for (int lev = 6; lev < D; lev++) {
-        p.a = deep_level(bins, c, lev, p.a, 0);
-        p.b = deep_level(bins, c, lev, p.b, 1);
+        p.a = deep_level(bins, c, lev, p.a, 0, merged);
+        p.b = deep_level(bins, c, lev, p.b, 1, merged);
     }
     return p;
 }
@@ -231,7 +240,9 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             continue;
         } else if (L->cd8[t]) {
             const sw__crec8 *c8 = &L->d8[L->d8ix[t]];
-            v2 c = L->d8top ? deep_leaves(bins, c8, L->cd8[t]) : complete_leaves(bins, c8->cb, c8->ckb, L->cd8[t]);
+            v2 c = !L->d8top ? complete_leaves(bins, c8->cb, c8->ckb, L->cd8[t])
+                   : L->d8fd ? deep_leaves(bins, c8, L->cd8[t], 1)
+                             : deep_leaves(bins, c8, L->cd8[t], 0);
             _mm256_store_si256((__m256i *)idx, c.a);
             _mm256_store_si256((__m256i *)(idx + 32), c.b);
             lv = L->cl8 + (size_t)L->d8ix[t] * 256;

@@ -80,6 +80,7 @@ typedef struct {
     uint8_t ckb[256]; /* (ck + 1) ^ 0x80 (AVX2, sw__crec) */
     uint8_t cf[256];  /* the node's layout feature */
     uint8_t cdl[256]; /* 1 where missing goes left */
+    uint8_t cfd[256]; /* cf | cdl << 7 (AVX2, when L->d8fd) */
     uint8_t u[256];   /* level l's distinct features (padding left out) at u + 2^l - 1, un[l] of them */
     uint8_t un[8];
 } sw__crec8;
@@ -174,6 +175,7 @@ typedef struct {
      * values at cl8 + 256 d8ix[t]; 0 for the others */
     int8_t *cd8;
     int d8top; /* levels scored bottom-up above those by node (6); 0 past 255 layout features (all bottom-up) */
+    int d8fd;  /* up to 128 layout features: sw__crec8.cfd holds feature and NaN side in a byte */
     uint32_t *d8ix;
     sw__crec8 *d8;
     float *cl8;
