@@ -59,6 +59,8 @@ static void layout_free(sw__layout *L)
     sw_aligned_free(L->wt);
     sw_free(L->wrec);
     sw_free(L->wval);
+    sw_free(L->poff);
+    sw_free(L->pg);
     sw_aligned_free(L->d8);
     sw_aligned_free(L->cl8);
     sw_free(L->leaves);
@@ -177,6 +179,67 @@ static void walk_top(const sw_forest *f, int64_t s, int i, int p, int d, const s
     }
     walk_top(f, s, leaf ? i : f->left[s + i], 2 * p + 1, d + 1, L, w, id);
     walk_top(f, s, leaf ? i : f->right[s + i], 2 * p + 2, d + 1, L, w, id);
+}
+
+/* Tree nodes nd (ni internal, breadth-first) as a program (sw__prog) at out
+ * + *n: in reverse breadth-first order, so that a level's nodes, which
+ * depend only on the level below, are independent of each other; internal
+ * node i's value in slot i. */
+static void prog_emit(const sw__vnode *nd, int ni, sw__prog *out, uint32_t *n)
+{
+#define OPERAND(c) (uint16_t)(((c) < ni ? SW__PSPLAT + (c) : (c) - ni) * 64) /* a leaf: its index's splat */
+    for (int i = ni - 1; i >= 0; i--) {
+        SW_ASSERT(nd[i].kk <= 254 && (SW__PSPLAT + ni) * 64 <= 65536, "a program node's byte threshold and offsets");
+        sw__prog *p = &out[(*n)++];
+        p->boff = nd[i].boff;
+        p->k = nd[i].kk;
+        p->kb = (uint8_t)((nd[i].kk + 1) ^ 0x80);
+        p->lo = OPERAND(nd[i].l);
+        p->ro = OPERAND(nd[i].r);
+        p->oo = OPERAND(i);
+    }
+#undef OPERAND
+}
+
+static int programmed(const sw__layout *L, int t)
+{
+    return L->cd[t] < 0 && !L->cd8[t] && !(L->wix && L->wix[t] >= 0) && L->bt[t].n_leaf <= 256;
+}
+
+/* AVX2 programs for the trees of at most 256 leaves that neither a complete
+ * record nor a walk takes (AVX-512 keeps the node masks: its masked moves
+ * write the leaves without a branch, and programs measured no faster); 0 when
+ * out of memory. */
+static int prog_trees(int n_trees, sw_isa isa, sw__layout *L)
+{
+    size_t total = 0;
+    L->poff = sw_calloc((size_t)n_trees + 1, sizeof *L->poff);
+    if (!L->poff) return 0;
+    if (isa != SW_ISA_AVX2) return 1;
+    for (int t = 0; t < n_trees; t++)
+        if (programmed(L, t)) total += L->bt[t].n_int;
+    if (!total) return 1;
+    SW_ASSERT(total <= UINT32_MAX, "32-bit program offsets");
+    L->pg = sw_alloc_array(total, sizeof *L->pg);
+    if (!L->pg) return 0;
+    uint32_t n = 0;
+    for (int t = 0; t < n_trees; t++) {
+        const sw__stree *st = &L->bt[t];
+        if (programmed(L, t)) {
+            prog_emit(L->vnodes + st->node_off, st->n_int, L->pg, &n);
+            if (st->n_int > L->pslots) L->pslots = st->n_int;
+        }
+        L->poff[t + 1] = n;
+    }
+    return 1;
+}
+
+uint8_t *sw__pbuf_new(const sw__layout *L)
+{
+    uint8_t *b = sw_aligned_alloc((size_t)(SW__PSPLAT + L->pslots) * 64);
+    if (b)
+        for (int j = 0; j < SW__PSPLAT; j++) memset(b + 64 * j, j, 64);
+    return b;
 }
 
 /* Walk records (sw__wtree) for the trees no complete record takes when the
@@ -361,7 +424,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
 }
 
 /* Build the binned layout; returns 0 when the forest does not fit it. */
-static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nomem)
+static int layout_build(const sw_forest *f, int n_trees, sw_isa isa, sw__layout *L, int *nomem)
 {
     memset(L, 0, sizeof *L);
     *nomem = 0;
@@ -622,7 +685,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             lo += (size_t)nl;
         }
         sw_free(map);
-        if (!complete_trees(f, n_trees, L) || !walk_trees(f, n_trees, L)) goto oom;
+        if (!complete_trees(f, n_trees, L) || !walk_trees(f, n_trees, L) || !prog_trees(n_trees, isa, L)) goto oom;
         sw_free(L->node_slot);
         L->node_slot = NULL;
     } else {
@@ -707,7 +770,7 @@ int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **ou
     s->isa = isa;
     if (isa != SW_ISA_SCALAR) {
         int nomem;
-        if (!layout_build(f, s->n_trees, &s->L, &nomem)) {
+        if (!layout_build(f, s->n_trees, isa, &s->L, &nomem)) {
             layout_free(&s->L);
             if (nomem) {
                 sw_free(s);
@@ -736,7 +799,7 @@ int sw_scorer_n_outputs(const sw_scorer *s, int margin) { return sw_forest_n_out
 
 /* One block: bin it, then each output group's trees into its margins. */
 static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr, int margin, uint8_t *bins,
-                        float *accf, double *accd, float *m, uint64_t *scratch, double *out)
+                        float *accf, double *accd, float *m, uint64_t *scratch, uint8_t *pbuf, double *out)
 {
     const sw__layout *L = &s->L;
     if (s->isa == SW_ISA_AVX512) {
@@ -747,7 +810,7 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     if (L->ncused) sw__bin_cats_block(L, Xb, stride, nr, bins, s->isa == SW_ISA_AVX2 ? 0x80 : 0);
     if (L->ngroups == 1) {
         if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd, scratch);
-        else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd, scratch);
+        else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd, scratch, pbuf);
         for (int r = 0; r < nr; r++) {
             if (L->kind == SW_TREES_BINARY) {
                 out[r] = margin ? (double)accf[r] : (double)sw_link_apply_f32(L->link, accf[r]);
@@ -763,7 +826,7 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     for (int g = 0; g < G; g++) {
         if (s->isa == SW_ISA_AVX512)
             sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch);
-        else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch);
+        else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch, pbuf);
         for (int r = 0; r < nr; r++) m[(size_t)r * (size_t)G + (size_t)g] = accf[r];
     }
     for (int r = 0; r < nr; r++)
@@ -792,6 +855,7 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
         uint8_t *bins = sw_aligned_alloc(2 * (size_t)L->nf * SW__BLOCK + 64);
         float *m = L->ngroups > 1 ? sw_alloc_array((size_t)L->ngroups * SW__BLOCK, sizeof *m) : NULL;
         uint64_t *scratch = L->max_slots > 512 ? sw_aligned_alloc((size_t)L->max_slots * sizeof *scratch) : NULL;
+        uint8_t *pbuf = NULL; /* made for the first whole block */
         float accf[SW__BLOCK] __attribute__((aligned(64)));
         double accd[SW__BLOCK] __attribute__((aligned(64)));
 #pragma omp for schedule(static)
@@ -804,15 +868,17 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
                     sw_scorer_predict_rowv(s, Xb + (size_t)r * (size_t)stride, margin, out + (size_t)(r0 + r) * no);
                 continue;
             }
-            if (!bins || (L->ngroups > 1 && !m) || (L->max_slots > 512 && !scratch)) {
+            if (L->pslots && !pbuf) pbuf = sw__pbuf_new(L);
+            if (!bins || (L->ngroups > 1 && !m) || (L->max_slots > 512 && !scratch) || (L->pslots && !pbuf)) {
                 /* no scratch memory: the reference path needs none */
                 sw_forest_predict_ref(s->forest, Xb, nr, stride, s->n_trees, margin, out + (size_t)r0 * no);
                 continue;
             }
-            score_block(s, Xb, stride, nr, margin, bins, accf, accd, m, scratch, out + (size_t)r0 * no);
+            score_block(s, Xb, stride, nr, margin, bins, accf, accd, m, scratch, pbuf, out + (size_t)r0 * no);
         }
         sw_aligned_free(bins);
         sw_aligned_free(scratch);
+        sw_aligned_free(pbuf);
         sw_free(m);
     }
 }

@@ -108,6 +108,23 @@ typedef struct {
     uint16_t n_int, n_leaf;
 } sw__stree;
 
+/* A tree of at most 256 leaves that no complete record takes, as a program:
+ * its internal nodes children first (reverse breadth-first order), each
+ * giving the leaf positions of the block's rows in its subtree (a leaf's: its
+ * index j) from its children's, the left one's where the row goes left, else
+ * the right one's: one compare and one blend per node, no mask per node and
+ * no loop over rows.  The operands are byte offsets into a per-thread buffer
+ * (sw__pbuf_new): 256 splats of 64 bytes (splat j: 64 bytes j, a leaf
+ * child's value), then a slot of 64 bytes per internal node (the root's
+ * first). */
+#define SW__PSPLAT 256
+typedef struct {
+    uint32_t boff;      /* the node's bins (vnode.boff) */
+    uint16_t lo, ro, oo; /* its children's values and its own: offsets in the buffer */
+    uint8_t k;          /* right when bin > k (vnode.kk) */
+    uint8_t kb;         /* (k + 1) ^ 0x80: AVX2 left when kb > bin (biased) */
+} sw__prog;
+
 typedef struct {
     uint32_t split_off, leaf_off;
     int depth;
@@ -185,6 +202,12 @@ typedef struct {
     sw__wtree *wt;
     uint32_t *wrec;
     float *wval;
+    /* programs (sw__prog): tree t's are pg[poff[t]] .. pg[poff[t + 1]] (none:
+     * equal offsets; its leaves are those of bt[t]); pslots: the most internal
+     * nodes of a program's tree, 0 when no tree has a program */
+    uint32_t *poff;
+    sw__prog *pg;
+    int pslots;
     /* oblivious */
     sw__otree *ot;
     uint16_t *of;
@@ -399,8 +422,12 @@ double sw__score_orow_avx2(const sw__layout *L, const float *x);
 
 /* Margins of layout trees t0..t1 over a binned block: float32 acc from the
  * base margin (binary) or double acc from 0 (oblivious). */
+/* A thread's program buffer (sw__prog), its splats set; NULL when out of
+ * memory.  For layouts with programs (pslots > 0). */
+uint8_t *sw__pbuf_new(const sw__layout *L);
+
 void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
-                          double *accd, uint64_t *scratch);
+                          double *accd, uint64_t *scratch, uint8_t *pbuf);
 void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
                             double *accd, uint64_t *scratch);
 

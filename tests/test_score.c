@@ -473,9 +473,11 @@ END_TEST
  * thresholds (two byte chunks) beside features with a few.  With 12 features
  * the kernels score depth 7-8 below level 6 by each row's node and walk the
  * deeper ones level by level; with 140 the same, AVX2 looking up the NaN side
- * apart from the feature (past 128 layout features); with 300 (past a byte) they
- * keep the bottom-up record and the node masks.  Every ISA keeps its kernels
- * and equals the reference on thresholds, one ulp around them and NaN. */
+ * apart from the feature (past 128 layout features); with 300 (past a byte)
+ * they keep the bottom-up record and the node masks.  Sparse trees of at most
+ * 256 leaves take the node masks with AVX-512, programs with AVX2.  Every ISA
+ * keeps its kernels and equals the reference on thresholds, one ulp around
+ * them and NaN. */
 static int deep_grow(unsigned long long *s, int d, int D, int force, int nf, int32_t *l, int32_t *r, int32_t *fe,
                      float *v, uint8_t *dl, int32_t *cs, int32_t *cc, int *n, int *ncat)
 {
