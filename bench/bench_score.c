@@ -136,6 +136,9 @@ static int train_models(const bench_ctx *c, entry *e, int *n)
         {"xgboost binary:logistic %dx6",
          "{\"max_depth\": 6, \"tree_method\": \"hist\", \"objective\": \"binary:logistic\", \"binarize\": true}",
          300},
+        /* lossguide (LightGBM's shape): deep, sparse trees no complete record takes */
+        {"xgboost lossguide %dx255 leaves",
+         "{\"grow_policy\": \"lossguide\", \"max_leaves\": 255, \"max_depth\": 0, \"tree_method\": \"hist\"}", 100},
         /* a wide table (533 features, as with one-hot players): binning every
          * feature of a row costs more than 100 trees walk */
         {"xgboost wide 533 features %dx6",
