@@ -187,16 +187,12 @@ static void walk_top(const sw_forest *f, int64_t s, int i, int p, int d, const s
  * node i's value in slot i. */
 static void prog_emit(const sw__vnode *nd, int ni, sw__prog *out, uint32_t *n)
 {
-#define OPERAND(c) (uint16_t)(((c) < ni ? SW__PSPLAT + (c) : (c) - ni) * 64) /* a leaf: its index's splat */
+#define OPERAND(c) (uint64_t)(((c) < ni ? SW__PSPLAT + (c) : (c) - ni) * 64) /* a leaf: its index's splat */
     for (int i = ni - 1; i >= 0; i--) {
-        SW_ASSERT(nd[i].kk <= 254 && (SW__PSPLAT + ni) * 64 <= 65536, "a program node's byte threshold and offsets");
-        sw__prog *p = &out[(*n)++];
-        p->boff = nd[i].boff;
-        p->k = nd[i].kk;
-        p->kb = (uint8_t)((nd[i].kk + 1) ^ 0x80);
-        p->lo = OPERAND(nd[i].l);
-        p->ro = OPERAND(nd[i].r);
-        p->oo = OPERAND(i);
+        SW_ASSERT(nd[i].kk <= 254 && nd[i].boff < (1u << 24) && (SW__PSPLAT + ni) * 64 <= 65536,
+                  "a program node's byte threshold and offsets");
+        out[(*n)++] = nd[i].boff | (uint64_t)nd[i].kk << 24 | OPERAND(nd[i].l) << 32 |
+                      OPERAND(nd[i].r) << 48;
     }
 #undef OPERAND
 }
@@ -206,16 +202,13 @@ static int programmed(const sw__layout *L, int t)
     return L->cd[t] < 0 && !L->cd8[t] && !(L->wix && L->wix[t] >= 0) && L->bt[t].n_leaf <= 256;
 }
 
-/* AVX2 programs for the trees of at most 256 leaves that neither a complete
- * record nor a walk takes (AVX-512 keeps the node masks: its masked moves
- * write the leaves without a branch, and programs measured no faster); 0 when
- * out of memory. */
-static int prog_trees(int n_trees, sw_isa isa, sw__layout *L)
+/* Programs for the trees of at most 256 leaves that neither a complete record
+ * nor a walk takes; 0 when out of memory. */
+static int prog_trees(int n_trees, sw__layout *L)
 {
     size_t total = 0;
     L->poff = sw_calloc((size_t)n_trees + 1, sizeof *L->poff);
     if (!L->poff) return 0;
-    if (isa != SW_ISA_AVX2) return 1;
     for (int t = 0; t < n_trees; t++)
         if (programmed(L, t)) total += L->bt[t].n_int;
     if (!total) return 1;
@@ -243,9 +236,10 @@ uint8_t *sw__pbuf_new(const sw__layout *L)
 }
 
 /* Walk records (sw__wtree) for the trees no complete record takes when the
- * walk costs less than the node-mask kernel: about 0.5 + 1.9 (D - 6) ns per
+ * walk costs less than going node by node: about 0.5 + 1.9 (D - 6) ns per
  * row against 0.02 ns per node (measured on XGBoost depthwise depth-10 and
- * lossguide trees), so for bushy deep trees only; 0 when out of memory. */
+ * lossguide trees, node masks; programs cost the same), so for bushy deep
+ * trees only; 0 when out of memory. */
 static int walk_trees(const sw_forest *f, int n_trees, sw__layout *L)
 {
     if (2 * L->nf > 512) return 1;
@@ -373,7 +367,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
         }
     }
     /* depth 7-8: a complete record when the tree has at least DEEP_MIN_FILL of
-     * its 2^D - 1 nodes (padding costs a compare per node; the node-mask walk
+     * its 2^D - 1 nodes (padding costs a compare per node; going node by node
      * costs about twice that per real node) */
     L->cd8 = sw_calloc((size_t)n_trees + 1, 1);
     L->d8ix = sw_calloc((size_t)n_trees + 1, sizeof *L->d8ix);
@@ -424,7 +418,7 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
 }
 
 /* Build the binned layout; returns 0 when the forest does not fit it. */
-static int layout_build(const sw_forest *f, int n_trees, sw_isa isa, sw__layout *L, int *nomem)
+static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nomem)
 {
     memset(L, 0, sizeof *L);
     *nomem = 0;
@@ -685,7 +679,7 @@ static int layout_build(const sw_forest *f, int n_trees, sw_isa isa, sw__layout 
             lo += (size_t)nl;
         }
         sw_free(map);
-        if (!complete_trees(f, n_trees, L) || !walk_trees(f, n_trees, L) || !prog_trees(n_trees, isa, L)) goto oom;
+        if (!complete_trees(f, n_trees, L) || !walk_trees(f, n_trees, L) || !prog_trees(n_trees, L)) goto oom;
         sw_free(L->node_slot);
         L->node_slot = NULL;
     } else {
@@ -770,7 +764,7 @@ int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **ou
     s->isa = isa;
     if (isa != SW_ISA_SCALAR) {
         int nomem;
-        if (!layout_build(f, s->n_trees, isa, &s->L, &nomem)) {
+        if (!layout_build(f, s->n_trees, &s->L, &nomem)) {
             layout_free(&s->L);
             if (nomem) {
                 sw_free(s);
@@ -809,7 +803,7 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     }
     if (L->ncused) sw__bin_cats_block(L, Xb, stride, nr, bins, s->isa == SW_ISA_AVX2 ? 0x80 : 0);
     if (L->ngroups == 1) {
-        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd, scratch);
+        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd, scratch, pbuf);
         else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd, scratch, pbuf);
         for (int r = 0; r < nr; r++) {
             if (L->kind == SW_TREES_BINARY) {
@@ -825,7 +819,7 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     int G = L->ngroups, no = sw_forest_n_outputs(s->forest, margin);
     for (int g = 0; g < G; g++) {
         if (s->isa == SW_ISA_AVX512)
-            sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch);
+            sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch, pbuf);
         else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch, pbuf);
         for (int r = 0; r < nr; r++) m[(size_t)r * (size_t)G + (size_t)g] = accf[r];
     }

@@ -226,11 +226,14 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
  * per node bound it (about 5.6 cycles a node on Zen 4), not the compares. */
 static inline const uint8_t *run_program(const sw__prog *pn, const sw__prog *pe, const uint8_t *bins, uint8_t *pb)
 {
-    for (; pn < pe; pn++) {
-        /* the fields read once: the stores below may alias the records for all the compiler knows */
-        const uint8_t *b = bins + pn->boff, *l = pb + pn->lo, *r = pb + pn->ro;
-        uint8_t *o = pb + pn->oo;
-        __m256i K = _mm256_set1_epi8((char)pn->kb);
+    /* node i of n (children first) writes slot n - 1 - i */
+    uint8_t *o = pb + (SW__PSPLAT + (pe - pn) - 1) * 64;
+    for (; pn < pe; pn++, o -= 64) {
+        uint64_t w = *pn;
+        /* k broadcast from the register, not read again from memory: the loads bound this loop */
+        __asm__("" : "+r"(w));
+        const uint8_t *b = bins + (w & 0xffffff), *l = pb + (uint16_t)(w >> 32), *r = pb + (w >> 48);
+        __m256i K = _mm256_set1_epi8((char)(((w >> 24 & 0xff) + 1) ^ 0x80)); /* left when k + 1 > bin */
         __m256i m0 = _mm256_cmpgt_epi8(K, _mm256_load_si256((const __m256i *)b));
         __m256i m1 = _mm256_cmpgt_epi8(K, _mm256_load_si256((const __m256i *)(b + 32)));
         __m256i v0 = _mm256_blendv_epi8(_mm256_load_si256((const __m256i *)r), _mm256_load_si256((const __m256i *)l), m0);

@@ -4,10 +4,12 @@
  * Depth 7-8 trees full enough: complete, the top six levels bottom-up, the
  * others level by level by each row's node (deep_level); their 256 leaf
  * values from registers.  Bushy deeper trees: the top six levels the same,
- * then one level a step with gathers (walk_tree).  Other deeper trees: for
- * each internal node, one byte compare over the block's 64
- * bins gives the rows that go left; the rows reaching each node are a 64-bit
- * mask; a leaf writes its index into its rows with one masked byte move.
+ * then one level a step with gathers (walk_tree).  Other trees of at most
+ * 256 leaves: a program (run_program, sw__prog), a compare and a blend per
+ * node, children first.  Past 256 leaves: for each internal node, one byte
+ * compare over the block's 64 bins gives the rows that go left; the rows
+ * reaching each node are a 64-bit mask; a leaf writes its index into its rows
+ * with one masked byte move.
  * Leaf values are then looked up 16 rows at a time (a permute for trees of up
  * to 32 leaves, a gather beyond) and added in float32.  Oblivious trees: one
  * compare and one masked add per level build the 64 leaf indices; values are
@@ -201,8 +203,27 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
     for (int q = 0; q < 4; q++) a[q] = _mm512_add_ps(a[q], _mm512_i32gather_ps(id[q], val, 4));
 }
 
+/* A tree's program (sw__prog) over the block: each node's 64 leaf positions
+ * from its children's by one compare; the root's. */
+static inline __m512i run_program(const sw__prog *pn, const sw__prog *pe, const uint8_t *bins, uint8_t *pb)
+{
+    /* node i of n (children first) writes slot n - 1 - i */
+    uint8_t *o = pb + (SW__PSPLAT + (pe - pn) - 1) * 64;
+    for (; pn < pe; pn++, o -= 64) {
+        uint64_t w = *pn;
+        /* k broadcast from the register, not read again from memory: the loads bound this loop */
+        __asm__("" : "+r"(w));
+        __mmask64 right = _mm512_cmplt_epu8_mask(_mm512_set1_epi8((char)(w >> 24)),
+                                                 _mm512_load_si512((const void *)(bins + (w & 0xffffff))));
+        __m512i l = _mm512_load_si512((const void *)(pb + (uint16_t)(w >> 32)));
+        __m512i r = _mm512_load_si512((const void *)(pb + (w >> 48)));
+        _mm512_store_si512((void *)o, _mm512_mask_blend_epi8(right, l, r));
+    }
+    return _mm512_load_si512((const void *)(pb + SW__PSPLAT * 64));
+}
+
 static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
-                         __mmask64 *scratch)
+                         __mmask64 *scratch, uint8_t *pbuf)
 {
     __m512 a0 = _mm512_set1_ps(L->base_margin), a1 = a0, a2 = a0, a3 = a0;
     __mmask64 rm[512];
@@ -229,6 +250,10 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             idx = L->d8top ? deep_leaves(bins, c, L->cd8[t]) : complete_leaves(bins, c->cb, c->ck, L->cd8[t]);
             add_leaves256(L->cl8 + (size_t)L->d8ix[t] * 256, idx, &a0, &a1, &a2, &a3);
             continue;
+        } else if (L->poff[t + 1] > L->poff[t]) {
+            idx = run_program(L->pg + L->poff[t], L->pg + L->poff[t + 1], bins, pbuf);
+            lv = L->leaves + L->bt[t].leaf_off;
+            nl = L->bt[t].n_leaf;
         } else {
             const sw__stree *st = &L->bt[t];
             const sw__vnode *nd = L->vnodes + st->node_off;
@@ -479,10 +504,10 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
 }
 
 void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
-                            double *accd, uint64_t *scratch)
+                            double *accd, uint64_t *scratch, uint8_t *pbuf)
 {
     if (L->kind == SW_TREES_BINARY) {
-        binary_block(L, bins, nr, t0, t1, accf, (__mmask64 *)scratch);
+        binary_block(L, bins, nr, t0, t1, accf, (__mmask64 *)scratch, pbuf);
     } else {
         oblivious_block(L, bins, t0, t1, accd);
     }

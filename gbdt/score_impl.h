@@ -10,10 +10,11 @@
  * as complete trees, bottom-up (each row's leaf position from one compare and
  * one masked add per node; past level 6 by each row's node); bushy deeper
  * trees are walked a level a step after their top six levels (sw__wtree);
- * other ones compute, node by node in breadth-first order, the 64-bit mask of the
- * block's rows that reach each node, and each leaf writes its index into the
- * rows it receives (16-bit indices past 256 leaves); oblivious trees add one
- * bit per level.  Leaf
+ * other ones of at most 256 leaves run as programs (sw__prog: children first,
+ * a node's leaf positions blended from its children's); past 256 leaves, node
+ * by node in breadth-first order, the 64-bit mask of the block's rows that
+ * reach each node, each leaf writing its 16-bit index into the rows it
+ * receives; oblivious trees add one bit per level.  Leaf
  * values are added to per-row accumulators tree by tree: the same float32
  * (binary) or double (oblivious) additions, in the same order, as the
  * reference scorer, hence bit-identical results.
@@ -118,12 +119,11 @@ typedef struct {
  * child's value), then a slot of 64 bytes per internal node (the root's
  * first). */
 #define SW__PSPLAT 256
-typedef struct {
-    uint32_t boff;      /* the node's bins (vnode.boff) */
-    uint16_t lo, ro, oo; /* its children's values and its own: offsets in the buffer */
-    uint8_t k;          /* right when bin > k (vnode.kk) */
-    uint8_t kb;         /* (k + 1) ^ 0x80: AVX2 left when kb > bin (biased) */
-} sw__prog;
+/* A program node in 64 bits: bits 0-23 its bins' offset (vnode.boff, < 2^24
+ * with at most 65535 layout features), 24-31 k (vnode.kk: right when bin >
+ * k), 32-47 and 48-63 its left and right children's values (offsets in the
+ * buffer); its own value goes to slot i. */
+typedef uint64_t sw__prog;
 
 typedef struct {
     uint32_t split_off, leaf_off;
@@ -429,6 +429,6 @@ uint8_t *sw__pbuf_new(const sw__layout *L);
 void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
                           double *accd, uint64_t *scratch, uint8_t *pbuf);
 void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
-                            double *accd, uint64_t *scratch);
+                            double *accd, uint64_t *scratch, uint8_t *pbuf);
 
 #endif

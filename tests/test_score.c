@@ -246,7 +246,7 @@ END_TEST
 
 /* A forest whose feature 0 splits at `T` distinct thresholds (feature 1 at
  * 300, the others at a few): complete trees of depth 6 (the complete-tree
- * kernels), depth-8 and lopsided trees (the node-mask kernels), NaN going
+ * kernels), depth-8 and lopsided trees (programs), NaN going
  * either way; every threshold used.  Oblivious: depth-6 trees drawing borders
  * the same way, with each NaN treatment. */
 static sw_forest *wide_forest(int T, int oblivious, int nwide)
@@ -474,10 +474,9 @@ END_TEST
  * the kernels score depth 7-8 below level 6 by each row's node and walk the
  * deeper ones level by level; with 140 the same, AVX2 looking up the NaN side
  * apart from the feature (past 128 layout features); with 300 (past a byte)
- * they keep the bottom-up record and the node masks.  Sparse trees of at most
- * 256 leaves take the node masks with AVX-512, programs with AVX2.  Every ISA
- * keeps its kernels and equals the reference on thresholds, one ulp around
- * them and NaN. */
+ * they keep the bottom-up record and programs (past 256 leaves, node masks).
+ * Every ISA keeps its kernels and equals the reference on thresholds, one ulp
+ * around them and NaN. */
 static int deep_grow(unsigned long long *s, int d, int D, int force, int nf, int32_t *l, int32_t *r, int32_t *fe,
                      float *v, uint8_t *dl, int32_t *cs, int32_t *cc, int *n, int *ncat)
 {
