@@ -224,19 +224,35 @@ START_TEST(variants_match_reference)
         }
         y[r] = (float)(acc * 3 + 20);
     }
-    const sw_grow_policy pol[3] = {SW_GROW_DEPTHWISE, SW_GROW_LOSSGUIDE, SW_GROW_OBLIVIOUS};
-    for (int k = 0; k < 3; k++) {
+    /* lossguide without a depth limit: deep sparse trees, programs up to 256
+     * leaves and node masks past them */
+    static const struct {
+        sw_grow_policy policy;
+        int depth, leaves;
+        const char *what;
+    } runs[] = {{SW_GROW_DEPTHWISE, 8, 0, "depthwise"},
+                {SW_GROW_LOSSGUIDE, 6, 200, "lossguide, depth 6"},
+                {SW_GROW_LOSSGUIDE, 0, 256, "lossguide, 256 leaves"},
+                {SW_GROW_LOSSGUIDE, 0, 300, "lossguide, 300 leaves"},
+                {SW_GROW_OBLIVIOUS, 6, 0, "oblivious"}};
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
         sw_train_params p = sw_train_params_default();
-        p.grow_policy = pol[k];
+        p.grow_policy = runs[k].policy;
         p.rounds = 40;
-        p.max_depth = k == 0 ? 8 : 6;
-        p.max_leaves = k == 1 ? 200 : 0;
+        p.max_depth = runs[k].depth;
+        p.max_leaves = runs[k].leaves;
         p.min_child_weight = 0;
         sw_train_data d = {X, y, NULL, "t"};
         sw_forest *f;
         sw_error err;
-        ck_assert_int_eq(sw_train(&p, &d, NULL, 0, &f, NULL, &err), SW_OK);
-        check_against_reference(f, k == 0 ? "depthwise" : k == 1 ? "lossguide" : "oblivious");
+        ck_assert_msg(sw_train(&p, &d, NULL, 0, &f, NULL, &err) == SW_OK, "%s", err.msg);
+        if (runs[k].leaves > 200) { /* the trees reach the size asked for */
+            int most = 0;
+            for (int t = 0; t < sw_forest_n_trees(f); t++)
+                if ((sw_forest_tree_nodes(f, t) + 1) / 2 > most) most = (sw_forest_tree_nodes(f, t) + 1) / 2;
+            ck_assert_int_eq(most, runs[k].leaves);
+        }
+        check_against_reference(f, runs[k].what);
         sw_forest_free(f);
     }
     sw_matrix_free(X);
