@@ -33,14 +33,6 @@ static inline uint64_t le_mask(const uint8_t *b, uint8_t kk)
     return ~((uint64_t)m0 | (uint64_t)m1 << 32);
 }
 
-static inline void write_leaf(uint8_t *idx, uint64_t m, uint8_t leaf)
-{
-    while (m) {
-        idx[__builtin_ctzll(m)] = leaf;
-        m &= m - 1;
-    }
-}
-
 /* Complete trees (score_impl.h): the leaf position of each row, bottom-up:
  * a node's value is its left child's where the row goes left, else its right
  * child's plus the number of leaves left of it; 32 rows per register, the
@@ -222,8 +214,8 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
 
 /* A tree's program (sw__prog) over the block: each node's 64 leaf positions
  * from its children's, by the bins' compare; returns the root's (its slot,
- * the first after the splats).  Two loads of operands and a store a half
- * per node bound it (about 5.6 cycles a node on Zen 4), not the compares. */
+ * the first after the splats).  Its loads bound it (seven a node: the word,
+ * the bins, the children's values), not the compares. */
 static inline const uint8_t *run_program(const sw__prog *pn, const sw__prog *pe, const uint8_t *bins, uint8_t *pb)
 {
     /* node i of n (children first) writes slot n - 1 - i */
@@ -276,13 +268,11 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
         } else if (L->poff[t + 1] > L->poff[t]) {
             ix = run_program(L->pg + L->poff[t], L->pg + L->poff[t + 1], bins, pbuf);
             lv = L->leaves + L->bt[t].leaf_off;
-        } else {
+        } else { /* past 256 leaves: node masks, 16-bit leaf positions written row by row */
             const sw__stree *st = &L->bt[t];
             const sw__vnode *nd = L->vnodes + st->node_off;
             int ni = st->n_int, nl = st->n_leaf;
             lv = L->leaves + st->leaf_off;
-            _mm256_store_si256((__m256i *)idx, _mm256_setzero_si256());
-            _mm256_store_si256((__m256i *)(idx + 32), _mm256_setzero_si256());
             uint64_t *rmp = ni + nl > 512 ? scratch : rm;
             rmp[0] = valid;
             for (int i = 0; i < ni; i++) {
@@ -291,19 +281,16 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
                 rmp[nd[i].l] = m & left;
                 rmp[nd[i].r] = m & ~left;
             }
-            if (nl > 256) { /* leaf positions past a byte: 16-bit, written row by row */
-                uint16_t i16[SW__BLOCK] __attribute__((aligned(32)));
-                memset(i16, 0, sizeof i16);
-                for (int j = 1; j < nl; j++)
-                    for (uint64_t m = rmp[ni + j]; m; m &= m - 1) i16[__builtin_ctzll(m)] = (uint16_t)j;
+            uint16_t i16[SW__BLOCK] __attribute__((aligned(32)));
+            memset(i16, 0, sizeof i16);
+            for (int j = 1; j < nl; j++)
+                for (uint64_t m = rmp[ni + j]; m; m &= m - 1) i16[__builtin_ctzll(m)] = (uint16_t)j;
 #pragma GCC unroll 16
-                for (int g = 0; g < 8; g++) {
-                    __m256i i32 = _mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)(i16 + 8 * g)));
-                    a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(lv, i32, 4));
-                }
-                continue;
+            for (int g = 0; g < 8; g++) {
+                __m256i i32 = _mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)(i16 + 8 * g)));
+                a[g] = _mm256_add_ps(a[g], _mm256_i32gather_ps(lv, i32, 4));
             }
-            for (int j = 1; j < nl; j++) write_leaf(idx, rmp[ni + j], (uint8_t)j);
+            continue;
         }
 #pragma GCC unroll 16
         for (int g = 0; g < 8; g++) {

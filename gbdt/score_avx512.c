@@ -8,8 +8,8 @@
  * 256 leaves: a program (run_program, sw__prog), a compare and a blend per
  * node, children first.  Past 256 leaves: for each internal node, one byte
  * compare over the block's 64 bins gives the rows that go left; the rows
- * reaching each node are a 64-bit mask; a leaf writes its index into its rows
- * with one masked byte move.
+ * reaching each node are a 64-bit mask; a leaf writes its 16-bit index into
+ * its rows one by one.
  * Leaf values are then looked up 16 rows at a time (a permute for trees of up
  * to 32 leaves, a gather beyond) and added in float32.  Oblivious trees: one
  * compare and one masked add per level build the 64 leaf indices; values are
@@ -254,7 +254,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             idx = run_program(L->pg + L->poff[t], L->pg + L->poff[t + 1], bins, pbuf);
             lv = L->leaves + L->bt[t].leaf_off;
             nl = L->bt[t].n_leaf;
-        } else {
+        } else { /* past 256 leaves: node masks, 16-bit leaf positions written row by row */
             const sw__stree *st = &L->bt[t];
             const sw__vnode *nd = L->vnodes + st->node_off;
             lv = L->leaves + st->leaf_off;
@@ -269,26 +269,15 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
                 rmp[nd[i].l] = left;
                 rmp[nd[i].r] = _kandn_mask64(left, m);
             }
-            if (nl > 256) { /* leaf positions past a byte: 16-bit, written row by row */
-                uint16_t i16[SW__BLOCK] __attribute__((aligned(64)));
-                memset(i16, 0, sizeof i16);
-                for (int j = 1; j < nl; j++)
-                    for (uint64_t m = rmp[ni + j]; m; m &= m - 1) i16[__builtin_ctzll(m)] = (uint16_t)j;
-                a0 = _mm512_add_ps(a0, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)i16)), lv, 4));
-                a1 = _mm512_add_ps(a1, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 16))), lv, 4));
-                a2 = _mm512_add_ps(a2, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 32))), lv, 4));
-                a3 = _mm512_add_ps(a3, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 48))), lv, 4));
-                continue;
-            }
-            idx = _mm512_setzero_si512();
-            __m512i idx2 = _mm512_setzero_si512();
-            int j = 1;
-            for (; j + 1 < nl; j += 2) {
-                idx = _mm512_mask_mov_epi8(idx, rmp[ni + j], _mm512_set1_epi8((char)j));
-                idx2 = _mm512_mask_mov_epi8(idx2, rmp[ni + j + 1], _mm512_set1_epi8((char)(j + 1)));
-            }
-            if (j < nl) idx = _mm512_mask_mov_epi8(idx, rmp[ni + j], _mm512_set1_epi8((char)j));
-            idx = _mm512_or_si512(idx, idx2);
+            uint16_t i16[SW__BLOCK] __attribute__((aligned(64)));
+            memset(i16, 0, sizeof i16);
+            for (int j = 1; j < nl; j++)
+                for (uint64_t m = rmp[ni + j]; m; m &= m - 1) i16[__builtin_ctzll(m)] = (uint16_t)j;
+            a0 = _mm512_add_ps(a0, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)i16)), lv, 4));
+            a1 = _mm512_add_ps(a1, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 16))), lv, 4));
+            a2 = _mm512_add_ps(a2, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 32))), lv, 4));
+            a3 = _mm512_add_ps(a3, _mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(i16 + 48))), lv, 4));
+            continue;
         }
         add_leaves(lv, nl, idx, &a0, &a1, &a2, &a3);
     }
