@@ -60,6 +60,7 @@ static void layout_free(sw__layout *L)
     sw_free(L->wrec);
     sw_free(L->wval);
     sw_free(L->poff);
+    sw_free(L->pll);
     sw_free(L->pg);
     sw_aligned_free(L->d8);
     sw_aligned_free(L->cl8);
@@ -182,19 +183,32 @@ static void walk_top(const sw_forest *f, int64_t s, int i, int p, int d, const s
 }
 
 /* Tree nodes nd (ni internal, breadth-first) as a program (sw__prog) at out
- * + *n: in reverse breadth-first order, so that a level's nodes, which
- * depend only on the level below, are independent of each other; internal
- * node i's value in slot i. */
-static void prog_emit(const sw__vnode *nd, int ni, sw__prog *out, uint32_t *n)
+ * + *n: first the nodes whose children are both leaves (they depend on no
+ * other node, and the kernels take their values from registers), then the
+ * others in reverse breadth-first order, so that a level's nodes, which
+ * depend only on those below, are independent of each other.  The node of
+ * rank r writes slot ni - 1 - r (the root, last, slot 0).  Returns the
+ * number of the first kind. */
+static int prog_emit(const sw__vnode *nd, int ni, sw__prog *out, uint32_t *n)
 {
-#define OPERAND(c) (uint64_t)(((c) < ni ? SW__PSPLAT + (c) : (c) - ni) * 64) /* a leaf: its index's splat */
-    for (int i = ni - 1; i >= 0; i--) {
+    int order[256], slot[256], r = 0, nll = 0;
+    SW_ASSERT(ni <= 255, "a program's tree has at most 256 leaves");
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = ni - 1; i >= 0; i--)
+            if ((nd[i].l >= ni && nd[i].r >= ni) == !pass) order[r++] = i;
+    for (r = 0; r < ni; r++) {
+        slot[order[r]] = ni - 1 - r;
+        nll += nd[order[r]].l >= ni && nd[order[r]].r >= ni;
+    }
+#define OPERAND(c) (uint64_t)(((c) < ni ? SW__PSPLAT + slot[c] : (c) - ni) * 64) /* a leaf: its index's splat */
+    for (r = 0; r < ni; r++) {
+        int i = order[r];
         SW_ASSERT(nd[i].kk <= 254 && nd[i].boff < (1u << 24) && (SW__PSPLAT + ni) * 64 <= 65536,
                   "a program node's byte threshold and offsets");
-        out[(*n)++] = nd[i].boff | (uint64_t)nd[i].kk << 24 | OPERAND(nd[i].l) << 32 |
-                      OPERAND(nd[i].r) << 48;
+        out[(*n)++] = nd[i].boff | (uint64_t)nd[i].kk << 24 | OPERAND(nd[i].l) << 32 | OPERAND(nd[i].r) << 48;
     }
 #undef OPERAND
+    return nll;
 }
 
 static int programmed(const sw__layout *L, int t)
@@ -208,7 +222,8 @@ static int prog_trees(int n_trees, sw__layout *L)
 {
     size_t total = 0;
     L->poff = sw_calloc((size_t)n_trees + 1, sizeof *L->poff);
-    if (!L->poff) return 0;
+    L->pll = sw_calloc((size_t)n_trees + 1, sizeof *L->pll);
+    if (!L->poff || !L->pll) return 0;
     for (int t = 0; t < n_trees; t++)
         if (programmed(L, t)) total += L->bt[t].n_int;
     if (!total) return 1;
@@ -219,7 +234,7 @@ static int prog_trees(int n_trees, sw__layout *L)
     for (int t = 0; t < n_trees; t++) {
         const sw__stree *st = &L->bt[t];
         if (programmed(L, t)) {
-            prog_emit(L->vnodes + st->node_off, st->n_int, L->pg, &n);
+            L->pll[t] = (uint16_t)prog_emit(L->vnodes + st->node_off, st->n_int, L->pg, &n);
             if (st->n_int > L->pslots) L->pslots = st->n_int;
         }
         L->poff[t + 1] = n;

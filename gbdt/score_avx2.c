@@ -216,10 +216,21 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
  * from its children's, by the bins' compare; returns the root's (its slot,
  * the first after the splats).  Its loads bound it (seven a node: the word,
  * the bins, the children's values), not the compares. */
-static inline const uint8_t *run_program(const sw__prog *pn, const sw__prog *pe, const uint8_t *bins, uint8_t *pb)
+static inline const uint8_t *run_program(const sw__prog *pn, const sw__prog *pll, const sw__prog *pe,
+                                         const uint8_t *bins, uint8_t *pb)
 {
-    /* node i of n (children first) writes slot n - 1 - i */
+    /* node r of n writes slot n - 1 - r */
     uint8_t *o = pb + (SW__PSPLAT + (pe - pn) - 1) * 64;
+    for (; pn < pll; pn++, o -= 64) { /* both children leaves: their splats from registers */
+        uint64_t w = *pn;
+        __asm__("" : "+r"(w)); /* see below */
+        const uint8_t *b = bins + (w & 0xffffff);
+        __m256i K = _mm256_set1_epi8((char)(((w >> 24 & 0xff) + 1) ^ 0x80));
+        __m256i l = _mm256_set1_epi8((char)(w >> 38)), r = _mm256_set1_epi8((char)(w >> 54));
+        _mm256_store_si256((__m256i *)o, _mm256_blendv_epi8(r, l, _mm256_cmpgt_epi8(K, _mm256_load_si256((const __m256i *)b))));
+        _mm256_store_si256((__m256i *)(o + 32),
+                           _mm256_blendv_epi8(r, l, _mm256_cmpgt_epi8(K, _mm256_load_si256((const __m256i *)(b + 32)))));
+    }
     for (; pn < pe; pn++, o -= 64) {
         uint64_t w = *pn;
         /* k broadcast from the register, not read again from memory: the loads bound this loop */
@@ -266,7 +277,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             _mm256_store_si256((__m256i *)(idx + 32), c.b);
             lv = L->cl8 + (size_t)L->d8ix[t] * 256;
         } else if (L->poff[t + 1] > L->poff[t]) {
-            ix = run_program(L->pg + L->poff[t], L->pg + L->poff[t + 1], bins, pbuf);
+            ix = run_program(L->pg + L->poff[t], L->pg + L->poff[t] + L->pll[t], L->pg + L->poff[t + 1], bins, pbuf);
             lv = L->leaves + L->bt[t].leaf_off;
         } else { /* past 256 leaves: node masks, 16-bit leaf positions written row by row */
             const sw__stree *st = &L->bt[t];

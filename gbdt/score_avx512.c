@@ -205,10 +205,19 @@ static inline void walk_tree(const sw__layout *L, const sw__wtree *w, const uint
 
 /* A tree's program (sw__prog) over the block: each node's 64 leaf positions
  * from its children's by one compare; the root's. */
-static inline __m512i run_program(const sw__prog *pn, const sw__prog *pe, const uint8_t *bins, uint8_t *pb)
+static inline __m512i run_program(const sw__prog *pn, const sw__prog *pll, const sw__prog *pe, const uint8_t *bins,
+                                  uint8_t *pb)
 {
-    /* node i of n (children first) writes slot n - 1 - i */
+    /* node r of n writes slot n - 1 - r */
     uint8_t *o = pb + (SW__PSPLAT + (pe - pn) - 1) * 64;
+    for (; pn < pll; pn++, o -= 64) { /* both children leaves: their splats from registers */
+        uint64_t w = *pn;
+        __asm__("" : "+r"(w)); /* see below */
+        __mmask64 right = _mm512_cmplt_epu8_mask(_mm512_set1_epi8((char)(w >> 24)),
+                                                 _mm512_load_si512((const void *)(bins + (w & 0xffffff))));
+        _mm512_store_si512((void *)o, _mm512_mask_blend_epi8(right, _mm512_set1_epi8((char)(w >> 38)),
+                                                             _mm512_set1_epi8((char)(w >> 54))));
+    }
     for (; pn < pe; pn++, o -= 64) {
         uint64_t w = *pn;
         /* k broadcast from the register, not read again from memory: the loads bound this loop */
@@ -251,7 +260,7 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             add_leaves256(L->cl8 + (size_t)L->d8ix[t] * 256, idx, &a0, &a1, &a2, &a3);
             continue;
         } else if (L->poff[t + 1] > L->poff[t]) {
-            idx = run_program(L->pg + L->poff[t], L->pg + L->poff[t + 1], bins, pbuf);
+            idx = run_program(L->pg + L->poff[t], L->pg + L->poff[t] + L->pll[t], L->pg + L->poff[t + 1], bins, pbuf);
             lv = L->leaves + L->bt[t].leaf_off;
             nl = L->bt[t].n_leaf;
         } else { /* past 256 leaves: node masks, 16-bit leaf positions written row by row */

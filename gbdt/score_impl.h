@@ -122,7 +122,8 @@ typedef struct {
 /* A program node in 64 bits: bits 0-23 its bins' offset (vnode.boff, < 2^24
  * with at most 65535 layout features), 24-31 k (vnode.kk: right when bin >
  * k), 32-47 and 48-63 its left and right children's values (offsets in the
- * buffer); its own value goes to slot i. */
+ * buffer; leaf j's splat: 64 j); the node of rank r of n writes slot
+ * n - 1 - r. */
 typedef uint64_t sw__prog;
 
 typedef struct {
@@ -203,9 +204,11 @@ typedef struct {
     uint32_t *wrec;
     float *wval;
     /* programs (sw__prog): tree t's are pg[poff[t]] .. pg[poff[t + 1]] (none:
-     * equal offsets; its leaves are those of bt[t]); pslots: the most internal
-     * nodes of a program's tree, 0 when no tree has a program */
+     * equal offsets; its leaves are those of bt[t]), the first pll[t] of them
+     * nodes whose children are both leaves; pslots: the most internal nodes
+     * of a program's tree, 0 when no tree has a program */
     uint32_t *poff;
+    uint16_t *pll;
     sw__prog *pg;
     int pslots;
     /* oblivious */
