@@ -110,7 +110,8 @@ typedef struct {
 } sw__stree;
 
 /* A tree of at most 256 leaves that no complete record takes, as a program:
- * its internal nodes children first (reverse breadth-first order), each
+ * its internal nodes children first (those with two leaf children, then the
+ * others in reverse breadth-first order: prog_emit), each
  * giving the leaf positions of the block's rows in its subtree (a leaf's: its
  * index j) from its children's, the left one's where the row goes left, else
  * the right one's: one compare and one blend per node, no mask per node and
