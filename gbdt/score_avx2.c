@@ -136,45 +136,50 @@ AI void add_planes(__m256 *a, __m256i pos, const uint8_t *pl)
  * each level by the row's node: feature, NaN side and threshold looked up by
  * position (feature and side in one byte when merged: L->d8fd), the row's bin
  * blended from the level's distinct features. */
-AI __m256i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m256i p, int half, int merged)
+AI void deep_side(const sw__crec8 *c, int off, int n, __m256i p, int merged, __m256i *fv, __m256i *dv)
 {
-    int off = (1 << lev) - 1, n = 1 << lev;
-    __m256i fv, dv, k = lookup(c->ckb + off, n, p);
     if (merged) {
         __m256i fd = lookup(c->cfd + off, n, p);
-        fv = _mm256_and_si256(fd, _mm256_set1_epi8(0x7f));
-        dv = _mm256_cmpgt_epi8(_mm256_setzero_si256(), fd); /* -1 where missing goes left */
+        *fv = _mm256_and_si256(fd, _mm256_set1_epi8(0x7f));
+        *dv = _mm256_cmpgt_epi8(_mm256_setzero_si256(), fd); /* -1 where missing goes left */
     } else {
-        fv = lookup(c->cf + off, n, p);
-        dv = _mm256_sub_epi8(_mm256_setzero_si256(), lookup(c->cdl + off, n, p));
+        *fv = lookup(c->cf + off, n, p);
+        *dv = _mm256_sub_epi8(_mm256_setzero_si256(), lookup(c->cdl + off, n, p));
     }
-    __m256i b0 = _mm256_setzero_si256(), b1 = b0;
-    const uint8_t *u = c->u + off, *hb = bins + 32 * half;
-    int j = 0, nu = c->un[lev];
-#define PICK(b, j) b = _mm256_blendv_epi8(b, _mm256_load_si256((const __m256i *)(hb + (size_t)u[j] * SW__BLOCK)), \
-                                          _mm256_cmpeq_epi8(fv, _mm256_set1_epi8((char)u[j])))
-    for (; j + 1 < nu; j += 2) {
-        PICK(b0, j);
-        PICK(b1, j + 1);
+}
+
+/* One level below the top six for both halves of the block (each feature's
+ * broadcast and bins' address serve both). */
+AI v2 deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, v2 p, int merged)
+{
+    int off = (1 << lev) - 1, n = 1 << lev;
+    __m256i fa, da, fb, db;
+    deep_side(c, off, n, p.a, merged, &fa, &da);
+    deep_side(c, off, n, p.b, merged, &fb, &db);
+    __m256i ba = _mm256_setzero_si256(), bb = ba;
+    const uint8_t *u = c->u + off;
+    int nu = c->un[lev];
+#pragma GCC unroll 2
+    for (int j = 0; j < nu; j++) {
+        const uint8_t *src = bins + (size_t)u[j] * SW__BLOCK;
+        __m256i f = _mm256_set1_epi8((char)u[j]);
+        ba = _mm256_blendv_epi8(ba, _mm256_load_si256((const __m256i *)src), _mm256_cmpeq_epi8(fa, f));
+        bb = _mm256_blendv_epi8(bb, _mm256_load_si256((const __m256i *)(src + 32)), _mm256_cmpeq_epi8(fb, f));
     }
-    if (j < nu) PICK(b0, j);
-#undef PICK
     /* left when k > bin + dl (k holds k + dl + 1; NaN's 255 wraps to 0 where
      * missing goes left), on biased bytes; padding picks no bin, and either
      * side of it repeats one leaf */
-    __m256i x = _mm256_sub_epi8(_mm256_or_si256(b0, b1), dv);
-    __m256i left = _mm256_cmpgt_epi8(k, x);
-    __m256i pp = _mm256_add_epi8(p, p);
-    return _mm256_add_epi8(_mm256_add_epi8(pp, _mm256_set1_epi8(1)), left);
+    __m256i la = _mm256_cmpgt_epi8(lookup(c->ckb + off, n, p.a), _mm256_sub_epi8(ba, da));
+    __m256i lb = _mm256_cmpgt_epi8(lookup(c->ckb + off, n, p.b), _mm256_sub_epi8(bb, db));
+    __m256i one = _mm256_set1_epi8(1);
+    return (v2){_mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(p.a, p.a), one), la),
+                _mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(p.b, p.b), one), lb)};
 }
 
 AI v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D, int merged)
 {
     v2 p = ct6(bins, c->cb, c->ckb, 0);
-    for (int lev = 6; lev < D; lev++) {
-        p.a = deep_level(bins, c, lev, p.a, 0, merged);
-        p.b = deep_level(bins, c, lev, p.b, 1, merged);
-    }
+    for (int lev = 6; lev < D; lev++) p = deep_level(bins, c, lev, p, merged);
     return p;
 }
 
