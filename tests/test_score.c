@@ -674,6 +674,8 @@ static void check_xgb_outputs(const sw_forest *f, const sw_matrix *X, const char
             } else {
                 sw_scorer *sc;
                 ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+                ck_assert_msg(sw_scorer_isa(sc) == isas[i], "%s: %s fell back to %s", what, sw_isa_name(isas[i]),
+                              sw_isa_name(sw_scorer_isa(sc)));
                 sw_scorer_predict(sc, X->data, n, X->cols, margin, 2, got);
                 got[7] = sw_scorer_predict_row(sc, sw_matrix_row(X, 7), margin);
                 sw_scorer_free(sc);
@@ -688,25 +690,27 @@ static void check_xgb_outputs(const sw_forest *f, const sw_matrix *X, const char
     }
 }
 
-/* DART models trained by XGBoost 1.7.4 itself (tests/tools/xgb_dart.py), JSON
- * and UBJSON, regression and binary:logistic: every scorer equals XGBoost's
- * own predictions bit for bit, margins and outputs, on NaN-rich rows. */
-START_TEST(dart_matches_xgboost)
+/* The models KIND.json and KIND.ubj that a test script wrote, of `trees`
+ * trees each, against XGBoost's own outputs beside them on every scorer;
+ * shape(f, kind) checks what the model was meant to exercise. */
+static void check_xgb_models(const char *script, const char *sub, long rows, const char *const *kinds, int nk,
+                             int trees, void (*shape)(const sw_forest *, const char *))
 {
     char dir[600], path[700];
-    sw_matrix *X = xgb_rows("xgb_dart.py", "dart", dir, sizeof dir);
+    sw_matrix *X = xgb_rows(script, sub, dir, sizeof dir);
     long n = X->rows;
-    ck_assert_int_eq(n, 3000);
+    ck_assert_int_eq(n, rows);
     float *want = malloc(sizeof(float) * (size_t)n);
     double *got = malloc(sizeof(double) * (size_t)n);
-    static const char *const kinds[] = {"reg", "bin"}, *const exts[] = {"json", "ubj"};
-    for (int m = 0; m < 2; m++)
+    static const char *const exts[] = {"json", "ubj"};
+    for (int m = 0; m < nk; m++)
         for (int e = 0; e < 2; e++) {
             snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], exts[e]);
             sw_forest *f;
             sw_error err;
             ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s", err.msg);
-            ck_assert_int_eq(sw_forest_n_trees(f), 40);
+            ck_assert_int_eq(sw_forest_n_trees(f), trees);
+            if (shape) shape(f, kinds[m]);
             char what[64];
             snprintf(what, sizeof what, "%s.%s", kinds[m], exts[e]);
             check_xgb_outputs(f, X, dir, kinds[m], what, want, got);
@@ -715,6 +719,40 @@ START_TEST(dart_matches_xgboost)
     free(want);
     free(got);
     sw_matrix_free(X);
+}
+
+/* DART models trained by XGBoost 1.7.4 itself (tests/tools/xgb_dart.py), JSON
+ * and UBJSON, regression and binary:logistic: every scorer equals XGBoost's
+ * own predictions bit for bit, margins and outputs, on NaN-rich rows. */
+START_TEST(dart_matches_xgboost)
+{
+    static const char *const kinds[] = {"reg", "bin"};
+    check_xgb_models("xgb_dart.py", "dart", 3000, kinds, 2, 40, NULL);
+}
+END_TEST
+
+static void shape_check(const sw_forest *f, const char *kind)
+{
+    int leaves = 0, depth = 0;
+    for (int t = 0; t < sw_forest_n_trees(f); t++) {
+        int l = (sw_forest_tree_nodes(f, t) + 1) / 2, d = sw_forest_tree_depth(f, t);
+        if (l > leaves) leaves = l;
+        if (d > depth) depth = d;
+    }
+    if (!strcmp(kind, "lossguide255")) ck_assert_int_eq(leaves, 255);
+    if (!strcmp(kind, "lossguide300")) ck_assert_int_eq(leaves, 300);
+    if (!strcmp(kind, "depth10")) ck_assert_int_eq(depth, 10);
+    if (!strcmp(kind, "sparse8")) ck_assert_msg(depth >= 7 && leaves <= 32, "sparse8: depth %d, %d leaves", depth, leaves);
+}
+
+/* Tree shapes XGBoost 1.7.4 grows (tests/tools/xgb_shapes.py): lossguide of
+ * 255 leaves with no depth limit (programs), of 300 leaves (node masks with
+ * 16-bit positions), depthwise depth 10 (walked) and sparse depth 8: every
+ * scorer equals XGBoost's own predictions bit for bit, JSON and UBJSON. */
+START_TEST(shapes_match_xgboost)
+{
+    static const char *const kinds[] = {"lossguide255", "lossguide300", "depth10", "sparse8"};
+    check_xgb_models("xgb_shapes.py", "shapes", 6000, kinds, 4, 20, shape_check);
 }
 END_TEST
 
@@ -1096,6 +1134,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, variants_match_reference);
     tcase_add_test(tc, wide_features_match_reference);
     tcase_add_test(tc, dart_matches_xgboost);
+    tcase_add_test(tc, shapes_match_xgboost);
     tcase_add_test(tc, scored_objectives_match_xgboost);
     tcase_add_test(tc, many_features_match_reference);
     tcase_add_test(tc, readers_and_scorer_survive_allocation_failures);
