@@ -1,6 +1,6 @@
 """What the test scripts that train XGBoost models write (imported by
-xgb_dart.py, xgb_objectives.py and xgb_shapes.py): NaN-rich rows as CSV, and a model with
-XGBoost's own margins and predictions beside it."""
+xgb_dart.py, xgb_objectives.py and xgb_shapes.py): NaN-rich rows as CSV, and a
+model with XGBoost's own margins and predictions beside it."""
 import numpy as np
 import xgboost as xgb
 
