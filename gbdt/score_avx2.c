@@ -228,7 +228,9 @@ static inline const uint8_t *run_program(const sw__prog *pn, const sw__prog *pll
     uint8_t *o = pb + (SW__PSPLAT + (pe - pn) - 1) * 64;
     for (; pn < pll; pn++, o -= 64) { /* both children leaves: their splats from registers */
         uint64_t w = *pn;
-        __asm__("" : "+r"(w)); /* see below */
+        /* k (and here the leaves) broadcast from the register, not read again
+         * from memory: the loads bound these loops */
+        __asm__("" : "+r"(w));
         const uint8_t *b = bins + (w & 0xffffff);
         __m256i K = _mm256_set1_epi8((char)(((w >> 24 & 0xff) + 1) ^ 0x80));
         __m256i l = _mm256_set1_epi8((char)(w >> 38)), r = _mm256_set1_epi8((char)(w >> 54));
@@ -238,7 +240,6 @@ static inline const uint8_t *run_program(const sw__prog *pn, const sw__prog *pll
     }
     for (; pn < pe; pn++, o -= 64) {
         uint64_t w = *pn;
-        /* k broadcast from the register, not read again from memory: the loads bound this loop */
         __asm__("" : "+r"(w));
         const uint8_t *b = bins + (w & 0xffffff), *l = pb + (uint16_t)(w >> 32), *r = pb + (w >> 48);
         __m256i K = _mm256_set1_epi8((char)(((w >> 24 & 0xff) + 1) ^ 0x80)); /* left when k + 1 > bin */

@@ -212,7 +212,9 @@ static inline __m512i run_program(const sw__prog *pn, const sw__prog *pll, const
     uint8_t *o = pb + (SW__PSPLAT + (pe - pn) - 1) * 64;
     for (; pn < pll; pn++, o -= 64) { /* both children leaves: their splats from registers */
         uint64_t w = *pn;
-        __asm__("" : "+r"(w)); /* see below */
+        /* k (and here the leaves) broadcast from the register, not read again
+         * from memory: the loads bound these loops */
+        __asm__("" : "+r"(w));
         __mmask64 right = _mm512_cmplt_epu8_mask(_mm512_set1_epi8((char)(w >> 24)),
                                                  _mm512_load_si512((const void *)(bins + (w & 0xffffff))));
         _mm512_store_si512((void *)o, _mm512_mask_blend_epi8(right, _mm512_set1_epi8((char)(w >> 38)),
@@ -220,7 +222,6 @@ static inline __m512i run_program(const sw__prog *pn, const sw__prog *pll, const
     }
     for (; pn < pe; pn++, o -= 64) {
         uint64_t w = *pn;
-        /* k broadcast from the register, not read again from memory: the loads bound this loop */
         __asm__("" : "+r"(w));
         __mmask64 right = _mm512_cmplt_epu8_mask(_mm512_set1_epi8((char)(w >> 24)),
                                                  _mm512_load_si512((const void *)(bins + (w & 0xffffff))));
