@@ -242,7 +242,9 @@ static int prog_trees(int n_trees, sw__layout *L)
     return 1;
 }
 
-uint8_t *sw__pbuf_new(const sw__layout *L)
+/* A thread's program buffer (sw__prog), its splats set; NULL when out of
+ * memory.  For layouts with programs (pslots > 0). */
+static uint8_t *pbuf_new(const sw__layout *L)
 {
     uint8_t *b = sw_aligned_alloc((size_t)(SW__PSPLAT + L->pslots) * 64);
     if (b)
@@ -877,7 +879,7 @@ void sw_scorer_predict(const sw_scorer *s, const float *X, long n_rows, long str
                     sw_scorer_predict_rowv(s, Xb + (size_t)r * (size_t)stride, margin, out + (size_t)(r0 + r) * no);
                 continue;
             }
-            if (L->pslots && !pbuf) pbuf = sw__pbuf_new(L);
+            if (L->pslots && !pbuf) pbuf = pbuf_new(L);
             if (!bins || (L->ngroups > 1 && !m) || (L->max_slots > 512 && !scratch) || (L->pslots && !pbuf)) {
                 /* no scratch memory: the reference path needs none */
                 sw_forest_predict_ref(s->forest, Xb, nr, stride, s->n_trees, margin, out + (size_t)r0 * no);

@@ -116,7 +116,7 @@ typedef struct {
  * index j) from its children's, the left one's where the row goes left, else
  * the right one's: one compare and one blend per node, no mask per node and
  * no loop over rows.  The operands are byte offsets into a per-thread buffer
- * (sw__pbuf_new): 256 splats of 64 bytes (splat j: 64 bytes j, a leaf
+ * (score.c: pbuf_new): 256 splats of 64 bytes (splat j: 64 bytes j, a leaf
  * child's value), then a slot of 64 bytes per internal node (the root's
  * first). */
 #define SW__PSPLAT 256
@@ -426,10 +426,6 @@ double sw__score_orow_avx2(const sw__layout *L, const float *x);
 
 /* Margins of layout trees t0..t1 over a binned block: float32 acc from the
  * base margin (binary) or double acc from 0 (oblivious). */
-/* A thread's program buffer (sw__prog), its splats set; NULL when out of
- * memory.  For layouts with programs (pslots > 0). */
-uint8_t *sw__pbuf_new(const sw__layout *L);
-
 void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
                           double *accd, uint64_t *scratch, uint8_t *pbuf);
 void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
