@@ -189,14 +189,15 @@ typedef struct {
 } stretch;
 
 /* Where the float value of kept column k of output row r goes:
- * dst[k][r * stride[k]]; names[k] and file_col[k] for errors.  Columns from
- * finite_from on must hold finite numbers. */
+ * dst[k][r * stride[k]]; names[k] and file_col[k] for errors.  Columns below
+ * noinf_to may be missing but not infinite; columns from finite_from on must
+ * hold finite numbers. */
 typedef struct fsink {
     float **dst;
     const size_t *stride;
     const char *const *names;
     const int *file_col;
-    int finite_from;
+    int noinf_to, finite_from;
 } fsink;
 
 /* Record a row left out (opts.skip_bad_rows). */
@@ -312,9 +313,11 @@ static inline __attribute__((always_inline)) int keep_cell(const sw_table *t, st
     const char *c = t->buf + s;
     float *v = &fs->dst[k][(st->row0 + (size_t)st->nr) * fs->stride[k]];
     if (cell_f32(c, len, v) == 0) {
-        if (k < fs->finite_from || isfinite(*v)) return 0;
+        float x = *v;
+        if (isfinite(x) || (isnan(x) ? k < fs->finite_from : k >= fs->noinf_to && k < fs->finite_from)) return 0;
         st->rc = sw_error_set(&st->err, SW_INVALID_DATA, t->path, rec_line, fs->file_col[k], -1,
-                              "column %s: missing or not finite: '%.*s'", fs->names[k], (int)(len < 40 ? len : 40), c);
+                              k < fs->noinf_to ? SW__INFINITE_CELL : "column %s: missing or not finite: '%.*s'",
+                              fs->names[k], (int)(len < 40 ? len : 40), c);
         return -1;
     }
     st->rc = sw_error_set(&st->err, SW_PARSE, t->path, rec_line, fs->file_col[k], -1,
@@ -1049,7 +1052,7 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
             dst[k] = k < nm ? X->data + k : vec[k - nm];
             stride[k] = k < nm ? (size_t)nm : 1;
         }
-        fsink fs = {dst, stride, names, file_col, o->finite_vectors ? nm : nm + nv};
+        fsink fs = {dst, stride, names, file_col, o->finite_matrix ? nm : 0, o->finite_vectors ? nm : nm + nv};
         rc = parse_rows(t, st, ns, noquote, &fs, map, nh, nm, nv, X, vec, &rows, err);
         long wline = 1; /* the line at the window's start */
         for (int k = 1; k < w.n && rc == SW_OK; k++) {

@@ -61,7 +61,15 @@ typedef struct {
     /* Set: a vector's cell that is missing, NaN or infinite is SW_INVALID_DATA
      * at file:line:col (a target or a weight). */
     int finite_vectors;
+    /* Set: a matrix cell may be missing but not infinite ("inf", or beyond
+     * the float range such as 1e39): SW_INVALID_DATA at file:line:col.
+     * XGBoost refuses such inputs; CatBoost reads them as values. */
+    int finite_matrix;
 } sw_csv_matrix_opts;
+
+/* Internal: the message of an infinite matrix cell (column name, the text's
+ * length and the text), also for callers that check a table's matrix. */
+#define SW__INFINITE_CELL "column %s: not finite: '%.*s' (a feature may be missing, not infinite)"
 
 /* The numeric columns of a CSV file (the format of sw_table_read_csv) read
  * straight into a matrix, and vectors[i] into vec[i] (rows + 1 floats, freed
@@ -72,8 +80,9 @@ typedef struct {
  * window is SW_IO).  The values are exactly those of sw_table_read_csv
  * followed by sw_matrix_from_table (NaN for missing tokens); a malformed row
  * or a cell that is not a number is SW_PARSE at file:line:col (the first in
- * the file), a column absent from the file (or one to drop) SW_MISMATCH, a
- * column asked for twice SW_ARG.  Results do not depend on the thread count. */
+ * the file), a refused cell (finite_vectors, finite_matrix) SW_INVALID_DATA,
+ * a column absent from the file (or one to drop) SW_MISMATCH, a column asked
+ * for twice SW_ARG.  Results do not depend on the thread count. */
 int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix **out, float **vec,
                        sw_error *err);
 /* Internal (tests set it smaller): the window of sw_matrix_read_csv, bytes. */

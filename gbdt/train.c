@@ -346,7 +346,7 @@ static uint64_t row_hash(const float *x, int cols, float y)
 /* Per chunk of rows, per column: missing and target-equal counts, the first
  * value (when any) and whether all values equal it. */
 typedef struct {
-    long nmiss, eq;
+    long nmiss, ninf, eq;
     float first;
     int seen, constant;
 } col_stat;
@@ -399,7 +399,7 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
     for (long k = 0; k < nck; k++) {
         col_stat *st = cs + (size_t)k * (size_t)nc;
         long r0 = k * CHECK_CHUNK, r1 = r0 + CHECK_CHUNK < n ? r0 + CHECK_CHUNK : n;
-        for (int f = 0; f < nc; f++) st[f] = (col_stat){0, 0, NAN, 0, 1};
+        for (int f = 0; f < nc; f++) st[f] = (col_stat){0, 0, 0, NAN, 0, 1};
         for (long r = r0; r < r1; r++) {
             const float *x = sw_matrix_row(X, r);
             float yr = d->y[r];
@@ -409,6 +409,7 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
                     st[f].nmiss++;
                     continue;
                 }
+                st[f].ninf += isinf(v) != 0;
                 if (!st[f].seen) {
                     st[f].seen = 1;
                     st[f].first = v;
@@ -424,12 +425,13 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
         }
     }
     for (int f = 0; f < nc; f++) {
-        long nmiss = 0, eq = 0;
+        long nmiss = 0, ninf = 0, eq = 0;
         int seen = 0, constant = 1;
         float first = NAN;
         for (long k = 0; k < nck; k++) { /* chunk order: the first value is the first row's */
             const col_stat *st = cs + (size_t)k * (size_t)nc + f;
             nmiss += st->nmiss;
+            ninf += st->ninf;
             eq += st->eq;
             if (!st->seen) continue;
             if (!st->constant || (seen && st->first != first)) constant = 0;
@@ -439,6 +441,11 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
             }
         }
         const char *nm = X->names[f] ? X->names[f] : "?";
+        if (ninf) { /* XGBoost refuses them too; missing is NaN */
+            c->infinite_cols++;
+            NOTE("error: column %s has %ld infinite cell%s (a feature may be missing, not infinite)\n", nm, ninf,
+                 ninf == 1 ? "" : "s");
+        }
         if (nmiss == X->rows) {
             c->all_missing_cols++;
             NOTE("warning: column %s is missing on every row\n", nm);
@@ -526,7 +533,7 @@ int sw_train_check_data(const sw_train_params *p, const sw_train_data *d, sw_dat
              p->min_child_weight);
     }
 #undef NOTE
-    if (c->nonfinite_targets || bad_w || c->leakage_col >= 0 || c->too_few_rows) {
+    if (c->nonfinite_targets || bad_w || c->infinite_cols || c->leakage_col >= 0 || c->too_few_rows) {
         char first[256];
         const char *e = strstr(c->detail, "error: ");
         snprintf(first, sizeof first, "%s", e ? e + 7 : "invalid training data");
@@ -1091,10 +1098,17 @@ int sw_train(const sw_train_params *pin, const sw_train_data *train, const sw_tr
                 return sw_fail(err, SW_MISMATCH, "eval set %s: column %d is %s, training has %s",
                                evals[e].name ? evals[e].name : "?", f, b, a);
         }
-        for (long r = 0; r < evals[e].X->rows; r++)
+        for (long r = 0; r < evals[e].X->rows; r++) {
             if (!isfinite(evals[e].y[r]))
                 return sw_fail(err, SW_INVALID_DATA, "eval set %s row %ld: missing or non-finite target",
                                evals[e].name ? evals[e].name : "?", r + 1);
+            const float *x = sw_matrix_row(evals[e].X, r);
+            for (int f = 0; f < nf; f++)
+                if (isinf(x[f]))
+                    return sw_fail(err, SW_INVALID_DATA,
+                                   "eval set %s row %ld: column %s is infinite (a feature may be missing, not infinite)",
+                                   evals[e].name ? evals[e].name : "?", r + 1, X->names[f] ? X->names[f] : "?");
+        }
     }
     if (p->n_metrics == 0) {
         p->metrics[0] = default_metric(p->objective);

@@ -139,6 +139,7 @@ typedef struct {
     long rows, cols;
     long nonfinite_targets;  /* fatal */
     int constant_cols, all_missing_cols;
+    int infinite_cols;       /* columns with an infinite value (fatal: missing is NaN) */
     long duplicate_rows;
     int leakage_col;         /* feature equal to the target on >= 98% of rows; -1 none (fatal) */
     double leakage_share;

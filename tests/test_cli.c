@@ -149,6 +149,17 @@ START_TEST(cli_bad_input)
     ck_assert_ptr_nonnull(strstr(out, "not a number: 'oops'"));
     ck_assert_int_eq(strchr(out, '\n') - out + 1, (long)strlen(out)); /* one line */
     free(out);
+    /* an infinite feature is refused, not scored: one pass, and through the
+     * table that --keep needs */
+    ck_assert_int_eq(run(&out, "sed '4s/^\\([^,]*\\),[^,]*,/\\1,-Infinity,/' %s/inputs.csv > %s/inf.csv", dir, tmp), 0);
+    free(out);
+    for (int keep = 0; keep < 2; keep++) {
+        ck_assert_int_eq(run(&out, "%s predict --model %s --input %s/inf.csv%s", tu_swish_bin(), model, tmp,
+                             keep ? " --keep points_avg_last_5" : ""),
+                         sw_status_exit_code(SW_INVALID_DATA));
+        ck_assert_msg(strstr(out, "inf.csv:4:2: column points_avg_last_10: not finite: '-Infinity'"), "%s", out);
+        free(out);
+    }
     /* a truncated model names the byte offset; a missing file its name */
     ck_assert_int_eq(run(&out, "head -c 5000 %s > %s/trunc.json", model, tmp), 0);
     free(out);
@@ -669,6 +680,13 @@ START_TEST(cli_train_checks)
                          tmp),
                      sw_status_exit_code(SW_INVALID_DATA));
     ck_assert_msg(strstr(out, "bad_weight.csv:3:3: column w: missing or not finite: '-inf'"), "%s", out);
+    free(out);
+    /* a feature may be missing but not infinite (XGBoost refuses it too): the
+     * cell at its file:line:column, a number beyond the float range included */
+    const char *inf_feat = tu_write("inf_feature.csv", "a,y\n1,2\n,3\n1e39,4\n4,5\n", strlen("a,y\n1,2\n,3\n1e39,4\n4,5\n"));
+    ck_assert_int_eq(run(&out, "%s train --train %s --target y --out %s/bt.json", bin, inf_feat, tmp),
+                     sw_status_exit_code(SW_INVALID_DATA));
+    ck_assert_msg(strstr(out, "inf_feature.csv:4:1: column a: not finite: '1e39' (a feature may be missing"), "%s", out);
     free(out);
 }
 END_TEST

@@ -950,6 +950,38 @@ START_TEST(matrix_read_csv_matches_table)
             sw_matrix_free(X);
             sw_free(v[0]);
         }
+        /* finite_matrix: a matrix cell may be missing but not infinite (nor
+         * beyond the float range), with or without finite_vectors */
+        for (int k = 0; k < 2; k++) {
+            b = malloc((size_t)N * 24 + 64), q = b;
+            q += sprintf(q, "x,y\n");
+            for (long r = 0; r < N; r++)
+                q += sprintf(q, "%s,%s\n", r == 70000 ? (k ? "-3.5e38" : "Infinity") : r % 7 ? "1.5" : "", r == 90000 ? "inf" : "2.25");
+            path = tu_write("finite.csv", b, (size_t)(q - b));
+            free(b);
+            for (int nt = 1; nt <= 2; nt++) {
+                omp_set_num_threads(nt);
+                sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 1, .finite_vectors = k, .finite_matrix = 1};
+                sw_matrix *X = (sw_matrix *)1;
+                float *v[1];
+                sw_error err;
+                ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_INVALID_DATA);
+                ck_assert_ptr_null(X);
+                ck_assert_int_eq(err.line, 70002);
+                ck_assert_int_eq(err.col, 1);
+                ck_assert_msg(strstr(err.msg, k ? "column x: not finite: '-3.5e38' (a feature may be missing, not infinite)"
+                                                : "column x: not finite: 'Infinity'"), "%s", err.msg);
+                o.finite_matrix = 0; /* without: the value */
+                ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), k ? SW_INVALID_DATA : SW_OK);
+                if (k) {
+                    ck_assert_int_eq(err.line, 90002);
+                    continue;
+                }
+                ck_assert(isinf(sw_matrix_get(X, 70000, 0)) && sw_matrix_get(X, 70000, 0) > 0);
+                sw_matrix_free(X);
+                sw_free(v[0]);
+            }
+        }
         omp_set_num_threads(threads0);
     }
     /* a wide header over many blank lines: room by bytes, not by lines (20,000

@@ -787,6 +787,27 @@ START_TEST(data_checks)
     ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_INVALID_DATA);
     ck_assert_ptr_nonnull(strstr(err.msg, "non-finite target"));
     y[10] = 1;
+    /* an infinite feature, in training or in an eval set (XGBoost refuses
+     * both); missing is NaN */
+    sw_matrix_set(X, 3, 0, INFINITY);
+    sw_matrix_set(X, 9, 0, -INFINITY);
+    ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_INVALID_DATA);
+    ck_assert_int_eq(c.infinite_cols, 1);
+    ck_assert_msg(strstr(err.msg, "train: column x0 has 2 infinite cells (a feature may be missing"), "%s", err.msg);
+    ck_assert_int_eq(sw_train(&p, &d, NULL, 0, &f, NULL, &err), SW_INVALID_DATA);
+    sw_train_data ev = {X, y, NULL, "valid"};
+    sw_matrix *X2;
+    float *y2;
+    synth(200, 3, 5, &X2, &y2);
+    sw_train_data tr = {X2, y2, NULL, "train"};
+    p.rounds = 2;
+    ck_assert_int_eq(sw_train(&p, &tr, &ev, 1, &f, NULL, &err), SW_INVALID_DATA);
+    ck_assert_msg(strstr(err.msg, "eval set valid row 4: column x0 is infinite"), "%s", err.msg);
+    sw_matrix_free(X2);
+    free(y2);
+    sw_matrix_set(X, 3, 0, 1.0f);
+    sw_matrix_set(X, 9, 0, NAN);
+    ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_OK);
     /* too few rows for min_child_weight */
     p.min_child_weight = 150;
     ck_assert_int_eq(sw_train_check_data(&p, &d, &c, &err), SW_INVALID_DATA);

@@ -8,6 +8,7 @@
  * so that it round-trips (%.9g for XGBoost's float32 results, %.17g
  * for CatBoost's doubles). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +171,9 @@ int cmd_predict(int argc, char **argv)
 {
     cli_args a = {.usage = "swish predict",
                   .summary = "Score every row of IN.csv.  Columns are matched to the model's feature names;\n"
-                             "empty cells and nan/NaN/NA are missing values.  --trees best (the default when\n"
+                             "empty cells and nan/NaN/NA are missing values.  An infinite cell (inf, 1e39)\n"
+                             "is refused, as XGBoost refuses it, unless the model is CatBoost's, which\n"
+                             "reads it as a value.  --trees best (the default when\n"
                              "the model records a best iteration, as XGBoost's scikit-learn wrapper does)\n"
                              "uses trees 0..best_iteration; otherwise all trees are used; --trees N more than\n"
                              "the model holds is an error.  --keep copies id columns from the input so each\n"
@@ -256,13 +259,26 @@ int cmd_predict(int argc, char **argv)
         for (int i = 0; i < nf; i++) dup |= names[i] && !strcmp(names[i], keep[k]);
         if (!dup) names[ncols++] = keep[k];
     }
+    /* XGBoost refuses infinite inputs; CatBoost compares them as values */
+    int finite = strcmp(sw_forest_source_format(f), "catboost-cbm") != 0;
     if (nk == 0 && strcmp(in_path, "-") != 0) { /* features only: one pass, no table of cells */
-        sw_csv_matrix_opts mo = {.columns = names, .n_columns = nf};
+        sw_csv_matrix_opts mo = {.columns = names, .n_columns = nf, .finite_matrix = finite};
         if ((rc = sw_matrix_read_csv(in_path, &mo, &X, NULL, &err)) != SW_OK) goto done;
     } else {
         sw_csv_opts copts = {.columns = names, .n_columns = ncols};
         if ((rc = read_input(in_path, &copts, &t, &err)) != SW_OK) goto done;
         if ((rc = sw_matrix_from_table(t, names, nf, &X, &err)) != SW_OK) goto done;
+        for (long r = 0; finite && r < X->rows && rc == SW_OK; r++) /* the first in the file, as above */
+            for (int j = 0; j < nf; j++) {
+                if (!isinf(sw_matrix_row(X, r)[j])) continue;
+                size_t len;
+                int col = sw_table_find(t, names[j]);
+                const char *s = sw_table_str(t, r, col, &len);
+                rc = sw_table_error(t, r, col, &err, SW_INVALID_DATA, SW__INFINITE_CELL, names[j],
+                                    (int)(len < 40 ? len : 40), s);
+                break;
+            }
+        if (rc) goto done;
     }
     for (int k = 0; k < nk; k++) kcol[k] = sw_table_find(t, keep[k]);
     t2 = sw_clock_now();

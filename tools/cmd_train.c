@@ -110,7 +110,7 @@ static int load(const char *path, const char *target, const char *weight, const 
     const char *vecs[2] = {target, weight};
     float *v[2] = {NULL, NULL};
     sw_csv_matrix_opts o = {.columns = feats, .n_columns = nf, .vectors = vecs, .n_vectors = weight ? 2 : 1,
-                            .finite_vectors = 1};
+                            .finite_vectors = 1, .finite_matrix = 1};
     if (!feats) {
         o.drop = drops;
         o.n_drop = drop_names(a, buf, sizeof buf, drops, 512);

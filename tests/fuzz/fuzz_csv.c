@@ -5,8 +5,10 @@
  * more), the latter also in windows of whole lines as for large files (a
  * window size taken from the input).  Invariant: never a crash or a hang;
  * all succeed or all fail (the two one-pass reads with the same error and
- * line); when they succeed, the same rows, names and floats, bit for bit.  Built
+ * line); when they succeed, the same rows, names and floats, bit for bit;
+ * with finite_matrix, refused exactly when a matrix cell is infinite.  Built
  * with -DSW_FUZZ_REPLAY the entry point is renamed for tests/fuzz/replay.c. */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +74,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     sw_matrix_free(C);
     sw_free(wvec[0]);
+    /* finite_matrix: the same read, refused exactly when a matrix cell is infinite */
+    o.finite_matrix = 1;
+    sw_matrix *D = NULL;
+    float *dvec[1] = {NULL};
+    int rd = sw_matrix_read_csv(path, &o, &D, dvec, &werr);
+    if (rb == SW_OK) {
+        int inf = 0;
+        for (size_t i = 0; i < (size_t)B->rows * (size_t)B->cols; i++) inf |= isinf(B->data[i]) != 0;
+        if (inf ? rd != SW_INVALID_DATA : rd != SW_OK || memcmp(B->data, D->data, sizeof(float) * (size_t)B->rows * (size_t)B->cols))
+            abort();
+    } else if (rd == SW_OK) {
+        abort();
+    }
+    sw_matrix_free(D);
+    sw_free(dvec[0]);
     if (ra == SW_OK) {
         if (rb != SW_OK) abort();
         if (A->rows != B->rows || A->cols != B->cols) abort();

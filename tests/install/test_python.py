@@ -289,6 +289,13 @@ class AgainstCLI(unittest.TestCase):
             m.predict(np.zeros((3, 30), dtype=np.float32))  # 31 features
         with self.assertRaises(ValueError):
             m.predict(np.zeros((3, 31)), trees=10**6)
+        inf = np.full((3, 31), np.nan, dtype=np.float32)
+        inf[2, 5] = -np.inf  # missing is NaN; infinite is refused, as XGBoost does
+        m.predict(inf[:2])
+        for call in (m.predict, m.explain):
+            with self.assertRaises(ValueError) as e:
+                call(inf)
+            self.assertIn("X[2, 5] is infinite", str(e.exception))
         X, y = synthetic(300, 4, 9)
         with self.assertRaises(swish.Error) as e:
             swish.train({"no_such_param": 1}, X, y)
@@ -299,6 +306,12 @@ class AgainstCLI(unittest.TestCase):
         with self.assertRaises(swish.Error) as e:
             swish.train({}, X, np.full(300, np.nan, dtype=np.float32))
         self.assertEqual(e.exception.status, "INVALID_DATA")
+        Xi = X.copy()
+        Xi[7, 2] = np.inf
+        with self.assertRaises(swish.Error) as e:
+            swish.train({}, Xi, y)
+        self.assertEqual(e.exception.status, "INVALID_DATA")
+        self.assertIn("has 1 infinite cell (", str(e.exception))
 
 
 class CProgram(unittest.TestCase):

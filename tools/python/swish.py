@@ -122,8 +122,9 @@ def _check(rc, err):
         raise Error(_lib.sw_status_name(rc).decode(), buf.value.decode(errors="replace"))
 
 
-def _rows(X, n_features):
-    """X as a C-contiguous float32 (rows, n_features) array (a copy only when needed)."""
+def _rows(X, n_features, finite=False):
+    """X as a C-contiguous float32 (rows, n_features) array (a copy only when needed);
+    finite: an infinite cell is refused (ValueError)."""
     X = np.asarray(X)
     if X.ndim == 1:
         X = X.reshape(1, -1)
@@ -131,7 +132,13 @@ def _rows(X, n_features):
         raise ValueError("X must be 2-D (rows, features), got %d dimensions" % X.ndim)
     if X.shape[1] != n_features:
         raise ValueError("X has %d columns; the model has %d features" % (X.shape[1], n_features))
-    return np.ascontiguousarray(X, dtype=np.float32)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if finite:
+        inf = np.isinf(X)
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            raise ValueError("X[%d, %d] is infinite; a feature may be missing (NaN), not infinite" % (r, c))
+    return X
 
 
 def _fptr(a):
@@ -187,6 +194,10 @@ class Model:
         names = [_lib.sw_forest_feature_name(self._f, i) for i in range(self.n_features)]
         return [n.decode() if n is not None else None for n in names]
 
+    def _rows(self, X):
+        # XGBoost refuses infinite inputs (as `swish predict` does); CatBoost compares them as values
+        return _rows(X, self.n_features, finite=self.source_format != "catboost-cbm")
+
     def _tree_limit(self, trees):
         if trees == "best" or trees is None:
             choice = _TREES_BEST
@@ -215,8 +226,10 @@ class Model:
         default: trees up to the recorded best iteration, all when none is
         recorded, as XGBoost's scikit-learn wrapper and `swish predict`), "all",
         or the first N.  threads: 0 = OMP_NUM_THREADS or every CPU; results do
-        not depend on it.  isa: "auto", "scalar", "avx2", "avx512"."""
-        X = _rows(X, self.n_features)
+        not depend on it.  isa: "auto", "scalar", "avx2", "avx512".  NaN is
+        missing; an infinite value is a ValueError, as XGBoost refuses it, unless
+        the model is CatBoost's (which compares it as a value)."""
+        X = self._rows(X)
         n_trees = self._tree_limit(trees)
         sc = ctypes.c_void_p()
         err = _Err()
@@ -239,7 +252,7 @@ class Model:
         (rows, classes, features + 1) for a multi-class model.  Each row sums to
         its margin.  float64 (the library's sums; XGBoost's are float32).
         threads: as in predict; the values do not depend on it."""
-        X = _rows(X, self.n_features)
+        X = self._rows(X)
         n_trees = self._tree_limit(trees)
         G, nf = self.n_classes, self.n_features
         out = np.empty((X.shape[0], G, nf + 1), dtype=np.float64)
