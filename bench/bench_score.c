@@ -11,7 +11,8 @@
  * (sw_forest_to_binary).  Each swish figure carries a checksum of its outputs;
  * all ISA variants must agree on it.  Beside the ../shared models: models
  * swish and XGBoost train in the bench itself on the synthetic set (XGBoost's
- * default 256 bins, max_bin=1024, exact, depth 8, binary:logistic, a wide table). */
+ * default 256 bins, max_bin=1024, exact, depth 8 and 10, binary:logistic,
+ * lossguide, a wide table). */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -133,6 +134,7 @@ static int train_models(const bench_ctx *c, entry *e, int *n)
         {"xgboost hist max_bin=1024 %dx6", "{\"max_depth\": 6, \"tree_method\": \"hist\", \"max_bin\": 1024}", 300},
         {"xgboost exact %dx6", "{\"max_depth\": 6, \"tree_method\": \"exact\"}", 300},
         {"xgboost hist depth 8 %dx8", "{\"max_depth\": 8, \"tree_method\": \"hist\"}", 300},
+        {"xgboost hist depth 10 %dx10", "{\"max_depth\": 10, \"tree_method\": \"hist\"}", 100},
         {"xgboost binary:logistic %dx6",
          "{\"max_depth\": 6, \"tree_method\": \"hist\", \"objective\": \"binary:logistic\", \"binarize\": true}",
          300},

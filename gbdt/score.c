@@ -64,6 +64,10 @@ static void layout_free(sw__layout *L)
     sw_free(L->pg);
     sw_aligned_free(L->d8);
     sw_aligned_free(L->cl8);
+    sw_free(L->cd10);
+    sw_free(L->d10ix);
+    sw_aligned_free(L->d10);
+    sw_aligned_free(L->cl10);
     sw_free(L->leaves);
     sw_free(L->ot);
     sw_free(L->of);
@@ -213,7 +217,7 @@ static int prog_emit(const sw__vnode *nd, int ni, sw__prog *out, uint32_t *n)
 
 static int programmed(const sw__layout *L, int t)
 {
-    return L->cd[t] < 0 && !L->cd8[t] && !(L->wix && L->wix[t] >= 0) && L->bt[t].n_leaf <= 256;
+    return L->cd[t] < 0 && !L->cd8[t] && !L->cd10[t] && !(L->wix && L->wix[t] >= 0) && L->bt[t].n_leaf <= 256;
 }
 
 /* Programs for the trees of at most 256 leaves that neither a complete record
@@ -267,7 +271,8 @@ static int walk_trees(const sw_forest *f, int n_trees, sw__layout *L)
         int ft = L->tmap[t];
         int64_t nn = f->node_start[ft + 1] - f->node_start[ft];
         L->wix[t] = -1;
-        if (L->cd[t] >= 0 || L->cd8[t] || nn > 32767 || nn <= 32 + 96 * (int64_t)(f->depth[ft] - 6)) continue;
+        if (L->cd[t] >= 0 || L->cd8[t] || L->cd10[t] || nn > 32767 || nn <= 32 + 96 * (int64_t)(f->depth[ft] - 6))
+            continue;
         L->wix[t] = (int32_t)nw++;
         nodes += (size_t)nn;
     }
@@ -434,10 +439,71 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
     return 1;
 }
 
-/* Build the binned layout; returns 0 when the forest does not fit it. */
-static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nomem)
+/* Depth 9-10 records (sw__crec10), when the kernel has them (L->deep10) and
+ * the layout has at most 128 features, for the trees with more than 16 (D -
+ * 5) internal nodes: a record costs about 1.9-2.3 ns per row however sparse
+ * the tree (a bushy one 2.6-3.0), a program about 0.027 ns per internal
+ * node, a walk 5-6 ns (XGBoost lossguide and depthwise models, AVX-512 on
+ * Zen 4); 0 when out of memory. */
+static int deep10_trees(const sw_forest *f, int n_trees, sw__layout *L)
+{
+    L->cd10 = sw_calloc((size_t)n_trees + 1, 1);
+    L->d10ix = sw_calloc((size_t)n_trees + 1, sizeof *L->d10ix);
+    if (!L->cd10 || !L->d10ix) return 0;
+    if (!L->deep10 || L->nf > 128 || 2 * (size_t)L->nf * SW__BLOCK > 65536) return 1;
+    size_t n10 = 0;
+    for (int t = 0; t < n_trees; t++) {
+        int ft = L->tmap[t], D = f->depth[ft];
+        int64_t nn = f->node_start[ft + 1] - f->node_start[ft];
+        if (D >= 9 && D <= 10 && nn > 32 * (int64_t)(D - 5)) {
+            L->cd10[t] = (int8_t)D;
+            L->d10ix[t] = (uint32_t)n10++;
+        }
+    }
+    if (!n10) return 1;
+    L->d10 = sw_aligned_alloc(n10 * sizeof *L->d10);
+    L->cl10 = sw_aligned_alloc(n10 * 1024 * sizeof *L->cl10);
+    uint16_t *cb = sw_alloc_array(1024, sizeof *cb);
+    uint8_t *ci = sw_alloc_array(1024, 1);
+    if (!L->d10 || !L->cl10 || !cb || !ci) {
+        sw_free(cb);
+        sw_free(ci);
+        return 0;
+    }
+    memset(L->d10, 0, n10 * sizeof *L->d10);
+    memset(L->cl10, 0, n10 * 1024 * sizeof *L->cl10);
+    for (int t = 0; t < n_trees; t++) {
+        int D = L->cd10[t];
+        if (!D) continue;
+        sw__crec10 *c = &L->d10[L->d10ix[t]];
+        complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, D, L, cb, c->ck, ci, L->cl10 + (size_t)L->d10ix[t] * 1024);
+        memcpy(c->cb, cb, 63 * sizeof *cb);
+        for (int q = 0; q < (1 << D) - 1; q++) {
+            int slot = cb[q] / SW__BLOCK, dl = slot >= L->nf;
+            c->fd[q] = (uint8_t)((dl ? slot - L->nf : slot) | dl << 7);
+        }
+        for (int lev = 6; lev < D; lev++) {
+            uint8_t seen[128] = {0}, *u = c->u + (1 << lev) - 1;
+            for (int q = (1 << lev) - 1; q < (2 << lev) - 1; q++) {
+                int fe = c->fd[q] & 0x7f;
+                if (c->ck[q] != 255 && !seen[fe]) { /* padding (always left) reads no bin */
+                    seen[fe] = 1;
+                    u[c->un[lev]++] = (uint8_t)fe;
+                }
+            }
+        }
+    }
+    sw_free(cb);
+    sw_free(ci);
+    return 1;
+}
+
+/* Build the binned layout (deep10: the kernel scores depth 9-10 complete
+ * records); returns 0 when the forest does not fit it. */
+static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int deep10, int *nomem)
 {
     memset(L, 0, sizeof *L);
+    L->deep10 = deep10;
     *nomem = 0;
     int nf = f->n_features;
     if (nf > 65535) return 0;
@@ -696,7 +762,9 @@ static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int *nom
             lo += (size_t)nl;
         }
         sw_free(map);
-        if (!complete_trees(f, n_trees, L) || !walk_trees(f, n_trees, L) || !prog_trees(n_trees, L)) goto oom;
+        if (!complete_trees(f, n_trees, L) || !deep10_trees(f, n_trees, L) || !walk_trees(f, n_trees, L) ||
+            !prog_trees(n_trees, L))
+            goto oom;
         sw_free(L->node_slot);
         L->node_slot = NULL;
     } else {
@@ -781,7 +849,7 @@ int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **ou
     s->isa = isa;
     if (isa != SW_ISA_SCALAR) {
         int nomem;
-        if (!layout_build(f, s->n_trees, &s->L, &nomem)) {
+        if (!layout_build(f, s->n_trees, &s->L, isa == SW_ISA_AVX512, &nomem)) {
             layout_free(&s->L);
             if (nomem) {
                 sw_free(s);

@@ -3,8 +3,10 @@
  * Binary trees of depth <= 6: complete trees, bottom-up (score_impl.h).
  * Depth 7-8 trees full enough: complete, the top six levels bottom-up, the
  * others level by level by each row's node (deep_level); their 256 leaf
- * values from registers.  Bushy deeper trees: the top six levels the same,
- * then one level a step with gathers (walk_tree).  Other trees of at most
+ * values from registers.  Depth 9-10 trees with enough nodes the same way
+ * (deep10_tree), over up to 512 nodes a level, their leaf values gathered.
+ * Bushy deeper trees: the top six levels the same, then one level a step
+ * with gathers (walk_tree).  Other trees of at most
  * 256 leaves: a program (run_program, sw__prog), a compare and a blend per
  * node, children first.  Past 256 leaves: for each internal node, one byte
  * compare over the block's 64 bins gives the rows that go left; the rows
@@ -120,6 +122,76 @@ static inline __m512i deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D
     __m512i p = ct6(bins, c->cb, c->ck, 0);
     for (int lev = 6; lev < D; lev++) p = deep_level(bins, c, lev, p);
     return p;
+}
+
+/* Byte i of the 256-entry table t at each position's byte (two 128-entry
+ * permutes, bit 7 picks between them). */
+AI __m512i look256(const uint8_t *t, __m512i p)
+{
+    __m512i lo = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)t), p, _mm512_loadu_si512((const void *)(t + 64)));
+    __m512i hi = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(t + 128)), p,
+                                          _mm512_loadu_si512((const void *)(t + 192)));
+    return _mm512_mask_blend_epi8(_mm512_movepi8_mask(p), lo, hi);
+}
+
+/* Depth 9-10 (sw__crec10): the top six levels bottom-up, then each level by
+ * the row's node as deep_level, over 64 to 512 nodes.  A position's low byte
+ * is in p; past level 8 its bit 8 is in h8 and bit 9 in h9.  The 1024 (512)
+ * leaf values are gathered. */
+static inline void deep10_tree(const sw__crec10 *c, const float *lv, int D, const uint8_t *bins, __m512 *a)
+{
+    __m512i p = ct6(bins, c->cb, c->ck, 0);
+    __mmask64 h8 = 0, h9 = 0;
+    const __m512i one = _mm512_set1_epi8(1), m7 = _mm512_set1_epi8(0x7f);
+    for (int lev = 6; lev < D; lev++) {
+        int off = (1 << lev) - 1;
+        const uint8_t *fd = c->fd + off, *ck = c->ck + off;
+        __m512i fdv, k;
+        if (lev == 6) {
+            fdv = _mm512_permutexvar_epi8(p, _mm512_loadu_si512((const void *)fd));
+            k = _mm512_permutexvar_epi8(p, _mm512_loadu_si512((const void *)ck));
+        } else if (lev == 7) {
+            fdv = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)fd), p, _mm512_loadu_si512((const void *)(fd + 64)));
+            k = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)ck), p, _mm512_loadu_si512((const void *)(ck + 64)));
+        } else if (lev == 8) {
+            fdv = look256(fd, p);
+            k = look256(ck, p);
+        } else {
+            fdv = _mm512_mask_blend_epi8(h8, look256(fd, p), look256(fd + 256, p));
+            k = _mm512_mask_blend_epi8(h8, look256(ck, p), look256(ck + 256, p));
+        }
+        __m512i fv = _mm512_and_si512(fdv, m7);
+        /* each row matches one feature (padding none: bin 0, never right): two chains, ORed */
+        __m512i b0 = _mm512_setzero_si512(), b1 = b0;
+        const uint8_t *u = c->u + off;
+        int j = 0, n = c->un[lev];
+#define PICK(b, j) b = _mm512_mask_mov_epi8(b, _mm512_cmpeq_epi8_mask(fv, _mm512_set1_epi8((char)u[j])), \
+                                            _mm512_load_si512((const void *)(bins + (size_t)u[j] * SW__BLOCK)))
+        for (; j + 1 < n; j += 2) {
+            PICK(b0, j);
+            PICK(b1, j + 1);
+        }
+        if (j < n) PICK(b0, j);
+#undef PICK
+        __m512i bv = _mm512_or_si512(b0, b1);
+        /* right when bin + dl > k (k holds k + dl): NaN's 255 wraps to 0 where missing goes left */
+        bv = _mm512_mask_add_epi8(bv, _mm512_movepi8_mask(fdv), bv, one);
+        __mmask64 right = _mm512_cmpgt_epu8_mask(bv, k);
+        if (lev >= 8) { /* the position's bit 8 leaves the byte */
+            h9 = h8;
+            h8 = _mm512_movepi8_mask(p);
+        }
+        __m512i pp = _mm512_add_epi8(p, p);
+        p = _mm512_mask_add_epi8(pp, right, pp, one);
+    }
+    const __m512i b8 = _mm512_set1_epi32(256), b9 = _mm512_set1_epi32(512);
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; q++) {
+        __m512i i = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(p, q));
+        i = _mm512_mask_add_epi32(i, (__mmask16)(h8 >> (16 * q)), i, b8);
+        i = _mm512_mask_add_epi32(i, (__mmask16)(h9 >> (16 * q)), i, b9);
+        a[q] = _mm512_add_ps(a[q], _mm512_i32gather_ps(i, lv, 4));
+    }
 }
 
 /* 256 leaf values of 16 rows from 16 registers: 8 two-table permutes, blends on bits 5-7 */
@@ -247,6 +319,14 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             idx = complete_leaves(bins, L->crec[t].cb, L->crec[t].ck, D);
             lv = L->cl + (size_t)t * 64;
             nl = 1 << D;
+        } else if (L->cd10[t]) {
+            __m512 a[4] = {a0, a1, a2, a3};
+            deep10_tree(&L->d10[L->d10ix[t]], L->cl10 + (size_t)L->d10ix[t] * 1024, L->cd10[t], bins, a);
+            a0 = a[0];
+            a1 = a[1];
+            a2 = a[2];
+            a3 = a[3];
+            continue;
         } else if (L->wix && L->wix[t] >= 0) {
             __m512 a[4] = {a0, a1, a2, a3};
             walk_tree(L, &L->wt[L->wix[t]], bins, a);

@@ -8,8 +8,9 @@
  * `x < t_k` is exactly `bin <= k` and `x > b_k` is exactly `bin > k`.
  * Binary trees of depth <= 6 (and full enough trees of depth 7-8) are scored
  * as complete trees, bottom-up (each row's leaf position from one compare and
- * one masked add per node; past level 6 by each row's node); bushy deeper
- * trees are walked a level a step after their top six levels (sw__wtree);
+ * one masked add per node; past level 6 by each row's node; with AVX-512
+ * depth 9-10 trees too, sw__crec10); bushy deeper trees are walked a level
+ * a step after their top six levels (sw__wtree);
  * other ones of at most 256 leaves run as programs (sw__prog: children first,
  * a node's leaf positions blended from its children's); past 256 leaves, node
  * by node in breadth-first order, the 64-bit mask of the block's rows that
@@ -85,6 +86,23 @@ typedef struct {
     uint8_t u[256];   /* level l's distinct features (padding left out) at u + 2^l - 1, un[l] of them */
     uint8_t un[8];
 } sw__crec8;
+
+/* A tree of depth 9 or 10 (AVX-512 blocks, at most 128 layout features),
+ * complete: its top six levels bottom-up (cb, and ck's first 63), then each
+ * level by the row's node as for sw__crec8: the node's feature and NaN side
+ * (fd: feature | dl << 7) and threshold (ck) by byte permutes over the
+ * level's nodes, the row's bin picked from the bins of the level's distinct
+ * features (u, un).  Positions past 255 keep their bits 8 and 9 in masks;
+ * 1024 leaf values at cl10 + 1024 d10ix[t], gathered. */
+typedef struct {
+    uint16_t cb[64];
+    uint8_t ck[1024];
+    uint8_t fd[1024];
+    uint8_t u[1024];
+    uint16_t un[10];
+    uint8_t pad[44]; /* 3264 bytes: records stay aligned */
+} sw__crec10;
+_Static_assert(sizeof(sw__crec10) % 64 == 0, "depth-10 records stay 64-byte aligned");
 
 /* A deeper tree walked level by level (AVX-512 blocks): its top six levels
  * as a complete record (cb, ck) whose 64 positions give the node each
@@ -198,6 +216,14 @@ typedef struct {
     uint32_t *d8ix;
     sw__crec8 *d8;
     float *cl8;
+    /* trees of depth 9-10 with AVX-512 (deep10: the scorer's ISA has the
+     * kernel), bushy enough that a complete record costs less than a walk or
+     * a program: cd10[t] = D and records d10[d10ix[t]], 0 for the others */
+    int deep10;
+    int8_t *cd10;
+    uint32_t *d10ix;
+    sw__crec10 *d10;
+    float *cl10;
     /* binary trees past the complete records (depth 9 and more, at most
      * 32767 nodes, at most 256 layout features): wix[t] >= 0 indexes wt */
     int32_t *wix;

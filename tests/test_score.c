@@ -488,7 +488,8 @@ END_TEST
  * either way, categorical splits (feature 0) at any level, a feature with 300
  * thresholds (two byte chunks) beside features with a few.  With 12 features
  * the kernels score depth 7-8 below level 6 by each row's node and walk the
- * deeper ones level by level; with 140 the same, AVX2 looking up the NaN side
+ * deeper ones level by level (AVX-512: depth 9-10 by node too); with 140 the
+ * same (AVX-512 walking depth 9-10), AVX2 looking up the NaN side
  * apart from the feature (past 128 layout features); with 300 (past a byte)
  * they keep the bottom-up record and programs (past 256 leaves, node masks).
  * Every ISA keeps its kernels and equals the reference on thresholds, one ulp
@@ -742,17 +743,26 @@ static void shape_check(const sw_forest *f, const char *kind)
     if (!strcmp(kind, "lossguide255")) ck_assert_int_eq(leaves, 255);
     if (!strcmp(kind, "lossguide300")) ck_assert_int_eq(leaves, 300);
     if (!strcmp(kind, "depth10")) ck_assert_int_eq(depth, 10);
+    if (!strcmp(kind, "lossguide9_10")) { /* deep and sparse, yet past AVX-512's complete-record threshold */
+        int d10 = 0;
+        for (int t = 0; t < sw_forest_n_trees(f); t++)
+            d10 += sw_forest_tree_depth(f, t) >= 9 && sw_forest_tree_nodes(f, t) > 32 * (sw_forest_tree_depth(f, t) - 5);
+        ck_assert_msg(d10 >= 5 && leaves <= 90, "lossguide9_10: %d trees of depth 9-10 with enough nodes, %d leaves",
+                      d10, leaves);
+    }
     if (!strcmp(kind, "sparse8")) ck_assert_msg(depth >= 7 && leaves <= 32, "sparse8: depth %d, %d leaves", depth, leaves);
 }
 
 /* Tree shapes XGBoost 1.7.4 grows (tests/tools/xgb_shapes.py): lossguide of
  * 255 leaves with no depth limit (programs), of 300 leaves (node masks with
- * 16-bit positions), depthwise depth 10 (walked) and sparse depth 8: every
- * scorer equals XGBoost's own predictions bit for bit, JSON and UBJSON. */
+ * 16-bit positions), depthwise depth 10 (AVX-512: complete records; AVX2:
+ * walked), lossguide of 90 leaves at depth 9-10 (AVX-512: complete records,
+ * mostly padding) and sparse depth 8: every scorer equals XGBoost's own
+ * predictions bit for bit, JSON and UBJSON. */
 START_TEST(shapes_match_xgboost)
 {
-    static const char *const kinds[] = {"lossguide255", "lossguide300", "depth10", "sparse8"};
-    check_xgb_models("xgb_shapes.py", "shapes", 6000, kinds, 4, 20, shape_check);
+    static const char *const kinds[] = {"lossguide255", "lossguide300", "depth10", "lossguide9_10", "sparse8"};
+    check_xgb_models("xgb_shapes.py", "shapes", 6000, kinds, 5, 20, shape_check);
 }
 END_TEST
 

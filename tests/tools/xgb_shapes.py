@@ -8,7 +8,9 @@ NAME.json, NAME.ubj, NAME.margin (XGBoost's output_margin predictions) and
 NAME.pred (its predictions), one %.9g float32 value per line:
   lossguide255  lossguide, 255 leaves, no depth limit (swish: programs)
   lossguide300  the same past 256 leaves (node masks, 16-bit leaf positions)
-  depth10       depthwise, depth 10 (bushy: walked a level a step)
+  depth10       depthwise, depth 10 (bushy: AVX-512 complete records, AVX2 walked)
+  lossguide9_10 lossguide, 90 leaves, depth 9-10 (AVX-512 complete records, mostly
+                padding; AVX2 programs)
   sparse8       depth 8 with few leaves (too sparse for a complete record)"""
 import sys
 
@@ -31,6 +33,7 @@ def main():
         ("lossguide255", {"grow_policy": "lossguide", "max_leaves": 255, "max_depth": 0}),
         ("lossguide300", {"grow_policy": "lossguide", "max_leaves": 300, "max_depth": 0}),
         ("depth10", {"max_depth": 10}),
+        ("lossguide9_10", {"grow_policy": "lossguide", "max_leaves": 90, "max_depth": 10}),
         ("sparse8", {"max_depth": 8, "min_child_weight": 150}),
     )
     dm = xgb.DMatrix(X, y, missing=np.nan, feature_names=names)
