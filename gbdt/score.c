@@ -439,12 +439,13 @@ static int complete_trees(const sw_forest *f, int n_trees, sw__layout *L)
     return 1;
 }
 
-/* Depth 9-10 records (sw__crec10), when the kernel has them (L->deep10) and
- * the layout has at most 128 features, for the trees with more than 16 (D -
- * 5) internal nodes: a record costs about 1.9-2.3 ns per row however sparse
- * the tree (a bushy one 2.6-3.0), a program about 0.027 ns per internal
- * node, a walk 5-6 ns (XGBoost lossguide and depthwise models, AVX-512 on
- * Zen 4); 0 when out of memory. */
+/* Depth 9-10 records (sw__crec10), when the layout has at most 128
+ * features, for the trees of more than L->deep10 (D - 5) nodes.  Measured on
+ * XGBoost lossguide and depthwise models (Zen 4), a record costs about
+ * 1.9-2.3 ns per row however sparse the tree with AVX-512 (a bushy one
+ * 2.6-3.0), a program about 0.027 ns per internal node, a walk 5-6 ns: 32;
+ * with AVX2 3.0-3.6 (4.3), 0.032 per node, 4.4-5.5 walked: 48.  0 when out
+ * of memory. */
 static int deep10_trees(const sw_forest *f, int n_trees, sw__layout *L)
 {
     L->cd10 = sw_calloc((size_t)n_trees + 1, 1);
@@ -455,7 +456,7 @@ static int deep10_trees(const sw_forest *f, int n_trees, sw__layout *L)
     for (int t = 0; t < n_trees; t++) {
         int ft = L->tmap[t], D = f->depth[ft];
         int64_t nn = f->node_start[ft + 1] - f->node_start[ft];
-        if (D >= 9 && D <= 10 && nn > 32 * (int64_t)(D - 5)) {
+        if (D >= 9 && D <= 10 && nn > L->deep10 * (int64_t)(D - 5)) {
             L->cd10[t] = (int8_t)D;
             L->d10ix[t] = (uint32_t)n10++;
         }
@@ -478,6 +479,7 @@ static int deep10_trees(const sw_forest *f, int n_trees, sw__layout *L)
         sw__crec10 *c = &L->d10[L->d10ix[t]];
         complete_fill(f, f->node_start[L->tmap[t]], 0, 0, 0, D, L, cb, c->ck, ci, L->cl10 + (size_t)L->d10ix[t] * 1024);
         memcpy(c->cb, cb, 63 * sizeof *cb);
+        for (int q = 0; q < 63; q++) c->ckb[q] = avx2_kb(c->ck[q]);
         for (int q = 0; q < (1 << D) - 1; q++) {
             int slot = cb[q] / SW__BLOCK, dl = slot >= L->nf;
             c->fd[q] = (uint8_t)((dl ? slot - L->nf : slot) | dl << 7);
@@ -498,8 +500,8 @@ static int deep10_trees(const sw_forest *f, int n_trees, sw__layout *L)
     return 1;
 }
 
-/* Build the binned layout (deep10: the kernel scores depth 9-10 complete
- * records); returns 0 when the forest does not fit it. */
+/* Build the binned layout (deep10: the kernel's threshold for depth 9-10
+ * complete records, deep10_trees); returns 0 when the forest does not fit it. */
 static int layout_build(const sw_forest *f, int n_trees, sw__layout *L, int deep10, int *nomem)
 {
     memset(L, 0, sizeof *L);
@@ -849,7 +851,7 @@ int sw_scorer_create(const sw_forest *f, int n_trees, sw_isa isa, sw_scorer **ou
     s->isa = isa;
     if (isa != SW_ISA_SCALAR) {
         int nomem;
-        if (!layout_build(f, s->n_trees, &s->L, isa == SW_ISA_AVX512, &nomem)) {
+        if (!layout_build(f, s->n_trees, &s->L, isa == SW_ISA_AVX512 ? 32 : 48, &nomem)) {
             layout_free(&s->L);
             if (nomem) {
                 sw_free(s);

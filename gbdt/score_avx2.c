@@ -6,8 +6,10 @@
  * Binary trees of depth <= 6: each node's right-going rows come from that
  * compare, and a blend per node builds the leaf positions bottom-up (see
  * score_impl.h); depth 7-8 trees full enough the same for their top six
- * levels, then level by level by each row's node (deep_level); bushy deeper
- * trees the same six levels, then one level a step with gathers (walk_tree).
+ * levels, then level by level by each row's node (deep_level); depth 9-10
+ * trees with enough nodes the same way over up to 512 nodes a level
+ * (deep10_tree); bushy deeper trees the same six levels, then one level a
+ * step with gathers (walk_tree).
  * Other trees of at most 256 leaves: a program (run_program, sw__prog), a
  * compare and a blend per node, children first.  Past 256 leaves: the rows
  * reaching each node are a 64-bit mask (compares and movemask); leaves write
@@ -183,6 +185,87 @@ AI v2 deep_leaves(const uint8_t *bins, const sw__crec8 *c, int D, int merged)
     return p;
 }
 
+/* Depth 9-10 (sw__crec10): as deep_leaves over up to 512 nodes a level.
+ * Tables of 256 entries take two 128-entry lookups and a blend on the
+ * position's bit 7, of 512 two of those and a blend on its bit 8.  Past
+ * level 8 a position's low byte is in p and its bits 8 and 9 are the sign
+ * bits of h8 and h9 (the low bytes they were shifted out of). */
+typedef struct {
+    __m256i p4, s4, s5, s6;
+} lkey;
+
+AI lkey lkey_of(__m256i p)
+{
+    return (lkey){_mm256_and_si256(p, _mm256_set1_epi8(15)), _mm256_slli_epi16(p, 3), _mm256_slli_epi16(p, 2),
+                  _mm256_slli_epi16(p, 1)};
+}
+
+AI __m256i look128k(const uint8_t *tab, lkey k)
+{
+    return _mm256_blendv_epi8(look64(tab, k.p4, k.s4, k.s5), look64(tab + 64, k.p4, k.s4, k.s5), k.s6);
+}
+
+AI __m256i look_lev(const uint8_t *tab, int lev, __m256i p, lkey k, __m256i h8)
+{
+    if (lev == 6) return look64(tab, k.p4, k.s4, k.s5);
+    if (lev == 7) return look128k(tab, k);
+    __m256i v = _mm256_blendv_epi8(look128k(tab, k), look128k(tab + 128, k), p);
+    if (lev == 8) return v;
+    return _mm256_blendv_epi8(v, _mm256_blendv_epi8(look128k(tab + 256, k), look128k(tab + 384, k), p), h8);
+}
+
+static inline void deep10_tree(const sw__crec10 *c, const float *lv, int D, const uint8_t *bins, __m256 *acc)
+{
+    v2 p = ct6(bins, c->cb, c->ckb, 0), h8 = {_mm256_setzero_si256(), _mm256_setzero_si256()}, h9 = h8;
+    const __m256i one = _mm256_set1_epi8(1), m7 = _mm256_set1_epi8(0x7f), bias = _mm256_set1_epi8((char)0x80);
+    for (int lev = 6; lev < D; lev++) {
+        int off = (1 << lev) - 1;
+        lkey ka = lkey_of(p.a), kb = lkey_of(p.b);
+        __m256i fda = look_lev(c->fd + off, lev, p.a, ka, h8.a), fdb = look_lev(c->fd + off, lev, p.b, kb, h8.b);
+        __m256i fa = _mm256_and_si256(fda, m7), fb = _mm256_and_si256(fdb, m7);
+        __m256i ba = _mm256_setzero_si256(), bb = ba;
+        const uint8_t *u = c->u + off;
+        int nu = c->un[lev];
+#pragma GCC unroll 2
+        for (int j = 0; j < nu; j++) {
+            const uint8_t *src = bins + (size_t)u[j] * SW__BLOCK;
+            __m256i f = _mm256_set1_epi8((char)u[j]);
+            ba = _mm256_blendv_epi8(ba, _mm256_load_si256((const __m256i *)src), _mm256_cmpeq_epi8(fa, f));
+            bb = _mm256_blendv_epi8(bb, _mm256_load_si256((const __m256i *)(src + 32)), _mm256_cmpeq_epi8(fb, f));
+        }
+        /* left when k + 1 > bin + dl on biased bytes (deep_level); NaN's 255
+         * wraps to 0 where missing goes left; padding picks no bin */
+        __m256i kba = _mm256_xor_si256(_mm256_add_epi8(look_lev(c->ck + off, lev, p.a, ka, h8.a), one), bias);
+        __m256i kbb = _mm256_xor_si256(_mm256_add_epi8(look_lev(c->ck + off, lev, p.b, kb, h8.b), one), bias);
+        __m256i la = _mm256_cmpgt_epi8(kba, _mm256_sub_epi8(ba, _mm256_cmpgt_epi8(_mm256_setzero_si256(), fda)));
+        __m256i lb = _mm256_cmpgt_epi8(kbb, _mm256_sub_epi8(bb, _mm256_cmpgt_epi8(_mm256_setzero_si256(), fdb)));
+        if (lev >= 8) { /* the position's bit 8 leaves the byte */
+            h9 = h8;
+            h8 = p;
+        }
+        p = (v2){_mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(p.a, p.a), one), la),
+                 _mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(p.b, p.b), one), lb)};
+    }
+    uint8_t pos[SW__BLOCK] __attribute__((aligned(32))), hi8[SW__BLOCK] __attribute__((aligned(32))),
+        hi9[SW__BLOCK] __attribute__((aligned(32)));
+    _mm256_store_si256((__m256i *)pos, p.a);
+    _mm256_store_si256((__m256i *)(pos + 32), p.b);
+    _mm256_store_si256((__m256i *)hi8, h8.a);
+    _mm256_store_si256((__m256i *)(hi8 + 32), h8.b);
+    _mm256_store_si256((__m256i *)hi9, h9.a);
+    _mm256_store_si256((__m256i *)(hi9 + 32), h9.b);
+    const __m256i z = _mm256_setzero_si256(), b8 = _mm256_set1_epi32(256), b9 = _mm256_set1_epi32(512);
+#pragma GCC unroll 16
+    for (int g = 0; g < 8; g++) {
+        __m256i i = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(pos + 8 * g)));
+        __m256i x8 = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(hi8 + 8 * g)));
+        __m256i x9 = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(hi9 + 8 * g)));
+        i = _mm256_add_epi32(i, _mm256_and_si256(_mm256_cmpgt_epi32(z, x8), b8));
+        i = _mm256_add_epi32(i, _mm256_and_si256(_mm256_cmpgt_epi32(z, x9), b9));
+        acc[g] = _mm256_add_ps(acc[g], _mm256_i32gather_ps(lv, i, 4));
+    }
+}
+
 /* A walked tree (sw__wtree): the top six levels bottom-up, then per 8 rows
  * one level a step (the node's record and the row's bin gathered), the leaf
  * values gathered by id. */
@@ -270,6 +353,9 @@ static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t
             v2 c = complete_leaves(bins, L->crec[t].cb, L->crec[t].ckb, L->cd[t]);
             add_planes(a, c.a, L->clp + (size_t)t * 256);
             add_planes(a + 4, c.b, L->clp + (size_t)t * 256);
+            continue;
+        } else if (L->cd10[t]) {
+            deep10_tree(&L->d10[L->d10ix[t]], L->cl10 + (size_t)L->d10ix[t] * 1024, L->cd10[t], bins, a);
             continue;
         } else if (L->wix && L->wix[t] >= 0) {
             walk_tree(L, &L->wt[L->wix[t]], bins, a);

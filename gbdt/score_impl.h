@@ -8,9 +8,9 @@
  * `x < t_k` is exactly `bin <= k` and `x > b_k` is exactly `bin > k`.
  * Binary trees of depth <= 6 (and full enough trees of depth 7-8) are scored
  * as complete trees, bottom-up (each row's leaf position from one compare and
- * one masked add per node; past level 6 by each row's node; with AVX-512
- * depth 9-10 trees too, sw__crec10); bushy deeper trees are walked a level
- * a step after their top six levels (sw__wtree);
+ * one masked add per node; past level 6 by each row's node; depth 9-10
+ * trees with enough nodes too, sw__crec10); bushy deeper trees are walked a
+ * level a step after their top six levels (sw__wtree);
  * other ones of at most 256 leaves run as programs (sw__prog: children first,
  * a node's leaf positions blended from its children's); past 256 leaves, node
  * by node in breadth-first order, the 64-bit mask of the block's rows that
@@ -87,7 +87,7 @@ typedef struct {
     uint8_t un[8];
 } sw__crec8;
 
-/* A tree of depth 9 or 10 (AVX-512 blocks, at most 128 layout features),
+/* A tree of depth 9 or 10 (block kernels, at most 128 layout features),
  * complete: its top six levels bottom-up (cb, and ck's first 63), then each
  * level by the row's node as for sw__crec8: the node's feature and NaN side
  * (fd: feature | dl << 7) and threshold (ck) by byte permutes over the
@@ -96,11 +96,12 @@ typedef struct {
  * 1024 leaf values at cl10 + 1024 d10ix[t], gathered. */
 typedef struct {
     uint16_t cb[64];
+    uint8_t ckb[64]; /* the top six levels' (ck + 1) ^ 0x80 (AVX2, sw__crec) */
     uint8_t ck[1024];
     uint8_t fd[1024];
     uint8_t u[1024];
     uint16_t un[10];
-    uint8_t pad[44]; /* 3264 bytes: records stay aligned */
+    uint8_t pad[44]; /* 3328 bytes: records stay aligned */
 } sw__crec10;
 _Static_assert(sizeof(sw__crec10) % 64 == 0, "depth-10 records stay 64-byte aligned");
 
@@ -216,9 +217,9 @@ typedef struct {
     uint32_t *d8ix;
     sw__crec8 *d8;
     float *cl8;
-    /* trees of depth 9-10 with AVX-512 (deep10: the scorer's ISA has the
-     * kernel), bushy enough that a complete record costs less than a walk or
-     * a program: cd10[t] = D and records d10[d10ix[t]], 0 for the others */
+    /* trees of depth 9-10 of more than deep10 (D - 5) nodes (the kernel's
+     * threshold: a complete record costs less than a walk or a program):
+     * cd10[t] = D and records d10[d10ix[t]], 0 for the others */
     int deep10;
     int8_t *cd10;
     uint32_t *d10ix;

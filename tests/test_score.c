@@ -488,8 +488,8 @@ END_TEST
  * either way, categorical splits (feature 0) at any level, a feature with 300
  * thresholds (two byte chunks) beside features with a few.  With 12 features
  * the kernels score depth 7-8 below level 6 by each row's node and walk the
- * deeper ones level by level (AVX-512: depth 9-10 by node too); with 140 the
- * same (AVX-512 walking depth 9-10), AVX2 looking up the NaN side
+ * deeper ones level by level (depth 9-10 by node too); with 140 the
+ * same (walking depth 9-10), AVX2 looking up the NaN side
  * apart from the feature (past 128 layout features); with 300 (past a byte)
  * they keep the bottom-up record and programs (past 256 leaves, node masks).
  * Every ISA keeps its kernels and equals the reference on thresholds, one ulp
@@ -755,9 +755,9 @@ static void shape_check(const sw_forest *f, const char *kind)
 
 /* Tree shapes XGBoost 1.7.4 grows (tests/tools/xgb_shapes.py): lossguide of
  * 255 leaves with no depth limit (programs), of 300 leaves (node masks with
- * 16-bit positions), depthwise depth 10 (AVX-512: complete records; AVX2:
- * walked), lossguide of 90 leaves at depth 9-10 (AVX-512: complete records,
- * mostly padding) and sparse depth 8: every scorer equals XGBoost's own
+ * 16-bit positions), depthwise depth 10 (complete records scored by node),
+ * lossguide of 90 leaves at depth 9-10 (AVX-512: complete records, mostly
+ * padding; AVX2: programs) and sparse depth 8: every scorer equals XGBoost's own
  * predictions bit for bit, JSON and UBJSON. */
 START_TEST(shapes_match_xgboost)
 {

@@ -8,9 +8,9 @@ NAME.json, NAME.ubj, NAME.margin (XGBoost's output_margin predictions) and
 NAME.pred (its predictions), one %.9g float32 value per line:
   lossguide255  lossguide, 255 leaves, no depth limit (swish: programs)
   lossguide300  the same past 256 leaves (node masks, 16-bit leaf positions)
-  depth10       depthwise, depth 10 (bushy: AVX-512 complete records, AVX2 walked)
-  lossguide9_10 lossguide, 90 leaves, depth 9-10 (AVX-512 complete records, mostly
-                padding; AVX2 programs)
+  depth10       depthwise, depth 10 (bushy: complete records scored by node)
+  lossguide9_10 lossguide, 90 leaves, depth 9-10 (AVX-512: complete records, mostly
+                padding; AVX2: programs)
   sparse8       depth 8 with few leaves (too sparse for a complete record)"""
 import sys
 
