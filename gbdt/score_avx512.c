@@ -185,13 +185,19 @@ static inline void deep10_tree(const sw__crec10 *c, const float *lv, int D, cons
         p = _mm512_mask_add_epi8(pp, right, pp, one);
     }
     const __m512i b8 = _mm512_set1_epi32(256), b9 = _mm512_set1_epi32(512);
-#pragma GCC unroll 4
-    for (int q = 0; q < 4; q++) {
-        __m512i i = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(p, q));
-        i = _mm512_mask_add_epi32(i, (__mmask16)(h8 >> (16 * q)), i, b8);
-        i = _mm512_mask_add_epi32(i, (__mmask16)(h9 >> (16 * q)), i, b9);
-        a[q] = _mm512_add_ps(a[q], _mm512_i32gather_ps(i, lv, 4));
-    }
+    /* the extract's lane must be a constant, also where -O1 leaves a loop rolled */
+#define LEAVES(q)                                                                  \
+    do {                                                                           \
+        __m512i i = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(p, q));         \
+        i = _mm512_mask_add_epi32(i, (__mmask16)(h8 >> (16 * q)), i, b8);          \
+        i = _mm512_mask_add_epi32(i, (__mmask16)(h9 >> (16 * q)), i, b9);          \
+        a[q] = _mm512_add_ps(a[q], _mm512_i32gather_ps(i, lv, 4));                \
+    } while (0)
+    LEAVES(0);
+    LEAVES(1);
+    LEAVES(2);
+    LEAVES(3);
+#undef LEAVES
 }
 
 /* 256 leaf values of 16 rows from 16 registers: 8 two-table permutes, blends on bits 5-7 */

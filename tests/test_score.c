@@ -439,7 +439,7 @@ END_TEST
 /* Complete trees of depth 9 and 10 (512 and 1024 leaves: past a byte of leaf
  * position, and past 512 node masks) beside depth-6 ones: every ISA keeps its
  * kernels (no scalar fallback for the whole forest) and equals the reference. */
-START_TEST(deep_trees_match_reference)
+static sw_forest *deep_forest(int n_trees)
 {
     enum { NF = 6 };
     sw_forest *f = sw_forest_create(SW_TREES_BINARY, NF);
@@ -448,7 +448,7 @@ START_TEST(deep_trees_match_reference)
     static int32_t l[2047], r[2047], fe[2047];
     static float v[2047];
     static uint8_t dl[2047];
-    for (int t = 0; t < 40; t++) {
+    for (int t = 0; t < n_trees; t++) {
         int D = t % 3 == 0 ? 10 : t % 3 == 1 ? 9 : 6, n = (2 << D) - 1, inner = (1 << D) - 1;
         for (int i = 0; i < n; i++) {
             s = s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -469,6 +469,12 @@ START_TEST(deep_trees_match_reference)
         sw_error err;
         ck_assert_int_eq(sw_forest_add_binary(f, &in, &err), SW_OK);
     }
+    return f;
+}
+
+START_TEST(deep_trees_match_reference)
+{
+    sw_forest *f = deep_forest(40);
     for (int k = 1; k < 3; k++) {
         if (!sw_isa_supported(isas[k])) continue;
         sw_scorer *sc;
@@ -571,14 +577,16 @@ START_TEST(deep_irregular_trees_match_reference)
 END_TEST
 
 /* Fail each allocation in turn while reading every model format (XGBoost JSON
- * and UBJSON with categorical splits and classes, CatBoost .cbm, .swm) and
+ * and UBJSON with categorical splits and classes, CatBoost .cbm, .swm, one
+ * with depth 9-10 trees) and
  * building the scorer for every ISA: each step is SW_OK or SW_NOMEM, never a
  * crash, and (under AddressSanitizer) frees what it had. */
 START_TEST(readers_and_scorer_survive_allocation_failures)
 {
-    unsigned char *blob[6];
-    size_t len[6];
-    const char *names[6] = {"categorical.json", "multiclass.ubj", "t.cbm", "t.swm", "multiclass.json", "categorical.ubj"};
+    unsigned char *blob[7];
+    size_t len[7];
+    const char *names[7] = {"categorical.json", "multiclass.ubj", "t.cbm",          "t.swm",
+                            "multiclass.json",  "categorical.ubj", "deep.swm"};
     char path[512];
     for (int i = 0; i < 6; i++) {
         if (i == 2 || i == 3) continue;
@@ -593,7 +601,10 @@ START_TEST(readers_and_scorer_survive_allocation_failures)
     ck_assert_int_eq(sw_swm_write(bi, &blob[3], &len[3], &err), SW_OK);
     sw_forest_free(ob);
     sw_forest_free(bi);
-    for (int i = 0; i < 6; i++) {
+    sw_forest *deep = deep_forest(3); /* depth 10, 9 and 6: records by node */
+    ck_assert_int_eq(sw_swm_write(deep, &blob[6], &len[6], &err), SW_OK);
+    sw_forest_free(deep);
+    for (int i = 0; i < 7; i++) {
         int reached = 0;
         for (long k = 0; k < 5000 && !reached; k++) {
             sw_forest *f = NULL;
