@@ -150,24 +150,32 @@ AI void deep_side(const sw__crec8 *c, int off, int n, __m256i p, int merged, __m
     }
 }
 
-/* One level below the top six for both halves of the block (each feature's
- * broadcast and bins' address serve both). */
+/* Each row's bin of its node's feature (fa, fb: the block's halves) among
+ * the nu distinct features u of a level: a compare and a blend each, both
+ * halves in one pass (each feature's broadcast and bins' address serve both). */
+AI void pick_bins(const uint8_t *bins, const uint8_t *u, int nu, __m256i fa, __m256i fb, __m256i *ba, __m256i *bb)
+{
+    __m256i a = _mm256_setzero_si256(), b = a;
+#pragma GCC unroll 2
+    for (int j = 0; j < nu; j++) {
+        const uint8_t *src = bins + (size_t)u[j] * SW__BLOCK;
+        __m256i f = _mm256_set1_epi8((char)u[j]);
+        a = _mm256_blendv_epi8(a, _mm256_load_si256((const __m256i *)src), _mm256_cmpeq_epi8(fa, f));
+        b = _mm256_blendv_epi8(b, _mm256_load_si256((const __m256i *)(src + 32)), _mm256_cmpeq_epi8(fb, f));
+    }
+    *ba = a;
+    *bb = b;
+}
+
+/* One level below the top six for both halves of the block. */
 AI v2 deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, v2 p, int merged)
 {
     int off = (1 << lev) - 1, n = 1 << lev;
     __m256i fa, da, fb, db;
     deep_side(c, off, n, p.a, merged, &fa, &da);
     deep_side(c, off, n, p.b, merged, &fb, &db);
-    __m256i ba = _mm256_setzero_si256(), bb = ba;
-    const uint8_t *u = c->u + off;
-    int nu = c->un[lev];
-#pragma GCC unroll 2
-    for (int j = 0; j < nu; j++) {
-        const uint8_t *src = bins + (size_t)u[j] * SW__BLOCK;
-        __m256i f = _mm256_set1_epi8((char)u[j]);
-        ba = _mm256_blendv_epi8(ba, _mm256_load_si256((const __m256i *)src), _mm256_cmpeq_epi8(fa, f));
-        bb = _mm256_blendv_epi8(bb, _mm256_load_si256((const __m256i *)(src + 32)), _mm256_cmpeq_epi8(fb, f));
-    }
+    __m256i ba, bb;
+    pick_bins(bins, c->u + off, c->un[lev], fa, fb, &ba, &bb);
     /* left when k > bin + dl (k holds k + dl + 1; NaN's 255 wraps to 0 where
      * missing goes left), on biased bytes; padding picks no bin, and either
      * side of it repeats one leaf */
@@ -223,16 +231,8 @@ static inline void deep10_tree(const sw__crec10 *c, const float *lv, int D, cons
         lkey ka = lkey_of(p.a), kb = lkey_of(p.b);
         __m256i fda = look_lev(c->fd + off, lev, p.a, ka, h8.a), fdb = look_lev(c->fd + off, lev, p.b, kb, h8.b);
         __m256i fa = _mm256_and_si256(fda, m7), fb = _mm256_and_si256(fdb, m7);
-        __m256i ba = _mm256_setzero_si256(), bb = ba;
-        const uint8_t *u = c->u + off;
-        int nu = c->un[lev];
-#pragma GCC unroll 2
-        for (int j = 0; j < nu; j++) {
-            const uint8_t *src = bins + (size_t)u[j] * SW__BLOCK;
-            __m256i f = _mm256_set1_epi8((char)u[j]);
-            ba = _mm256_blendv_epi8(ba, _mm256_load_si256((const __m256i *)src), _mm256_cmpeq_epi8(fa, f));
-            bb = _mm256_blendv_epi8(bb, _mm256_load_si256((const __m256i *)(src + 32)), _mm256_cmpeq_epi8(fb, f));
-        }
+        __m256i ba, bb;
+        pick_bins(bins, c->u + off, c->un[lev], fa, fb, &ba, &bb);
         /* left when k + 1 > bin + dl on biased bytes (deep_level); NaN's 255
          * wraps to 0 where missing goes left; padding picks no bin */
         __m256i kba = _mm256_xor_si256(_mm256_add_epi8(look_lev(c->ck + off, lev, p.a, ka, h8.a), one), bias);

@@ -77,6 +77,25 @@ static inline __m512i complete_leaves(const uint8_t *bins, const uint16_t *cb, c
     }
 }
 
+/* Each row's bin of its node's feature (fv) among the n distinct features u
+ * of a level: one compare and one masked move each (a gather of the bins
+ * costs more); each row matches one feature (padding none: bin 0, never
+ * right), so two chains can be ORed. */
+AI __m512i pick_bins(const uint8_t *bins, const uint8_t *u, int n, __m512i fv)
+{
+    __m512i b0 = _mm512_setzero_si512(), b1 = b0;
+    int j = 0;
+#define PICK(b, j) b = _mm512_mask_mov_epi8(b, _mm512_cmpeq_epi8_mask(fv, _mm512_set1_epi8((char)u[j])), \
+                                            _mm512_load_si512((const void *)(bins + (size_t)u[j] * SW__BLOCK)))
+    for (; j + 1 < n; j += 2) {
+        PICK(b0, j);
+        PICK(b1, j + 1);
+    }
+    if (j < n) PICK(b0, j);
+#undef PICK
+    return _mm512_or_si512(b0, b1);
+}
+
 /* Depth 7-8: the top six levels bottom-up (ct6), then level by level by the
  * row's node: its feature, NaN side and threshold by byte permutes over the
  * level's 64 or 128 nodes, the row's bin picked from the bins of the level's
@@ -98,19 +117,7 @@ AI __m512i deep_level(const uint8_t *bins, const sw__crec8 *c, int lev, __m512i 
         k = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(c->ck + off)), p,
                                      _mm512_loadu_si512((const void *)(c->ck + off + 64)));
     }
-    /* each row matches one feature (padding none: bin 0, never right): two chains, ORed */
-    __m512i b0 = _mm512_setzero_si512(), b1 = b0;
-    const uint8_t *u = c->u + off;
-    int j = 0, n = c->un[lev];
-#define PICK(b, j) b = _mm512_mask_mov_epi8(b, _mm512_cmpeq_epi8_mask(fv, _mm512_set1_epi8((char)u[j])), \
-                                            _mm512_load_si512((const void *)(bins + (size_t)u[j] * SW__BLOCK)))
-    for (; j + 1 < n; j += 2) {
-        PICK(b0, j);
-        PICK(b1, j + 1);
-    }
-    if (j < n) PICK(b0, j);
-#undef PICK
-    __m512i bv = _mm512_or_si512(b0, b1);
+    __m512i bv = pick_bins(bins, c->u + off, c->un[lev], fv);
     /* right when bin + dl > k (k holds k + dl): NaN's 255 wraps to 0 where missing goes left */
     __mmask64 right = _mm512_cmpgt_epu8_mask(_mm512_add_epi8(bv, dv), k);
     __m512i pp = _mm512_add_epi8(p, p);
@@ -161,19 +168,7 @@ static inline void deep10_tree(const sw__crec10 *c, const float *lv, int D, cons
             k = _mm512_mask_blend_epi8(h8, look256(ck, p), look256(ck + 256, p));
         }
         __m512i fv = _mm512_and_si512(fdv, m7);
-        /* each row matches one feature (padding none: bin 0, never right): two chains, ORed */
-        __m512i b0 = _mm512_setzero_si512(), b1 = b0;
-        const uint8_t *u = c->u + off;
-        int j = 0, n = c->un[lev];
-#define PICK(b, j) b = _mm512_mask_mov_epi8(b, _mm512_cmpeq_epi8_mask(fv, _mm512_set1_epi8((char)u[j])), \
-                                            _mm512_load_si512((const void *)(bins + (size_t)u[j] * SW__BLOCK)))
-        for (; j + 1 < n; j += 2) {
-            PICK(b0, j);
-            PICK(b1, j + 1);
-        }
-        if (j < n) PICK(b0, j);
-#undef PICK
-        __m512i bv = _mm512_or_si512(b0, b1);
+        __m512i bv = pick_bins(bins, c->u + off, c->un[lev], fv);
         /* right when bin + dl > k (k holds k + dl): NaN's 255 wraps to 0 where missing goes left */
         bv = _mm512_mask_add_epi8(bv, _mm512_movepi8_mask(fdv), bv, one);
         __mmask64 right = _mm512_cmpgt_epu8_mask(bv, k);
