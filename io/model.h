@@ -6,13 +6,15 @@
  * bytes.  XGBoost models with categorical splits, several classes
  * (multi:softprob / multi:softmax) or a dart booster are read exactly.
  * Anything swish cannot reproduce exactly is refused with SW_UNSUPPORTED and a
- * message naming it: XGBoost multi-target models (num_target > 1, vector
- * leaves, several base scores), boosters other than gbtree and dart (gblinear),
+ * message naming it: XGBoost vector leaves (multi_output_tree) and several
+ * base scores (multi-target models read when they have one tree per target a
+ * round and one base score), boosters other than gbtree and dart (gblinear),
  * XGBoost 3's string category encoders (cats.enc), unknown objectives;
  * CatBoost categorical, CTR, one-hot, text, embedding and estimated features,
  * non-symmetric trees, multi-class or multi-target models (approx dimension
  * > 1), model parts after the core.  .swm holds neither categorical splits nor
- * several classes yet (saving such a forest as .swm is SW_UNSUPPORTED).
+ * several classes or targets yet (saving such a forest as .swm is
+ * SW_UNSUPPORTED).
  * Malformed files give SW_FORMAT/SW_PARSE with the byte offset; sizes read
  * from a file are checked against the file's length before anything is
  * allocated.

@@ -58,7 +58,7 @@ int sw_swm_write(const sw_forest *f, unsigned char **data, size_t *len, sw_error
     *len = 0;
     if (sw_forest_n_groups(f) > 1 || sw_forest_has_categorical(f))
         return sw_fail(err, SW_UNSUPPORTED, "a model with %s cannot be saved as .swm yet: save it as XGBoost JSON",
-                       sw_forest_n_groups(f) > 1 ? "several output groups (classes)" : "categorical splits");
+                       sw_forest_n_groups(f) > 1 ? "several output groups (classes or targets)" : "categorical splits");
     int bin = sw_forest_kind(f) == SW_TREES_BINARY;
     int nt = sw_forest_n_trees(f), nf = sw_forest_n_features(f);
     int stats = 0;

@@ -264,8 +264,10 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         return fmt_err(c, lmp, SW_FORMAT, "num_feature %lld outside 0..%d", num_feature, SW_MAX_FEATURES);
     if (num_class < 0 || num_class > SW_MAX_GROUPS)
         return fmt_err(c, lmp, SW_FORMAT, "num_class %lld outside 0..%d", num_class, SW_MAX_GROUPS);
-    if (num_target > 1)
-        return fmt_err(c, lmp, SW_UNSUPPORTED, "multi-target model (num_target %lld) is not supported",
+    if (num_target < 1 || num_target > SW_MAX_GROUPS)
+        return fmt_err(c, lmp, SW_FORMAT, "num_target %lld outside 1..%d", num_target, SW_MAX_GROUPS);
+    if (num_target > 1 && num_class > 1)
+        return fmt_err(c, lmp, SW_FORMAT, "num_class %lld and num_target %lld: one of them must be 1", num_class,
                        num_target);
     sw_jnode bs = need(c, lmp, "base_score", SW_JSON_STRING, &rc);
     if (rc) {
@@ -333,7 +335,9 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
     }
     /* tree_info: each tree's output group (class); checked once the trees are read */
     sw_jnode tinfo = sw_json_get(doc, model, "tree_info");
-    int n_groups = num_class > 1 ? (int)num_class : 1;
+    /* classes, or targets (XGBoost's one tree per target a round: tree_info
+     * gives the target) */
+    int n_groups = num_class > 1 ? (int)num_class : (int)num_target;
     if (sw_objective_is_multiclass((sw_objective)objective) && n_groups < 2)
         return fmt_err(c, lmp, SW_FORMAT, "objective %s needs num_class >= 2", sw_objective_name((sw_objective)objective));
 
@@ -423,8 +427,8 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         rc = sw_json_read_i32s(doc, tinfo, grp, ntr, err);
         for (uint32_t i = 0; i < ntr && rc == SW_OK; i++)
             if (grp[i] < 0 || grp[i] >= n_groups)
-                rc = fmt_err(c, tinfo, SW_FORMAT, "tree %u: tree_info %d outside 0..%d (num_class %lld)", i, grp[i],
-                             n_groups - 1, num_class);
+                rc = fmt_err(c, tinfo, SW_FORMAT, "tree %u: tree_info %d outside 0..%d (num_class %lld, num_target %lld)",
+                             i, grp[i], n_groups - 1, num_class, num_target);
         if (rc == SW_OK) rc = sw_forest_set_groups(f, n_groups, grp, err);
         sw_free(grp);
         if (rc) goto fail;

@@ -331,11 +331,14 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
         sw_jw_str(w, b);
     }
     sw_jw_kstr(w, "boost_from_average", "1");
+    /* several groups: classes (multi:*) or targets (any other objective) */
+    int multi = sw_objective_is_multiclass(sw_forest_objective(f));
     sw_jw_key(w, "num_class");
-    str_int(w, G > 1 ? G : 0);
+    str_int(w, multi ? G : 0);
     sw_jw_key(w, "num_feature");
     str_int(w, nf);
-    sw_jw_kstr(w, "num_target", "1");
+    sw_jw_key(w, "num_target");
+    str_int(w, multi ? 1 : G);
     sw_jw_obj_end(w);
     sw_jw_key(w, "objective");
     objective(w, f);

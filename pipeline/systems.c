@@ -162,6 +162,14 @@ int sw_system_create_model(sw_system_id id, sw_model_bundle *models, sw_system *
     if ((rc = sw__fx_resolve(&s->fx, err))) goto fail;
     if ((rc = map_columns(s->models.mean, sw_system_name(id), &s->cols, err))) goto fail;
     s->n_cols = sw_forest_n_features(s->models.mean);
+    for (int q = 0; q < 3; q++) { /* the systems score one value a row (points, or a quantile) */
+        const sw_forest *f = q == 2 ? s->models.q_hi : q ? s->models.q_lo : s->models.mean;
+        if (f && sw_forest_n_outputs(f, 0) != 1) {
+            rc = sw_fail(err, SW_MISMATCH, "%s: a model of %d output groups (classes or targets); a system needs one",
+                         sw_system_name(id), sw_forest_n_groups(f));
+            goto fail;
+        }
+    }
     for (int q = 0; q < 2; q++) {
         const sw_forest *f = q ? s->models.q_hi : s->models.q_lo;
         if (f && !same_features(f, s->models.mean)) {

@@ -321,7 +321,10 @@ START_TEST(hostile_xgboost)
         const char *find, *replace, *msg;
     } kinds[] = {
         {"\"num_class\":\"0\"", "\"num_class\":\"99999\"", "num_class 99999 outside"},
-        {"\"num_target\":\"1\"", "\"num_target\":\"2\"", "multi-target"},
+        {"\"num_target\":\"1\"", "\"num_target\":\"99999\"", "num_target 99999 outside"},
+        {"\"num_target\":\"1\"", "\"num_target\":\"0\"", "num_target 0 outside"},
+        {"\"num_class\":\"0\",\"num_feature\":\"2\",\"num_target\":\"1\"",
+         "\"num_class\":\"3\",\"num_feature\":\"2\",\"num_target\":\"2\"", "one of them must be 1"},
         {"\"name\":\"gbtree\"", "\"name\":\"dart\"", "a dart booster needs"},
         {"\"name\":\"gbtree\"", "\"name\":\"gblinear\"", "'gblinear' is not supported"},
         {"reg:squarederror", "multi:softprob", "needs num_class >= 2"},
@@ -337,7 +340,8 @@ START_TEST(hostile_xgboost)
         sw_forest *f;
         sw_error err;
         int rc = sw_xgb_read_json("k.json", out, strlen(out), &f, &err);
-        ck_assert_msg(rc != SW_OK && strstr(err.msg, kinds[i].msg), "kind %zu: %s", i, err.msg);
+        ck_assert_msg(rc != SW_OK, "kind %zu: read", i);
+        ck_assert_msg(strstr(err.msg, kinds[i].msg), "kind %zu: %s", i, err.msg);
     }
     expect_error("junk", (const unsigned char *)"\x00\x01\x02junk", 7, SW_FORMAT);
     expect_error("empty", (const unsigned char *)"", 0, SW_FORMAT);

@@ -418,6 +418,19 @@ START_TEST(model_features_by_name)
     ck_assert_ptr_nonnull(strstr(err.msg, "starter_rate_last_10"));
     ck_assert_ptr_null(b.mean); /* ownership taken, also on failure */
     ck_assert_int_eq(sw_system_create_rule(SW_SYS_GBDT, &s, &err), SW_ARG);
+    /* a model of two targets (or classes) on v2 features: a system scores one
+     * value a row, so it is refused rather than written past one per row */
+    b.mean = sw_forest_create(SW_TREES_BINARY, 1);
+    const char *names[] = {"points_avg_last_5"};
+    ck_assert_int_eq(sw_forest_set_feature_names(b.mean, names, &err), SW_OK);
+    int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, fe[3] = {0, 0, 0};
+    float v[3] = {20.0f, 15.0f, 25.0f};
+    uint8_t dl[3] = {1, 0, 0};
+    sw_binary_tree_in in = {3, l, r, fe, v, dl, v, NULL, NULL, NULL, NULL, NULL};
+    for (int t = 0; t < 2; t++) ck_assert_int_eq(sw_forest_add_binary(b.mean, &in, &err), SW_OK);
+    ck_assert_int_eq(sw_forest_set_groups(b.mean, 2, (const int32_t[]){0, 1}, &err), SW_OK);
+    ck_assert_int_eq(sw_system_create_model(SW_SYS_GBDT, &b, &s, &err), SW_MISMATCH);
+    ck_assert_msg(strstr(err.msg, "2 output groups"), "%s", err.msg);
 }
 END_TEST
 
@@ -1733,6 +1746,25 @@ START_TEST(sim_models_cli_and_retrain)
     free(out);
     rc = tu_sh(&out, "%s models add --system gbdt %s/models/../data/schedule.csv --models %s/models", bin, dir, dir);
     ck_assert_int_ne(rc, 0); /* not a model */
+    free(out);
+    /* a model of several outputs (here three classes) on v2 features: refused, nothing stored */
+    char csv[640], mc[640];
+    snprintf(csv, sizeof csv, "%s/mc.csv", dir);
+    snprintf(mc, sizeof mc, "%s/mc.json", dir);
+    FILE *fp = fopen(csv, "w");
+    fprintf(fp, "points_avg_last_5,points_avg_last_10,y\n");
+    for (int i = 0; i < 90; i++) fprintf(fp, "%d,%d,%d\n", i % 30, (i * 7) % 30, (i % 30) / 10);
+    fclose(fp);
+    rc = tu_sh(&out, "%s train --train %s --target y --out %s --rounds 3 --param objective=multi:softprob "
+                     "--param num_class=3 2>&1", bin, csv, mc);
+    ck_assert_msg(rc == 0, "%s", out);
+    free(out);
+    rc = tu_sh(&out, "%s models add --system gbdt --version multi %s --models %s/models 2>&1", bin, mc, dir);
+    ck_assert_int_eq(rc, sw_status_exit_code(SW_MISMATCH));
+    ck_assert_msg(strstr(out, "gives 3 values a row (3 classes)"), "%s", out);
+    free(out);
+    rc = tu_sh(&out, "%s models list --models %s/models 2>&1", bin, dir);
+    ck_assert_ptr_null(strstr(out, "multi"));
     free(out);
 }
 END_TEST

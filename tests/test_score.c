@@ -923,6 +923,109 @@ static float *read_rows(const char *path, long n, int k)
     return v;
 }
 
+/* Every path (the reference, each ISA's blocks and single rows) of a model
+ * with one or several outputs equals XGBoost's DIR/KIND.margin or KIND.pred
+ * (a row a line) bit for bit. */
+static void check_group_outputs(const sw_forest *f, const sw_matrix *X, const char *dir, const char *kind,
+                                const char *ext, int margin)
+{
+    char path[800];
+    sw_error err;
+    long n = X->rows;
+    int no = sw_forest_n_outputs(f, margin), nf = X->cols;
+    snprintf(path, sizeof path, "%s/%s.%s", dir, kind, margin ? "margin" : "pred");
+    float *want = read_rows(path, n, no);
+    double *got = malloc(sizeof(double) * (size_t)n * (size_t)no);
+    for (int i = 0; i < 4; i++) {
+        if (i < 3 && !sw_isa_supported(isas[i])) continue;
+        if (i == 3) {
+            sw_forest_predict_ref(f, X->data, n, nf, -1, margin, got);
+        } else {
+            sw_scorer *sc;
+            ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
+            ck_assert_int_eq(sw_scorer_isa(sc), isas[i]);
+            ck_assert_int_eq(sw_scorer_n_outputs(sc, margin), no);
+            sw_scorer_predict(sc, X->data, n, nf, margin, 2, got);
+            for (long r = 0; r < n; r += 97)
+                sw_scorer_predict_rowv(sc, sw_matrix_row(X, r), margin, got + (size_t)r * (size_t)no);
+            sw_scorer_free(sc);
+        }
+        for (long r = 0; r < n * no; r++) {
+            float g = (float)got[r];
+            ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s.%s %s %s row %ld output %ld: %.9g, XGBoost %.9g", kind, ext,
+                          margin ? "margin" : "prediction", i == 3 ? "reference" : sw_isa_name(isas[i]), r / no,
+                          r % no, (double)g, (double)want[r]);
+        }
+    }
+    free(want);
+    free(got);
+}
+
+/* TreeSHAP per output group of the first ns rows: XGBoost's pred_contribs
+ * (DIR/KIND.shap, float32) within rounding; the whole model's explainer is
+ * refused when there are several groups. */
+static void check_group_shap(const sw_forest *f, const sw_matrix *X, const char *dir, const char *kind, long ns)
+{
+    char path[800];
+    sw_error err;
+    int G = sw_forest_n_groups(f), nf = X->cols;
+    snprintf(path, sizeof path, "%s/%s.shap", dir, kind);
+    float *shap = read_rows(path, X->rows, G * (nf + 1));
+    double phi[64];
+    ck_assert(nf <= 64);
+    for (int g = 0; g < G; g++) {
+        sw_explainer *ex;
+        ck_assert_int_eq(sw_explainer_create_group(f, -1, g, &ex, &err), SW_OK);
+        for (long r = 0; r < ns; r++) {
+            ck_assert_int_eq(sw_explain_row(ex, sw_matrix_row(X, r), phi), SW_OK);
+            const float *w = shap + ((size_t)r * (size_t)G + (size_t)g) * (size_t)(nf + 1);
+            for (int j = 0; j < nf; j++)
+                ck_assert_msg(fabs(phi[j] - w[j]) <= 2e-5 * (1 + fabs(w[j])), "%s group %d row %ld phi %d: %g vs %g",
+                              kind, g, r, j, phi[j], (double)w[j]);
+            ck_assert(fabs(sw_explainer_expected(ex) - w[nf]) <= 2e-5 * (1 + fabs(w[nf])));
+        }
+        sw_explainer_free(ex);
+    }
+    free(shap);
+    if (G > 1) {
+        sw_explainer *ex;
+        ck_assert_int_eq(sw_explainer_create(f, -1, &ex, &err), SW_ARG);
+    }
+}
+
+/* Written back by swish (JSON and UBJSON), the model reads in XGBoost itself
+ * (tests/tools/SCRIPT --predict) with the same margins, and in swish with the
+ * same output groups. */
+static void check_written_back(const sw_forest *f, const sw_matrix *X, const char *dir, const char *kind,
+                               const char *script)
+{
+    char path[800], path2[800], *out = NULL;
+    sw_error err;
+    int G = sw_forest_n_groups(f);
+    long n = X->rows;
+    for (int ub = 0; ub < 2; ub++) {
+        snprintf(path, sizeof path, "%s/%s.back.%s", dir, kind, ub ? "ubj" : "json");
+        ck_assert_msg(sw_model_save(f, path, &err) == SW_OK, "%s", err.msg);
+        snprintf(path2, sizeof path2, "%s/%s.back.margin", dir, kind);
+        int rc = tu_sh(&out, "/usr/bin/python3 tests/tools/%s --predict %s %s/rows.csv %s 2>&1", script, path, dir,
+                       path2);
+        ck_assert_msg(rc == 0, "%s --predict: %s", script, out);
+        free(out);
+        float *back = read_rows(path2, n, G);
+        snprintf(path2, sizeof path2, "%s/%s.margin", dir, kind);
+        float *want = read_rows(path2, n, G);
+        ck_assert_msg(memcmp(back, want, sizeof(float) * (size_t)n * (size_t)G) == 0,
+                      "%s written by swish: XGBoost's margins differ", kind);
+        sw_forest *b;
+        ck_assert_msg(sw_model_load(path, &b, &err) == SW_OK, "%s", err.msg);
+        ck_assert_int_eq(sw_forest_n_groups(b), G);
+        ck_assert_int_eq(sw_forest_objective(b), sw_forest_objective(f));
+        sw_forest_free(b);
+        free(back);
+        free(want);
+    }
+}
+
 /* Categorical splits (partition and one-hot) and multi-class models trained
  * by XGBoost 1.7.4: every path bit-exact with XGBoost's predictions, on
  * NaN-rich rows whose categorical columns also hold fractions, negatives,
@@ -957,83 +1060,15 @@ START_TEST(categorical_multiclass_match_xgboost)
             ck_assert_int_eq(sw_forest_n_groups(f), groups[m]);
             ck_assert_int_eq(sw_forest_has_categorical(f), 1);
             for (int margin = 0; margin < 2; margin++) {
-                int no = sw_forest_n_outputs(f, margin);
-                ck_assert_int_eq(no, m == 3 && !margin ? 1 : groups[m]);
-                snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], margin ? "margin" : "pred");
-                float *want = read_rows(path, n, no);
-                double *got = malloc(sizeof(double) * (size_t)n * (size_t)no);
-                for (int i = 0; i < 4; i++) {
-                    if (i < 3 && !sw_isa_supported(isas[i])) continue;
-                    if (i == 3) {
-                        sw_forest_predict_ref(f, X->data, n, 8, -1, margin, got);
-                    } else {
-                        sw_scorer *sc;
-                        ck_assert_int_eq(sw_scorer_create(f, -1, isas[i], &sc, &err), SW_OK);
-                        ck_assert_int_eq(sw_scorer_isa(sc), isas[i]);
-                        ck_assert_int_eq(sw_scorer_n_outputs(sc, margin), no);
-                        sw_scorer_predict(sc, X->data, n, 8, margin, 2, got);
-                        /* single rows: invalid categories (first 600 rows) and plain ones */
-                        for (long r = 0; r < n; r += 97)
-                            sw_scorer_predict_rowv(sc, sw_matrix_row(X, r), margin, got + (size_t)r * (size_t)no);
-                        sw_scorer_free(sc);
-                    }
-                    for (long r = 0; r < n * no; r++) {
-                        float g = (float)got[r];
-                        ck_assert_msg(memcmp(&g, &want[r], 4) == 0, "%s.%s %s %s row %ld output %ld: %.9g, XGBoost %.9g",
-                                      kinds[m], exts[e], margin ? "margin" : "prediction",
-                                      i == 3 ? "reference" : sw_isa_name(isas[i]), r / no, r % no, (double)g,
-                                      (double)want[r]);
-                    }
-                }
-                free(want);
-                free(got);
+                ck_assert_int_eq(sw_forest_n_outputs(f, margin), m == 3 && !margin ? 1 : groups[m]);
+                /* single rows: invalid categories (first 600 rows) and plain ones */
+                check_group_outputs(f, X, dir, kinds[m], exts[e], margin);
             }
-            /* TreeSHAP per class: XGBoost's pred_contribs (float32) within rounding */
             int G = groups[m];
-            snprintf(path, sizeof path, "%s/%s.shap", dir, kinds[m]);
-            long ns = 400;
-            float *shap = read_rows(path, n, G * 9);
-            double phi[8];
-            for (int g = 0; g < G; g++) {
-                sw_explainer *ex;
-                ck_assert_int_eq(sw_explainer_create_group(f, -1, g, &ex, &err), SW_OK);
-                for (long r = 0; r < ns; r++) {
-                    ck_assert_int_eq(sw_explain_row(ex, sw_matrix_row(X, r), phi), SW_OK);
-                    const float *w = shap + ((size_t)r * (size_t)G + (size_t)g) * 9;
-                    for (int j = 0; j < 8; j++)
-                        ck_assert_msg(fabs(phi[j] - w[j]) <= 2e-5 * (1 + fabs(w[j])), "%s class %d row %ld phi %d: %g vs %g",
-                                      kinds[m], g, r, j, phi[j], (double)w[j]);
-                    ck_assert(fabs(sw_explainer_expected(ex) - w[8]) <= 2e-5 * (1 + fabs(w[8])));
-                }
-                sw_explainer_free(ex);
-            }
-            free(shap);
-            if (G > 1) {
-                sw_explainer *ex;
-                ck_assert_int_eq(sw_explainer_create(f, -1, &ex, &err), SW_ARG);
-            }
+            check_group_shap(f, X, dir, kinds[m], 400);
             /* written back by swish (JSON and UBJSON): XGBoost reads it and gives the same margins */
             if (e == 0 && (m == 0 || m == 2)) {
-                for (int ub = 0; ub < 2; ub++) {
-                    snprintf(path, sizeof path, "%s/%s.back.%s", dir, kinds[m], ub ? "ubj" : "json");
-                    ck_assert_msg(sw_model_save(f, path, &err) == SW_OK, "%s", err.msg);
-                    snprintf(path2, sizeof path2, "%s/%s.back.margin", dir, kinds[m]);
-                    rc = tu_sh(&out, "/usr/bin/python3 tests/tools/xgb_catmulti.py --predict %s %s/rows.csv %s 2>&1",
-                               path, dir, path2);
-                    ck_assert_msg(rc == 0, "xgb_catmulti.py --predict: %s", out);
-                    free(out);
-                    float *back = read_rows(path2, n, G);
-                    snprintf(path2, sizeof path2, "%s/%s.margin", dir, kinds[m]);
-                    float *want = read_rows(path2, n, G);
-                    ck_assert_msg(memcmp(back, want, sizeof(float) * (size_t)n * (size_t)G) == 0,
-                                  "%s written by swish: XGBoost's margins differ", kinds[m]);
-                    sw_forest *b;
-                    ck_assert_msg(sw_model_load(path, &b, &err) == SW_OK, "%s", err.msg);
-                    ck_assert_int_eq(sw_forest_n_groups(b), G);
-                    sw_forest_free(b);
-                    free(back);
-                    free(want);
-                }
+                check_written_back(f, X, dir, kinds[m], "xgb_catmulti.py");
                 /* a part of a round is refused for a multi-class model */
                 if (G > 1) {
                     rc = tu_sh(&out, "%s predict --model %s/%s.json --input %s/rows.csv --trees 6 2>&1", tu_swish_bin(),
@@ -1063,6 +1098,59 @@ START_TEST(categorical_multiclass_match_xgboost)
                 snprintf(path, sizeof path, "%s/%s.swm", dir, kinds[m]);
                 ck_assert_int_eq(sw_model_save(f, path, &err), SW_UNSUPPORTED);
                 ck_assert_ptr_nonnull(strstr(err.msg, "XGBoost JSON"));
+            }
+            sw_forest_free(f);
+        }
+    sw_matrix_free(X);
+}
+END_TEST
+
+/* Multi-target models trained by XGBoost 1.7.4 (tests/tools/xgb_multitarget.py:
+ * three regression targets at depth 6, two binary:logistic labels, two
+ * targets at depth 9), JSON and UBJSON: every path bit-exact with XGBoost's
+ * margins and predictions on NaN-rich rows, TreeSHAP per target, written
+ * back by swish and read by XGBoost with the same margins; the CLI writes a
+ * column per target and refuses part of a round. */
+START_TEST(multitarget_matches_xgboost)
+{
+    char dir[600], path[700];
+    sw_matrix *X = xgb_rows("xgb_multitarget.py", "multitarget", dir, sizeof dir);
+    ck_assert_int_eq(X->rows, 3000);
+    static const char *const kinds[] = {"reg3", "logit2", "reg2d9"}, *const exts[] = {"json", "ubj"};
+    static const int targets[] = {3, 2, 2}, trees[] = {60, 40, 20};
+    static const sw_objective objs[] = {SW_OBJ_SQUAREDERROR, SW_OBJ_LOGISTIC, SW_OBJ_SQUAREDERROR};
+    for (int m = 0; m < 3; m++)
+        for (int e = 0; e < 2; e++) {
+            snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], exts[e]);
+            sw_forest *f;
+            sw_error err;
+            ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s", err.msg);
+            ck_assert_int_eq(sw_forest_n_groups(f), targets[m]);
+            ck_assert_int_eq(sw_forest_n_trees(f), trees[m]);
+            ck_assert_int_eq(sw_forest_objective(f), objs[m]);
+            for (int margin = 0; margin < 2; margin++) {
+                ck_assert_int_eq(sw_forest_n_outputs(f, margin), targets[m]);
+                check_group_outputs(f, X, dir, kinds[m], exts[e], margin);
+            }
+            check_group_shap(f, X, dir, kinds[m], 300);
+            if (e == 0) {
+                check_written_back(f, X, dir, kinds[m], "xgb_multitarget.py");
+                char *out = NULL;
+                int rc = tu_sh(&out, "%s predict --model %s --input %s/rows.csv | head -2", tu_swish_bin(), path, dir);
+                ck_assert_int_eq(rc, 0);
+                const char *hdr = m == 0 ? "prediction_0,prediction_1,prediction_2\n" : "prediction_0,prediction_1\n";
+                ck_assert_msg(!strncmp(out, hdr, strlen(hdr)), "%s", out);
+                free(out);
+                rc = tu_sh(&out, "%s predict --model %s --input %s/rows.csv --trees %d 2>&1", tu_swish_bin(), path, dir,
+                           targets[m] + 1);
+                ck_assert_msg(rc != 0 && strstr(out, "-target model adds"), "%s", out);
+                free(out);
+                rc = tu_sh(&out, "%s model info %s --json", tu_swish_bin(), path);
+                ck_assert_int_eq(rc, 0);
+                char want[64];
+                snprintf(want, sizeof want, "\"targets\": %d", targets[m]);
+                ck_assert_msg(strstr(out, "\"classes\": 1") && strstr(out, want), "%s", out);
+                free(out);
             }
             sw_forest_free(f);
         }
@@ -1162,6 +1250,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, deep_trees_match_reference);
     tcase_add_test(tc, deep_irregular_trees_match_reference);
     tcase_add_test(tc, categorical_multiclass_match_xgboost);
+    tcase_add_test(tc, multitarget_matches_xgboost);
     tcase_add_test(tc, categorical_multiclass_bad_input);
     tcase_add_test(tc, isa_selection);
     suite_add_tcase(s, tc);

@@ -45,7 +45,9 @@ static void print_text(const char *path, const sw_forest *f, const int *hist, lo
         printf(" (best iteration %d: %d trees used by default)", best, sw_forest_tree_limit(f, SW_TREES_BEST));
     printf("\n");
     if (sw_forest_kind(f) == SW_TREES_BINARY) printf("nodes         %ld\n", nodes);
-    if (sw_forest_n_groups(f) > 1) printf("classes       %d (outputs per row)\n", sw_forest_n_groups(f));
+    if (sw_forest_n_groups(f) > 1)
+        printf("%s %d (outputs per row)\n", sw_objective_is_multiclass(sw_forest_objective(f)) ? "classes      " : "targets      ",
+               sw_forest_n_groups(f));
     if (sw_forest_has_categorical(f)) printf("categorical   %ld splits\n", cat_splits(f));
     printf("depths       ");
     for (int d = 0; d <= SW_MAX_BINARY_DEPTH; d++)
@@ -93,7 +95,9 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
     if (sw_forest_kind(f) == SW_TREES_BINARY) {
         sw_jw_kint(w, "nodes", nodes);
     }
-    sw_jw_kint(w, "classes", sw_forest_n_groups(f));
+    int multi = sw_objective_is_multiclass(sw_forest_objective(f));
+    sw_jw_kint(w, "classes", multi ? sw_forest_n_groups(f) : 1);
+    sw_jw_kint(w, "targets", multi ? 1 : sw_forest_n_groups(f));
     sw_jw_kint(w, "categorical_splits", cat_splits(f));
     sw_jw_key(w, "depth_histogram");
     sw_jw_obj_begin(w);

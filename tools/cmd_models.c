@@ -182,6 +182,11 @@ static int add(const cli_args *a, const sw_config *cfg)
                 rc = sw_error_set(&err, SW_MISMATCH, path, 0, 0, -1,
                                   "the model asks for %d feature%s swish does not compute (%s): %s", nm, nm > 1 ? "s" : "",
                                   SW_FEATURE_SET, missing);
+            else if (sw_forest_n_outputs(f, 0) != 1) /* a system predicts one number of points a row */
+                rc = sw_error_set(&err, SW_MISMATCH, path, 0, 0, -1,
+                                  "the model gives %d values a row (%d %s): a system needs one, the points",
+                                  sw_forest_n_outputs(f, 0), sw_forest_n_groups(f),
+                                  sw_objective_is_multiclass(sw_forest_objective(f)) ? "classes" : "targets");
             snprintf(m.feature_set, sizeof m.feature_set, "%s", SW_FEATURE_SET);
             snprintf(m.params, sizeof m.params, "%s model, %d trees, objective %s", sw_model_format_name(sw_model_detect(path, data, len)),
                      sw_forest_n_trees(f), sw_objective_name(sw_forest_objective(f)));

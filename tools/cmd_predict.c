@@ -4,7 +4,8 @@
  * columns are ignored; a missing one is an error naming it.  Output is a CSV
  * with the --keep columns copied from the input, then one `prediction` column
  * (a multi-class model: prediction_0 .. prediction_<k-1>, the class
- * probabilities or margins; multi:softmax without --margin: the class) printed
+ * probabilities or margins; multi:softmax without --margin: the class; a
+ * multi-target model: one per target) printed
  * so that it round-trips (%.9g for XGBoost's float32 results, %.17g
  * for CatBoost's doubles). */
 #include <errno.h>
@@ -33,7 +34,7 @@ static const cli_opt opts[] = {
      CLI_REQUIRED},
     {"--output", "OUT.csv", "where to write predictions (default: stdout); never the input file", 0},
     {"--keep", "COL,...", "copy these input columns (ids) into the output, in front of prediction", CLI_REPEAT},
-    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration; N: the first N, in whole rounds where a round adds several: multi-class, num_parallel_tree)", 0},
+    {"--trees", "all|best|N", "trees to use (default: best when the model has a best iteration; N: the first N, in whole rounds where a round adds several: multi-class, multi-target, num_parallel_tree)", 0},
     {"--margin", NULL, "raw margin, before the objective's link", 0},
     CLI_OPT_THREADS,
     {"--timing", NULL, "print load, parse and scoring times on stderr", 0},
@@ -182,7 +183,8 @@ int cmd_predict(int argc, char **argv)
                              "link): expected_value + the sum of the shap_<feature> columns = the margin.\n"
                              "A multi-class model (multi:softprob) gives prediction_0 .. prediction_<k-1>, the\n"
                              "class probabilities (margins with --margin); multi:softmax gives the class;\n"
-                             "--explain then gives expected_value_<c> and shap_<feature>_<c> per class.",
+                             "--explain then gives expected_value_<c> and shap_<feature>_<c> per class.\n"
+                             "A multi-target model (XGBoost's num_target) gives one column per target the same way.",
                   .opts = opts,
                   .n_opts = sizeof opts / sizeof opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -236,8 +238,9 @@ int cmd_predict(int argc, char **argv)
         int tpi = sw_forest_trees_per_iteration(f);
         if (sw_forest_n_groups(f) > 1)
             rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1,
-                              "--trees %d: this %d-class model adds %d trees a round; give a multiple of %d", choice,
-                              sw_forest_n_groups(f), tpi, tpi);
+                              "--trees %d: this %d-%s model adds %d trees a round; give a multiple of %d", choice,
+                              sw_forest_n_groups(f),
+                              sw_objective_is_multiclass(sw_forest_objective(f)) ? "class" : "target", tpi, tpi);
         else
             rc = sw_error_set(&err, SW_ARG, model_path, 0, 0, -1,
                               "--trees %d: this model adds %d trees a round (num_parallel_tree); give a multiple of %d",

@@ -161,6 +161,22 @@ class AgainstXGBoost(unittest.TestCase):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-4)
 
 
+    def test_multitarget(self):
+        # XGBoost's num_target: one tree per target a round, a column per target
+        Y = np.stack([self.y, np.nan_to_num(self.X[:, 4]) * 2 + np.sin(np.nan_to_num(self.X[:, 5]))], 1)
+        mt = xgb.train({"max_depth": 5, "tree_method": "hist", "seed": 4}, xgb.DMatrix(self.X, Y, missing=np.nan), 15)
+        path = os.path.join(self.tmp, "mt.ubj")
+        mt.save_model(path)
+        m = swish.load(path)
+        self.assertEqual(m.n_classes, 2)
+        d = xgb.DMatrix(self.X, missing=np.nan)
+        np.testing.assert_array_equal(m.predict(self.X), mt.predict(d))
+        np.testing.assert_array_equal(m.predict(self.X, margin=True), mt.predict(d, output_margin=True))
+        got = m.explain(self.X[:200])
+        want = mt.predict(xgb.DMatrix(self.X[:200], missing=np.nan), pred_contribs=True)
+        self.assertEqual(got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-4)
+
     def test_random_forest_rounds(self):
         # num_parallel_tree 3 with early stopping: rounds of three trees, as XGBoost counts them
         dtr = xgb.DMatrix(self.X[:2400], label=self.y[:2400], missing=np.nan)

@@ -171,7 +171,8 @@ class Model:
 
     @property
     def n_classes(self):
-        """Output groups: 1, or the classes of a multi-class model."""
+        """Output groups: 1, or the classes of a multi-class model, or the targets
+        of a multi-target one."""
         return _lib.sw_forest_n_groups(self._f)
 
     @property
@@ -220,7 +221,8 @@ class Model:
 
     def predict(self, X, margin=False, trees="best", threads=0, isa="auto"):
         """Predictions for the rows of X: shape (rows,), or (rows, classes) for
-        multi:softprob (and for any multi-class model with margin=True).
+        multi:softprob (and for any multi-class model with margin=True), or
+        (rows, targets) for a multi-target model.
 
         margin: the raw score before the objective's link.  trees: "best" (the
         default: trees up to the recorded best iteration, all when none is
@@ -249,7 +251,7 @@ class Model:
     def explain(self, X, trees="best", threads=0):
         """Exact TreeSHAP of each row's margin, in XGBoost's pred_contribs layout:
         (rows, features + 1), the last column the expected value (the bias);
-        (rows, classes, features + 1) for a multi-class model.  Each row sums to
+        (rows, classes, features + 1) for a multi-class (or multi-target) model.  Each row sums to
         its margin.  float64 (the library's sums; XGBoost's are float32).
         threads: as in predict; the values do not depend on it."""
         X = self._rows(X)
