@@ -92,7 +92,7 @@ static sw_matrix *load_inputs(const char *dir, const sw_forest *f)
 
 static int first_k(const char *dir)
 {
-    char path[512];
+    char path[1100];
     snprintf(path, sizeof path, "%s/model_info.json", dir);
     char *s = tu_slurp(path, NULL);
     ck_assert_ptr_nonnull(s);
