@@ -112,7 +112,7 @@ int sw_explainer_create_group(const sw_forest *f, int n_trees, int group, sw_exp
         return sw_fail(err, SW_NOMEM, "out of memory");
     }
     long at = 0;
-    double expected = f->kind == SW_TREES_BINARY ? (double)f->base_margin : f->bias;
+    double expected = f->kind == SW_TREES_BINARY ? (double)sw_forest_group_base_margin(f, group) : f->bias;
     for (int q = 0; q < nt; q++) {
         int t = tl[q];
         e->start[q] = at;

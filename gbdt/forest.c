@@ -68,6 +68,8 @@ void sw_forest_free(sw_forest *f)
     sw_free(f->group);
     sw_free(f->gorder);
     sw_free(f->gstart);
+    sw_free(f->gbase_score);
+    sw_free(f->gbase_margin);
     sw_free(f);
 }
 
@@ -390,6 +392,28 @@ void sw_forest_set_base_score(sw_forest *f, float base_score, float base_margin)
     f->base_margin = base_margin;
 }
 
+int sw_forest_set_group_base_scores(sw_forest *f, int n, const float *base_score, const float *base_margin,
+                                    sw_error *err)
+{
+    if (n != f->n_groups)
+        return sw_fail(err, SW_FORMAT, "%d base scores for %d output groups", n, f->n_groups);
+    float *s = sw_alloc_array((size_t)n, sizeof *s), *m = sw_alloc_array((size_t)n, sizeof *m);
+    if (!s || !m) {
+        sw_free(s);
+        sw_free(m);
+        return sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    memcpy(s, base_score, (size_t)n * sizeof *s);
+    memcpy(m, base_margin, (size_t)n * sizeof *m);
+    sw_free(f->gbase_score);
+    sw_free(f->gbase_margin);
+    f->gbase_score = s;
+    f->gbase_margin = m;
+    f->base_score = s[0];
+    f->base_margin = m[0];
+    return SW_OK;
+}
+
 void sw_forest_set_scale_bias(sw_forest *f, double scale, double bias)
 {
     f->scale = scale;
@@ -418,7 +442,10 @@ int sw_forest_set_groups(sw_forest *f, int n_groups, const int32_t *group, sw_er
     sw_free(f->group);
     sw_free(f->gorder);
     sw_free(f->gstart);
+    sw_free(f->gbase_score);
+    sw_free(f->gbase_margin);
     f->group = f->gorder = f->gstart = NULL;
+    f->gbase_score = f->gbase_margin = NULL;
     f->n_groups = 1;
     if (n_groups == 1) return SW_OK;
     f->group = sw_alloc_array((size_t)f->n_trees + 1, sizeof *f->group);
@@ -483,6 +510,21 @@ int sw_forest_n_trees(const sw_forest *f) { return f->n_trees; }
 sw_objective sw_forest_objective(const sw_forest *f) { return f->objective; }
 float sw_forest_base_score(const sw_forest *f) { return f->base_score; }
 float sw_forest_base_margin(const sw_forest *f) { return f->base_margin; }
+float sw_forest_group_base_score(const sw_forest *f, int g) { return f->gbase_score ? f->gbase_score[g] : f->base_score; }
+float sw_forest_group_base_margin(const sw_forest *f, int g)
+{
+    return f->gbase_margin ? f->gbase_margin[g] : f->base_margin;
+}
+
+int sw_forest_has_group_base_scores(const sw_forest *f)
+{
+    if (!f->gbase_score) return 0;
+    for (int g = 1; g < f->n_groups; g++)
+        if (memcmp(&f->gbase_score[g], &f->gbase_score[0], sizeof(float)) ||
+            memcmp(&f->gbase_margin[g], &f->gbase_margin[0], sizeof(float)))
+            return 1;
+    return 0;
+}
 double sw_forest_scale(const sw_forest *f) { return f->scale; }
 double sw_forest_bias(const sw_forest *f) { return f->bias; }
 int sw_forest_best_iteration(const sw_forest *f) { return f->best_iteration; }
@@ -609,11 +651,11 @@ static inline int goes_right(const sw_forest *f, const sw__pnode *nd, int64_t gi
     return !(v < nd->value);
 }
 
-/* acc[r] = base margin + the leaves of trees tl[0..nt) (tl NULL: trees 0..nt). */
+/* acc[r] = base + the leaves of trees tl[0..nt) (tl NULL: trees 0..nt). */
 static void binary_block(const sw_forest *f, const float *X, long stride, int nrows, const int32_t *tl, int nt,
-                         float *acc)
+                         float base, float *acc)
 {
-    for (int r = 0; r < nrows; r++) acc[r] = f->base_margin;
+    for (int r = 0; r < nrows; r++) acc[r] = base;
     for (int i = 0; i < nt; i++) {
         int t = tl ? tl[i] : i;
         const sw__pnode *nodes = f->packed + f->node_start[t];
@@ -698,7 +740,8 @@ static void groups_block(const sw_forest *f, const float *X, long stride, int nr
         for (int g = 0; g < G; g++) {
             int a = f->gstart[g], b = f->gstart[g + 1];
             while (b > a && f->gorder[b - 1] >= n_trees) b--;
-            binary_block(f, X + (size_t)r0 * (size_t)stride, stride, nr, f->gorder + a, b - a, acc);
+            binary_block(f, X + (size_t)r0 * (size_t)stride, stride, nr, f->gorder + a, b - a,
+                         sw_forest_group_base_margin(f, g), acc);
             for (int r = 0; r < nr; r++) m[(size_t)r * (size_t)G + (size_t)g] = acc[r];
         }
         for (int r = 0; r < nr; r++)
@@ -716,7 +759,7 @@ static void predict_block(const sw_forest *f, const float *X, long stride, int n
     }
     if (f->kind == SW_TREES_BINARY) {
         float acc[REF_BLOCK];
-        binary_block(f, X, stride, nrows, NULL, n_trees, acc);
+        binary_block(f, X, stride, nrows, NULL, n_trees, f->base_margin, acc);
         for (int r = 0; r < nrows; r++)
             out[r] = margin ? (double)acc[r] : (double)sw_link_apply_f32(link, acc[r]);
         return;

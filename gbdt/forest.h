@@ -96,6 +96,12 @@ double sw_forest_objective_param(const sw_forest *f);
 /* XGBoost: base_score as written in the model (prediction space) and the
  * float32 margin scoring starts from. */
 void sw_forest_set_base_score(sw_forest *f, float base_score, float base_margin);
+/* One base score and margin per output group (XGBoost 3.1 writes one per
+ * target of a multi-target model): n is the forest's group count, so set the
+ * groups first (sw_forest_set_groups drops these).  They override the common
+ * pair for scoring and explanation. */
+int sw_forest_set_group_base_scores(sw_forest *f, int n, const float *base_score, const float *base_margin,
+                                    sw_error *err);
 /* CatBoost: prediction = scale * sum + bias. */
 void sw_forest_set_scale_bias(sw_forest *f, double scale, double bias);
 /* Index of the best boosting round (-1 = none) and trees per round. */
@@ -112,6 +118,12 @@ const char *sw_forest_feature_name(const sw_forest *f, int i); /* NULL when unna
 sw_objective sw_forest_objective(const sw_forest *f);
 float sw_forest_base_score(const sw_forest *f);
 float sw_forest_base_margin(const sw_forest *f);
+/* Output group g's base score and margin: its own where set per group, else
+ * the common ones. */
+float sw_forest_group_base_score(const sw_forest *f, int g);
+float sw_forest_group_base_margin(const sw_forest *f, int g);
+/* 1 when the groups have base scores of their own (not all equal). */
+int sw_forest_has_group_base_scores(const sw_forest *f);
 double sw_forest_scale(const sw_forest *f);
 double sw_forest_bias(const sw_forest *f);
 int sw_forest_best_iteration(const sw_forest *f);

@@ -46,6 +46,9 @@ struct sw_forest {
     sw_objective objective;
     double objective_param;
     float base_score, base_margin;
+    /* one base score and margin per output group (XGBoost 3.1 writes one per
+     * target); NULL: base_score and base_margin for every group */
+    float *gbase_score, *gbase_margin;
     double scale, bias;
     int best_iteration;
     int trees_per_iteration;

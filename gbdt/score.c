@@ -890,8 +890,9 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     }
     if (L->ncused) sw__bin_cats_block(L, Xb, stride, nr, bins, s->isa == SW_ISA_AVX2 ? 0x80 : 0);
     if (L->ngroups == 1) {
-        if (s->isa == SW_ISA_AVX512) sw__score_block_avx512(L, bins, nr, 0, L->n_trees, accf, accd, scratch, pbuf);
-        else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, accf, accd, scratch, pbuf);
+        if (s->isa == SW_ISA_AVX512)
+            sw__score_block_avx512(L, bins, nr, 0, L->n_trees, L->base_margin, accf, accd, scratch, pbuf);
+        else sw__score_block_avx2(L, bins, nr, 0, L->n_trees, L->base_margin, accf, accd, scratch, pbuf);
         for (int r = 0; r < nr; r++) {
             if (L->kind == SW_TREES_BINARY) {
                 out[r] = margin ? (double)accf[r] : (double)sw_link_apply_f32(L->link, accf[r]);
@@ -905,9 +906,10 @@ static void score_block(const sw_scorer *s, const float *Xb, long stride, int nr
     /* several groups: each group's trees into m[r * G + g], then each row finished */
     int G = L->ngroups, no = sw_forest_n_outputs(s->forest, margin);
     for (int g = 0; g < G; g++) {
+        float base = sw_forest_group_base_margin(s->forest, g);
         if (s->isa == SW_ISA_AVX512)
-            sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch, pbuf);
-        else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], accf, accd, scratch, pbuf);
+            sw__score_block_avx512(L, bins, nr, L->gstart[g], L->gstart[g + 1], base, accf, accd, scratch, pbuf);
+        else sw__score_block_avx2(L, bins, nr, L->gstart[g], L->gstart[g + 1], base, accf, accd, scratch, pbuf);
         for (int r = 0; r < nr; r++) m[(size_t)r * (size_t)G + (size_t)g] = accf[r];
     }
     for (int r = 0; r < nr; r++)
@@ -1004,9 +1006,9 @@ void sw__bin_row(const sw__layout *L, const float *x, uint8_t *rb)
     }
 }
 
-static float row_binned(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+static float row_binned(const sw__layout *L, const uint8_t *rb, int t0, int t1, float base)
 {
-    float acc = L->base_margin;
+    float acc = base;
     int t = t0;
     /* four complete trees at a time: their load chains are independent, so the
      * core overlaps them; the leaves are added in tree order */
@@ -1075,17 +1077,19 @@ void sw_scorer_predict_rowv(const sw_scorer *s, const float *x, int margin, doub
         if (s->isa != SW_ISA_SCALAR && L->nf <= 128) {
             uint8_t rb[256] __attribute__((aligned(64)));
             sw__bin_row(L, x, rb);
-            for (int g = 0; g < G; g++)
-                m[g] = s->isa == SW_ISA_AVX512 ? sw__score_row_avx512(L, rb, L->gstart[g], L->gstart[g + 1])
-                       : L->r2                 ? sw__score_row_avx2(L, rb, L->gstart[g], L->gstart[g + 1])
-                                               : row_binned(L, rb, L->gstart[g], L->gstart[g + 1]);
+            for (int g = 0; g < G; g++) {
+                float base = sw_forest_group_base_margin(f, g);
+                m[g] = s->isa == SW_ISA_AVX512 ? sw__score_row_avx512(L, rb, L->gstart[g], L->gstart[g + 1], base)
+                       : L->r2                 ? sw__score_row_avx2(L, rb, L->gstart[g], L->gstart[g + 1], base)
+                                               : row_binned(L, rb, L->gstart[g], L->gstart[g + 1], base);
+            }
         } else if (G == 1) {
             float acc = f->base_margin;
             for (int t = 0; t < s->n_trees; t++) acc += packed_leaf(f, t, x);
             m[0] = acc;
         } else {
             for (int g = 0; g < G; g++) {
-                float acc = f->base_margin;
+                float acc = sw_forest_group_base_margin(f, g);
                 for (int i = f->gstart[g]; i < f->gstart[g + 1] && f->gorder[i] < s->n_trees; i++)
                     acc += packed_leaf(f, f->gorder[i], x);
                 m[g] = acc;

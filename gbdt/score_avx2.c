@@ -337,13 +337,13 @@ static inline const uint8_t *run_program(const sw__prog *pn, const sw__prog *pll
     return pb + SW__PSPLAT * 64;
 }
 
-static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
+static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float base, float *acc,
                          uint64_t *scratch, uint8_t *pbuf)
 {
     uint64_t valid = nr == 64 ? ~0ULL : ((1ULL << nr) - 1);
     __m256 a[8];
 #pragma GCC unroll 16
-    for (int g = 0; g < 8; g++) a[g] = _mm256_set1_ps(L->base_margin);
+    for (int g = 0; g < 8; g++) a[g] = _mm256_set1_ps(base);
     uint64_t rm[512];
     uint8_t idx[SW__BLOCK] __attribute__((aligned(32)));
     for (int t = t0; t < t1; t++) {
@@ -582,11 +582,11 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
     }
 }
 
-void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float base, float *accf,
                           double *accd, uint64_t *scratch, uint8_t *pbuf)
 {
     if (L->kind == SW_TREES_BINARY) {
-        binary_block(L, bins, nr, t0, t1, accf, scratch, pbuf);
+        binary_block(L, bins, nr, t0, t1, base, accf, scratch, pbuf);
     } else {
         oblivious_block(L, bins, t0, t1, accd);
     }
@@ -627,31 +627,31 @@ AI uint64_t right_mask(const __m256i *tab, const uint8_t *r, int T)
     return m;
 }
 
-AI float score_row(const sw__layout *L, const uint8_t *rb, int t0, int t1, int T)
+AI float score_row(const sw__layout *L, const uint8_t *rb, int t0, int t1, float base, int T)
 {
     __m256i tab[8];
     for (int q = 0; q < T; q++)
         tab[q] = _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(rb + 16 * q))),
                                   _mm256_set1_epi8((char)0x80));
-    float acc = L->base_margin;
+    float acc = base;
 #define ROW_MASK(t) right_mask(tab, L->r2 + (size_t)(t) * 192, T)
     SW__ROW_TREES(L, rb, t0, t1, acc, ROW_MASK);
 #undef ROW_MASK
     return acc;
 }
 
-float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1, float base)
 {
     switch (L->r2_tabs) { /* one kernel per table count: the picks unroll */
     case 0:
-    case 1: return score_row(L, rb, t0, t1, 1);
-    case 2: return score_row(L, rb, t0, t1, 2);
-    case 3: return score_row(L, rb, t0, t1, 3);
-    case 4: return score_row(L, rb, t0, t1, 4);
-    case 5: return score_row(L, rb, t0, t1, 5);
-    case 6: return score_row(L, rb, t0, t1, 6);
-    case 7: return score_row(L, rb, t0, t1, 7);
-    default: return score_row(L, rb, t0, t1, 8);
+    case 1: return score_row(L, rb, t0, t1, base, 1);
+    case 2: return score_row(L, rb, t0, t1, base, 2);
+    case 3: return score_row(L, rb, t0, t1, base, 3);
+    case 4: return score_row(L, rb, t0, t1, base, 4);
+    case 5: return score_row(L, rb, t0, t1, base, 5);
+    case 6: return score_row(L, rb, t0, t1, base, 6);
+    case 7: return score_row(L, rb, t0, t1, base, 7);
+    default: return score_row(L, rb, t0, t1, base, 8);
     }
 }
 

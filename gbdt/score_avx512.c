@@ -305,10 +305,10 @@ static inline __m512i run_program(const sw__prog *pn, const sw__prog *pll, const
     return _mm512_load_si512((const void *)(pb + SW__PSPLAT * 64));
 }
 
-static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *acc,
+static void binary_block(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float base, float *acc,
                          __mmask64 *scratch, uint8_t *pbuf)
 {
-    __m512 a0 = _mm512_set1_ps(L->base_margin), a1 = a0, a2 = a0, a3 = a0;
+    __m512 a0 = _mm512_set1_ps(base), a1 = a0, a2 = a0, a3 = a0;
     __mmask64 rm[512];
     __mmask64 valid = nr == 64 ? ~0ULL : (~0ULL >> (64 - nr));
     for (int t = t0; t < t1; t++) {
@@ -583,11 +583,11 @@ void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int 
     }
 }
 
-void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float base, float *accf,
                             double *accd, uint64_t *scratch, uint8_t *pbuf)
 {
     if (L->kind == SW_TREES_BINARY) {
-        binary_block(L, bins, nr, t0, t1, accf, (__mmask64 *)scratch, pbuf);
+        binary_block(L, bins, nr, t0, t1, base, accf, (__mmask64 *)scratch, pbuf);
     } else {
         oblivious_block(L, bins, t0, t1, accd);
     }
@@ -614,22 +614,22 @@ static inline __attribute__((always_inline)) uint64_t row_right(const sw__layout
 }
 
 static inline __attribute__((always_inline)) float score_row(const sw__layout *L, const uint8_t *rb, int t0, int t1,
-                                                             int wide)
+                                                             float base, int wide)
 {
     __m512i b0 = _mm512_load_si512((const void *)rb);
     __m512i b1 = _mm512_load_si512((const void *)(rb + 64));
     __m512i b2 = _mm512_load_si512((const void *)(rb + 128));
     __m512i b3 = _mm512_load_si512((const void *)(rb + 192));
-    float acc = L->base_margin;
+    float acc = base;
 #define ROW_MASK(t) row_right(L, (t), b0, b1, b2, b3, wide)
     SW__ROW_TREES(L, rb, t0, t1, acc, ROW_MASK);
 #undef ROW_MASK
     return acc;
 }
 
-float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1)
+float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1, float base)
 {
-    return L->roff == 128 ? score_row(L, rb, t0, t1, 1) : score_row(L, rb, t0, t1, 0);
+    return L->roff == 128 ? score_row(L, rb, t0, t1, base, 1) : score_row(L, rb, t0, t1, base, 0);
 }
 
 /* A single row of an oblivious forest: bin it (#{b < x}, NaN by its

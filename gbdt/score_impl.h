@@ -440,22 +440,22 @@ void sw__bin_block_avx2(const sw__layout *L, const float *X, long stride, int nr
 void sw__bin_block_avx512(const sw__layout *L, const float *X, long stride, int nr, uint8_t *bins);
 
 /* One binned row (sw__bin_row) of a binary forest with at most 128 layout
- * features: the base margin plus layout trees t0..t1. */
-float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1);
+ * features: base (the group's base margin) plus layout trees t0..t1. */
+float sw__score_row_avx512(const sw__layout *L, const uint8_t *rb, int t0, int t1, float base);
 /* The same with AVX2 (L->r2, at most 128 layout features): 64 nodes a tree
  * fetched from the row's bins with a byte shuffle per 16 bins used. */
-float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1);
+float sw__score_row_avx2(const sw__layout *L, const uint8_t *rb, int t0, int t1, float base);
 /* One row of an oblivious forest (L->orow_ok); the raw sum before scale and bias. */
 double sw__score_orow_avx512(const sw__layout *L, const float *x);
 /* The same with AVX2 (L->orow_tabs > 0): four trees' 32 levels a step, their
  * bins fetched with byte shuffles from the row's first 16 * orow_tabs bins. */
 double sw__score_orow_avx2(const sw__layout *L, const float *x);
 
-/* Margins of layout trees t0..t1 over a binned block: float32 acc from the
- * base margin (binary) or double acc from 0 (oblivious). */
-void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+/* Margins of layout trees t0..t1 over a binned block: float32 acc from base
+ * (binary: the group's base margin) or double acc from 0 (oblivious). */
+void sw__score_block_avx2(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float base, float *accf,
                           double *accd, uint64_t *scratch, uint8_t *pbuf);
-void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float *accf,
+void sw__score_block_avx512(const sw__layout *L, const uint8_t *bins, int nr, int t0, int t1, float base, float *accf,
                             double *accd, uint64_t *scratch, uint8_t *pbuf);
 
 #endif

@@ -64,9 +64,12 @@ static int int_field(ctx *c, sw_jnode obj, const char *key, long long def, long 
     return sw_json_i64(c->doc, n, 1, out, c->err);
 }
 
-/* base_score: "1.0682758E1", "[1.0682758E1]" or a number. */
-static int read_base_score(ctx *c, sw_jnode n, float *out)
+/* base_score: "1.0682758E1", "[1.0682758E1]", a number, or one value per
+ * output as XGBoost 3.1 writes for a multi-target model ("[2.1E1,7E0]"): up
+ * to SW_MAX_GROUPS values into out, their count into *n. */
+static int read_base_score(ctx *c, sw_jnode n, float *out, int *count)
 {
+    *count = 1;
     if (sw_json_type_of(c->doc, n) == SW_JSON_NUMBER) return sw_json_f32(c->doc, n, 0, out, c->err);
     size_t len;
     const char *s = sw_json_str(c->doc, n, &len);
@@ -74,12 +77,21 @@ static int read_base_score(ctx *c, sw_jnode n, float *out)
     if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
         s++;
         len -= 2;
-        if (memchr(s, ',', len))
-            return fmt_err(c, n, SW_UNSUPPORTED,
-                           "base_score has several values (multi-target model): not supported");
     }
-    if (sw_parse_f32(s, len, out) != 0)
-        return fmt_err(c, n, SW_PARSE, "invalid base_score '%.*s'", (int)(len > 40 ? 40 : len), s);
+    const char *end = s + len;
+    int k = 0;
+    for (;;) {
+        const char *e = memchr(s, ',', (size_t)(end - s));
+        if (!e) e = end;
+        if (k == SW_MAX_GROUPS)
+            return fmt_err(c, n, SW_FORMAT, "base_score has more than %d values", SW_MAX_GROUPS);
+        if (sw_parse_f32(s, (size_t)(e - s), &out[k]) != 0)
+            return fmt_err(c, n, SW_PARSE, "invalid base_score '%.*s'", (int)(e - s > 40 ? 40 : e - s), s);
+        k++;
+        if (e == end) break;
+        s = e + 1;
+    }
+    *count = k;
     return SW_OK;
 }
 
@@ -234,6 +246,10 @@ out:
     return rc;
 }
 
+static int build_model(ctx *c, const sw_json *doc, const char *format, const char *version, sw_jnode lmp,
+                       sw_jnode learner, sw_jnode bs, const float *base_score, float *margin, int n_base,
+                       long long num_feature, long long num_class, long long num_target, sw_forest **out);
+
 static int build(const sw_json *doc, const char *format, sw_forest **out, sw_error *err)
 {
     ctx cx = {doc, err};
@@ -274,8 +290,26 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         bs = sw_json_get(doc, lmp, "base_score");
         if (bs == SW_JNONE || sw_json_type_of(doc, bs) != SW_JSON_NUMBER) return rc;
     }
-    float base_score;
-    SW_TRY(read_base_score(c, bs, &base_score));
+    float *base_score = sw_alloc_array(SW_MAX_GROUPS, 2 * sizeof(float)), *margin = base_score + SW_MAX_GROUPS;
+    int n_base;
+    if (!base_score) return sw_fail(err, SW_NOMEM, "out of memory");
+    if ((rc = read_base_score(c, bs, base_score, &n_base))) {
+        sw_free(base_score);
+        return rc;
+    }
+    rc = build_model(c, doc, format, version, lmp, learner, bs, base_score, margin, n_base, num_feature, num_class,
+                     num_target, out);
+    sw_free(base_score);
+    return rc;
+}
+
+/* The rest of build, base_score read (n_base values). */
+static int build_model(ctx *c, const sw_json *doc, const char *format, const char *version, sw_jnode lmp,
+                       sw_jnode learner, sw_jnode bs, const float *base_score, float *margin, int n_base,
+                       long long num_feature, long long num_class, long long num_target, sw_forest **out)
+{
+    sw_error *err = c->err;
+    int rc;
 
     sw_jnode obj = need(c, learner, "objective", SW_JSON_OBJECT, &rc);
     if (rc) return rc;
@@ -291,11 +325,13 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         return rc;
     }
     sw_free(oname);
-    int ok;
-    float margin = sw_link_inverse_f32(sw_objective_base_link((sw_objective)objective), base_score, &ok);
-    if (!ok)
-        return fmt_err(c, bs, SW_FORMAT, "base_score %g is outside the domain of objective %s",
-                       (double)base_score, sw_objective_name((sw_objective)objective));
+    for (int k = 0; k < n_base; k++) {
+        int ok;
+        margin[k] = sw_link_inverse_f32(sw_objective_base_link((sw_objective)objective), base_score[k], &ok);
+        if (!ok)
+            return fmt_err(c, bs, SW_FORMAT, "base_score %g is outside the domain of objective %s",
+                           (double)base_score[k], sw_objective_name((sw_objective)objective));
+    }
 
     sw_jnode gb = need(c, learner, "gradient_booster", SW_JSON_OBJECT, &rc);
     if (rc) return rc;
@@ -340,11 +376,18 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
     int n_groups = num_class > 1 ? (int)num_class : (int)num_target;
     if (sw_objective_is_multiclass((sw_objective)objective) && n_groups < 2)
         return fmt_err(c, lmp, SW_FORMAT, "objective %s needs num_class >= 2", sw_objective_name((sw_objective)objective));
+    if (n_base > 1 && n_base != n_groups)
+        return fmt_err(c, bs, SW_FORMAT, "base_score has %d values for %d outputs (num_class %lld, num_target %lld)",
+                       n_base, n_groups, num_class, num_target);
+    /* XGBoost 3.1's per-class intercepts: not read until checked against it */
+    if (n_base > 1 && sw_objective_is_multiclass((sw_objective)objective))
+        return fmt_err(c, bs, SW_UNSUPPORTED, "base_score has %d values, one per class of %s: not supported", n_base,
+                       sw_objective_name((sw_objective)objective));
 
     sw_forest *f = sw_forest_create(SW_TREES_BINARY, (int)num_feature);
     if (!f) return sw_fail(err, SW_NOMEM, "out of memory");
     sw_forest_set_objective(f, (sw_objective)objective);
-    sw_forest_set_base_score(f, base_score, margin);
+    sw_forest_set_base_score(f, base_score[0], margin[0]);
     /* out-of-range counts become 0 (refused) before the conversion to int */
     if ((rc = sw_forest_set_trees_per_iteration(f, npt < 1 || npt > 100000 / n_groups ? 0 : (int)npt * n_groups,
                                                 err)))
@@ -433,6 +476,7 @@ static int build(const sw_json *doc, const char *format, sw_forest **out, sw_err
         sw_free(grp);
         if (rc) goto fail;
     }
+    if (n_base > 1 && (rc = sw_forest_set_group_base_scores(f, n_base, base_score, margin, err))) goto fail;
 
     sw_jnode attrs = sw_json_get(doc, learner, "attributes");
     sw_jnode bi = attrs == SW_JNONE ? SW_JNONE : sw_json_get(doc, attrs, "best_iteration");

@@ -2,9 +2,11 @@
  *
  * The document follows XGBoost's own schema (1.7 to 3.x): a gbtree learner with
  * one tree per round.  base_score is written unbracketed ("1.0682758E1"), the
- * one spelling every XGBoost version reads correctly.  Thresholds and leaves
- * are written as float32 (%.9g in JSON, 'd' in UBJSON) so that XGBoost scores a
- * swish-trained model exactly as swish does.
+ * one spelling every XGBoost version reads correctly; base scores per target
+ * are bracketed ("[2.1E1,7E0]"), as XGBoost 3.1 writes them (XGBoost 1.7
+ * reads that spelling as 0.5).  Thresholds and leaves are written as float32
+ * (%.9g in JSON, 'd' in UBJSON) so that XGBoost scores a swish-trained model
+ * exactly as swish does.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +22,16 @@ static void str_num_f32(sw_jw *w, float v)
     char b[SW_NUM_BUF];
     sw_format_f32(b, v);
     sw_jw_str(w, b);
+}
+
+/* A base score as XGBoost spells it (%.8E-like; any text that reads back
+ * exactly) into b (SW_NUM_BUF bytes); returns its length. */
+static size_t base_score_text(char *b, float v)
+{
+    snprintf(b, SW_NUM_BUF, "%.8E", (double)v);
+    float chk;
+    if (sw_parse_f32(b, strlen(b), &chk) != 0 || chk != v) sw_format_f32(b, v);
+    return strlen(b);
 }
 
 static void str_int(sw_jw *w, long long v)
@@ -322,13 +334,24 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
     sw_jw_obj_begin(w);
     sw_jw_key(w, "base_score");
     {
-        /* XGBoost's own spelling: %.8E-like; any round-tripping text reads back exactly */
-        char b[SW_NUM_BUF];
-        snprintf(b, sizeof b, "%.8E", (double)sw_forest_base_score(f));
-        float chk;
-        if (sw_parse_f32(b, strlen(b), &chk) != 0 || chk != sw_forest_base_score(f))
-            sw_format_f32(b, sw_forest_base_score(f));
+        /* one value: unbracketed; one per group: bracketed, as XGBoost 3.1 writes */
+        int nb = sw_forest_has_group_base_scores(f) ? G : 1;
+        char *b = sw_alloc_array((size_t)nb, SW_NUM_BUF + 1);
+        if (!b) {
+            sw_jw_free(w);
+            return sw_fail(err, SW_NOMEM, "out of memory");
+        }
+        size_t at = 0;
+        if (nb > 1) b[at++] = '[';
+        for (int g = 0; g < nb; g++) {
+            float v = sw_forest_group_base_score(f, g);
+            if (g) b[at++] = ',';
+            at += base_score_text(b + at, v);
+        }
+        if (nb > 1) b[at++] = ']';
+        b[at] = 0;
         sw_jw_str(w, b);
+        sw_free(b);
     }
     sw_jw_kstr(w, "boost_from_average", "1");
     /* several groups: classes (multi:*) or targets (any other objective) */

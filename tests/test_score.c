@@ -1105,21 +1105,37 @@ START_TEST(categorical_multiclass_match_xgboost)
 }
 END_TEST
 
+/* txt with the first occurrence of from replaced by to (malloc'd). */
+static char *subst(const char *txt, const char *from, const char *to)
+{
+    const char *at = strstr(txt, from);
+    ck_assert_msg(at != NULL, "'%s' not found", from);
+    size_t a = (size_t)(at - txt), fl = strlen(from), tl = strlen(to), len = strlen(txt);
+    char *out = malloc(len - fl + tl + 1);
+    memcpy(out, txt, a);
+    memcpy(out + a, to, tl);
+    memcpy(out + a + tl, at + fl, len - a - fl + 1);
+    return out;
+}
+
 /* Multi-target models trained by XGBoost 1.7.4 (tests/tools/xgb_multitarget.py:
  * three regression targets at depth 6, two binary:logistic labels, two
- * targets at depth 9), JSON and UBJSON: every path bit-exact with XGBoost's
- * margins and predictions on NaN-rich rows, TreeSHAP per target, written
- * back by swish and read by XGBoost with the same margins; the CLI writes a
- * column per target and refuses part of a round. */
+ * targets at depth 9, and two with one base score per target as XGBoost 3.1
+ * writes them), JSON and UBJSON: every path bit-exact with XGBoost's margins
+ * and predictions on NaN-rich rows, TreeSHAP per target, written back by swish
+ * and read by XGBoost with the same margins; the CLI writes a column per
+ * target and refuses part of a round; base score lists that do not fit are
+ * refused. */
 START_TEST(multitarget_matches_xgboost)
 {
     char dir[600], path[700];
     sw_matrix *X = xgb_rows("xgb_multitarget.py", "multitarget", dir, sizeof dir);
     ck_assert_int_eq(X->rows, 3000);
-    static const char *const kinds[] = {"reg3", "logit2", "reg2d9"}, *const exts[] = {"json", "ubj"};
-    static const int targets[] = {3, 2, 2}, trees[] = {60, 40, 20};
-    static const sw_objective objs[] = {SW_OBJ_SQUAREDERROR, SW_OBJ_LOGISTIC, SW_OBJ_SQUAREDERROR};
-    for (int m = 0; m < 3; m++)
+    static const char *const kinds[] = {"reg3", "logit2", "reg2d9", "reg3v", "logit2v"}, *const exts[] = {"json", "ubj"};
+    static const int targets[] = {3, 2, 2, 3, 2}, trees[] = {60, 40, 20, 60, 40};
+    static const sw_objective objs[] = {SW_OBJ_SQUAREDERROR, SW_OBJ_LOGISTIC, SW_OBJ_SQUAREDERROR,
+                                        SW_OBJ_SQUAREDERROR, SW_OBJ_LOGISTIC};
+    for (int m = 0; m < 5; m++)
         for (int e = 0; e < 2; e++) {
             snprintf(path, sizeof path, "%s/%s.%s", dir, kinds[m], exts[e]);
             sw_forest *f;
@@ -1128,6 +1144,10 @@ START_TEST(multitarget_matches_xgboost)
             ck_assert_int_eq(sw_forest_n_groups(f), targets[m]);
             ck_assert_int_eq(sw_forest_n_trees(f), trees[m]);
             ck_assert_int_eq(sw_forest_objective(f), objs[m]);
+            ck_assert_int_eq(sw_forest_has_group_base_scores(f), m >= 3);
+            if (m == 4) /* 0.35 and 0.6 as probabilities; their logits as margins */
+                ck_assert(sw_forest_group_base_score(f, 1) == 0.6f && sw_forest_group_base_margin(f, 1) > 0.4f &&
+                          sw_forest_group_base_margin(f, 0) < -0.6f);
             for (int margin = 0; margin < 2; margin++) {
                 ck_assert_int_eq(sw_forest_n_outputs(f, margin), targets[m]);
                 check_group_outputs(f, X, dir, kinds[m], exts[e], margin);
@@ -1138,7 +1158,7 @@ START_TEST(multitarget_matches_xgboost)
                 char *out = NULL;
                 int rc = tu_sh(&out, "%s predict --model %s --input %s/rows.csv | head -2", tu_swish_bin(), path, dir);
                 ck_assert_int_eq(rc, 0);
-                const char *hdr = m == 0 ? "prediction_0,prediction_1,prediction_2\n" : "prediction_0,prediction_1\n";
+                const char *hdr = targets[m] == 3 ? "prediction_0,prediction_1,prediction_2\n" : "prediction_0,prediction_1\n";
                 ck_assert_msg(!strncmp(out, hdr, strlen(hdr)), "%s", out);
                 free(out);
                 rc = tu_sh(&out, "%s predict --model %s --input %s/rows.csv --trees %d 2>&1", tu_swish_bin(), path, dir,
@@ -1150,10 +1170,58 @@ START_TEST(multitarget_matches_xgboost)
                 char want[64];
                 snprintf(want, sizeof want, "\"targets\": %d", targets[m]);
                 ck_assert_msg(strstr(out, "\"classes\": 1") && strstr(out, want), "%s", out);
+                ck_assert_msg(!strstr(out, "\"base_score\": null") == (m < 3), "%s", out);
+                const char *bsv = strstr(out, "\"base_scores\": [");
+                ck_assert_msg(bsv && (m != 4 || (strstr(bsv, "0.35,") && strstr(bsv, "0.6\n"))), "%s", out);
                 free(out);
             }
             sw_forest_free(f);
         }
+    /* base score lists that do not fit the model */
+    snprintf(path, sizeof path, "%s/reg3v.json", dir);
+    size_t len;
+    char *txt = tu_slurp(path, &len);
+    ck_assert_ptr_nonnull(txt);
+    const char *bs = strstr(txt, "\"base_score\": \"[");
+    ck_assert_ptr_nonnull(bs);
+    const char *q = strchr(bs + 15, '"');
+    char from[200];
+    snprintf(from, sizeof from, "%.*s", (int)(q - bs + 1), bs);
+    static const struct {
+        const char *to, *want;
+        int rc;
+    } cases[] = {
+        {"\"base_score\": \"[2E1,7E0]\"", "2 values for 3 outputs", SW_FORMAT},
+        {"\"base_score\": \"[2E1,7E0,5E0,1E0]\"", "4 values for 3 outputs", SW_FORMAT},
+        {"\"base_score\": \"[2E1,x,5E0]\"", "invalid base_score 'x'", SW_PARSE},
+        {"\"base_score\": \"[2E1,,5E0]\"", "invalid base_score ''", SW_PARSE},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *bad = subst(txt, from, cases[k].to);
+        sw_forest *f = NULL;
+        sw_error err;
+        int rc = sw_xgb_read_json("bad.json", bad, strlen(bad), &f, &err);
+        ck_assert_msg(rc == cases[k].rc && strstr(err.msg, cases[k].want), "case %zu: %d %s", k, rc, err.msg);
+        ck_assert_ptr_null(f);
+        free(bad);
+    }
+    /* one base score per class: refused until checked against XGBoost 3.1 */
+    char *a = subst(txt, "\"num_class\": \"0\"", "\"num_class\": \"3\""), *b = subst(a, "\"num_target\": \"3\"", "\"num_target\": \"1\""),
+         *c = subst(b, "\"reg:squarederror\"", "\"multi:softprob\"");
+    sw_forest *f = NULL;
+    sw_error err;
+    ck_assert_int_eq(sw_xgb_read_json("bad.json", c, strlen(c), &f, &err), SW_UNSUPPORTED);
+    ck_assert_msg(strstr(err.msg, "3 values, one per class of multi:softprob"), "%s", err.msg);
+    /* the same with one base score: read */
+    char *d = subst(c, from, "\"base_score\": \"[5E-1]\"");
+    ck_assert_int_eq(sw_xgb_read_json("ok.json", d, strlen(d), &f, &err), SW_OK);
+    ck_assert_int_eq(sw_forest_n_groups(f), 3);
+    sw_forest_free(f);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    free(txt);
     sw_matrix_free(X);
 }
 END_TEST

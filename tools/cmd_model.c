@@ -54,10 +54,19 @@ static void print_text(const char *path, const sw_forest *f, const int *hist, lo
         if (hist[d]) printf(" %d:%d", d, hist[d]);
     printf("\n");
     if (sw_forest_kind(f) == SW_TREES_BINARY) {
-        sw_format_f32_short(num, sw_forest_base_score(f));
-        printf("base score    %s", num);
-        sw_format_f32_short(num, sw_forest_base_margin(f));
-        printf(" (margin %s)\n", num);
+        /* one per output group where they differ (XGBoost 3.1's multi-target models) */
+        int nb = sw_forest_has_group_base_scores(f) ? sw_forest_n_groups(f) : 1;
+        printf("base score    ");
+        for (int g = 0; g < nb; g++) {
+            sw_format_f32_short(num, sw_forest_group_base_score(f, g));
+            printf("%s%s", g ? ", " : "", num);
+        }
+        printf(" (margin%s ", nb > 1 ? "s" : "");
+        for (int g = 0; g < nb; g++) {
+            sw_format_f32_short(num, sw_forest_group_base_margin(f, g));
+            printf("%s%s", g ? ", " : "", num);
+        }
+        printf(")\n");
     } else {
         sw_format_f64_short(num, sw_forest_scale(f));
         printf("scale         %s\n", num);
@@ -110,10 +119,23 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
     }
     sw_jw_obj_end(w);
     if (sw_forest_kind(f) == SW_TREES_BINARY) {
-        sw_jw_key(w, "base_score");
-        sw_jw_f32(w, sw_forest_base_score(f));
-        sw_jw_key(w, "base_margin");
-        sw_jw_f32(w, sw_forest_base_margin(f));
+        /* base_score and base_margin: null when the output groups have their own */
+        int per = sw_forest_has_group_base_scores(f);
+        for (int m = 0; m < 2; m++) {
+            if (per) {
+                sw_jw_knull(w, m ? "base_margin" : "base_score");
+            } else {
+                sw_jw_key(w, m ? "base_margin" : "base_score");
+                sw_jw_f32(w, m ? sw_forest_base_margin(f) : sw_forest_base_score(f));
+            }
+        }
+        for (int m = 0; m < 2; m++) {
+            sw_jw_key(w, m ? "base_margins" : "base_scores");
+            sw_jw_arr_begin(w);
+            for (int g = 0; g < sw_forest_n_groups(f); g++)
+                sw_jw_f32(w, m ? sw_forest_group_base_margin(f, g) : sw_forest_group_base_score(f, g));
+            sw_jw_arr_end(w);
+        }
     } else {
         sw_jw_kf64(w, "scale", sw_forest_scale(f));
         sw_jw_kf64(w, "bias", sw_forest_bias(f));
