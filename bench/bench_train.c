@@ -410,8 +410,8 @@ static int curve_point(const bench_ctx *c, long rows, const char *tr, const char
 }
 
 /* How training cost grows: rows (30k, 120k, 1M, 4M synthetic rows at 300
- * rounds) and rounds (100, 300, 1000 at 120k rows), 2 threads; quick mode
- * stops at 120k rows. */
+ * rounds) and rounds (100, 300, 1000 at 120k rows), 2 threads
+ * (SW_BENCH_CURVE_THREADS sets another count); quick mode stops at 120k rows. */
 int bench_train_curve(const bench_ctx *c)
 {
     long sizes[8] = {30000, 120000, 1000000, 4000000};
@@ -427,8 +427,10 @@ int bench_train_curve(const bench_ctx *c)
             q = *end == ',' ? end + 1 : end;
         }
     }
+    const char *th_env = getenv("SW_BENCH_CURVE_THREADS");
+    int threads = th_env && atoi(th_env) > 0 ? atoi(th_env) : 2;
     printf("== train cost curve: swish as a whole process (reading the CSV included) beside XGBoost 1.7.4's train "
-           "call, 2 threads, the parameters of bench train ==\n");
+           "call, %d thread%s, the parameters of bench train ==\n", threads, threads == 1 ? "" : "s");
     printf("%9s %6s %3s | %8s %8s %8s | %8s %8s | %6s %6s | %7s\n", "rows", "rounds", "thr", "swish s", "train s",
            "RSS MiB", "xgb s", "RSS MiB", "x", "mem x", "MAE/xgb");
     char tr[512], te[512], trz[512], tez[512];
@@ -440,7 +442,7 @@ int bench_train_curve(const bench_ctx *c)
         if (bench_gen_nba(tr, te, sizes[i], 30000, 42) != 0 || bench_make_npz(tr, trz) || bench_make_npz(te, tez)) return 1;
         int rl[3] = {100, 300, 1000}, nr = sizes[i] == 120000 ? 3 : 1;
         for (int k = 0; k < nr; k++)
-            if (curve_point(c, sizes[i], tr, te, trz, tez, nr == 1 ? 300 : rl[k], 2)) return 1;
+            if (curve_point(c, sizes[i], tr, te, trz, tez, nr == 1 ? 300 : rl[k], threads)) return 1;
         remove(tr);
         remove(trz);
     }

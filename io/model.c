@@ -15,6 +15,7 @@ const char *sw_model_format_name(sw_model_format f)
     case SW_MODEL_XGB_UBJ: return "xgboost-ubj";
     case SW_MODEL_CBM: return "catboost-cbm";
     case SW_MODEL_SWM: return "swish";
+    case SW_MODEL_XGB_LEGACY: return "xgboost-legacy";
     default: return "unknown";
     }
 }
@@ -29,6 +30,7 @@ sw_model_format sw_model_detect(const char *name, const unsigned char *data, siz
 {
     if (len >= 4 && memcmp(data, "CBM1", 4) == 0) return SW_MODEL_CBM;
     if (len >= 4 && memcmp(data, "SWM1", 4) == 0) return SW_MODEL_SWM;
+    if (sw_xgb_legacy_detect(data, len)) return SW_MODEL_XGB_LEGACY;
     size_t i = 0;
     while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) i++;
     if (i < len && data[i] == '{') {
@@ -54,9 +56,11 @@ int sw_model_read(const char *name, const unsigned char *data, size_t len, sw_fo
     case SW_MODEL_XGB_UBJ: return sw_xgb_read_ubjson(name, data, len, out, err);
     case SW_MODEL_CBM: return sw_cbm_read(name, data, len, out, err);
     case SW_MODEL_SWM: return sw_swm_read(name, data, len, out, err);
+    case SW_MODEL_XGB_LEGACY: return sw_xgb_read_legacy(name, data, len, out, err);
     default:
         return sw_error_set(err, SW_FORMAT, name, 0, 0, 0,
-                            "unrecognised model format (expected XGBoost JSON/UBJSON, CatBoost .cbm or swish .swm)");
+                            "unrecognised model format (expected XGBoost JSON/UBJSON/legacy binary, CatBoost .cbm "
+                            "or swish .swm)");
     }
 }
 

@@ -35,7 +35,8 @@ typedef enum {
     SW_MODEL_XGB_JSON,
     SW_MODEL_XGB_UBJ,
     SW_MODEL_CBM,
-    SW_MODEL_SWM
+    SW_MODEL_SWM,
+    SW_MODEL_XGB_LEGACY
 } sw_model_format;
 
 const char *sw_model_format_name(sw_model_format f); /* "xgboost-json", ... */
@@ -56,6 +57,12 @@ int sw_xgb_read_ubjson(const char *name, const unsigned char *data, size_t len,
                        sw_forest **out, sw_error *err);
 int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_forest **out,
                 sw_error *err);
+/* XGBoost's legacy binary format (XGBoost 1.x's save_model to a name not
+ * ending in .json or .ubj): read only.  sw_xgb_legacy_detect: 1 when data
+ * starts like one (no magic: the learner block, then two known names). */
+int sw_xgb_read_legacy(const char *name, const unsigned char *data, size_t len, sw_forest **out,
+                       sw_error *err);
+int sw_xgb_legacy_detect(const unsigned char *data, size_t len);
 
 
 /* swish's native format (.swm): versioned, CRC-32 checksummed; both kinds. */

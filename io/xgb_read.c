@@ -339,7 +339,9 @@ static int build_model(ctx *c, const sw_json *doc, const char *format, const cha
     if (gbname != SW_JNONE && sw_json_streq(doc, gbname, "dart")) {
         wdrop = sw_json_get(doc, gb, "weight_drop");
         sw_jnode inner = sw_json_get(doc, gb, "gbtree");
-        if (wdrop == SW_JNONE || sw_json_type_of(doc, wdrop) != SW_JSON_ARRAY || inner == SW_JNONE ||
+        if (wdrop == SW_JNONE ||
+            (sw_json_type_of(doc, wdrop) != SW_JSON_ARRAY && sw_json_type_of(doc, wdrop) != SW_JSON_TYPED_ARRAY) ||
+            inner == SW_JNONE ||
             sw_json_type_of(doc, inner) != SW_JSON_OBJECT)
             return fmt_err(c, gb, SW_FORMAT, "a dart booster needs an array \"weight_drop\" and an object \"gbtree\"");
         gb = inner;

@@ -734,12 +734,13 @@ static void check_xgb_models(const char *script, const char *sub, long rows, con
 }
 
 /* DART models trained by XGBoost 1.7.4 itself (tests/tools/xgb_dart.py), JSON
- * and UBJSON, regression and binary:logistic: every scorer equals XGBoost's
- * own predictions bit for bit, margins and outputs, on NaN-rich rows. */
+ * and UBJSON, regression and binary:logistic, and the regression's UBJSON
+ * with its weights as a typed array: every scorer equals XGBoost's own
+ * predictions bit for bit, margins and outputs, on NaN-rich rows. */
 START_TEST(dart_matches_xgboost)
 {
-    static const char *const kinds[] = {"reg", "bin"};
-    check_xgb_models("xgb_dart.py", "dart", 3000, kinds, 2, 40, NULL);
+    static const char *const kinds[] = {"reg", "bin", "regt"};
+    check_xgb_models("xgb_dart.py", "dart", 3000, kinds, 3, 40, NULL);
 }
 END_TEST
 
@@ -1226,6 +1227,96 @@ START_TEST(multitarget_matches_xgboost)
 }
 END_TEST
 
+/* Models saved by XGBoost 1.7.4 in its legacy binary format
+ * (tests/tools/xgb_legacy.py: regression with a best iteration and an eval
+ * metric, logistic with pruned trees, multi-class, DART, tweedie, poisson, a
+ * forest of parallel trees, and one without the "binf" in front): every path
+ * bit-exact with XGBoost's margins and predictions on NaN-rich rows, and the
+ * same forest as the booster saved as JSON.  gblinear, every truncation,
+ * trailing bytes and a hostile node count are refused with a message. */
+START_TEST(legacy_binary_matches_xgboost)
+{
+    char dir[600], path[700];
+    sw_matrix *X = xgb_rows("xgb_legacy.py", "legacy", dir, sizeof dir);
+    ck_assert_int_eq(X->rows, 2500);
+    static const char *const kinds[] = {"reg", "logit", "multi", "dart", "tweedie", "poisson", "forest", "bare"};
+    long n = X->rows;
+    for (int m = 0; m < 8; m++) {
+        snprintf(path, sizeof path, "%s/%s.model", dir, kinds[m]);
+        sw_forest *f, *j;
+        sw_error err;
+        ck_assert_msg(sw_model_load(path, &f, &err) == SW_OK, "%s: %s", kinds[m], err.msg);
+        ck_assert_str_eq(sw_forest_source_format(f), "xgboost-legacy");
+        ck_assert_str_eq(sw_forest_source_version(f), "1.7");
+        snprintf(path, sizeof path, "%s/%s.info", dir, kinds[m]);
+        int classes, trees, best;
+        FILE *fp = fopen(path, "r");
+        ck_assert_int_eq(fscanf(fp, "%d %d %d", &classes, &trees, &best), 3);
+        fclose(fp);
+        ck_assert_int_eq(sw_forest_n_groups(f), classes);
+        ck_assert_int_eq(sw_forest_n_trees(f), trees);
+        ck_assert_int_eq(sw_forest_best_iteration(f), best);
+        for (int margin = 0; margin < 2; margin++) check_group_outputs(f, X, dir, kinds[m], "model", margin);
+        /* the booster saved as JSON: the same forest */
+        snprintf(path, sizeof path, "%s/%s.json", dir, m == 7 ? "reg" : kinds[m]);
+        ck_assert_msg(sw_model_load(path, &j, &err) == SW_OK, "%s", err.msg);
+        ck_assert_int_eq(sw_forest_objective(j), sw_forest_objective(f));
+        ck_assert(sw_forest_objective_param(j) == sw_forest_objective_param(f) ||
+                  (isnan(sw_forest_objective_param(j)) && isnan(sw_forest_objective_param(f))));
+        int no = sw_forest_n_outputs(f, 0);
+        double *a = malloc(sizeof(double) * (size_t)n * (size_t)no), *b = malloc(sizeof(double) * (size_t)n * (size_t)no);
+        sw_forest_predict_ref(f, X->data, n, X->cols, -1, 0, a);
+        sw_forest_predict_ref(j, X->data, n, X->cols, -1, 0, b);
+        ck_assert_msg(!memcmp(a, b, sizeof(double) * (size_t)n * (size_t)no), "%s: legacy and JSON differ", kinds[m]);
+        free(a);
+        free(b);
+        sw_forest_free(j);
+        sw_forest_free(f);
+    }
+    /* the CLI reads it by content, whatever the name */
+    char *out = NULL;
+    int rc = tu_sh(&out, "%s model info %s/logit.model --json", tu_swish_bin(), dir);
+    ck_assert_msg(rc == 0 && strstr(out, "\"format\": \"xgboost-legacy\""), "%s", out);
+    free(out);
+    rc = tu_sh(&out, "%s predict --model %s/logit.model --input %s/rows.csv | sed -n 2p", tu_swish_bin(), dir, dir);
+    ck_assert_int_eq(rc, 0);
+    snprintf(path, sizeof path, "%s/logit.pred", dir);
+    float *want = read_rows(path, 1, 1), got;
+    ck_assert_int_eq(sscanf(out, "%f", &got), 1);
+    ck_assert_msg(got == want[0], "CLI row 0: %.9g vs %.9g", (double)got, (double)want[0]);
+    free(want);
+    free(out);
+    /* refused: gblinear, every truncation, trailing bytes, a hostile node count */
+    sw_forest *f = NULL;
+    sw_error err;
+    snprintf(path, sizeof path, "%s/linear.model", dir);
+    ck_assert_int_eq(sw_model_load(path, &f, &err), SW_UNSUPPORTED);
+    ck_assert_msg(strstr(err.msg, "gblinear"), "%s", err.msg);
+    snprintf(path, sizeof path, "%s/logit.model", dir);
+    size_t len;
+    unsigned char *raw = (unsigned char *)tu_slurp(path, &len), *buf = malloc(len + 1);
+    memcpy(buf, raw, len);
+    for (size_t cut = 0; cut < len; cut += cut < 400 ? 1 : 37) {
+        ck_assert_msg(sw_model_read("cut.model", buf, cut, &f, &err) != SW_OK, "cut at %zu accepted", cut);
+        ck_assert_ptr_null(f);
+        ck_assert(err.msg[0]);
+    }
+    buf[len] = 0;
+    ck_assert_int_eq(sw_model_read("long.model", buf, len + 1, &f, &err), SW_FORMAT);
+    ck_assert_msg(strstr(err.msg, "1 bytes after the model") && err.offset == (long long)len, "%s", err.msg);
+    /* tree 0's node count: after "binf", the learner block, the two names and the booster block */
+    size_t at = 4 + 136 + 8 + raw[4 + 136];
+    at += 8 + raw[at] + 160 + 4;
+    buf[at] = buf[at + 1] = buf[at + 2] = 0xff;
+    buf[at + 3] = 0x7f;
+    ck_assert_int_eq(sw_model_read("nodes.model", buf, len, &f, &err), SW_FORMAT);
+    ck_assert_msg(strstr(err.msg, "tree 0 has 2147483647 nodes") && err.offset == (long long)at, "%s", err.msg);
+    free(buf);
+    free(raw);
+    sw_matrix_free(X);
+}
+END_TEST
+
 /* Hostile categorical and multi-class fields are refused with the tree named. */
 START_TEST(categorical_multiclass_bad_input)
 {
@@ -1319,6 +1410,7 @@ Suite *score_suite(void)
     tcase_add_test(tc, deep_irregular_trees_match_reference);
     tcase_add_test(tc, categorical_multiclass_match_xgboost);
     tcase_add_test(tc, multitarget_matches_xgboost);
+    tcase_add_test(tc, legacy_binary_matches_xgboost);
     tcase_add_test(tc, categorical_multiclass_bad_input);
     tcase_add_test(tc, isa_selection);
     suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 
 int sw_fuzz_xgb_json(const uint8_t *data, size_t size);
 int sw_fuzz_xgb_ubj(const uint8_t *data, size_t size);
+int sw_fuzz_xgb_legacy(const uint8_t *data, size_t size);
 int sw_fuzz_cbm(const uint8_t *data, size_t size);
 int sw_fuzz_swm(const uint8_t *data, size_t size);
 int sw_fuzz_csv(const uint8_t *data, size_t size);
@@ -16,7 +17,8 @@ int sw_fuzz_csv(const uint8_t *data, size_t size);
 static const struct {
     const char *name;
     int (*fn)(const uint8_t *, size_t);
-} targets[] = {{"xgb_json", sw_fuzz_xgb_json}, {"xgb_ubj", sw_fuzz_xgb_ubj}, {"cbm", sw_fuzz_cbm},
+} targets[] = {{"xgb_json", sw_fuzz_xgb_json}, {"xgb_ubj", sw_fuzz_xgb_ubj},
+                 {"xgb_legacy", sw_fuzz_xgb_legacy}, {"cbm", sw_fuzz_cbm},
                  {"swm", sw_fuzz_swm}, {"csv", sw_fuzz_csv}};
 
 int main(int argc, char **argv)

@@ -13,7 +13,7 @@ import os
 import struct
 import sys
 
-FLOAT_ARRAYS = {"base_weights", "loss_changes", "split_conditions", "sum_hessian"}
+FLOAT_ARRAYS = {"base_weights", "loss_changes", "split_conditions", "sum_hessian", "weight_drop"}
 INT_ARRAYS = {"left_children", "right_children", "parents", "split_indices", "categories",
               "categories_nodes", "categories_segments", "categories_sizes", "iteration_indptr",
               "tree_info"}

@@ -5,11 +5,15 @@ usage: xgb_dart.py OUTDIR
 Writes OUTDIR/rows.csv (NaN-rich rows, empty cells for NaN), and for each of
 reg (reg:squarederror) and bin (binary:logistic): NAME.json, NAME.ubj,
 NAME.margin (XGBoost's output_margin predictions) and NAME.pred (its
-predictions), one %.9g float32 value per line."""
+predictions), one %.9g float32 value per line; and regt, reg again with its
+UBJSON converted by make_ubj.py (weight_drop a typed float32 array)."""
+import json
+import shutil
 import sys
 
 import numpy as np
 import xgboost as xgb
+from make_ubj import enc
 from xgb_out import save_with_outputs, write_rows
 
 
@@ -27,6 +31,12 @@ def main():
              "eta": 0.3, "seed": 3, "nthread": 1, "sample_type": "weighted", "normalize_type": "forest"}
         dm = xgb.DMatrix(X, target, missing=np.nan, feature_names=names)
         save_with_outputs(xgb.train(p, dm, 40), out, name, X, names)
+    for ext in ("json", "margin", "pred"):
+        shutil.copy("%s/reg.%s" % (out, ext), "%s/regt.%s" % (out, ext))
+    with open(out + "/reg.json") as fp:
+        doc = json.load(fp)
+    with open(out + "/regt.ubj", "wb") as fp:
+        fp.write(enc(doc))
 
 
 if __name__ == "__main__":
