@@ -5,8 +5,9 @@
  * that every check and field is handled in one place; floats travel as
  * their float32 bytes.
  *
- * Layout (little-endian; XGBoost 1.0-1.7, and 0.x, whose version fields are
- * zero; a leading "binf" is skipped):
+ * Layout (little-endian, as XGBoost 1.x writes it, "binf" first (older files
+ * lack it); files of other versions are refused (before 1.0 the version
+ * fields are zero):
  *   learner parameters, 136 bytes: base_score f32, num_feature u32, num_class
  *     i32, contain_extra_attrs i32, contain_eval_metrics i32, major and minor
  *     version u32, num_target u32 (0 before 1.6: one), 100 more bytes;
@@ -23,7 +24,6 @@
  *   dart: the tree weights (u64 count, f32s);
  *   contain_extra_attrs: (u64 count) key and value strings: "objective" is
  *     the objective's JSON configuration, "best_iteration" the best round;
- *   count:poisson, written by 0.x: max_delta_step (a string);
  *   contain_eval_metrics: (u64 count) metric names.
  * Nothing may follow.  Feature names are not in the format: f0, f1, ... */
 #include <inttypes.h>
@@ -261,6 +261,12 @@ static int convert(rd *r, sw_jw *w)
     int32_t num_class = (int32_t)le32(lp + 8), extra_attrs = (int32_t)le32(lp + 12),
             eval_metrics = (int32_t)le32(lp + 16);
     uint32_t major = r->major = le32(lp + 20), minor = r->minor = le32(lp + 24);
+    /* before 1.0 base_score was stored as a margin, which XGBoost 1.x converts on
+     * load; 2.x's files are untested: neither is read until checked against them */
+    if (major != 1)
+        return rd_err(r, r->at - LEARNER_BYTES + 20, SW_UNSUPPORTED,
+                      "legacy XGBoost model saved by version %u.%u: only 1.x's are read (load it in that "
+                      "XGBoost and save it as .json)", major, minor);
     char *obj = take_str(r, 64, "the objective's name");
     if (!obj) return r->err->code;
     size_t bat = r->at;
@@ -353,11 +359,6 @@ static int convert(rd *r, sw_jw *w)
         sw_free(v);
     }
     sw_jw_obj_end(w);
-    if (rc == SW_OK && !strcmp(obj, "count:poisson") && major == 0) { /* 0.x only */
-        char *mds = take_str(r, 64, "max_delta_step");
-        if (!mds) rc = r->err->code;
-        sw_free(mds);
-    }
     uint64_t nm = 0;
     if (rc == SW_OK && eval_metrics) rc = take_count(r, 8, "metric names", &nm);
     for (uint64_t i = 0; i < nm && rc == SW_OK; i++) {
@@ -418,8 +419,8 @@ int sw_xgb_read_legacy(const char *name, const unsigned char *data, size_t len, 
         rc = sw_xgb_read_ubjson(name, (const unsigned char *)doc, dlen, out, err);
         if (rc) sw_error_prefix(err, "legacy XGBoost model, as XGBoost's UBJSON: ");
     }
-    char ver[32] = ""; /* major.minor: 0.x wrote none */
-    if (r.major || r.minor) snprintf(ver, sizeof ver, "%u.%u", r.major, r.minor);
+    char ver[32];
+    snprintf(ver, sizeof ver, "%u.%u", r.major, r.minor);
     if (rc == SW_OK && (rc = sw_forest_set_source(*out, "xgboost-legacy", ver))) {
         sw_forest_free(*out);
         *out = NULL;

@@ -1233,7 +1233,8 @@ END_TEST
  * forest of parallel trees, and one without the "binf" in front): every path
  * bit-exact with XGBoost's margins and predictions on NaN-rich rows, and the
  * same forest as the booster saved as JSON.  gblinear, every truncation,
- * trailing bytes and a hostile node count are refused with a message. */
+ * trailing bytes, a hostile node count and a file from before 1.0 are
+ * refused with a message. */
 START_TEST(legacy_binary_matches_xgboost)
 {
     char dir[600], path[700];
@@ -1311,6 +1312,11 @@ START_TEST(legacy_binary_matches_xgboost)
     buf[at + 3] = 0x7f;
     ck_assert_int_eq(sw_model_read("nodes.model", buf, len, &f, &err), SW_FORMAT);
     ck_assert_msg(strstr(err.msg, "tree 0 has 2147483647 nodes") && err.offset == (long long)at, "%s", err.msg);
+    /* written before 1.0 (version fields zero): refused, not guessed */
+    memcpy(buf, raw, len);
+    memset(buf + 4 + 20, 0, 8);
+    ck_assert_int_eq(sw_model_read("old.model", buf, len, &f, &err), SW_UNSUPPORTED);
+    ck_assert_msg(strstr(err.msg, "saved by version 0.0: only 1.x's are read") && err.offset == 24, "%s", err.msg);
     free(buf);
     free(raw);
     sw_matrix_free(X);
