@@ -478,7 +478,7 @@ int cmd_models(int argc, char **argv)
                              "The store is a directory, file://DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX (credentials:\n"
                              "AWS_* or GS_* variables, or [storage] in the config; remote files are cached and verified).\n"
                              "  list                      every version with its stage\n"
-                             "  add --system S FILE       register a model file (XGBoost JSON/UBJSON, CatBoost .cbm,\n"
+                             "  add --system S FILE       register a model file (XGBoost JSON/UBJSON/legacy, CatBoost .cbm,\n"
                              "                            swish .swm; a stack.json for 'stack'); it must load\n"
                              "  promote SYSTEM VERSION    make a version the champion at once (no rollout)\n"
                              "  rollout SYSTEM VERSION --to shadow|10|50|100\n"

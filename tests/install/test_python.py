@@ -177,6 +177,19 @@ class AgainstXGBoost(unittest.TestCase):
         self.assertEqual(got.shape, want.shape)
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-4)
 
+    def test_legacy_binary(self):
+        # XGBoost 1.x's save_model to a .model name: its legacy binary format, read by content
+        bst = xgb.train({"max_depth": 5, "tree_method": "hist", "seed": 6, "objective": "binary:logistic"},
+                        xgb.DMatrix(self.X, (self.y > np.median(self.y)) * 1.0, missing=np.nan), 20)
+        path = os.path.join(self.tmp, "points.model")
+        bst.save_model(path)
+        m = swish.load(path)
+        self.assertEqual(m.source_format, "xgboost-legacy")
+        self.assertEqual(m.feature_names[:2], ["f0", "f1"])  # the format has no names
+        d = xgb.DMatrix(self.X, missing=np.nan)
+        np.testing.assert_array_equal(m.predict(self.X), bst.predict(d))
+        np.testing.assert_array_equal(m.predict(self.X, margin=True), bst.predict(d, output_margin=True))
+
     def test_random_forest_rounds(self):
         # num_parallel_tree 3 with early stopping: rounds of three trees, as XGBoost counts them
         dtr = xgb.DMatrix(self.X[:2400], label=self.y[:2400], missing=np.nan)

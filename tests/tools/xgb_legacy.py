@@ -8,7 +8,7 @@ Writes OUTDIR/rows.csv (features f0..f5, NaN-rich, empty cells for NaN) and,
 for each model NAME below, NAME.model (legacy binary), NAME.json (the same
 booster as JSON), NAME.margin and NAME.pred (XGBoost's outputs with and without
 output_margin, all trees, one row per line, comma-separated, %.9g), and
-NAME.info (num_class, trees, best_iteration or -1):
+NAME.info (outputs, trees, best_iteration or -1):
   reg      reg:squarederror, depth 6, early stopping (best_iteration), eval_metric
   logit    binary:logistic, base_score 0.3, gamma (pruned trees keep deleted nodes)
   multi    multi:softprob, 3 classes
@@ -16,6 +16,7 @@ NAME.info (num_class, trees, best_iteration or -1):
   tweedie  reg:tweedie, variance power 1.3 (kept in the objective attribute)
   poisson  count:poisson (max_delta_step written after the attributes)
   forest   4 parallel trees a round, subsampled
+  targets  2 regression targets (num_target 2, one tree per target a round)
   bare     reg without the "binf" that XGBoost 1.7 writes first (XGBoost reads both)
   linear   booster gblinear (swish refuses it)"""
 import sys
@@ -53,6 +54,7 @@ def main():
         ("tweedie", {"objective": "reg:tweedie", "tweedie_variance_power": 1.3}, np.maximum(pts - 15, 0), 25),
         ("poisson", {"objective": "count:poisson"}, np.round(np.maximum(pts - 15, 0)), 25),
         ("forest", {"num_parallel_tree": 4, "subsample": 0.7, "colsample_bynode": 0.8}, pts, 5),
+        ("targets", {"max_depth": 4}, np.stack([pts, Z[:, 4] * 2 + Z[:, 5]], 1), 10),
         ("linear", {"booster": "gblinear"}, pts, 10),
     )
     dp = xgb.DMatrix(X, missing=np.nan)
@@ -84,7 +86,8 @@ def main():
             write_matrix("%s/%s.pred" % (out, nm), pred)
             best = int(bst.attr("best_iteration")) if bst.attr("best_iteration") is not None else -1
             with open("%s/%s.info" % (out, nm), "w") as fp:
-                fp.write("%d %d %d\n" % (int(p.get("num_class", 1)), len(bst.get_dump()), best))
+                groups = int(p.get("num_class", 1)) if y.ndim == 1 else y.shape[1]
+                fp.write("%d %d %d\n" % (groups, len(bst.get_dump()), best))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ nothing to build.  Arrays are numpy arrays, rows by features in the model's
 feature order, NaN for a missing value.
 
     import swish
-    m = swish.load("model.json")            # XGBoost JSON/UBJSON, CatBoost .cbm, swish .swm
+    m = swish.load("model.json")            # XGBoost JSON/UBJSON/legacy, CatBoost .cbm, swish .swm
     p = m.predict(X)                        # as XGBoost's / CatBoost's own predict
     contribs = m.explain(X)                 # TreeSHAP, XGBoost's pred_contribs layout
     m2 = swish.train({"eta": 0.1, "max_depth": 6}, X, y, num_boost_round=300)
@@ -280,8 +280,8 @@ class Model:
 
 
 def load(path):
-    """Read an XGBoost JSON/UBJSON, CatBoost .cbm or swish .swm model (the
-    format from the file's first bytes)."""
+    """Read an XGBoost JSON/UBJSON or 1.x legacy binary, CatBoost .cbm or swish
+    .swm model (the format from the file's first bytes)."""
     f = ctypes.c_void_p()
     err = _Err()
     _check(_lib.sw_model_load(os.fsencode(path), ctypes.byref(f), ctypes.byref(err)), err)
