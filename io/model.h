@@ -1,14 +1,15 @@
 /* model: reading and writing tree-ensemble model files as sw_forest.
  *
  * Formats: XGBoost JSON (as saved by XGBoost 1.x, 2.x and 3.x), XGBoost UBJSON
- * (.ubj, XGBoost's default since 2.1), CatBoost .cbm (flatbuffers model core)
- * and swish's own .swm.  sw_model_load picks the format from the file's first
- * bytes.  XGBoost models with categorical splits, several classes
- * (multi:softprob / multi:softmax) or a dart booster are read exactly.
- * Anything swish cannot reproduce exactly is refused with SW_UNSUPPORTED and a
- * message naming it: XGBoost vector leaves (multi_output_tree) and several
- * base scores (multi-target models read when they have one tree per target a
- * round and one base score), boosters other than gbtree and dart (gblinear),
+ * (.ubj, XGBoost's default since 2.1), XGBoost 1.6-1.7's legacy binary (read
+ * only), CatBoost .cbm (flatbuffers model core) and swish's own .swm.
+ * sw_model_load picks the format from the file's first bytes.  XGBoost models
+ * with categorical splits, several classes (multi:softprob / multi:softmax),
+ * several targets (one tree per target a round, one base score or one per
+ * target) or a dart booster are read exactly.  Anything swish cannot reproduce
+ * exactly is refused with SW_UNSUPPORTED and a message naming it: XGBoost
+ * vector leaves (multi_output_tree), one base score per class, legacy files of
+ * other versions, boosters other than gbtree and dart (gblinear),
  * XGBoost 3's string category encoders (cats.enc), unknown objectives;
  * CatBoost categorical, CTR, one-hot, text, embedding and estimated features,
  * non-symmetric trees, multi-class or multi-target models (approx dimension
@@ -57,7 +58,7 @@ int sw_xgb_read_ubjson(const char *name, const unsigned char *data, size_t len,
                        sw_forest **out, sw_error *err);
 int sw_cbm_read(const char *name, const unsigned char *data, size_t len, sw_forest **out,
                 sw_error *err);
-/* XGBoost's legacy binary format (XGBoost 1.x's save_model to a name not
+/* XGBoost's legacy binary format (XGBoost 1.6-1.7's save_model to a name not
  * ending in .json or .ubj): read only.  sw_xgb_legacy_detect: 1 when data
  * starts like one (no magic: the learner block, then two known names). */
 int sw_xgb_read_legacy(const char *name, const unsigned char *data, size_t len, sw_forest **out,

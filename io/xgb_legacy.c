@@ -5,9 +5,9 @@
  * that every check and field is handled in one place; floats travel as
  * their float32 bytes.
  *
- * Layout (little-endian, as XGBoost 1.x writes it, "binf" first (older files
- * lack it); files of other versions are refused (before 1.0 the version
- * fields are zero):
+ * Layout (little-endian, as XGBoost 1.6 and 1.7 write it, "binf" first
+ * (save_raw's lacks it); files of other versions are refused (before 1.0 the
+ * version fields are zero):
  *   learner parameters, 136 bytes: base_score f32, num_feature u32, num_class
  *     i32, contain_extra_attrs i32, contain_eval_metrics i32, major and minor
  *     version u32, num_target u32 (0 before 1.6: one), 100 more bytes;
@@ -21,7 +21,7 @@
  *     f32) and num_nodes statistics of 16 bytes (loss change, hessian sum,
  *     base weight f32, leaf count i32);
  *   tree_info: num_trees i32, each tree's output group;
- *   dart: the tree weights (u64 count, f32s);
+ *   dart with trees: the tree weights (u64 count, f32s);
  *   contain_extra_attrs: (u64 count) key and value strings: "objective" is
  *     the objective's JSON configuration, "best_iteration" the best round;
  *   contain_eval_metrics: (u64 count) metric names.
@@ -136,14 +136,18 @@ int sw_xgb_legacy_detect(const unsigned char *data, size_t len)
     size_t b = LEARNER_BYTES + 8 + (size_t)n;
     if (len - b < 8) return 0;
     uint64_t m = le64(data + b);
-    return plausible_name(data + b + 8, m, len - b - 8) &&
-           (!memcmp(data + b + 8, "gbtree", m) || !memcmp(data + b + 8, "dart", m) ||
-            !memcmp(data + b + 8, "gblinear", m));
+    const unsigned char *bn = data + b + 8;
+    return plausible_name(bn, m, len - b - 8) &&
+           ((m == 6 && !memcmp(bn, "gbtree", 6)) || (m == 4 && !memcmp(bn, "dart", 4)) ||
+            (m == 8 && !memcmp(bn, "gblinear", 8)));
 }
 
-/* The objective's JSON configuration (all objects and strings) copied into w. */
-static void copy_json(sw_jw *w, const sw_json *doc, sw_jnode n)
+/* The objective's JSON configuration (objects and strings, a few levels)
+ * copied into w; 0 when it nests deeper than XGBoost's ever do. */
+static int copy_json(sw_jw *w, const sw_json *doc, sw_jnode n, int depth)
 {
+    if (depth > 16) return 0;
+    int ok = 1;
     switch (sw_json_type_of(doc, n)) {
     case SW_JSON_OBJECT:
         sw_jw_obj_begin(w);
@@ -153,13 +157,14 @@ static void copy_json(sw_jw *w, const sw_json *doc, sw_jnode n)
             char key[128];
             snprintf(key, sizeof key, "%.*s", (int)(kl < 127 ? kl : 127), k);
             sw_jw_key(w, key);
-            copy_json(w, doc, c);
+            ok &= copy_json(w, doc, c, depth + 1);
         }
         sw_jw_obj_end(w);
         break;
     case SW_JSON_ARRAY:
         sw_jw_arr_begin(w);
-        for (sw_jnode c = sw_json_first(doc, n); c != SW_JNONE; c = sw_json_next(doc, c)) copy_json(w, doc, c);
+        for (sw_jnode c = sw_json_first(doc, n); c != SW_JNONE; c = sw_json_next(doc, c))
+            ok &= copy_json(w, doc, c, depth + 1);
         sw_jw_arr_end(w);
         break;
     case SW_JSON_STRING: {
@@ -178,6 +183,7 @@ static void copy_json(sw_jw *w, const sw_json *doc, sw_jnode n)
     case SW_JSON_FALSE: sw_jw_bool(w, 0); break;
     default: sw_jw_null(w); break;
     }
+    return ok;
 }
 
 static void str_int(sw_jw *w, long long v)
@@ -261,12 +267,13 @@ static int convert(rd *r, sw_jw *w)
     int32_t num_class = (int32_t)le32(lp + 8), extra_attrs = (int32_t)le32(lp + 12),
             eval_metrics = (int32_t)le32(lp + 16);
     uint32_t major = r->major = le32(lp + 20), minor = r->minor = le32(lp + 24);
-    /* before 1.0 base_score was stored as a margin, which XGBoost 1.x converts on
-     * load; 2.x's files are untested: neither is read until checked against them */
-    if (major != 1)
+    /* the layout of 1.6 and 1.7 (num_target; the booster block's num_parallel_tree).
+     * Before 1.0 base_score was stored as a margin, which later versions convert
+     * on load; 1.0-1.5 and 2.x are untested: none is read until checked */
+    if (major != 1 || minor < 6)
         return rd_err(r, r->at - LEARNER_BYTES + 20, SW_UNSUPPORTED,
-                      "legacy XGBoost model saved by version %u.%u: only 1.x's are read (load it in that "
-                      "XGBoost and save it as .json)", major, minor);
+                      "legacy XGBoost model saved by version %u.%u: only 1.6's and 1.7's are read (load it in "
+                      "that XGBoost and save it as .json)", major, minor);
     char *obj = take_str(r, 64, "the objective's name");
     if (!obj) return r->err->code;
     size_t bat = r->at;
@@ -324,11 +331,12 @@ static int convert(rd *r, sw_jw *w)
         sw_jw_obj_end(w); /* gbtree */
         uint64_t nw = 0;
         size_t wat = r->at;
-        if (rc == SW_OK) rc = take_count(r, 4, "tree weights", &nw);
+        if (rc == SW_OK && ntrees) rc = take_count(r, 4, "tree weights", &nw); /* none for no trees */
         if (rc == SW_OK && nw != (uint64_t)ntrees)
             rc = rd_err(r, wat, SW_FORMAT, "legacy XGBoost model: %" PRIu64 " DART weights for %d trees", nw, ntrees);
-        const unsigned char *wp = rc ? NULL : take(r, (size_t)nw * 4, "tree weights");
+        const unsigned char *wp = rc || !ntrees ? NULL : take(r, (size_t)nw * 4, "tree weights");
         for (int32_t t = 0; wp && t < ntrees; t++) fb[t] = lef32(wp + 4 * (size_t)t);
+        if (!rc && ntrees && !wp) rc = r->err->code;
         sw_jw_key(w, "weight_drop");
         sw_jw_f32s(w, fb, wp ? (size_t)ntrees : 0);
     }
@@ -384,7 +392,8 @@ static int convert(rd *r, sw_jw *w)
     sw_jw_key(w, "objective");
     if (objdoc && sw_json_get(objdoc, sw_json_root(objdoc), "name") != SW_JNONE &&
         sw_json_streq(objdoc, sw_json_get(objdoc, sw_json_root(objdoc), "name"), obj)) {
-        copy_json(w, objdoc, sw_json_root(objdoc));
+        if (!copy_json(w, objdoc, sw_json_root(objdoc), 0) && rc == SW_OK)
+            rc = rd_err(r, 0, SW_FORMAT, "legacy XGBoost model: the objective attribute nests too deep");
     } else {
         sw_jw_obj_begin(w);
         sw_jw_kstr(w, "name", obj);

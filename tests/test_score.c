@@ -1230,8 +1230,8 @@ END_TEST
 /* Models saved by XGBoost 1.7.4 in its legacy binary format
  * (tests/tools/xgb_legacy.py: regression with a best iteration and an eval
  * metric, logistic with pruned trees, multi-class, DART, tweedie, poisson, a
- * forest of parallel trees, two targets, and one without the "binf" in
- * front): every path
+ * forest of parallel trees, two targets, DART of no round, and one without
+ * the "binf" in front): every path
  * bit-exact with XGBoost's margins and predictions on NaN-rich rows, and the
  * same forest as the booster saved as JSON.  gblinear, every truncation,
  * trailing bytes, a hostile node count and a file from before 1.0 are
@@ -1241,10 +1241,10 @@ START_TEST(legacy_binary_matches_xgboost)
     char dir[600], path[700];
     sw_matrix *X = xgb_rows("xgb_legacy.py", "legacy", dir, sizeof dir);
     ck_assert_int_eq(X->rows, 2500);
-    static const char *const kinds[] = {"reg",    "logit",  "multi",   "dart", "tweedie",
-                                        "poisson", "forest", "targets", "bare"};
+    static const char *const kinds[] = {"reg",    "logit",  "multi",   "dart",  "tweedie",
+                                        "poisson", "forest", "targets", "dart0", "bare"};
     long n = X->rows;
-    for (int m = 0; m < 9; m++) {
+    for (int m = 0; m < 10; m++) {
         snprintf(path, sizeof path, "%s/%s.model", dir, kinds[m]);
         sw_forest *f, *j;
         sw_error err;
@@ -1261,7 +1261,7 @@ START_TEST(legacy_binary_matches_xgboost)
         ck_assert_int_eq(sw_forest_best_iteration(f), best);
         for (int margin = 0; margin < 2; margin++) check_group_outputs(f, X, dir, kinds[m], "model", margin);
         /* the booster saved as JSON: the same forest */
-        snprintf(path, sizeof path, "%s/%s.json", dir, m == 8 ? "reg" : kinds[m]);
+        snprintf(path, sizeof path, "%s/%s.json", dir, m == 9 ? "reg" : kinds[m]);
         ck_assert_msg(sw_model_load(path, &j, &err) == SW_OK, "%s", err.msg);
         ck_assert_int_eq(sw_forest_objective(j), sw_forest_objective(f));
         ck_assert(sw_forest_objective_param(j) == sw_forest_objective_param(f) ||
@@ -1318,7 +1318,8 @@ START_TEST(legacy_binary_matches_xgboost)
     memcpy(buf, raw, len);
     memset(buf + 4 + 20, 0, 8);
     ck_assert_int_eq(sw_model_read("old.model", buf, len, &f, &err), SW_UNSUPPORTED);
-    ck_assert_msg(strstr(err.msg, "saved by version 0.0: only 1.x's are read") && err.offset == 24, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "saved by version 0.0: only 1.6's and 1.7's are read") && err.offset == 24, "%s",
+                  err.msg);
     free(buf);
     free(raw);
     sw_matrix_free(X);

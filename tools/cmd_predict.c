@@ -29,7 +29,7 @@
 #include "core/clock.h"
 
 static const cli_opt opts[] = {
-    {"--model", "MODEL", "model file (XGBoost .json/.ubj or 1.x legacy binary, CatBoost .cbm, swish .swm)", CLI_REQUIRED},
+    {"--model", "MODEL", "model file (XGBoost .json/.ubj or 1.6-1.7 legacy binary, CatBoost .cbm, swish .swm)", CLI_REQUIRED},
     {"--input", "IN.csv", "rows to score, with a header naming the model's features ('-': standard input)",
      CLI_REQUIRED},
     {"--output", "OUT.csv", "where to write predictions (default: stdout); never the input file", 0},

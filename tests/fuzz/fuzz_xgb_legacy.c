@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sw_forest *f = NULL;
     sw_error err;
+    (void)sw_xgb_legacy_detect(data, size); /* detection reads only what the bytes hold */
     if (sw_xgb_read_legacy("fuzz", data, size, &f, &err) == SW_OK) {
         sw_fuzz_check_forest(f);
         sw_forest_free(f);

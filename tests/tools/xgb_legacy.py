@@ -14,9 +14,10 @@ NAME.info (outputs, trees, best_iteration or -1):
   multi    multi:softprob, 3 classes
   dart     booster dart, rate_drop 0.3
   tweedie  reg:tweedie, variance power 1.3 (kept in the objective attribute)
-  poisson  count:poisson (max_delta_step written after the attributes)
+  poisson  count:poisson (its max_delta_step in the objective attribute)
   forest   4 parallel trees a round, subsampled
   targets  2 regression targets (num_target 2, one tree per target a round)
+  dart0    booster dart trained for no round (no weights in the file)
   bare     reg without the "binf" that XGBoost 1.7 writes first (XGBoost reads both)
   linear   booster gblinear (swish refuses it)"""
 import sys
@@ -55,6 +56,7 @@ def main():
         ("poisson", {"objective": "count:poisson"}, np.round(np.maximum(pts - 15, 0)), 25),
         ("forest", {"num_parallel_tree": 4, "subsample": 0.7, "colsample_bynode": 0.8}, pts, 5),
         ("targets", {"max_depth": 4}, np.stack([pts, Z[:, 4] * 2 + Z[:, 5]], 1), 10),
+        ("dart0", {"booster": "dart", "base_score": 17.5}, pts, 0),
         ("linear", {"booster": "gblinear"}, pts, 10),
     )
     dp = xgb.DMatrix(X, missing=np.nan)

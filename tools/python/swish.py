@@ -280,7 +280,7 @@ class Model:
 
 
 def load(path):
-    """Read an XGBoost JSON/UBJSON or 1.x legacy binary, CatBoost .cbm or swish
+    """Read an XGBoost JSON/UBJSON or 1.6-1.7 legacy binary, CatBoost .cbm or swish
     .swm model (the format from the file's first bytes)."""
     f = ctypes.c_void_p()
     err = _Err()
