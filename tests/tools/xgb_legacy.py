@@ -24,16 +24,9 @@ import sys
 
 import numpy as np
 import xgboost as xgb
-from xgb_out import write_rows
+from xgb_out import write_matrix, write_rows
 
 NAMES = ["f%d" % i for i in range(6)]
-
-
-def write_matrix(path, a):
-    a = a.reshape(a.shape[0], -1)
-    with open(path, "w") as fp:
-        for row in a:
-            fp.write(",".join("%.9g" % v for v in row) + "\n")
 
 
 def main():

@@ -1,6 +1,7 @@
 """What the test scripts that train XGBoost models write (imported by
-xgb_dart.py, xgb_objectives.py and xgb_shapes.py): NaN-rich rows as CSV, and a
-model with XGBoost's own margins and predictions beside it."""
+xgb_dart.py, xgb_objectives.py, xgb_shapes.py, xgb_multitarget.py and
+xgb_legacy.py): NaN-rich rows as CSV, and a model with XGBoost's own margins
+and predictions beside it."""
 import numpy as np
 import xgboost as xgb
 
@@ -11,6 +12,14 @@ def write_rows(path, X, names):
         fp.write(",".join(names) + "\n")
         for row in X:
             fp.write(",".join("" if np.isnan(v) else repr(float(v)) for v in row) + "\n")
+
+
+def write_matrix(path, a):
+    """One row of a per line (its trailing axes flattened), comma-separated, %.9g."""
+    a = a.reshape(a.shape[0], -1)
+    with open(path, "w") as fp:
+        for row in a:
+            fp.write(",".join("%.9g" % v for v in row) + "\n")
 
 
 def write_values(path, values):
