@@ -1231,11 +1231,12 @@ END_TEST
  * (tests/tools/xgb_legacy.py: regression with a best iteration and an eval
  * metric, logistic with pruned trees, multi-class, DART, tweedie, poisson, a
  * forest of parallel trees, two targets, DART of no round, and one without
- * the "binf" in front): every path
- * bit-exact with XGBoost's margins and predictions on NaN-rich rows, and the
- * same forest as the booster saved as JSON.  gblinear, every truncation,
- * trailing bytes, a hostile node count and a file from before 1.0 are
- * refused with a message. */
+ * the "binf" in front): every path bit-exact with XGBoost's margins and
+ * predictions on NaN-rich rows, the same forest as the booster saved as JSON,
+ * and written back (sw_model_save, and `swish model convert` from legacy to
+ * JSON) read by XGBoost with the same margins.  gblinear, every truncation,
+ * trailing bytes, a hostile node count and a file from before 1.0 are refused
+ * with a message. */
 START_TEST(legacy_binary_matches_xgboost)
 {
     char dir[600], path[700];
@@ -1274,11 +1275,29 @@ START_TEST(legacy_binary_matches_xgboost)
         free(a);
         free(b);
         sw_forest_free(j);
+        /* written as XGBoost JSON and UBJSON: XGBoost reads the same margins */
+        if (m == 0 || m == 2 || m == 3 || m == 6 || m == 7) check_written_back(f, X, dir, kinds[m], "xgb_multitarget.py");
         sw_forest_free(f);
     }
-    /* the CLI reads it by content, whatever the name */
+    /* swish model convert: legacy to JSON, which XGBoost reads with the same margins */
     char *out = NULL;
-    int rc = tu_sh(&out, "%s model info %s/logit.model --json", tu_swish_bin(), dir);
+    int rc = tu_sh(&out, "%s model convert %s/logit.model %s/logit.conv.json && /usr/bin/python3 "
+                   "tests/tools/xgb_multitarget.py --predict %s/logit.conv.json %s/rows.csv %s/logit.conv.margin 2>&1",
+                   tu_swish_bin(), dir, dir, dir, dir, dir);
+    ck_assert_msg(rc == 0 && strstr(out, "(xgboost-legacy, 30 trees) ->"), "%s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/logit.conv.margin", dir);
+    float *conv = read_rows(path, n, 1);
+    snprintf(path, sizeof path, "%s/logit.margin", dir);
+    float *orig = read_rows(path, n, 1);
+    ck_assert_msg(!memcmp(conv, orig, sizeof(float) * (size_t)n), "converted model: XGBoost's margins differ");
+    free(conv);
+    free(orig);
+    rc = tu_sh(&out, "%s model convert %s/multi.model %s/multi.cbm 2>&1", tu_swish_bin(), dir, dir);
+    ck_assert_msg(rc == 6 && strstr(out, "multi.cbm"), "%d %s", rc, out);
+    free(out);
+    /* the CLI reads it by content, whatever the name */
+    rc = tu_sh(&out, "%s model info %s/logit.model --json", tu_swish_bin(), dir);
     ck_assert_msg(rc == 0 && strstr(out, "\"format\": \"xgboost-legacy\""), "%s", out);
     free(out);
     rc = tu_sh(&out, "%s predict --model %s/logit.model --input %s/rows.csv | sed -n 2p", tu_swish_bin(), dir, dir);

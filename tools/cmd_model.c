@@ -1,4 +1,5 @@
-/* cmd_model: `swish model info MODEL [--json]`: what a model file holds. */
+/* cmd_model: `swish model info MODEL [--json]`: what a model file holds;
+ * `swish model convert IN OUT`: the same model in the format OUT names. */
 #include <stdio.h>
 #include <string.h>
 
@@ -164,9 +165,10 @@ static int model_info(int argc, char **argv)
 {
     cli_args a = {.usage = "swish model info MODEL",
                   .summary = "Print what a model file holds: format, objective, trees, depth histogram,\n"
-                             "feature names, base score or scale/bias, best iteration (null in JSON when the\n"
-                             "model records none), classes (output groups, 1 unless multi-class) and\n"
-                             "categorical splits.  Numbers are the shortest text that reads back exactly.",
+                             "feature names, base score or scale/bias (one per output where XGBoost 3.1\n"
+                             "wrote one per target), best iteration (null in JSON when the model records\n"
+                             "none), classes and targets (output groups) and categorical splits.  Numbers\n"
+                             "are the shortest text that reads back exactly.",
                   .opts = info_opts,
                   .n_opts = sizeof info_opts / sizeof info_opts[0]};
     int rc = cli_parse(&a, argc, argv);
@@ -192,13 +194,45 @@ static int model_info(int argc, char **argv)
     return rc;
 }
 
+static int model_convert(int argc, char **argv)
+{
+    cli_args a = {.usage = "swish model convert IN OUT",
+                  .summary = "Write the model IN in the format OUT's extension names: .json or .ubj (XGBoost),\n"
+                             ".cbm (CatBoost, oblivious trees) or .swm; OUT is replaced atomically.  The\n"
+                             "trees, thresholds and leaves are the same floats, so every prediction stays\n"
+                             "the same to the bit.  E.g. an XGBoost 1.x legacy binary model (.model) as .json,\n"
+                             "which XGBoost 3 reads.  A model the format cannot hold is refused (exit 6).",
+                  .opts = NULL,
+                  .n_opts = 0};
+    int rc = cli_parse(&a, argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (a.n_pos != 2) return cli_failf(SW_ARG, "model convert takes IN and OUT (see --help)");
+    sw_error err;
+    sw_error_clear(&err);
+    sw_forest *f;
+    if (sw_model_load(a.pos[0], &f, &err) != SW_OK) return cli_fail(&err);
+    rc = sw_model_save(f, a.pos[1], &err);
+    if (rc == SW_OK)
+        printf("%s (%s, %d trees) -> %s\n", a.pos[0], sw_forest_source_format(f), sw_forest_n_trees(f), a.pos[1]);
+    sw_forest_free(f);
+    if (rc && !err.file[0]) snprintf(err.file, sizeof err.file, "%s", a.pos[1]); /* the file not written */
+    return rc ? cli_fail(&err) : 0;
+}
+
+static const char *model_usage = "swish model info MODEL [--json] | swish model convert IN OUT";
+
 int cmd_model(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "info") == 0) return model_info(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "convert") == 0) return model_convert(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        char *help[] = {"info", "--help", NULL};
-        return model_info(2, help); /* the only subcommand */
+        printf("usage: %s\n\n"
+               "  info MODEL      what a model file holds (--json: machine-readable)\n"
+               "  convert IN OUT  the same model in the format OUT's extension names\n\n"
+               "'swish model info --help' and 'swish model convert --help' describe each.\n",
+               model_usage);
+        return 0;
     }
-    if (argc < 2) return cli_failf(SW_ARG, "usage: swish model info MODEL [--json] (see swish model --help)");
-    return cli_failf(SW_ARG, "unknown model command '%s'; usage: swish model info MODEL [--json]", argv[1]);
+    if (argc < 2) return cli_failf(SW_ARG, "usage: %s (see swish model --help)", model_usage);
+    return cli_failf(SW_ARG, "unknown model command '%s'; usage: %s", argv[1], model_usage);
 }

@@ -20,7 +20,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"model", cmd_model, "inspect a model file (model info MODEL)"},
+    {"model", cmd_model, "inspect or convert a model file (model info MODEL, model convert IN OUT)"},
     {"predict", cmd_predict, "score a CSV with an XGBoost, CatBoost or swish model"},
     {"train", cmd_train, "train gradient-boosted trees on a CSV"},
     {"features", cmd_features, "build or explain the v2 features from raw NBA data"},
