@@ -95,6 +95,40 @@ static int read_base_score(ctx *c, sw_jnode n, float *out, int *count)
     return SW_OK;
 }
 
+/* The objective's parameter that swish keeps (so that a model written back
+ * carries it as read): huber_slope, Poisson's max_delta_step,
+ * tweedie_variance_power, one quantile_alpha ("[0.5]"); NaN when absent or
+ * several quantiles. */
+static int read_objective_param(ctx *c, sw_jnode obj, sw_objective o, double *out)
+{
+    *out = NAN;
+    const char *group, *key;
+    switch (o) {
+    case SW_OBJ_PSEUDOHUBER: group = "pseudo_huber_param", key = "huber_slope"; break;
+    case SW_OBJ_POISSON: group = "poisson_regression_param", key = "max_delta_step"; break;
+    case SW_OBJ_TWEEDIE: group = "tweedie_regression_param", key = "tweedie_variance_power"; break;
+    case SW_OBJ_QUANTILE: group = "quantile_loss_param", key = "quantile_alpha"; break;
+    default: return SW_OK;
+    }
+    sw_jnode g = sw_json_get(c->doc, obj, group);
+    sw_jnode v = g == SW_JNONE ? SW_JNONE : sw_json_get(c->doc, g, key);
+    if (v == SW_JNONE) return SW_OK;
+    float x;
+    if (sw_json_type_of(c->doc, v) == SW_JSON_NUMBER) {
+        SW_TRY(sw_json_f32(c->doc, v, 0, &x, c->err));
+    } else {
+        size_t len;
+        const char *t = sw_json_str(c->doc, v, &len);
+        if (t && len >= 2 && t[0] == '[' && t[len - 1] == ']') t++, len -= 2;
+        if (t && memchr(t, ',', len)) return SW_OK; /* several quantiles */
+        if (!t || sw_parse_f32(t, len, &x) != 0)
+            return fmt_err(c, v, SW_PARSE, "objective parameter %s is not a number", key);
+    }
+    if (!isfinite(x)) return fmt_err(c, v, SW_FORMAT, "objective parameter %s is not finite", key);
+    *out = x;
+    return SW_OK;
+}
+
 static int array_len_is(ctx *c, sw_jnode arr, const char *name, uint32_t n, int tree)
 {
     if (sw_json_len(c->doc, arr) != n)
@@ -389,6 +423,12 @@ static int build_model(ctx *c, const sw_json *doc, const char *format, const cha
     sw_forest *f = sw_forest_create(SW_TREES_BINARY, (int)num_feature);
     if (!f) return sw_fail(err, SW_NOMEM, "out of memory");
     sw_forest_set_objective(f, (sw_objective)objective);
+    double oparam;
+    if ((rc = read_objective_param(c, obj, (sw_objective)objective, &oparam))) {
+        sw_forest_free(f);
+        return rc;
+    }
+    sw_forest_set_objective_param(f, oparam);
     sw_forest_set_base_score(f, base_score[0], margin[0]);
     /* out-of-range counts become 0 (refused) before the conversion to int */
     if ((rc = sw_forest_set_trees_per_iteration(f, npt < 1 || npt > 100000 / n_groups ? 0 : (int)npt * n_groups,

@@ -234,6 +234,9 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
                        sw_objective_name(sw_forest_objective(f)));
     default: break;
     }
+    if (sw_forest_objective(f) == SW_OBJ_QUANTILE && sw_forest_n_groups(f) > 1)
+        return sw_fail(err, SW_UNSUPPORTED, "a model of %d quantiles cannot be written: swish keeps one quantile_alpha",
+                       sw_forest_n_groups(f));
     int nt = sw_forest_n_trees(f), nf = sw_forest_n_features(f);
     int maxn = 1;
     for (int t = 0; t < nt; t++)

@@ -247,6 +247,35 @@ START_TEST(base_score_spellings)
 }
 END_TEST
 
+/* A model of several quantiles (XGBoost 2's reg:quantileerror with several
+ * alphas, one target each) is not written: swish keeps one quantile_alpha, and
+ * writing the default would change the objective XGBoost trains on with. */
+START_TEST(several_quantiles_not_written)
+{
+    sw_forest *f = tm_binary_forest(SW_OBJ_QUANTILE);
+    int32_t grp[3] = {0, 1, 0};
+    sw_error err;
+    ck_assert_int_eq(sw_forest_n_trees(f), 3);
+    ck_assert_int_eq(sw_forest_set_groups(f, 2, grp, &err), SW_OK);
+    unsigned char *data;
+    size_t len;
+    ck_assert_int_eq(sw_xgb_write(f, 0, &data, &len, &err), SW_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "2 quantiles"));
+    int32_t one[3] = {0, 0, 0};
+    ck_assert_int_eq(sw_forest_set_groups(f, 1, one, &err), SW_OK); /* one quantile: written */
+    sw_forest_set_objective_param(f, 0.75);
+    ck_assert_int_eq(sw_xgb_write(f, 0, &data, &len, &err), SW_OK);
+    const char *want = "\"quantile_alpha\":\"[0.75]\"";
+    ck_assert_ptr_nonnull(memmem(data, len, want, strlen(want)));
+    sw_forest *g;
+    ck_assert_int_eq(sw_xgb_read_json("q.json", (const char *)data, len, &g, &err), SW_OK);
+    ck_assert(sw_forest_objective_param(g) == 0.75);
+    sw_forest_free(g);
+    sw_free(data);
+    sw_forest_free(f);
+}
+END_TEST
+
 /* ------------------------------------------------------------- hostile */
 
 static void expect_error(const char *what, const unsigned char *data, size_t len, int code)
@@ -737,6 +766,7 @@ Suite *io_suite(void)
     TCase *th = tcase_create("hostile");
     tcase_set_timeout(th, 120);
     tcase_add_test(th, base_score_spellings);
+    tcase_add_test(th, several_quantiles_not_written);
     tcase_add_test(th, truncated_everywhere);
     tcase_add_test(th, hostile_xgboost);
     tcase_add_test(th, hostile_catboost);
