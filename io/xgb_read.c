@@ -97,8 +97,8 @@ static int read_base_score(ctx *c, sw_jnode n, float *out, int *count)
 
 /* The objective's parameter that swish keeps (so that a model written back
  * carries it as read): huber_slope, Poisson's max_delta_step,
- * tweedie_variance_power, one quantile_alpha ("[0.5]"); NaN when absent or
- * several quantiles. */
+ * tweedie_variance_power, one quantile_alpha ("[0.5]"), scale_pos_weight of
+ * the reg_loss objectives; NaN when absent or several quantiles. */
 static int read_objective_param(ctx *c, sw_jnode obj, sw_objective o, double *out)
 {
     *out = NAN;
@@ -108,6 +108,11 @@ static int read_objective_param(ctx *c, sw_jnode obj, sw_objective o, double *ou
     case SW_OBJ_POISSON: group = "poisson_regression_param", key = "max_delta_step"; break;
     case SW_OBJ_TWEEDIE: group = "tweedie_regression_param", key = "tweedie_variance_power"; break;
     case SW_OBJ_QUANTILE: group = "quantile_loss_param", key = "quantile_alpha"; break;
+    case SW_OBJ_SQUAREDERROR:
+    case SW_OBJ_LOGISTIC:
+    case SW_OBJ_REG_LOGISTIC:
+    case SW_OBJ_LOGITRAW:
+    case SW_OBJ_SQUAREDLOG: group = "reg_loss_param", key = "scale_pos_weight"; break;
     default: return SW_OK;
     }
     sw_jnode g = sw_json_get(c->doc, obj, group);

@@ -55,7 +55,8 @@ static void objective(sw_jw *w, const sw_forest *f)
     case SW_OBJ_SQUAREDLOG:
         sw_jw_key(w, "reg_loss_param");
         sw_jw_obj_begin(w);
-        sw_jw_kstr(w, "scale_pos_weight", "1");
+        sw_jw_key(w, "scale_pos_weight");
+        str_num_f32(w, isnan(p) ? 1.0f : (float)p);
         sw_jw_obj_end(w);
         break;
     case SW_OBJ_PSEUDOHUBER:

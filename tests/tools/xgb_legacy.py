@@ -10,7 +10,8 @@ booster as JSON), NAME.margin and NAME.pred (XGBoost's outputs with and without
 output_margin, all trees, one row per line, comma-separated, %.9g), and
 NAME.info (outputs, trees, best_iteration or -1):
   reg      reg:squarederror, depth 6, early stopping (best_iteration), eval_metric
-  logit    binary:logistic, base_score 0.3, gamma (pruned trees keep deleted nodes)
+  logit    binary:logistic, base_score 0.3, scale_pos_weight 2, gamma (pruned trees keep
+           deleted nodes)
   multi    multi:softprob, 3 classes
   dart     booster dart, rate_drop 0.3
   tweedie  reg:tweedie, variance power 1.3 (kept in the objective attribute)
@@ -42,7 +43,8 @@ def main():
     base = {"tree_method": "hist", "eta": 0.3, "seed": 3, "nthread": 1, "max_depth": 6}
     models = (
         ("reg", {"eval_metric": "mae"}, pts, 60),
-        ("logit", {"objective": "binary:logistic", "base_score": 0.3, "gamma": 2.0}, (pts > 20).astype(float), 30),
+        ("logit", {"objective": "binary:logistic", "base_score": 0.3, "gamma": 2.0, "scale_pos_weight": 2.0},
+         (pts > 20).astype(float), 30),
         ("multi", {"objective": "multi:softprob", "num_class": 3, "max_depth": 4}, cls, 15),
         ("dart", {"booster": "dart", "rate_drop": 0.3, "skip_drop": 0.0}, pts, 20),
         ("tweedie", {"objective": "reg:tweedie", "tweedie_variance_power": 1.3}, np.maximum(pts - 15, 0), 25),
