@@ -113,6 +113,27 @@ int bench_env_picks(const char *var, const char *name, int substring)
     return 0;
 }
 
+int bench_thread_counts(int *th, int max)
+{
+    int n = 0;
+    const char *pick = getenv("SW_BENCH_THREADS");
+    if (pick && *pick) {
+        for (const char *q = pick; *q && n < max;) {
+            char *end;
+            long v = strtol(q, &end, 10);
+            if (end == q || v <= 0 || v > 1024) break;
+            th[n++] = (int)v;
+            q = *end == ',' ? end + 1 : end;
+        }
+        return n;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1) cpus = 1;
+    for (int t = 1; t <= cpus && n < max; t *= 2) th[n++] = t;
+    if (th[n - 1] != cpus && n < max) th[n++] = (int)cpus;
+    return n;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -129,7 +150,8 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|train-curve|scaling|features|nightly|backtest|contention|store|serve]"
+        printf("usage: swish_bench [all|quick|score|train|train-curve|scaling|csv|features|nightly|backtest|\n"
+               "                    contention|store|serve]"
                " [--quick]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
@@ -142,6 +164,8 @@ int main(int argc, char **argv)
                "               SW_BENCH_CURVE_THREADS=1 the thread count (2)\n"
                "  scaling  training and scoring from 1 thread to every CPU, model bytes and scores\n"
                "           the same at each count; SW_BENCH_THREADS=1,4,16 picks the counts\n"
+               "  csv    reading the training CSV from 1 thread to every CPU, beside the file's plain\n"
+               "         read and XGBoost's CSV reader (SW_BENCH_THREADS as scaling)\n"
                "  features  the feature pipeline only\n"
                "  nightly   the 450-player nightly run only\n"
                "  backtest  a season's walk-forward backtest only\n"
@@ -175,6 +199,7 @@ int main(int argc, char **argv)
     if (every || strcmp(what, "train") == 0) rc |= bench_train(&c);
     if (strcmp(what, "all") == 0 || strcmp(what, "train-curve") == 0) rc |= bench_train_curve(&c);
     if (strcmp(what, "all") == 0 || strcmp(what, "scaling") == 0) rc |= bench_scaling(&c);
+    if (every || strcmp(what, "csv") == 0) rc |= bench_csv(&c);
     if (every || strcmp(what, "contention") == 0) rc |= bench_contention(&c);
     if (every || strcmp(what, "store") == 0) rc |= bench_store(&c);
     if (every || strcmp(what, "serve") == 0) rc |= bench_serve(&c);

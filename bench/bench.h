@@ -31,6 +31,9 @@ char *bench_run_timed(const char *cmd, double *rss_mib, double *secs);
 int bench_make_npz(const char *csv, const char *npz);
 /* Median of n values (sorts in place). */
 double bench_median(double *v, int n);
+/* The thread counts of the scaling benchmarks: 1, 2, 4, ... up to the CPUs online
+ * (and their number), or those of SW_BENCH_THREADS; 0 when that is no list. */
+int bench_thread_counts(int *th, int max);
 
 int bench_score(const bench_ctx *c);
 int bench_train(const bench_ctx *c);
@@ -38,6 +41,8 @@ int bench_train(const bench_ctx *c);
 int bench_train_curve(const bench_ctx *c);
 /* Training and scoring from 1 thread to every CPU (swish_bench scaling). */
 int bench_scaling(const bench_ctx *c);
+/* CSV reading from one thread to every CPU (bench_csv.c). */
+int bench_csv(const bench_ctx *c);
 int bench_features(const bench_ctx *c);
 int bench_nightly(const bench_ctx *c);
 int bench_backtest(const bench_ctx *c);

@@ -23,27 +23,6 @@
 #include "gbdt/score.h"
 #include "io/model.h"
 
-static int thread_counts(int *th, int max)
-{
-    int n = 0;
-    const char *pick = getenv("SW_BENCH_THREADS");
-    if (pick && *pick) {
-        for (const char *q = pick; *q && n < max;) {
-            char *end;
-            long v = strtol(q, &end, 10);
-            if (end == q || v <= 0 || v > 1024) break;
-            th[n++] = (int)v;
-            q = *end == ',' ? end + 1 : end;
-        }
-        return n;
-    }
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cpus < 1) cpus = 1;
-    for (int t = 1; t <= cpus && n < max; t *= 2) th[n++] = t;
-    if (th[n - 1] != cpus && n < max) th[n++] = (int)cpus;
-    return n;
-}
-
 /* FNV-1a of a file's bytes; 0 when unreadable. */
 static unsigned long long file_hash(const char *path)
 {
@@ -59,7 +38,7 @@ static unsigned long long file_hash(const char *path)
 int bench_scaling(const bench_ctx *c)
 {
     int th[16];
-    int nth = thread_counts(th, 16);
+    int nth = bench_thread_counts(th, 16);
     if (nth == 0) {
         fprintf(stderr, "bench scaling: SW_BENCH_THREADS is not a list of thread counts\n");
         return 1;

@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 import xgboost as xgb
-from xgb_out import write_matrix, write_rows
+from xgb_out import nan_rich_rows, write_matrix
 
 NAMES = ["f%d" % i for i in range(6)]
 
@@ -34,9 +34,7 @@ def main():
     out = sys.argv[1]
     rng = np.random.default_rng(5)
     n = 2500
-    X = rng.normal(size=(n, 6)).astype(np.float32) * 2
-    X[rng.random(size=X.shape) < 0.12] = np.nan
-    write_rows(out + "/rows.csv", X, NAMES)
+    X = nan_rich_rows(rng, n, out + "/rows.csv", NAMES)
     Z = np.nan_to_num(X)
     pts = 20 + Z[:, 0] * 3 + np.sin(Z[:, 1] * 2) * 4 + Z[:, 2] * Z[:, 3] + rng.normal(size=n)
     cls = (pts > 18).astype(int) + (pts > 23).astype(int)

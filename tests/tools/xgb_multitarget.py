@@ -21,7 +21,7 @@ import sys
 import numpy as np
 import xgboost as xgb
 from make_ubj import enc
-from xgb_out import write_matrix, write_rows
+from xgb_out import nan_rich_rows, write_matrix
 
 NAMES = ["f%d" % i for i in range(6)]
 
@@ -77,9 +77,7 @@ def main():
     out = sys.argv[1]
     rng = np.random.default_rng(21)
     n = 3000
-    X = rng.normal(size=(n, 6)).astype(np.float32) * 2
-    X[rng.random(size=X.shape) < 0.12] = np.nan
-    write_rows(out + "/rows.csv", X, NAMES)
+    X = nan_rich_rows(rng, n, out + "/rows.csv", NAMES)
     Z = np.nan_to_num(X)
     pts = 20 + Z[:, 0] * 3 + np.sin(Z[:, 1] * 2) * 4 + rng.normal(size=n)
     reb = 7 + Z[:, 2] * Z[:, 3] + rng.normal(size=n)

@@ -14,6 +14,14 @@ def write_rows(path, X, names):
             fp.write(",".join("" if np.isnan(v) else repr(float(v)) for v in row) + "\n")
 
 
+def nan_rich_rows(rng, n, path, names):
+    """n rows of normal features (scale 2) with 12% NaN, float32, also written to path."""
+    X = rng.normal(size=(n, len(names))).astype(np.float32) * 2
+    X[rng.random(size=X.shape) < 0.12] = np.nan
+    write_rows(path, X, names)
+    return X
+
+
 def write_matrix(path, a):
     """One row of a per line (its trailing axes flattened), comma-separated, %.9g."""
     a = a.reshape(a.shape[0], -1)
