@@ -198,7 +198,16 @@ typedef struct fsink {
     const char *const *names;
     const int *file_col;
     int noinf_to, finite_from;
+    const struct scol *col; /* per file column: where its cells go */
 } fsink;
+
+/* A file column's destination in a float sink: dst[r * stride] for output
+ * row r, kept column k; dst NULL when the column is not kept. */
+typedef struct scol {
+    float *dst;
+    size_t stride;
+    int k;
+} scol;
 
 /* Record a row left out (opts.skip_bad_rows). */
 static int skip_row(stretch *t, long line, long col, const char *why)
@@ -300,6 +309,25 @@ static inline int cell_f32(const char *c, size_t len, float *out)
     return sw_parse_f32(c, len, out);
 }
 
+/* The sinks' fast path: a plain decimal ([-]digits[.digits], 1 to 15
+ * digits) as float32, as cell_f32 reads it, always finite; -1 for any other
+ * text (cell_f32 then decides). */
+static inline int plain_f32(const char *c, size_t len, float *out)
+{
+    int neg = c[0] == '-';
+    size_t i = (size_t)neg, dot = 0; /* dot: the dot's index + 1 */
+    uint64_t v = 0;
+    for (const char *p = c + i, *z = c + len; p < z; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d < 10) v = v * 10 + d;
+        else if (d == (unsigned)'.' - '0' && !dot) dot = (size_t)(p - c) + 1;
+        else return -1;
+    }
+    size_t nd = len - (size_t)neg - (dot != 0);
+    if (nd - 1 >= 15) return -1; /* no digit, or more than 15 */
+    return sw_parse_f32_decimal(v, dot ? (int)dot - (int)len : 0, neg, c, len, out);
+}
+
 /* Keep field [s, s + len) of file column f (0-based) as kept column k of the
  * row: its offset, or with a float sink its value.  Returns -1 (st->rc set)
  * when the sink's cell is not a number. */
@@ -395,14 +423,18 @@ static inline void delim_bits(const char *b, uint64_t *comma, uint64_t *nl)
 
 /* parse_stretch for data without a quote: the commas and newlines of 64
  * bytes at a time as bit masks, a field per bit; the same cells, lines, rows
- * left out and errors as parse_stretch. */
-static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int nh, int nk, int skip_bad)
+ * left out and errors as parse_stretch.  sink: st->fs is set, and a plain
+ * decimal goes straight to its column's float. */
+static inline __attribute__((always_inline)) void noquote_body(sw_table *t, stretch *st, const int *map, int nh,
+                                                               int nk, int skip_bad, const int sink)
 {
     char *b = t->buf;
     size_t n = st->end, s = st->p; /* s: the field's start */
     long line = st->line, rec_line = line;
     int f = 0; /* fields of the record so far */
     cell *row = NULL;
+    const scol *col = sink ? st->fs->col : NULL;
+    size_t r = 0; /* sink: the output row */
     for (size_t w = st->p; w < n; w += 64) {
         uint64_t cm = 0, nl = 0;
         if (w + 64 <= n) {
@@ -428,11 +460,20 @@ static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int 
                 }
                 if (!(row = new_row(t, st, nk))) return;
                 rec_line = line;
+                r = st->row0 + (size_t)st->nr;
             }
             size_t e = d;
             if (eol && e > s && b[e - 1] == '\r') e--;
-            if (!st->fs) b[e] = '\0';
-            if (f < nh && map[f] >= 0 && keep_cell(t, st, row, map[f], s, e - s, rec_line)) return;
+            if (sink) {
+                float x;
+                if (f < nh && col[f].dst) { /* the destination computed after the digits: fewer registers live */
+                    if (plain_f32(b + s, e - s, &x) == 0) col[f].dst[r * col[f].stride] = x;
+                    else if (keep_cell(t, st, row, col[f].k, s, e - s, rec_line)) return;
+                }
+            } else {
+                b[e] = '\0';
+                if (f < nh && map[f] >= 0 && keep_cell(t, st, row, map[f], s, e - s, rec_line)) return;
+            }
             f++;
             s = d + 1;
             if (eol) {
@@ -449,10 +490,16 @@ static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int 
         }
         size_t e = n;
         if (e > s && b[e - 1] == '\r') e--;
-        if (!st->fs) b[e] = '\0';
+        if (!sink) b[e] = '\0';
         if (f < nh && map[f] >= 0 && keep_cell(t, st, row, map[f], s, e - s, rec_line)) return;
         end_row(t, st, rec_line, f + 1, nh, skip_bad);
     }
+}
+
+static void parse_stretch_noquote(sw_table *t, stretch *st, const int *map, int nh, int nk, int skip_bad)
+{
+    if (st->fs) noquote_body(t, st, map, nh, nk, skip_bad, 1);
+    else noquote_body(t, st, map, nh, nk, skip_bad, 0);
 }
 #endif
 
@@ -1038,6 +1085,7 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
     sw_matrix *X = NULL;
     float **dst = sw_alloc_array((size_t)(nm + nv) + 1, sizeof *dst);
     size_t *stride = sw_alloc_array((size_t)(nm + nv) + 1, sizeof *stride);
+    scol *col = sw_alloc_array((size_t)nh + 1, sizeof *col);
     if (rc == SW_OK) {
         X = sw__matrix_new((long)cap, nm, 0);
         for (int i = 0; i < nv; i++) vec[i] = sw_alloc_array(cap + 1, sizeof **vec);
@@ -1045,14 +1093,16 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
             if (sw_matrix_set_name(X, k, names[k])) rc = SW_NOMEM;
         for (int i = 0; i < nv; i++)
             if (!vec[i]) rc = SW_NOMEM;
-        if (!X || !dst || !stride || rc) rc = sw_fail(err, SW_NOMEM, "out of memory for %zu rows of %s", cap, path);
+        if (!X || !dst || !stride || !col || rc) rc = sw_fail(err, SW_NOMEM, "out of memory for %zu rows of %s", cap, path);
     }
     if (rc == SW_OK) {
         for (int k = 0; k < nm + nv; k++) {
             dst[k] = k < nm ? X->data + k : vec[k - nm];
             stride[k] = k < nm ? (size_t)nm : 1;
         }
-        fsink fs = {dst, stride, names, file_col, o->finite_matrix ? nm : 0, o->finite_vectors ? nm : nm + nv};
+        for (int f = 0; f < nh; f++)
+            col[f] = map[f] >= 0 ? (scol){dst[map[f]], stride[map[f]], map[f]} : (scol){NULL, 0, -1};
+        fsink fs = {dst, stride, names, file_col, o->finite_matrix ? nm : 0, o->finite_vectors ? nm : nm + nv, col};
         rc = parse_rows(t, st, ns, noquote, &fs, map, nh, nm, nv, X, vec, &rows, err);
         long wline = 1; /* the line at the window's start */
         for (int k = 1; k < w.n && rc == SW_OK; k++) {
@@ -1072,6 +1122,7 @@ int sw_matrix_read_csv(const char *path, const sw_csv_matrix_opts *o, sw_matrix 
     if (X) X->rows = (long)rows;
     sw_free(dst);
     sw_free(stride);
+    sw_free(col);
     sw_free(names);
     sw_free(map);
     sw_free(file_col);

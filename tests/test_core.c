@@ -1013,6 +1013,52 @@ START_TEST(matrix_read_csv_matches_table)
 }
 END_TEST
 
+/* Cells at the edges of the matrix reader's plain-decimal path (a sign, a dot
+ * first or last, 15 and 16 digits, leading zeros, what only the general
+ * parser reads) equal glibc's strtof, and texts that are not numbers are
+ * SW_PARSE at their line and column, at 1 and 2 threads. */
+START_TEST(matrix_read_csv_cell_texts)
+{
+    static const char *good[] = {".5", "5.", "-.5", "-5.", "-0", "0", "0.", "000123.4500", "-0.000000000000001",
+                                 "123456789012345", "1234567890123456", "999999999999999.9", "0.1234567890123456",
+                                 "16777217", "-16777217.0", "3.4028235e38", "1e-45", "+5", "NaN", "NA", ""};
+    static const char *bad[] = {"1.2.3", "1..2", "--5", "-", ".", "-.", "1-2", "12a", "0x10", "1e", " 7", "7 ", "+"};
+    int threads0 = omp_get_max_threads();
+    for (int nt = 1; nt <= 2; nt++) {
+        omp_set_num_threads(nt);
+        char csv[2048];
+        size_t n = (size_t)snprintf(csv, sizeof csv, "a,y\n");
+        int ng = (int)(sizeof good / sizeof good[0]);
+        for (int i = 0; i < ng; i++) n += (size_t)snprintf(csv + n, sizeof csv - n, "%s,%d\n", good[i], i);
+        const char *path = tu_write("edges.csv", csv, n);
+        static const char *vecs[] = {"y"};
+        sw_csv_matrix_opts o = {.vectors = vecs, .n_vectors = 1};
+        sw_matrix *X;
+        float *v[1];
+        sw_error err;
+        ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_OK);
+        ck_assert_int_eq(X->rows, ng);
+        for (int i = 0; i < ng; i++) {
+            int missing = !strcmp(good[i], "") || !strcmp(good[i], "NA") || !strcmp(good[i], "NaN");
+            float want = missing ? NAN : strtof(good[i], NULL), got = X->data[i];
+            ck_assert_msg(missing ? isnan(got) : memcmp(&got, &want, 4) == 0, "'%s': %a, strtof %a", good[i],
+                          (double)got, (double)want);
+            ck_assert(v[0][i] == (float)i);
+        }
+        sw_matrix_free(X);
+        sw_free(v[0]);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            n = (size_t)snprintf(csv, sizeof csv, "a,y\n1,0\n%s,1\n", bad[i]);
+            path = tu_write("edges.csv", csv, n);
+            ck_assert_int_eq(sw_matrix_read_csv(path, &o, &X, v, &err), SW_PARSE);
+            ck_assert_msg(err.line == 3 && err.col == 1, "'%s': line %ld col %ld", bad[i], err.line, err.col);
+            ck_assert_msg(strstr(err.msg, "column a: not a number"), "'%s': %s", bad[i], err.msg);
+        }
+    }
+    omp_set_num_threads(threads0);
+}
+END_TEST
+
 /* sw_matrix_read_csv on a regular file larger than its window reads it in
  * windows of whole lines: the same matrix, vectors and first error (line and
  * column) as one buffer for the whole file, at 1 to 3 threads, with windows
@@ -1372,6 +1418,7 @@ Suite *core_suite(void)
     tcase_add_test(tc, matrix_from_csv);
     tcase_add_test(tc, table_f32_matches_strtof);
     tcase_add_test(tc, matrix_read_csv_matches_table);
+    tcase_add_test(tc, matrix_read_csv_cell_texts);
     tcase_add_test(tc, matrix_read_csv_windows);
     tcase_add_test(tc, json_parse);
     tcase_add_test(tc, json_errors);
