@@ -541,6 +541,37 @@ START_TEST(cli_predict_io)
 }
 END_TEST
 
+/* predict --explain: a feature name holding a comma or a quote gives a
+ * quoted shap_ column, so the header has as many fields as each row. */
+START_TEST(cli_explain_quoted_names)
+{
+    const char *tmp = tu_tmpdir();
+    char path[512], model[600];
+    snprintf(path, sizeof path, "%s/q.csv", tmp);
+    snprintf(model, sizeof model, "%s/q.json", tmp);
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "\"a,b\",\"quo\"\"te\",plain,pts\n");
+    for (int i = 0; i < 400; i++) {
+        double a = (i * 37 % 101) / 10.0, b = (i * 53 % 97) / 10.0, c = (i * 29 % 89) / 10.0;
+        fprintf(fp, "%g,%g,%g,%g\n", a, b, c, 2 * a + (b > 5 ? 3 : 0) + c * 0.5);
+    }
+    fclose(fp);
+    char *out;
+    ck_assert_int_eq(run(&out, "%s train --train %s --target pts --out %s --rounds 5", tu_swish_bin(), path, model), 0);
+    free(out);
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input %s --explain 2>/dev/null", tu_swish_bin(), model, path), 0);
+    sw_table *t;
+    sw_error err;
+    ck_assert_msg(sw_table_parse("explain.csv", out, strlen(out), NULL, &t, &err) == SW_OK, "%s", err.msg);
+    ck_assert_int_eq(sw_table_rows(t), 400);
+    static const char *want[] = {"prediction", "expected_value", "shap_a,b", "shap_quo\"te", "shap_plain"};
+    ck_assert_int_eq(sw_table_cols(t), 5);
+    for (int k = 0; k < 5; k++) ck_assert_int_eq(sw_table_find(t, want[k]), k);
+    sw_table_free(t);
+    free(out);
+}
+END_TEST
+
 /* Threads a command starts, counted by strace (clone calls): a baseline for
  * what the runtime starts on its own (a sanitizer's thread), then the command. */
 static int clones(const char *args)
@@ -984,6 +1015,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, cli_exit_codes);
     tcase_add_test(tc, cli_config_env);
     tcase_add_test(tc, cli_predict_io);
+    tcase_add_test(tc, cli_explain_quoted_names);
     tcase_add_test(tc, cli_train_checks);
     tcase_add_test(tc, cli_threads_all_work);
     tcase_add_test(tc, cli_deploy_units);

@@ -120,20 +120,24 @@ static void ob_put(obuf *b, const char *s, size_t n)
 
 static void ob_ch(obuf *b, char c) { ob_put(b, &c, 1); }
 
-/* A CSV field, quoted when it holds a comma, a quote or a line break. */
-static void ob_field(obuf *b, const char *s, size_t n)
+/* The CSV field pre + s + sfx (pre and sfx plain names), quoted when s holds
+ * a comma, a quote or a line break. */
+static void ob_field_in(obuf *b, const char *pre, const char *s, size_t n, const char *sfx)
 {
-    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
-        ob_put(b, s, n);
-        return;
-    }
-    ob_ch(b, '"');
-    for (size_t i = 0; i < n; i++) {
+    int q = memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) || memchr(s, '\r', n);
+    if (q) ob_ch(b, '"');
+    ob_put(b, pre, strlen(pre));
+    if (!q) ob_put(b, s, n);
+    for (size_t i = 0; q && i < n; i++) {
         if (s[i] == '"') ob_ch(b, '"');
         ob_ch(b, s[i]);
     }
-    ob_ch(b, '"');
+    ob_put(b, sfx, strlen(sfx));
+    if (q) ob_ch(b, '"');
 }
+
+/* A CSV field, quoted when it holds a comma, a quote or a line break. */
+static void ob_field(obuf *b, const char *s, size_t n) { ob_field_in(b, "", s, n, ""); }
 
 static void ob_num(obuf *b, double v, int f32)
 {
@@ -330,9 +334,8 @@ int cmd_predict(int argc, char **argv)
             ob_put(&ob, sfx, strlen(sfx));
             for (int j = 0; j < nf; j++) {
                 const char *fn = sw_forest_feature_name(f, j);
-                ob_put(&ob, ",shap_", 6);
-                ob_field(&ob, fn ? fn : "", fn ? strlen(fn) : 0);
-                ob_put(&ob, sfx, strlen(sfx));
+                ob_ch(&ob, ',');
+                ob_field_in(&ob, "shap_", fn ? fn : "", fn ? strlen(fn) : 0, sfx);
             }
         }
         /* rows in parallel (each row's contributions are independent), then formatted in order */
