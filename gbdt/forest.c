@@ -382,6 +382,9 @@ int sw_forest_set_feature_names(sw_forest *f, const char *const *names, sw_error
     return SW_OK;
 }
 
+void sw_forest_set_unnamed(sw_forest *f, int unnamed) { f->unnamed = unnamed != 0; }
+int sw_forest_unnamed(const sw_forest *f) { return f->unnamed; }
+
 void sw_forest_set_objective(sw_forest *f, sw_objective obj) { f->objective = obj; }
 void sw_forest_set_objective_param(sw_forest *f, double v) { f->objective_param = v; }
 double sw_forest_objective_param(const sw_forest *f) { return f->objective_param; }
@@ -796,6 +799,7 @@ sw_forest *sw_forest_to_binary(const sw_forest *f)
     sw_forest *b = sw_forest_create(SW_TREES_BINARY, f->n_features);
     if (!b) return NULL;
     if (sw_forest_set_feature_names(b, (const char *const *)f->feature_names, NULL) != SW_OK) goto fail;
+    b->unnamed = f->unnamed;
     sw_forest_set_objective(b, sw_objective_link(f->objective) == SW_LINK_EXP ? SW_OBJ_POISSON
                                : sw_objective_link(f->objective) == SW_LINK_SIGMOID ? SW_OBJ_LOGISTIC
                                                                                     : SW_OBJ_SQUAREDERROR);

@@ -88,6 +88,11 @@ int sw_forest_set_groups(sw_forest *f, int n_groups, const int32_t *group, sw_er
 
 /* Names for all n_features columns (copied). */
 int sw_forest_set_feature_names(sw_forest *f, const char *const *names, sw_error *err);
+/* Set: the model's file named no features, and the names are XGBoost's f0,
+ * f1, ..., made up on reading; writers leave them out again, so that XGBoost
+ * still takes unnamed data with the file. */
+void sw_forest_set_unnamed(sw_forest *f, int unnamed);
+int sw_forest_unnamed(const sw_forest *f);
 void sw_forest_set_objective(sw_forest *f, sw_objective obj);
 /* The objective's parameter where it has one (tweedie_variance_power,
  * huber_slope, quantile_alpha, Poisson max_delta_step); NaN when unset. */

@@ -51,6 +51,7 @@ struct sw_forest {
     float *gbase_score, *gbase_margin;
     double scale, bias;
     int best_iteration;
+    int unnamed; /* the file named no features: feature_names are f0, f1, ... */
     int trees_per_iteration;
     char *source_format, *source_version;
     uint8_t *nan_mode; /* per feature */

@@ -4,11 +4,12 @@
  *   u64 payload length  payload (little-endian arrays)  u32 CRC-32 of all before
  *
  * The header holds the scalars (kind, objective, base score, scale/bias, best
- * iteration, names, NaN modes, tree count, whether statistics follow).  The
- * payload: binary forests write per-tree node counts then, per node, left,
- * right, feature (i32), value (f32), default-left (u8) and, with statistics,
- * cover and gain (f32); oblivious forests write per-tree depths, split features
- * (i32), borders (f32), leaves (f64) and optional leaf weights (f64).
+ * iteration, names and whether the source named them, NaN modes, tree count,
+ * whether statistics follow).  The payload: binary forests write per-tree node
+ * counts then, per node, left, right, feature (i32), value (f32), default-left
+ * (u8) and, with statistics, cover and gain (f32); oblivious forests write
+ * per-tree depths, split features (i32), borders (f32), leaves (f64) and
+ * optional leaf weights (f64).
  * The reader checks magic, version and checksum before anything else and
  * rebuilds the forest through the validating sw_forest_add_* calls.
  */
@@ -92,6 +93,10 @@ int sw_swm_write(const sw_forest *f, unsigned char **data, size_t *len, sw_error
     sw_jw_bool(j, stats);
     sw_jw_kstr(j, "source", sw_forest_source_format(f));
     sw_jw_kstr(j, "source_version", sw_forest_source_version(f));
+    if (sw_forest_unnamed(f)) { /* the names were made up when read (f0, f1, ...) */
+        sw_jw_key(j, "unnamed");
+        sw_jw_bool(j, 1);
+    }
     sw_jw_key(j, "features");
     sw_jw_arr_begin(j);
     for (int i = 0; i < nf; i++) {
@@ -210,7 +215,7 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
     double nt_d, obj_param, base_score, base_margin, scale, bias, best, tpi;
     sw_jnode kind = sw_json_get(doc, root, "kind"), feats = sw_json_get(doc, root, "features");
     sw_jnode nans = sw_json_get(doc, root, "nan_modes"), objn = sw_json_get(doc, root, "objective");
-    sw_jnode st = sw_json_get(doc, root, "stats");
+    sw_jnode st = sw_json_get(doc, root, "stats"), unn = sw_json_get(doc, root, "unnamed");
     if ((rc = field_num(doc, root, "n_trees", &nt_d, err)) || (rc = field_num(doc, root, "objective_param", &obj_param, err)) ||
         (rc = field_num(doc, root, "base_score", &base_score, err)) ||
         (rc = field_num(doc, root, "base_margin", &base_margin, err)) || (rc = field_num(doc, root, "scale", &scale, err)) ||
@@ -272,6 +277,7 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
         }
     }
     if ((rc = sw_forest_set_feature_names(f, (const char *const *)names, err))) goto out;
+    sw_forest_set_unnamed(f, unn != SW_JNONE && sw_json_type_of(doc, unn) == SW_JSON_TRUE);
     sw_forest_set_objective(f, (sw_objective)obj);
     sw_forest_set_objective_param(f, obj_param);
     sw_forest_set_base_score(f, (float)base_score, (float)base_margin);

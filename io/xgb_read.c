@@ -472,6 +472,7 @@ static int build_model(ctx *c, const sw_json *doc, const char *format, const cha
             if (!names[i] && rc == SW_OK) rc = sw_fail(err, SW_NOMEM, "out of memory");
         }
         if (rc == SW_OK) rc = sw_forest_set_feature_names(f, (const char *const *)names, err);
+        sw_forest_set_unnamed(f, nn == 0);
         for (long long i = 0; i < num_feature; i++) sw_free(names[i]);
         sw_free(names);
         if (rc) goto fail;

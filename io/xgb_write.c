@@ -263,9 +263,12 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
         str_int(w, sw_forest_best_iteration(f));
     }
     sw_jw_obj_end(w);
+    /* a model read without names is written without them (XGBoost then takes
+     * unnamed data), its types only where some feature is categorical */
+    int unnamed = sw_forest_unnamed(f);
     sw_jw_key(w, "feature_names");
     sw_jw_arr_begin(w);
-    for (int i = 0; i < nf; i++) {
+    for (int i = 0; i < nf && !unnamed; i++) {
         const char *nm = sw_forest_feature_name(f, i);
         char tmp[24];
         if (!nm) {
@@ -295,7 +298,7 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
     }
     sw_jw_key(w, "feature_types");
     sw_jw_arr_begin(w);
-    for (int i = 0; i < nf; i++) sw_jw_str(w, is_cat[i] ? "c" : "float");
+    for (int i = 0; i < nf && (!unnamed || sw_forest_has_categorical(f)); i++) sw_jw_str(w, is_cat[i] ? "c" : "float");
     sw_jw_arr_end(w);
     sw_free(is_cat);
     sw_jw_key(w, "gradient_booster");

@@ -62,6 +62,7 @@ START_TEST(cli_model_info)
     ck_assert_ptr_nonnull(strstr(out, "\"trees\": 524"));
     ck_assert_ptr_nonnull(strstr(out, "\"6\": 524"));
     ck_assert_ptr_nonnull(strstr(out, "\"points_avg_last_5\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"features_named\": true"));
     free(out);
     snprintf(rel, sizeof rel, "models/%s.cbm", CB);
     tu_shared_path(model, sizeof model, rel);

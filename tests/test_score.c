@@ -1306,6 +1306,18 @@ START_TEST(legacy_binary_matches_xgboost)
     ck_assert_msg(!memcmp(conv, orig, sizeof(float) * (size_t)n), "converted model: XGBoost's margins differ");
     free(conv);
     free(orig);
+    /* the legacy file names no features: neither does the converted one (XGBoost
+     * then takes unnamed data), nor a .swm on the way */
+    snprintf(path, sizeof path, "%s/logit.conv.json", dir);
+    char *conv_text = tu_slurp(path, NULL);
+    ck_assert_msg(strstr(conv_text, "\"feature_names\":[]") && strstr(conv_text, "\"feature_types\":[]"), "%.300s",
+                  conv_text);
+    free(conv_text);
+    rc = tu_sh(&out, "%s model convert %s/logit.conv.json %s/logit.swm && %s model convert %s/logit.swm %s/logit.swm.json"
+                     " && %s model info --json %s/logit.swm.json && %s model info %s/logit.model",
+               tu_swish_bin(), dir, dir, tu_swish_bin(), dir, dir, tu_swish_bin(), dir, tu_swish_bin(), dir);
+    ck_assert_msg(rc == 0 && strstr(out, "\"features_named\": false") && strstr(out, "not named in the file"), "%s", out);
+    free(out);
     rc = tu_sh(&out, "%s model convert %s/multi.model %s/multi.cbm 2>&1", tu_swish_bin(), dir, dir);
     ck_assert_msg(rc == 6 && strstr(out, "multi.cbm"), "%d %s", rc, out);
     free(out);

@@ -74,7 +74,7 @@ static void print_text(const char *path, const sw_forest *f, const int *hist, lo
         sw_format_f64_short(num, sw_forest_bias(f));
         printf("bias          %s\n", num);
     }
-    printf("features      %d\n", nf);
+    printf("features      %d%s\n", nf, sw_forest_unnamed(f) ? " (not named in the file: XGBoost's f0, f1, ...)" : "");
     for (int i = 0; i < nf; i++) {
         printf("  %3d  %s", i, sw_forest_feature_name(f, i) ? sw_forest_feature_name(f, i) : "");
         if (sw_forest_kind(f) == SW_TREES_OBLIVIOUS && sw_forest_nan_mode(f, i) != SW_NAN_ASIS)
@@ -141,6 +141,8 @@ static int print_json(const char *path, const sw_forest *f, const int *hist, lon
         sw_jw_kf64(w, "scale", sw_forest_scale(f));
         sw_jw_kf64(w, "bias", sw_forest_bias(f));
     }
+    sw_jw_key(w, "features_named");
+    sw_jw_bool(w, !sw_forest_unnamed(f));
     sw_jw_key(w, "features");
     sw_jw_arr_begin(w);
     for (int i = 0; i < sw_forest_n_features(f); i++) {

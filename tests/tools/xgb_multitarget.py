@@ -64,7 +64,9 @@ def per_target(bst, bases, dm, **kw):
 def predict(model, rows, out):
     T = np.genfromtxt(rows, delimiter=",", skip_header=1, dtype=np.float32, missing_values="", filling_values=np.nan)
     bst = xgb.Booster(model_file=model)
-    dm = xgb.DMatrix(T, missing=np.nan, feature_names=NAMES)
+    # as the model names its features: an unnamed one (a legacy file, written
+    # back) must take unnamed data, as it did before
+    dm = xgb.DMatrix(T, missing=np.nan, feature_names=NAMES if bst.feature_names else None)
     bases = file_base_scores(model)
     write_matrix(out, per_target(bst, bases, dm, output_margin=True) if len(bases) > 1 else
                  bst.predict(dm, output_margin=True))
