@@ -43,6 +43,7 @@ void sw_forest_free(sw_forest *f)
         for (int i = 0; i < f->n_features; i++) sw_free(f->feature_names[i]);
     }
     sw_free(f->feature_names);
+    sw_forest_set_objective_section(f, NULL, 0, NULL, NULL);
     sw_free(f->nan_mode);
     sw_free(f->source_format);
     sw_free(f->source_version);
@@ -380,6 +381,40 @@ int sw_forest_set_feature_names(sw_forest *f, const char *const *names, sw_error
         f->feature_names[i] = d;
     }
     return SW_OK;
+}
+
+int sw_forest_set_objective_section(sw_forest *f, const char *name, int n, const char *const *kv, sw_error *err)
+{
+    for (int i = 0; i < 2 * f->osec_n; i++) sw_free(f->osec_kv[i]);
+    sw_free(f->osec_kv);
+    sw_free(f->osec);
+    f->osec = NULL;
+    f->osec_kv = NULL;
+    f->osec_n = 0;
+    if (!name) return SW_OK;
+    if (n < 0 || n > SW_MAX_OBJECTIVE_KEYS) return sw_fail(err, SW_ARG, "%d objective parameters: at most %d", n, SW_MAX_OBJECTIVE_KEYS);
+    if (!(f->osec = sw_strdup(name)) || !(f->osec_kv = sw_calloc((size_t)(2 * n + 1), sizeof *f->osec_kv))) goto nomem;
+    for (int i = 0; i < n; i++) {
+        f->osec_kv[2 * i] = sw_strdup(kv[2 * i]);
+        f->osec_kv[2 * i + 1] = sw_strdup(kv[2 * i + 1]);
+        f->osec_n = i + 1;
+        if (!f->osec_kv[2 * i] || !f->osec_kv[2 * i + 1]) goto nomem;
+    }
+    return SW_OK;
+nomem:
+    sw_forest_set_objective_section(f, NULL, 0, NULL, NULL);
+    return sw_fail(err, SW_NOMEM, "out of memory");
+}
+
+int sw_forest_objective_section(const sw_forest *f, const char **name, int i, const char **key, const char **value)
+{
+    if (!f->osec) return -1;
+    if (name) *name = f->osec;
+    if (i >= 0 && i < f->osec_n) {
+        *key = f->osec_kv[2 * i];
+        *value = f->osec_kv[2 * i + 1];
+    }
+    return f->osec_n;
 }
 
 void sw_forest_set_unnamed(sw_forest *f, int unnamed) { f->unnamed = unnamed != 0; }

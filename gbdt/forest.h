@@ -88,6 +88,16 @@ int sw_forest_set_groups(sw_forest *f, int n_groups, const int32_t *group, sw_er
 
 /* Names for all n_features columns (copied). */
 int sw_forest_set_feature_names(sw_forest *f, const char *const *names, sw_error *err);
+/* The objective's parameter section as an XGBoost file wrote it, for the
+ * objectives whose parameters swish does not model (survival:aft's
+ * "aft_loss_param", rank:*'s "lambda_rank_param"): its name and n string
+ * pairs kv[2i] (key), kv[2i + 1] (value), copied (at most
+ * SW_MAX_OBJECTIVE_KEYS), written back as read.  name NULL removes it. */
+#define SW_MAX_OBJECTIVE_KEYS 64
+int sw_forest_set_objective_section(sw_forest *f, const char *name, int n, const char *const *kv, sw_error *err);
+/* Its key/value count (-1 when there is none) and name; pair i in *key and
+ * *value when 0 <= i < count. */
+int sw_forest_objective_section(const sw_forest *f, const char **name, int i, const char **key, const char **value);
 /* Set: the model's file named no features, and the names are XGBoost's f0,
  * f1, ..., made up on reading; writers leave them out again, so that XGBoost
  * still takes unnamed data with the file. */

@@ -45,6 +45,10 @@ struct sw_forest {
     char **feature_names;
     sw_objective objective;
     double objective_param;
+    /* the objective's parameter section as read (survival:aft, rank:*): its
+     * name and osec_n key/value strings, each in one allocation */
+    char *osec, **osec_kv;
+    int osec_n;
     float base_score, base_margin;
     /* one base score and margin per output group (XGBoost 3.1 writes one per
      * target); NULL: base_score and base_margin for every group */

@@ -5,7 +5,8 @@
  *
  * The header holds the scalars (kind, objective, base score, scale/bias, best
  * iteration, names and whether the source named them, NaN modes, tree count,
- * whether statistics follow).  The payload: binary forests write per-tree node
+ * whether statistics follow, XGBoost's objective parameters where swish does
+ * not model them).  The payload: binary forests write per-tree node
  * counts then, per node, left, right, feature (i32), value (f32), default-left
  * (u8) and, with statistics, cover and gain (f32); oblivious forests write
  * per-tree depths, split features (i32), borders (f32), leaves (f64) and
@@ -21,6 +22,7 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "model.h"
+#include "xgb_impl.h"
 
 #define SWM_VERSION 1
 
@@ -93,6 +95,20 @@ int sw_swm_write(const sw_forest *f, unsigned char **data, size_t *len, sw_error
     sw_jw_bool(j, stats);
     sw_jw_kstr(j, "source", sw_forest_source_format(f));
     sw_jw_kstr(j, "source_version", sw_forest_source_version(f));
+    const char *sec, *sk, *sv;
+    int nsec = sw_forest_objective_section(f, &sec, -1, NULL, NULL);
+    if (nsec >= 0) { /* XGBoost's objective parameters as read: {"aft_loss_param": {...}} */
+        sw_jw_key(j, "objective_section");
+        sw_jw_obj_begin(j);
+        sw_jw_key(j, sec);
+        sw_jw_obj_begin(j);
+        for (int i = 0; i < nsec; i++) {
+            sw_forest_objective_section(f, NULL, i, &sk, &sv);
+            sw_jw_kstr(j, sk, sv);
+        }
+        sw_jw_obj_end(j);
+        sw_jw_obj_end(j);
+    }
     if (sw_forest_unnamed(f)) { /* the names were made up when read (f0, f1, ...) */
         sw_jw_key(j, "unnamed");
         sw_jw_bool(j, 1);
@@ -216,6 +232,7 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
     sw_jnode kind = sw_json_get(doc, root, "kind"), feats = sw_json_get(doc, root, "features");
     sw_jnode nans = sw_json_get(doc, root, "nan_modes"), objn = sw_json_get(doc, root, "objective");
     sw_jnode st = sw_json_get(doc, root, "stats"), unn = sw_json_get(doc, root, "unnamed");
+    sw_jnode osec = sw_json_get(doc, root, "objective_section");
     if ((rc = field_num(doc, root, "n_trees", &nt_d, err)) || (rc = field_num(doc, root, "objective_param", &obj_param, err)) ||
         (rc = field_num(doc, root, "base_score", &base_score, err)) ||
         (rc = field_num(doc, root, "base_margin", &base_margin, err)) || (rc = field_num(doc, root, "scale", &scale, err)) ||
@@ -278,6 +295,14 @@ int sw_swm_read(const char *name, const unsigned char *data, size_t len, sw_fore
     }
     if ((rc = sw_forest_set_feature_names(f, (const char *const *)names, err))) goto out;
     sw_forest_set_unnamed(f, unn != SW_JNONE && sw_json_type_of(doc, unn) == SW_JSON_TRUE);
+    if (osec != SW_JNONE) {
+        sw_jnode sec = sw_json_type_of(doc, osec) == SW_JSON_OBJECT ? sw_json_first(doc, osec) : SW_JNONE;
+        if (sec == SW_JNONE || sw_json_type_of(doc, sec) != SW_JSON_OBJECT) {
+            rc = sw_error_set(err, SW_FORMAT, name, 0, 0, 12, "invalid model header: objective_section");
+            goto out;
+        }
+        if ((rc = sw__objective_section_read(doc, sec, f, err))) goto out;
+    }
     sw_forest_set_objective(f, (sw_objective)obj);
     sw_forest_set_objective_param(f, obj_param);
     sw_forest_set_base_score(f, (float)base_score, (float)base_margin);

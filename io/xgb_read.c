@@ -19,6 +19,7 @@
 #include "core/json.h"
 #include "core/num.h"
 #include "model.h"
+#include "xgb_impl.h"
 
 typedef struct {
     const sw_json *doc;
@@ -132,6 +133,45 @@ static int read_objective_param(ctx *c, sw_jnode obj, sw_objective o, double *ou
     if (!isfinite(x)) return fmt_err(c, v, SW_FORMAT, "objective parameter %s is not finite", key);
     *out = x;
     return SW_OK;
+}
+
+/* The parameter section of the objectives whose parameters swish does not
+ * model (survival:aft, rank:*), kept as read so that the model is written
+ * back with them: the objective's first member that is an object. */
+static int read_objective_section(ctx *c, sw_jnode obj, sw_objective o, sw_forest *f)
+{
+    if (o != SW_OBJ_AFT && o != SW_OBJ_RANK_PAIRWISE && o != SW_OBJ_RANK_NDCG && o != SW_OBJ_RANK_MAP) return SW_OK;
+    sw_jnode sec = sw_json_first(c->doc, obj);
+    while (sec != SW_JNONE && sw_json_type_of(c->doc, sec) != SW_JSON_OBJECT) sec = sw_json_next(c->doc, sec);
+    return sec == SW_JNONE ? SW_OK : sw__objective_section_read(c->doc, sec, f, c->err);
+}
+
+int sw__objective_section_read(const sw_json *doc, sw_jnode sec, sw_forest *f, sw_error *err)
+{
+    uint32_t n = sw_json_len(doc, sec);
+    if (n > SW_MAX_OBJECTIVE_KEYS)
+        return sw_error_set(err, SW_FORMAT, sw_json_name(doc), 0, 0, sw_json_offset(doc, sec),
+                            "the objective's parameters: %u, at most %d", n, SW_MAX_OBJECTIVE_KEYS);
+    char *kv[2 * SW_MAX_OBJECTIVE_KEYS + 1] = {0}, *name = NULL;
+    size_t len;
+    const char *k = sw_json_key(doc, sec, &len);
+    int rc = SW_OK, i = 0;
+    if (!k || memchr(k, 0, len))
+        rc = sw_error_set(err, SW_FORMAT, sw_json_name(doc), 0, 0, sw_json_offset(doc, sec),
+                          "the objective's parameter section has no name");
+    else if (!(name = sw_strndup(k, len))) rc = sw_fail(err, SW_NOMEM, "out of memory");
+    for (sw_jnode m = sw_json_first(doc, sec); m != SW_JNONE && rc == SW_OK; m = sw_json_next(doc, m), i++) {
+        k = sw_json_key(doc, m, &len);
+        if (!k || memchr(k, 0, len) || sw_json_type_of(doc, m) != SW_JSON_STRING)
+            rc = sw_error_set(err, SW_FORMAT, sw_json_name(doc), 0, 0, sw_json_offset(doc, m),
+                              "objective parameter %d of %s is not a named string", i, name);
+        else if (!(kv[2 * i] = sw_strndup(k, len)) || !(kv[2 * i + 1] = sw_json_strdup(doc, m)))
+            rc = sw_fail(err, SW_NOMEM, "out of memory");
+    }
+    if (rc == SW_OK) rc = sw_forest_set_objective_section(f, name, i, (const char *const *)kv, err);
+    for (int j = 0; j < 2 * i; j++) sw_free(kv[j]);
+    sw_free(name);
+    return rc;
 }
 
 static int array_len_is(ctx *c, sw_jnode arr, const char *name, uint32_t n, int tree)
@@ -434,6 +474,10 @@ static int build_model(ctx *c, const sw_json *doc, const char *format, const cha
         return rc;
     }
     sw_forest_set_objective_param(f, oparam);
+    if ((rc = read_objective_section(c, obj, (sw_objective)objective, f))) {
+        sw_forest_free(f);
+        return rc;
+    }
     sw_forest_set_base_score(f, base_score[0], margin[0]);
     /* out-of-range counts become 0 (refused) before the conversion to int */
     if ((rc = sw_forest_set_trees_per_iteration(f, npt < 1 || npt > 100000 / n_groups ? 0 : (int)npt * n_groups,

@@ -101,7 +101,19 @@ static void objective(sw_jw *w, const sw_forest *f)
         str_int(w, sw_forest_n_groups(f));
         sw_jw_obj_end(w);
         break;
-    default: break;
+    default: {
+        const char *sec, *k, *v;
+        int n = sw_forest_objective_section(f, &sec, -1, NULL, NULL);
+        if (n < 0) break;
+        sw_jw_key(w, sec);
+        sw_jw_obj_begin(w);
+        for (int i = 0; i < n; i++) {
+            sw_forest_objective_section(f, NULL, i, &k, &v);
+            sw_jw_kstr(w, k, v);
+        }
+        sw_jw_obj_end(w);
+        break;
+    }
     }
     sw_jw_obj_end(w);
 }
@@ -226,13 +238,17 @@ int sw_xgb_write(const sw_forest *f, int ubjson, unsigned char **data, size_t *l
     if (sw_objective_is_catboost(sw_forest_objective(f)))
         return sw_fail(err, SW_UNSUPPORTED, "objective %s has no XGBoost equivalent",
                        sw_objective_name(sw_forest_objective(f)));
-    switch (sw_forest_objective(f)) { /* XGBoost needs their parameters, which swish does not keep */
+    switch (sw_forest_objective(f)) { /* XGBoost needs their parameters: written back as read, if read */
     case SW_OBJ_AFT:
     case SW_OBJ_RANK_PAIRWISE:
     case SW_OBJ_RANK_NDCG:
     case SW_OBJ_RANK_MAP:
-        return sw_fail(err, SW_UNSUPPORTED, "a model with objective %s cannot be written in XGBoost format (use .swm)",
-                       sw_objective_name(sw_forest_objective(f)));
+        if (sw_forest_objective_section(f, NULL, -1, NULL, NULL) < 0)
+            return sw_fail(err, SW_UNSUPPORTED,
+                           "a model with objective %s whose parameters were not read from an XGBoost file cannot be "
+                           "written in XGBoost format (use .swm)",
+                           sw_objective_name(sw_forest_objective(f)));
+        break;
     default: break;
     }
     if (sw_forest_objective(f) == SW_OBJ_QUANTILE && sw_forest_n_groups(f) > 1)

@@ -784,8 +784,8 @@ END_TEST
  * (tests/tools/xgb_objectives.py), some with a base_score: every scorer and
  * the CLI equal XGBoost's margins and predictions bit for bit, JSON and UBJSON,
  * on NaN-rich rows.  The trainer refuses them; written back by swish, XGBoost
- * reads the same predictions, or swish refuses the format where it keeps no
- * parameters XGBoost needs (rank:*, survival:aft).  And a random forest
+ * reads the same predictions (rank:* and survival:aft with their parameter
+ * section as read, through .swm too; refused without it).  And a random forest
  * (num_parallel_tree 3): --trees counts whole rounds, as XGBoost does; a
  * model trained for no round scores its base_score. */
 START_TEST(scored_objectives_match_xgboost)
@@ -832,19 +832,32 @@ START_TEST(scored_objectives_match_xgboost)
                 free(out);
                 /* written back: XGBoost reads the same predictions, or a clear refusal */
                 snprintf(path, sizeof path, "%s/%s.back.json", dir, kind);
-                int wr = sw_model_save(f, path, &err);
-                if (obj == SW_OBJ_AFT || obj == SW_OBJ_RANK_PAIRWISE || obj == SW_OBJ_RANK_NDCG || obj == SW_OBJ_RANK_MAP) {
-                    ck_assert_int_eq(wr, SW_UNSUPPORTED);
-                    ck_assert_msg(strstr(err.msg, "use .swm") != NULL, "%s", err.msg);
-                    snprintf(path, sizeof path, "%s/%s.back.swm", dir, kind);
-                    ck_assert_msg(sw_model_save(f, path, &err) == SW_OK, "%s", err.msg);
+                int unmodelled = obj == SW_OBJ_AFT || obj == SW_OBJ_RANK_PAIRWISE || obj == SW_OBJ_RANK_NDCG ||
+                                 obj == SW_OBJ_RANK_MAP;
+                if (unmodelled) {
+                    /* their parameters (aft_loss_distribution "logistic", lambda_rank_param) are kept as
+                     * read, through .swm too: the objective's section as XGBoost wrote it */
+                    snprintf(path2, sizeof path2, "%s/%s.back.swm", dir, kind);
+                    ck_assert_msg(sw_model_save(f, path2, &err) == SW_OK, "%s", err.msg);
                     sw_forest *b;
-                    ck_assert_msg(sw_model_load(path, &b, &err) == SW_OK, "%s", err.msg);
+                    ck_assert_msg(sw_model_load(path2, &b, &err) == SW_OK, "%s", err.msg);
                     ck_assert_int_eq(sw_forest_objective(b), obj);
-                    sw_forest_predict_ref(b, X->data, n, 6, -1, 0, got);
-                    for (long r = 0; r < n; r++) back[r] = (float)got[r];
+                    ck_assert_msg(sw_model_save(b, path, &err) == SW_OK, "%s", err.msg);
+                    /* one read without the section (as from a file that had none) is refused */
+                    ck_assert_int_eq(sw_forest_set_objective_section(b, NULL, 0, NULL, &err), SW_OK);
+                    snprintf(path2, sizeof path2, "%s/%s.nosec.json", dir, kind);
+                    ck_assert_int_eq(sw_model_save(b, path2, &err), SW_UNSUPPORTED);
+                    ck_assert_msg(strstr(err.msg, "use .swm") != NULL, "%s", err.msg);
                     sw_forest_free(b);
-                } else {
+                    rc = tu_sh(&out, "/usr/bin/python3 -c \"import json, sys; o = [json.load(open(p))['learner']['objective'] "
+                                     "for p in sys.argv[1:]]; print(o); sys.exit(o[0] != o[1] or len(o[0]) != 2)\" %s/%s.json %s",
+                               dir, kind, path);
+                    ck_assert_msg(rc == 0, "%s: the objective written back differs: %s", kind, out);
+                    if (obj == SW_OBJ_AFT) ck_assert_ptr_nonnull(strstr(out, "'aft_loss_distribution': 'logistic'"));
+                    free(out);
+                }
+                {
+                    int wr = unmodelled ? SW_OK : sw_model_save(f, path, &err);
                     ck_assert_msg(wr == SW_OK, "%s: %s", kind, err.msg);
                     snprintf(path2, sizeof path2, "%s/%s.back.pred", dir, kind);
                     rc = tu_sh(&out, "/usr/bin/python3 tests/tools/xgb_predict.py %s %s/rows.csv %s 2>&1", path, dir, path2);
