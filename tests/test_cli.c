@@ -539,6 +539,18 @@ START_TEST(cli_predict_io)
     ck_assert_int_ne(run(&out, "%s predict --model %s --input %s --keep PLAYER_ID,NOPE", tu_swish_bin(), model, kpath), 0);
     ck_assert_ptr_nonnull(strstr(out, "NOPE"));
     free(out);
+    /* --trees best asked of a model without a best iteration (CatBoost's): all trees, and a note says so */
+    char cbm[512], cin[512];
+    snprintf(rel, sizeof rel, "models/%s.cbm", CB);
+    tu_shared_path(cbm, sizeof cbm, rel);
+    snprintf(rel, sizeof rel, "crosscheck/catboost/%s/inputs.csv", CB);
+    tu_shared_path(cin, sizeof cin, rel);
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input %s --trees best 2>&1 >/dev/null", tu_swish_bin(), cbm, cin), 0);
+    ck_assert_msg(strstr(out, "has no best iteration") && strstr(out, "all 1000 trees"), "%s", out);
+    free(out);
+    ck_assert_int_eq(run(&out, "%s predict --model %s --input %s 2>&1 >/dev/null", tu_swish_bin(), cbm, cin), 0);
+    ck_assert_str_eq(out, "");
+    free(out);
 }
 END_TEST
 

@@ -1334,6 +1334,12 @@ START_TEST(legacy_binary_matches_xgboost)
     rc = tu_sh(&out, "%s model convert %s/multi.model %s/multi.cbm 2>&1", tu_swish_bin(), dir, dir);
     ck_assert_msg(rc == 6 && strstr(out, "multi.cbm"), "%d %s", rc, out);
     free(out);
+    /* the file names no features: a CSV whose columns are named otherwise is refused, saying how to name them */
+    rc = tu_sh(&out, "sed '1s/f/g/g' %s/rows.csv > %s/rows_g.csv && %s predict --model %s/logit.model --input %s/rows_g.csv 2>&1",
+               dir, dir, tu_swish_bin(), dir, dir);
+    ck_assert_msg(rc == 7 && strstr(out, "missing columns: f0") && strstr(out, "names no features: name the columns f0"), "%d %s",
+                  rc, out);
+    free(out);
     /* the CLI reads it by content, whatever the name */
     rc = tu_sh(&out, "%s model info %s/logit.model --json", tu_swish_bin(), dir);
     ck_assert_msg(rc == 0 && strstr(out, "\"format\": \"xgboost-legacy\""), "%s", out);

@@ -252,6 +252,10 @@ int cmd_predict(int argc, char **argv)
         goto done;
     }
 
+    if (choice == SW_TREES_BEST && cli_get(&a, "--trees") && sw_forest_best_iteration(f) < 0)
+        fprintf(stderr, "swish predict: note: %s has no best iteration (no early stopping): --trees best uses all %d trees\n",
+                model_path, sw_forest_n_trees(f));
+
     /* the features, then the --keep columns that are not features */
     names = sw_calloc((size_t)nf + (size_t)nk + 1, sizeof *names);
     kcol = sw_calloc((size_t)nk + 1, sizeof *kcol);
@@ -394,6 +398,11 @@ int cmd_predict(int argc, char **argv)
                 (t3 - t2b) * 1e3, n_trees, threads, per, (t4 - t3) * 1e3);
     }
 done:
+    if (rc == SW_MISMATCH && f && sw_forest_unnamed(f)) { /* say where f0, f1, ... come from */
+        size_t l = strlen(err.msg);
+        snprintf(err.msg + l, sizeof err.msg - l, " (%s names no features: name the columns f0, f1, ... in its order)",
+                 model_path);
+    }
     sw_free(ob.p);
     sw_free(all);
     for (int g = 0; ex && g < n_ex; g++) sw_explainer_free(ex[g]);
