@@ -184,29 +184,35 @@ void sw_explainer_free(sw_explainer *e)
 
 double sw_explainer_expected(const sw_explainer *e) { return e->expected; }
 
-static void extend(pelem *p, int d, double zf, double of, int feature)
+/* The path algebra of TreeSHAP (Lundberg et al., Algorithm 2), its divisions
+ * by small integers taken as multiplications by rcp[k] = 1 / k and those by a
+ * fraction as one reciprocal a call: divisions were most of its time. */
+static void extend(pelem *p, int d, double zf, double of, int feature, const double *rcp)
 {
     p[d].feature = feature;
     p[d].zero_fraction = zf;
     p[d].one_fraction = of;
     p[d].pweight = d == 0 ? 1.0 : 0.0;
+    double r = rcp[d + 1];
     for (int i = d - 1; i >= 0; i--) {
-        p[i + 1].pweight += of * p[i].pweight * (i + 1) / (double)(d + 1);
-        p[i].pweight = zf * p[i].pweight * (d - i) / (double)(d + 1);
+        p[i + 1].pweight += of * p[i].pweight * (i + 1) * r;
+        p[i].pweight = zf * p[i].pweight * (d - i) * r;
     }
 }
 
-static void unwind(pelem *p, int d, int k)
+static void unwind(pelem *p, int d, int k, const double *rcp)
 {
-    double of = p[k].one_fraction, zf = p[k].zero_fraction, next = p[d].pweight;
-    for (int i = d - 1; i >= 0; i--) {
-        if (of != 0) {
+    double of = p[k].one_fraction, zf = p[k].zero_fraction, next = p[d].pweight, r = rcp[d + 1];
+    if (of != 0) {
+        double iof = (d + 1) / of;
+        for (int i = d - 1; i >= 0; i--) {
             double tmp = p[i].pweight;
-            p[i].pweight = next * (d + 1) / ((i + 1) * of);
-            next = tmp - p[i].pweight * zf * (d - i) / (double)(d + 1);
-        } else {
-            p[i].pweight = p[i].pweight * (d + 1) / (zf * (d - i));
+            p[i].pweight = next * iof * rcp[i + 1];
+            next = tmp - p[i].pweight * zf * (d - i) * r;
         }
+    } else {
+        double izf = (d + 1) / zf;
+        for (int i = d - 1; i >= 0; i--) p[i].pweight = p[i].pweight * izf * rcp[d - i];
     }
     for (int i = k; i < d; i++) {
         p[i].feature = p[i + 1].feature;
@@ -215,31 +221,33 @@ static void unwind(pelem *p, int d, int k)
     }
 }
 
-static double unwound_sum(const pelem *p, int d, int k)
+static double unwound_sum(const pelem *p, int d, int k, const double *rcp)
 {
-    double of = p[k].one_fraction, zf = p[k].zero_fraction, next = p[d].pweight, total = 0;
-    for (int i = d - 1; i >= 0; i--) {
-        if (of != 0) {
-            double tmp = next * (d + 1) / ((i + 1) * of);
+    double of = p[k].one_fraction, zf = p[k].zero_fraction, next = p[d].pweight, total = 0, r = rcp[d + 1];
+    if (of != 0) {
+        double iof = (d + 1) / of;
+        for (int i = d - 1; i >= 0; i--) {
+            double tmp = next * iof * rcp[i + 1];
             total += tmp;
-            next = p[i].pweight - tmp * zf * ((d - i) / (double)(d + 1));
-        } else if (zf != 0) {
-            total += (p[i].pweight / zf) / ((d - i) / (double)(d + 1));
+            next = p[i].pweight - tmp * zf * ((d - i) * r);
         }
+    } else if (zf != 0) {
+        double izf = (d + 1) / zf;
+        for (int i = d - 1; i >= 0; i--) total += p[i].pweight * izf * rcp[d - i];
     }
     return total;
 }
 
 static void shap(const enode *t, const float *x, double *phi, int n, int d, pelem *parent, double pz, double po,
-                 int pfeat)
+                 int pfeat, const double *rcp)
 {
     pelem *p = parent + d + 1;
     memcpy(p, parent, sizeof *p * (size_t)(d + 1));
-    extend(p, d, pz, po, pfeat);
+    extend(p, d, pz, po, pfeat, rcp);
     const enode *nd = &t[n];
     if (nd->left < 0) {
         for (int i = 1; i <= d; i++) {
-            double w = unwound_sum(p, d, i);
+            double w = unwound_sum(p, d, i, rcp);
             phi[p[i].feature] += w * (p[i].one_fraction - p[i].zero_fraction) * nd->value;
         }
         return;
@@ -259,13 +267,13 @@ static void shap(const enode *t, const float *x, double *phi, int n, int d, pele
     if (k != d + 1) {
         iz = p[k].zero_fraction;
         io = p[k].one_fraction;
-        unwind(p, d, k);
+        unwind(p, d, k, rcp);
         d -= 1;
     }
     /* a branch with zero weight on both fractions contributes nothing (and would
      * divide by zero when the path is unwound below it) */
-    if (hz * iz > 0 || io > 0) shap(t, x, phi, hot, d + 1, p, hz * iz, io, nd->feature);
-    if (cz * iz > 0) shap(t, x, phi, cold, d + 1, p, cz * iz, 0, nd->feature);
+    if (hz * iz > 0 || io > 0) shap(t, x, phi, hot, d + 1, p, hz * iz, io, nd->feature, rcp);
+    if (cz * iz > 0) shap(t, x, phi, cold, d + 1, p, cz * iz, 0, nd->feature, rcp);
 }
 
 int sw_explain_row(const sw_explainer *e, const float *x, double *phi)
@@ -273,9 +281,17 @@ int sw_explain_row(const sw_explainer *e, const float *x, double *phi)
     memset(phi, 0, sizeof *phi * (size_t)e->n_features);
     int md = e->max_depth + 2;
     pelem *path = sw_alloc_array((size_t)(md * (md + 1)) / 2 + 1, sizeof *path);
-    if (!path) return SW_NOMEM;
-    for (int t = 0; t < e->n_trees; t++) shap(e->nodes + e->start[t], x, phi, 0, 0, path, 1, 1, -1);
+    double *rcp = sw_alloc_array((size_t)md + 2, sizeof *rcp);
+    if (!path || !rcp) {
+        sw_free(path);
+        sw_free(rcp);
+        return SW_NOMEM;
+    }
+    rcp[0] = 0;
+    for (int k = 1; k < md + 2; k++) rcp[k] = 1.0 / k;
+    for (int t = 0; t < e->n_trees; t++) shap(e->nodes + e->start[t], x, phi, 0, 0, path, 1, 1, -1, rcp);
     sw_free(path);
+    sw_free(rcp);
     return SW_OK;
 }
 
