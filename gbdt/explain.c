@@ -4,6 +4,8 @@
  * the leaf weights.  Path-dependent expectations follow the tree's order, so
  * the order is part of the definition; this one is CatBoost's. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -21,12 +23,41 @@ typedef struct {
     uint32_t cbits;
 } enode;
 
+/* The leaf paths of a tree (see leaf_paths): per leaf its value, its path's
+ * distinct features (slots: feature, zero fraction) and its nodes (node, the
+ * side taken, the node's slot). */
+typedef struct {
+    double v;
+    int d, ns;          /* slots (distinct features), path nodes */
+    long slot, st, tab; /* offsets into the explainer's slot, step and table arrays (tab -1: none) */
+} lrec;
+typedef struct {
+    int32_t node;
+    uint8_t left, slot;
+} lstep;
+
+#define LP_MAX 24 /* path nodes, at most, for leaf paths */
+#define LT_MAX 6  /* distinct features on a path, at most, for a leaf's table */
+
 struct sw_explainer {
     const sw_forest *f;
-    int n_trees, n_features, max_depth;
+    int n_trees, n_features, max_depth, max_nodes;
     enode *nodes;
     long *start; /* n_trees + 1 */
     double expected;
+    /* leaf paths, built by the first row explained (paths_ready; lock), so
+     * that an explainer never used costs neither their time nor their
+     * memory: tree t's leaves lrec[lstart[t] .. lstart[t + 1]) (none, or
+     * lstart NULL: the recursive algorithm) */
+    pthread_mutex_t lock;
+    atomic_int paths_ready;
+    long *lstart;
+    lrec *leaves;
+    int *sfeat;
+    double *sz;
+    lstep *steps;
+    double *tab; /* the leaves' tables (see leaf_table) */
+    double w[LP_MAX + 1][LP_MAX]; /* w[d][k] = k! (d - 1 - k)! / d! */
 };
 
 typedef struct {
@@ -47,6 +78,138 @@ static int depth_of(const enode *t, int n)
     if (t[n].left < 0) return 0;
     int a = depth_of(t, t[n].left), b = depth_of(t, t[n].right);
     return 1 + (a > b ? a : b);
+}
+
+/* A leaf's table over the 2^d patterns m of the features x follows (bit s:
+ * slot s): T[m] = sum_k w(k, d) e_{q-k}, e the elementary symmetric
+ * polynomials of the fractions z_s of m's q slots (see leaf_shap); 0 for the
+ * full pattern (not used).  Each pattern's polynomial is its pattern without
+ * the highest bit times (1 + z t). */
+static void leaf_table(const double *w, const double *z, int d, double *T)
+{
+    double E[1 << LT_MAX][LT_MAX + 1];
+    E[0][0] = 1;
+    T[0] = w[0];
+    for (unsigned m = 1; m < 1u << d; m++) {
+        int hb = 31 - __builtin_clz(m), q = __builtin_popcount(m);
+        const double *pe = E[m ^ (1u << hb)];
+        double *pm = E[m];
+        pm[0] = 1;
+        for (int j = 1; j < q; j++) pm[j] = pe[j] + z[hb] * pe[j - 1];
+        pm[q] = z[hb] * pe[q - 1];
+        double s = 0;
+        for (int k = 0; k <= q && q < d; k++) s += w[k] * pm[q - k];
+        T[m] = s;
+    }
+}
+
+/* Tree t's leaves with their paths, into e's arrays from *nl, *ns, *np on:
+ * the recursion keeps the path's nodes (node, side) in nodes[0..depth). */
+typedef struct {
+    int32_t node;
+    uint8_t left;
+} pstep;
+
+static int count_leaves(const enode *t, int n, int depth, int *maxd)
+{
+    if (t[n].left < 0) {
+        if (depth > *maxd) *maxd = depth;
+        return 1;
+    }
+    return count_leaves(t, t[n].left, depth + 1, maxd) + count_leaves(t, t[n].right, depth + 1, maxd);
+}
+
+static void walk_leaves(sw_explainer *e, const enode *t, int n, pstep *path, int depth, long *nl, long *ns, long *np)
+{
+    if (t[n].left >= 0) {
+        path[depth] = (pstep){n, 1};
+        walk_leaves(e, t, t[n].left, path, depth + 1, nl, ns, np);
+        path[depth] = (pstep){n, 0};
+        walk_leaves(e, t, t[n].right, path, depth + 1, nl, ns, np);
+        return;
+    }
+    lrec *L = &e->leaves[(*nl)++];
+    L->v = t[n].value;
+    L->slot = *ns;
+    L->st = *np;
+    L->tab = -1;
+    L->d = 0;
+    L->ns = depth;
+    for (int k = 0; k < depth; k++) {
+        const enode *nd = &t[path[k].node];
+        int child = path[k].left ? nd->left : nd->right;
+        double z = nd->cover > 0 ? t[child].cover / nd->cover : 0;
+        int s = 0;
+        while (s < L->d && e->sfeat[L->slot + s] != nd->feature) s++;
+        if (s == L->d) {
+            e->sfeat[L->slot + s] = nd->feature;
+            e->sz[L->slot + s] = 1;
+            L->d++;
+        }
+        e->sz[L->slot + s] *= z; /* a feature tested again: the fractions multiply */
+        e->steps[*np + k] = (lstep){path[k].node, path[k].left, (uint8_t)s};
+    }
+    *ns += L->d;
+    *np += depth;
+}
+
+/* Leaf paths for every tree whose paths are at most LP_MAX nodes deep (the
+ * others keep the recursive algorithm): per row, each leaf's contribution
+ * from its path's distinct features alone (see leaf_shap). */
+static int leaf_paths(sw_explainer *e)
+{
+    e->lstart = sw_alloc_array((size_t)e->n_trees + 1, sizeof *e->lstart);
+    if (!e->lstart) return SW_NOMEM;
+    long nl = 0, nsteps = 0;
+    for (int t = 0; t < e->n_trees; t++) {
+        const enode *nd = e->nodes + e->start[t];
+        int maxd = 0, c = count_leaves(nd, 0, 0, &maxd);
+        if (maxd <= LP_MAX) {
+            nl += c;
+            nsteps += (long)c * maxd;
+        }
+        long n = e->start[t + 1] - e->start[t];
+        if (n > e->max_nodes) e->max_nodes = (int)n;
+    }
+    e->leaves = sw_alloc_array((size_t)nl + 1, sizeof *e->leaves);
+    e->sfeat = sw_alloc_array((size_t)nsteps + 1, sizeof *e->sfeat);
+    e->sz = sw_alloc_array((size_t)nsteps + 1, sizeof *e->sz);
+    e->steps = sw_alloc_array((size_t)nsteps + 1, sizeof *e->steps);
+    pstep *path = sw_alloc_array(LP_MAX + 1, sizeof *path);
+    if (!e->leaves || !e->sfeat || !e->sz || !e->steps || !path) {
+        sw_free(path);
+        return SW_NOMEM;
+    }
+    long at = 0, ns = 0, np = 0;
+    for (int t = 0; t < e->n_trees; t++) {
+        const enode *nd = e->nodes + e->start[t];
+        int maxd = 0;
+        count_leaves(nd, 0, 0, &maxd);
+        e->lstart[t] = at; /* none (lstart[t + 1] == lstart[t]): the recursive algorithm */
+        if (maxd <= LP_MAX) walk_leaves(e, nd, 0, path, 0, &at, &ns, &np);
+    }
+    e->lstart[e->n_trees] = at;
+    sw_free(path);
+    double fact[LP_MAX + 1];
+    fact[0] = 1;
+    for (int k = 1; k <= LP_MAX; k++) fact[k] = fact[k - 1] * k;
+    for (int d = 1; d <= LP_MAX; d++)
+        for (int k = 0; k < d; k++) e->w[d][k] = fact[k] * fact[d - 1 - k] / fact[d];
+    /* tables for the leaves of at most LT_MAX distinct features */
+    long ntab = 0;
+    for (long l = 0; l < at; l++)
+        if (e->leaves[l].d <= LT_MAX) ntab += 1L << e->leaves[l].d;
+    e->tab = sw_alloc_array((size_t)ntab + 1, sizeof *e->tab);
+    if (!e->tab) return SW_NOMEM;
+    ntab = 0;
+    for (long l = 0; l < at; l++) {
+        lrec *L = &e->leaves[l];
+        if (L->d > LT_MAX) continue;
+        L->tab = ntab;
+        leaf_table(e->w[L->d], e->sz + L->slot, L->d, e->tab + ntab);
+        ntab += 1L << L->d;
+    }
+    return SW_OK;
 }
 
 int sw_explainer_create(const sw_forest *f, int n_trees, sw_explainer **out, sw_error *err)
@@ -70,6 +233,11 @@ int sw_explainer_create_group(const sw_forest *f, int n_trees, int group, sw_exp
     for (int t = 0; t < n_trees; t++) nt += sw_forest_tree_group(f, t) == group;
     sw_explainer *e = sw_calloc(1, sizeof *e);
     if (!e) return sw_fail(err, SW_NOMEM, "out of memory");
+    if (pthread_mutex_init(&e->lock, NULL) != 0) {
+        sw_free(e);
+        return sw_fail(err, SW_NOMEM, "cannot create a mutex");
+    }
+    atomic_init(&e->paths_ready, 0);
     e->f = f;
     e->n_trees = nt;
     e->n_features = f->n_features;
@@ -174,9 +342,32 @@ int sw_explainer_create_group(const sw_forest *f, int n_trees, int group, sw_exp
     return SW_OK;
 }
 
+static void free_paths(sw_explainer *e)
+{
+    sw_free(e->lstart);
+    sw_free(e->leaves);
+    sw_free(e->sfeat);
+    sw_free(e->sz);
+    sw_free(e->steps);
+    sw_free(e->tab);
+    e->lstart = NULL;
+    e->leaves = NULL;
+    e->sfeat = NULL;
+    e->sz = NULL;
+    e->steps = NULL;
+    e->tab = NULL;
+}
+
 void sw_explainer_free(sw_explainer *e)
 {
     if (!e) return;
+    pthread_mutex_destroy(&e->lock);
+    sw_free(e->lstart);
+    sw_free(e->leaves);
+    sw_free(e->sfeat);
+    sw_free(e->sz);
+    sw_free(e->steps);
+    sw_free(e->tab);
     sw_free(e->nodes);
     sw_free(e->start);
     sw_free(e);
@@ -276,8 +467,105 @@ static void shap(const enode *t, const float *x, double *phi, int n, int d, pele
     if (cz * iz > 0) shap(t, x, phi, cold, d + 1, p, cz * iz, 0, nd->feature, rcp);
 }
 
-int sw_explain_row(const sw_explainer *e, const float *x, double *phi)
+static inline int goes_left(const enode *nd, const float *x)
 {
+    float v = x[nd->feature];
+    return isnan(v) ? nd->default_left : nd->cw ? !sw__cat_right(nd->cw, nd->cbits, v) : nd->le ? v <= nd->thr : v < nd->thr;
+}
+
+/* Tree t's contributions from its leaf paths.  For a leaf of value v whose
+ * path tests d distinct features, feature i with zero fraction z_i (the
+ * product of its nodes' cover fractions) and one fraction o_i (1 when x takes
+ * the path's side at each of its nodes, else 0), the path-dependent Shapley
+ * value is
+ *
+ *     phi_j += v (o_j - z_j) sum_{S of the others} w(|S|, d) prod_{i in S} o_i prod_{i not in S} z_i,
+ *
+ * w(s, d) = s! (d - 1 - s)! / d!.  With O the features x follows and Z the
+ * others, the sum is prod_Z z times sum_k w(k, d) e_{q-k}: e the elementary
+ * symmetric polynomials of O's fractions (q = |O|), taken without j when j is
+ * in O (its polynomial divided by (1 + z_j t)); for j in Z, z_j cancels and
+ * every such j gets the same -v prod_Z z sum_k w(k, d) e_{q-k}(O).  O(d^2) a
+ * leaf, no division: the same values as the recursive algorithm. */
+static void leaf_shap(const sw_explainer *e, int t, const float *x, double *phi, uint8_t *left)
+{
+    const enode *nd = e->nodes + e->start[t];
+    int n = (int)(e->start[t + 1] - e->start[t]);
+    for (int i = 0; i < n; i++)
+        if (nd[i].left >= 0) left[i] = (uint8_t)goes_left(&nd[i], x);
+    for (long l = e->lstart[t]; l < e->lstart[t + 1]; l++) {
+        const lrec *L = &e->leaves[l];
+        int d = L->d;
+        if (d == 0) continue;
+        uint32_t on = (1u << d) - 1;
+        const lstep *st = e->steps + L->st;
+        for (int k = 0; k < L->ns; k++) /* no branch: x's sides are data */
+            on &= ~((uint32_t)(left[st[k].node] != st[k].left) << st[k].slot);
+        const int *f = e->sfeat + L->slot;
+        const double *z = e->sz + L->slot;
+        if (L->tab >= 0) { /* from the leaf's table, without a branch on the pattern */
+            const double *T = e->tab + L->tab;
+            double zp = 1;
+            for (int s = 0; s < d; s++) { /* times z_s where x leaves the path, chosen by bits */
+                uint64_t zb, m = (uint64_t)0 - (on >> s & 1);
+                memcpy(&zb, &z[s], sizeof zb);
+                zb = (zb & ~m) | (0x3ff0000000000000ULL & m); /* 1.0 */
+                double zs;
+                memcpy(&zs, &zb, sizeof zs);
+                zp *= zs;
+            }
+            double vz = L->v * zp, pick[2];
+            pick[0] = -vz * T[on];
+            for (int s = 0; s < d; s++) {
+                pick[1] = vz * (1 - z[s]) * T[on ^ (1u << s)];
+                phi[f[s]] += pick[on >> s & 1];
+            }
+            continue;
+        }
+        double zp = 1, zo[LP_MAX], ep[LP_MAX + 1];
+        int q = 0;
+        for (int s = 0; s < d; s++) {
+            if (on >> s & 1) zo[q++] = z[s];
+            else zp *= z[s];
+        }
+        if (zp == 0) continue;
+        double E[LP_MAX + 1];
+        E[0] = 1;
+        for (int a = 0; a < q; a++) {
+            E[a + 1] = zo[a] * E[a];
+            for (int j = a; j > 0; j--) E[j] += zo[a] * E[j - 1];
+        }
+        const double *w = e->w[d];
+        double vz = L->v * zp;
+        if (q < d) { /* the features x does not follow: one value for all */
+            double s0 = 0;
+            for (int k = 0; k <= q; k++) s0 += w[k] * E[q - k];
+            for (int s = 0; s < d; s++)
+                if (!(on >> s & 1)) phi[f[s]] -= vz * s0;
+        }
+        for (int s = 0, a = 0; s < d; s++) {
+            if (!(on >> s & 1)) continue;
+            double za = zo[a++];
+            ep[0] = 1; /* E without this feature's factor */
+            for (int j = 1; j < q; j++) ep[j] = E[j] - za * ep[j - 1];
+            double s1 = 0;
+            for (int k = 0; k < q; k++) s1 += w[k] * ep[q - 1 - k];
+            phi[f[s]] += vz * (1 - za) * s1;
+        }
+    }
+}
+
+int sw_explain_row(const sw_explainer *ce, const float *x, double *phi)
+{
+    sw_explainer *e = (sw_explainer *)ce; /* the leaf paths are built once, under the lock */
+    if (!atomic_load_explicit(&e->paths_ready, memory_order_acquire)) {
+        pthread_mutex_lock(&e->lock);
+        if (!atomic_load_explicit(&e->paths_ready, memory_order_relaxed)) {
+            if (leaf_paths(e) != SW_OK) free_paths(e); /* out of memory: the recursive algorithm */
+            atomic_store_explicit(&e->paths_ready, 1, memory_order_release);
+        }
+        pthread_mutex_unlock(&e->lock);
+    }
     memset(phi, 0, sizeof *phi * (size_t)e->n_features);
     int md = e->max_depth + 2;
     pelem *path = sw_alloc_array((size_t)(md * (md + 1)) / 2 + 1, sizeof *path);
@@ -287,9 +575,19 @@ int sw_explain_row(const sw_explainer *e, const float *x, double *phi)
         sw_free(rcp);
         return SW_NOMEM;
     }
+    uint8_t *left = sw_malloc((size_t)e->max_nodes + 1);
+    if (!left) {
+        sw_free(path);
+        sw_free(rcp);
+        return SW_NOMEM;
+    }
     rcp[0] = 0;
     for (int k = 1; k < md + 2; k++) rcp[k] = 1.0 / k;
-    for (int t = 0; t < e->n_trees; t++) shap(e->nodes + e->start[t], x, phi, 0, 0, path, 1, 1, -1, rcp);
+    for (int t = 0; t < e->n_trees; t++) {
+        if (e->lstart && e->lstart[t + 1] > e->lstart[t]) leaf_shap(e, t, x, phi, left);
+        else shap(e->nodes + e->start[t], x, phi, 0, 0, path, 1, 1, -1, rcp);
+    }
+    sw_free(left);
     sw_free(path);
     sw_free(rcp);
     return SW_OK;

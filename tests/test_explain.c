@@ -175,6 +175,60 @@ START_TEST(shap_binary_brute_force)
 }
 END_TEST
 
+/* A chain of the given depth: at each node one child is a leaf (covers as gen_binary's). */
+static int gen_chain(int depth, int M, int32_t *l, int32_t *r, int32_t *ft, float *thr, uint8_t *dl, float *leaf,
+                     float *cover, int *n, float c)
+{
+    if (depth == 0 || c < 2) return gen_binary(0, M, l, r, ft, thr, dl, leaf, cover, n, c);
+    int me = (*n)++;
+    cover[me] = c;
+    ft[me] = (int32_t)(urand() * M);
+    thr[me] = (float)(urand() * 2 - 1);
+    dl[me] = urand() < 0.5;
+    leaf[me] = 0;
+    float cl = floorf(c * (float)(0.05 + 0.2 * urand()));
+    if (cl < 1) cl = 1;
+    int go_left = urand() < 0.5;
+    l[me] = go_left ? gen_chain(depth - 1, M, l, r, ft, thr, dl, leaf, cover, n, c - cl)
+                    : gen_binary(0, M, l, r, ft, thr, dl, leaf, cover, n, cl);
+    r[me] = go_left ? gen_binary(0, M, l, r, ft, thr, dl, leaf, cover, n, cl)
+                    : gen_chain(depth - 1, M, l, r, ft, thr, dl, leaf, cover, n, c - cl);
+    return me;
+}
+
+/* Deeper paths than shap_binary_brute_force's take the explainer's other two
+ * ways: depth-8 trees over 10 features (paths of 7 to 8 distinct features: the
+ * leaf polynomials, not the tables) and a chain 30 nodes deep (past the leaf
+ * paths' 24: the recursive algorithm), beside a depth-4 tree (a table), all
+ * against brute force. */
+START_TEST(shap_deep_paths_brute_force)
+{
+    g_seed = 23;
+    for (int rep = 0; rep < 3; rep++) {
+        int M = 10;
+        sw_forest *f = sw_forest_create(SW_TREES_BINARY, M);
+        sw_forest_set_base_score(f, 0.5f, 0.5f);
+        for (int t = 0; t < 4; t++) {
+            enum { CAP = 1024 };
+            int32_t l[CAP], r[CAP], ft[CAP];
+            float thr[CAP], leaf[CAP], cover[CAP], gain[CAP] = {0};
+            uint8_t dl[CAP];
+            int n = 0;
+            if (t == 3) gen_chain(30, M, l, r, ft, thr, dl, leaf, cover, &n, 1e6f);
+            else gen_binary(t == 2 ? 4 : 8, M, l, r, ft, thr, dl, leaf, cover, &n, 1e6f);
+            ck_assert_int_le(n, CAP);
+            sw_binary_tree_in in = {n, l, r, ft, thr, dl, leaf, cover, gain, NULL, NULL, NULL};
+            sw_error err;
+            ck_assert_int_eq(sw_forest_add_binary(f, &in, &err), SW_OK);
+            if (t == 3) ck_assert_int_ge(sw_forest_tree_depth(f, 3), 25);
+            if (t == 0) ck_assert_int_ge(sw_forest_tree_depth(f, 0), 7);
+        }
+        check_rows(f, M);
+        sw_forest_free(f);
+    }
+}
+END_TEST
+
 START_TEST(shap_oblivious_brute_force)
 {
     g_seed = 11;
@@ -320,6 +374,7 @@ Suite *explain_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, shap_binary_brute_force);
     tcase_add_test(tc, shap_oblivious_brute_force);
+    tcase_add_test(tc, shap_deep_paths_brute_force);
     tcase_add_test(tc, shap_real_models_additive);
     tcase_add_test(tc, shap_matches_xgboost);
     suite_add_tcase(s, tc);
