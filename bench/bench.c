@@ -150,14 +150,15 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: swish_bench [all|quick|score|train|train-curve|scaling|csv|features|nightly|backtest|\n"
-               "                    contention|store|serve]"
+        printf("usage: swish_bench [all|quick|score|explain|train|train-curve|scaling|csv|features|nightly|\n"
+               "                    backtest|contention|store|serve]"
                " [--quick]\n"
                "  all    every benchmark at full size, XGBoost 1.7.4 beside swish\n"
                "  quick  the CI mode: small sizes, every figure printed, fails only past the\n"
                "         user's budget (450 players in 3 minutes) or when retrain slows down more\n"
                "         than 4 times beside one busy process per core\n"
                "  score  scoring only; SW_BENCH_MODELS=depth,v4 only the models whose name has a word\n"
+               "  explain  TreeSHAP of the real XGBoost v7 model beside XGBoost's pred_contribs\n"
                "  train  training only; SW_BENCH_TRAIN=synthetic,multi,real picks the sections\n"
                "  train-curve  training time and memory over rows (30k to 4M) and rounds (100 to 1000);\n"
                "               SW_BENCH_CURVE_ROWS=1000000,4000000 picks the sizes,\n"
@@ -193,6 +194,7 @@ int main(int argc, char **argv)
     printf("swish benchmarks (%s mode) on %s\n\n", c.quick ? "quick" : "full", machine);
     int rc = 0, every = strcmp(what, "all") == 0 || strcmp(what, "quick") == 0;
     if (every || strcmp(what, "score") == 0) rc |= bench_score(&c);
+    if (every || strcmp(what, "explain") == 0) rc |= bench_explain(&c);
     if (every || strcmp(what, "features") == 0) rc |= bench_features(&c);
     if (every || strcmp(what, "nightly") == 0) rc |= bench_nightly(&c);
     if (every || strcmp(what, "backtest") == 0) rc |= bench_backtest(&c);

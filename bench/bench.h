@@ -43,6 +43,8 @@ int bench_train_curve(const bench_ctx *c);
 int bench_scaling(const bench_ctx *c);
 /* CSV reading from one thread to every CPU (bench_csv.c). */
 int bench_csv(const bench_ctx *c);
+/* TreeSHAP beside XGBoost's pred_contribs (bench_explain.c). */
+int bench_explain(const bench_ctx *c);
 int bench_features(const bench_ctx *c);
 int bench_nightly(const bench_ctx *c);
 int bench_backtest(const bench_ctx *c);

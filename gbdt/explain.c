@@ -555,9 +555,26 @@ static void leaf_shap(const sw_explainer *e, int t, const float *x, double *phi,
     }
 }
 
-int sw_explain_row(const sw_explainer *ce, const float *x, double *phi)
+/* One thread's scratch: the recursive algorithm's path and reciprocals, the
+ * sides x takes at a tree's nodes. */
+typedef struct {
+    pelem *path;
+    double *rcp;
+    uint8_t *left;
+} scratch;
+
+static void scratch_free(scratch *sc)
 {
-    sw_explainer *e = (sw_explainer *)ce; /* the leaf paths are built once, under the lock */
+    sw_free(sc->path);
+    sw_free(sc->rcp);
+    sw_free(sc->left);
+}
+
+/* The leaf paths (built once, under the lock, by the first caller), then the
+ * scratch. */
+static int prepare(const sw_explainer *ce, scratch *sc)
+{
+    sw_explainer *e = (sw_explainer *)ce;
     if (!atomic_load_explicit(&e->paths_ready, memory_order_acquire)) {
         pthread_mutex_lock(&e->lock);
         if (!atomic_load_explicit(&e->paths_ready, memory_order_relaxed)) {
@@ -566,40 +583,61 @@ int sw_explain_row(const sw_explainer *ce, const float *x, double *phi)
         }
         pthread_mutex_unlock(&e->lock);
     }
-    memset(phi, 0, sizeof *phi * (size_t)e->n_features);
     int md = e->max_depth + 2;
-    pelem *path = sw_alloc_array((size_t)(md * (md + 1)) / 2 + 1, sizeof *path);
-    double *rcp = sw_alloc_array((size_t)md + 2, sizeof *rcp);
-    if (!path || !rcp) {
-        sw_free(path);
-        sw_free(rcp);
+    sc->path = sw_alloc_array((size_t)(md * (md + 1)) / 2 + 1, sizeof *sc->path);
+    sc->rcp = sw_alloc_array((size_t)md + 2, sizeof *sc->rcp);
+    sc->left = sw_malloc((size_t)e->max_nodes + 1);
+    if (!sc->path || !sc->rcp || !sc->left) {
+        scratch_free(sc);
         return SW_NOMEM;
     }
-    uint8_t *left = sw_malloc((size_t)e->max_nodes + 1);
-    if (!left) {
-        sw_free(path);
-        sw_free(rcp);
-        return SW_NOMEM;
-    }
-    rcp[0] = 0;
-    for (int k = 1; k < md + 2; k++) rcp[k] = 1.0 / k;
-    for (int t = 0; t < e->n_trees; t++) {
-        if (e->lstart && e->lstart[t + 1] > e->lstart[t]) leaf_shap(e, t, x, phi, left);
-        else shap(e->nodes + e->start[t], x, phi, 0, 0, path, 1, 1, -1, rcp);
-    }
-    sw_free(left);
-    sw_free(path);
-    sw_free(rcp);
+    sc->rcp[0] = 0;
+    for (int k = 1; k < md + 2; k++) sc->rcp[k] = 1.0 / k;
     return SW_OK;
 }
+
+static inline void explain_tree(const sw_explainer *e, int t, const float *x, double *phi, const scratch *sc)
+{
+    if (e->lstart && e->lstart[t + 1] > e->lstart[t]) leaf_shap(e, t, x, phi, sc->left);
+    else shap(e->nodes + e->start[t], x, phi, 0, 0, sc->path, 1, 1, -1, sc->rcp);
+}
+
+int sw_explain_row(const sw_explainer *e, const float *x, double *phi)
+{
+    scratch sc;
+    if (prepare(e, &sc) != SW_OK) return SW_NOMEM;
+    memset(phi, 0, sizeof *phi * (size_t)e->n_features);
+    for (int t = 0; t < e->n_trees; t++) explain_tree(e, t, x, phi, &sc);
+    scratch_free(&sc);
+    return SW_OK;
+}
+
+/* Rows by blocks, each block tree by tree: a tree's leaf tables stay in cache
+ * for the block's rows (a 1000-tree model's tables are tens of MB).  Each
+ * row still adds its trees in order: the one-row function's sums. */
+#define EX_BLOCK 32
 
 int sw_explain_rows(const sw_explainer *e, const float *X, long n, long stride, int threads, double *phi,
                     long phi_stride)
 {
     int failed = 0;
-#pragma omp parallel for num_threads(threads > 0 ? threads : 1) schedule(dynamic, 8) if (threads > 1)
-    for (long r = 0; r < n; r++)
-        if (sw_explain_row(e, X + (size_t)r * (size_t)stride, phi + (size_t)r * (size_t)phi_stride)) failed = 1;
+    long nb = (n + EX_BLOCK - 1) / EX_BLOCK;
+#pragma omp parallel num_threads(threads > 0 ? threads : 1) if (threads > 1 && nb > 1) reduction(| : failed)
+    {
+        scratch sc;
+        int ok = prepare(e, &sc) == SW_OK;
+        failed |= !ok;
+#pragma omp for schedule(dynamic, 1)
+        for (long b = 0; b < nb; b++) {
+            if (!ok) continue;
+            long r0 = b * EX_BLOCK, r1 = r0 + EX_BLOCK < n ? r0 + EX_BLOCK : n;
+            for (long r = r0; r < r1; r++) memset(phi + (size_t)r * (size_t)phi_stride, 0, sizeof *phi * (size_t)e->n_features);
+            for (int t = 0; t < e->n_trees; t++)
+                for (long r = r0; r < r1; r++)
+                    explain_tree(e, t, X + (size_t)r * (size_t)stride, phi + (size_t)r * (size_t)phi_stride, &sc);
+        }
+        if (ok) scratch_free(&sc);
+    }
     return failed ? SW_NOMEM : SW_OK;
 }
 

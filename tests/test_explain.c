@@ -294,13 +294,26 @@ START_TEST(shap_real_models_additive)
         ck_assert_msg(sw_explainer_create(f, -1, &e, &err) == SW_OK, "%s", err.msg);
         double *phi = malloc(sizeof(double) * (size_t)X->cols);
         long rows = X->rows < 200 ? X->rows : 200;
+        double *all = malloc(sizeof(double) * (size_t)rows * (size_t)X->cols);
         for (long r = 0; r < rows; r++) {
             ck_assert_int_eq(sw_explain_row(e, sw_matrix_row(X, r), phi), SW_OK);
+            memcpy(all + (size_t)r * (size_t)X->cols, phi, sizeof(double) * (size_t)X->cols);
             double s = sw_explainer_expected(e);
             for (int j = 0; j < X->cols; j++) s += phi[j];
             double want = sw_forest_predict_row_ref(f, sw_matrix_row(X, r), -1, 1);
             ck_assert_msg(fabs(s - want) < 1e-4 * (1 + fabs(want)), "%s row %ld: %.9g vs %.9g", m[k].name, r, s, want);
         }
+        /* many rows at once (by blocks of rows, tree by tree, on 1 to 3 threads): each row's bits as alone */
+        double *many = malloc(sizeof(double) * (size_t)rows * (size_t)X->cols);
+        for (int th = 1; th <= 3; th++) {
+            long n = rows - 13; /* not a whole number of blocks */
+            memset(many, 0xff, sizeof(double) * (size_t)rows * (size_t)X->cols);
+            ck_assert_int_eq(sw_explain_rows(e, X->data, n, X->cols, th, many, X->cols), SW_OK);
+            ck_assert_msg(memcmp(many, all, sizeof(double) * (size_t)n * (size_t)X->cols) == 0, "%s, %d threads",
+                          m[k].name, th);
+        }
+        free(many);
+        free(all);
         free(phi);
         sw_explainer_free(e);
         sw_matrix_free(X);
