@@ -362,12 +362,7 @@ void sw_explainer_free(sw_explainer *e)
 {
     if (!e) return;
     pthread_mutex_destroy(&e->lock);
-    sw_free(e->lstart);
-    sw_free(e->leaves);
-    sw_free(e->sfeat);
-    sw_free(e->sz);
-    sw_free(e->steps);
-    sw_free(e->tab);
+    free_paths(e);
     sw_free(e->nodes);
     sw_free(e->start);
     sw_free(e);
