@@ -38,6 +38,7 @@ typedef struct {
 
 #define LP_MAX 24 /* path nodes, at most, for leaf paths */
 #define LT_MAX 6  /* distinct features on a path, at most, for a leaf's table */
+#define LT_CAP (1L << 24) /* the tables' doubles, at most (128 MiB): later leaves go without */
 
 struct sw_explainer {
     const sw_forest *f;
@@ -198,13 +199,13 @@ static int leaf_paths(sw_explainer *e)
     /* tables for the leaves of at most LT_MAX distinct features */
     long ntab = 0;
     for (long l = 0; l < at; l++)
-        if (e->leaves[l].d <= LT_MAX) ntab += 1L << e->leaves[l].d;
+        if (e->leaves[l].d <= LT_MAX && ntab + (1L << e->leaves[l].d) <= LT_CAP) ntab += 1L << e->leaves[l].d;
     e->tab = sw_alloc_array((size_t)ntab + 1, sizeof *e->tab);
     if (!e->tab) return SW_NOMEM;
     ntab = 0;
     for (long l = 0; l < at; l++) {
         lrec *L = &e->leaves[l];
-        if (L->d > LT_MAX) continue;
+        if (L->d > LT_MAX || ntab + (1L << L->d) > LT_CAP) continue;
         L->tab = ntab;
         leaf_table(e->w[L->d], e->sz + L->slot, L->d, e->tab + ntab);
         ntab += 1L << L->d;
