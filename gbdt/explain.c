@@ -160,12 +160,17 @@ static void walk_leaves(sw_explainer *e, const enode *t, int n, pstep *path, int
 static int leaf_paths(sw_explainer *e)
 {
     e->lstart = sw_alloc_array((size_t)e->n_trees + 1, sizeof *e->lstart);
-    if (!e->lstart) return SW_NOMEM;
+    uint8_t *use = sw_calloc((size_t)e->n_trees + 1, 1); /* the tree's paths are at most LP_MAX deep */
+    if (!e->lstart || !use) {
+        sw_free(use);
+        return SW_NOMEM;
+    }
     long nl = 0, nsteps = 0;
     for (int t = 0; t < e->n_trees; t++) {
         const enode *nd = e->nodes + e->start[t];
         int maxd = 0, c = count_leaves(nd, 0, 0, &maxd);
-        if (maxd <= LP_MAX) {
+        use[t] = maxd <= LP_MAX;
+        if (use[t]) {
             nl += c;
             nsteps += (long)c * maxd;
         }
@@ -179,18 +184,17 @@ static int leaf_paths(sw_explainer *e)
     pstep *path = sw_alloc_array(LP_MAX + 1, sizeof *path);
     if (!e->leaves || !e->sfeat || !e->sz || !e->steps || !path) {
         sw_free(path);
+        sw_free(use);
         return SW_NOMEM;
     }
     long at = 0, ns = 0, np = 0;
     for (int t = 0; t < e->n_trees; t++) {
-        const enode *nd = e->nodes + e->start[t];
-        int maxd = 0;
-        count_leaves(nd, 0, 0, &maxd);
         e->lstart[t] = at; /* none (lstart[t + 1] == lstart[t]): the recursive algorithm */
-        if (maxd <= LP_MAX) walk_leaves(e, nd, 0, path, 0, &at, &ns, &np);
+        if (use[t]) walk_leaves(e, e->nodes + e->start[t], 0, path, 0, &at, &ns, &np);
     }
     e->lstart[e->n_trees] = at;
     sw_free(path);
+    sw_free(use);
     double fact[LP_MAX + 1];
     fact[0] = 1;
     for (int k = 1; k <= LP_MAX; k++) fact[k] = fact[k - 1] * k;
@@ -425,6 +429,13 @@ static double unwound_sum(const pelem *p, int d, int k, const double *rcp)
     return total;
 }
 
+/* The side x takes at an internal node. */
+static inline int goes_left(const enode *nd, const float *x)
+{
+    float v = x[nd->feature];
+    return isnan(v) ? nd->default_left : nd->cw ? !sw__cat_right(nd->cw, nd->cbits, v) : nd->le ? v <= nd->thr : v < nd->thr;
+}
+
 static void shap(const enode *t, const float *x, double *phi, int n, int d, pelem *parent, double pz, double po,
                  int pfeat, const double *rcp)
 {
@@ -439,11 +450,7 @@ static void shap(const enode *t, const float *x, double *phi, int n, int d, pele
         }
         return;
     }
-    float v = x[nd->feature];
-    int go_left = isnan(v) ? nd->default_left
-                  : nd->cw  ? !sw__cat_right(nd->cw, nd->cbits, v)
-                  : nd->le  ? v <= nd->thr
-                            : v < nd->thr;
+    int go_left = goes_left(nd, x);
     int hot = go_left ? nd->left : nd->right, cold = go_left ? nd->right : nd->left;
     double w = nd->cover;
     double hz = w > 0 ? t[hot].cover / w : 0, cz = w > 0 ? t[cold].cover / w : 0;
@@ -463,12 +470,6 @@ static void shap(const enode *t, const float *x, double *phi, int n, int d, pele
     if (cz * iz > 0) shap(t, x, phi, cold, d + 1, p, cz * iz, 0, nd->feature, rcp);
 }
 
-static inline int goes_left(const enode *nd, const float *x)
-{
-    float v = x[nd->feature];
-    return isnan(v) ? nd->default_left : nd->cw ? !sw__cat_right(nd->cw, nd->cbits, v) : nd->le ? v <= nd->thr : v < nd->thr;
-}
-
 /* Tree t's contributions from its leaf paths.  For a leaf of value v whose
  * path tests d distinct features, feature i with zero fraction z_i (the
  * product of its nodes' cover fractions) and one fraction o_i (1 when x takes
@@ -482,7 +483,7 @@ static inline int goes_left(const enode *nd, const float *x)
  * symmetric polynomials of O's fractions (q = |O|), taken without j when j is
  * in O (its polynomial divided by (1 + z_j t)); for j in Z, z_j cancels and
  * every such j gets the same -v prod_Z z sum_k w(k, d) e_{q-k}(O).  O(d^2) a
- * leaf, no division: the same values as the recursive algorithm. */
+ * leaf, no division: the recursive algorithm's values, up to rounding. */
 static void leaf_shap(const sw_explainer *e, int t, const float *x, double *phi, uint8_t *left)
 {
     const enode *nd = e->nodes + e->start[t];
